@@ -1,0 +1,34 @@
+"""nif: the registry and message validator of a National Interoperability Framework."""
+
+from nif.errors import (
+    ArtefactError,
+    CompileError,
+    InputError,
+    NifError,
+    ResolutionError,
+    UsageError,
+)
+from nif.report import Finding, Location, Report, Severity, StepResult, Verdict
+from nif.settings import Settings
+from nif.validate import Profile, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtefactError",
+    "CompileError",
+    "Finding",
+    "InputError",
+    "Location",
+    "NifError",
+    "Profile",
+    "Report",
+    "ResolutionError",
+    "Settings",
+    "Severity",
+    "StepResult",
+    "UsageError",
+    "Verdict",
+    "__version__",
+    "validate",
+]

@@ -1,0 +1,67 @@
+"""One place for configuration: defaults, then a TOML file, then NIF_* environment variables.
+
+Command-line flags are applied on top by the CLI through `Settings.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from nif.errors import UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Limits and locations. Every field can be set as `NIF_<FIELD>` or in `nif.toml`."""
+
+    home: Path = Path("var")
+    max_message_bytes: int = 200 * 1024 * 1024
+    max_xml_depth: int = 256
+    step_timeout: float = 120.0
+    json_format_assertions: bool = True
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def load(cls, config: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+        """Defaults, overridden by the TOML file (`NIF_CONFIG` or ./nif.toml), then by NIF_* vars."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        path = config or (Path(env["NIF_CONFIG"]) if "NIF_CONFIG" in env else Path("nif.toml"))
+        if path.is_file():
+            try:
+                values.update(tomllib.loads(path.read_text("utf-8")).get("nif", {}))
+            except tomllib.TOMLDecodeError as exc:
+                raise UsageError(f"{path}: not valid TOML: {exc}") from None
+        for field in dataclasses.fields(cls):
+            key = f"NIF_{field.name.upper()}"
+            if key in env:
+                values[field.name] = env[key]
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise UsageError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+        return cls(**{name: _coerce(cls, name, value) for name, value in values.items()})
+
+
+def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
+    kind = {f.name: f.default for f in dataclasses.fields(cls)}[name]
+    try:
+        if isinstance(kind, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(value)
+            return text in {"1", "true", "yes", "on"}
+        if isinstance(kind, Path):
+            return Path(value)
+        return type(kind)(value)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"setting {name} (NIF_{name.upper()}) must be {type(kind).__name__}, not {value!r}"
+        ) from None

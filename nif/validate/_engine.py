@@ -1,0 +1,199 @@
+"""Run a profile over one message: detect, parse safely, run each step, decide the verdict."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from lxml import etree
+
+from nif.errors import ArtefactError
+from nif.report import Finding, Report, Severity, StepResult, StepStatus, Verdict
+from nif.settings import Settings
+from nif.validate._artefacts import sha256
+from nif.validate._cache import compiled
+from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
+from nif.validate._step import Document, Step
+
+MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
+
+
+def detect_media(content: bytes) -> str | None:
+    """'xml' or 'json' from the first significant character; None when it is neither."""
+    head = content[:4096]
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if head.startswith(bom):
+            head = head.decode(encoding, "ignore").encode("utf-8")
+            break
+    stripped = head.lstrip()
+    if stripped.startswith(b"<"):
+        return "xml"
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    return None
+
+
+def compile_step(spec: StepSpec, settings: Settings) -> Step:
+    """The compiled validator for `spec`, from the process-wide cache."""
+    from nif.validate._jsonschema import compile_json_schema
+    from nif.validate._xsd import compile_xsd
+    from nif.validate.schematron import compile_schematron
+
+    builders = {
+        XSD: lambda: compile_xsd(spec.artefacts, spec.xsd_version),
+        SCHEMATRON: lambda: compile_schematron(spec.artefacts, spec.phase),
+        JSON_SCHEMA: lambda: compile_json_schema(
+            spec.artefacts, format_assertions=settings.json_format_assertions
+        ),
+    }
+    key = spec.key if spec.kind != JSON_SCHEMA else f"{spec.key}|{settings.json_format_assertions}"
+    return compiled.get(key, builders[spec.kind])
+
+
+def _parse(
+    content: bytes, media: str, settings: Settings
+) -> tuple[Document | None, StepResult, list[Finding]]:
+    started = time.perf_counter()
+    if media == "xml":
+        from nif.validate._xml import parse_xml
+
+        parsed = parse_xml(
+            content, max_bytes=settings.max_message_bytes, max_depth=settings.max_xml_depth
+        )
+        document = Document(content, tree=parsed.tree) if parsed.tree is not None else None
+        engine = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
+        findings = parsed.findings
+    else:
+        from nif.validate._json import parse_json
+
+        parsed_json = parse_json(content, max_bytes=settings.max_message_bytes)
+        document = parsed_json.document
+        engine = ("json", "stdlib")
+        findings = parsed_json.findings
+    failed = document is None
+    result = StepResult(
+        name="parse",
+        kind="parse",
+        engine=engine[0],
+        engine_version=engine[1],
+        status=StepStatus.FAILED if failed else StepStatus.PASSED,
+        millis=(time.perf_counter() - started) * 1000,
+    )
+    return document, result, findings
+
+
+def _run_with_timeout(step: Step, document: Document, timeout: float):
+    """Run a step in its own thread so that a runaway rule set ends in `error`, not a hang."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["outcome"] = step.check(document)
+        except BaseException as exc:  # noqa: BLE001 - reported as the step's error
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"nif-step-{step.kind}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"step did not finish within the time limit of {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["outcome"]
+
+
+def _apply_overrides(
+    findings: list[Finding], overrides: Mapping[str, Severity | None]
+) -> list[Finding]:
+    if not overrides:
+        return findings
+    out = []
+    for finding in findings:
+        if finding.rule_id in overrides:
+            severity = overrides[finding.rule_id]
+            if severity is None:
+                continue
+            finding = Finding(**{**finding.__dict__, "severity": severity})
+        out.append(finding)
+    return out
+
+
+def validate(
+    content: bytes,
+    profile: Profile,
+    *,
+    source: str = "<message>",
+    settings: Settings | None = None,
+    context: Mapping[str, str] | None = None,
+) -> Report:
+    """Validate one message. Never raises for a bad message or a bad artefact: see the verdict."""
+    settings = settings or Settings()
+    media = profile.media or detect_media(content)
+    steps: list[StepResult] = []
+    findings: list[Finding] = []
+    if media is None:
+        findings.append(
+            Finding(
+                Severity.FATAL, "parse", "the message is neither XML nor JSON", "message.format"
+            )
+        )
+        document = None
+        steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
+    else:
+        document, parse_result, parse_findings = _parse(content, media, settings)
+        steps.append(parse_result)
+        findings.extend(parse_findings)
+    for spec in profile.steps:
+        steps.append(result := StepResult(spec.kind, spec.kind, "", "", phase=spec.phase))
+        result.artefacts = spec.artefacts.refs()
+        started = time.perf_counter()
+        try:
+            step = compile_step(spec, settings)
+            result.name = step.name
+            result.engine, result.engine_version = step.engine
+            if document is None or steps[0].status is not StepStatus.PASSED:
+                result.status = StepStatus.SKIPPED
+                result.error = "not run: the message could not be parsed"
+                continue
+            outcome = _run_with_timeout(step, document, settings.step_timeout)
+        except ArtefactError as exc:
+            result.status, result.error = StepStatus.ERROR, str(exc)
+        except TimeoutError as exc:
+            result.status, result.error = StepStatus.ERROR, str(exc)
+        except Exception as exc:  # noqa: BLE001 - an engine failure fails closed
+            result.status, result.error = StepStatus.ERROR, f"{type(exc).__name__}: {exc}"
+        else:
+            step_findings = _apply_overrides(outcome.findings, profile.severity_overrides)
+            findings.extend(step_findings)
+            result.svrl = outcome.svrl
+            failing = any(f.severity >= profile.fail_on for f in step_findings)
+            result.status = StepStatus.FAILED if failing else StepStatus.PASSED
+        finally:
+            result.millis = (time.perf_counter() - started) * 1000
+    return Report(
+        source=source,
+        sha256=sha256(content),
+        size=len(content),
+        media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
+        verdict=_verdict(steps, findings, profile.fail_on),
+        findings=findings,
+        steps=steps,
+        profile=profile.name,
+        context=dict(context or {}),
+    )
+
+
+def _verdict(steps: list[StepResult], findings: list[Finding], fail_on: Severity) -> Verdict:
+    if any(s.status is StepStatus.ERROR for s in steps):
+        return Verdict.ERROR
+    if steps[0].status is StepStatus.FAILED:
+        return Verdict.INVALID
+    if any(f.severity >= fail_on for f in findings):
+        return Verdict.INVALID
+    return Verdict.VALID

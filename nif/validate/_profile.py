@@ -1,0 +1,123 @@
+"""Validation profiles: an ordered list of steps, severity overrides and an acceptance rule."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from nif.errors import UsageError
+from nif.report import Severity
+from nif.validate._artefacts import ArtefactSet
+
+XSD = "xsd"
+SCHEMATRON = "schematron"
+JSON_SCHEMA = "json-schema"
+KINDS = {XSD: "xml", SCHEMATRON: "xml", JSON_SCHEMA: "json"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StepSpec:
+    """One step of a profile, before compilation.
+
+    `phase` selects a Schematron phase; `xsd_version` forces "1.0" or "1.1" (default: the
+    schema's `vc:minVersion`).
+    """
+
+    kind: str
+    artefacts: ArtefactSet
+    phase: str | None = None
+    xsd_version: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise UsageError(f"unknown step kind {self.kind!r} (use {', '.join(KINDS)})")
+        if self.xsd_version not in (None, "1.0", "1.1"):
+            raise UsageError(f"XSD version must be 1.0 or 1.1, not {self.xsd_version!r}")
+
+    @property
+    def media(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}|{self.phase or ''}|{self.xsd_version or ''}|{self.artefacts.key}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """What a message must pass. A finding at or above `fail_on` makes the message invalid.
+
+    `severity_overrides` maps rule ids to a new severity, or to None to switch the rule off.
+    """
+
+    steps: tuple[StepSpec, ...]
+    name: str | None = None
+    severity_overrides: Mapping[str, Severity | None] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    fail_on: Severity = Severity.ERROR
+
+    def __post_init__(self) -> None:
+        media = {s.media for s in self.steps}
+        if len(media) > 1:
+            raise UsageError("a profile checks either XML or JSON, not both")
+
+    @property
+    def media(self) -> str | None:
+        return self.steps[0].media if self.steps else None
+
+    @classmethod
+    def from_files(
+        cls,
+        *,
+        xsd: str | Path | None = None,
+        schematron: Iterable[str | Path | tuple[str | Path, str | None]] = (),
+        json_schema: str | Path | None = None,
+        xsd_version: str | None = None,
+        name: str | None = None,
+        severity_overrides: Mapping[str, Severity | None] | None = None,
+        fail_on: Severity = Severity.ERROR,
+    ) -> Profile:
+        """Build a profile from local files; Schematron entries are paths or (path, phase)."""
+        from nif.validate._jsonschema import load_json_schema
+        from nif.validate._xsd import load_xsd
+        from nif.validate.schematron import load_schematron
+
+        steps: list[StepSpec] = []
+        if xsd is not None:
+            steps.append(StepSpec(XSD, load_xsd(xsd), xsd_version=xsd_version))
+        for entry in schematron:
+            path, phase = entry if isinstance(entry, tuple) else (entry, None)
+            steps.append(StepSpec(SCHEMATRON, load_schematron(path), phase=phase))
+        if json_schema is not None:
+            steps.append(StepSpec(JSON_SCHEMA, load_json_schema(json_schema)))
+        return cls(
+            tuple(steps),
+            name=name,
+            severity_overrides=MappingProxyType(dict(severity_overrides or {})),
+            fail_on=fail_on,
+        )
+
+
+def split_phase(argument: str) -> tuple[str, str | None]:
+    """`rules.sch#phase` -> (path, phase); a path that exists as written keeps its '#'."""
+    if "#" not in argument or Path(argument).exists():
+        return argument, None
+    path, _, phase = argument.rpartition("#")
+    return path, phase or None
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Severity | None]:
+    """`RULE=severity` or `RULE=off` from the command line or a config file."""
+    overrides: dict[str, Severity | None] = {}
+    for pair in pairs:
+        rule, sep, value = pair.partition("=")
+        if not sep or not rule:
+            raise UsageError(f"severity override {pair!r} must look like RULE=warning or RULE=off")
+        try:
+            overrides[rule] = None if value.lower() == "off" else Severity.parse(value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return overrides

@@ -1,0 +1,63 @@
+"""The one small interface every validation step implements (like httpx's transports).
+
+A `Step` is a compiled validator: built once from an `ArtefactSet`, cached by the set's hash,
+and safe to share between threads. `check` returns findings; raising means the step could not
+run, which makes the verdict `error`, never `valid`.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from nif.report import ArtefactRef, Finding
+from nif.validate._artefacts import ArtefactSet
+
+
+@dataclasses.dataclass
+class Document:
+    """A parsed message as the steps see it: an lxml tree for XML, a value for JSON."""
+
+    content: bytes
+    tree: etree._ElementTree | None = None
+    json: Any = None
+    json_text: str | None = None
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What a step found, plus the raw SVRL for Schematron steps."""
+
+    findings: list[Finding]
+    svrl: str | None = None
+
+
+class Step(abc.ABC):
+    """A compiled validator for one artefact set."""
+
+    kind: ClassVar[str]
+    """Which flavour of step: xsd, schematron, json-schema."""
+    media: ClassVar[str]
+    """What it checks: "xml" or "json"."""
+
+    def __init__(self, artefacts: ArtefactSet) -> None:
+        self.artefacts = artefacts
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.artefacts.root.name}"
+
+    @property
+    @abc.abstractmethod
+    def engine(self) -> tuple[str, str]:
+        """(engine name, engine version) for the report."""
+
+    @abc.abstractmethod
+    def check(self, document: Document) -> Outcome:
+        """Validate; raise to say the step could not run."""
+
+    def refs(self) -> list[ArtefactRef]:
+        return self.artefacts.refs()

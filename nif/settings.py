@@ -29,7 +29,7 @@ class Settings:
 
     @classmethod
     def load(cls, config: Path | None = None, env: dict[str, str] | None = None) -> Settings:
-        """Defaults, overridden by the TOML file (`NIF_CONFIG` or ./nif.toml), then by NIF_* vars."""
+        """Defaults, then the TOML file (`NIF_CONFIG` or ./nif.toml), then NIF_* variables."""
         env = dict(os.environ if env is None else env)
         values: dict[str, Any] = {}
         path = config or (Path(env["NIF_CONFIG"]) if "NIF_CONFIG" in env else Path("nif.toml"))

@@ -95,7 +95,7 @@ def _run_with_timeout(step: Step, document: Document, timeout: float):
     def target() -> None:
         try:
             box["outcome"] = step.check(document)
-        except BaseException as exc:  # noqa: BLE001 - reported as the step's error
+        except BaseException as exc:  # reported as the step error
             box["error"] = exc
 
     thread = threading.Thread(target=target, name=f"nif-step-{step.kind}", daemon=True)
@@ -166,7 +166,7 @@ def validate(
             result.status, result.error = StepStatus.ERROR, str(exc)
         except TimeoutError as exc:
             result.status, result.error = StepStatus.ERROR, str(exc)
-        except Exception as exc:  # noqa: BLE001 - an engine failure fails closed
+        except Exception as exc:  # an engine failure fails closed
             result.status, result.error = StepStatus.ERROR, f"{type(exc).__name__}: {exc}"
         else:
             step_findings = _apply_overrides(outcome.findings, profile.severity_overrides)

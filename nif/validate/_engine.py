@@ -39,21 +39,24 @@ def detect_media(content: bytes) -> str | None:
     return None
 
 
+def _build(spec: StepSpec, settings: Settings) -> Step:
+    if spec.kind == XSD:
+        from nif.validate._xsd import compile_xsd
+
+        return compile_xsd(spec.artefacts, spec.xsd_version)
+    if spec.kind == SCHEMATRON:
+        from nif.validate.schematron import compile_schematron
+
+        return compile_schematron(spec.artefacts, spec.phase)
+    from nif.validate._jsonschema import compile_json_schema
+
+    return compile_json_schema(spec.artefacts, format_assertions=settings.json_format_assertions)
+
+
 def compile_step(spec: StepSpec, settings: Settings) -> Step:
     """The compiled validator for `spec`, from the process-wide cache."""
-    from nif.validate._jsonschema import compile_json_schema
-    from nif.validate._xsd import compile_xsd
-    from nif.validate.schematron import compile_schematron
-
-    builders = {
-        XSD: lambda: compile_xsd(spec.artefacts, spec.xsd_version),
-        SCHEMATRON: lambda: compile_schematron(spec.artefacts, spec.phase),
-        JSON_SCHEMA: lambda: compile_json_schema(
-            spec.artefacts, format_assertions=settings.json_format_assertions
-        ),
-    }
     key = spec.key if spec.kind != JSON_SCHEMA else f"{spec.key}|{settings.json_format_assertions}"
-    return compiled.get(key, builders[spec.kind])
+    return compiled.get(key, lambda: _build(spec, settings))
 
 
 def _parse(

@@ -1,0 +1,37 @@
+"""ISO Schematron: nif's own compiler to XSLT, run with Saxon (XSLT 2/3) or libxslt (XSLT 1.0).
+
+Supports sch:include and sch:extends, abstract patterns and rules, lets at every level, phases,
+diagnostics, properties, flag/role severities, value-of/name in messages, and foreign XSLT
+elements (xsl:function, xsl:key, ...). Precompiled XSLT that writes SVRL is accepted too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
+from nif.validate.schematron._source import schematron_references
+from nif.validate.schematron._step import (
+    SchematronStep,
+    compile_schematron,
+    compile_to_xslt,
+    generate_xslt,
+)
+from nif.validate.schematron._svrl import findings_from_svrl, severity_of
+
+
+def load_schematron(path: str | Path, fetch: Fetcher = local_fetcher) -> ArtefactSet:
+    """A rule set and every file it includes, read once."""
+    return collect(Artefact.from_path(path), schematron_references, fetch)
+
+
+__all__ = [
+    "SchematronStep",
+    "compile_schematron",
+    "compile_to_xslt",
+    "findings_from_svrl",
+    "generate_xslt",
+    "load_schematron",
+    "schematron_references",
+    "severity_of",
+]

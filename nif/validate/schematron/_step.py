@@ -1,0 +1,136 @@
+"""The Schematron step: compile once (cached by the hash of the rule set and its includes), run
+on Saxon for XSLT 2/3 bindings or libxslt for XSLT 1.0, and map SVRL to findings."""
+
+from __future__ import annotations
+
+import threading
+
+from lxml import etree
+
+from nif.errors import CompileError
+from nif.validate._artefacts import ArtefactSet
+from nif.validate._step import Document, Outcome, Step
+from nif.validate.schematron._compile import Compiled, generate
+from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
+from nif.validate.schematron._names import XSL
+from nif.validate.schematron._source import parse_artefact, resolve_includes
+from nif.validate.schematron._svrl import findings_from_svrl
+
+_saxon_lock = threading.Lock()
+_saxon: object | None = None
+
+
+def saxon():
+    """The process's one Saxon processor, with every URI scheme closed to stylesheets."""
+    global _saxon
+    with _saxon_lock:
+        if _saxon is None:
+            from saxonche import PySaxonProcessor
+
+            processor = PySaxonProcessor(license=False)
+            processor.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
+            _saxon = processor
+        return _saxon
+
+
+def generate_xslt(artefacts: ArtefactSet, phase: str | None = None) -> Compiled:
+    """Expand includes, abstract patterns and abstract rules, then write the XSLT."""
+    schema = resolve_includes(artefacts)
+    expand_abstract_patterns(schema)
+    expand_abstract_rules(schema)
+    return generate(schema, phase)
+
+
+def compile_to_xslt(artefacts: ArtefactSet, phase: str | None = None) -> str:
+    """The generated stylesheet as text, for `nif schematron compile`."""
+    return generate_xslt(artefacts, phase).text
+
+
+def _saxon_message(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines)[:2000]
+
+
+class SchematronStep(Step):
+    kind = "schematron"
+    media = "xml"
+
+    def __init__(self, artefacts: ArtefactSet, phase: str | None = None) -> None:
+        super().__init__(artefacts)
+        root = parse_artefact(artefacts.root)
+        if root.tag in (f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform"):
+            self.phase = phase
+            version = root.get("version", "1.0")
+            stylesheet = root
+        else:
+            compiled = generate_xslt(artefacts, phase)
+            self.phase = compiled.phase
+            version = compiled.xslt_version
+            stylesheet = compiled.xslt
+        self.version = version
+        if version.startswith("1"):
+            self._run = self._lxml_runner(stylesheet)
+        else:
+            self._run = self._saxon_runner(stylesheet)
+
+    @property
+    def engine(self) -> tuple[str, str]:
+        if self.version.startswith("1"):
+            return "libxslt via lxml", ".".join(map(str, etree.LIBXSLT_VERSION))
+        return "Saxon-HE via saxonche", saxon().version.replace("SaxonC-HE ", "").split()[0]
+
+    def _saxon_runner(self, stylesheet: etree._Element):
+        processor = saxon()
+        text = etree.tostring(stylesheet, encoding="unicode")
+        try:
+            executable = processor.new_xslt30_processor().compile_stylesheet(stylesheet_text=text)
+        except Exception as exc:
+            raise CompileError(
+                f"{self.artefacts.main}: the rules do not compile: {_saxon_message(exc)}"
+            ) from None
+
+        def run(document: Document) -> str:
+            node = processor.parse_xml(xml_text=_as_text(document))
+            result = executable.transform_to_string(xdm_node=node)
+            if result is None:
+                raise RuntimeError("Saxon returned no SVRL")
+            return result
+
+        return run
+
+    def _lxml_runner(self, stylesheet: etree._Element):
+        try:
+            transform = etree.XSLT(stylesheet, access_control=etree.XSLTAccessControl.DENY_ALL)
+        except etree.XSLTParseError as exc:
+            raise CompileError(
+                f"{self.artefacts.main}: the rules do not compile: {exc.error_log or exc}"
+            ) from None
+        lock = threading.Lock()
+
+        def run(document: Document) -> str:
+            with lock:
+                result = transform(document.tree)
+            return str(result)
+
+        return run
+
+    def check(self, document: Document) -> Outcome:
+        try:
+            svrl_text = self._run(document)
+        except Exception as exc:
+            raise RuntimeError(f"the rules failed on this message: {_saxon_message(exc)}") from None
+        svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
+        return Outcome(findings_from_svrl(svrl_root, document.tree, self.name), svrl=svrl_text)
+
+
+def _as_text(document: Document) -> str:
+    """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""
+    encoding = (document.tree.docinfo.encoding or "UTF-8").upper()
+    if encoding in ("UTF-8", "US-ASCII", "ASCII"):
+        text = document.content.decode("utf-8")
+        return text[1:] if text.startswith("\ufeff") else text
+    return etree.tostring(document.tree, encoding="unicode")
+
+
+def compile_schematron(artefacts: ArtefactSet, phase: str | None = None) -> SchematronStep:
+    return SchematronStep(artefacts, phase)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import io
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
+
+from lxml import etree
 
 REPORT_FORMAT_VERSION = "1"
 
@@ -178,9 +182,300 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
         }
 
+    def findings_by_step(self) -> list[tuple[StepResult, list[Finding]]]:
+        """Each step with its findings, in step order.
+
+        A finding belongs to the first step whose name, or else whose kind, its `step` names;
+        a finding naming no step gets a step of its own so that no renderer drops it.
+        """
+        groups: list[tuple[StepResult, list[Finding]]] = [(s, []) for s in self.steps]
+        by_name: dict[str, list[Finding]] = {}
+        by_kind: dict[str, list[Finding]] = {}
+        for step, findings in groups:
+            by_name.setdefault(step.name, findings)
+            by_kind.setdefault(step.kind, findings)
+        orphans: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            target = by_name.get(finding.step)
+            if target is None:
+                target = by_kind.get(finding.step)
+            if target is None:
+                target = orphans.setdefault(finding.step, [])
+            target.append(finding)
+        for name, findings in orphans.items():
+            failed = any(f.severity >= Severity.ERROR for f in findings)
+            status = StepStatus.FAILED if failed else StepStatus.PASSED
+            groups.append((StepResult(name, name, "", "", status), findings))
+        return groups
+
 
 def render_json(reports: Report | Iterable[Report], indent: int | None = 2) -> str:
     """One report as an object, several as an array in the order given."""
     if isinstance(reports, Report):
         return json.dumps(reports.to_dict(), indent=indent, ensure_ascii=False)
     return json.dumps([r.to_dict() for r in reports], indent=indent, ensure_ascii=False)
+
+
+def _as_list(reports: Report | Iterable[Report]) -> list[Report]:
+    return [reports] if isinstance(reports, Report) else list(reports)
+
+
+def _position(location: Location) -> str:
+    if location.line is None:
+        return ""
+    if location.column is None:
+        return str(location.line)
+    return f"{location.line}:{location.column}"
+
+
+def _where(location: Location) -> str:
+    return " ".join(p for p in (_position(location), location.xpath, location.pointer) if p)
+
+
+def _finding_line(finding: Finding) -> str:
+    """One finding on one line, for JUnit bodies."""
+    rule = f" [{finding.rule_id}]" if finding.rule_id else ""
+    where = _where(finding.location)
+    return (
+        f"{str(finding.severity).upper()}{rule}{' at ' + where if where else ''}: {finding.message}"
+    )
+
+
+_SEVERITY_STYLE = {
+    Severity.FATAL: "bold red",
+    Severity.ERROR: "red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
+_VERDICT_STYLE = {
+    Verdict.VALID: "bold green",
+    Verdict.INVALID: "bold red",
+    Verdict.ERROR: "bold magenta",
+}
+_STATUS_STYLE = {
+    StepStatus.PASSED: "green",
+    StepStatus.FAILED: "red",
+    StepStatus.ERROR: "magenta",
+    StepStatus.SKIPPED: "dim",
+}
+
+
+def render_text(
+    reports: Report | Iterable[Report], console_width: int | None = None, *, color: bool = False
+) -> str:
+    """Reports for people at a terminal: verdict, counts, then each step with its findings.
+
+    `color` adds ANSI styles (the CLI sets it when writing to a terminal); the width defaults
+    to 100 columns so that output written to files does not depend on the terminal.
+    """
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.text import Text
+
+    reports = _as_list(reports)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=console_width or 100,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+
+    def indent(text: Text, level: int) -> None:
+        console.print(Padding(text, (0, 0, 0, level)))
+
+    for number, report in enumerate(reports):
+        if number:
+            console.print()
+        verdict = Verdict(report.verdict)
+        console.print(
+            Text.assemble((verdict.upper(), _VERDICT_STYLE[verdict]), "  ", (report.source, "bold"))
+        )
+        details = [report.media_type, f"{report.size:,} bytes", f"sha256 {report.sha256[:16]}"]
+        if report.profile:
+            details.insert(0, f"profile {report.profile}")
+        indent(Text(", ".join(details), style="dim"), 2)
+        counts = Text("findings: ")
+        for i, (name, count) in enumerate(report.counts.items()):
+            style = _SEVERITY_STYLE[Severity.parse(name)] if count else "dim"
+            counts.append(f"{', ' if i else ''}{count} {name}", style=style)
+        indent(counts, 2)
+        for step, findings in report.findings_by_step():
+            status = StepStatus(step.status)
+            head = Text.assemble((f"{status:<7}", _STATUS_STYLE[status]), "  ", (step.name, "bold"))
+            if step.phase:
+                head.append(f" (phase {step.phase})")
+            if step.engine:
+                head.append(f"  {step.engine} {step.engine_version}".rstrip(), style="dim")
+            head.append(f"  {step.millis:.1f} ms", style="dim")
+            indent(head, 2)
+            if step.error:
+                indent(Text(step.error, style=_STATUS_STYLE[status]), 11)
+            for finding in findings:
+                severity = Severity(finding.severity)
+                line = Text.assemble(
+                    (f"{severity!s:<7}", _SEVERITY_STYLE[severity]),
+                    "  ",
+                    (finding.rule_id or "-", "bold"),
+                )
+                where = _where(finding.location)
+                if where:
+                    line.append(f"  {where}", style="cyan")
+                indent(line, 4)
+                indent(Text(finding.message), 13)
+    if len(reports) > 1:
+        console.print()
+        tally = {v: sum(1 for r in reports if r.verdict == v) for v in Verdict}
+        summary = Text(f"{len(reports)} messages: ", style="bold")
+        for i, (verdict, count) in enumerate(tally.items()):
+            summary.append(f"{', ' if i else ''}{count} {verdict}", style=_VERDICT_STYLE[verdict])
+        console.print(summary)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters in messages or names become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _failure_message(findings: list[Finding]) -> str:
+    rules = sorted({f.rule_id for f in findings if f.rule_id})
+    noun = "finding" if len(findings) == 1 else "findings"
+    listed = ", ".join(rules[:10]) + (", ..." if len(rules) > 10 else "")
+    return f"{len(findings)} {noun}" + (f": {listed}" if listed else "")
+
+
+def render_junit(reports: Report | Iterable[Report]) -> str:
+    """JUnit XML for CI: one testsuite per message, one testcase per step.
+
+    A step that failed the profile's acceptance rule has one `<failure>` listing its error and
+    fatal findings (or, when the rule was lowered to warnings, every finding); a step that could
+    not run has an `<error>`, a skipped step `<skipped>`. Remaining findings go to `<system-out>`.
+    """
+    root = etree.Element("testsuites", name="nif")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    total_time = 0.0
+    for report in _as_list(reports):
+        suite = etree.SubElement(root, "testsuite", name=_xml_text(report.source))
+        properties = etree.SubElement(suite, "properties")
+        for name, value in (
+            ("verdict", str(report.verdict)),
+            ("sha256", report.sha256),
+            ("size", str(report.size)),
+            ("media_type", report.media_type),
+            ("profile", report.profile),
+        ):
+            if value:
+                etree.SubElement(properties, "property", name=name, value=_xml_text(value))
+        counts = dict.fromkeys(totals, 0)
+        suite_time = 0.0
+        for step, findings in report.findings_by_step():
+            counts["tests"] += 1
+            suite_time += step.millis / 1000
+            case = etree.SubElement(
+                suite,
+                "testcase",
+                name=_xml_text(step.name),
+                classname=_xml_text(report.source),
+                time=f"{step.millis / 1000:.3f}",
+            )
+            reported: list[Finding] = []
+            if step.status == StepStatus.ERROR:
+                counts["errors"] += 1
+                reason = _xml_text(step.error or "the step could not run")
+                etree.SubElement(case, "error", message=reason, type="error").text = reason
+            elif step.status == StepStatus.SKIPPED:
+                counts["skipped"] += 1
+                etree.SubElement(case, "skipped", message=_xml_text(step.error or "not run"))
+            elif step.status == StepStatus.FAILED:
+                counts["failures"] += 1
+                reported = [f for f in findings if f.severity >= Severity.ERROR] or findings
+                worst = max((f.severity for f in reported), default=Severity.ERROR)
+                failure = etree.SubElement(
+                    case, "failure", message=_failure_message(reported), type=str(worst)
+                )
+                failure.text = _xml_text("\n".join(_finding_line(f) for f in reported))
+            listed = {id(f) for f in reported}
+            rest = [f for f in findings if id(f) not in listed]
+            if rest:
+                out = etree.SubElement(case, "system-out")
+                out.text = _xml_text("\n".join(_finding_line(f) for f in rest))
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", f"{suite_time:.3f}")
+        total_time += suite_time
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{total_time:.3f}")
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True).decode()
+
+
+SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
+_SVRL_HEAD = {f"{{{SVRL_NS}}}text", f"{{{SVRL_NS}}}ns-prefix-in-attribute-values"}
+
+
+def render_svrl(report: Report) -> str:
+    """The SVRL of the report's Schematron steps, as one document.
+
+    With one Schematron step this is its SVRL unchanged. With several, their outputs are merged
+    into one `svrl:schematron-output`: its attributes come from the first step, the
+    `svrl:text` and `svrl:ns-prefix-in-attribute-values` children of all steps come first
+    (namespace declarations once each), then each step's patterns and results in step order,
+    each run introduced by a comment naming the step. Steps that did not run are named in a
+    comment too. Raises ValueError when no Schematron step produced SVRL.
+    """
+    steps = [s for s in report.steps if s.kind == "schematron"]
+    produced = [s for s in steps if s.svrl]
+    if not produced:
+        reasons = "; ".join(f"{s.name}: {s.error or s.status}" for s in steps)
+        raise ValueError(
+            f"{report.source}: no Schematron step produced SVRL"
+            + (f" ({reasons})" if reasons else " (the profile has no Schematron step)")
+        )
+    if len(steps) == 1:
+        return produced[0].svrl or ""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    outputs = [(s, etree.fromstring(s.svrl.encode("utf-8"), parser)) for s in produced if s.svrl]
+    first = outputs[0][1]
+    nsmap: dict[str | None, str] = {}
+    for _, output in outputs:
+        for prefix, uri in output.nsmap.items():
+            nsmap.setdefault(prefix, uri)
+    merged = etree.Element(first.tag, dict(first.attrib), nsmap=nsmap)
+    seen: set[tuple[str | None, str | None]] = set()
+    bodies: list[etree._Element] = []
+    for step, output in outputs:
+        bodies.append(etree.Comment(_comment(f"nif step {step.name}" + _phase(step))))
+        for child in output:
+            if child.tag == f"{{{SVRL_NS}}}ns-prefix-in-attribute-values":
+                key = (child.get("prefix"), child.get("uri"))
+                if key not in seen:
+                    seen.add(key)
+                    merged.append(child)
+            elif child.tag in _SVRL_HEAD:
+                merged.append(child)
+            else:
+                bodies.append(child)
+    for step in steps:
+        if not step.svrl:
+            reason = step.error or str(step.status)
+            bodies.append(etree.Comment(_comment(f"nif step {step.name} gave no SVRL: {reason}")))
+    merged.extend(bodies)
+    return etree.tostring(merged, encoding="unicode", pretty_print=False)
+
+
+def _phase(step: StepResult) -> str:
+    return f" (phase {step.phase})" if step.phase else ""
+
+
+def _comment(text: str) -> str:
+    """XML comments may not hold '--' nor end with '-'."""
+    return " " + _xml_text(text).replace("--", "- -").rstrip("-") + " "

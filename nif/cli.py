@@ -1,0 +1,307 @@
+"""The `nif` command: parse arguments, call the validation flow, render the reports.
+
+Exit codes: 0 every message valid, 1 any message invalid or in error, 2 a usage or input error
+(one line on stderr saying what is wrong).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nif import __version__
+from nif.errors import InputError, NifError, UsageError
+from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
+from nif.settings import Settings
+
+EXIT_VALID = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+FORMATS = ("text", "json", "junit", "svrl")
+SEVERITIES = ("fatal", "error", "warning", "info")
+
+
+def _fail(message: str) -> None:
+    """The one line a usage or input error gets on stderr."""
+    line = " ".join(message.split())
+    click.echo(f"nif: error: {line}", err=True)
+
+
+class _Command(click.Group):
+    """A click group whose errors are one line on stderr and exit 2, never a traceback."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(args, *rest, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+            sys.exit(EXIT_USAGE)
+        except NifError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_USAGE)
+        except click.Abort:
+            _fail("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            # the reader went away (`nif ... | head`); keep Python from complaining at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_INVALID)
+        sys.exit(code if isinstance(code, int) else EXIT_VALID)
+
+
+@click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nif", message="%(prog)s %(version)s")
+def cli() -> None:
+    """nif: validate exchange messages against XSD, Schematron and JSON Schema."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script `nif`."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="nif")
+
+
+def expand_inputs(arguments: Sequence[str]) -> list[Path]:
+    """Files as given; directories become their files (recursive, sorted, hidden ones skipped)."""
+    paths: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            if not found:
+                raise InputError(f"{argument}: the directory holds no message file")
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        elif path.exists():
+            raise InputError(f"{argument}: not a regular file")
+        else:
+            raise InputError(f"{argument}: no such file or directory")
+    return paths
+
+
+def _hidden(path: Path, under: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(under).parts)
+
+
+def load_settings(config: Path | None, max_bytes: int | None, timeout: float | None) -> Settings:
+    """Settings from nif.toml and NIF_* variables, with the command-line flags on top."""
+    return Settings.load(config).replace(max_message_bytes=max_bytes, step_timeout=timeout)
+
+
+def _existing_file() -> click.Path:
+    return click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]:
+    from nif.validate import split_phase
+
+    entries = []
+    for value in values:
+        path, phase = split_phase(value)
+        if not Path(path).is_file():
+            where = f"{path} (phase {phase})" if phase else path
+            raise InputError(f"--schematron {value}: no such file: {where}")
+        entries.append((path, phase))
+    return entries
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr, only when stderr is a terminal and there is more than one file."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("validating", total=total)
+        yield lambda: bar.advance(task)
+
+
+def _render(reports: list[Report], fmt: str, as_array: bool, color: bool) -> str:
+    if fmt == "json":
+        return render_json(reports if as_array else reports[0]) + "\n"
+    if fmt == "junit":
+        return render_junit(reports)
+    if fmt == "svrl":
+        try:
+            return render_svrl(reports[0])
+        except ValueError as exc:
+            raise _NoSvrl(str(exc)) from None
+    width = shutil.get_terminal_size().columns if color else None
+    return render_text(reports, width, color=color)
+
+
+class _NoSvrl(Exception):
+    """The message was not checked by any Schematron step (e.g. it is not well-formed)."""
+
+
+@cli.command()
+@click.argument("messages", nargs=-1, required=True, metavar="MESSAGE...")
+@click.option("--xsd", type=_existing_file(), help="XML Schema to validate against.")
+@click.option(
+    "--xsd-version",
+    type=click.Choice(["1.0", "1.1"]),
+    help="Force the XSD version (default: the schema's vc:minVersion, else 1.0).",
+)
+@click.option(
+    "--schematron",
+    "schematron",
+    multiple=True,
+    metavar="FILE[#PHASE]",
+    help="Schematron rules (.sch or compiled .xsl); repeat to run several, in order.",
+)
+@click.option("--json-schema", type=_existing_file(), help="JSON Schema.")
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    metavar="RULE=LEVEL",
+    help="Change a rule's severity (fatal, error, warning, info) or switch it off (off).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes a message invalid.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes for several messages (default 0: every available core).",
+)
+@click.option("--config", type=_existing_file(), help="TOML settings file (nif.toml).")
+@click.option("--max-bytes", type=click.IntRange(min=1), help="Largest message accepted, in bytes.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), help="Time limit per step, seconds."
+)
+def validate(
+    messages: tuple[str, ...],
+    xsd: Path | None,
+    xsd_version: str | None,
+    schematron: tuple[str, ...],
+    json_schema: Path | None,
+    severities: tuple[str, ...],
+    fail_on: str,
+    fmt: str,
+    output: Path | None,
+    jobs: int,
+    config: Path | None,
+    max_bytes: int | None,
+    timeout: float | None,
+) -> int:
+    """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
+
+    Exit status: 0 all valid, 1 any invalid or in error, 2 usage or input error.
+    """
+    from nif.validate import Profile, parse_overrides
+    from nif.validate._batch import validate_files
+
+    settings = load_settings(config, max_bytes, timeout)
+    paths = expand_inputs(messages)
+    as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
+    if fmt == "svrl":
+        if not schematron:
+            raise UsageError("--format svrl needs at least one --schematron")
+        if len(paths) > 1:
+            raise UsageError(f"--format svrl takes one message, got {len(paths)}")
+    if xsd_version is not None and xsd is None:
+        raise UsageError("--xsd-version needs --xsd")
+    profile = Profile.from_files(
+        xsd=xsd,
+        xsd_version=xsd_version,
+        schematron=_schematron_arguments(schematron),
+        json_schema=json_schema,
+        severity_overrides=parse_overrides(severities),
+        fail_on=Severity.parse(fail_on),
+    )
+    with _progress(len(paths)) as advance:
+        reports = validate_files(
+            paths,
+            profile,
+            settings=settings,
+            jobs=jobs,
+            keep_svrl=fmt == "svrl",
+            progress=advance,
+        )
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    code = EXIT_VALID if all(r.verdict == "valid" for r in reports) else EXIT_INVALID
+    try:
+        text = _render(reports, fmt, as_array, color)
+    except _NoSvrl as exc:
+        click.echo(f"nif: {exc}", err=True)
+        return EXIT_INVALID
+    _write(text, output, color)
+    return code
+
+
+def _write(text: str, output: Path | None, color: bool) -> None:
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+@cli.group()
+def schematron() -> None:
+    """Work with Schematron rule sets."""
+
+
+@schematron.command("compile")
+@click.argument("rules", metavar="RULES.sch[#PHASE]")
+@click.option("--phase", help="Phase to compile (default: the schema's defaultPhase, else all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
+    """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
+    from nif.validate import split_phase
+    from nif.validate.schematron import compile_to_xslt, load_schematron
+
+    path, path_phase = split_phase(rules)
+    if phase and path_phase and phase != path_phase:
+        raise UsageError(f"two phases given: #{path_phase} and --phase {phase}")
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
+    text = compile_to_xslt(load_schematron(path), phase or path_phase)
+    _write(text if text.endswith("\n") else text + "\n", output, False)
+    return EXIT_VALID

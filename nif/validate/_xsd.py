@@ -1,0 +1,400 @@
+"""XSD steps: XSD 1.0 through libxml2 (lxml), XSD 1.1 through xmlschema.
+
+Both engines read schema documents from the `ArtefactSet` only: every import and include is
+served by URI from the set and anything else is refused, so compiling a schema never reads a
+file or the network. The version comes from the caller or from the schema's `vc:minVersion`.
+"""
+
+from __future__ import annotations
+
+import email.message
+import io
+import re
+import threading
+import urllib.error
+import urllib.request
+import urllib.response
+import warnings
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import xmlschema
+from lxml import etree
+from xmlschema.exceptions import XMLSchemaWarning
+
+from nif.errors import CompileError, ResolutionError
+from nif.report import Finding, Location, Severity
+from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
+from nif.validate._step import Document, Outcome, Step
+from nif.validate._xml import _PARSER_OPTIONS, _prolog_end, safe_parser
+
+XS = "http://www.w3.org/2001/XMLSchema"
+VC = "http://www.w3.org/2007/XMLSchema-versioning"
+_SCHEMA = f"{{{XS}}}schema"
+_REFERENCES = tuple(f"{{{XS}}}{name}" for name in ("import", "include", "redefine", "override"))
+_MAX_REPORTED = 5
+"""How many schema errors a CompileError quotes before saying how many more there are."""
+
+
+def _parse_part(artefact: Artefact) -> etree._Element:
+    try:
+        return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
+    except etree.XMLSyntaxError as exc:
+        line = (exc.position or (0, 0))[0]
+        where = f", line {line}" if line else ""
+        text = str(exc.msg or exc).split(", line ")[0]
+        raise CompileError(f"{artefact.uri}{where}: not well-formed XML: {text}") from None
+
+
+def xsd_references(artefact: Artefact) -> list[str]:
+    """The schemaLocation of every xs:import, xs:include, xs:redefine and xs:override."""
+    root = _parse_part(artefact)
+    return [
+        location
+        for element in root.iterchildren(*_REFERENCES)
+        if (location := (element.get("schemaLocation") or "").strip())
+    ]
+
+
+def load_xsd(path: str | Path) -> ArtefactSet:
+    """A schema file and every local file it imports or includes, transitively."""
+    return collect(Artefact.from_path(path), xsd_references, local_fetcher)
+
+
+def compile_xsd(artefacts: ArtefactSet, version: str | None = None) -> Step:
+    """The XSD step for `artefacts`: 1.1 when asked or when `vc:minVersion` >= 1.1, else 1.0."""
+    root = _parse_part(artefacts.root)
+    if root.tag != _SCHEMA:
+        raise CompileError(
+            f"{artefacts.main}: not an XML Schema (the root element is {root.tag!r}, "
+            f"expected xs:schema in {XS})"
+        )
+    if (version or _declared_version(artefacts.main, root)) == "1.1":
+        return Xsd11Step(artefacts)
+    return Xsd10Step(artefacts)
+
+
+def _declared_version(uri: str, root: etree._Element) -> str:
+    declared = root.get(f"{{{VC}}}minVersion")
+    if declared is None:
+        return "1.0"
+    try:
+        return "1.1" if Decimal(declared.strip()) >= Decimal("1.1") else "1.0"
+    except InvalidOperation:
+        raise CompileError(f"{uri}: vc:minVersion {declared!r} is not a version number") from None
+
+
+def _canonical(uri: str) -> str:
+    """One spelling per resource: percent-decoded, `file://` for absolute local paths."""
+    uri = unquote(urldefrag(uri).url)
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file") and parsed.path.startswith("/") and not parsed.netloc:
+        return "file://" + parsed.path
+    return uri
+
+
+class _Parts:
+    """Looks up schema documents in the set by URI, remembering every URI it had to refuse."""
+
+    def __init__(self, artefacts: ArtefactSet) -> None:
+        self._by_uri = {_canonical(uri): part for uri, part in artefacts.parts.items()}
+        self.refused: list[str] = []
+
+    def find(self, uri: str | None) -> Artefact | None:
+        part = self._by_uri.get(_canonical(uri)) if uri else None
+        if part is None:
+            self.refused.append(uri or "<no URI>")
+        return part
+
+    def refusal(self) -> str:
+        return (
+            f"refused to load {', '.join(sorted(set(self.refused)))}: not part of the artefact "
+            "set (validation reads only the schemas collected when the profile was built)"
+        )
+
+
+def _clark_to_prefixed(text: str, prefixes: dict[str, str | None]) -> str:
+    """`{urn:x}Name` -> `p:Name` with the document's own prefix (bare name for the default)."""
+
+    def replace(match: re.Match[str]) -> str:
+        uri, name = match.group(1), match.group(2)
+        if uri not in prefixes:
+            return match.group(0)
+        prefix = prefixes[uri]
+        return f"{prefix}:{name}" if prefix else name
+
+    return re.sub(r"\{([^}]*)\}([\w.\-]+)", replace, text)
+
+
+def _prefixes(tree: etree._ElementTree) -> dict[str, str | None]:
+    return {uri: prefix for prefix, uri in tree.getroot().nsmap.items()}
+
+
+# --- XSD 1.0: libxml2 ----------------------------------------------------------------------------
+
+
+class _SetResolver(etree.Resolver):
+    """Serves schema documents from the artefact set to libxml2 and refuses everything else."""
+
+    def __init__(self, parts: _Parts) -> None:
+        super().__init__()
+        self._parts = parts
+
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
+        part = self._parts.find(url)
+        if part is None:
+            raise ResolutionError(f"{url}: not part of the artefact set")
+        return self.resolve_string(part.content, context, base_url=part.uri)
+
+
+_LIBXML2_VERSION = ".".join(map(str, etree.LIBXML_VERSION))
+_LXML_VERSION = etree.__version__
+_SEVERITIES = {
+    etree.ErrorLevels.WARNING: Severity.WARNING,
+    etree.ErrorLevels.ERROR: Severity.ERROR,
+    etree.ErrorLevels.FATAL: Severity.ERROR,
+}
+
+
+class Xsd10Step(Step):
+    """XSD 1.0 by libxml2.
+
+    An lxml `XMLSchema` keeps its error log on the object, so one compiled schema must not
+    validate two documents at once: threads borrow schemas from a pool that grows to the
+    number of concurrent callers.
+    """
+
+    kind = "xsd"
+    media = "xml"
+
+    def __init__(self, artefacts: ArtefactSet) -> None:
+        super().__init__(artefacts)
+        self._lock = threading.Lock()
+        self._pool = [self._compile()]
+
+    @property
+    def engine(self) -> tuple[str, str]:
+        return ("libxml2 via lxml", f"{_LIBXML2_VERSION} (lxml {_LXML_VERSION})")
+
+    def _compile(self) -> etree.XMLSchema:
+        parts = _Parts(self.artefacts)
+        parser = etree.XMLParser(**_PARSER_OPTIONS)
+        parser.resolvers.add(_SetResolver(parts))
+        main = self.artefacts.root
+        try:
+            document = etree.fromstring(main.content, parser, base_url=main.uri).getroottree()
+            return etree.XMLSchema(document)
+        except etree.XMLSchemaParseError as exc:
+            message = _log_summary(exc.error_log, main.uri) or str(exc)
+            if parts.refused:
+                message = f"{parts.refusal()}; {message}"
+            raise CompileError(f"{self.artefacts.main}: XSD does not compile: {message}") from None
+
+    def check(self, document: Document) -> Outcome:
+        with self._lock:
+            schema = self._pool.pop() if self._pool else None
+        if schema is None:
+            schema = self._compile()
+        try:
+            if schema.validate(document.tree):
+                return Outcome([])
+            log = schema.error_log
+        finally:
+            with self._lock:
+                self._pool.append(schema)
+        prefixes = _prefixes(document.tree)
+        return Outcome([self._finding(entry, prefixes) for entry in log])
+
+    def _finding(self, entry: etree._LogEntry, prefixes: dict[str, str | None]) -> Finding:
+        return Finding(
+            _SEVERITIES.get(entry.level, Severity.ERROR),
+            self.name,
+            _clark_to_prefixed(entry.message, prefixes),
+            entry.type_name,
+            Location(line=entry.line or None, column=entry.column or None, xpath=entry.path),
+        )
+
+
+def _log_summary(log: Iterable[etree._LogEntry], main: str) -> str:
+    """libxml2's schema errors as `file, line N: message`, the main file named once."""
+    entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR] or list(log)
+    lines = [
+        f"{entry.filename}, line {entry.line}: {entry.message}"
+        if entry.filename not in (None, "<string>", main)
+        else f"line {entry.line}: {entry.message}"
+        for entry in entries[:_MAX_REPORTED]
+    ]
+    if len(entries) > _MAX_REPORTED:
+        lines.append(f"and {len(entries) - _MAX_REPORTED} more")
+    return "; ".join(lines)
+
+
+# --- XSD 1.1: xmlschema --------------------------------------------------------------------------
+
+
+class _SetHandler(urllib.request.BaseHandler):
+    """A urllib handler for every scheme that answers from the artefact set only."""
+
+    def __init__(self, parts: _Parts) -> None:
+        self._parts = parts
+
+    def default_open(self, request: urllib.request.Request) -> io.IOBase:
+        part = self._parts.find(request.full_url)
+        if part is None:
+            raise urllib.error.URLError("not part of the artefact set")
+        return urllib.response.addinfourl(
+            io.BytesIO(_without_doctype(part)), email.message.Message(), part.uri, 200
+        )
+
+
+def _without_doctype(part: Artefact) -> bytes:
+    """The part with its internal DTD subset expanded away by libxml2 (which bounds entity
+    expansion), because xmlschema's defused parser rejects every entity declaration and real
+    schemas such as xmldsig-core declare a few."""
+    if b"<!DOCTYPE" not in part.content[: _prolog_end(part.content)]:
+        return part.content
+    try:
+        root = etree.fromstring(
+            part.content, safe_parser(resolve_entities="internal"), base_url=part.uri
+        )
+    except etree.XMLSyntaxError as exc:
+        raise urllib.error.URLError(f"not well-formed XML: {exc}") from None
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _opener(parts: _Parts) -> urllib.request.OpenerDirector:
+    opener = urllib.request.OpenerDirector()
+    opener.add_handler(_SetHandler(parts))
+    return opener
+
+
+class Xsd11Step(Step):
+    """XSD 1.1 (assertions, type alternatives) by xmlschema.
+
+    xmlschema validates in pure Python, so one document at a time: the GIL would serialise
+    the work anyway, and no per-run state can leak between two validations.
+    """
+
+    kind = "xsd"
+    media = "xml"
+
+    def __init__(self, artefacts: ArtefactSet) -> None:
+        super().__init__(artefacts)
+        self._lock = threading.Lock()
+        parts = _Parts(artefacts)
+        problem = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", XMLSchemaWarning)
+            try:
+                self._schema = xmlschema.XMLSchema11(
+                    artefacts.main,
+                    opener=_opener(parts),
+                    defuse="always",
+                    use_fallback=False,
+                    use_location_hints=False,
+                )
+            except xmlschema.XMLSchemaException as exc:
+                problem = _xmlschema_error(exc, artefacts)
+        failed = [str(w.message) for w in caught if issubclass(w.category, _LOAD_WARNINGS)]
+        if failed and not problem:
+            problem = "; ".join(failed)
+        if parts.refused:
+            problem = f"{parts.refusal()}; {problem}" if problem else parts.refusal()
+        if problem:
+            raise CompileError(f"{artefacts.main}: XSD 1.1 does not compile: {problem}")
+
+    @property
+    def engine(self) -> tuple[str, str]:
+        return ("xmlschema", xmlschema.__version__)
+
+    def check(self, document: Document) -> Outcome:
+        tree = document.tree
+        with self._lock:
+            errors = list(self._schema.iter_errors(tree))
+        if not errors:
+            return Outcome([])
+        prefixes = _prefixes(tree)
+        return Outcome([self._finding(error, tree, prefixes) for error in errors])
+
+    def _finding(
+        self,
+        error: xmlschema.XMLSchemaValidationError,
+        tree: etree._ElementTree,
+        prefixes: dict[str, str | None],
+    ) -> Finding:
+        rule_id = _rule_id(error)
+        test = getattr(error.validator, "path", None) if rule_id == ASSERT else None
+        if test:
+            message = f"assertion {test!r} is false"
+        else:
+            message = _clark_to_prefixed(error.reason or error.message, prefixes)
+        element, xpath = error.elem, error.path
+        if isinstance(element, etree._Element):
+            xpath = tree.getpath(element)
+            name = _clark_to_prefixed(element.tag, prefixes)
+            if f"'{name}'" not in message:
+                message = f"Element '{name}': {message}"
+        return Finding(
+            Severity.ERROR,
+            self.name,
+            message,
+            rule_id,
+            Location(line=error.sourceline, xpath=xpath),
+            schema_location=error.schema_url,
+            test=test,
+        )
+
+
+_LOAD_WARNINGS = (xmlschema.XMLSchemaImportWarning, xmlschema.XMLSchemaIncludeWarning)
+ASSERT = "xsd11:assert"
+_RULE_IDS = (
+    ("Assert", ASSERT),
+    ("Group", "xsd11:content"),
+    ("Attribute", "xsd11:attribute"),
+    ("Unique", "xsd11:identity"),
+    ("Key", "xsd11:identity"),
+    ("Element", "xsd11:element"),
+    ("Type", "xsd11:type"),
+    ("Atomic", "xsd11:value"),
+    ("Facet", "xsd11:value"),
+    ("Union", "xsd11:value"),
+    ("List", "xsd11:value"),
+)
+
+
+def _rule_id(error: xmlschema.XMLSchemaValidationError) -> str:
+    """A stable code from the kind of schema component that failed: xsd11:assert, ..."""
+    kind = type(error.validator).__name__
+    return next((code for marker, code in _RULE_IDS if marker in kind), "xsd11")
+
+
+def _xmlschema_error(exc: Exception, artefacts: ArtefactSet) -> str:
+    """xmlschema's reason with the schema file and the line of the offending declaration."""
+    if not isinstance(exc, xmlschema.XMLSchemaValidatorError):
+        return str(exc)
+    text = getattr(exc, "reason", None) or exc.message
+    url = exc.schema_url
+    line = exc.sourceline or _schema_line(exc, artefacts)
+    where = ", ".join(
+        p for p in ((url if url != artefacts.main else ""), f"line {line}" if line else "") if p
+    )
+    return f"{where}: {text}" if where else text
+
+
+def _schema_line(exc: xmlschema.XMLSchemaValidatorError, artefacts: ArtefactSet) -> int | None:
+    """xmlschema parses schemas with ElementTree, which keeps no line numbers: find the
+    element at the same document-order position in lxml's parse of the same part."""
+    root, element, url = exc.root, exc.elem, exc.schema_url
+    if root is None or element is None or url is None:
+        return None
+    try:
+        index = next(i for i, e in enumerate(root.iter()) if e is element)
+        part = _parse_part(artefacts.get(url))
+    except (StopIteration, ResolutionError, CompileError):
+        return None
+    for i, candidate in enumerate(part.iter(etree.Element)):
+        if i == index:
+            return candidate.sourceline
+    return None

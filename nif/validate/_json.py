@@ -1,0 +1,219 @@
+"""Strict JSON parsing with findings that say where: line, column and JSON Pointer.
+
+The stdlib's C decoder does the parsing. It accepts things RFC 8259 does not (NaN, Infinity,
+duplicate keys where the last one silently wins), so those are caught on the side and turned
+into findings. Positions are computed by a small scanner only when a finding needs one, so a
+clean message costs little more than `json.loads`.
+
+The scanner is ours rather than json-source-map's: that package builds pointers from the raw
+key text (so `"a/b"` and `"\\u00e9"` map to wrong pointers), recurses (a RecursionError on
+documents `json.loads` accepts) and collapses duplicate keys, which are what we must report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from nif.report import Finding, Location, Severity
+from nif.validate._step import Document
+
+STEP = "parse"
+
+_NON_STANDARD = {"NaN", "Infinity", "-Infinity"}
+_UTF8 = {"utf-8", "utf-8-sig"}
+
+
+@dataclasses.dataclass
+class ParsedJson:
+    document: Document | None
+    findings: list[Finding]
+
+
+def _fatal(rule_id: str, message: str, line: int | None = None, column: int | None = None):
+    return Finding(Severity.FATAL, STEP, message, rule_id, Location(line=line, column=column))
+
+
+def _decode(content: bytes) -> tuple[str | None, Finding | None]:
+    """Text in the encodings RFC 8259 allows: UTF-8, or UTF-16/32 told by BOM or null bytes."""
+    encoding = json.detect_encoding(content)
+    try:
+        return content.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        line = column = None
+        if encoding in _UTF8:
+            line = content.count(b"\n", 0, exc.start) + 1
+            column = len(content[content.rfind(b"\n", 0, exc.start) + 1 : exc.start]) + 1
+        name = "UTF-8" if encoding in _UTF8 else encoding.upper()
+        message = (
+            f"not valid {name} at byte {exc.start} ({exc.reason}): JSON messages must be "
+            "UTF-8 (or UTF-16/UTF-32)"
+        )
+        return None, _fatal("json.encoding", message, line, column)
+
+
+def parse_json(content: bytes, *, max_bytes: int) -> ParsedJson:
+    """Parse untrusted bytes; a document that cannot be trusted comes back as None + findings.
+
+    Duplicate keys are errors but the document still parses (the last value wins, as in the
+    stdlib), so the schema steps can report on the rest of it.
+    """
+    if len(content) > max_bytes:
+        message = f"message is {len(content)} bytes, over the limit of {max_bytes}"
+        return ParsedJson(None, [_fatal("json.too-large", message)])
+    text, problem = _decode(content)
+    if text is None:
+        return ParsedJson(None, [problem] if problem else [])
+    if not text.strip():
+        return ParsedJson(None, [_fatal("json.malformed", "the message is empty", 1, 1)])
+    duplicates: list[bool] = []
+    constants: list[str] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members = dict(pairs)
+        if len(members) != len(pairs):
+            duplicates.append(True)
+        return members
+
+    def constant_hook(name: str) -> float:
+        constants.append(name)
+        return float(name)
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+    except json.JSONDecodeError as exc:
+        message = f"not well-formed JSON: {exc.msg[:1].lower()}{exc.msg[1:]}"
+        return ParsedJson(None, [_fatal("json.malformed", message, exc.lineno, exc.colno)])
+    except RecursionError:
+        message = "arrays and objects are nested too deeply to be processed safely"
+        return ParsedJson(None, [_fatal("json.too-deep", message)])
+    if constants:
+        line, column = _scan(text, ()).constant or (None, None)
+        message = f"{constants[0]} is not a JSON value (RFC 8259 allows only finite numbers)"
+        return ParsedJson(None, [_fatal("json.malformed", message, line, column)])
+    if _SURROGATE.search(text) and not _is_unicode(value):
+        line, column = _scan(text, ()).surrogate or (None, None)
+        message = "a string holds an unpaired UTF-16 surrogate escape, which is not Unicode text"
+        return ParsedJson(None, [_fatal("json.malformed", message, line, column)])
+    findings = _duplicate_findings(text) if duplicates else []
+    return ParsedJson(Document(content, json=value, json_text=text), findings)
+
+
+def _is_unicode(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _duplicate_findings(text: str) -> list[Finding]:
+    findings = []
+    for member, (line, column), (first_line, first_column) in _scan(text, ()).duplicates:
+        key = unescape(member.rsplit("/", 1)[1])
+        message = (
+            f"duplicate key {key!r}: first at line {first_line} column {first_column}; "
+            "the last value is the one validated"
+        )
+        location = Location(line=line, column=column, pointer=member)
+        findings.append(Finding(Severity.ERROR, STEP, message, "json.duplicate-key", location))
+    return findings
+
+
+def escape(token: str) -> str:
+    """One JSON Pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def pointer(path: Iterable[str | int]) -> str:
+    """The JSON Pointer of a path of keys and indexes, "" for the whole document."""
+    return "".join(f"/{escape(str(part))}" for part in path)
+
+
+def locate(text: str, pointer: str) -> tuple[int, int] | None:
+    """(line, column), 1-based, where the value at `pointer` starts; None if it does not exist."""
+    return locate_all(text, [pointer]).get(pointer)
+
+
+def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Positions of many pointers in one pass over the text: what a step with findings uses."""
+    return _scan(text, pointers).positions
+
+
+@dataclasses.dataclass
+class _Scan:
+    positions: dict[str, tuple[int, int]]
+    duplicates: list[tuple[str, tuple[int, int], tuple[int, int]]]
+    constant: tuple[int, int] | None = None
+    surrogate: tuple[int, int] | None = None
+
+
+_TOKEN = re.compile(r'[ \t\r]*(?:(\n)|("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^\s{}\[\]:,"]+))')
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_OBJECT, _ARRAY = 0, 1
+
+
+def _scan(text: str, wanted: Iterable[str]) -> _Scan:
+    """Walk a document json.loads accepted, without recursion, noting what was asked for.
+
+    Frames on the stack are [kind, pointer, current key or index, keys seen, expecting a key].
+    """
+    wanted = set(wanted)
+    result = _Scan({}, [])
+    stack: list[list[Any]] = []
+    line, line_start = 1, 0
+    for match in _TOKEN.finditer(text):
+        newline, string, punct, atom = match.groups()
+        if newline:
+            line, line_start = line + 1, match.end()
+            continue
+        start = match.start(2) if string else match.start(3) if punct else match.start(4)
+        here = (line, start - line_start + 1)
+        top = stack[-1] if stack else None
+        if (
+            string
+            and result.surrogate is None
+            and _SURROGATE.search(string)
+            and not _is_unicode(json.loads(string))
+        ):
+            result.surrogate = here
+        if string and top is not None and top[0] == _OBJECT and top[4]:
+            key = json.loads(string) if "\\" in string else string[1:-1]
+            if key in top[3]:
+                result.duplicates.append((f"{top[1]}/{escape(key)}", here, top[3][key]))
+            top[3][key] = here
+            top[2], top[4] = key, False
+            continue
+        if punct == ":":
+            continue
+        if punct == ",":
+            if top[0] == _OBJECT:
+                top[4] = True
+            else:
+                top[2] += 1
+            continue
+        if punct in ("}", "]"):
+            stack.pop()
+            continue
+        if top is None:
+            path = ""
+        elif top[0] == _OBJECT:
+            path = f"{top[1]}/{escape(top[2])}"
+        else:
+            path = f"{top[1]}/{top[2]}"
+        if path in wanted:
+            result.positions[path] = here
+        if atom in _NON_STANDARD and result.constant is None:
+            result.constant = here
+        if punct == "{":
+            stack.append([_OBJECT, path, None, {}, True])
+        elif punct == "[":
+            stack.append([_ARRAY, path, 0, None, False])
+    return result

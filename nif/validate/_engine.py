@@ -15,7 +15,7 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
 from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
-from nif.validate._step import Document, Step
+from nif.validate._step import Document, Outcome, Step
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 
@@ -91,8 +91,13 @@ def _parse(
     return document, result, findings
 
 
-def _run_with_timeout(step: Step, document: Document, timeout: float):
-    """Run a step in its own thread so that a runaway rule set ends in `error`, not a hang."""
+def _run_with_timeout(step: Step, document: Document, timeout: float) -> Outcome:
+    """Run a step in its own thread so that a runaway rule set ends in `error`, not a hang.
+
+    Engines that keep the GIL while they work (Saxon) cannot be interrupted from Python; their
+    result is still discarded when they overran, so the verdict fails closed. Callers that need
+    hard preemption run validation in worker processes (see `nif.validate._batch`).
+    """
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -101,10 +106,11 @@ def _run_with_timeout(step: Step, document: Document, timeout: float):
         except BaseException as exc:  # reported as the step error
             box["error"] = exc
 
+    started = time.perf_counter()
     thread = threading.Thread(target=target, name=f"nif-step-{step.kind}", daemon=True)
     thread.start()
     thread.join(timeout)
-    if thread.is_alive():
+    if thread.is_alive() or time.perf_counter() - started > timeout:
         raise TimeoutError(f"step did not finish within the time limit of {timeout:g} s")
     if "error" in box:
         raise box["error"]

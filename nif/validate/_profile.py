@@ -81,17 +81,19 @@ class Profile:
         fail_on: Severity = Severity.ERROR,
     ) -> Profile:
         """Build a profile from local files; Schematron entries are paths or (path, phase)."""
-        from nif.validate._jsonschema import load_json_schema
-        from nif.validate._xsd import load_xsd
-        from nif.validate.schematron import load_schematron
-
         steps: list[StepSpec] = []
         if xsd is not None:
+            from nif.validate._xsd import load_xsd
+
             steps.append(StepSpec(XSD, load_xsd(xsd), xsd_version=xsd_version))
         for entry in schematron:
+            from nif.validate.schematron import load_schematron
+
             path, phase = entry if isinstance(entry, tuple) else (entry, None)
             steps.append(StepSpec(SCHEMATRON, load_schematron(path), phase=phase))
         if json_schema is not None:
+            from nif.validate._jsonschema import load_json_schema
+
             steps.append(StepSpec(JSON_SCHEMA, load_json_schema(json_schema)))
         return cls(
             tuple(steps),

@@ -59,6 +59,7 @@ def xslt_version(query_binding: str) -> str:
 
 
 def _namespaces(schema: etree._Element) -> dict[str, str]:
+    """sch:ns declarations, then prefixes declared on elements (rule sets rely on both)."""
     declared: dict[str, str] = {}
     for ns in schema.iter(sch("ns")):
         prefix, uri = ns.get("prefix"), ns.get("uri")
@@ -70,6 +71,11 @@ def _namespaces(schema: etree._Element) -> dict[str, str]:
                 f"{declared[prefix]!r} and {uri!r}"
             )
         declared[prefix] = uri
+    for element in schema.iter():
+        if isinstance(element.tag, str):
+            for prefix, uri in element.nsmap.items():
+                if prefix and prefix not in ("xsl", "svrl"):
+                    declared.setdefault(prefix, uri)
     return declared
 
 

@@ -1,0 +1,200 @@
+"""Strict JSON parsing: malformed, hostile and ambiguous messages become findings that say where."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nif.report import Severity, Verdict
+from nif.validate import Profile, validate
+from nif.validate._json import locate, locate_all, parse_json, pointer
+
+LIMIT = 1024 * 1024
+
+
+def only_finding(content: bytes):
+    parsed = parse_json(content, max_bytes=LIMIT)
+    assert parsed.document is None
+    assert len(parsed.findings) == 1
+    finding = parsed.findings[0]
+    assert finding.severity is Severity.FATAL
+    assert finding.step == "parse"
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "column", "words"),
+    [
+        (b'{"a": 1,\n "b": [1, 2,\n  3,]}', 3, 5, "expecting value"),
+        (b'{\n  "a": 1\n  "b": 2\n}', 3, 3, "expecting ',' delimiter"),
+        (b'{"a": 1} {"b": 2}', 1, 10, "extra data"),
+        (b'{\n  name: "x"\n}', 2, 3, "property name enclosed in double quotes"),
+        (b'{"a": "open}', 1, 7, "unterminated string"),
+        (b'{"a": "tab\there"}', 1, 11, "invalid control character"),
+    ],
+)
+def test_malformed_json_gives_line_and_column(content, line, column, words):
+    finding = only_finding(content)
+    assert finding.rule_id == "json.malformed"
+    assert (finding.location.line, finding.location.column) == (line, column)
+    assert words in finding.message.lower()
+
+
+def test_empty_message():
+    finding = only_finding(b"  \n ")
+    assert finding.rule_id == "json.malformed"
+    assert "empty" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("content", "constant", "line", "column"),
+    [
+        (b'{"a": NaN}', "NaN", 1, 7),
+        (b"[1,\n  -Infinity]", "-Infinity", 2, 3),
+        (b'{"s": "NaN Infinity",\n "n": Infinity}', "Infinity", 2, 7),
+    ],
+)
+def test_non_finite_numbers_are_not_json(content, constant, line, column):
+    finding = only_finding(content)
+    assert finding.rule_id == "json.malformed"
+    assert finding.message.startswith(f"{constant} is not a JSON value")
+    assert (finding.location.line, finding.location.column) == (line, column)
+
+
+def test_latin1_bytes_are_an_encoding_error_with_position():
+    finding = only_finding('{\n  "city": "Liège"\n}'.encode("latin-1"))
+    assert finding.rule_id == "json.encoding"
+    assert "UTF-8" in finding.message
+    assert (finding.location.line, finding.location.column) == (2, 14)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+def test_rfc_8259_encodings_parse(encoding):
+    parsed = parse_json('{"city": "Liège"}'.encode(encoding), max_bytes=LIMIT)
+    assert parsed.findings == []
+    assert parsed.document is not None
+    assert parsed.document.json == {"city": "Liège"}
+
+
+def test_unpaired_surrogate_is_refused_with_position():
+    finding = only_finding(b'{"ok": "\\ud83d\\ude00",\n "bad": ["x\\ud800"]}')
+    assert finding.rule_id == "json.malformed"
+    assert "surrogate" in finding.message
+    assert (finding.location.line, finding.location.column) == (2, 10)
+
+
+def test_escaped_backslash_before_u_is_not_a_surrogate():
+    parsed = parse_json(b'{"path": "C:\\\\ud800"}', max_bytes=LIMIT)
+    assert parsed.findings == []
+
+
+def test_too_large():
+    parsed = parse_json(b"[" + b"1," * 100 + b"1]", max_bytes=100)
+    assert parsed.document is None
+    assert [f.rule_id for f in parsed.findings] == ["json.too-large"]
+    assert "100" in parsed.findings[0].message
+
+
+def test_absurd_nesting_is_a_finding_not_a_crash():
+    finding = only_finding(b"[" * 100_000 + b"]" * 100_000)
+    assert finding.rule_id == "json.too-deep"
+    assert "nested too deeply" in finding.message
+
+
+def test_duplicate_keys_are_errors_with_pointer_and_position():
+    content = (
+        b'{\n  "id": "A",\n  "party": {"name": "x", "vat": "1",\n            "name": "y"},\n'
+        b'  "a/b~": 1, "a/b~": 2,\n  "id": "B"\n}'
+    )
+    parsed = parse_json(content, max_bytes=LIMIT)
+    assert parsed.document is not None
+    assert parsed.document.json == {"id": "B", "party": {"name": "y", "vat": "1"}, "a/b~": 2}
+    found = [
+        (f.rule_id, f.severity, f.location.pointer, f.location.line, f.location.column)
+        for f in parsed.findings
+    ]
+    assert found == [
+        ("json.duplicate-key", Severity.ERROR, "/party/name", 4, 13),
+        ("json.duplicate-key", Severity.ERROR, "/a~1b~0", 5, 14),
+        ("json.duplicate-key", Severity.ERROR, "/id", 6, 3),
+    ]
+    assert "first at line 3 column 13" in parsed.findings[0].message
+    assert "'a/b~'" in parsed.findings[1].message
+
+
+def test_duplicates_inside_arrays_point_at_the_item():
+    parsed = parse_json(b'[{"a": 1}, {"b": 1, "b": 2}]', max_bytes=LIMIT)
+    assert [f.location.pointer for f in parsed.findings] == ["/1/b"]
+
+
+def test_same_key_in_sibling_objects_is_not_a_duplicate():
+    parsed = parse_json(b'[{"a": 1}, {"a": 2}, {"x": {"a": 3}, "a": 4}]', max_bytes=LIMIT)
+    assert parsed.findings == []
+
+
+def test_a_clean_document_keeps_its_text():
+    parsed = parse_json(b'{"a": [1, 2]}', max_bytes=LIMIT)
+    assert parsed.findings == []
+    assert parsed.document is not None
+    assert parsed.document.json_text == '{"a": [1, 2]}'
+
+
+TEXT = """{
+  "party": {"k\\"ey": [1, {"z": true}], "\\u00e9": 2},
+  "a/b~": null,
+  "lines": [
+    {"qty": 1},
+    {"qty": 2}
+  ]
+}"""
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("", (1, 1)),
+        ("/party", (2, 12)),
+        ('/party/k"ey', (2, 22)),
+        ('/party/k"ey/1/z', (2, 32)),
+        ("/party/é", (2, 50)),
+        ("/a~1b~0", (3, 11)),
+        ("/lines/1/qty", (6, 13)),
+        ("/lines/2", None),
+        ("/nope", None),
+    ],
+)
+def test_locate(where, expected):
+    assert json.loads(TEXT)  # the table above is about a valid document
+    assert locate(TEXT, where) == expected
+
+
+def test_locate_all_answers_many_pointers_in_one_pass():
+    wanted = ["/lines/0/qty", "/lines/1", "/missing"]
+    assert locate_all(TEXT, wanted) == {"/lines/0/qty": (5, 13), "/lines/1": (6, 5)}
+
+
+def test_locate_does_not_recurse_on_deep_documents():
+    depth = 5000
+    text = "[" * depth + "1" + "]" * depth
+    assert locate(text, "/0" * (depth - 1)) == (1, depth)
+
+
+def test_pointer_escapes_tokens():
+    assert pointer([]) == ""
+    assert pointer(["a/b", "~", 0]) == "/a~1b/~0/0"
+
+
+def test_validate_reports_malformed_json_as_invalid():
+    report = validate(b'{"a": 1,,}', Profile(steps=()), source="m.json")
+    assert report.verdict is Verdict.INVALID
+    assert report.media_type == "application/json"
+    [finding] = report.findings
+    assert finding.rule_id == "json.malformed"
+    assert (finding.location.line, finding.location.column) == (1, 9)
+
+
+def test_validate_makes_duplicate_keys_invalid():
+    report = validate(b'{"a": 1, "a": 2}', Profile(steps=()))
+    assert report.verdict is Verdict.INVALID
+    assert [f.rule_id for f in report.findings] == ["json.duplicate-key"]

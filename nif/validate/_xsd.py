@@ -220,12 +220,13 @@ class Xsd10Step(Step):
 def _log_summary(log: Iterable[etree._LogEntry], main: str) -> str:
     """libxml2's schema errors as `file, line N: message`, the main file named once."""
     entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR] or list(log)
-    lines = [
-        f"{entry.filename}, line {entry.line}: {entry.message}"
-        if entry.filename not in (None, "<string>", main)
-        else f"line {entry.line}: {entry.message}"
-        for entry in entries[:_MAX_REPORTED]
-    ]
+    lines = []
+    for entry in entries[:_MAX_REPORTED]:
+        text = _clark_to_prefixed(entry.message, {XS: "xs"})
+        if entry.filename in (None, "<string>", main):
+            lines.append(f"line {entry.line}: {text}")
+        else:
+            lines.append(f"{entry.filename}, line {entry.line}: {text}")
     if len(entries) > _MAX_REPORTED:
         lines.append(f"and {len(entries) - _MAX_REPORTED} more")
     return "; ".join(lines)
@@ -326,10 +327,12 @@ class Xsd11Step(Step):
     ) -> Finding:
         rule_id = _rule_id(error)
         test = getattr(error.validator, "path", None) if rule_id == ASSERT else None
+        message = _clark_to_prefixed(error.reason or error.message, prefixes)
         if test:
-            message = f"assertion {test!r} is false"
-        else:
-            message = _clark_to_prefixed(error.reason or error.message, prefixes)
+            failed = "is false" in message
+            message = f"assertion {test!r} " + ("is false" if failed else f"failed: {message}")
+        elif isinstance(error.obj, str) and repr(error.obj) not in message:
+            message = f"{message} (value {error.obj!r})"
         element, xpath = error.elem, error.path
         if isinstance(element, etree._Element):
             xpath = tree.getpath(element)

@@ -1,0 +1,208 @@
+"""Safe XML parsing, end to end through `validate`: hostile and malformed messages are findings.
+
+Every case runs against a real XSD profile, so "never valid" also means the XSD step did not
+run on a half-parsed document. Secrets on disk and a live local HTTP server prove that nothing
+is read or fetched.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nif.report import Report, Severity, render_json
+from nif.settings import Settings
+from nif.validate import Profile, StepSpec, validate
+from nif.validate._xsd import load_xsd
+
+DATA = Path(__file__).parent / "data" / "xsd"
+ORDER = b"""<Order xmlns="urn:nif:test:order" currency="EUR">
+  <ID>AB-1</ID>
+  <IssueDate>2024-01-01</IssueDate>
+  <Line><Item>XY-2</Item><Quantity>2</Quantity><Price>3.50</Price></Line>
+</Order>
+"""
+SECRET = "nif-secret-7f3a9c"
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return Profile((StepSpec("xsd", load_xsd(DATA / "order.xsd")),))
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET)
+    return path
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str]
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        body = f'<!ENTITY leak "{SECRET}">'.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback that records every request and serves a DTD."""
+    requests: list[str] = []
+    handler = type("Handler", (_Recorder,), {"requests": requests})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    with urllib.request.urlopen(f"{url}/alive", timeout=5) as response:
+        assert SECRET.encode() in response.read()
+    assert requests == ["/alive"]
+    requests.clear()
+    try:
+        yield url, requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _rejected(report: Report, rule_id: str) -> str:
+    """Assert the message was refused at parse time; return the JSON report."""
+    assert report.verdict == "invalid"
+    parse = [f for f in report.findings if f.step == "parse"]
+    assert [f.rule_id for f in parse] == [rule_id], report.findings
+    assert parse[0].severity is Severity.FATAL
+    assert parse[0].message
+    assert report.steps[0].status == "failed"
+    assert all(s.status == "skipped" for s in report.steps[1:])
+    return render_json(report)
+
+
+def test_a_good_order_is_valid(profile: Profile):
+    assert validate(ORDER, profile).verdict == "valid"
+
+
+def test_billion_laughs_is_refused_without_expansion(profile: Profile):
+    levels = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE Order [<!ENTITY lol0 "lol">{levels}]>'
+    bomb += '<Order xmlns="urn:nif:test:order">&lol9;</Order>'
+    report = validate(bomb.encode(), profile)
+    text = _rejected(report, "xml.doctype")
+    assert "DOCTYPE" in report.findings[0].message
+    assert "lollollol" not in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_external_file_entity_is_never_read(profile: Profile, secret_file: Path, encoding: str):
+    message = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        f'<!DOCTYPE Order [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
+        '<Order xmlns="urn:nif:test:order" currency="EUR"><ID>&xxe;</ID></Order>'
+    ).encode(encoding)
+    text = _rejected(validate(message, profile), "xml.doctype")
+    assert SECRET not in text
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE Order [<!ENTITY xxe SYSTEM "{url}/entity">]>',
+        '<!DOCTYPE Order SYSTEM "{url}/order.dtd">',
+        '<!DOCTYPE Order PUBLIC "-//nif//x" "{url}/public.dtd">',
+        '<!DOCTYPE Order [<!ENTITY % remote SYSTEM "{url}/param.dtd"> %remote;]>',
+    ],
+    ids=["entity", "system-dtd", "public-dtd", "parameter-entity"],
+)
+def test_network_entity_or_dtd_is_never_fetched(
+    profile: Profile, server: tuple[str, list[str]], doctype: str
+):
+    url, requests = server
+    message = (
+        doctype.format(url=url) + '<Order xmlns="urn:nif:test:order" currency="EUR">'
+        "<ID>&xxe;</ID><IssueDate>2024-01-01</IssueDate></Order>"
+    )
+    text = _rejected(validate(message.encode(), profile), "xml.doctype")
+    assert SECRET not in text
+    assert requests == []
+
+
+def test_schema_location_hint_in_the_message_is_not_followed(
+    profile: Profile, server: tuple[str, list[str]]
+):
+    url, requests = server
+    message = ORDER.replace(
+        b'currency="EUR"',
+        b'currency="EUR" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        + f'xsi:schemaLocation="urn:nif:test:order {url}/order.xsd"'.encode(),
+    )
+    assert validate(message, profile).verdict == "valid"
+    assert requests == []
+
+
+def test_plain_doctype_is_refused(profile: Profile):
+    message = b'<?xml version="1.0"?>\n<!DOCTYPE Order>\n' + ORDER
+    report = validate(message, profile)
+    _rejected(report, "xml.doctype")
+    assert report.findings[0].location.line == 2
+
+
+def test_malformed_xml_says_where(profile: Profile):
+    message = b'<Order xmlns="urn:nif:test:order" currency="EUR">\n  <ID>AB-1</Id>\n</Order>'
+    report = validate(message, profile)
+    _rejected(report, "xml.malformed")
+    finding = report.findings[0]
+    assert finding.location.line == 2
+    assert finding.location.column is not None and finding.location.column > 1
+    assert "not well-formed" in finding.message
+    assert "ID" in finding.message
+
+
+def _nested(depth: int) -> bytes:
+    return (b"<a>" * depth + b"</a>" * depth).replace(b"<a>", b'<a xmlns="urn:x">', 1)
+
+
+def test_nesting_beyond_the_configured_depth_is_refused(profile: Profile):
+    settings = Settings(max_xml_depth=10)
+    assert validate(_nested(10), Profile(()), settings=settings).verdict == "valid"
+    report = validate(_nested(11), profile, settings=settings)
+    _rejected(report, "xml.too-deep")
+    assert "10" in report.findings[0].message
+
+
+def test_nesting_beyond_the_parser_limit_is_refused(profile: Profile):
+    report = validate(_nested(300), profile, settings=Settings(max_xml_depth=10_000))
+    _rejected(report, "xml.too-deep")
+    assert "256" in report.findings[0].message
+
+
+def test_message_over_the_size_limit_is_refused_before_parsing(profile: Profile):
+    report = validate(ORDER, profile, settings=Settings(max_message_bytes=len(ORDER) - 1))
+    _rejected(report, "xml.too-large")
+    assert str(len(ORDER)) in report.findings[0].message
+    assert validate(ORDER, profile, settings=Settings(max_message_bytes=len(ORDER))).verdict == (
+        "valid"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_message_is_parsed_and_validated(profile: Profile, encoding: str):
+    text = '<?xml version="1.0" encoding="UTF-16"?>\n' + ORDER.decode()
+    content = text.encode(encoding)
+    if encoding != "utf-16":
+        content = ("\ufeff".encode(encoding)) + content
+    report = validate(content, profile)
+    assert report.verdict == "valid", report.findings
+    bad = validate(text.replace("AB-1", "ab").encode("utf-16"), profile)
+    assert bad.verdict == "invalid"
+    assert bad.findings[0].location.line == 3

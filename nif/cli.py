@@ -20,6 +20,7 @@ from nif import __version__
 from nif.errors import InputError, NifError, UsageError
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
+from nif.validate._artefacts import ArtefactSet
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -115,6 +116,31 @@ def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]
             raise InputError(f"--schematron {value}: no such file: {where}")
         entries.append((path, phase))
     return entries
+
+
+SCH_NS = "http://purl.oclc.org/dsdl/schematron"
+
+
+def _check_phase(artefacts: ArtefactSet, phase: str) -> None:
+    """A phase the rule set does not define is a usage error, not a verdict on the messages."""
+    from lxml import etree
+
+    from nif.validate._xml import safe_parser
+
+    if phase in ("#ALL", "#DEFAULT"):
+        return
+    phases: set[str] = set()
+    for uri, part in artefacts.parts.items():
+        try:
+            root = etree.fromstring(part.content, safe_parser())
+        except etree.XMLSyntaxError:
+            return  # the step itself reports rules that do not parse
+        if uri == artefacts.main and root.tag != f"{{{SCH_NS}}}schema":
+            return  # a precompiled stylesheet: its phase was chosen when it was compiled
+        phases.update(p.get("id", "") for p in root.iter(f"{{{SCH_NS}}}phase"))
+    if phase not in phases:
+        known = ", ".join([*sorted(filter(None, phases)), "#ALL", "#DEFAULT"])
+        raise UsageError(f"{artefacts.root.name} has no phase {phase!r} (phases: {known})")
 
 
 @contextmanager
@@ -253,6 +279,9 @@ def validate(
         severity_overrides=parse_overrides(severities),
         fail_on=Severity.parse(fail_on),
     )
+    for spec in profile.steps:
+        if spec.phase is not None:
+            _check_phase(spec.artefacts, spec.phase)
     with _progress(len(paths)) as advance:
         reports = validate_files(
             paths,

@@ -91,11 +91,11 @@ def parse_json(content: bytes, *, max_bytes: int) -> ParsedJson:
         message = "arrays and objects are nested too deeply to be processed safely"
         return ParsedJson(None, [_fatal("json.too-deep", message)])
     if constants:
-        line, column = _scan(text, ()).constant or (None, None)
+        line, column = _scan(text).constant or (None, None)
         message = f"{constants[0]} is not a JSON value (RFC 8259 allows only finite numbers)"
         return ParsedJson(None, [_fatal("json.malformed", message, line, column)])
     if _SURROGATE.search(text) and not _is_unicode(value):
-        line, column = _scan(text, ()).surrogate or (None, None)
+        line, column = _scan(text).surrogate or (None, None)
         message = "a string holds an unpaired UTF-16 surrogate escape, which is not Unicode text"
         return ParsedJson(None, [_fatal("json.malformed", message, line, column)])
     findings = _duplicate_findings(text) if duplicates else []
@@ -112,7 +112,7 @@ def _is_unicode(value: Any) -> bool:
 
 def _duplicate_findings(text: str) -> list[Finding]:
     findings = []
-    for member, (line, column), (first_line, first_column) in _scan(text, ()).duplicates:
+    for member, (line, column), (first_line, first_column) in _scan(text).duplicates:
         key = unescape(member.rsplit("/", 1)[1])
         message = (
             f"duplicate key {key!r}: first at line {first_line} column {first_column}; "
@@ -142,14 +142,87 @@ def locate(text: str, pointer: str) -> tuple[int, int] | None:
     return locate_all(text, [pointer]).get(pointer)
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+_SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
+_SKIP = json.JSONDecoder().scan_once
+"""Parses one value from an offset and says where it ends: how uninteresting values are skipped."""
+
+
 def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """Positions of many pointers in one pass over the text: what a step with findings uses."""
-    return _scan(text, pointers).positions
+    """Positions of many pointers in one pass, for a document json.loads accepted.
+
+    Only the containers on the way to a wanted pointer are walked in Python; every other value
+    is skipped by the C decoder, so locating a few findings costs about one more parse.
+    """
+    wanted = set(pointers)
+    inside = {p[:i] for p in wanted for i, c in enumerate(p) if c == "/"}
+    last_index: dict[str, int] = {}
+    for p in wanted | inside:
+        parent, _, token = p.rpartition("/")
+        if token.isdigit():
+            last_index[parent] = max(last_index.get(parent, 0), int(token))
+    offsets: dict[str, int] = {}
+    stack = [("", _WHITESPACE.match(text).end())]
+    try:
+        while stack:
+            path, at = stack.pop()
+            if path in wanted:
+                offsets[path] = at
+            if path in inside and text[at] in "{[":
+                found = _children(text, at, path, wanted | inside, last_index.get(path, -1))
+                stack.extend(found.items())
+    except (RecursionError, IndexError, StopIteration, TypeError, ValueError):
+        pass  # a document json.loads did not accept: keep what was found
+    return _line_columns(text, offsets)
+
+
+def _children(text: str, at: int, path: str, needed: set[str], last: int) -> dict[str, int]:
+    """Where the members of the container at `at` that lead to needed pointers start.
+
+    An array is left after its `last` needed item; an object is read to the end, because with
+    duplicate keys the last member is the one that counts.
+    """
+    found: dict[str, int] = {}
+    is_object = text[at] == "{"
+    at = _WHITESPACE.match(text, at + 1).end()
+    index = 0
+    while text[at] not in "}]":
+        if is_object:
+            member = _MEMBER.match(text, at)
+            key = member[1]
+            if "\\" in key:
+                key = json.loads(f'"{key}"')
+            if "~" in key or "/" in key:
+                key = escape(key)
+            child = f"{path}/{key}"
+            at = member.end()
+        else:
+            child = f"{path}/{index}"
+        if child in needed:
+            found[child] = at
+        if not is_object and index >= last:
+            break
+        at = _SEPARATOR.match(text, _SKIP(text, at)[1]).end()
+        index += 1
+    return found
+
+
+def _line_columns(text: str, offsets: dict[str, int]) -> dict[str, tuple[int, int]]:
+    positions = {}
+    line, line_start, previous = 1, 0, 0
+    for path, offset in sorted(offsets.items(), key=lambda item: item[1]):
+        newlines = text.count("\n", previous, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", previous, offset) + 1
+        positions[path] = (line, offset - line_start + 1)
+        previous = offset
+    return positions
 
 
 @dataclasses.dataclass
 class _Scan:
-    positions: dict[str, tuple[int, int]]
     duplicates: list[tuple[str, tuple[int, int], tuple[int, int]]]
     constant: tuple[int, int] | None = None
     surrogate: tuple[int, int] | None = None
@@ -160,13 +233,13 @@ _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _OBJECT, _ARRAY = 0, 1
 
 
-def _scan(text: str, wanted: Iterable[str]) -> _Scan:
-    """Walk a document json.loads accepted, without recursion, noting what was asked for.
+def _scan(text: str) -> _Scan:
+    """Walk every token of a document json.loads accepted, for what the C decoder hides:
+    duplicate keys, non-finite numbers, unpaired surrogates. Only run when one was seen.
 
-    Frames on the stack are [kind, pointer, current key or index, keys seen, expecting a key].
+    Frames on the stack are [kind, current key or index, keys seen, expecting a key, pointer].
     """
-    wanted = set(wanted)
-    result = _Scan({}, [])
+    result = _Scan([])
     stack: list[list[Any]] = []
     line, line_start = 1, 0
     for match in _TOKEN.finditer(text):
@@ -184,36 +257,35 @@ def _scan(text: str, wanted: Iterable[str]) -> _Scan:
             and not _is_unicode(json.loads(string))
         ):
             result.surrogate = here
-        if string and top is not None and top[0] == _OBJECT and top[4]:
+        if string and top is not None and top[0] == _OBJECT and top[3]:
             key = json.loads(string) if "\\" in string else string[1:-1]
-            if key in top[3]:
-                result.duplicates.append((f"{top[1]}/{escape(key)}", here, top[3][key]))
-            top[3][key] = here
-            top[2], top[4] = key, False
+            if key in top[2]:
+                result.duplicates.append((f"{top[4]}/{escape(key)}", here, top[2][key]))
+            top[2][key] = here
+            top[1], top[3] = key, False
             continue
         if punct == ":":
             continue
         if punct == ",":
             if top[0] == _OBJECT:
-                top[4] = True
+                top[3] = True
             else:
-                top[2] += 1
+                top[1] += 1
             continue
         if punct in ("}", "]"):
             stack.pop()
             continue
-        if top is None:
-            path = ""
-        elif top[0] == _OBJECT:
-            path = f"{top[1]}/{escape(top[2])}"
-        else:
-            path = f"{top[1]}/{top[2]}"
-        if path in wanted:
-            result.positions[path] = here
         if atom in _NON_STANDARD and result.constant is None:
             result.constant = here
-        if punct == "{":
-            stack.append([_OBJECT, path, None, {}, True])
-        elif punct == "[":
-            stack.append([_ARRAY, path, 0, None, False])
+        if punct in ("{", "["):
+            if top is None:
+                path = ""
+            elif top[0] == _OBJECT:
+                path = f"{top[4]}/{escape(top[1])}"
+            else:
+                path = f"{top[4]}/{top[1]}"
+            if punct == "{":
+                stack.append([_OBJECT, None, {}, True, path])
+            else:
+                stack.append([_ARRAY, 0, None, False, path])
     return result

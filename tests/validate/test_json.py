@@ -174,10 +174,17 @@ def test_locate_all_answers_many_pointers_in_one_pass():
     assert locate_all(TEXT, wanted) == {"/lines/0/qty": (5, 13), "/lines/1": (6, 5)}
 
 
-def test_locate_does_not_recurse_on_deep_documents():
-    depth = 5000
-    text = "[" * depth + "1" + "]" * depth
-    assert locate(text, "/0" * (depth - 1)) == (1, depth)
+def test_locate_works_as_deep_as_parsing_does():
+    depth = 800
+    content = b'{"a": ' * depth + b"[0, 1]" + b"}" * depth
+    parsed = parse_json(content, max_bytes=LIMIT)
+    assert parsed.document is not None
+    assert locate(parsed.document.json_text or "", "/a" * depth + "/1") == (1, 6 * depth + 5)
+
+
+def test_locate_stops_at_the_last_item_it_needs():
+    text = '[{"q": 1}, {"q": 2}, {"q": [[[[[never read'
+    assert locate(text, "/1/q") == (1, 18)
 
 
 def test_pointer_escapes_tokens():

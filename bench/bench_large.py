@@ -1,0 +1,116 @@
+"""Large messages: XSD + EN16931 Schematron on generated UBL invoices of 1k, 10k and 50k lines.
+
+Each size runs in its own child process (`--child`), which compiles the profile, validates a
+one-line invoice to warm up, then times `validate()` on the large one; the parent reads the
+child's peak memory from the kernel (`wait4` rusage, ru_maxrss). A child that only compiles
+and warms up is the memory baseline. Targets: t(50k)/t(1k) <= 75; peak for 50k < 1 GiB.
+
+    python -m bench.bench_large
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTERNAL = ROOT.parent / "shared" / "external"
+UBL_INVOICE_XSD = EXTERNAL / "ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd"
+RULES = EXTERNAL / "en16931/ubl/schematron/EN16931-UBL-validation.sch"
+SIZES = (1_000, 10_000, 50_000)
+REPEATS = {1_000: 5, 10_000: 2, 50_000: 1}
+GIB = 1024**3
+
+
+def child(path: str, repeats: int) -> None:
+    """Validate one file `repeats` times after a warm-up; print the best time as JSON."""
+    from bench._generate import invoice
+    from nif.validate import Profile, validate
+
+    profile = Profile.from_files(xsd=UBL_INVOICE_XSD, schematron=[RULES])
+    assert validate(invoice(1), profile).verdict == "valid"
+    if not path:
+        print(json.dumps({}))
+        return
+    content = Path(path).read_bytes()
+    best, report = float("inf"), None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        report = validate(content, profile, source=path)
+        best = min(best, time.perf_counter() - started)
+    assert report is not None
+    steps = {s.kind: round(s.millis / 1000, 3) for s in report.steps}
+    print(
+        json.dumps(
+            {
+                "seconds": best,
+                "verdict": str(report.verdict),
+                "steps": steps,
+                "counts": report.counts,
+            }
+        )
+    )
+
+
+def run_child(path: str, repeats: int) -> tuple[dict, int]:
+    """(the child's JSON line, its peak resident memory in bytes)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_large", "--child", path, str(repeats)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"child for {path or 'baseline'} failed with {process.returncode}")
+    return json.loads(output.decode().strip().splitlines()[-1]), usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    from bench._generate import invoice
+
+    with tempfile.TemporaryDirectory(prefix="nif-bench-large-") as folder:
+        files = {}
+        for size in SIZES:
+            files[size] = Path(folder) / f"invoice-{size}.xml"
+            files[size].write_bytes(invoice(size))
+        _, baseline_memory = run_child("", 0)
+        results = {size: run_child(str(files[size]), REPEATS[size]) for size in SIZES}
+        sizes_mb = {size: files[size].stat().st_size / 1e6 for size in SIZES}
+
+    first = SIZES[0]
+    base_time = results[first][0]["seconds"]
+    print("Large UBL invoices: XSD + EN16931 UBL Schematron, one child process per size")
+    print(f"  baseline child (compile + 1-line invoice): peak {baseline_memory / 2**20:7.0f} MiB")
+    for size in SIZES:
+        outcome, memory = results[size]
+        print(
+            f"  {size:>6} lines {sizes_mb[size]:6.1f} MB: {outcome['seconds']:7.2f} s "
+            f"(x{outcome['seconds'] / base_time:5.1f} of {first} lines for "
+            f"x{size / first:g} lines) steps {outcome['steps']} "
+            f"peak {memory / 2**20:6.0f} MiB, {outcome['verdict']} {outcome['counts']}"
+        )
+    last = SIZES[-1]
+    growth = results[last][0]["seconds"] / base_time
+    peak = results[last][1]
+    print(
+        f"  t({last})/t({first}) = {growth:.1f} (target <= 75) {'OK' if growth <= 75 else 'MISSED'}"
+    )
+    print(
+        f"  peak memory {last} lines = {peak / GIB:.2f} GiB, x{peak / baseline_memory:.1f} the "
+        f"baseline (target < 1 GiB) {'OK' if peak < GIB else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

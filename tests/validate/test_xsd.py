@@ -343,6 +343,28 @@ def test_a_schema_that_is_not_well_formed_says_where(tmp_path: Path):
         load_xsd(path)
 
 
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_a_billion_laughs_schema_part_is_refused_by_either_engine(tmp_path: Path, version: str):
+    levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = Artefact(
+        (tmp_path / "bomb.xsd").as_uri(),
+        (
+            f'<!DOCTYPE xs:schema [<!ENTITY l0 "lol">{levels}]>'
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:bomb">'
+            '<xs:element name="a" type="xs:string" fixed="&l9;"/></xs:schema>'
+        ).encode(),
+    )
+    main = Artefact(
+        (tmp_path / "main.xsd").as_uri(),
+        b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        b'<xs:import namespace="urn:bomb" schemaLocation="bomb.xsd"/></xs:schema>',
+    )
+    with pytest.raises(CompileError, match=r"bomb\.xsd, line 1: not well-formed XML"):
+        xsd_references(bomb)
+    with pytest.raises(CompileError, match=r"bomb\.xsd.*amplification"):
+        compile_xsd(ArtefactSet(main.uri, {main.uri: main, bomb.uri: bomb}), version)
+
+
 def test_a_document_that_is_not_a_schema_is_a_compile_error(tmp_path: Path):
     path = tmp_path / "order.xml"
     path.write_text(ORDER)

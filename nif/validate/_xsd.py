@@ -180,6 +180,8 @@ class Xsd10Step(Step):
 
     def _compile(self) -> etree.XMLSchema:
         parts = _Parts(self.artefacts)
+        # safe_parser()'s options, but our resolver alone: lxml keeps resolvers in a set and
+        # asks them in no fixed order, so its refuse-all resolver could answer first.
         parser = etree.XMLParser(**_PARSER_OPTIONS)
         parser.resolvers.add(_SetResolver(parts))
         main = self.artefacts.root

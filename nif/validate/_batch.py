@@ -75,10 +75,17 @@ def _start_worker(packed: _PackedProfile, settings: Settings, keep_svrl: bool) -
     _worker = (profile, settings, keep_svrl)
 
 
-def _run_in_worker(path: str) -> Report:
+def _run_in_worker(paths: list[str]) -> list[Report]:
     assert _worker is not None, "worker started without its profile"
     profile, settings, keep_svrl = _worker
-    return validate_file(path, profile, settings, keep_svrl=keep_svrl)
+    return [validate_file(path, profile, settings, keep_svrl=keep_svrl) for path in paths]
+
+
+def _chunks(paths: Sequence[str | Path], jobs: int) -> list[list[str]]:
+    """Several files per task, so that small messages do not drown in inter-process traffic,
+    yet about 16 tasks per worker, so that the last ones still balance the load."""
+    size = max(1, min(32, len(paths) // (jobs * 16)))
+    return [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
 
 
 def validate_files(
@@ -114,13 +121,13 @@ def validate_files(
         initializer=_start_worker,
         initargs=(_pack(profile), settings, keep_svrl),
     ) as pool:
-        futures = [pool.submit(_run_in_worker, str(path)) for path in paths]
+        futures = [pool.submit(_run_in_worker, chunk) for chunk in _chunks(paths, jobs)]
         try:
             for future in concurrent.futures.as_completed(futures):
-                future.result()
-                if progress:
-                    progress()
+                for _ in future.result():
+                    if progress:
+                        progress()
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-        return [future.result() for future in futures]
+        return [report for future in futures for report in future.result()]

@@ -226,18 +226,34 @@ class _NoSvrl(Exception):
     show_default=True,
     help="Report format.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
 @click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=0),
     default=0,
+    metavar="N",
     help="Worker processes for several messages (default 0: every available core).",
 )
-@click.option("--config", type=_existing_file(), help="TOML settings file (nif.toml).")
-@click.option("--max-bytes", type=click.IntRange(min=1), help="Largest message accepted, in bytes.")
 @click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), help="Time limit per step, seconds."
+    "--config", type=_existing_file(), help="Settings file (default: $NIF_CONFIG or ./nif.toml)."
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    metavar="BYTES",
+    help="Largest message accepted (setting max_message_bytes).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Time limit of each step (setting step_timeout).",
 )
 def validate(
     messages: tuple[str, ...],
@@ -319,8 +335,13 @@ def schematron() -> None:
 
 @schematron.command("compile")
 @click.argument("rules", metavar="RULES.sch[#PHASE]")
-@click.option("--phase", help="Phase to compile (default: the schema's defaultPhase, else all).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--phase", help="Phase to compile (default: the schema's defaultPhase, else #ALL).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the stylesheet to FILE instead of standard output.",
+)
 def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
     """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
     from nif.validate import split_phase

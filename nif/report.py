@@ -232,6 +232,19 @@ def _where(location: Location) -> str:
     return " ".join(p for p in (_position(location), location.xpath, location.pointer) if p)
 
 
+def _status(report: Report, step: StepResult, findings: list[Finding]) -> StepStatus:
+    """The step's status, shown as failed too when it passed but its error findings are what
+    made the message invalid (the parse step reports duplicate JSON keys and goes on)."""
+    status = StepStatus(step.status)
+    if (
+        status == StepStatus.PASSED
+        and report.verdict == Verdict.INVALID
+        and any(f.severity >= Severity.ERROR for f in findings)
+    ):
+        return StepStatus.FAILED
+    return status
+
+
 def _finding_line(finding: Finding) -> str:
     """One finding on one line, for JUnit bodies."""
     rule = f" [{finding.rule_id}]" if finding.rule_id else ""
@@ -305,7 +318,7 @@ def render_text(
             counts.append(f"{', ' if i else ''}{count} {name}", style=style)
         indent(counts, 2)
         for step, findings in report.findings_by_step():
-            status = StepStatus(step.status)
+            status = _status(report, step, findings)
             head = Text.assemble((f"{status:<7}", _STATUS_STYLE[status]), "  ", (step.name, "bold"))
             if step.phase:
                 head.append(f" (phase {step.phase})")
@@ -387,14 +400,15 @@ def render_junit(reports: Report | Iterable[Report]) -> str:
                 time=f"{step.millis / 1000:.3f}",
             )
             reported: list[Finding] = []
-            if step.status == StepStatus.ERROR:
+            status = _status(report, step, findings)
+            if status == StepStatus.ERROR:
                 counts["errors"] += 1
                 reason = _xml_text(step.error or "the step could not run")
                 etree.SubElement(case, "error", message=reason, type="error").text = reason
-            elif step.status == StepStatus.SKIPPED:
+            elif status == StepStatus.SKIPPED:
                 counts["skipped"] += 1
                 etree.SubElement(case, "skipped", message=_xml_text(step.error or "not run"))
-            elif step.status == StepStatus.FAILED:
+            elif status == StepStatus.FAILED:
                 counts["failures"] += 1
                 reported = [f for f in findings if f.severity >= Severity.ERROR] or findings
                 worst = max((f.severity for f in reported), default=Severity.ERROR)

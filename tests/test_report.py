@@ -242,3 +242,13 @@ def test_text_of_a_malformed_message_says_where(tmp_path: Path) -> None:
     report = validate(message.read_bytes(), Profile(()), source=str(message))
     text = render_text(report, console_width=200)
     assert "INVALID" in text and "xml.malformed" in text and "2:" in text
+
+
+def test_a_step_whose_errors_make_the_message_invalid_shows_as_failed() -> None:
+    """Duplicate JSON keys leave the parse step passed, yet make the message invalid."""
+    report = validate(b'{\n  "a": 1,\n  "a": 2\n}', Profile(()), source="dup.json")
+    assert report.verdict == Verdict.INVALID
+    root = etree.fromstring(render_junit(report).encode())
+    failure = root.find("testsuite/testcase[@name='parse']/failure")
+    assert failure is not None and "json.duplicate-key" in failure.text
+    assert "failed   parse" in render_text(report, console_width=200)

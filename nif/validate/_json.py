@@ -156,9 +156,13 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
     is skipped by the C decoder, so locating a few findings costs about one more parse.
     """
     wanted = set(pointers)
-    inside = {p[:i] for p in wanted for i, c in enumerate(p) if c == "/"}
+    inside: set[str] = set()
+    for p in wanted:
+        while p and (p := p[: p.rfind("/")]) not in inside:
+            inside.add(p)
+    needed = wanted | inside
     last_index: dict[str, int] = {}
-    for p in wanted | inside:
+    for p in needed:
         parent, _, token = p.rpartition("/")
         if token.isdigit():
             last_index[parent] = max(last_index.get(parent, 0), int(token))
@@ -170,7 +174,7 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
             if path in wanted:
                 offsets[path] = at
             if path in inside and text[at] in "{[":
-                found = _children(text, at, path, wanted | inside, last_index.get(path, -1))
+                found = _children(text, at, path, needed, last_index.get(path, -1))
                 stack.extend(found.items())
     except (RecursionError, IndexError, StopIteration, TypeError, ValueError):
         pass  # a document json.loads did not accept: keep what was found

@@ -66,9 +66,14 @@ class ArtefactSet:
             digest.update(f"{uri}\0{self.parts[uri].sha256}\n".encode())
         return digest.hexdigest()
 
-    def refs(self) -> list[ArtefactRef]:
+    @cached_property
+    def _refs(self) -> tuple[ArtefactRef, ...]:
         ordered = [self.main, *sorted(u for u in self.parts if u != self.main)]
-        return [ArtefactRef(u, self.parts[u].sha256) for u in ordered]
+        return tuple(ArtefactRef(u, self.parts[u].sha256) for u in ordered)
+
+    def refs(self) -> list[ArtefactRef]:
+        """Main artefact first, then the others by URI; computed once per set."""
+        return list(self._refs)
 
     def get(self, uri: str) -> Artefact:
         uri = urldefrag(uri).url

@@ -55,10 +55,6 @@ class _Command(click.Group):
         except click.Abort:
             _fail("interrupted")
             sys.exit(130)
-        except BrokenPipeError:
-            # the reader went away (`nif ... | head`); keep Python from complaining at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_INVALID)
         sys.exit(code if isinstance(code, int) else EXIT_VALID)
 
 
@@ -170,17 +166,18 @@ def _progress(total: int) -> Iterator[Callable[[], None] | None]:
         yield lambda: bar.advance(task)
 
 
-def _render(reports: list[Report], fmt: str, as_array: bool, color: bool) -> str:
+def _render(reports: list[Report], fmt: str, as_array: bool, terminal: bool, color: bool) -> str:
     if fmt == "json":
         return render_json(reports if as_array else reports[0]) + "\n"
     if fmt == "junit":
         return render_junit(reports)
     if fmt == "svrl":
         try:
-            return render_svrl(reports[0])
+            svrl = render_svrl(reports[0])
         except ValueError as exc:
             raise _NoSvrl(str(exc)) from None
-    width = shutil.get_terminal_size().columns if color else None
+        return svrl if svrl.endswith("\n") else svrl + "\n"
+    width = shutil.get_terminal_size().columns if terminal else None
     return render_text(reports, width, color=color)
 
 
@@ -279,6 +276,8 @@ def validate(
 
     settings = load_settings(config, max_bytes, timeout)
     paths = expand_inputs(messages)
+    if output is not None and not output.parent.is_dir():
+        raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
     if fmt == "svrl":
         if not schematron:
@@ -307,10 +306,11 @@ def validate(
             keep_svrl=fmt == "svrl",
             progress=advance,
         )
-    color = output is None and fmt == "text" and sys.stdout.isatty()
+    terminal = output is None and sys.stdout.isatty()
+    color = terminal and "NO_COLOR" not in os.environ
     code = EXIT_VALID if all(r.verdict == "valid" for r in reports) else EXIT_INVALID
     try:
-        text = _render(reports, fmt, as_array, color)
+        text = _render(reports, fmt, as_array, terminal, color)
     except _NoSvrl as exc:
         click.echo(f"nif: {exc}", err=True)
         return EXIT_INVALID

@@ -153,6 +153,7 @@ def test_a_phase_picks_the_patterns(files: dict[str, Path]) -> None:
         (["validate"], "Missing argument"),
         (["validate", "{even.xml}", "--format", "svrl"], "needs at least one --schematron"),
         (["validate", "{even.xml}", "--max-bytes", "10"], "more than the limit of 10"),
+        (["validate", "{even.xml}", "-o", "{dir}/none/out.txt"], "no such directory"),
         (["validate", "{even.xml}", "--timeout", "-1"], "--timeout"),
         (["validate", "{even.xml}", "--json-schema", "{schema.json}", "--xsd", "{order.xsd}"],
          "either XML or JSON"),
@@ -335,6 +336,33 @@ def test_process_usage_errors_are_one_line_on_stderr(
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nif: error: ") and says in lines[0]
+
+
+def test_progress_bar_only_on_a_terminal(files: dict[str, Path]) -> None:
+    pty = pytest.importorskip("pty")
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+    names = ["even.xml", "odd.xml", "big.xml"] * 20
+    command = [sys.executable, "-m", "nif", "validate", *[str(files[n]) for n in names]]
+    with subprocess.Popen(
+        [*command, "--schematron", str(files["rules.sch"]), "--jobs", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+        env=env,
+    ) as process:
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=300) == 1
+    os.close(controller)
+    assert b"validating" in seen and b"/60" in seen
 
 
 def test_console_script_when_installed(files: dict[str, Path]) -> None:

@@ -93,9 +93,10 @@ def _parse(
 def _run_timed(step: Step, document: Document, timeout: float) -> Outcome:
     """Run a step and discard its result if it overran the time limit (fail closed).
 
-    The engines (Saxon, libxml2) cannot be interrupted from inside a process, so a step runs in
-    the caller's thread; hard preemption of a runaway rule set comes from running validation in
-    worker processes that are killed at the limit (see `nif.validate._batch`).
+    The engines (Saxon, libxml2) cannot be interrupted from inside a process and Saxon keeps the
+    GIL while it works, so a watchdog thread could not stop it either: an overrunning step runs
+    to its end and its verdict is `error`. Preempting it needs a worker process killed at the
+    limit, which is the service's worker pool's job.
     """
     started = time.perf_counter()
     outcome = step.check(document)

@@ -1,9 +1,10 @@
 """Batch: `nif validate DIR` with 2 worker processes vs 1 process (UBL XSD + EN16931 rules).
 
-The folder links every UBL invoice of the EN16931 examples and test files COPIES times, so the
+A folder links every UBL invoice of the EN16931 examples and test files COPIES times, so the
 fixed cost of a run (interpreter, Saxon start, compiling the rules in each process) is a small
-part of it, as in an agency's nightly batch. Each configuration runs as a real `nif` process,
-alternately, best of ROUNDS. Target: speed-up >= 1.7 on 2 cores.
+part of it, as in an agency's nightly batch; a folder with one copy of each shows that fixed
+cost. Each configuration runs as a real `nif` process, alternately, best of ROUNDS.
+Target: speed-up >= 1.7 on 2 cores for the large batch.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ EN16931 = EXTERNAL / "en16931"
 UBL_INVOICE_XSD = EXTERNAL / "ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd"
 RULES = EN16931 / "ubl/schematron/EN16931-UBL-validation.sch"
 UBL_INVOICE_NS = b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-COPIES = 50
+COPIES = 100
 ROUNDS = 2
 
 
@@ -53,21 +54,30 @@ def run_nif(folder: Path, jobs: int) -> float:
     return elapsed
 
 
-def main() -> None:
-    sources = invoices()
-    size = sum(p.stat().st_size for p in sources)
-    count = len(sources) * COPIES
-    print(f"{len(sources)} UBL invoices ({size / 1e6:.1f} MB) x {COPIES} = {count} messages")
-    print(f"cores available: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.2f}")
+def measure(sources: list[Path], copies: int) -> dict[int, float]:
+    """Best wall time of 1 process and of 2 workers over `copies` links of each source."""
+    best = {1: float("inf"), 2: float("inf")}
     with tempfile.TemporaryDirectory(prefix="nif-bench-batch-") as tmp:
-        folder = batch_folder(Path(tmp), sources, COPIES)
-        best = {1: float("inf"), 2: float("inf")}
+        folder = batch_folder(Path(tmp), sources, copies)
         for _ in range(ROUNDS):
             for jobs in best:
                 best[jobs] = min(best[jobs], run_nif(folder, jobs))
-    for jobs, seconds in best.items():
-        label = "1 process" if jobs == 1 else f"{jobs} workers"
-        print(f"  {label:<10} {seconds:6.2f} s  {count / seconds:7.1f} messages/s")
-    speedup = best[1] / best[2]
-    verdict = "meets" if speedup >= 1.7 else "misses"
-    print(f"speed-up 2 workers / 1 process: {speedup:.2f}x ({verdict} the target of 1.7x)")
+    return best
+
+
+def main() -> None:
+    sources = invoices()
+    size = sum(p.stat().st_size for p in sources)
+    print(f"{len(sources)} UBL invoices ({size / 1e6:.1f} MB), UBL 2.1 XSD + EN16931 UBL rules")
+    print(f"cores available: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.2f}")
+    for copies in (1, COPIES):
+        count = len(sources) * copies
+        best = measure(sources, copies)
+        print(f"{count} messages ({copies} x each):")
+        for jobs, seconds in best.items():
+            label = "1 process" if jobs == 1 else f"{jobs} workers"
+            print(f"  {label:<10} {seconds:6.2f} s  {count / seconds:7.1f} messages/s")
+        print(f"  speed-up 2 workers / 1 process: {best[1] / best[2]:.2f}x")
+    verdict = "meets" if round(best[1] / best[2], 2) >= 1.7 else "misses"
+    print(f"the batch of {count} {verdict} the target of 1.7x; the small one shows the fixed cost")
+    print("of starting workers and compiling the rules in each")

@@ -235,7 +235,7 @@ class _NoSvrl(Exception):
     type=click.IntRange(min=0),
     default=0,
     metavar="N",
-    help="Worker processes for several messages (default 0: every available core).",
+    help="Worker processes (default 0: every core once the messages reach 8 MB, else one).",
 )
 @click.option(
     "--config", type=_existing_file(), help="Settings file (default: $NIF_CONFIG or ./nif.toml)."

@@ -8,6 +8,7 @@ cache, so every worker compiles each step once however many messages it checks.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -27,6 +28,19 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+AUTO_PARALLEL_BYTES = 8 * 1024 * 1024
+"""Below this many bytes of messages in all, starting worker processes (each importing nif and
+compiling every schema) costs more than it saves, even with the EN16931 rules."""
+
+
+def _auto_jobs(paths: Sequence[str | Path]) -> int:
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):  # reading it later says what is wrong
+            total += os.stat(path).st_size
+    return available_cpus() if total >= AUTO_PARALLEL_BYTES else 1
 
 
 def read_message(path: str | Path, max_bytes: int) -> bytes:
@@ -99,13 +113,14 @@ def validate_files(
 ) -> list[Report]:
     """Reports for `paths`, in the same order.
 
-    `jobs` worker processes (default: every available core; never more than there are files);
-    with one job everything runs in this process. `progress` is called once per finished file.
+    `jobs` worker processes, never more than there are files; with one job everything runs in
+    this process. The default, None or 0, is every available core when the messages add up to
+    AUTO_PARALLEL_BYTES or more, else this process. `progress` is called once per finished file.
     `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
     `InputError` when a file cannot be read.
     """
     settings = settings or Settings()
-    jobs = min(jobs or available_cpus(), len(paths))
+    jobs = min(jobs or _auto_jobs(paths), len(paths))
     if jobs <= 1:
         reports = []
         for path in paths:

@@ -9,8 +9,14 @@ import pytest
 from nif.errors import InputError
 from nif.report import Severity, Verdict
 from nif.settings import Settings
-from nif.validate import Profile
-from nif.validate._batch import read_message, validate_file, validate_files
+from nif.validate import Profile, _batch
+from nif.validate._batch import (
+    _auto_jobs,
+    available_cpus,
+    read_message,
+    validate_file,
+    validate_files,
+)
 from tests.conftest import EN16931, UBL_INVOICE_XSD
 
 EN16931_UBL = EN16931 / "ubl/schematron/EN16931-UBL-validation.sch"
@@ -92,6 +98,16 @@ def test_one_file_names_its_source_as_given(tmp_path: Path) -> None:
     report = validate_file(message, Profile(()), Settings())
     assert report.source == str(message)
     assert report.verdict == Verdict.VALID
+
+
+def test_small_batches_stay_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = tmp_path / "m.xml"
+    message.write_text("<m/>", encoding="utf-8")
+    assert _auto_jobs([message, message, tmp_path / "missing.xml"]) == 1
+    monkeypatch.setattr(_batch, "AUTO_PARALLEL_BYTES", 8)
+    assert _auto_jobs([message, message]) == available_cpus()
 
 
 def test_no_files_no_reports(profile: Profile) -> None:

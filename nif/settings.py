@@ -32,7 +32,10 @@ class Settings:
         """Defaults, then the TOML file (`NIF_CONFIG` or ./nif.toml), then NIF_* variables."""
         env = dict(os.environ if env is None else env)
         values: dict[str, Any] = {}
-        path = config or (Path(env["NIF_CONFIG"]) if "NIF_CONFIG" in env else Path("nif.toml"))
+        explicit = config or (Path(env["NIF_CONFIG"]) if env.get("NIF_CONFIG") else None)
+        path = explicit or Path("nif.toml")
+        if explicit is not None and not explicit.is_file():
+            raise UsageError(f"configuration file {explicit} does not exist")
         if path.is_file():
             try:
                 values.update(tomllib.loads(path.read_text("utf-8")).get("nif", {}))

@@ -16,8 +16,14 @@ def toml(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_without_file_or_environment(tmp_path: Path) -> None:
-    assert Settings.load(tmp_path / "absent.toml", env={}) == Settings()
+def test_defaults_without_file_or_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings.load(env={}) == Settings()
+
+
+def test_an_explicit_config_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        Settings.load(tmp_path / "absent.toml", env={})
 
 
 def test_toml_overrides_defaults(tmp_path: Path) -> None:

@@ -13,13 +13,12 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import MappingProxyType
 
 from nif.errors import InputError
-from nif.report import Report, Severity
+from nif.report import Report
 from nif.settings import Settings
 from nif.validate._engine import validate
-from nif.validate._profile import Profile, StepSpec
+from nif.validate._profile import Profile
 
 
 def available_cpus() -> int:
@@ -71,21 +70,9 @@ def validate_file(
 
 _worker: tuple[Profile, Settings, bool] | None = None
 
-_PackedProfile = tuple[tuple[StepSpec, ...], str | None, dict[str, Severity | None], Severity]
 
-
-def _pack(profile: Profile) -> _PackedProfile:
-    """A profile in picklable parts (its overrides are a read-only mappingproxy)."""
-    overrides = dict(profile.severity_overrides)
-    return profile.steps, profile.name, overrides, profile.fail_on
-
-
-def _start_worker(packed: _PackedProfile, settings: Settings, keep_svrl: bool) -> None:
+def _start_worker(profile: Profile, settings: Settings, keep_svrl: bool) -> None:
     global _worker
-    steps, name, overrides, fail_on = packed
-    profile = Profile(
-        steps, name=name, severity_overrides=MappingProxyType(overrides), fail_on=fail_on
-    )
     _worker = (profile, settings, keep_svrl)
 
 
@@ -134,7 +121,7 @@ def validate_files(
         max_workers=jobs,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(_pack(profile), settings, keep_svrl),
+        initargs=(profile, settings, keep_svrl),
     ) as pool:
         futures = [pool.submit(_run_in_worker, chunk) for chunk in _chunks(paths, jobs)]
         try:

@@ -23,7 +23,7 @@ def detect_media(content: bytes) -> str | None:
     """'xml' or 'json' from the first significant character; None when it is neither."""
     head = content[:4096]
     for bom, encoding in (
-        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"),
         (b"\xfe\xff", "utf-16"),
     ):
@@ -177,6 +177,8 @@ def validate(
         steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
     else:
         document, parse_result, parse_findings = _parse(content, media, settings)
+        if any(f.severity >= profile.fail_on for f in parse_findings):
+            parse_result.status = StepStatus.FAILED
         steps.append(parse_result)
         findings.extend(parse_findings)
     for spec in profile.steps:
@@ -187,7 +189,7 @@ def validate(
             step = compile_step(spec, settings)
             result.name = step.name
             result.engine, result.engine_version = step.engine
-            if document is None or steps[0].status is not StepStatus.PASSED:
+            if document is None:
                 result.status = StepStatus.SKIPPED
                 result.error = "not run: the message could not be parsed"
                 continue

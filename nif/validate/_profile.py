@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 
 from nif.errors import UsageError
 from nif.report import Severity
@@ -54,9 +53,7 @@ class Profile:
 
     steps: tuple[StepSpec, ...]
     name: str | None = None
-    severity_overrides: Mapping[str, Severity | None] = dataclasses.field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    severity_overrides: Mapping[str, Severity | None] = dataclasses.field(default_factory=dict)
     fail_on: Severity = Severity.ERROR
 
     def __post_init__(self) -> None:
@@ -98,7 +95,7 @@ class Profile:
         return cls(
             tuple(steps),
             name=name,
-            severity_overrides=MappingProxyType(dict(severity_overrides or {})),
+            severity_overrides=dict(severity_overrides or {}),
             fail_on=fail_on,
         )
 

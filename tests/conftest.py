@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +27,35 @@ def external() -> Path:
     """`../shared/external`; the tests need it (CI puts it beside the checkout)."""
     assert EXTERNAL.is_dir(), f"{EXTERNAL} is missing: ../shared must sit beside the checkout"
     return EXTERNAL
+
+
+@contextlib.contextmanager
+def recording_server(
+    body: bytes, content_type: str = "application/octet-stream"
+) -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback that serves `body` to any GET and records every path.
+
+    Tests that must prove nif never reaches the network point a reference at it and assert that
+    the list of requests stays empty.
+    """
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import threading
@@ -18,6 +17,7 @@ from nif.settings import Settings
 from nif.validate import Artefact, ArtefactSet, Profile, StepSpec, validate
 from nif.validate._json import parse_json
 from nif.validate._jsonschema import compile_json_schema, json_references, load_json_schema
+from tests.conftest import recording_server
 
 DATA = Path(__file__).parent / "data" / "json"
 REGISTRATION = DATA / "registration.json"
@@ -45,29 +45,8 @@ def check(artefacts: ArtefactSet, instance: bytes, *, formats: bool = True):
 @pytest.fixture
 def http_server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on loopback that would serve any schema, and logs every request."""
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            body = b'{"type": "string"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/schema+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with recording_server(b'{"type": "string"}', "application/schema+json") as live:
+        yield live
 
 
 # -- drafts -------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ is read or fetched.
 
 from __future__ import annotations
 
-import http.server
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ from nif.report import Report, Severity, render_json
 from nif.settings import Settings
 from nif.validate import Profile, StepSpec, validate
 from nif.validate._xsd import load_xsd
+from tests.conftest import recording_server
 
 DATA = Path(__file__).parent / "data" / "xsd"
 ORDER = b"""<Order xmlns="urn:nif:test:order" currency="EUR">
@@ -42,39 +41,18 @@ def secret_file(tmp_path: Path) -> Path:
     return path
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str]
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = f'<!ENTITY leak "{SECRET}">'.encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on loopback that records every request and serves a DTD."""
-    requests: list[str] = []
-    handler = type("Handler", (_Recorder,), {"requests": requests})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    with urllib.request.urlopen(f"{url}/alive", timeout=5) as response:
-        assert SECRET.encode() in response.read()
-    assert requests == ["/alive"]
-    requests.clear()
-    try:
+    with recording_server(f'<!ENTITY leak "{SECRET}">'.encode(), "application/xml-dtd") as (
+        url,
+        requests,
+    ):
+        with urllib.request.urlopen(f"{url}/alive", timeout=5) as response:
+            assert SECRET.encode() in response.read()
+        assert requests == ["/alive"]
+        requests.clear()
         yield url, requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def _rejected(report: Report, rule_id: str) -> str:

@@ -4,10 +4,8 @@ fail-closed compile errors, and every EN16931 example invoice valid against its 
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +24,13 @@ from nif.validate._xsd import (
     load_xsd,
     xsd_references,
 )
-from tests.conftest import CII_XSD, EN16931, UBL_CREDITNOTE_XSD, UBL_INVOICE_XSD
+from tests.conftest import (
+    CII_XSD,
+    EN16931,
+    UBL_CREDITNOTE_XSD,
+    UBL_INVOICE_XSD,
+    recording_server,
+)
 
 DATA = Path(__file__).parent / "data" / "xsd"
 ORDER = """<o:Order xmlns:o="urn:nif:test:order" currency="EUR">
@@ -95,27 +99,8 @@ def test_a_missing_import_names_the_file_and_the_reference():
 @pytest.fixture
 def server() -> Iterator[tuple[str, list[str]]]:
     """A live loopback HTTP server that would serve a schema and records every request."""
-    requests: list[str] = []
-    types = (DATA / "common" / "types.xsd").read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(types)))
-            self.end_headers()
-            self.wfile.write(types)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with recording_server((DATA / "common" / "types.xsd").read_bytes(), "application/xml") as live:
+        yield live
 
 
 def _http_importing_schema(tmp_path: Path, url: str, version: str = "1.0") -> Path:

@@ -11,7 +11,9 @@ import re
 
 from lxml import etree
 
+from nif.errors import CompileError
 from nif.report import Finding, Location, Severity
+from nif.validate._artefacts import Artefact
 
 STEP = "parse"
 
@@ -26,11 +28,26 @@ _PARSER_OPTIONS = dict(
 )
 
 
-def safe_parser(**overrides: object) -> etree.XMLParser:
-    """An lxml parser that refuses every way XML has to reach outside the document."""
+def safe_parser(resolver: etree.Resolver | None = None, **overrides: object) -> etree.XMLParser:
+    """An lxml parser that refuses every way XML has to reach outside the document.
+
+    `resolver` replaces the refuse-all resolver (it must refuse what it does not serve): lxml
+    asks its resolvers in no fixed order, so the two cannot be combined.
+    """
     parser = etree.XMLParser(**{**_PARSER_OPTIONS, **overrides})
-    parser.resolvers.add(_RefuseAll())
+    parser.resolvers.add(resolver or _RefuseAll())
     return parser
+
+
+def parse_artefact(artefact: Artefact) -> etree._Element:
+    """Parse a schema or rule set safely, saying which file and where when it is malformed."""
+    try:
+        return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
+    except etree.XMLSyntaxError as exc:
+        line = (exc.position or (0, 0))[0]
+        where = f", line {line}" if line else ""
+        text = str(exc.msg or exc).split(", line ")[0]
+        raise CompileError(f"{artefact.uri}{where}: not well-formed XML: {text}") from None
 
 
 class _RefuseAll(etree.Resolver):
@@ -51,6 +68,11 @@ def _finding(rule_id: str, message: str, line: int | None = None, column: int | 
 _LIBXML2_MAX_DEPTH = 256
 _DOCTYPE = re.compile(rb"<!DOCTYPE")
 _ELEMENT_START = re.compile(rb"<[A-Za-z_:]")
+
+
+def has_doctype(content: bytes) -> bool:
+    """Whether the prolog declares a DOCTYPE (which nif refuses in messages)."""
+    return _DOCTYPE.search(content, 0, _prolog_end(content)) is not None
 
 
 def _prolog_end(content: bytes) -> int:

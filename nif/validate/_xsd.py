@@ -28,7 +28,7 @@ from nif.errors import CompileError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._step import Document, Outcome, Step
-from nif.validate._xml import _PARSER_OPTIONS, _prolog_end, safe_parser
+from nif.validate._xml import has_doctype, parse_artefact, safe_parser
 
 XS = "http://www.w3.org/2001/XMLSchema"
 VC = "http://www.w3.org/2007/XMLSchema-versioning"
@@ -38,19 +38,9 @@ _MAX_REPORTED = 5
 """How many schema errors a CompileError quotes before saying how many more there are."""
 
 
-def _parse_part(artefact: Artefact) -> etree._Element:
-    try:
-        return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
-    except etree.XMLSyntaxError as exc:
-        line = (exc.position or (0, 0))[0]
-        where = f", line {line}" if line else ""
-        text = str(exc.msg or exc).split(", line ")[0]
-        raise CompileError(f"{artefact.uri}{where}: not well-formed XML: {text}") from None
-
-
 def xsd_references(artefact: Artefact) -> list[str]:
     """The schemaLocation of every xs:import, xs:include, xs:redefine and xs:override."""
-    root = _parse_part(artefact)
+    root = parse_artefact(artefact)
     return [
         location
         for element in root.iterchildren(*_REFERENCES)
@@ -65,7 +55,7 @@ def load_xsd(path: str | Path) -> ArtefactSet:
 
 def compile_xsd(artefacts: ArtefactSet, version: str | None = None) -> Step:
     """The XSD step for `artefacts`: 1.1 when asked or when `vc:minVersion` >= 1.1, else 1.0."""
-    root = _parse_part(artefacts.root)
+    root = parse_artefact(artefacts.root)
     if root.tag != _SCHEMA:
         raise CompileError(
             f"{artefacts.main}: not an XML Schema (the root element is {root.tag!r}, "
@@ -180,10 +170,7 @@ class Xsd10Step(Step):
 
     def _compile(self) -> etree.XMLSchema:
         parts = _Parts(self.artefacts)
-        # safe_parser()'s options, but our resolver alone: lxml keeps resolvers in a set and
-        # asks them in no fixed order, so its refuse-all resolver could answer first.
-        parser = etree.XMLParser(**_PARSER_OPTIONS)
-        parser.resolvers.add(_SetResolver(parts))
+        parser = safe_parser(_SetResolver(parts))
         main = self.artefacts.root
         try:
             document = etree.fromstring(main.content, parser, base_url=main.uri).getroottree()
@@ -256,7 +243,7 @@ def _without_doctype(part: Artefact) -> bytes:
     """The part with its internal DTD subset expanded away by libxml2 (which bounds entity
     expansion), because xmlschema's defused parser rejects every entity declaration and real
     schemas such as xmldsig-core declare a few."""
-    if b"<!DOCTYPE" not in part.content[: _prolog_end(part.content)]:
+    if not has_doctype(part.content):
         return part.content
     try:
         root = etree.fromstring(
@@ -396,7 +383,7 @@ def _schema_line(exc: xmlschema.XMLSchemaValidatorError, artefacts: ArtefactSet)
         return None
     try:
         index = next(i for i, e in enumerate(root.iter()) if e is element)
-        part = _parse_part(artefacts.get(url))
+        part = parse_artefact(artefacts.get(url))
     except (StopIteration, ResolutionError, CompileError):
         return None
     for i, candidate in enumerate(part.iter(etree.Element)):

@@ -13,18 +13,10 @@ from lxml import etree
 
 from nif.errors import CompileError, ResolutionError
 from nif.validate._artefacts import Artefact, ArtefactSet
-from nif.validate._xml import safe_parser
+from nif.validate._xml import parse_artefact
 from nif.validate.schematron._names import OLD_SCH, sch, xsl
 
 _BASE = "{http://www.w3.org/XML/1998/namespace}base"
-
-
-def parse_artefact(artefact: Artefact) -> etree._Element:
-    """Parse a rule set safely, saying which file and where when it is not well-formed."""
-    try:
-        return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
-    except etree.XMLSyntaxError as exc:
-        raise CompileError(f"{artefact.uri}: not well-formed XML: {exc}") from None
 
 
 def schematron_references(artefact: Artefact) -> list[str]:

@@ -10,10 +10,11 @@ from lxml import etree
 from nif.errors import CompileError
 from nif.validate._artefacts import ArtefactSet
 from nif.validate._step import Document, Outcome, Step
+from nif.validate._xml import parse_artefact
 from nif.validate.schematron._compile import Compiled, generate
 from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
 from nif.validate.schematron._names import XSL
-from nif.validate.schematron._source import parse_artefact, resolve_includes
+from nif.validate.schematron._source import resolve_includes
 from nif.validate.schematron._svrl import findings_from_svrl
 
 _saxon_lock = threading.Lock()

@@ -23,6 +23,39 @@ class Settings:
     max_xml_depth: int = 256
     step_timeout: float = 120.0
     json_format_assertions: bool = True
+    store: str = ""
+    store_update_url: str = ""
+    store_graph_url: str = ""
+    store_user: str = ""
+    store_password: str = ""
+    store_auth: str = "basic"
+    store_timeout: float = 60.0
+    base_iri: str = "https://registry.nif.example/"
+    fetch_allow_http: bool = False
+    fetch_allow_private: bool = False
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_timeout: float = 30.0
+    fetch_max_redirects: int = 5
+    max_record_bytes: int = 50 * 1024 * 1024
+    max_literal_chars: int = 100_000
+    extra_shapes: str = ""
+    actor: str = ""
+
+    def __repr__(self) -> str:
+        """Never shows the store password, so settings can be logged."""
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if shown["store_password"]:
+            shown["store_password"] = "***"
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+    @property
+    def store_location(self) -> str:
+        """The store to open: `store`, or the embedded store under `home`."""
+        return self.store or str(self.home / "store")
+
+    def extra_shape_files(self) -> list[Path]:
+        """Further SHACL files records must conform to (`extra_shapes`, split on os.pathsep)."""
+        return [Path(p) for p in self.extra_shapes.split(os.pathsep) if p.strip()]
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,154 @@
+"""The default store: Oxigraph on disk, in this process (one process may open it at a time)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from nif.errors import StoreError, UsageError
+from nif.store.base import DumpFormat, ResultFormat, Row, Store
+
+_RESULT_FORMATS = {
+    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
+    ResultFormat.XML: ox.QueryResultsFormat.XML,
+    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
+    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMATS = {
+    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
+    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+}
+_DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """An Oxigraph term as the rdflib term the registry works with."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
+def ensure_query(query: str) -> None:
+    """Refuse anything but a read-only query (an update, or text that does not parse)."""
+    try:
+        ox.Store().query(query)
+    except SyntaxError as exc:
+        raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
+
+
+class EmbeddedStore(Store):
+    """Oxigraph on disk at `path` (created if missing); `path=None` keeps it in memory."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.location = str(path) if path is not None else ":memory:"
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {self.location}: {exc}") from None
+
+    def _query(self, query: str) -> object:
+        try:
+            return self._store.query(query, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.location}: query failed: {exc}") from None
+
+    def select(self, query: str) -> list[Row]:
+        results = self._query(query)
+        if not isinstance(results, ox.QuerySolutions):
+            raise UsageError("select() needs a SELECT query")
+        names = [v.value for v in results.variables]
+        rows = []
+        for solution in results:
+            row: Row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = to_rdflib(term)
+            rows.append(row)
+        return rows
+
+    def ask(self, query: str) -> bool:
+        result = self._query(query)
+        if not isinstance(result, ox.QueryBoolean):
+            raise UsageError("ask() needs an ASK query")
+        return bool(result)
+
+    def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+        results = self._query(query)
+        if isinstance(results, ox.QueryTriples):
+            if fmt not in _RDF_FORMATS:
+                raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
+            return results.serialize(format=_RDF_FORMATS[fmt]) or b""
+        if fmt not in _RESULT_FORMATS:
+            raise UsageError(
+                f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
+            )
+        return results.serialize(format=_RESULT_FORMATS[fmt]) or b""  # type: ignore[union-attr]
+
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except SyntaxError as exc:
+            raise UsageError(f"not a SPARQL 1.1 update: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.location}: update failed: {exc}") from None
+
+    def replace_graph(self, graph: str, ntriples: bytes) -> None:
+        # One update is one transaction: a crash leaves the old graph or the new one.
+        text = ntriples.decode("utf-8")
+        self.update(
+            f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{text}\n}} }}"
+        )
+
+    def read_graph(self, graph: str) -> bytes:
+        node = ox.NamedNode(graph)
+        if not self._store.contains_named_graph(node):
+            return b""
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b""
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def load(self, data: bytes | BinaryIO, fmt: DumpFormat) -> None:
+        try:
+            self._store.bulk_load(data, format=_DUMP_FORMATS[fmt])
+        except SyntaxError as exc:
+            raise UsageError(f"not valid {fmt}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.location}: load failed: {exc}") from None
+
+    def dump(self, out: BinaryIO, fmt: DumpFormat, graphs: Iterable[str]) -> None:
+        quads = (
+            quad
+            for graph in graphs
+            for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        )
+        buffer = io.BytesIO()
+        ox.serialize(quads, buffer, format=_DUMP_FORMATS[fmt])
+        out.write(buffer.getvalue())
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store

@@ -83,6 +83,11 @@ class Store(abc.ABC):
     def replace_graph(self, graph: str, ntriples: bytes) -> None:
         """Replace named graph `graph` atomically: readers see old or new, never half."""
 
+    def replace_graphs(self, graphs: dict[str, bytes]) -> None:
+        """Replace several graphs; a store that can do it in one transaction overrides this."""
+        for graph, ntriples in graphs.items():
+            self.replace_graph(graph, ntriples)
+
     @abc.abstractmethod
     def read_graph(self, graph: str) -> bytes:
         """The triples of `graph` as N-Triples (empty when the graph does not exist)."""

@@ -113,11 +113,15 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.location}: update failed: {exc}") from None
 
     def replace_graph(self, graph: str, ntriples: bytes) -> None:
-        # One update is one transaction: a crash leaves the old graph or the new one.
-        text = ntriples.decode("utf-8")
-        self.update(
-            f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{text}\n}} }}"
+        self.replace_graphs({graph: ntriples})
+
+    def replace_graphs(self, graphs: dict[str, bytes]) -> None:
+        # One update is one transaction: a crash leaves the old graphs or the new ones.
+        drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+        inserts = "\n".join(
+            f"GRAPH <{g}> {{\n{nt.decode('utf-8')}\n}}" for g, nt in graphs.items() if nt.strip()
         )
+        self.update(f"{drops} ;\nINSERT DATA {{\n{inserts}\n}}" if inserts else drops)
 
     def read_graph(self, graph: str) -> bytes:
         node = ox.NamedNode(graph)

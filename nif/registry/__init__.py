@@ -1,0 +1,21 @@
+"""The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
+
+from nif.registry._blobs import BlobStore
+from nif.registry._history import AuditEntry, Version
+from nif.registry._records import Kind, Record
+from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
+from nif.registry._shacl import ShaclReport, ShaclResult
+
+__all__ = [
+    "AuditEntry",
+    "BlobStore",
+    "Kind",
+    "LoadResult",
+    "Record",
+    "RecordInfo",
+    "Registry",
+    "ShaclReport",
+    "ShaclResult",
+    "SubmitResult",
+    "Version",
+]

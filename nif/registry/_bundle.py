@@ -1,0 +1,88 @@
+"""Where submitted records come from: one RDF file, or a bundle (a folder or a zip) holding the
+record files at its top level and the schema files they point to with relative URLs."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from nif.errors import InputError
+from nif.registry._records import RECORD_SUFFIXES
+from nif.settings import Settings
+
+MAX_ZIP_MEMBERS = 10_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One record document, and the bundle folder its relative artefact URLs may reach (if any)."""
+
+    path: Path
+    bundle: Path | None
+
+    @property
+    def base_iri(self) -> str:
+        return self.path.resolve().as_uri()
+
+
+@contextlib.contextmanager
+def open_sources(target: Path, settings: Settings) -> Iterator[list[Source]]:
+    """The record documents of a file, folder or zip (a zip is unpacked to a private temp dir)."""
+    if not target.exists():
+        raise InputError(f"{target}: no such file or folder")
+    if target.is_dir():
+        yield _folder(target)
+    elif zipfile.is_zipfile(target):
+        with tempfile.TemporaryDirectory(prefix="nif-bundle-") as temp:
+            root = _unzip(target, Path(temp), settings)
+            yield _folder(root, shown=target)
+    else:
+        yield [Source(target, None)]
+
+
+def _folder(root: Path, shown: Path | None = None) -> list[Source]:
+    files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES)
+    if not files:
+        raise InputError(
+            f"{shown or root}: no record file ({', '.join(RECORD_SUFFIXES)}) "
+            "at the top of the bundle"
+        )
+    return [Source(p, root.resolve()) for p in files]
+
+
+def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise InputError(f"{archive}: more than {MAX_ZIP_MEMBERS} files in the zip")
+            total = 0
+            for info in members:
+                name = PurePosixPath(info.filename)
+                if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+                    raise InputError(f"{archive}: {info.filename!r} points outside the bundle")
+                if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                    raise InputError(f"{archive}: {info.filename!r} is a symbolic link")
+                total += info.file_size
+                if total > settings.max_record_bytes:
+                    raise InputError(
+                        f"{archive}: unpacks to more than {settings.max_record_bytes:,} bytes"
+                        " (max_record_bytes)"
+                    )
+                if info.is_dir():
+                    continue
+                target = into / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{archive}: not a readable zip: {exc}") from None
+    entries = [p for p in into.iterdir() if not p.name.startswith("__MACOSX")]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return into

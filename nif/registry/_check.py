@@ -1,0 +1,95 @@
+"""Checking many records at once: chunks of records with their context, over a process pool.
+
+Whole-registry pyshacl slows down with the size of the graph; a chunk of records plus the
+context they need is small, so chunks are fast, and independent chunks use every core.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+
+from nif.registry._shacl import ShaclReport, check
+from nif.settings import Settings
+
+Progress = Callable[[int, int], None]
+"""Called with (records done, records in all) as chunks finish."""
+
+CHUNK = 40
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Records (graph IRI, N-Triples) and the N-Triples of the context they are judged with."""
+
+    records: list[tuple[str, bytes]]
+    context: bytes
+
+
+def check_chunk(chunk: Chunk, settings: Settings) -> ShaclReport:
+    data = Graph()
+    focus: list[URIRef] = []
+    for _, content in chunk.records:
+        part = Graph().parse(data=content.decode("utf-8"), format="nt")
+        focus.extend(s for s in part.subjects() if isinstance(s, URIRef))
+        data += part
+    if chunk.context.strip():
+        data.parse(data=chunk.context.decode("utf-8"), format="nt")
+    return check(data, focus, settings)
+
+
+def _worker(chunk: Chunk, settings: Settings) -> tuple[int, ShaclReport]:
+    return len(chunk.records), check_chunk(chunk, settings)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def check_chunks(
+    chunks: Iterable[Chunk],
+    total: int,
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ShaclReport:
+    """Check every chunk; with more than one worker, in spawned processes (the store stays here)."""
+    workers = workers or default_workers()
+    done = 0
+    reports: list[ShaclReport] = []
+    if workers == 1:
+        for chunk in chunks:
+            reports.append(check_chunk(chunk, settings))
+            done += len(chunk.records)
+            if progress:
+                progress(done, total)
+        return ShaclReport.merge(reports)
+    context = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for count, report in _bounded(pool, chunks, settings, 2 * workers):
+            reports.append(report)
+            done += count
+            if progress:
+                progress(done, total)
+    return ShaclReport.merge(reports)
+
+
+def _bounded(
+    pool: cf.ProcessPoolExecutor, chunks: Iterable[Chunk], settings: Settings, limit: int
+) -> Iterator[tuple[int, ShaclReport]]:
+    """Keep at most `limit` chunks in flight, so a large registry is never all in memory."""
+    pending: set[cf.Future[tuple[int, ShaclReport]]] = set()
+    for chunk in chunks:
+        pending.add(pool.submit(_worker, chunk, settings))
+        if len(pending) >= limit:
+            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+    for future in cf.as_completed(pending):
+        yield future.result()

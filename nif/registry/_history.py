@@ -1,0 +1,118 @@
+"""History and audit, in SQLite under NIF_HOME: never in the SPARQL-visible store.
+
+Every version a record ever had is a row here (who, when, content hash); the content itself is a
+blob, the record's sorted N-Triples. The audit log keeps every write attempt, accepted or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+  id INTEGER PRIMARY KEY,
+  record TEXT NOT NULL,
+  identifier TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  sha256 TEXT,
+  triples INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS versions_record ON versions(record);
+CREATE INDEX IF NOT EXISTS versions_identifier ON versions(identifier);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    """One entry of a record's history; `sha256` names the stored content (None: withdrawn)."""
+
+    record: str
+    identifier: str
+    kind: str
+    action: str
+    actor: str
+    at: str
+    sha256: str | None
+    triples: int
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    target: str
+    outcome: str
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class History:
+    """The versions table and the audit log of one registry."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(_SCHEMA)
+
+    def add(self, versions: list[Version]) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT INTO versions"
+                " (record, identifier, kind, action, actor, at, sha256, triples)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [dataclasses.astuple(v) for v in versions],
+            )
+
+    def versions(self, key: str) -> list[Version]:
+        """A record's versions, oldest first, by record IRI or identifier."""
+        rows = self._db.execute(
+            "SELECT record, identifier, kind, action, actor, at, sha256, triples FROM versions"
+            " WHERE record = ? OR identifier = ? ORDER BY id",
+            (key, key),
+        ).fetchall()
+        return [Version(*row) for row in rows]
+
+    def audit(self, actor: str, action: str, target: str, outcome: str, detail: str = "") -> None:
+        self._db.execute(
+            "INSERT INTO audit (at, actor, action, target, outcome, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), actor, action, target, outcome, detail[:2000]),
+        )
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = self._db.execute(
+            "SELECT at, actor, action, target, outcome, detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [AuditEntry(*row) for row in rows]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,232 @@
+"""Records: the unit the registry stores, one named graph each.
+
+A record is an agency, or an interface with its versions, message types and artefacts. A
+submitted document is parsed (Turtle, JSON-LD, RDF/XML, N-Triples) and split into records: each
+agency or interface node starts one, and takes every node it reaches that is not itself a record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from nif.errors import InputError, RecordSyntaxError
+from nif.registry._namespaces import CV, DCAT, DCTERMS, NIF, ORG, RDF
+from nif.settings import Settings
+from nif.store.embedded import to_rdflib
+from nif.validate._xml import has_doctype
+
+
+class Kind(enum.StrEnum):
+    AGENCY = "agency"
+    INTERFACE = "interface"
+
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+}
+FORMAT_NAMES = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdf-xml": ox.RdfFormat.RDF_XML,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+RECORD_SUFFIXES = (".ttl", ".jsonld", ".rdf", ".nt")
+
+
+@dataclasses.dataclass
+class Record:
+    """One record: its main node (also its graph name), kind, identifier and triples."""
+
+    iri: str
+    kind: Kind
+    identifier: str
+    graph: Graph
+    source: str = "<record>"
+
+    def ntriples(self) -> bytes:
+        """The record as sorted N-Triples: the form stored, hashed and kept in history."""
+        lines = sorted(
+            line
+            for line in self.graph.serialize(format="nt", encoding="utf-8").splitlines()
+            if line
+        )
+        return b"\n".join(lines) + b"\n"
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.ntriples()).hexdigest()
+
+    @property
+    def subjects(self) -> list[Node]:
+        return list(dict.fromkeys(self.graph.subjects()))
+
+
+def guess_format(name: str, fmt: str | None = None) -> ox.RdfFormat:
+    if fmt:
+        try:
+            return FORMAT_NAMES[fmt]
+        except KeyError:
+            known = ", ".join(FORMAT_NAMES)
+            raise InputError(f"unknown RDF format {fmt!r} (use {known})") from None
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise InputError(
+            f"{name}: cannot tell the RDF format from {suffix or 'no suffix'!r} ({known})"
+        )
+    return FORMATS[suffix]
+
+
+def parse(
+    content: bytes,
+    *,
+    source: str,
+    fmt: ox.RdfFormat,
+    base_iri: str | None,
+    settings: Settings,
+) -> Graph:
+    """Parse one document safely into an rdflib graph; errors say where (line, column)."""
+    if len(content) > settings.max_record_bytes:
+        raise InputError(
+            f"{source}: {len(content):,} bytes is more than the limit of "
+            f"{settings.max_record_bytes:,} bytes (max_record_bytes)"
+        )
+    if fmt is ox.RdfFormat.RDF_XML and has_doctype(content):
+        raise RecordSyntaxError(f"{source}: a DOCTYPE is not allowed (no DTDs or entities)")
+    graph = Graph()
+    blanks: dict[str, BNode] = {}
+    try:
+        for quad in ox.parse(content, format=fmt, base_iri=base_iri, without_named_graphs=True):
+            triple = tuple(_term(t, blanks) for t in (quad.subject, quad.predicate, quad.object))
+            _check_literal(triple[2], triple, source, settings)
+            graph.add(triple)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise RecordSyntaxError(f"{source}: {_syntax_message(exc)}") from None
+    if not graph:
+        raise RecordSyntaxError(f"{source}: no triples")
+    return graph
+
+
+def _term(term: object, blanks: dict[str, BNode]) -> Node:
+    if isinstance(term, ox.BlankNode):
+        return blanks.setdefault(term.value, BNode())
+    if isinstance(term, ox.Triple):
+        raise RecordSyntaxError("RDF-star quoted triples are not supported in records")
+    return to_rdflib(term)  # type: ignore[arg-type]
+
+
+def _check_literal(node: Node, triple: tuple[Node, ...], source: str, settings: Settings) -> None:
+    if isinstance(node, Literal) and len(node) > settings.max_literal_chars:
+        raise InputError(
+            f"{source}: the value of <{triple[1]}> on {_show(triple[0])} has {len(node):,} "
+            f"characters, more than the limit of {settings.max_literal_chars:,} (max_literal_chars)"
+        )
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    text = str(exc.msg if exc.msg else exc)
+    if "LoadDocumentCallback" in text or "remote context" in text.lower():
+        return "a remote JSON-LD @context is not allowed; put the context inline in the document"
+    if exc.lineno and "line" not in text:
+        return f"line {exc.lineno}, column {exc.offset}: {text}"
+    return text.replace("Parser error at ", "")
+
+
+def _show(node: Node) -> str:
+    return f"<{node}>" if isinstance(node, URIRef) else str(node.n3())
+
+
+def kind_of(graph: Graph, node: Node) -> Kind | None:
+    types = set(graph.objects(node, RDF.type))
+    if CV.PublicOrganisation in types or ORG.Organization in types:
+        return Kind.AGENCY
+    if DCAT.DataService in types and NIF.InterfaceVersion not in types:
+        return Kind.INTERFACE
+    return None
+
+
+def split(graph: Graph, source: str) -> list[Record]:
+    """The records in a parsed document; every node must belong to one."""
+    mains = sorted(
+        {s for s in graph.subjects(RDF.type, None) if kind_of(graph, s) is not None}, key=str
+    )
+    if not mains:
+        raise InputError(
+            f"{source}: no record found: a record is an agency (cv:PublicOrganisation) or an "
+            "interface (dcat:DataService that is not a nif:InterfaceVersion)"
+        )
+    owner: dict[Node, Node] = {}
+    for main in mains:
+        if not isinstance(main, URIRef):
+            raise InputError(f"{source}: a record's main node needs an IRI, not a blank node")
+        for node in _reachable(graph, main, set(mains)):
+            owner.setdefault(node, main)
+    orphans = sorted(str(s) for s in set(graph.subjects()) if s not in owner)
+    if orphans:
+        raise InputError(
+            f"{source}: {_show_list(orphans)} not reachable from any agency or interface of the "
+            "document; link them from the record they belong to"
+        )
+    records = []
+    for main in mains:
+        sub = Graph()
+        for s, p, o in graph:
+            if owner.get(s) == main:
+                sub.add((s, p, o))
+        records.append(
+            Record(str(main), kind_of(graph, main), _identifier(graph, main), sub, source)  # type: ignore[arg-type]
+        )
+    return records
+
+
+def _reachable(graph: Graph, start: Node, stop: set[Node]) -> Iterable[Node]:
+    seen = {start}
+    pending = [start]
+    while pending:
+        node = pending.pop()
+        yield node
+        for obj in graph.objects(node, None):
+            if obj not in seen and obj not in stop and (obj, None, None) in graph:
+                seen.add(obj)
+                pending.append(obj)
+
+
+def _identifier(graph: Graph, node: Node) -> str:
+    value = graph.value(node, DCTERMS.identifier)
+    return str(value) if value is not None else ""
+
+
+def _show_list(items: list[str]) -> str:
+    shown = ", ".join(f"<{i}>" if not i.startswith("_:") else i for i in items[:5])
+    more = f" and {len(items) - 5} more" if len(items) > 5 else ""
+    return f"node(s) {shown}{more} are"
+
+
+def from_ntriples(iri: str, content: bytes, source: str = "<store>") -> Record:
+    """A stored record back from its N-Triples."""
+    graph = Graph()
+    if content.strip():
+        graph.parse(data=content.decode("utf-8"), format="nt")
+    node = URIRef(iri)
+    kind = kind_of(graph, node)
+    if kind is None:
+        raise InputError(f"<{iri}> is not an agency or interface record")
+    return Record(iri, kind, _identifier(graph, node), graph, source)
+
+
+def literal_text(node: Node | None) -> str:
+    return str(node) if node is not None else ""

@@ -1,0 +1,539 @@
+"""The registry: records in a store, checked by the shapes, with history and pinned artefacts.
+
+`Registry` is what the CLI and the service call; each operation is one flow of DESIGN.md:
+parse -> split into records -> pin artefacts -> SHACL check with context -> replace the records'
+graphs in one transaction -> history and audit. A refused operation stores nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import getpass
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from nif.errors import (
+    InputError,
+    NifError,
+    NotFoundError,
+    RecordSyntaxError,
+    RegistryError,
+    RejectedError,
+)
+from nif.registry._blobs import BlobStore
+from nif.registry._bundle import Source, open_sources
+from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
+from nif.registry._context import context_graph
+from nif.registry._history import AuditEntry, History, Version, now
+from nif.registry._namespaces import DCTERMS, sparql_prefixes
+from nif.registry._records import Kind, Record, from_ntriples, guess_format, parse, split
+from nif.registry._shacl import ShaclReport, check
+from nif.settings import Settings
+from nif.store import open_store
+from nif.store.base import DumpFormat, Store
+
+_OX_DUMP = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordInfo:
+    """A record as listed: its graph IRI, kind and identifier."""
+
+    iri: str
+    kind: str
+    identifier: str
+
+
+@dataclasses.dataclass
+class SubmitResult:
+    """What a submission stored: the records (with content hashes) and the SHACL warnings."""
+
+    records: list[Version]
+    report: ShaclReport
+    artefacts: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "records": [v.to_dict() for v in self.records],
+            "artefacts": self.artefacts,
+            "conforms": self.report.conforms,
+            "results": [r.to_dict() for r in self.report.results],
+        }
+
+
+@dataclasses.dataclass
+class LoadResult:
+    """A folder load: the records stored and those refused (with the report that refused them)."""
+
+    stored: list[Version]
+    rejected: list[str]
+    report: ShaclReport
+
+
+T = TypeVar("T")
+
+
+class Registry:
+    """One registry: a store for the records, and NIF_HOME for blobs, history and audit."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.blobs = BlobStore(settings.home / "blobs")
+        self.history = History(settings.home / "registry.sqlite")
+
+    @classmethod
+    def open(cls, settings: Settings, store: str | None = None) -> Registry:
+        """The registry whose store is `store` (a path or SPARQL endpoint URL; default setting)."""
+        return cls(open_store(settings, store), settings)
+
+    def close(self) -> None:
+        self.store.close()
+        self.history.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def actor(self, actor: str | None = None) -> str:
+        return actor or self.settings.actor or getpass.getuser()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time per NIF_HOME, so identifier checks see every earlier write."""
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        with (self.settings.home / "registry.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # reading
+
+    def records(self, kind: Kind | None = None) -> list[RecordInfo]:
+        """Every current record, sorted by kind then identifier."""
+        rows = self.store.select(
+            sparql_prefixes() + "SELECT DISTINCT ?g ?t ?id WHERE {"
+            " GRAPH ?g { ?g a ?t OPTIONAL { ?g dct:identifier ?id } }"
+            " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
+        )
+        found: dict[str, RecordInfo] = {}
+        for row in rows:
+            agency = not str(row["t"]).endswith("DataService")
+            info = RecordInfo(
+                str(row["g"]),
+                str(Kind.AGENCY if agency else Kind.INTERFACE),
+                str(row.get("id", "")),
+            )
+            if kind is None or info.kind == kind:
+                found.setdefault(info.iri, info)
+        return sorted(found.values(), key=lambda r: (r.kind, r.identifier, r.iri))
+
+    def find(self, key: str) -> RecordInfo:
+        """A current record by identifier or IRI."""
+        for info in self.records():
+            if key in (info.identifier, info.iri):
+                return info
+        raise NotFoundError(f"no record with identifier or IRI {key!r} in the registry")
+
+    def read(self, key: str) -> Record:
+        info = self.find(key)
+        return from_ntriples(info.iri, self.store.read_graph(info.iri))
+
+    def versions(self, key: str) -> list[Version]:
+        """A record's history, oldest first, including withdrawn records."""
+        versions = self.history.versions(key)
+        if not versions:
+            raise NotFoundError(f"no record with identifier or IRI {key!r} was ever submitted")
+        return versions
+
+    def content(self, version: Version) -> bytes:
+        """The N-Triples a version stored (empty for a withdrawal)."""
+        return self.blobs.get(version.sha256) if version.sha256 else b""
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        return self.history.audit_log(limit)
+
+    # submitting
+
+    def submit(
+        self,
+        target: Path | bytes,
+        *,
+        name: str = "<record>",
+        fmt: str | None = None,
+        actor: str | None = None,
+        publisher: str | None = None,
+    ) -> SubmitResult:
+        """Submit the records of a file, bundle folder, zip, or bytes; all are stored or none.
+
+        `publisher`, when given, is the only agency whose records this submission may touch.
+        """
+        who = self.actor(actor)
+        shown = str(target) if isinstance(target, Path) else name
+        with self._writing():
+            try:
+                with self._prepared(target, name, fmt) as (records, staging, artefacts):
+                    _authorise(records, publisher)
+                    report = self._check(records)
+                    if not report.conforms:
+                        raise RejectedError(
+                            f"{shown}: rejected, {len(report.violations)} violation(s) of the "
+                            f"shapes:\n{report.text()}",
+                            report,
+                        )
+                    stored = self._commit(records, staging, who, "submit")
+            except NifError as exc:
+                self.history.audit(who, "submit", shown, "refused", str(exc))
+                raise
+            self.history.audit(who, "submit", shown, "stored", _names(records))
+        return SubmitResult(stored, report, artefacts)
+
+    @contextlib.contextmanager
+    def _prepared(
+        self, target: Path | bytes, name: str, fmt: str | None
+    ) -> Iterator[tuple[list[Record], BlobStore, int]]:
+        """Parse, split and pin into a staging blob store that is discarded unless committed."""
+        from nif.registry._pinning import pin_record
+
+        staging_root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
+        staging = BlobStore(staging_root)
+        try:
+            with contextlib.ExitStack() as stack:
+                if isinstance(target, bytes):
+                    graph = parse(
+                        target,
+                        source=name,
+                        fmt=guess_format(name, fmt),
+                        base_iri=None,
+                        settings=self.settings,
+                    )
+                    pairs: list[tuple[Record, Path | None]] = [
+                        (r, None) for r in split(graph, name)
+                    ]
+                else:
+                    sources = stack.enter_context(open_sources(target, self.settings))
+                    pairs = [(r, s.bundle) for s in sources for r in self._parse_source(s, fmt)]
+                artefacts = sum(
+                    len(pin_record(r.graph, r.identifier, bundle, staging, self.settings))
+                    for r, bundle in pairs
+                )
+                yield [r for r, _ in pairs], staging, artefacts
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
+
+    def _staging_dir(self) -> Path:
+        path = self.settings.home / "staging"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _parse_source(self, source: Source, fmt: str | None) -> list[Record]:
+        try:
+            content = source.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
+        graph = parse(
+            content,
+            source=str(source.path),
+            fmt=guess_format(source.path.name, fmt),
+            base_iri=source.base_iri,
+            settings=self.settings,
+        )
+        return split(graph, str(source.path))
+
+    def _check(self, records: Sequence[Record]) -> ShaclReport:
+        _distinct(records)
+        data = context_graph(self.store, records)
+        focus = []
+        for record in records:
+            data += record.graph
+            focus.extend(record.subjects)
+        return check(data, focus, self.settings)
+
+    def _commit(
+        self, records: Sequence[Record], staging: BlobStore, actor: str, action: str
+    ) -> list[Version]:
+        _publish_blobs(staging, self.blobs)
+        contents = {r.iri: r.ntriples() for r in records}
+        versions = [
+            Version(
+                r.iri,
+                r.identifier,
+                str(r.kind),
+                action,
+                actor,
+                now(),
+                self.blobs.put(contents[r.iri]),
+                len(r.graph),
+            )
+            for r in records
+        ]
+        self.store.replace_graphs(contents)
+        self.history.add(versions)
+        return versions
+
+    def withdraw(
+        self, key: str, *, actor: str | None = None, publisher: str | None = None
+    ) -> Version:
+        """Remove a record from the current registry; its history stays."""
+        who = self.actor(actor)
+        with self._writing():
+            try:
+                record = self.read(key)
+                _authorise([record], publisher)
+                if record.kind is Kind.AGENCY:
+                    users = self.store.select(
+                        sparql_prefixes()
+                        + "SELECT DISTINCT ?id WHERE { GRAPH ?g { ?g dct:publisher "
+                        + f"<{record.iri}> OPTIONAL {{ ?g dct:identifier ?id }} }} }}"
+                    )
+                    if users:
+                        names = ", ".join(sorted(str(r.get("id", "?")) for r in users))
+                        raise RegistryError(
+                            f"agency {record.identifier} still publishes {names}; "
+                            "withdraw those interfaces first"
+                        )
+                self.store.drop_graph(record.iri)
+                version = Version(
+                    record.iri, record.identifier, str(record.kind), "withdraw", who, now(), None, 0
+                )
+                self.history.add([version])
+            except NifError as exc:
+                self.history.audit(who, "withdraw", key, "refused", str(exc))
+                raise
+            self.history.audit(who, "withdraw", key, "withdrawn", record.iri)
+        return version
+
+    # bulk
+
+    def load_folder(
+        self,
+        root: Path,
+        *,
+        check: bool = True,
+        actor: str | None = None,
+        workers: int | None = None,
+        progress: Progress | None = None,
+    ) -> LoadResult:
+        """Load a registry folder (agencies/*.ttl, interfaces/<id>/): conforming records are
+        stored, the others refused and reported."""
+        from nif.registry._pinning import pin_record
+
+        who = self.actor(actor)
+        sources = _folder_sources(root)
+        with self._writing():
+            staging_root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
+            try:
+                staging = BlobStore(staging_root)
+                records: list[Record] = []
+                for bundle in sources:
+                    with open_sources(bundle, self.settings) as found:
+                        for source in found:
+                            for record in self._parse_source(source, None):
+                                pin_record(
+                                    record.graph,
+                                    record.identifier,
+                                    source.bundle,
+                                    staging,
+                                    self.settings,
+                                )
+                                records.append(record)
+                _distinct(records)
+                report = (
+                    self._check_many(records, workers, progress)
+                    if check
+                    else ShaclReport(True, [], Graph())
+                )
+                failing = {r.focus for r in report.violations}
+                accepted = [r for r in records if not failing & {str(s) for s in r.subjects}]
+                rejected = [r.identifier or r.iri for r in records if r not in accepted]
+                stored = self._commit(accepted, staging, who, "load") if accepted else []
+            except NifError as exc:
+                self.history.audit(who, "load", str(root), "refused", str(exc))
+                raise
+            finally:
+                shutil.rmtree(staging_root, ignore_errors=True)
+            self.history.audit(
+                who, "load", str(root), "stored", f"{len(stored)} stored, {len(rejected)} refused"
+            )
+        return LoadResult(stored, rejected, report)
+
+    def _check_many(
+        self, records: list[Record], workers: int | None, progress: Progress | None
+    ) -> ShaclReport:
+        """Check records not yet stored, each with context from the store and from each other."""
+        from nif.store.embedded import EmbeddedStore
+
+        with EmbeddedStore(None) as pending:
+            pending.replace_graphs({r.iri: r.ntriples() for r in records})
+            chunks = (
+                Chunk(
+                    [(r.iri, r.ntriples()) for r in batch],
+                    _context_bytes([self.store, pending], batch),
+                )
+                for batch in _batches(records, CHUNK)
+            )
+            return check_chunks(
+                chunks, len(records), self.settings, workers=workers, progress=progress
+            )
+
+    def export(self, out: BinaryIO, fmt: DumpFormat, blobs: Path | None = None) -> int:
+        """Write every current record (TriG or N-Quads); copy the artefact blobs into `blobs`."""
+        graphs = [r.iri for r in self.records()]
+        self.store.dump(out, fmt, graphs)
+        if blobs is not None:
+            copy = BlobStore(blobs)
+            for digest in self.artefact_checksums():
+                if self.blobs.has(digest) and not copy.has(digest):
+                    copy.put(self.blobs.get(digest))
+        return len(graphs)
+
+    def artefact_checksums(self) -> list[str]:
+        rows = self.store.select(
+            sparql_prefixes() + "SELECT DISTINCT ?v WHERE { ?c spdx:checksumValue ?v }"
+        )
+        return sorted(str(r["v"]) for r in rows)
+
+    def import_(
+        self,
+        data: bytes,
+        fmt: DumpFormat,
+        *,
+        blobs: Path | None = None,
+        actor: str | None = None,
+    ) -> tuple[list[Version], list[str]]:
+        """Restore records from a backup (each graph replaced, all in one write); returns the
+        versions stored and the artefact checksums whose blobs are still missing."""
+        who = self.actor(actor)
+        with self._writing():
+            try:
+                graphs = _group_quads(data, fmt)
+                records = [from_ntriples(g, nt, source=f"{fmt} backup") for g, nt in graphs.items()]
+                _distinct(records)
+                if blobs is not None:
+                    _publish_blobs(BlobStore(blobs), self.blobs)
+                stored = self._commit(
+                    records, BlobStore(self._staging_dir() / "none"), who, "import"
+                )
+            except NifError as exc:
+                self.history.audit(who, "import", f"{fmt} backup", "refused", str(exc))
+                raise
+            self.history.audit(who, "import", f"{fmt} backup", "stored", f"{len(stored)} records")
+        missing = [d for d in self.artefact_checksums() if not self.blobs.has(d)]
+        return stored, missing
+
+    def check(
+        self,
+        *,
+        workers: int | None = None,
+        progress: Progress | None = None,
+        keys: Sequence[str] = (),
+    ) -> ShaclReport:
+        """Check every current record (or those named) against the shapes, in a process pool."""
+        infos = [self.find(k) for k in keys] if keys else self.records()
+
+        def chunks() -> Iterator[Chunk]:
+            for batch in _batches(infos, CHUNK):
+                records = [from_ntriples(i.iri, self.store.read_graph(i.iri)) for i in batch]
+                yield Chunk(
+                    [(r.iri, r.ntriples()) for r in records], _context_bytes([self.store], records)
+                )
+
+        return check_chunks(chunks(), len(infos), self.settings, workers=workers, progress=progress)
+
+
+def _group_quads(data: bytes, fmt: DumpFormat) -> dict[str, bytes]:
+    """N-Quads/TriG split by graph as N-Triples; triples outside a named graph are refused."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    try:
+        for quad in ox.parse(data, format=_OX_DUMP[fmt]):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise InputError(
+                    f"the {fmt} backup has triples outside a named graph (such as {quad.triple}); "
+                    "every record is a named graph"
+                )
+            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    except SyntaxError as exc:
+        raise RecordSyntaxError(f"not valid {fmt}: {exc}") from None
+    return {
+        g: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        for g, triples in graphs.items()
+    }
+
+
+def _context_bytes(stores: Sequence[Store], records: Sequence[Record]) -> bytes:
+    graph = Graph()
+    for store in stores:
+        graph += context_graph(store, records)
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _folder_sources(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    agencies = sorted((root / "agencies").glob("*.*")) if (root / "agencies").is_dir() else []
+    interfaces = (
+        sorted(p for p in (root / "interfaces").iterdir() if p.is_dir())
+        if (root / "interfaces").is_dir()
+        else []
+    )
+    agencies = [p for p in agencies if p.suffix in (".ttl", ".jsonld", ".rdf", ".nt")]
+    if not agencies and not interfaces:
+        raise InputError(
+            f"{root}: not a registry folder (expected agencies/*.ttl and interfaces/<id>/)"
+        )
+    return [*agencies, *interfaces]
+
+
+def _distinct(records: Sequence[Record]) -> None:
+    seen: dict[str, str] = {}
+    for record in records:
+        if record.iri in seen:
+            raise InputError(
+                f"record <{record.iri}> appears twice ({seen[record.iri]} and {record.source})"
+            )
+        seen[record.iri] = record.source
+
+
+def _authorise(records: Sequence[Record], publisher: str | None) -> None:
+    if publisher is None:
+        return
+    for record in records:
+        owner = (
+            record.iri
+            if record.kind is Kind.AGENCY
+            else str(record.graph.value(URIRef(record.iri), DCTERMS.publisher) or "")
+        )
+        if owner != publisher:
+            raise RegistryError(
+                f"record {record.identifier or record.iri} belongs to {owner or 'no agency'}, "
+                f"not to {publisher}: a publisher may write only its own agency's records"
+            )
+
+
+def _publish_blobs(staging: BlobStore, blobs: BlobStore) -> None:
+    for path in staging.root.glob("??/*"):
+        if not path.name.startswith(".tmp-"):
+            digest = path.parent.name + path.name
+            if not blobs.has(digest):
+                blobs.put(path.read_bytes())
+
+
+def _names(records: Sequence[Record]) -> str:
+    return ", ".join(r.identifier or r.iri for r in records)

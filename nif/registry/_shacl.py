@@ -1,0 +1,171 @@
+"""SHACL checks of records: the NIF application profile (shapes/) over record + vocabularies.
+
+pyshacl's `ont_graph` can hang on SKOS vocabularies, so the vocabularies and the registry context
+a record points to are merged into the data graph, and only the record's own nodes are focus
+nodes: a record is judged, never its neighbours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from nif.errors import InputError
+from nif.registry._namespaces import RDF, SH
+from nif.resources import data_folder
+from nif.settings import Settings
+
+_SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class ShaclResult:
+    """One validation result, in terms an agency can act on."""
+
+    severity: str
+    focus: str
+    path: str
+    message: str
+    value: str = ""
+    source_shape: str = ""
+    constraint: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two runs' results the same finding, whatever their blank node labels."""
+        return (self.focus, self.path, self.constraint, self.message)
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    def text(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        value = f" (value: {self.value})" if self.value else ""
+        return f"{self.severity}: <{self.focus}>{where}: {self.message}{value}"
+
+
+@dataclasses.dataclass
+class ShaclReport:
+    """The outcome of a SHACL check: the results and the `sh:ValidationReport` graph."""
+
+    conforms: bool
+    results: list[ShaclResult]
+    graph: Graph
+
+    @property
+    def violations(self) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == "violation"]
+
+    @property
+    def warnings(self) -> list[ShaclResult]:
+        return [r for r in self.results if r.severity == "warning"]
+
+    def text(self) -> str:
+        if not self.results:
+            return "conforms: no violations, no warnings"
+        head = (
+            f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)"
+            if not self.conforms
+            else f"conforms, with {len(self.warnings)} warning(s)"
+        )
+        return "\n".join([head, *(r.text() for r in sorted(self.results))])
+
+    def turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    @classmethod
+    def merge(cls, reports: Iterable[ShaclReport]) -> ShaclReport:
+        graph = Graph()
+        results: list[ShaclResult] = []
+        conforms = True
+        for report in reports:
+            conforms = conforms and report.conforms
+            results.extend(report.results)
+            graph += report.graph
+        return cls(conforms, sorted(set(results)), graph)
+
+
+def _read_turtle_files(files: Iterable[Path]) -> Graph:
+    graph = Graph()
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read shapes or vocabulary: {exc}") from None
+    return graph
+
+
+def _packaged(folder: str) -> list[Path]:
+    root = data_folder(folder)
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".ttl"))
+
+
+@functools.cache
+def _profile(extra: tuple[Path, ...]) -> tuple[Graph, Graph]:
+    shapes = _read_turtle_files([*_packaged("shapes"), *extra])
+    vocabularies = _read_turtle_files(_packaged("vocabularies"))
+    return shapes, vocabularies
+
+
+def profile_graphs(settings: Settings) -> tuple[Graph, Graph]:
+    """(shapes, vocabularies) for these settings; read once per process."""
+    return _profile(tuple(settings.extra_shape_files()))
+
+
+def check(
+    data: Graph,
+    focus: Sequence[Node],
+    settings: Settings,
+) -> ShaclReport:
+    """Check the `focus` nodes of `data` (records plus their context) against the shapes."""
+    shapes, vocabularies = profile_graphs(settings)
+    graph = Graph()
+    for triple in vocabularies:
+        graph.add(triple)
+    for triple in data:
+        graph.add(triple)
+    nodes = [n for n in dict.fromkeys(focus) if isinstance(n, URIRef)]
+    if not nodes:
+        return ShaclReport(True, [], Graph())
+    conforms, report, _ = pyshacl.validate(
+        graph,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        focus_nodes=nodes,
+    )
+    assert isinstance(report, Graph)
+    return ShaclReport(bool(conforms), _results(report), report)
+
+
+def _results(report: Graph) -> list[ShaclResult]:
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        severity = report.value(node, SH.resultSeverity)
+        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+        results.append(
+            ShaclResult(
+                severity=_SEVERITIES.get(severity, str(severity)),  # type: ignore[arg-type]
+                focus=_text(report.value(node, SH.focusNode)),
+                path=_text(report.value(node, SH.resultPath), blank="(complex path)"),
+                message="; ".join(messages),
+                value=_text(report.value(node, SH.value), blank=""),
+                source_shape=_text(report.value(node, SH.sourceShape)),
+                constraint=_text(report.value(node, SH.sourceConstraintComponent)),
+            )
+        )
+    return sorted(results)
+
+
+def _text(node: Node | None, blank: str = "") -> str:
+    """A term as text; blank nodes (labels differ between runs) as `blank`."""
+    if isinstance(node, URIRef | Literal):
+        return str(node)
+    return blank

@@ -355,3 +355,14 @@ def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
     text = compile_to_xslt(load_schematron(path), phase or path_phase)
     _write(text if text.endswith("\n") else text + "\n", output, False)
     return EXIT_VALID
+
+
+def _register_commands() -> None:
+    """The registry commands live in their own module; they join the `nif` group here."""
+    from nif.cli_registry import registry, sparql
+
+    cli.add_command(registry)
+    cli.add_command(sparql)
+
+
+_register_commands()

@@ -1,0 +1,360 @@
+"""`nif registry ...` and `nif sparql`: thin commands over `nif.registry.Registry` and the store.
+
+Exit codes as for `nif validate`: 0 done, 1 refused by the shapes (the report says why),
+2 a usage or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nif.errors import RejectedError, UsageError
+from nif.registry import Registry, ShaclReport
+from nif.settings import Settings
+from nif.store import DumpFormat, ResultFormat, open_store
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+
+
+def _store_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--store",
+        metavar="PATH|URL",
+        help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
+        "(default: NIF_STORE, else NIF_HOME/store).",
+    )(command)
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A nif.toml file (default: NIF_CONFIG, else ./nif.toml if present).",
+    )(command)
+
+
+def _settings(config: Path | None) -> Settings:
+    return Settings.load(config)
+
+
+@contextmanager
+def _registry(config: Path | None, store: str | None) -> Iterator[Registry]:
+    registry = Registry.open(_settings(config), store)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        f"[bold]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _print_report(report: ShaclReport, fmt: str) -> None:
+    if fmt == "turtle":
+        click.echo(report.turtle())
+    elif fmt == "json":
+        payload = {"conforms": report.conforms, "results": [r.to_dict() for r in report.results]}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        click.echo(report.text())
+
+
+REPORT_FORMAT = click.option(
+    "--report",
+    "report_format",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print SHACL results: readable text, the sh:ValidationReport in Turtle, or JSON.",
+)
+ACTOR = click.option(
+    "--as", "actor", metavar="NAME", help="Who is writing (default: NIF_ACTOR or the OS user)."
+)
+
+
+@click.group()
+def registry() -> None:
+    """Keep the registry: load, submit, withdraw, history, check, export and import records."""
+
+
+@registry.command("load")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--no-check", is_flag=True, help="Store without the SHACL check (a trusted folder).")
+@click.option("--workers", type=click.IntRange(1), help="Processes for the check (default: cores).")
+@REPORT_FORMAT
+@ACTOR
+@_store_options
+def load_command(
+    folder: Path,
+    no_check: bool,
+    workers: int | None,
+    report_format: str,
+    actor: str | None,
+    store: str | None,
+    config: Path | None,
+) -> int:
+    """Load a registry folder (agencies/*.ttl, interfaces/<id>/ bundles).
+
+    Conforming records are stored; the others are refused and listed (exit 1).
+    """
+    with _registry(config, store) as reg, _progress("checking") as progress:
+        result = reg.load_folder(
+            folder, check=not no_check, actor=actor, workers=workers, progress=progress
+        )
+    click.echo(f"stored {len(result.stored)} record(s) from {folder}", err=True)
+    if result.rejected:
+        click.echo(f"refused {len(result.rejected)}: {', '.join(result.rejected)}", err=True)
+        _print_report(result.report, report_format)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+@registry.command("submit")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--rdf-format",
+    type=click.Choice(["turtle", "json-ld", "rdf-xml", "ntriples"]),
+    help="The syntax of the record files (default: from their suffix).",
+)
+@REPORT_FORMAT
+@ACTOR
+@_store_options
+def submit_command(
+    target: Path,
+    rdf_format: str | None,
+    report_format: str,
+    actor: str | None,
+    store: str | None,
+    config: Path | None,
+) -> int:
+    """Submit a record file, or a bundle (folder or zip) with its schema files.
+
+    The records replace their earlier versions, which stay in the history. A record that does not
+    conform is refused with the SHACL report (exit 1) and nothing is stored.
+    """
+    with _registry(config, store) as reg:
+        try:
+            result = reg.submit(target, fmt=rdf_format, actor=actor)
+        except RejectedError as exc:
+            click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
+            _print_report(exc.report, report_format)  # type: ignore[arg-type]
+            return EXIT_REFUSED
+    for version in result.records:
+        click.echo(
+            f"stored {version.kind} {version.identifier} <{version.record}> {version.sha256}"
+        )
+    if result.report.warnings:
+        _print_report(result.report, report_format)
+    return EXIT_OK
+
+
+@registry.command("withdraw")
+@click.argument("identifier")
+@ACTOR
+@_store_options
+def withdraw_command(
+    identifier: str, actor: str | None, store: str | None, config: Path | None
+) -> int:
+    """Withdraw a record from the current registry (its history stays)."""
+    with _registry(config, store) as reg:
+        version = reg.withdraw(identifier, actor=actor)
+    click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
+    return EXIT_OK
+
+
+@registry.command("history")
+@click.argument("identifier")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--show",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Print the content of version N (N-Triples).",
+)
+@_store_options
+def history_command(
+    identifier: str, fmt: str, show: int | None, store: str | None, config: Path | None
+) -> int:
+    """A record's versions, oldest first: action, who, when and the content hash."""
+    with _registry(config, store) as reg:
+        versions = reg.versions(identifier)
+        if show is not None:
+            if show > len(versions):
+                raise UsageError(f"{identifier} has {len(versions)} version(s), not {show}")
+            sys.stdout.buffer.write(reg.content(versions[show - 1]))
+            return EXIT_OK
+    if fmt == "json":
+        click.echo(json.dumps([v.to_dict() for v in versions], indent=2))
+        return EXIT_OK
+    for number, v in enumerate(versions, 1):
+        digest = v.sha256 or "-"
+        click.echo(
+            f"{number:>3}  {v.at}  {v.action:<8}  {v.actor:<16}  {digest}  {v.triples} triples"
+        )
+    return EXIT_OK
+
+
+@registry.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_store_options
+def list_command(fmt: str, store: str | None, config: Path | None) -> int:
+    """The current records: kind, identifier and IRI."""
+    with _registry(config, store) as reg:
+        records = reg.records()
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in records], indent=2))
+    for r in records if fmt == "text" else []:
+        click.echo(f"{r.kind:<9}  {r.identifier:<32}  <{r.iri}>")
+    return EXIT_OK
+
+
+@registry.command("check")
+@click.argument("identifiers", nargs=-1)
+@click.option("--workers", type=click.IntRange(1), help="Processes (default: the cores).")
+@REPORT_FORMAT
+@_store_options
+def check_command(
+    identifiers: tuple[str, ...],
+    workers: int | None,
+    report_format: str,
+    store: str | None,
+    config: Path | None,
+) -> int:
+    """Check the whole registry (or the records named) against the shapes; exit 1 on violations."""
+    with _registry(config, store) as reg, _progress("checking") as progress:
+        report = reg.check(workers=workers, progress=progress, keys=identifiers)
+    _print_report(report, report_format)
+    return EXIT_OK if report.conforms else EXIT_REFUSED
+
+
+def _dump_format(value: str | None, path: Path | None) -> DumpFormat:
+    if value:
+        return DumpFormat(value)
+    if path is not None and path.suffix.lower() in (".nq", ".nquads"):
+        return DumpFormat.NQUADS
+    return DumpFormat.TRIG
+
+
+DUMP_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in DumpFormat]),
+    help="trig or nquads (default: from the file suffix, else trig).",
+)
+BLOBS = click.option(
+    "--blobs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder for the artefact blobs, so the backup is complete.",
+)
+
+
+@registry.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@DUMP_FORMAT
+@BLOBS
+@_store_options
+def export_command(
+    output: Path | None, fmt: str | None, blobs: Path | None, store: str | None, config: Path | None
+) -> int:
+    """Write every current record, one named graph each, as TriG or N-Quads (a full backup)."""
+    dump = _dump_format(fmt, output)
+    with _registry(config, store) as reg:
+        if output is None:
+            count = reg.export(sys.stdout.buffer, dump, blobs)
+        else:
+            temp = output.with_name(output.name + ".part")
+            with temp.open("wb") as out:
+                count = reg.export(out, dump, blobs)
+            temp.replace(output)
+    click.echo(f"exported {count} record(s)", err=True)
+    return EXIT_OK
+
+
+@registry.command("import")
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DUMP_FORMAT
+@BLOBS
+@ACTOR
+@_store_options
+def import_command(
+    backup: Path,
+    fmt: str | None,
+    blobs: Path | None,
+    actor: str | None,
+    store: str | None,
+    config: Path | None,
+) -> int:
+    """Restore records from a TriG or N-Quads backup (each record replaced, in one write)."""
+    with _registry(config, store) as reg:
+        stored, missing = reg.import_(
+            backup.read_bytes(), _dump_format(fmt, backup), blobs=blobs, actor=actor
+        )
+    click.echo(f"imported {len(stored)} record(s)", err=True)
+    if missing:
+        click.echo(
+            f"warning: {len(missing)} artefact blob(s) are missing (validation against them will "
+            "fail); import with --blobs",
+            err=True,
+        )
+    return EXIT_OK
+
+
+@click.command("sparql")
+@click.argument("query", required=False)
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the query from a file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "xml", "csv", "tsv", "turtle"]),
+    default="json",
+    show_default=True,
+    help="Results format (turtle for CONSTRUCT and DESCRIBE).",
+)
+@_store_options
+def sparql(
+    query: str | None, query_file: Path | None, fmt: str, store: str | None, config: Path | None
+) -> int:
+    """Run a read-only SPARQL 1.1 query over the registry (the union of its records)."""
+    if (query is None) == (query_file is None):
+        raise UsageError("give a QUERY or --file, not both and not neither")
+    text = query if query is not None else query_file.read_text("utf-8")  # type: ignore[union-attr]
+    with open_store(_settings(config), store) as target:
+        sys.stdout.buffer.write(target.query_raw(text, ResultFormat(fmt)))
+    return EXIT_OK

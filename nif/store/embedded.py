@@ -61,6 +61,12 @@ class EmbeddedStore(Store):
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
         except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"the store at {self.location} is in use by another process; the embedded "
+                    "store serves one process at a time (share a registry through the service "
+                    "or a SPARQL endpoint)"
+                ) from None
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from None
 
     def _query(self, query: str) -> object:

@@ -59,13 +59,14 @@ class Record:
     source: str = "<record>"
 
     def ntriples(self) -> bytes:
-        """The record as sorted N-Triples: the form stored, hashed and kept in history."""
+        """The record as sorted N-Triples with content-derived blank node labels: the form
+        stored, hashed and kept in history, so the same record always has the same hash."""
+        labels = _blank_labels(self.graph)
         lines = sorted(
-            line
-            for line in self.graph.serialize(format="nt", encoding="utf-8").splitlines()
-            if line
+            " ".join(labels[t] if isinstance(t, BNode) else t.n3() for t in triple) + " ."
+            for triple in self.graph
         )
-        return b"\n".join(lines) + b"\n"
+        return ("\n".join(lines) + "\n").encode("utf-8")
 
     def sha256(self) -> str:
         return hashlib.sha256(self.ntriples()).hexdigest()
@@ -73,6 +74,34 @@ class Record:
     @property
     def subjects(self) -> list[Node]:
         return list(dict.fromkeys(self.graph.subjects()))
+
+
+def _blank_labels(graph: Graph) -> dict[BNode, str]:
+    """Labels from what each blank node says (recursively), numbered where two say the same.
+
+    Records use blank nodes as trees (checksums, contact points, discriminators), which this
+    names canonically without the cost of a full graph canonicalisation.
+    """
+    signatures: dict[BNode, str] = {}
+
+    def signature(node: BNode, path: frozenset[BNode]) -> str:
+        if node in signatures:
+            return signatures[node]
+        parts = []
+        for p, o in graph.predicate_objects(node):
+            nested = isinstance(o, BNode) and o not in path
+            parts.append(f"{p.n3()} {signature(o, path | {node}) if nested else o.n3()}")
+        signatures[node] = hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:24]
+        return signatures[node]
+
+    blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
+    labels: dict[BNode, str] = {}
+    counts: dict[str, int] = {}
+    for node in sorted(blanks, key=lambda b: signature(b, frozenset())):
+        base = signature(node, frozenset())
+        counts[base] = counts.get(base, 0) + 1
+        labels[node] = f"_:b{base}" if counts[base] == 1 else f"_:b{base}x{counts[base]}"
+    return labels
 
 
 def guess_format(name: str, fmt: str | None = None) -> ox.RdfFormat:

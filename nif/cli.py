@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,9 @@ from nif.errors import InputError, NifError, UsageError
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
 from nif.validate._artefacts import ArtefactSet
+
+if TYPE_CHECKING:
+    from nif.store.base import Store
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -252,6 +255,22 @@ class _NoSvrl(Exception):
     metavar="SECONDS",
     help="Time limit of each step (setting step_timeout).",
 )
+@click.option(
+    "--interface",
+    metavar="ID[@VERSION]",
+    help="Validate against this registered interface (default version: its current one).",
+)
+@click.option(
+    "--message-type",
+    metavar="T",
+    help="The message type of that version (default: its only one, else detected).",
+)
+@click.option(
+    "--store",
+    metavar="PATH|URL",
+    help="The registry store: a folder or a SPARQL endpoint URL "
+    "(default: NIF_STORE, else NIF_HOME/store).",
+)
 def validate(
     messages: tuple[str, ...],
     xsd: Path | None,
@@ -266,8 +285,15 @@ def validate(
     config: Path | None,
     max_bytes: int | None,
     timeout: float | None,
+    interface: str | None,
+    message_type: str | None,
+    store: str | None,
 ) -> int:
     """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
+
+    With --xsd, --schematron or --json-schema, against those files. Otherwise against the
+    registry: the interface named by --interface, or the message type detected from each
+    message (XML root element and discriminator, JSON discriminator).
 
     Exit status: 0 all valid, 1 any invalid or in error, 2 usage or input error.
     """
@@ -279,33 +305,56 @@ def validate(
     if output is not None and not output.parent.is_dir():
         raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
+    files = xsd is not None or bool(schematron) or json_schema is not None
+    if files and (interface or message_type or store):
+        given = "--interface" if interface else "--message-type" if message_type else "--store"
+        raise UsageError(
+            f"{given} validates against the registry: do not combine it with "
+            "--xsd, --schematron or --json-schema"
+        )
+    if message_type and not interface:
+        raise UsageError("--message-type needs --interface")
     if fmt == "svrl":
-        if not schematron:
+        if files and not schematron:
             raise UsageError("--format svrl needs at least one --schematron")
         if len(paths) > 1:
             raise UsageError(f"--format svrl takes one message, got {len(paths)}")
     if xsd_version is not None and xsd is None:
         raise UsageError("--xsd-version needs --xsd")
-    profile = Profile.from_files(
-        xsd=xsd,
-        xsd_version=xsd_version,
-        schematron=_schematron_arguments(schematron),
-        json_schema=json_schema,
-        severity_overrides=parse_overrides(severities),
-        fail_on=Severity.parse(fail_on),
-    )
-    for spec in profile.steps:
-        if spec.phase is not None:
-            _check_phase(spec.artefacts, spec.phase)
-    with _progress(len(paths)) as advance:
-        reports = validate_files(
+    overrides = parse_overrides(severities)
+    if not files:
+        reports = _validate_registered(
             paths,
-            profile,
-            settings=settings,
+            settings,
+            store=store,
+            interface=interface,
+            message_type=message_type,
+            severity_overrides=overrides,
+            fail_on=Severity.parse(fail_on),
             jobs=jobs,
             keep_svrl=fmt == "svrl",
-            progress=advance,
         )
+    else:
+        profile = Profile.from_files(
+            xsd=xsd,
+            xsd_version=xsd_version,
+            schematron=_schematron_arguments(schematron),
+            json_schema=json_schema,
+            severity_overrides=overrides,
+            fail_on=Severity.parse(fail_on),
+        )
+        for spec in profile.steps:
+            if spec.phase is not None:
+                _check_phase(spec.artefacts, spec.phase)
+        with _progress(len(paths)) as advance:
+            reports = validate_files(
+                paths,
+                profile,
+                settings=settings,
+                jobs=jobs,
+                keep_svrl=fmt == "svrl",
+                progress=advance,
+            )
     terminal = output is None and sys.stdout.isatty()
     color = terminal and "NO_COLOR" not in os.environ
     code = EXIT_VALID if all(r.verdict == "valid" for r in reports) else EXIT_INVALID
@@ -316,6 +365,103 @@ def validate(
         return EXIT_INVALID
     _write(text, output, color)
     return code
+
+
+def _open_registry_store(settings: Settings, location: str | None) -> Store:
+    """The registry's store; a missing embedded store is an error, never silently created."""
+    from nif.errors import StoreError
+    from nif.store import open_store
+
+    target = location or settings.store_location
+    if not target.startswith(("http://", "https://")) and not Path(target).is_dir():
+        raise StoreError(
+            f"no registry store at {target}: load one with `nif registry load`, point --store "
+            "or NIF_STORE at one, or give --xsd, --schematron or --json-schema"
+        )
+    return open_store(settings, target)
+
+
+def _validate_registered(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    store: str | None,
+    interface: str | None,
+    message_type: str | None,
+    severity_overrides: dict[str, Severity | None],
+    fail_on: Severity,
+    jobs: int,
+    keep_svrl: bool,
+) -> list[Report]:
+    """Each message against its registered profile: named by --interface, else detected.
+
+    Messages are grouped by message type, so each group runs as one batch (on workers when
+    large); one whose type cannot be detected or whose artefacts cannot be used gets a report
+    with verdict error (invalid when it is not even well-formed), never a valid one.
+    """
+    import dataclasses
+
+    from nif.errors import ArtefactError, DetectionError
+    from nif.registry import BlobStore
+    from nif.registry._detect import Detector
+    from nif.registry._profiles import MessageTypeRef, build_profile, error_report, resolve
+    from nif.registry._profiles import split_interface as split
+    from nif.validate._batch import read_message, validate_files
+
+    def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
+        content = read_message(paths[index], settings.max_message_bytes)
+        reports[index] = error_report(
+            content,
+            source=str(paths[index]),
+            stage=stage,
+            error=error,
+            settings=settings,
+            ref=ref,
+            fail_on=fail_on,
+        )
+        if advance:
+            advance()
+
+    reports: dict[int, Report] = {}
+    groups: dict[MessageTypeRef, list[int]] = {}
+    with _progress(len(paths)) as advance:
+        with _open_registry_store(settings, store) as registry:
+            among = resolve(registry, *split(interface), message_type) if interface else None
+            detector = Detector(registry, settings)
+            for index, path in enumerate(paths):
+                if among is not None and len(among) == 1:
+                    groups.setdefault(among[0], []).append(index)
+                    continue
+                try:
+                    ref = detector.detect(read_message(path, settings.max_message_bytes), among)
+                except DetectionError as exc:
+                    failed(index, "detect", str(exc))
+                else:
+                    groups.setdefault(ref, []).append(index)
+        blobs = BlobStore(settings.home / "blobs")
+        for ref, indexes in groups.items():
+            try:
+                profile = dataclasses.replace(
+                    build_profile(ref, blobs),
+                    severity_overrides=severity_overrides,
+                    fail_on=fail_on,
+                )
+            except ArtefactError as exc:
+                for index in indexes:
+                    failed(index, "profile", str(exc), ref)
+                continue
+            done = validate_files(
+                [paths[i] for i in indexes],
+                profile,
+                settings=settings,
+                jobs=jobs,
+                keep_svrl=keep_svrl,
+                progress=advance,
+            )
+            for index, report in zip(indexes, done, strict=True):
+                report.context = ref.context
+                reports[index] = report
+    return [reports[i] for i in range(len(paths))]
 
 
 def _write(text: str, output: Path | None, color: bool) -> None:

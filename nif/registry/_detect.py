@@ -1,0 +1,368 @@
+"""Which registered message type a message is, when the caller does not say.
+
+XML: the root element's QName selects the candidates (one indexed query), and a candidate's
+optional discriminator (an XPath 1.0 expression and the string value it must have) narrows
+them. JSON has no root name: candidates are the JSON message types whose discriminator (a JSON
+Pointer and a value) matches. A candidate whose discriminator does not match is out; of the
+rest, root and discriminator beat root alone. One most specific match wins; none, or a tie, is a
+`DetectionError` that lists the candidates and what was looked for. Versions with status
+Withdrawn are never candidates (Deprecated and UnderDevelopment ones are).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+from rdflib import Literal
+
+from nif.errors import DetectionError
+from nif.registry._namespaces import sparql_prefixes
+from nif.registry._profiles import (
+    WITHDRAWN,
+    Discriminator,
+    MessageTypeRef,
+    select_message_types,
+)
+from nif.settings import Settings
+from nif.store.base import Store
+from nif.validate._engine import detect_media
+from nif.validate._xml import has_doctype, parse_xml
+
+_NOT_WITHDRAWN = f"FILTER NOT EXISTS {{ ?version adms:status <{WITHDRAWN}> }}"
+_LISTED = 10
+"""How many candidates an error names before saying how many more there are."""
+
+
+class _JsonNumber(str):
+    """A JSON number kept as its text, so `2.0` and `2` stay different values."""
+
+
+def root_element(content: bytes, settings: Settings) -> str:
+    """The root element of an XML message in Clark notation, read without parsing the rest.
+
+    Refuses what validation refuses: DOCTYPEs (no DTD is loaded, no entity expanded) and
+    messages over the size limit.
+    """
+    if len(content) > settings.max_message_bytes:
+        raise DetectionError(
+            f"the message is {len(content)} bytes, over the limit of {settings.max_message_bytes}"
+        )
+    if has_doctype(content):
+        raise DetectionError("the message declares a DOCTYPE, which nif refuses")
+    events = etree.iterparse(
+        io.BytesIO(content),
+        events=("start",),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+    )
+    try:
+        for _, element in events:
+            return str(element.tag)
+    except etree.XMLSyntaxError as exc:
+        text = str(exc.msg or exc).split(", line ")[0]
+        raise DetectionError(f"the message is not well-formed XML: {text}") from None
+    raise DetectionError("the message has no root element")
+
+
+def _json_document(content: bytes, settings: Settings) -> Any:
+    if len(content) > settings.max_message_bytes:
+        raise DetectionError(
+            f"the message is {len(content)} bytes, over the limit of {settings.max_message_bytes}"
+        )
+    try:
+        text = content.decode(json.detect_encoding(content))
+        return json.loads(text, parse_int=_JsonNumber, parse_float=_JsonNumber)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise DetectionError(f"the message is not well-formed JSON: {exc}") from None
+
+
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def json_pointer_value(document: Any, pointer: str) -> str | None:
+    """The string value at an RFC 6901 pointer: strings as they are, numbers as their JSON
+    text, true/false/null as written; None when it is absent, an object or an array."""
+    if pointer and not pointer.startswith("/"):
+        return None
+    node = document
+    for token in pointer.split("/")[1:] if pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    if node is None:
+        return "null"
+    if isinstance(node, str):
+        return str(node)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _xpath(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath | None:
+    try:
+        return etree.XPath(path, namespaces=dict(namespaces))
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+
+
+def _xpath_number(value: float) -> str:
+    """XPath 1.0's string() of a number: no exponent, integers without a decimal point."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str | None:
+    """The XPath 1.0 string value of the discriminator's path, evaluated with the root element
+    as context node; None when it selects nothing or cannot be evaluated."""
+    compiled = _xpath(discriminator.path, discriminator.namespaces)
+    if compiled is None:
+        return None
+    try:
+        result = compiled(tree.getroot())
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+    if isinstance(result, list):
+        if not result:
+            return None
+        first = result[0]
+        if isinstance(first, etree._Element):
+            return str(first.xpath("string()"))
+        if isinstance(first, tuple):  # a namespace node: (prefix, uri)
+            return str(first[1])
+        return str(first)
+    if isinstance(result, bool):
+        return "true" if result else "false"
+    if isinstance(result, float):
+        return _xpath_number(result)
+    return str(result)
+
+
+@dataclasses.dataclass
+class _Message:
+    """The message as detection sees it; the XML tree is parsed only if a discriminator needs it."""
+
+    content: bytes
+    media: str
+    settings: Settings
+    root: str | None = None
+    json: Any = None
+    _tree: etree._ElementTree | None = None
+    _parsed: bool = False
+
+    def value(self, discriminator: Discriminator) -> str | None:
+        if self.media == "json":
+            return json_pointer_value(self.json, discriminator.path)
+        if not self._parsed:
+            self._parsed = True
+            self._tree = parse_xml(
+                self.content,
+                max_bytes=self.settings.max_message_bytes,
+                max_depth=self.settings.max_xml_depth,
+            ).tree
+        return xpath_value(self._tree, discriminator) if self._tree is not None else None
+
+
+def specificity(ref: MessageTypeRef, message: _Message) -> int | None:
+    """How closely `ref` matches: +1 for the root QName, +1 for the discriminator; None: out."""
+    score = 0
+    if message.media == "xml":
+        if ref.root is not None:
+            if ref.root != message.root:
+                return None
+            score += 1
+        elif ref.media != "xml":
+            return None
+    elif ref.media != "json":
+        return None
+    if ref.discriminator is not None:
+        if message.value(ref.discriminator) != ref.discriminator.value:
+            return None
+        score += 1
+    return score
+
+
+class Detector:
+    """Detects message types against one store.
+
+    It remembers the candidates of each root QName and discriminator value it has looked up,
+    so a batch of messages costs one query per distinct kind: make one per command or request,
+    not one per process (it does not see later submissions).
+    """
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+        self._store = store
+        self._settings = settings or Settings()
+        self._by_root: dict[str, list[MessageTypeRef]] = {}
+        self._by_values: dict[tuple[tuple[str, str], ...], list[MessageTypeRef]] = {}
+        self._json_paths: list[str] | None = None
+
+    def detect(
+        self, content: bytes, among: Sequence[MessageTypeRef] | None = None
+    ) -> MessageTypeRef:
+        """The most specific registered message type of `content`.
+
+        `among` restricts detection to those message types (e.g. one version's, when the caller
+        named the interface): then a message type without root QName or discriminator matches
+        any message of its media type, at the lowest specificity.
+        """
+        media = detect_media(content)
+        if media == "xml":
+            message = _Message(content, media, self._settings)
+            message.root = root_element(content, self._settings)
+            candidates = list(among) if among is not None else self._xml_candidates(message.root)
+            sought = f"root element {message.root}"
+        elif media == "json":
+            message = _Message(content, media, self._settings)
+            message.json = _json_document(content, self._settings)
+            if among is not None:
+                candidates = list(among)
+                sought = "a JSON message"
+            else:
+                candidates, sought = self._json_candidates(message)
+        else:
+            raise DetectionError("the message is neither XML nor JSON, so its type is unknown")
+        scored = [(s, r) for r in candidates if (s := specificity(r, message)) is not None]
+        scope = _scope(among)
+        if not scored:
+            if media == "json" and among is None:
+                examples = self._json_examples()
+                label = "JSON message types with discriminators include"
+                raise DetectionError(_no_match(sought, scope, examples, message, label))
+            raise DetectionError(_no_match(sought, scope, candidates, message))
+        best = max(s for s, _ in scored)
+        winners = [r for s, r in scored if s == best]
+        if len(winners) > 1:
+            raise DetectionError(
+                f"{len(winners)} message types{scope} match {sought} equally, so nif cannot "
+                f"choose: {_names(winners)}; name one with --interface ID@VERSION "
+                "--message-type T, or give them discriminators in the registry"
+            )
+        return winners[0]
+
+    def _xml_candidates(self, root: str) -> list[MessageTypeRef]:
+        if root not in self._by_root:
+            namespace, _, name = root[1:].partition("}") if root.startswith("{") else ("", "", root)
+            if namespace:
+                where = f"?mt nif:rootName {_lit(name)} ; nif:rootNamespace {_lit(namespace)} ."
+            else:
+                where = (
+                    f"?mt nif:rootName {_lit(name)} . "
+                    'OPTIONAL { ?mt nif:rootNamespace ?rns } FILTER(!BOUND(?rns) || ?rns = "")'
+                )
+            self._by_root[root] = select_message_types(self._store, f"{where} {_NOT_WITHDRAWN}")
+        return self._by_root[root]
+
+    def _paths(self) -> list[str]:
+        """The JSON Pointers the registry's JSON discriminators use (few: usually one or two)."""
+        if self._json_paths is None:
+            rows = self._store.select(
+                f"""{sparql_prefixes()}
+SELECT DISTINCT ?path WHERE {{
+  ?mt nif:discriminator ?d ; dcat:mediaType ?media .
+  ?d nif:path ?path .
+  FILTER(STRENDS(STR(?media), "/json") || STRENDS(STR(?media), "+json"))
+  ?version nif:messageType ?mt .
+  {_NOT_WITHDRAWN}
+}}"""
+            )
+            self._json_paths = sorted(str(r["path"]) for r in rows)
+        return self._json_paths
+
+    def _json_examples(self) -> list[MessageTypeRef]:
+        """A few JSON message types with discriminators, to name in a no-match error."""
+        where = f"""{{ SELECT DISTINCT ?mt WHERE {{
+      ?mt nif:discriminator ?jd ; dcat:mediaType ?jmedia .
+      ?jd nif:path ?jpath .
+      FILTER(STRENDS(STR(?jmedia), "/json") || STRENDS(STR(?jmedia), "+json"))
+      ?jversion nif:messageType ?mt .
+      FILTER NOT EXISTS {{ ?jversion adms:status <{WITHDRAWN}> }}
+    }} ORDER BY ?mt LIMIT {_LISTED} }}"""
+        return select_message_types(self._store, where)
+
+    def _json_candidates(self, message: _Message) -> tuple[list[MessageTypeRef], str]:
+        values = tuple(
+            (path, value)
+            for path in self._paths()
+            if (value := json_pointer_value(message.json, path)) is not None
+        )
+        looked = ", ".join(
+            f"{p} = {v!r}" if v is not None else f"{p} (absent)"
+            for p in self._paths()
+            for v in [dict(values).get(p)]
+        )
+        sought = f"a JSON message with {looked}" if looked else "a JSON message"
+        if not values:
+            return [], sought
+        if values not in self._by_values:
+            rows = " ".join(f"({_lit(p)} {_lit(v)})" for p, v in values)
+            where = (
+                f"VALUES (?jpath ?jvalue) {{ {rows} }} "
+                "?jd nif:path ?jpath ; nif:value ?jvalue . ?mt nif:discriminator ?jd ."
+            )
+            self._by_values[values] = select_message_types(self._store, f"{where} {_NOT_WITHDRAWN}")
+        return self._by_values[values], sought
+
+
+def _lit(text: str) -> str:
+    return Literal(text).n3()
+
+
+def _scope(among: Sequence[MessageTypeRef] | None) -> str:
+    if among is None:
+        return ""
+    versions = sorted({f"{r.interface}@{r.version}" for r in among})
+    return f" of {', '.join(versions)}"
+
+
+def _names(refs: Sequence[MessageTypeRef]) -> str:
+    shown = ", ".join(r.name for r in refs[:_LISTED])
+    more = len(refs) - _LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _no_match(
+    sought: str,
+    scope: str,
+    candidates: Sequence[MessageTypeRef],
+    message: _Message,
+    label: str = "candidates",
+) -> str:
+    if not candidates:
+        return f"no registered message type{scope} matches {sought}"
+    described = []
+    for ref in candidates[:_LISTED]:
+        if ref.discriminator is None:
+            kind = f"root {ref.root}" if ref.root else (ref.media or "unknown media")
+            described.append(f"{ref.name} ({kind})")
+            continue
+        found = message.value(ref.discriminator)
+        needs = f"needs {ref.discriminator.path} = {ref.discriminator.value!r}"
+        described.append(
+            f"{ref.name} ({needs}, found {found!r})"
+            if found is not None
+            else f"{ref.name} ({needs}, found nothing)"
+        )
+    more = len(candidates) - _LISTED
+    listing = "; ".join(described) + (f"; and {more} more" if more > 0 else "")
+    return f"no registered message type{scope} matches {sought}; {label}: {listing}"

@@ -1,0 +1,462 @@
+"""Validation profiles from the registry: interface, version and message type to a `Profile`.
+
+A message type's steps come from its `nif:schema` (XSD or JSON Schema) and `nif:rules`
+(Schematron) artefacts, built from pinned blobs only: each document's content is the blob its
+`spdx:checksum` names, re-hashed before use. A missing blob or one whose content no longer matches
+its checksum is an `ArtefactError`: validation fails closed, it never falls back on fetching.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+
+from rdflib import Literal, URIRef
+
+from nif.errors import ArtefactError, NifError, NotFoundError
+from nif.registry._blobs import BlobStore
+from nif.registry._namespaces import NIF_TECHNIQUE, STATUS, TECHNIQUE, sparql_prefixes
+from nif.report import Report, Severity, StepResult, StepStatus, Verdict
+from nif.settings import Settings
+from nif.store.base import Row, Store
+from nif.validate._artefacts import Artefact, ArtefactSet
+from nif.validate._cache import CompiledCache
+from nif.validate._engine import validate
+from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
+
+WITHDRAWN = str(STATUS.Withdrawn)
+_STEP_KINDS = {
+    str(TECHNIQUE.XMLSchema): XSD,
+    str(NIF_TECHNIQUE.JSONSchema): JSON_SCHEMA,
+    str(TECHNIQUE.Schematron): SCHEMATRON,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Pin:
+    """A pinned document: the URI it is known by and the sha256 of its content (None: unpinned)."""
+
+    uri: str
+    sha256: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ArtefactRecord:
+    """A schema (`role` "schema") or rule set ("rules") artefact as the registry describes it."""
+
+    iri: str
+    role: str
+    technique: str | None
+    main: Pin | None
+    parts: tuple[Pin, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Discriminator:
+    """An XPath 1.0 (XML) or JSON Pointer (JSON) path and the string value it must have.
+
+    `namespaces` are the XPath prefix bindings (`sh:declare`), as sorted (prefix, URI) pairs.
+    """
+
+    path: str
+    value: str
+    namespaces: tuple[tuple[str, str], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageTypeRef:
+    """One registered message type with everything detection and profile building need."""
+
+    interface: str
+    version: str
+    message_type: str
+    interface_iri: str
+    version_iri: str
+    iri: str
+    status: str | None = None
+    media: str | None = None
+    root_namespace: str | None = None
+    root_name: str | None = None
+    discriminator: Discriminator | None = None
+    phase: str | None = None
+    artefacts: tuple[ArtefactRecord, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """`interface@version/message-type`, the profile name reports carry."""
+        return f"{self.interface}@{self.version}/{self.message_type}"
+
+    @property
+    def context(self) -> dict[str, str]:
+        """What a report says it was validated against."""
+        return {
+            "interface": self.interface,
+            "version": self.version,
+            "message_type": self.message_type,
+        }
+
+    @property
+    def root(self) -> str | None:
+        """The root element in Clark notation (`{namespace}name`), None for JSON."""
+        if self.root_name is None:
+            return None
+        return (
+            f"{{{self.root_namespace}}}{self.root_name}" if self.root_namespace else self.root_name
+        )
+
+    @property
+    def key(self) -> str:
+        """Changes whenever the record's description of the profile changes (checksums too)."""
+        return hashlib.sha256(
+            repr((self.name, self.iri, self.phase, self.artefacts)).encode()
+        ).hexdigest()
+
+
+def split_interface(argument: str) -> tuple[str, str | None]:
+    """`ID@VERSION` -> (ID, VERSION); `ID` -> (ID, None)."""
+    identifier, sep, version = argument.partition("@")
+    if not identifier or (sep and not version):
+        raise NotFoundError(f"--interface {argument!r}: expected ID or ID@VERSION")
+    return identifier, version or None
+
+
+def message_types_query(pattern: str) -> str:
+    """A SELECT for every message type `pattern` admits, with the rows `_refs` turns into refs.
+
+    `pattern` binds ?mt (and may use ?version, ?interface). Each UNION branch repeats it, so
+    every branch is selective on its own whatever order the engine evaluates them in; each row
+    is one fact (the head, one prefix binding, one artefact, one artefact part), which keeps
+    the answer linear in the record instead of a cross product.
+    """
+    core = f"""
+    {pattern}
+    ?version nif:messageType ?mt .
+    ?interface dcat:hasVersion ?version ."""
+    return f"""{sparql_prefixes()}
+SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?media ?rootNs ?rootName
+       ?dpath ?dvalue ?phase ?prefix ?nsUri ?art ?role ?tech ?url ?sum ?purl ?psum
+WHERE {{
+  {{ {core}
+    ?interface dct:identifier ?iid .
+    ?version dcat:version ?ver .
+    ?mt dct:identifier ?mtid .
+    BIND("head" AS ?row)
+    OPTIONAL {{ ?version adms:status ?status }}
+    OPTIONAL {{ ?mt dcat:mediaType ?media }}
+    OPTIONAL {{ ?mt nif:rootNamespace ?rootNs }}
+    OPTIONAL {{ ?mt nif:rootName ?rootName }}
+    OPTIONAL {{ ?mt nif:discriminator ?d . ?d nif:path ?dpath ; nif:value ?dvalue }}
+    OPTIONAL {{ ?mt nif:schematronPhase ?phase }}
+  }} UNION {{ {core}
+    ?mt nif:discriminator ?d .
+    ?d sh:declare ?decl .
+    ?decl sh:prefix ?prefix ; sh:namespace ?nsUri .
+    BIND("declare" AS ?row)
+  }} UNION {{ {core}
+    {{ ?mt nif:schema ?art BIND("schema" AS ?role) }}
+    UNION {{ ?mt nif:rules ?art BIND("rules" AS ?role) }}
+    BIND("artefact" AS ?row)
+    OPTIONAL {{ ?art adms:representationTechnique ?tech }}
+    OPTIONAL {{ ?art dcat:downloadURL ?url }}
+    OPTIONAL {{
+      ?art spdx:checksum ?ck .
+      ?ck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum
+    }}
+  }} UNION {{ {core}
+    ?mt nif:schema|nif:rules ?art .
+    ?art nif:part ?p .
+    BIND("part" AS ?row)
+    OPTIONAL {{ ?p dcat:downloadURL ?purl }}
+    OPTIONAL {{
+      ?p spdx:checksum ?pck .
+      ?pck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?psum
+    }}
+  }}
+}}"""
+
+
+def _media(media: str | None, root_name: str | None, schemas: Iterable[str | None]) -> str | None:
+    """'xml' or 'json' from the media type IRI, else from the root QName or the schema kind."""
+    if media:
+        tail = media.rstrip("/").rsplit("/", 1)[-1].lower()
+        if tail == "json" or tail.endswith("+json"):
+            return "json"
+        if tail == "xml" or tail.endswith("+xml"):
+            return "xml"
+    if root_name:
+        return "xml"
+    kinds = {_STEP_KINDS.get(t or "") for t in schemas}
+    if JSON_SCHEMA in kinds:
+        return "json"
+    if XSD in kinds:
+        return "xml"
+    return None
+
+
+def _first(rows: list[Row], name: str) -> str | None:
+    """The smallest value of `name` over `rows` (one when the record is well-formed)."""
+    values = sorted(str(r[name]) for r in rows if name in r)
+    return values[0] if values else None
+
+
+def _refs(rows: list[Row]) -> list[MessageTypeRef]:
+    """Rows of `message_types_query` grouped into refs, ordered by name."""
+    grouped: dict[str, dict[str, list[Row]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row["mt"]), {}).setdefault(str(row["row"]), []).append(row)
+    refs = []
+    for iri, kinds in grouped.items():
+        heads = kinds.get("head")
+        if not heads:
+            continue
+        arts: dict[str, list[Row]] = {}
+        for row in kinds.get("artefact", []):
+            arts.setdefault(str(row["art"]), []).append(row)
+        parts: dict[str, set[Pin]] = {}
+        for row in kinds.get("part", []):
+            if "purl" in row:
+                pin = Pin(str(row["purl"]), str(row["psum"]) if "psum" in row else None)
+                parts.setdefault(str(row["art"]), set()).add(pin)
+        artefacts = []
+        for art, art_rows in arts.items():
+            url = _first(art_rows, "url")
+            artefacts.append(
+                ArtefactRecord(
+                    iri=art,
+                    role=_first(art_rows, "role") or "schema",
+                    technique=_first(art_rows, "tech"),
+                    main=Pin(url, _first(art_rows, "sum")) if url else None,
+                    parts=tuple(sorted(parts.get(art, ()), key=lambda p: (p.uri, p.sha256 or ""))),
+                )
+            )
+        artefacts.sort(key=lambda a: (a.role != "schema", a.iri))
+        path, value = _first(heads, "dpath"), _first(heads, "dvalue")
+        declared = sorted({(str(r["prefix"]), str(r["nsUri"])) for r in kinds.get("declare", [])})
+        root_name = _first(heads, "rootName")
+        refs.append(
+            MessageTypeRef(
+                interface=_first(heads, "iid") or "",
+                version=_first(heads, "ver") or "",
+                message_type=_first(heads, "mtid") or "",
+                interface_iri=_first(heads, "interface") or "",
+                version_iri=_first(heads, "version") or "",
+                iri=iri,
+                status=_first(heads, "status"),
+                media=_media(
+                    _first(heads, "media"),
+                    root_name,
+                    (a.technique for a in artefacts if a.role == "schema"),
+                ),
+                root_namespace=_first(heads, "rootNs") or None,
+                root_name=root_name,
+                discriminator=(
+                    Discriminator(path, value, tuple(declared))
+                    if path is not None and value is not None
+                    else None
+                ),
+                phase=_first(heads, "phase"),
+                artefacts=tuple(artefacts),
+            )
+        )
+    return sorted(refs, key=lambda r: (r.interface, _version_key(r.version), r.message_type))
+
+
+def select_message_types(store: Store, pattern: str) -> list[MessageTypeRef]:
+    """The message types `pattern` (a SPARQL group binding ?mt) admits, in one query."""
+    return _refs(store.select(message_types_query(pattern)))
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Orders semantic versions numerically (1.10.0 after 1.9.0), anything else as text."""
+    return tuple(
+        (0, int(token)) if _NUMBER.fullmatch(token) else (1, token)
+        for token in re.split(r"[.+-]", version)
+    )
+
+
+def resolve(
+    store: Store, interface: str, version: str | None = None, message_type: str | None = None
+) -> list[MessageTypeRef]:
+    """The message types `--interface ID[@VERSION] [--message-type T]` names.
+
+    One ref when the message type is named or the version has only one; several when detection
+    must choose among the version's message types. Without a version, the interface's
+    `dcat:hasCurrentVersion`. Raises `NotFoundError` saying what exists instead.
+    """
+    version_iri, version = _pick_version(store, interface, version)
+    refs = select_message_types(store, f"VALUES ?version {{ {URIRef(version_iri).n3()} }}")
+    if not refs:
+        raise NotFoundError(f"{interface}@{version} has no message types")
+    if message_type is None:
+        return refs
+    chosen = [r for r in refs if r.message_type == message_type]
+    if not chosen:
+        known = ", ".join(r.message_type for r in refs)
+        raise NotFoundError(
+            f"{interface}@{version} has no message type {message_type!r} (message types: {known})"
+        )
+    return chosen
+
+
+def _pick_version(store: Store, interface: str, version: str | None) -> tuple[str, str]:
+    rows = store.select(
+        f"""{sparql_prefixes()}
+SELECT ?interface ?version ?ver ?current WHERE {{
+  ?interface dct:identifier {Literal(interface).n3()} ; a dcat:DataService .
+  FILTER NOT EXISTS {{ ?interface a nif:InterfaceVersion }}
+  OPTIONAL {{ ?interface dcat:hasVersion ?version . ?version dcat:version ?ver }}
+  OPTIONAL {{ ?interface dcat:hasCurrentVersion ?current }}
+}}"""
+    )
+    if not rows:
+        raise NotFoundError(
+            f"no interface {interface!r} in the registry{_suggest(store, interface)}"
+        )
+    versions = {str(r["ver"]): str(r["version"]) for r in rows if "ver" in r}
+    current = {str(r["current"]) for r in rows if "current" in r}
+    if version is not None:
+        if version in versions:
+            return versions[version], version
+        raise NotFoundError(
+            f"interface {interface} has no version {version} "
+            f"(versions: {_listing(versions, current)})"
+        )
+    named = sorted((v for v, iri in versions.items() if iri in current), key=_version_key)
+    if len(named) == 1:
+        return versions[named[0]], named[0]
+    if not versions:
+        raise NotFoundError(f"interface {interface} has no versions")
+    reason = "declares no current version" if not named else "declares several current versions"
+    raise NotFoundError(
+        f"interface {interface} {reason}: name one as {interface}@VERSION "
+        f"(versions: {_listing(versions, current)})"
+    )
+
+
+def _listing(versions: Mapping[str, str], current: set[str]) -> str:
+    return ", ".join(
+        f"{v} (current)" if versions[v] in current else v
+        for v in sorted(versions, key=_version_key)
+    )
+
+
+def _suggest(store: Store, interface: str) -> str:
+    """`; did you mean ...` from the registered interface identifiers (only on this error path)."""
+    rows = store.select(
+        f"""{sparql_prefixes()}
+SELECT DISTINCT ?id WHERE {{ ?i dcat:hasVersion ?v ; dct:identifier ?id }}"""
+    )
+    close = difflib.get_close_matches(interface, [str(r["id"]) for r in rows], n=3)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+_built = CompiledCache(size=64)
+"""Profiles built from verified blobs, keyed by `MessageTypeRef.key` (the record's checksums)."""
+
+
+def build_profile(ref: MessageTypeRef, blobs: BlobStore) -> Profile:
+    """The profile of `ref` from pinned blobs; `ArtefactError` when anything is not usable.
+
+    Cached by the record content: a record changed by a new submission has new checksums, so a
+    new key; blobs are read and verified once per process per key.
+    """
+    return _built.get(ref.key, lambda: _build(ref, blobs))
+
+
+def _build(ref: MessageTypeRef, blobs: BlobStore) -> Profile:
+    steps: list[StepSpec] = []
+    schemas = [a for a in ref.artefacts if a.role == "schema"]
+    rules = [a for a in ref.artefacts if a.role == "rules"]
+    if len(schemas) > 1:
+        names = ", ".join(a.iri for a in schemas)
+        raise ArtefactError(f"{ref.name} has {len(schemas)} schemas ({names}); nif needs one")
+    for artefact in schemas:
+        kind = _STEP_KINDS.get(artefact.technique or "")
+        if kind not in (XSD, JSON_SCHEMA):
+            raise ArtefactError(
+                f"{ref.name}: schema {artefact.iri} has representation technique "
+                f"{artefact.technique or '(none)'}; nif validates with XMLSchema or JSONSchema"
+            )
+        steps.append(StepSpec(kind, _artefact_set(ref, artefact, blobs)))
+    for artefact in rules:
+        if _STEP_KINDS.get(artefact.technique or "") != SCHEMATRON:
+            raise ArtefactError(
+                f"{ref.name}: rules {artefact.iri} have representation technique "
+                f"{artefact.technique or '(none)'}; nif runs Schematron rules"
+            )
+        steps.append(StepSpec(SCHEMATRON, _artefact_set(ref, artefact, blobs), phase=ref.phase))
+    if not steps:
+        raise ArtefactError(f"{ref.name} has no schema or rules artefact to validate with")
+    return Profile(tuple(steps), name=ref.name)
+
+
+def _artefact_set(ref: MessageTypeRef, artefact: ArtefactRecord, blobs: BlobStore) -> ArtefactSet:
+    if artefact.main is None:
+        raise ArtefactError(f"{ref.name}: artefact {artefact.iri} has no dcat:downloadURL")
+    parts = {artefact.main.uri: _pinned(ref, artefact, artefact.main, blobs)}
+    for pin in artefact.parts:
+        if pin.uri in parts:
+            continue
+        parts[pin.uri] = _pinned(ref, artefact, pin, blobs)
+    return ArtefactSet(artefact.main.uri, parts)
+
+
+def _pinned(ref: MessageTypeRef, artefact: ArtefactRecord, pin: Pin, blobs: BlobStore) -> Artefact:
+    """The blob behind `pin`, re-hashed: what the record pinned or nothing (fail closed)."""
+    main = artefact.main.uri if artefact.main else artefact.iri
+    where = f"{ref.name}: {pin.uri}" + ("" if pin.uri == main else f" (part of {main})")
+    if pin.sha256 is None:
+        raise ArtefactError(f"{where} is not pinned: the record has no sha256 checksum for it")
+    try:
+        content = blobs.get(pin.sha256.lower())
+    except NifError:
+        raise ArtefactError(
+            f"{where}: the pinned content (sha256 {pin.sha256}) is missing from {blobs.root}"
+        ) from None
+    except OSError as exc:
+        raise ArtefactError(f"{where}: cannot read the pinned content: {exc}") from None
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != pin.sha256.lower():
+        raise ArtefactError(
+            f"{where}: the stored content has sha256 {actual}, not the pinned {pin.sha256} "
+            "(the blob was changed or corrupted)"
+        )
+    return Artefact(pin.uri, content)
+
+
+def error_report(
+    content: bytes,
+    *,
+    source: str,
+    stage: str,
+    error: str,
+    settings: Settings,
+    ref: MessageTypeRef | None = None,
+    fail_on: Severity = Severity.ERROR,
+) -> Report:
+    """The report of a message no registered profile could check (`stage` "detect" or "profile").
+
+    The message is still parsed: one that is not well-formed is invalid whatever its type;
+    otherwise the verdict is `error`, never `valid`.
+    """
+    name = ref.name if ref is not None else None
+    report = validate(
+        content,
+        Profile((), name=name, fail_on=fail_on),
+        source=source,
+        settings=settings,
+        context=ref.context if ref is not None else None,
+    )
+    if report.verdict is Verdict.INVALID and ref is None:
+        note = "not run: the message could not be parsed, so its type is unknown"
+        report.steps.append(StepResult(stage, stage, "nif", "", StepStatus.SKIPPED, error=note))
+        return report
+    report.steps.append(StepResult(stage, stage, "nif", "", StepStatus.ERROR, error=error))
+    report.verdict = Verdict.ERROR
+    return report

@@ -1,0 +1,553 @@
+"""Profiles from the registry: resolving --interface ID[@VERSION] --message-type T, and building
+the validation profile from pinned blobs only (fail closed on a missing or changed blob).
+
+`PinnedRegistry` (also used by test_detect) writes records into a real embedded store exactly as
+submission leaves them after pinning: file URLs under {base}files/{id}/, an spdx:checksum on each
+artefact, every included or referenced document as a nif:part, contents as blobs by sha256.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from rdflib import Graph, Literal
+
+from nif.cli import cli
+from nif.errors import ArtefactError, NotFoundError
+from nif.registry import BlobStore, _profiles
+from nif.registry._profiles import build_profile, resolve, split_interface
+from nif.report import Verdict
+from nif.store import EmbeddedStore
+from nif.validate import validate
+
+BASE = "https://registry.nif.example/"
+DATA = Path(__file__).parent / "data" / "detect"
+MESSAGES = DATA / "messages"
+TECHNIQUES = {
+    "XMLSchema": "http://purl.org/adms/representationtechnique/XMLSchema",
+    "Schematron": "http://purl.org/adms/representationtechnique/Schematron",
+    "JSONSchema": "https://w3id.org/nif/concept/representation-technique/JSONSchema",
+}
+PREFIXES = """\
+@prefix nif: <https://w3id.org/nif/ns#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix spdx: <http://spdx.org/rdf/terms#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Artefact:
+    """A schema or rules file under data/detect/ and the files it includes or $refs."""
+
+    path: str
+    technique: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class MT:
+    """A message type as the test registry declares it."""
+
+    id: str
+    schema: Artefact | None = None
+    rules: tuple[Artefact, ...] = ()
+    root: tuple[str, str] | None = None
+    media: str = "xml"
+    discriminator: tuple[str, str] | None = None
+    declare: tuple[tuple[str, str], ...] = ()
+    phase: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Ver:
+    version: str
+    types: tuple[MT, ...]
+    status: str = "Completed"
+
+
+def lit(text: str) -> str:
+    return Literal(text).n3()
+
+
+def checksum(sha256: str) -> str:
+    return (
+        "spdx:checksum [ a spdx:Checksum ; spdx:algorithm spdx:checksumAlgorithm_sha256 ; "
+        f"spdx:checksumValue {lit(sha256)} ]"
+    )
+
+
+class PinnedRegistry:
+    """Records in an embedded store under `home`, their artefacts pinned in `home`/blobs."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.store = EmbeddedStore(home / "store")
+        self.blobs = BlobStore(home / "blobs")
+        self.closed = False
+
+    def pin(self, path: str) -> str:
+        return self.blobs.put((DATA / path).read_bytes())
+
+    def blob(self, path: str) -> Path:
+        """Where the pinned content of data/detect/`path` lives."""
+        return self.blobs.path(self.pin(path))
+
+    def interface(self, identifier: str, *versions: Ver, current: str | None = None) -> str:
+        iri = f"{BASE}interface/{identifier}"
+        files = f"{BASE}files/{identifier}/"
+        lines = [
+            PREFIXES,
+            f"<{iri}> a dcat:DataService ; dct:identifier {lit(identifier)} ;",
+            f"  dct:title {lit(identifier)} ;",
+        ]
+        if current is not None:
+            lines.append(f"  dcat:hasCurrentVersion <{iri}/{current}> ;")
+        lines.append(f"  dcat:hasVersion {', '.join(f'<{iri}/{v.version}>' for v in versions)} .")
+        for version in versions:
+            v_iri = f"{iri}/{version.version}"
+            lines.append(
+                f"<{v_iri}> a dcat:DataService, nif:InterfaceVersion ; "
+                f"dcat:version {lit(version.version)} ; "
+                f"adms:status <http://purl.org/adms/status/{version.status}> ."
+            )
+            for mt in version.types:
+                mt_iri = f"{v_iri}/{mt.id}"
+                lines.append(f"<{v_iri}> nif:messageType <{mt_iri}> .")
+                media = f"https://www.iana.org/assignments/media-types/application/{mt.media}"
+                lines.append(
+                    f"<{mt_iri}> a nif:MessageType ; dct:identifier {lit(mt.id)} ; "
+                    f"dcat:mediaType <{media}> ."
+                )
+                if mt.root:
+                    lines.append(
+                        f"<{mt_iri}> nif:rootNamespace {lit(mt.root[0])} ; "
+                        f"nif:rootName {lit(mt.root[1])} ."
+                    )
+                if mt.discriminator:
+                    declared = "".join(
+                        f' sh:declare [ sh:prefix {lit(p)} ; sh:namespace "{ns}"^^xsd:anyURI ] ;'
+                        for p, ns in mt.declare
+                    )
+                    lines.append(
+                        f"<{mt_iri}> nif:discriminator [ a nif:Discriminator ; "
+                        f"nif:path {lit(mt.discriminator[0])} ;{declared} "
+                        f"nif:value {lit(mt.discriminator[1])} ] ."
+                    )
+                if mt.phase:
+                    lines.append(f"<{mt_iri}> nif:schematronPhase {lit(mt.phase)} .")
+                roles = [("schema", mt.schema)] if mt.schema else []
+                roles += [("rules", r) for r in mt.rules]
+                for role, artefact in roles:
+                    a_iri = f"{v_iri}/artefact/{artefact.path.replace('/', '-')}"
+                    url = files + artefact.path
+                    lines.append(f"<{mt_iri}> nif:{role} <{a_iri}> .")
+                    lines.append(
+                        f"<{a_iri}> a dct:Standard, dcat:Distribution ; dcat:downloadURL <{url}> ;"
+                        f" dcat:accessURL <{url}> ; "
+                        f"adms:representationTechnique <{TECHNIQUES[artefact.technique]}> ; "
+                        f"{checksum(self.pin(artefact.path))} ."
+                    )
+                    for part in artefact.parts:
+                        lines.append(
+                            f"<{a_iri}> nif:part [ a nif:ArtefactPart ; "
+                            f"dcat:downloadURL <{files + part}> ; {checksum(self.pin(part))} ] ."
+                        )
+        graph = Graph().parse(data="\n".join(lines), format="turtle")
+        self.store.replace_graph(iri, graph.serialize(format="nt").encode())
+        return iri
+
+    def close(self) -> None:
+        """Before running the command line, which opens the store itself; closing twice is fine."""
+        if not self.closed:
+            self.store.close()
+            self.closed = True
+
+
+BIRTH_XSD = Artefact("schemas/birth.xsd", "XMLSchema", ("schemas/common/types.xsd",))
+BIRTH_SCH = Artefact("schemas/birth.sch", "Schematron")
+VEHICLE_XSD = Artefact("schemas/vehicle.xsd", "XMLSchema")
+TAX_JSON = Artefact("schemas/tax.json", "JSONSchema", ("schemas/common/amount.json",))
+ASSESSMENT_JSON = Artefact("schemas/assessment.json", "JSONSchema")
+BIRTH_NS = "urn:test:birth"
+B = (("b", BIRTH_NS),)
+
+
+def notification(version: str, rules: tuple[Artefact, ...] = ()) -> MT:
+    return MT(
+        "BirthNotification",
+        BIRTH_XSD,
+        rules,
+        root=(BIRTH_NS, "BirthNotification"),
+        discriminator=("/b:BirthNotification/b:Version", version),
+        declare=B,
+    )
+
+
+def standard_registry(registry: PinnedRegistry) -> None:
+    """The registry the tests share.
+
+    civreg-birth: 1.0.0 (Deprecated) and 2.0.0 (current) share the BirthNotification root and
+    differ by discriminator; 3.0.0 is Withdrawn. 2.0.0 has a second message type,
+    BirthRegistration (root only); 1.0.0's BirthRegistration has a discriminator (b:Number).
+    vehicle-reg and vehicle-transfer share a root with no discriminator (a tie). tax-return has
+    two JSON message types told apart by the JSON Pointer /messageType.
+    """
+    registration = MT("BirthRegistration", BIRTH_XSD, root=(BIRTH_NS, "BirthRegistration"))
+    registry.interface(
+        "civreg-birth",
+        Ver(
+            "1.0.0",
+            (
+                notification("1.0"),
+                dataclasses.replace(registration, discriminator=("b:Number", "B-17"), declare=B),
+            ),
+            status="Deprecated",
+        ),
+        Ver("2.0.0", (notification("2.0", (BIRTH_SCH,)), registration)),
+        Ver("3.0.0", (notification("3.0"),), status="Withdrawn"),
+        current="2.0.0",
+    )
+    vehicle = MT("Registration", VEHICLE_XSD, root=("urn:test:vehicle", "Registration"))
+    registry.interface("vehicle-reg", Ver("1.0.0", (vehicle,)), current="1.0.0")
+    registry.interface("vehicle-transfer", Ver("1.0.0", (vehicle,)), current="1.0.0")
+    registry.interface(
+        "tax-return",
+        Ver(
+            "1.0.0",
+            (
+                MT(
+                    "TaxReturn", TAX_JSON, media="json", discriminator=("/messageType", "TaxReturn")
+                ),
+                MT(
+                    "TaxAssessment",
+                    ASSESSMENT_JSON,
+                    media="json",
+                    discriminator=("/messageType", "TaxAssessment"),
+                ),
+            ),
+        ),
+        current="1.0.0",
+    )
+
+
+@pytest.fixture(autouse=True)
+def fresh_profiles() -> Iterator[None]:
+    """Profiles are cached per process by record content: each test builds its own."""
+    _profiles._built.clear()
+    yield
+    _profiles._built.clear()
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[PinnedRegistry]:
+    reg = PinnedRegistry(tmp_path / "home")
+    standard_registry(reg)
+    yield reg
+    reg.close()
+
+
+def run_cli(home: Path, *args: object) -> Result:
+    """`nif` in this process with NIF_HOME at `home` (its store and blobs)."""
+    env = {"NIF_HOME": str(home), "NIF_STORE": "", "NIF_CONFIG": ""}
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+def report_of(result: Result) -> dict:
+    return json.loads(result.stdout)
+
+
+# --- resolving --interface ---------------------------------------------------------------
+
+
+def test_split_interface() -> None:
+    assert split_interface("civreg-birth") == ("civreg-birth", None)
+    assert split_interface("civreg-birth@2.0.0") == ("civreg-birth", "2.0.0")
+    with pytest.raises(NotFoundError, match="ID@VERSION"):
+        split_interface("civreg-birth@")
+
+
+def test_without_version_the_current_one(registry: PinnedRegistry) -> None:
+    refs = resolve(registry.store, "civreg-birth")
+    assert [r.name for r in refs] == [
+        "civreg-birth@2.0.0/BirthNotification",
+        "civreg-birth@2.0.0/BirthRegistration",
+    ]
+    notification = refs[0]
+    assert notification.media == "xml"
+    assert notification.root == "{urn:test:birth}BirthNotification"
+    assert notification.discriminator is not None
+    assert notification.discriminator.namespaces == (("b", BIRTH_NS),)
+    assert notification.status == "http://purl.org/adms/status/Completed"
+    assert notification.context == {
+        "interface": "civreg-birth",
+        "version": "2.0.0",
+        "message_type": "BirthNotification",
+    }
+    schema, rules = notification.artefacts
+    assert (schema.role, rules.role) == ("schema", "rules")
+    assert schema.main is not None
+    assert schema.main.uri == f"{BASE}files/civreg-birth/schemas/birth.xsd"
+    assert [p.uri for p in schema.parts] == [f"{BASE}files/civreg-birth/schemas/common/types.xsd"]
+
+
+def test_exact_version_and_message_type(registry: PinnedRegistry) -> None:
+    refs = resolve(registry.store, "civreg-birth", "1.0.0", "BirthRegistration")
+    assert [r.name for r in refs] == ["civreg-birth@1.0.0/BirthRegistration"]
+    assert refs[0].status == "http://purl.org/adms/status/Deprecated"
+
+
+@pytest.mark.parametrize(
+    ("interface", "version", "message_type", "says"),
+    [
+        ("civreg-brith", None, None, "no interface 'civreg-brith'.*did you mean civreg-birth"),
+        (
+            "civreg-birth",
+            "9.9.9",
+            None,
+            r"no version 9.9.9 \(versions: 1.0.0, 2.0.0 \(current\), 3.0.0\)",
+        ),
+        (
+            "civreg-birth",
+            "2.0.0",
+            "Death",
+            r"no message type 'Death' \(message types: BirthNotification, BirthRegistration\)",
+        ),
+    ],
+)
+def test_unknown_names_list_what_exists(
+    registry: PinnedRegistry,
+    interface: str,
+    version: str | None,
+    message_type: str | None,
+    says: str,
+) -> None:
+    with pytest.raises(NotFoundError, match=says):
+        resolve(registry.store, interface, version, message_type)
+
+
+def test_no_current_version_asks_for_one(registry: PinnedRegistry) -> None:
+    registry.interface("plain", Ver("1.0.0", (MT("X", VEHICLE_XSD),)), Ver("1.10.0", ()))
+    with pytest.raises(NotFoundError, match=r"no current version.*\(versions: 1.0.0, 1.10.0\)"):
+        resolve(registry.store, "plain")
+    with pytest.raises(NotFoundError, match=r"plain@1\.10\.0 has no message types"):
+        resolve(registry.store, "plain", "1.10.0")
+
+
+def test_an_agency_is_not_an_interface(registry: PinnedRegistry) -> None:
+    agency = f"{BASE}agency/civreg"
+    ttl = f'<{agency}> a <http://www.w3.org/ns/org#Organization> ; <http://purl.org/dc/terms/identifier> "civreg" .'
+    registry.store.replace_graph(
+        agency, Graph().parse(data=ttl, format="turtle").serialize(format="nt").encode()
+    )
+    with pytest.raises(NotFoundError, match="no interface 'civreg'"):
+        resolve(registry.store, "civreg")
+
+
+# --- building profiles from blobs --------------------------------------------------------
+
+
+def test_profile_from_pinned_blobs(registry: PinnedRegistry) -> None:
+    ref = resolve(registry.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+    profile = build_profile(ref, registry.blobs)
+    assert profile.name == "civreg-birth@2.0.0/BirthNotification"
+    assert [(s.kind, s.phase) for s in profile.steps] == [("xsd", None), ("schematron", None)]
+    xsd = profile.steps[0].artefacts
+    assert sorted(xsd.parts) == [
+        f"{BASE}files/civreg-birth/schemas/birth.xsd",
+        f"{BASE}files/civreg-birth/schemas/common/types.xsd",
+    ]
+    good = validate((MESSAGES / "birth-2.xml").read_bytes(), profile)
+    assert good.verdict == Verdict.VALID, good.to_dict()
+    heavy = validate((MESSAGES / "birth-2-heavy.xml").read_bytes(), profile)
+    assert heavy.verdict == Verdict.INVALID
+    assert [f.rule_id for f in heavy.findings] == ["BR-WEIGHT"]
+
+
+def test_json_profile_and_its_ref_part(registry: PinnedRegistry) -> None:
+    ref = resolve(registry.store, "tax-return", message_type="TaxReturn")[0]
+    assert ref.media == "json" and ref.root is None
+    profile = build_profile(ref, registry.blobs)
+    assert [s.kind for s in profile.steps] == ["json-schema"]
+    assert validate((MESSAGES / "tax-return.json").read_bytes(), profile).verdict == Verdict.VALID
+    negative = validate((MESSAGES / "tax-return-negative.json").read_bytes(), profile)
+    assert negative.verdict == Verdict.INVALID
+
+
+def test_the_schematron_phase_comes_from_the_record(registry: PinnedRegistry) -> None:
+    mt = dataclasses.replace(notification("2.0", (BIRTH_SCH,)), phase="weight")
+    registry.interface("phased", Ver("1.0.0", (mt,)), current="1.0.0")
+    profile = build_profile(resolve(registry.store, "phased")[0], registry.blobs)
+    assert profile.steps[1].phase == "weight"
+
+
+def test_profiles_are_cached_by_record_content(registry: PinnedRegistry) -> None:
+    ref = resolve(registry.store, "vehicle-reg")[0]
+    first = build_profile(ref, registry.blobs)
+    registry.blob("schemas/vehicle.xsd").unlink()
+    assert build_profile(ref, registry.blobs) is first
+    changed = dataclasses.replace(ref, phase="other")
+    with pytest.raises(ArtefactError, match="missing"):
+        build_profile(changed, registry.blobs)
+
+
+def test_a_changed_blob_fails_closed(registry: PinnedRegistry) -> None:
+    registry.blob("schemas/common/types.xsd").write_bytes(b"<xs:schema/>")
+    ref = resolve(registry.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+    with pytest.raises(
+        ArtefactError, match=r"types\.xsd.*part of.*birth\.xsd.*changed or corrupted"
+    ):
+        build_profile(ref, registry.blobs)
+
+
+def test_a_missing_blob_fails_closed(registry: PinnedRegistry) -> None:
+    registry.blob("schemas/tax.json").unlink()
+    ref = resolve(registry.store, "tax-return", message_type="TaxReturn")[0]
+    with pytest.raises(
+        ArtefactError, match=r"tax.json: the pinned content \(sha256 [0-9a-f]{64}\) is missing"
+    ):
+        build_profile(ref, registry.blobs)
+
+
+def test_an_unpinned_artefact_fails_closed(registry: PinnedRegistry) -> None:
+    ref = resolve(registry.store, "vehicle-reg")[0]
+    artefact = ref.artefacts[0]
+    assert artefact.main is not None
+    unpinned = dataclasses.replace(artefact, main=dataclasses.replace(artefact.main, sha256=None))
+    with pytest.raises(ArtefactError, match="not pinned"):
+        build_profile(dataclasses.replace(ref, artefacts=(unpinned,)), registry.blobs)
+
+
+def test_a_message_type_without_artefacts_fails_closed(registry: PinnedRegistry) -> None:
+    registry.interface("empty", Ver("1.0.0", (MT("Nothing"),)), current="1.0.0")
+    with pytest.raises(ArtefactError, match="no schema or rules"):
+        build_profile(resolve(registry.store, "empty")[0], registry.blobs)
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def test_cli_interface_with_and_without_version(registry: PinnedRegistry) -> None:
+    registry.close()
+    home = registry.home
+    message = MESSAGES / "birth-2.xml"
+    args = ["--message-type", "BirthNotification", "--format", "json"]
+    result = run_cli(home, "validate", message, "--interface", "civreg-birth", *args)
+    assert result.exit_code == 0, result.output
+    report = report_of(result)
+    assert report["profile"] == "civreg-birth@2.0.0/BirthNotification"
+    assert report["context"] == {
+        "interface": "civreg-birth",
+        "version": "2.0.0",
+        "message_type": "BirthNotification",
+    }
+    old = run_cli(
+        home, "validate", MESSAGES / "birth-1.xml", "--interface", "civreg-birth@1.0.0", *args
+    )
+    assert old.exit_code == 0, old.output
+    assert report_of(old)["context"]["version"] == "1.0.0"
+    heavy = run_cli(
+        home, "validate", MESSAGES / "birth-2-heavy.xml", "--interface", "civreg-birth", *args
+    )
+    assert heavy.exit_code == 1
+    assert report_of(heavy)["verdict"] == "invalid"
+
+
+def test_cli_interface_detects_among_the_versions_message_types(registry: PinnedRegistry) -> None:
+    registry.close()
+    messages = [MESSAGES / "registration.xml", MESSAGES / "birth-2.xml"]
+    result = run_cli(
+        registry.home, "validate", *messages, "--interface", "civreg-birth", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert [r["profile"] for r in report_of(result)] == [
+        "civreg-birth@2.0.0/BirthRegistration",
+        "civreg-birth@2.0.0/BirthNotification",
+    ]
+
+
+def test_cli_severity_overrides_apply_to_registry_profiles(registry: PinnedRegistry) -> None:
+    registry.close()
+    message = MESSAGES / "birth-2-heavy.xml"
+    args = ["--interface", "civreg-birth", "--message-type", "BirthNotification"]
+    result = run_cli(registry.home, "validate", message, *args, "--severity", "BR-WEIGHT=warning")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--interface", "nope"], "no interface 'nope'"),
+        (
+            ["--interface", "civreg-birth@7"],
+            "no version 7 (versions: 1.0.0, 2.0.0 (current), 3.0.0)",
+        ),
+        (
+            ["--interface", "civreg-birth", "--message-type", "X"],
+            "message types: BirthNotification, BirthRegistration",
+        ),
+        (["--message-type", "X"], "--message-type needs --interface"),
+        (
+            ["--interface", "civreg-birth", "--xsd", str(DATA / "schemas/vehicle.xsd")],
+            "do not combine",
+        ),
+        (
+            ["--store", "{home}/store", "--json-schema", str(DATA / "schemas/tax.json")],
+            "do not combine",
+        ),
+        (["--store", "{home}/elsewhere"], "no registry store at"),
+    ],
+)
+def test_cli_registry_usage_errors_exit_2(
+    registry: PinnedRegistry, args: list[str], says: str
+) -> None:
+    registry.close()
+    args = [a.replace("{home}", str(registry.home)) for a in args]
+    result = run_cli(registry.home, "validate", MESSAGES / "birth-2.xml", *args)
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr
+    assert result.stdout == ""
+    assert not (registry.home / "elsewhere").exists()
+
+
+def test_cli_tampered_blob_is_verdict_error(registry: PinnedRegistry) -> None:
+    registry.blob("schemas/birth.xsd").write_bytes(
+        b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
+    )
+    registry.close()
+    args = [
+        "--interface",
+        "civreg-birth",
+        "--message-type",
+        "BirthNotification",
+        "--format",
+        "json",
+    ]
+    result = run_cli(registry.home, "validate", MESSAGES / "birth-2.xml", *args)
+    assert result.exit_code == 1, result.output
+    report = report_of(result)
+    assert report["verdict"] == "error"
+    assert report["context"]["message_type"] == "BirthNotification"
+    step = report["steps"][-1]
+    assert (step["name"], step["status"]) == ("profile", "error")
+    assert "changed or corrupted" in step["error"]
+
+
+def test_cli_missing_blob_is_verdict_error(registry: PinnedRegistry) -> None:
+    registry.blob("schemas/assessment.json").unlink()
+    registry.close()
+    messages = [MESSAGES / "tax-assessment.json", MESSAGES / "tax-return.json"]
+    result = run_cli(registry.home, "validate", *messages, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assessment, tax_return = report_of(result)
+    assert assessment["verdict"] == "error"
+    assert "missing" in assessment["steps"][-1]["error"]
+    assert tax_return["verdict"] == "valid"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,9 @@ from rdflib import Graph, Literal
 
 from nif.cli import cli
 from nif.errors import ArtefactError, NotFoundError
-from nif.registry import BlobStore, _profiles
+from nif.registry import Registry, _profiles
 from nif.registry._profiles import build_profile, resolve, split_interface
 from nif.report import Verdict
-from nif.store import EmbeddedStore
 from nif.validate import validate
 
 BASE = "https://registry.nif.example/"
@@ -86,12 +85,13 @@ def checksum(sha256: str) -> str:
 
 
 class PinnedRegistry:
-    """Records in an embedded store under `home`, their artefacts pinned in `home`/blobs."""
+    """Records written straight into a registry's store, their artefacts pinned in its blobs."""
 
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.store = EmbeddedStore(home / "store")
-        self.blobs = BlobStore(home / "blobs")
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.home = registry.settings.home
+        self.store = registry.store
+        self.blobs = registry.blobs
         self.closed = False
 
     def pin(self, path: str) -> str:
@@ -168,7 +168,7 @@ class PinnedRegistry:
     def close(self) -> None:
         """Before running the command line, which opens the store itself; closing twice is fine."""
         if not self.closed:
-            self.store.close()
+            self.registry.close()
             self.closed = True
 
 
@@ -192,7 +192,7 @@ def notification(version: str, rules: tuple[Artefact, ...] = ()) -> MT:
     )
 
 
-def standard_registry(registry: PinnedRegistry) -> None:
+def standard_registry(pinned: PinnedRegistry) -> None:
     """The registry the tests share.
 
     civreg-birth: 1.0.0 (Deprecated) and 2.0.0 (current) share the BirthNotification root and
@@ -202,7 +202,7 @@ def standard_registry(registry: PinnedRegistry) -> None:
     two JSON message types told apart by the JSON Pointer /messageType.
     """
     registration = MT("BirthRegistration", BIRTH_XSD, root=(BIRTH_NS, "BirthRegistration"))
-    registry.interface(
+    pinned.interface(
         "civreg-birth",
         Ver(
             "1.0.0",
@@ -217,9 +217,9 @@ def standard_registry(registry: PinnedRegistry) -> None:
         current="2.0.0",
     )
     vehicle = MT("Registration", VEHICLE_XSD, root=("urn:test:vehicle", "Registration"))
-    registry.interface("vehicle-reg", Ver("1.0.0", (vehicle,)), current="1.0.0")
-    registry.interface("vehicle-transfer", Ver("1.0.0", (vehicle,)), current="1.0.0")
-    registry.interface(
+    pinned.interface("vehicle-reg", Ver("1.0.0", (vehicle,)), current="1.0.0")
+    pinned.interface("vehicle-transfer", Ver("1.0.0", (vehicle,)), current="1.0.0")
+    pinned.interface(
         "tax-return",
         Ver(
             "1.0.0",
@@ -248,16 +248,20 @@ def fresh_profiles() -> Iterator[None]:
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Iterator[PinnedRegistry]:
-    reg = PinnedRegistry(tmp_path / "home")
+def pinned(make_registry: Callable[[], Registry]) -> Iterator[PinnedRegistry]:
+    """The standard registry, in the store `make_registry` (tests/registry/conftest.py) opens."""
+    reg = PinnedRegistry(make_registry())
     standard_registry(reg)
     yield reg
     reg.close()
 
 
-def run_cli(home: Path, *args: object) -> Result:
-    """`nif` in this process with NIF_HOME at `home` (its store and blobs)."""
-    env = {"NIF_HOME": str(home), "NIF_STORE": "", "NIF_CONFIG": ""}
+def run_cli(pinned: PinnedRegistry, *args: object) -> Result:
+    """`nif` in this process, on the registry's store and NIF_HOME (its blobs).
+
+    Close the registry first: an embedded store is open in one place at a time.
+    """
+    env = {"NIF_HOME": str(pinned.home), "NIF_STORE": pinned.store.location, "NIF_CONFIG": ""}
     return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 
@@ -275,8 +279,8 @@ def test_split_interface() -> None:
         split_interface("civreg-birth@")
 
 
-def test_without_version_the_current_one(registry: PinnedRegistry) -> None:
-    refs = resolve(registry.store, "civreg-birth")
+def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
+    refs = resolve(pinned.store, "civreg-birth")
     assert [r.name for r in refs] == [
         "civreg-birth@2.0.0/BirthNotification",
         "civreg-birth@2.0.0/BirthRegistration",
@@ -299,8 +303,8 @@ def test_without_version_the_current_one(registry: PinnedRegistry) -> None:
     assert [p.uri for p in schema.parts] == [f"{BASE}files/civreg-birth/schemas/common/types.xsd"]
 
 
-def test_exact_version_and_message_type(registry: PinnedRegistry) -> None:
-    refs = resolve(registry.store, "civreg-birth", "1.0.0", "BirthRegistration")
+def test_exact_version_and_message_type(pinned: PinnedRegistry) -> None:
+    refs = resolve(pinned.store, "civreg-birth", "1.0.0", "BirthRegistration")
     assert [r.name for r in refs] == ["civreg-birth@1.0.0/BirthRegistration"]
     assert refs[0].status == "http://purl.org/adms/status/Deprecated"
 
@@ -324,40 +328,40 @@ def test_exact_version_and_message_type(registry: PinnedRegistry) -> None:
     ],
 )
 def test_unknown_names_list_what_exists(
-    registry: PinnedRegistry,
+    pinned: PinnedRegistry,
     interface: str,
     version: str | None,
     message_type: str | None,
     says: str,
 ) -> None:
     with pytest.raises(NotFoundError, match=says):
-        resolve(registry.store, interface, version, message_type)
+        resolve(pinned.store, interface, version, message_type)
 
 
-def test_no_current_version_asks_for_one(registry: PinnedRegistry) -> None:
-    registry.interface("plain", Ver("1.0.0", (MT("X", VEHICLE_XSD),)), Ver("1.10.0", ()))
+def test_no_current_version_asks_for_one(pinned: PinnedRegistry) -> None:
+    pinned.interface("plain", Ver("1.0.0", (MT("X", VEHICLE_XSD),)), Ver("1.10.0", ()))
     with pytest.raises(NotFoundError, match=r"no current version.*\(versions: 1.0.0, 1.10.0\)"):
-        resolve(registry.store, "plain")
+        resolve(pinned.store, "plain")
     with pytest.raises(NotFoundError, match=r"plain@1\.10\.0 has no message types"):
-        resolve(registry.store, "plain", "1.10.0")
+        resolve(pinned.store, "plain", "1.10.0")
 
 
-def test_an_agency_is_not_an_interface(registry: PinnedRegistry) -> None:
+def test_an_agency_is_not_an_interface(pinned: PinnedRegistry) -> None:
     agency = f"{BASE}agency/civreg"
     ttl = f'<{agency}> a <http://www.w3.org/ns/org#Organization> ; <http://purl.org/dc/terms/identifier> "civreg" .'
-    registry.store.replace_graph(
+    pinned.store.replace_graph(
         agency, Graph().parse(data=ttl, format="turtle").serialize(format="nt").encode()
     )
     with pytest.raises(NotFoundError, match="no interface 'civreg'"):
-        resolve(registry.store, "civreg")
+        resolve(pinned.store, "civreg")
 
 
 # --- building profiles from blobs --------------------------------------------------------
 
 
-def test_profile_from_pinned_blobs(registry: PinnedRegistry) -> None:
-    ref = resolve(registry.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
-    profile = build_profile(ref, registry.blobs)
+def test_profile_from_pinned_blobs(pinned: PinnedRegistry) -> None:
+    ref = resolve(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+    profile = build_profile(ref, pinned.blobs)
     assert profile.name == "civreg-birth@2.0.0/BirthNotification"
     assert [(s.kind, s.phase) for s in profile.steps] == [("xsd", None), ("schematron", None)]
     xsd = profile.steps[0].artefacts
@@ -372,75 +376,74 @@ def test_profile_from_pinned_blobs(registry: PinnedRegistry) -> None:
     assert [f.rule_id for f in heavy.findings] == ["BR-WEIGHT"]
 
 
-def test_json_profile_and_its_ref_part(registry: PinnedRegistry) -> None:
-    ref = resolve(registry.store, "tax-return", message_type="TaxReturn")[0]
+def test_json_profile_and_its_ref_part(pinned: PinnedRegistry) -> None:
+    ref = resolve(pinned.store, "tax-return", message_type="TaxReturn")[0]
     assert ref.media == "json" and ref.root is None
-    profile = build_profile(ref, registry.blobs)
+    profile = build_profile(ref, pinned.blobs)
     assert [s.kind for s in profile.steps] == ["json-schema"]
     assert validate((MESSAGES / "tax-return.json").read_bytes(), profile).verdict == Verdict.VALID
     negative = validate((MESSAGES / "tax-return-negative.json").read_bytes(), profile)
     assert negative.verdict == Verdict.INVALID
 
 
-def test_the_schematron_phase_comes_from_the_record(registry: PinnedRegistry) -> None:
+def test_the_schematron_phase_comes_from_the_record(pinned: PinnedRegistry) -> None:
     mt = dataclasses.replace(notification("2.0", (BIRTH_SCH,)), phase="weight")
-    registry.interface("phased", Ver("1.0.0", (mt,)), current="1.0.0")
-    profile = build_profile(resolve(registry.store, "phased")[0], registry.blobs)
+    pinned.interface("phased", Ver("1.0.0", (mt,)), current="1.0.0")
+    profile = build_profile(resolve(pinned.store, "phased")[0], pinned.blobs)
     assert profile.steps[1].phase == "weight"
 
 
-def test_profiles_are_cached_by_record_content(registry: PinnedRegistry) -> None:
-    ref = resolve(registry.store, "vehicle-reg")[0]
-    first = build_profile(ref, registry.blobs)
-    registry.blob("schemas/vehicle.xsd").unlink()
-    assert build_profile(ref, registry.blobs) is first
+def test_profiles_are_cached_by_record_content(pinned: PinnedRegistry) -> None:
+    ref = resolve(pinned.store, "vehicle-reg")[0]
+    first = build_profile(ref, pinned.blobs)
+    pinned.blob("schemas/vehicle.xsd").unlink()
+    assert build_profile(ref, pinned.blobs) is first
     changed = dataclasses.replace(ref, phase="other")
     with pytest.raises(ArtefactError, match="missing"):
-        build_profile(changed, registry.blobs)
+        build_profile(changed, pinned.blobs)
 
 
-def test_a_changed_blob_fails_closed(registry: PinnedRegistry) -> None:
-    registry.blob("schemas/common/types.xsd").write_bytes(b"<xs:schema/>")
-    ref = resolve(registry.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
+    pinned.blob("schemas/common/types.xsd").write_bytes(b"<xs:schema/>")
+    ref = resolve(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
     with pytest.raises(
         ArtefactError, match=r"types\.xsd.*part of.*birth\.xsd.*changed or corrupted"
     ):
-        build_profile(ref, registry.blobs)
+        build_profile(ref, pinned.blobs)
 
 
-def test_a_missing_blob_fails_closed(registry: PinnedRegistry) -> None:
-    registry.blob("schemas/tax.json").unlink()
-    ref = resolve(registry.store, "tax-return", message_type="TaxReturn")[0]
+def test_a_missing_blob_fails_closed(pinned: PinnedRegistry) -> None:
+    pinned.blob("schemas/tax.json").unlink()
+    ref = resolve(pinned.store, "tax-return", message_type="TaxReturn")[0]
     with pytest.raises(
         ArtefactError, match=r"tax.json: the pinned content \(sha256 [0-9a-f]{64}\) is missing"
     ):
-        build_profile(ref, registry.blobs)
+        build_profile(ref, pinned.blobs)
 
 
-def test_an_unpinned_artefact_fails_closed(registry: PinnedRegistry) -> None:
-    ref = resolve(registry.store, "vehicle-reg")[0]
+def test_an_unpinned_artefact_fails_closed(pinned: PinnedRegistry) -> None:
+    ref = resolve(pinned.store, "vehicle-reg")[0]
     artefact = ref.artefacts[0]
     assert artefact.main is not None
     unpinned = dataclasses.replace(artefact, main=dataclasses.replace(artefact.main, sha256=None))
     with pytest.raises(ArtefactError, match="not pinned"):
-        build_profile(dataclasses.replace(ref, artefacts=(unpinned,)), registry.blobs)
+        build_profile(dataclasses.replace(ref, artefacts=(unpinned,)), pinned.blobs)
 
 
-def test_a_message_type_without_artefacts_fails_closed(registry: PinnedRegistry) -> None:
-    registry.interface("empty", Ver("1.0.0", (MT("Nothing"),)), current="1.0.0")
+def test_a_message_type_without_artefacts_fails_closed(pinned: PinnedRegistry) -> None:
+    pinned.interface("empty", Ver("1.0.0", (MT("Nothing"),)), current="1.0.0")
     with pytest.raises(ArtefactError, match="no schema or rules"):
-        build_profile(resolve(registry.store, "empty")[0], registry.blobs)
+        build_profile(resolve(pinned.store, "empty")[0], pinned.blobs)
 
 
 # --- the command line --------------------------------------------------------------------
 
 
-def test_cli_interface_with_and_without_version(registry: PinnedRegistry) -> None:
-    registry.close()
-    home = registry.home
+def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
+    pinned.close()
     message = MESSAGES / "birth-2.xml"
     args = ["--message-type", "BirthNotification", "--format", "json"]
-    result = run_cli(home, "validate", message, "--interface", "civreg-birth", *args)
+    result = run_cli(pinned, "validate", message, "--interface", "civreg-birth", *args)
     assert result.exit_code == 0, result.output
     report = report_of(result)
     assert report["profile"] == "civreg-birth@2.0.0/BirthNotification"
@@ -450,22 +453,22 @@ def test_cli_interface_with_and_without_version(registry: PinnedRegistry) -> Non
         "message_type": "BirthNotification",
     }
     old = run_cli(
-        home, "validate", MESSAGES / "birth-1.xml", "--interface", "civreg-birth@1.0.0", *args
+        pinned, "validate", MESSAGES / "birth-1.xml", "--interface", "civreg-birth@1.0.0", *args
     )
     assert old.exit_code == 0, old.output
     assert report_of(old)["context"]["version"] == "1.0.0"
     heavy = run_cli(
-        home, "validate", MESSAGES / "birth-2-heavy.xml", "--interface", "civreg-birth", *args
+        pinned, "validate", MESSAGES / "birth-2-heavy.xml", "--interface", "civreg-birth", *args
     )
     assert heavy.exit_code == 1
     assert report_of(heavy)["verdict"] == "invalid"
 
 
-def test_cli_interface_detects_among_the_versions_message_types(registry: PinnedRegistry) -> None:
-    registry.close()
+def test_cli_interface_detects_among_the_versions_message_types(pinned: PinnedRegistry) -> None:
+    pinned.close()
     messages = [MESSAGES / "registration.xml", MESSAGES / "birth-2.xml"]
     result = run_cli(
-        registry.home, "validate", *messages, "--interface", "civreg-birth", "--format", "json"
+        pinned, "validate", *messages, "--interface", "civreg-birth", "--format", "json"
     )
     assert result.exit_code == 0, result.output
     assert [r["profile"] for r in report_of(result)] == [
@@ -474,11 +477,11 @@ def test_cli_interface_detects_among_the_versions_message_types(registry: Pinned
     ]
 
 
-def test_cli_severity_overrides_apply_to_registry_profiles(registry: PinnedRegistry) -> None:
-    registry.close()
+def test_cli_severity_overrides_apply_to_registry_profiles(pinned: PinnedRegistry) -> None:
+    pinned.close()
     message = MESSAGES / "birth-2-heavy.xml"
     args = ["--interface", "civreg-birth", "--message-type", "BirthNotification"]
-    result = run_cli(registry.home, "validate", message, *args, "--severity", "BR-WEIGHT=warning")
+    result = run_cli(pinned, "validate", message, *args, "--severity", "BR-WEIGHT=warning")
     assert result.exit_code == 0, result.output
 
 
@@ -507,22 +510,22 @@ def test_cli_severity_overrides_apply_to_registry_profiles(registry: PinnedRegis
     ],
 )
 def test_cli_registry_usage_errors_exit_2(
-    registry: PinnedRegistry, args: list[str], says: str
+    pinned: PinnedRegistry, args: list[str], says: str
 ) -> None:
-    registry.close()
-    args = [a.replace("{home}", str(registry.home)) for a in args]
-    result = run_cli(registry.home, "validate", MESSAGES / "birth-2.xml", *args)
+    pinned.close()
+    args = [a.replace("{home}", str(pinned.home)) for a in args]
+    result = run_cli(pinned, "validate", MESSAGES / "birth-2.xml", *args)
     assert result.exit_code == 2, result.output
     assert says in result.stderr
     assert result.stdout == ""
-    assert not (registry.home / "elsewhere").exists()
+    assert not (pinned.home / "elsewhere").exists()
 
 
-def test_cli_tampered_blob_is_verdict_error(registry: PinnedRegistry) -> None:
-    registry.blob("schemas/birth.xsd").write_bytes(
+def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
+    pinned.blob("schemas/birth.xsd").write_bytes(
         b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
     )
-    registry.close()
+    pinned.close()
     args = [
         "--interface",
         "civreg-birth",
@@ -531,7 +534,7 @@ def test_cli_tampered_blob_is_verdict_error(registry: PinnedRegistry) -> None:
         "--format",
         "json",
     ]
-    result = run_cli(registry.home, "validate", MESSAGES / "birth-2.xml", *args)
+    result = run_cli(pinned, "validate", MESSAGES / "birth-2.xml", *args)
     assert result.exit_code == 1, result.output
     report = report_of(result)
     assert report["verdict"] == "error"
@@ -541,11 +544,11 @@ def test_cli_tampered_blob_is_verdict_error(registry: PinnedRegistry) -> None:
     assert "changed or corrupted" in step["error"]
 
 
-def test_cli_missing_blob_is_verdict_error(registry: PinnedRegistry) -> None:
-    registry.blob("schemas/assessment.json").unlink()
-    registry.close()
+def test_cli_missing_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
+    pinned.blob("schemas/assessment.json").unlink()
+    pinned.close()
     messages = [MESSAGES / "tax-assessment.json", MESSAGES / "tax-return.json"]
-    result = run_cli(registry.home, "validate", *messages, "--format", "json")
+    result = run_cli(pinned, "validate", *messages, "--format", "json")
     assert result.exit_code == 1, result.output
     assessment, tax_return = report_of(result)
     assert assessment["verdict"] == "error"

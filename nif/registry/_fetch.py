@@ -17,7 +17,8 @@ A submitted record names the URLs nif fetches, so every URL is untrusted:
   and the whole fetch to `timeout` seconds (checked between reads; each read, connect and write
   is bounded by the time left when its hop started, so a stalled server is cut at the deadline
   and a trickling one at its next chunk after it). DNS resolution is bounded by the system
-  resolver's own time limits;
+  resolver's own time limits. Compressed answers are refused (none is asked for), so what is
+  counted, hashed and stored are the bytes the server sent;
 - nothing identifying is sent: no cookies, no credentials (URLs with user:password@ are refused),
   no proxy or .netrc from the environment.
 """
@@ -30,12 +31,12 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from nif import __version__
 from nif.errors import FetchError
 from nif.settings import Settings
 
@@ -47,7 +48,7 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _HEADERS = {
     "Accept": "*/*",
     "Accept-Encoding": "identity",
-    "User-Agent": f"nif/{version('nif')} (artefact pinning)",
+    "User-Agent": f"nif/{__version__} (artefact pinning)",
 }
 
 
@@ -248,6 +249,11 @@ def _request(
 
 
 def _body(response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
+    """The bytes as sent: nif asks for no compression and refuses it, so no small answer can
+    inflate past the limit and what is hashed is what the server holds."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise FetchError(f"the server sent Content-Encoding {encoding} though nif asked for none")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes:
         raise FetchError(
@@ -255,7 +261,7 @@ def _body(response: httpx.Response, policy: FetchPolicy, deadline: float) -> byt
         )
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         size += len(chunk)
         if size > policy.max_bytes:
             raise FetchError(f"the body is over the limit of {policy.max_bytes} bytes")

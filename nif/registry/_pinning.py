@@ -19,6 +19,7 @@ same bundle gives the same graph.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import re
@@ -54,10 +55,36 @@ from nif.validate.schematron import schematron_references
 
 References = Callable[[Artefact], list[str]]
 
-_TECHNIQUES: dict[Node, tuple[str, str, References]] = {
-    TECHNIQUE.XMLSchema: ("XML Schema", "xml", xsd_references),
-    TECHNIQUE.Schematron: ("Schematron rule set", "xml", schematron_references),
-    NIF_TECHNIQUE.JSONSchema: ("JSON Schema", "json", json_references),
+
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """A kind of artefact: what to call it, its syntax, how to find what it references."""
+
+    name: str
+    syntax: str
+    references: References
+
+    def checked_references(self, artefact: Artefact, max_depth: int) -> list[str]:
+        """Refuse a malformed document now, saying where, not when a message is validated.
+
+        Sizes were limited when the document was read, so the parsers' limit is its size."""
+        size = len(artefact.content)
+        if self.syntax == "xml":
+            findings = parse_xml(artefact.content, max_bytes=size, max_depth=max_depth).findings
+        else:
+            findings = parse_json(artefact.content, max_bytes=size).findings
+        for finding in findings:
+            where = finding.location
+            at = f", line {where.line}" if where.line else ""
+            at += f", column {where.column}" if where.line and where.column else ""
+            raise CompileError(f"{artefact.uri}{at}: not a usable {self.name}: {finding.message}")
+        return self.references(artefact)
+
+
+_TECHNIQUES: dict[Node, _Kind] = {
+    TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references),
+    TECHNIQUE.Schematron: _Kind("Schematron rule set", "xml", schematron_references),
+    NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
 }
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _ALGORITHM = str(SPDX) + "checksumAlgorithm_"
@@ -160,15 +187,13 @@ def _plan(graph: Graph, node: Node, sources: _Sources, settings: Settings) -> _P
         for old in graph.objects(node, DCAT.accessURL)
         if isinstance(old, URIRef) and (old == URIRef(given) or _scheme(str(old)) == "file")
     }
-    what, syntax, references = _technique(graph, node)
+    kind = _kind(graph, node)
     main = Artefact(url, sources(url))
     _verify_given_checksums(graph, node, main)
-
-    def checked_references(artefact: Artefact) -> list[str]:
-        _parse_check(artefact, what, syntax, settings.max_xml_depth)
-        return references(artefact)
-
-    artefacts = collect(main, checked_references if references else _no_references, sources)
+    references: References = _no_references
+    if kind is not None:
+        references = functools.partial(kind.checked_references, max_depth=settings.max_xml_depth)
+    artefacts = collect(main, references, sources)
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)
 
 
@@ -186,8 +211,8 @@ def _download_url(graph: Graph, node: Node) -> str:
     return str(urls[0])
 
 
-def _technique(graph: Graph, node: Node) -> tuple[str, str, References | None]:
-    """What the artefact is, its syntax and how to find its references.
+def _kind(graph: Graph, node: Node) -> _Kind | None:
+    """What the artefact is, by its representation technique.
 
     A dct:Standard no message type uses may be any document (a PDF specification): it is pinned
     as it is. A schema or rule artefact must say which kind it is.
@@ -203,23 +228,7 @@ def _technique(graph: Graph, node: Node) -> tuple[str, str, References | None]:
         raise ArtefactError(
             f"needs exactly one adms:representationTechnique among {allowed} (got {got})"
         )
-    return "document", "", None
-
-
-def _parse_check(artefact: Artefact, what: str, syntax: str, max_depth: int) -> None:
-    """Refuse a malformed schema now, saying where, rather than when a message is validated.
-
-    Sizes were limited when the document was read, so the parsers' own limit is its size."""
-    size = len(artefact.content)
-    if syntax == "xml":
-        findings = parse_xml(artefact.content, max_bytes=size, max_depth=max_depth).findings
-    else:
-        findings = parse_json(artefact.content, max_bytes=size).findings
-    for finding in findings:
-        where = finding.location
-        at = f", line {where.line}" if where.line else ""
-        at += f", column {where.column}" if where.line and where.column else ""
-        raise CompileError(f"{artefact.uri}{at}: not a usable {what}: {finding.message}")
+    return None
 
 
 def _verify_given_checksums(graph: Graph, node: Node, main: Artefact) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import http.server
 import ipaddress
 import ssl
@@ -333,6 +334,21 @@ def test_a_body_shorter_than_declared_fails() -> None:
         pytest.raises(FetchError, match="failed"),
     ):
         fetch(server.url(), HTTP)
+
+
+def test_compressed_answers_are_refused() -> None:
+    """nif asks for no compression: a small gzip answer must not inflate past the limit."""
+    bomb = gzip.compress(b"\0" * 1_000_000)
+
+    def respond(handler: http.server.BaseHTTPRequestHandler) -> None:
+        reply(handler, body=bomb, headers={"Content-Encoding": "gzip"})
+
+    with (
+        serve(respond) as server,
+        pytest.raises(FetchError, match=r"Content-Encoding gzip though nif asked for none"),
+    ):
+        fetch(server.url(), dataclasses.replace(HTTP, max_bytes=100_000))
+    assert server.seen[0][1]["Accept-Encoding"] == "identity"
 
 
 def test_a_silent_server_times_out(stop: threading.Event) -> None:

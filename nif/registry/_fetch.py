@@ -136,9 +136,8 @@ def _hop(url: httpx.URL, policy: FetchPolicy, deadline: float) -> bytes | httpx.
         for address in addresses:
             reason = refusal(address)
             if reason:
-                raise FetchError(
-                    f"refused: {host} is {address}, {reason} (set fetch_allow_private to allow)"
-                )
+                what = f"{host} is" if host == str(address) else f"{host} is {address},"
+                raise FetchError(f"refused: {what} {reason} (set fetch_allow_private to allow)")
     failures: list[str] = []
     for address in addresses:
         try:
@@ -147,7 +146,7 @@ def _hop(url: httpx.URL, policy: FetchPolicy, deadline: float) -> bytes | httpx.
             failures.append(f"{address}: {exc}")
         except httpx.TimeoutException:
             raise FetchError(f"no complete answer within {policy.timeout:g} s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise FetchError(f"failed: {exc}") from None
     raise FetchError(f"cannot connect ({'; '.join(failures)})")
 

@@ -28,7 +28,7 @@ def context_graph(store: Store, records: Sequence[Record]) -> Graph:
             o
             for r in records
             for o in r.graph.objects()
-            if isinstance(o, URIRef) and o not in subjects and o.startswith(("http", "urn"))
+            if isinstance(o, URIRef) and o not in subjects and str(o).startswith(("http", "urn"))
         }
     )
     identifiers = sorted(

@@ -9,9 +9,10 @@ rule artefacts are `dct:Standard`s and `dcat:Distribution`s pinned by `spdx:chec
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SH, SKOS, XSD
 
 NIF = Namespace("https://w3id.org/nif/ns#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT lacks DCAT 3 terms
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 CV = Namespace("http://data.europa.eu/m8g/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -34,7 +35,7 @@ PREFIXES: dict[str, Namespace] = {
     "nif": NIF,
     "adms": ADMS,
     "cv": CV,
-    "dcat": Namespace(str(DCAT)),
+    "dcat": DCAT,
     "dct": Namespace(str(DCTERMS)),
     "foaf": Namespace(str(FOAF)),
     "org": Namespace(str(ORG)),

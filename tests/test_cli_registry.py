@@ -1,0 +1,158 @@
+"""`nif registry ...` and `nif sparql` end to end, as a user runs them (one process per command)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DEMO = ROOT / "registry"
+
+
+@pytest.fixture
+def nif(tmp_path: Path):
+    env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_ACTOR": "cli-tester"}
+    env.pop("NIF_STORE", None)
+
+    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "nif", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if ok is not None:
+            assert done.returncode == ok, (done.stdout, done.stderr)
+        return done
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A NIF_HOME with the demo registry loaded once, copied by the tests that change it."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    env = {**os.environ, "NIF_HOME": str(home), "NIF_ACTOR": "loader"}
+    done = subprocess.run(
+        [sys.executable, "-m", "nif", "registry", "load", str(DEMO), "--workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "stored 13 record(s)" in done.stderr
+    return home
+
+
+@pytest.fixture
+def demo(loaded: Path, tmp_path: Path, nif):
+    import shutil
+
+    shutil.copytree(loaded, tmp_path / "home")
+    return nif
+
+
+def test_list_and_sparql_show_the_demo_registry(demo) -> None:
+    listed = demo("registry", "list", "--format", "json")
+    kinds = [r["kind"] for r in json.loads(listed.stdout)]
+    assert kinds.count("agency") == 5 and kinds.count("interface") == 8
+    query = (
+        "PREFIX dct: <http://purl.org/dc/terms/> PREFIX dcat: <http://www.w3.org/ns/dcat#> "
+        "SELECT ?id WHERE { ?i a dcat:DataService ; dct:identifier ?id ; dct:publisher ?a . "
+        "?a dct:identifier 'tax' } ORDER BY ?id"
+    )
+    rows = list(csv.reader(io.StringIO(demo("sparql", query, "--format", "csv").stdout)))
+    assert rows == [["id"], ["tax-income-statement"], ["tax-vat-return"]]
+    turtle = demo(
+        "sparql",
+        "CONSTRUCT { ?a ?p ?o } WHERE { ?a ?p ?o FILTER(?a = <https://registry.nif.example/agency/tax>) }",
+        "--format",
+        "turtle",
+    ).stdout
+    assert "registry.nif.example/agency/tax" in turtle
+
+
+def test_sparql_refuses_updates_and_bad_queries(demo) -> None:
+    done = demo("sparql", "DROP ALL", ok=2)
+    assert done.stderr.startswith("nif: error: not a SPARQL 1.1 query")
+    done = demo("sparql", "SELECT WHERE {", ok=2)
+    assert "not a SPARQL 1.1 query" in done.stderr
+    done = demo("sparql", "SELECT * { ?s ?p ?o } LIMIT 1", "--format", "turtle", ok=2)
+    assert "use json, xml, csv or tsv" in done.stderr
+    assert demo("sparql", "ASK { ?s ?p ?o }", "--format", "json").stdout.count("true") == 1
+
+
+def test_submit_reject_history_withdraw(demo, tmp_path: Path) -> None:
+    record = tmp_path / "tax.ttl"
+    text = (DEMO / "agencies" / "tax.ttl").read_text("utf-8")
+    record.write_text(text.replace('dct:identifier "tax"', 'dct:identifier "Tax Office"'), "utf-8")
+    refused = demo("registry", "submit", str(record), ok=1)
+    assert "rejected, 1 violation" in refused.stderr
+    assert "http://purl.org/dc/terms/identifier" in refused.stdout
+    turtle = demo("registry", "submit", str(record), "--report", "turtle", ok=1).stdout
+    assert "sh:ValidationReport" in turtle
+    record.write_text(text.replace("Tax Administration", "Tax and Customs Administration"), "utf-8")
+    stored = demo("registry", "submit", str(record), "--as", "alice")
+    assert stored.stdout.startswith("stored agency tax")
+    history = json.loads(demo("registry", "history", "tax", "--format", "json").stdout)
+    assert [(v["action"], v["actor"]) for v in history] == [("load", "loader"), ("submit", "alice")]
+    assert "Tax and Customs" in demo("registry", "history", "tax", "--show", "2").stdout
+    assert "Tax and Customs" not in demo("registry", "history", "tax", "--show", "1").stdout
+    refused = demo("registry", "withdraw", "tax", ok=2)
+    assert "withdraw those interfaces first" in refused.stderr
+    demo("registry", "withdraw", "tax-vat-return")
+    assert (
+        json.loads(demo("registry", "history", "tax-vat-return", "--format", "json").stdout)[-1][
+            "action"
+        ]
+        == "withdraw"
+    )
+
+
+def test_check_export_import(demo, tmp_path: Path) -> None:
+    assert "conforms" in demo("registry", "check", "--workers", "2").stdout
+    backup = tmp_path / "backup.nq"
+    demo("registry", "export", "-o", str(backup), "--blobs", str(tmp_path / "blobs"))
+    assert backup.read_text("utf-8").count("\n") > 500
+    fresh = tmp_path / "fresh"
+    env_home = {"NIF_HOME": str(fresh)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nif",
+            "registry",
+            "import",
+            str(backup),
+            "--blobs",
+            str(tmp_path / "blobs"),
+        ],
+        env={**os.environ, **env_home},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "imported 13 record(s)" in done.stderr and "missing" not in done.stderr
+
+
+def test_bad_inputs_are_one_line_errors(nif, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix a: <http://a/> .\na:x a:y", "utf-8")
+    done = nif("registry", "submit", str(bad), ok=2)
+    assert done.stderr.count("\n") == 1 and "line 2" in done.stderr
+    done = nif("registry", "history", "nope", ok=2)
+    assert "nope" in done.stderr
+    done = nif("registry", "load", str(tmp_path), ok=2)
+    assert "not a registry folder" in done.stderr

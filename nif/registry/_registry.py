@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from nif.errors import (
     InputError,
@@ -122,10 +122,13 @@ class Registry:
     # reading
 
     def records(self, kind: Kind | None = None) -> list[RecordInfo]:
-        """Every current record, sorted by kind then identifier."""
+        """Every current record (of `kind`), sorted by kind then identifier."""
+        return self._records("", kind)
+
+    def _records(self, restriction: str, kind: Kind | None = None) -> list[RecordInfo]:
         rows = self.store.select(
             sparql_prefixes() + "SELECT DISTINCT ?g ?t ?id WHERE {"
-            " GRAPH ?g { ?g a ?t OPTIONAL { ?g dct:identifier ?id } }"
+            f" {restriction} GRAPH ?g {{ ?g a ?t OPTIONAL {{ ?g dct:identifier ?id }} }}"
             " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
         )
         found: dict[str, RecordInfo] = {}
@@ -141,11 +144,14 @@ class Registry:
         return sorted(found.values(), key=lambda r: (r.kind, r.identifier, r.iri))
 
     def find(self, key: str) -> RecordInfo:
-        """A current record by identifier or IRI."""
-        for info in self.records():
-            if key in (info.identifier, info.iri):
-                return info
-        raise NotFoundError(f"no record with identifier or IRI {key!r} in the registry")
+        """A current record by identifier or IRI (one indexed lookup, whatever the size)."""
+        by_id = f"GRAPH ?g {{ ?g dct:identifier {Literal(key).n3()} }}"
+        found = self._records(by_id)
+        if not found and key.startswith(("http://", "https://", "urn:")) and ">" not in key:
+            found = self._records(f"VALUES ?g {{ <{key}> }}")
+        if not found:
+            raise NotFoundError(f"no record with identifier or IRI {key!r} in the registry")
+        return found[0]
 
     def read(self, key: str) -> Record:
         info = self.find(key)

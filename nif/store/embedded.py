@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -41,12 +42,61 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     return Literal(term.value, datatype=URIRef(datatype))
 
 
+_SERVICE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*"
+    r"|[?$]\w+"
+    r"|[\w.-]*:[\w.%:-]*"
+    r"|(?P<service>\bSERVICE\b)",
+    re.IGNORECASE,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def refuse_service(query: str) -> None:
+    """Refuse federated queries: Oxigraph would follow a SERVICE IRI over HTTP from this
+    process (to loopback or a cloud metadata address as readily as anywhere else).
+
+    A lexical scan (strings, IRIs, comments, variables and prefixed names skipped, codepoint
+    escapes decoded first as SPARQL does) errs on the side of refusing.
+    """
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    if any(m.group("service") for m in _SERVICE.finditer(text)):
+        raise UsageError("federated queries (SERVICE) are not allowed")
+
+
+def graph_node(graph: str) -> ox.NamedNode:
+    """The graph name as an IRI, so it can be written into an update without injection."""
+    try:
+        return ox.NamedNode(graph)
+    except ValueError as exc:
+        raise UsageError(f"not an absolute IRI for a graph name: {graph!r} ({exc})") from None
+
+
 def ensure_query(query: str) -> None:
     """Refuse anything but a read-only query (an update, or text that does not parse)."""
+    refuse_service(query)
     try:
         ox.Store().query(query)
     except SyntaxError as exc:
         raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
+
+
+def parse_triples(data: bytes) -> list[ox.Triple]:
+    """The triples of a graph given as N-Triples (Turtle, its superset, is accepted too)."""
+    try:
+        return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as exc:
+        raise UsageError(f"not valid N-Triples: {exc}") from None
+
+
+def _ntriples(data: bytes) -> str:
+    """`data` parsed and written out again as N-Triples, so no text of it can end an update."""
+    return (ox.serialize(parse_triples(data), format=ox.RdfFormat.N_TRIPLES) or b"").decode()
 
 
 class EmbeddedStore(Store):
@@ -70,6 +120,7 @@ class EmbeddedStore(Store):
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from None
 
     def _query(self, query: str) -> object:
+        refuse_service(query)
         try:
             return self._store.query(query, use_default_graph_as_union=True)
         except SyntaxError as exc:
@@ -123,20 +174,21 @@ class EmbeddedStore(Store):
 
     def replace_graphs(self, graphs: dict[str, bytes]) -> None:
         # One update is one transaction: a crash leaves the old graphs or the new ones.
-        drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+        names = {graph: graph_node(graph) for graph in graphs}
+        drops = " ;\n".join(f"DROP SILENT GRAPH {names[g]}" for g in graphs)
         inserts = "\n".join(
-            f"GRAPH <{g}> {{\n{nt.decode('utf-8')}\n}}" for g, nt in graphs.items() if nt.strip()
+            f"GRAPH {names[g]} {{\n{_ntriples(nt)}\n}}" for g, nt in graphs.items() if nt.strip()
         )
         self.update(f"{drops} ;\nINSERT DATA {{\n{inserts}\n}}" if inserts else drops)
 
     def read_graph(self, graph: str) -> bytes:
-        node = ox.NamedNode(graph)
+        node = graph_node(graph)
         if not self._store.contains_named_graph(node):
             return b""
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b""
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.update(f"DROP SILENT GRAPH {graph_node(graph)}")
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -153,7 +205,7 @@ class EmbeddedStore(Store):
         quads = (
             quad
             for graph in graphs
-            for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            for quad in self._store.quads_for_pattern(None, None, None, graph_node(graph))
         )
         buffer = io.BytesIO()
         ox.serialize(quads, buffer, format=_DUMP_FORMATS[fmt])

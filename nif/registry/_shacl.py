@@ -13,7 +13,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyshacl
+from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from nif.errors import InputError
@@ -133,7 +136,8 @@ def check(
     nodes = [n for n in dict.fromkeys(focus) if isinstance(n, URIRef)]
     if not nodes:
         return ShaclReport(True, [], Graph())
-    conforms, report, _ = pyshacl.validate(
+    _reuse_parsed_sparql()
+    conforms, report, text = pyshacl.validate(
         graph,
         shacl_graph=shapes,
         inference="none",
@@ -141,8 +145,34 @@ def check(
         allow_warnings=True,
         focus_nodes=nodes,
     )
-    assert isinstance(report, Graph)
+    if not isinstance(report, Graph):
+        raise InputError(f"the shapes could not be applied: {str(text).strip()[:500]}")
     return ShaclReport(bool(conforms), _results(report), report)
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared(query: str) -> Query:
+    return prepareQuery(query)
+
+
+@functools.cache
+def _reuse_parsed_sparql() -> None:
+    """Make pyshacl parse each SPARQL constraint once, not once per focus node.
+
+    pyshacl hands rdflib the query text for every node it checks, and parsing is most of the
+    time a record's check takes (1.4 s against 0.08 s for a demo interface); rdflib accepts a
+    prepared query in its place, which gives the same results.
+    """
+    original = SPARQLBasedConstraint._validate_sparql_query
+
+    def validate_prepared(
+        self: object, query: object, init_binds: object, target: object
+    ) -> object:
+        if isinstance(query, str):
+            query = _prepared(query)
+        return original(self, query, init_binds, target)
+
+    SPARQLBasedConstraint._validate_sparql_query = validate_prepared  # type: ignore[method-assign]
 
 
 def _results(report: Graph) -> list[ShaclResult]:

@@ -406,6 +406,7 @@ def _validate_registered(
     from nif.registry._detect import Detector
     from nif.registry._profiles import MessageTypeRef, build_profile, error_report, resolve
     from nif.registry._profiles import split_interface as split
+    from nif.validate import Profile
     from nif.validate._batch import read_message, validate_files
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
@@ -424,6 +425,7 @@ def _validate_registered(
 
     reports: dict[int, Report] = {}
     groups: dict[MessageTypeRef, list[int]] = {}
+    profiles: dict[MessageTypeRef, Profile | ArtefactError] = {}
     with _progress(len(paths)) as advance:
         with _open_registry_store(settings, store) as registry:
             among = resolve(registry, *split(interface), message_type) if interface else None
@@ -438,17 +440,21 @@ def _validate_registered(
                     failed(index, "detect", str(exc))
                 else:
                     groups.setdefault(ref, []).append(index)
-        blobs = BlobStore(settings.home / "blobs")
+            blobs = BlobStore(settings.home / "blobs")
+            for ref in groups:
+                try:
+                    profiles[ref] = dataclasses.replace(
+                        build_profile(registry, ref, blobs),
+                        severity_overrides=severity_overrides,
+                        fail_on=fail_on,
+                    )
+                except ArtefactError as exc:
+                    profiles[ref] = exc
         for ref, indexes in groups.items():
-            try:
-                profile = dataclasses.replace(
-                    build_profile(ref, blobs),
-                    severity_overrides=severity_overrides,
-                    fail_on=fail_on,
-                )
-            except ArtefactError as exc:
+            profile = profiles[ref]
+            if isinstance(profile, ArtefactError):
                 for index in indexes:
-                    failed(index, "profile", str(exc), ref)
+                    failed(index, "profile", str(profile), ref)
                 continue
             done = validate_files(
                 [paths[i] for i in indexes],

@@ -37,7 +37,6 @@ from nif.store.base import Store
 from nif.validate._engine import detect_media
 from nif.validate._xml import has_doctype, parse_xml
 
-_NOT_WITHDRAWN = f"FILTER NOT EXISTS {{ ?version adms:status <{WITHDRAWN}> }}"
 _LISTED = 10
 """How many candidates an error names before saying how many more there are."""
 
@@ -167,6 +166,8 @@ class _Message:
     settings: Settings
     root: str | None = None
     json: Any = None
+    pointers: tuple[tuple[str, str], ...] = ()
+    """The (JSON Pointer, value) pairs the registry's discriminator paths found."""
     _tree: etree._ElementTree | None = None
     _parsed: bool = False
 
@@ -246,8 +247,8 @@ class Detector:
         scope = _scope(among)
         if not scored:
             if media == "json" and among is None:
-                examples = self._json_examples()
-                label = "JSON message types with discriminators include"
+                examples = self._json_examples(message.pointers)
+                label = "JSON message types with discriminators at these paths include"
                 raise DetectionError(_no_match(sought, scope, examples, message, label))
             raise DetectionError(_no_match(sought, scope, candidates, message))
         best = max(s for s, _ in scored)
@@ -270,35 +271,22 @@ class Detector:
                     f"?mt nif:rootName {_lit(name)} . "
                     'OPTIONAL { ?mt nif:rootNamespace ?rns } FILTER(!BOUND(?rns) || ?rns = "")'
                 )
-            self._by_root[root] = select_message_types(self._store, f"{where} {_NOT_WITHDRAWN}")
+            self._by_root[root] = _active(select_message_types(self._store, where))
         return self._by_root[root]
 
     def _paths(self) -> list[str]:
-        """The JSON Pointers the registry's JSON discriminators use (few: usually one or two)."""
+        """Every discriminator path in the registry, to read from JSON messages.
+
+        Few and distinct (usually one or two JSON Pointers plus the XPaths), found without
+        joining to media types or versions, which would visit every message type. An XPath read
+        as a pointer finds nothing; `specificity` checks the media type of what a path finds.
+        """
         if self._json_paths is None:
             rows = self._store.select(
-                f"""{sparql_prefixes()}
-SELECT DISTINCT ?path WHERE {{
-  ?mt nif:discriminator ?d ; dcat:mediaType ?media .
-  ?d nif:path ?path .
-  FILTER(STRENDS(STR(?media), "/json") || STRENDS(STR(?media), "+json"))
-  ?version nif:messageType ?mt .
-  {_NOT_WITHDRAWN}
-}}"""
+                f"{sparql_prefixes()}SELECT DISTINCT ?path WHERE {{ ?d nif:path ?path }}"
             )
             self._json_paths = sorted(str(r["path"]) for r in rows)
         return self._json_paths
-
-    def _json_examples(self) -> list[MessageTypeRef]:
-        """A few JSON message types with discriminators, to name in a no-match error."""
-        where = f"""{{ SELECT DISTINCT ?mt WHERE {{
-      ?mt nif:discriminator ?jd ; dcat:mediaType ?jmedia .
-      ?jd nif:path ?jpath .
-      FILTER(STRENDS(STR(?jmedia), "/json") || STRENDS(STR(?jmedia), "+json"))
-      ?jversion nif:messageType ?mt .
-      FILTER NOT EXISTS {{ ?jversion adms:status <{WITHDRAWN}> }}
-    }} ORDER BY ?mt LIMIT {_LISTED} }}"""
-        return select_message_types(self._store, where)
 
     def _json_candidates(self, message: _Message) -> tuple[list[MessageTypeRef], str]:
         values = tuple(
@@ -306,22 +294,45 @@ SELECT DISTINCT ?path WHERE {{
             for path in self._paths()
             if (value := json_pointer_value(message.json, path)) is not None
         )
-        looked = ", ".join(
-            f"{p} = {v!r}" if v is not None else f"{p} (absent)"
-            for p in self._paths()
-            for v in [dict(values).get(p)]
-        )
-        sought = f"a JSON message with {looked}" if looked else "a JSON message"
+        message.pointers = values
         if not values:
-            return [], sought
+            pointers = [p for p in self._paths() if p.startswith("/") and ":" not in p]
+            listed = ", ".join(pointers[:_LISTED]) + (", ..." if len(pointers) > _LISTED else "")
+            where = f" (the registry's discriminators read {listed})" if pointers else ""
+            return [], f"a JSON message with none of the discriminator values{where}"
         if values not in self._by_values:
-            rows = " ".join(f"({_lit(p)} {_lit(v)})" for p, v in values)
-            where = (
-                f"VALUES (?jpath ?jvalue) {{ {rows} }} "
-                "?jd nif:path ?jpath ; nif:value ?jvalue . ?mt nif:discriminator ?jd ."
-            )
-            self._by_values[values] = select_message_types(self._store, f"{where} {_NOT_WITHDRAWN}")
-        return self._by_values[values], sought
+            found: dict[str, MessageTypeRef] = {}
+            for path, value in values:
+                # the value first: it is the selective constant, and engines keep written order
+                where = (
+                    f"?jd nif:value {_lit(value)} ; nif:path {_lit(path)} . "
+                    "?mt nif:discriminator ?jd ."
+                )
+                for ref in _active(select_message_types(self._store, where)):
+                    found.setdefault(ref.iri, ref)
+            self._by_values[values] = sorted(found.values(), key=lambda r: r.name)
+        looked = ", ".join(f"{p} = {v!r}" for p, v in values)
+        return self._by_values[values], f"a JSON message with {looked}"
+
+    def _json_examples(self, values: tuple[tuple[str, str], ...]) -> list[MessageTypeRef]:
+        """Some JSON message types whose discriminators read the paths the message has."""
+        found: dict[str, MessageTypeRef] = {}
+        for path, _ in values:
+            where = f"""{{ SELECT ?mt WHERE {{
+      ?jd nif:path {_lit(path)} . ?mt nif:discriminator ?jd .
+      ?jversion nif:messageType ?mt .
+      FILTER NOT EXISTS {{ ?jversion adms:status <{WITHDRAWN}> }}
+    }} LIMIT {_LISTED} }}"""
+            for ref in select_message_types(self._store, where):
+                if ref.media == "json":
+                    found.setdefault(ref.iri, ref)
+        return sorted(found.values(), key=lambda r: r.name)[:_LISTED]
+
+
+def _active(refs: list[MessageTypeRef]) -> list[MessageTypeRef]:
+    """Without the message types of Withdrawn versions (filtered here: the status is in each
+    ref already, and a FILTER NOT EXISTS in the query doubles its cost)."""
+    return [r for r in refs if r.status != WITHDRAWN]
 
 
 def _lit(text: str) -> str:

@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from rdflib import Literal, URIRef
 
@@ -68,7 +68,10 @@ class Discriminator:
 
 @dataclasses.dataclass(frozen=True)
 class MessageTypeRef:
-    """One registered message type with everything detection and profile building need."""
+    """One registered message type: what detection matches on and what reports name.
+
+    Its artefacts are not here: `build_profile` reads them for the one message type chosen.
+    """
 
     interface: str
     version: str
@@ -82,7 +85,6 @@ class MessageTypeRef:
     root_name: str | None = None
     discriminator: Discriminator | None = None
     phase: str | None = None
-    artefacts: tuple[ArtefactRecord, ...] = ()
 
     @property
     def name(self) -> str:
@@ -107,13 +109,6 @@ class MessageTypeRef:
             f"{{{self.root_namespace}}}{self.root_name}" if self.root_namespace else self.root_name
         )
 
-    @property
-    def key(self) -> str:
-        """Changes whenever the record's description of the profile changes (checksums too)."""
-        return hashlib.sha256(
-            repr((self.name, self.iri, self.phase, self.artefacts)).encode()
-        ).hexdigest()
-
 
 def split_interface(argument: str) -> tuple[str, str | None]:
     """`ID@VERSION` -> (ID, VERSION); `ID` -> (ID, None)."""
@@ -124,82 +119,70 @@ def split_interface(argument: str) -> tuple[str, str | None]:
 
 
 def message_types_query(pattern: str) -> str:
-    """A SELECT for every message type `pattern` admits, with the rows `_refs` turns into refs.
+    """A SELECT for the message types `pattern` admits, one row per fact `_refs` assembles.
 
-    `pattern` binds ?mt (and may use ?version, ?interface). Each UNION branch repeats it, so
-    every branch is selective on its own whatever order the engine evaluates them in; each row
-    is one fact (the head, one prefix binding, one artefact, one artefact part), which keeps
-    the answer linear in the record instead of a cross product.
+    `pattern` binds ?mt from constants, most selective first (e.g. `?mt nif:rootName "X"`),
+    and may filter on ?version. Each UNION branch repeats it and is a plain join of triple
+    patterns, OPTIONALs only on variables it already bound: engines evaluate a nested optional
+    group or a VALUES block for the whole store before joining (Oxigraph does), which costs
+    seconds on 10,000 interfaces where these branches cost milliseconds.
     """
-    core = f"""
-    {pattern}
+    core = f"""{pattern}
     ?version nif:messageType ?mt .
     ?interface dcat:hasVersion ?version ."""
     return f"""{sparql_prefixes()}
-SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?media ?rootNs ?rootName
-       ?dpath ?dvalue ?phase ?prefix ?nsUri ?art ?role ?tech ?url ?sum ?purl ?psum
+SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?media ?rootNs ?rootName ?phase
+       ?d ?dpath ?dvalue ?decl ?prefix ?nsUri
 WHERE {{
   {{ {core}
     ?interface dct:identifier ?iid .
     ?version dcat:version ?ver .
     ?mt dct:identifier ?mtid .
-    BIND("head" AS ?row)
     OPTIONAL {{ ?version adms:status ?status }}
     OPTIONAL {{ ?mt dcat:mediaType ?media }}
     OPTIONAL {{ ?mt nif:rootNamespace ?rootNs }}
     OPTIONAL {{ ?mt nif:rootName ?rootName }}
-    OPTIONAL {{ ?mt nif:discriminator ?d . ?d nif:path ?dpath ; nif:value ?dvalue }}
     OPTIONAL {{ ?mt nif:schematronPhase ?phase }}
+    BIND("head" AS ?row)
+  }} UNION {{ {core}
+    ?mt nif:discriminator ?d .
+    ?d nif:path ?dpath ; nif:value ?dvalue .
+    BIND("discriminator" AS ?row)
   }} UNION {{ {core}
     ?mt nif:discriminator ?d .
     ?d sh:declare ?decl .
     ?decl sh:prefix ?prefix ; sh:namespace ?nsUri .
     BIND("declare" AS ?row)
-  }} UNION {{ {core}
-    {{ ?mt nif:schema ?art BIND("schema" AS ?role) }}
-    UNION {{ ?mt nif:rules ?art BIND("rules" AS ?role) }}
-    BIND("artefact" AS ?row)
-    OPTIONAL {{ ?art adms:representationTechnique ?tech }}
-    OPTIONAL {{ ?art dcat:downloadURL ?url }}
-    OPTIONAL {{
-      ?art spdx:checksum ?ck .
-      ?ck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum
-    }}
-  }} UNION {{ {core}
-    ?mt nif:schema|nif:rules ?art .
-    ?art nif:part ?p .
-    BIND("part" AS ?row)
-    OPTIONAL {{ ?p dcat:downloadURL ?purl }}
-    OPTIONAL {{
-      ?p spdx:checksum ?pck .
-      ?pck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?psum
-    }}
   }}
 }}"""
 
 
-def _media(media: str | None, root_name: str | None, schemas: Iterable[str | None]) -> str | None:
-    """'xml' or 'json' from the media type IRI, else from the root QName or the schema kind."""
+def _media(media: str | None, root_name: str | None) -> str | None:
+    """'xml' or 'json' from the media type IRI (`.../json`, `...+json`), else from the root."""
     if media:
         tail = media.rstrip("/").rsplit("/", 1)[-1].lower()
         if tail == "json" or tail.endswith("+json"):
             return "json"
         if tail == "xml" or tail.endswith("+xml"):
             return "xml"
-    if root_name:
-        return "xml"
-    kinds = {_STEP_KINDS.get(t or "") for t in schemas}
-    if JSON_SCHEMA in kinds:
-        return "json"
-    if XSD in kinds:
-        return "xml"
-    return None
+    return "xml" if root_name else None
 
 
 def _first(rows: list[Row], name: str) -> str | None:
     """The smallest value of `name` over `rows` (one when the record is well-formed)."""
     values = sorted(str(r[name]) for r in rows if name in r)
     return values[0] if values else None
+
+
+def _discriminator(rows: list[Row], declares: list[Row]) -> Discriminator | None:
+    """The first discriminator (by path) with the prefixes that same node declares."""
+    if not rows:
+        return None
+    row = min(rows, key=lambda r: (str(r["dpath"]), str(r["dvalue"]), str(r["d"])))
+    namespaces = sorted(
+        {(str(r["prefix"]), str(r["nsUri"])) for r in declares if r["d"] == row["d"]}
+    )
+    return Discriminator(str(row["dpath"]), str(row["dvalue"]), tuple(namespaces))
 
 
 def _refs(rows: list[Row]) -> list[MessageTypeRef]:
@@ -212,29 +195,6 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
         heads = kinds.get("head")
         if not heads:
             continue
-        arts: dict[str, list[Row]] = {}
-        for row in kinds.get("artefact", []):
-            arts.setdefault(str(row["art"]), []).append(row)
-        parts: dict[str, set[Pin]] = {}
-        for row in kinds.get("part", []):
-            if "purl" in row:
-                pin = Pin(str(row["purl"]), str(row["psum"]) if "psum" in row else None)
-                parts.setdefault(str(row["art"]), set()).add(pin)
-        artefacts = []
-        for art, art_rows in arts.items():
-            url = _first(art_rows, "url")
-            artefacts.append(
-                ArtefactRecord(
-                    iri=art,
-                    role=_first(art_rows, "role") or "schema",
-                    technique=_first(art_rows, "tech"),
-                    main=Pin(url, _first(art_rows, "sum")) if url else None,
-                    parts=tuple(sorted(parts.get(art, ()), key=lambda p: (p.uri, p.sha256 or ""))),
-                )
-            )
-        artefacts.sort(key=lambda a: (a.role != "schema", a.iri))
-        path, value = _first(heads, "dpath"), _first(heads, "dvalue")
-        declared = sorted({(str(r["prefix"]), str(r["nsUri"])) for r in kinds.get("declare", [])})
         root_name = _first(heads, "rootName")
         refs.append(
             MessageTypeRef(
@@ -245,28 +205,68 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
                 version_iri=_first(heads, "version") or "",
                 iri=iri,
                 status=_first(heads, "status"),
-                media=_media(
-                    _first(heads, "media"),
-                    root_name,
-                    (a.technique for a in artefacts if a.role == "schema"),
-                ),
+                media=_media(_first(heads, "media"), root_name),
                 root_namespace=_first(heads, "rootNs") or None,
                 root_name=root_name,
-                discriminator=(
-                    Discriminator(path, value, tuple(declared))
-                    if path is not None and value is not None
-                    else None
+                discriminator=_discriminator(
+                    kinds.get("discriminator", []), kinds.get("declare", [])
                 ),
                 phase=_first(heads, "phase"),
-                artefacts=tuple(artefacts),
             )
         )
     return sorted(refs, key=lambda r: (r.interface, _version_key(r.version), r.message_type))
 
 
 def select_message_types(store: Store, pattern: str) -> list[MessageTypeRef]:
-    """The message types `pattern` (a SPARQL group binding ?mt) admits, in one query."""
+    """The message types `pattern` admits (see `message_types_query`), in one query."""
     return _refs(store.select(message_types_query(pattern)))
+
+
+def artefacts_of(store: Store, ref: MessageTypeRef) -> tuple[ArtefactRecord, ...]:
+    """The schema and rules artefacts of `ref` with their pins, schema first, in one query."""
+    mt = URIRef(ref.iri).n3()
+    sha256 = "spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue"
+    rows = store.select(
+        f"""{sparql_prefixes()}
+SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{
+  {{ {{ {mt} nif:schema ?art BIND("schema" AS ?role) }}
+     UNION {{ {mt} nif:rules ?art BIND("rules" AS ?role) }}
+     OPTIONAL {{ ?art adms:representationTechnique ?tech }}
+     OPTIONAL {{ ?art dcat:downloadURL ?url }}
+     BIND("artefact" AS ?row) }}
+  UNION {{ {mt} nif:schema|nif:rules ?art . ?art spdx:checksum ?ck . ?ck {sha256} ?sum .
+     BIND("sum" AS ?row) }}
+  UNION {{ {mt} nif:schema|nif:rules ?art . ?art nif:part ?part . ?part dcat:downloadURL ?purl .
+     BIND("part" AS ?row) }}
+  UNION {{ {mt} nif:schema|nif:rules ?art . ?art nif:part ?part . ?part spdx:checksum ?pck .
+     ?pck {sha256} ?psum . BIND("partsum" AS ?row) }}
+}}"""
+    )
+    facts: dict[str, dict[str, list[Row]]] = {}
+    for row in rows:
+        facts.setdefault(str(row["row"]), {}).setdefault(str(row["art"]), []).append(row)
+    part_sums: dict[str, str] = {}
+    for art_rows in facts.get("partsum", {}).values():
+        for row in art_rows:
+            part_sums.setdefault(str(row["part"]), str(row["psum"]))
+    records = []
+    for art, art_rows in facts.get("artefact", {}).items():
+        url = _first(art_rows, "url")
+        main_sum = _first(facts.get("sum", {}).get(art, []), "sum")
+        parts = {
+            Pin(str(r["purl"]), part_sums.get(str(r["part"])))
+            for r in facts.get("part", {}).get(art, [])
+        }
+        records.append(
+            ArtefactRecord(
+                iri=art,
+                role=_first(art_rows, "role") or "schema",
+                technique=_first(art_rows, "tech"),
+                main=Pin(url, main_sum) if url else None,
+                parts=tuple(sorted(parts, key=lambda p: (p.uri, p.sha256 or ""))),
+            )
+        )
+    return tuple(sorted(records, key=lambda a: (a.role != "schema", a.iri)))
 
 
 _NUMBER = re.compile(r"\d+")
@@ -290,7 +290,7 @@ def resolve(
     `dcat:hasCurrentVersion`. Raises `NotFoundError` saying what exists instead.
     """
     version_iri, version = _pick_version(store, interface, version)
-    refs = select_message_types(store, f"VALUES ?version {{ {URIRef(version_iri).n3()} }}")
+    refs = select_message_types(store, f"{URIRef(version_iri).n3()} nif:messageType ?mt .")
     if not refs:
         raise NotFoundError(f"{interface}@{version} has no message types")
     if message_type is None:
@@ -305,16 +305,22 @@ def resolve(
 
 
 def _pick_version(store: Store, interface: str, version: str | None) -> tuple[str, str]:
+    identifier = Literal(interface).n3()
     rows = store.select(
         f"""{sparql_prefixes()}
-SELECT ?interface ?version ?ver ?current WHERE {{
-  ?interface dct:identifier {Literal(interface).n3()} ; a dcat:DataService .
-  FILTER NOT EXISTS {{ ?interface a nif:InterfaceVersion }}
-  OPTIONAL {{ ?interface dcat:hasVersion ?version . ?version dcat:version ?ver }}
+SELECT ?version ?ver ?current WHERE {{
+  ?interface dct:identifier {identifier} ; dcat:hasVersion ?version .
+  ?version dcat:version ?ver .
   OPTIONAL {{ ?interface dcat:hasCurrentVersion ?current }}
 }}"""
     )
     if not rows:
+        if store.ask(
+            f"""{sparql_prefixes()}
+ASK {{ ?i dct:identifier {identifier} ; a dcat:DataService .
+  FILTER NOT EXISTS {{ ?i a nif:InterfaceVersion }} }}"""
+        ):
+            raise NotFoundError(f"interface {interface} has no versions")
         raise NotFoundError(
             f"no interface {interface!r} in the registry{_suggest(store, interface)}"
         )
@@ -330,8 +336,6 @@ SELECT ?interface ?version ?ver ?current WHERE {{
     named = sorted((v for v, iri in versions.items() if iri in current), key=_version_key)
     if len(named) == 1:
         return versions[named[0]], named[0]
-    if not versions:
-        raise NotFoundError(f"interface {interface} has no versions")
     reason = "declares no current version" if not named else "declares several current versions"
     raise NotFoundError(
         f"interface {interface} {reason}: name one as {interface}@VERSION "
@@ -347,32 +351,40 @@ def _listing(versions: Mapping[str, str], current: set[str]) -> str:
 
 
 def _suggest(store: Store, interface: str) -> str:
-    """`; did you mean ...` from the registered interface identifiers (only on this error path)."""
+    """`; did you mean ...` among the interfaces whose identifier starts like `interface`.
+
+    Only on this error path; the prefix keeps it quick on 10,000 interfaces.
+    """
     rows = store.select(
         f"""{sparql_prefixes()}
-SELECT DISTINCT ?id WHERE {{ ?i dcat:hasVersion ?v ; dct:identifier ?id }}"""
+SELECT DISTINCT ?id WHERE {{
+  ?i dct:identifier ?id . FILTER(STRSTARTS(?id, {Literal(interface[:3]).n3()}))
+  ?i dcat:hasVersion ?v .
+}}"""
     )
     close = difflib.get_close_matches(interface, [str(r["id"]) for r in rows], n=3)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 _built = CompiledCache(size=64)
-"""Profiles built from verified blobs, keyed by `MessageTypeRef.key` (the record's checksums)."""
+"""Profiles built from verified blobs, keyed by the message type and its artefacts' pins."""
 
 
-def build_profile(ref: MessageTypeRef, blobs: BlobStore) -> Profile:
+def build_profile(store: Store, ref: MessageTypeRef, blobs: BlobStore) -> Profile:
     """The profile of `ref` from pinned blobs; `ArtefactError` when anything is not usable.
 
-    Cached by the record content: a record changed by a new submission has new checksums, so a
-    new key; blobs are read and verified once per process per key.
+    One query for the artefacts and their checksums; the blobs are read and verified once per
+    process for the same record content (a new submission brings new checksums, so a new key).
     """
-    return _built.get(ref.key, lambda: _build(ref, blobs))
+    records = artefacts_of(store, ref)
+    key = hashlib.sha256(repr((ref.name, ref.iri, ref.phase, records)).encode()).hexdigest()
+    return _built.get(key, lambda: _build(ref, records, blobs))
 
 
-def _build(ref: MessageTypeRef, blobs: BlobStore) -> Profile:
+def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: BlobStore) -> Profile:
     steps: list[StepSpec] = []
-    schemas = [a for a in ref.artefacts if a.role == "schema"]
-    rules = [a for a in ref.artefacts if a.role == "rules"]
+    schemas = [a for a in records if a.role == "schema"]
+    rules = [a for a in records if a.role == "rules"]
     if len(schemas) > 1:
         names = ", ".join(a.iri for a in schemas)
         raise ArtefactError(f"{ref.name} has {len(schemas)} schemas ({names}); nif needs one")

@@ -20,7 +20,7 @@ from rdflib import Graph, Literal
 from nif.cli import cli
 from nif.errors import ArtefactError, NotFoundError
 from nif.registry import Registry, _profiles
-from nif.registry._profiles import build_profile, resolve, split_interface
+from nif.registry._profiles import artefacts_of, build_profile, resolve, split_interface
 from nif.report import Verdict
 from nif.validate import validate
 
@@ -50,6 +50,8 @@ class Artefact:
     path: str
     technique: str
     parts: tuple[str, ...] = ()
+    unpinned: tuple[str, ...] = ()
+    """Files written without their checksum (submission never does this)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,13 +155,15 @@ class PinnedRegistry:
                     lines.append(
                         f"<{a_iri}> a dct:Standard, dcat:Distribution ; dcat:downloadURL <{url}> ;"
                         f" dcat:accessURL <{url}> ; "
-                        f"adms:representationTechnique <{TECHNIQUES[artefact.technique]}> ; "
-                        f"{checksum(self.pin(artefact.path))} ."
+                        f"adms:representationTechnique <{TECHNIQUES[artefact.technique]}> ."
                     )
+                    if artefact.path not in artefact.unpinned:
+                        lines.append(f"<{a_iri}> {checksum(self.pin(artefact.path))} .")
                     for part in artefact.parts:
+                        pin = "" if part in artefact.unpinned else checksum(self.pin(part))
                         lines.append(
                             f"<{a_iri}> nif:part [ a nif:ArtefactPart ; "
-                            f"dcat:downloadURL <{files + part}> ; {checksum(self.pin(part))} ] ."
+                            f"dcat:downloadURL <{files + part}> ; {pin} ] ."
                         )
         graph = Graph().parse(data="\n".join(lines), format="turtle")
         self.store.replace_graph(iri, graph.serialize(format="nt").encode())
@@ -296,7 +300,7 @@ def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
         "version": "2.0.0",
         "message_type": "BirthNotification",
     }
-    schema, rules = notification.artefacts
+    schema, rules = artefacts_of(pinned.store, notification)
     assert (schema.role, rules.role) == ("schema", "rules")
     assert schema.main is not None
     assert schema.main.uri == f"{BASE}files/civreg-birth/schemas/birth.xsd"
@@ -361,7 +365,7 @@ def test_an_agency_is_not_an_interface(pinned: PinnedRegistry) -> None:
 
 def test_profile_from_pinned_blobs(pinned: PinnedRegistry) -> None:
     ref = resolve(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
-    profile = build_profile(ref, pinned.blobs)
+    profile = build_profile(pinned.store, ref, pinned.blobs)
     assert profile.name == "civreg-birth@2.0.0/BirthNotification"
     assert [(s.kind, s.phase) for s in profile.steps] == [("xsd", None), ("schematron", None)]
     xsd = profile.steps[0].artefacts
@@ -379,7 +383,7 @@ def test_profile_from_pinned_blobs(pinned: PinnedRegistry) -> None:
 def test_json_profile_and_its_ref_part(pinned: PinnedRegistry) -> None:
     ref = resolve(pinned.store, "tax-return", message_type="TaxReturn")[0]
     assert ref.media == "json" and ref.root is None
-    profile = build_profile(ref, pinned.blobs)
+    profile = build_profile(pinned.store, ref, pinned.blobs)
     assert [s.kind for s in profile.steps] == ["json-schema"]
     assert validate((MESSAGES / "tax-return.json").read_bytes(), profile).verdict == Verdict.VALID
     negative = validate((MESSAGES / "tax-return-negative.json").read_bytes(), profile)
@@ -389,18 +393,18 @@ def test_json_profile_and_its_ref_part(pinned: PinnedRegistry) -> None:
 def test_the_schematron_phase_comes_from_the_record(pinned: PinnedRegistry) -> None:
     mt = dataclasses.replace(notification("2.0", (BIRTH_SCH,)), phase="weight")
     pinned.interface("phased", Ver("1.0.0", (mt,)), current="1.0.0")
-    profile = build_profile(resolve(pinned.store, "phased")[0], pinned.blobs)
+    profile = build_profile(pinned.store, resolve(pinned.store, "phased")[0], pinned.blobs)
     assert profile.steps[1].phase == "weight"
 
 
 def test_profiles_are_cached_by_record_content(pinned: PinnedRegistry) -> None:
     ref = resolve(pinned.store, "vehicle-reg")[0]
-    first = build_profile(ref, pinned.blobs)
+    first = build_profile(pinned.store, ref, pinned.blobs)
     pinned.blob("schemas/vehicle.xsd").unlink()
-    assert build_profile(ref, pinned.blobs) is first
+    assert build_profile(pinned.store, ref, pinned.blobs) is first
     changed = dataclasses.replace(ref, phase="other")
     with pytest.raises(ArtefactError, match="missing"):
-        build_profile(changed, pinned.blobs)
+        build_profile(pinned.store, changed, pinned.blobs)
 
 
 def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
@@ -409,7 +413,7 @@ def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
     with pytest.raises(
         ArtefactError, match=r"types\.xsd.*part of.*birth\.xsd.*changed or corrupted"
     ):
-        build_profile(ref, pinned.blobs)
+        build_profile(pinned.store, ref, pinned.blobs)
 
 
 def test_a_missing_blob_fails_closed(pinned: PinnedRegistry) -> None:
@@ -418,22 +422,22 @@ def test_a_missing_blob_fails_closed(pinned: PinnedRegistry) -> None:
     with pytest.raises(
         ArtefactError, match=r"tax.json: the pinned content \(sha256 [0-9a-f]{64}\) is missing"
     ):
-        build_profile(ref, pinned.blobs)
+        build_profile(pinned.store, ref, pinned.blobs)
 
 
-def test_an_unpinned_artefact_fails_closed(pinned: PinnedRegistry) -> None:
-    ref = resolve(pinned.store, "vehicle-reg")[0]
-    artefact = ref.artefacts[0]
-    assert artefact.main is not None
-    unpinned = dataclasses.replace(artefact, main=dataclasses.replace(artefact.main, sha256=None))
-    with pytest.raises(ArtefactError, match="not pinned"):
-        build_profile(dataclasses.replace(ref, artefacts=(unpinned,)), pinned.blobs)
+def test_an_unpinned_part_fails_closed(pinned: PinnedRegistry) -> None:
+    unpinned = dataclasses.replace(TAX_JSON, unpinned=("schemas/common/amount.json",))
+    mt = MT("TaxReturn", unpinned, media="json")
+    pinned.interface("unpinned", Ver("1.0.0", (mt,)), current="1.0.0")
+    ref = resolve(pinned.store, "unpinned")[0]
+    with pytest.raises(ArtefactError, match=r"amount\.json \(part of .*tax\.json\) is not pinned"):
+        build_profile(pinned.store, ref, pinned.blobs)
 
 
 def test_a_message_type_without_artefacts_fails_closed(pinned: PinnedRegistry) -> None:
     pinned.interface("empty", Ver("1.0.0", (MT("Nothing"),)), current="1.0.0")
     with pytest.raises(ArtefactError, match="no schema or rules"):
-        build_profile(resolve(pinned.store, "empty")[0], pinned.blobs)
+        build_profile(pinned.store, resolve(pinned.store, "empty")[0], pinned.blobs)
 
 
 # --- the command line --------------------------------------------------------------------

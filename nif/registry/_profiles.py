@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from rdflib import Literal, URIRef
 
-from nif.errors import ArtefactError, NifError, NotFoundError
+from nif.errors import ArtefactError, NifError, NotFoundError, UsageError
 from nif.registry._blobs import BlobStore
 from nif.registry._namespaces import NIF_TECHNIQUE, STATUS, TECHNIQUE, sparql_prefixes
 from nif.report import Report, Severity, StepResult, StepStatus, Verdict
@@ -114,7 +114,7 @@ def split_interface(argument: str) -> tuple[str, str | None]:
     """`ID@VERSION` -> (ID, VERSION); `ID` -> (ID, None)."""
     identifier, sep, version = argument.partition("@")
     if not identifier or (sep and not version):
-        raise NotFoundError(f"--interface {argument!r}: expected ID or ID@VERSION")
+        raise UsageError(f"--interface {argument!r}: expected ID or ID@VERSION")
     return identifier, version or None
 
 
@@ -270,6 +270,7 @@ SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{
 
 
 _NUMBER = re.compile(r"\d+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -425,6 +426,8 @@ def _pinned(ref: MessageTypeRef, artefact: ArtefactRecord, pin: Pin, blobs: Blob
     where = f"{ref.name}: {pin.uri}" + ("" if pin.uri == main else f" (part of {main})")
     if pin.sha256 is None:
         raise ArtefactError(f"{where} is not pinned: the record has no sha256 checksum for it")
+    if not _SHA256.fullmatch(pin.sha256.lower()):
+        raise ArtefactError(f"{where}: its checksum {pin.sha256!r} is not a sha256 in hex")
     try:
         content = blobs.get(pin.sha256.lower())
     except NifError:

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from rdflib import Graph, Literal
 
 from nif.cli import cli
-from nif.errors import ArtefactError, NotFoundError
+from nif.errors import ArtefactError, NotFoundError, UsageError
 from nif.registry import Registry, _profiles
 from nif.registry._profiles import artefacts_of, build_profile, resolve, split_interface
 from nif.report import Verdict
@@ -279,7 +279,7 @@ def report_of(result: Result) -> dict:
 def test_split_interface() -> None:
     assert split_interface("civreg-birth") == ("civreg-birth", None)
     assert split_interface("civreg-birth@2.0.0") == ("civreg-birth", "2.0.0")
-    with pytest.raises(NotFoundError, match="ID@VERSION"):
+    with pytest.raises(UsageError, match="ID@VERSION"):
         split_interface("civreg-birth@")
 
 

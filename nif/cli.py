@@ -256,6 +256,11 @@ class _NoSvrl(Exception):
     help="Time limit of each step (setting step_timeout).",
 )
 @click.option(
+    "--well-formed",
+    is_flag=True,
+    help="Only check that each message is well-formed XML or JSON (no schema, no registry).",
+)
+@click.option(
     "--interface",
     metavar="ID[@VERSION]",
     help="Validate against this registered interface (default version: its current one).",
@@ -285,15 +290,17 @@ def validate(
     config: Path | None,
     max_bytes: int | None,
     timeout: float | None,
+    well_formed: bool,
     interface: str | None,
     message_type: str | None,
     store: str | None,
 ) -> int:
     """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
 
-    With --xsd, --schematron or --json-schema, against those files. Otherwise against the
-    registry: the interface named by --interface, or the message type detected from each
-    message (XML root element and discriminator, JSON discriminator).
+    With --xsd, --schematron or --json-schema, against those files; with --well-formed, for
+    well-formedness only. Otherwise against the registry: the interface named by --interface,
+    or the message type detected from each message (XML root element and discriminator, JSON
+    discriminator).
 
     Exit status: 0 all valid, 1 any invalid or in error, 2 usage or input error.
     """
@@ -306,17 +313,20 @@ def validate(
         raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
     files = xsd is not None or bool(schematron) or json_schema is not None
+    if well_formed and files:
+        raise UsageError("--well-formed checks no schema: drop --xsd, --schematron, --json-schema")
+    files = files or well_formed
     if files and (interface or message_type or store):
         given = "--interface" if interface else "--message-type" if message_type else "--store"
         raise UsageError(
             f"{given} validates against the registry: do not combine it with "
-            "--xsd, --schematron or --json-schema"
+            "--xsd, --schematron, --json-schema or --well-formed"
         )
     if message_type and not interface:
         raise UsageError("--message-type needs --interface")
     if fmt == "svrl":
         if files and not schematron:
-            raise UsageError("--format svrl needs at least one --schematron")
+            raise UsageError("--format svrl needs at least one --schematron, or the registry")
         if len(paths) > 1:
             raise UsageError(f"--format svrl takes one message, got {len(paths)}")
     if xsd_version is not None and xsd is None:

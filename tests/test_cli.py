@@ -151,8 +151,10 @@ def test_a_phase_picks_the_patterns(files: dict[str, Path]) -> None:
         (["validate", "{even.xml}", "--severity", "Q-ODD=loud"], "unknown severity"),
         (["validate", "{even.xml}", "--bogus"], "No such option"),
         (["validate"], "Missing argument"),
-        (["validate", "{even.xml}", "--format", "svrl"], "needs at least one --schematron"),
-        (["validate", "{even.xml}", "--max-bytes", "10"], "more than the limit of 10"),
+        (["validate", "{even.xml}", "--well-formed", "--format", "svrl"], "needs at least one --schematron"),
+        (["validate", "{even.xml}", "--well-formed", "--max-bytes", "10"], "more than the limit of 10"),
+        (["validate", "{even.xml}", "--well-formed", "--xsd", "{order.xsd}"], "--well-formed checks no schema"),
+        (["validate", "{even.xml}", "--well-formed", "--interface", "x"], "do not combine it"),
         (["validate", "{even.xml}", "-o", "{dir}/none/out.txt"], "no such directory"),
         (["validate", "{even.xml}", "--timeout", "-1"], "--timeout"),
         (["validate", "{even.xml}", "--json-schema", "{schema.json}", "--xsd", "{order.xsd}"],
@@ -179,11 +181,16 @@ def test_flags_override_config_file_and_environment(files: dict[str, Path], tmp_
     config = tmp_path / "nif.toml"
     config.write_text("[nif]\nmax_message_bytes = 5\n", encoding="utf-8")
     message = files["even.xml"]
-    assert run("validate", message, "--config", config).exit_code == 2
+    assert run("validate", message, "--well-formed", "--config", config).exit_code == 2
     env = {"NIF_MAX_MESSAGE_BYTES": "5"}
-    assert run("validate", message, env=env).exit_code == 2
-    assert run("validate", message, "--max-bytes", "1000", env=env).exit_code == 0
-    assert run("validate", message, "--config", config, "--max-bytes", "1000").exit_code == 0
+    assert run("validate", message, "--well-formed", env=env).exit_code == 2
+    assert run("validate", message, "--well-formed", "--max-bytes", "1000", env=env).exit_code == 0
+    assert (
+        run(
+            "validate", message, "--well-formed", "--config", config, "--max-bytes", "1000"
+        ).exit_code
+        == 0
+    )
 
 
 def test_directories_expand_sorted_without_hidden_files(tmp_path: Path) -> None:
@@ -191,7 +198,7 @@ def test_directories_expand_sorted_without_hidden_files(tmp_path: Path) -> None:
     for name in ("b/2.xml", "a/1.xml", "c.xml", ".hidden/3.xml", "a/.4.xml"):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("<x/>", encoding="utf-8")
-    result = run("validate", folder, "--format", "json")
+    result = run("validate", folder, "--well-formed", "--format", "json")
     assert result.exit_code == 0, result.output
     sources = [Path(r["source"]).relative_to(folder).as_posix() for r in json.loads(result.stdout)]
     assert sources == ["a/1.xml", "b/2.xml", "c.xml"]
@@ -218,7 +225,7 @@ def test_several_messages_on_two_workers_keep_input_order(files: dict[str, Path]
 
 
 def test_one_message_gives_a_json_object(files: dict[str, Path]) -> None:
-    result = run("validate", files["even.xml"], "--format", "json")
+    result = run("validate", files["even.xml"], "--well-formed", "--format", "json")
     assert json.loads(result.stdout)["verdict"] == "valid"
 
 

@@ -212,5 +212,7 @@ class EmbeddedStore(Store):
         out.write(buffer.getvalue())
 
     def close(self) -> None:
-        self._store.flush()
-        del self._store
+        """Flush and release the store's files; closing twice is harmless."""
+        store = self.__dict__.pop("_store", None)
+        if store is not None:
+            store.flush()

@@ -1,0 +1,468 @@
+"""A remote SPARQL 1.1 endpoint as the store: Query, Update and Graph Store protocols over httpx.
+
+Written against the standards and checked against Virtuoso 7, whose quirks it works around:
+
+- Graph Store PUT is not atomic there (readers see the graph empty, then half loaded), so a
+  graph is replaced by one SPARQL Update request (`DROP SILENT GRAPH` then the inserts), which
+  endpoints run as one transaction.
+- Its SPARQL compiler refuses an operation of more than about 1,500 triples and blank nodes in
+  `INSERT DATA`: triples go in operations of `_CHUNK`, those with blank nodes as
+  `INSERT {...} WHERE {}` with each blank node's triples kept in one operation.
+- It cuts every result at `ResultSetMaxRows` (10,000 by default), graph reads included and
+  without saying so: reads are counted and a short one is an error, never a silent loss.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+import httpx
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from nif.errors import StoreError, UsageError
+from nif.settings import Settings
+from nif.store.base import DumpFormat, ResultFormat, Row, Store
+from nif.store.embedded import ensure_query, graph_node, parse_triples
+
+_CHUNK = 1000
+"""Triples per `INSERT DATA` operation: Virtuoso's compiler gives up at about 1,500."""
+_BNODE_CHUNK = 100
+"""Triples per `INSERT {...} WHERE {}` operation: templates compile slowly on Virtuoso."""
+_PREFIXES = 50
+"""Namespaces written as prefixes in an update."""
+_EXCERPT = 300
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF_FORMATS = {ResultFormat.TURTLE, ResultFormat.NTRIPLES}
+_DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
+_VIRTUOSO_PRAGMA = "define sql:big-data-const 1\n"
+"""Virtuoso compiles constants of an update into its SQL unless told to pass them as data,
+which makes a 1,000-triple operation take seconds instead of tens of milliseconds."""
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 endpoint at `query_url`; updates go to `update_url` (default the query
+    URL), graph reads, drops and bulk loads to the Graph Store `graph_url` when there is one
+    (else they are done with queries and updates).
+
+    Credentials come from `user`/`password` or from the URL (`https://user:pw@host/sparql`);
+    they are taken out of the URL, so `location` and every message show it without them.
+    """
+
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str = "",
+        graph_url: str = "",
+        user: str = "",
+        password: str = "",
+        auth: str = "basic",
+        timeout: float = 60.0,
+    ) -> None:
+        query, url_user, url_password = _split_credentials(query_url)
+        update = _split_credentials(update_url)[0] if update_url else query
+        graph = _split_credentials(graph_url)[0] if graph_url else None
+        user, password = user or url_user, password or url_password
+        if auth not in ("basic", "digest"):
+            raise UsageError(f"store_auth must be basic or digest, not {auth!r}")
+        self.location = str(query)
+        self._query_url, self._update_url, self._graph_url = query, update, graph
+        userinfo = httpx.URL(query_url).userinfo.decode()
+        self._secrets = [s for s in (userinfo, password, quote(password, safe="")) if s]
+        credentials: httpx.Auth | None = None
+        if user or password:
+            scheme = httpx.DigestAuth if auth == "digest" else httpx.BasicAuth
+            credentials = scheme(user, password)
+        self._timeout = timeout
+        self._client = httpx.Client(auth=credentials, timeout=timeout, follow_redirects=False)
+        self._virtuoso: bool | None = None
+
+    @classmethod
+    def from_settings(cls, url: str, settings: Settings) -> RemoteStore:
+        """The endpoint at `url`; the update and graph store URLs of `settings` belong to
+        `settings.store`, so they are used only when `url` is that endpoint (or none is set)."""
+        own = settings.store in ("", url)
+        return cls(
+            url,
+            update_url=settings.store_update_url if own else "",
+            graph_url=settings.store_graph_url if own else "",
+            user=settings.store_user,
+            password=settings.store_password,
+            auth=settings.store_auth,
+            timeout=settings.store_timeout,
+        )
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.location!r})"
+
+    # Queries
+
+    def select(self, query: str) -> list[Row]:
+        if _form(query) is not ox.QuerySolutions:
+            raise UsageError("select() needs a SELECT query")
+        results = self._results(query)
+        try:
+            return [
+                {name: _term(value) for name, value in binding.items()}
+                for binding in results["results"]["bindings"]
+            ]
+        except (KeyError, TypeError, AttributeError):
+            raise self._garbled("SPARQL JSON results") from None
+
+    def ask(self, query: str) -> bool:
+        if _form(query) is not ox.QueryBoolean:
+            raise UsageError("ask() needs an ASK query")
+        answer = self._results(query).get("boolean")
+        if not isinstance(answer, bool):
+            raise self._garbled("an ASK result")
+        return answer
+
+    def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+        form = _form(query)
+        if form is ox.QueryTriples and fmt not in _RDF_FORMATS:
+            raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
+        if form is not ox.QueryTriples and fmt in _RDF_FORMATS:
+            raise UsageError(
+                f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
+            )
+        return self._post_query(query, fmt.media_type).content
+
+    def _results(self, query: str) -> dict[str, Any]:
+        response = self._post_query(query, ResultFormat.JSON.media_type)
+        try:
+            results = response.json()
+        except ValueError:
+            raise self._garbled("SPARQL JSON results") from None
+        if not isinstance(results, dict):
+            raise self._garbled("SPARQL JSON results")
+        return results
+
+    def _post_query(self, query: str, accept: str) -> httpx.Response:
+        # Form-encoded, as the protocol allows: Virtuoso never answers `application/sparql-query`.
+        response = self._request(
+            "POST",
+            self._query_url,
+            "query",
+            data={"query": query},
+            headers={"Accept": accept},
+        )
+        cut = response.headers.get("X-SPARQL-MaxRows")
+        if cut:
+            raise StoreError(
+                f"{self.location}: the endpoint cut the results at {cut} rows; raise its "
+                "result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
+            )
+        return response
+
+    # Updates
+
+    def update(self, update: str) -> None:
+        try:
+            self._update(update)
+        except _Refused as exc:
+            raise UsageError(f"the endpoint refused the update: {exc}") from None
+
+    def _update(self, update: str) -> None:
+        prefix = _VIRTUOSO_PRAGMA if self._is_virtuoso() else ""
+        self._request(
+            "POST",
+            self._update_url,
+            "update",
+            content=(prefix + update).encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update"},
+        )
+
+    def replace_graph(self, graph: str, ntriples: bytes) -> None:
+        self.replace_graphs({graph: ntriples})
+
+    def replace_graphs(self, graphs: dict[str, bytes]) -> None:
+        # One request is one transaction; Graph Store PUT is not atomic on Virtuoso.
+        contents = {graph_node(graph): parse_triples(data) for graph, data in graphs.items()}
+        self._update(_update_text(contents, replace=True))
+
+    def drop_graph(self, graph: str) -> None:
+        node = graph_node(graph)
+        if self._graph_url is None:
+            self._update(f"DROP SILENT GRAPH {node}")
+        else:
+            self._request(
+                "DELETE", self._graph_url, "drop", params={"graph": node.value}, gone=True
+            )
+
+    # Reads
+
+    def read_graph(self, graph: str) -> bytes:
+        triples = self._read(graph_node(graph))
+        if self._is_virtuoso():
+            self._check_complete(graph, len(triples), self._sizes(graph))
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def graphs(self) -> list[str]:
+        query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+        if self._is_virtuoso():
+            # It finds no graph for `GRAPH ?g {}`, and takes seconds for the DISTINCT form.
+            query = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        rows = self.select(query)
+        return sorted(str(row["g"]) for row in rows if isinstance(row.get("g"), URIRef))
+
+    def dump(self, out: BinaryIO, fmt: DumpFormat, graphs: Iterable[str]) -> None:
+        nodes = [graph_node(graph) for graph in graphs]
+        sizes = self._sizes() if self._is_virtuoso() else None
+        for node in nodes:
+            triples = self._read(node)
+            if sizes is not None:
+                self._check_complete(node.value, len(triples), sizes)
+            quads = (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+            ox.serialize(quads, out, format=_DUMP_FORMATS[fmt])
+
+    def _read(self, node: ox.NamedNode) -> list[ox.Triple]:
+        if self._graph_url is None:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}"
+            response = self._post_query(query, ResultFormat.NTRIPLES.media_type)
+        else:
+            response = self._request(
+                "GET",
+                self._graph_url,
+                "read",
+                params={"graph": node.value},
+                headers={"Accept": ResultFormat.NTRIPLES.media_type},
+                gone=True,
+            )
+            if response.status_code == 404:
+                return []
+        media_type = response.headers.get("Content-Type", "")
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        if rdf_format is None:
+            raise self._garbled(f"N-Triples (got {media_type or 'no content type'})")
+        try:
+            return [quad.triple for quad in ox.parse(response.content, format=rdf_format)]
+        except SyntaxError as exc:
+            raise StoreError(f"{self.location}: the endpoint sent unreadable RDF: {exc}") from None
+
+    def _sizes(self, graph: str | None = None) -> dict[str, int]:
+        """Triples per graph (of `graph` only, if given), to tell a complete read from a cut one."""
+        if graph:
+            node = graph_node(graph)
+            rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}")
+            return {graph: int(rows[0]["n"])}
+        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {str(row["g"]): int(row["n"]) for row in rows}
+
+    def _check_complete(self, graph: str, got: int, sizes: dict[str, int]) -> None:
+        if got < sizes.get(graph, 0):
+            raise StoreError(
+                f"{self.location}: the endpoint sent {got:,} of the {sizes[graph]:,} triples of "
+                f"<{graph}>; raise its result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of "
+                "virtuoso.ini)"
+            )
+
+    # Bulk load
+
+    def load(self, data: bytes | BinaryIO, fmt: DumpFormat) -> None:
+        dataset = ox.Dataset()
+        names: dict[str, ox.NamedNode] = {}
+        try:
+            for quad in ox.parse(data, format=_DUMP_FORMATS[fmt]):
+                if isinstance(quad.graph_name, ox.DefaultGraph):
+                    raise UsageError(
+                        f"{fmt} data has triples outside any named graph (first: {quad.triple}); "
+                        "the registry keeps every triple in a record's graph"
+                    )
+                dataset.add(quad)
+                names.setdefault(quad.graph_name.value, quad.graph_name)
+        except SyntaxError as exc:
+            raise UsageError(f"not valid {fmt}: {exc}") from None
+        for node in names.values():
+            triples = [quad.triple for quad in dataset.quads_for_graph_name(node)]
+            if self._graph_url is None:
+                self._update(_update_text({node: triples}, replace=False))
+            else:
+                self._request(
+                    "POST",
+                    self._graph_url,
+                    "load",
+                    params={"graph": node.value},
+                    content=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"",
+                    headers={"Content-Type": "application/n-triples"},
+                )
+
+    def close(self) -> None:
+        self._client.close()
+
+    # HTTP
+
+    def _is_virtuoso(self) -> bool:
+        """Whether the endpoint is Virtuoso (its `Server` header), asked once."""
+        if self._virtuoso is None:
+            self._request("POST", self._query_url, "query", data={"query": "ASK {}"})
+        return bool(self._virtuoso)
+
+    def _request(
+        self, method: str, url: httpx.URL, what: str, *, gone: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request; any failure becomes a `StoreError` (a 400 `_Refused`) naming the
+        URL without credentials. `gone`: a 404 is an answer (the graph does not exist)."""
+        try:
+            response = self._client.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise StoreError(f"{url}: {what}: no answer within {self._timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            detail = self._scrub(f"{type(exc).__name__}: {exc}")
+            raise StoreError(f"{url}: {what}: cannot reach the endpoint ({detail})") from None
+        self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso")
+        if response.is_success or (gone and response.status_code == 404):
+            return response
+        status = f"HTTP {response.status_code} {response.reason_phrase}"
+        if response.status_code in (401, 403):
+            hint = "wrong user or password" if self._client.auth else "set store_user/password"
+            raise StoreError(f"{url}: {what}: {status} ({hint})")
+        excerpt = self._scrub(" ".join(response.text.split())[:_EXCERPT])
+        if response.status_code == 400:
+            raise _Refused(f"{url}: {what}: {status}: {excerpt}")
+        raise StoreError(f"{url}: {what}: {status}: {excerpt}")
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _garbled(self, expected: str) -> StoreError:
+        return StoreError(f"{self.location}: the endpoint did not answer with {expected}")
+
+
+class _Refused(StoreError):
+    """The endpoint answered 400: it refused the request itself (syntax, or its own limits)."""
+
+
+def _split_credentials(url: str) -> tuple[httpx.URL, str, str]:
+    """The URL without its userinfo, and the user and password that were in it."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"not a valid store URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError("a remote store URL must be http(s)://host/...")
+    return parsed.copy_with(userinfo=b""), parsed.username, parsed.password
+
+
+def _form(query: str) -> type:
+    """The kind of result `query` gives, found locally: bad queries and updates go nowhere."""
+    ensure_query(query)
+    return type(ox.Store().query(query))
+
+
+def _term(value: dict[str, str]) -> Node:
+    """A term of SPARQL JSON results (also the older `typed-literal` Virtuoso writes)."""
+    kind, text = value["type"], value["value"]
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text.removeprefix("nodeID://"))
+    if value.get("xml:lang"):
+        return Literal(text, lang=value["xml:lang"])
+    datatype = value.get("datatype")
+    if datatype is None or datatype == _XSD + "string":
+        return Literal(text)
+    if datatype == _XSD + "boolean" and text in ("0", "1"):
+        text = "true" if text == "1" else "false"  # Virtuoso writes booleans as 0 and 1
+    return Literal(text, datatype=URIRef(datatype))
+
+
+def _update_text(contents: dict[ox.NamedNode, list[ox.Triple]], *, replace: bool) -> str:
+    """One update request writing `contents` (dropping each graph first if `replace`).
+
+    Triples go in operations small enough for Virtuoso's compiler, and common namespaces
+    become prefixes, as Virtuoso also takes at most 10 MB of text per request.
+    """
+    names = _Prefixes(t for triples in contents.values() for t in triples)
+    operations = [f"DROP SILENT GRAPH {graph}" for graph in contents] if replace else []
+    for graph, triples in contents.items():
+        ground = [t for t in triples if not _blank_nodes(t)]
+        operations += [
+            f"INSERT DATA {{ GRAPH {graph} {{\n{names.triples(ground[i : i + _CHUNK])}}} }}"
+            for i in range(0, len(ground), _CHUNK)
+        ]
+        operations += [
+            f"INSERT {{ GRAPH {graph} {{\n{names.triples(chunk)}}} }} WHERE {{}}"
+            for chunk in _by_blank_node(t for t in triples if _blank_nodes(t))
+        ]
+    return names.prologue() + " ;\n".join(operations)
+
+
+class _Prefixes:
+    """Terms written for an update: the most common namespaces as prefixes (only for local
+    names that need no escape, which Virtuoso cannot read), blank nodes relabelled plainly."""
+
+    _SPLIT = re.compile(r"(.*[/#])([A-Za-z_][A-Za-z0-9_-]*)")
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        counts = Counter(
+            match.group(1)
+            for triple in triples
+            for term in (triple.subject, triple.predicate, triple.object)
+            if isinstance(term, ox.NamedNode) and (match := self._SPLIT.fullmatch(term.value))
+        )
+        self._names = {
+            namespace: f"n{i}"
+            for i, (namespace, uses) in enumerate(counts.most_common(_PREFIXES))
+            if uses > 1
+        }
+        self._blank: dict[str, int] = {}
+
+    def prologue(self) -> str:
+        return "".join(f"PREFIX {name}: <{ns}>\n" for ns, name in self._names.items())
+
+    def term(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+        if isinstance(term, ox.NamedNode):
+            match = self._SPLIT.fullmatch(term.value)
+            if match and match.group(1) in self._names:
+                return f"{self._names[match.group(1)]}:{match.group(2)}"
+        if isinstance(term, ox.BlankNode):
+            return f"_:b{self._blank.setdefault(term.value, len(self._blank))}"
+        return str(term)
+
+    def triples(self, triples: Iterable[ox.Triple]) -> str:
+        return "".join(
+            f"{self.term(t.subject)} {self.term(t.predicate)} {self.term(t.object)} .\n"
+            for t in triples
+        )
+
+
+def _by_blank_node(triples: Iterable[ox.Triple]) -> Iterator[list[ox.Triple]]:
+    """Batches of at most `_BNODE_CHUNK` triples (more only for one large component) in which
+    all triples sharing a blank node, directly or through others, sit together: a blank node
+    label means one node within an operation only."""
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    triples = list(triples)
+    for triple in triples:
+        first, *others = _blank_nodes(triple)
+        for other in others:
+            parent[root(other)] = root(first)
+    components: dict[str, list[ox.Triple]] = {}
+    for triple in triples:
+        components.setdefault(root(_blank_nodes(triple)[0]), []).append(triple)
+    batch: list[ox.Triple] = []
+    for component in components.values():
+        if batch and len(batch) + len(component) > _BNODE_CHUNK:
+            yield batch
+            batch = []
+        batch += component
+    if batch:
+        yield batch
+
+
+def _blank_nodes(triple: ox.Triple) -> list[str]:
+    return [t.value for t in (triple.subject, triple.object) if isinstance(t, ox.BlankNode)]

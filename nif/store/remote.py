@@ -14,6 +14,7 @@ Written against the standards and checked against Virtuoso 7, whose quirks it wo
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,13 +23,12 @@ from urllib.parse import quote
 
 import httpx
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from nif.errors import StoreError, UsageError
 from nif.settings import Settings
 from nif.store.base import DumpFormat, ResultFormat, Row, Store
-from nif.store.embedded import ensure_query, graph_node, parse_triples
+from nif.store.embedded import ensure_query, graph_node, parse_triples, to_rdflib
 
 _CHUNK = 1000
 """Triples per `INSERT DATA` operation: Virtuoso's compiler gives up at about 1,500."""
@@ -38,7 +38,16 @@ _PREFIXES = 50
 """Namespaces written as prefixes in an update."""
 _EXCERPT = 300
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_RDF_FORMATS = {ResultFormat.TURTLE, ResultFormat.NTRIPLES}
+_RESULT_FORMATS = {
+    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
+    ResultFormat.XML: ox.QueryResultsFormat.XML,
+    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
+    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMATS = {
+    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
+    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+}
 _DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
 _VIRTUOSO_PRAGMA = "define sql:big-data-const 1\n"
 """Virtuoso compiles constants of an update into its SQL unless told to pass them as data,
@@ -106,42 +115,47 @@ class RemoteStore(Store):
     def select(self, query: str) -> list[Row]:
         if _form(query) is not ox.QuerySolutions:
             raise UsageError("select() needs a SELECT query")
-        results = self._results(query)
-        try:
-            return [
-                {name: _term(value) for name, value in binding.items()}
-                for binding in results["results"]["bindings"]
-            ]
-        except (KeyError, TypeError, AttributeError):
-            raise self._garbled("SPARQL JSON results") from None
+        solutions = self._solutions(query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise self._garbled("SELECT results")
+        names = [variable.value for variable in solutions.variables]
+        return [
+            {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
+            for solution in solutions
+        ]
 
     def ask(self, query: str) -> bool:
         if _form(query) is not ox.QueryBoolean:
             raise UsageError("ask() needs an ASK query")
-        answer = self._results(query).get("boolean")
-        if not isinstance(answer, bool):
-            raise self._garbled("an ASK result")
-        return answer
+        return bool(self._solutions(query))
 
     def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+        """Results as the embedded store writes them: the endpoint's own CSV and TSV need not
+        follow the standard (Virtuoso's do not), so they are written here from its JSON."""
         form = _form(query)
-        if form is ox.QueryTriples and fmt not in _RDF_FORMATS:
-            raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
-        if form is not ox.QueryTriples and fmt in _RDF_FORMATS:
+        if form is ox.QueryTriples:
+            if fmt not in _RDF_FORMATS:
+                raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
+            triples = self._triples(self._post_query(query, ResultFormat.NTRIPLES.media_type))
+            return ox.serialize(triples, format=_RDF_FORMATS[fmt]) or b""
+        if fmt in _RDF_FORMATS:
             raise UsageError(
                 f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
             )
-        return self._post_query(query, fmt.media_type).content
+        return self._solutions(query).serialize(format=_RESULT_FORMATS[fmt]) or b""
 
-    def _results(self, query: str) -> dict[str, Any]:
+    def _solutions(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean:
+        """The endpoint's JSON results, Virtuoso's dialect of them made standard."""
         response = self._post_query(query, ResultFormat.JSON.media_type)
         try:
             results = response.json()
-        except ValueError:
+            for binding in results.get("results", {}).get("bindings", []):
+                for value in binding.values():
+                    _standardize(value)
+            text = json.dumps(results).encode()
+            return ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
+        except (ValueError, SyntaxError, AttributeError, TypeError, KeyError):
             raise self._garbled("SPARQL JSON results") from None
-        if not isinstance(results, dict):
-            raise self._garbled("SPARQL JSON results")
-        return results
 
     def _post_query(self, query: str, accept: str) -> httpx.Response:
         # Form-encoded, as the protocol allows: Virtuoso never answers `application/sparql-query`.
@@ -236,6 +250,9 @@ class RemoteStore(Store):
             )
             if response.status_code == 404:
                 return []
+        return self._triples(response)
+
+    def _triples(self, response: httpx.Response) -> list[ox.Triple]:
         media_type = response.headers.get("Content-Type", "")
         rdf_format = ox.RdfFormat.from_media_type(media_type)
         if rdf_format is None:
@@ -357,21 +374,15 @@ def _form(query: str) -> type:
     return type(ox.Store().query(query))
 
 
-def _term(value: dict[str, str]) -> Node:
-    """A term of SPARQL JSON results (also the older `typed-literal` Virtuoso writes)."""
-    kind, text = value["type"], value["value"]
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text.removeprefix("nodeID://"))
-    if value.get("xml:lang"):
-        return Literal(text, lang=value["xml:lang"])
-    datatype = value.get("datatype")
-    if datatype is None or datatype == _XSD + "string":
-        return Literal(text)
-    if datatype == _XSD + "boolean" and text in ("0", "1"):
-        text = "true" if text == "1" else "false"  # Virtuoso writes booleans as 0 and 1
-    return Literal(text, datatype=URIRef(datatype))
+def _standardize(value: dict[str, str]) -> None:
+    """A term of Virtuoso's SPARQL JSON made standard: its older `typed-literal`, its
+    `nodeID://` blank node labels and its booleans written 0 and 1."""
+    if value["type"] == "typed-literal":
+        value["type"] = "literal"
+    if value["type"] == "bnode":
+        value["value"] = value["value"].removeprefix("nodeID://")
+    if value.get("datatype") == _XSD + "boolean" and value["value"] in ("0", "1"):
+        value["value"] = "true" if value["value"] == "1" else "false"
 
 
 def _update_text(contents: dict[ox.NamedNode, list[ox.Triple]], *, replace: bool) -> str:

@@ -21,6 +21,13 @@ from tests import virtuoso as virtuoso_server
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso_server.Virtuoso]:
     """A private Virtuoso for this session (one per xdist worker). In CI it must run: a
     missing `virtuoso-t` fails the tests instead of skipping them."""
+    require_virtuoso()
+    with virtuoso_server.running(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+def require_virtuoso() -> None:
+    """Skip without Virtuoso, except in CI (CI=true), where its tests must run."""
     if not virtuoso_server.installed():
         if os.environ.get("CI"):
             pytest.fail(
@@ -29,8 +36,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso_serv
                 pytrace=False,
             )
         pytest.skip("Virtuoso is not installed (make test, or apt-get install virtuoso-opensource)")
-    with virtuoso_server.running(tmp_path_factory.mktemp("virtuoso")) as server:
-        yield server
 
 
 @pytest.fixture

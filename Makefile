@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench format clean
+.PHONY: test lint bench format clean virtuoso
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The remote-store tests start their own Virtuoso (Debian's virtuoso-opensource); install it once.
+virtuoso:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || { \
+	  SUDO=; [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || SUDO=sudo; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends \
+	    virtuoso-opensource; }
+
+test: lint virtuoso
 	$(BIN)/pytest -n auto
 
 bench: $(STAMP)

@@ -334,7 +334,9 @@ def agency_records(spec: Spec) -> Iterator[Record]:
         ):
             b.add(node, RDF_TYPE, iri(cls))
         b.add(node, DCT + "identifier", literal(identifier))
-        b.add(node, PREFIXES["skos"] + "prefLabel", literal(f"{label} {region} {number}", "en"))
+        name = literal(f"{label} {region} {number}", "en")
+        b.add(node, PREFIXES["skos"] + "prefLabel", name)
+        b.add(node, PREFIXES["foaf"] + "name", name)
         b.add(node, "http://xmlns.com/foaf/0.1/homepage", iri(f"https://{identifier}.example.gov/"))
         contact = b.bnode()
         b.add(node, DCAT + "contactPoint", contact)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
 
 from bench._registry_gen import (
     VIOLATIONS,
@@ -19,9 +20,10 @@ from bench._registry_gen import (
     write_folder,
     write_nquads,
 )
-from nif.registry import BlobStore
+from nif.registry import BlobStore, Registry
 from nif.registry._namespaces import DCAT, DCTERMS, NIF, RDF, SPDX, sparql_prefixes
 from nif.resources import data_folder
+from nif.settings import Settings
 
 SMALL = Spec(interfaces=60, interfaces_per_agency=6, violation_share=0.0)
 BROKEN = Spec(interfaces=80, interfaces_per_agency=8, violation_share=0.5)
@@ -80,6 +82,21 @@ def test_pinned_records_have_checksums_parts_and_blobs(tmp_path: Path) -> None:
     assert parts, "some schemas import or $ref a shared part"
 
 
+def test_pinned_records_are_what_loading_the_folder_stores(tmp_path: Path) -> None:
+    """The N-Quads short cut gives the registry that `Registry.load_folder` would build."""
+    spec = Spec(interfaces=12, interfaces_per_agency=4, violation_share=0.0)
+    write_folder(spec, tmp_path / "folder")
+    with Registry.open(Settings(home=tmp_path / "home")) as registry:
+        loaded = registry.load_folder(tmp_path / "folder", check=False)
+        assert len(loaded.stored) == spec.agencies + spec.interfaces
+        for record in records(spec, pinned=True):
+            expected = "".join(f"{s} {p} {o} .\n" for s, p, o in record.triples)
+            stored = registry.store.read_graph(record.iri).decode()
+            assert isomorphic(
+                Graph().parse(data=expected, format="nt"), Graph().parse(data=stored, format="nt")
+            ), record.iri
+
+
 def test_every_graph_is_named_after_its_main_node(tmp_path: Path) -> None:
     nquads, _ = pinned_registry(SMALL, tmp_path)
     store = ox.Store()
@@ -122,7 +139,6 @@ def shapes() -> Path:
 
 def test_clean_records_conform_and_broken_ones_do_not(shapes: Path, tmp_path: Path) -> None:
     from nif.registry._shacl import check
-    from nif.settings import Settings
 
     spec = Spec(interfaces=16, interfaces_per_agency=4, violation_share=0.5)
     nquads, _ = pinned_registry(spec, tmp_path)

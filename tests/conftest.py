@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import virtuoso as virtuoso_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL = ROOT.parent / "shared" / "external"
@@ -59,3 +62,24 @@ def recording_server(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso_server.Virtuoso]:
+    """A private Virtuoso for this session (one per xdist worker). In CI it must run: a
+    missing `virtuoso-t` fails the tests instead of skipping them."""
+    require_virtuoso()
+    with virtuoso_server.running(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+def require_virtuoso() -> None:
+    """Skip without Virtuoso, except in CI (CI=true), where its tests must run."""
+    if not virtuoso_server.installed():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "virtuoso-t/isql-vt are missing: `make test` installs Debian's "
+                "virtuoso-opensource; CI must run the Virtuoso tests",
+                pytrace=False,
+            )
+        pytest.skip("Virtuoso is not installed (make test, or apt-get install virtuoso-opensource)")

@@ -126,9 +126,12 @@ class Registry:
         return self._records("", kind)
 
     def _records(self, restriction: str, kind: Kind | None = None) -> list[RecordInfo]:
+        # `GRAPH ?g { ?g ... }` is what is meant, but Virtuoso does not join a graph variable
+        # with a subject inside it: bind the subject apart and compare.
         rows = self.store.select(
             sparql_prefixes() + "SELECT DISTINCT ?g ?t ?id WHERE {"
-            f" {restriction} GRAPH ?g {{ ?g a ?t OPTIONAL {{ ?g dct:identifier ?id }} }}"
+            f" GRAPH ?g {{ {restriction} ?r a ?t OPTIONAL {{ ?r dct:identifier ?id }} }}"
+            " FILTER(?r = ?g)"
             " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
         )
         found: dict[str, RecordInfo] = {}
@@ -145,10 +148,9 @@ class Registry:
 
     def find(self, key: str) -> RecordInfo:
         """A current record by identifier or IRI (one indexed lookup, whatever the size)."""
-        by_id = f"GRAPH ?g {{ ?g dct:identifier {Literal(key).n3()} }}"
-        found = self._records(by_id)
+        found = self._records(f"?r dct:identifier {Literal(key).n3()} .")
         if not found and key.startswith(("http://", "https://", "urn:")) and ">" not in key:
-            found = self._records(f"VALUES ?g {{ <{key}> }}")
+            found = [r for r in self._records(f"VALUES ?r {{ <{key}> }}") if r.iri == key]
         if not found:
             raise NotFoundError(f"no record with identifier or IRI {key!r} in the registry")
         return found[0]
@@ -301,8 +303,9 @@ class Registry:
                 if record.kind is Kind.AGENCY:
                     users = self.store.select(
                         sparql_prefixes()
-                        + "SELECT DISTINCT ?id WHERE { GRAPH ?g { ?g dct:publisher "
-                        + f"<{record.iri}> OPTIONAL {{ ?g dct:identifier ?id }} }} }}"
+                        + "SELECT DISTINCT ?id WHERE { GRAPH ?g { ?r dct:publisher "
+                        + f"<{record.iri}> OPTIONAL {{ ?r dct:identifier ?id }} }}"
+                        + " FILTER(?r = ?g) }"
                     )
                     if users:
                         names = ", ".join(sorted(str(r.get("id", "?")) for r in users))

@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 DEMO = ROOT / "registry"
 
 
-@pytest.fixture(params=["embedded"])
+@pytest.fixture(params=["embedded", "virtuoso"])
 def store_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 

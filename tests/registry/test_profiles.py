@@ -265,7 +265,11 @@ def run_cli(pinned: PinnedRegistry, *args: object) -> Result:
 
     Close the registry first: an embedded store is open in one place at a time.
     """
+    settings = pinned.registry.settings
     env = {"NIF_HOME": str(pinned.home), "NIF_STORE": pinned.store.location, "NIF_CONFIG": ""}
+    for name in ("store_update_url", "store_graph_url", "store_user", "store_password"):
+        env[f"NIF_{name.upper()}"] = getattr(settings, name)
+    env["NIF_STORE_AUTH"] = settings.store_auth
     return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 

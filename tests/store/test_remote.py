@@ -21,7 +21,7 @@ from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
 from nif.store.remote import RemoteStore
 from tests import virtuoso as virtuoso_server
-from tests.store.conftest import require_virtuoso
+from tests.conftest import require_virtuoso
 
 WRONG = "Wr0ng-pässword:@/"
 

@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -95,8 +95,20 @@ def parse_triples(data: bytes) -> list[ox.Triple]:
 
 
 def _ntriples(data: bytes) -> str:
-    """`data` parsed and written out again as N-Triples, so no text of it can end an update."""
-    return (ox.serialize(parse_triples(data), format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+    """`data` parsed and written out again as N-Triples, so no text of it can end an update.
+
+    Blank nodes get fresh labels: graphs written by one INSERT DATA share its label scope, and
+    `_:b0` of one graph is not `_:b0` of another.
+    """
+    fresh: dict[str, ox.BlankNode] = {}
+
+    def own(term: Any) -> Any:
+        return (
+            fresh.setdefault(term.value, ox.BlankNode()) if isinstance(term, ox.BlankNode) else term
+        )
+
+    triples = [ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in parse_triples(data)]
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
 
 
 class EmbeddedStore(Store):

@@ -1,15 +1,19 @@
 """A remote SPARQL 1.1 endpoint as the store: Query, Update and Graph Store protocols over httpx.
 
-Written against the standards and checked against Virtuoso 7, whose quirks it works around:
+Written against the standards and tested against Virtuoso 7, whose quirks it works around:
 
 - Graph Store PUT is not atomic there (readers see the graph empty, then half loaded), so a
   graph is replaced by one SPARQL Update request (`DROP SILENT GRAPH` then the inserts), which
-  endpoints run as one transaction.
+  endpoints run as one transaction. Virtuoso takes at most 10 MB of update text per request,
+  which bounds the graph one replace can write (about 100,000 triples).
 - Its SPARQL compiler refuses an operation of more than about 1,500 triples and blank nodes in
   `INSERT DATA`: triples go in operations of `_CHUNK`, those with blank nodes as
   `INSERT {...} WHERE {}` with each blank node's triples kept in one operation.
 - It cuts every result at `ResultSetMaxRows` (10,000 by default), graph reads included and
   without saying so: reads are counted and a short one is an error, never a silent loss.
+- It never answers a query POSTed as `application/sparql-query` (queries go form-encoded), its
+  CSV and TSV are not the standard's, and its JSON results use `typed-literal`, `nodeID://`
+  blank nodes and booleans written 0/1: results are read as JSON and written out here.
 """
 
 from __future__ import annotations
@@ -197,6 +201,8 @@ class RemoteStore(Store):
 
     def replace_graphs(self, graphs: dict[str, bytes]) -> None:
         # One request is one transaction; Graph Store PUT is not atomic on Virtuoso.
+        if not graphs:
+            return
         contents = {graph_node(graph): parse_triples(data) for graph, data in graphs.items()}
         self._update(_update_text(contents, replace=True))
 
@@ -400,7 +406,7 @@ def _update_text(contents: dict[ox.NamedNode, list[ox.Triple]], *, replace: bool
             for i in range(0, len(ground), _CHUNK)
         ]
         operations += [
-            f"INSERT {{ GRAPH {graph} {{\n{names.triples(chunk)}}} }} WHERE {{}}"
+            f"INSERT {{ GRAPH {graph} {{\n{names.triples(chunk, graph.value)}}} }} WHERE {{}}"
             for chunk in _by_blank_node(t for t in triples if _blank_nodes(t))
         ]
     return names.prologue() + " ;\n".join(operations)
@@ -424,25 +430,27 @@ class _Prefixes:
             for i, (namespace, uses) in enumerate(counts.most_common(_PREFIXES))
             if uses > 1
         }
-        self._blank: dict[str, int] = {}
+        self._blank: dict[tuple[str, str], int] = {}
 
     def prologue(self) -> str:
         return "".join(f"PREFIX {name}: <{ns}>\n" for ns, name in self._names.items())
 
-    def term(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    def term(self, term: ox.NamedNode | ox.BlankNode | ox.Literal, scope: str = "") -> str:
+        """`term` as SPARQL; blank nodes are told apart by `scope` (their graph) and label."""
         if isinstance(term, ox.NamedNode):
             match = self._SPLIT.fullmatch(term.value)
             if match and match.group(1) in self._names:
                 return f"{self._names[match.group(1)]}:{match.group(2)}"
         if isinstance(term, ox.BlankNode):
-            return f"_:b{self._blank.setdefault(term.value, len(self._blank))}"
+            return f"_:b{self._blank.setdefault((scope, term.value), len(self._blank))}"
         return str(term)
 
-    def triples(self, triples: Iterable[ox.Triple]) -> str:
-        return "".join(
-            f"{self.term(t.subject)} {self.term(t.predicate)} {self.term(t.object)} .\n"
+    def triples(self, triples: Iterable[ox.Triple], scope: str = "") -> str:
+        lines = (
+            (self.term(t.subject, scope), self.term(t.predicate), self.term(t.object, scope))
             for t in triples
         )
+        return "".join(f"{s} {p} {o} .\n" for s, p, o in lines)
 
 
 def _by_blank_node(triples: Iterable[ox.Triple]) -> Iterator[list[ox.Triple]]:

@@ -282,6 +282,23 @@ def test_replace_graphs_replaces_each(store: Store, ns: str) -> None:
     assert store.read_graph(ns + "b") == b""
 
 
+def test_the_same_blank_node_label_in_two_graphs_is_two_nodes(store: Store, ns: str) -> None:
+    store.replace_graphs(
+        {
+            ns + "one": f'<{ns}s1> <{ns}q> _:x .\n_:x <{ns}p> "one" .\n'.encode(),
+            ns + "two": f'<{ns}s2> <{ns}q> _:x .\n_:x <{ns}p> "two" .\n'.encode(),
+        }
+    )
+    rows = store.select(f"SELECT ?s ?v WHERE {{ ?s <{ns}q> ?b . ?b <{ns}p> ?v }} ORDER BY ?s")
+    assert [(str(r["s"]), str(r["v"])) for r in rows] == [(ns + "s1", "one"), (ns + "s2", "two")]
+
+
+def test_replace_graphs_of_nothing_changes_nothing(store: Store, ns: str) -> None:
+    store.replace_graph(ns + "g", simple(ns, "g", 1))
+    store.replace_graphs({})
+    assert count(store, ns + "g") == 1
+
+
 def test_replace_is_atomic_for_readers(store: Store, ns: str) -> None:
     """A reader counting the graph while it is replaced sees the old size or the new one."""
     old, new = simple(ns, "old", 2000), simple(ns, "new", 3000)

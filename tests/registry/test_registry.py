@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from nif.errors import InputError, NotFoundError, RegistryError, RejectedError
+from nif.errors import (
+    FetchError,
+    InputError,
+    NotFoundError,
+    RecordSyntaxError,
+    RegistryError,
+    RejectedError,
+)
 from nif.registry import Registry
 from nif.store import DumpFormat
 from tests.registry.conftest import DEMO
@@ -181,3 +188,40 @@ def test_export_then_import_restores_the_registry(
 def test_import_refuses_triples_outside_named_graphs(registry: Registry) -> None:
     with pytest.raises(InputError, match="outside a named graph"):
         registry.import_(b"<https://a/x> <https://a/p> <https://a/o> .\n", DumpFormat.NQUADS)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://127.0.0.1/birth.xsd", "127.0.0.1"),
+        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("file:///etc/passwd", "file"),
+        ("http://schemas.example.org/birth.xsd", "http"),
+        ("../../../../etc/passwd", "outside"),
+    ],
+    ids=["loopback", "metadata", "file", "plain-http", "traversal"],
+)
+def test_hostile_artefact_urls_are_refused_and_nothing_is_stored(
+    civreg: Registry, bundle, url: str, says: str
+) -> None:
+    before = _snapshot(civreg)
+    hostile = bundle(BIRTH, ("<schemas/2.0.0/birth.xsd> ;", f"<{url}> ;"))
+    with pytest.raises(FetchError) as caught:
+        civreg.submit(hostile)
+    assert says in str(caught.value)
+    assert _snapshot(civreg) == before
+
+
+def test_hostile_documents_are_refused_with_a_clear_error(registry: Registry) -> None:
+    remote = (
+        b'{"@context": "https://w3id.org/dcat-ap/context.jsonld", "@id": "https://r.example/a"}'
+    )
+    with pytest.raises(RecordSyntaxError, match="remote JSON-LD @context"):
+        registry.submit(remote, name="agency.jsonld")
+    huge = CIVREG.read_bytes().replace(
+        b'"Civil Registry Office"@en', b'"' + b"x" * 200_000 + b'"@en', 1
+    )
+    with pytest.raises(InputError, match="more than the limit"):
+        registry.submit(huge, name="agency.ttl")
+    assert registry.records() == []
+    assert [e.outcome for e in registry.audit_log(2)] == ["refused", "refused"]

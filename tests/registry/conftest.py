@@ -5,15 +5,16 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from nif.registry import Registry
+from nif.registry import Registry, _profiles
 from nif.settings import Settings
 from nif.store import EmbeddedStore
 from tests.conftest import ROOT
+from tests.registry.pinned import PinnedRegistry, standard_registry
 
 DEMO = ROOT / "registry"
 
@@ -74,3 +75,20 @@ def bundle(tmp_path: Path) -> callable:
         return target
 
     return copy
+
+
+@pytest.fixture(autouse=True)
+def fresh_profiles() -> Iterator[None]:
+    """Profiles are cached per process by record content: each test builds its own."""
+    _profiles._built.clear()
+    yield
+    _profiles._built.clear()
+
+
+@pytest.fixture
+def pinned(make_registry: Callable[[], Registry]) -> Iterator[PinnedRegistry]:
+    """The standard registry, in the store `make_registry` (tests/registry/conftest.py) opens."""
+    reg = PinnedRegistry(make_registry())
+    standard_registry(reg)
+    yield reg
+    reg.close()

@@ -17,7 +17,7 @@ from nif.registry._detect import Detector, json_pointer_value, root_element, xpa
 from nif.registry._profiles import Discriminator, resolve
 from nif.settings import Settings
 from nif.store.base import Store
-from tests.registry.test_profiles import (
+from tests.registry.pinned import (
     BIRTH_NS,
     BIRTH_XSD,
     MESSAGES,
@@ -25,8 +25,6 @@ from tests.registry.test_profiles import (
     TAX_JSON,
     PinnedRegistry,
     Ver,
-    fresh_profiles,  # noqa: F401 (autouse fixture)
-    pinned,  # noqa: F401 (fixture)
     report_of,
     run_cli,
 )
@@ -76,7 +74,7 @@ class CountingStore(Store):
 
 
 @pytest.fixture
-def detector(pinned: PinnedRegistry) -> Iterator[Detector]:  # noqa: F811
+def detector(pinned: PinnedRegistry) -> Iterator[Detector]:
     yield Detector(pinned.store, Settings())
 
 
@@ -221,7 +219,7 @@ def test_a_message_not_well_formed_after_its_root(detector: Detector) -> None:
     assert detector.detect(broken_b17).name == "civreg-birth@2.0.0/BirthRegistration"
 
 
-def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> None:
     detector = Detector(pinned.store)
     among = resolve(pinned.store, "civreg-birth", "1.0.0")
     message = (MESSAGES / "birth-2.xml").read_bytes()
@@ -231,7 +229,7 @@ def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> N
     assert detector.detect((MESSAGES / "birth-1.xml").read_bytes(), among).version == "1.0.0"
 
 
-def test_among_a_version_media_type_alone_matches(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_among_a_version_media_type_alone_matches(pinned: PinnedRegistry) -> None:
     # a version with one XML and one JSON message type, neither with root nor discriminator
     pinned.interface(
         "mixed",
@@ -247,7 +245,7 @@ def test_among_a_version_media_type_alone_matches(pinned: PinnedRegistry) -> Non
         detector.detect(b'{"a": 1}')
 
 
-def test_a_root_without_namespace(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_a_root_without_namespace(pinned: PinnedRegistry) -> None:
     pinned.interface(
         "bare", Ver("1.0.0", (MT("Bare", BIRTH_XSD, root=("", "Bare")),)), current="1.0.0"
     )
@@ -257,7 +255,7 @@ def test_a_root_without_namespace(pinned: PinnedRegistry) -> None:  # noqa: F811
         detector.detect(b'<Bare xmlns="urn:other"/>')
 
 
-def test_hostile_names_cannot_inject_sparql(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_hostile_names_cannot_inject_sparql(pinned: PinnedRegistry) -> None:
     detector = Detector(pinned.store)
     hostile = b'<x:A xmlns:x="urn:a&quot; } } SELECT * { ?s ?p ?o . &quot;"/>'
     with pytest.raises(DetectionError, match="no registered message type matches"):
@@ -266,7 +264,7 @@ def test_hostile_names_cannot_inject_sparql(pinned: PinnedRegistry) -> None:  # 
         detector.detect(json.dumps({"messageType": 'x" ) } SELECT * {'}).encode())
 
 
-def test_one_query_per_kind_of_message(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_one_query_per_kind_of_message(pinned: PinnedRegistry) -> None:
     counting = CountingStore(pinned.store)
     detector = Detector(counting)
     for _ in range(3):
@@ -278,7 +276,7 @@ def test_one_query_per_kind_of_message(pinned: PinnedRegistry) -> None:  # noqa:
     assert len(counting.queries) == 3  # the discriminator paths, then the values
 
 
-def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:
     """The QName query starts from the root name, not from every message type: with many
     unrelated interfaces registered, it still returns exactly the candidates."""
     lines = []
@@ -302,7 +300,7 @@ def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:  
 # --- the command line --------------------------------------------------------------------
 
 
-def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["birth-1.xml", "tax-return.json", "birth-2.xml", "tax-assessment.json"]
     result = run_cli(pinned, "validate", *[MESSAGES / n for n in names], "--format", "json")
@@ -318,7 +316,7 @@ def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:  # noqa: F811
     assert reports[2]["profile"] == "civreg-birth@2.0.0/BirthNotification"
 
 
-def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["tax-return-negative.json", "vehicle.xml", "birth-2.xml"]
     result = run_cli(pinned, "validate", *[MESSAGES / n for n in names], "--format", "json")
@@ -338,7 +336,7 @@ def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None: 
 
 
 def test_cli_a_broken_undetectable_message_is_invalid(
-    pinned: PinnedRegistry,  # noqa: F811
+    pinned: PinnedRegistry,
     tmp_path: Path,
 ) -> None:
     pinned.close()
@@ -352,7 +350,7 @@ def test_cli_a_broken_undetectable_message_is_invalid(
     assert report["steps"][-1]["status"] == "skipped"
 
 
-def test_cli_text_report_names_the_profile(pinned: PinnedRegistry) -> None:  # noqa: F811
+def test_cli_text_report_names_the_profile(pinned: PinnedRegistry) -> None:
     pinned.close()
     result = run_cli(pinned, "validate", MESSAGES / "birth-2-heavy.xml")
     assert result.exit_code == 1

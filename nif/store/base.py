@@ -15,6 +15,7 @@ import enum
 from collections.abc import Iterable
 from typing import BinaryIO
 
+import pyoxigraph as ox
 from rdflib.term import Node
 
 Row = dict[str, Node]
@@ -52,6 +53,20 @@ class DumpFormat(enum.StrEnum):
     @property
     def media_type(self) -> str:
         return {"trig": "application/trig", "nquads": "application/n-quads"}[self.value]
+
+
+RESULT_FORMATS = {
+    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
+    ResultFormat.XML: ox.QueryResultsFormat.XML,
+    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
+    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
+}
+"""How each store writes SELECT and ASK results (both write them with Oxigraph)."""
+RDF_FORMATS = {
+    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
+    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+}
+DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
 
 
 class Store(abc.ABC):

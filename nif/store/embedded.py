@@ -13,19 +13,15 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from nif.errors import StoreError, UsageError
-from nif.store.base import DumpFormat, ResultFormat, Row, Store
-
-_RESULT_FORMATS = {
-    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
-    ResultFormat.XML: ox.QueryResultsFormat.XML,
-    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
-    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMATS = {
-    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
-    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-}
-_DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
+from nif.store.base import (
+    DUMP_FORMATS,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    DumpFormat,
+    ResultFormat,
+    Row,
+    Store,
+)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -164,14 +160,14 @@ class EmbeddedStore(Store):
     def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
         results = self._query(query)
         if isinstance(results, ox.QueryTriples):
-            if fmt not in _RDF_FORMATS:
+            if fmt not in RDF_FORMATS:
                 raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
-            return results.serialize(format=_RDF_FORMATS[fmt]) or b""
-        if fmt not in _RESULT_FORMATS:
+            return results.serialize(format=RDF_FORMATS[fmt]) or b""
+        if fmt not in RESULT_FORMATS:
             raise UsageError(
                 f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
             )
-        return results.serialize(format=_RESULT_FORMATS[fmt]) or b""  # type: ignore[union-attr]
+        return results.serialize(format=RESULT_FORMATS[fmt]) or b""  # type: ignore[union-attr]
 
     def update(self, update: str) -> None:
         try:
@@ -207,7 +203,7 @@ class EmbeddedStore(Store):
 
     def load(self, data: bytes | BinaryIO, fmt: DumpFormat) -> None:
         try:
-            self._store.bulk_load(data, format=_DUMP_FORMATS[fmt])
+            self._store.bulk_load(data, format=DUMP_FORMATS[fmt])
         except SyntaxError as exc:
             raise UsageError(f"not valid {fmt}: {exc}") from None
         except OSError as exc:
@@ -220,7 +216,7 @@ class EmbeddedStore(Store):
             for quad in self._store.quads_for_pattern(None, None, None, graph_node(graph))
         )
         buffer = io.BytesIO()
-        ox.serialize(quads, buffer, format=_DUMP_FORMATS[fmt])
+        ox.serialize(quads, buffer, format=DUMP_FORMATS[fmt])
         out.write(buffer.getvalue())
 
     def close(self) -> None:

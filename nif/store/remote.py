@@ -31,7 +31,15 @@ from rdflib import URIRef
 
 from nif.errors import StoreError, UsageError
 from nif.settings import Settings
-from nif.store.base import DumpFormat, ResultFormat, Row, Store
+from nif.store.base import (
+    DUMP_FORMATS,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    DumpFormat,
+    ResultFormat,
+    Row,
+    Store,
+)
 from nif.store.embedded import ensure_query, graph_node, parse_triples, to_rdflib
 
 _CHUNK = 1000
@@ -42,17 +50,6 @@ _PREFIXES = 50
 """Namespaces written as prefixes in an update."""
 _EXCERPT = 300
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_RESULT_FORMATS = {
-    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
-    ResultFormat.XML: ox.QueryResultsFormat.XML,
-    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
-    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMATS = {
-    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
-    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-}
-_DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
 _VIRTUOSO_PRAGMA = "define sql:big-data-const 1\n"
 """Virtuoso compiles constants of an update into its SQL unless told to pass them as data,
 which makes a 1,000-triple operation take seconds instead of tens of milliseconds."""
@@ -138,15 +135,15 @@ class RemoteStore(Store):
         follow the standard (Virtuoso's do not), so they are written here from its JSON."""
         form = _form(query)
         if form is ox.QueryTriples:
-            if fmt not in _RDF_FORMATS:
+            if fmt not in RDF_FORMATS:
                 raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
             triples = self._triples(self._post_query(query, ResultFormat.NTRIPLES.media_type))
-            return ox.serialize(triples, format=_RDF_FORMATS[fmt]) or b""
-        if fmt in _RDF_FORMATS:
+            return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+        if fmt in RDF_FORMATS:
             raise UsageError(
                 f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
             )
-        return self._solutions(query).serialize(format=_RESULT_FORMATS[fmt]) or b""
+        return self._solutions(query).serialize(format=RESULT_FORMATS[fmt]) or b""
 
     def _solutions(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean:
         """The endpoint's JSON results, Virtuoso's dialect of them made standard."""
@@ -239,7 +236,7 @@ class RemoteStore(Store):
             if sizes is not None:
                 self._check_complete(node.value, len(triples), sizes)
             quads = (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
-            ox.serialize(quads, out, format=_DUMP_FORMATS[fmt])
+            ox.serialize(quads, out, format=DUMP_FORMATS[fmt])
 
     def _read(self, node: ox.NamedNode) -> list[ox.Triple]:
         if self._graph_url is None:
@@ -291,7 +288,7 @@ class RemoteStore(Store):
         dataset = ox.Dataset()
         names: dict[str, ox.NamedNode] = {}
         try:
-            for quad in ox.parse(data, format=_DUMP_FORMATS[fmt]):
+            for quad in ox.parse(data, format=DUMP_FORMATS[fmt]):
                 if isinstance(quad.graph_name, ox.DefaultGraph):
                     raise UsageError(
                         f"{fmt} data has triples outside any named graph (first: {quad.triple}); "

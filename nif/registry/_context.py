@@ -31,8 +31,10 @@ def context_graph(store: Store, records: Sequence[Record]) -> Graph:
             if isinstance(o, URIRef) and o not in subjects and str(o).startswith(("http", "urn"))
         }
     )
+    # Only agencies' and interfaces' identifiers must be unique registry-wide; message type ids
+    # recur in every version that reuses a standard and would bloat the context.
     identifiers = sorted(
-        {o for r in records for o in r.graph.objects(None, DCTERMS.identifier)}, key=str
+        {o for r in records for o in r.graph.objects(URIRef(r.iri), DCTERMS.identifier)}, key=str
     )
     graph = Graph()
     for chunk in _chunks(referenced):

@@ -18,6 +18,7 @@ import click
 
 from nif import __version__
 from nif.errors import InputError, NifError, UsageError
+from nif.progress import progress_bar
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
 from nif.validate._artefacts import ArtefactSet
@@ -144,29 +145,22 @@ def _check_phase(artefacts: ArtefactSet, phase: str) -> None:
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[], None] | None]:
-    """A progress bar on stderr, only when stderr is a terminal and there is more than one file."""
-    if total < 2 or not sys.stderr.isatty():
+    """A progress bar for more than one file: `advance()` after each."""
+    if total < 2:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    with progress_bar("validating", total) as update:
+        if update is None:
+            yield None
+            return
+        done = 0
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("validating", total=total)
-        yield lambda: bar.advance(task)
+        def advance() -> None:
+            nonlocal done
+            done += 1
+            update(done, total)
+
+        yield advance
 
 
 def _render(reports: list[Report], fmt: str, as_array: bool, terminal: bool, color: bool) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from nif.errors import RejectedError, UsageError
+from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
 from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
@@ -49,27 +50,6 @@ def _registry(config: Path | None, store: str | None) -> Iterator[Registry]:
         yield registry
     finally:
         registry.close()
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        f"[bold]{label}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _print_report(report: ShaclReport, fmt: str) -> None:
@@ -120,7 +100,7 @@ def load_command(
 
     Conforming records are stored; the others are refused and listed (exit 1).
     """
-    with _registry(config, store) as reg, _progress("checking") as progress:
+    with _registry(config, store) as reg, progress_bar("checking") as progress:
         result = reg.load_folder(
             folder, check=not no_check, actor=actor, workers=workers, progress=progress
         )
@@ -248,7 +228,7 @@ def check_command(
     config: Path | None,
 ) -> int:
     """Check the whole registry (or the records named) against the shapes; exit 1 on violations."""
-    with _registry(config, store) as reg, _progress("checking") as progress:
+    with _registry(config, store) as reg, progress_bar("checking") as progress:
         report = reg.check(workers=workers, progress=progress, keys=identifiers)
     _print_report(report, report_format)
     return EXIT_OK if report.conforms else EXIT_REFUSED

@@ -399,11 +399,12 @@ class Registry:
         """Check records not yet stored, each with context from the store and from each other."""
         from nif.store.embedded import EmbeddedStore
 
+        contents = {r.iri: r.ntriples() for r in records}
         with EmbeddedStore(None) as pending:
-            pending.replace_graphs({r.iri: r.ntriples() for r in records})
+            pending.load(_nquads(contents), DumpFormat.NQUADS)
             chunks = (
                 Chunk(
-                    [(r.iri, r.ntriples()) for r in batch],
+                    [(r.iri, contents[r.iri]) for r in batch],
                     _context_bytes([self.store, pending], batch),
                 )
                 for batch in _batches(records, CHUNK)

@@ -10,6 +10,14 @@ NifError                    anything nif refuses or cannot do, with a message fi
 │   │   └── FetchError      an artefact URL is refused (scheme, address, size, time) or fails
 │   └── CompileError        the artefact was found but does not compile (bad XSD, bad Schematron)
 ├── StoreError              the RDF store cannot be opened, or refused or failed a request
+│   ├── QueryTimeoutError   a query ran past its time limit
+│   └── ResultTooLargeError a query's result is over the size limit
+├── AccessError             a request is not allowed
+│   ├── AuthenticationError no token, or a token that is unknown, malformed or revoked
+│   └── ForbiddenError      the token's role or agency does not allow the operation
+├── LimitError              a request is over a service limit
+│   ├── UploadTooLargeError the upload is over max_upload_bytes
+│   └── TooManyRequestsError too many requests from one client, or validations at once
 └── RegistryError           the registry refuses an operation
     ├── RejectedError       a record does not conform to the shapes (carries the SHACL report)
     ├── NotFoundError       no such record, interface, version or message type
@@ -56,6 +64,45 @@ class CompileError(ArtefactError):
 
 class StoreError(NifError):
     """The store cannot be reached or refused a request. Never carries credentials."""
+
+
+class QueryTimeoutError(StoreError):
+    """A query ran past its time limit."""
+
+
+class ResultTooLargeError(StoreError):
+    """A query's result has more rows or triples than allowed."""
+
+
+class AccessError(NifError):
+    """A request is not allowed."""
+
+
+class AuthenticationError(AccessError):
+    """No token where one is needed, or one that is unknown, malformed or revoked."""
+
+
+class ForbiddenError(AccessError):
+    """The token is valid but its role or agency does not allow the operation."""
+
+
+class LimitError(NifError):
+    """A request is over a service limit."""
+
+
+class UploadTooLargeError(LimitError):
+    """The upload is larger than `max_upload_bytes`."""
+
+
+class TooManyRequestsError(LimitError):
+    """Too many requests from one client, or too many validations at once.
+
+    `retry_after` is the number of seconds after which trying again may succeed.
+    """
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RegistryError(NifError):

@@ -40,6 +40,12 @@ class Settings:
     max_literal_chars: int = 100_000
     extra_shapes: str = ""
     actor: str = ""
+    max_upload_bytes: int = 50 * 1024 * 1024
+    validation_workers: int = 0
+    max_concurrent_validations: int = 16
+    rate_limit: int = 600
+    sparql_timeout: float = 10.0
+    sparql_max_rows: int = 10_000
 
     def __repr__(self) -> str:
         """Never shows the store password, so settings can be logged."""

@@ -1,0 +1,44 @@
+"""The FastAPI application: services opened at startup, routers, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from nif import __version__
+from nif.settings import Settings
+from nif.web import _errors
+from nif.web._services import Services
+from nif.web.api import health
+
+DESCRIPTION = """\
+Validate exchange messages against the schemas and rules of registered interfaces, read and
+write the registry of interfaces, and query it with SPARQL (`/sparql`). Reads and validation
+are public; writes need a bearer token (`nif token create`).
+"""
+
+
+def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> FastAPI:
+    """The service over `settings`' store and NIF_HOME; `load_demo` fills an empty store with
+    the demo registry at startup."""
+    settings = settings or Settings.load()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.open(settings, load_demo=load_demo)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPI(
+        title="nif",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    _errors.install(app)
+    app.include_router(health.router)
+    return app

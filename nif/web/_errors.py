@@ -1,0 +1,125 @@
+"""Every refusal as one JSON body: `{"status", "error", "message"[, "details"]}`.
+
+`error` is a stable machine-readable code; `message` says what is wrong and where, fit for a
+person. Unexpected failures are logged with their traceback and answered with a generic 500 that
+carries no internal detail.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from nif import errors
+
+log = logging.getLogger("nif.web")
+
+# Most specific first: the first class an exception is an instance of decides.
+_STATUS: list[tuple[type[errors.NifError], int, str]] = [
+    (errors.AuthenticationError, 401, "unauthenticated"),
+    (errors.ForbiddenError, 403, "forbidden"),
+    (errors.UploadTooLargeError, 413, "too_large"),
+    (errors.TooManyRequestsError, 429, "too_many_requests"),
+    (errors.QueryTimeoutError, 503, "query_timeout"),
+    (errors.ResultTooLargeError, 422, "result_too_large"),
+    (errors.StoreError, 503, "store_unavailable"),
+    (errors.RecordSyntaxError, 400, "record_syntax"),
+    (errors.RejectedError, 422, "rejected"),
+    (errors.NotFoundError, 404, "not_found"),
+    (errors.DetectionError, 422, "not_detected"),
+    (errors.RegistryError, 409, "conflict"),
+    (errors.ArtefactError, 422, "artefact"),
+    (errors.InputError, 400, "bad_input"),
+    (errors.UsageError, 400, "bad_request"),
+    (errors.NifError, 400, "bad_request"),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "bad_request",
+    429: "too_many_requests",
+}
+
+
+def error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "error": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(status, code, message, details), status, headers=headers)
+
+
+def status_of(exc: errors.NifError) -> tuple[int, str]:
+    """The HTTP status and error code a nif error is answered with."""
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            return status, code
+    return 400, "bad_request"
+
+
+def _headers(exc: errors.NifError) -> dict[str, str]:
+    if isinstance(exc, errors.AuthenticationError):
+        return {"WWW-Authenticate": 'Bearer realm="nif"'}
+    if isinstance(exc, errors.TooManyRequestsError):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, errors.QueryTimeoutError):
+        return {"Retry-After": "10"}
+    return {}
+
+
+def _details(exc: errors.NifError) -> Any:
+    report = getattr(exc, "report", None)
+    if report is not None and hasattr(report, "results"):
+        return [r.to_dict() for r in report.results]
+    return None
+
+
+async def _nif_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.NifError)
+    status, code = status_of(exc)
+    return error_response(status, code, str(exc), _details(exc), _headers(exc))
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append({"where": where, "problem": error.get("msg", "invalid")})
+    summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+    return error_response(400, "bad_request", f"invalid request: {summary}", problems)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal", "internal error; the service log has the details")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.NifError, _nif_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

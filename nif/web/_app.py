@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from nif import __version__
 from nif.settings import Settings
-from nif.web import _errors
+from nif.web import _errors, sparql
 from nif.web._services import Services
-from nif.web.api import health
+from nif.web.api import catalogue, health, records, validate
+from nif.web.pages import routes as pages
 
 DESCRIPTION = """\
 Validate exchange messages against the schemas and rules of registered interfaces, read and
@@ -40,5 +41,6 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         lifespan=lifespan,
     )
     _errors.install(app)
-    app.include_router(health.router)
+    for module in (health, validate, catalogue, records, sparql, pages):
+        app.include_router(module.router)
     return app

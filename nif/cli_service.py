@@ -52,10 +52,13 @@ def serve(
     load_demo: bool,
 ) -> None:
     """Run the HTTP service (API, SPARQL endpoint and web pages) until interrupted."""
+    import logging
+
     import uvicorn
 
     from nif.web import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-9s %(name)s: %(message)s")
     settings = _settings(config, home, store)
     app = create_app(settings, load_demo=load_demo)
     shown = f"[{host}]" if ":" in host else host

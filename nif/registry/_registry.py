@@ -11,8 +11,10 @@ import contextlib
 import dataclasses
 import fcntl
 import getpass
+import io
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -21,12 +23,14 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from nif.errors import (
+    ForbiddenError,
     InputError,
     NifError,
     NotFoundError,
     RecordSyntaxError,
     RegistryError,
     RejectedError,
+    UsageError,
 )
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import Source, open_sources
@@ -54,15 +58,18 @@ class RecordInfo:
 
 @dataclasses.dataclass
 class SubmitResult:
-    """What a submission stored: the records (with content hashes) and the SHACL warnings."""
+    """What a submission stored: the records (with content hashes) and the SHACL warnings;
+    `replaced` names the records (IRIs) that had a current version before."""
 
     records: list[Version]
     report: ShaclReport
     artefacts: int = 0
+    replaced: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "records": [v.to_dict() for v in self.records],
+            "replaced": self.replaced,
             "artefacts": self.artefacts,
             "conforms": self.report.conforms,
             "results": [r.to_dict() for r in self.report.results],
@@ -183,17 +190,23 @@ class Registry:
         fmt: str | None = None,
         actor: str | None = None,
         publisher: str | None = None,
+        identifier: str | None = None,
     ) -> SubmitResult:
         """Submit the records of a file, bundle folder, zip, or bytes; all are stored or none.
 
-        `publisher`, when given, is the only agency whose records this submission may touch.
+        Bytes named `*.zip` are a bundle. `publisher`, when given, is the IRI of the only agency
+        whose records this submission may touch (as submitted and as stored); `identifier`, when
+        given, is the one record the submission must hold (the record a URL names).
         """
         who = self.actor(actor)
         shown = str(target) if isinstance(target, Path) else name
         with self._writing():
             try:
                 with self._prepared(target, name, fmt) as (records, staging, artefacts):
-                    _authorise(records, publisher)
+                    if identifier is not None:
+                        _expect(records, identifier, shown)
+                    owners = self._owners(records)
+                    _authorise(records, publisher, owners)
                     report = self._check(records)
                     if not report.conforms:
                         raise RejectedError(
@@ -206,7 +219,8 @@ class Registry:
                 self.history.audit(who, "submit", shown, "refused", str(exc))
                 raise
             self.history.audit(who, "submit", shown, "stored", _names(records))
-        return SubmitResult(stored, report, artefacts)
+        replaced = [r.iri for r in records if r.iri in owners]
+        return SubmitResult(stored, report, artefacts, replaced)
 
     @contextlib.contextmanager
     def _prepared(
@@ -219,6 +233,11 @@ class Registry:
         staging = BlobStore(staging_root)
         try:
             with contextlib.ExitStack() as stack:
+                if isinstance(target, bytes) and name.lower().endswith(".zip"):
+                    spool = stack.enter_context(
+                        tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
+                    )
+                    target = _spooled_zip(target, name, Path(spool))
                 if isinstance(target, bytes):
                     graph = parse(
                         target,
@@ -259,6 +278,26 @@ class Registry:
             settings=self.settings,
         )
         return split(graph, str(source.path))
+
+    def _owners(self, records: Sequence[Record]) -> dict[str, str]:
+        """The records that are stored now (graph IRI -> the agency IRI that owns the stored
+        version, '' for none): a publisher must own both what it sends and what it replaces."""
+        if not records:
+            return {}
+        values = " ".join(URIRef(r.iri).n3() for r in records)
+        rows = self.store.select(
+            sparql_prefixes() + "SELECT DISTINCT ?g ?t ?p WHERE {"
+            f" GRAPH ?g {{ VALUES ?r {{ {values} }} ?r a ?t OPTIONAL {{ ?r dct:publisher ?p }} }}"
+            " FILTER(?r = ?g)"
+            " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
+        )
+        owners: dict[str, str] = {}
+        for row in rows:
+            graph = str(row["g"])
+            agency = not str(row["t"]).endswith("DataService")
+            owner = graph if agency else str(row.get("p", ""))
+            owners[graph] = owners.get(graph) or owner
+        return owners
 
     def _check(self, records: Sequence[Record]) -> ShaclReport:
         _distinct(records)
@@ -314,7 +353,7 @@ class Registry:
         with self._writing():
             try:
                 record = self.read(key)
-                _authorise([record], publisher)
+                _authorise([record], publisher, self._owners([record]))
                 if record.kind is Kind.AGENCY:
                     users = self.store.select(
                         sparql_prefixes()
@@ -546,7 +585,27 @@ def _distinct(records: Sequence[Record]) -> None:
         seen[record.iri] = record.source
 
 
-def _authorise(records: Sequence[Record], publisher: str | None) -> None:
+def _spooled_zip(content: bytes, name: str, folder: Path) -> Path:
+    """A bundle zip given as bytes, as a file `open_sources` can unpack."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise InputError(f"{name}: not a readable zip")
+    path = folder / Path(name).name
+    path.write_bytes(content)
+    return path
+
+
+def _expect(records: Sequence[Record], identifier: str, shown: str) -> None:
+    found = [r.identifier or f"<{r.iri}> (no dct:identifier)" for r in records]
+    if len(records) != 1 or records[0].identifier != identifier:
+        raise UsageError(
+            f"{shown}: the URL names record {identifier!r}, but the submission holds "
+            f"{', '.join(repr(f) for f in found) or 'no record'}: submit exactly that record"
+        )
+
+
+def _authorise(records: Sequence[Record], publisher: str | None, stored: dict[str, str]) -> None:
+    """A publisher writes only its agency's records: the record as submitted must name it, and
+    a record already stored must be its own (so it cannot take another agency's record over)."""
     if publisher is None:
         return
     for record in records:
@@ -555,11 +614,13 @@ def _authorise(records: Sequence[Record], publisher: str | None) -> None:
             if record.kind is Kind.AGENCY
             else str(record.graph.value(URIRef(record.iri), DCTERMS.publisher) or "")
         )
-        if owner != publisher:
-            raise RegistryError(
-                f"record {record.identifier or record.iri} belongs to {owner or 'no agency'}, "
-                f"not to {publisher}: a publisher may write only its own agency's records"
-            )
+        for current, what in ((stored.get(record.iri), "as stored"), (owner, "as submitted")):
+            if current is not None and current != publisher:
+                raise ForbiddenError(
+                    f"record {record.identifier or record.iri} belongs to "
+                    f"{current or 'no agency'} ({what}), not to {publisher}: "
+                    "a publisher may write only its own agency's records"
+                )
 
 
 def _publish_blobs(staging: BlobStore, blobs: BlobStore) -> None:

@@ -327,17 +327,21 @@ def validate(
         raise UsageError("--xsd-version needs --xsd")
     overrides = parse_overrides(severities)
     if not files:
-        reports = _validate_registered(
-            paths,
-            settings,
-            store=store,
-            interface=interface,
-            message_type=message_type,
-            severity_overrides=overrides,
-            fail_on=Severity.parse(fail_on),
-            jobs=jobs,
-            keep_svrl=fmt == "svrl",
-        )
+        from nif.registry._validation import validate_registered
+
+        with _progress(len(paths)) as advance:
+            reports = validate_registered(
+                paths,
+                lambda: _open_registry_store(settings, store),
+                settings,
+                interface=interface,
+                message_type=message_type,
+                severity_overrides=overrides,
+                fail_on=Severity.parse(fail_on),
+                jobs=jobs,
+                keep_svrl=fmt == "svrl",
+                progress=advance,
+            )
     else:
         profile = Profile.from_files(
             xsd=xsd,
@@ -383,95 +387,6 @@ def _open_registry_store(settings: Settings, location: str | None) -> Store:
             "or NIF_STORE at one, or give --xsd, --schematron or --json-schema"
         )
     return open_store(settings, target)
-
-
-def _validate_registered(
-    paths: list[Path],
-    settings: Settings,
-    *,
-    store: str | None,
-    interface: str | None,
-    message_type: str | None,
-    severity_overrides: dict[str, Severity | None],
-    fail_on: Severity,
-    jobs: int,
-    keep_svrl: bool,
-) -> list[Report]:
-    """Each message against its registered profile: named by --interface, else detected.
-
-    Messages are grouped by message type, so each group runs as one batch (on workers when
-    large); one whose type cannot be detected or whose artefacts cannot be used gets a report
-    with verdict error (invalid when it is not even well-formed), never a valid one.
-    """
-    import dataclasses
-
-    from nif.errors import ArtefactError, DetectionError
-    from nif.registry import BlobStore
-    from nif.registry._detect import Detector
-    from nif.registry._profiles import MessageTypeRef, build_profile, error_report, resolve
-    from nif.registry._profiles import split_interface as split
-    from nif.validate import Profile
-    from nif.validate._batch import read_message, validate_files
-
-    def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
-        content = read_message(paths[index], settings.max_message_bytes)
-        reports[index] = error_report(
-            content,
-            source=str(paths[index]),
-            stage=stage,
-            error=error,
-            settings=settings,
-            ref=ref,
-            fail_on=fail_on,
-        )
-        if advance:
-            advance()
-
-    reports: dict[int, Report] = {}
-    groups: dict[MessageTypeRef, list[int]] = {}
-    profiles: dict[MessageTypeRef, Profile | ArtefactError] = {}
-    with _progress(len(paths)) as advance:
-        with _open_registry_store(settings, store) as registry:
-            among = resolve(registry, *split(interface), message_type) if interface else None
-            detector = Detector(registry, settings)
-            for index, path in enumerate(paths):
-                if among is not None and len(among) == 1:
-                    groups.setdefault(among[0], []).append(index)
-                    continue
-                try:
-                    ref = detector.detect(read_message(path, settings.max_message_bytes), among)
-                except DetectionError as exc:
-                    failed(index, "detect", str(exc))
-                else:
-                    groups.setdefault(ref, []).append(index)
-            blobs = BlobStore(settings.home / "blobs")
-            for ref in groups:
-                try:
-                    profiles[ref] = dataclasses.replace(
-                        build_profile(registry, ref, blobs),
-                        severity_overrides=severity_overrides,
-                        fail_on=fail_on,
-                    )
-                except ArtefactError as exc:
-                    profiles[ref] = exc
-        for ref, indexes in groups.items():
-            profile = profiles[ref]
-            if isinstance(profile, ArtefactError):
-                for index in indexes:
-                    failed(index, "profile", str(profile), ref)
-                continue
-            done = validate_files(
-                [paths[i] for i in indexes],
-                profile,
-                settings=settings,
-                jobs=jobs,
-                keep_svrl=keep_svrl,
-                progress=advance,
-            )
-            for index, report in zip(indexes, done, strict=True):
-                report.context = ref.context
-                reports[index] = report
-    return [reports[i] for i in range(len(paths))]
 
 
 def _write(text: str, output: Path | None, color: bool) -> None:

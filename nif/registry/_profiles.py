@@ -377,9 +377,19 @@ def build_profile(store: Store, ref: MessageTypeRef, blobs: BlobStore) -> Profil
     One query for the artefacts and their checksums; the blobs are read and verified once per
     process for the same record content (a new submission brings new checksums, so a new key).
     """
-    records = artefacts_of(store, ref)
-    key = hashlib.sha256(repr((ref.name, ref.iri, ref.phase, records)).encode()).hexdigest()
-    return _built.get(key, lambda: _build(ref, records, blobs))
+    return profile_from(ref, artefacts_of(store, ref), blobs)
+
+
+def profile_key(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...]) -> str:
+    """What identifies a built profile: the message type and its artefacts' pins."""
+    return hashlib.sha256(repr((ref.name, ref.iri, ref.phase, records)).encode()).hexdigest()
+
+
+def profile_from(
+    ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: BlobStore
+) -> Profile:
+    """`build_profile` without the store: for a worker process handed `artefacts_of`'s records."""
+    return _built.get(profile_key(ref, records), lambda: _build(ref, records, blobs))
 
 
 def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: BlobStore) -> Profile:

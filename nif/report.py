@@ -1,4 +1,4 @@
-"""The one validation report model and its renderers (json, text, junit, svrl).
+"""The one validation report model and its renderers (json, text, junit, svrl, html).
 
 Every validation, whether from the CLI, the service or a certification run, ends in a `Report`.
 The JSON form is stable: see "Report format" in the README.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import html
 import io
 import json
 import re
@@ -430,6 +431,111 @@ def render_junit(reports: Report | Iterable[Report]) -> str:
         root.set(key, str(value))
     root.set("time", f"{total_time:.3f}")
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True).decode()
+
+
+_HTML_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:62rem;padding:0 1rem;
+color:#1a1a1a;background:#fff}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-top:1px solid #ccc;
+padding-top:1rem}h3{font-size:1rem;margin:1.2rem 0 .4rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}
+dd{margin:0;overflow-wrap:anywhere}table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}code{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
+.verdict{display:inline-block;padding:.1rem .6rem;border-radius:.3rem;color:#fff}
+.valid{background:#1e6b30}.invalid{background:#a4161a}.error{background:#6a1b9a}
+.fatal,.sev-error{color:#a4161a;font-weight:600}.warning{color:#7a4d00}.info{color:#0b5394}
+.status{font-weight:600}.problem{color:#6a1b9a}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _html_location(location: Location) -> tuple[str, str]:
+    position = _position(location)
+    path = location.xpath or location.pointer or ""
+    return position, path
+
+
+def _html_report(report: Report, level: int) -> list[str]:
+    verdict = Verdict(report.verdict)
+    h, sub = f"h{level}", f"h{level + 1}"
+    out = [
+        f'<section aria-labelledby="r-{_e(report.sha256[:12])}-{level}">',
+        f'<{h} id="r-{_e(report.sha256[:12])}-{level}">'
+        f'<span class="verdict {verdict}">{_e(verdict.upper())}</span> {_e(report.source)}</{h}>',
+        "<dl>",
+    ]
+    facts = [
+        ("Profile", report.profile),
+        *((k.replace("_", " ").capitalize(), v) for k, v in report.context.items()),
+        ("Media type", report.media_type),
+        ("Size", f"{report.size:,} bytes"),
+        ("SHA-256", report.sha256),
+        ("Findings", ", ".join(f"{n} {name}" for name, n in report.counts.items())),
+    ]
+    for name, value in facts:
+        if value:
+            out.append(f"<dt>{_e(name)}</dt><dd>{_e(value)}</dd>")
+    out.append("</dl>")
+    for step, findings in report.findings_by_step():
+        status = _status(report, step, findings)
+        title = step.name + (f" (phase {step.phase})" if step.phase else "")
+        engine = f"{step.engine} {step.engine_version}".strip()
+        out.append(
+            f'<{sub}>{_e(title)}: <span class="status">{_e(status)}</span></{sub}>'
+            f"<p>{_e(engine) + ', ' if engine else ''}{step.millis:.1f} ms</p>"
+        )
+        if step.error:
+            out.append(f'<p class="problem">{_e(step.error)}</p>')
+        if not findings:
+            continue
+        out.append(
+            "<table><thead><tr><th scope=col>Severity</th><th scope=col>Rule</th>"
+            "<th scope=col>Line:column</th><th scope=col>Path</th><th scope=col>Message</th>"
+            "</tr></thead><tbody>"
+        )
+        for finding in findings:
+            severity = Severity(finding.severity)
+            css = "sev-error" if severity is Severity.ERROR else str(severity)
+            position, path = _html_location(finding.location)
+            out.append(
+                f'<tr><td class="{css}">{_e(severity)}</td><td><code>{_e(finding.rule_id or "")}'
+                f"</code></td><td>{_e(position)}</td><td><code>{_e(path)}</code></td>"
+                f"<td>{_e(finding.message)}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    out.append("</section>")
+    return out
+
+
+def render_html(reports: Report | Iterable[Report]) -> str:
+    """A standalone HTML page (no scripts, no external resources, everything escaped): the
+    verdict, then each step with its findings and where they point (line:column, path)."""
+    reports = _as_list(reports)
+    if len(reports) == 1:
+        title = f"nif report: {reports[0].verdict} - {reports[0].source}"
+        body = _html_report(reports[0], 1)
+    else:
+        tally = ", ".join(f"{sum(1 for r in reports if r.verdict == v)} {v}" for v in Verdict)
+        title = f"nif reports: {len(reports)} messages"
+        body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(tally)}</p>"]
+        for report in reports:
+            body.extend(_html_report(report, 2))
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title><style>{_HTML_STYLE}</style></head>",
+            "<body><main>",
+            *body,
+            "</main></body></html>",
+            "",
+        ]
+    )
 
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"

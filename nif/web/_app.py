@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from nif import __version__
 from nif.settings import Settings
 from nif.web import _errors, sparql
+from nif.web._limits import LimitsMiddleware
 from nif.web._services import Services
 from nif.web.api import catalogue, health, records, validate
 from nif.web.pages import routes as pages
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         lifespan=lifespan,
     )
     _errors.install(app)
+    app.add_middleware(LimitsMiddleware, settings=settings)
     for module in (health, validate, catalogue, records, sparql, pages):
         app.include_router(module.router)
     return app

@@ -17,6 +17,7 @@ from nif.auth import TokenStore
 from nif.registry import Registry
 from nif.resources import data_folder
 from nif.settings import Settings
+from nif.web._pool import ValidationPool
 
 log = logging.getLogger("nif.web")
 
@@ -26,10 +27,12 @@ class Services:
     settings: Settings
     registry: Registry
     tokens: TokenStore
+    pool: ValidationPool
 
     @classmethod
     def open(cls, settings: Settings, *, load_demo: bool = False) -> Services:
-        """Open the store and the token database; load the demo registry into an empty store."""
+        """Open the store and the token database, load the demo registry into an empty store,
+        and start the validation workers (so the first request does not wait for them)."""
         registry = Registry.open(settings)
         try:
             if load_demo and not registry.records():
@@ -45,9 +48,16 @@ class Services:
         except BaseException:
             registry.close()
             raise
-        return cls(settings, registry, tokens)
+        try:
+            pool = ValidationPool.start(settings)
+        except BaseException:
+            tokens.close()
+            registry.close()
+            raise
+        return cls(settings, registry, tokens, pool)
 
     def close(self) -> None:
+        self.pool.close()
         self.tokens.close()
         self.registry.close()
 

@@ -1,0 +1,346 @@
+"""The service's validation workers: processes that keep compiled validators and can be killed.
+
+Saxon keeps the GIL while it runs and no engine can be interrupted inside a process, so every
+validation runs in a spawned worker process, and one that overruns its time limit is killed and
+replaced: that is the only way to take a core back from a runaway Schematron. A task carries the
+message and its `Target` (the message type and its artefact pins, a few hundred bytes); the
+worker builds the profile from the blob store once per target key and keeps it, and the
+process-wide compiled cache keeps each step's validator, so a second message of a type costs
+only its check.
+
+Admission is immediate: with `max_concurrent_validations` validations already running or queued
+the next one is refused (`TooManyRequestsError`) rather than left waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from multiprocessing.connection import Connection
+from typing import Any
+
+from nif.errors import ArtefactError, TooManyRequestsError
+from nif.registry._blobs import BlobStore
+from nif.registry._profiles import error_report
+from nif.registry._validation import Target
+from nif.report import Report, StepResult, StepStatus, Verdict
+from nif.settings import Settings
+from nif.validate._artefacts import sha256
+from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
+from nif.validate._profile import Profile
+
+log = logging.getLogger("nif.web")
+
+COMPILE_LIMIT = 600.0
+"""Seconds a worker may spend building and compiling a profile it has not seen (EN16931's
+Schematron takes a few): registered artefacts are trusted, so this only catches a hang."""
+
+STARTUP_LIMIT = 120.0
+"""Seconds a new worker may take to import nif and start Saxon."""
+
+
+def check_limit(settings: Settings, steps: int) -> float:
+    """Seconds a task may run once its validators are compiled: every step (one per artefact)
+    and the parse at `step_timeout`, plus a margin for the report to cross the pipe."""
+    return settings.step_timeout * (steps + 1) + max(1.0, settings.step_timeout / 10)
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One message for a worker: its bytes, its name in the report and what to check it with."""
+
+    content: bytes
+    source: str
+    target: Target
+    keep_svrl: bool = False
+
+
+@dataclasses.dataclass
+class WorkerStats:
+    """What one worker slot has done, for tests and operators."""
+
+    pid: int | None
+    tasks: int = 0
+    profiles_built: int = 0
+    restarts: int = 0
+
+
+def _serve(conn: Connection, settings: Settings) -> None:
+    """A worker's life: warm up, say ready, then answer tasks until the pipe closes."""
+    from nif.validate.schematron._step import saxon
+
+    saxon()
+    blobs = BlobStore(settings.home / "blobs")
+    profiles: dict[str, Profile | ArtefactError] = {}
+    tasks = built = 0
+    conn.send(("ready", None))
+    while True:
+        try:
+            task: Task = conn.recv()
+        except (EOFError, OSError):
+            return
+        profile = profiles.get(task.target.key)
+        if profile is None:
+            profile = _prepare(task.target, blobs, settings)
+            profiles[task.target.key] = profile
+            built += 1
+        conn.send(("compiled", None))
+        if isinstance(profile, ArtefactError):
+            report = error_report(
+                task.content,
+                source=task.source,
+                stage="profile",
+                error=str(profile),
+                settings=settings,
+                ref=task.target.ref,
+            )
+        else:
+            report = validate(
+                task.content,
+                profile,
+                source=task.source,
+                settings=settings,
+                context=task.target.ref.context,
+            )
+        if not task.keep_svrl:
+            for step in report.steps:
+                step.svrl = None
+        tasks += 1
+        conn.send(("done", (report, tasks, built)))
+
+
+def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile | ArtefactError:
+    """The target's profile with every step compiled (a step that fails to compile reports
+    itself when the message is checked), or why it cannot be built."""
+    try:
+        profile = target.profile(blobs)
+    except ArtefactError as exc:
+        return exc
+    for spec in profile.steps:
+        try:
+            compile_step(spec, settings)
+        except Exception:  # the step reports it when the message is checked
+            log.debug("step %s does not compile", spec.kind, exc_info=True)
+    return profile
+
+
+class _Worker:
+    """One worker process and the pipe to it; used by one thread at a time."""
+
+    def __init__(self, settings: Settings, context: Any) -> None:
+        self._settings = settings
+        self._context = context
+        self.stats = WorkerStats(pid=None)
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def spawn(self) -> None:
+        parent, child = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=_serve, args=(child, self._settings), name="nif-validation", daemon=True
+        )
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+        self.stats.pid = process.pid
+
+    def wait_ready(self) -> None:
+        assert self._conn is not None
+        if not self._conn.poll(STARTUP_LIMIT):
+            self.kill()
+            raise RuntimeError(f"a validation worker did not start within {STARTUP_LIMIT:g} s")
+        kind, _ = self._conn.recv()
+        if kind != "ready":
+            raise RuntimeError(f"a validation worker started with {kind!r}")
+
+    def kill(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(10)
+            self._process = None
+
+    def stop(self) -> None:
+        """Close the pipe (the worker's loop ends) and wait briefly; kill it if it lingers."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            self._process.join(5)
+        self.kill()
+
+    def _restart(self) -> None:
+        self.kill()
+        self.stats.restarts += 1
+        self.spawn()
+        self.wait_ready()
+
+    def run(self, task: Task) -> Report:
+        """The task's report; a worker that overruns or dies is replaced and the report says so."""
+        if self._process is None or not self._process.is_alive():
+            self._restart()
+        assert self._conn is not None
+        try:
+            self._conn.send(task)
+            self._receive(COMPILE_LIMIT, "compiled")
+            limit = check_limit(self._settings, len(task.target.records))
+            _, (report, tasks, built) = self._receive(limit, "done")
+        except _Overran as exc:
+            what = "checking the message" if exc.kind == "done" else "compiling its validators"
+            message = (
+                f"time limit exceeded: {what} took more than {exc.limit:g} s "
+                f"(step_timeout {self._settings.step_timeout:g} s per step); the worker was "
+                "stopped and the result discarded"
+            )
+            log.warning("%s: %s", task.source, message)
+            self._restart()
+            return failed_report(task, message)
+        except (EOFError, OSError) as exc:
+            code = None
+            if self._process is not None:
+                self._process.join(2)
+                code = self._process.exitcode
+            self.kill()
+            message = (
+                "the validation worker stopped unexpectedly"
+                + (f" (exit code {code})" if code is not None else "")
+                + " while checking this message; it was restarted, and no result is available"
+            )
+            log.warning("%s: %s (%s)", task.source, message, type(exc).__name__)
+            self._restart()
+            return failed_report(task, message)
+        self.stats.tasks, self.stats.profiles_built = tasks, built
+        return report  # type: ignore[no-any-return]
+
+    def _receive(self, limit: float, expected: str) -> tuple[str, Any]:
+        assert self._conn is not None
+        if not self._conn.poll(limit):
+            raise _Overran(expected, limit)
+        kind, value = self._conn.recv()
+        if kind != expected:
+            raise OSError(f"worker answered {kind!r}, not {expected!r}")
+        return kind, value
+
+
+class _Overran(Exception):
+    def __init__(self, kind: str, limit: float) -> None:
+        super().__init__(kind)
+        self.kind, self.limit = kind, limit
+
+
+def failed_report(task: Task, message: str) -> Report:
+    """A report with verdict error for a message whose check was stopped."""
+    ref = task.target.ref
+    media = detect_media(task.content)
+    step = StepResult("worker", "worker", "nif", "", StepStatus.ERROR, error=message)
+    return Report(
+        source=task.source,
+        sha256=sha256(task.content),
+        size=len(task.content),
+        media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
+        verdict=Verdict.ERROR,
+        findings=[],
+        steps=[step],
+        profile=ref.name,
+        context=ref.context,
+    )
+
+
+class ValidationPool:
+    """N worker processes behind an async API; at most `limit` validations in flight."""
+
+    def __init__(self, settings: Settings, workers: int, limit: int) -> None:
+        if workers < 1:
+            raise ValueError("a validation pool needs at least one worker")
+        self.settings = settings
+        self.limit = limit
+        context = multiprocessing.get_context("spawn")
+        self._workers = [_Worker(settings, context) for _ in range(workers)]
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="nif-validation"
+        )
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._in_flight = 0
+        self._closed = False
+
+    @classmethod
+    def start(cls, settings: Settings) -> ValidationPool:
+        """A pool with `validation_workers` workers (0: one per available core), all started."""
+        from nif.validate._batch import available_cpus
+
+        pool = cls(
+            settings,
+            settings.validation_workers or available_cpus(),
+            settings.max_concurrent_validations,
+        )
+        try:
+            for worker in pool._workers:
+                worker.spawn()
+            for worker in pool._workers:
+                worker.wait_ready()
+        except BaseException:
+            pool.close()
+            raise
+        for worker in pool._workers:
+            pool._idle.put_nowait(worker)
+        log.info("validation pool: %d workers started", len(pool._workers))
+        return pool
+
+    @property
+    def in_flight(self) -> int:
+        """Validations running or queued."""
+        return self._in_flight
+
+    def stats(self) -> list[WorkerStats]:
+        return [dataclasses.replace(w.stats) for w in self._workers]
+
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """One validation's place in the pool; refused at once when all are taken."""
+        if self._closed:
+            raise TooManyRequestsError("the service is shutting down", retry_after=5)
+        if self._in_flight >= self.limit:
+            raise TooManyRequestsError(
+                f"{self._in_flight} validations are running or queued, the limit of this "
+                "service (max_concurrent_validations); retry shortly",
+                retry_after=1,
+            )
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+
+    async def validate(self, task: Task) -> Report:
+        """The task's report from the next free worker (admit it first with `admitted`).
+
+        If the caller goes away, the task still finishes on its worker before the worker takes
+        the next one.
+        """
+        loop = asyncio.get_running_loop()
+        worker = await self._idle.get()
+        try:
+            future = self._threads.submit(worker.run, task)
+        except BaseException:
+            self._give_back(worker)
+            raise
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._give_back, worker))
+        return await asyncio.shield(asyncio.wrap_future(future))
+
+    def _give_back(self, worker: _Worker) -> None:
+        self._idle.put_nowait(worker)
+
+    def close(self) -> None:
+        """Stop every worker; running tasks are abandoned."""
+        self._closed = True
+        for worker in self._workers:
+            worker.stop()
+        self._threads.shutdown(wait=False, cancel_futures=True)

@@ -12,10 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from nif import errors
+from nif.web.pages import _render as pages
 
 log = logging.getLogger("nif.web")
 
@@ -91,31 +92,45 @@ def _details(exc: errors.NifError) -> Any:
     return None
 
 
-async def _nif_error(request: Request, exc: Exception) -> JSONResponse:
+def _reply(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The JSON error body, or the HTML error page for a browser on a page path."""
+    if pages.wants_html(request):
+        return pages.error_page(request, status, message, headers)
+    return error_response(status, code, message, details, headers)
+
+
+async def _nif_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.NifError)
     status, code = status_of(exc)
-    return error_response(status, code, str(exc), _details(exc), _headers(exc))
+    return _reply(request, status, code, str(exc), _details(exc), _headers(exc))
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error.get("loc", ()))
         problems.append({"where": where, "problem": error.get("msg", "invalid")})
     summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
-    return error_response(400, "bad_request", f"invalid request: {summary}", problems)
+    return _reply(request, 400, "bad_request", f"invalid request: {summary}", problems)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    return _reply(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal", "internal error; the service log has the details")
+    return _reply(request, 500, "internal", "internal error; the service log has the details")
 
 
 def install(app: FastAPI) -> None:

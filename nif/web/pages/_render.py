@@ -1,0 +1,87 @@
+"""Rendering a page: the Jinja2 environment, the language of the request, the switcher links."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from nif import __version__
+from nif.web.pages import _i18n
+
+ONE_YEAR = 365 * 24 * 3600
+
+env = Environment(
+    loader=PackageLoader("nif.web.pages", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def switch_links(request: Request) -> list[tuple[str, str]]:
+    """For each language, the current URL with `?lang=` set to it (other parameters kept)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [
+        (lang, f"{request.url.path}?{urlencode([*kept, ('lang', lang)])}")
+        for lang in _i18n.LANGUAGES
+    ]
+
+
+def page(
+    request: Request, template: str, *, status: int = 200, title: str, **context: Any
+) -> HTMLResponse:
+    """Render `template` in the request's language; remember a `?lang=` choice in a cookie."""
+    lang = _i18n.language(request)
+    t = _i18n.Translator(lang)
+    html = env.get_template(template).render(
+        request=request,
+        lang=lang,
+        t=t,
+        title=title,
+        languages=switch_links(request),
+        version=__version__,
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status)
+    chosen = _i18n.requested(request)
+    if chosen:
+        response.set_cookie(_i18n.COOKIE, chosen, max_age=ONE_YEAR, samesite="lax")
+    return response
+
+
+def translator(request: Request) -> _i18n.Translator:
+    return _i18n.Translator(_i18n.language(request))
+
+
+API_PATHS = ("/api", "/sparql", "/health", "/version", "/openapi.json", "/docs", "/redoc")
+"""Paths whose errors are always JSON, whatever the client accepts."""
+
+
+def wants_html(request: Request) -> bool:
+    """Whether a refusal should be the HTML error page: a page path, asked for by a browser
+    (its Accept names text/html before, or instead of, JSON)."""
+    path = request.url.path
+    if any(path == p or path.startswith(p + "/") for p in API_PATHS):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The HTML error page: a localised title for the status and nif's own message."""
+    t = translator(request)
+    key = f"error.{status}"
+    title = t(key) if key in _i18n.catalogue(_i18n.DEFAULT) else t("error.title")
+    response = page(request, "error.html", status=status, title=title, message=message)
+    if headers:
+        response.headers.update(headers)
+    return response

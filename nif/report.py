@@ -459,12 +459,12 @@ def _html_location(location: Location) -> tuple[str, str]:
     return position, path
 
 
-def _html_report(report: Report, level: int) -> list[str]:
+def _html_report(report: Report, level: int, number: int) -> list[str]:
     verdict = Verdict(report.verdict)
     h, sub = f"h{level}", f"h{level + 1}"
     out = [
-        f'<section aria-labelledby="r-{_e(report.sha256[:12])}-{level}">',
-        f'<{h} id="r-{_e(report.sha256[:12])}-{level}">'
+        f'<section aria-labelledby="report-{number}">',
+        f'<{h} id="report-{number}">'
         f'<span class="verdict {verdict}">{_e(verdict.upper())}</span> {_e(report.source)}</{h}>',
         "<dl>",
     ]
@@ -517,13 +517,13 @@ def render_html(reports: Report | Iterable[Report]) -> str:
     reports = _as_list(reports)
     if len(reports) == 1:
         title = f"nif report: {reports[0].verdict} - {reports[0].source}"
-        body = _html_report(reports[0], 1)
+        body = _html_report(reports[0], 1, 1)
     else:
         tally = ", ".join(f"{sum(1 for r in reports if r.verdict == v)} {v}" for v in Verdict)
         title = f"nif reports: {len(reports)} messages"
         body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(tally)}</p>"]
-        for report in reports:
-            body.extend(_html_report(report, 2))
+        for number, report in enumerate(reports, 1):
+            body.extend(_html_report(report, 2, number))
     return "\n".join(
         [
             "<!DOCTYPE html>",

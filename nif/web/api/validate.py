@@ -15,7 +15,7 @@ import zipfile
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -196,15 +196,15 @@ def _format(request: Request, asked: str | None, batch: bool = False) -> str:
         fmt = _ACCEPTED.get(media)
         if fmt is not None and not (batch and fmt == "html"):
             return fmt
-    raise _NotAcceptable(accept)
+    raise _not_acceptable(accept)
 
 
-class _NotAcceptable(UsageError):
-    def __init__(self, accept: str) -> None:
-        super().__init__(
-            f"cannot answer in any type of Accept: {accept}; use application/json, "
-            "application/xml (JUnit), text/plain or text/html, or ?format="
-        )
+def _not_acceptable(accept: str) -> HTTPException:
+    return HTTPException(
+        406,
+        f"cannot answer in any type of Accept: {accept}; use application/json, "
+        "application/xml (JUnit), text/plain or text/html, or ?format=",
+    )
 
 
 def _render(reports: Report | list[Report], fmt: str) -> Response:

@@ -1,0 +1,141 @@
+"""The shared registered-validation flow: named types, the chooser, targets and the file batch."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nif.errors import DetectionError, NotFoundError, UsageError
+from nif.registry import Registry
+from nif.registry._validation import Chooser, named_types, target, validate_registered
+from nif.report import Severity, Verdict
+from nif.settings import Settings
+from nif.store import EmbeddedStore
+from nif.validate import validate
+from tests.registry.conftest import DEMO
+
+BIRTH = DEMO / "interfaces" / "civreg-birth" / "examples"
+NEWBORN = BIRTH / "2.0.0" / "BirthNotification" / "valid-newborn.xml"
+EXAMPLES = sorted(
+    p
+    for p in (DEMO / "interfaces").glob("*/examples/*/*/*")
+    if p.name.startswith(("valid", "invalid"))
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    home = tmp_path_factory.mktemp("demo-home")
+    settings = Settings(home=home, actor="demo")
+    registry = Registry(EmbeddedStore(home / "store"), settings)
+    registry.load_folder(DEMO, workers=1, check=False)
+    yield registry
+    registry.close()
+
+
+def test_no_interface_means_detection_among_all(demo: Registry) -> None:
+    assert named_types(demo.store, None) is None
+
+
+@pytest.mark.parametrize(
+    ("interface", "version", "message_type", "problem"),
+    [
+        (None, "2.0.0", None, "version was given without an interface"),
+        (None, None, "BirthNotification", "message type was given without an interface"),
+        ("civreg-birth@2.0.0", "1.0.0", None, "names version 2.0.0 but version 1.0.0"),
+        ("civreg-birth@", None, None, "expected ID or ID@VERSION"),
+    ],
+)
+def test_conflicting_or_orphan_arguments_are_usage_errors(
+    demo: Registry,
+    interface: str | None,
+    version: str | None,
+    message_type: str | None,
+    problem: str,
+) -> None:
+    with pytest.raises(UsageError, match=problem):
+        named_types(demo.store, interface, version, message_type)
+
+
+def test_unknown_names_say_what_exists(demo: Registry) -> None:
+    with pytest.raises(NotFoundError, match="did you mean civreg-birth"):
+        named_types(demo.store, "civreg-brith")
+    with pytest.raises(NotFoundError, match=r"versions: 1\.0\.0"):
+        named_types(demo.store, "civreg-birth", "9.9.9")
+    with pytest.raises(NotFoundError, match="message types: BirthNotification"):
+        named_types(demo.store, "civreg-birth", "2.0.0", "Nope")
+
+
+def test_version_as_its_own_argument_or_in_the_interface(demo: Registry) -> None:
+    pinned = named_types(demo.store, "civreg-birth@1.0.0")
+    separate = named_types(demo.store, "civreg-birth", "1.0.0")
+    assert pinned == separate
+    assert pinned and {r.version for r in pinned} == {"1.0.0"}
+
+
+def test_the_chooser_takes_the_one_type_named_without_detecting(demo: Registry) -> None:
+    among = named_types(demo.store, "civreg-birth", "2.0.0", "BirthRegistration")
+    assert among is not None and len(among) == 1
+    # a BirthNotification: detection would pick another type; the caller named this one
+    assert Chooser(demo.store, demo.settings, among).choose(NEWBORN.read_bytes()) == among[0]
+
+
+def test_the_chooser_detects_within_a_named_version(demo: Registry) -> None:
+    among = named_types(demo.store, "civreg-birth", "2.0.0")
+    assert among is not None and len(among) > 1
+    ref = Chooser(demo.store, demo.settings, among).choose(NEWBORN.read_bytes())
+    assert (ref.interface, ref.version, ref.message_type) == (
+        "civreg-birth",
+        "2.0.0",
+        "BirthNotification",
+    )
+    with pytest.raises(DetectionError, match="no registered message type"):
+        Chooser(demo.store, demo.settings, among).choose(b"<Other/>")
+
+
+def test_a_target_builds_its_profile_from_its_pins(demo: Registry) -> None:
+    ref = Chooser(demo.store, demo.settings, None).choose(NEWBORN.read_bytes())
+    chosen = target(demo.store, ref)
+    assert chosen.key == target(demo.store, ref).key
+    assert all(r.main and r.main.sha256 for r in chosen.records)
+    profile = chosen.profile(demo.blobs)
+    assert len(profile.steps) == len(chosen.records)
+    report = validate(NEWBORN.read_bytes(), profile, settings=demo.settings)
+    assert report.verdict == Verdict.VALID
+    strict = chosen.profile(demo.blobs, fail_on=Severity.WARNING)
+    assert strict.fail_on is Severity.WARNING and profile.fail_on is Severity.ERROR
+
+
+def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.xml"
+    stranger.write_bytes(b"<Stranger/>")
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<Stranger>")
+    paths = [*EXAMPLES, stranger, broken]
+    reports = validate_registered(
+        paths,
+        lambda: contextlib.nullcontext(demo.store),
+        demo.settings,
+        interface=None,
+        message_type=None,
+        severity_overrides={},
+        fail_on=Severity.ERROR,
+        jobs=1,
+        keep_svrl=False,
+    )
+    assert [r.source for r in reports] == [str(p) for p in paths]
+    for path, report in zip(EXAMPLES, reports[:-2], strict=True):
+        interface, _, version, message_type, name = path.parts[-5:]
+        assert report.context == {
+            "interface": interface,
+            "version": version,
+            "message_type": message_type,
+        }
+        expected = Verdict.VALID if name.startswith("valid") else Verdict.INVALID
+        assert report.verdict == expected, (path, [f.message for f in report.findings])
+    assert reports[-2].verdict == Verdict.ERROR
+    assert "no registered message type" in (reports[-2].steps[-1].error or "")
+    assert reports[-1].verdict == Verdict.INVALID

@@ -10,6 +10,9 @@ blob store, and the record is rewritten to say exactly what was pinned:
 - the artefact gets one `spdx:checksum` (sha256, `xsd:hexBinary`) and a `nif:part` node for
   every other document of its closure, keyed by the absolute URI the references resolve to.
 
+Example messages (`nif:example`) are pinned the same way but alone: their URL moves and they get
+a checksum, with no closure and no parse check.
+
 Relative references resolve against the downloadURL as written in the record (not against
 where a redirect ended), the base validation will resolve them against. Nothing is changed
 (graph or blobs) unless every artefact of the record pins, and pinning a pinned record with the
@@ -115,6 +118,13 @@ def artefact_nodes(graph: Graph) -> list[Node]:
     return sorted((n for n in candidates if (n, DCAT.downloadURL, None) in graph), key=str)
 
 
+def example_nodes(graph: Graph) -> list[Node]:
+    """Example messages with a downloadURL, in a stable order: pinned as they are (sha256 and
+    blob, no closure and no parse check, since an invalid example is meant to be invalid)."""
+    examples = set(graph.objects(None, NIF.example)) - set(artefact_nodes(graph))
+    return sorted((n for n in examples if (n, DCAT.downloadURL, None) in graph), key=str)
+
+
 def pin_record(
     graph: Graph,
     record_id: str | None,
@@ -123,7 +133,8 @@ def pin_record(
     settings: Settings,
     policy: FetchPolicy | None = None,
 ) -> list[PinnedArtefact]:
-    """Pin every artefact of the record in `graph` (parsed with the record file as base IRI).
+    """Pin every artefact and example of the record in `graph` (parsed with the record file as
+    base IRI).
 
     Raises `ArtefactError` (`FetchError`, `ResolutionError`, `CompileError`) naming the artefact
     and saying why; on any error neither `graph` nor `blobs` is touched.
@@ -132,11 +143,13 @@ def pin_record(
         record_id, bundle_root, settings, policy or FetchPolicy.from_settings(settings)
     )
     plans = []
-    for node in artefact_nodes(graph):
+    examples = example_nodes(graph)
+    for node in [*artefact_nodes(graph), *examples]:
         try:
             plans.append(_plan(graph, node, sources, settings))
         except ArtefactError as exc:
-            raise type(exc)(f"artefact <{node}>: {exc}") from None
+            what = "example" if node in examples else "artefact"
+            raise type(exc)(f"{what} <{node}>: {exc}") from None
     for plan in plans:
         for part in plan.artefacts.parts.values():
             blobs.put(part.content)

@@ -267,12 +267,46 @@ def test_interface_follows_the_iri_convention(path: Path) -> None:
 def test_every_artefact_is_a_file_of_the_bundle(path: Path) -> None:
     graph = _graph(path)
     artefacts = set(graph.objects(None, NIF.schema)) | set(graph.objects(None, NIF.rules))
-    assert artefacts == set(graph.subjects(RDF.type, DCAT.Distribution))
+    examples = set(graph.objects(None, NIF.example))
+    assert artefacts | examples == set(graph.subjects(RDF.type, DCAT.Distribution))
     for artefact in artefacts:
         assert _one(graph, artefact, DCAT.accessURL) == _one(graph, artefact, DCAT.downloadURL)
         file = _file(graph, artefact)
         assert file.is_file(), f"{artefact}: {file} is missing"
         assert file.is_relative_to(path.parent / "schemas")
+
+
+@pytest.mark.parametrize("path", _interface_files(), ids=lambda p: p.parent.name)
+def test_every_example_file_is_registered_and_every_registered_example_exists(
+    path: Path,
+) -> None:
+    """An example is `nif:example` of the message type whose examples folder holds it, titled
+    with its file name, expecting the verdict its name starts with, in its message type's
+    media type."""
+    graph = _graph(path)
+    registered = set()
+    for mt in graph.subjects(RDF.type, NIF.MessageType):
+        [listed] = graph.subjects(NIF.messageType, mt)
+        version = _one(graph, listed, DCAT.version)
+        folder = path.parent / "examples" / str(version) / str(_one(graph, mt, DCTERMS.identifier))
+        for example in graph.objects(mt, NIF.example):
+            file = _file(graph, example)
+            assert file.is_file(), f"{example}: {file} is missing"
+            assert file.parent == folder, f"{example}: {file} is not in {folder}"
+            assert example == URIRef(f"{mt}/example/{file.name}")
+            assert _one(graph, example, DCTERMS.title) == Literal(file.name)
+            assert _one(graph, example, DCAT.accessURL) == _one(graph, example, DCAT.downloadURL)
+            verdict = str(_one(graph, example, NIF.expectedVerdict))
+            assert verdict in ("valid", "invalid") and file.name.startswith(f"{verdict}-")
+            assert _one(graph, example, DCAT.mediaType) == _one(graph, mt, DCAT.mediaType)
+            registered.add(file)
+    on_disk = {f for f in (path.parent / "examples").rglob("*") if f.is_file()}
+    assert on_disk == registered, f"not registered: {sorted(on_disk - registered)}"
+
+
+def test_all_demo_examples_are_registered() -> None:
+    registered = [e for p in _interface_files() for e in _graph(p).objects(None, NIF.example)]
+    assert len(registered) == len(EXAMPLES) == 74
 
 
 def test_techniques_match_the_artefacts() -> None:

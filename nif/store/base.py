@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import abc
 import enum
+import json
+import time
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 from rdflib.term import Node
+
+from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
 
 Row = dict[str, Node]
 """One solution of a SELECT: variable name to term; unbound variables are absent."""
@@ -31,6 +35,8 @@ class ResultFormat(enum.StrEnum):
     TSV = "tsv"
     TURTLE = "turtle"
     NTRIPLES = "ntriples"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
 
     @property
     def media_type(self) -> str:
@@ -41,7 +47,14 @@ class ResultFormat(enum.StrEnum):
             "tsv": "text/tab-separated-values",
             "turtle": "text/turtle",
             "ntriples": "application/n-triples",
+            "jsonld": "application/ld+json",
+            "rdfxml": "application/rdf+xml",
         }[self.value]
+
+    @property
+    def is_rdf(self) -> bool:
+        """Whether this is an RDF format (for CONSTRUCT and DESCRIBE), not a results format."""
+        return self in RDF_FORMATS
 
 
 class DumpFormat(enum.StrEnum):
@@ -65,8 +78,111 @@ RESULT_FORMATS = {
 RDF_FORMATS = {
     ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
     ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    ResultFormat.JSONLD: ox.RdfFormat.JSON_LD,
+    ResultFormat.RDFXML: ox.RdfFormat.RDF_XML,
 }
 DUMP_FORMATS = {DumpFormat.TRIG: ox.RdfFormat.TRIG, DumpFormat.NQUADS: ox.RdfFormat.N_QUADS}
+
+_T = TypeVar("_T")
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+
+
+def check_format(form: type, fmt: ResultFormat) -> None:
+    """Refuse `fmt` when it does not fit the query's form (`QueryTriples` needs RDF)."""
+    if form is ox.QueryTriples and not fmt.is_rdf:
+        raise UsageError(
+            f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, ntriples, jsonld or rdfxml, "
+            f"not {fmt}"
+        )
+    if form is not ox.QueryTriples and fmt.is_rdf:
+        raise UsageError(
+            f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
+        )
+
+
+class QueryLimits:
+    """A query's time and size limits, checked between the rows or triples a store reads.
+
+    A store cannot interrupt one step of its evaluation (a sort, an aggregate, a join that finds
+    nothing for long): the deadline is checked as soon as that step yields.
+    """
+
+    def __init__(self, timeout: float | None = None, max_rows: int | None = None) -> None:
+        if timeout is not None and timeout <= 0:
+            raise UsageError(f"a query time limit must be over 0 seconds, not {timeout:g}")
+        if max_rows is not None and max_rows < 0:
+            raise UsageError(f"a query row limit cannot be negative ({max_rows})")
+        self.timeout, self.max_rows = timeout, max_rows
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no time limit)."""
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+    def check_time(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise self.timed_out()
+
+    def timed_out(self) -> QueryTimeoutError:
+        return QueryTimeoutError(
+            f"the query ran past its time limit of {self.timeout:g} s (sparql_timeout); narrow "
+            "it: more specific patterns, bound subjects or predicates, a LIMIT, and no ORDER BY "
+            "or aggregate over a large join"
+        )
+
+    def too_large(self, what: str) -> ResultTooLargeError:
+        return ResultTooLargeError(
+            f"the query gives more than {self.max_rows:,} {what}, the limit (sparql_max_rows); "
+            "add a LIMIT (and OFFSET to page through the results) or narrow its patterns"
+        )
+
+    def take(self, items: Iterable[_T], what: str) -> list[_T]:
+        """Read `items` (rows or triples) up to the row limit and the deadline."""
+        taken: list[_T] = []
+        for item in items:
+            taken.append(item)
+            if self.max_rows is not None and len(taken) > self.max_rows:
+                raise self.too_large(what)
+            self.check_time()
+        self.check_time()
+        return taken
+
+
+def write_solutions(
+    variables: Iterable[ox.Variable], rows: Iterable[ox.QuerySolution], fmt: ResultFormat
+) -> bytes:
+    """SELECT results read row by row, written in `fmt` by Oxigraph's writers.
+
+    Oxigraph writes only results it reads itself, so the rows go through its JSON reader.
+    """
+    names = [variable.value for variable in variables]
+    bindings = [
+        {name: _json_term(row[name]) for name in names if row[name] is not None} for row in rows
+    ]
+    text = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}})
+    results = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.JSON)
+    return results.serialize(format=RESULT_FORMATS[fmt]) or b""
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    """A term in the SPARQL 1.1 (and 1.2, for triple terms and directions) JSON results."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
+        return {"type": "triple", "value": {k: _json_term(v) for k, v in parts.items()}}
+    value: dict[str, Any] = {"type": "literal", "value": term.value}
+    if term.language:
+        value["xml:lang"] = term.language
+        if term.direction is not None:
+            value["its:dir"] = str(term.direction)
+    elif term.datatype.value not in (_XSD_STRING, _RDF_LANG_STRING, _RDF_DIR_LANG_STRING):
+        value["datatype"] = term.datatype.value
+    return value
 
 
 class Store(abc.ABC):
@@ -84,10 +200,20 @@ class Store(abc.ABC):
         """Run an ASK query over the union of the named graphs."""
 
     @abc.abstractmethod
-    def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+    def query_raw(
+        self,
+        query: str,
+        fmt: ResultFormat,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> bytes:
         """Run a read-only query, results in `fmt` (an RDF format for CONSTRUCT/DESCRIBE).
 
-        Updates are refused with `UsageError`, before reaching the store.
+        Updates are refused with `UsageError`, before reaching the store. Past `timeout`
+        seconds the query fails with `QueryTimeoutError`, and with `ResultTooLargeError` when
+        it gives more than `max_rows` rows (or triples). The embedded store notices its deadline
+        only between rows: a caller that must answer in time waits in another thread.
         """
 
     @abc.abstractmethod

@@ -18,9 +18,12 @@ from nif.store.base import (
     RDF_FORMATS,
     RESULT_FORMATS,
     DumpFormat,
+    QueryLimits,
     ResultFormat,
     Row,
     Store,
+    check_format,
+    write_solutions,
 )
 
 
@@ -73,13 +76,19 @@ def graph_node(graph: str) -> ox.NamedNode:
         raise UsageError(f"not an absolute IRI for a graph name: {graph!r} ({exc})") from None
 
 
-def ensure_query(query: str) -> None:
-    """Refuse anything but a read-only query (an update, or text that does not parse)."""
+def query_form(query: str) -> type:
+    """The kind of result `query` gives (`ox.QuerySolutions`, `ox.QueryBoolean` or
+    `ox.QueryTriples`), found without a store: anything but a read-only query is refused."""
     refuse_service(query)
     try:
-        ox.Store().query(query)
+        return type(ox.Store().query(query))
     except SyntaxError as exc:
         raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
+
+
+def ensure_query(query: str) -> None:
+    """Refuse anything but a read-only query (an update, or text that does not parse)."""
+    query_form(query)
 
 
 def parse_triples(data: bytes) -> list[ox.Triple]:
@@ -157,17 +166,31 @@ class EmbeddedStore(Store):
             raise UsageError("ask() needs an ASK query")
         return bool(result)
 
-    def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+    def query_raw(
+        self,
+        query: str,
+        fmt: ResultFormat,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> bytes:
+        """Evaluated lazily, row by row, so the limits stop a query as soon as it yields;
+        Oxigraph has no time limit of its own."""
+        check_format(query_form(query), fmt)
+        limits = QueryLimits(timeout, max_rows)
         results = self._query(query)
-        if isinstance(results, ox.QueryTriples):
-            if fmt not in RDF_FORMATS:
-                raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
-            return results.serialize(format=RDF_FORMATS[fmt]) or b""
-        if fmt not in RESULT_FORMATS:
-            raise UsageError(
-                f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
-            )
-        return results.serialize(format=RESULT_FORMATS[fmt]) or b""  # type: ignore[union-attr]
+        limits.check_time()
+        try:
+            if isinstance(results, ox.QueryTriples):
+                triples = limits.take(results, "triples")
+                return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+            if isinstance(results, ox.QueryBoolean):
+                return results.serialize(format=RESULT_FORMATS[fmt]) or b""
+            assert isinstance(results, ox.QuerySolutions)
+            rows = limits.take(results, "rows")
+        except OSError as exc:
+            raise StoreError(f"{self.location}: query failed: {exc}") from None
+        return write_solutions(results.variables, rows, fmt)
 
     def update(self, update: str) -> None:
         try:

@@ -11,6 +11,9 @@ Written against the standards and tested against Virtuoso 7, whose quirks it wor
   `INSERT {...} WHERE {}` with each blank node's triples kept in one operation.
 - It cuts every result at `ResultSetMaxRows` (10,000 by default), graph reads included and
   without saying so: reads are counted and a short one is an error, never a silent loss.
+- Past its `timeout` parameter (milliseconds), or its own MaxQueryExecutionTime, it answers a
+  query with what it found so far, marked only by `X-SQL-State: S1TAT`: such an answer is a
+  `QueryTimeoutError`, never a short result.
 - It never answers a query POSTed as `application/sparql-query` (queries go form-encoded), its
   CSV and TSV are not the standard's, and its JSON results use `typed-literal`, `nodeID://`
   blank nodes and booleans written 0/1: results are read as JSON and written out here.
@@ -29,18 +32,21 @@ import httpx
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from nif.errors import StoreError, UsageError
+from nif.errors import QueryTimeoutError, StoreError, UsageError
 from nif.settings import Settings
 from nif.store.base import (
     DUMP_FORMATS,
     RDF_FORMATS,
     RESULT_FORMATS,
     DumpFormat,
+    QueryLimits,
     ResultFormat,
     Row,
     Store,
+    check_format,
+    write_solutions,
 )
-from nif.store.embedded import ensure_query, graph_node, parse_triples, to_rdflib
+from nif.store.embedded import graph_node, parse_triples, query_form, to_rdflib
 
 _CHUNK = 1000
 """Triples per `INSERT DATA` operation: Virtuoso's compiler gives up at about 1,500."""
@@ -49,7 +55,12 @@ _BNODE_CHUNK = 100
 _PREFIXES = 50
 """Namespaces written as prefixes in an update."""
 _EXCERPT = 300
+_TIMED_OUT = re.compile(r"estimated execution time .* exceeds the limit|SR171|timed out", re.I)
+"""Virtuoso's errors for a query over its time limits (estimated beforehand, or reached)."""
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_GRACE = 2.0
+"""Seconds past a query's deadline to wait for the endpoint: Virtuoso stops a query at its
+`timeout` parameter in steps of about a second."""
 _VIRTUOSO_PRAGMA = "define sql:big-data-const 1\n"
 """Virtuoso compiles constants of an update into its SQL unless told to pass them as data,
 which makes a 1,000-triple operation take seconds instead of tens of milliseconds."""
@@ -114,7 +125,7 @@ class RemoteStore(Store):
     # Queries
 
     def select(self, query: str) -> list[Row]:
-        if _form(query) is not ox.QuerySolutions:
+        if query_form(query) is not ox.QuerySolutions:
             raise UsageError("select() needs a SELECT query")
         solutions = self._solutions(query)
         if not isinstance(solutions, ox.QuerySolutions):
@@ -126,28 +137,41 @@ class RemoteStore(Store):
         ]
 
     def ask(self, query: str) -> bool:
-        if _form(query) is not ox.QueryBoolean:
+        if query_form(query) is not ox.QueryBoolean:
             raise UsageError("ask() needs an ASK query")
         return bool(self._solutions(query))
 
-    def query_raw(self, query: str, fmt: ResultFormat) -> bytes:
+    def query_raw(
+        self,
+        query: str,
+        fmt: ResultFormat,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> bytes:
         """Results as the embedded store writes them: the endpoint's own CSV and TSV need not
-        follow the standard (Virtuoso's do not), so they are written here from its JSON."""
-        form = _form(query)
-        if form is ox.QueryTriples:
-            if fmt not in RDF_FORMATS:
-                raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use turtle, not {fmt}")
-            triples = self._triples(self._post_query(query, ResultFormat.NTRIPLES.media_type))
-            return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
-        if fmt in RDF_FORMATS:
-            raise UsageError(
-                f"a SELECT or ASK query gives results: use json, xml, csv or tsv, not {fmt}"
-            )
-        return self._solutions(query).serialize(format=RESULT_FORMATS[fmt]) or b""
+        follow the standard (Virtuoso's do not), so they are written here from its JSON.
 
-    def _solutions(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean:
+        The time limit bounds the wait for the endpoint, and goes to Virtuoso as its `timeout`
+        parameter so it stops the query there too (other endpoints name theirs differently).
+        """
+        form = query_form(query)
+        check_format(form, fmt)
+        limits = QueryLimits(timeout, max_rows)
+        if form is ox.QueryTriples:
+            response = self._post_query(query, ResultFormat.NTRIPLES.media_type, limits)
+            triples = limits.take(self._triples(response), "triples")
+            return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+        solutions = self._solutions(query, limits)
+        if isinstance(solutions, ox.QueryBoolean):
+            return solutions.serialize(format=RESULT_FORMATS[fmt]) or b""
+        return write_solutions(solutions.variables, limits.take(solutions, "rows"), fmt)
+
+    def _solutions(
+        self, query: str, limits: QueryLimits | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean:
         """The endpoint's JSON results, Virtuoso's dialect of them made standard."""
-        response = self._post_query(query, ResultFormat.JSON.media_type)
+        response = self._post_query(query, ResultFormat.JSON.media_type, limits)
         try:
             results = response.json()
             for binding in results.get("results", {}).get("bindings", []):
@@ -158,14 +182,25 @@ class RemoteStore(Store):
         except (ValueError, SyntaxError, AttributeError, TypeError, KeyError):
             raise self._garbled("SPARQL JSON results") from None
 
-    def _post_query(self, query: str, accept: str) -> httpx.Response:
+    def _post_query(
+        self, query: str, accept: str, limits: QueryLimits | None = None
+    ) -> httpx.Response:
         # Form-encoded, as the protocol allows: Virtuoso never answers `application/sparql-query`.
+        data = {"query": query}
+        extra: dict[str, Any] = {}
+        remaining = limits.remaining() if limits is not None else None
+        if remaining is not None:
+            if self._is_virtuoso():
+                data["timeout"] = str(max(1, round(remaining * 1000)))
+            extra["timeout"] = remaining + _GRACE
         response = self._request(
             "POST",
             self._query_url,
             "query",
-            data={"query": query},
+            data=data,
             headers={"Accept": accept},
+            limits=limits,
+            **extra,
         )
         cut = response.headers.get("X-SPARQL-MaxRows")
         if cut:
@@ -173,6 +208,16 @@ class RemoteStore(Store):
                 f"{self.location}: the endpoint cut the results at {cut} rows; raise its "
                 "result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
             )
+        if response.headers.get("X-SQL-State") == "S1TAT":
+            if limits is not None and limits.timeout is not None:
+                raise limits.timed_out()
+            raise QueryTimeoutError(
+                f"{self.location}: the endpoint stopped the query at its own time limit and "
+                "sent only part of the results (Virtuoso: MaxQueryExecutionTime in [SPARQL] of "
+                "virtuoso.ini); narrow the query"
+            )
+        if limits is not None:
+            limits.check_time()
         return response
 
     # Updates
@@ -324,13 +369,23 @@ class RemoteStore(Store):
         return bool(self._virtuoso)
 
     def _request(
-        self, method: str, url: httpx.URL, what: str, *, gone: bool = False, **kwargs: Any
+        self,
+        method: str,
+        url: httpx.URL,
+        what: str,
+        *,
+        gone: bool = False,
+        limits: QueryLimits | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         """Send one request; any failure becomes a `StoreError` (a 400 `_Refused`) naming the
-        URL without credentials. `gone`: a 404 is an answer (the graph does not exist)."""
+        URL without credentials. `gone`: a 404 is an answer (the graph does not exist).
+        `limits`: no answer in time is the query's `QueryTimeoutError`."""
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TimeoutException:
+            if limits is not None and limits.timeout is not None:
+                raise limits.timed_out() from None
             raise StoreError(f"{url}: {what}: no answer within {self._timeout:g} s") from None
         except httpx.HTTPError as exc:
             detail = self._scrub(f"{type(exc).__name__}: {exc}")
@@ -345,6 +400,11 @@ class RemoteStore(Store):
         excerpt = self._scrub(" ".join(response.text.split())[:_EXCERPT])
         if response.status_code == 400:
             raise _Refused(f"{url}: {what}: {status}: {excerpt}")
+        if _TIMED_OUT.search(excerpt):
+            raise QueryTimeoutError(
+                f"{url}: {what}: the endpoint refused or stopped the query for its time limit; "
+                f"narrow the query ({status}: {excerpt})"
+            )
         raise StoreError(f"{url}: {what}: {status}: {excerpt}")
 
     def _scrub(self, text: str) -> str:
@@ -369,12 +429,6 @@ def _split_credentials(url: str) -> tuple[httpx.URL, str, str]:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise UsageError("a remote store URL must be http(s)://host/...")
     return parsed.copy_with(userinfo=b""), parsed.username, parsed.password
-
-
-def _form(query: str) -> type:
-    """The kind of result `query` gives, found locally: bad queries and updates go nowhere."""
-    ensure_query(query)
-    return type(ox.Store().query(query))
 
 
 def _standardize(value: dict[str, str]) -> None:

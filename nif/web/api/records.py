@@ -1,7 +1,304 @@
-"""Writing the registry: submit, withdraw, history (bearer tokens and roles)."""
+"""Writing the registry: submit, withdraw, history (bearer tokens and roles).
+
+Writes go through the same `Registry.submit` / `Registry.withdraw` as `nif registry`, in a worker
+thread (parsing, pinning and the SHACL check are blocking work). The registry audits what it
+refuses or stores; this module audits what it refuses before the registry sees the request
+(no or a bad token, a role that may not write, an unsupported body), so every write attempt is
+in the audit log.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from rdflib import Graph
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from nif.auth import Principal
+from nif.errors import ForbiddenError, NifError, NotFoundError, UploadTooLargeError
+from nif.registry import Kind, SubmitResult, Version
+from nif.registry._namespaces import PREFIXES
+from nif.web._auth import _bearer, optional_principal, principal, require
+from nif.web._services import Services, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["records"])
+
+BODY_TYPES: dict[str, tuple[str | None, str]] = {
+    "text/turtle": ("turtle", ""),
+    "application/ld+json": ("json-ld", ""),
+    "application/rdf+xml": ("rdf-xml", ""),
+    "application/n-triples": ("ntriples", ""),
+    "application/zip": (None, ".zip"),
+    "application/x-zip-compressed": (None, ".zip"),
+}
+"""Accepted request bodies: media type -> (RDF format name, or None for a bundle; name suffix)."""
+
+RECORD_TYPES: dict[str, str] = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+"""What `GET /api/records/{id}` answers in (rdflib serializer names), the first the default."""
+
+FORMAT_NAMES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "json-ld": "application/ld+json",
+    "rdf-xml": "application/rdf+xml",
+}
+
+_ACTIONS = {"PUT": "submit", "DELETE": "withdraw"}
+
+_RECORD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The record (Turtle, JSON-LD, RDF/XML, N-Triples), or a bundle zip: the "
+        "record file at the top and the artefacts it references with relative URLs.",
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}} for media in BODY_TYPES
+        },
+    }
+}
+
+
+@contextlib.contextmanager
+def _audited(svc: Services, actor: str, action: str, target: str) -> Iterator[None]:
+    """Audit a refusal raised before the registry sees the request, then let it through."""
+    try:
+        yield
+    except (NifError, HTTPException) as exc:
+        detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
+        svc.registry.history.audit(actor, action, target, "refused", detail)
+        raise
+
+
+def writer(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    svc: ServicesDep,
+) -> Principal:
+    """The principal of a write; a missing, unknown, malformed or revoked token is audited and
+    refused with 401 (the audit names no token, only that it was not accepted)."""
+    actor = "anonymous" if credentials is None else "unauthenticated token"
+    action = _ACTIONS.get(request.method, request.method.lower())
+    with _audited(svc, actor, action, request.path_params.get("record_id", "")):
+        return principal(optional_principal(credentials, svc))
+
+
+Writer = Annotated[Principal, Depends(writer)]
+
+
+def _scope(svc: Services, who: Principal) -> str | None:
+    """The agency IRI a principal may write records for (None: any); 403 for other roles."""
+    agency = who.publisher_scope()
+    if agency is None:
+        return None
+    try:
+        info = svc.registry.find(agency)
+    except NotFoundError:
+        info = None
+    if info is None or info.kind != Kind.AGENCY or info.identifier != agency:
+        raise ForbiddenError(
+            f"the token's agency {agency!r} is not an agency in the registry; "
+            "an admin must submit the agency record first"
+        )
+    return info.iri
+
+
+def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> str | None:
+    with _audited(svc, who.actor, action, target):
+        return _scope(svc, who)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is over `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    too_large = UploadTooLargeError(
+        f"the body is over the upload limit of {limit:,} bytes (max_upload_bytes)"
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _body_type(content_type: str | None) -> tuple[str | None, str]:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media not in BODY_TYPES:
+        raise HTTPException(
+            415,
+            f"cannot submit a {media or 'body without Content-Type'}: send one of "
+            f"{', '.join(BODY_TYPES)}",
+        )
+    return BODY_TYPES[media]
+
+
+@router.put(
+    "/records/{record_id}",
+    status_code=201,
+    summary="Submit a record (create or replace)",
+    openapi_extra=_RECORD_BODY,
+    responses={
+        200: {"description": "The record replaced its current version."},
+        201: {"description": "The record is new."},
+        400: {"description": "Not well-formed, or not the record the URL names."},
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        403: {"description": "The token may not write this record."},
+        413: {"description": "The body is over max_upload_bytes."},
+        415: {"description": "Not an accepted media type."},
+        422: {"description": "Refused by the shapes (SHACL results in details) or an artefact."},
+    },
+)
+async def put_record(
+    record_id: str, request: Request, response: Response, who: Writer, svc: ServicesDep
+) -> dict[str, Any]:
+    """Submit the record `record_id` (its `dct:identifier`) through the registry's submission
+    pipeline: parse, authorise, pin artefacts, check with the shapes, store. All or nothing."""
+    with _audited(svc, who.actor, "submit", record_id):
+        fmt, suffix = _body_type(request.headers.get("content-type"))
+    scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
+    with _audited(svc, who.actor, "submit", record_id):
+        content = await _body(request, svc.settings.max_upload_bytes)
+    result: SubmitResult = await run_in_threadpool(
+        lambda: svc.registry.submit(
+            content,
+            name=record_id + suffix,
+            fmt=fmt,
+            actor=who.actor,
+            publisher=scope,
+            identifier=record_id,
+        )
+    )
+    response.status_code = 200 if result.replaced else 201
+    return result.to_dict()
+
+
+@router.delete(
+    "/records/{record_id}",
+    summary="Withdraw a record",
+    responses={
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        403: {"description": "The token may not write this record."},
+        404: {"description": "No current record with this identifier."},
+        409: {"description": "An agency that still publishes interfaces."},
+    },
+)
+async def delete_record(record_id: str, who: Writer, svc: ServicesDep) -> dict[str, Any]:
+    """Withdraw a record from the current registry; its history stays."""
+
+    def withdraw() -> Version:
+        scope = _checked_scope(svc, who, "withdraw", record_id)
+        return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
+
+    version = await run_in_threadpool(withdraw)
+    return version.to_dict()
+
+
+def _negotiate(accept: str | None, fmt: str | None) -> str:
+    """The media type to answer with: `?format=`, else the best of `Accept`, else Turtle."""
+    if fmt is not None:
+        if fmt not in FORMAT_NAMES:
+            raise HTTPException(400, f"no format {fmt!r}: use {', '.join(FORMAT_NAMES)}")
+        return FORMAT_NAMES[fmt]
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept or "*/*").split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, position, media.lower()))
+    for negative, _, media in sorted(ranked):
+        if negative >= 0:
+            break
+        if media in RECORD_TYPES:
+            return media
+        if media in ("*/*", "text/*", "application/*"):
+            kind = media.split("/")[0]
+            return next(t for t in RECORD_TYPES if kind == "*" or t.startswith(kind))
+    raise HTTPException(406, f"a record is available as {', '.join(RECORD_TYPES)}")
+
+
+@router.get(
+    "/records/{record_id}",
+    summary="A current record as RDF",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {} for media in RECORD_TYPES}},
+        404: {"description": "No current record with this identifier."},
+        406: {"description": "None of the accepted media types."},
+    },
+)
+async def get_record(
+    record_id: str,
+    request: Request,
+    svc: ServicesDep,
+    fmt: Annotated[
+        str | None,
+        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
+    ] = None,
+) -> Response:
+    """The current version of a record (by identifier or IRI): Turtle unless `Accept` or
+    `?format=` asks for N-Triples, JSON-LD or RDF/XML. The N-Triples are the record's canonical
+    form, whose sha256 is the one in its history."""
+    media = _negotiate(request.headers.get("accept"), fmt)
+
+    def serialize() -> bytes:
+        record = svc.registry.read(record_id)
+        if media == "application/n-triples":
+            return record.ntriples()
+        graph = Graph(bind_namespaces="none")
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        graph += record.graph
+        return graph.serialize(format=RECORD_TYPES[media], encoding="utf-8")
+
+    content = await run_in_threadpool(serialize)
+    return Response(content, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/records/{record_id}/history",
+    summary="A record's versions",
+    responses={404: {"description": "No record with this identifier was ever submitted."}},
+)
+async def record_history(record_id: str, svc: ServicesDep) -> dict[str, Any]:
+    """Every version a record had, oldest first (withdrawals included): action, who, when,
+    and the sha256 of the N-Triples stored."""
+    versions = await run_in_threadpool(svc.registry.versions, record_id)
+    return {"record": record_id, "versions": [v.to_dict() for v in versions]}
+
+
+@router.get(
+    "/audit",
+    summary="The audit log (admin)",
+    responses={
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        403: {"description": "Not an admin token."},
+    },
+)
+async def audit_log(
+    who: Annotated[Principal, Depends(require())],
+    svc: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Newest entries first.")] = 100,
+) -> dict[str, Any]:
+    """Every write attempt, accepted or refused, newest first: who, what, on which record,
+    the outcome and why. Admin tokens only."""
+    entries = await run_in_threadpool(svc.registry.audit_log, limit)
+    return {"entries": [e.to_dict() for e in entries]}

@@ -1,0 +1,511 @@
+"""Writing the registry over HTTP through a real server: submission, withdrawal, history, the
+audit log, and the authorisation matrix (who may write which record)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from nif.auth import TokenStore
+from tests.conftest import ROOT
+from tests.web.conftest import LiveServer
+
+REGISTRY = ROOT / "registry"
+ADDRESS = "civreg-address"
+BIRTH = "civreg-birth"
+NEW = "civreg-marriage"
+CIVREG_AGENCY = "https://registry.nif.example/agency/civreg"
+ADDRESS_TITLE = ('dct:title "Address lookup"@en', 'dct:title "Address lookup (revised)"@en')
+DESK = ("Civil Registry interoperability desk", "Civil Registry interoperability desk (24/7)")
+UNKNOWN_TOKEN = "nif_0123456789abcdef_" + "A" * 43
+MALFORMED_TOKEN = "let-me-in"
+
+MakeServer = Callable[..., LiveServer]
+Edits = Sequence[tuple[str, str]]
+
+
+def _edited(text: str, edits: Edits) -> str:
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def bundle(interface: str, edits: Edits = ()) -> bytes:
+    """A bundle zip of a demo interface: its record (edited) and its schemas."""
+    root = REGISTRY / "interfaces" / interface
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("interface.ttl", _edited((root / "interface.ttl").read_text("utf-8"), edits))
+        for path in sorted((root / "schemas").rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(root).as_posix())
+    return buffer.getvalue()
+
+
+def new_interface() -> bytes:
+    """A new interface of civreg: civreg-address under another identifier and endpoint."""
+    return bundle(ADDRESS, [(ADDRESS, NEW), ("gov/address", "gov/marriage")])
+
+
+def agency(identifier: str, edits: Edits = ()) -> bytes:
+    text = (REGISTRY / "agencies" / f"{identifier}.ttl").read_text("utf-8")
+    return _edited(text, edits).encode()
+
+
+def put(client: httpx.Client, record: str, body: bytes, media: str) -> httpx.Response:
+    return client.put(f"/api/records/{record}", content=body, headers={"Content-Type": media})
+
+
+def current(client: httpx.Client, record: str) -> str | int:
+    """A record as N-Triples, or the status when it cannot be read (404 once withdrawn)."""
+    answer = client.get(f"/api/records/{record}", params={"format": "ntriples"})
+    return answer.text if answer.status_code == 200 else answer.status_code
+
+
+def snapshot(client: httpx.Client) -> dict[str, str | int]:
+    return {r: current(client, r) for r in (ADDRESS, BIRTH, NEW, "civreg", "tax")}
+
+
+def audit(live: LiveServer) -> list[dict[str, Any]]:
+    with live.client(live.token("admin", name="auditor")) as admin:
+        answer = admin.get("/api/audit", params={"limit": 1000})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["entries"]
+
+
+def token_id(token: str) -> str:
+    return token.split("_")[1]
+
+
+# the authorisation matrix
+
+WHO = [
+    "anonymous",
+    "publisher-A",
+    "publisher-B",
+    "certifier",
+    "admin",
+    "revoked",
+    "unknown",
+    "malformed",
+]
+OPS = ["put-existing", "put-new", "put-agency", "delete", "audit"]
+UNAUTHENTICATED = dict.fromkeys(OPS, 401)
+REFUSED = dict.fromkeys(OPS, 403)
+EXPECTED: dict[str, dict[str, int]] = {
+    "anonymous": UNAUTHENTICATED,
+    "publisher-A": {
+        "put-existing": 200,
+        "put-new": 201,
+        "put-agency": 200,
+        "delete": 200,
+        "audit": 403,
+    },
+    "publisher-B": REFUSED,
+    "certifier": REFUSED,
+    "admin": {"put-existing": 200, "put-new": 201, "put-agency": 200, "delete": 200, "audit": 200},
+    "revoked": UNAUTHENTICATED,
+    "unknown": UNAUTHENTICATED,
+    "malformed": UNAUTHENTICATED,
+}
+
+
+def credentials(live: LiveServer, who: str) -> str | None:
+    match who:
+        case "anonymous":
+            return None
+        case "publisher-A":
+            return live.token("publisher", "civreg", name="civreg CI")
+        case "publisher-B":
+            return live.token("publisher", "tax", name="tax CI")
+        case "certifier":
+            return live.token("certifier", name="competence centre")
+        case "admin":
+            return live.token("admin", name="operator")
+        case "revoked":
+            token = live.token("publisher", "civreg", name="old civreg CI")
+            tokens = TokenStore(live.home / "secrets.sqlite")
+            try:
+                tokens.revoke(token_id(token))
+            finally:
+                tokens.close()
+            return token
+        case "unknown":
+            return UNKNOWN_TOKEN
+        case _:
+            return MALFORMED_TOKEN
+
+
+def operate(client: httpx.Client, op: str) -> httpx.Response:
+    match op:
+        case "put-existing":
+            return put(client, ADDRESS, bundle(ADDRESS, [ADDRESS_TITLE]), "application/zip")
+        case "put-new":
+            return put(client, NEW, new_interface(), "application/zip")
+        case "put-agency":
+            return put(client, "civreg", agency("civreg", [DESK]), "text/turtle")
+        case "delete":
+            return client.delete(f"/api/records/{BIRTH}")
+        case _:
+            return client.get("/api/audit")
+
+
+def expected_change(op: str, before: dict[str, str | int], after: dict[str, str | int]) -> None:
+    """What a successful operation changed, and that it changed nothing else."""
+    changed = {r for r in before if before[r] != after[r]}
+    match op:
+        case "put-existing":
+            assert changed == {ADDRESS}
+            assert '"Address lookup (revised)"@en' in str(after[ADDRESS])
+        case "put-new":
+            assert changed == {NEW}
+            assert before[NEW] == 404
+            assert f'"{NEW}"' in str(after[NEW])
+        case "put-agency":
+            assert changed == {"civreg"}
+            assert DESK[1] in str(after["civreg"])
+        case "delete":
+            assert changed == {BIRTH}
+            assert after[BIRTH] == 404
+        case _:
+            assert changed == set()
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[list[str]]:
+    """Every log line of the service (nif, uvicorn, access log) and the client, at DEBUG."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect(logging.DEBUG)
+    names = ["", "nif", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore"]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(handler)
+            lg.setLevel(level)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("who", WHO)
+def test_authorisation_matrix(make_server: MakeServer, who: str, op: str) -> None:
+    live = make_server()
+    token = credentials(live, who)
+    with live.client() as reader, captured_logs() as logs:
+        before = snapshot(reader)
+        with live.client(token) as client:
+            answer = operate(client, op)
+        after = snapshot(reader)
+    expected = EXPECTED[who][op]
+    assert answer.status_code == expected, answer.text
+    if expected >= 400:
+        body = answer.json()
+        assert body["status"] == expected
+        assert body["error"] == {401: "unauthenticated", 403: "forbidden"}[expected]
+        assert after == before, "a refused request changed the registry"
+    else:
+        expected_change(op, before, after)
+    if expected == 401:
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    entries = audit(live)
+    if op != "audit":
+        entry = next(e for e in entries if e["actor"] != "tests")
+        if token is None:
+            actor = "anonymous"
+        elif expected == 401:
+            actor = "unauthenticated token"
+        else:
+            actor = f"token:{token_id(token)} ("
+        assert entry["actor"].startswith(actor), entry
+        assert entry["action"] == ("withdraw" if op == "delete" else "submit")
+        assert entry["outcome"] == ("refused" if expected >= 400 else entry["outcome"]), entry
+        if expected < 400:
+            assert entry["outcome"] in ("stored", "withdrawn")
+    assert any("/api/" in line for line in logs), "the service's log was not captured"
+    if token:
+        secret = token.rsplit("_", 1)[-1]
+        shown = [answer.text, json.dumps(entries), *logs]
+        assert not [s for s in shown if secret in s or token in s]
+
+
+def test_publisher_b_cannot_take_over_a_record_by_naming_itself_publisher(
+    make_server: MakeServer,
+) -> None:
+    """Tax submits civreg-address with itself as publisher: the stored record is civreg's."""
+    live = make_server()
+    hijack = bundle(ADDRESS, [("agency/civreg>", "agency/tax>")])
+    with live.client() as reader, live.client(live.token("publisher", "tax")) as tax:
+        before = current(reader, ADDRESS)
+        answer = put(tax, ADDRESS, hijack, "application/zip")
+        assert answer.status_code == 403, answer.text
+        assert "as stored" in answer.json()["message"]
+        assert current(reader, ADDRESS) == before
+
+
+def test_publisher_may_not_submit_another_agency_record(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client() as reader, live.client(live.token("publisher", "civreg")) as civreg:
+        before = current(reader, "tax")
+        answer = put(civreg, "tax", agency("tax", [("Tax Administration", "Ours")]), "text/turtle")
+        assert answer.status_code == 403
+        assert "tax" in answer.json()["message"]
+        assert current(reader, "tax") == before
+
+
+def test_publisher_of_an_agency_not_in_the_registry_is_refused(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("publisher", "nowhere")) as client:
+        answer = put(client, "civreg", agency("civreg"), "text/turtle")
+    assert answer.status_code == 403
+    assert "'nowhere'" in answer.json()["message"]
+
+
+def test_revoked_token_works_until_revoked(make_server: MakeServer) -> None:
+    live = make_server()
+    token = live.token("publisher", "civreg")
+    with live.client(token) as client, live.client() as reader:
+        assert put(client, "civreg", agency("civreg", [DESK]), "text/turtle").status_code == 200
+        tokens = TokenStore(live.home / "secrets.sqlite")
+        try:
+            tokens.revoke(token_id(token))
+        finally:
+            tokens.close()
+        before = current(reader, "civreg")
+        answer = put(client, "civreg", agency("civreg"), "text/turtle")
+        assert answer.status_code == 401
+        assert "revoked" in answer.json()["message"]
+        assert current(reader, "civreg") == before
+        assert client.delete(f"/api/records/{BIRTH}").status_code == 401
+        assert current(reader, BIRTH) != 404
+
+
+# submission
+
+
+def _as(fmt: str) -> bytes:
+    graph = Graph().parse(data=agency("civreg", [DESK]).decode(), format="turtle")
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("media", "fmt"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+        ("application/n-triples; charset=utf-8", "nt"),
+    ],
+)
+def test_put_each_rdf_syntax(make_server: MakeServer, media: str, fmt: str) -> None:
+    live = make_server()
+    with live.client(live.token("admin")) as client:
+        answer = put(client, "civreg", _as(fmt), media)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["replaced"] == [CIVREG_AGENCY]
+        assert body["records"][0]["identifier"] == "civreg"
+        assert body["conforms"] is True
+        assert DESK[1] in current(client, "civreg")  # type: ignore[operator]
+
+
+def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("publisher", "civreg", name="civreg CI")) as client:
+        answer = put(client, NEW, new_interface(), "application/zip")
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        assert body["replaced"] == []
+        assert body["artefacts"] == 2
+        assert body["records"][0]["action"] == "submit"
+        assert body["records"][0]["actor"].endswith("(civreg CI)")
+        assert isinstance(body["results"], list)
+        again = put(client, NEW, new_interface(), "application/zip")
+        assert again.status_code == 200
+        assert again.json()["records"][0]["sha256"] == body["records"][0]["sha256"]
+    with live.client() as anonymous:
+        record = anonymous.get(f"/api/records/{NEW}")
+        assert record.status_code == 200
+        assert f"{live.settings.base_iri}files/{NEW}/schemas/1.0.0/" in record.text
+        history = anonymous.get(f"/api/records/{NEW}/history").json()
+        assert [v["action"] for v in history["versions"]] == ["submit", "submit"]
+
+
+def test_id_must_be_the_record_in_the_body(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("admin")) as client:
+        before = current(client, "tax")
+        answer = put(client, "tax", agency("civreg"), "text/turtle")
+        assert answer.status_code == 400
+        message = answer.json()["message"]
+        assert "'tax'" in message and "'civreg'" in message
+        assert current(client, "tax") == before
+
+
+def test_a_body_of_two_records_is_refused(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("admin")) as client:
+        answer = put(client, "civreg", agency("civreg") + b"\n" + agency("tax"), "text/turtle")
+    assert answer.status_code == 400
+    assert "'civreg', 'tax'" in answer.json()["message"]
+
+
+def test_refused_by_the_shapes_is_422_with_the_results(make_server: MakeServer) -> None:
+    live = make_server()
+    http_endpoint = (
+        "<https://api.civreg.example.gov/address> ;",
+        "<http://api.civreg.example.gov/address> ;",
+    )
+    with live.client(live.token("publisher", "civreg")) as client:
+        before = current(client, ADDRESS)
+        answer = put(client, ADDRESS, bundle(ADDRESS, [http_endpoint]), "application/zip")
+        assert answer.status_code == 422, answer.text
+        body = answer.json()
+        assert body["error"] == "rejected"
+        assert any(
+            d["path"] == "http://www.w3.org/ns/dcat#endpointURL" and d["severity"] == "violation"
+            for d in body["details"]
+        ), body["details"]
+        assert current(client, ADDRESS) == before
+        refused = audit(live)[0]
+        assert refused["outcome"] == "refused" and refused["action"] == "submit"
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "status", "words"),
+    [
+        (b"<a> <b> .", "text/turtle", 400, "line"),
+        (b"not a zip", "application/zip", 400, "not a readable zip"),
+        (b"{}", "application/json", 415, "text/turtle"),
+        (b"<a> <b> <c> .", "", 415, "Content-Type"),
+    ],
+    ids=["bad-turtle", "bad-zip", "json", "no-content-type"],
+)
+def test_bad_bodies_are_refused_and_audited(
+    make_server: MakeServer, body: bytes, media: str, status: int, words: str
+) -> None:
+    live = make_server()
+    with live.client(live.token("admin", name="operator")) as client:
+        answer = client.put("/api/records/civreg", content=body, headers={"Content-Type": media})
+    assert answer.status_code == status, answer.text
+    assert words in answer.json()["message"]
+    entry = audit(live)[0]
+    assert entry["outcome"] == "refused" and entry["actor"].endswith("(operator)")
+
+
+def test_body_over_the_upload_limit_is_413(make_server: MakeServer) -> None:
+    live = make_server(max_upload_bytes=1000)
+    with live.client(live.token("admin")) as client:
+        answer = put(client, ADDRESS, bundle(ADDRESS), "application/zip")
+    assert answer.status_code == 413
+    assert "1,000 bytes" in answer.json()["message"]
+
+
+# withdrawal
+
+
+def test_withdraw_keeps_the_history(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("publisher", "civreg", name="civreg CI")) as client:
+        answer = client.delete(f"/api/records/{BIRTH}")
+        assert answer.status_code == 200
+        assert answer.json()["action"] == "withdraw"
+        assert client.get(f"/api/records/{BIRTH}").status_code == 404
+        assert client.delete(f"/api/records/{BIRTH}").status_code == 404
+        versions = client.get(f"/api/records/{BIRTH}/history").json()["versions"]
+        assert [v["action"] for v in versions] == ["load", "withdraw"]
+        assert versions[-1]["actor"].endswith("(civreg CI)")
+
+
+def test_withdraw_unknown_record_is_404(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("admin")) as client:
+        answer = client.delete("/api/records/no-such-record")
+    assert answer.status_code == 404
+    assert "no-such-record" in answer.json()["message"]
+
+
+def test_withdraw_agency_that_still_publishes_is_409(make_server: MakeServer) -> None:
+    live = make_server()
+    with live.client(live.token("publisher", "civreg")) as client:
+        answer = client.delete("/api/records/civreg")
+        assert answer.status_code == 409
+        assert ADDRESS in answer.json()["message"]
+        assert client.get("/api/records/civreg").status_code == 200
+
+
+# reading
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("text/html;q=0.9, application/rdf+xml", "application/rdf+xml"),
+    ],
+)
+def test_read_a_record_in_the_format_asked(
+    client: httpx.Client, accept: str | None, media: str
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    answer = client.get(f"/api/records/{ADDRESS}", headers=headers)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith(media)
+    fmt = {"text/turtle": "turtle", "application/n-triples": "nt"}.get(media, media)
+    graph = Graph().parse(data=answer.text, format=fmt)
+    subject = URIRef(f"https://registry.nif.example/interface/{ADDRESS}")
+    assert (subject, URIRef("http://purl.org/dc/terms/identifier"), Literal(ADDRESS)) in graph
+
+
+def test_read_refuses_what_it_cannot_give(client: httpx.Client) -> None:
+    assert client.get("/api/records/nothing-here").status_code == 404
+    answer = client.get(f"/api/records/{ADDRESS}", headers={"Accept": "text/html"})
+    assert answer.status_code == 406
+    assert "text/turtle" in answer.json()["message"]
+    assert client.get(f"/api/records/{ADDRESS}", params={"format": "yaml"}).status_code == 400
+
+
+def test_history_is_public(client: httpx.Client) -> None:
+    body = client.get(f"/api/records/{ADDRESS}/history").json()
+    assert body["record"] == ADDRESS
+    content = client.get(f"/api/records/{ADDRESS}", headers={"Accept": "application/n-triples"})
+    assert body["versions"][-1]["sha256"] == hashlib.sha256(content.content).hexdigest()
+    assert client.get("/api/records/never-was/history").status_code == 404
+
+
+def test_audit_log_shows_refused_writes_without_secrets(make_server: MakeServer) -> None:
+    live = make_server()
+    tax = live.token("publisher", "tax", name="tax CI")
+    with live.client(tax) as client:
+        assert client.delete(f"/api/records/{BIRTH}").status_code == 403
+    with live.client(MALFORMED_TOKEN) as client:
+        assert client.delete(f"/api/records/{BIRTH}").status_code == 401
+    entries = audit(live)
+    assert entries[0]["actor"] == "unauthenticated token"
+    assert entries[1]["actor"] == f"token:{token_id(tax)} (tax CI)"
+    assert entries[1]["target"] == BIRTH and entries[1]["outcome"] == "refused"
+    for path in live.home.glob("*.sqlite*"):
+        assert tax.rsplit("_", 1)[-1].encode() not in path.read_bytes(), path
+    assert MALFORMED_TOKEN not in json.dumps(entries)

@@ -82,17 +82,29 @@ def _tokens(config: Path | None, home: Path | None) -> TokenStore:
     "--role", type=click.Choice([str(r) for r in Role]), required=True, help="What it may do."
 )
 @click.option("--agency", help="For a publisher: the agency (identifier) whose records it writes.")
+@click.option("--json", "as_json", is_flag=True, help="As a JSON object (the token under 'token').")
 @_home_option
 @_config_option
 def token_create(
-    name: str, role: str, agency: str | None, home: Path | None, config: Path | None
+    name: str,
+    role: str,
+    agency: str | None,
+    as_json: bool,
+    home: Path | None,
+    config: Path | None,
 ) -> None:
-    """Create a token and print it once: it is not stored and cannot be shown again."""
+    """Create a token and print it once on stdout: it is not stored and cannot be shown again.
+
+    A publisher's agency is checked when the token is used (the service answers 403 while the
+    registry has no such agency), so tokens can be made while the service runs."""
     tokens = _tokens(config, home)
     try:
         secret, info = tokens.create(name, role, agency)
     finally:
         tokens.close()
+    if as_json:
+        click.echo(json.dumps({**info.to_dict(), "token": secret}, indent=2))
+        return
     click.echo(
         f"token {info.token_id} ({info.role}{f', agency {agency}' if agency else ''})", err=True
     )

@@ -1,0 +1,146 @@
+"""API tokens: kept as salted hashes, shown once, revocable, and the role and agency rules."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nif.auth import Principal, Role, TokenStore
+from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
+
+
+@pytest.fixture
+def tokens(tmp_path: Path) -> Iterator[TokenStore]:
+    store = TokenStore(tmp_path / "home" / "secrets.sqlite")
+    yield store
+    store.close()
+
+
+def _files(tokens: TokenStore) -> list[Path]:
+    """The database and its write-ahead log, where a secret would land if it were stored."""
+    return sorted(tokens.path.parent.glob(tokens.path.name + "*"))
+
+
+def test_a_token_authenticates_as_its_principal(tokens: TokenStore) -> None:
+    token, info = tokens.create("civreg CI", "publisher", "civreg")
+    assert token.startswith(f"nif_{info.token_id}_")
+    who = tokens.authenticate(token)
+    assert who == Principal(info.token_id, "civreg CI", Role.PUBLISHER, "civreg")
+    assert who.actor == f"token:{info.token_id} (civreg CI)"
+    assert token.split("_", 2)[2] not in who.actor
+    assert tokens.authenticate(f"  {token}\n") == who
+
+
+def test_the_secret_is_stored_only_as_a_salted_hash(tokens: TokenStore) -> None:
+    first, _ = tokens.create("one", "admin")
+    second, _ = tokens.create("two", "admin")
+    assert first != second
+    for token in (first, second):
+        secret = token.split("_", 2)[2].encode()
+        for path in _files(tokens):
+            assert secret not in path.read_bytes(), path
+    assert stat.S_IMODE(tokens.path.stat().st_mode) == 0o600
+
+
+def test_a_token_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.sqlite"
+    store = TokenStore(path)
+    token, info = store.create("operator", "admin")
+    store.close()
+    again = TokenStore(path)
+    try:
+        assert again.authenticate(token).token_id == info.token_id
+    finally:
+        again.close()
+
+
+def test_revoked_token_is_refused_and_says_so(tokens: TokenStore) -> None:
+    token, info = tokens.create("old CI", "publisher", "tax")
+    revoked = tokens.revoke(info.token_id)
+    assert revoked.revoked is not None
+    assert tokens.revoke(info.token_id).revoked == revoked.revoked
+    with pytest.raises(AuthenticationError, match="revoked") as caught:
+        tokens.authenticate(token)
+    assert token.split("_", 2)[2] not in str(caught.value)
+    assert [t.token_id for t in tokens.list()] == []
+    assert [t.token_id for t in tokens.list(include_revoked=True)] == [info.token_id]
+
+
+def test_revoking_an_unknown_id_is_not_found(tokens: TokenStore) -> None:
+    with pytest.raises(NotFoundError, match="0123456789abcdef"):
+        tokens.revoke("0123456789abcdef")
+
+
+@pytest.mark.parametrize(
+    "presented",
+    [
+        "",
+        "nif_",
+        "Bearer nif_0123456789abcdef_" + "A" * 43,
+        "nif_0123456789ABCDEF_" + "A" * 43,
+        "nif_0123456789abcdef_" + "A" * 42,
+        "nif_0123456789abcdef_" + "A" * 42 + "!",
+        "x" * 100_000,
+    ],
+    ids=["empty", "prefix", "with-scheme", "uppercase-id", "short", "bad-char", "huge"],
+)
+def test_malformed_tokens_are_refused_without_echo(tokens: TokenStore, presented: str) -> None:
+    with pytest.raises(AuthenticationError, match="malformed") as caught:
+        tokens.authenticate(presented)
+    assert str(caught.value) == "the bearer token is malformed (expected nif_<id>_<secret>)"
+
+
+def test_unknown_id_and_wrong_secret_read_the_same(tokens: TokenStore) -> None:
+    token, info = tokens.create("ci", "certifier")
+    secret = token.split("_", 2)[2]
+    wrong = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    messages = set()
+    for presented in (f"nif_{info.token_id}_{wrong}", f"nif_{'0' * 16}_{secret}"):
+        with pytest.raises(AuthenticationError) as caught:
+            tokens.authenticate(presented)
+        messages.add(str(caught.value))
+    assert messages == {"the bearer token is not valid"}
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "agency", "words"),
+    [
+        ("ci", "publisher", None, "needs --agency"),
+        ("ci", "admin", "civreg", "not bound to an agency"),
+        ("ci", "certifier", "civreg", "not bound to an agency"),
+        ("ci", "owner", None, "no role 'owner'"),
+        ("  ", "admin", None, "needs a name"),
+    ],
+)
+def test_role_and_agency_rules(
+    tokens: TokenStore, name: str, role: str, agency: str | None, words: str
+) -> None:
+    with pytest.raises(UsageError, match=words):
+        tokens.create(name, role, agency)
+    assert tokens.list(include_revoked=True) == []
+
+
+def test_publisher_scope_by_role() -> None:
+    assert Principal("a", "n", Role.PUBLISHER, "civreg").publisher_scope() == "civreg"
+    assert Principal("a", "n", Role.ADMIN).publisher_scope() is None
+    with pytest.raises(ForbiddenError, match="certifier"):
+        Principal("a", "n", Role.CERTIFIER).publisher_scope()
+
+
+def test_list_shows_no_secret(tokens: TokenStore) -> None:
+    token, info = tokens.create("civreg CI", "publisher", "civreg")
+    listed = [t.to_dict() for t in tokens.list()]
+    assert listed == [
+        {
+            "id": info.token_id,
+            "name": "civreg CI",
+            "role": "publisher",
+            "agency": "civreg",
+            "created": info.created,
+            "revoked": None,
+        }
+    ]
+    assert token.split("_", 2)[2] not in repr(listed)

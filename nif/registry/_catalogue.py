@@ -570,12 +570,14 @@ def _by_subject(rows: Iterable[Row]) -> dict[str, dict[Node, list[Node]]]:
 
 
 def _text(values: Sequence[Node] | None, lang: str) -> str | None:
-    """The literal in `lang`, else English, else without a language, else the first by text."""
+    """The literal in `lang` (or its primary language: "de" for "de-CH", and the other way),
+    else English, else without a language, else the first by text."""
     literals = sorted((v for v in values or () if isinstance(v, Literal)), key=str)
-    for wanted in (lang.lower(), "en", None):
+    wanted = lang.lower()
+    for primary in (wanted, wanted.split("-")[0], "en", None):
         for value in literals:
             tag = value.language.lower() if value.language else None
-            if tag == wanted or (wanted and tag and tag.split("-")[0] == wanted):
+            if tag == primary or (primary and tag and tag.split("-")[0] == primary):
                 return str(value)
     return str(literals[0]) if literals else None
 

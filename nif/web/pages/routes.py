@@ -62,8 +62,9 @@ def catalogue_page(
     agency: str = "",
     status: str = "",
     offset: int = 0,
+    limit: int = PAGE_SIZE,
 ) -> HTMLResponse:
-    """The interface catalogue: text search, agency and status filters, pages of PAGE_SIZE."""
+    """The interface catalogue: text search, agency and status filters, pages of `limit`."""
     lang = _language(request)
     store = svc.registry.store
     found = catalogue.interfaces(
@@ -72,7 +73,7 @@ def catalogue_page(
         status=status or None,
         text=q or None,
         offset=max(offset, 0),
-        limit=PAGE_SIZE,
+        limit=limit,
         lang=lang,
     )
     return page(
@@ -85,7 +86,12 @@ def catalogue_page(
         q=q,
         agency=agency,
         status_filter=status,
-        page_size=PAGE_SIZE,
+        params=[
+            (key, value)
+            for key, value in (("q", q), ("agency", agency), ("status", status))
+            if value
+        ]
+        + ([("limit", str(limit))] if limit != PAGE_SIZE else []),
     )
 
 
@@ -175,17 +181,13 @@ async def self_test(
     """Validate an uploaded file (or else the pasted message) and show the report."""
     content, source = b"", "pasted message"
     if file is not None and file.filename:
-        content = await file.read(svc.settings.max_upload_bytes + 1)
+        content = await file.read()
         source = file.filename
     elif message.strip():
         content = message.encode("utf-8")
     try:
         if not content:
             raise errors.UsageError(translator(request)("self_test.empty"))
-        if len(content) > svc.settings.max_upload_bytes:
-            raise errors.UploadTooLargeError(
-                f"the message is larger than the limit of {svc.settings.max_upload_bytes} bytes"
-            )
         chosen = _selftest.Target.parse(target)
         report = await run_validation(
             svc,

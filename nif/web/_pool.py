@@ -1,8 +1,9 @@
 """The service's validation workers: processes that keep compiled validators and can be killed.
 
 Saxon keeps the GIL while it runs and no engine can be interrupted inside a process, so every
-validation runs in a spawned worker process, and one that overruns its time limit is killed and
-replaced: that is the only way to take a core back from a runaway Schematron. A task carries the
+validation runs in a spawned worker process (`nif.registry._worker`), and one that overruns its
+time limit is killed and replaced: that is the only way to take a core back from a runaway
+Schematron. A task carries the
 message and its `Target` (the message type and its artefact pins, a few hundred bytes); the
 worker builds the profile from the blob store once per target key and keeps it, and the
 process-wide compiled cache keeps each step's validator, so a second message of a type costs
@@ -24,15 +25,12 @@ from contextlib import asynccontextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
-from nif.errors import ArtefactError, TooManyRequestsError
-from nif.registry._blobs import BlobStore
-from nif.registry._profiles import error_report
-from nif.registry._validation import Target
+from nif.errors import TooManyRequestsError
+from nif.registry._worker import Task, serve
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
-from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
-from nif.validate._profile import Profile
+from nif.validate._engine import MEDIA_TYPES, detect_media
 
 log = logging.getLogger("nif.web")
 
@@ -50,16 +48,6 @@ def check_limit(settings: Settings, steps: int) -> float:
     return settings.step_timeout * (steps + 1) + max(1.0, settings.step_timeout / 10)
 
 
-@dataclasses.dataclass(frozen=True)
-class Task:
-    """One message for a worker: its bytes, its name in the report and what to check it with."""
-
-    content: bytes
-    source: str
-    target: Target
-    keep_svrl: bool = False
-
-
 @dataclasses.dataclass
 class WorkerStats:
     """What one worker slot has done, for tests and operators."""
@@ -68,65 +56,7 @@ class WorkerStats:
     tasks: int = 0
     profiles_built: int = 0
     restarts: int = 0
-
-
-def _serve(conn: Connection, settings: Settings) -> None:
-    """A worker's life: warm up, say ready, then answer tasks until the pipe closes."""
-    from nif.validate.schematron._step import saxon
-
-    saxon()
-    blobs = BlobStore(settings.home / "blobs")
-    profiles: dict[str, Profile | ArtefactError] = {}
-    tasks = built = 0
-    conn.send(("ready", None))
-    while True:
-        try:
-            task: Task = conn.recv()
-        except (EOFError, OSError):
-            return
-        profile = profiles.get(task.target.key)
-        if profile is None:
-            profile = _prepare(task.target, blobs, settings)
-            profiles[task.target.key] = profile
-            built += 1
-        conn.send(("compiled", None))
-        if isinstance(profile, ArtefactError):
-            report = error_report(
-                task.content,
-                source=task.source,
-                stage="profile",
-                error=str(profile),
-                settings=settings,
-                ref=task.target.ref,
-            )
-        else:
-            report = validate(
-                task.content,
-                profile,
-                source=task.source,
-                settings=settings,
-                context=task.target.ref.context,
-            )
-        if not task.keep_svrl:
-            for step in report.steps:
-                step.svrl = None
-        tasks += 1
-        conn.send(("done", (report, tasks, built)))
-
-
-def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile | ArtefactError:
-    """The target's profile with every step compiled (a step that fails to compile reports
-    itself when the message is checked), or why it cannot be built."""
-    try:
-        profile = target.profile(blobs)
-    except ArtefactError as exc:
-        return exc
-    for spec in profile.steps:
-        try:
-            compile_step(spec, settings)
-        except Exception:  # the step reports it when the message is checked
-            log.debug("step %s does not compile", spec.kind, exc_info=True)
-    return profile
+    busy: bool = False
 
 
 class _Worker:
@@ -142,7 +72,7 @@ class _Worker:
     def spawn(self) -> None:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=_serve, args=(child, self._settings), name="nif-validation", daemon=True
+            target=serve, args=(child, self._settings), name="nif-validation", daemon=True
         )
         process.start()
         child.close()
@@ -185,16 +115,16 @@ class _Worker:
 
     def run(self, task: Task) -> Report:
         """The task's report; a worker that overruns or dies is replaced and the report says so."""
-        if self._process is None or not self._process.is_alive():
-            self._restart()
-        assert self._conn is not None
         try:
-            self._conn.send(task)
+            self._hand_over(task)
+            self.stats.busy = True
             self._receive(COMPILE_LIMIT, "compiled")
             limit = check_limit(self._settings, len(task.target.records))
             _, (report, tasks, built) = self._receive(limit, "done")
         except _Overran as exc:
-            what = "checking the message" if exc.kind == "done" else "compiling its validators"
+            what = {"done": "checking the message", "compiled": "compiling its validators"}.get(
+                exc.kind, "taking the task"
+            )
             message = (
                 f"time limit exceeded: {what} took more than {exc.limit:g} s "
                 f"(step_timeout {self._settings.step_timeout:g} s per step); the worker was "
@@ -217,8 +147,26 @@ class _Worker:
             log.warning("%s: %s (%s)", task.source, message, type(exc).__name__)
             self._restart()
             return failed_report(task, message)
+        finally:
+            self.stats.busy = False
         self.stats.tasks, self.stats.profiles_built = tasks, built
         return report  # type: ignore[no-any-return]
+
+    def _hand_over(self, task: Task) -> None:
+        """Send the task until a worker says it took it, replacing one that died while idle
+        (once: a worker that dies on taking a task is a crash)."""
+        for attempt in (1, 2):
+            if self._process is None or not self._process.is_alive():
+                self._restart()
+            assert self._conn is not None
+            try:
+                self._conn.send(task)
+                self._receive(STARTUP_LIMIT, "took")
+                return
+            except (EOFError, OSError):
+                if attempt == 2:
+                    raise
+                self.kill()
 
     def _receive(self, limit: float, expected: str) -> tuple[str, Any]:
         assert self._conn is not None

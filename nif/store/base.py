@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
+from nif.settings import Settings
 
 Row = dict[str, Node]
 """One solution of a SELECT: variable name to term; unbound variables are absent."""
@@ -148,6 +149,22 @@ class QueryLimits:
             self.check_time()
         self.check_time()
         return taken
+
+
+def query_limits(settings: Settings) -> tuple[float | None, int | None]:
+    """The time limit and row limit for queries people send (`sparql_timeout`,
+    `sparql_max_rows`; 0 turns one off), for `Store.query_raw`."""
+    return settings.sparql_timeout or None, settings.sparql_max_rows or None
+
+
+def write_triples(triples: Iterable[ox.Triple], fmt: ResultFormat) -> bytes:
+    """CONSTRUCT or DESCRIBE results in `fmt`.
+
+    Oxigraph's RDF/XML writer leaves carriage returns in literals raw, which every XML parser
+    reads as line feeds: they are written as character references (its markup has none).
+    """
+    data = ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+    return data.replace(b"\r", b"&#13;") if fmt is ResultFormat.RDFXML else data
 
 
 def write_solutions(

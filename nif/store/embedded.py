@@ -15,7 +15,6 @@ from rdflib.term import Node
 from nif.errors import StoreError, UsageError
 from nif.store.base import (
     DUMP_FORMATS,
-    RDF_FORMATS,
     RESULT_FORMATS,
     DumpFormat,
     QueryLimits,
@@ -24,6 +23,7 @@ from nif.store.base import (
     Store,
     check_format,
     write_solutions,
+    write_triples,
 )
 
 
@@ -183,7 +183,7 @@ class EmbeddedStore(Store):
         try:
             if isinstance(results, ox.QueryTriples):
                 triples = limits.take(results, "triples")
-                return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+                return write_triples(triples, fmt)
             if isinstance(results, ox.QueryBoolean):
                 return results.serialize(format=RESULT_FORMATS[fmt]) or b""
             assert isinstance(results, ox.QuerySolutions)

@@ -36,7 +36,6 @@ from nif.errors import QueryTimeoutError, StoreError, UsageError
 from nif.settings import Settings
 from nif.store.base import (
     DUMP_FORMATS,
-    RDF_FORMATS,
     RESULT_FORMATS,
     DumpFormat,
     QueryLimits,
@@ -45,6 +44,7 @@ from nif.store.base import (
     Store,
     check_format,
     write_solutions,
+    write_triples,
 )
 from nif.store.embedded import graph_node, parse_triples, query_form, to_rdflib
 
@@ -161,7 +161,7 @@ class RemoteStore(Store):
         if form is ox.QueryTriples:
             response = self._post_query(query, ResultFormat.NTRIPLES.media_type, limits)
             triples = limits.take(self._triples(response), "triples")
-            return ox.serialize(triples, format=RDF_FORMATS[fmt]) or b""
+            return write_triples(triples, fmt)
         solutions = self._solutions(query, limits)
         if isinstance(solutions, ox.QueryBoolean):
             return solutions.serialize(format=RESULT_FORMATS[fmt]) or b""
@@ -202,12 +202,6 @@ class RemoteStore(Store):
             limits=limits,
             **extra,
         )
-        cut = response.headers.get("X-SPARQL-MaxRows")
-        if cut:
-            raise StoreError(
-                f"{self.location}: the endpoint cut the results at {cut} rows; raise its "
-                "result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
-            )
         if response.headers.get("X-SQL-State") == "S1TAT":
             if limits is not None and limits.timeout is not None:
                 raise limits.timed_out()
@@ -215,6 +209,12 @@ class RemoteStore(Store):
                 f"{self.location}: the endpoint stopped the query at its own time limit and "
                 "sent only part of the results (Virtuoso: MaxQueryExecutionTime in [SPARQL] of "
                 "virtuoso.ini); narrow the query"
+            )
+        cut = response.headers.get("X-SPARQL-MaxRows")
+        if cut:
+            raise StoreError(
+                f"{self.location}: the endpoint cut the results at {cut} rows; raise its "
+                "result limit (Virtuoso: ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
             )
         if limits is not None:
             limits.check_time()

@@ -167,14 +167,22 @@ def test_query_raw_ask_in_json(store: Store, ns: str, two_labels: str) -> None:
     assert answer["boolean"] is True
 
 
-@pytest.mark.parametrize("fmt", [ResultFormat.TURTLE, ResultFormat.NTRIPLES])
-def test_query_raw_construct(store: Store, ns: str, fmt: ResultFormat) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "rdflib_format"),
+    [
+        (ResultFormat.TURTLE, "turtle"),
+        (ResultFormat.NTRIPLES, "nt"),
+        (ResultFormat.JSONLD, "json-ld"),
+        (ResultFormat.RDFXML, "xml"),
+    ],
+)
+def test_query_raw_construct(store: Store, ns: str, fmt: ResultFormat, rdflib_format: str) -> None:
     expected = rich_graph(ns)
     store.replace_graph(ns + "g", nt(expected))
     data = store.query_raw(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ns}g> {{ ?s ?p ?o }} }}", fmt
     )
-    assert same(graph_of(data, "turtle" if fmt is ResultFormat.TURTLE else "nt"), expected)
+    assert same(graph_of(data, rdflib_format), expected)
 
 
 def test_query_raw_refuses_a_format_that_does_not_fit(store: Store) -> None:

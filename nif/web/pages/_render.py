@@ -48,7 +48,7 @@ def page(
         path=request.url.path,
         **context,
     )
-    response = HTMLResponse(html, status)
+    response = HTMLResponse(html, status, headers={"Vary": "Accept-Language, Cookie"})
     chosen = _i18n.requested(request)
     if chosen:
         response.set_cookie(_i18n.COOKIE, chosen, max_age=ONE_YEAR, samesite="lax")

@@ -42,15 +42,20 @@ def _edited(text: str, edits: Edits) -> str:
 
 
 def bundle(interface: str, edits: Edits = ()) -> bytes:
-    """A bundle zip of a demo interface: its record (edited) and its schemas."""
+    """A bundle zip of a demo interface: its record (edited), schemas and examples."""
     root = REGISTRY / "interfaces" / interface
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("interface.ttl", _edited((root / "interface.ttl").read_text("utf-8"), edits))
-        for path in sorted((root / "schemas").rglob("*")):
-            if path.is_file():
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.name != "interface.ttl":
                 zf.write(path, path.relative_to(root).as_posix())
     return buffer.getvalue()
+
+
+def fresh(make_server: MakeServer, **changes: object) -> LiveServer:
+    """A server of its own over a copy of the demo home (one validation worker: none is used)."""
+    return make_server(validation_workers=1, **changes)
 
 
 def new_interface() -> bytes:
@@ -206,53 +211,57 @@ def captured_logs() -> Iterator[list[str]]:
             lg.setLevel(level)
 
 
-@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("who", WHO)
-def test_authorisation_matrix(make_server: MakeServer, who: str, op: str) -> None:
-    live = make_server()
+def test_authorisation_matrix(make_server: MakeServer, who: str) -> None:
+    """Each write endpoint as `who`, one after the other on one server (they touch different
+    records): the status, what changed, the audit entry, and no secret anywhere."""
+    live = fresh(make_server)
     token = credentials(live, who)
-    with live.client() as reader, captured_logs() as logs:
-        before = snapshot(reader)
-        with live.client(token) as client:
-            answer = operate(client, op)
-        after = snapshot(reader)
-    expected = EXPECTED[who][op]
-    assert answer.status_code == expected, answer.text
-    if expected >= 400:
-        body = answer.json()
-        assert body["status"] == expected
-        assert body["error"] == {401: "unauthenticated", 403: "forbidden"}[expected]
-        assert after == before, "a refused request changed the registry"
-    else:
-        expected_change(op, before, after)
-    if expected == 401:
-        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
-    entries = audit(live)
-    if op != "audit":
-        entry = next(e for e in entries if e["actor"] != "tests")
-        if token is None:
-            actor = "anonymous"
-        elif expected == 401:
-            actor = "unauthenticated token"
+    for op in OPS:
+        with live.client() as reader, captured_logs() as logs:
+            before = snapshot(reader)
+            with live.client(token) as client:
+                answer = operate(client, op)
+            after = snapshot(reader)
+        expected = EXPECTED[who][op]
+        assert answer.status_code == expected, (op, answer.text)
+        if expected >= 400:
+            body = answer.json()
+            assert body["status"] == expected
+            assert body["error"] == {401: "unauthenticated", 403: "forbidden"}[expected]
+            assert after == before, f"{op}: a refused request changed the registry"
         else:
-            actor = f"token:{token_id(token)} ("
-        assert entry["actor"].startswith(actor), entry
-        assert entry["action"] == ("withdraw" if op == "delete" else "submit")
-        assert entry["outcome"] == ("refused" if expected >= 400 else entry["outcome"]), entry
-        if expected < 400:
-            assert entry["outcome"] in ("stored", "withdrawn")
-    assert any("/api/" in line for line in logs), "the service's log was not captured"
-    if token:
-        secret = token.split("_", 2)[-1]
-        shown = [answer.text, json.dumps(entries), *logs]
-        assert not [s for s in shown if secret in s or token in s]
+            expected_change(op, before, after)
+        if expected == 401:
+            assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+        entries = audit(live)
+        if op != "audit":
+            _audited_as(entries[0], op, token, expected)
+        assert any("/api/" in line for line in logs), "the service's log was not captured"
+        if token:
+            secret = token.split("_", 2)[-1]
+            shown = [answer.text, json.dumps(entries), *logs]
+            assert not [s for s in shown if secret in s or token in s], op
+
+
+def _audited_as(entry: dict[str, Any], op: str, token: str | None, status: int) -> None:
+    if token is None:
+        actor = "anonymous"
+    elif status == 401:
+        actor = "unauthenticated token"
+    else:
+        actor = f"token:{token_id(token)} ("
+    assert entry["actor"].startswith(actor), (op, entry)
+    assert entry["action"] == ("withdraw" if op == "delete" else "submit"), (op, entry)
+    outcomes = {"refused"} if status >= 400 else {"stored", "withdrawn"}
+    assert entry["outcome"] in outcomes, (op, entry)
 
 
 def test_publisher_b_cannot_take_over_a_record_by_naming_itself_publisher(
     make_server: MakeServer,
 ) -> None:
     """Tax submits civreg-address with itself as publisher: the stored record is civreg's."""
-    live = make_server()
+    live = fresh(make_server)
     hijack = bundle(ADDRESS, [("agency/civreg>", "agency/tax>")])
     with live.client() as reader, live.client(live.token("publisher", "tax")) as tax:
         before = current(reader, ADDRESS)
@@ -263,7 +272,7 @@ def test_publisher_b_cannot_take_over_a_record_by_naming_itself_publisher(
 
 
 def test_publisher_may_not_submit_another_agency_record(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client() as reader, live.client(live.token("publisher", "civreg")) as civreg:
         before = current(reader, "tax")
         answer = put(civreg, "tax", agency("tax", [("Tax Administration", "Ours")]), "text/turtle")
@@ -273,7 +282,7 @@ def test_publisher_may_not_submit_another_agency_record(make_server: MakeServer)
 
 
 def test_publisher_of_an_agency_not_in_the_registry_is_refused(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("publisher", "nowhere")) as client:
         answer = put(client, "civreg", agency("civreg"), "text/turtle")
     assert answer.status_code == 403
@@ -281,7 +290,7 @@ def test_publisher_of_an_agency_not_in_the_registry_is_refused(make_server: Make
 
 
 def test_revoked_token_works_until_revoked(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     token = live.token("publisher", "civreg")
     with live.client(token) as client, live.client() as reader:
         assert put(client, "civreg", agency("civreg", [DESK]), "text/turtle").status_code == 200
@@ -302,40 +311,43 @@ def test_revoked_token_works_until_revoked(make_server: MakeServer) -> None:
 # submission
 
 
-def _as(fmt: str) -> bytes:
-    graph = Graph().parse(data=agency("civreg", [DESK]).decode(), format="turtle")
+def _as(fmt: str, edit: tuple[str, str]) -> bytes:
+    graph = Graph().parse(data=agency("civreg", [edit]).decode(), format="turtle")
     return graph.serialize(format=fmt, encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    ("media", "fmt"),
-    [
-        ("text/turtle", "turtle"),
-        ("application/ld+json", "json-ld"),
-        ("application/rdf+xml", "xml"),
-        ("application/n-triples; charset=utf-8", "nt"),
-    ],
-)
-def test_put_each_rdf_syntax(make_server: MakeServer, media: str, fmt: str) -> None:
-    live = make_server()
+SYNTAXES = [
+    ("text/turtle", "turtle"),
+    ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+    ("application/n-triples; charset=utf-8", "nt"),
+]
+
+
+def test_put_each_rdf_syntax(make_server: MakeServer) -> None:
+    live = fresh(make_server)
     with live.client(live.token("admin")) as client:
-        answer = put(client, "civreg", _as(fmt), media)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert body["replaced"] == [CIVREG_AGENCY]
-        assert body["records"][0]["identifier"] == "civreg"
-        assert body["conforms"] is True
-        assert DESK[1] in current(client, "civreg")  # type: ignore[operator]
+        for number, (media, fmt) in enumerate(SYNTAXES):
+            desk = (DESK[0], f"{DESK[0]} ({fmt})")
+            answer = put(client, "civreg", _as(fmt, desk), media)
+            assert answer.status_code == 200, (media, answer.text)
+            body = answer.json()
+            assert body["replaced"] == [CIVREG_AGENCY]
+            assert body["records"][0]["identifier"] == "civreg"
+            assert body["conforms"] is True
+            assert desk[1] in str(current(client, "civreg")), media
+            versions = client.get("/api/records/civreg/history").json()["versions"]
+            assert len(versions) == number + 2
 
 
 def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("publisher", "civreg", name="civreg CI")) as client:
         answer = put(client, NEW, new_interface(), "application/zip")
         assert answer.status_code == 201, answer.text
         body = answer.json()
         assert body["replaced"] == []
-        assert body["artefacts"] == 2
+        assert body["artefacts"] >= 2
         assert body["records"][0]["action"] == "submit"
         assert body["records"][0]["actor"].endswith("(civreg CI)")
         assert isinstance(body["results"], list)
@@ -351,7 +363,7 @@ def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer
 
 
 def test_id_must_be_the_record_in_the_body(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("admin")) as client:
         before = current(client, "tax")
         answer = put(client, "tax", agency("civreg"), "text/turtle")
@@ -362,7 +374,7 @@ def test_id_must_be_the_record_in_the_body(make_server: MakeServer) -> None:
 
 
 def test_a_body_of_two_records_is_refused(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("admin")) as client:
         answer = put(client, "civreg", agency("civreg") + b"\n" + agency("tax"), "text/turtle")
     assert answer.status_code == 400
@@ -370,7 +382,7 @@ def test_a_body_of_two_records_is_refused(make_server: MakeServer) -> None:
 
 
 def test_refused_by_the_shapes_is_422_with_the_results(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     http_endpoint = (
         "<https://api.civreg.example.gov/address> ;",
         "<http://api.civreg.example.gov/address> ;",
@@ -390,41 +402,42 @@ def test_refused_by_the_shapes_is_422_with_the_results(make_server: MakeServer) 
         assert refused["outcome"] == "refused" and refused["action"] == "submit"
 
 
-@pytest.mark.parametrize(
-    ("body", "media", "status", "words"),
-    [
-        (b"<a> <b> .", "text/turtle", 400, "line"),
-        (b"not a zip", "application/zip", 400, "not a readable zip"),
-        (b"{}", "application/json", 415, "text/turtle"),
-        (b"<a> <b> <c> .", "", 415, "Content-Type"),
-    ],
-    ids=["bad-turtle", "bad-zip", "json", "no-content-type"],
-)
-def test_bad_bodies_are_refused_and_audited(
-    make_server: MakeServer, body: bytes, media: str, status: int, words: str
-) -> None:
-    live = make_server()
+BAD_BODIES = [
+    (b"<a> <b> .", "text/turtle", 400, "line"),
+    (b"not a zip", "application/zip", 400, "not a readable zip"),
+    (b"{}", "application/json", 415, "text/turtle"),
+    (b"<a> <b> <c> .", "", 415, "Content-Type"),
+    (b"", "text/turtle", 400, "no triples"),
+]
+
+
+def test_bad_bodies_are_refused_and_audited(make_server: MakeServer) -> None:
+    live = fresh(make_server)
     with live.client(live.token("admin", name="operator")) as client:
-        answer = client.put("/api/records/civreg", content=body, headers={"Content-Type": media})
-    assert answer.status_code == status, answer.text
-    assert words in answer.json()["message"]
-    entry = audit(live)[0]
-    assert entry["outcome"] == "refused" and entry["actor"].endswith("(operator)")
+        for body, media, status, words in BAD_BODIES:
+            headers = {"Content-Type": media}
+            answer = client.put("/api/records/civreg", content=body, headers=headers)
+            assert answer.status_code == status, (media, answer.text)
+            assert words in answer.json()["message"], (media, answer.text)
+            entry = audit(live)[0]
+            assert entry["outcome"] == "refused", (media, entry)
+            assert entry["actor"].endswith("(operator)"), (media, entry)
+            assert entry["detail"] == answer.json()["message"], (media, entry)
 
 
 def test_body_over_the_upload_limit_is_413(make_server: MakeServer) -> None:
-    live = make_server(max_upload_bytes=1000)
+    live = fresh(make_server, max_upload_bytes=1000)
     with live.client(live.token("admin")) as client:
         answer = put(client, ADDRESS, bundle(ADDRESS), "application/zip")
     assert answer.status_code == 413
-    assert "1,000 bytes" in answer.json()["message"]
+    assert "max_upload_bytes" in answer.json()["message"]
 
 
 # withdrawal
 
 
 def test_withdraw_keeps_the_history(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("publisher", "civreg", name="civreg CI")) as client:
         answer = client.delete(f"/api/records/{BIRTH}")
         assert answer.status_code == 200
@@ -437,7 +450,7 @@ def test_withdraw_keeps_the_history(make_server: MakeServer) -> None:
 
 
 def test_withdraw_unknown_record_is_404(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("admin")) as client:
         answer = client.delete("/api/records/no-such-record")
     assert answer.status_code == 404
@@ -445,7 +458,7 @@ def test_withdraw_unknown_record_is_404(make_server: MakeServer) -> None:
 
 
 def test_withdraw_agency_that_still_publishes_is_409(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     with live.client(live.token("publisher", "civreg")) as client:
         answer = client.delete("/api/records/civreg")
         assert answer.status_code == 409
@@ -496,7 +509,7 @@ def test_history_is_public(client: httpx.Client) -> None:
 
 
 def test_audit_log_shows_refused_writes_without_secrets(make_server: MakeServer) -> None:
-    live = make_server()
+    live = fresh(make_server)
     tax = live.token("publisher", "tax", name="tax CI")
     with live.client(tax) as client:
         assert client.delete(f"/api/records/{BIRTH}").status_code == 403

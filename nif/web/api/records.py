@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
-from nif.errors import ForbiddenError, NifError, NotFoundError, UploadTooLargeError
+from nif.errors import ForbiddenError, NifError, NotFoundError
 from nif.registry import Kind, SubmitResult, Version
 from nif.registry._namespaces import PREFIXES
 from nif.web._auth import _bearer, optional_principal, principal, require
@@ -116,24 +116,6 @@ def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> s
         return _scope(svc, who)
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is over `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    too_large = UploadTooLargeError(
-        f"the body is over the upload limit of {limit:,} bytes (max_upload_bytes)"
-    )
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _body_type(content_type: str | None) -> tuple[str | None, str]:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media not in BODY_TYPES:
@@ -170,7 +152,7 @@ async def put_record(
         fmt, suffix = _body_type(request.headers.get("content-type"))
     scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
     with _audited(svc, who.actor, "submit", record_id):
-        content = await _body(request, svc.settings.max_upload_bytes)
+        content = await request.body()  # LimitsMiddleware stops it past max_upload_bytes
     result: SubmitResult = await run_in_threadpool(
         lambda: svc.registry.submit(
             content,

@@ -20,6 +20,7 @@ from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
 from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
+from nif.store.base import query_limits
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -322,19 +323,41 @@ def import_command(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "xml", "csv", "tsv", "turtle"]),
+    type=click.Choice([f.value for f in ResultFormat]),
     default="json",
     show_default=True,
-    help="Results format (turtle for CONSTRUCT and DESCRIBE).",
+    help="Results format: json, xml, csv, tsv for SELECT and ASK; turtle, ntriples, jsonld, "
+    "rdfxml for CONSTRUCT and DESCRIBE.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds the query may run, 0 for no limit [default: sparql_timeout, 10].",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    help="Rows (or triples) the query may give, 0 for no limit [default: sparql_max_rows].",
 )
 @_store_options
 def sparql(
-    query: str | None, query_file: Path | None, fmt: str, store: str | None, config: Path | None
+    query: str | None,
+    query_file: Path | None,
+    fmt: str,
+    timeout: float | None,
+    max_rows: int | None,
+    store: str | None,
+    config: Path | None,
 ) -> int:
-    """Run a read-only SPARQL 1.1 query over the registry (the union of its records)."""
+    """Run a read-only SPARQL 1.1 query over the registry (the union of its records), within
+    the same time and row limits as the service's /sparql."""
     if (query is None) == (query_file is None):
         raise UsageError("give a QUERY or --file, not both and not neither")
     text = query if query is not None else query_file.read_text("utf-8")  # type: ignore[union-attr]
-    with open_store(_settings(config), store) as target:
-        sys.stdout.buffer.write(target.query_raw(text, ResultFormat(fmt)))
+    settings = _settings(config).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
+    seconds, rows = query_limits(settings)
+    with open_store(settings, store) as target:
+        sys.stdout.buffer.write(
+            target.query_raw(text, ResultFormat(fmt), timeout=seconds, max_rows=rows)
+        )
     return EXIT_OK

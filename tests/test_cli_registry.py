@@ -93,6 +93,16 @@ def test_sparql_refuses_updates_and_bad_queries(demo) -> None:
     assert demo("sparql", "ASK { ?s ?p ?o }", "--format", "json").stdout.count("true") == 1
 
 
+def test_sparql_has_the_service_limits(demo) -> None:
+    done = demo("sparql", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "3", ok=2)
+    assert "more than 3 rows" in done.stderr and "LIMIT" in done.stderr
+    cross_join = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+    done = demo("sparql", cross_join, "--timeout", "0.2", "--max-rows", "0", ok=2)
+    assert "time limit of 0.2 s" in done.stderr
+    rdfxml = demo("sparql", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2", "--format", "rdfxml").stdout
+    assert rdfxml.startswith("<?xml") and "rdf:RDF" in rdfxml
+
+
 def test_submit_reject_history_withdraw(demo, tmp_path: Path) -> None:
     record = tmp_path / "tax.ttl"
     text = (DEMO / "agencies" / "tax.ttl").read_text("utf-8")

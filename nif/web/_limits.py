@@ -1,7 +1,7 @@
 """Service limits enforced before any handler runs: upload size and requests per client.
 
-An ASGI middleware rather than a dependency, so that an oversized upload is refused before it
-is read (Content-Length) or as soon as it crosses the limit (chunked bodies), whatever the
+An ASGI middleware rather than a dependency, so that an oversized upload is refused before any
+of it is read (Content-Length) or as soon as it crosses the limit (chunked bodies), whatever the
 endpoint, and a client over its rate gets a 429 without costing a handler.
 """
 
@@ -81,17 +81,20 @@ class LimitsMiddleware:
                 )
                 await response(scope, receive, send)
                 return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _too_large(declared, self.max_bytes)(scope, receive, send)
-            return
         await self._limited(scope, receive, send)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Counts the body as it streams in; past the limit, the answer becomes a 413."""
+        """The body as the handler reads it: refused at once when its Content-Length is over
+        the limit (not a byte is read), else counted as it streams in and refused past the
+        limit. The handler sees `UploadTooLargeError` (so a write can audit its refusal) and the
+        answer becomes a 413 whatever it does with it."""
+        declared = _content_length(scope)
         state: dict[str, Any] = {"received": 0, "exceeded": False, "started": False}
 
         async def counted() -> Message:
+            if declared is not None and declared > self.max_bytes:
+                state["exceeded"] = True
+                raise UploadTooLargeError(_message(declared, self.max_bytes))
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
@@ -103,7 +106,7 @@ class LimitsMiddleware:
         async def guarded(message: Message) -> None:
             if state["exceeded"] and not state["started"]:
                 state["started"] = True
-                await _too_large(None, self.max_bytes)(scope, receive, send)
+                await _too_large(declared, self.max_bytes)(scope, receive, send)
                 return
             if state["exceeded"]:
                 return  # the rest of a response the 413 replaced
@@ -117,7 +120,7 @@ class LimitsMiddleware:
             if not state["exceeded"]:
                 raise
             if not state["started"]:
-                await _too_large(None, self.max_bytes)(scope, receive, send)
+                await _too_large(declared, self.max_bytes)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -136,5 +139,6 @@ def _message(size: int | None, limit: int) -> str:
     return f"the upload is {size} bytes, over the limit of {limit} bytes (max_upload_bytes)"
 
 
-def _too_large(size: int | None, limit: int) -> JSONResponse:
+def _too_large(declared: int | None, limit: int) -> JSONResponse:
+    size = declared if declared is not None and declared > limit else None
     return error_response(413, "too_large", _message(size, limit))

@@ -119,11 +119,8 @@ def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> s
 def _body_type(content_type: str | None) -> tuple[str | None, str]:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media not in BODY_TYPES:
-        raise HTTPException(
-            415,
-            f"cannot submit a {media or 'body without Content-Type'}: send one of "
-            f"{', '.join(BODY_TYPES)}",
-        )
+        given = f"a body of type {media!r}" if media else "a body without Content-Type"
+        raise HTTPException(415, f"cannot submit {given}: send one of {', '.join(BODY_TYPES)}")
     return BODY_TYPES[media]
 
 

@@ -66,6 +66,7 @@ class _Worker:
         self._settings = settings
         self._context = context
         self.stats = WorkerStats(pid=None)
+        self._stopping = False
         self._process: Any = None
         self._conn: Connection | None = None
 
@@ -99,19 +100,32 @@ class _Worker:
             self._process = None
 
     def stop(self) -> None:
-        """Close the pipe (the worker's loop ends) and wait briefly; kill it if it lingers."""
+        """Close the pipe: an idle worker's loop ends; `finish` then waits for it."""
+        self._stopping = True
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def finish(self, wait: float) -> None:
+        """Wait up to `wait` seconds for a stopped worker to exit, then kill it."""
         if self._process is not None:
-            self._process.join(5)
+            self._process.join(wait)
         self.kill()
 
     def _restart(self) -> None:
         self.kill()
+        if self._stopping:
+            raise OSError("the service is shutting down")
         self.stats.restarts += 1
         self.spawn()
         self.wait_ready()
+
+    def _recover(self) -> None:
+        """Replace the worker after a failed task; if that fails too, the next task retries."""
+        try:
+            self._restart()
+        except (OSError, RuntimeError) as exc:
+            log.warning("a validation worker could not be replaced: %s", exc)
 
     def run(self, task: Task) -> Report:
         """The task's report; a worker that overruns or dies is replaced and the report says so."""
@@ -131,9 +145,9 @@ class _Worker:
                 "stopped and the result discarded"
             )
             log.warning("%s: %s", task.source, message)
-            self._restart()
+            self._recover()
             return failed_report(task, message)
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError, RuntimeError) as exc:
             code = None
             if self._process is not None:
                 self._process.join(2)
@@ -145,7 +159,7 @@ class _Worker:
                 + " while checking this message; it was restarted, and no result is available"
             )
             log.warning("%s: %s (%s)", task.source, message, type(exc).__name__)
-            self._restart()
+            self._recover()
             return failed_report(task, message)
         finally:
             self.stats.busy = False
@@ -287,8 +301,11 @@ class ValidationPool:
         self._idle.put_nowait(worker)
 
     def close(self) -> None:
-        """Stop every worker; running tasks are abandoned."""
+        """Stop every worker (all at once: a busy one is killed after a few seconds); running
+        tasks end with verdict error."""
         self._closed = True
         for worker in self._workers:
             worker.stop()
+        for worker in self._workers:
+            worker.finish(5)
         self._threads.shutdown(wait=False, cancel_futures=True)

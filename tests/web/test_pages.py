@@ -562,3 +562,14 @@ def test_every_value_the_pages_translate_has_a_message() -> None:
         *(f"error.{code}" for code in (400, 404, 413, 422, 429, 500, 503)),
     }
     assert needed <= set(english), needed - set(english)
+
+
+def test_query_page_shows_the_row_limit_clearly(make_server: Callable[..., LiveServer]) -> None:
+    limited = make_server(sparql_max_rows=3)
+    with limited.client() as client:
+        over = client.get("/query?example=versions-by-status")
+        under = client.get("/query?example=agency-interfaces")
+    assert over.status_code == 422
+    alert = re.search(r'role="alert".*?</div>', over.text, re.S)
+    assert alert is not None and "3" in alert.group(0)
+    assert under.status_code == 200 and "civreg-birth" in result_cells(under.text)

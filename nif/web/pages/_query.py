@@ -1,4 +1,4 @@
-"""The SPARQL page's side of a query: which result format to ask for, and a table of the answer.
+"""The SPARQL page's side of a query: its answer as one table.
 
 The page runs queries through the same `run_query` as the `/sparql` endpoint (read-only, time
 and size limited), as SPARQL JSON results for SELECT and ASK and as N-Triples for CONSTRUCT and
@@ -14,25 +14,13 @@ import re
 import pyoxigraph as ox
 
 from nif.store.base import ResultFormat
+from nif.web import sparql
+from nif.web._services import Services
 
 MAX_SHOWN = 1000
 """Rows shown on the page; the `/sparql` endpoint gives all of them."""
 
-_IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
-_COMMENT = re.compile(r"#[^\n]*")
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-def query_form(query: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside IRIs and comments."""
-    match = _FORM.search(_COMMENT.sub(" ", _IRI.sub(" ", query)))
-    return match.group(1).upper() if match else None
-
-
-def result_format(query: str) -> ResultFormat:
-    form = query_form(query)
-    return ResultFormat.NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else ResultFormat.JSON
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,3 +87,9 @@ def table(data: bytes, fmt: ResultFormat) -> Table:
     bindings = answer.get("results", {}).get("bindings", [])
     rows = [[_cell(b[c]) if c in b else None for c in columns] for b in bindings[:MAX_SHOWN]]
     return Table(columns, rows, len(bindings))
+
+
+def answer(svc: Services, query: str) -> Table:
+    """Run `query` as the endpoint would and tabulate the answer. Blocks: call it in a thread."""
+    fmt = ResultFormat.NTRIPLES if sparql.check_query(query) else ResultFormat.JSON
+    return table(sparql.run_query(svc, query, fmt), fmt)

@@ -226,12 +226,8 @@ async def _query_page(request: Request, svc: ServicesDep, query: str, example: s
     t = translator(request)
     result, error, status = None, None, 200
     if query.strip():
-        from nif.web import sparql  # TEMP until C lands
-
-        fmt = _query.result_format(query)
         try:
-            data = await run_in_threadpool(sparql.run_query, svc, query, fmt)
-            result = _query.table(data, fmt)
+            result = await run_in_threadpool(_query.answer, svc, query)
         except errors.NifError as exc:
             status, error = status_of(exc)[0], str(exc)
     return page(

@@ -233,7 +233,7 @@ async def get_record(
         Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
     ] = None,
 ) -> Response:
-    """The current version of a record (by identifier or IRI): Turtle unless `Accept` or
+    """The current version of a record (by its identifier): Turtle unless `Accept` or
     `?format=` asks for N-Triples, JSON-LD or RDF/XML. The N-Triples are the record's canonical
     form, whose sha256 is the one in its history."""
     media = _negotiate(request.headers.get("accept"), fmt)

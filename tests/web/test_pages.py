@@ -355,10 +355,15 @@ def test_self_test_escapes_the_message_and_its_findings(client: httpx.Client) ->
 
 
 def test_self_test_refusals_are_shown_beside_the_form(client: httpx.Client) -> None:
-    empty = self_test(client, target="", message="  ")
+    empty = client.post(
+        "/self-test",
+        data={"target": "", "message": "  "},
+        files={"file": ("", b"")},
+        headers={"Accept-Language": "fr"},
+    )
     assert empty.status_code == 400
-    assert t("en", "self_test.empty") in empty.text
-    check_accessible(empty.text, "en")
+    assert f'<p lang="fr">{html_escape(t("fr", "self_test.empty"))}</p>' in empty.text
+    check_accessible(empty.text, "fr")
     bad_target = self_test(client, target="civreg-birth", message=VALID.read_text())
     assert bad_target.status_code == 400
     assert "INTERFACE@VERSION/MESSAGE-TYPE" in bad_target.text
@@ -370,6 +375,7 @@ def test_self_test_refusals_are_shown_beside_the_form(client: httpx.Client) -> N
     undetectable = self_test(client, target="", message="<unknown xmlns='urn:x'/>")
     assert undetectable.status_code == 422
     assert t("en", "self_test.refused") in undetectable.text
+    assert '<p lang="en">no registered message type' in undetectable.text  # nif speaks English
 
 
 def test_self_test_form_is_prefilled_from_the_interface_page(client: httpx.Client) -> None:

@@ -142,6 +142,7 @@ def _self_test_page(
 ) -> HTMLResponse:
     context.setdefault("report", None)
     context.setdefault("error", None)
+    context.setdefault("error_lang", "en")  # nif's own messages are English
     return page(
         request,
         "self_test.html",
@@ -185,9 +186,18 @@ async def self_test(
         source = file.filename
     elif message.strip():
         content = message.encode("utf-8")
+    if not content:
+        t = translator(request)
+        return await run_in_threadpool(
+            _self_test_page,
+            request,
+            svc,
+            target=target,
+            status=400,
+            error=t("self_test.empty"),
+            error_lang=t.lang,
+        )
     try:
-        if not content:
-            raise errors.UsageError(translator(request)("self_test.empty"))
         chosen = _selftest.Target.parse(target)
         report = await run_validation(
             svc,

@@ -46,7 +46,7 @@ class Settings:
     rate_limit: int = 600
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
-    sparql_max_concurrent: int = 4
+    sparql_max_concurrent: int = 8
 
     def __repr__(self) -> str:
         """Never shows the store password, so settings can be logged."""

@@ -159,7 +159,11 @@ class _Gate:
                 self._slots.release()
                 future.set_result(result)
 
-        threading.Thread(target=evaluate, name="nif-sparql", daemon=True).start()
+        try:
+            threading.Thread(target=evaluate, name="nif-sparql", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the slot was never used
+            self._slots.release()
+            raise
         try:
             return future.result(timeout=timeout)
         except TimeoutError:

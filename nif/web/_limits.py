@@ -11,12 +11,14 @@ import math
 import time
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nif.errors import UploadTooLargeError
 from nif.settings import Settings
 from nif.web._errors import error_response
+from nif.web.pages import _render as pages
 
 EXEMPT = frozenset({"/health"})
 """Paths the rate limit never applies to (monitoring must see a busy service as alive)."""
@@ -106,7 +108,7 @@ class LimitsMiddleware:
         async def guarded(message: Message) -> None:
             if state["exceeded"] and not state["started"]:
                 state["started"] = True
-                await _too_large(declared, self.max_bytes)(scope, receive, send)
+                await _too_large(scope, declared, self.max_bytes)(scope, receive, send)
                 return
             if state["exceeded"]:
                 return  # the rest of a response the 413 replaced
@@ -120,7 +122,7 @@ class LimitsMiddleware:
             if not state["exceeded"]:
                 raise
             if not state["started"]:
-                await _too_large(declared, self.max_bytes)(scope, receive, send)
+                await _too_large(scope, declared, self.max_bytes)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -139,6 +141,10 @@ def _message(size: int | None, limit: int) -> str:
     return f"the upload is {size} bytes, over the limit of {limit} bytes (max_upload_bytes)"
 
 
-def _too_large(declared: int | None, limit: int) -> JSONResponse:
+def _too_large(scope: Scope, declared: int | None, limit: int) -> Response:
+    """The 413: the JSON error, or the HTML error page for a browser on a page path."""
     size = declared if declared is not None and declared > limit else None
+    request = Request(scope)
+    if pages.wants_html(request):
+        return pages.error_page(request, 413, _message(size, limit))
     return error_response(413, "too_large", _message(size, limit))

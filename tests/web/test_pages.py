@@ -398,7 +398,9 @@ def test_self_test_refuses_an_upload_over_the_limit(
             headers=HTML,
         )
     assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
     assert "max_upload_bytes" in answer.text
+    check_accessible(answer.text, "en")
 
 
 # SPARQL page

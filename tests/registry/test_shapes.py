@@ -818,6 +818,114 @@ def test_what_should_hold_is_a_warning(
     assert any(expected in message for message in outcome.messages("Warning")), outcome.results
 
 
+# -- example messages ----------------------------------------------------------------------------
+
+EXAMPLE = "<civreg-birth/2.0.0/BirthNotification/example/valid-newborn.xml>"
+ADD_EXAMPLE = f"""
+INSERT DATA {{
+    <civreg-birth/2.0.0/BirthNotification> nif:example {EXAMPLE} .
+    {EXAMPLE} a dcat:Distribution ;
+        dct:title "valid-newborn.xml" ;
+        dcat:downloadURL <https://registry.nif.example/files/civreg-birth/examples/valid-newborn.xml> ;
+        dcat:accessURL <https://registry.nif.example/files/civreg-birth/examples/valid-newborn.xml> ;
+        dcat:mediaType <https://www.iana.org/assignments/media-types/application/xml> ;
+        nif:expectedVerdict "valid" ;
+        spdx:checksum [ a spdx:Checksum ; spdx:algorithm spdx:checksumAlgorithm_sha256 ;
+            spdx:checksumValue "{"ab" * 32}"^^xsd:hexBinary ] .
+}}
+"""
+
+
+def test_a_pinned_example_conforms_also_to_dcat_ap(
+    interface: Graph, agency: Graph, nif_shapes: Graph, dcat_ap_shapes: Graph, vocabulary: Graph
+) -> None:
+    update(interface, ADD_EXAMPLE)
+    assert validate(interface, nif_shapes, vocabulary, context=agency).results == []
+    assert validate(interface, dcat_ap_shapes, vocabulary, context=agency).results == []
+
+
+BROKEN_EXAMPLES = [
+    (
+        "no verdict",
+        f"DELETE WHERE {{ {EXAMPLE} nif:expectedVerdict ?v }}",
+        "nif:expectedVerdict must be given exactly once",
+    ),
+    (
+        "unknown verdict",
+        f'DELETE {{ {EXAMPLE} nif:expectedVerdict ?v }} INSERT {{ {EXAMPLE} nif:expectedVerdict "ok" }} '
+        f"WHERE {{ {EXAMPLE} nif:expectedVerdict ?v }}",
+        'nif:expectedVerdict must be given exactly once, "valid" or "invalid"',
+    ),
+    (
+        "no title",
+        f"DELETE WHERE {{ {EXAMPLE} dct:title ?t }}",
+        "dct:title must be given exactly once: the example's file name",
+    ),
+    (
+        "two download URLs",
+        f"INSERT DATA {{ {EXAMPLE} dcat:downloadURL <https://elsewhere.example/x.xml> }}",
+        "dcat:downloadURL must be given exactly once",
+    ),
+    (
+        "file URL",
+        f"DELETE {{ {EXAMPLE} dcat:downloadURL ?u }} INSERT {{ {EXAMPLE} dcat:downloadURL <file:///etc/passwd> }} "
+        f"WHERE {{ {EXAMPLE} dcat:downloadURL ?u }}",
+        "dcat:downloadURL of an example must be an https URL",
+    ),
+    (
+        "media type of another message type",
+        f"DELETE {{ {EXAMPLE} dcat:mediaType ?m }} "
+        f"INSERT {{ {EXAMPLE} dcat:mediaType <https://www.iana.org/assignments/media-types/application/json> }} "
+        f"WHERE {{ {EXAMPLE} dcat:mediaType ?m }}",
+        "differs from its message type's",
+    ),
+    (
+        "not a distribution",
+        f"DELETE WHERE {{ {EXAMPLE} a dcat:Distribution }}",
+        "The nif:example must be described in the record as `a dcat:Distribution`",
+    ),
+    (
+        "blank node",
+        "INSERT DATA { <civreg-birth/2.0.0/BirthNotification> nif:example [ a dcat:Distribution ] }",
+        "nif:example must be an IRI described in the same record",
+    ),
+    (
+        "checksum not sha256",
+        f'DELETE {{ ?c spdx:checksumValue ?v }} INSERT {{ ?c spdx:checksumValue "abc"^^xsd:hexBinary }} '
+        f"WHERE {{ {EXAMPLE} spdx:checksum ?c . ?c spdx:checksumValue ?v }}",
+        "spdx:checksumValue must be a sha256 digest",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_EXAMPLES],
+)
+def test_broken_example_is_rejected_with_its_message(
+    change: str,
+    expected: str,
+    interface: Graph,
+    agency: Graph,
+    nif_shapes: Graph,
+    vocabulary: Graph,
+) -> None:
+    update(interface, ADD_EXAMPLE)
+    outcome = validate(update(interface, change), nif_shapes, vocabulary, context=agency)
+    assert not outcome.conforms
+    assert any(expected in message for message in outcome.messages()), outcome.results
+
+
+def test_an_unpinned_example_is_a_warning(
+    interface: Graph, agency: Graph, nif_shapes: Graph, vocabulary: Graph
+) -> None:
+    update(interface, ADD_EXAMPLE)
+    update(interface, f"DELETE WHERE {{ {EXAMPLE} spdx:checksum ?c . ?c ?p ?o }}")
+    outcome = validate(interface, nif_shapes, vocabulary, context=agency)
+    assert outcome.conforms and outcome.messages() == []
+    assert any("The example is not pinned" in m for m in outcome.messages("Warning"))
+
+
 # -- the shapes themselves ------------------------------------------------------------------------
 
 

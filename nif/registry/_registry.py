@@ -12,6 +12,7 @@ import dataclasses
 import fcntl
 import getpass
 import io
+import re
 import shutil
 import tempfile
 import zipfile
@@ -589,7 +590,7 @@ def _spooled_zip(content: bytes, name: str, folder: Path) -> Path:
     """A bundle zip given as bytes, as a file `open_sources` can unpack."""
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise InputError(f"{name}: not a readable zip")
-    path = folder / Path(name).name
+    path = folder / ("bundle-" + re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[-100:])
     path.write_bytes(content)
     return path
 

@@ -371,6 +371,10 @@ def test_id_must_be_the_record_in_the_body(make_server: MakeServer) -> None:
         message = answer.json()["message"]
         assert "'tax'" in message and "'civreg'" in message
         assert current(client, "tax") == before
+        for odd in ("a%00b", "...", "x" * 300):
+            answer = put(client, odd, bundle(ADDRESS), "application/zip")
+            assert answer.status_code == 400, (odd, answer.text)
+            assert "'civreg-address'" in answer.json()["message"]
 
 
 def test_a_body_of_two_records_is_refused(make_server: MakeServer) -> None:

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
-from nif.registry._profiles import error_report
+from nif.registry._profiles import MessageTypeRef, error_report
 from nif.registry._validation import Chooser, Target, named_types, target
 from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
 from nif.web._errors import error_body
@@ -52,7 +52,6 @@ _ACCEPTED = {
     "text/html": "html",
     "application/xhtml+xml": "html",
 }
-_PARAMETERS = ("interface", "version", "message_type")
 
 
 async def run_validation(
@@ -121,12 +120,16 @@ def _check_message(content: bytes, svc: Services, source: str) -> None:
         )
 
 
-def _named(svc: Services, interface: str | None, version: str | None, mt: str | None) -> Any:
+def _chooser(
+    svc: Services, interface: str | None, version: str | None, message_type: str | None
+) -> Chooser:
+    """Chooses among the types named, or all; the web's wording for a malformed interface."""
     if interface is not None:
         identifier, sep, pinned = interface.partition("@")
         if not identifier or (sep and not pinned):
             raise UsageError(f"interface {interface!r}: expected ID or ID@VERSION")
-    return named_types(svc.registry.store, interface, version, mt)
+    among = named_types(svc.registry.store, interface, version, message_type)
+    return Chooser(svc.registry.store, svc.settings, among)
 
 
 def _choose(
@@ -139,13 +142,14 @@ def _choose(
 ) -> Target | Report:
     """The message's target; a report when the message is not even well-formed (so has no
     type); `DetectionError` (422) when it is well-formed but no registered type matches."""
-    chooser = Chooser(
-        svc.registry.store, svc.settings, _named(svc, interface, version, message_type)
-    )
-    pick = _pick(svc, chooser, content, source)
-    if isinstance(pick, Report) and pick.verdict is not Verdict.INVALID:
-        raise DetectionError(next(s.error for s in pick.steps if s.name == "detect") or "")
-    return pick
+    chooser = _chooser(svc, interface, version, message_type)
+    try:
+        return target(svc.registry.store, chooser.choose(content))
+    except DetectionError as exc:
+        report = _undetected(svc, content, source, exc)
+        if report.verdict is Verdict.INVALID:
+            return report
+        raise
 
 
 def _choose_each(
@@ -155,19 +159,26 @@ def _choose_each(
     version: str | None,
     message_type: str | None,
 ) -> list[Target | Report]:
-    chooser = Chooser(
-        svc.registry.store, svc.settings, _named(svc, interface, version, message_type)
+    chooser = _chooser(svc, interface, version, message_type)
+    targets: dict[MessageTypeRef, Target] = {}
+    picks: list[Target | Report] = []
+    for source, content in messages:
+        try:
+            ref = chooser.choose(content)
+        except DetectionError as exc:
+            picks.append(_undetected(svc, content, source, exc))
+            continue
+        if ref not in targets:
+            targets[ref] = target(svc.registry.store, ref)
+        picks.append(targets[ref])
+    return picks
+
+
+def _undetected(svc: Services, content: bytes, source: str, exc: DetectionError) -> Report:
+    """Verdict invalid when the message is not well-formed (so it has no type), else error."""
+    return error_report(
+        content, source=source, stage="detect", error=str(exc), settings=svc.settings
     )
-    return [_pick(svc, chooser, content, source) for source, content in messages]
-
-
-def _pick(svc: Services, chooser: Chooser, content: bytes, source: str) -> Target | Report:
-    try:
-        return target(svc.registry.store, chooser.choose(content))
-    except DetectionError as exc:
-        return error_report(
-            content, source=source, stage="detect", error=str(exc), settings=svc.settings
-        )
 
 
 def _format(request: Request, asked: str | None, batch: bool = False) -> str:

@@ -3,13 +3,18 @@ audit log, and the authorisation matrix (who may write which record)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
 import logging
+import os
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -360,6 +365,39 @@ def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer
         assert f"{live.settings.base_iri}files/{NEW}/schemas/1.0.0/" in record.text
         history = anonymous.get(f"/api/records/{NEW}/history").json()
         assert [v["action"] for v in history["versions"]] == ["submit", "submit"]
+
+
+def _waiting_on(path: os.PathLike[str]) -> bool:
+    """Whether some process waits for the flock on `path` (a `->` line of /proc/locks)."""
+    info = os.stat(path)
+    inode = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    lines = Path("/proc/locks").read_text("ascii").splitlines()
+    return any("->" in line and "FLOCK" in line and inode in line.split() for line in lines)
+
+
+def test_a_submission_waits_off_the_event_loop(make_server: MakeServer) -> None:
+    """While a PUT waits for the registry's write lock (held here), the service still answers:
+    the submission runs in a worker thread, not on the event loop."""
+    live = fresh(make_server)
+    lock_path = live.home / "registry.lock"
+    with (
+        lock_path.open("w") as lock,
+        live.client(live.token("admin")) as client,
+        concurrent.futures.ThreadPoolExecutor(1) as pool,
+    ):
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        pending = pool.submit(put, client, "civreg", agency("civreg", [DESK]), "text/turtle")
+        deadline = time.monotonic() + 120
+        while not _waiting_on(lock_path):
+            assert not pending.done(), pending.result().text
+            assert time.monotonic() < deadline, "the submission never reached the write lock"
+            time.sleep(0.05)
+        with live.client() as other:
+            assert other.get("/health").status_code == 200
+            assert DESK[1] not in str(current(other, "civreg"))
+        assert not pending.done()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        assert pending.result().status_code == 200
 
 
 def test_id_must_be_the_record_in_the_body(make_server: MakeServer) -> None:

@@ -300,7 +300,7 @@ def interfaces(
         raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
     rows = (
         store.select(
-            sparql_prefixes() + f"SELECT DISTINCT ?r ?id WHERE {{ {where} }}"
+            sparql_prefixes() + f"SELECT ?r ?id WHERE {{ {where} }}"
             f" ORDER BY ?id ?r OFFSET {offset} LIMIT {limit}"
         )
         if offset < total
@@ -414,16 +414,16 @@ def _summaries(store: Store, iris: Sequence[str], lang: str) -> list[InterfaceSu
     """The listed fields of these interfaces, their agencies and current versions, at once."""
     if not iris:
         return []
-    values = " ".join(_ref(i) for i in iris)
+    # The VALUES sit in each branch (a store joins an outer VALUES with a UNION only after
+    # evaluating the union over the whole registry), and the predicates are filtered, not
+    # joined with VALUES (which makes Oxigraph scan every triple of those predicates).
+    values = "VALUES ?i { " + " ".join(_ref(i) for i in iris) + " }"
     rows = store.select(
         sparql_prefixes() + "SELECT ?r ?p ?o WHERE {"
-        f" VALUES ?i {{ {values} }}"
-        " { ?i ?p ?o BIND(?i AS ?r) VALUES ?p { dct:identifier dct:title dct:description"
-        "   dct:publisher dcat:hasCurrentVersion } }"
-        " UNION { ?i dct:publisher ?r . ?r ?p ?o"
-        "   VALUES ?p { dct:identifier skos:prefLabel foaf:name } }"
-        " UNION { ?i dcat:hasCurrentVersion ?r . ?r ?p ?o VALUES ?p { adms:status dcat:version } }"
-        " }"
+        f" {{ {values} ?i ?p ?o BIND(?i AS ?r) }}"
+        f" UNION {{ {values} ?i dct:publisher|dcat:hasCurrentVersion ?r . ?r ?p ?o }}"
+        " FILTER(?p IN (dct:identifier, dct:title, dct:description, dct:publisher,"
+        " dcat:hasCurrentVersion, skos:prefLabel, foaf:name, adms:status, dcat:version)) }"
     )
     subjects = _by_subject(rows)
     found = []

@@ -15,7 +15,19 @@ import httpx
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import (
+    CSV,
+    JSON,
+    JSONLD,
+    N3,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
 
 from tests.conftest import recording_server
 from tests.web.conftest import LiveServer
@@ -57,11 +69,14 @@ def interface_ids(server: LiveServer) -> list[str]:
     return ids
 
 
-def wrapper(server: LiveServer, query: str, fmt: str, method: str = "GET") -> SPARQLWrapper:
+def wrapper(
+    server: LiveServer, query: str, fmt: str, method: str = "GET", encoding: str = URLENCODED
+) -> SPARQLWrapper:
     sparql = SPARQLWrapper(server.url + "/sparql")
     sparql.setQuery(query)
     sparql.setReturnFormat(fmt)
     sparql.setMethod(method)
+    sparql.setRequestMethod(encoding)
     return sparql
 
 
@@ -76,9 +91,13 @@ def error(response: httpx.Response, status: int, code: str) -> str:
 # Real clients
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_sparqlwrapper_json(server: LiveServer, interface_ids: list[str], method: str) -> None:
-    results = wrapper(server, INTERFACES, JSON, method).queryAndConvert()
+@pytest.mark.parametrize(
+    ("method", "encoding"), [("GET", URLENCODED), ("POST", URLENCODED), ("POST", POSTDIRECTLY)]
+)
+def test_sparqlwrapper_json(
+    server: LiveServer, interface_ids: list[str], method: str, encoding: str
+) -> None:
+    results = wrapper(server, INTERFACES, JSON, method, encoding).queryAndConvert()
     assert [row["id"]["value"] for row in results["results"]["bindings"]] == interface_ids
 
 

@@ -8,11 +8,7 @@ A message problem is a report (200, verdict invalid); a request problem is a 4xx
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import re
-import zipfile
-from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -28,11 +24,9 @@ from nif.report import Report, Verdict, render_html, render_json, render_junit, 
 from nif.web._errors import error_body
 from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
+from nif.web._zip import MAX_BATCH_FILES, looks_zip, unzip
 
 router = APIRouter(prefix="/api", tags=["validation"])
-
-MAX_BATCH_FILES = 1000
-"""Messages one batch request may hold (files, or entries of its zip)."""
 
 FORMATS = {
     "json": "application/json",
@@ -537,74 +531,18 @@ async def _messages(
         content = await request.body()
         if not content:
             raise InputError("the request body is empty: send a zip, or files as multipart")
-        if not _looks_zip(content, request.headers.get("content-type")):
+        if not looks_zip(content, request.headers.get("content-type")):
             raise InputError(
                 "a batch is several files (multipart field 'files') or one zip archive; "
                 "the body is neither"
             )
-        return await run_in_threadpool(_unzip, content, max_bytes)
+        return await run_in_threadpool(unzip, content, max_bytes)
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
     if len(uploads) != len(form.getlist("files")):
         raise InputError("multipart field 'files' must hold files, not text")
     if not uploads:
         raise InputError("the multipart body has no file field 'files' holding the messages")
     messages = [(u.filename or f"file {i + 1}", await u.read()) for i, u in enumerate(uploads)]
-    if len(messages) == 1 and _looks_zip(messages[0][1], uploads[0].content_type):
-        return await run_in_threadpool(_unzip, messages[0][1], max_bytes)
+    if len(messages) == 1 and looks_zip(messages[0][1], uploads[0].content_type):
+        return await run_in_threadpool(unzip, messages[0][1], max_bytes)
     return messages
-
-
-def _looks_zip(content: bytes, media_type: str | None) -> bool:
-    zip_type = (media_type or "").split(";")[0].strip().lower() in (
-        "application/zip",
-        "application/x-zip-compressed",
-    )
-    return zip_type or content.startswith(b"PK\x03\x04")
-
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def _unzip(content: bytes, max_bytes: int) -> list[tuple[str, bytes]]:
-    """The message entries of a zip, in archive order, under the batch limits."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"the upload is not a readable zip archive: {exc}") from None
-    entries = archive.infolist()
-    if len(entries) > MAX_BATCH_FILES:
-        raise InputError(
-            f"the zip has {len(entries)} entries; a batch takes at most {MAX_BATCH_FILES}"
-        )
-    messages: list[tuple[str, bytes]] = []
-    total = 0
-    for entry in entries:
-        name = entry.filename
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
-            raise InputError(
-                f"zip entry {name!r} points outside the archive (absolute or '..'); refused"
-            )
-        if entry.is_dir() or parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts):
-            continue
-        if entry.flag_bits & 0x1:
-            raise InputError(f"zip entry {name!r} is encrypted; nif cannot read it")
-        remaining = max_bytes - total
-        if entry.file_size > remaining:
-            raise UploadTooLargeError(_unzipped_over(max_bytes))
-        try:
-            with archive.open(entry) as handle:
-                data = handle.read(remaining + 1)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
-            raise InputError(f"zip entry {name!r} cannot be read: {exc}") from None
-        if len(data) > remaining:
-            raise UploadTooLargeError(_unzipped_over(max_bytes))
-        total += len(data)
-        messages.append((name, data))
-    if not messages:
-        raise InputError("the zip holds no message file (directories and hidden files skipped)")
-    return messages
-
-
-def _unzipped_over(limit: int) -> str:
-    return f"the zip's contents are over the limit of {limit} bytes uncompressed (max_upload_bytes)"

@@ -226,7 +226,7 @@ def agencies(store: Store, *, lang: str = "en") -> list[AgencySummary]:
     rows = store.select(
         sparql_prefixes() + "SELECT ?r ?p ?o WHERE {"
         " GRAPH ?g { ?r a org:Organization ; ?p ?o } FILTER(?r = ?g)"
-        " VALUES ?p { dct:identifier skos:prefLabel foaf:name foaf:homepage } }"
+        " FILTER(?p IN (dct:identifier, skos:prefLabel, foaf:name, foaf:homepage)) }"
     )
     counts = _interface_counts(store)
     found = [
@@ -318,7 +318,7 @@ def interface(store: Store, identifier: str, *, lang: str = "en") -> Interface:
         f" GRAPH ?g {{ ?r a dcat:DataService ; dct:identifier {Literal(identifier).n3()} }}"
         " FILTER(?r = ?g)"
         " OPTIONAL { ?r dct:publisher ?a . GRAPH ?ag { ?a ?p ?o } FILTER(?a = ?ag)"
-        "   VALUES ?p { dct:identifier skos:prefLabel foaf:name } } }"
+        "   FILTER(?p IN (dct:identifier, skos:prefLabel, foaf:name)) } }"
     )
     if not rows:
         raise NotFoundError(f"no interface with identifier {identifier!r} in the registry")

@@ -41,6 +41,35 @@ class Service:
     url: str
     process: subprocess.Popen[bytes]
 
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by the service process and by its children (the validation
+        workers), from /proc (Linux): where a request's time goes."""
+        own = _cpu_seconds(self.process.pid)
+        return own, sum(_cpu_seconds(child) for child in _children(self.process.pid))
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system time of a live process (0 when it has gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid` (spawned workers and their resource trackers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += [int(child), *_children(int(child))]
+    return found
+
 
 @contextlib.contextmanager
 def serve(home: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[Service]:
@@ -103,6 +132,8 @@ class LoadResult:
     latencies: list[float]
     statuses: Counter[int]
     errors: Counter[str]
+    cpu: tuple[float, float] = (0.0, 0.0)
+    """CPU seconds the service (its own process, its workers) spent during the run, if known."""
 
     @property
     def requests(self) -> int:
@@ -119,6 +150,13 @@ class LoadResult:
 
     def p(self, fraction: float) -> float:
         return percentile(self.latencies, fraction) if self.latencies else float("nan")
+
+    def cpu_per_request(self) -> str:
+        """The service's CPU milliseconds per answered request, own process + workers."""
+        if not self.requests or self.cpu == (0.0, 0.0):
+            return "-"
+        own, workers = (1000 * seconds / self.requests for seconds in self.cpu)
+        return f"{own:.1f}+{workers:.1f}ms"
 
     def failures(self) -> str:
         """Non-200 statuses and transport errors, e.g. `429 x12, ReadTimeout x1` (or '')."""
@@ -156,10 +194,23 @@ async def _load(send: Send, concurrency: int, requests: int, seconds: float) -> 
     return LoadResult(concurrency, elapsed, latencies, statuses, errors)
 
 
-def load(send: Send, concurrency: int, *, requests: int, seconds: float) -> LoadResult:
+def load(
+    send: Send,
+    concurrency: int,
+    *,
+    requests: int,
+    seconds: float,
+    service: Service | None = None,
+) -> LoadResult:
     """`concurrency` clients sending `send` back to back (keep-alive connections), until
-    `requests` were sent or `seconds` passed; requests in flight then still finish."""
-    return asyncio.run(_load(send, concurrency, requests, seconds))
+    `requests` were sent or `seconds` passed; requests in flight then still finish. With
+    `service`, the result holds the CPU time it spent meanwhile."""
+    before = service.cpu() if service else (0.0, 0.0)
+    result = asyncio.run(_load(send, concurrency, requests, seconds))
+    if service:
+        after = service.cpu()
+        result.cpu = (after[0] - before[0], after[1] - before[1])
+    return result
 
 
 def ms(seconds: float) -> str:

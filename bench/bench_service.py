@@ -6,7 +6,8 @@ the UBL 2.1 invoice XSD alone, and `bench-en16931` with the same XSD and the EN 
 Schematron. The message is the 21 KB EN 16931 example invoice (ubl-tc434-example1). `nif serve`
 runs as a subprocess (real uvicorn) on a free loopback port; async httpx clients send the
 message back to back at concurrency 1, 8 and 32, each run bounded by a request count and a time
-limit, after a warm-up that lets every validation worker compile its validators.
+limit, after a warm-up that lets every validation worker compile its validators. The CPU time
+the service process and its workers spent per request (from /proc) shows where the time goes.
 
 Baseline, in the same run: `validate_files(jobs=2)` over copies of the same message with the
 same profile (`build_profile` from the same registry). Its steady rate comes from two batch
@@ -31,7 +32,7 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from bench._service import ROOT, LoadResult, Send, load, ms, serve
+from bench._service import ROOT, LoadResult, Send, Service, load, ms, serve
 from nif.registry import Registry
 from nif.registry._profiles import build_profile, resolve
 from nif.settings import Settings
@@ -244,15 +245,15 @@ def check_answer(base: str, case: Case, content: bytes) -> None:
 
 
 def run_case(
-    base: str, case: Case, content: bytes, requests: int, seconds: float
+    service: Service, case: Case, content: bytes, requests: int, seconds: float
 ) -> dict[int, LoadResult]:
-    check_answer(base, case, content)
-    send = sender(base, case, content)
+    check_answer(service.url, case, content)
+    send = sender(service.url, case, content)
     load(send, max(CONCURRENCY), requests=max(CONCURRENCY) * 4, seconds=seconds)  # warm-up
-    results: dict[int, LoadResult] = {}
-    for concurrency in CONCURRENCY:
-        results[concurrency] = load(send, concurrency, requests=requests, seconds=seconds)
-    return results
+    return {
+        concurrency: load(send, concurrency, requests=requests, seconds=seconds, service=service)
+        for concurrency in CONCURRENCY
+    }
 
 
 def main() -> None:
@@ -271,10 +272,10 @@ def main() -> None:
         figures = {}
         with serve(home, env) as service:
             for case in CASES:
-                figures[case] = run_case(service.url, case, content, requests, seconds)
+                figures[case] = run_case(service, case, content, requests, seconds)
         missed = []
         for case in CASES:
-            messages = 400 if case.rules else 4000
+            messages = 1000 if case.rules else 10_000
             fixed, steady, plain = batch_rate(home, case, messages)
             report(case, figures[case], fixed, steady, plain, messages)
             if figures[case][8].throughput < TARGET * steady:
@@ -292,12 +293,17 @@ def report(
     messages: int,
 ) -> None:
     print(f"\n{case.interface} ({case.label})")
-    print(f"  {'concurrency':<12}{'requests':>9}{'req/s':>9}{'p50':>10}{'p99':>10}  other answers")
+    print(
+        f"  {'concurrency':<12}{'requests':>9}{'req/s':>9}{'p50':>10}{'p99':>10}"
+        f"{'CPU/request':>16}  other answers"
+    )
     for concurrency, result in results.items():
         print(
             f"  {concurrency:<12}{result.requests:>9}{result.throughput:>9.1f}"
-            f"{ms(result.p(0.5)):>10}{ms(result.p(0.99)):>10}  {result.failures() or '-'}"
+            f"{ms(result.p(0.5)):>10}{ms(result.p(0.99)):>10}{result.cpu_per_request():>16}"
+            f"  {result.failures() or '-'}"
         )
+    print("  (CPU/request: the service process + its validation workers)")
     print(
         f"  batch, 2 workers: {steady:.1f} messages/s steady ({plain:.1f}/s over {messages} "
         f"messages, {fixed:.1f} s fixed cost)"

@@ -120,7 +120,9 @@ def main() -> None:
                 for name, texts in queries.items():
                     send = sender(service.url, texts, wrong)
                     load(send, CLIENTS, requests=len(texts) * 2, seconds=seconds)  # warm-up
-                    results[name] = load(send, CLIENTS, requests=requests, seconds=seconds)
+                    results[name] = load(
+                        send, CLIENTS, requests=requests, seconds=seconds, service=service
+                    )
             print(f"\nnif serve with {label}{shown}")
             report(queries, baseline, results)
     if wrong:
@@ -134,7 +136,8 @@ def report(
 ) -> None:
     print(
         f"  {'query':<30}{'rows':>6}{'in-process p50':>15}{'p99':>9}"
-        f"{'service req/s':>14}{'p50':>9}{'p99':>9}{'p99 ratio':>10}  other answers"
+        f"{'service req/s':>14}{'p50':>9}{'p99':>9}{'p99 ratio':>10}{'CPU/request':>13}"
+        "  other answers"
     )
     for name, result in results.items():
         rows = statistics.mean(n for _, n in queries[name])
@@ -143,7 +146,8 @@ def report(
         print(
             f"  {name:<30}{rows:>6.0f}{ms(statistics.median(local)):>15}"
             f"{ms(percentile(local, 0.99)):>9}{result.throughput:>14.1f}{ms(result.p(0.5)):>9}"
-            f"{ms(result.p(0.99)):>9}{ratio:>9.1f}x  {result.failures() or '-'}"
+            f"{ms(result.p(0.99)):>9}{ratio:>9.1f}x{result.cpu_per_request():>13}"
+            f"  {result.failures() or '-'}"
         )
     every = [t for r in results.values() for t in r.latencies]
     if every:

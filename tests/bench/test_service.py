@@ -29,8 +29,12 @@ def test_load_on_a_served_home_counts_every_answer(tmp_path: Path) -> None:
         async def missing(client: httpx.AsyncClient) -> httpx.Response:
             return await client.get(service.url + "/api/no-such-thing")
 
-        found = load(health, 4, requests=40, seconds=60)
+        found = load(health, 4, requests=40, seconds=60, service=service)
         lost = load(missing, 2, requests=6, seconds=60)
+        own, workers = service.cpu()
+    assert own > 0.1, "starting the service (importing nif) took no CPU time?"
+    assert workers > 0.1, "the validation workers (importing nif) were not found"
+    assert found.cpu[0] >= 0 and lost.cpu == (0.0, 0.0)
     assert service.process.returncode is not None, "the service outlived its block"
     assert (found.requests, found.ok, len(found.latencies)) == (40, 40, 40)
     assert found.throughput > 0 and found.p(0.5) <= found.p(0.99)

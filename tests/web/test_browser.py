@@ -24,6 +24,8 @@ INVALID = EXAMPLES / "BirthNotification" / "invalid-mother-born-after-child.xml"
 VALID = EXAMPLES / "BirthRegistration" / "valid-registered.xml"
 TARGET = "civreg-birth@2.0.0/BirthNotification"
 
+expect.set_options(timeout=30_000)  # a first validation compiles its schemas in a cold worker
+
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="Debian's Chromium is not installed (apt-get install chromium); CI requires it",

@@ -486,10 +486,12 @@ def test_unknown_pages_are_html_for_browsers_and_json_for_programs(client: httpx
 
 
 def test_error_pages_escape_what_the_user_typed(client: httpx.Client) -> None:
-    answer = client.get("/interfaces/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=HTML)
+    hostile = "/interfaces/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    answer = client.get(hostile, headers={**HTML, "Accept-Language": "de"})
     assert answer.status_code == 404
-    assert "<script>alert(1)" not in answer.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+    assert "<img src=x" not in answer.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in answer.text  # in nif's message
+    assert 'href="/interfaces/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E?lang=fr"' in answer.text
     search = client.get("/", params={"q": '"><script>alert(1)</script>'})
     assert "<script>alert(1)" not in search.text
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in search.text

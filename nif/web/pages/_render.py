@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -27,7 +27,7 @@ def switch_links(request: Request) -> list[tuple[str, str]]:
     """For each language, the current URL with `?lang=` set to it (other parameters kept)."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return [
-        (lang, f"{request.url.path}?{urlencode([*kept, ('lang', lang)])}")
+        (lang, f"{quote(request.url.path)}?{urlencode([*kept, ('lang', lang)])}")
         for lang in _i18n.LANGUAGES
     ]
 

@@ -129,6 +129,7 @@ class TokenStore:
         except ValueError:
             raise UsageError(f"no role {role!r}: use {', '.join(Role)}") from None
         name = name.strip()
+        agency = (agency or "").strip() or None
         if not name:
             raise UsageError("a token needs a name (who or what holds it)")
         if role is Role.PUBLISHER and not agency:

@@ -32,6 +32,11 @@ def test_a_token_authenticates_as_its_principal(tokens: TokenStore) -> None:
     assert who.actor == f"token:{info.token_id} (civreg CI)"
     assert token.split("_", 2)[2] not in who.actor
     assert tokens.authenticate(f"  {token}\n") == who
+    spaced, _ = tokens.create(" civreg CI ", "publisher", " civreg ")
+    assert (tokens.authenticate(spaced).name, tokens.authenticate(spaced).agency) == (
+        "civreg CI",
+        "civreg",
+    )
 
 
 def test_the_secret_is_stored_only_as_a_salted_hash(tokens: TokenStore) -> None:
@@ -109,6 +114,7 @@ def test_unknown_id_and_wrong_secret_read_the_same(tokens: TokenStore) -> None:
     ("name", "role", "agency", "words"),
     [
         ("ci", "publisher", None, "needs --agency"),
+        ("ci", "publisher", "  ", "needs --agency"),
         ("ci", "admin", "civreg", "not bound to an agency"),
         ("ci", "certifier", "civreg", "not bound to an agency"),
         ("ci", "owner", None, "no role 'owner'"),

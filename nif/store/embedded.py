@@ -41,7 +41,7 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     return Literal(term.value, datatype=URIRef(datatype))
 
 
-_SERVICE = re.compile(
+_KEYWORDS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n\r]|\\.)*"'
@@ -50,9 +50,12 @@ _SERVICE = re.compile(
     r"|#[^\n\r]*"
     r"|[?$]\w+"
     r"|[\w.-]*:[\w.%:-]*"
-    r"|(?P<service>\bSERVICE\b)",
+    r"|(?P<service>\bSERVICE\b)"
+    r"|(?P<dataset>\bFROM\b)",
     re.IGNORECASE,
 )
+"""The keywords nif looks for in a query: strings, IRIs, comments, variables and prefixed
+names are matched first, so `SERVICE` or `FROM` inside them are passed over."""
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -63,9 +66,14 @@ def refuse_service(query: str) -> None:
     A lexical scan (strings, IRIs, comments, variables and prefixed names skipped, codepoint
     escapes decoded first as SPARQL does) errs on the side of refusing.
     """
-    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
-    if any(m.group("service") for m in _SERVICE.finditer(text)):
+    if "service" in _keywords(query):
         raise UsageError("federated queries (SERVICE) are not allowed")
+
+
+def _keywords(query: str) -> set[str]:
+    """Which of `_KEYWORDS`' named groups occur in `query` (codepoint escapes decoded)."""
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    return {m.lastgroup for m in _KEYWORDS.finditer(text) if m.lastgroup}
 
 
 def graph_node(graph: str) -> ox.NamedNode:
@@ -139,7 +147,9 @@ class EmbeddedStore(Store):
     def _query(self, query: str) -> object:
         refuse_service(query)
         try:
-            return self._store.query(query, use_default_graph_as_union=True)
+            # Oxigraph ignores FROM and FROM NAMED when the default graph is the union.
+            union = "dataset" not in _keywords(query)
+            return self._store.query(query, use_default_graph_as_union=union)
         except SyntaxError as exc:
             raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
         except OSError as exc:

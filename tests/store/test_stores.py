@@ -264,6 +264,17 @@ def test_the_default_graph_is_the_union_of_the_named_graphs(store: Store, ns: st
     assert [row["o"] for row in labels] == [Literal("from one"), Literal("from two")]
 
 
+def test_from_chooses_the_default_graph(store: Store, ns: str) -> None:
+    store.replace_graph(ns + "one", f'<{ns}a> <{ns}p> "from one" .\n'.encode())
+    store.replace_graph(ns + "two", f'<{ns}b> <{ns}p> "from two" .\n'.encode())
+    rows = store.select(f"SELECT ?o FROM <{ns}one> WHERE {{ ?s <{ns}p> ?o }}")
+    assert rows == [{"o": Literal("from one")}]
+    both = f"SELECT ?o FROM <{ns}one> FROM <{ns}two> WHERE {{ ?s <{ns}p> ?o }} ORDER BY ?o"
+    assert [row["o"] for row in store.select(both)] == [Literal("from one"), Literal("from two")]
+    named = f"SELECT ?g FROM NAMED <{ns}two> WHERE {{ GRAPH ?g {{ ?s <{ns}p> ?o }} }}"
+    assert store.select(named) == [{"g": URIRef(ns + "two")}]
+
+
 # Graphs
 
 

@@ -212,16 +212,25 @@ def _not_acceptable(accept: str) -> HTTPException:
     )
 
 
-def _render(reports: Report | list[Report], fmt: str) -> Response:
-    if fmt == "json":
-        text = render_json(reports)
-    elif fmt == "junit":
-        text = render_junit(reports)
-    elif fmt == "text":
-        text = render_text(reports)
-    else:
-        text = render_html(reports)
+async def _render(reports: Report | list[Report], fmt: str, batch: bool = False) -> Response:
+    """The answer, rendered in a thread: a report with thousands of findings takes a while."""
+    text = await run_in_threadpool(_text, reports, fmt, batch)
     return Response(text, media_type=FORMATS[fmt])
+
+
+def _text(reports: Report | list[Report], fmt: str, batch: bool) -> str:
+    if fmt == "json" and batch:
+        assert isinstance(reports, list)
+        summary = {str(v): sum(1 for r in reports if r.verdict == v) for v in Verdict}
+        body = {"reports": [r.to_dict() for r in reports], "summary": summary}
+        return json.dumps(body, indent=2, ensure_ascii=False)
+    if fmt == "json":
+        return render_json(reports)
+    if fmt == "junit":
+        return render_junit(reports)
+    if fmt == "text":
+        return render_text(reports)
+    return render_html(reports)
 
 
 def _merged(
@@ -458,7 +467,7 @@ async def validate_message(
         version=version,
         message_type=message_type,
     )
-    return _render(report, chosen)
+    return await _render(report, chosen)
 
 
 @router.post(
@@ -516,11 +525,7 @@ async def validate_batch(
     reports = await run_batch(
         svc, messages, interface=interface, version=version, message_type=message_type
     )
-    if chosen != "json":
-        return _render(reports, chosen)
-    summary = {str(v): sum(1 for r in reports if r.verdict == v) for v in Verdict}
-    body = {"reports": [r.to_dict() for r in reports], "summary": summary}
-    return Response(json.dumps(body, indent=2, ensure_ascii=False), media_type=FORMATS["json"])
+    return await _render(reports, chosen, batch=True)
 
 
 async def _messages(

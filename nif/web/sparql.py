@@ -298,7 +298,8 @@ async def _answer(
     if dataset:
         raise UsageError(
             "default-graph-uri and named-graph-uri are not supported: the default graph is the "
-            "union of every record's graph; name graphs in the query with GRAPH instead"
+            "union of every record's graph; choose graphs in the query with FROM, FROM NAMED "
+            "or GRAPH instead"
         )
     if query is None:
         raise UsageError("no query: give a SPARQL 1.1 query in the `query` parameter")

@@ -228,15 +228,21 @@ def sender(base: str, case: Case, content: bytes) -> Send:
 
 
 def check_answer(base: str, case: Case, content: bytes) -> None:
-    """One request before the load: it must be a 200 with verdict valid."""
+    """One request before the load: it must be a 200 with verdict valid (after waiting out the
+    rate limit, which an earlier run may have used up when it is on)."""
     params = {"interface": case.interface, "version": "1.0.0", "message_type": "Invoice"}
-    answer = httpx.post(
-        base + "/api/validate",
-        params=params,
-        content=content,
-        headers={"Content-Type": "application/xml"},
-        timeout=300,
-    )
+    deadline = time.monotonic() + 120
+    while True:
+        answer = httpx.post(
+            base + "/api/validate",
+            params=params,
+            content=content,
+            headers={"Content-Type": "application/xml"},
+            timeout=300,
+        )
+        if answer.status_code != 429 or time.monotonic() > deadline:
+            break
+        time.sleep(float(answer.headers.get("Retry-After", "1")))
     if answer.status_code != 200 or answer.json().get("verdict") != "valid":
         raise SystemExit(
             f"{case.interface}: POST /api/validate answered {answer.status_code}: "

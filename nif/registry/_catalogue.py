@@ -292,9 +292,7 @@ def interfaces(
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     where = _interface_filter(agency, status, text)
-    count = store.select(
-        sparql_prefixes() + f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ {where} }}"
-    )
+    count = store.select(sparql_prefixes() + f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
     total = int(str(count[0]["n"])) if count and "n" in count[0] else 0
     if total == 0 and agency is not None and _agency_iri(store, agency) is None:
         raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
@@ -314,7 +312,7 @@ def interface(store: Store, identifier: str, *, lang: str = "en") -> Interface:
     """One interface by identifier, with its versions, message types, artefacts and examples
     (two queries: the record's graph and its agency)."""
     rows = store.select(
-        sparql_prefixes() + "SELECT ?r ?a ?aid ?p ?o WHERE {"
+        sparql_prefixes() + "SELECT ?r ?a ?p ?o WHERE {"
         f" GRAPH ?g {{ ?r a dcat:DataService ; dct:identifier {Literal(identifier).n3()} }}"
         " FILTER(?r = ?g)"
         " OPTIONAL { ?r dct:publisher ?a . GRAPH ?ag { ?a ?p ?o } FILTER(?a = ?ag)"
@@ -635,26 +633,3 @@ def _ref(iri: str) -> str:
     if not _IRI.fullmatch(iri):
         raise InputError(f"{iri!r} is not an IRI nif can query")
     return f"<{iri}>"
-
-
-__all__ = [
-    "MAX_LIMIT",
-    "STATUSES",
-    "Agency",
-    "AgencySummary",
-    "Artefact",
-    "Contact",
-    "Download",
-    "Example",
-    "Interface",
-    "InterfaceSummary",
-    "MessageType",
-    "Page",
-    "Part",
-    "Version",
-    "agencies",
-    "agency",
-    "artefact",
-    "interface",
-    "interfaces",
-]

@@ -360,27 +360,31 @@ def artefact(store: Store, sha256: str) -> Download:
     if not _SHA256.fullmatch(digest):
         raise InputError(f"{sha256!r} is not a sha256 checksum (64 hexadecimal digits)")
     value = Literal(digest, datatype=XSD.hexBinary).n3()
-    rows = store.select(
-        sparql_prefixes() + "SELECT ?n ?kind ?url ?mt ?title WHERE {"
-        f" ?c spdx:checksumValue {value} . ?n spdx:checksum ?c ; dcat:downloadURL ?url ."
-        ' { ?m nif:example ?n BIND("example" AS ?kind) OPTIONAL { ?n dcat:mediaType ?mt } }'
-        ' UNION { ?m nif:schema|nif:rules ?n BIND("artefact" AS ?kind)'
-        "   OPTIONAL { ?n dcat:mediaType ?mt } }"
-        ' UNION { ?n a dct:Standard BIND("artefact" AS ?kind) OPTIONAL { ?n dcat:mediaType ?mt } }'
-        ' UNION { ?a nif:part ?n BIND("part" AS ?kind) OPTIONAL { ?a dcat:mediaType ?mt } }'
-        " OPTIONAL { ?n dct:title ?title } }"
+    # Each branch starts from the checksum, so none is evaluated over the whole registry, and
+    # stops at its first match: a shared standard's bytes may be registered thousands of times.
+    found = f"?c spdx:checksumValue {value} . ?n spdx:checksum ?c ; dcat:downloadURL ?url ."
+    branches = {
+        "artefact": "?m nif:schema|nif:rules ?n OPTIONAL { ?n dcat:mediaType ?mt }",
+        "standard": "?n a dct:Standard OPTIONAL { ?n dcat:mediaType ?mt }",
+        "example": "?m nif:example ?n OPTIONAL { ?n dcat:mediaType ?mt }"
+        " OPTIONAL { ?n dct:title ?title }",
+        "part": "?a nif:part ?n OPTIONAL { ?a dcat:mediaType ?mt }",
+    }
+    union = " UNION ".join(
+        f'{{ SELECT ?kind ?url ?mt ?title WHERE {{ {found} {pattern} BIND("{kind}" AS ?kind) }}'
+        " LIMIT 1 }"
+        for kind, pattern in branches.items()
     )
+    rows = store.select(sparql_prefixes() + f"SELECT ?kind ?url ?mt ?title WHERE {{ {union} }}")
     if not rows:
         raise NotFoundError(f"no registered artefact or example has sha256 {digest}")
-    row = sorted(rows, key=lambda r: (str(r["kind"]), str(r["url"]), str(r.get("mt", ""))))[0]
+    row = min(rows, key=lambda r: list(branches).index(str(r["kind"])))
     name = _file_name(str(row["url"]))
     if row["kind"] == Literal("example") and "title" in row:
         name = str(row["title"])
+    kind = "artefact" if row["kind"] == Literal("standard") else str(row["kind"])
     return Download(
-        digest,
-        _media_type(row.get("mt")) or "application/octet-stream",
-        name or digest,
-        str(row["kind"]),
+        digest, _media_type(row.get("mt")) or "application/octet-stream", name or digest, kind
     )
 
 

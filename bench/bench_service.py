@@ -12,7 +12,8 @@ the service process and its workers spent per request (from /proc) shows where t
 Baseline, in the same run: `validate_files(jobs=2)` over copies of the same message with the
 same profile (`build_profile` from the same registry). Its steady rate comes from two batch
 sizes, so the pool start and the compilation it pays once cancel out, as they do for a warmed-up
-service. Target: throughput at concurrency 8 >= 0.8x the batch's.
+service; it runs before and after the service, and the better rate counts (on a shared machine
+the load varies over minutes). Target: throughput at concurrency 8 >= 0.8x the batch's.
 
 The service runs with the settings `make serve` uses except the rate limit (600 requests a
 minute per client would refuse most of the load); `NIF_BENCH_DEFAULTS=1` keeps the rate limit
@@ -44,6 +45,8 @@ UBL_XSD = EXTERNAL / "ubl-2.1" / "xsd"
 EN16931_RULES = EXTERNAL / "en16931" / "ubl" / "schematron"
 MESSAGE = EXTERNAL / "en16931" / "ubl" / "examples" / "ubl-tc434-example1.xml"
 CONCURRENCY = (1, 8, 32)
+BATCH = {False: 10_000, True: 1000}
+"""Messages in the large baseline batch, without and with the Schematron rules."""
 TARGET = 0.8
 BASE = "https://registry.nif.example/"
 
@@ -275,16 +278,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nif-bench-service-") as tmp:
         home = Path(tmp)
         prepare_home(home)
+        batches = {case: [batch_rate(home, case, BATCH[case.rules])] for case in CASES}
         figures = {}
         with serve(home, env) as service:
             for case in CASES:
                 figures[case] = run_case(service, case, content, requests, seconds)
         missed = []
         for case in CASES:
-            messages = 1000 if case.rules else 10_000
-            fixed, steady, plain = batch_rate(home, case, messages)
-            report(case, figures[case], fixed, steady, plain, messages)
-            if figures[case][8].throughput < TARGET * steady:
+            batches[case].append(batch_rate(home, case, BATCH[case.rules]))
+            best = max(batches[case], key=lambda figures: figures[1])
+            report(case, figures[case], *best, BATCH[case.rules])
+            if figures[case][8].throughput < TARGET * best[1]:
                 missed.append(case.label)
     verdict = "met for both" if not missed else "missed for " + ", ".join(missed)
     print(f"target (concurrency 8 >= {TARGET}x the batch's steady rate): {verdict}")
@@ -311,8 +315,8 @@ def report(
         )
     print("  (CPU/request: the service process + its validation workers)")
     print(
-        f"  batch, 2 workers: {steady:.1f} messages/s steady ({plain:.1f}/s over {messages} "
-        f"messages, {fixed:.1f} s fixed cost)"
+        f"  batch, 2 workers: {steady:.1f} messages/s steady, the better of a run before and "
+        f"after the service ({plain:.1f}/s over {messages} messages, {fixed:.1f} s fixed cost)"
     )
     ratio = results[8].throughput / steady
     print(f"  service at concurrency 8 / batch: {ratio:.2f}x (target >= {TARGET}x)")

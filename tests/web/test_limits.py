@@ -140,14 +140,14 @@ def test_a_validation_over_its_time_limit_is_stopped_and_the_next_one_works(
 ) -> None:
     server = make_server(step_timeout=0.2, validation_workers=1)
     with server.client() as client:
-        answer = client.post("/api/validate", content=heavy_company_extract(6000))
+        answer = client.post("/api/validate", content=heavy_company_extract(20_000))
         assert answer.status_code == 200
         report = answer.json()
         assert report["verdict"] == "error"
         assert report["profile"] == "busreg-company@2.0.0/CompanyExtract"
         assert "time limit exceeded" in report["steps"][0]["error"]
         text = client.post(
-            "/api/validate", content=heavy_company_extract(6000), params={"format": "text"}
+            "/api/validate", content=heavy_company_extract(20_000), params={"format": "text"}
         ).text
         assert text.startswith("ERROR") and "time limit exceeded" in text
         assert client.post("/api/validate", content=NEWBORN).json()["verdict"] == "valid"

@@ -29,7 +29,7 @@ ADDRESS = (
     / "registry/interfaces/civreg-address/examples/1.0.0/AddressLookupRequest"
     / "valid-tax-assessment.json"
 ).read_bytes()
-HEAVY = heavy_company_extract(6000)
+HEAVY = heavy_company_extract(20_000)
 
 
 @dataclasses.dataclass

@@ -256,8 +256,8 @@ class Detector:
         if len(winners) > 1:
             raise DetectionError(
                 f"{len(winners)} message types{scope} match {sought} equally, so nif cannot "
-                f"choose: {_names(winners)}; name one with --interface ID@VERSION "
-                "--message-type T, or give them discriminators in the registry"
+                f"choose: {_names(winners)}; name the interface (ID@VERSION) "
+                "and the message type, or give them discriminators in the registry"
             )
         return winners[0]
 

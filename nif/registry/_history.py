@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sqlite3
+import threading
 from pathlib import Path
 
 _SCHEMA = """
@@ -72,17 +73,22 @@ def now() -> str:
 
 
 class History:
-    """The versions table and the audit log of one registry."""
+    """The versions table and the audit log of one registry.
+
+    The service shares one connection between threads; the lock keeps one thread's transaction
+    from taking in (and rolling back with it) another thread's audit entry.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
 
     def add(self, versions: list[Version]) -> None:
-        with self._db:
+        with self._lock, self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT INTO versions"
@@ -93,26 +99,31 @@ class History:
 
     def versions(self, key: str) -> list[Version]:
         """A record's versions, oldest first, by record IRI or identifier."""
-        rows = self._db.execute(
-            "SELECT record, identifier, kind, action, actor, at, sha256, triples FROM versions"
-            " WHERE record = ? OR identifier = ? ORDER BY id",
-            (key, key),
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record, identifier, kind, action, actor, at, sha256, triples FROM versions"
+                " WHERE record = ? OR identifier = ? ORDER BY id",
+                (key, key),
+            ).fetchall()
         return [Version(*row) for row in rows]
 
     def audit(self, actor: str, action: str, target: str, outcome: str, detail: str = "") -> None:
-        self._db.execute(
-            "INSERT INTO audit (at, actor, action, target, outcome, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (now(), actor, action, target, outcome, detail[:2000]),
-        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO audit (at, actor, action, target, outcome, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (now(), actor, action, target, outcome, detail[:2000]),
+            )
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        rows = self._db.execute(
-            "SELECT at, actor, action, target, outcome, detail FROM audit ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, actor, action, target, outcome, detail FROM audit"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
         return [AuditEntry(*row) for row in rows]
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()

@@ -114,7 +114,7 @@ def split_interface(argument: str) -> tuple[str, str | None]:
     """`ID@VERSION` -> (ID, VERSION); `ID` -> (ID, None)."""
     identifier, sep, version = argument.partition("@")
     if not identifier or (sep and not version):
-        raise UsageError(f"--interface {argument!r}: expected ID or ID@VERSION")
+        raise UsageError(f"interface {argument!r}: expected ID or ID@VERSION")
     return identifier, version or None
 
 

@@ -16,11 +16,11 @@ from nif.auth import Principal, Role
 from nif.errors import AuthenticationError, ForbiddenError
 from nif.web._services import ServicesDep
 
-_bearer = HTTPBearer(auto_error=False, description="A nif API token: nif_<id>_<secret>")
+bearer = HTTPBearer(auto_error=False, description="A nif API token: nif_<id>_<secret>")
 
 
 def optional_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     svc: ServicesDep,
 ) -> Principal | None:
     """The caller's principal, or None when no token was sent; a bad token is always refused."""

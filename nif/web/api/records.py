@@ -23,7 +23,7 @@ from nif.auth import Principal
 from nif.errors import ForbiddenError, NifError, NotFoundError
 from nif.registry import Kind, SubmitResult, Version
 from nif.registry._namespaces import PREFIXES
-from nif.web._auth import _bearer, optional_principal, principal, require
+from nif.web._auth import bearer, optional_principal, principal, require
 from nif.web._services import Services, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -80,7 +80,7 @@ def _audited(svc: Services, actor: str, action: str, target: str) -> Iterator[No
 
 def writer(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     svc: ServicesDep,
 ) -> Principal:
     """The principal of a write; a missing, unknown, malformed or revoked token is audited and

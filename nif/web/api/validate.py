@@ -3,49 +3,32 @@
 The store work (which message type, which artefact pins) runs in a thread; the checks run in
 the service's worker processes (`nif.web._pool`), so the event loop never waits on an engine.
 A message problem is a report (200, verdict invalid); a request problem is a 4xx error body.
+Reading the request is `_validation_request`; negotiating and rendering the answer,
+`_report_formats`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
 from nif.registry._profiles import MessageTypeRef, error_report
 from nif.registry._validation import Chooser, Target, named_types, target
-from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
+from nif.report import Report, Verdict
 from nif.web._errors import error_body
 from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
-from nif.web._zip import MAX_BATCH_FILES, looks_zip, unzip
+from nif.web._zip import MAX_BATCH_FILES
+from nif.web.api._report_formats import FORMATS, negotiate, render
+from nif.web.api._validation_request import batch_messages, merged, one_message, read_form
 
 router = APIRouter(prefix="/api", tags=["validation"])
-
-FORMATS = {
-    "json": "application/json",
-    "junit": "application/xml",
-    "text": "text/plain; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-}
-_ACCEPTED = {
-    "application/json": "json",
-    "application/*": "json",
-    "*/*": "json",
-    "application/xml": "junit",
-    "text/xml": "junit",
-    "application/junit+xml": "junit",
-    "text/plain": "text",
-    "text/*": "text",
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-}
 
 
 async def run_validation(
@@ -173,98 +156,6 @@ def _undetected(svc: Services, content: bytes, source: str, exc: DetectionError)
     return error_report(
         content, source=source, stage="detect", error=str(exc), settings=svc.settings
     )
-
-
-def _format(request: Request, asked: str | None, batch: bool = False) -> str:
-    """`?format=` if given, else the best of the Accept header, else JSON."""
-    if asked is not None:
-        if asked not in FORMATS or (batch and asked == "html"):
-            known = ", ".join(f for f in FORMATS if not (batch and f == "html"))
-            raise UsageError(f"format {asked!r} is not one of {known}")
-        return asked
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return "json"
-    ranked = []
-    for position, item in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in item.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            ranked.append((-quality, position, media.lower()))
-    for _, _, media in sorted(ranked):
-        fmt = _ACCEPTED.get(media)
-        if fmt is not None and not (batch and fmt == "html"):
-            return fmt
-    raise _not_acceptable(accept)
-
-
-def _not_acceptable(accept: str) -> HTTPException:
-    return HTTPException(
-        406,
-        f"cannot answer in any type of Accept: {accept}; use application/json, "
-        "application/xml (JUnit), text/plain or text/html, or ?format=",
-    )
-
-
-async def _render(reports: Report | list[Report], fmt: str, batch: bool = False) -> Response:
-    """The answer, rendered in a thread: a report with thousands of findings takes a while."""
-    text = await run_in_threadpool(_text, reports, fmt, batch)
-    return Response(text, media_type=FORMATS[fmt])
-
-
-def _text(reports: Report | list[Report], fmt: str, batch: bool) -> str:
-    if fmt == "json" and batch:
-        assert isinstance(reports, list)
-        summary = {str(v): sum(1 for r in reports if r.verdict == v) for v in Verdict}
-        body = {"reports": [r.to_dict() for r in reports], "summary": summary}
-        return json.dumps(body, indent=2, ensure_ascii=False)
-    if fmt == "json":
-        return render_json(reports)
-    if fmt == "junit":
-        return render_junit(reports)
-    if fmt == "text":
-        return render_text(reports)
-    return render_html(reports)
-
-
-def _merged(
-    form: FormData | None, **query: str | None
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """interface, version, message_type and format from the query and the form; the same
-    parameter given twice with different values is a conflict (400)."""
-    values: dict[str, str | None] = {}
-    for name, value in query.items():
-        given = form.get(name) if form is not None else None
-        if isinstance(given, UploadFile):
-            raise UsageError(f"form field {name} must be text, not a file")
-        if given == "":
-            given = None
-        if value is not None and given is not None and value != given:
-            raise UsageError(
-                f"{name} is given twice: {value!r} in the query, {given!r} in the form"
-            )
-        chosen = value if value is not None else given
-        values[name] = chosen.strip() if isinstance(chosen, str) and chosen.strip() else None
-    return values["interface"], values["version"], values["message_type"], values["format"]
-
-
-def _is_multipart(request: Request) -> bool:
-    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
-
-
-async def _form(request: Request) -> FormData:
-    try:
-        return await request.form(max_files=MAX_BATCH_FILES, max_fields=100)
-    except UploadTooLargeError:
-        raise
-    except Exception as exc:  # python-multipart and starlette raise several kinds
-        raise InputError(f"the multipart body cannot be read: {exc}") from None
 
 
 class ErrorBody(BaseModel):
@@ -445,20 +336,12 @@ async def validate_message(
         Query(description="The report format (json, junit, text or html); overrides `Accept`."),
     ] = None,
 ) -> Response:
-    form = await _form(request) if _is_multipart(request) else None
-    interface, version, message_type, fmt = _merged(
+    form = await read_form(request)
+    interface, version, message_type, fmt = merged(
         form, interface=interface, version=version, message_type=message_type, format=format
     )
-    chosen = _format(request, fmt)
-    if form is not None:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InputError("the multipart body has no file field 'file' holding the message")
-        content = await upload.read()
-        source = upload.filename or "file"
-    else:
-        content = await request.body()
-        source = "request body"
+    chosen = negotiate(request, fmt)
+    source, content = await one_message(request, form)
     report = await run_validation(
         svc,
         content,
@@ -467,7 +350,7 @@ async def validate_message(
         version=version,
         message_type=message_type,
     )
-    return await _render(report, chosen)
+    return await render(report, chosen)
 
 
 @router.post(
@@ -516,38 +399,13 @@ async def validate_batch(
         Query(description="The report format (json, junit or text); overrides `Accept`."),
     ] = None,
 ) -> Response:
-    form = await _form(request) if _is_multipart(request) else None
-    interface, version, message_type, fmt = _merged(
+    form = await read_form(request)
+    interface, version, message_type, fmt = merged(
         form, interface=interface, version=version, message_type=message_type, format=format
     )
-    chosen = _format(request, fmt, batch=True)
-    messages = await _messages(request, form, svc.settings.max_upload_bytes)
+    chosen = negotiate(request, fmt, batch=True)
+    messages = await batch_messages(request, form, svc.settings.max_upload_bytes)
     reports = await run_batch(
         svc, messages, interface=interface, version=version, message_type=message_type
     )
-    return await _render(reports, chosen, batch=True)
-
-
-async def _messages(
-    request: Request, form: FormData | None, max_bytes: int
-) -> list[tuple[str, bytes]]:
-    """(source, content) for each message of a batch request, in order."""
-    if form is None:
-        content = await request.body()
-        if not content:
-            raise InputError("the request body is empty: send a zip, or files as multipart")
-        if not looks_zip(content, request.headers.get("content-type")):
-            raise InputError(
-                "a batch is several files (multipart field 'files') or one zip archive; "
-                "the body is neither"
-            )
-        return await run_in_threadpool(unzip, content, max_bytes)
-    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-    if len(uploads) != len(form.getlist("files")):
-        raise InputError("multipart field 'files' must hold files, not text")
-    if not uploads:
-        raise InputError("the multipart body has no file field 'files' holding the messages")
-    messages = [(u.filename or f"file {i + 1}", await u.read()) for i, u in enumerate(uploads)]
-    if len(messages) == 1 and looks_zip(messages[0][1], uploads[0].content_type):
-        return await run_in_threadpool(unzip, messages[0][1], max_bytes)
-    return messages
+    return await render(reports, chosen, batch=True)

@@ -11,11 +11,8 @@ import contextlib
 import dataclasses
 import fcntl
 import getpass
-import io
-import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -24,23 +21,28 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from nif.errors import (
-    ForbiddenError,
     InputError,
     NifError,
     NotFoundError,
     RecordSyntaxError,
     RegistryError,
     RejectedError,
-    UsageError,
 )
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import Source, open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
 from nif.registry._history import AuditEntry, History, Version, now
-from nif.registry._namespaces import DCTERMS, sparql_prefixes
+from nif.registry._namespaces import sparql_prefixes
 from nif.registry._records import Kind, Record, from_ntriples, guess_format, parse, split
 from nif.registry._shacl import ShaclReport, check
+from nif.registry._submission import (
+    authorise,
+    distinct,
+    expect_record,
+    folder_sources,
+    spooled_zip,
+)
 from nif.settings import Settings
 from nif.store import open_store
 from nif.store.base import DumpFormat, Store
@@ -205,9 +207,9 @@ class Registry:
             try:
                 with self._prepared(target, name, fmt) as (records, staging, artefacts):
                     if identifier is not None:
-                        _expect(records, identifier, shown)
+                        expect_record(records, identifier, shown)
                     owners = self._owners(records)
-                    _authorise(records, publisher, owners)
+                    authorise(records, publisher, owners)
                     report = self._check(records)
                     if not report.conforms:
                         raise RejectedError(
@@ -238,7 +240,7 @@ class Registry:
                     spool = stack.enter_context(
                         tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
                     )
-                    target = _spooled_zip(target, name, Path(spool))
+                    target = spooled_zip(target, name, Path(spool))
                 if isinstance(target, bytes):
                     graph = parse(
                         target,
@@ -301,7 +303,7 @@ class Registry:
         return owners
 
     def _check(self, records: Sequence[Record]) -> ShaclReport:
-        _distinct(records)
+        distinct(records)
         data = context_graph(self.store, records)
         focus = []
         for record in records:
@@ -354,7 +356,7 @@ class Registry:
         with self._writing():
             try:
                 record = self.read(key)
-                _authorise([record], publisher, self._owners([record]))
+                authorise([record], publisher, self._owners([record]))
                 if record.kind is Kind.AGENCY:
                     users = self.store.select(
                         sparql_prefixes()
@@ -395,7 +397,7 @@ class Registry:
         from nif.registry._pinning import pin_record
 
         who = self.actor(actor)
-        sources = _folder_sources(root)
+        sources = folder_sources(root)
         with self._writing():
             staging_root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
             try:
@@ -413,7 +415,7 @@ class Registry:
                                     self.settings,
                                 )
                                 records.append(record)
-                _distinct(records)
+                distinct(records)
                 report = (
                     self._check_many(records, workers, progress)
                     if check
@@ -485,7 +487,7 @@ class Registry:
             try:
                 graphs = _group_quads(data, fmt)
                 records = [from_ntriples(g, nt, source=f"{fmt} backup") for g, nt in graphs.items()]
-                _distinct(records)
+                distinct(records)
                 if blobs is not None:
                     _publish_blobs(BlobStore(blobs), self.blobs)
                 stored = self._commit(
@@ -557,71 +559,6 @@ def _context_bytes(stores: Sequence[Store], records: Sequence[Record]) -> bytes:
 def _batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-def _folder_sources(root: Path) -> list[Path]:
-    if not root.is_dir():
-        raise InputError(f"{root}: not a folder")
-    agencies = sorted((root / "agencies").glob("*.*")) if (root / "agencies").is_dir() else []
-    interfaces = (
-        sorted(p for p in (root / "interfaces").iterdir() if p.is_dir())
-        if (root / "interfaces").is_dir()
-        else []
-    )
-    agencies = [p for p in agencies if p.suffix in (".ttl", ".jsonld", ".rdf", ".nt")]
-    if not agencies and not interfaces:
-        raise InputError(
-            f"{root}: not a registry folder (expected agencies/*.ttl and interfaces/<id>/)"
-        )
-    return [*agencies, *interfaces]
-
-
-def _distinct(records: Sequence[Record]) -> None:
-    seen: dict[str, str] = {}
-    for record in records:
-        if record.iri in seen:
-            raise InputError(
-                f"record <{record.iri}> appears twice ({seen[record.iri]} and {record.source})"
-            )
-        seen[record.iri] = record.source
-
-
-def _spooled_zip(content: bytes, name: str, folder: Path) -> Path:
-    """A bundle zip given as bytes, as a file `open_sources` can unpack."""
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise InputError(f"{name}: not a readable zip")
-    path = folder / ("bundle-" + re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[-100:])
-    path.write_bytes(content)
-    return path
-
-
-def _expect(records: Sequence[Record], identifier: str, shown: str) -> None:
-    found = [r.identifier or f"<{r.iri}> (no dct:identifier)" for r in records]
-    if len(records) != 1 or records[0].identifier != identifier:
-        raise UsageError(
-            f"{shown}: the URL names record {identifier!r}, but the submission holds "
-            f"{', '.join(repr(f) for f in found) or 'no record'}: submit exactly that record"
-        )
-
-
-def _authorise(records: Sequence[Record], publisher: str | None, stored: dict[str, str]) -> None:
-    """A publisher writes only its agency's records: the record as submitted must name it, and
-    a record already stored must be its own (so it cannot take another agency's record over)."""
-    if publisher is None:
-        return
-    for record in records:
-        owner = (
-            record.iri
-            if record.kind is Kind.AGENCY
-            else str(record.graph.value(URIRef(record.iri), DCTERMS.publisher) or "")
-        )
-        for current, what in ((stored.get(record.iri), "as stored"), (owner, "as submitted")):
-            if current is not None and current != publisher:
-                raise ForbiddenError(
-                    f"record {record.identifier or record.iri} belongs to "
-                    f"{current or 'no agency'} ({what}), not to {publisher}: "
-                    "a publisher may write only its own agency's records"
-                )
 
 
 def _publish_blobs(staging: BlobStore, blobs: BlobStore) -> None:

@@ -1,0 +1,88 @@
+"""What a submission must pass before `Registry` stores it: where its records come from (a zip
+upload, a registry folder's bundles) and the gates it goes through (the record a URL names, no
+record twice, a publisher writing only its own agency's records).
+
+Kept apart from `Registry` so the rules a submission is refused by read in one place.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rdflib import URIRef
+
+from nif.errors import ForbiddenError, InputError, UsageError
+from nif.registry._namespaces import DCTERMS
+from nif.registry._records import Kind, Record
+
+
+def spooled_zip(content: bytes, name: str, folder: Path) -> Path:
+    """A bundle zip given as bytes, as a file `open_sources` can unpack."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise InputError(f"{name}: not a readable zip")
+    path = folder / ("bundle-" + re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[-100:])
+    path.write_bytes(content)
+    return path
+
+
+def folder_sources(root: Path) -> list[Path]:
+    """The agency files and interface bundles of a registry folder, so a load opens each once."""
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    agencies = sorted((root / "agencies").glob("*.*")) if (root / "agencies").is_dir() else []
+    interfaces = (
+        sorted(p for p in (root / "interfaces").iterdir() if p.is_dir())
+        if (root / "interfaces").is_dir()
+        else []
+    )
+    agencies = [p for p in agencies if p.suffix in (".ttl", ".jsonld", ".rdf", ".nt")]
+    if not agencies and not interfaces:
+        raise InputError(
+            f"{root}: not a registry folder (expected agencies/*.ttl and interfaces/<id>/)"
+        )
+    return [*agencies, *interfaces]
+
+
+def expect_record(records: Sequence[Record], identifier: str, shown: str) -> None:
+    """A submission to a record's URL holds that record alone, so it cannot write others."""
+    found = [r.identifier or f"<{r.iri}> (no dct:identifier)" for r in records]
+    if len(records) != 1 or records[0].identifier != identifier:
+        raise UsageError(
+            f"{shown}: the URL names record {identifier!r}, but the submission holds "
+            f"{', '.join(repr(f) for f in found) or 'no record'}: submit exactly that record"
+        )
+
+
+def distinct(records: Sequence[Record]) -> None:
+    """Refuse a record given twice: one write would silently replace the other."""
+    seen: dict[str, str] = {}
+    for record in records:
+        if record.iri in seen:
+            raise InputError(
+                f"record <{record.iri}> appears twice ({seen[record.iri]} and {record.source})"
+            )
+        seen[record.iri] = record.source
+
+
+def authorise(records: Sequence[Record], publisher: str | None, stored: dict[str, str]) -> None:
+    """A publisher writes only its agency's records: the record as submitted must name it, and
+    a record already stored must be its own (so it cannot take another agency's record over)."""
+    if publisher is None:
+        return
+    for record in records:
+        owner = (
+            record.iri
+            if record.kind is Kind.AGENCY
+            else str(record.graph.value(URIRef(record.iri), DCTERMS.publisher) or "")
+        )
+        for current, what in ((stored.get(record.iri), "as stored"), (owner, "as submitted")):
+            if current is not None and current != publisher:
+                raise ForbiddenError(
+                    f"record {record.identifier or record.iri} belongs to "
+                    f"{current or 'no agency'} ({what}), not to {publisher}: "
+                    "a publisher may write only its own agency's records"
+                )

@@ -10,6 +10,7 @@ from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
 from nif.settings import Settings
 from nif.store import ResultFormat, Store
 from nif.store.base import QueryLimits, query_limits
+from nif.store.remote import RemoteStore
 
 
 def fill(store: Store, ns: str, count: int) -> str:
@@ -20,9 +21,11 @@ def fill(store: Store, ns: str, count: int) -> str:
     return graph
 
 
-def cross_join(graph: str, select: str = "*") -> str:
+def cross_join(graph: str, select: str = "*", where: str = "") -> str:
     """A query over every triple of `graph` three times over: count**3 rows."""
-    return f"SELECT {select} WHERE {{ GRAPH <{graph}> {{ ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }} }}"
+    return (
+        f"SELECT {select} WHERE {{ GRAPH <{graph}> {{ ?a ?p ?b . ?c ?q ?d . ?e ?r ?f {where}}} }}"
+    )
 
 
 def rows(data: bytes) -> list[dict[str, object]]:
@@ -69,8 +72,11 @@ def test_an_aggregate_past_its_time_limit_is_an_error_not_a_result(store: Store,
     it ends, and the count is thrown away; Virtuoso stops at its `timeout` parameter and its
     partial answer is refused."""
     graph = fill(store, ns, 200)  # 8 million rows to count
+    # Virtuoso may count a bare cross join from its statistics in no time: make it see each row.
+    where = "FILTER(STRLEN(CONCAT(?b, ?d, ?f)) > 0) " if isinstance(store, RemoteStore) else ""
+    query = cross_join(graph, "(COUNT(*) AS ?n)", where)
     with pytest.raises(QueryTimeoutError, match=r"time limit of 0\.05 s"):
-        store.query_raw(cross_join(graph, "(COUNT(*) AS ?n)"), ResultFormat.JSON, timeout=0.05)
+        store.query_raw(query, ResultFormat.JSON, timeout=0.05)
 
 
 def test_queries_within_their_limits_are_answered(store: Store, ns: str) -> None:

@@ -153,7 +153,7 @@ class TokenStore:
         if not include_revoked:
             query += " WHERE revoked IS NULL"
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY created, id").fetchall()
+            rows = self._db.execute(query + " ORDER BY rowid").fetchall()
         return [TokenInfo(r[0], r[1], Role(r[2]), r[3], r[4], r[5]) for r in rows]
 
     def revoke(self, token_id: str) -> TokenInfo:

@@ -99,6 +99,8 @@ class Registry:
         self.settings = settings
         self.blobs = BlobStore(settings.home / "blobs")
         self.history = History(settings.home / "registry.sqlite")
+        self.generation = 0
+        """Bumped by every write through this object, so readers can drop what they cached."""
 
     @classmethod
     def open(cls, settings: Settings, store: str | None = None) -> Registry:
@@ -322,6 +324,7 @@ class Registry:
         """Store the records and their history. `bulk` writes records that are new to the store
         with the store's bulk load (many times faster for a whole registry, but not one
         transaction) and replaces the others in one transaction as usual."""
+        self.generation += 1
         _publish_blobs(staging, self.blobs)
         contents = {r.iri: r.ntriples() for r in records}
         versions = [
@@ -371,6 +374,7 @@ class Registry:
                             "withdraw those interfaces first"
                         )
                 self.store.drop_graph(record.iri)
+                self.generation += 1
                 version = Version(
                     record.iri, record.identifier, str(record.kind), "withdraw", who, now(), None, 0
                 )

@@ -18,6 +18,7 @@ from nif.registry import Registry
 from nif.resources import data_folder
 from nif.settings import Settings
 from nif.web._pool import ValidationPool
+from nif.web._targets import Targets
 
 log = logging.getLogger("nif.web")
 
@@ -28,6 +29,11 @@ class Services:
     registry: Registry
     tokens: TokenStore
     pool: ValidationPool
+    targets: Targets = dataclasses.field(init=False)
+    """Store lookups validation requests share (interface resolution, artefact pins)."""
+
+    def __post_init__(self) -> None:
+        self.targets = Targets(self.registry)
 
     @classmethod
     def open(cls, settings: Settings, *, load_demo: bool = False) -> Services:
@@ -62,7 +68,7 @@ class Services:
         self.registry.close()
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """The FastAPI dependency that hands a request the app's services."""
     return request.app.state.services  # type: ignore[no-any-return]
 

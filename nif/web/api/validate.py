@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
-from nif.registry._profiles import MessageTypeRef, error_report
-from nif.registry._validation import Chooser, Target, named_types, target
+from nif.registry._profiles import error_report
+from nif.registry._validation import Chooser, Target, named_types
 from nif.report import Report, Verdict
 from nif.web._errors import error_body
 from nif.web._pool import Task
@@ -105,8 +105,14 @@ def _chooser(
         identifier, sep, pinned = interface.partition("@")
         if not identifier or (sep and not pinned):
             raise UsageError(f"interface {interface!r}: expected ID or ID@VERSION")
-    among = named_types(svc.registry.store, interface, version, message_type)
-    return Chooser(svc.registry.store, svc.settings, among)
+    return svc.targets.chooser(
+        (interface, version, message_type),
+        lambda: Chooser(
+            svc.registry.store,
+            svc.settings,
+            named_types(svc.registry.store, interface, version, message_type),
+        ),
+    )
 
 
 def _choose(
@@ -121,7 +127,7 @@ def _choose(
     type); `DetectionError` (422) when it is well-formed but no registered type matches."""
     chooser = _chooser(svc, interface, version, message_type)
     try:
-        return target(svc.registry.store, chooser.choose(content))
+        return svc.targets.target(chooser.choose(content))
     except DetectionError as exc:
         report = _undetected(svc, content, source, exc)
         if report.verdict is Verdict.INVALID:
@@ -137,7 +143,6 @@ def _choose_each(
     message_type: str | None,
 ) -> list[Target | Report]:
     chooser = _chooser(svc, interface, version, message_type)
-    targets: dict[MessageTypeRef, Target] = {}
     picks: list[Target | Report] = []
     for source, content in messages:
         try:
@@ -145,9 +150,7 @@ def _choose_each(
         except DetectionError as exc:
             picks.append(_undetected(svc, content, source, exc))
             continue
-        if ref not in targets:
-            targets[ref] = target(svc.registry.store, ref)
-        picks.append(targets[ref])
+        picks.append(svc.targets.target(ref))
     return picks
 
 

@@ -1,0 +1,152 @@
+"""The competence centre's Ed25519 key pair, which signs certificates.
+
+The private key lives in `NIF_HOME/certificate-key.pem` (PKCS#8 PEM, mode 0600), created on first
+use. It is never logged or shown: only the public key (PEM, or a JWK for
+`/.well-known/nif-certificate-key`) and its key id leave this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from nif.errors import InputError
+
+KEY_FILE = "certificate-key.pem"
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicKey:
+    """A public key that verifies certificates, named by its key id."""
+
+    key: Ed25519PublicKey
+
+    @property
+    def raw(self) -> bytes:
+        return self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        """The first 16 hex digits of the sha256 of the raw key: short, stable, content-derived."""
+        return hashlib.sha256(self.raw).hexdigest()[:16]
+
+    def pem(self) -> str:
+        return self.key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+    def jwk(self) -> dict[str, Any]:
+        """The key as a JSON Web Key (RFC 8037), with its key id as `kid`."""
+        x = base64.urlsafe_b64encode(self.raw).rstrip(b"=").decode("ascii")
+        return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": self.key_id, "use": "sig"}
+
+    @classmethod
+    def from_jwk(cls, jwk: dict[str, Any]) -> PublicKey:
+        if (
+            jwk.get("kty") != "OKP"
+            or jwk.get("crv") != "Ed25519"
+            or not isinstance(jwk.get("x"), str)
+        ):
+            raise InputError("not an Ed25519 JWK: it needs kty OKP, crv Ed25519 and x")
+        try:
+            raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
+            return cls(Ed25519PublicKey.from_public_bytes(raw))
+        except ValueError as exc:
+            raise InputError(f"not an Ed25519 JWK: x is not a 32-byte key ({exc})") from None
+
+    @classmethod
+    def from_pem(cls, pem: str | bytes) -> PublicKey:
+        data = pem.encode("ascii") if isinstance(pem, str) else pem
+        try:
+            key = serialization.load_pem_public_key(data)
+        except (ValueError, UnsupportedAlgorithm):
+            raise InputError("not a PEM public key") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise InputError("the PEM public key is not an Ed25519 key")
+        return cls(key)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class SigningKey:
+    """The private key that signs certificates. Its repr never shows the key."""
+
+    private: Ed25519PrivateKey
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.private.public_key())
+
+    @property
+    def key_id(self) -> str:
+        return self.public.key_id
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private.sign(data)
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.key_id!r})"
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+
+def load_or_create(home: Path) -> SigningKey:
+    """The key pair of this NIF_HOME, created on first use.
+
+    Creation writes a temporary file and hard-links it into place, which fails if the key file
+    already exists: two processes starting at once both end up with the one key that won.
+    """
+    path = home / KEY_FILE
+    if not path.exists():
+        _create(path)
+    return load(path)
+
+
+def load(path: Path) -> SigningKey:
+    """The private key in `path`; an `InputError` (never showing the file) if it is unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the certificate key ({exc.strerror})") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise InputError(
+            f"{path}: not an unencrypted PEM (PKCS#8) private key; restore it from a backup, "
+            "or move it away to create a new key (certificates signed with the old key will "
+            "then no longer verify)"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError(f"{path}: the certificate key is not an Ed25519 key")
+    return SigningKey(key)
+
+
+def _create(path: Path) -> None:
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made the key first
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,138 @@
+"""The shipped conformance suites against the demo registry: each parses, names only files of its
+folder and message types of its interface version, sends consume requests that are valid and
+reject messages that are invalid, and its assertions fit real messages of their type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from rdflib import URIRef
+
+from nif.certify import Kind, Suite, find_suite
+from nif.certify._suite import Assertion, available, suites_folder
+from nif.registry import Registry
+from nif.registry._profiles import MessageTypeRef, build_profile, select_message_types
+from nif.report import Verdict
+from nif.settings import Settings
+from nif.validate import validate
+from tests.conftest import ROOT
+
+SUITES = available()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = Registry.open(Settings(home=tmp_path_factory.mktemp("home"), actor="suites"))
+    registry.load_folder(ROOT / "registry", check=False, workers=1)
+    yield registry
+    registry.close()
+
+
+def message_type(registry: Registry, iri: str) -> MessageTypeRef:
+    refs = select_message_types(registry.store, f"VALUES ?mt {{ {URIRef(iri).n3()} }}")
+    assert len(refs) == 1, f"{iri} is not a message type of the demo registry"
+    return refs[0]
+
+
+def verdict(registry: Registry, iri: str, content: bytes) -> Verdict:
+    ref = message_type(registry, iri)
+    profile = build_profile(registry.store, ref, registry.blobs)
+    report = validate(content, profile, settings=registry.settings)
+    return report.verdict
+
+
+def selects(assertion: Assertion, content: bytes) -> str | None:
+    """The value the assertion's expression selects in `content`, None when nothing."""
+    if assertion.language == "xpath":
+        found = etree.fromstring(content).xpath(
+            assertion.expression, namespaces=dict(assertion.namespaces)
+        )
+        if not isinstance(found, list):
+            return str(found)
+        if not found:
+            return None
+        first = found[0]
+        return "".join(first.itertext()) if isinstance(first, etree._Element) else str(first)
+    value = json.loads(content)
+    for token in assertion.expression.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        elif isinstance(value, dict) and token in value:
+            value = value[token]
+        else:
+            return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def examples(suite: Suite, ref: MessageTypeRef) -> list[Path]:
+    folder = ROOT / "registry" / "interfaces" / suite.interface / "examples" / suite.version
+    return sorted((folder / ref.message_type).glob("valid-*"))
+
+
+def test_there_are_suites_for_three_interfaces_with_every_kind() -> None:
+    assert len(SUITES) >= 3
+    assert {"civreg-address", "civreg-birth", "tax-vat-return"} <= {i for i, _ in SUITES}
+    for interface, version in SUITES:
+        suite = find_suite(interface, version)
+        assert {c.kind for c in suite.cases} == set(Kind), suite.iri
+        assert {c.mandatory for c in suite.cases} == {True, False}, suite.iri
+
+
+@pytest.mark.parametrize(("interface", "version"), SUITES, ids=[f"{i}@{v}" for i, v in SUITES])
+def test_a_suite_names_only_its_own_files(interface: str, version: str) -> None:
+    suite = find_suite(interface, version)
+    folder = suites_folder() / interface / version
+    on_disk = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert sorted(f.path for f in suite.files) == on_disk, "every file of the folder is used"
+    for file in suite.files:
+        assert (folder / file.path).read_bytes() == file.content
+
+
+@pytest.mark.parametrize(("interface", "version"), SUITES, ids=[f"{i}@{v}" for i, v in SUITES])
+def test_a_suite_fits_its_registered_interface_version(
+    demo: Registry, interface: str, version: str
+) -> None:
+    suite = find_suite(interface, version)
+    for case in suite.cases:
+        for iri in case.message_types:
+            ref = message_type(demo, iri)
+            assert (ref.interface, ref.version) == (interface, version), case.iri
+        if case.kind is Kind.CONSUME:
+            sent = verdict(demo, case.sent_type, suite.message(case))
+            assert sent is Verdict.VALID, f"{case.identifier}: the request must be valid"
+        if case.kind is Kind.REJECT:
+            sent = verdict(demo, case.sent_type, suite.message(case))
+            assert sent is Verdict.INVALID, f"{case.identifier}: the message must be invalid"
+
+
+@pytest.mark.parametrize(("interface", "version"), SUITES, ids=[f"{i}@{v}" for i, v in SUITES])
+def test_assertions_select_a_value_in_a_registered_example(
+    demo: Registry, interface: str, version: str
+) -> None:
+    suite = find_suite(interface, version)
+    for case in suite.cases:
+        if not case.assertions:
+            continue
+        ref = message_type(demo, case.expected_type)
+        contents = [p.read_bytes() for p in examples(suite, ref)]
+        assert contents, f"{case.identifier}: no valid example of {ref.name}"
+        for assertion in case.assertions:
+            found = [selects(assertion, c) for c in contents]
+            assert any(v is not None for v in found), (case.identifier, assertion.expression)
+
+
+def test_a_consume_request_gets_an_answer_that_meets_its_assertions() -> None:
+    """The demo's own request and response examples form a conforming exchange."""
+    suite = find_suite("civreg-address", "1.0.0")
+    case = suite.case("consume-tax-assessment")
+    answer = (
+        ROOT
+        / "registry/interfaces/civreg-address/examples/1.0.0/AddressLookupResponse"
+        / "valid-residence-and-postal.json"
+    ).read_bytes()
+    assert [selects(a, answer) for a in case.assertions] == [a.expected for a in case.assertions]

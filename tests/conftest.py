@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,26 @@ def require_virtuoso() -> None:
                 pytrace=False,
             )
         pytest.skip("Virtuoso is not installed (make test, or apt-get install virtuoso-opensource)")
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+"""`run(*args, ok=0)`: the `nif` command in a process of its own; `ok=None` skips the exit check."""
+
+
+def cli_runner(cwd: Path, env: dict[str, str], timeout: float) -> Run:
+    """Run `python -m nif` as a user does, in `cwd` with `env`, asserting the exit status."""
+
+    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "nif", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if ok is not None:
+            assert done.returncode == ok, (done.stdout, done.stderr)
+        return done
+
+    return run

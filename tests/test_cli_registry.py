@@ -12,30 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Run, cli_runner
 
 DEMO = ROOT / "registry"
 
 
 @pytest.fixture
-def nif(tmp_path: Path):
+def nif(tmp_path: Path) -> Run:
     env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_ACTOR": "cli-tester"}
     env.pop("NIF_STORE", None)
-
-    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "nif", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if ok is not None:
-            assert done.returncode == ok, (done.stdout, done.stderr)
-        return done
-
-    return run
+    return cli_runner(tmp_path, env, 600)
 
 
 @pytest.fixture(scope="module")

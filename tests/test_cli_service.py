@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nif.auth import Role, TokenStore
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
+from tests.conftest import Run, cli_runner
 
 
 @pytest.fixture
 def nif(tmp_path: Path) -> Run:
     env = {**os.environ, "NIF_HOME": str(tmp_path / "home")}
     env.pop("NIF_CONFIG", None)
-
-    def run(*args: str, ok: int | None = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "nif", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if ok is not None:
-            assert done.returncode == ok, (done.stdout, done.stderr)
-        return done
-
-    return run
+    return cli_runner(tmp_path, env, 120)
 
 
 def _secret(token: str) -> str:

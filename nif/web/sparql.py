@@ -32,6 +32,7 @@ from nif.errors import (
 from nif.store import Store
 from nif.store.base import QueryLimits, ResultFormat, query_limits
 from nif.store.embedded import query_form
+from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
 
 router = APIRouter(tags=["sparql"])
@@ -243,22 +244,12 @@ def _named_format(graph: bool, name: str) -> ResultFormat:
 
 def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
     """`Accept` as (type, subtype, q); a malformed q counts as 0."""
-    ranges = []
-    for part in accept.split(","):
-        media_range, *params = (piece.strip() for piece in part.split(";"))
-        if "/" not in media_range:
-            continue
-        main, sub = (piece.strip().lower() for piece in media_range.split("/", 1))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = min(1.0, max(0.0, float(value)))
-                except ValueError:
-                    quality = 0.0
-        ranges.append((main, sub, quality))
-    return ranges
+    found = []
+    for media_range, quality in _negotiation.ranges(accept):
+        if "/" in media_range:
+            main, sub = (piece.strip() for piece in media_range.split("/", 1))
+            found.append((main, sub, min(1.0, max(0.0, quality))))
+    return found
 
 
 def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> float:

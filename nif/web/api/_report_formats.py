@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nif.errors import UsageError
 from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
+from nif.web._negotiation import preferred
 
 FORMATS = {
     "json": "application/json",
@@ -46,19 +47,7 @@ def negotiate(request: Request, asked: str | None, batch: bool = False) -> str:
     accept = request.headers.get("accept", "")
     if not accept.strip():
         return "json"
-    ranked = []
-    for position, item in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in item.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            ranked.append((-quality, position, media.lower()))
-    for _, _, media in sorted(ranked):
+    for media in preferred(accept):
         fmt = _ACCEPTED.get(media)
         if fmt is not None and not (batch and fmt == "html"):
             return fmt

@@ -30,13 +30,8 @@ LANG = Query(
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/;]')
 
 
-class Status(enum.StrEnum):
-    """The ADMS statuses of an interface version."""
-
-    COMPLETED = "Completed"
-    UNDER_DEVELOPMENT = "UnderDevelopment"
-    DEPRECATED = "Deprecated"
-    WITHDRAWN = "Withdrawn"
+Status = enum.StrEnum("Status", {name: name for name in catalogue.STATUSES})  # type: ignore[misc]
+"""The ADMS statuses of an interface version (the catalogue's, as an OpenAPI enum)."""
 
 
 # response models (the OpenAPI schema; handlers answer with the catalogue's to_dict())

@@ -24,6 +24,7 @@ from nif.errors import ForbiddenError, NifError, NotFoundError
 from nif.registry import Kind, SubmitResult, Version
 from nif.registry._namespaces import PREFIXES
 from nif.web._auth import bearer, optional_principal, principal, require
+from nif.web._negotiation import preferred
 from nif.web._services import Services, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -191,21 +192,7 @@ def _negotiate(accept: str | None, fmt: str | None) -> str:
         if fmt not in FORMAT_NAMES:
             raise HTTPException(400, f"no format {fmt!r}: use {', '.join(FORMAT_NAMES)}")
         return FORMAT_NAMES[fmt]
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((accept or "*/*").split(",")):
-        media, *params = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranked.append((-quality, position, media.lower()))
-    for negative, _, media in sorted(ranked):
-        if negative >= 0:
-            break
+    for media in preferred(accept or "*/*"):
         if media in RECORD_TYPES:
             return media
         if media in ("*/*", "text/*", "application/*"):

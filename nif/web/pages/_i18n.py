@@ -15,6 +15,8 @@ from typing import Any
 
 from fastapi import Request
 
+from nif.web._negotiation import preferred
+
 LANGUAGES = ("en", "de", "fr")
 DEFAULT = "en"
 COOKIE = "nif_lang"
@@ -54,27 +56,9 @@ class Translator:
         return text.format(**values) if values else text
 
 
-def _accepted(header: str) -> list[tuple[float, int, str]]:
-    """`Accept-Language` ranges as (q, -position, primary tag), best first."""
-    ranked = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag and q > 0:
-            ranked.append((q, -position, tag.strip().lower().split("-")[0]))
-    return sorted(ranked, reverse=True)
-
-
 def negotiate(header: str | None) -> str | None:
     """The supported language `Accept-Language` prefers most; `*` means the default."""
-    for _, _, tag in _accepted(header or ""):
+    for tag in (value.split("-")[0] for value in preferred(header or "") if value):
         if tag in LANGUAGES:
             return tag
         if tag == "*":

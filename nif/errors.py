@@ -20,8 +20,10 @@ NifError                    anything nif refuses or cannot do, with a message fi
 │   └── TooManyRequestsError too many requests from one client, or validations at once
 └── RegistryError           the registry refuses an operation
     ├── RejectedError       a record does not conform to the shapes (carries the SHACL report)
-    ├── NotFoundError       no such record, interface, version or message type
-    └── DetectionError      no registered message type matches a message, or several tie
+    ├── NotFoundError       no such record, interface, version, message type, run or certificate
+    ├── DetectionError      no registered message type matches a message, or several tie
+    └── CertificationError  a certificate cannot be issued or revoked (failed or self-test run,
+                            hashes changed since the run, already revoked)
 ```
 
 Problems *in a message* are not exceptions: they are findings in a `Report`.
@@ -123,3 +125,7 @@ class NotFoundError(RegistryError):
 
 class DetectionError(RegistryError):
     """No message type matches, or several match equally; the message lists the candidates."""
+
+
+class CertificationError(RegistryError):
+    """A certificate cannot be issued from this run, or cannot be revoked (says why)."""

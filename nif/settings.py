@@ -47,6 +47,12 @@ class Settings:
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
     sparql_max_concurrent: int = 8
+    certificate_validity_days: int = 730
+    certificate_issuer: str = "NIF interoperability competence centre"
+    endpoint_allow_http: bool = False
+    endpoint_allow_private: bool = False
+    endpoint_timeout: float = 30.0
+    endpoint_max_bytes: int = 20 * 1024 * 1024
 
     def __repr__(self) -> str:
         """Never shows the store password, so settings can be logged."""

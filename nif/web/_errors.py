@@ -33,6 +33,7 @@ _STATUS: list[tuple[type[errors.NifError], int, str]] = [
     (errors.RejectedError, 422, "rejected"),
     (errors.NotFoundError, 404, "not_found"),
     (errors.DetectionError, 422, "not_detected"),
+    (errors.CertificationError, 409, "not_certifiable"),
     (errors.RegistryError, 409, "conflict"),
     (errors.ArtefactError, 422, "artefact"),
     (errors.InputError, 400, "bad_input"),

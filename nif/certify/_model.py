@@ -147,7 +147,9 @@ class Run:
 
     @property
     def failed_mandatory(self) -> tuple[str, ...]:
-        return tuple(r.case for r in self.results if r.mandatory and r.outcome is not Outcome.PASSED)
+        return tuple(
+            r.case for r in self.results if r.mandatory and r.outcome is not Outcome.PASSED
+        )
 
     def counts(self) -> dict[str, int]:
         counts = {str(o): 0 for o in Outcome}

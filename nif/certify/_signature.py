@@ -15,12 +15,12 @@ import enum
 from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidSignature
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from nif.certify._keys import PublicKey, SigningKey
 from nif.registry._namespaces import NIF
-from nif.registry._records import _blank_labels
+from nif.registry._records import sorted_ntriples
 
 
 class SignatureStatus(enum.StrEnum):
@@ -46,13 +46,7 @@ class Verification:
 
 def canonical(graph: Graph) -> bytes:
     """The bytes that are signed: every triple but `nif:signature`, as sorted N-Triples."""
-    labels = _blank_labels(graph)
-    lines = sorted(
-        " ".join(labels[t] if isinstance(t, BNode) else t.n3() for t in triple) + " ."
-        for triple in graph
-        if triple[1] != NIF.signature
-    )
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return sorted_ntriples(graph, without=NIF.signature)
 
 
 def sign(graph: Graph, certificate: URIRef, key: SigningKey) -> Graph:

@@ -61,12 +61,7 @@ class Record:
     def ntriples(self) -> bytes:
         """The record as sorted N-Triples with content-derived blank node labels: the form
         stored, hashed and kept in history, so the same record always has the same hash."""
-        labels = _blank_labels(self.graph)
-        lines = sorted(
-            " ".join(labels[t] if isinstance(t, BNode) else t.n3() for t in triple) + " ."
-            for triple in self.graph
-        )
-        return ("\n".join(lines) + "\n").encode("utf-8")
+        return sorted_ntriples(self.graph)
 
     def sha256(self) -> str:
         return hashlib.sha256(self.ntriples()).hexdigest()
@@ -74,6 +69,18 @@ class Record:
     @property
     def subjects(self) -> list[Node]:
         return list(dict.fromkeys(self.graph.subjects()))
+
+
+def sorted_ntriples(graph: Graph, without: URIRef | None = None) -> bytes:
+    """`graph` (minus `without` triples) as sorted N-Triples with content-derived blank node
+    labels: the same graph always gives the same bytes, however it was parsed."""
+    labels = _blank_labels(graph)
+    lines = sorted(
+        " ".join(labels[t] if isinstance(t, BNode) else t.n3() for t in triple) + " ."
+        for triple in graph
+        if without is None or triple[1] != without
+    )
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _blank_labels(graph: Graph) -> dict[BNode, str]:

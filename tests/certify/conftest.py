@@ -1,0 +1,42 @@
+"""Shared fixtures of the certification tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nif.registry import Registry
+from nif.settings import Settings
+from nif.validate import Profile
+from tests.certify import endpoints
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="session")
+def endpoint_profiles(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[dict[tuple[str, str], Profile], Settings]]:
+    """The demo registry's request profiles the test endpoints validate with, and settings."""
+    settings = Settings(home=tmp_path_factory.mktemp("endpoint-home"), actor="endpoints")
+    with Registry.open(settings) as registry:
+        registry.load_folder(ROOT / "registry", check=False, workers=1)
+        yield endpoints.demo_profiles(registry), settings
+
+
+@pytest.fixture(scope="session")
+def conforming_endpoint(
+    endpoint_profiles: tuple[dict[tuple[str, str], Profile], Settings],
+) -> Iterator[endpoints.EndpointServer]:
+    """A conforming implementation of civreg-birth 2.0.0 and tax-vat-return 1.0.0 (http)."""
+    with endpoints.running(*endpoint_profiles, conforming=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def nonconforming_endpoint(
+    endpoint_profiles: tuple[dict[tuple[str, str], Profile], Settings],
+) -> Iterator[endpoints.EndpointServer]:
+    """An implementation that accepts everything and answers wrongly (http)."""
+    with endpoints.running(*endpoint_profiles, conforming=False) as server:
+        yield server

@@ -1,0 +1,330 @@
+"""Running a suite: each case judged on evidence files or a live endpoint's answers.
+
+Every message type the suite names gets its profile built once per run; each message judged is
+validated once, and its assertions are checked on one more (safe) parse. The run records what a
+certificate pins: the suite's sha256, the version's artefact checksums and the evidence hashes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from collections.abc import Callable, Sequence
+
+from rdflib import Literal, URIRef
+
+import nif
+from nif.certify._assertions import check_all
+from nif.certify._endpoint import Endpoint
+from nif.certify._evidence import Evidence, Item
+from nif.certify._model import CaseResult, Exchange, Mode, Outcome, Purpose, Run
+from nif.certify._suite import Assertion, Kind, Suite, TestCase
+from nif.errors import ArtefactError, NotFoundError, UsageError
+from nif.registry import Registry
+from nif.registry._history import now
+from nif.registry._namespaces import sparql_prefixes
+from nif.registry._profiles import MessageTypeRef, resolve
+from nif.registry._validation import target
+from nif.report import Finding, Report, Severity, Verdict
+from nif.settings import Settings
+from nif.store.base import Store
+from nif.validate import Profile, validate
+
+_MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
+MAX_DETAILS = 20
+"""Findings listed in a case's details; the reports hold them all."""
+
+
+def run_id(day: str) -> str:
+    """`run-YYYYMMDD-<8 hex>` for the day of ISO time `day`."""
+    return f"run-{day[:10].replace('-', '')}-{secrets.token_hex(4)}"
+
+
+def current_artefacts(store: Store, version_iri: str) -> tuple[str, ...]:
+    """The sha256 of every schema and rules artefact (and part) of the version, sorted."""
+    rows = store.select(
+        f"""{sparql_prefixes()}
+SELECT DISTINCT ?sum WHERE {{
+  {URIRef(version_iri).n3()} nif:messageType ?mt .
+  ?mt nif:schema|nif:rules ?art .
+  {{ ?art spdx:checksum ?ck }} UNION {{ ?art nif:part ?part . ?part spdx:checksum ?ck }}
+  ?ck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum .
+}}"""
+    )
+    return tuple(sorted({str(r["sum"]) for r in rows if "sum" in r}))
+
+
+def agency_iri(store: Store, agency: str) -> str:
+    """The IRI of the agency with identifier `agency`; `NotFoundError`."""
+    rows = store.select(
+        sparql_prefixes() + "SELECT ?a WHERE {"
+        f" ?a a org:Organization ; dct:identifier {Literal(agency).n3()} }} LIMIT 1"
+    )
+    if not rows:
+        raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
+    return str(rows[0]["a"])
+
+
+@dataclasses.dataclass
+class _Type:
+    """A message type of the run, with its profile (or why it cannot be built)."""
+
+    ref: MessageTypeRef
+    profile: Profile | None = None
+    problem: str | None = None
+
+
+@dataclasses.dataclass
+class _Judge:
+    """What judging one case needs: the run's types, settings, and answers seen so far."""
+
+    types: dict[str, _Type]
+    settings: Settings
+    answers: dict[str, tuple[str, bytes, Report]] = dataclasses.field(default_factory=dict)
+    """First valid-or-not answer per expected type from a consume case (endpoint mode)."""
+
+    def validate(self, iri: str, content: bytes, source: str) -> Report | str:
+        """The report of `content` against type `iri`, or why it cannot be judged."""
+        kind = self.types[iri]
+        if kind.profile is None:
+            return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
+        return validate(
+            content, kind.profile, source=source, settings=self.settings, context=kind.ref.context
+        )
+
+    def name(self, iri: str) -> str:
+        return self.types[iri].ref.name
+
+
+def run_suite(
+    registry: Registry,
+    suite: Suite,
+    *,
+    agency: str,
+    evidence: Evidence | None = None,
+    endpoint: Endpoint | None = None,
+    actor: str,
+    purpose: Purpose,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> Run:
+    """Run `suite` for `agency` on evidence files or against an endpoint (exactly one)."""
+    if (evidence is None) == (endpoint is None):
+        raise UsageError("a run needs either evidence or an endpoint, not both or neither")
+    store = registry.store
+    agency_iri(store, agency)
+    refs = {r.iri: r for r in resolve(store, suite.interface, suite.version)}
+    version_iri = next(iter(refs.values())).version_iri
+    types: dict[str, _Type] = {}
+    for case in suite.cases:
+        for iri in case.message_types:
+            if iri not in refs:
+                raise NotFoundError(
+                    f"case {case.identifier} of the suite names message type <{iri}>, which "
+                    f"{suite.interface}@{suite.version} does not have "
+                    f"(message types: {', '.join(r.message_type for r in refs.values())})"
+                )
+            types.setdefault(iri, _Type(refs[iri]))
+    items = evidence.match(suite) if evidence is not None else {}
+    started = now()
+    for kind in types.values():
+        try:
+            kind.profile = target(store, kind.ref).profile(registry.blobs)
+        except ArtefactError as exc:
+            kind.problem = str(exc)
+    judge = _Judge(types, registry.settings)
+    results: dict[str, CaseResult] = {}
+    order = suite.cases
+    if endpoint is not None:  # produce cases are judged on the answers consume cases got
+        order = tuple(sorted(suite.cases, key=lambda c: c.kind is Kind.PRODUCE))
+    for case in order:
+        clock = time.perf_counter()
+        if endpoint is not None:
+            result = _on_endpoint(judge, suite, case, endpoint)
+        else:
+            result = _on_evidence(judge, case, items.get(case.identifier))
+        result = dataclasses.replace(result, millis=(time.perf_counter() - clock) * 1000)
+        results[case.identifier] = result
+        if progress is not None:
+            progress(result)
+    return Run(
+        id=run_id(started),
+        agency=agency,
+        interface=suite.interface,
+        version=suite.version,
+        mode=Mode.EVIDENCE if evidence is not None else Mode.ENDPOINT,
+        purpose=purpose,
+        actor=actor,
+        started=started,
+        ended=now(),
+        suite_iri=suite.iri,
+        suite_sha256=suite.sha256,
+        tool_version=nif.__version__,
+        artefacts=current_artefacts(store, version_iri),
+        results=tuple(results[c.identifier] for c in suite.cases),
+        evidence=evidence.sha256s() if evidence is not None else (),
+        endpoint=endpoint.shown if endpoint is not None else None,
+    )
+
+
+def _result(case: TestCase, outcome: Outcome, summary: str, **more: object) -> CaseResult:
+    return CaseResult(
+        case=case.identifier,
+        kind=case.kind,
+        mandatory=case.mandatory,
+        outcome=outcome,
+        summary=summary,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult:
+    if item is None:
+        return _result(case, Outcome.CANT_TELL, "no evidence for this case")
+    found = {"evidence": item.path, "evidence_sha256": item.sha256, "status": item.status}
+    if case.kind is Kind.REJECT:
+        return _refusal(judge, case, item.status, item.content, item.path or "", found)
+    if item.content is None or item.path is None:
+        return _result(case, Outcome.CANT_TELL, "no message file for this case", **found)
+    what = "message" if case.kind is Kind.PRODUCE else "answer"
+    if item.status is not None and not 200 <= item.status < 300:
+        summary = f"the {what} came with HTTP status {item.status}, not a success (2xx)"
+        return _result(case, Outcome.FAILED, summary, **found)
+    assert case.expected_type is not None
+    return _judged(judge, case, what, item.content, item.path, found)
+
+
+def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint) -> CaseResult:
+    if case.kind is Kind.PRODUCE:
+        assert case.expected_type is not None
+        answer = judge.answers.get(case.expected_type)
+        if answer is None:
+            summary = (
+                f"no consume case got an answer of type {judge.name(case.expected_type)} to judge"
+            )
+            return _result(case, Outcome.CANT_TELL, summary)
+        source, content, report = answer
+        return _judged(judge, case, "answer", content, source, {}, report)
+    assert case.sent_type is not None
+    media = _MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
+    exchange = endpoint.send(suite.message(case), media)
+    found: dict[str, object] = {"status": exchange.status}
+    source = f"answer to {case.identifier}"
+    if exchange.status is None:
+        return _result(case, Outcome.FAILED, f"no answer: {exchange.error}", **found)
+    if exchange.error is not None:
+        summary = f"the answer (HTTP {exchange.status}) cannot be judged: {exchange.error}"
+        return _result(case, Outcome.FAILED, summary, **found)
+    if case.kind is Kind.REJECT:
+        return _refusal(judge, case, exchange.status, exchange.content or None, source, found)
+    if not 200 <= exchange.status < 300:
+        summary = f"the endpoint answered HTTP {exchange.status}, not a success (2xx)"
+        return _result(case, Outcome.FAILED, summary, **found, details=_body(exchange))
+    assert case.expected_type is not None
+    report = judge.validate(case.expected_type, exchange.content, source)
+    if isinstance(report, Report):
+        judge.answers.setdefault(case.expected_type, (source, exchange.content, report))
+    return _judged(judge, case, "answer", exchange.content, source, found, report)
+
+
+def _judged(
+    judge: _Judge,
+    case: TestCase,
+    what: str,
+    content: bytes,
+    source: str,
+    found: dict[str, object],
+    report: Report | str | None = None,
+) -> CaseResult:
+    """A produce or consume case: the message must be valid and meet the case's assertions."""
+    assert case.expected_type is not None
+    if report is None:
+        report = judge.validate(case.expected_type, content, source)
+    name = judge.name(case.expected_type)
+    if isinstance(report, str):
+        return _result(case, Outcome.CANT_TELL, report, **found)
+    reports = (report.to_dict(),)
+    if report.verdict is Verdict.ERROR:
+        problems = [s.error for s in report.steps if s.error]
+        summary = f"the {what} could not be validated against {name}: {problems[0]}"
+        return _result(case, Outcome.CANT_TELL, summary, reports=reports, **found)
+    if report.verdict is Verdict.INVALID:
+        errors = [f for f in report.findings if f.severity >= Severity.ERROR]
+        summary = f"the {what} is invalid against {name}: {_count(len(errors), 'error')}"
+        details = _findings(errors)
+        return _result(case, Outcome.FAILED, summary, details=details, reports=reports, **found)
+    failed = check_all(case.assertions, content, judge.settings)
+    if failed:
+        summary = _assertion_summary(*failed[0])
+        if len(failed) > 1:
+            summary += f" (and {_count(len(failed) - 1, 'more assertion')})"
+        details = tuple(_assertion_summary(a, why) for a, why in failed)
+        return _result(case, Outcome.FAILED, summary, details=details, reports=reports, **found)
+    met = f" and meets its {_count(len(case.assertions), 'assertion')}" if case.assertions else ""
+    summary = f"the {what} is valid against {name}{met}"
+    return _result(case, Outcome.PASSED, summary, reports=reports, **found)
+
+
+def _refusal(
+    judge: _Judge,
+    case: TestCase,
+    status: int | None,
+    content: bytes | None,
+    source: str,
+    found: dict[str, object],
+) -> CaseResult:
+    """A reject case: refused with an expected status, or with an answer of a refusal type."""
+    expected = " or ".join(str(s) for s in case.refusal_statuses)
+    if status is not None and status in case.refusal_statuses:
+        return _result(case, Outcome.PASSED, f"refused with HTTP {status}", **found)
+    reports: list[dict[str, object]] = []
+    if content is not None:
+        for iri in case.refusal_types:
+            report = judge.validate(iri, content, source)
+            if isinstance(report, Report):
+                reports.append(report.to_dict())
+                if report.verdict is Verdict.VALID:
+                    summary = f"refused with an answer of type {judge.name(iri)}"
+                    return _result(case, Outcome.PASSED, summary, reports=(reports[-1],), **found)
+    if status is None and content is None:
+        return _result(case, Outcome.CANT_TELL, "no recorded status or answer", **found)
+    refusal_types = ", ".join(judge.name(t) for t in case.refusal_types)
+    wanted = " or ".join(
+        w
+        for w in (
+            f"HTTP {expected}" if expected else "",
+            f"an answer of type {refusal_types}" if refusal_types else "",
+        )
+        if w
+    )
+    if status is not None and 200 <= status < 300:
+        summary = f"accepted with HTTP {status} instead of refusing ({wanted})"
+    elif status is not None:
+        summary = f"answered HTTP {status}, not the refusal expected ({wanted})"
+    else:
+        summary = f"the answer is not the refusal expected ({wanted})"
+    return _result(case, Outcome.FAILED, summary, reports=tuple(reports), **found)
+
+
+def _assertion_summary(assertion: Assertion, why: str) -> str:
+    return f"assertion {(assertion.description or assertion.expression)!r} failed: {why}"
+
+
+def _findings(findings: Sequence[Finding]) -> tuple[str, ...]:
+    lines = []
+    for finding in findings[:MAX_DETAILS]:
+        line = finding.location.line
+        where = f" (line {line})" if line else ""
+        lines.append(f"{finding.severity}: {finding.message}{where}")
+    if len(findings) > MAX_DETAILS:
+        lines.append(f"… and {len(findings) - MAX_DETAILS} more in the report")
+    return tuple(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _body(exchange: Exchange) -> tuple[str, ...]:
+    text = exchange.content[:500].decode("utf-8", errors="replace").strip()
+    return (f"the answer began: {text}",) if text else ()

@@ -430,9 +430,11 @@ def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
 
 def _register_commands() -> None:
     """The registry commands live in their own module; they join the `nif` group here."""
+    from nif.cli_certify import certify
     from nif.cli_registry import registry, sparql
     from nif.cli_service import serve, token
 
+    cli.add_command(certify)
     cli.add_command(registry)
     cli.add_command(sparql)
     cli.add_command(serve)

@@ -1,0 +1,42 @@
+"""A suite in the registry: its manifest's triples and checksum in the named graph of its IRI.
+
+Certificates and runs name the suite they were judged on; publishing it lets SPARQL users read the
+cases (titles, kinds, mandatory or not) behind an EARL assertion and compare checksums.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+
+from nif.certify._suite import MANIFEST, Suite
+from nif.registry import Registry
+from nif.registry._namespaces import NIF
+from nif.registry._records import parse, sorted_ntriples
+from nif.settings import Settings
+
+
+def suite_graph(suite: Suite, settings: Settings) -> Graph:
+    """The manifest's triples plus `<suite> nif:suiteChecksum "sha256"`."""
+    manifest = next(f for f in suite.files if f.path == MANIFEST)
+    base = f"{settings.base_iri}conformance/{suite.interface}/{suite.version}/{MANIFEST}"
+    graph = parse(
+        manifest.content,
+        source=f"{suite.interface}/{suite.version}/{MANIFEST}",
+        fmt=ox.RdfFormat.TURTLE,
+        base_iri=base,
+        settings=settings,
+    )
+    graph.add((URIRef(suite.iri), NIF.suiteChecksum, Literal(suite.sha256)))
+    return graph
+
+
+def publish_suite(registry: Registry, suite: Suite) -> bool:
+    """Store `suite`'s graph unless the registry has it already; True when it was written."""
+    content = sorted_ntriples(suite_graph(suite, registry.settings))
+    with registry._writing():
+        if registry.store.read_graph(suite.iri) == content:
+            return False
+        registry.generation += 1
+        registry.store.replace_graph(suite.iri, content)
+    return True

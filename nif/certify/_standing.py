@@ -1,0 +1,131 @@
+"""What a certificate is worth today: certified, expired, revoked or needing re-certification.
+
+A certificate pins the suite and artefact checksums it was judged on. When the registry
+re-pins the version's artefacts with other hashes, or the suite changes, the judgement no
+longer covers what the interface is now: the certificate needs re-certification (a new run).
+Precedence: revoked > expired > needs re-certification > certified.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from nif.certify._certificates import artefact_change, find_certificates, parse_time
+from nif.certify._model import Certificate, CertificateState
+from nif.certify._runner import current_artefacts
+from nif.certify._suite import Suite, find_suite
+from nif.errors import NotFoundError
+from nif.settings import Settings
+from nif.store.base import Store
+
+_RANK = {
+    CertificateState.CERTIFIED: 0,
+    CertificateState.NEEDS_RECERTIFICATION: 1,
+    CertificateState.EXPIRED: 2,
+    CertificateState.REVOKED: 3,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Standing:
+    """The state of a certificate and every reason it is not simply certified (most serious
+    first); no reasons when it is certified. `changes` are the reasons that say how the suite or
+    the artefacts changed since issue (empty: the pinned hashes are still current)."""
+
+    state: CertificateState
+    reasons: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "state": str(self.state),
+            "reasons": list(self.reasons),
+            "changes": list(self.changes),
+        }
+
+
+def standing(
+    store: Store,
+    settings: Settings,
+    cert: Certificate,
+    now: dt.datetime | None = None,
+    suite: Suite | Path | None = None,
+) -> Standing:
+    """`cert`'s state at `now` (default: the current time), with the reasons.
+
+    `suite` is what the pinned suite checksum is compared with: a loaded `Suite`, a folder of
+    suites (`conformance/`-like, searched with `find_suite(..., root=suite)`), or None for the
+    suites shipped with nif.
+    """
+    moment = now or dt.datetime.now(dt.UTC)
+    found: list[tuple[CertificateState, str]] = []
+    if cert.revocation is not None:
+        found.append(
+            (
+                CertificateState.REVOKED,
+                f"revoked on {cert.revocation.at} by {cert.revocation.actor}: "
+                f"{cert.revocation.reason}",
+            )
+        )
+    if parse_time(cert.valid_until) <= moment:
+        found.append((CertificateState.EXPIRED, f"expired on {cert.valid_until}"))
+    changes = tuple(_changes(store, settings, cert, suite))
+    found.extend((CertificateState.NEEDS_RECERTIFICATION, reason) for reason in changes)
+    if not found:
+        return Standing(CertificateState.CERTIFIED)
+    state = max((s for s, _ in found), key=_RANK.__getitem__)
+    return Standing(state, tuple(reason for _, reason in found), changes)
+
+
+def _changes(
+    store: Store, settings: Settings, cert: Certificate, suite: Suite | Path | None
+) -> list[str]:
+    """Why the certificate's pinned hashes no longer describe the version (empty: they do)."""
+    what = f"{cert.interface}@{cert.version}"
+    changes = []
+    try:
+        current = (
+            suite
+            if isinstance(suite, Suite)
+            else find_suite(cert.interface, cert.version, root=suite, settings=settings)
+        )
+    except NotFoundError:
+        changes.append(f"the conformance suite of {what} no longer exists")
+    else:
+        if current.sha256 != cert.suite_sha256:
+            changes.append(
+                f"the conformance suite of {what} changed since the certificate was issued "
+                f"(issued on {cert.suite_sha256[:12]}, now {current.sha256[:12]})"
+            )
+    artefacts = current_artefacts(store, cert.version_iri)
+    if set(artefacts) != set(cert.artefacts):
+        changes.append(
+            f"the artefact checksums of {what} changed since the certificate was issued: "
+            f"{artefact_change(cert.artefacts, artefacts)}"
+        )
+    return changes
+
+
+def badge_for(
+    store: Store,
+    settings: Settings,
+    agency: str,
+    interface: str,
+    version: str,
+    now: dt.datetime | None = None,
+    suite: Suite | Path | None = None,
+) -> tuple[CertificateState, Certificate | None]:
+    """The most favourable state among the agency's certificates for the version (the newest
+    among equals), and that certificate; `none` and None when it holds none."""
+    best: tuple[int, CertificateState, Certificate] | None = None
+    for cert in find_certificates(
+        store, settings, agency=agency, interface=interface, version=version
+    ):
+        state = standing(store, settings, cert, now, suite).state
+        if best is None or _RANK[state] < best[0]:  # newest first: ties keep the newer
+            best = (_RANK[state], state, cert)
+    if best is None:
+        return CertificateState.NONE, None
+    return best[1], best[2]

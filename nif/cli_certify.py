@@ -1,0 +1,440 @@
+"""`nif certify ...`: the competence centre's tool to run suites and issue, revoke and verify
+certificates, over `nif.certify`.
+
+Exit codes as for `nif validate`: 0 done, 1 a verdict failed (a run did not pass, a certificate
+does not verify), 2 a usage or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nif.errors import UsageError
+from nif.registry import Registry
+from nif.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--store",
+        metavar="PATH|URL",
+        help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
+        "(default: NIF_STORE, else NIF_HOME/store).",
+    )(command)
+    command = click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The data directory: store, runs, certificate key (default: NIF_HOME, else ./var).",
+    )(command)
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A nif.toml file (default: NIF_CONFIG, else ./nif.toml if present).",
+    )(command)
+
+
+JSON = click.option("--json", "as_json", is_flag=True, help="As JSON.")
+ACTOR = click.option(
+    "--as",
+    "--actor",
+    "actor",
+    metavar="NAME",
+    help="Who is certifying (default: NIF_ACTOR or the OS user).",
+)
+
+
+def _settings(config: Path | None, home: Path | None, store: str | None) -> Settings:
+    return Settings.load(config).replace(home=home, store=store)
+
+
+@contextmanager
+def _registry(settings: Settings) -> Iterator[Registry]:
+    registry = Registry.open(settings)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+@contextmanager
+def _runs(settings: Settings) -> Iterator[Any]:
+    from nif.certify._runs import RunStore
+
+    runs = RunStore(settings.home)
+    try:
+        yield runs
+    finally:
+        runs.close()
+
+
+def _interface(argument: str) -> tuple[str, str | None]:
+    from nif.registry._profiles import split_interface
+
+    return split_interface(argument)
+
+
+def _dump(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group()
+def certify() -> None:
+    """Run conformance suites; issue, revoke, list and verify signed certificates."""
+
+
+@certify.command("suites")
+@JSON
+def suites_command(as_json: bool) -> int:
+    """The conformance suites nif ships: cases (mandatory) and sha256."""
+    from nif.certify._suite import available, find_suite
+
+    found = [find_suite(i, v) for i, v in available()]
+    rows = [
+        {
+            "interface": s.interface,
+            "version": s.version,
+            "iri": s.iri,
+            "cases": len(s.cases),
+            "mandatory": len(s.mandatory),
+            "sha256": s.sha256,
+        }
+        for s in found
+    ]
+    if as_json:
+        _dump(rows)
+        return EXIT_OK
+    for r in rows:
+        name = f"{r['interface']}@{r['version']}"
+        click.echo(f"{name:<28}  {r['cases']:>3} cases ({r['mandatory']} mandatory)  {r['sha256']}")
+    return EXIT_OK
+
+
+@certify.command("run")
+@click.option("--agency", required=True, help="The agency (identifier) whose system is tested.")
+@click.option("--interface", "interface", required=True, metavar="ID[@VERSION]")
+@click.option(
+    "--evidence",
+    type=click.Path(exists=True, path_type=Path),
+    help="A folder or .zip of the messages the agency's system produced.",
+)
+@click.option("--endpoint", metavar="URL", help="The agency's endpoint to send the suite to.")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A header sent to the endpoint (repeatable), e.g. for its authentication. Values are "
+    "secrets: never shown or stored.",
+)
+@ACTOR
+@JSON
+@_options
+def run_command(
+    agency: str,
+    interface: str,
+    evidence: Path | None,
+    endpoint: str | None,
+    headers: tuple[str, ...],
+    actor: str | None,
+    as_json: bool,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """Run the interface version's suite for certification; the run is kept (see `runs`).
+
+    Each case's outcome is printed as it completes (on stderr with --json); exit 1 when a
+    mandatory case did not pass.
+    """
+    from nif.certify._endpoint import Endpoint, parse_headers
+    from nif.certify._evidence import read_evidence
+    from nif.certify._model import CaseResult, Purpose
+    from nif.certify._runner import run_suite
+    from nif.certify._suite import find_suite
+    from nif.registry._profiles import _pick_version
+
+    if (evidence is None) == (endpoint is None):
+        raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
+    if headers and endpoint is None:
+        raise UsageError("--header is for --endpoint only")
+    settings = _settings(config, home, store)
+    name, version = _interface(interface)
+    with _registry(settings) as registry, _runs(settings) as runs:
+        version = version or _pick_version(registry.store, name, None)[1]
+        suite = find_suite(name, version, settings=settings)
+        files = read_evidence(evidence, settings) if evidence is not None else None
+        target = Endpoint(endpoint, parse_headers(headers), settings) if endpoint else None
+
+        def progress(result: CaseResult) -> None:
+            flag = "" if result.mandatory else " (optional)"
+            line = f"{result.outcome:<12} {result.case}{flag}: {result.summary}"
+            click.echo(line, err=as_json)
+
+        run = run_suite(
+            registry,
+            suite,
+            agency=agency,
+            evidence=files,
+            endpoint=target,
+            actor=registry.actor(actor),
+            purpose=Purpose.CERTIFICATION,
+            progress=progress,
+        )
+        runs.save(run, files)
+    if as_json:
+        _dump(run.to_dict())
+    else:
+        _summary(run)
+    return EXIT_OK if run.passed else EXIT_FAILED
+
+
+def _summary(run: Any) -> None:
+    counts = ", ".join(f"{n} {o}" for o, n in run.counts().items() if n)
+    verdict = "passed" if run.passed else "did not pass"
+    click.echo(f"run {run.id}: {run.agency} {run.interface}@{run.version} {verdict} ({counts})")
+    if run.failed_mandatory:
+        click.echo(f"mandatory cases not passed: {', '.join(run.failed_mandatory)}")
+    elif run.passed:
+        click.echo(f"issue a certificate with: nif certify issue {run.id}")
+
+
+@certify.command("runs")
+@click.option("--agency", help="Only this agency's runs.")
+@click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@JSON
+@_options
+def runs_command(
+    agency: str | None,
+    interface: str | None,
+    limit: int,
+    as_json: bool,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """The kept runs, newest first."""
+    name, version = _interface(interface) if interface else (None, None)
+    with _runs(_settings(config, home, store)) as runs:
+        found = runs.list(agency=agency, interface=name, version=version, limit=limit)
+    if as_json:
+        _dump([r.to_dict() for r in found])
+        return EXIT_OK
+    for r in found:
+        verdict = "passed" if r.passed else "failed"
+        what = f"{r.interface}@{r.version}"
+        click.echo(
+            f"{r.id}  {r.ended}  {r.agency:<10}  {what:<24}  {r.mode:<8}  {r.purpose:<13}  "
+            f"{verdict}"
+        )
+    return EXIT_OK
+
+
+@certify.command("show")
+@click.argument("run_id", metavar="RUN")
+@JSON
+@_options
+def show_command(
+    run_id: str, as_json: bool, config: Path | None, home: Path | None, store: str | None
+) -> int:
+    """A kept run with every case's outcome and why."""
+    with _runs(_settings(config, home, store)) as runs:
+        run = runs.get(run_id)
+    if as_json:
+        _dump(run.to_dict())
+        return EXIT_OK
+    source = run.endpoint if run.endpoint else f"{len(run.evidence)} evidence file(s)"
+    click.echo(f"run {run.id} ({run.purpose}, {run.mode}: {source}) by {run.actor}")
+    click.echo(f"  {run.started} .. {run.ended}, nif {run.tool_version}")
+    click.echo(f"  suite {run.suite_iri} {run.suite_sha256}")
+    for result in run.results:
+        flag = "" if result.mandatory else " (optional)"
+        click.echo(f"{result.outcome:<12} {result.case}{flag}: {result.summary}")
+        for detail in result.details:
+            click.echo(f"    {detail}")
+    _summary(run)
+    return EXIT_OK
+
+
+@certify.command("issue")
+@click.argument("run_id", metavar="RUN")
+@click.option(
+    "--valid-days",
+    type=click.IntRange(1),
+    help="Days the certificate is valid [default: certificate_validity_days, 730].",
+)
+@ACTOR
+@JSON
+@_options
+def issue_command(
+    run_id: str,
+    valid_days: int | None,
+    actor: str | None,
+    as_json: bool,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """Issue the signed certificate of a kept certification run in which every mandatory case
+    passed, judged on the current suite and artefacts."""
+    from nif.certify._certificates import issue
+    from nif.certify._keys import load_or_create
+
+    settings = _settings(config, home, store)
+    with _runs(settings) as runs:
+        run = runs.get(run_id)
+    key = load_or_create(settings.home)
+    with _registry(settings) as registry:
+        cert = issue(registry, run, key, actor=registry.actor(actor), valid_days=valid_days)
+    if as_json:
+        _dump(cert.to_dict())
+        return EXIT_OK
+    click.echo(f"issued {cert.id} <{cert.iri}>")
+    click.echo(f"  {cert.agency} implements {cert.interface}@{cert.version}")
+    click.echo(f"  valid until {cert.valid_until}, signed with key {cert.key_id}")
+    return EXIT_OK
+
+
+@certify.command("revoke")
+@click.argument("cert_id", metavar="CERT")
+@click.option("--reason", required=True, help="Why (shown wherever the certificate is).")
+@ACTOR
+@_options
+def revoke_command(
+    cert_id: str,
+    reason: str,
+    actor: str | None,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """Revoke a certificate."""
+    from nif.certify._certificates import revoke
+
+    with _registry(_settings(config, home, store)) as registry:
+        cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason)
+    revocation = cert.revocation
+    assert revocation is not None
+    click.echo(f"revoked {cert.id} on {revocation.at}: {revocation.reason}")
+    return EXIT_OK
+
+
+@certify.command("verify")
+@click.argument("certificate", metavar="CERT|FILE")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A published public key (PEM) to verify with, instead of this NIF_HOME's.",
+)
+@JSON
+@_options
+def verify_command(
+    certificate: str,
+    key_file: Path | None,
+    as_json: bool,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """Verify a certificate (an id, or a Turtle/JSON-LD/RDF-XML/N-Triples file): its signature,
+    that this registry issued it, and that it is still certified; exit 1 if not."""
+    from nif.certify._certificates import certificate_graph
+    from nif.certify._keys import PublicKey, load_or_create
+    from nif.certify._verify import parse_certificate, verify_certificate
+
+    settings = _settings(config, home, store)
+    key = (
+        PublicKey.from_pem(key_file.read_bytes())
+        if key_file
+        else load_or_create(settings.home).public
+    )
+    path = Path(certificate)
+    with _registry(settings) as registry:
+        if path.is_file():
+            graph = parse_certificate(path.read_bytes(), str(path), settings)
+        else:
+            graph = certificate_graph(registry.store, settings, certificate)
+        check = verify_certificate(registry.store, settings, graph, [key])
+    if as_json:
+        _dump(check.to_dict())
+        return EXIT_OK if check.ok else EXIT_FAILED
+    click.echo(f"certificate {check.iri}")
+    click.echo(f"  signature: {check.signature.status} ({check.signature.message})")
+    issued = "yes" if check.issued_here else "no"
+    click.echo(f"  issued by this registry: {issued}")
+    if check.certificate is not None:
+        cert = check.certificate
+        click.echo(f"  {cert.agency} implements {cert.interface}@{cert.version}")
+        click.echo(f"  issued {cert.issued} by {cert.issued_by}, valid until {cert.valid_until}")
+    if check.certificate is not None:
+        click.echo(f"  pinned hashes: {'current' if check.hashes_current else 'changed'}")
+    click.echo(f"  state: {check.state}")
+    for problem in check.problems:
+        click.echo(f"  problem: {problem}")
+    click.echo("ok" if check.ok else "not ok")
+    return EXIT_OK if check.ok else EXIT_FAILED
+
+
+@certify.command("list")
+@click.option("--agency", help="Only this agency's certificates.")
+@click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
+@JSON
+@_options
+def list_command(
+    agency: str | None,
+    interface: str | None,
+    as_json: bool,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """The certificates in the registry, newest first, with their state today."""
+    from nif.certify._certificates import find_certificates
+    from nif.certify._standing import standing
+
+    settings = _settings(config, home, store)
+    name, version = _interface(interface) if interface else (None, None)
+    with _registry(settings) as registry:
+        found = [
+            (cert, standing(registry.store, settings, cert))
+            for cert in find_certificates(
+                registry.store, settings, agency=agency, interface=name, version=version
+            )
+        ]
+    if as_json:
+        _dump([{**c.to_dict(), **s.to_dict()} for c, s in found])
+        return EXIT_OK
+    for cert, state in found:
+        what = f"{cert.interface}@{cert.version}"
+        click.echo(
+            f"{cert.id}  {cert.agency:<10}  {what:<24}  {cert.issued}  {cert.valid_until}  "
+            f"{state.state}"
+        )
+        for reason in state.reasons:
+            click.echo(f"    {reason}")
+    return EXIT_OK
+
+
+@certify.command("key")
+@click.option("--jwk", is_flag=True, help="As a JSON Web Key (RFC 8037) instead of PEM.")
+@_options
+def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | None) -> int:
+    """The public key that verifies this registry's certificates (made on first use)."""
+    from nif.certify._keys import load_or_create
+
+    public = load_or_create(_settings(config, home, store).home).public
+    if jwk:
+        _dump(public.jwk())
+    else:
+        click.echo(public.pem(), nl=False)
+    return EXIT_OK

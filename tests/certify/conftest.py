@@ -40,3 +40,12 @@ def nonconforming_endpoint(
     """An implementation that accepts everything and answers wrongly (http)."""
     with endpoints.running(*endpoint_profiles, conforming=False) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """The demo registry in a real embedded store, for runs (which never write to it)."""
+    settings = Settings(home=tmp_path_factory.mktemp("runner-home"), actor="runner")
+    with Registry.open(settings) as registry:
+        registry.load_folder(ROOT / "registry", check=False, workers=1)
+        yield registry

@@ -1,0 +1,233 @@
+"""Certification: time per case of a 50-case suite in evidence mode vs plain validation.
+
+For each demo interface version below, a suite of CASES produce cases is generated in a temp
+folder: case N expects the message type of the Nth example message (cycling over the version's
+examples of every type, valid and invalid) and asserts, as a real suite does, the value of the
+message's first field (an XPath for XML, a JSON Pointer for JSON). The evidence folder holds
+those CASES messages. `run_suite` runs the suite on a demo registry in an embedded store; the
+baseline, in the same process, is `nif.validate.validate` of the same messages against the same
+profiles, built once beforehand. Both are timed ROUNDS times after a warm-up; the median per
+case is reported with the overhead of the run over the baseline. A second baseline adds the
+assertions' checks, to show what the scenario checks cost apart from the run's bookkeeping.
+Target: overhead at most 20%.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from nif.certify._assertions import check_assertion
+from nif.certify._evidence import read_evidence
+from nif.certify._model import Outcome, Purpose
+from nif.certify._runner import run_suite
+from nif.certify._suite import Suite, load_suite
+from nif.registry import Registry
+from nif.registry._profiles import MessageTypeRef, build_profile, resolve
+from nif.settings import Settings
+from nif.validate import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "registry"
+VERSIONS = (
+    ("civreg", "civreg-birth", "2.0.0"),
+    ("tax", "tax-vat-return", "1.0.0"),
+    ("civreg", "civreg-address", "1.0.0"),
+)
+CASES = 50
+ROUNDS = 7
+SAMPLE = 0.3
+TARGET = 20.0
+
+_MANIFEST_HEAD = """\
+@prefix mf: <http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#> .
+@prefix earl: <http://www.w3.org/ns/earl#> .
+@prefix nif: <https://w3id.org/nif/ns#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+<> a mf:Manifest ;
+  rdfs:label "benchmark suite of {cases} produce cases" ;
+"""
+
+
+def examples(interface: str, version: str) -> list[tuple[str, Path]]:
+    """(message type name, file) of every example message of the version, sorted."""
+    folder = DEMO / "interfaces" / interface / "examples" / version
+    return sorted((p.parent.name, p) for p in folder.glob("*/*") if p.is_file())
+
+
+def first_field(content: bytes, suffix: str) -> tuple[str, str, dict[str, str]]:
+    """(language, expression, namespaces) selecting the message's first field."""
+    if suffix == ".json":
+        data = json.loads(content)
+        key = next(k for k, v in data.items() if isinstance(v, str | int | float))
+        return "json-pointer", f"/{key}", {}
+    root = etree.fromstring(content)
+    child = next(c for c in root if isinstance(c.tag, str))
+    namespace = etree.QName(root).namespace
+    if namespace is None:
+        return "xpath", f"/{etree.QName(root).localname}/{etree.QName(child).localname}", {}
+    expression = f"/m:{etree.QName(root).localname}/m:{etree.QName(child).localname}"
+    return "xpath", expression, {"m": namespace}
+
+
+def expected_value(content: bytes, language: str, expression: str, ns: dict[str, str]) -> str:
+    if language == "json-pointer":
+        return str(json.loads(content)[expression[1:]])
+    found = etree.fromstring(content).xpath(expression, namespaces=ns)
+    return str(found[0].text or "")
+
+
+def _literal(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def make_suite(
+    into: Path, interface: str, version: str, refs: dict[str, MessageTypeRef]
+) -> tuple[Path, Path]:
+    """Write the suite folder and the evidence folder of CASES produce cases; their paths."""
+    suite = into / "suites" / interface / version
+    evidence = into / "evidence"
+    suite.mkdir(parents=True)
+    evidence.mkdir()
+    found = examples(interface, version)
+    entries, cases = [], []
+    for number in range(CASES):
+        type_name, path = found[number % len(found)]
+        content = path.read_bytes()
+        case = f"produce-{number:02d}"
+        (evidence / f"{case}{path.suffix}").write_bytes(content)
+        language, expression, ns = first_field(content, path.suffix)
+        expected = expected_value(content, language, expression, ns)
+        predicate = "nif:xpath" if language == "xpath" else "nif:jsonPointer"
+        declare = "".join(
+            f' sh:declare [ sh:prefix "{p}" ; sh:namespace {_literal(n)}^^xsd:anyURI ] ;'
+            for p, n in ns.items()
+        )
+        entries.append(f"<#{case}>")
+        cases.append(
+            f"<#{case}> a earl:TestCase, nif:ProduceTest ;\n"
+            f'  dct:identifier "{case}" ; dct:title "Produces {type_name} ({path.name})" ;\n'
+            f'  dct:description "A {type_name} passes its profile and keeps its first field." ;\n'
+            f"  nif:mandatory {'true' if number % 5 else 'false'} ;\n"
+            f"  nif:expectedType <{refs[type_name].iri}> ;\n"
+            f"  nif:assertion [ {predicate} {_literal(expression)} ;{declare}\n"
+            f"    nif:expectedValue {_literal(expected)} ] .\n"
+        )
+    manifest = _MANIFEST_HEAD.format(cases=CASES)
+    manifest += f"  mf:entries ( {' '.join(entries)} ) .\n\n" + "\n".join(cases)
+    (suite / "manifest.ttl").write_text(manifest, encoding="utf-8")
+    return suite, evidence
+
+
+def median_per_case(action: Callable[[], object]) -> float:
+    """Median seconds per case over ROUNDS samples of `action` (which handles CASES cases);
+    each sample repeats it for at least SAMPLE seconds, so timer noise does not count."""
+    started = time.perf_counter()
+    action()
+    repeat = max(1, round(SAMPLE / max(time.perf_counter() - started, 1e-6)))
+    times = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            action()
+        times.append((time.perf_counter() - started) / repeat / CASES)
+    return statistics.median(times)
+
+
+def bench_version(
+    registry: Registry, suite: Suite, agency: str, evidence_folder: Path
+) -> dict[str, float]:
+    """Median per-case seconds of the run and of both baselines, and the run's outcomes."""
+    settings = registry.settings
+    evidence = read_evidence(evidence_folder, settings)
+    refs = {r.iri: r for r in resolve(registry.store, suite.interface, suite.version, None)}
+    profiles = {
+        iri: build_profile(registry.store, ref, registry.blobs) for iri, ref in refs.items()
+    }
+    work = []
+    for case in suite.cases:
+        name = next(p for p in evidence.files if Path(p).stem == case.identifier)
+        ref = refs[str(case.expected_type)]
+        work.append((name, evidence.files[name], ref, profiles[ref.iri], case.assertions))
+
+    def baseline() -> None:
+        for name, content, ref, profile, _ in work:
+            validate(content, profile, source=name, settings=settings, context=ref.context)
+
+    def with_assertions() -> None:
+        for name, content, ref, profile, assertions in work:
+            report = validate(content, profile, source=name, settings=settings, context=ref.context)
+            if report.verdict:
+                for assertion in assertions:
+                    check_assertion(assertion, content, settings)
+
+    def certification() -> None:
+        run_suite(
+            registry,
+            suite,
+            agency=agency,
+            evidence=evidence,
+            actor="bench",
+            purpose=Purpose.CERTIFICATION,
+        )
+
+    run = run_suite(
+        registry,
+        suite,
+        agency=agency,
+        evidence=evidence,
+        actor="bench",
+        purpose=Purpose.CERTIFICATION,
+    )
+    counts = run.counts()
+    return {
+        "validate": median_per_case(baseline),
+        "validate+assertions": median_per_case(with_assertions),
+        "run_suite": median_per_case(certification),
+        "passed": counts[str(Outcome.PASSED)],
+        "failed": counts[str(Outcome.FAILED)],
+    }
+
+
+def main() -> None:
+    print(f"{CASES} produce cases per suite, evidence mode; median of {ROUNDS} rounds per case")
+    header = f"{'interface version':<24} {'pass/fail':>9} {'validate':>10} {'+assert':>10}"
+    print(f"{header} {'run_suite':>10} {'overhead':>9} {'vs +assert':>10}")
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix="nif-bench-certify-") as tmp:
+        home = Path(tmp) / "home"
+        with Registry.open(Settings(home=home)) as registry:
+            registry.load_folder(DEMO, check=False, actor="bench")
+            for agency, interface, version in VERSIONS:
+                refs = {
+                    r.message_type: r for r in resolve(registry.store, interface, version, None)
+                }
+                folder, evidence = make_suite(Path(tmp) / interface, interface, version, refs)
+                suite = load_suite(folder, registry.settings)
+                times = bench_version(registry, suite, agency, evidence)
+                base, checked, run = (
+                    times["validate"],
+                    times["validate+assertions"],
+                    times["run_suite"],
+                )
+                overhead = (run / base - 1) * 100
+                worst = max(worst, overhead)
+                print(
+                    f"{interface + '@' + version:<24} "
+                    f"{int(times['passed']):>4}/{int(times['failed']):<4} "
+                    f"{base * 1e3:>7.2f} ms {checked * 1e3:>7.2f} ms {run * 1e3:>7.2f} ms "
+                    f"{overhead:>+8.1f}% {(run / checked - 1) * 100:>+9.1f}%"
+                )
+    verdict = "meets" if worst <= TARGET else "misses"
+    print(f"largest overhead of run_suite over plain validation: {worst:+.1f}%")
+    print(f"({verdict} the target of <= {TARGET:.0f}%)")

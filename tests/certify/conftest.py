@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from nif.registry import Registry
 from nif.settings import Settings
+from nif.store import EmbeddedStore
 from nif.validate import Profile
 from tests.certify import endpoints
 from tests.conftest import ROOT
@@ -48,4 +51,24 @@ def demo_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry
     settings = Settings(home=tmp_path_factory.mktemp("runner-home"), actor="runner")
     with Registry.open(settings) as registry:
         registry.load_folder(ROOT / "registry", check=False, workers=1)
+        yield registry
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed NIF_HOME with the demo registry loaded (embedded store), copied by `demo`."""
+    home = tmp_path_factory.mktemp("demo-certify") / "home"
+    settings = Settings(home=home, actor="loader")
+    with Registry(EmbeddedStore(home / "store"), settings) as registry:
+        registry.load_folder(ROOT / "registry", check=False, workers=1)
+    return home
+
+
+@pytest.fixture
+def demo(demo_home: Path, tmp_path: Path) -> Iterator[Registry]:
+    """A registry of its own for the test: a copy of `demo_home` (NIF_HOME `tmp_path/home`)."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    settings = Settings(home=home, actor="certifier")
+    with Registry(EmbeddedStore(home / "store"), settings) as registry:
         yield registry

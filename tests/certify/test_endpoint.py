@@ -1,0 +1,230 @@
+"""Endpoint mode's exchanges against real HTTP servers on loopback: what nif refuses to reach,
+what it sends, the limits of an exchange, and that header values stay secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from pathlib import Path
+
+import pytest
+
+from nif import __version__
+from nif.certify._endpoint import Endpoint, parse_headers
+from nif.errors import UsageError
+from nif.settings import Settings
+from tests.certify.endpoints import BIRTH, EndpointServer
+
+SECRET = "Bearer tok-7f3a9c1e55d04b2b"
+OPEN = {"endpoint_allow_http": True, "endpoint_allow_private": True, "endpoint_timeout": 10.0}
+
+
+def settings(tmp_path: Path, **changes: object) -> Settings:
+    return dataclasses.replace(Settings(home=tmp_path), **changes)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("url", "changes", "said"),
+    [
+        (
+            "http://203.0.113.7/x",
+            {},
+            "plain http is not allowed, use https (or set endpoint_allow_http)",
+        ),
+        (
+            "https://127.0.0.1:8443/x",
+            {},
+            "127.0.0.1 is a loopback address (set endpoint_allow_private",
+        ),
+        ("http://127.0.0.1/x", {"endpoint_allow_http": True}, "127.0.0.1 is a loopback address"),
+        ("https://[::1]/x", {}, "::1 is a loopback address"),
+        ("https://10.1.2.3/x", {}, "10.1.2.3 is a private address"),
+        ("https://169.254.169.254/latest", {}, "a link-local address"),
+        ("https://[::ffff:127.0.0.1]/x", {}, "which embeds 127.0.0.1, a loopback address"),
+        ("https://localhost/x", {}, "localhost is"),
+        ("ftp://example.org/x", {}, "ftp: URLs are not an endpoint, use https"),
+        ("example.org/birth", {}, "a URL without a scheme is not an endpoint"),
+        ("https:///birth", {}, "has no host"),
+        ("https://example.org:abc/x", {}, "is not a valid URL: Invalid port"),
+        ("https://no-such-host.invalid/x", {}, "cannot resolve no-such-host.invalid"),
+    ],
+)
+def test_urls_the_settings_refuse_are_usage_errors_that_say_why(
+    tmp_path: Path, url: str, changes: dict[str, object], said: str
+) -> None:
+    with pytest.raises(UsageError, match="endpoint") as caught:
+        Endpoint(url, {}, settings(tmp_path, **changes))
+    assert said in str(caught.value)
+
+
+def test_loopback_over_http_is_reached_only_when_both_settings_allow_it(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    url = conforming_endpoint.url + "/redirect"
+    with pytest.raises(UsageError, match="endpoint_allow_http"):
+        Endpoint(url, {}, settings(tmp_path, endpoint_allow_private=True))
+    with pytest.raises(UsageError, match="endpoint_allow_private"):
+        Endpoint(url, {}, settings(tmp_path, endpoint_allow_http=True))
+    exchange = Endpoint(url, {}, settings(tmp_path, **OPEN)).send(b"<a/>", "application/xml")
+    assert exchange.status == 302
+
+
+def test_credentials_in_the_url_are_refused_without_being_repeated(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        Endpoint("https://agency:hunter2@203.0.113.7/birth", {}, settings(tmp_path))
+    message = str(caught.value)
+    assert "send credentials in a header" in message
+    assert "hunter2" not in message and "agency:" not in message
+
+
+def test_the_shown_url_has_no_query_and_no_fragment(tmp_path: Path) -> None:
+    endpoint = Endpoint(
+        "http://127.0.0.1:9/civreg-birth/2.0.0?api_key=abc123#top", {}, settings(tmp_path, **OPEN)
+    )
+    assert endpoint.shown == "http://127.0.0.1:9/civreg-birth/2.0.0"
+    assert "abc123" not in repr(endpoint)
+
+
+def test_header_lines_become_a_mapping() -> None:
+    lines = ["Authorization: Bearer a:b:c ", "", "X-Agency-Id:  AG-17", "  "]
+    assert parse_headers(lines) == {"Authorization": "Bearer a:b:c", "X-Agency-Id": "AG-17"}
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (["X-Key: 1", "Authorization Bearer s3cr3t"], "header line 2 has no ':'"),
+        ([": s3cr3t"], "header line 1 has an empty header name"),
+        (["Bearer s3cr3t x: y"], "header line 1: the name before ':' is not a header name"),
+        (["Host: s3cr3t.example"], "header line 1: Host cannot be set"),
+        (["content-length: 12"], "content-length cannot be set"),
+        (["Transfer-Encoding: chunked"], "hop-by-hop"),
+        (["Content-Type: text/s3cr3t"], "the media type of each message's type"),
+        (["X-Key: s3cr3t\r\nX-Other: 1"], "the value of X-Key holds a line break"),
+        (["X-Key: s3cr3t\x00"], "a control"),
+        (["X-Key: s3cr3t-é"], "non-ASCII"),
+        (["X-Key: 1", "x-key: s3cr3t"], "header line 2: x-key is given twice"),
+    ],
+)
+def test_bad_header_lines_are_named_without_their_values(lines: list[str], said: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_headers(lines)
+    assert said in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_header_mapping_is_checked_as_lines_are(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="the value of Authorization holds a line break") as caught:
+        Endpoint("https://203.0.113.7/x", {"Authorization": "s3cr3t\nX: y"}, settings(tmp_path))
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_message_is_posted_with_its_type_and_the_agency_headers(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    url = conforming_endpoint.endpoint(*BIRTH) + "?probe=headers"
+    endpoint = Endpoint(url, {"Authorization": SECRET}, settings(tmp_path, **OPEN))
+    exchange = endpoint.send(b"<not-a-notification/>", "application/xml", accept="application/xml")
+    (received,) = [r for r in conforming_endpoint.received if r.path.endswith("probe=headers")]
+    assert received.method == "POST" and received.body == b"<not-a-notification/>"
+    assert received.headers["authorization"] == SECRET
+    assert received.headers["content-type"] == "application/xml"
+    assert received.headers["accept"] == "application/xml"
+    assert received.headers["user-agent"] == f"nif/{__version__} (conformance)"
+    assert received.headers["host"] == conforming_endpoint.url.removeprefix("http://")
+    assert "cookie" not in received.headers
+    assert exchange.status == 422
+    assert exchange.media_type == "application/problem+json"
+    assert exchange.error is None and exchange.millis > 0
+
+
+def test_a_host_name_is_sent_as_the_host_header(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    port = conforming_endpoint.url.rsplit(":", 1)[1]
+    url = f"http://localhost:{port}/civreg-birth/2.0.0?probe=name"
+    Endpoint(url, {}, settings(tmp_path, **OPEN)).send(b"<a/>", "application/xml")
+    (received,) = [r for r in conforming_endpoint.received if r.path.endswith("probe=name")]
+    assert received.headers["host"] == f"localhost:{port}"
+
+
+def test_header_values_never_show_in_repr_exchanges_or_errors(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    answered = Endpoint(
+        conforming_endpoint.endpoint(*BIRTH), {"Authorization": SECRET}, settings(tmp_path, **OPEN)
+    )
+    unreachable = Endpoint(
+        f"http://127.0.0.1:{free_port()}/x", {"Authorization": SECRET}, settings(tmp_path, **OPEN)
+    )
+    exchanges = [
+        answered.send(b"<a/>", "application/xml"),
+        unreachable.send(b"<a/>", "application/xml"),
+    ]
+    assert "Authorization" in repr(answered)
+    assert answered.header_names == ("Authorization",)
+    shown = [repr(answered), str(answered), repr(unreachable), *map(repr, exchanges)]
+    for text in shown:
+        assert SECRET not in text and "tok-7f3a" not in text
+
+
+def test_a_refused_connection_is_an_exchange_without_status(tmp_path: Path) -> None:
+    port = free_port()
+    exchange = Endpoint(f"http://127.0.0.1:{port}/x", {}, settings(tmp_path, **OPEN)).send(
+        b"<a/>", "application/xml"
+    )
+    assert exchange.status is None and exchange.content == b""
+    assert exchange.error is not None and exchange.error.startswith("cannot connect (127.0.0.1: ")
+
+
+def test_an_answer_that_trickles_past_the_time_limit_is_cut(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    limited = settings(tmp_path, **{**OPEN, "endpoint_timeout": 0.5})
+    exchange = Endpoint(conforming_endpoint.url + "/slow", {}, limited).send(b"<a/>", "text/xml")
+    assert exchange.status is None
+    assert exchange.error == "no complete answer within 0.5 s"
+
+
+@pytest.mark.parametrize("path", ["big", "stream"])
+def test_an_answer_over_the_size_limit_is_not_read(
+    tmp_path: Path, conforming_endpoint: EndpointServer, path: str
+) -> None:
+    limited = settings(tmp_path, **{**OPEN, "endpoint_max_bytes": 64 * 1024})
+    endpoint = Endpoint(f"{conforming_endpoint.url}/{path}?size={1024 * 1024}", {}, limited)
+    exchange = endpoint.send(b"<a/>", "application/xml")
+    assert exchange.status == 200 and exchange.content == b""
+    assert exchange.error is not None
+    assert "over the limit of 65536 bytes (endpoint_max_bytes)" in exchange.error
+    small = Endpoint(f"{conforming_endpoint.url}/{path}?size=4096", {}, limited)
+    assert small.send(b"<a/>", "application/xml").error is None
+
+
+def test_a_redirect_is_the_answer_not_followed(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    before = len(conforming_endpoint.received)
+    endpoint = Endpoint(
+        conforming_endpoint.url + "/redirect?probe=once", {}, settings(tmp_path, **OPEN)
+    )
+    exchange = endpoint.send(b"<a/>", "application/xml")
+    assert exchange.status == 302 and exchange.content == b"moved"
+    paths = [r.path for r in conforming_endpoint.received[before:]]
+    assert "/civreg-birth/2.0.0" not in paths
+
+
+def test_a_compressed_answer_nobody_asked_for_is_an_error(
+    tmp_path: Path, conforming_endpoint: EndpointServer
+) -> None:
+    endpoint = Endpoint(conforming_endpoint.url + "/gzip", {}, settings(tmp_path, **OPEN))
+    exchange = endpoint.send(b"<a/>", "application/xml")
+    (received,) = [r for r in conforming_endpoint.received if r.path == "/gzip"][-1:]
+    assert received.headers["accept-encoding"] == "identity"
+    assert exchange.error == "the endpoint sent Content-Encoding gzip though nif asked for none"

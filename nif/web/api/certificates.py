@@ -1,0 +1,323 @@
+"""Certificates: issue one from a passed certification run, revoke it, read it (JSON with its
+state, or the signed RDF graph) and verify it, the stored one or a file someone holds.
+
+Reading and verifying are public: integrators check certificates. Issuing and revoking need a
+certifier or admin token, and every attempt, refused or not, is in the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from nif.auth import Principal
+from nif.certify._certificates import (
+    certificate_graph,
+    find_certificates,
+    get_certificate,
+    issue,
+    revoke,
+)
+from nif.certify._model import Certificate
+from nif.certify._standing import standing
+from nif.certify._verify import parse_certificate, verify_certificate
+from nif.errors import CertificationError, NotFoundError
+from nif.web._services import Services, ServicesDep
+from nif.web.api._certification import (
+    CERTIFICATE_ID,
+    FORMAT_NAMES,
+    RDF_TYPES,
+    RUN_ID,
+    audited,
+    certifier,
+    checked_id,
+    json_body,
+    json_request_body,
+    rdf_media,
+    serialize,
+    unknown,
+    writer,
+)
+
+router = APIRouter(prefix="/api/certificates", tags=["certification"])
+
+ISSUE, REVOKE = "certificate.issue", "certificate.revoke"
+"""The audit log's names of the writes (as `nif.certify` audits them)."""
+CERT_PATH = Path(description="The certificate's id, `cert-YYYYMMDD-` and 8 hex digits.")
+SUFFIXES = {
+    "text/turtle": ".ttl",
+    "application/ld+json": ".jsonld",
+    "application/n-triples": ".nt",
+    "application/rdf+xml": ".rdf",
+}
+"""Certificate files `POST /verify` reads, by media type (the name `parse_certificate` reads)."""
+
+State = Literal["certified", "expired", "revoked", "needs re-certification", "none"]
+
+
+class IssueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run: str = Field(description="The id of a passed certification run.")
+    valid_days: int | None = Field(
+        None, ge=1, le=36500, description="Days the certificate is valid (default: settings)."
+    )
+
+
+class RevokeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description="Why, shown to everyone.")
+
+
+class RevocationModel(BaseModel):
+    at: str
+    actor: str
+    reason: str
+
+
+class CertificateFields(BaseModel):
+    id: str
+    iri: str
+    agency: str = Field(description="The holder's registry identifier.")
+    agency_iri: str
+    interface: str
+    version: str
+    version_iri: str
+    issuer: str
+    issued_by: str
+    issued: str
+    valid_until: str
+    run: str
+    run_iri: str
+    suite_iri: str
+    suite_sha256: str
+    artefacts: list[str] = Field(description="The artefact sha256s it was judged on.")
+    key_id: str = Field(description="The id of the key that signed it.")
+    revocation: RevocationModel | None
+
+
+class CertificateModel(CertificateFields):
+    state: State
+    reasons: list[str] = Field(description="Why the state is what it is.")
+
+
+class CertificateList(BaseModel):
+    certificates: list[CertificateModel]
+
+
+class SignatureModel(BaseModel):
+    status: Literal["valid", "unsigned", "malformed", "unknown key", "mismatch"]
+    message: str
+    key_id: str | None
+
+
+class CheckModel(BaseModel):
+    certificate: str = Field(description="The certificate's IRI.")
+    ok: bool = Field(
+        description="Signed by the service's key over exactly what this registry issued, "
+        "its suite and artefact hashes unchanged, neither expired nor revoked."
+    )
+    state: State
+    signature: SignatureModel
+    issued_here: bool = Field(description="This registry issued a certificate with this IRI.")
+    problems: list[str] = Field(description="Every check that failed, one sentence each.")
+    details: CertificateFields | None = Field(description="What the certificate states.")
+
+
+_UNAUTHORISED = {401: {"description": "No token, or one that is unknown, malformed or revoked."}}
+
+
+async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
+    """The certificate's JSON: what it holds, its state today and why."""
+    now = await run_in_threadpool(standing, svc.registry.store, svc.settings, certificate)
+    return {**certificate.to_dict(), "state": str(now.state), "reasons": list(now.reasons)}
+
+
+async def _certificate(svc: Services, cert_id: str) -> Certificate:
+    checked_id("certificate", CERTIFICATE_ID, cert_id)
+    try:
+        found: Certificate = await run_in_threadpool(
+            get_certificate, svc.registry.store, svc.settings, cert_id
+        )
+    except NotFoundError:
+        raise unknown("certificate", cert_id) from None
+    return found
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CertificateModel,
+    summary="Issue a certificate (certifier)",
+    openapi_extra=json_request_body(IssueRequest, "The run to certify, and for how long."),
+    responses={
+        201: {"description": "The signed certificate (Location: the certificate)."},
+        400: {"description": "Not a JSON body of this shape."},
+        **_UNAUTHORISED,
+        403: {"description": "Not a certifier or admin token."},
+        404: {"description": "No such run."},
+        409: {
+            "description": "Not certifiable: the run did not pass, was a self-test, or the "
+            "suite or artefacts changed since."
+        },
+    },
+)
+async def issue_certificate(
+    request: Request,
+    response: Response,
+    who: Annotated[Principal, Depends(writer(ISSUE))],
+    svc: ServicesDep,
+) -> dict[str, Any]:
+    """Issue and sign a certificate from a certification run in which every mandatory case
+    passed, pinned to the suite and artefact hashes it was judged on."""
+    certifier(svc, who, ISSUE, "")
+    with audited(svc, who.actor, ISSUE, ""):
+        body = await json_body(request, IssueRequest)
+    with audited(svc, who.actor, ISSUE, body.run, audited_below=(CertificationError,)):
+        checked_id("run", RUN_ID, body.run)
+        run = await run_in_threadpool(svc.runs.get, body.run)
+        certificate: Certificate = await run_in_threadpool(
+            lambda: issue(svc.registry, run, svc.key, actor=who.actor, valid_days=body.valid_days)
+        )
+    response.headers["Location"] = f"{router.prefix}/{certificate.id}"
+    return await _described(svc, certificate)
+
+
+@router.get("", response_model=CertificateList, summary="Certificates")
+async def list_certificates(
+    svc: ServicesDep,
+    agency: Annotated[str | None, Query(description="The holder's identifier.")] = None,
+    interface: Annotated[str | None, Query(description="An interface's identifier.")] = None,
+    version: Annotated[str | None, Query(description="A version, e.g. `2.0.0`.")] = None,
+    state: Annotated[State | None, Query(description="Only certificates in this state.")] = None,
+) -> dict[str, Any]:
+    """Every certificate issued (revoked and expired ones too), with its state today."""
+    found: list[Certificate] = await run_in_threadpool(
+        lambda: find_certificates(
+            svc.registry.store, svc.settings, agency=agency, interface=interface, version=version
+        )
+    )
+    described = [await _described(svc, c) for c in found]
+    return {"certificates": [c for c in described if state is None or c["state"] == state]}
+
+
+@router.get(
+    "/{cert_id}",
+    response_model=CertificateModel,
+    summary="A certificate",
+    responses={
+        200: {
+            "description": "The certificate with its state (JSON), or its signed graph.",
+            "content": {media: {} for media in RDF_TYPES},
+        },
+        404: {"description": "No certificate with this id."},
+        406: {"description": "None of the accepted media types."},
+    },
+)
+async def get_certificate_(
+    cert_id: Annotated[str, CERT_PATH],
+    request: Request,
+    svc: ServicesDep,
+    fmt: Annotated[
+        str | None,
+        Query(alias="format", description=f"Overrides Accept: json, {', '.join(FORMAT_NAMES)}."),
+    ] = None,
+) -> Any:
+    """The certificate as JSON with its state and the reasons for it; by `Accept` or
+    `?format=`, the signed graph (Turtle, JSON-LD, N-Triples, RDF/XML) to keep and verify
+    offline with the key at `/.well-known/nif-certificate-key`."""
+    media = rdf_media(request.headers.get("accept"), fmt, default="application/json")
+    certificate = await _certificate(svc, cert_id)
+    if media == "application/json":
+        return await _described(svc, certificate)
+    graph = await run_in_threadpool(
+        certificate_graph, svc.registry.store, svc.settings, certificate.id
+    )
+    content = await run_in_threadpool(serialize, graph, media)
+    return Response(content, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.post(
+    "/{cert_id}/revoke",
+    response_model=CertificateModel,
+    summary="Revoke a certificate (certifier)",
+    openapi_extra=json_request_body(RevokeRequest, "Why the certificate is revoked."),
+    responses={
+        400: {"description": "Not a JSON body of this shape."},
+        **_UNAUTHORISED,
+        403: {"description": "Not a certifier or admin token."},
+        404: {"description": "No certificate with this id."},
+        409: {"description": "Already revoked."},
+    },
+)
+async def revoke_certificate(
+    cert_id: Annotated[str, CERT_PATH],
+    request: Request,
+    who: Annotated[Principal, Depends(writer(REVOKE))],
+    svc: ServicesDep,
+) -> dict[str, Any]:
+    """Revoke a certificate for a reason everyone sees; it stays, marked revoked."""
+    certifier(svc, who, REVOKE, cert_id)
+    with audited(svc, who.actor, REVOKE, cert_id, audited_below=(CertificationError,)):
+        body = await json_body(request, RevokeRequest)
+        await _certificate(svc, cert_id)
+        certificate: Certificate = await run_in_threadpool(
+            lambda: revoke(svc.registry, cert_id, actor=who.actor, reason=body.reason)
+        )
+    return await _described(svc, certificate)
+
+
+@router.get(
+    "/{cert_id}/verify",
+    response_model=CheckModel,
+    summary="Verify a stored certificate",
+    responses={404: {"description": "No certificate with this id."}},
+)
+async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) -> dict[str, Any]:
+    """Check the certificate's signature with the service's key, its pinned hashes against the
+    registry today, its expiry and revocation. 200 whether or not it holds: see `ok`."""
+    certificate = await _certificate(svc, cert_id)
+
+    def check() -> dict[str, Any]:
+        graph = certificate_graph(svc.registry.store, svc.settings, certificate.id)
+        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
+        return found.to_dict()  # type: ignore[no-any-return]
+
+    return await run_in_threadpool(check)
+
+
+@router.post(
+    "/verify",
+    response_model=CheckModel,
+    summary="Verify a certificate file",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A certificate file, in the syntax its media type names.",
+            "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in SUFFIXES},
+        }
+    },
+    responses={
+        400: {"description": "Not a certificate in that syntax."},
+        413: {"description": "Over max_upload_bytes."},
+        415: {"description": "Not an RDF media type."},
+    },
+)
+async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
+    """Check a certificate file someone holds as `GET /{id}/verify` checks a stored one: its
+    signature with the service's key, its hashes, expiry and revocation."""
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in SUFFIXES:
+        shown = f"a body of type {media!r}" if media else "a body without Content-Type"
+        raise HTTPException(415, f"cannot verify {shown}: send one of {', '.join(SUFFIXES)}")
+    content = await request.body()
+
+    def check() -> dict[str, Any]:
+        graph = parse_certificate(content, "certificate" + SUFFIXES[media])
+        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
+        return found.to_dict()  # type: ignore[no-any-return]
+
+    return await run_in_threadpool(check)

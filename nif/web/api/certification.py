@@ -1,0 +1,355 @@
+"""Certification runs: run a version's conformance suite against an agency's evidence (a zip)
+or live endpoint, and read the runs back as JSON or as EARL.
+
+A publisher may run the suite against its own agency's implementation at any time (a self-test,
+which never yields a certificate); a certifier or admin starts certification runs, from which
+certificates are issued. Runs are private: a publisher sees its own agency's, certifiers and
+admins every run, and anyone else gets the 404 of a run that does not exist. Endpoint header
+values (the agency's credentials) go to the endpoint and nowhere else: not into the run, the
+audit log, the service log or an error message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from nif.auth import Principal
+from nif.certify._earl import run_graph
+from nif.certify._endpoint import Endpoint, parse_headers
+from nif.certify._evidence import Evidence, evidence_from_zip
+from nif.certify._model import Purpose, Run
+from nif.certify._runner import run_suite
+from nif.certify._suite import find_suite
+from nif.errors import ForbiddenError, InputError
+from nif.web._auth import principal
+from nif.web._services import Services, ServicesDep
+from nif.web.api._certification import (
+    FORMAT_NAMES,
+    RDF_TYPES,
+    RUN_ID,
+    audited,
+    checked_id,
+    rdf_media,
+    sees_every_agency,
+    serialize,
+    unknown,
+    writer,
+)
+
+router = APIRouter(prefix="/api/certification", tags=["certification"])
+
+ACTION = "certification.run"
+"""The audit log's name of a run attempt."""
+RUN_PATH = Path(description="The run's id, `run-YYYYMMDD-` and 8 hex digits.")
+
+
+class SuiteRef(BaseModel):
+    iri: str
+    sha256: str = Field(description="The sha256 of the suite's manifest and files.")
+
+
+class EvidenceFile(BaseModel):
+    path: str
+    sha256: str
+
+
+class CaseResult(BaseModel):
+    case: str = Field(description="The test case's identifier in the suite.")
+    kind: Literal["produce", "consume", "reject"]
+    mandatory: bool
+    outcome: Literal["passed", "failed", "cantTell", "inapplicable"]
+    summary: str = Field(description="One sentence saying why.")
+    details: list[str]
+    reports: list[dict[str, Any]] = Field(
+        description="The validation reports of the messages judged (as `POST /api/validate`)."
+    )
+    evidence: str | None = Field(description="The evidence file judged (evidence mode).")
+    evidence_sha256: str | None
+    status: int | None = Field(description="The HTTP status the endpoint answered with.")
+    millis: float
+
+
+class RunSummary(BaseModel):
+    id: str
+    agency: str = Field(description="The agency's registry identifier.")
+    interface: str
+    version: str
+    mode: Literal["evidence", "endpoint"]
+    purpose: Literal["certification", "self-test"]
+    actor: str = Field(description="Who started the run (a token's id and name).")
+    started: str
+    ended: str
+    suite: SuiteRef
+    tool_version: str
+    artefacts: list[str] = Field(description="sha256 of the version's schemas and rules.")
+    evidence: list[EvidenceFile]
+    endpoint: str | None = Field(description="The endpoint URL, without credentials.")
+    passed: bool = Field(description="Every mandatory case passed.")
+    failed_mandatory: list[str]
+    counts: dict[str, int] = Field(description="How many cases had each outcome.")
+
+
+class RunDetail(RunSummary):
+    results: list[CaseResult]
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary] = Field(description="Newest first.")
+
+
+_RUN_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "What to run the suite against: an `evidence` zip, or an `endpoint`.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["agency", "interface"],
+                    "properties": {
+                        "agency": {
+                            "type": "string",
+                            "description": "The agency's identifier, e.g. `civreg`.",
+                        },
+                        "interface": {
+                            "type": "string",
+                            "description": "`ID@VERSION`, or the ID with `version`.",
+                        },
+                        "version": {"type": "string"},
+                        "evidence": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A zip of the messages the agency's system produced.",
+                        },
+                        "endpoint": {
+                            "type": "string",
+                            "description": "The URL nif sends the suite's messages to (https).",
+                        },
+                        "header": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "`Name: value` headers sent to the endpoint (for "
+                            "its authentication); never stored or shown.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"the form field {name!r} must be text, not a file")
+    return value.strip() or None
+
+
+def _subject(form: FormData) -> tuple[str, str, str]:
+    """The agency, interface and version the form names (`interface` is `ID@VERSION`, or the
+    ID with a `version` field)."""
+    agency, interface, version = (_text(form, n) for n in ("agency", "interface", "version"))
+    if agency is None:
+        raise InputError("the form field 'agency' is missing (an agency identifier)")
+    if interface is None:
+        raise InputError("the form field 'interface' is missing (ID@VERSION)")
+    if "@" in interface:
+        interface, _, named = interface.partition("@")
+        if version is not None and version != named:
+            raise InputError(f"'interface' names version {named!r} but 'version' is {version!r}")
+        version = named
+    if not interface or not version:
+        raise InputError("the form names no version: send interface=ID@VERSION or 'version'")
+    return agency, interface, version
+
+
+async def _evidence(form: FormData, svc: Services) -> Evidence | None:
+    upload = form.get("evidence")
+    if upload is None:
+        return None
+    if not isinstance(upload, UploadFile):
+        raise InputError("the form field 'evidence' must be a file upload (a zip)")
+    content = await upload.read()
+    return await run_in_threadpool(evidence_from_zip, content, svc.settings)
+
+
+def _endpoint(form: FormData, svc: Services) -> Endpoint | None:
+    """The endpoint named, with its headers; the header values only ever go into the
+    `Endpoint` (`parse_headers` never repeats them in its errors)."""
+    url = _text(form, "endpoint")
+    values = form.getlist("header")
+    if url is None:
+        if values:
+            raise InputError("'header' fields go with an 'endpoint'; this form names none")
+        return None
+    if any(not isinstance(v, str) for v in values):
+        raise InputError("the form field 'header' must be text, not a file")
+    return Endpoint(url, parse_headers([str(v) for v in values]), svc.settings)
+
+
+async def _run(
+    svc: Services, who: Principal, form: FormData, agency: str, interface: str, version: str
+) -> Run:
+    """Run the suite against what the form names and keep the run."""
+    purpose = _purpose(who, agency)
+    if (form.get("evidence") is None) == (_text(form, "endpoint") is None):
+        raise InputError("send either an 'evidence' zip or an 'endpoint' (a URL), not both")
+    suite = await run_in_threadpool(find_suite, interface, version, None, svc.settings)
+    evidence = await _evidence(form, svc)
+    endpoint = await run_in_threadpool(_endpoint, form, svc)
+    run: Run = await run_in_threadpool(
+        lambda: run_suite(
+            svc.registry,
+            suite,
+            agency=agency,
+            evidence=evidence,
+            endpoint=endpoint,
+            actor=who.actor,
+            purpose=purpose,
+        )
+    )
+    await run_in_threadpool(svc.runs.save, run, evidence)
+    return run
+
+
+def _purpose(who: Principal, agency: str) -> Purpose:
+    """Certification for certifiers and admins; a self-test for a publisher's own agency."""
+    if sees_every_agency(who):
+        return Purpose.CERTIFICATION
+    if who.agency is not None and who.agency == agency:
+        return Purpose.SELF_TEST
+    raise ForbiddenError(
+        f"a {who.role} token may only run suites against its own agency's implementation "
+        f"({who.agency!r}), not {agency!r}"
+    )
+
+
+@router.post(
+    "/runs",
+    status_code=201,
+    response_model=RunDetail,
+    summary="Run a conformance suite",
+    openapi_extra=_RUN_BODY,
+    responses={
+        201: {"description": "The run, every case with its outcome (Location: the run)."},
+        400: {"description": "A bad form: what is wrong and where."},
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        403: {"description": "A publisher naming another agency."},
+        404: {"description": "No such agency, interface version or suite."},
+        413: {"description": "The upload is over max_upload_bytes."},
+    },
+)
+async def start_run(
+    request: Request,
+    response: Response,
+    who: Annotated[Principal, Depends(writer(ACTION))],
+    svc: ServicesDep,
+) -> dict[str, Any]:
+    """Run the suite of `interface`@`version` against `agency`'s evidence zip or endpoint, keep
+    the run and answer with it. A publisher's run is a self-test of its own agency; a
+    certifier's or admin's a certification run, from which a certificate may be issued."""
+    with audited(svc, who.actor, ACTION, ""):
+        form = await request.form(max_files=1, max_fields=100)
+    try:
+        with audited(svc, who.actor, ACTION, ""):
+            agency, interface, version = _subject(form)
+        target = f"{agency} {interface}@{version}"
+        with audited(svc, who.actor, ACTION, target):
+            run = await _run(svc, who, form, agency, interface, version)
+    finally:
+        await form.close()
+    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
+    svc.registry.history.audit(who.actor, ACTION, target, "stored", f"{run.id} ({verdict})")
+    response.headers["Location"] = f"{router.prefix}/runs/{run.id}"
+    return run.to_dict()
+
+
+@router.get(
+    "/runs",
+    response_model=RunList,
+    summary="Certification runs",
+    responses={401: {"description": "No token, or one that is unknown, malformed or revoked."}},
+)
+async def list_runs(
+    who: Annotated[Principal, Depends(principal)],
+    svc: ServicesDep,
+    agency: Annotated[str | None, Query(description="An agency's identifier.")] = None,
+    interface: Annotated[str | None, Query(description="An interface's identifier.")] = None,
+    version: Annotated[str | None, Query(description="A version, e.g. `2.0.0`.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The runs the token may see, newest first, without their case results: a publisher its
+    own agency's, a certifier or admin every agency's."""
+    if not sees_every_agency(who):
+        if agency is not None and agency != who.agency:
+            return {"runs": []}
+        agency = who.agency
+    runs = await run_in_threadpool(
+        lambda: svc.runs.list(agency=agency, interface=interface, version=version, limit=limit)
+    )
+    return {"runs": [r.to_dict() for r in runs]}
+
+
+async def _visible_run(svc: Services, who: Principal, run_id: str) -> Run:
+    """The run if `who` may see it, else the 404 of a run that does not exist."""
+    checked_id("run", RUN_ID, run_id)
+    run: Run = await run_in_threadpool(svc.runs.get, run_id)
+    if not sees_every_agency(who) and run.agency != who.agency:
+        raise unknown("run", run_id)
+    return run
+
+
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunDetail,
+    summary="A certification run",
+    responses={
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        404: {"description": "No run with this id that the token may see."},
+    },
+)
+async def get_run(
+    run_id: Annotated[str, RUN_PATH],
+    who: Annotated[Principal, Depends(principal)],
+    svc: ServicesDep,
+) -> dict[str, Any]:
+    """A run with every case's outcome, summary, details and validation reports."""
+    return (await _visible_run(svc, who, run_id)).to_dict()
+
+
+@router.get(
+    "/runs/{run_id}/earl",
+    summary="A certification run as EARL",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {} for media in RDF_TYPES}},
+        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        404: {"description": "No run with this id that the token may see."},
+        406: {"description": "None of the accepted media types."},
+    },
+)
+async def get_run_earl(
+    run_id: Annotated[str, RUN_PATH],
+    request: Request,
+    who: Annotated[Principal, Depends(principal)],
+    svc: ServicesDep,
+    fmt: Annotated[
+        str | None,
+        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
+    ] = None,
+) -> Response:
+    """The run as EARL assertions and a PROV activity: Turtle unless `Accept` or `?format=`
+    asks for JSON-LD, N-Triples or RDF/XML."""
+    media = rdf_media(request.headers.get("accept"), fmt)
+    run = await _visible_run(svc, who, run_id)
+    graph = await run_in_threadpool(run_graph, run, svc.settings, svc.registry.store)
+    content = await run_in_threadpool(serialize, graph, media)
+    return Response(content, media_type=media, headers={"Vary": "Accept"})

@@ -18,13 +18,10 @@ from tests.conftest import ROOT
 
 @pytest.fixture(scope="session")
 def endpoint_profiles(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[dict[tuple[str, str], Profile], Settings]]:
+    demo_registry: Registry,
+) -> tuple[dict[tuple[str, str], Profile], Settings]:
     """The demo registry's request profiles the test endpoints validate with, and settings."""
-    settings = Settings(home=tmp_path_factory.mktemp("endpoint-home"), actor="endpoints")
-    with Registry.open(settings) as registry:
-        registry.load_folder(ROOT / "registry", check=False, workers=1)
-        yield endpoints.demo_profiles(registry), settings
+    return endpoints.demo_profiles(demo_registry), demo_registry.settings
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ POST a message to `{url}/civreg-birth/2.0.0` or `{url}/tax-vat-return/1.0.0`:
   with a JSON problem document; a VAT return that fails it gets HTTP 422 with a rejected
   `VatReturnReceipt` naming the broken rules. A valid one gets HTTP 200 and a registration or
   receipt built from the request (its identifier echoed). Not XML: 400; not sent as XML: 415;
-- the non-conforming server accepts everything with HTTP 200: a birth registration that breaks
-  the profile (an 8-digit personal id) and echoes nothing, and a VAT receipt that passes the
-  profile but names another return.
+- the non-conforming server accepts everything with HTTP 200: a birth registration that passes
+  the profile but echoes another notification's identifier, and a VAT receipt that breaks the
+  profile (status "pending") and names another return.
 
 Both servers also offer paths for the exchange's limits: `/slow` (trickles a byte every 0.1 s
 until the client leaves), `/big?size=N` (N bytes, declared in Content-Length), `/stream?size=N`
@@ -211,7 +211,7 @@ def _birth(
 ) -> tuple[int, str, bytes]:
     now = _now()
     if not conforming:
-        answer = _registration("BN-2024-000001", f"CR-{now.year}-0000001", "24031400", now)
+        answer = _registration("BN-2024-000001", f"CR-{now.year}-0000001", "240314000", now)
         return 200, "application/xml", answer
     problems = _problems(body, profile, settings, lock)
     if problems:
@@ -253,14 +253,18 @@ def _vat(
 ) -> tuple[int, str, bytes]:
     now = _now()
     if not conforming:
-        return 200, "application/xml", _receipt("VR-0000-00-000000", number, now, [])
+        return 200, "application/xml", _receipt("VR-0000-00-000000", number, now, [], "pending")
     problems = _problems(body, profile, settings, lock)
     return_id = _text(root, VAT_NS, "ReturnID")
     return (422 if problems else 200), "application/xml", _receipt(return_id, number, now, problems)
 
 
 def _receipt(
-    return_id: str, number: int, at: datetime.datetime, problems: list[tuple[str, str]]
+    return_id: str,
+    number: int,
+    at: datetime.datetime,
+    problems: list[tuple[str, str]],
+    status: str | None = None,
 ) -> bytes:
     errors = "".join(
         f'  <Error code="{escape(rule, {chr(34): "&quot;"})}">{escape(message)}</Error>\n'
@@ -272,7 +276,7 @@ def _receipt(
         f"  <ReceiptID>RC-{at.year}{number:06d}</ReceiptID>\n"
         f"  <ReturnID>{escape(return_id)}</ReturnID>\n"
         f"  <ReceivedAt>{at.isoformat()}</ReceivedAt>\n"
-        f"  <Status>{'rejected' if problems else 'accepted'}</Status>\n"
+        f"  <Status>{status or ('rejected' if problems else 'accepted')}</Status>\n"
         f"{errors}"
         "</VatReturnReceipt>\n"
     ).encode()

@@ -4,16 +4,21 @@ what it sends, the limits of an exchange, and that header values stay secret."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
 from pathlib import Path
 
 import pytest
 
 from nif import __version__
+from nif.certify import Kind, find_suite
 from nif.certify._endpoint import Endpoint, parse_headers
+from nif.certify._model import Mode, Outcome, Purpose, Run
+from nif.certify._runner import run_suite
 from nif.errors import UsageError
+from nif.registry import Registry
 from nif.settings import Settings
-from tests.certify.endpoints import BIRTH, EndpointServer
+from tests.certify.endpoints import BIRTH, VAT, EndpointServer
 
 SECRET = "Bearer tok-7f3a9c1e55d04b2b"
 OPEN = {"endpoint_allow_http": True, "endpoint_allow_private": True, "endpoint_timeout": 10.0}
@@ -228,3 +233,84 @@ def test_a_compressed_answer_nobody_asked_for_is_an_error(
     (received,) = [r for r in conforming_endpoint.received if r.path == "/gzip"][-1:]
     assert received.headers["accept-encoding"] == "identity"
     assert exchange.error == "the endpoint sent Content-Encoding gzip though nif asked for none"
+
+
+AGENCIES = {BIRTH: "civreg", VAT: "tax"}
+
+
+def endpoint_run(registry: Registry, server: EndpointServer, interface: str, version: str) -> Run:
+    settings = dataclasses.replace(registry.settings, **OPEN)
+    endpoint = Endpoint(server.endpoint(interface, version), {"Authorization": SECRET}, settings)
+    return run_suite(
+        registry,
+        find_suite(interface, version),
+        agency=AGENCIES[(interface, version)],
+        endpoint=endpoint,
+        actor="certifier",
+        purpose=Purpose.CERTIFICATION,
+    )
+
+
+@pytest.mark.parametrize("served", [BIRTH, VAT])
+def test_a_conforming_endpoint_passes_every_case(
+    demo_registry: Registry, conforming_endpoint: EndpointServer, served: tuple[str, str]
+) -> None:
+    run = endpoint_run(demo_registry, conforming_endpoint, *served)
+    assert {r.case: str(r.outcome) for r in run.results} == {
+        case.identifier: "passed" for case in find_suite(*served).cases
+    }
+    assert run.passed and run.mode is Mode.ENDPOINT
+    assert run.endpoint == conforming_endpoint.endpoint(*served)
+    assert SECRET not in json.dumps(run.to_dict())
+
+
+def test_a_nonconforming_birth_endpoint_fails_the_cases_it_breaks(
+    demo_registry: Registry, nonconforming_endpoint: EndpointServer
+) -> None:
+    run = endpoint_run(demo_registry, nonconforming_endpoint, *BIRTH)
+    outcomes = {r.case: str(r.outcome) for r in run.results}
+    assert outcomes == {
+        "produce-registration": "passed",
+        "consume-newborn": "failed",
+        "reject-missing-mother-id": "failed",
+        "reject-mother-born-after-child": "failed",
+    }
+    assert not run.passed
+    assert run.failed_mandatory == ("consume-newborn", "reject-missing-mother-id")
+    newborn = run.result("consume-newborn")
+    assert newborn.status == 200 and "echoes the notification's identifier" in newborn.summary
+    assert "accepted with HTTP 200" in run.result("reject-missing-mother-id").summary
+
+
+def test_a_nonconforming_vat_endpoint_fails_on_the_profile(
+    demo_registry: Registry, nonconforming_endpoint: EndpointServer
+) -> None:
+    run = endpoint_run(demo_registry, nonconforming_endpoint, *VAT)
+    assert {r.case for r in run.results if r.outcome is not Outcome.FAILED} == set()
+    monthly = run.result("consume-monthly")
+    assert "invalid against tax-vat-return@1.0.0/VatReturnReceipt" in monthly.summary
+    assert any("pending" in line for line in monthly.details)
+    assert run.failed_mandatory == (
+        "produce-receipt",
+        "consume-monthly",
+        "reject-total-not-sum-of-lines",
+    )
+
+
+def test_an_unreachable_endpoint_fails_every_case_it_sends_and_cannot_tell_the_rest(
+    demo_registry: Registry, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(demo_registry.settings, **OPEN)
+    endpoint = Endpoint(f"http://127.0.0.1:{free_port()}/birth", {}, settings)
+    run = run_suite(
+        demo_registry,
+        find_suite(*BIRTH),
+        agency="civreg",
+        endpoint=endpoint,
+        actor="publisher",
+        purpose=Purpose.SELF_TEST,
+    )
+    assert str(run.result("produce-registration").outcome) == "cantTell"
+    sent = [r for r in run.results if r.kind is not Kind.PRODUCE]
+    assert sent and all(r.outcome is Outcome.FAILED and r.status is None for r in sent)
+    assert all(r.summary.startswith("no answer: cannot connect") for r in sent)

@@ -12,13 +12,18 @@ from nif.settings import Settings
 from nif.web import _errors, sparql
 from nif.web._limits import LimitsMiddleware
 from nif.web._services import Services
-from nif.web.api import catalogue, health, records, validate
+from nif.web.api import catalogue, certificates, certification, health, keys, records, validate
+from nif.web.pages import certificates as certificate_pages
+from nif.web.pages import certification as certification_pages
 from nif.web.pages import routes as pages
 
 DESCRIPTION = """\
 Validate exchange messages against the schemas and rules of registered interfaces, read and
 write the registry of interfaces, and query it with SPARQL (`/sparql`). Reads and validation
-are public; writes need a bearer token (`nif token create`).
+are public; writes need a bearer token (`nif token create`). Run conformance suites against an
+agency's evidence or endpoint, issue, revoke and verify signed certificates
+(`/api/certification`, `/api/certificates`); the key that verifies them is at
+`/.well-known/nif-certificate-key`.
 """
 
 
@@ -43,6 +48,18 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
     )
     _errors.install(app)
     app.add_middleware(LimitsMiddleware, settings=settings)
-    for module in (health, validate, catalogue, records, sparql, pages):
+    for module in (
+        health,
+        validate,
+        catalogue,
+        records,
+        certification,
+        certificates,
+        keys,
+        sparql,
+        certificate_pages,
+        certification_pages,
+        pages,
+    ):
         app.include_router(module.router)
     return app

@@ -1,4 +1,5 @@
-"""What every request handler shares: settings, the registry (store, blobs, history) and tokens.
+"""What every request handler shares: settings, the registry (store, blobs, history), tokens,
+the certificate signing key and the certification runs.
 
 One `Services` lives on `app.state.services` from startup to shutdown; handlers get it through
 the `services` dependency, never from module globals, so several apps can run in one process.
@@ -6,6 +7,7 @@ the `services` dependency, never from module globals, so several apps can run in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from pathlib import Path
@@ -14,6 +16,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from nif.auth import TokenStore
+from nif.certify._demo import issue_demo_certificates
+from nif.certify._keys import SigningKey, load_or_create
+from nif.certify._publish import publish_suite
+from nif.certify._runs import RunStore
+from nif.certify._suite import available, find_suite
+from nif.errors import NifError
 from nif.registry import Registry
 from nif.resources import data_folder
 from nif.settings import Settings
@@ -29,6 +37,9 @@ class Services:
     registry: Registry
     tokens: TokenStore
     pool: ValidationPool
+    key: SigningKey
+    """The competence centre's key: signs certificates, published at /.well-known/."""
+    runs: RunStore
     targets: Targets = dataclasses.field(init=False)
     """Store lookups validation requests share (interface resolution, artefact pins)."""
 
@@ -37,11 +48,15 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings, *, load_demo: bool = False) -> Services:
-        """Open the store and the token database, load the demo registry into an empty store,
-        and start the validation workers (so the first request does not wait for them)."""
-        registry = Registry.open(settings)
-        try:
-            if load_demo and not registry.records():
+        """Open the store, the token and run databases and the signing key; load the demo
+        registry (and certify its demo evidence) into an empty store; publish the conformance
+        suites; start the validation workers (so the first request does not wait for them)."""
+        with contextlib.ExitStack() as undo:  # closes what was opened if a later step fails
+            registry = Registry.open(settings)
+            undo.callback(registry.close)
+            key = load_or_create(settings.home)
+            demo = load_demo and not registry.records()
+            if demo:
                 root = Path(str(data_folder("registry")))
                 log.info("loading the demo registry from %s", root)
                 result = registry.load_folder(root, actor="nif serve (demo registry)")
@@ -50,22 +65,34 @@ class Services:
                     len(result.stored),
                     len(result.rejected),
                 )
+            _publish_suites(registry)
+            if demo:
+                issued = issue_demo_certificates(registry, key)
+                log.info("demo registry: %d certificates issued", len(issued))
             tokens = TokenStore(settings.home / "secrets.sqlite")
-        except BaseException:
-            registry.close()
-            raise
-        try:
+            undo.callback(tokens.close)
+            runs = RunStore(settings.home)
+            undo.callback(runs.close)
             pool = ValidationPool.start(settings)
-        except BaseException:
-            tokens.close()
-            registry.close()
-            raise
-        return cls(settings, registry, tokens, pool)
+            undo.pop_all()
+        return cls(settings, registry, tokens, pool, key, runs)
 
     def close(self) -> None:
         self.pool.close()
+        self.runs.close()
         self.tokens.close()
         self.registry.close()
+
+
+def _publish_suites(registry: Registry) -> None:
+    """Store the graph of every shipped suite (so SPARQL and certificates can name it); a
+    suite that cannot be read is logged and left out, the service still starts."""
+    for interface, version in available():
+        try:
+            if publish_suite(registry, find_suite(interface, version, settings=registry.settings)):
+                log.info("published the conformance suite of %s@%s", interface, version)
+        except NifError as exc:
+            log.warning("conformance suite %s@%s not published: %s", interface, version, exc)
 
 
 async def services(request: Request) -> Services:

@@ -4,11 +4,21 @@ what it sends, the limits of an exchange, and that header values stay secret."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import http.server
+import ipaddress
 import json
 import socket
+import ssl
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from nif import __version__
 from nif.certify import Kind, find_suite
@@ -314,3 +324,61 @@ def test_an_unreachable_endpoint_fails_every_case_it_sends_and_cannot_tell_the_r
     sent = [r for r in run.results if r.kind is not Kind.PRODUCE]
     assert sent and all(r.outcome is Outcome.FAILED and r.status is None for r in sent)
     assert all(r.summary.startswith("no answer: cannot connect") for r in sent)
+
+
+@pytest.fixture
+def self_signed_server(tmp_path: Path) -> Iterator[str]:
+    """An https server on loopback whose certificate no public authority signed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "server.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}/birth"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=30)
+
+
+def test_tls_certificates_are_verified(tmp_path: Path, self_signed_server: str) -> None:
+    allowed = settings(tmp_path, endpoint_allow_private=True)
+    exchange = Endpoint(self_signed_server, {}, allowed).send(b"<a/>", "application/xml")
+    assert exchange.status is None
+    assert exchange.error is not None and "CERTIFICATE_VERIFY_FAILED" in exchange.error

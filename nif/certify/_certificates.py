@@ -20,7 +20,7 @@ from nif.certify._earl import run_graph, run_iri
 from nif.certify._keys import SigningKey
 from nif.certify._model import Certificate, Purpose, Revocation, Run
 from nif.certify._namespaces import OA
-from nif.certify._publish import suite_graph
+from nif.certify._publish import published, suite_graph
 from nif.certify._runner import agency_iri, current_artefacts
 from nif.certify._signature import sign
 from nif.certify._suite import Suite, find_suite
@@ -127,7 +127,7 @@ def issue(
         content = sorted_ntriples(signed)
         suite_content = sorted_ntriples(suite_graph(current, settings))
         registry.generation += 1
-        if registry.store.read_graph(current.iri) != suite_content:
+        if not published(registry.store, current):
             registry.store.replace_graph(current.iri, suite_content)  # run_graph reads its cases
         run_content = sorted_ntriples(run_graph(run, settings, registry.store))
         registry.store.replace_graphs(
@@ -250,6 +250,8 @@ def certificate_graph(store: Store, settings: Settings, cert_id: str) -> Graph:
 
 
 def get_certificate(store: Store, settings: Settings, cert_id: str) -> Certificate:
+    """The stored certificate `cert_id` (an id or IRI); `NotFoundError` when there is none."""
+    cert_id = certificate_id(settings, cert_id)
     graph = certificate_graph(store, settings, cert_id)
     return certificate_from(store, settings, graph, URIRef(certificate_iri(settings, cert_id)))
 

@@ -14,6 +14,7 @@ from nif.registry import Registry
 from nif.registry._namespaces import NIF
 from nif.registry._records import parse, sorted_ntriples
 from nif.settings import Settings
+from nif.store.base import Store
 
 
 def suite_graph(suite: Suite, settings: Settings) -> Graph:
@@ -31,12 +32,22 @@ def suite_graph(suite: Suite, settings: Settings) -> Graph:
     return graph
 
 
+def published(store: Store, suite: Suite) -> bool:
+    """Whether the store holds this suite's graph already (by its checksum, which covers the
+    manifest and every file)."""
+    iri = URIRef(suite.iri).n3()
+    return store.ask(
+        f"ASK {{ GRAPH {iri} {{ {iri} {NIF.suiteChecksum.n3()} {Literal(suite.sha256).n3()} }} }}"
+    )
+
+
 def publish_suite(registry: Registry, suite: Suite) -> bool:
     """Store `suite`'s graph unless the registry has it already; True when it was written."""
-    content = sorted_ntriples(suite_graph(suite, registry.settings))
     with registry._writing():
-        if registry.store.read_graph(suite.iri) == content:
+        if published(registry.store, suite):
             return False
         registry.generation += 1
-        registry.store.replace_graph(suite.iri, content)
+        registry.store.replace_graph(
+            suite.iri, sorted_ntriples(suite_graph(suite, registry.settings))
+        )
     return True

@@ -1,0 +1,157 @@
+"""The certification page's side of a suite and a run: the cases as people read them (what
+each sends and expects, by message type name) and a run's results with their findings grouped
+by step, as on the self-test page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from nif.certify._model import CaseResult, Outcome, Run
+from nif.certify._suite import Suite, TestCase
+from nif.registry._catalogue_model import Version
+from nif.report import (
+    ArtefactRef,
+    Finding,
+    Location,
+    Report,
+    Severity,
+    StepResult,
+    StepStatus,
+    Verdict,
+)
+from nif.web.pages._selftest import ShownStep, shown_steps
+
+OUTCOME_CLASSES = {
+    Outcome.PASSED: "verdict-tag verdict-valid",
+    Outcome.FAILED: "verdict-tag verdict-invalid",
+    Outcome.CANT_TELL: "tag",
+    Outcome.INAPPLICABLE: "tag",
+}
+"""The CSS classes of an outcome's label (the label's text says the outcome too)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownCase:
+    """A suite's case with the names of the message types it sends and expects."""
+
+    case: TestCase
+    sends: str | None
+    expects: str | None
+    refusal_types: tuple[str, ...]
+
+
+def type_names(version: Version) -> dict[str, str]:
+    """Message type IRI -> its identifier in the registry (`BirthNotification`)."""
+    return {m.iri: m.identifier for m in version.message_types}
+
+
+def _name(names: Mapping[str, str], iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    return names.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def shown_cases(suite: Suite, names: Mapping[str, str]) -> list[ShownCase]:
+    """The suite's cases, mandatory first, in manifest order."""
+    ordered = sorted(suite.cases, key=lambda c: not c.mandatory)
+    return [
+        ShownCase(
+            case,
+            _name(names, case.sent_type),
+            _name(names, case.expected_type),
+            tuple(n for n in (_name(names, t) for t in case.refusal_types) if n),
+        )
+        for case in ordered
+    ]
+
+
+def report_from_dict(data: Mapping[str, Any]) -> Report:
+    """A report back from `Report.to_dict()` (how a run keeps the reports behind a case)."""
+    return Report(
+        source=str(data.get("source", "")),
+        sha256=str(data.get("sha256", "")),
+        size=int(data.get("size", 0)),
+        media_type=str(data.get("media_type", "")),
+        verdict=Verdict(data.get("verdict", "error")),
+        findings=[
+            Finding(
+                severity=Severity.parse(f["severity"]),
+                step=f.get("step", ""),
+                message=f.get("message", ""),
+                rule_id=f.get("rule_id"),
+                location=Location(**f.get("location", {})),
+                schema_location=f.get("schema_location"),
+                test=f.get("test"),
+            )
+            for f in data.get("findings", ())
+        ],
+        steps=[
+            StepResult(
+                name=s["name"],
+                kind=s.get("kind", s["name"]),
+                engine=s.get("engine", ""),
+                engine_version=s.get("engine_version", ""),
+                status=StepStatus(s.get("status", "passed")),
+                artefacts=[ArtefactRef(a["uri"], a["sha256"]) for a in s.get("artefacts", ())],
+                millis=float(s.get("millis", 0.0)),
+                error=s.get("error"),
+                phase=s.get("phase"),
+            )
+            for s in data.get("steps", ())
+        ],
+        profile=data.get("profile"),
+        context=dict(data.get("context", {})),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownReport:
+    report: Report
+    steps: list[ShownStep]
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownResult:
+    """One case's result with its title and the findings of its reports."""
+
+    result: CaseResult
+    title: str
+    description: str
+    outcome_class: str
+    reports: list[ShownReport]
+
+
+def shown_results(
+    run: Run, suite: Suite | None, files: Mapping[str, bytes] | None = None
+) -> list[ShownResult]:
+    """The run's results in suite order; a report whose message is one of `files` (the
+    evidence) shows the lines its findings point at."""
+    by_hash = {hashlib.sha256(c).hexdigest(): c for c in (files or {}).values()}
+    shown = []
+    for result in run.results:
+        case = _case(suite, result.case)
+        reports = []
+        for data in result.reports:
+            report = report_from_dict(data)
+            content = by_hash.get(report.sha256, b"")
+            reports.append(ShownReport(report, shown_steps(report, content)))
+        shown.append(
+            ShownResult(
+                result,
+                case.title if case else result.case,
+                case.description if case else "",
+                OUTCOME_CLASSES[result.outcome],
+                reports,
+            )
+        )
+    return shown
+
+
+def _case(suite: Suite | None, identifier: str) -> TestCase | None:
+    if suite is None:
+        return None
+    return next((c for c in suite.cases if c.identifier == identifier), None)

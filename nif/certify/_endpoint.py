@@ -23,6 +23,7 @@ never raised: they are an `Exchange` with `status` None or an `error`, which the
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -56,6 +57,20 @@ _RESERVED = {
     "cookie": "nif keeps no cookies; send credentials in Authorization",
 }
 _DEFAULT_ACCEPT = "application/xml, application/json;q=0.9, */*;q=0.1"
+
+
+class _QuerylessLog(logging.Filter):
+    """httpx logs every request's URL at INFO; an endpoint's query may hold a key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _shown(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_QuerylessLog())
 
 
 def parse_headers(lines: Sequence[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ import datetime
 import http.server
 import ipaddress
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -382,3 +383,15 @@ def test_tls_certificates_are_verified(tmp_path: Path, self_signed_server: str) 
     exchange = Endpoint(self_signed_server, {}, allowed).send(b"<a/>", "application/xml")
     assert exchange.status is None
     assert exchange.error is not None and "CERTIFICATE_VERIFY_FAILED" in exchange.error
+
+
+def test_logs_hold_neither_header_values_nor_the_query(
+    tmp_path: Path, conforming_endpoint: EndpointServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = conforming_endpoint.endpoint(*BIRTH) + "?api_key=q-55e1d0c2"
+    endpoint = Endpoint(url, {"Authorization": SECRET}, settings(tmp_path, **OPEN))
+    with caplog.at_level(logging.DEBUG):
+        endpoint.send(b"<a/>", "application/xml")
+    assert "HTTP Request: POST" in caplog.text
+    assert "/civreg-birth/2.0.0" in caplog.text
+    assert "q-55e1d0c2" not in caplog.text and "tok-7f3a" not in caplog.text

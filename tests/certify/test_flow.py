@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,9 +36,12 @@ from nif.certify._verify import parse_certificate, verify_certificate
 from nif.errors import CertificationError
 from nif.registry import Registry
 from nif.registry._namespaces import EARL
+from nif.settings import Settings
+from nif.store import EmbeddedStore
 from tests.certify.certified import changed_schema
 from tests.certify.endpoints import EndpointServer
 from tests.certify.evidence import failing_evidence, passing_evidence
+from tests.conftest import ROOT, cli_runner
 
 SUITES = ("civreg-birth@2.0.0", "tax-vat-return@1.0.0")
 AGENCY = {"civreg-birth": "civreg", "tax-vat-return": "tax"}
@@ -241,3 +247,43 @@ def test_an_expired_certificate_shows_expired(demo: Registry) -> None:
     # still valid on a day within its term
     within = long_ago + dt.timedelta(days=10)
     assert standing(demo.store, demo.settings, cert, now=within).state is CertificateState.CERTIFIED
+
+
+def test_the_cli_runs_issues_and_verifies_and_an_edited_export_fails(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    env = {**os.environ, "NIF_HOME": str(home), "NIF_ACTOR": "cli-certifier"}
+    env.pop("NIF_STORE", None)
+    nif = cli_runner(tmp_path, env, 600)
+    evidence = ROOT / "registry" / "evidence" / "civreg" / "civreg-birth" / "2.0.0"
+    failing = tmp_path / "failing"
+    for name, content in failing_evidence("civreg-birth@2.0.0").items():
+        (failing / name).parent.mkdir(parents=True, exist_ok=True)
+        (failing / name).write_bytes(content)
+    run = ["certify", "run", "--agency", "civreg", "--interface", "civreg-birth@2.0.0"]
+
+    refused = json.loads(nif(*run, "--evidence", str(failing), "--json", ok=1).stdout)
+    assert not refused["passed"] and "produce-registration" in refused["failed_mandatory"]
+    assert "did not pass" in nif("certify", "issue", refused["id"], ok=2).stderr
+
+    passed = json.loads(nif(*run, "--evidence", str(evidence), "--json").stdout)
+    assert passed["passed"] and passed["actor"] == "cli-certifier"
+    cert = json.loads(nif("certify", "issue", passed["id"], "--json").stdout)
+    assert cert["run"] == passed["id"] and cert["issued_by"] == "cli-certifier"
+    verified = nif("certify", "verify", cert["id"]).stdout
+    assert "state: certified" in verified and verified.rstrip().endswith("ok")
+
+    with Registry(EmbeddedStore(home / "store"), Settings(home=home)) as registry:
+        turtle = certificate_graph(registry.store, registry.settings, cert["id"]).serialize(
+            format="turtle"
+        )
+    exported = tmp_path / "certificate.ttl"
+    exported.write_text(turtle, "utf-8")
+    assert json.loads(nif("certify", "verify", str(exported), "--json").stdout)["ok"]
+    later = str(int(cert["valid_until"][:4]) + 5) + cert["valid_until"][4:]
+    exported.write_text(turtle.replace(cert["valid_until"], later), "utf-8")
+    edited = json.loads(nif("certify", "verify", str(exported), "--json", ok=1).stdout)
+    assert not edited["ok"] and edited["signature"]["status"] == "mismatch"
+    assert "not ok" in nif("certify", "verify", str(exported), ok=1).stdout

@@ -202,44 +202,28 @@ class Endpoint:
             ) as response,
         ):
             status = response.status_code
-            answer_type = _media_type(response.headers.get("content-type"))
-            encoding = response.headers.get("content-encoding", "identity").strip().lower()
-            if encoding not in ("", "identity"):
-                return (
-                    status,
-                    answer_type,
-                    b"",
-                    (f"the endpoint sent Content-Encoding {encoding} though nif asked for none"),
-                )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self._max_bytes:
-                return (
-                    status,
-                    answer_type,
-                    b"",
-                    (
-                        f"the answer of {declared} bytes is over the limit of {self._max_bytes} "
-                        "bytes (endpoint_max_bytes)"
-                    ),
-                )
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_raw():
-                size += len(chunk)
-                if size > self._max_bytes:
-                    return (
-                        status,
-                        answer_type,
-                        b"",
-                        (
-                            f"the answer is over the limit of {self._max_bytes} bytes "
-                            "(endpoint_max_bytes); nif stopped reading"
-                        ),
-                    )
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("deadline passed")
-                chunks.append(chunk)
-            return status, answer_type, b"".join(chunks), None
+            body, error = self._read(response, deadline)
+            return status, _media_type(response.headers.get("content-type")), body, error
+
+    def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, str | None]:
+        """The answer's bytes as sent, or why they were not read (and `b""`)."""
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            return b"", f"the endpoint sent Content-Encoding {encoding} though nif asked for none"
+        limit = f"the limit of {self._max_bytes} bytes (endpoint_max_bytes)"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            return b"", f"the answer of {declared} bytes is over {limit}"
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > self._max_bytes:
+                return b"", f"the answer is over {limit}; nif stopped reading"
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("deadline passed")
+            chunks.append(chunk)
+        return b"".join(chunks), None
 
     @staticmethod
     def _failed(started: float, error: str) -> Exchange:

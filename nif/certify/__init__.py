@@ -1,6 +1,13 @@
 """Certification: conformance suites, runs, EARL results and certificates."""
 
 from nif.certify._assertions import check_assertion
+from nif.certify._certificates import (
+    certificate_graph,
+    find_certificates,
+    get_certificate,
+    issue,
+    revoke,
+)
 from nif.certify._earl import run_graph, run_iri
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
@@ -15,8 +22,10 @@ from nif.certify._model import (
     Revocation,
     Run,
 )
+from nif.certify._publish import publish_suite
 from nif.certify._runner import current_artefacts, run_suite
 from nif.certify._runs import RunStore
+from nif.certify._standing import Standing, badge_for, standing
 from nif.certify._suite import (
     Assertion,
     Kind,
@@ -27,11 +36,13 @@ from nif.certify._suite import (
     find_suite,
     load_suite,
 )
+from nif.certify._verify import CertificateCheck, parse_certificate, verify_certificate
 
 __all__ = [
     "Assertion",
     "CaseResult",
     "Certificate",
+    "CertificateCheck",
     "CertificateState",
     "Endpoint",
     "Evidence",
@@ -43,17 +54,28 @@ __all__ = [
     "Revocation",
     "Run",
     "RunStore",
+    "Standing",
     "Suite",
     "SuiteFile",
     "TestCase",
     "available",
+    "badge_for",
+    "certificate_graph",
     "check_assertion",
     "current_artefacts",
     "evidence_from_zip",
+    "find_certificates",
     "find_suite",
+    "get_certificate",
+    "issue",
     "load_suite",
+    "parse_certificate",
+    "publish_suite",
     "read_evidence",
+    "revoke",
     "run_graph",
     "run_iri",
     "run_suite",
+    "standing",
+    "verify_certificate",
 ]

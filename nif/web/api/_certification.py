@@ -15,9 +15,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ValidationError
 from rdflib import Graph
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.auth import Principal, Role
+from nif.certify._model import Run
 from nif.certify._namespaces import OA
 from nif.errors import ForbiddenError, InputError, NifError, NotFoundError
 from nif.registry._namespaces import DQV, EARL, PREFIXES, PROV
@@ -59,6 +61,16 @@ def checked_id(kind: str, pattern: re.Pattern[str], identifier: str) -> str:
     if not pattern.fullmatch(identifier):
         raise unknown(kind, identifier)
     return identifier
+
+
+async def stored_run(svc: Services, run_id: str) -> Run:
+    """The run `run_id` from the run store; the 404 of an unknown run."""
+    checked_id("certification run", RUN_ID, run_id)
+    try:
+        run: Run = await run_in_threadpool(svc.runs.get, run_id)
+    except NotFoundError:
+        raise unknown("certification run", run_id) from None
+    return run
 
 
 @contextlib.contextmanager

@@ -31,7 +31,6 @@ from nif.web.api._certification import (
     CERTIFICATE_ID,
     FORMAT_NAMES,
     RDF_TYPES,
-    RUN_ID,
     audited,
     certifier,
     checked_id,
@@ -39,6 +38,7 @@ from nif.web.api._certification import (
     json_request_body,
     rdf_media,
     serialize,
+    stored_run,
     unknown,
     writer,
 )
@@ -177,8 +177,7 @@ async def issue_certificate(
     with audited(svc, who.actor, ISSUE, ""):
         body = await json_body(request, IssueRequest)
     with audited(svc, who.actor, ISSUE, body.run, audited_below=(CertificationError,)):
-        checked_id("run", RUN_ID, body.run)
-        run = await run_in_threadpool(svc.runs.get, body.run)
+        run = await stored_run(svc, body.run)
         certificate: Certificate = await run_in_threadpool(
             lambda: issue(svc.registry, run, svc.key, actor=who.actor, valid_days=body.valid_days)
         )

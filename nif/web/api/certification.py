@@ -31,12 +31,11 @@ from nif.web._services import Services, ServicesDep
 from nif.web.api._certification import (
     FORMAT_NAMES,
     RDF_TYPES,
-    RUN_ID,
     audited,
-    checked_id,
     rdf_media,
     sees_every_agency,
     serialize,
+    stored_run,
     unknown,
     writer,
 )
@@ -300,10 +299,9 @@ async def list_runs(
 
 async def _visible_run(svc: Services, who: Principal, run_id: str) -> Run:
     """The run if `who` may see it, else the 404 of a run that does not exist."""
-    checked_id("run", RUN_ID, run_id)
-    run: Run = await run_in_threadpool(svc.runs.get, run_id)
+    run = await stored_run(svc, run_id)
     if not sees_every_agency(who) and run.agency != who.agency:
-        raise unknown("run", run_id)
+        raise unknown("certification run", run_id)
     return run
 
 

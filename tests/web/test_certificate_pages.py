@@ -36,7 +36,7 @@ from nif.web.pages import _i18n
 from nif.web.pages._examples import BY_ID
 from tests.conftest import ROOT
 from tests.web.conftest import LiveServer, _serve
-from tests.web.test_pages import HTML, check_accessible, t
+from tests.web.test_pages import CERTIFICATE_EXAMPLES, HTML, check_accessible, result_cells, t
 
 EVIDENCE = ROOT / "registry" / "evidence"
 REASON = "Évidence forgée: Łódź's test system, not production"
@@ -353,7 +353,8 @@ def test_example_failed_cases(client: httpx.Client, issued: Issued) -> None:
 
 
 def test_examples_on_the_query_page(client: httpx.Client) -> None:
-    for example in ("certified-agencies", "needs-recertification", "failed-cases"):
+    for example in sorted(CERTIFICATE_EXAMPLES):
         body = client.get(f"/query?example={example}").text
         assert 'role="alert"' not in body, example
+        assert result_cells(body), example
         check_accessible(body, "en")

@@ -412,11 +412,16 @@ def result_cells(body: str) -> list[str]:
     return re.findall(r"<td>(.*?)</td>", table.group(1), re.S)
 
 
+CERTIFICATE_EXAMPLES = {"certified-agencies", "needs-recertification", "failed-cases"}
+"""Examples about certificates: none in the demo registry here, so no rows;
+tests/web/test_certificate_pages.py runs them over issued certificates."""
+
+
 def test_every_example_query_gives_a_table(client: httpx.Client) -> None:
     for example in EXAMPLES:
         body = client.get(f"/query?example={example.id}").text
         assert 'role="alert"' not in body, example.id
-        assert result_cells(body), example.id
+        assert result_cells(body) or example.id in CERTIFICATE_EXAMPLES, example.id
     body = client.get("/query?example=agency-interfaces").text
     cells = result_cells(body)
     assert "civreg-birth" in cells and "civreg-address" in cells

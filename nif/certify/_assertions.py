@@ -9,6 +9,7 @@ nif's safe parsers (no DTD, no entity, no network), once for all the assertions 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from nif.validate._json import parse_json, unescape
 from nif.validate._xml import parse_xml
 
 _MISSING = object()
+_STRING = etree.XPath("string()")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _xpath(assertion: Assertion, tree: etree._ElementTree | None) -> tuple[bool 
     """(whether something was selected, its XPath string value), or (why it failed, "")."""
     assert tree is not None
     try:
-        result = tree.xpath(assertion.expression, namespaces=dict(assertion.namespaces))
+        result = _compiled(assertion.expression, assertion.namespaces)(tree)
     except etree.XPathError as exc:
         return f"{assertion.expression} cannot be evaluated: {exc}", ""
     if isinstance(result, list):
@@ -113,13 +115,19 @@ def _xpath(assertion: Assertion, tree: etree._ElementTree | None) -> tuple[bool 
         if isinstance(first, tuple):  # a namespace node: (prefix, URI)
             return True, str(first[1])
         if isinstance(first, etree._Element):
-            return True, str(first.xpath("string()"))
+            return True, str(_STRING(first))
         return True, str(first)
     if isinstance(result, bool):
         return result, "true" if result else "false"
     if isinstance(result, float):
         return True, _number(result)
     return True, str(result)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(expression: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath:
+    """Compiled once: a suite's assertions are checked on many messages."""
+    return etree.XPath(expression, namespaces=dict(namespaces))
 
 
 def _number(value: float) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import io
 import re
@@ -41,10 +42,7 @@ class Item:
     path: str | None = None
     content: bytes | None = None
     status: int | None = None
-
-    @property
-    def sha256(self) -> str | None:
-        return hashlib.sha256(self.content).hexdigest() if self.content is not None else None
+    sha256: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,12 +51,19 @@ class Evidence:
 
     files: Mapping[str, bytes]
 
+    @functools.cached_property
+    def hashes(self) -> dict[str, str]:
+        """The sha256 of each file, by path."""
+        return {path: hashlib.sha256(content).hexdigest() for path, content in self.files.items()}
+
     def sha256s(self) -> tuple[tuple[str, str], ...]:
         """(path, sha256) of every file, sorted by path: what a run records."""
-        return tuple(
-            (path, hashlib.sha256(content).hexdigest())
-            for path, content in sorted(self.files.items())
-        )
+        return tuple(sorted(self.hashes.items()))
+
+    def item(self, case: str, path: str | None, status: int | None) -> Item:
+        if path is None:
+            return Item(case, status=status)
+        return Item(case, path, self.files[path], status, self.hashes[path])
 
     def match(self, suite: Suite) -> dict[str, Item]:
         """Each case's evidence by case id; `InputError` naming the files that do not fit."""
@@ -66,8 +71,8 @@ class Evidence:
         if len(manifests) > 1:
             raise InputError(f"the evidence has several {MANIFEST}: {', '.join(sorted(manifests))}")
         if manifests:
-            return _by_manifest(self.files, manifests[0], suite)
-        return _by_name(self.files, suite)
+            return _by_manifest(self, manifests[0], suite)
+        return _by_name(self, suite)
 
 
 def read_evidence(path: Path, settings: Settings) -> Evidence:
@@ -187,12 +192,13 @@ def _unknown_case(path: str, case_id: str, suite: Suite) -> InputError:
     )
 
 
-def _by_name(files: Mapping[str, bytes], suite: Suite) -> dict[str, Item]:
+def _by_name(evidence: Evidence, suite: Suite) -> dict[str, Item]:
+    files = evidence.files
     cases = {c.identifier: c for c in suite.cases}
     messages: dict[str, list[str]] = {}
     statuses: dict[str, list[str]] = {}
     for path in sorted(files):
-        name = PurePosixPath(path).name
+        name = path.rpartition("/")[2]
         case_id, dot, suffix = name.rpartition(".")
         if not dot or not case_id:
             raise InputError(f"evidence file {path!r} is not named <case-id>.<ext> (or {MANIFEST})")
@@ -214,13 +220,12 @@ def _by_name(files: Mapping[str, bytes], suite: Suite) -> dict[str, Item]:
         if status_path is not None:
             status = _status_file(status_path, files[status_path])
             _check_status(cases[case_id], status, status_path)
-        items[case_id] = Item(
-            case_id, message, files[message] if message is not None else None, status
-        )
+        items[case_id] = evidence.item(case_id, message, status)
     return items
 
 
-def _by_manifest(files: Mapping[str, bytes], manifest: str, suite: Suite) -> dict[str, Item]:
+def _by_manifest(evidence: Evidence, manifest: str, suite: Suite) -> dict[str, Item]:
+    files = evidence.files
     cases = {c.identifier: c for c in suite.cases}
     folder = PurePosixPath(manifest).parent
     try:
@@ -256,7 +261,7 @@ def _by_manifest(files: Mapping[str, bytes], manifest: str, suite: Suite) -> dic
             if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
                 raise InputError(f"{where} status must be an HTTP status number (100-599)")
             _check_status(cases[case_id], status, where)
-        items[case_id] = Item(case_id, path, files[path] if path is not None else None, status)
+        items[case_id] = evidence.item(case_id, path, status)
     unused = sorted(set(files) - used)
     if unused:
         raise InputError(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 
 from rdflib import Literal, URIRef
@@ -97,6 +99,51 @@ class _Judge:
         return self.types[iri].ref.name
 
 
+@dataclasses.dataclass
+class _Version:
+    """What runs of one interface version share until the registry changes: its message
+    types, artefact checksums and profiles (each built on first use)."""
+
+    iri: str
+    refs: dict[str, MessageTypeRef]
+    artefacts: tuple[str, ...]
+    types: dict[str, _Type] = dataclasses.field(default_factory=dict)
+
+    def type(self, iri: str, registry: Registry) -> _Type:
+        if iri not in self.types:
+            kind = _Type(self.refs[iri])
+            try:
+                kind.profile = target(registry.store, kind.ref).profile(registry.blobs)
+            except ArtefactError as exc:
+                kind.problem = str(exc)
+            self.types[iri] = kind
+        return self.types[iri]
+
+
+_VERSIONS: weakref.WeakKeyDictionary[Registry, tuple[int, dict[tuple[str, str], _Version]]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERSIONS_LOCK = threading.Lock()
+
+
+def _prepared(registry: Registry, interface: str, version: str) -> _Version:
+    """The version's shared state, dropped whenever the registry's generation moves on."""
+    with _VERSIONS_LOCK:
+        generation, versions = _VERSIONS.get(registry, (-1, {}))
+        if generation != registry.generation:
+            generation, versions = registry.generation, {}
+            _VERSIONS[registry] = (generation, versions)
+        if (interface, version) in versions:
+            return versions[(interface, version)]
+    refs = {r.iri: r for r in resolve(registry.store, interface, version)}
+    version_iri = next(iter(refs.values())).version_iri
+    prepared = _Version(version_iri, refs, current_artefacts(registry.store, version_iri))
+    with _VERSIONS_LOCK:
+        if _VERSIONS.get(registry, (-1, {}))[0] == generation:
+            versions.setdefault((interface, version), prepared)
+    return prepared
+
+
 def run_suite(
     registry: Registry,
     suite: Suite,
@@ -111,27 +158,20 @@ def run_suite(
     """Run `suite` for `agency` on evidence files or against an endpoint (exactly one)."""
     if (evidence is None) == (endpoint is None):
         raise UsageError("a run needs either evidence or an endpoint, not both or neither")
-    store = registry.store
-    agency_iri(store, agency)
-    refs = {r.iri: r for r in resolve(store, suite.interface, suite.version)}
-    version_iri = next(iter(refs.values())).version_iri
+    agency_iri(registry.store, agency)
+    version = _prepared(registry, suite.interface, suite.version)
     types: dict[str, _Type] = {}
     for case in suite.cases:
         for iri in case.message_types:
-            if iri not in refs:
+            if iri not in version.refs:
+                known = ", ".join(r.message_type for r in version.refs.values())
                 raise NotFoundError(
                     f"case {case.identifier} of the suite names message type <{iri}>, which "
-                    f"{suite.interface}@{suite.version} does not have "
-                    f"(message types: {', '.join(r.message_type for r in refs.values())})"
+                    f"{suite.interface}@{suite.version} does not have (message types: {known})"
                 )
-            types.setdefault(iri, _Type(refs[iri]))
+            types.setdefault(iri, version.type(iri, registry))
     items = evidence.match(suite) if evidence is not None else {}
     started = now()
-    for kind in types.values():
-        try:
-            kind.profile = target(store, kind.ref).profile(registry.blobs)
-        except ArtefactError as exc:
-            kind.problem = str(exc)
     judge = _Judge(types, registry.settings)
     results: dict[str, CaseResult] = {}
     order = suite.cases
@@ -160,7 +200,7 @@ def run_suite(
         suite_iri=suite.iri,
         suite_sha256=suite.sha256,
         tool_version=nif.__version__,
-        artefacts=current_artefacts(store, version_iri),
+        artefacts=version.artefacts,
         results=tuple(results[c.identifier] for c in suite.cases),
         evidence=evidence.sha256s() if evidence is not None else (),
         endpoint=endpoint.shown if endpoint is not None else None,

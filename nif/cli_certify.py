@@ -359,6 +359,9 @@ def verify_command(
         else load_or_create(settings.home).public
     )
     path = Path(certificate)
+    named = "://" not in certificate and (path.suffix or "/" in certificate)
+    if named and not path.is_file():
+        raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
     with _registry(settings) as registry:
         if path.is_file():
             graph = parse_certificate(path.read_bytes(), str(path), settings)

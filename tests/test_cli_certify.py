@@ -95,7 +95,7 @@ def test_run_issue_list_verify_and_revoke(nif: Run, tmp_path: Path) -> None:
     assert [(c["id"], c["state"]) for c in listed] == [(cert["id"], "certified")]
     assert nif("certify", "list", "--agency", "tax").stdout == ""
 
-    verified = nif("certify", "verify", cert["id"]).stdout
+    verified = nif("certify", "verify", cert["iri"]).stdout
     assert "signature: valid" in verified and "pinned hashes: current" in verified
     assert verified.rstrip().endswith("ok")
 
@@ -184,6 +184,7 @@ def test_usage_errors_are_one_line_with_exit_2(nif: Run) -> None:
     unknown = nif("certify", "issue", "run-20260101-00000000", ok=2)
     assert unknown.stderr.startswith("nif: error:") and unknown.stderr.count("\n") == 1
     assert "no certificate" in nif("certify", "verify", "cert-20260101-00000000", ok=2).stderr
+    assert "no such file" in nif("certify", "verify", "missing/cert.ttl", ok=2).stderr
     agency = nif("certify", "run", "--agency", "nobody", "--interface", BIRTH,
                  "--evidence", EVIDENCE, ok=2)  # fmt: skip
     assert "nobody" in agency.stderr

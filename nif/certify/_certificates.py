@@ -34,6 +34,7 @@ from nif.registry._records import sorted_ntriples
 from nif.settings import Settings
 from nif.store.base import Store
 
+MAX_REASON = 2000
 _ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
 _TITLE = re.compile(r"Certificate: (\S+) implements (\S+)@(\S+)")
 PREFIXES = sparql_prefixes() + f"PREFIX dqv: <{DQV}>\nPREFIX oa: <{OA}>\nPREFIX prov: <{PROV}>\n"
@@ -204,6 +205,8 @@ def revoke(registry: Registry, cert_id: str, *, actor: str, reason: str) -> Cert
     reason = " ".join(reason.split())
     if not reason:
         raise UsageError("a revocation needs a reason")
+    if len(reason) > MAX_REASON:
+        raise UsageError(f"the reason is {len(reason)} characters long, more than {MAX_REASON}")
     with registry._writing():
         cert = get_certificate(registry.store, settings, cert_id)
         if cert.revocation is not None:

@@ -224,12 +224,12 @@ def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult
     found = {"evidence": item.path, "evidence_sha256": item.sha256, "status": item.status}
     if case.kind is Kind.REJECT:
         return _refusal(judge, case, item.status, item.content, item.path or "", found)
-    if item.content is None or item.path is None:
-        return _result(case, Outcome.CANT_TELL, "no message file for this case", **found)
     what = "message" if case.kind is Kind.PRODUCE else "answer"
     if item.status is not None and not 200 <= item.status < 300:
         summary = f"the {what} came with HTTP status {item.status}, not a success (2xx)"
         return _result(case, Outcome.FAILED, summary, **found)
+    if item.content is None or item.path is None:
+        return _result(case, Outcome.CANT_TELL, f"no {what} file for this case", **found)
     assert case.expected_type is not None
     return _judged(judge, case, what, item.content, item.path, found)
 

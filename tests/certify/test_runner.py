@@ -200,7 +200,9 @@ def test_a_consume_answer_recorded_with_an_error_status_fails(demo_registry: Reg
     answer = passing_evidence("civreg-birth/2.0.0")["answers/consume-newborn.xml"]
     files = {
         "evidence.toml": b'[consume-newborn]\nfile = "answer.xml"\nstatus = 500\n'
-        b'[reject-missing-mother-id]\nfile = "receipt.xml"\n',
+        b'[reject-missing-mother-id]\nfile = "receipt.xml"\n'
+        b"[produce-registration]\nfile = 'reg.xml'\n[reject-mother-born-after-child]\nstatus = 201\n",
+        "reg.xml": answer,
         "answer.xml": answer,
         "receipt.xml": answer,
     }
@@ -211,7 +213,27 @@ def test_a_consume_answer_recorded_with_an_error_status_fails(demo_registry: Reg
     reject = result.result("reject-missing-mother-id")  # an answer but no refusal type
     assert reject.outcome is Outcome.FAILED
     assert reject.summary == "the answer is not the refusal expected (HTTP 400 or 422)"
-    assert result.result("produce-registration").outcome is Outcome.CANT_TELL
+    assert result.result("produce-registration").outcome is Outcome.PASSED
+    accepted = result.result("reject-mother-born-after-child")
+    assert accepted.outcome is Outcome.FAILED
+    assert accepted.summary == "accepted with HTTP 201 instead of refusing (HTTP 422)"
+
+
+def test_a_consume_case_with_only_a_status(demo_registry: Registry) -> None:
+    files = {
+        "evidence.toml": b"[consume-newborn]\nstatus = 503\n[produce-registration]\nstatus = 200\n"
+    }
+    with pytest.raises(InputError, match="produce case"):
+        run(demo_registry, "civreg-birth/2.0.0", files)
+    files = {"evidence.toml": b"[consume-newborn]\nstatus = 503\n"}
+    result = run(demo_registry, "civreg-birth/2.0.0", files)
+    consume = result.result("consume-newborn")
+    assert consume.outcome is Outcome.FAILED and consume.evidence is None
+    assert consume.summary == "the answer came with HTTP status 503, not a success (2xx)"
+    files = {"evidence.toml": b"[consume-newborn]\nstatus = 200\n"}
+    consume = run(demo_registry, "civreg-birth/2.0.0", files).result("consume-newborn")
+    assert consume.outcome is Outcome.CANT_TELL
+    assert consume.summary == "no answer file for this case"
 
 
 def test_a_refusal_type_answer_must_be_valid(demo_registry: Registry) -> None:

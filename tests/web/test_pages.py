@@ -35,6 +35,7 @@ PAGES = [
     "/self-test?interface=civreg-birth&version=2.0.0&message_type=BirthNotification",
     "/query",
     *(f"/query?example={e.id}" for e in EXAMPLES),
+    "/certification/civreg-birth/2.0.0",
 ]
 
 
@@ -164,6 +165,7 @@ def test_every_page_in_every_language(client: httpx.Client, lang: str) -> None:
         ("/interfaces/civreg-birth", "interface.current"),
         ("/self-test", "self_test.detect"),
         ("/query", "query.examples"),
+        ("/certification/civreg-birth/2.0.0", "certification.run_evidence"),
     ],
 )
 def test_pages_speak_the_language_asked(client: httpx.Client, path: str, key: str) -> None:

@@ -232,7 +232,10 @@ def _run_page(
     t = translator(request)
     files: dict[str, bytes] = {}
     if run is not None and run.mode is Mode.EVIDENCE:
-        files = dict(svc.runs.evidence(run.id).files)
+        try:
+            files = dict(svc.runs.evidence(run.id).files)
+        except (errors.NifError, OSError):
+            files = {}  # the findings are shown all the same, without their lines
     return page(
         request,
         "certification_run.html",

@@ -6,13 +6,14 @@ import dataclasses
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 
 from nif.certify import Evidence, Mode, Purpose, Run, find_suite, run_graph, run_iri, run_suite
 from nif.registry import Registry
 from nif.registry._namespaces import DCAT, DCTERMS, EARL, NIF, PROV, SPDX
 from tests.certify.evidence import failing_evidence
 
+DATETIME = URIRef("http://www.w3.org/2001/XMLSchema#dateTime")
 PREFIXES = """PREFIX earl: <http://www.w3.org/ns/earl#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX nif: <https://w3id.org/nif/ns#>
@@ -50,10 +51,8 @@ def test_the_run_is_a_prov_activity_with_its_hashes(
     assert (run, RDF.type, PROV.Activity) in graph
     assert (run, RDF.type, NIF.ConformanceRun) in graph
     assert graph.value(run, DCTERMS.identifier) == Literal(failing_run.id)
-    assert graph.value(run, PROV.startedAtTime) == Literal(
-        failing_run.started, datatype=XSD.dateTime
-    )
-    assert graph.value(run, PROV.endedAtTime) == Literal(failing_run.ended, datatype=XSD.dateTime)
+    assert graph.value(run, PROV.startedAtTime) == Literal(failing_run.started, datatype=DATETIME)
+    assert graph.value(run, PROV.endedAtTime) == Literal(failing_run.ended, datatype=DATETIME)
     assert graph.value(run, NIF.runMode) == Literal("evidence")
     assert graph.value(run, NIF.purpose) == Literal("certification")
     version = URIRef(f"{settings.base_iri}interface/civreg-birth/2.0.0")
@@ -105,7 +104,7 @@ def test_every_case_is_an_earl_assertion_with_its_outcome(
         assert test == f"{failing_run.suite_iri}#{result.case}"
         assert outcome == EARL[str(result.outcome)]
         assert summary == result.summary
-        assert date == Literal(failing_run.ended, datatype=XSD.dateTime)
+        assert date == Literal(failing_run.ended, datatype=DATETIME)
     failed = URIRef(f"{run}#produce-registration-result")
     assert graph.value(failed, EARL.outcome) == EARL.failed
     assert str(graph.value(failed, EARL.info)).startswith("error: ")

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import Literal, URIRef
 
 from nif import errors
-from nif.certify import _badge, _keys
+from nif.certify import _badge
 from nif.certify._certificates import certificate_graph, find_certificates, get_certificate
-from nif.certify._model import Certificate, CertificateState
+from nif.certify._model import Certificate, CertificateState, Revocation
 from nif.certify._standing import badge_for, standing
 from nif.certify._suite import available
 from nif.certify._verify import CertificateCheck, verify_certificate
@@ -84,7 +84,7 @@ class View:
     page_url: str
 
     @property
-    def revocation(self) -> Any:
+    def revocation(self) -> Revocation | None:
         return self.certificate.revocation
 
     @property
@@ -174,8 +174,8 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
     lang = translator(request).lang
     cert = get_certificate(store, settings, cert_id)
     now = standing(store, settings, cert)
-    key = _keys.load_or_create(settings.home).public
-    check = verify_certificate(store, settings, certificate_graph(store, settings, cert_id), [key])
+    graph = certificate_graph(store, settings, cert_id)
+    check = verify_certificate(store, settings, graph, [svc.key.public])
     base = str(request.base_url).rstrip("/")
     return View(
         certificate=cert,

@@ -67,7 +67,14 @@ class Location:
     pointer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        # Not dataclasses.asdict: it deep-copies, and every finding of every report comes here.
+        fields = (
+            ("line", self.line),
+            ("column", self.column),
+            ("xpath", self.xpath),
+            ("pointer", self.pointer),
+        )
+        return {k: v for k, v in fields if v is not None}
 
 
 @dataclasses.dataclass(frozen=True)

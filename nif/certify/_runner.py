@@ -244,7 +244,7 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
             )
             return _result(case, Outcome.CANT_TELL, summary)
         source, content, report = answer
-        return _judged(judge, case, "answer", content, source, {}, report)
+        return _judged(judge, case, source, content, source, {}, report)
     assert case.sent_type is not None
     media = _MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
     exchange = endpoint.send(suite.message(case), media)

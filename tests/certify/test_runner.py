@@ -12,6 +12,7 @@ import pytest
 import nif
 from nif.certify import (
     CaseResult,
+    Endpoint,
     Evidence,
     Mode,
     Outcome,
@@ -27,6 +28,7 @@ from nif.errors import InputError, NotFoundError, UsageError
 from nif.registry import Registry
 from nif.registry._profiles import resolve
 from nif.registry._validation import Target
+from tests.certify.endpoints import EndpointServer
 from tests.certify.evidence import failing_evidence, passing_evidence, zip_of
 from tests.conftest import ROOT
 
@@ -310,3 +312,29 @@ def test_evidence_errors_stop_the_run_before_it_starts(demo_registry: Registry) 
     files = {**passing_evidence("civreg-birth/2.0.0"), "consume-newbron.xml": b"<a/>"}
     with pytest.raises(InputError, match=r"consume-newbron.xml"):
         run(demo_registry, "civreg-birth/2.0.0", files)
+
+
+def test_endpoint_mode_judges_produce_cases_on_a_consume_answer(
+    demo_registry: Registry, conforming_endpoint: EndpointServer
+) -> None:
+    allowed = {"endpoint_allow_http": True, "endpoint_allow_private": True}
+    settings = dataclasses.replace(demo_registry.settings, **allowed)
+    seen: list[str] = []
+    result = run_suite(
+        demo_registry,
+        suite_of("civreg-birth/2.0.0"),
+        agency="civreg",
+        endpoint=Endpoint(conforming_endpoint.endpoint("civreg-birth", "2.0.0"), {}, settings),
+        actor="tester",
+        purpose=Purpose.SELF_TEST,
+        progress=lambda r: seen.append(r.case),
+    )
+    assert seen[-1] == "produce-registration"  # judged after the consume cases
+    assert result.results[0].case == "produce-registration"  # listed in suite order
+    produce = result.result("produce-registration")
+    assert produce.outcome is Outcome.PASSED
+    assert produce.summary == (
+        "the answer to consume-newborn is valid against civreg-birth@2.0.0/BirthRegistration "
+        "and meets its 1 assertion"
+    )
+    assert result.evidence == () and result.mode is Mode.ENDPOINT

@@ -15,7 +15,7 @@ from pathlib import Path
 from nif.certify._certificates import artefact_change, find_certificates, parse_time
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._runner import current_artefacts
-from nif.certify._suite import Suite, find_suite
+from nif.certify._suite import _NAME, Suite, find_suite, suites_folder
 from nif.errors import NotFoundError
 from nif.settings import Settings
 from nif.store.base import Store
@@ -86,18 +86,17 @@ def _changes(
     what = f"{cert.interface}@{cert.version}"
     changes = []
     try:
-        current = (
-            suite
-            if isinstance(suite, Suite)
-            else find_suite(cert.interface, cert.version, root=suite, settings=settings)
-        )
+        if isinstance(suite, Suite):
+            current = suite.sha256
+        else:
+            current = suite_sha256(cert.interface, cert.version, suite, settings)
     except NotFoundError:
         changes.append(f"the conformance suite of {what} no longer exists")
     else:
-        if current.sha256 != cert.suite_sha256:
+        if current != cert.suite_sha256:
             changes.append(
                 f"the conformance suite of {what} changed since the certificate was issued "
-                f"(issued on {cert.suite_sha256[:12]}, now {current.sha256[:12]})"
+                f"(issued on {cert.suite_sha256[:12]}, now {current[:12]})"
             )
     artefacts = current_artefacts(store, cert.version_iri)
     if set(artefacts) != set(cert.artefacts):
@@ -106,6 +105,31 @@ def _changes(
             f"{artefact_change(cert.artefacts, artefacts)}"
         )
     return changes
+
+
+def suite_sha256(interface: str, version: str, root: Path | None, settings: Settings) -> str:
+    """The sha256 of the suite `find_suite` loads, remembered while none of the suite folder's
+    files changes (size and modification time): pages list many certificates."""
+    if not all(_NAME.fullmatch(n) and ".." not in n for n in (interface, version)):
+        return find_suite(interface, version, root=root, settings=settings).sha256  # refused
+    folder = (root or suites_folder()) / interface / version
+    try:
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    except OSError:
+        stamp = ()
+    key = (str(folder), settings.base_iri)
+    known = _SHAS.get(key)
+    if known is not None and stamp and known[0] == stamp:
+        return known[1]
+    sha = find_suite(interface, version, root=root, settings=settings).sha256
+    if len(_SHAS) > 256:
+        _SHAS.clear()
+    _SHAS[key] = (stamp, sha)
+    return sha
+
+
+_SHAS: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], str]] = {}
 
 
 def badge_for(

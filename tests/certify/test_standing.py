@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from nif.certify import CertificateState, find_suite
 from nif.certify._certificates import get_certificate, revoke
 from nif.certify._standing import badge_for, standing
 from nif.registry import Registry
-from tests.certify.certified import certified, changed_schema, changed_suites
+from tests.certify.certified import SUITES, certified, changed_schema, changed_suites
+
+CERTIFIED = CertificateState.CERTIFIED
 
 
 def test_a_fresh_certificate_is_certified(demo: Registry) -> None:
@@ -57,6 +60,12 @@ def test_a_changed_suite_needs_re_certification(demo: Registry, tmp_path: Path) 
         (reason,) = now.reasons
         assert reason.startswith("the conformance suite of civreg-birth@2.0.0 changed since")
         assert edited.sha256[:12] in reason
+    same = tmp_path / "same"
+    shutil.copytree(SUITES, same)
+    assert standing(demo.store, demo.settings, cert, suite=same).state is CERTIFIED
+    manifest = same / "civreg-birth" / "2.0.0" / "manifest.ttl"
+    manifest.write_text(manifest.read_text("utf-8") + "\n# edited in place\n", "utf-8")
+    assert standing(demo.store, demo.settings, cert, suite=same).changes  # noticed at once
     gone = standing(demo.store, demo.settings, cert, suite=tmp_path / "empty")
     assert gone.reasons == ("the conformance suite of civreg-birth@2.0.0 no longer exists",)
 

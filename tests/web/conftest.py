@@ -74,15 +74,16 @@ def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, int]:
 def make_server(
     demo_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., LiveServer]]:
-    """Start services over fresh copies of the demo home; `make_server(**settings)`."""
+    """Start services over fresh copies of the demo home; `make_server(**settings)`;
+    `make_server(demo=False, load_demo=True)` starts as `nif serve --load-demo` on an empty home."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def make(demo: bool = True, **changes: object) -> LiveServer:
+    def make(demo: bool = True, load_demo: bool = False, **changes: object) -> LiveServer:
         home = tmp_path_factory.mktemp("home")
         if demo:
             shutil.copytree(demo_home, home, dirs_exist_ok=True)
         settings = dataclasses.replace(Settings(home=home), **changes)
-        server, thread, port = _serve(create_app(settings))
+        server, thread, port = _serve(create_app(settings, load_demo=load_demo))
         running.append((server, thread))
         return LiveServer(f"http://127.0.0.1:{port}", settings, home)
 

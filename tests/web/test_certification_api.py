@@ -15,6 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from nif.auth import TokenStore
+from nif.certify._suite import available
 from nif.registry import Registry
 from nif.registry._namespaces import EARL, NIF
 from nif.settings import Settings
@@ -489,3 +490,32 @@ def test_endpoint_header_values_are_sent_and_never_kept_or_shown(
     for path in live.home.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
+
+
+# the service's start
+
+
+def test_the_demo_service_starts_with_its_suites_and_verifying_certificates(
+    make_server: MakeServer,
+) -> None:
+    live = make_server(demo=False, load_demo=True, validation_workers=1)
+    with live.client() as anyone:
+        certificates = anyone.get(CERTIFICATES).json()["certificates"]
+        assert {(c["agency"], c["interface"], c["version"]) for c in certificates} == {BIRTH, VAT}
+        for certificate in certificates:
+            assert certificate["state"] == "certified"
+            assert certificate["issued_by"] == "nif serve (demo certificates)"
+            check = anyone.get(f"{CERTIFICATES}/{certificate['id']}/verify").json()
+            assert check["ok"], check["problems"]
+        for interface, version in available():
+            suite = f"{live.settings.base_iri}conformance/{interface}/{version}/manifest.ttl"
+            query = f"ASK {{ GRAPH <{suite}> {{ <{suite}> <{NIF.suiteChecksum}> ?sha }} }}"
+            answer = anyone.get(
+                "/sparql",
+                params={"query": query},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            assert answer.json()["boolean"], suite
+    with live.client(credentials(live, "certifier")) as certifier:
+        runs = certifier.get(RUNS).json()["runs"]
+    assert {r["id"] for r in runs} == {c["run"] for c in certificates}

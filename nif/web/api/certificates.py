@@ -7,7 +7,7 @@ certifier or admin token, and every attempt, refused or not, is in the audit log
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,8 @@ from nif.certify._certificates import (
     issue,
     revoke,
 )
-from nif.certify._model import Certificate
+from nif.certify._model import Certificate, CertificateState
+from nif.certify._signature import SignatureStatus
 from nif.certify._standing import standing
 from nif.certify._verify import parse_certificate, verify_certificate
 from nif.errors import CertificationError, NotFoundError
@@ -55,8 +56,6 @@ SUFFIXES = {
     "application/rdf+xml": ".rdf",
 }
 """Certificate files `POST /verify` reads, by media type (the name `parse_certificate` reads)."""
-
-State = Literal["certified", "expired", "revoked", "needs re-certification", "none"]
 
 
 class IssueRequest(BaseModel):
@@ -100,7 +99,7 @@ class CertificateFields(BaseModel):
 
 
 class CertificateModel(CertificateFields):
-    state: State
+    state: CertificateState
     reasons: list[str] = Field(description="Why the state is what it is.")
 
 
@@ -109,7 +108,7 @@ class CertificateList(BaseModel):
 
 
 class SignatureModel(BaseModel):
-    status: Literal["valid", "unsigned", "malformed", "unknown key", "mismatch"]
+    status: SignatureStatus
     message: str
     key_id: str | None
 
@@ -120,7 +119,7 @@ class CheckModel(BaseModel):
         description="Signed by the service's key over exactly what this registry issued, "
         "its suite and artefact hashes unchanged, neither expired nor revoked."
     )
-    state: State
+    state: CertificateState
     signature: SignatureModel
     issued_here: bool = Field(description="This registry issued a certificate with this IRI.")
     problems: list[str] = Field(description="Every check that failed, one sentence each.")
@@ -191,7 +190,9 @@ async def list_certificates(
     agency: Annotated[str | None, Query(description="The holder's identifier.")] = None,
     interface: Annotated[str | None, Query(description="An interface's identifier.")] = None,
     version: Annotated[str | None, Query(description="A version, e.g. `2.0.0`.")] = None,
-    state: Annotated[State | None, Query(description="Only certificates in this state.")] = None,
+    state: Annotated[
+        CertificateState | None, Query(description="Only certificates in this state.")
+    ] = None,
 ) -> dict[str, Any]:
     """Every certificate issued (revoked and expired ones too), with its state today."""
     found: list[Certificate] = await run_in_threadpool(
@@ -200,7 +201,7 @@ async def list_certificates(
         )
     )
     described = [await _described(svc, c) for c in found]
-    return {"certificates": [c for c in described if state is None or c["state"] == state]}
+    return {"certificates": [c for c in described if state is None or c["state"] == str(state)]}
 
 
 @router.get(

@@ -11,7 +11,7 @@ audit log, the service log or an error message.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -22,9 +22,9 @@ from nif.auth import Principal
 from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint, parse_headers
 from nif.certify._evidence import Evidence, evidence_from_zip
-from nif.certify._model import Purpose, Run
+from nif.certify._model import Mode, Outcome, Purpose, Run
 from nif.certify._runner import run_suite
-from nif.certify._suite import find_suite
+from nif.certify._suite import Kind, find_suite
 from nif.errors import ForbiddenError, InputError
 from nif.web._auth import principal
 from nif.web._services import Services, ServicesDep
@@ -59,9 +59,9 @@ class EvidenceFile(BaseModel):
 
 class CaseResult(BaseModel):
     case: str = Field(description="The test case's identifier in the suite.")
-    kind: Literal["produce", "consume", "reject"]
+    kind: Kind
     mandatory: bool
-    outcome: Literal["passed", "failed", "cantTell", "inapplicable"]
+    outcome: Outcome
     summary: str = Field(description="One sentence saying why.")
     details: list[str]
     reports: list[dict[str, Any]] = Field(
@@ -78,8 +78,8 @@ class RunSummary(BaseModel):
     agency: str = Field(description="The agency's registry identifier.")
     interface: str
     version: str
-    mode: Literal["evidence", "endpoint"]
-    purpose: Literal["certification", "self-test"]
+    mode: Mode
+    purpose: Purpose
     actor: str = Field(description="Who started the run (a token's id and name).")
     started: str
     ended: str
@@ -199,8 +199,12 @@ async def _run(
 ) -> Run:
     """Run the suite against what the form names and keep the run."""
     purpose = _purpose(who, agency)
-    if (form.get("evidence") is None) == (_text(form, "endpoint") is None):
-        raise InputError("send either an 'evidence' zip or an 'endpoint' (a URL), not both")
+    given = [name for name in ("evidence", "endpoint") if form.get(name) not in (None, "")]
+    if len(given) != 1:
+        raise InputError(
+            "send either an 'evidence' zip or an 'endpoint' (a URL), "
+            + ("not both" if given else "the form has neither")
+        )
     suite = await run_in_threadpool(find_suite, interface, version, None, svc.settings)
     evidence = await _evidence(form, svc)
     endpoint = await run_in_threadpool(_endpoint, form, svc)

@@ -1,5 +1,6 @@
 """The certification page in a real browser (Playwright driving Debian's Chromium): a certifier
-runs passing evidence and issues the certificate, a publisher self-tests failing evidence.
+runs passing evidence, issues the certificate and revokes it, a publisher self-tests failing
+evidence.
 
 Skipped only when Chromium is missing outside CI; in CI (`CI` set) a missing browser fails.
 """
@@ -90,6 +91,15 @@ def test_a_certifier_runs_passing_evidence_and_issues_the_certificate(
     page.goto(PAGE)
     row = page.locator("table.held tr").filter(has_text=certificate)
     expect(row).to_contain_text("Certified")
+
+    row.get_by_role("link", name=certificate).click()
+    revoke = page.locator("form").filter(has=page.get_by_role("button", name="Revoke certificate"))
+    revoke.get_by_label("Reason").fill("The implementation was withdrawn.")
+    revoke.get_by_label("Access token").fill(token)
+    revoke.get_by_role("button", name="Revoke certificate").click()
+    expect(page).to_have_url(re.compile(rf"/certificates/{certificate}$"))
+    expect(page.get_by_text("The implementation was withdrawn.", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Revoke certificate")).to_have_count(0)
 
 
 def test_a_publisher_sees_the_failed_cases_and_no_issue_form(

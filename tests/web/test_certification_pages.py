@@ -402,6 +402,9 @@ def test_a_certifier_revokes_a_certificate_from_the_form(
     cert_id = location.rsplit("/", 1)[1]
     revoke = f"/certificates/{cert_id}/revoke"
 
+    on_page = browser.get(location).text
+    assert f'action="{revoke}"' in on_page and 'name="reason"' in on_page
+    check_accessible(on_page, "en")
     form = browser.get(revoke)
     assert form.status_code == 200
     check_accessible(form.text, "en")
@@ -420,6 +423,7 @@ def test_a_certifier_revokes_a_certificate_from_the_form(
     page = browser.get(location).text
     assert t("en", "certificate.state.revoked") in page
     assert "The endpoint was retired." in page
+    assert f'action="{revoke}"' not in page  # nothing left to revoke
 
     again = browser.post(revoke, data={"token": certifier, "reason": "twice"})
     assert again.status_code == 409 and "already revoked" in refusal(again.text)

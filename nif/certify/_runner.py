@@ -323,9 +323,25 @@ def _refusal(
             report = judge.validate(iri, content, source)
             if isinstance(report, Report):
                 reports.append(report.to_dict())
-                if report.verdict is Verdict.VALID:
-                    summary = f"refused with an answer of type {judge.name(iri)}"
-                    return _result(case, Outcome.PASSED, summary, reports=(reports[-1],), **found)
+                if report.verdict is not Verdict.VALID:
+                    continue
+                failed = check_all(case.assertions, content, judge.settings)
+                if failed:
+                    summary = (
+                        f"the answer of type {judge.name(iri)} is no refusal: "
+                        + _assertion_summary(*failed[0])
+                    )
+                    details = tuple(_assertion_summary(a, why) for a, why in failed)
+                    return _result(
+                        case,
+                        Outcome.FAILED,
+                        summary,
+                        details=details,
+                        reports=tuple(reports),
+                        **found,
+                    )
+                summary = f"refused with an answer of type {judge.name(iri)}"
+                return _result(case, Outcome.PASSED, summary, reports=(reports[-1],), **found)
     if status is None and content is None:
         return _result(case, Outcome.CANT_TELL, "no recorded status or answer", **found)
     refusal_types = ", ".join(judge.name(t) for t in case.refusal_types)

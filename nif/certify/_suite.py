@@ -69,7 +69,8 @@ class TestCase:
     - consume: `message` (the request file, relative to the suite), `sent_type`,
       `expected_type` (the answer's type) and `assertions` on the answer;
     - reject: `message` (the invalid message), `sent_type`, and what counts as a refusal:
-      an HTTP status among `refusal_statuses` and/or an answer of a type in `refusal_types`.
+      an HTTP status among `refusal_statuses` and/or an answer of a type in `refusal_types`
+      that meets `assertions` (so a receipt saying "accepted" is no refusal).
     """
 
     __test__ = False  # not a pytest class
@@ -287,11 +288,17 @@ class _Reader:
         if kind is Kind.PRODUCE and sent is not None:
             raise self.fail(node, "a produce case sends nothing: remove nif:sentType")
         if kind is Kind.REJECT:
-            if expected is not None or assertions:
+            if expected is not None:
                 raise self.fail(
                     node,
                     "a reject case expects a refusal: use nif:refusalStatus or "
-                    "nif:refusalType, not nif:expectedType or nif:assertion",
+                    "nif:refusalType, not nif:expectedType",
+                )
+            if assertions and not refusal_types:
+                raise self.fail(
+                    node,
+                    "a reject case's nif:assertion checks an answer of a refusal type: "
+                    "add nif:refusalType, or remove the assertion",
                 )
             if not statuses and not refusal_types:
                 raise self.fail(

@@ -118,9 +118,10 @@ def test_assertions_select_a_value_in_a_registered_example(
     for case in suite.cases:
         if not case.assertions:
             continue
-        ref = message_type(demo, case.expected_type)
-        contents = [p.read_bytes() for p in examples(suite, ref)]
-        assert contents, f"{case.identifier}: no valid example of {ref.name}"
+        answer_types = [case.expected_type] if case.expected_type else case.refusal_types
+        refs = [message_type(demo, t) for t in answer_types]
+        contents = [p.read_bytes() for ref in refs for p in examples(suite, ref)]
+        assert contents, f"{case.identifier}: no valid example of {answer_types}"
         for assertion in case.assertions:
             found = [selects(assertion, c) for c in contents]
             assert any(v is not None for v in found), (case.identifier, assertion.expression)

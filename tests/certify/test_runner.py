@@ -29,7 +29,7 @@ from nif.registry import Registry
 from nif.registry._profiles import resolve
 from nif.registry._validation import Target
 from tests.certify.endpoints import EndpointServer
-from tests.certify.evidence import failing_evidence, passing_evidence, zip_of
+from tests.certify.evidence import failing_evidence, passing_evidence, vat_receipt, zip_of
 from tests.conftest import ROOT
 
 SUITES = {
@@ -247,6 +247,22 @@ def test_a_refusal_type_answer_must_be_valid(demo_registry: Registry) -> None:
     assert reject.outcome is Outcome.FAILED
     assert "HTTP 422 or an answer of type tax-vat-return@1.0.0/VatReturnReceipt" in reject.summary
     assert reject.reports and reject.reports[0]["verdict"] == "invalid"
+
+
+def test_a_refusal_type_answer_must_meet_the_cases_assertions(demo_registry: Registry) -> None:
+    """A valid receipt that accepts the invalid return is no refusal, whatever its status."""
+    name = "tax-vat-return/1.0.0"
+    accepted = vat_receipt(suite_of(name).message(suite_of(name).case("consume-monthly")))
+    files = {
+        **passing_evidence(name),
+        "reject-total-not-sum-of-lines.xml": accepted,
+        "reject-total-not-sum-of-lines.status": b"200",
+    }
+    reject = run(demo_registry, name, files).result("reject-total-not-sum-of-lines")
+    assert reject.outcome is Outcome.FAILED
+    assert "is no refusal" in reject.summary
+    assert "expected 'rejected', got 'accepted'" in reject.summary
+    assert reject.reports and reject.reports[0]["verdict"] == "valid"
 
 
 def test_progress_reports_each_case_as_it_is_judged(demo_registry: Registry) -> None:

@@ -298,6 +298,13 @@ EDITS = [
         "a reject case needs what counts as a refusal",
     ),
     (
+        "reject asserting without a refusal type",
+        "reject",
+        "nif:refusalStatus 422, 400 ;\n  nif:refusalType mt:Error ",
+        'nif:refusalStatus 422 ; nif:assertion [ nif:jsonPointer "/status" ] ',
+        "a reject case's nif:assertion checks an answer of a refusal type",
+    ),
+    (
         "reject with an expected type",
         "reject",
         "nif:sentType",

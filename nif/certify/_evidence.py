@@ -15,12 +15,12 @@ import difflib
 import functools
 import hashlib
 import io
-import re
 import tomllib
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from nif.archives import inside, read_zip, skipped
 from nif.certify._suite import Kind, Suite, TestCase
 from nif.errors import InputError
 from nif.settings import Settings
@@ -30,7 +30,6 @@ STATUS_SUFFIX = ".status"
 MAX_FILES = 1000
 """Files one evidence set may hold."""
 
-_DRIVE = re.compile(r"^[A-Za-z]:")
 _KEYS = {"file", "status"}
 
 
@@ -98,40 +97,10 @@ def read_evidence(path: Path, settings: Settings) -> Evidence:
 
 def evidence_from_zip(content: bytes, settings: Settings) -> Evidence:
     """The files of an evidence zip, never extracted to disk, within the upload limits."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"the evidence is not a readable zip archive: {exc}") from None
-    files: dict[str, bytes] = {}
-    total = 0
-    for entry in archive.infolist():
-        name = entry.filename
-        path = _relative(name, f"zip entry {name!r}")
-        if entry.is_dir() or _skipped(path):
-            continue
-        if len(files) >= MAX_FILES:
-            raise InputError(
-                f"the evidence has more than {MAX_FILES} files (at zip entry {name!r})"
-            )
-        if entry.flag_bits & 0x1:
-            raise InputError(f"zip entry {name!r} is encrypted; nif cannot read it")
-        remaining = settings.max_upload_bytes - total
-        if entry.file_size > remaining:
-            raise _too_large(f"zip entry {name!r}", settings)
-        try:
-            with archive.open(entry) as handle:
-                data = handle.read(remaining + 1)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
-            raise InputError(f"zip entry {name!r} cannot be read: {exc}") from None
-        if len(data) > remaining:
-            raise _too_large(f"zip entry {name!r}", settings)
-        if path in files:
-            raise InputError(f"zip entry {name!r} appears twice")
-        total += len(data)
-        files[path] = data
-    if not files:
-        raise InputError("the evidence zip holds no file (directories and hidden files skipped)")
-    return Evidence(files)
+    files = read_zip(
+        content, max_bytes=settings.max_upload_bytes, max_files=MAX_FILES, what="the evidence"
+    )
+    return Evidence(dict(files))
 
 
 def _read_folder(root: Path, settings: Settings) -> Evidence:
@@ -139,7 +108,7 @@ def _read_folder(root: Path, settings: Settings) -> Evidence:
     total = 0
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if _skipped(relative):
+        if skipped(relative):
             continue
         if path.is_symlink():
             raise InputError(f"{path}: evidence files must be regular files, not links")
@@ -160,19 +129,6 @@ def _read_folder(root: Path, settings: Settings) -> Evidence:
     if not files:
         raise InputError(f"{root}: the evidence folder holds no file")
     return Evidence(files)
-
-
-def _relative(name: str, what: str) -> str:
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
-        raise InputError(f"{what} points outside the evidence (absolute or '..'); refused")
-    return "/".join(parts)
-
-
-def _skipped(path: str) -> bool:
-    """Hidden files and macOS resource forks are not evidence."""
-    parts = path.split("/")
-    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts)
 
 
 def _too_large(what: str, settings: Settings) -> InputError:
@@ -249,7 +205,7 @@ def _by_manifest(evidence: Evidence, manifest: str, suite: Suite) -> dict[str, I
         if "file" in entry:
             if not isinstance(entry["file"], str) or not entry["file"]:
                 raise InputError(f"{where} file must be a path (text)")
-            given = _relative(entry["file"], f"{where} file {entry['file']!r}")
+            given = inside(entry["file"], f"{where} file {entry['file']!r}", "the evidence")
             path = (folder / given).as_posix() if str(folder) != "." else given
             if path not in files:
                 raise InputError(f"{where} file {entry['file']!r} is not in the evidence")

@@ -317,7 +317,7 @@ def test_batch_as_junit(client: httpx.Client) -> None:
     [
         ({"ok.xml": b"<a/>", "../../etc/evil.xml": b"<a/>"}, ["../../etc/evil.xml", "outside"]),
         ({"/abs/evil.xml": b"<a/>"}, ["/abs/evil.xml", "outside"]),
-        ({"dir/": b"", ".hidden": b"x"}, ["no message file"]),
+        ({"dir/": b"", ".hidden": b"x"}, ["holds no file"]),
     ],
     ids=["dot-dot", "absolute", "empty"],
 )

@@ -29,7 +29,7 @@ class Severity(enum.IntEnum):
     FATAL = 4
 
     def __str__(self) -> str:
-        return self.name.lower()
+        return _SEVERITY_NAMES[self]
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -49,6 +49,11 @@ class Severity(enum.IntEnum):
         if key not in aliases:
             raise ValueError(f"unknown severity {text!r} (use fatal, error, warning or info)")
         return aliases[key]
+
+
+_SEVERITY_NAMES = {s: s.name.lower() for s in Severity}
+"""Looked up, not computed: every finding of every report is written with its severity."""
+_WORST_FIRST = tuple(_SEVERITY_NAMES[s] for s in sorted(Severity, reverse=True))
 
 
 class Verdict(enum.StrEnum):
@@ -170,9 +175,9 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
+        counts = dict.fromkeys(_WORST_FIRST, 0)
         for finding in self.findings:
-            counts[str(finding.severity)] += 1
+            counts[_SEVERITY_NAMES[finding.severity]] += 1
         return counts
 
     def to_dict(self) -> dict[str, Any]:

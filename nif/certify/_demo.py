@@ -1,4 +1,4 @@
-"""Certificates for the demo registry, so a fresh `nif serve --load-demo` shows certified interfaces.
+"""Certificates for the demo registry, so a fresh `nif serve --load-demo` shows certificates.
 
 The demo registry ships evidence an agency's system produced for some suites, under
 `registry/evidence/<agency>/<interface>/<version>/` (the evidence folder format of

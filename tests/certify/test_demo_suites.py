@@ -15,6 +15,7 @@ from rdflib import URIRef
 from nif.certify import Kind, Suite, find_suite
 from nif.certify._suite import Assertion, available, suites_folder
 from nif.registry import Registry
+from nif.registry import _catalogue as catalogue
 from nif.registry._profiles import MessageTypeRef, build_profile, select_message_types
 from nif.report import Verdict
 from nif.settings import Settings
@@ -74,13 +75,32 @@ def examples(suite: Suite, ref: MessageTypeRef) -> list[Path]:
     return sorted((folder / ref.message_type).glob("valid-*"))
 
 
-def test_there_are_suites_for_three_interfaces_with_every_kind() -> None:
-    assert len(SUITES) >= 3
-    assert {"civreg-address", "civreg-birth", "tax-vat-return"} <= {i for i, _ in SUITES}
-    for interface, version in SUITES:
-        suite = find_suite(interface, version)
-        assert {c.kind for c in suite.cases} == set(Kind), suite.iri
-        assert {c.mandatory for c in suite.cases} == {True, False}, suite.iri
+def test_every_demo_interface_has_a_suite_of_its_current_version(demo: Registry) -> None:
+    current = set()
+    for listed in catalogue.interfaces(demo.store, limit=catalogue.MAX_LIMIT).items:
+        interface = catalogue.interface(demo.store, listed.identifier)
+        assert interface.current_version is not None, interface.identifier
+        current.add((interface.identifier, interface.current_version))
+    assert len(current) == 8
+    assert current <= set(SUITES)
+
+
+@pytest.mark.parametrize(("interface", "version"), SUITES, ids=[f"{i}@{v}" for i, v in SUITES])
+def test_a_suite_has_every_kind_of_case_its_interface_allows(
+    demo: Registry, interface: str, version: str
+) -> None:
+    """Produce and reject cases always; consume cases when the version has an answer (a
+    response type) to send a request for; mandatory and optional cases."""
+    suite = find_suite(interface, version)
+    [record] = [
+        v for v in catalogue.interface(demo.store, interface).versions if v.version == version
+    ]
+    answered = any(m.direction == "response" for m in record.message_types)
+    kinds = set(Kind) if answered else {Kind.PRODUCE, Kind.REJECT}
+    assert {c.kind for c in suite.cases} == kinds, suite.iri
+    assert {c.mandatory for c in suite.cases} == {True, False}, suite.iri
+    for kind in kinds:
+        assert any(c.kind is kind and c.mandatory for c in suite.cases), (suite.iri, kind)
 
 
 @pytest.mark.parametrize(("interface", "version"), SUITES, ids=[f"{i}@{v}" for i, v in SUITES])

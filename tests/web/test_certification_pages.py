@@ -139,7 +139,7 @@ def test_the_page_shows_the_suite_and_its_forms_in_every_language(
     [
         "/certification/civreg-birth/9.9.9",
         "/certification/no-such-interface/1.0.0",
-        "/certification/vehreg-inspection/1.0.0",
+        "/certification/tax-income-statement/1.0.0",
         "/certification/civreg-birth/1.0.0",
         "/certification/civreg-birth/..%2F2.0.0",
     ],

@@ -269,17 +269,20 @@ BLOBS = click.option(
 def export_command(
     output: Path | None, fmt: str | None, blobs: Path | None, store: str | None, config: Path | None
 ) -> int:
-    """Write every current record, one named graph each, as TriG or N-Quads (a full backup)."""
+    """Write every current record and certificate, one named graph each, as TriG or N-Quads."""
     dump = _dump_format(fmt, output)
     with _registry(config, store) as reg:
         if output is None:
-            count = reg.export(sys.stdout.buffer, dump, blobs)
+            records, beside = reg.export(sys.stdout.buffer, dump, blobs)
         else:
             temp = output.with_name(output.name + ".part")
             with temp.open("wb") as out:
-                count = reg.export(out, dump, blobs)
+                records, beside = reg.export(out, dump, blobs)
             temp.replace(output)
-    click.echo(f"exported {count} record(s)", err=True)
+    click.echo(
+        f"exported {records} record(s) and {beside} other graph(s) (certificates, runs, suites)",
+        err=True,
+    )
     return EXIT_OK
 
 

@@ -252,16 +252,25 @@ def _show_list(items: list[str]) -> str:
     return f"node(s) {shown}{more} are"
 
 
-def from_ntriples(iri: str, content: bytes, source: str = "<store>") -> Record:
-    """A stored record back from its N-Triples."""
+def stored_record(iri: str, content: bytes, source: str = "<store>") -> Record | None:
+    """The record in the stored graph `iri`, or None when the graph is not a record (its main
+    node is no agency or interface: a certificate, say)."""
     graph = Graph()
     if content.strip():
         graph.parse(data=content.decode("utf-8"), format="nt")
     node = URIRef(iri)
     kind = kind_of(graph, node)
     if kind is None:
-        raise InputError(f"<{iri}> is not an agency or interface record")
+        return None
     return Record(iri, kind, _identifier(graph, node), graph, source)
+
+
+def from_ntriples(iri: str, content: bytes, source: str = "<store>") -> Record:
+    """A stored record back from its N-Triples."""
+    record = stored_record(iri, content, source)
+    if record is None:
+        raise InputError(f"<{iri}> is not an agency or interface record")
+    return record
 
 
 def literal_text(node: Node | None) -> str:

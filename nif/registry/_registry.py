@@ -34,7 +34,15 @@ from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
 from nif.registry._history import AuditEntry, History, Version, now
 from nif.registry._namespaces import sparql_prefixes
-from nif.registry._records import Kind, Record, from_ntriples, guess_format, parse, split
+from nif.registry._records import (
+    Kind,
+    Record,
+    from_ntriples,
+    guess_format,
+    parse,
+    split,
+    stored_record,
+)
 from nif.registry._shacl import ShaclReport, check
 from nif.registry._submission import (
     authorise,
@@ -320,10 +328,12 @@ class Registry:
         actor: str,
         action: str,
         bulk: bool = False,
+        beside: dict[str, bytes] | None = None,
     ) -> list[Version]:
         """Store the records and their history. `bulk` writes records that are new to the store
         with the store's bulk load (many times faster for a whole registry, but not one
-        transaction) and replaces the others in one transaction as usual."""
+        transaction) and replaces the others in one transaction as usual. `beside` are graphs
+        that are not records (certificates...), written in the same transaction as they are."""
         self.generation += 1
         _publish_blobs(staging, self.blobs)
         contents = {r.iri: r.ntriples() for r in records}
@@ -346,6 +356,7 @@ class Registry:
             if fresh:
                 self.store.load(_nquads(fresh), DumpFormat.NQUADS)
             contents = {g: nt for g, nt in contents.items() if g in existing}
+        contents.update(beside or {})
         if contents:
             self.store.replace_graphs(contents)
         self.history.add(versions)
@@ -459,20 +470,34 @@ class Registry:
                 chunks, len(records), self.settings, workers=workers, progress=progress
             )
 
-    def export(self, out: BinaryIO, fmt: DumpFormat, blobs: Path | None = None) -> int:
-        """Write every current record (TriG or N-Quads); copy the artefact blobs into `blobs`."""
-        graphs = [r.iri for r in self.records()]
-        self.store.dump(out, fmt, graphs)
+    def export(self, out: BinaryIO, fmt: DumpFormat, blobs: Path | None = None) -> tuple[int, int]:
+        """Write every current record and every graph kept beside them (TriG or N-Quads); copy
+        the artefact blobs into `blobs`. Returns how many records and other graphs."""
+        records = [r.iri for r in self.records()]
+        beside = self.graphs_beside_records(records)
+        self.store.dump(out, fmt, records + beside)
         if blobs is not None:
             copy = BlobStore(blobs)
             for digest in self.artefact_checksums():
                 if self.blobs.has(digest) and not copy.has(digest):
                     copy.put(self.blobs.get(digest))
-        return len(graphs)
+        return len(records), len(beside)
+
+    def graphs_beside_records(self, records: Sequence[str] | None = None) -> list[str]:
+        """nif's graphs (under `base_iri`) that are not records: certificates, revocations, and
+        the runs and suites they were judged on. A backup must carry them, or certificates are
+        lost; other graphs of a shared endpoint (Virtuoso's own) are not nif's."""
+        known = set(records if records is not None else (r.iri for r in self.records()))
+        base = self.settings.base_iri
+        return sorted(g for g in self.store.graphs() if g.startswith(base) and g not in known)
 
     def artefact_checksums(self) -> list[str]:
+        """The sha256 of every file the records pin and serve (artefacts, parts, examples):
+        what has a download URL, not the evidence hashes certification runs record."""
         rows = self.store.select(
-            sparql_prefixes() + "SELECT DISTINCT ?v WHERE { ?c spdx:checksumValue ?v }"
+            sparql_prefixes()
+            + "SELECT DISTINCT ?v WHERE { ?n spdx:checksum ?c ; dcat:downloadURL ?url . "
+            "?c spdx:checksumValue ?v }"
         )
         return sorted(str(r["v"]) for r in rows)
 
@@ -484,23 +509,27 @@ class Registry:
         blobs: Path | None = None,
         actor: str | None = None,
     ) -> tuple[list[Version], list[str]]:
-        """Restore records from a backup (each graph replaced, all in one write); returns the
-        versions stored and the artefact checksums whose blobs are still missing."""
+        """Restore a backup (each graph replaced, all in one write): records, and the graphs
+        kept beside them as they are; returns the versions of the records stored and the
+        artefact checksums whose blobs are still missing."""
         who = self.actor(actor)
         with self._writing():
             try:
                 graphs = _group_quads(data, fmt)
-                records = [from_ntriples(g, nt, source=f"{fmt} backup") for g, nt in graphs.items()]
+                found = {g: stored_record(g, nt, f"{fmt} backup") for g, nt in graphs.items()}
+                records = [r for r in found.values() if r is not None]
                 distinct(records)
+                beside = {g: graphs[g] for g, r in found.items() if r is None}
                 if blobs is not None:
                     _publish_blobs(BlobStore(blobs), self.blobs)
                 stored = self._commit(
-                    records, BlobStore(self._staging_dir() / "none"), who, "import"
+                    records, BlobStore(self._staging_dir() / "none"), who, "import", beside=beside
                 )
             except NifError as exc:
                 self.history.audit(who, "import", f"{fmt} backup", "refused", str(exc))
                 raise
-            self.history.audit(who, "import", f"{fmt} backup", "stored", f"{len(stored)} records")
+            detail = f"{len(stored)} records, {len(beside)} other graphs"
+            self.history.audit(who, "import", f"{fmt} backup", "stored", detail)
         missing = [d for d in self.artefact_checksums() if not self.blobs.has(d)]
         return stored, missing
 

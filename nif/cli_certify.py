@@ -328,6 +328,44 @@ def revoke_command(
     return EXIT_OK
 
 
+@certify.command("export")
+@click.argument("cert_id", metavar="CERT")
+@click.option(
+    "--format",
+    "syntax",
+    type=click.Choice(["turtle", "json-ld", "ntriples", "rdf-xml"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@_options
+def export_command(
+    cert_id: str,
+    syntax: str,
+    output: Path | None,
+    config: Path | None,
+    home: Path | None,
+    store: str | None,
+) -> int:
+    """Write a certificate's signed graph (an id or IRI), for anyone to verify elsewhere."""
+    from nif.certify._certificates import certificate_graph
+    from nif.certify._documents import document
+
+    settings = _settings(config, home, store)
+    with _registry(settings) as registry:
+        content = document(certificate_graph(registry.store, settings, cert_id), syntax)
+    if output is None:
+        click.get_binary_stream("stdout").write(content)
+    else:
+        output.write_bytes(content)
+    return EXIT_OK
+
+
 @certify.command("verify")
 @click.argument("certificate", metavar="CERT|FILE")
 @click.option(

@@ -109,6 +109,13 @@ def test_run_issue_list_verify_and_revoke(nif: Run, tmp_path: Path) -> None:
     edited = nif("certify", "verify", str(copy), ok=1).stdout
     assert "signature: mismatch" in edited and edited.rstrip().endswith("not ok")
 
+    for syntax, suffix in (("turtle", "ttl"), ("json-ld", "jsonld"), ("rdf-xml", "rdf")):
+        exported = tmp_path / f"exported.{suffix}"
+        nif("certify", "export", cert["id"], "--format", syntax, "-o", str(exported))
+        assert json.loads(nif("certify", "verify", str(exported), "--json").stdout)["ok"], syntax
+    assert "dqv:QualityCertificate" in nif("certify", "export", cert["id"]).stdout
+    nif("certify", "export", "cert-20200101-00000000", ok=2)
+
     copy.write_text(turtle, "utf-8")
     other = tmp_path / "other.pem"
     other.write_text(SigningKey.generate().public.pem(), "ascii")

@@ -19,10 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.auth import Principal, Role
+from nif.certify._documents import document
 from nif.certify._model import Run
-from nif.certify._namespaces import OA
 from nif.errors import ForbiddenError, InputError, NifError, NotFoundError
-from nif.registry._namespaces import DQV, EARL, PREFIXES, PROV
 from nif.web._auth import bearer, optional_principal, principal
 from nif.web._negotiation import preferred
 from nif.web._services import Services, ServicesDep
@@ -30,21 +29,17 @@ from nif.web._services import Services, ServicesDep
 RUN_ID = re.compile(r"run-[0-9]{8}-[0-9a-f]{8}")
 CERTIFICATE_ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
 
-RDF_TYPES: dict[str, str] = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-}
-"""RDF answers (rdflib serializer names), the first the default."""
-
 FORMAT_NAMES = {
     "turtle": "text/turtle",
     "json-ld": "application/ld+json",
     "ntriples": "application/n-triples",
     "rdf-xml": "application/rdf+xml",
 }
-"""`?format=` names of the RDF answers."""
+"""`?format=` names of the RDF answers (`nif.certify._documents.SYNTAXES`), the first the
+default."""
+SYNTAX_OF = {media: name for name, media in FORMAT_NAMES.items()}
+RDF_TYPES = list(SYNTAX_OF)
+"""The RDF media types answered."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -177,10 +172,4 @@ def rdf_media(accept: str | None, fmt: str | None, default: str | None = None) -
 
 def serialize(graph: Graph, media: str) -> bytes:
     """`graph` in the RDF syntax `media`, with the registry's prefixes."""
-    shown = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        shown.bind(prefix, namespace)
-    for prefix, namespace in (("earl", EARL), ("prov", PROV), ("dqv", DQV), ("oa", OA)):
-        shown.bind(prefix, namespace)
-    shown += graph
-    return shown.serialize(format=RDF_TYPES[media], encoding="utf-8")
+    return document(graph, SYNTAX_OF[media])

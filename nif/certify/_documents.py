@@ -1,0 +1,23 @@
+"""Certificates and run graphs as documents, in the RDF syntaxes nif writes, with readable
+prefixes: one writer for `nif certify export` and the service's RDF answers."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from nif.certify._namespaces import OA
+from nif.registry._namespaces import DQV, EARL, PREFIXES, PROV
+
+SYNTAXES = {"turtle": "turtle", "json-ld": "json-ld", "ntriples": "nt", "rdf-xml": "xml"}
+"""nif's syntax names (as in `?format=` and `--format`) to rdflib's serializer names."""
+
+
+def document(graph: Graph, syntax: str) -> bytes:
+    """`graph` written in `syntax` (a key of `SYNTAXES`), UTF-8."""
+    shown = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        shown.bind(prefix, namespace)
+    for prefix, namespace in (("earl", EARL), ("prov", PROV), ("dqv", DQV), ("oa", OA)):
+        shown.bind(prefix, namespace)
+    shown += graph
+    return shown.serialize(format=SYNTAXES[syntax], encoding="utf-8")

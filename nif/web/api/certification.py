@@ -194,10 +194,11 @@ def _endpoint(form: FormData, svc: Services) -> Endpoint | None:
     return Endpoint(url, parse_headers([str(v) for v in values]), svc.settings)
 
 
-async def _run(
+async def run_from_form(
     svc: Services, who: Principal, form: FormData, agency: str, interface: str, version: str
 ) -> Run:
-    """Run the suite against what the form names and keep the run."""
+    """Run the suite against what the form names (the API's and the certification page's)
+    and keep the run."""
     purpose = _purpose(who, agency)
     given = [name for name in ("evidence", "endpoint") if form.get(name) not in (None, "")]
     if len(given) != 1:
@@ -266,7 +267,7 @@ async def start_run(
             agency, interface, version = _subject(form)
         target = f"{agency} {interface}@{version}"
         with audited(svc, who.actor, ACTION, target):
-            run = await _run(svc, who, form, agency, interface, version)
+            run = await run_from_form(svc, who, form, agency, interface, version)
     finally:
         await form.close()
     verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"

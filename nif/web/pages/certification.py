@@ -196,7 +196,7 @@ async def run_page(
             if not agency:
                 raise errors.InputError("choose the agency whose implementation is tested")
             form = _run_form(mode, endpoint, headers, evidence)
-            run = await runs_api._run(svc, who, form, agency, interface, version)
+            run = await runs_api.run_from_form(svc, who, form, agency, interface, version)
     except errors.NifError as exc:
         status, message = status_of(exc)[0], str(exc)
         return await run_in_threadpool(

@@ -84,7 +84,8 @@ def sorted_ntriples(graph: Graph, without: URIRef | None = None) -> bytes:
 
 
 def _blank_labels(graph: Graph) -> dict[BNode, str]:
-    """Labels from what each blank node says (recursively), numbered where two say the same.
+    """Labels from what each blank node says (recursively), numbered where two say the same
+    in the order of where they hang.
 
     Records use blank nodes as trees (checksums, contact points, discriminators), which this
     names canonically without the cost of a full graph canonicalisation.
@@ -101,13 +102,30 @@ def _blank_labels(graph: Graph) -> dict[BNode, str]:
         signatures[node] = hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:24]
         return signatures[node]
 
+    def anchor(node: BNode, path: frozenset[BNode]) -> str:
+        """Where `node` hangs: each (parent, predicate), a parent named by its IRI or by its
+        own signature and anchor. It orders nodes that say the same (which the signature
+        alone left to parse order), so their labels are canonical too."""
+        parts = []
+        for s, p in graph.subject_predicates(node):
+            if isinstance(s, BNode):
+                above = anchor(s, path | {node}) if s not in path else ""
+                parts.append(f"{p.n3()} {signature(s, frozenset())} {above}")
+            else:
+                parts.append(f"{p.n3()} {s.n3()}")
+        return "\n".join(sorted(parts))
+
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
+    groups: dict[str, list[BNode]] = {}
+    for node in blanks:
+        groups.setdefault(signature(node, frozenset()), []).append(node)
     labels: dict[BNode, str] = {}
-    counts: dict[str, int] = {}
-    for node in sorted(blanks, key=lambda b: signature(b, frozenset())):
-        base = signature(node, frozenset())
-        counts[base] = counts.get(base, 0) + 1
-        labels[node] = f"_:b{base}" if counts[base] == 1 else f"_:b{base}x{counts[base]}"
+    for base, nodes in groups.items():
+        if len(nodes) == 1:
+            labels[nodes[0]] = f"_:b{base}"
+            continue
+        for number, node in enumerate(sorted(nodes, key=lambda b: anchor(b, frozenset())), 1):
+            labels[node] = f"_:b{base}" if number == 1 else f"_:b{base}x{number}"
     return labels
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from nif.errors import InputError, RecordSyntaxError
-from nif.registry._records import Kind, guess_format, parse, split
+from nif.registry._records import Kind, guess_format, parse, sorted_ntriples, split
 from nif.settings import Settings
 
 AGENCY = b"""@prefix cv: <http://data.europa.eu/m8g/> .
@@ -117,3 +117,19 @@ def test_a_document_without_agency_or_interface_is_refused() -> None:
 def test_empty_document_is_refused() -> None:
     with pytest.raises(RecordSyntaxError, match="no triples"):
         _parse(b"# nothing\n")
+
+
+def test_equal_blank_nodes_under_different_parents_get_stable_labels() -> None:
+    """Two blank nodes that say the same but hang under different nodes (the same prefix
+    declaration of two assertions) are told apart by where they hang, however parsed."""
+    template = """@prefix ex: <https://example.org/> .
+{a} ex:declare [ ex:prefix "b" ] .
+{b} ex:declare [ ex:prefix "b" ] .
+ex:one ex:check [ ex:path "/x" ; ex:declare [ ex:prefix "v" ] ] .
+ex:two ex:check [ ex:path "/y" ; ex:declare [ ex:prefix "v" ] ] .
+"""
+    forms = set()
+    for first, second in (("ex:one", "ex:two"), ("ex:two", "ex:one")) * 10:
+        graph = Graph().parse(data=template.format(a=first, b=second), format="turtle")
+        forms.add(sorted_ntriples(graph))
+    assert len(forms) == 1

@@ -8,38 +8,26 @@ does not verify), 2 a usage or input error (one line on stderr).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import UsageError
 from nif.registry import Registry
 from nif.settings import Settings
+
+if TYPE_CHECKING:
+    from nif.certify._runs import RunStore
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 
 
 def _options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--store",
-        metavar="PATH|URL",
-        help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
-        "(default: NIF_STORE, else NIF_HOME/store).",
-    )(command)
-    command = click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="The data directory: store, runs, certificate key (default: NIF_HOME, else ./var).",
-    )(command)
-    return click.option(
-        "--config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="A nif.toml file (default: NIF_CONFIG, else ./nif.toml if present).",
-    )(command)
+    return STORE(HOME(CONFIG(command)))
 
 
 JSON = click.option("--json", "as_json", is_flag=True, help="As JSON.")
@@ -52,28 +40,11 @@ ACTOR = click.option(
 )
 
 
-def _settings(config: Path | None, home: Path | None, store: str | None) -> Settings:
-    return Settings.load(config).replace(home=home, store=store)
-
-
-@contextmanager
-def _registry(settings: Settings) -> Iterator[Registry]:
-    registry = Registry.open(settings)
-    try:
-        yield registry
-    finally:
-        registry.close()
-
-
-@contextmanager
-def _runs(settings: Settings) -> Iterator[Any]:
+def _run_store(settings: Settings) -> RunStore:
+    """The kept runs (imported here: `nif.certify` is not loaded for other commands)."""
     from nif.certify._runs import RunStore
 
-    runs = RunStore(settings.home)
-    try:
-        yield runs
-    finally:
-        runs.close()
+    return RunStore(settings.home)
 
 
 def _interface(argument: str) -> tuple[str, str | None]:
@@ -166,9 +137,9 @@ def run_command(
         raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
     if headers and endpoint is None:
         raise UsageError("--header is for --endpoint only")
-    settings = _settings(config, home, store)
+    settings = settings_from(config, home, store)
     name, version = _interface(interface)
-    with _registry(settings) as registry, _runs(settings) as runs:
+    with Registry.open(settings) as registry, _run_store(settings) as runs:
         version = version or _pick_version(registry.store, name, None)[1]
         suite = find_suite(name, version, settings=settings)
         files = read_evidence(evidence, settings) if evidence is not None else None
@@ -224,7 +195,7 @@ def runs_command(
 ) -> int:
     """The kept runs, newest first."""
     name, version = _interface(interface) if interface else (None, None)
-    with _runs(_settings(config, home, store)) as runs:
+    with _run_store(settings_from(config, home, store)) as runs:
         found = runs.list(agency=agency, interface=name, version=version, limit=limit)
     if as_json:
         _dump([r.to_dict() for r in found])
@@ -247,7 +218,7 @@ def show_command(
     run_id: str, as_json: bool, config: Path | None, home: Path | None, store: str | None
 ) -> int:
     """A kept run with every case's outcome and why."""
-    with _runs(_settings(config, home, store)) as runs:
+    with _run_store(settings_from(config, home, store)) as runs:
         run = runs.get(run_id)
     if as_json:
         _dump(run.to_dict())
@@ -289,11 +260,11 @@ def issue_command(
     from nif.certify._certificates import issue
     from nif.certify._keys import load_or_create
 
-    settings = _settings(config, home, store)
-    with _runs(settings) as runs:
+    settings = settings_from(config, home, store)
+    with _run_store(settings) as runs:
         run = runs.get(run_id)
     key = load_or_create(settings.home)
-    with _registry(settings) as registry:
+    with Registry.open(settings) as registry:
         cert = issue(registry, run, key, actor=registry.actor(actor), valid_days=valid_days)
     if as_json:
         _dump(cert.to_dict())
@@ -320,7 +291,7 @@ def revoke_command(
     """Revoke a certificate."""
     from nif.certify._certificates import revoke
 
-    with _registry(_settings(config, home, store)) as registry:
+    with Registry.open(settings_from(config, home, store)) as registry:
         cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason)
     revocation = cert.revocation
     assert revocation is not None
@@ -356,8 +327,8 @@ def export_command(
     from nif.certify._certificates import certificate_graph
     from nif.certify._documents import document
 
-    settings = _settings(config, home, store)
-    with _registry(settings) as registry:
+    settings = settings_from(config, home, store)
+    with Registry.open(settings) as registry:
         content = document(certificate_graph(registry.store, settings, cert_id), syntax)
     if output is None:
         click.get_binary_stream("stdout").write(content)
@@ -390,7 +361,7 @@ def verify_command(
     from nif.certify._keys import PublicKey, load_or_create
     from nif.certify._verify import parse_certificate, verify_certificate
 
-    settings = _settings(config, home, store)
+    settings = settings_from(config, home, store)
     key = (
         PublicKey.from_pem(key_file.read_bytes())
         if key_file
@@ -400,7 +371,7 @@ def verify_command(
     named = "://" not in certificate and (path.suffix or "/" in certificate)
     if named and not path.is_file():
         raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
-    with _registry(settings) as registry:
+    with Registry.open(settings) as registry:
         if path.is_file():
             graph = parse_certificate(path.read_bytes(), str(path), settings)
         else:
@@ -443,9 +414,9 @@ def list_command(
     from nif.certify._certificates import find_certificates
     from nif.certify._standing import standing
 
-    settings = _settings(config, home, store)
+    settings = settings_from(config, home, store)
     name, version = _interface(interface) if interface else (None, None)
-    with _registry(settings) as registry:
+    with Registry.open(settings) as registry:
         found = [
             (cert, standing(registry.store, settings, cert))
             for cert in find_certificates(
@@ -473,7 +444,7 @@ def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | 
     """The public key that verifies this registry's certificates (made on first use)."""
     from nif.certify._keys import load_or_create
 
-    public = load_or_create(_settings(config, home, store).home).public
+    public = load_or_create(settings_from(config, home, store).home).public
     if jwk:
         _dump(public.jwk())
     else:

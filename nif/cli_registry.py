@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from nif.cli_options import CONFIG, STORE, settings_from
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
-from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
 from nif.store.base import query_limits
 
@@ -27,30 +26,11 @@ EXIT_REFUSED = 1
 
 
 def _store_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--store",
-        metavar="PATH|URL",
-        help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
-        "(default: NIF_STORE, else NIF_HOME/store).",
-    )(command)
-    return click.option(
-        "--config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="A nif.toml file (default: NIF_CONFIG, else ./nif.toml if present).",
-    )(command)
+    return STORE(CONFIG(command))
 
 
-def _settings(config: Path | None) -> Settings:
-    return Settings.load(config)
-
-
-@contextmanager
-def _registry(config: Path | None, store: str | None) -> Iterator[Registry]:
-    registry = Registry.open(_settings(config), store)
-    try:
-        yield registry
-    finally:
-        registry.close()
+def _registry(config: Path | None, store: str | None) -> Registry:
+    return Registry.open(settings_from(config), store)
 
 
 def _print_report(report: ShaclReport, fmt: str) -> None:
@@ -357,7 +337,7 @@ def sparql(
     if (query is None) == (query_file is None):
         raise UsageError("give a QUERY or --file, not both and not neither")
     text = query if query is not None else query_file.read_text("utf-8")  # type: ignore[union-attr]
-    settings = _settings(config).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
+    settings = settings_from(config).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
     seconds, rows = query_limits(settings)
     with open_store(settings, store) as target:
         sys.stdout.buffer.write(

@@ -8,36 +8,15 @@ from pathlib import Path
 import click
 
 from nif.auth import Role, TokenStore
-from nif.settings import Settings
-
-
-def _settings(config: Path | None, home: Path | None, store: str | None) -> Settings:
-    return Settings.load(config).replace(home=home, store=store)
-
-
-_config_option = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A nif.toml file (default: NIF_CONFIG, else ./nif.toml if present).",
-)
-_home_option = click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The data directory: store, blobs, history, tokens (default: NIF_HOME, else ./var).",
-)
+from nif.cli_options import CONFIG, HOME, STORE, settings_from
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option(
-    "--store",
-    metavar="PATH|URL",
-    help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
-    "(default: NIF_STORE, else NIF_HOME/store).",
-)
-@_home_option
-@_config_option
+@STORE
+@HOME
+@CONFIG
 @click.option(
     "--load-demo",
     is_flag=True,
@@ -59,7 +38,7 @@ def serve(
     from nif.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)-9s %(name)s: %(message)s")
-    settings = _settings(config, home, store)
+    settings = settings_from(config, home, store)
     app = create_app(settings, load_demo=load_demo)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"nif: serving on http://{shown}:{port}/ (store {settings.store_location})")
@@ -72,7 +51,7 @@ def token() -> None:
 
 
 def _tokens(config: Path | None, home: Path | None) -> TokenStore:
-    settings = _settings(config, home, None)
+    settings = settings_from(config, home)
     return TokenStore(settings.home / "secrets.sqlite")
 
 
@@ -83,8 +62,8 @@ def _tokens(config: Path | None, home: Path | None) -> TokenStore:
 )
 @click.option("--agency", help="For a publisher: the agency (identifier) whose records it writes.")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON object (the token under 'token').")
-@_home_option
-@_config_option
+@HOME
+@CONFIG
 def token_create(
     name: str,
     role: str,
@@ -115,8 +94,8 @@ def token_create(
 @token.command("list")
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
 @click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
-@_home_option
-@_config_option
+@HOME
+@CONFIG
 def token_list(
     include_revoked: bool, as_json: bool, home: Path | None, config: Path | None
 ) -> None:
@@ -138,8 +117,8 @@ def token_list(
 
 @token.command("revoke")
 @click.argument("token_id", metavar="ID")
-@_home_option
-@_config_option
+@HOME
+@CONFIG
 def token_revoke(token_id: str, home: Path | None, config: Path | None) -> None:
     """Revoke the token with ID (as `nif token list` shows it); it is refused from then on."""
     tokens = _tokens(config, home)

@@ -131,7 +131,7 @@ def run_command(
     from nif.certify._model import CaseResult, Purpose
     from nif.certify._runner import run_suite
     from nif.certify._suite import find_suite
-    from nif.registry._profiles import _pick_version
+    from nif.registry._profiles import pick_version
 
     if (evidence is None) == (endpoint is None):
         raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
@@ -140,7 +140,7 @@ def run_command(
     settings = settings_from(config, home, store)
     name, version = _interface(interface)
     with Registry.open(settings) as registry, _run_store(settings) as runs:
-        version = version or _pick_version(registry.store, name, None)[1]
+        version = version or pick_version(registry.store, name, None)[1]
         suite = find_suite(name, version, settings=settings)
         files = read_evidence(evidence, settings) if evidence is not None else None
         target = Endpoint(endpoint, parse_headers(headers), settings) if endpoint else None

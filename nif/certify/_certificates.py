@@ -29,7 +29,7 @@ from nif.registry import Registry
 from nif.registry._history import Version
 from nif.registry._history import now as history_now
 from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV, sparql_prefixes
-from nif.registry._profiles import _pick_version
+from nif.registry._profiles import pick_version
 from nif.registry._records import sorted_ntriples
 from nif.settings import Settings
 from nif.store.base import Store
@@ -68,7 +68,7 @@ def parse_time(value: str) -> dt.datetime:
 
 def version_iri(store: Store, interface: str, version: str) -> str:
     """The IRI of `interface`@`version`; `NotFoundError` naming the versions there are."""
-    return _pick_version(store, interface, version)[0]
+    return pick_version(store, interface, version)[0]
 
 
 def issue(

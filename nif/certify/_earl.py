@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, XSD
 from nif.certify._model import Mode, Run
 from nif.certify._runner import agency_iri
 from nif.registry._namespaces import DCAT, DCTERMS, EARL, NIF, PROV, SPDX, sparql_prefixes
-from nif.registry._profiles import _pick_version
+from nif.registry._profiles import pick_version
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -34,7 +34,7 @@ def run_graph(run: Run, settings: Settings, registry_store: Store) -> Graph:
         graph.bind(prefix, ns)
     node = URIRef(run_iri(settings, run.id))
     tool = URIRef(tool_iri(settings, run.tool_version))
-    version = URIRef(_pick_version(registry_store, run.interface, run.version)[0])
+    version = URIRef(pick_version(registry_store, run.interface, run.version)[0])
     agency = URIRef(agency_iri(registry_store, run.agency))
     suite = URIRef(run.suite_iri)
     add = graph.add

@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 import nif
 from nif.certify._assertions import check_all
@@ -24,6 +24,7 @@ from nif.certify._model import CaseResult, Exchange, Mode, Outcome, Purpose, Run
 from nif.certify._suite import Assertion, Kind, Suite, TestCase
 from nif.errors import ArtefactError, NotFoundError, UsageError
 from nif.registry import Registry
+from nif.registry import _catalogue as catalogue
 from nif.registry._history import now
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._profiles import MessageTypeRef, resolve
@@ -59,13 +60,10 @@ SELECT DISTINCT ?sum WHERE {{
 
 def agency_iri(store: Store, agency: str) -> str:
     """The IRI of the agency with identifier `agency`; `NotFoundError`."""
-    rows = store.select(
-        sparql_prefixes() + "SELECT ?a WHERE {"
-        f" ?a a org:Organization ; dct:identifier {Literal(agency).n3()} }} LIMIT 1"
-    )
-    if not rows:
+    iri = catalogue.agency_iri(store, agency)
+    if iri is None:
         raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
-    return str(rows[0]["a"])
+    return iri
 
 
 @dataclasses.dataclass

@@ -94,7 +94,7 @@ def agency(
     store: Store, identifier: str, *, lang: str = "en", offset: int = 0, limit: int = 50
 ) -> Agency:
     """One agency by identifier, with its contact points and a page of its interfaces."""
-    iri = _agency_iri(store, identifier)
+    iri = agency_iri(store, identifier)
     if iri is None:
         raise NotFoundError(f"no agency with identifier {identifier!r} in the registry")
     graph = _read(store, iri)
@@ -142,7 +142,7 @@ def interfaces(
     where = _interface_filter(agency, status, text)
     count = store.select(sparql_prefixes() + f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
     total = int(str(count[0]["n"])) if count and "n" in count[0] else 0
-    if total == 0 and agency is not None and _agency_iri(store, agency) is None:
+    if total == 0 and agency is not None and agency_iri(store, agency) is None:
         raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
     rows = (
         store.select(
@@ -393,7 +393,8 @@ def _interface_counts(store: Store) -> dict[str, int]:
     return {str(r["a"]): int(str(r["n"])) for r in rows if "a" in r and "n" in r}
 
 
-def _agency_iri(store: Store, identifier: str) -> str | None:
+def agency_iri(store: Store, identifier: str) -> str | None:
+    """The IRI of the agency record with identifier `identifier`, None when there is none."""
     rows = store.select(
         sparql_prefixes() + "SELECT ?r WHERE {"
         f" GRAPH ?g {{ ?r a org:Organization ; dct:identifier {Literal(identifier).n3()} }}"

@@ -290,7 +290,7 @@ def resolve(
     must choose among the version's message types. Without a version, the interface's
     `dcat:hasCurrentVersion`. Raises `NotFoundError` saying what exists instead.
     """
-    version_iri, version = _pick_version(store, interface, version)
+    version_iri, version = pick_version(store, interface, version)
     refs = select_message_types(store, f"{URIRef(version_iri).n3()} nif:messageType ?mt .")
     if not refs:
         raise NotFoundError(f"{interface}@{version} has no message types")
@@ -305,7 +305,9 @@ def resolve(
     return chosen
 
 
-def _pick_version(store: Store, interface: str, version: str | None) -> tuple[str, str]:
+def pick_version(store: Store, interface: str, version: str | None) -> tuple[str, str]:
+    """(IRI, version) of `interface`@`version`, or of its current version when None;
+    `NotFoundError` saying which versions there are."""
     identifier = Literal(interface).n3()
     rows = store.select(
         f"""{sparql_prefixes()}

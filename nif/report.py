@@ -12,7 +12,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lxml import etree
@@ -108,6 +108,19 @@ class Finding:
             out["test"] = self.test
         return out
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """A finding back from `to_dict()`."""
+        return cls(
+            severity=Severity.parse(data["severity"]),
+            step=data.get("step", ""),
+            message=data.get("message", ""),
+            rule_id=data.get("rule_id"),
+            location=Location(**data.get("location", {})),
+            schema_location=data.get("schema_location"),
+            test=data.get("test"),
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class ArtefactRef:
@@ -158,6 +171,21 @@ class StepResult:
             out["error"] = self.error
         return out
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StepResult:
+        """A step back from `to_dict()` (without its SVRL, which that leaves out)."""
+        return cls(
+            name=data["name"],
+            kind=data.get("kind", data["name"]),
+            engine=data.get("engine", ""),
+            engine_version=data.get("engine_version", ""),
+            status=StepStatus(data.get("status", "passed")),
+            artefacts=[ArtefactRef(a["uri"], a["sha256"]) for a in data.get("artefacts", ())],
+            millis=float(data.get("millis", 0.0)),
+            error=data.get("error"),
+            phase=data.get("phase"),
+        )
+
 
 @dataclasses.dataclass
 class Report:
@@ -194,6 +222,22 @@ class Report:
             "steps": [s.to_dict() for s in self.steps],
             "findings": [f.to_dict() for f in self.findings],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """A report back from `to_dict()`: how certification runs keep the reports behind
+        their cases."""
+        return cls(
+            source=str(data.get("source", "")),
+            sha256=str(data.get("sha256", "")),
+            size=int(data.get("size", 0)),
+            media_type=str(data.get("media_type", "")),
+            verdict=Verdict(data.get("verdict", "error")),
+            findings=[Finding.from_dict(f) for f in data.get("findings", ())],
+            steps=[StepResult.from_dict(s) for s in data.get("steps", ())],
+            profile=data.get("profile"),
+            context=dict(data.get("context", {})),
+        )
 
     def findings_by_step(self) -> list[tuple[StepResult, list[Finding]]]:
         """Each step with its findings, in step order.

@@ -109,6 +109,11 @@ def test_json_field_names_are_stable(report: Report) -> None:
     assert "svrl" not in step
 
 
+def test_a_report_comes_back_from_its_json(report: Report) -> None:
+    data = json.loads(json.dumps(report.to_dict()))
+    assert Report.from_dict(data).to_dict() == data
+
+
 def test_json_of_several_reports_is_an_array_in_the_order_given(report: Report) -> None:
     other = handmade("first.xml")
     data = json.loads(render_json([other, report]))

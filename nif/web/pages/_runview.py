@@ -8,20 +8,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping
-from typing import Any
 
 from nif.certify._model import CaseResult, Outcome, Run
 from nif.certify._suite import Suite, TestCase
 from nif.registry._catalogue_model import Version
 from nif.report import (
-    ArtefactRef,
-    Finding,
-    Location,
     Report,
-    Severity,
-    StepResult,
-    StepStatus,
-    Verdict,
 )
 from nif.web.pages._selftest import ShownStep, shown_steps
 
@@ -69,45 +61,6 @@ def shown_cases(suite: Suite, names: Mapping[str, str]) -> list[ShownCase]:
     ]
 
 
-def report_from_dict(data: Mapping[str, Any]) -> Report:
-    """A report back from `Report.to_dict()` (how a run keeps the reports behind a case)."""
-    return Report(
-        source=str(data.get("source", "")),
-        sha256=str(data.get("sha256", "")),
-        size=int(data.get("size", 0)),
-        media_type=str(data.get("media_type", "")),
-        verdict=Verdict(data.get("verdict", "error")),
-        findings=[
-            Finding(
-                severity=Severity.parse(f["severity"]),
-                step=f.get("step", ""),
-                message=f.get("message", ""),
-                rule_id=f.get("rule_id"),
-                location=Location(**f.get("location", {})),
-                schema_location=f.get("schema_location"),
-                test=f.get("test"),
-            )
-            for f in data.get("findings", ())
-        ],
-        steps=[
-            StepResult(
-                name=s["name"],
-                kind=s.get("kind", s["name"]),
-                engine=s.get("engine", ""),
-                engine_version=s.get("engine_version", ""),
-                status=StepStatus(s.get("status", "passed")),
-                artefacts=[ArtefactRef(a["uri"], a["sha256"]) for a in s.get("artefacts", ())],
-                millis=float(s.get("millis", 0.0)),
-                error=s.get("error"),
-                phase=s.get("phase"),
-            )
-            for s in data.get("steps", ())
-        ],
-        profile=data.get("profile"),
-        context=dict(data.get("context", {})),
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class ShownReport:
     report: Report
@@ -136,7 +89,7 @@ def shown_results(
         case = _case(suite, result.case)
         reports = []
         for data in result.reports:
-            report = report_from_dict(data)
+            report = Report.from_dict(data)
             content = by_hash.get(report.sha256, b"")
             reports.append(ShownReport(report, shown_steps(report, content)))
         shown.append(

@@ -1,4 +1,5 @@
-"""A real nif service on a loopback port (uvicorn in a thread), over a copy of a demo home.
+"""A real nif service on a loopback port (uvicorn in a thread), over a copy of a demo home,
+and a real browser (Playwright driving Debian's Chromium) for the page tests.
 
 The demo registry is loaded once per session into a template NIF_HOME; every `make_server`
 copies it, so tests that write never see each other's changes.
@@ -7,6 +8,7 @@ copies it, so tests that write never see each other's changes.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import threading
 import time
@@ -16,12 +18,29 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from nif.auth import Role, TokenStore
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.web import create_app
 from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason="Debian's Chromium is not installed (apt-get install chromium); CI requires it",
+)
+"""Browser tests skip only when Chromium is missing outside CI; in CI (`CI` set) they fail."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium, once per test module (the sync API runs outside any event loop)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 @dataclasses.dataclass

@@ -7,18 +7,16 @@ The sync API runs here, outside any event loop; the service runs in its own thre
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 EXAMPLES = ROOT / "registry" / "interfaces" / "civreg-birth" / "examples" / "2.0.0"
 INVALID = EXAMPLES / "BirthNotification" / "invalid-mother-born-after-child.xml"
 VALID = EXAMPLES / "BirthRegistration" / "valid-registered.xml"
@@ -26,18 +24,7 @@ TARGET = "civreg-birth@2.0.0/BirthNotification"
 
 expect.set_options(timeout=30_000)  # a first validation compiles its schemas in a cold worker
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's Chromium is not installed (apt-get install chromium); CI requires it",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield launched
-        launched.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture

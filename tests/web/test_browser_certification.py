@@ -7,37 +7,24 @@ Skipped only when Chromium is missing outside CI; in CI (`CI` set) a missing bro
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from nif.certify import find_suite
 from tests.web.certification import BROKEN_REGISTRATION, evidence_zip
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 BIRTH = ("civreg", "civreg-birth", "2.0.0")
 PAGE = "/certification/civreg-birth/2.0.0"
 SUITE = find_suite("civreg-birth", "2.0.0")
 
 expect.set_options(timeout=60_000)  # a first run compiles the version's schemas in a cold worker
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's Chromium is not installed (apt-get install chromium); CI requires it",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield launched
-        launched.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from nif.registry import _catalogue as catalogue
 from nif.registry._history import now
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._profiles import MessageTypeRef, resolve
-from nif.registry._validation import target
+from nif.registry._validation import Target, target
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store.base import Store
@@ -66,13 +66,24 @@ def agency_iri(store: Store, agency: str) -> str:
     return iri
 
 
+Validator = Callable[[Target, bytes, str], Report]
+"""Validates a message (content, its name in the report) against a registered type elsewhere:
+the service hands its runs' messages to its worker pool, which keeps the compiled validators
+and can stop a runaway check, instead of compiling and running them in the service process."""
+
+
 @dataclasses.dataclass
 class _Type:
-    """A message type of the run, with its profile (or why it cannot be built)."""
+    """A message type of the run: its target, and its profile (or why it cannot be built)
+    once a run validates here."""
 
-    ref: MessageTypeRef
+    target: Target
     profile: Profile | None = None
     problem: str | None = None
+
+    @property
+    def ref(self) -> MessageTypeRef:
+        return self.target.ref
 
 
 @dataclasses.dataclass
@@ -81,12 +92,15 @@ class _Judge:
 
     types: dict[str, _Type]
     settings: Settings
+    validator: Validator | None = None
     answers: dict[str, tuple[str, bytes, Report]] = dataclasses.field(default_factory=dict)
     """First valid-or-not answer per expected type from a consume case (endpoint mode)."""
 
     def validate(self, iri: str, content: bytes, source: str) -> Report | str:
         """The report of `content` against type `iri`, or why it cannot be judged."""
         kind = self.types[iri]
+        if self.validator is not None:
+            return self.validator(kind.target, content, source)
         if kind.profile is None:
             return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
         return validate(
@@ -107,15 +121,17 @@ class _Version:
     artefacts: tuple[str, ...]
     types: dict[str, _Type] = dataclasses.field(default_factory=dict)
 
-    def type(self, iri: str, registry: Registry) -> _Type:
+    def type(self, iri: str, registry: Registry, local: bool) -> _Type:
+        """The type `iri`, with its profile built when the run validates here (`local`)."""
         if iri not in self.types:
-            kind = _Type(self.refs[iri])
+            self.types[iri] = _Type(target(registry.store, self.refs[iri]))
+        kind = self.types[iri]
+        if local and kind.profile is None and kind.problem is None:
             try:
-                kind.profile = target(registry.store, kind.ref).profile(registry.blobs)
+                kind.profile = kind.target.profile(registry.blobs)
             except ArtefactError as exc:
                 kind.problem = str(exc)
-            self.types[iri] = kind
-        return self.types[iri]
+        return kind
 
 
 _VERSIONS: weakref.WeakKeyDictionary[Registry, tuple[int, dict[tuple[str, str], _Version]]] = (
@@ -152,8 +168,10 @@ def run_suite(
     actor: str,
     purpose: Purpose,
     progress: Callable[[CaseResult], None] | None = None,
+    validator: Validator | None = None,
 ) -> Run:
-    """Run `suite` for `agency` on evidence files or against an endpoint (exactly one)."""
+    """Run `suite` for `agency` on evidence files or against an endpoint (exactly one);
+    messages are validated here, or by `validator`."""
     if (evidence is None) == (endpoint is None):
         raise UsageError("a run needs either evidence or an endpoint, not both or neither")
     agency_iri(registry.store, agency)
@@ -167,10 +185,10 @@ def run_suite(
                     f"case {case.identifier} of the suite names message type <{iri}>, which "
                     f"{suite.interface}@{suite.version} does not have (message types: {known})"
                 )
-            types.setdefault(iri, version.type(iri, registry))
+            types.setdefault(iri, version.type(iri, registry, local=validator is None))
     items = evidence.match(suite) if evidence is not None else {}
     started = now()
-    judge = _Judge(types, registry.settings)
+    judge = _Judge(types, registry.settings, validator)
     results: dict[str, CaseResult] = {}
     order = suite.cases
     if endpoint is not None:  # produce cases are judged on the answers consume cases got

@@ -4,8 +4,10 @@ the audit of every write attempt, and the secrecy of endpoint header values."""
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from tests.web.certification import (
     start_run,
 )
 from tests.web.conftest import LiveServer
+from tests.web.messages import heavy_company_extract
 
 MakeServer = Callable[..., LiveServer]
 RUNS = "/api/certification/runs"
@@ -519,3 +522,25 @@ def test_the_demo_service_starts_with_its_suites_and_verifying_certificates(
     with live.client(credentials(live, "certifier")) as certifier:
         runs = certifier.get(RUNS).json()["runs"]
     assert {r["id"] for r in runs} == {c["run"] for c in certificates}
+
+
+def test_a_runs_messages_are_checked_by_the_workers_which_stop_a_runaway(
+    make_server: MakeServer,
+) -> None:
+    """A run's validations go to the service's worker pool: one over its time limit is
+    stopped there (its case cannot tell), and the service keeps answering."""
+    server = make_server(step_timeout=0.2, validation_workers=1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("produce-extract.xml", heavy_company_extract(20_000))
+    with server.client(server.token("certifier")) as client:
+        answer = client.post(
+            "/api/certification/runs",
+            data={"agency": "busreg", "interface": "busreg-company@2.0.0"},
+            files={"evidence": ("evidence.zip", buffer.getvalue(), "application/zip")},
+        )
+        assert answer.status_code == 201, answer.text
+        produce = next(r for r in answer.json()["results"] if r["case"] == "produce-extract")
+        assert produce["outcome"] == "cantTell"
+        assert "time limit exceeded" in produce["summary"]
+        assert client.get("/health").status_code == 200

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,9 @@ from nif.certify._model import Mode, Outcome, Purpose, Run
 from nif.certify._runner import run_suite
 from nif.certify._suite import Kind, find_suite
 from nif.errors import ForbiddenError, InputError
+from nif.registry._validation import Target
+from nif.registry._worker import Task
+from nif.report import Report
 from nif.web._auth import principal
 from nif.web._services import Services, ServicesDep
 from nif.web.api._certification import (
@@ -209,6 +213,11 @@ async def run_from_form(
     suite = await run_in_threadpool(find_suite, interface, version, None, svc.settings)
     evidence = await _evidence(form, svc)
     endpoint = await run_in_threadpool(_endpoint, form, svc)
+
+    def on_pool(target: Target, content: bytes, source: str) -> Report:
+        """A message of the run, checked by the validation workers (from the run's thread)."""
+        return from_thread.run(svc.pool.validate, Task(content, source, target))
+
     run: Run = await run_in_threadpool(
         lambda: run_suite(
             svc.registry,
@@ -218,6 +227,7 @@ async def run_from_form(
             endpoint=endpoint,
             actor=who.actor,
             purpose=purpose,
+            validator=on_pool,
         )
     )
     await run_in_threadpool(svc.runs.save, run, evidence)

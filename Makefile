@@ -1,25 +1,42 @@
-# The README's two commands: `make serve` (from the service issue on) and `make test`.
+# The README's two commands: `make serve` and `make test`. Everything installs from the lock
+# (requirements/*.txt, with hashes), made for the Python version in .python-version.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PY_VERSION := $(shell cat .python-version)
+SERVE_STAMP := $(VENV)/.serve-installed
+DEV_STAMP := $(VENV)/.dev-installed
+PIP_INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
 
-.PHONY: serve test lint bench format clean virtuoso chromium
+.PHONY: serve test lint lock bench format clean virtuoso chromium python
 
-$(STAMP): pyproject.toml
+python:
+	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
+	  sys.exit(0 if v == "$(PY_VERSION)" else \
+	  f"the lock is made for Python $(PY_VERSION); $(PYTHON) is Python {v} (set PYTHON=...)")'
+
+$(VENV)/bin/python: | python
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
-	touch $(STAMP)
 
-lint: $(STAMP)
+# The service alone: runtime dependencies only, no test or bench tools.
+$(SERVE_STAMP): requirements/serve.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements/serve.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@
+
+$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements/dev.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@ $(SERVE_STAMP)
+
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # The service on the embedded store under ./var; the demo registry is loaded on first start.
 HOST ?= 127.0.0.1
 PORT ?= 8000
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(BIN)/nif serve --load-demo --host $(HOST) --port $(PORT)
 
 # Debian packages the tests need: Virtuoso for the remote-store tests, Chromium for the pages.
@@ -37,10 +54,19 @@ chromium:
 test: lint virtuoso chromium
 	$(BIN)/pytest -n auto
 
-bench: $(STAMP)
+# Refresh the lock from pyproject.toml and requirements/*.in, install it, then run the tests:
+# an upgrade is a deliberate commit of requirements/*.txt that passed them.
+PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --upgrade
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) -o requirements/serve.txt pyproject.toml requirements/build.in
+	$(PIP_COMPILE) --extra test --extra bench -o requirements/dev.txt \
+	  pyproject.toml requirements/build.in requirements/dev.in
+	$(MAKE) test
+
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

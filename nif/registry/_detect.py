@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import json
 import math
 import re
@@ -37,6 +36,9 @@ from nif.store.base import Store
 from nif.validate._engine import detect_media
 from nif.validate._xml import has_doctype, parse_xml
 
+_CHUNK = 16384
+"""How much of an XML message detection feeds at a time: it stops at the root's start tag."""
+
 _LISTED = 10
 """How many candidates an error names before saying how many more there are."""
 
@@ -57,18 +59,25 @@ def root_element(content: bytes, settings: Settings) -> str:
         )
     if has_doctype(content):
         raise DetectionError("the message declares a DOCTYPE, which nif refuses")
-    events = etree.iterparse(
-        io.BytesIO(content),
+    # A pull parser keeps the events it read before a syntax error, however libxml2 chunks the
+    # input: the root decides even when the document breaks later (validation reports that).
+    parser = etree.XMLPullParser(
         events=("start",),
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
         huge_tree=False,
     )
+    view = memoryview(content)
     try:
-        for _, element in events:
-            return str(element.tag)
+        for start in range(0, len(content), _CHUNK):
+            parser.feed(bytes(view[start : start + _CHUNK]))
+            for _, element in parser.read_events():
+                return str(element.tag)
+        parser.close()
     except etree.XMLSyntaxError as exc:
+        for _, element in parser.read_events():
+            return str(element.tag)
         text = str(exc.msg or exc).split(", line ")[0]
         raise DetectionError(f"the message is not well-formed XML: {text}") from None
     raise DetectionError("the message has no root element")

@@ -3,7 +3,8 @@
 Nothing is extracted to disk, yet an entry whose name would leave the archive (zip-slip) refuses
 the whole zip: the sender made a mistake or is probing. Directories, hidden files and macOS
 resource forks are skipped; the file count and the uncompressed total are bounded, the latter
-while reading (a header may lie about sizes).
+while reading (a header may lie about sizes). An entry name marked UTF-8 that is not, or a path
+that is both a file and a folder, refuses the zip too, naming the entry.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from nif.errors import InputError, UploadTooLargeError
@@ -24,6 +27,35 @@ def inside(name: str, what: str, within: str = "the archive") -> str:
     if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts:
         raise InputError(f"{what} points outside {within} (absolute or '..'); refused")
     return "/".join(parts)
+
+
+def bad_name(exc: UnicodeDecodeError, what: str = "zip entry") -> InputError:
+    """The refusal of an entry whose name the zip marks UTF-8 but is not; `zipfile` stops at
+    the first one, whose raw name `exc` holds (shown with its bad bytes escaped)."""
+    raw = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
+    shown = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode()
+        for c in raw.decode("utf-8", "backslashreplace")
+    )
+    return InputError(
+        f"{what} '{shown}': its name is marked UTF-8 but is not (byte {exc.start}); "
+        "rename it, or zip it again with a tool that writes UTF-8 names"
+    )
+
+
+def folder_clash(paths: Iterable[str], what: str = "zip entry") -> None:
+    """Refuse a path that is a file and also a folder of another entry (`a` and `a/b.json`):
+    one of them would be lost, silently, when the archive is read as a tree."""
+    files = set(paths)
+    for path in sorted(files):
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in files:
+                raise InputError(
+                    f"{what} {folder!r} is a file, and also the folder of {what} {path!r}; "
+                    "rename one of them"
+                )
 
 
 def skipped(path: str) -> bool:
@@ -43,6 +75,8 @@ def read_zip(
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
+    except UnicodeDecodeError as exc:
+        raise bad_name(exc) from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{what} is not a readable zip archive: {exc}") from None
     files: list[tuple[str, bytes]] = []
@@ -63,7 +97,9 @@ def read_zip(
         try:
             with archive.open(entry) as handle:
                 data = handle.read(remaining + 1)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
+        except UnicodeDecodeError as exc:  # the entry's own header names it otherwise
+            raise bad_name(exc) from None
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error) as exc:
             raise InputError(f"zip entry {name!r} cannot be read: {exc}") from None
         if len(data) > remaining:
             raise _too_large(name, max_bytes)
@@ -74,6 +110,7 @@ def read_zip(
         files.append((path, data))
     if not files:
         raise InputError(f"{what} holds no file (directories and hidden files skipped)")
+    folder_clash(seen)
     return files
 
 

@@ -15,6 +15,7 @@ import difflib
 import functools
 import hashlib
 import io
+import re
 import tomllib
 import zipfile
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ MAX_FILES = 1000
 """Files one evidence set may hold."""
 
 _KEYS = {"file", "status"}
+_STATUS = re.compile(r"[1-5][0-9][0-9]", re.ASCII)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +188,7 @@ def _by_manifest(evidence: Evidence, manifest: str, suite: Suite) -> dict[str, I
     folder = PurePosixPath(manifest).parent
     try:
         table = tomllib.loads(files[manifest].decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
         raise InputError(f"{manifest}: not valid TOML: {exc}") from None
     items: dict[str, Item] = {}
     used = {manifest}
@@ -228,9 +230,13 @@ def _by_manifest(evidence: Evidence, manifest: str, suite: Suite) -> dict[str, I
 
 
 def _status_file(path: str, content: bytes) -> int:
+    """The status a `.status` file holds: three digits, 100 to 599 (blank space around)."""
     text = content.decode("ascii", errors="replace").strip()
-    if not text.isdigit() or not 100 <= int(text) <= 599:
-        raise InputError(f"evidence file {path!r} must hold an HTTP status number, not {text!r}")
+    if not _STATUS.fullmatch(text):
+        shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text):,} characters)"
+        raise InputError(
+            f"evidence file {path!r} must hold an HTTP status number (100-599), not {shown!r}"
+        )
     return int(text)
 
 

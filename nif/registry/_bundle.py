@@ -8,9 +8,11 @@ import dataclasses
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from nif.archives import bad_name, folder_clash
 from nif.errors import InputError
 from nif.registry._records import RECORD_SUFFIXES
 from nif.settings import Settings
@@ -55,12 +57,30 @@ def _folder(root: Path, shown: Path | None = None) -> list[Source]:
     return [Source(p, root.resolve()) for p in files]
 
 
+def _check_tree(archive: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse entries that cannot all be unpacked: one path twice, or a file that is also a
+    folder (`a` and `a/b.json`); unpacking would fail half-way or lose one silently."""
+    files: set[str] = set()
+    for info in members:
+        if info.is_dir():
+            continue
+        path = "/".join(PurePosixPath(info.filename).parts)
+        if path in files:
+            raise InputError(f"{archive}: zip entry {info.filename!r} appears twice")
+        files.add(path)
+    try:
+        folder_clash(files)
+    except InputError as exc:
+        raise InputError(f"{archive}: {exc}") from None
+
+
 def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
                 raise InputError(f"{archive}: more than {MAX_ZIP_MEMBERS} files in the zip")
+            _check_tree(archive, members)
             total = 0
             for info in members:
                 name = PurePosixPath(info.filename)
@@ -77,9 +97,17 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
                 if info.is_dir():
                     continue
                 target = into / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(info) as src, target.open("wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                except (OSError, NotImplementedError, RuntimeError, EOFError, zlib.error) as exc:
+                    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                    raise InputError(
+                        f"{archive}: zip entry {info.filename!r} cannot be unpacked: {reason}"
+                    ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{archive}: {bad_name(exc)}") from None
     except zipfile.BadZipFile as exc:
         raise InputError(f"{archive}: not a readable zip: {exc}") from None
     entries = [p for p in into.iterdir() if not p.name.startswith("__MACOSX")]

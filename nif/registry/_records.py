@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -83,50 +84,111 @@ def sorted_ntriples(graph: Graph, without: URIRef | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+_ANCHOR_BUDGET = 20_000_000
+"""Characters the anchors of blank nodes that say the same may take: a few thousand for a
+record; thousands of deep alike chains would take hours and are refused instead."""
+
+
 def _blank_labels(graph: Graph) -> dict[BNode, str]:
     """Labels from what each blank node says (recursively), numbered where two say the same
     in the order of where they hang.
 
     Records use blank nodes as trees (checksums, contact points, discriminators), which this
-    names canonically without the cost of a full graph canonicalisation.
+    names canonically without the cost of a full graph canonicalisation. The walks keep their
+    own stacks, so any nesting depth is labelled (time linear in the triples); anchors, needed
+    only for nodes that say the same, are bounded by `_ANCHOR_BUDGET` (`InputError`).
     """
+    spent = [0]
     signatures: dict[BNode, str] = {}
 
-    def signature(node: BNode, path: frozenset[BNode]) -> str:
-        if node in signatures:
-            return signatures[node]
-        parts = []
-        for p, o in graph.predicate_objects(node):
-            nested = isinstance(o, BNode) and o not in path
-            parts.append(f"{p.n3()} {signature(o, path | {node}) if nested else o.n3()}")
-        signatures[node] = hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:24]
+    def signature(node: BNode, parts: list[str]) -> str:
+        text = "\n".join(sorted(parts))
+        signatures[node] = hashlib.sha256(text.encode()).hexdigest()[:24]
         return signatures[node]
 
-    def anchor(node: BNode, path: frozenset[BNode]) -> str:
-        """Where `node` hangs: each (parent, predicate), a parent named by its IRI or by its
+    def anchor(_: BNode, parts: list[str]) -> str:
+        text = "\n".join(sorted(parts))
+        spent[0] += len(text) + 1
+        if spent[0] > _ANCHOR_BUDGET:
+            raise InputError(
+                f"too many blank nodes say the same, nested too deep, to be labelled "
+                f"canonically (over {_ANCHOR_BUDGET:,} characters of anchors); records and "
+                "certificates nest blank nodes a few levels deep"
+            )
+        return text
+
+    def said(p: Node, o: Node, nested: str | None) -> str:
+        return f"{p.n3()} {o.n3() if nested is None else nested}"
+
+    def hangs(p: Node, s: Node, above: str | None) -> str:
+        """Where a node hangs: each (parent, predicate), a parent named by its IRI or by its
         own signature and anchor. It orders nodes that say the same (which the signature
         alone left to parse order), so their labels are canonical too."""
-        parts = []
-        for s, p in graph.subject_predicates(node):
-            if isinstance(s, BNode):
-                above = anchor(s, path | {node}) if s not in path else ""
-                parts.append(f"{p.n3()} {signature(s, frozenset())} {above}")
-            else:
-                parts.append(f"{p.n3()} {s.n3()}")
-        return "\n".join(sorted(parts))
+        if isinstance(s, BNode):
+            return f"{p.n3()} {signatures[s]} {above or ''}"
+        return f"{p.n3()} {s.n3()}"
+
+    def parents(node: BNode) -> Iterator[tuple[Node, Node]]:
+        return ((p, s) for s, p in graph.subject_predicates(node))
 
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
     groups: dict[str, list[BNode]] = {}
     for node in blanks:
-        groups.setdefault(signature(node, frozenset()), []).append(node)
+        if node not in signatures:
+            _depth_first(node, graph.predicate_objects, said, signature, signatures)
+        groups.setdefault(signatures[node], []).append(node)
     labels: dict[BNode, str] = {}
     for base, nodes in groups.items():
         if len(nodes) == 1:
             labels[nodes[0]] = f"_:b{base}"
             continue
-        for number, node in enumerate(sorted(nodes, key=lambda b: anchor(b, frozenset())), 1):
+        anchors = {node: _depth_first(node, parents, hangs, anchor) for node in nodes}
+        for number, node in enumerate(sorted(nodes, key=anchors.__getitem__), 1):
             labels[node] = f"_:b{base}" if number == 1 else f"_:b{base}x{number}"
     return labels
+
+
+def _depth_first(
+    root: BNode,
+    edges: Callable[[BNode], Iterable[tuple[Node, Node]]],
+    part: Callable[[Node, Node, str | None], str],
+    finish: Callable[[BNode, list[str]], str],
+    known: dict[BNode, str] | None = None,
+) -> str:
+    """`value(root)` of the recursion `value(node) = finish(node, [part(p, other, nested)
+    for p, other in edges(node)])`, where `nested` is `value(other)` (or `known[other]`) for
+    a blank node not on the path from `root` to `node`, else None; with a stack of its own.
+    """
+    on_path: Counter[BNode] = Counter({root: 1})
+    frames: list[tuple[BNode, Iterator[tuple[Node, Node]], list[str], list[Node]]] = [
+        (root, iter(edges(root)), [], [])
+    ]
+    returned = ""
+    while True:
+        node, pending, parts, waiting = frames[-1]
+        if waiting:  # the value of the nested node this frame waited for
+            p, other = waiting
+            waiting.clear()
+            parts.append(part(p, other, returned))
+        descended = False
+        for p, other in pending:
+            if isinstance(other, BNode) and on_path[other] - (other == node) <= 0:
+                if known is not None and other in known:
+                    parts.append(part(p, other, known[other]))
+                    continue
+                waiting.extend((p, other))
+                on_path[other] += 1
+                frames.append((other, iter(edges(other)), [], []))
+                descended = True
+                break
+            parts.append(part(p, other, None))
+        if descended:
+            continue
+        returned = finish(node, parts)
+        on_path[node] -= 1
+        frames.pop()
+        if not frames:
+            return returned
 
 
 def guess_format(name: str, fmt: str | None = None) -> ox.RdfFormat:

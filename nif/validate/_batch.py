@@ -1,6 +1,7 @@
 """Validate many message files with one profile, on every core, keeping input order.
 
-Each worker process receives the profile once (its artefacts' bytes travel once, in the pool
+Worker processes start isolated (`nif.validate._isolation`: minimal environment, private
+temporary directory). Each receives the profile once (its artefacts' bytes travel once, in the pool
 initializer) and then only file paths; compiled validators live in the worker's process-wide
 cache, so every worker compiles each step once however many messages it checks.
 """
@@ -11,6 +12,7 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from nif.errors import InputError
 from nif.report import Report
 from nif.settings import Settings
 from nif.validate._engine import validate
+from nif.validate._isolation import isolate, private_tmpdir, remove_tmpdir, worker_settings
 from nif.validate._profile import Profile
 
 
@@ -71,8 +74,9 @@ def validate_file(
 _worker: tuple[Profile, Settings, bool] | None = None
 
 
-def _start_worker(profile: Profile, settings: Settings, keep_svrl: bool) -> None:
+def _start_worker(profile: Profile, settings: Settings, keep_svrl: bool, tmp: str) -> None:
     global _worker
+    isolate(tempfile.mkdtemp(dir=tmp))
     _worker = (profile, settings, keep_svrl)
 
 
@@ -117,12 +121,17 @@ def validate_files(
         return reports
     # spawn, not fork: a forked Saxon (GraalVM) or a lock held by another thread would hang
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(profile, settings, keep_svrl),
-    ) as pool:
+    tmp = private_tmpdir()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(remove_tmpdir, tmp)  # after the pool's workers have ended
+        pool = cleanup.enter_context(
+            concurrent.futures.ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(profile, worker_settings(settings), keep_svrl, tmp),
+            )
+        )
         futures = [pool.submit(_run_in_worker, chunk) for chunk in _chunks(paths, jobs)]
         try:
             for future in concurrent.futures.as_completed(futures):

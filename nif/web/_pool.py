@@ -9,6 +9,10 @@ worker builds the profile from the blob store once per target key and keeps it, 
 process-wide compiled cache keeps each step's validator, so a second message of a type costs
 only its check.
 
+Workers start isolated (`nif.validate._isolation`): a minimal environment without secrets, a
+private temporary directory removed when the worker ends, and settings without store
+credentials.
+
 Admission is immediate: with `max_concurrent_validations` validations already running or queued
 the next one is refused (`TooManyRequestsError`) rather than left waiting.
 """
@@ -31,6 +35,7 @@ from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._engine import MEDIA_TYPES, detect_media
+from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 
 log = logging.getLogger("nif.web")
 
@@ -69,11 +74,16 @@ class _Worker:
         self._stopping = False
         self._process: Any = None
         self._conn: Connection | None = None
+        self._tmpdir: str | None = None
 
     def spawn(self) -> None:
         parent, child = self._context.Pipe(duplex=True)
+        self._tmpdir = private_tmpdir()
         process = self._context.Process(
-            target=serve, args=(child, self._settings), name="nif-validation", daemon=True
+            target=run_isolated,
+            args=(self._tmpdir, serve, child, worker_settings(self._settings)),
+            name="nif-validation",
+            daemon=True,
         )
         process.start()
         child.close()
@@ -98,6 +108,8 @@ class _Worker:
                 self._process.kill()
             self._process.join(10)
             self._process = None
+        remove_tmpdir(self._tmpdir)
+        self._tmpdir = None
 
     def stop(self) -> None:
         """Close the pipe: an idle worker's loop ends; `finish` then waits for it."""

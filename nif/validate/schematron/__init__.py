@@ -3,6 +3,7 @@
 Supports sch:include and sch:extends, abstract patterns and rules, lets at every level, phases,
 diagnostics, properties, flag/role severities, value-of/name in messages, and foreign XSLT
 elements (xsl:function, xsl:key, ...). Precompiled XSLT that writes SVRL is accepted too.
+Every stylesheet is checked before it is compiled: a rule set may only compute (`_sandbox`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
+from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._source import schematron_references
 from nif.validate.schematron._step import (
     SchematronStep,
+    check_rule_set,
     compile_schematron,
     compile_to_xslt,
     generate_xslt,
@@ -27,6 +30,8 @@ def load_schematron(path: str | Path, fetch: Fetcher = local_fetcher) -> Artefac
 
 __all__ = [
     "SchematronStep",
+    "check_rule_set",
+    "check_stylesheet",
     "compile_schematron",
     "compile_to_xslt",
     "findings_from_svrl",

@@ -4,6 +4,10 @@ The generated stylesheet writes SVRL. Each rule becomes a template whose priorit
 rule's order, so the first rule of a pattern that matches a node wins, as ISO requires. Every
 failed assert and successful report carries a canonical location (`/Q{ns}name[n]/...`), which
 nif maps back to a line in the message. XSLT 2/3 stylesheets run on Saxon, XSLT 1.0 on libxslt.
+
+Of a rule set's own XSLT, only the declarations rules need are copied (`FOREIGN_DECLARATIONS`),
+and the whole generated stylesheet goes through the sandbox check (`_sandbox`) before it is
+returned, with errors pointing at the rule set's file and line.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ from nif.validate.schematron._names import (
     svrl,
     xsl,
 )
+from nif.validate.schematron._sandbox import check_stylesheet
 
 ALL = "#ALL"
 DEFAULT = "#DEFAULT"
 _PATH_TEMPLATE = "nif-location"
+FOREIGN_DECLARATIONS = ("function", "key", "variable", "param", "template", "decimal-format")
+"""The XSLT declarations a Schematron rule set may carry at its top level (anything else, such as
+xsl:output or xsl:import-schema, would change how nif runs the rules, not what they check)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +113,7 @@ class _Writer:
 
     def __init__(self, schema: etree._Element, version: str, namespaces: dict[str, str]) -> None:
         self.schema = schema
+        self.origins: dict[etree._Element, etree._Element] = {}
         self.version = version
         self.namespaces = namespaces
         self.diagnostics = {d.get("id"): d for d in schema.iter(sch("diagnostic"))}
@@ -120,7 +129,14 @@ class _Writer:
     def build(self, phase: str, patterns: list, phase_lets: list) -> etree._Element:
         for child in self.schema:
             if isinstance(child.tag, str) and child.tag.startswith(f"{{{XSL}}}"):
-                self.root.append(_clean_copy(child))
+                local = etree.QName(child).localname
+                if local not in FOREIGN_DECLARATIONS:
+                    allowed = ", ".join(f"xsl:{name}" for name in FOREIGN_DECLARATIONS)
+                    raise CompileError(
+                        f"{_where(child)}: xsl:{local} is not allowed at the top of a rule set "
+                        f"(allowed: {allowed})"
+                    )
+                self.root.append(self._copy(child))
         for let in [*self._lets(self.schema), *phase_lets]:
             self._variable(self.root, let)
         for pattern in patterns:
@@ -141,29 +157,31 @@ class _Writer:
         name = let.get("name")
         if not name:
             raise CompileError(f"line {let.sourceline}: sch:let needs a name")
-        variable = etree.SubElement(parent, xsl("variable"), name=name)
+        variable = self._from(let, etree.SubElement(parent, xsl("variable"), name=name))
         if let.get("value") is not None:
             variable.set("select", let.get("value"))
         else:
             for child in let:
-                variable.append(_clean_copy(child))
+                variable.append(self._copy(child))
             variable.text = let.text
 
     def _main_template(self, phase: str, patterns: list) -> None:
         template = etree.SubElement(self.root, xsl("template"), match="/")
-        output = etree.SubElement(template, svrl("schematron-output"), phase=phase)
+        output = etree.SubElement(template, svrl("schematron-output"), phase=_literal(phase))
         title = self.schema.find(sch("title"))
         if title is not None:
-            output.set("title", _text(title))
+            output.set("title", _literal(_text(title)))
         if self.schema.get("schemaVersion"):
-            output.set("schemaVersion", self.schema.get("schemaVersion"))
+            output.set("schemaVersion", _literal(self.schema.get("schemaVersion")))
         for prefix, uri in self.namespaces.items():
-            etree.SubElement(output, svrl("ns-prefix-in-attribute-values"), prefix=prefix, uri=uri)
+            etree.SubElement(
+                output, svrl("ns-prefix-in-attribute-values"), prefix=prefix, uri=_literal(uri)
+            )
         for index, pattern in enumerate(patterns):
             active = etree.SubElement(output, svrl("active-pattern"))
             for name in ("id", "name"):
                 if pattern.get(name):
-                    active.set(name, pattern.get(name))
+                    active.set(name, _literal(pattern.get(name)))
             etree.SubElement(output, xsl("apply-templates"), select="/", mode=f"M{index}")
 
     def _pattern(self, index: int, pattern: etree._Element) -> None:
@@ -180,12 +198,15 @@ class _Writer:
                 raise CompileError(
                     f"line {rule.sourceline}: rule in pattern {pattern.get('id')!r} has no context"
                 )
-            template = etree.SubElement(
-                self.root,
-                xsl("template"),
-                match=context,
-                priority=str(len(rules) - order + 1000),
-                mode=mode,
+            template = self._from(
+                rule,
+                etree.SubElement(
+                    self.root,
+                    xsl("template"),
+                    match=context,
+                    priority=str(len(rules) - order + 1000),
+                    mode=mode,
+                ),
             )
             self._rule_body(template, rule, pattern)
             etree.SubElement(template, xsl("apply-templates"), select=walk, mode=mode)
@@ -204,7 +225,7 @@ class _Writer:
             elif child.tag in (sch("assert"), sch("report")):
                 self._assertion(template, child, rule, pattern)
             elif child.tag.startswith(f"{{{XSL}}}"):
-                template.append(_clean_copy(child))
+                template.append(self._copy(child))
 
     def _assertion(self, parent, node: etree._Element, rule, pattern) -> None:
         test = node.get("test")
@@ -213,36 +234,43 @@ class _Writer:
                 f"line {node.sourceline}: sch:{etree.QName(node).localname} needs a test"
             )
         is_assert = node.tag == sch("assert")
-        condition = etree.SubElement(parent, xsl("if"), test=f"not({test})" if is_assert else test)
+        condition = self._from(
+            node,
+            etree.SubElement(parent, xsl("if"), test=f"not({test})" if is_assert else test),
+        )
         out = etree.SubElement(
-            condition, svrl("failed-assert" if is_assert else "successful-report"), test=test
+            condition,
+            svrl("failed-assert" if is_assert else "successful-report"),
+            test=_literal(test),
         )
         if node.get("id"):
-            out.set("id", node.get("id"))
+            out.set("id", _literal(node.get("id")))
         for name in ("flag", "role"):
             inherited = node.get(name) or rule.get(name)
             if inherited:
-                out.set(name, inherited)
+                out.set(name, _literal(inherited))
         location = etree.SubElement(out, xsl("attribute"), name="location")
         self._location(location)
         if node.get("see"):
-            out.set("see", node.get("see"))
+            out.set("see", _literal(node.get("see")))
         for diagnostic_id in (node.get("diagnostics") or "").split():
             diagnostic = self.diagnostics.get(diagnostic_id)
             if diagnostic is None:
                 raise CompileError(f"line {node.sourceline}: unknown diagnostic {diagnostic_id!r}")
             reference = etree.SubElement(
-                out, svrl("diagnostic-reference"), diagnostic=diagnostic_id
+                out, svrl("diagnostic-reference"), diagnostic=_literal(diagnostic_id)
             )
             self._text(etree.SubElement(reference, svrl("text")), diagnostic)
         for property_id in (node.get("properties") or "").split():
             prop = self.properties.get(property_id)
             if prop is None:
                 raise CompileError(f"line {node.sourceline}: unknown property {property_id!r}")
-            reference = etree.SubElement(out, svrl("property-reference"), property=property_id)
+            reference = etree.SubElement(
+                out, svrl("property-reference"), property=_literal(property_id)
+            )
             for name in ("role", "scheme"):
                 if prop.get(name):
-                    reference.set(name, prop.get(name))
+                    reference.set(name, _literal(prop.get(name)))
             self._text(etree.SubElement(reference, svrl("text")), prop)
         self._text(etree.SubElement(out, svrl("text")), node)
 
@@ -265,15 +293,16 @@ class _Writer:
         for child in source:
             if isinstance(child.tag, str):
                 if child.tag == sch("value-of"):
-                    etree.SubElement(target, xsl("value-of"), select=child.get("select", "."))
+                    select = child.get("select", ".")
+                    self._from(child, etree.SubElement(target, xsl("value-of"), select=select))
                 elif child.tag == sch("name"):
                     path = child.get("path")
                     select = f"name({path})" if path else "name()"
-                    etree.SubElement(target, xsl("value-of"), select=select)
+                    self._from(child, etree.SubElement(target, xsl("value-of"), select=select))
                 elif child.tag in (sch("emph"), sch("dir"), sch("span")):
                     self._text(target, child)
                 elif child.tag.startswith(f"{{{XSL}}}"):
-                    target.append(_clean_copy(child))
+                    target.append(self._copy(child))
             add_text(child.tail)
 
     def _location_template(self) -> None:
@@ -293,17 +322,43 @@ class _Writer:
             select="concat('/@Q{', namespace-uri(), '}', local-name())",
         )
 
+    def _from(self, source: etree._Element, generated: etree._Element) -> etree._Element:
+        """Remember which rule set element `generated` comes from, for the sandbox's errors."""
+        generated.sourceline = source.sourceline
+        self.origins[generated] = source
+        return generated
+
+    def _copy(self, element: etree._Element) -> etree._Element:
+        """A deep copy (with the namespaces in scope, without nif's xml:base bookkeeping) that
+        keeps the original's lines."""
+        clone = etree.fromstring(etree.tostring(element))
+        for original, node in zip(element.iter(), clone.iter(), strict=True):
+            node.sourceline = original.sourceline
+            if isinstance(node.tag, str):
+                node.attrib.pop("{http://www.w3.org/XML/1998/namespace}base", None)
+        return self._from(element, clone)
+
+    def locate(self, element: etree._Element) -> str:
+        """`file line N` in the rule set for an element of the generated stylesheet."""
+        line = element.sourceline
+        for node in (element, *element.iterancestors()):
+            line = line or node.sourceline
+            if node in self.origins:
+                return f"{self.origins[node].base} line {line or '?'}"
+        return f"{self.schema.base} (generated stylesheet)"
+
+
+def _where(element: etree._Element) -> str:
+    return f"{element.base} line {element.sourceline or '?'}"
+
+
+def _literal(value: str) -> str:
+    """A value for an attribute of a literal result element, where braces would be evaluated."""
+    return value.replace("{", "{{").replace("}", "}}")
+
 
 def _text(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
-
-
-def _clean_copy(element: etree._Element) -> etree._Element:
-    """A deep copy without nif's xml:base bookkeeping."""
-    clone = etree.fromstring(etree.tostring(element))
-    for node in clone.iter():
-        node.attrib.pop("{http://www.w3.org/XML/1998/namespace}base", None)
-    return clone
 
 
 def generate(schema: etree._Element, phase: str | None) -> Compiled:
@@ -313,5 +368,7 @@ def generate(schema: etree._Element, phase: str | None) -> Compiled:
     version = xslt_version(schema.get("queryBinding", ""))
     namespaces = _namespaces(schema)
     chosen, patterns, phase_lets = _select_patterns(schema, phase)
-    root = _Writer(schema, version, namespaces).build(chosen, patterns, phase_lets)
+    writer = _Writer(schema, version, namespaces)
+    root = writer.build(chosen, patterns, phase_lets)
+    check_stylesheet(root, writer.locate)
     return Compiled(root, version, chosen, namespaces)

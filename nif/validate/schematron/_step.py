@@ -13,7 +13,8 @@ from nif.validate._step import Document, Outcome, Step
 from nif.validate._xml import parse_artefact
 from nif.validate.schematron._compile import Compiled, generate
 from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
-from nif.validate.schematron._names import XSL
+from nif.validate.schematron._names import XSL, sch
+from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._source import resolve_includes
 from nif.validate.schematron._svrl import findings_from_svrl
 
@@ -22,7 +23,10 @@ _saxon: object | None = None
 
 
 def saxon():
-    """The process's one Saxon processor, with every URI scheme closed to stylesheets."""
+    """The process's one Saxon processor, closed as far as Saxon allows, beneath the sandbox
+    check: no URI scheme for stylesheets to read, and with external functions disallowed,
+    xsl:result-document does not compile while environment-variable() and system-property()
+    for Java properties answer nothing."""
     global _saxon
     with _saxon_lock:
         if _saxon is None:
@@ -30,16 +34,43 @@ def saxon():
 
             processor = PySaxonProcessor(license=False)
             processor.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
+            processor.set_configuration_property(
+                "http://saxon.sf.net/feature/allow-external-functions", "false"
+            )
             _saxon = processor
         return _saxon
 
 
-def generate_xslt(artefacts: ArtefactSet, phase: str | None = None) -> Compiled:
-    """Expand includes, abstract patterns and abstract rules, then write the XSLT."""
+def _expanded(artefacts: ArtefactSet) -> etree._Element:
+    """The schema with includes, abstract patterns and abstract rules expanded."""
     schema = resolve_includes(artefacts)
     expand_abstract_patterns(schema)
     expand_abstract_rules(schema)
-    return generate(schema, phase)
+    return schema
+
+
+def generate_xslt(artefacts: ArtefactSet, phase: str | None = None) -> Compiled:
+    """Expand includes, abstract patterns and abstract rules, then write the XSLT (checked by
+    the sandbox)."""
+    return generate(_expanded(artefacts), phase)
+
+
+def _is_stylesheet(root: etree._Element) -> bool:
+    return root.tag in (f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform")
+
+
+def check_rule_set(artefacts: ArtefactSet) -> None:
+    """Raise `CompileError` for a rule set that cannot be compiled or does more than check (the
+    sandbox), in every phase: the check the registry makes at submission and the CLI before it
+    validates, so a bad rule set is refused up front rather than reported on each message."""
+    root = parse_artefact(artefacts.root)
+    if _is_stylesheet(root):
+        check_stylesheet(root)
+        return
+    schema = _expanded(artefacts)
+    phases = [p.get("id") for p in schema.iter(sch("phase")) if p.get("id")]
+    for phase in ["#ALL", *phases]:
+        generate(schema, phase)
 
 
 def compile_to_xslt(artefacts: ArtefactSet, phase: str | None = None) -> str:
@@ -59,7 +90,8 @@ class SchematronStep(Step):
     def __init__(self, artefacts: ArtefactSet, phase: str | None = None) -> None:
         super().__init__(artefacts)
         root = parse_artefact(artefacts.root)
-        if root.tag in (f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform"):
+        if _is_stylesheet(root):
+            check_stylesheet(root)
             self.phase = phase
             version = root.get("version", "1.0")
             stylesheet = root

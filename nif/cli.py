@@ -354,6 +354,10 @@ def validate(
         for spec in profile.steps:
             if spec.phase is not None:
                 _check_phase(spec.artefacts, spec.phase)
+            if spec.kind == "schematron":
+                from nif.validate.schematron import check_rule_set
+
+                check_rule_set(spec.artefacts)  # a rule set that does more than check: exit 2
         with _progress(len(paths)) as advance:
             reports = validate_files(
                 paths,

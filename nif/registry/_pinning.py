@@ -54,7 +54,7 @@ from nif.validate._json import parse_json
 from nif.validate._jsonschema import json_references
 from nif.validate._xml import parse_xml
 from nif.validate._xsd import xsd_references
-from nif.validate.schematron import schematron_references
+from nif.validate.schematron import check_rule_set, schematron_references
 
 References = Callable[[Artefact], list[str]]
 
@@ -207,6 +207,8 @@ def _plan(graph: Graph, node: Node, sources: _Sources, settings: Settings) -> _P
     if kind is not None:
         references = functools.partial(kind.checked_references, max_depth=settings.max_xml_depth)
     artefacts = collect(main, references, sources)
+    if kind is _TECHNIQUES[TECHNIQUE.Schematron]:
+        check_rule_set(artefacts)  # a rule set may only check (the sandbox), refused here
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)
 
 

@@ -21,6 +21,7 @@ from nif.settings import Settings
 
 if TYPE_CHECKING:
     from nif.certify._runs import RunStore
+    from nif.certify._verify import CertificateCheck
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -290,9 +291,12 @@ def revoke_command(
 ) -> int:
     """Revoke a certificate."""
     from nif.certify._certificates import revoke
+    from nif.certify._keys import load_or_create
 
-    with Registry.open(settings_from(config, home, store)) as registry:
-        cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason)
+    settings = settings_from(config, home, store)
+    key = load_or_create(settings.home)
+    with Registry.open(settings) as registry:
+        cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason, key=key)
     revocation = cert.revocation
     assert revocation is not None
     click.echo(f"revoked {cert.id} on {revocation.at}: {revocation.reason}")
@@ -343,7 +347,8 @@ def export_command(
     "--key",
     "key_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A published public key (PEM) to verify with, instead of this NIF_HOME's.",
+    help="A published public key (PEM) to verify with, instead of this NIF_HOME's. With a "
+    "file, the check is offline: no registry is opened or created.",
 )
 @JSON
 @_options
@@ -356,43 +361,65 @@ def verify_command(
     store: str | None,
 ) -> int:
     """Verify a certificate (an id, or a Turtle/JSON-LD/RDF-XML/N-Triples file): its signature,
-    that this registry issued it, and that it is still certified; exit 1 if not."""
+    that this registry issued it, and that it is still certified; exit 1 if not.
+
+    A file with --key is checked offline, with nothing but the key: its signature, the pinned
+    hashes it signs and its expiry; the registry-side checks it cannot make are listed."""
     from nif.certify._certificates import certificate_graph
     from nif.certify._keys import PublicKey, load_or_create
-    from nif.certify._verify import parse_certificate, verify_certificate
+    from nif.certify._verify import parse_certificate, verify_certificate, verify_offline
 
     settings = settings_from(config, home, store)
+    path = Path(certificate)
+    named = "://" not in certificate and (path.suffix or "/" in certificate)
+    if named and not path.is_file():
+        raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
+    if key_file is not None and path.is_file():
+        published = PublicKey.from_pem(key_file.read_bytes())
+        graph = parse_certificate(path.read_bytes(), str(path), settings)
+        return _checked(verify_offline(settings, graph, [published]), as_json)
     key = (
         PublicKey.from_pem(key_file.read_bytes())
         if key_file
         else load_or_create(settings.home).public
     )
-    path = Path(certificate)
-    named = "://" not in certificate and (path.suffix or "/" in certificate)
-    if named and not path.is_file():
-        raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
     with Registry.open(settings) as registry:
         if path.is_file():
             graph = parse_certificate(path.read_bytes(), str(path), settings)
         else:
             graph = certificate_graph(registry.store, settings, certificate)
         check = verify_certificate(registry.store, settings, graph, [key])
+    return _checked(check, as_json)
+
+
+_NOT_CHECKED = "not checked (offline)"
+
+
+def _checked(check: CertificateCheck, as_json: bool) -> int:
+    """Print a certificate check; its exit code."""
     if as_json:
         _dump(check.to_dict())
         return EXIT_OK if check.ok else EXIT_FAILED
     click.echo(f"certificate {check.iri}")
     click.echo(f"  signature: {check.signature.status} ({check.signature.message})")
-    issued = "yes" if check.issued_here else "no"
+    issued = {True: "yes", False: "no", None: _NOT_CHECKED}[check.issued_here]
     click.echo(f"  issued by this registry: {issued}")
     if check.certificate is not None:
         cert = check.certificate
         click.echo(f"  {cert.agency} implements {cert.interface}@{cert.version}")
         click.echo(f"  issued {cert.issued} by {cert.issued_by}, valid until {cert.valid_until}")
-    if check.certificate is not None:
-        click.echo(f"  pinned hashes: {'current' if check.hashes_current else 'changed'}")
-    click.echo(f"  state: {check.state}")
+        if check.hashes_current is None:
+            signed = "signed" if check.signature.ok else "not signed"
+            pinned = f"{signed} (suite and {len(cert.artefacts)} artefact checksums); current: "
+            click.echo(f"  pinned hashes: {pinned}{_NOT_CHECKED}")
+        else:
+            click.echo(f"  pinned hashes: {'current' if check.hashes_current else 'changed'}")
+    offline = " (from the file alone)" if check.unchecked else ""
+    click.echo(f"  state: {check.state}{offline}")
     for problem in check.problems:
         click.echo(f"  problem: {problem}")
+    for unchecked in check.unchecked:
+        click.echo(f"  not checked (needs the registry): {unchecked}")
     click.echo("ok" if check.ok else "not ok")
     return EXIT_OK if check.ok else EXIT_FAILED
 
@@ -432,7 +459,7 @@ def list_command(
             f"{cert.id}  {cert.agency:<10}  {what:<24}  {cert.issued}  {cert.valid_until}  "
             f"{state.state}"
         )
-        for reason in state.reasons:
+        for reason in (*state.reasons, *state.notes):
             click.echo(f"    {reason}")
     return EXIT_OK
 

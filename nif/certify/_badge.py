@@ -24,6 +24,8 @@ class BadgeState(enum.StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     NEEDS_RECERTIFICATION = "needs re-certification"
+    SIGNATURE_INVALID = "signature invalid"
+    """Its signature does not verify with the registry's key: nothing it states counts."""
     NONE = "none"
 
 
@@ -32,6 +34,7 @@ TEXTS = {
     BadgeState.EXPIRED: "expired",
     BadgeState.REVOKED: "revoked",
     BadgeState.NEEDS_RECERTIFICATION: "needs re-certification",
+    BadgeState.SIGNATURE_INVALID: "signature invalid",
     BadgeState.NONE: "not certified",
 }
 COLOURS = {
@@ -39,6 +42,7 @@ COLOURS = {
     BadgeState.EXPIRED: "#6941c6",
     BadgeState.REVOKED: "#b3261e",
     BadgeState.NEEDS_RECERTIFICATION: "#9a4d00",
+    BadgeState.SIGNATURE_INVALID: "#1f1f1f",
     BadgeState.NONE: "#616161",
 }
 

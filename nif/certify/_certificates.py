@@ -2,27 +2,34 @@
 
 A certificate is the signed named graph `{base}certificate/{id}`; issuing it also stores the run
 it was derived from (EARL and PROV) and the suite it ran, so the registry alone explains it. A
-revocation is a separate, unsigned graph `{base}certificate/{id}/revocation`: the signed content
-never changes after issue.
+revocation is a separate graph `{base}certificate/{id}/revocation`, signed with the same key on
+the node of that IRI: the certificate's signed content never changes after issue.
+
+Whatever is in the store, only signatures count: a certificate is read with the check of its
+signature against the registry's keys (`Certificate.signature`), and a revocation counts only
+when its own signature verifies, so graphs written by other means (older data, imports, a
+remote store written by others) can neither certify nor revoke.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
+from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from nif.certify._earl import run_graph, run_iri
-from nif.certify._keys import SigningKey
+from nif.certify._keys import PublicKey, SigningKey, load_or_create, registry_keys
 from nif.certify._model import Certificate, Purpose, Revocation, Run
 from nif.certify._namespaces import OA
 from nif.certify._publish import published, suite_graph
 from nif.certify._runner import agency_iri, current_artefacts
-from nif.certify._signature import sign
+from nif.certify._signature import sign, verify
 from nif.certify._suite import Suite, find_suite
 from nif.errors import CertificationError, NotFoundError, UsageError
 from nif.registry import Registry
@@ -38,6 +45,7 @@ MAX_REASON = 2000
 _ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
 _TITLE = re.compile(r"Certificate: (\S+) implements (\S+)@(\S+)")
 PREFIXES = sparql_prefixes() + f"PREFIX dqv: <{DQV}>\nPREFIX oa: <{OA}>\nPREFIX prov: <{PROV}>\n"
+log = logging.getLogger("nif.certify")
 
 
 def certificate_iri(settings: Settings, cert_id: str) -> str:
@@ -199,9 +207,19 @@ def artefact_change(pinned: tuple[str, ...], current: tuple[str, ...]) -> str:
     return f"{removed} removed, {added} added"
 
 
-def revoke(registry: Registry, cert_id: str, *, actor: str, reason: str) -> Certificate:
-    """Revoke a certificate, saying why; `CertificationError` if it is already revoked."""
+def revoke(
+    registry: Registry,
+    cert_id: str,
+    *,
+    actor: str,
+    reason: str,
+    key: SigningKey | None = None,
+) -> Certificate:
+    """Revoke a certificate, saying why, signed with `key` (default: this NIF_HOME's);
+    `CertificationError` if it is already revoked (a revocation whose signature does not
+    verify does not count: revoking again replaces it)."""
     settings = registry.settings
+    key = key or load_or_create(settings.home)
     reason = " ".join(reason.split())
     if not reason:
         raise UsageError("a revocation needs a reason")
@@ -222,6 +240,7 @@ def revoke(registry: Registry, cert_id: str, *, actor: str, reason: str) -> Cert
         graph.add((subject, PROV.invalidatedAtTime, Literal(at, datatype=XSD.dateTime)))
         graph.add((subject, NIF.revokedBy, Literal(actor)))
         graph.add((subject, NIF.revocationReason, Literal(reason)))
+        graph = sign(graph, URIRef(revocation_iri(settings, cert.id)), key)
         content = sorted_ntriples(graph)
         registry.generation += 1
         registry.store.replace_graphs({revocation_iri(settings, cert.id): content})
@@ -267,8 +286,12 @@ def find_certificates(
     interface: str | None = None,
     version: str | None = None,
 ) -> list[Certificate]:
-    """The stored certificates (newest first), of an agency and/or an interface (version)."""
-    patterns = ["?c a dqv:QualityCertificate ; nif:holder ?h ; oa:hasTarget ?v ."]
+    """The stored certificates (newest first), of an agency and/or an interface (version).
+
+    Only what a certificate graph states about its own IRI makes it one (statements elsewhere
+    in the store do not); one that is not well-formed is logged and left out.
+    """
+    patterns = ["GRAPH ?c { ?c a dqv:QualityCertificate ; nif:holder ?h ; oa:hasTarget ?v . }"]
     if agency is not None:
         patterns.append(f"?h dct:identifier {Literal(agency).n3()} .")
     if interface is not None:
@@ -277,20 +300,36 @@ def find_certificates(
         patterns.append(f"?v dcat:version {Literal(version).n3()} .")
     rows = store.select(f"{PREFIXES}SELECT DISTINCT ?c WHERE {{ {' '.join(patterns)} }}")
     prefix = certificate_iri(settings, "")
-    found = [
-        get_certificate(store, settings, str(r["c"]))
-        for r in rows
-        if str(r["c"]).startswith(prefix)
-    ]
+    found = []
+    for row in rows:
+        if not str(row["c"]).startswith(prefix):
+            continue
+        try:
+            cert = get_certificate(store, settings, str(row["c"]))
+        except (CertificationError, NotFoundError) as exc:
+            log.warning("not a certificate, left out: %s", exc)
+            continue
+        wanted = (agency, cert.agency), (interface, cert.interface), (version, cert.version)
+        if all(want is None or want == got for want, got in wanted):
+            found.append(cert)
     return sorted(found, key=lambda c: (c.issued, c.id), reverse=True)
 
 
-def certificate_from(store: Store, settings: Settings, graph: Graph, iri: URIRef) -> Certificate:
-    """The certificate `iri` states in `graph`, with its revocation from the store if any.
+def certificate_from(
+    store: Store | None,
+    settings: Settings,
+    graph: Graph,
+    iri: URIRef,
+    keys: Iterable[PublicKey] | None = None,
+) -> Certificate:
+    """The certificate `iri` states in `graph`, with the check of its signature with `keys`
+    (default: the registry's, `registry_keys`) and its revocation from the store if any.
 
     Agency, interface and version identifiers come from the registry's records, or from the
-    certificate's title when those records are gone.
+    certificate's title when those records are gone or there is no `store` (a file checked
+    offline: no revocation either).
     """
+    trusted = tuple(registry_keys(settings.home) if keys is None else keys)
 
     def one(prop: URIRef) -> Node:
         values = list(graph.objects(iri, prop))
@@ -304,6 +343,10 @@ def certificate_from(store: Store, settings: Settings, graph: Graph, iri: URIRef
     holder, target, title = one(NIF.holder), one(OA.hasTarget), str(one(DCTERMS.title))
     agency, interface, version = _identity(store, holder, target, title)
     cert_id = str(one(DCTERMS.identifier))
+    key_ids = list(graph.objects(iri, NIF.signingKey))
+    revocation, ignored = (
+        _revocation(store, settings, iri, cert_id, trusted) if store is not None else (None, None)
+    )
     return Certificate(
         id=cert_id,
         iri=str(iri),
@@ -321,18 +364,24 @@ def certificate_from(store: Store, settings: Settings, graph: Graph, iri: URIRef
         suite_iri=str(one(NIF.suite)),
         suite_sha256=str(one(NIF.suiteChecksum)),
         artefacts=tuple(sorted(str(a) for a in graph.objects(iri, NIF.artefactChecksum))),
-        key_id=str(one(NIF.signingKey)),
-        revocation=_revocation(store, settings, iri, cert_id),
+        key_id=str(key_ids[0]) if len(key_ids) == 1 else "",
+        signature=verify(graph, iri, trusted),
+        revocation=revocation,
+        ignored_revocation=ignored,
     )
 
 
-def _identity(store: Store, holder: Node, target: Node, title: str) -> tuple[str, str, str]:
-    rows = store.select(
-        f"""{PREFIXES}SELECT ?agency ?interface ?version WHERE {{
+def _identity(store: Store | None, holder: Node, target: Node, title: str) -> tuple[str, str, str]:
+    rows = (
+        []
+        if store is None
+        else store.select(
+            f"""{PREFIXES}SELECT ?agency ?interface ?version WHERE {{
   OPTIONAL {{ {holder.n3()} dct:identifier ?agency }}
   OPTIONAL {{ ?i dcat:hasVersion {target.n3()} ; dct:identifier ?interface .
              {target.n3()} dcat:version ?version }}
 }}"""
+        )
     )
     row = rows[0] if rows else {}
     named = _TITLE.fullmatch(title)
@@ -344,15 +393,26 @@ def _identity(store: Store, holder: Node, target: Node, title: str) -> tuple[str
     )
 
 
-def _revocation(store: Store, settings: Settings, iri: URIRef, cert_id: str) -> Revocation | None:
+def _revocation(
+    store: Store, settings: Settings, iri: URIRef, cert_id: str, keys: tuple[PublicKey, ...]
+) -> tuple[Revocation | None, str | None]:
+    """The revocation of certificate `iri` when its signature verifies with `keys`; else None
+    and why the revocation graph (if any) was ignored."""
     if not _ID.fullmatch(cert_id) or str(iri) != certificate_iri(settings, cert_id):
-        return None
-    content = store.read_graph(revocation_iri(settings, cert_id))
+        return None, None
+    node = revocation_iri(settings, cert_id)
+    content = store.read_graph(node)
     if not content.strip():
-        return None
+        return None, None
     graph = Graph().parse(data=content, format="nt")
-    return Revocation(
-        at=str(graph.value(iri, PROV.invalidatedAtTime)),
-        actor=str(graph.value(iri, NIF.revokedBy)),
-        reason=str(graph.value(iri, NIF.revocationReason)),
-    )
+    signature = verify(graph, URIRef(node), keys)
+    if not signature.ok:
+        return None, f"a revocation was ignored: signature {signature.status}: {signature.message}"
+    values = [list(graph.objects(iri, p)) for p in _REVOKED]
+    if any(len(v) != 1 for v in values):
+        return None, f"a revocation was ignored: {node} does not state one revocation of {iri}"
+    at, actor, reason = (str(v[0]) for v in values)
+    return Revocation(at=at, actor=actor, reason=reason), None
+
+
+_REVOKED = (PROV.invalidatedAtTime, NIF.revokedBy, NIF.revocationReason)

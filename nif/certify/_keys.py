@@ -150,3 +150,28 @@ def _create(path: Path) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def registry_keys(home: Path) -> tuple[PublicKey, ...]:
+    """The public keys this NIF_HOME trusts for its certificates and revocations: its own key's
+    (none before a key was made; reading never makes one). Remembered while the key file is
+    unchanged: every certificate listed is checked with them."""
+    path = home / KEY_FILE
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the certificate key ({exc.strerror})") from None
+    stamp = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _PUBLIC.get(stamp[0])
+    if known is not None and known[0] == stamp:
+        return known[1]
+    keys = (load(path).public,)
+    if len(_PUBLIC) > 64:
+        _PUBLIC.clear()
+    _PUBLIC[stamp[0]] = (stamp, keys)
+    return keys
+
+
+_PUBLIC: dict[str, tuple[tuple[str, int, int, int], tuple[PublicKey, ...]]] = {}

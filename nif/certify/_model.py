@@ -13,10 +13,12 @@ import enum
 from typing import Any
 
 from nif.certify._badge import BadgeState
+from nif.certify._signature import Verification
 from nif.certify._suite import Kind
 
 CertificateState = BadgeState
-"""certified, expired, revoked, needs re-certification, or none (no certificate)."""
+"""certified, expired, revoked, needs re-certification, signature invalid, or none (no
+certificate)."""
 
 
 class Outcome(enum.StrEnum):
@@ -216,7 +218,13 @@ class Revocation:
 
 @dataclasses.dataclass(frozen=True)
 class Certificate:
-    """A certificate as stored: who holds it for what, until when, judged on which hashes."""
+    """A certificate as stored: who holds it for what, until when, judged on which hashes.
+
+    `signature` is the check of the graph it was read from with the registry's keys (or those
+    given): when it fails, nothing else here is to be trusted. `revocation` is a revocation
+    whose signature verifies; `ignored_revocation` says why a revocation graph found for it
+    did not count (unsigned, forged, not about this certificate).
+    """
 
     id: str
     iri: str
@@ -235,9 +243,12 @@ class Certificate:
     suite_sha256: str
     artefacts: tuple[str, ...]
     key_id: str
+    signature: Verification
     revocation: Revocation | None = None
+    ignored_revocation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["artefacts"] = list(self.artefacts)
+        data["signature"] = self.signature.to_dict()
         return data

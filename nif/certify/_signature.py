@@ -43,6 +43,9 @@ class Verification:
     def ok(self) -> bool:
         return self.status is SignatureStatus.VALID
 
+    def to_dict(self) -> dict[str, str | None]:
+        return {"status": str(self.status), "message": self.message, "key_id": self.key_id}
+
 
 def canonical(graph: Graph) -> bytes:
     """The bytes that are signed: every triple but `nif:signature`, as sorted N-Triples."""

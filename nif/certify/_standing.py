@@ -1,9 +1,14 @@
-"""What a certificate is worth today: certified, expired, revoked or needing re-certification.
+"""What a certificate is worth today: certified, expired, revoked, needing re-certification, or
+nothing at all when its signature does not verify.
+
+A certificate counts only on its signature: when the registry's key does not verify it, nothing
+it states (dates, holder, hashes) is trusted and its state is `signature invalid`, whatever else
+holds. Every caller (badges, lists, pages, the API, `verify`) gets the state from here.
 
 A certificate pins the suite and artefact checksums it was judged on. When the registry
 re-pins the version's artefacts with other hashes, or the suite changes, the judgement no
 longer covers what the interface is now: the certificate needs re-certification (a new run).
-Precedence: revoked > expired > needs re-certification > certified.
+Precedence: signature invalid > revoked > expired > needs re-certification > certified.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ _RANK = {
     CertificateState.NEEDS_RECERTIFICATION: 1,
     CertificateState.EXPIRED: 2,
     CertificateState.REVOKED: 3,
+    CertificateState.SIGNATURE_INVALID: 4,
 }
 
 
@@ -32,17 +38,20 @@ _RANK = {
 class Standing:
     """The state of a certificate and every reason it is not simply certified (most serious
     first); no reasons when it is certified. `changes` are the reasons that say how the suite or
-    the artefacts changed since issue (empty: the pinned hashes are still current)."""
+    the artefacts changed since issue (empty: the pinned hashes are still current). `notes`
+    say what was found and did not count (a revocation whose signature does not verify)."""
 
     state: CertificateState
     reasons: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "state": str(self.state),
             "reasons": list(self.reasons),
             "changes": list(self.changes),
+            "notes": list(self.notes),
         }
 
 
@@ -59,7 +68,11 @@ def standing(
     suites (`conformance/`-like, searched with `find_suite(..., root=suite)`), or None for the
     suites shipped with nif.
     """
+    if not cert.signature.ok:
+        reason = f"signature {cert.signature.status}: {cert.signature.message}"
+        return Standing(CertificateState.SIGNATURE_INVALID, (reason,))
     moment = now or dt.datetime.now(dt.UTC)
+    notes = (cert.ignored_revocation,) if cert.ignored_revocation else ()
     found: list[tuple[CertificateState, str]] = []
     if cert.revocation is not None:
         found.append(
@@ -74,9 +87,9 @@ def standing(
     changes = tuple(_changes(store, settings, cert, suite))
     found.extend((CertificateState.NEEDS_RECERTIFICATION, reason) for reason in changes)
     if not found:
-        return Standing(CertificateState.CERTIFIED)
+        return Standing(CertificateState.CERTIFIED, notes=notes)
     state = max((s for s, _ in found), key=_RANK.__getitem__)
-    return Standing(state, tuple(reason for _, reason in found), changes)
+    return Standing(state, tuple(reason for _, reason in found), changes, notes)
 
 
 def _changes(

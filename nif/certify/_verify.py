@@ -4,12 +4,17 @@ A certificate is `ok` only when it is signed by a known key over exactly its con
 registry holds the same certificate, and it is certified today (not revoked, not expired, its
 suite and artefact checksums still those of the version). Every failed check is one sentence
 in `problems`.
+
+Offline (`verify_offline`: a file and a published key, no registry) only what the file itself
+proves is checked: the signature, the form of the pinned hashes it signs, and its expiry; the
+checks only the registry can make are named in `unchecked`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,7 +22,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from nif.certify._certificates import certificate_from, certificate_iri
+from nif.certify._certificates import certificate_from, certificate_iri, parse_time
 from nif.certify._keys import PublicKey
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import Verification, canonical, verify
@@ -38,10 +43,14 @@ class CertificateCheck:
     signature: Verification
     state: CertificateState
     problems: tuple[str, ...]
-    issued_here: bool
+    issued_here: bool | None
+    """This registry holds exactly this certificate (None: not checked, offline)."""
     certificate: Certificate | None = None
-    hashes_current: bool = False
-    """The suite and artefact checksums the certificate pins are still the registry's."""
+    hashes_current: bool | None = False
+    """The suite and artefact checksums the certificate pins are still the registry's (None:
+    not checked, offline)."""
+    unchecked: tuple[str, ...] = ()
+    """The checks that could not be made (offline: those that need the registry)."""
 
     @property
     def ok(self) -> bool:
@@ -60,6 +69,7 @@ class CertificateCheck:
             "issued_here": self.issued_here,
             "hashes_current": self.hashes_current,
             "problems": list(self.problems),
+            "unchecked": list(self.unchecked),
             "details": self.certificate.to_dict() if self.certificate else None,
         }
 
@@ -89,14 +99,8 @@ def verify_certificate(
     `keys` are the keys trusted (this NIF_HOME's, or a published one); `now` and `suite` are as
     for `standing`.
     """
-    nodes = sorted(
-        {n for n in graph.subjects(RDF.type, DQV.QualityCertificate) if isinstance(n, URIRef)}
-    )
-    if len(nodes) != 1:
-        raise InputError(
-            f"a certificate holds exactly one dqv:QualityCertificate (found {len(nodes)})"
-        )
-    iri = nodes[0]
+    keys = tuple(keys)
+    iri = _the_certificate(graph)
     signature = verify(graph, iri, keys)
     problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
     stored = _stored(store, settings, iri)
@@ -106,14 +110,14 @@ def verify_certificate(
     elif not _same(stored, graph, iri):
         problems.append(f"{iri} differs from the certificate this registry issued under that IRI")
     try:
-        cert = certificate_from(store, settings, stored if stored is not None else graph, iri)
+        cert = certificate_from(store, settings, stored if stored is not None else graph, iri, keys)
     except NifError as exc:
         problems.append(str(exc))
         return CertificateCheck(
             str(iri), signature, CertificateState.NONE, tuple(problems), issued_here
         )
     state = standing(store, settings, cert, now, suite)
-    problems.extend(state.reasons)
+    problems.extend(r for r in state.reasons if r not in problems)
     return CertificateCheck(
         str(iri),
         signature,
@@ -123,6 +127,65 @@ def verify_certificate(
         cert,
         hashes_current=not state.changes,
     )
+
+
+REGISTRY_CHECKS = (
+    "that the registry issued exactly this certificate",
+    "that it has not been revoked",
+    "that its pinned suite and artefact checksums are still the registry's (re-certification)",
+)
+"""What `verify_offline` cannot tell from a file and a key."""
+
+
+def verify_offline(
+    settings: Settings, graph: Graph, keys: Iterable[PublicKey], now: dt.datetime | None = None
+) -> CertificateCheck:
+    """Check the one `dqv:QualityCertificate` in `graph` with nothing but `keys`: its signature,
+    the pinned hashes it signs (each a sha256) and its expiry at `now`. No store is read;
+    `unchecked` names the registry-side checks (`REGISTRY_CHECKS`)."""
+    keys = tuple(keys)
+    iri = _the_certificate(graph)
+    signature = verify(graph, iri, keys)
+    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    unchecked = REGISTRY_CHECKS
+    try:
+        cert = certificate_from(None, settings, graph, iri, keys)
+    except NifError as exc:
+        problems.append(str(exc))
+        state = CertificateState.SIGNATURE_INVALID if not signature.ok else CertificateState.NONE
+        return CertificateCheck(
+            str(iri), signature, state, tuple(problems), None, None, None, unchecked
+        )
+    for pinned in (cert.suite_sha256, *cert.artefacts):
+        if not _SHA256.fullmatch(pinned):
+            problems.append(f"the pinned checksum {pinned!r} is not a sha256 (64 hex digits)")
+    state = CertificateState.CERTIFIED
+    try:
+        if parse_time(cert.valid_until) <= (now or dt.datetime.now(dt.UTC)):
+            state = CertificateState.EXPIRED
+            problems.append(f"expired on {cert.valid_until}")
+    except ValueError:
+        problems.append(f"nif:validUntil {cert.valid_until!r} is not a date and time")
+    if not signature.ok:
+        state = CertificateState.SIGNATURE_INVALID
+    return CertificateCheck(
+        str(iri), signature, state, tuple(problems), None, cert, None, unchecked
+    )
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _the_certificate(graph: Graph) -> URIRef:
+    """The IRI of the one `dqv:QualityCertificate` in `graph` (`InputError` if none or several)."""
+    nodes = sorted(
+        {n for n in graph.subjects(RDF.type, DQV.QualityCertificate) if isinstance(n, URIRef)}
+    )
+    if len(nodes) != 1:
+        raise InputError(
+            f"a certificate holds exactly one dqv:QualityCertificate (found {len(nodes)})"
+        )
+    return nodes[0]
 
 
 def _stored(store: Store, settings: Settings, iri: URIRef) -> Graph | None:

@@ -77,6 +77,12 @@ class RevocationModel(BaseModel):
     reason: str
 
 
+class SignatureModel(BaseModel):
+    status: SignatureStatus
+    message: str
+    key_id: str | None
+
+
 class CertificateFields(BaseModel):
     id: str
     iri: str
@@ -95,22 +101,26 @@ class CertificateFields(BaseModel):
     suite_sha256: str
     artefacts: list[str] = Field(description="The artefact sha256s it was judged on.")
     key_id: str = Field(description="The id of the key that signed it.")
-    revocation: RevocationModel | None
+    signature: SignatureModel = Field(
+        description="Its signature checked with the service's key: unless `valid`, nothing "
+        "it states counts and its state is `signature invalid`."
+    )
+    revocation: RevocationModel | None = Field(
+        description="Its revocation, when one signed with the service's key exists."
+    )
 
 
 class CertificateModel(CertificateFields):
     state: CertificateState
     reasons: list[str] = Field(description="Why the state is what it is.")
+    notes: list[str] = Field(
+        description="What was found and did not count, e.g. a revocation whose signature "
+        "does not verify."
+    )
 
 
 class CertificateList(BaseModel):
     certificates: list[CertificateModel]
-
-
-class SignatureModel(BaseModel):
-    status: SignatureStatus
-    message: str
-    key_id: str | None
 
 
 class CheckModel(BaseModel):
@@ -132,7 +142,12 @@ _UNAUTHORISED = {401: {"description": "No token, or one that is unknown, malform
 async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     """The certificate's JSON: what it holds, its state today and why."""
     now = await run_in_threadpool(standing, svc.registry.store, svc.settings, certificate)
-    return {**certificate.to_dict(), "state": str(now.state), "reasons": list(now.reasons)}
+    return {
+        **certificate.to_dict(),
+        "state": str(now.state),
+        "reasons": list(now.reasons),
+        "notes": list(now.notes),
+    }
 
 
 async def _certificate(svc: Services, cert_id: str) -> Certificate:
@@ -265,7 +280,7 @@ async def revoke_certificate(
         body = await json_body(request, RevokeRequest)
         await _certificate(svc, cert_id)
         certificate: Certificate = await run_in_threadpool(
-            lambda: revoke(svc.registry, cert_id, actor=who.actor, reason=body.reason)
+            lambda: revoke(svc.registry, cert_id, actor=who.actor, reason=body.reason, key=svc.key)
         )
     return await _described(svc, certificate)
 

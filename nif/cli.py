@@ -18,6 +18,7 @@ import click
 
 from nif import __version__
 from nif.errors import InputError, NifError, UsageError
+from nif.home import private_files
 from nif.progress import progress_bar
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
@@ -70,6 +71,7 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script `nif`."""
+    private_files()
     cli.main(args=list(argv) if argv is not None else None, prog_name="nif")
 
 

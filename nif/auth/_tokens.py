@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
+from nif.home import private_file
 
 
 class Role(enum.StrEnum):
@@ -108,13 +109,13 @@ class TokenStore:
     """The tokens of one NIF_HOME (`secrets.sqlite`); safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            private_file(path), check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
-        path.chmod(0o600)
 
     def close(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from pathlib import Path
 from nif.certify._evidence import Evidence
 from nif.certify._model import Run
 from nif.errors import NifError, NotFoundError
+from nif.home import private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -48,11 +49,12 @@ class RunStore:
     """
 
     def __init__(self, home: Path) -> None:
-        home.mkdir(parents=True, exist_ok=True)
         self._blobs = home / "evidence"
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
-            home / "certification.sqlite", isolation_level=None, check_same_thread=False
+            private_file(home / "certification.sqlite"),
+            isolation_level=None,
+            check_same_thread=False,
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from nif.archives import bad_name, folder_clash
-from nif.errors import InputError
+from nif.errors import InputError, NifError
 from nif.registry._records import RECORD_SUFFIXES
 from nif.settings import Settings
 
@@ -33,18 +33,45 @@ class Source:
 
 
 @contextlib.contextmanager
-def open_sources(target: Path, settings: Settings) -> Iterator[list[Source]]:
-    """The record documents of a file, folder or zip (a zip is unpacked to a private temp dir)."""
+def open_sources(
+    target: Path, settings: Settings, shown: str | None = None
+) -> Iterator[list[Source]]:
+    """The record documents of a file, folder or zip (a zip is unpacked to a private temp dir).
+
+    `shown` is the name the submitter knows a zip by (an upload's, not the server file it was
+    spooled to): errors raised while the sources are open name it, never a server folder."""
     if not target.exists():
         raise InputError(f"{target}: no such file or folder")
     if target.is_dir():
         yield _folder(target)
     elif zipfile.is_zipfile(target):
-        with tempfile.TemporaryDirectory(prefix="nif-bundle-") as temp:
+        name = shown or str(target)
+        with tempfile.TemporaryDirectory(prefix="nif-bundle-") as temp, _named(name, target, temp):
             root = _unzip(target, Path(temp), settings)
             yield _folder(root, shown=target)
     else:
         yield [Source(target, None)]
+
+
+@contextlib.contextmanager
+def _named(name: str, *paths: Path | str) -> Iterator[None]:
+    """A `NifError` leaving the block says `name` where it said one of `paths` (or its file
+    URI): refusals do not show where the server unpacks or spools uploads."""
+    try:
+        yield
+    except NifError as exc:
+        exc.args = tuple(_renamed(a, name, paths) for a in exc.args)
+        raise
+
+
+def _renamed(value: object, name: str, paths: tuple[Path | str, ...]) -> object:
+    if not isinstance(value, str):
+        return value
+    for path in paths:
+        resolved = Path(path).resolve()
+        for spelling in (resolved.as_uri(), str(resolved), str(path)):
+            value = value.replace(spelling, name)
+    return value
 
 
 def _folder(root: Path, shown: Path | None = None) -> list[Source]:

@@ -12,6 +12,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from nif.home import private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
   id INTEGER PRIMARY KEY,
@@ -80,9 +82,10 @@ class History:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(
+            private_file(path), isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)

@@ -246,11 +246,12 @@ class Registry:
         staging = BlobStore(staging_root)
         try:
             with contextlib.ExitStack() as stack:
+                shown = None
                 if isinstance(target, bytes) and name.lower().endswith(".zip"):
                     spool = stack.enter_context(
                         tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
                     )
-                    target = spooled_zip(target, name, Path(spool))
+                    target, shown = spooled_zip(target, name, Path(spool)), name
                 if isinstance(target, bytes):
                     graph = parse(
                         target,
@@ -263,7 +264,7 @@ class Registry:
                         (r, None) for r in split(graph, name)
                     ]
                 else:
-                    sources = stack.enter_context(open_sources(target, self.settings))
+                    sources = stack.enter_context(open_sources(target, self.settings, shown))
                     pairs = [(r, s.bundle) for s in sources for r in self._parse_source(s, fmt)]
                 artefacts = sum(
                     len(pin_record(r.graph, r.identifier, bundle, staging, self.settings))
@@ -277,6 +278,18 @@ class Registry:
         path = self.settings.home / "staging"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def remove_leftovers(self) -> int:
+        """Remove what killed processes left in the staging folder (how many entries): every
+        write stages only while it holds the write lock, so under it none is in use."""
+        with self._writing():
+            found = list(self._staging_dir().iterdir())
+            for path in found:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        return len(found)
 
     def _parse_source(self, source: Source, fmt: str | None) -> list[Record]:
         try:

@@ -9,9 +9,14 @@ keeps the validators.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import functools
 import logging
+import multiprocessing
+import os
+import signal
 from multiprocessing.connection import Connection
 
 from nif.errors import ArtefactError
@@ -24,6 +29,9 @@ from nif.validate._engine import compile_step, validate
 from nif.validate._profile import Profile
 
 log = logging.getLogger("nif.web")
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when its parent dies."""
 
 PROFILES_KEPT = 64
 """Built profiles a worker keeps (least recently used go first; their compiled steps stay in the
@@ -42,6 +50,7 @@ class Task:
 
 def serve(conn: Connection, settings: Settings) -> None:
     """A worker's life: warm up, say ready, then answer tasks until the pipe closes."""
+    _die_with_parent()
     from nif.validate.schematron._step import saxon
 
     saxon()
@@ -87,6 +96,19 @@ def serve(conn: Connection, settings: Settings) -> None:
                 step.svrl = None
         tasks += 1
         conn.send(("done", (report, tasks, built)))
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this worker when the service dies, even by SIGKILL and even in the
+    middle of a check (Linux; a watching thread could not run while Saxon holds the GIL). The
+    signal follows the thread that spawned the worker: the pool spawns from threads that live
+    as long as it. An idle worker also ends when its pipe closes."""
+    parent = multiprocessing.parent_process()
+    with contextlib.suppress(OSError, AttributeError):  # no prctl: not Linux
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent.pid:  # it died before prctl
+        os._exit(1)
 
 
 def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile:

@@ -10,20 +10,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from nif.auth import TokenStore
-from nif.certify._demo import issue_demo_certificates
+from nif.certify._demo import finish_demo, start_demo
 from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._publish import publish_suite
 from nif.certify._runs import RunStore
 from nif.certify._suite import available, find_suite
 from nif.errors import NifError
+from nif.home import ensure_home
 from nif.registry import Registry
-from nif.resources import data_folder
 from nif.settings import Settings
 from nif.web._pool import ValidationPool
 from nif.web._targets import Targets
@@ -48,26 +47,22 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings, *, load_demo: bool = False) -> Services:
-        """Open the store, the token and run databases and the signing key; load the demo
-        registry (and certify its demo evidence) into an empty store; publish the conformance
-        suites; start the validation workers (so the first request does not wait for them)."""
+        """Make NIF_HOME private; open the store, the token and run databases and the signing
+        key; remove what a killed process left in the staging folder; load the demo registry
+        (and certify its demo evidence) into an empty store, or finish a demo a killed start
+        left half-loaded; publish the conformance suites; start the validation workers (so the
+        first request does not wait for them)."""
+        ensure_home(settings.home)
         with contextlib.ExitStack() as undo:  # closes what was opened if a later step fails
             registry = Registry.open(settings)
             undo.callback(registry.close)
+            if removed := registry.remove_leftovers():
+                log.info("removed %d staging leftovers of a stopped process", removed)
             key = load_or_create(settings.home)
-            demo = load_demo and not registry.records()
-            if demo:
-                root = Path(str(data_folder("registry")))
-                log.info("loading the demo registry from %s", root)
-                result = registry.load_folder(root, actor="nif serve (demo registry)")
-                log.info(
-                    "demo registry: %d records stored, %d refused",
-                    len(result.stored),
-                    len(result.rejected),
-                )
+            demo = load_demo and start_demo(registry)
             _publish_suites(registry)
             if demo:
-                issued = issue_demo_certificates(registry, key)
+                issued = finish_demo(registry, key)
                 log.info("demo registry: %d certificates issued", len(issued))
             tokens = TokenStore(settings.home / "secrets.sqlite")
             undo.callback(tokens.close)

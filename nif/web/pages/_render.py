@@ -14,6 +14,17 @@ from nif.web.pages import _i18n
 
 ONE_YEAR = 365 * 24 * 3600
 
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+"""The only URLs from record data a page makes into links."""
+
+
+def link_target(url: object) -> str:
+    """`url` when a page may link to it (its scheme is http, https or mailto, spelt exactly
+    so), else "": a `javascript:` or `data:` homepage from a record is shown, not followed."""
+    text = str(url or "")
+    return text if text.lower().startswith(LINK_SCHEMES) else ""
+
+
 env = Environment(
     loader=PackageLoader("nif.web.pages", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -21,6 +32,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+env.filters["link"] = link_target
 
 
 def switch_links(request: Request) -> list[tuple[str, str]]:
@@ -63,11 +75,15 @@ API_PATHS = ("/api", "/sparql", "/health", "/version", "/openapi.json", "/docs",
 """Paths whose errors are always JSON, whatever the client accepts."""
 
 
+def is_api(path: str) -> bool:
+    """Whether `path` is the API's (or SPARQL's, or its documentation's), not a page's."""
+    return any(path == p or path.startswith(p + "/") for p in API_PATHS)
+
+
 def wants_html(request: Request) -> bool:
     """Whether a refusal should be the HTML error page: a page path, asked for by a browser
     (its Accept names text/html before, or instead of, JSON)."""
-    path = request.url.path
-    if any(path == p or path.startswith(p + "/") for p in API_PATHS):
+    if is_api(request.url.path):
         return False
     accept = request.headers.get("accept", "").lower()
     html, json = accept.find("text/html"), accept.find("application/json")

@@ -154,6 +154,8 @@ class StepResult:
     error: str | None = None
     phase: str | None = None
     svrl: str | None = None
+    findings_omitted: int = 0
+    """Findings of this step left out of the report by the `max_findings_per_step` cap."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -169,6 +171,8 @@ class StepResult:
             out["phase"] = self.phase
         if self.error is not None:
             out["error"] = self.error
+        if self.findings_omitted:
+            out["findings_omitted"] = self.findings_omitted
         return out
 
     @classmethod
@@ -184,6 +188,7 @@ class StepResult:
             millis=float(data.get("millis", 0.0)),
             error=data.get("error"),
             phase=data.get("phase"),
+            findings_omitted=int(data.get("findings_omitted", 0)),
         )
 
 
@@ -200,13 +205,23 @@ class Report:
     steps: list[StepResult]
     profile: str | None = None
     context: dict[str, str] = dataclasses.field(default_factory=dict)
+    omitted: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Findings left out of `findings` by the per-step cap, by severity name; `counts` holds
+    them, so the counts stay exact however many findings were kept."""
 
     @property
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(_WORST_FIRST, 0)
         for finding in self.findings:
             counts[_SEVERITY_NAMES[finding.severity]] += 1
+        for name, count in self.omitted.items():
+            counts[name] += count
         return counts
+
+    @property
+    def truncated(self) -> bool:
+        """Whether some findings were left out (see each step's `findings_omitted`)."""
+        return any(self.omitted.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,6 +234,7 @@ class Report:
             "context": dict(self.context),
             "verdict": str(self.verdict),
             "counts": self.counts,
+            "truncated": self.truncated,
             "steps": [s.to_dict() for s in self.steps],
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -227,7 +243,7 @@ class Report:
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
         """A report back from `to_dict()`: how certification runs keep the reports behind
         their cases."""
-        return cls(
+        report = cls(
             source=str(data.get("source", "")),
             sha256=str(data.get("sha256", "")),
             size=int(data.get("size", 0)),
@@ -238,6 +254,14 @@ class Report:
             profile=data.get("profile"),
             context=dict(data.get("context", {})),
         )
+        if data.get("truncated"):
+            kept = report.counts
+            report.omitted = {
+                name: int(count) - kept[name]
+                for name, count in data.get("counts", {}).items()
+                if name in kept and int(count) > kept[name]
+            }
+        return report
 
     def findings_by_step(self) -> list[tuple[StepResult, list[Finding]]]:
         """Each step with its findings, in step order.
@@ -300,6 +324,15 @@ def _status(report: Report, step: StepResult, findings: list[Finding]) -> StepSt
     ):
         return StepStatus.FAILED
     return status
+
+
+def _more(step: StepResult) -> str:
+    """The line that says a step's findings were cut, or "" when none were."""
+    count = step.findings_omitted
+    if not count:
+        return ""
+    noun = "finding" if count == 1 else "findings"
+    return f"{count:,} more {noun} not shown (the report keeps max_findings_per_step per step)"
 
 
 def _finding_line(finding: Finding) -> str:
@@ -397,6 +430,8 @@ def render_text(
                     line.append(f"  {where}", style="cyan")
                 indent(line, 4)
                 indent(Text(finding.message), 13)
+            if step.findings_omitted:
+                indent(Text(_more(step), style="bold"), 4)
     if len(reports) > 1:
         console.print()
         tally = {v: sum(1 for r in reports if r.verdict == v) for v in Verdict}
@@ -472,12 +507,15 @@ def render_junit(reports: Report | Iterable[Report]) -> str:
                 failure = etree.SubElement(
                     case, "failure", message=_failure_message(reported), type=str(worst)
                 )
-                failure.text = _xml_text("\n".join(_finding_line(f) for f in reported))
+                lines = [_finding_line(f) for f in reported]
+                failure.text = _xml_text("\n".join(filter(None, [*lines, _more(step)])))
             listed = {id(f) for f in reported}
-            rest = [f for f in findings if id(f) not in listed]
+            rest = [_finding_line(f) for f in findings if id(f) not in listed]
+            if status != StepStatus.FAILED and step.findings_omitted:
+                rest.append(_more(step))
             if rest:
                 out = etree.SubElement(case, "system-out")
-                out.text = _xml_text("\n".join(_finding_line(f) for f in rest))
+                out.text = _xml_text("\n".join(rest))
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
@@ -563,6 +601,8 @@ def _html_report(report: Report, level: int, number: int) -> list[str]:
                 f"<td>{_e(finding.message)}</td></tr>"
             )
         out.append("</tbody></table>")
+        if step.findings_omitted:
+            out.append(f'<p class="problem">{_e(_more(step))}</p>')
     out.append("</section>")
     return out
 

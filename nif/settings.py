@@ -23,6 +23,7 @@ class Settings:
     max_xml_depth: int = 256
     step_timeout: float = 120.0
     json_format_assertions: bool = True
+    max_findings_per_step: int = 1000
     store: str = ""
     store_update_url: str = ""
     store_graph_url: str = ""

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from nif.errors import ArtefactError
+from nif.errors import ArtefactError, LimitError
 from nif.report import Finding, Report, Severity, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
@@ -108,6 +108,20 @@ def _run_timed(step: Step, document: Document, timeout: float) -> Outcome:
     return outcome
 
 
+def _keep(
+    findings: list[Finding], result: StepResult, cap: int, omitted: dict[str, int]
+) -> list[Finding]:
+    """The step's first `cap` findings (all when `cap` is 0); the rest are only counted, on the
+    step and by severity in `omitted`, so that one message cannot make a report of any size."""
+    if not cap or len(findings) <= cap:
+        return findings
+    result.findings_omitted = len(findings) - cap
+    for finding in findings[cap:]:
+        name = str(finding.severity)
+        omitted[name] = omitted.get(name, 0) + 1
+    return findings[:cap]
+
+
 def _apply_overrides(
     findings: list[Finding], overrides: Mapping[str, Severity | None]
 ) -> list[Finding]:
@@ -167,6 +181,8 @@ def validate(
     media = profile.media or detect_media(content)
     steps: list[StepResult] = []
     findings: list[Finding] = []
+    omitted: dict[str, int] = {}
+    cap = settings.max_findings_per_step
     if media is None:
         findings.append(
             Finding(
@@ -180,7 +196,7 @@ def validate(
         if any(f.severity >= profile.fail_on for f in parse_findings):
             parse_result.status = StepStatus.FAILED
         steps.append(parse_result)
-        findings.extend(parse_findings)
+        findings.extend(_keep(parse_findings, parse_result, cap, omitted))
     for spec in profile.steps:
         steps.append(result := StepResult(spec.kind, spec.kind, "", "", phase=spec.phase))
         result.artefacts = spec.artefacts.refs()
@@ -194,7 +210,7 @@ def validate(
                 result.error = "not run: the message could not be parsed"
                 continue
             outcome = _run_timed(step, document, settings.step_timeout)
-        except ArtefactError as exc:
+        except (ArtefactError, LimitError) as exc:
             result.status, result.error = StepStatus.ERROR, str(exc)
         except TimeoutError as exc:
             result.status, result.error = StepStatus.ERROR, str(exc)
@@ -202,10 +218,10 @@ def validate(
             result.status, result.error = StepStatus.ERROR, f"{type(exc).__name__}: {exc}"
         else:
             step_findings = _apply_overrides(outcome.findings, profile.severity_overrides)
-            findings.extend(step_findings)
             result.svrl = outcome.svrl
             failing = any(f.severity >= profile.fail_on for f in step_findings)
             result.status = StepStatus.FAILED if failing else StepStatus.PASSED
+            findings.extend(_keep(step_findings, result, cap, omitted))
         finally:
             result.millis = (time.perf_counter() - started) * 1000
     return Report(
@@ -218,13 +234,15 @@ def validate(
         steps=steps,
         profile=profile.name,
         context=dict(context or {}),
+        omitted=omitted,
     )
 
 
 def _verdict(steps: list[StepResult], findings: list[Finding], fail_on: Severity) -> Verdict:
+    """From every finding, kept or not: a step fails on its whole list before it is cut."""
     if any(s.status is StepStatus.ERROR for s in steps):
         return Verdict.ERROR
-    if steps[0].status is StepStatus.FAILED:
+    if any(s.status is StepStatus.FAILED for s in steps):
         return Verdict.INVALID
     if any(f.severity >= fail_on for f in findings):
         return Verdict.INVALID

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from nif.report import Finding, Location, Severity
@@ -25,6 +27,26 @@ STEP = "parse"
 
 _NON_STANDARD = {"NaN", "Infinity", "-Infinity"}
 _UTF8 = {"utf-8", "utf-8-sig"}
+_BIG_NUMBER = re.compile(r"[0-9]{300}|[eE][+-]?0*[1-9][0-9]{2}")
+"""A run of digits or an exponent that may not fit an int's 4,300-digit conversion limit or a
+float: only then are numbers parsed one by one, so ordinary messages keep the C fast path."""
+_INT_DIGITS = 4300
+
+
+def _int(text: str) -> int | Decimal:
+    """Python's int refuses to parse more than 4,300 digits (a guard against quadratic
+    conversion); a longer integer is kept exactly as a Decimal, which JSON Schema compares."""
+    return int(text) if len(text) <= _INT_DIGITS else Decimal(text)
+
+
+def _float(text: str) -> float | Decimal:
+    """A float, unless the number overflows to infinity or underflows to zero: then the exact
+    Decimal, so that `1e400` is not infinity and `1e-400` not 0 when a schema compares it."""
+    value = float(text)
+    mantissa = text.lower().partition("e")[0]
+    if math.isinf(value) or (value == 0.0 and mantissa.strip("-0.")):
+        return Decimal(text)
+    return value
 
 
 @dataclasses.dataclass
@@ -82,8 +104,13 @@ def parse_json(content: bytes, *, max_bytes: int) -> ParsedJson:
         constants.append(name)
         return float(name)
 
+    numbers: dict[str, Any] = {}
+    if _BIG_NUMBER.search(text):
+        numbers = {"parse_int": _int, "parse_float": _float}
     try:
-        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+        value = json.loads(
+            text, object_pairs_hook=pairs_hook, parse_constant=constant_hook, **numbers
+        )
     except json.JSONDecodeError as exc:
         message = f"not well-formed JSON: {exc.msg[:1].lower()}{exc.msg[1:]}"
         return ParsedJson(None, [_fatal("json.malformed", message, exc.lineno, exc.colno)])
@@ -104,7 +131,7 @@ def parse_json(content: bytes, *, max_bytes: int) -> ParsedJson:
 
 def _is_unicode(value: Any) -> bool:
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
+import threading
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -25,7 +27,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import jsonschema_rs
 
-from nif.errors import CompileError, ResolutionError
+from nif.errors import CompileError, LimitError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._json import locate, locate_all, parse_json, pointer
@@ -267,7 +269,15 @@ class JsonSchemaStep(Step):
         instance = document.json
         if self._validator.is_valid(instance):
             return Outcome([])
-        errors = list(self._validator.iter_errors(instance))
+        errors = _errors(self._validator, instance)
+        for error in errors:
+            if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded):
+                where = pointer(error.instance_path) or "/"
+                raise LimitError(
+                    f"the pattern at {pointer(error.evaluation_path)} hit the regular expression "
+                    f"engine's backtracking limit on the value at {where}: the step cannot tell "
+                    "whether the value matches, so it decides nothing (simplify the pattern)"
+                )
         pointers = [pointer(error.instance_path) for error in errors]
         positions = locate_all(document.json_text or "", pointers)
         findings, name = [], self._name
@@ -284,6 +294,27 @@ class JsonSchemaStep(Step):
                 )
             )
         return Outcome(findings)
+
+
+_DIGITS_LOCK = threading.Lock()
+
+
+def _errors(validator: jsonschema_rs.Validator, instance: Any) -> list[Any]:
+    """The engine's errors. An error whose value holds an integer of more than 4,300 digits
+    (a Decimal from the parse) cannot be handed back to Python under the interpreter's
+    conversion limit, so that limit is lifted for the retry, process-wide and under a lock: the
+    digits are bounded by the message size, and the service and CLI kill a step at its time
+    limit."""
+    try:
+        return list(validator.iter_errors(instance))
+    except ValueError:
+        with _DIGITS_LOCK:
+            previous = sys.get_int_max_str_digits()
+            sys.set_int_max_str_digits(0)
+            try:
+                return list(validator.iter_errors(instance))
+            finally:
+                sys.set_int_max_str_digits(previous)
 
 
 def _keyword(error: jsonschema_rs.ValidationError) -> str:

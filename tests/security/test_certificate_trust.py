@@ -20,10 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
 from nif.certify import CertificateState
 from nif.certify._certificates import (
     certificate_graph,
+    certificate_iri,
     find_certificates,
     get_certificate,
     revocation_iri,
@@ -31,15 +33,16 @@ from nif.certify._certificates import (
 )
 from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._model import Certificate
+from nif.certify._namespaces import OA
 from nif.certify._runner import agency_iri
-from nif.certify._signature import sign
+from nif.certify._signature import SignatureStatus, sign
 from nif.certify._standing import badge_for, standing
 from nif.certify._verify import verify_certificate
 from nif.registry import Registry
-from nif.registry._namespaces import DCTERMS, NIF, PROV
+from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV
 from nif.registry._records import sorted_ntriples
 from nif.settings import Settings
-from nif.store import EmbeddedStore
+from nif.store import EmbeddedStore, open_store
 from nif.web import create_app
 from tests.certify.certified import certified
 from tests.conftest import ROOT
@@ -310,3 +313,72 @@ def test_verify_offline_in_an_empty_folder(demo: Registry, tmp_path: Path) -> No
         assert "signature: mismatch" in bad.stdout and bad.stdout.splitlines()[-1] == "not ok"
         assert _files(folder) == before  # no store, no NIF_HOME, nothing
         assert not fresh.exists()
+
+
+# on both stores: only a certificate's own graph makes it one, and only its signature counts
+
+
+def _minimal(iri: URIRef, how: str, key: SigningKey) -> bytes:
+    """A certificate graph with no records behind it: unsigned, or signed by `key`."""
+    cert_id = str(iri).rsplit("/", 1)[-1]
+    graph = Graph()
+    for p, o in (
+        (RDF.type, DQV.QualityCertificate),
+        (DCTERMS.identifier, Literal(cert_id)),
+        (DCTERMS.title, Literal("Certificate: tax implements civreg-birth@2.0.0")),
+        (OA.hasTarget, URIRef("https://registry.nif.example/interface/x/2.0.0")),
+        (NIF.holder, URIRef("https://registry.nif.example/agency/tax")),
+        (DCTERMS.creator, Literal("someone")),
+        (NIF.issuedBy, Literal("mallory")),
+        (DCTERMS.issued, Literal("2026-01-01T00:00:00Z")),
+        (NIF.validUntil, Literal("2099-01-01T00:00:00Z")),
+        (PROV.wasDerivedFrom, URIRef("https://registry.nif.example/certification/run/r")),
+        (NIF.suite, URIRef("https://registry.nif.example/conformance/x")),
+        (NIF.suiteChecksum, Literal("0" * 64)),
+    ):
+        graph.add((iri, p, o))
+    return sorted_ntriples(graph if how == "unsigned" else sign(graph, iri, key))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store_kind", ["embedded", "virtuoso"])
+def test_stored_graphs_count_only_on_their_signature(
+    store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = Settings(home=tmp_path / "home")
+    if store_kind == "virtuoso":
+        server = request.getfixturevalue("virtuoso")
+        server.clear()
+        settings = server.settings_for(settings)
+    own = load_or_create(settings.home)
+    prefix = certificate_iri(settings, "")
+    iris = {how: URIRef(f"{prefix}cert-20260101-0000000{i}") for i, how in enumerate(FORGERIES)}
+    graphs = {
+        str(iris["unsigned"]): _minimal(iris["unsigned"], "unsigned", own),
+        str(iris["foreign key"]): _minimal(iris["foreign key"], "signed", SigningKey.generate()),
+        str(iris["tampered"]): _minimal(iris["tampered"], "signed", own).replace(
+            b"mallory", b"trudy"
+        ),
+    }
+    stray = URIRef(f"{prefix}cert-20260101-00000009")  # stated in another graph only
+    leaked = _minimal(stray, "signed", own)
+    store = open_store(settings)
+    try:
+        store.replace_graphs({**graphs, "https://registry.nif.example/agency/tax": leaked})
+        found = find_certificates(store, settings)
+        assert sorted(c.iri for c in found) == sorted(graphs)
+        for cert in found:
+            now = standing(store, settings, cert)
+            assert now.state is INVALID and now.reasons[0].startswith("signature "), cert.iri
+        assert {c.signature.status for c in found} == {
+            SignatureStatus.UNSIGNED,
+            SignatureStatus.UNKNOWN_KEY,
+            SignatureStatus.MISMATCH,
+        }
+        genuine = URIRef(f"{prefix}cert-20260101-0000000a")
+        store.replace_graph(str(genuine), _minimal(genuine, "signed", own))
+        signed = get_certificate(store, settings, str(genuine))
+        assert signed.signature.ok  # counts (its suite is unknown here: needs re-certification)
+        assert standing(store, settings, signed).state is not INVALID
+    finally:
+        store.close()

@@ -40,6 +40,7 @@ def words(text: str) -> frozenset[str]:
 
 
 FN = "http://www.w3.org/2005/xpath-functions"
+_XML = "http://www.w3.org/XML/1998/namespace"
 _OPEN_NAMESPACES = frozenset(
     {
         f"{FN}/math",
@@ -282,6 +283,8 @@ class _Checker:
             raise self.refuse(element, f"shadow attribute {name} is not allowed in a rule set")
         if "default-function-namespace" in name:
             raise self.refuse(element, f"{name} is not allowed in a rule set")
+        if is_xsl and name.startswith("{") and not name.startswith(f"{{{_XML}}}"):
+            raise self.refuse(element, f"extension attribute {name} is not allowed in a rule set")
         local = name if is_xsl else name.removeprefix(f"{{{XSL}}}")
         if (is_xsl or local != name) and local in _EXPRESSIONS:
             self.expression(value, element)

@@ -238,7 +238,7 @@ def test_the_api_lists_and_shows_forgeries_as_signature_invalid(
 
 @pytest.mark.slow
 def test_agency_interface_and_certificate_pages_never_say_certified(
-    client: httpx.Client,
+    client: httpx.Client, served: tuple[LiveServer, Certificate]
 ) -> None:
     invalid, certified_ = 'aria-label="NIF: signature invalid 2.0.0"', 'aria-label="NIF: certified'
     agency = client.get("/agencies/tax", headers={"Accept-Language": "en"}).text
@@ -254,6 +254,10 @@ def test_agency_interface_and_certificate_pages_never_say_certified(
         assert certified_ not in page, how
     tampered = client.get(f"/certificates/{FORGED_IDS['tampered']}").text
     assert "signature mismatch" in tampered  # edited after signing
+    genuine = client.get(f"/certificates/{served[1].id}").text
+    assert t("en", "certificate.state.certified") in genuine
+    assert "a revocation was ignored: signature unsigned" in genuine
+    assert "forged: this agency cheated" not in genuine
 
 
 # verifying offline, as a third party

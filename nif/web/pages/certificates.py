@@ -77,6 +77,7 @@ class View:
     interface_title: str
     state: CertificateState
     reasons: tuple[str, ...]
+    notes: tuple[str, ...]
     check: CertificateCheck
     cases: tuple[CaseRow, ...]
     badge: str
@@ -183,6 +184,7 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
         interface_title=_interface_title(store, cert.interface, lang),
         state=now.state,
         reasons=tuple(now.reasons),
+        notes=now.notes,
         check=check,
         cases=run_cases(store, cert.run_iri, lang),
         badge=_badge.render(now.state, cert.version),

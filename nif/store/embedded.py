@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,6 +26,7 @@ from nif.store.base import (
     write_solutions,
     write_triples,
 )
+from nif.store.query_workers import QueryWorkers
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -127,14 +129,22 @@ def _ntriples(data: bytes) -> str:
 class EmbeddedStore(Store):
     """Oxigraph on disk at `path` (created if missing); `path=None` keeps it in memory."""
 
+    generation = 0
+    """Writes made through this handle: a query snapshot older than this is stale."""
+
     def __init__(self, path: str | Path | None = None) -> None:
         self.location = str(path) if path is not None else ":memory:"
+        self.on_disk = path is not None
+        self._read_only = False
+        self._workers: QueryWorkers | None = None
+        self._workers_lock = threading.Lock()
         try:
             if path is None:
                 self._store = ox.Store()
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
+                QueryWorkers.clean(self.location)  # left by a killed process; the store is ours
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(
@@ -143,6 +153,39 @@ class EmbeddedStore(Store):
                     "or a SPARQL endpoint)"
                 ) from None
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from None
+
+    @classmethod
+    def read_only(cls, path: str | Path) -> EmbeddedStore:
+        """A store opened read-only, for a snapshot nobody writes (`checkpoint`): a query
+        worker's; opening a store another process writes is undefined in Oxigraph."""
+        store = cls.__new__(cls)
+        store.location, store.on_disk, store._read_only = str(path), True, True
+        store._workers, store._workers_lock = None, threading.Lock()
+        try:
+            store._store = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open a query snapshot of the store: {exc.strerror or exc}"
+            ) from None
+        return store
+
+    def checkpoint(self, target: Path) -> None:
+        """A consistent copy of the store at `target` (a new folder), made of hard links to
+        its immutable files: cheap, and never written by anyone."""
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"{self.location}: cannot snapshot the store: {exc}") from None
+
+    def query_workers(self, size: int) -> QueryWorkers:
+        """The worker processes that run queries people send over snapshots of this store,
+        killed at their time limit; made on first use, with `size` slots (an on-disk store)."""
+        with self._workers_lock:
+            if self._workers is None:
+                if not self.on_disk:
+                    raise UsageError("an in-memory store cannot be queried from another process")
+                self._workers = QueryWorkers(self, size)
+            return self._workers
 
     def _query(self, query: str) -> object:
         refuse_service(query)
@@ -209,6 +252,8 @@ class EmbeddedStore(Store):
             raise UsageError(f"not a SPARQL 1.1 update: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.location}: update failed: {exc}") from None
+        finally:  # after the write: a snapshot taken during it counts as older
+            self.generation += 1
 
     def replace_graph(self, graph: str, ntriples: bytes) -> None:
         self.replace_graphs({graph: ntriples})
@@ -242,6 +287,8 @@ class EmbeddedStore(Store):
             raise UsageError(f"not valid {fmt}: {exc}") from None
         except OSError as exc:
             raise StoreError(f"{self.location}: load failed: {exc}") from None
+        finally:
+            self.generation += 1
 
     def dump(self, out: BinaryIO, fmt: DumpFormat, graphs: Iterable[str]) -> None:
         quads = (
@@ -254,7 +301,12 @@ class EmbeddedStore(Store):
         out.write(buffer.getvalue())
 
     def close(self) -> None:
-        """Flush and release the store's files; closing twice is harmless."""
+        """Stop the query workers, flush and release the store's files; closing twice is
+        harmless."""
+        with self._workers_lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.close()
         store = self.__dict__.pop("_store", None)
-        if store is not None:
+        if store is not None and not self._read_only:
             store.flush()

@@ -1,11 +1,14 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql (read-only, time and size limited).
 
 Queries come as GET `?query=`, as a POSTed form or as a POSTed `application/sparql-query`
-body; the result format is chosen by `?format=` or `Accept`. Every query is evaluated in a
-thread of its own, at most `sparql_max_concurrent` at once. The embedded store cannot interrupt
-one step of a query (a sort, an aggregate): past `sparql_timeout` the request is answered with
-503 while that thread runs on, keeping its slot until it ends, so runaway queries cannot pile
-up; beyond the bound queries are refused with 429.
+body; the result format is chosen by `?format=` or `Accept`. At most `sparql_max_concurrent`
+queries are evaluated at once; beyond the bound queries are refused with 429.
+
+The embedded store cannot interrupt one step of a query (a sort, an aggregate), so its queries
+run in worker processes over a read-only snapshot (`nif.store.QueryWorkers`): past
+`sparql_timeout` the worker is killed, the request answered with 503, and the slot is free at
+once. A remote store's queries run in threads: the endpoint stops a query at the time limit
+nif sends it (Virtuoso's `timeout`), and the thread keeps its slot until the endpoint answers.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from nif.errors import (
     UploadTooLargeError,
     UsageError,
 )
-from nif.store import Store
+from nif.store import EmbeddedStore, Store
 from nif.store.base import QueryLimits, ResultFormat, query_limits
 from nif.store.embedded import query_form
 from nif.web import _negotiation
@@ -95,6 +98,10 @@ _FORMAT_NAMES: dict[bool, dict[str, ResultFormat]] = {
 
 _PROLOGUE = re.compile(r"(?:\s+|#[^\n\r]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.I)
 _UPDATE = re.compile(r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+_SEVERAL_QUERIES = (
+    "the request has several queries (`query` given more than once, or in the URL as well as "
+    "the body): send one query per request"
+)
 _READ_ONLY = (
     "this SPARQL endpoint is read-only: updates are refused (records change through "
     "PUT /api/records/{id}, with a publisher's token)"
@@ -112,7 +119,10 @@ def run_query(svc: Services, query: str, fmt: ResultFormat) -> bytes:
     check_query(query)
     timeout, max_rows = query_limits(svc.settings)
     store = svc.registry.store
-    return _gate(store, svc.settings.sparql_max_concurrent).run(
+    size = svc.settings.sparql_max_concurrent
+    if isinstance(store, EmbeddedStore) and store.on_disk:
+        return store.query_workers(size).run(query, fmt, timeout=timeout, max_rows=max_rows)
+    return _gate(store, size).run(
         lambda: store.query_raw(query, fmt, timeout=timeout, max_rows=max_rows), timeout
     )
 
@@ -131,7 +141,8 @@ def check_query(query: str) -> bool:
 
 
 class _Gate:
-    """At most `size` queries evaluated at once, each in a daemon thread of its own.
+    """At most `size` queries evaluated at once, each in a daemon thread of its own (a remote
+    store, or an embedded one in memory).
 
     A slot is held by the thread that evaluates a query until that thread ends, not by the
     request: a request that stopped waiting for a runaway query does not free its slot.
@@ -343,6 +354,8 @@ async def sparql_get(
     ] = None,
     update: Annotated[str | None, Query(description="Refused (403): read-only.")] = None,
 ) -> Response:
+    if len(request.query_params.getlist("query")) > 1:
+        raise UsageError(_SEVERAL_QUERIES)
     return await _answer(
         svc,
         query,
@@ -398,13 +411,15 @@ async def sparql_post(request: Request, svc: ServicesDep) -> Response:
     except UnicodeDecodeError as exc:
         raise UsageError(f"the request body is not UTF-8 (byte {exc.start})") from None
     if media_type == "application/sparql-query":
+        if "query" in params:
+            raise UsageError(_SEVERAL_QUERIES)
         query: str | None = text
     else:
         for key, value in parse_qsl(text, keep_blank_values=True):
             params.setdefault(key, []).append(value)
         queries = params.pop("query", [])
         if len(queries) > 1:
-            raise UsageError("the form has several `query` fields: send one query per request")
+            raise UsageError(_SEVERAL_QUERIES)
         query = queries[0] if queries else None
     formats = params.get("format") or [None]
     return await _answer(

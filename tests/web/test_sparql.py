@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -407,22 +406,17 @@ def test_a_result_over_the_row_limit_is_422(make_server: Callable[..., LiveServe
         assert len(response.json()["results"]["bindings"]) == 5
 
 
-def test_a_runaway_query_keeps_its_slot_until_it_ends(
+def test_a_runaway_query_is_stopped_and_frees_its_slot(
     make_server: Callable[..., LiveServer],
 ) -> None:
-    """Oxigraph cannot interrupt a count: the request gets 503 at the time limit, the count
-    runs on in its thread and holds the only slot (429 for others) until it ends."""
+    """Oxigraph cannot interrupt a count: its worker process is killed at the time limit, so
+    the only slot is free for the next query as soon as the 503 is answered."""
     live = make_server(sparql_timeout=0.3, sparql_max_concurrent=1)
     with live.client() as client:
         response = client.get("/sparql", params={"query": slow_count()})
         assert "0.3 s" in error(response, 503, "query_timeout")
-        response = client.get("/sparql", params={"query": ASK_BIRTH})
-        assert "sparql_max_concurrent" in error(response, 429, "too_many_requests")
         assert int(response.headers["retry-after"]) > 0
-        deadline = time.monotonic() + 120
-        while response.status_code == 429 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            response = client.get("/sparql", params={"query": ASK_BIRTH})
+        response = client.get("/sparql", params={"query": ASK_BIRTH})
         assert response.status_code == 200, response.text
         assert response.json()["boolean"] is True
 

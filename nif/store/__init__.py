@@ -5,6 +5,7 @@ from __future__ import annotations
 from nif.settings import Settings
 from nif.store.base import DumpFormat, ResultFormat, Row, Store
 from nif.store.embedded import EmbeddedStore, ensure_query
+from nif.store.query_workers import QueryWorkers
 
 
 def open_store(settings: Settings, location: str | None = None) -> Store:
@@ -21,6 +22,7 @@ def open_store(settings: Settings, location: str | None = None) -> Store:
 __all__ = [
     "DumpFormat",
     "EmbeddedStore",
+    "QueryWorkers",
     "ResultFormat",
     "Row",
     "Store",

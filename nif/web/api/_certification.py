@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
@@ -25,6 +26,8 @@ from nif.errors import ForbiddenError, InputError, NifError, NotFoundError
 from nif.web._auth import bearer, optional_principal, principal
 from nif.web._negotiation import preferred
 from nif.web._services import Services, ServicesDep
+
+log = logging.getLogger("nif.web")
 
 RUN_ID = re.compile(r"run-[0-9]{8}-[0-9a-f]{8}")
 CERTIFICATE_ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
@@ -76,8 +79,8 @@ def audited(
     target: str,
     audited_below: tuple[type[Exception], ...] = (),
 ) -> Iterator[None]:
-    """Audit a refusal (a nif error or an HTTP error) as it passes, then let it through;
-    `audited_below` are the errors the code inside audits itself."""
+    """Audit a refusal (a nif error or an HTTP error) or an unexpected error as it passes,
+    then let it through; `audited_below` are the errors the code inside audits itself."""
     try:
         yield
     except audited_below:
@@ -86,6 +89,21 @@ def audited(
         detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
         svc.registry.history.audit(actor, action, target, "refused", detail)
         raise
+    except Exception as exc:
+        audit_error(svc, actor, action, target, exc)
+        raise
+
+
+def audit_error(svc: Services, actor: str, action: str, target: str, exc: Exception) -> None:
+    """Audit a write attempt that failed with an unexpected error (outcome `error`): it is
+    answered with a generic 500 and logged with its traceback; the audit names only its kind,
+    as its text may hold server paths. An audit that cannot be written is logged instead."""
+    try:
+        svc.registry.history.audit(
+            actor, action, target, "error", f"internal error ({type(exc).__name__})"
+        )
+    except Exception:
+        log.exception("could not audit a failed %s of %s by %s", action, target or "-", actor)
 
 
 def writer(action: str) -> Callable[..., Principal]:

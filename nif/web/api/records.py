@@ -26,6 +26,7 @@ from nif.registry._namespaces import PREFIXES
 from nif.web._auth import bearer, optional_principal, principal, require
 from nif.web._negotiation import preferred
 from nif.web._services import Services, ServicesDep
+from nif.web.api._certification import audit_error
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -69,13 +70,20 @@ _RECORD_BODY = {
 
 
 @contextlib.contextmanager
-def _audited(svc: Services, actor: str, action: str, target: str) -> Iterator[None]:
-    """Audit a refusal raised before the registry sees the request, then let it through."""
+def _audited(
+    svc: Services, actor: str, action: str, target: str, *, refusals: bool = True
+) -> Iterator[None]:
+    """Audit a refusal raised before the registry sees the request (unless `refusals` is
+    False: the registry audits its own), and any unexpected error, then let it through."""
     try:
         yield
     except (NifError, HTTPException) as exc:
-        detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
-        svc.registry.history.audit(actor, action, target, "refused", detail)
+        if refusals:
+            detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
+            svc.registry.history.audit(actor, action, target, "refused", detail)
+        raise
+    except Exception as exc:
+        audit_error(svc, actor, action, target, exc)
         raise
 
 
@@ -151,16 +159,17 @@ async def put_record(
     scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
     with _audited(svc, who.actor, "submit", record_id):
         content = await request.body()  # LimitsMiddleware stops it past max_upload_bytes
-    result: SubmitResult = await run_in_threadpool(
-        lambda: svc.registry.submit(
-            content,
-            name=record_id + suffix,
-            fmt=fmt,
-            actor=who.actor,
-            publisher=scope,
-            identifier=record_id,
+    with _audited(svc, who.actor, "submit", record_id, refusals=False):
+        result: SubmitResult = await run_in_threadpool(
+            lambda: svc.registry.submit(
+                content,
+                name=record_id + suffix,
+                fmt=fmt,
+                actor=who.actor,
+                publisher=scope,
+                identifier=record_id,
+            )
         )
-    )
     response.status_code = 200 if result.replaced else 201
     return result.to_dict()
 
@@ -180,7 +189,8 @@ async def delete_record(record_id: str, who: Writer, svc: ServicesDep) -> dict[s
 
     def withdraw() -> Version:
         scope = _checked_scope(svc, who, "withdraw", record_id)
-        return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
+        with _audited(svc, who.actor, "withdraw", record_id, refusals=False):
+            return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
 
     version = await run_in_threadpool(withdraw)
     return version.to_dict()

@@ -392,35 +392,12 @@ def verify_command(
     return _checked(check, as_json)
 
 
-_NOT_CHECKED = "not checked (offline)"
-
-
 def _checked(check: CertificateCheck, as_json: bool) -> int:
     """Print a certificate check; its exit code."""
     if as_json:
         _dump(check.to_dict())
-        return EXIT_OK if check.ok else EXIT_FAILED
-    click.echo(f"certificate {check.iri}")
-    click.echo(f"  signature: {check.signature.status} ({check.signature.message})")
-    issued = {True: "yes", False: "no", None: _NOT_CHECKED}[check.issued_here]
-    click.echo(f"  issued by this registry: {issued}")
-    if check.certificate is not None:
-        cert = check.certificate
-        click.echo(f"  {cert.agency} implements {cert.interface}@{cert.version}")
-        click.echo(f"  issued {cert.issued} by {cert.issued_by}, valid until {cert.valid_until}")
-        if check.hashes_current is None:
-            signed = "signed" if check.signature.ok else "not signed"
-            pinned = f"{signed} (suite and {len(cert.artefacts)} artefact checksums); current: "
-            click.echo(f"  pinned hashes: {pinned}{_NOT_CHECKED}")
-        else:
-            click.echo(f"  pinned hashes: {'current' if check.hashes_current else 'changed'}")
-    offline = " (from the file alone)" if check.unchecked else ""
-    click.echo(f"  state: {check.state}{offline}")
-    for problem in check.problems:
-        click.echo(f"  problem: {problem}")
-    for unchecked in check.unchecked:
-        click.echo(f"  not checked (needs the registry): {unchecked}")
-    click.echo("ok" if check.ok else "not ok")
+    else:
+        click.echo("\n".join(check.lines()))
     return EXIT_OK if check.ok else EXIT_FAILED
 
 

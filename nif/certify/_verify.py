@@ -56,6 +56,34 @@ class CertificateCheck:
     def ok(self) -> bool:
         return not self.problems
 
+    def lines(self) -> list[str]:
+        """The check as `nif certify verify` prints it, ending in `ok` or `not ok`."""
+        not_checked = "not checked (offline)"
+        issued = {True: "yes", False: "no", None: not_checked}[self.issued_here]
+        lines = [
+            f"certificate {self.iri}",
+            f"  signature: {self.signature.status} ({self.signature.message})",
+            f"  issued by this registry: {issued}",
+        ]
+        if (cert := self.certificate) is not None:
+            lines.append(f"  {cert.agency} implements {cert.interface}@{cert.version}")
+            lines.append(
+                f"  issued {cert.issued} by {cert.issued_by}, valid until {cert.valid_until}"
+            )
+            if self.hashes_current is None:
+                signed = "signed" if self.signature.ok else "not signed"
+                count = len(cert.artefacts)
+                pinned = f"{signed} (suite and {count} artefact checksums); current: {not_checked}"
+            else:
+                pinned = "current" if self.hashes_current else "changed"
+            lines.append(f"  pinned hashes: {pinned}")
+        offline = " (from the file alone)" if self.unchecked else ""
+        lines.append(f"  state: {self.state}{offline}")
+        lines.extend(f"  problem: {problem}" for problem in self.problems)
+        lines.extend(f"  not checked (needs the registry): {u}" for u in self.unchecked)
+        lines.append("ok" if self.ok else "not ok")
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "certificate": self.iri,

@@ -249,7 +249,8 @@ class _NoSvrl(Exception):
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
-    help="Time limit of each step (setting step_timeout).",
+    help="Time limit of each step (setting step_timeout); a step past it is killed with its "
+    "worker process and the message's verdict is error.",
 )
 @click.option(
     "--well-formed",

@@ -1,26 +1,39 @@
-"""Validate many message files with one profile, on every core, keeping input order.
+"""Validate many message files with one profile, on worker processes, keeping input order.
+
+Every check runs in a worker process, even for one file, because a step that overruns its time
+limit can only be stopped by killing its process: Saxon keeps the GIL and no engine can be
+interrupted from inside (an XSD 1.1 pattern such as `(a|aa)+b` backtracks for minutes). The
+worker tells this process when each stage starts, so a step past `step_timeout` is killed
+within a margin, its message gets a report with verdict `error` naming the step and the limit,
+and a new worker takes the files that remain: the same rule as the service's pool.
 
 Worker processes start isolated (`nif.validate._isolation`: minimal environment, private
-temporary directory). Each receives the profile once (its artefacts' bytes travel once, in the pool
-initializer) and then only file paths; compiled validators live in the worker's process-wide
-cache, so every worker compiles each step once however many messages it checks.
+temporary directory). Each receives the profile once (its artefacts' bytes travel once, when
+the process starts) and then only file paths, several at a time; compiled validators live in the
+worker's process-wide cache, so every worker compiles each step once however many messages it
+checks.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import collections
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 from nif.errors import InputError
-from nif.report import Report
+from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
-from nif.validate._engine import validate
-from nif.validate._isolation import isolate, private_tmpdir, remove_tmpdir, worker_settings
+from nif.validate._artefacts import sha256
+from nif.validate._engine import MEDIA_TYPES, detect_media, validate
+from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._profile import Profile
 
 
@@ -33,8 +46,14 @@ def available_cpus() -> int:
 
 
 AUTO_PARALLEL_BYTES = 8 * 1024 * 1024
-"""Below this many bytes of messages in all, starting worker processes (each importing nif and
-compiling every schema) costs more than it saves, even with the EN16931 rules."""
+"""Below this many bytes of messages in all, starting more than one worker process (each
+importing nif and compiling every schema) costs more than it saves, even with the EN16931
+rules."""
+COMPILE_LIMIT = 600.0
+"""Seconds a worker may spend compiling a step (EN16931's Schematron takes a few): this only
+catches a hang, as in the service."""
+STARTUP_LIMIT = 120.0
+"""Seconds a new worker may take to import nif and receive its profile."""
 
 
 def _auto_jobs(paths: Sequence[str | Path]) -> int:
@@ -60,37 +79,240 @@ def read_message(path: str | Path, max_bytes: int) -> bytes:
 
 
 def validate_file(
-    path: str | Path, profile: Profile, settings: Settings, *, keep_svrl: bool = True
+    path: str | Path,
+    profile: Profile,
+    settings: Settings,
+    *,
+    keep_svrl: bool = True,
+    watch: Callable[[str, str], None] | None = None,
 ) -> Report:
-    """One message file through the profile; the report's `source` is the path as given."""
+    """One message file through the profile, in this process; the report's `source` is the
+    path as given. `watch` is `validate`'s."""
     content = read_message(path, settings.max_message_bytes)
-    report = validate(content, profile, source=str(path), settings=settings)
+    report = validate(content, profile, source=str(path), settings=settings, watch=watch)
     if not keep_svrl:
         for step in report.steps:
             step.svrl = None
     return report
 
 
-_worker: tuple[Profile, Settings, bool] | None = None
+def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bool) -> None:
+    """A worker's life: check each chunk of files it is sent, telling every stage as it starts,
+    until the pipe closes."""
+
+    def watch(stage: str, name: str) -> None:
+        conn.send((stage, name))
+
+    while True:
+        try:
+            chunk: list[str] = conn.recv()
+        except (EOFError, OSError):
+            return
+        for path in chunk:
+            conn.send(("file", path))
+            try:
+                report = validate_file(path, profile, settings, keep_svrl=keep_svrl, watch=watch)
+            except InputError as exc:
+                conn.send(("input-error", str(exc)))
+                break
+            conn.send(("done", report))
 
 
-def _start_worker(profile: Profile, settings: Settings, keep_svrl: bool, tmp: str) -> None:
-    global _worker
-    isolate(tempfile.mkdtemp(dir=tmp))
-    _worker = (profile, settings, keep_svrl)
-
-
-def _run_in_worker(paths: list[str]) -> list[Report]:
-    assert _worker is not None, "worker started without its profile"
-    profile, settings, keep_svrl = _worker
-    return [validate_file(path, profile, settings, keep_svrl=keep_svrl) for path in paths]
-
-
-def _chunks(paths: Sequence[str | Path], jobs: int) -> list[list[str]]:
+def _chunks(count: int, jobs: int) -> list[list[int]]:
     """Several files per task, so that small messages do not drown in inter-process traffic,
     yet about 16 tasks per worker, so that the last ones still balance the load."""
-    size = max(1, min(32, len(paths) // (jobs * 16)))
-    return [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
+    size = max(1, min(32, count // (jobs * 16)))
+    return [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+
+
+def step_limit(settings: Settings) -> float:
+    """Seconds a stage may run before its worker is killed: `step_timeout` plus a margin, so
+    that a step that ends just past the limit is reported by the worker itself."""
+    return settings.step_timeout + max(1.0, settings.step_timeout / 10)
+
+
+@dataclasses.dataclass
+class _Stage:
+    """What a worker is doing and until when it may: `kind` is start, file, compile or check."""
+
+    kind: str
+    name: str
+    deadline: float
+    started: float = dataclasses.field(default_factory=time.monotonic)
+
+
+class _Worker:
+    """One isolated worker process, the pipe to it, and the files it was sent but not done."""
+
+    def __init__(self, context: Any, tmp: str, args: tuple[Any, ...]) -> None:
+        parent, child = context.Pipe(duplex=True)
+        self._tmpdir = tempfile.mkdtemp(dir=tmp)
+        self.process = context.Process(
+            target=run_isolated,
+            args=(self._tmpdir, _serve, child, *args),
+            name="nif-validation",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.conn: Connection = parent
+        self.files: collections.deque[int] = collections.deque()
+        self.stage = _Stage("start", "", time.monotonic() + STARTUP_LIMIT)
+
+    def take(self, chunk: list[int], paths: Sequence[str], limit: float) -> None:
+        """Send files; an idle worker has `limit` seconds to start the first (a new one has
+        STARTUP_LIMIT)."""
+        if self.stage.kind != "start":
+            self.stage = _Stage("file", "", time.monotonic() + limit)
+        self.files.extend(chunk)
+        self.conn.send([paths[i] for i in chunk])
+
+    def kill(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(10)
+        remove_tmpdir(self._tmpdir)
+
+    def stop(self) -> None:
+        """End an idle worker (its loop ends when the pipe closes), a busy one at once."""
+        self.conn.close()
+        if not self.files:
+            self.process.join(5)
+        self.kill()
+
+
+class _Batch:
+    """Files handed out to at most `jobs` workers, with every stage watched against its limit."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        profile: Profile,
+        settings: Settings,
+        jobs: int,
+        keep_svrl: bool,
+        progress: Callable[[], None] | None,
+    ) -> None:
+        self.paths, self.profile, self.settings = paths, profile, settings
+        self.jobs, self.progress = jobs, progress
+        self.args = (profile, worker_settings(settings), keep_svrl)
+        self.reports: list[Report | None] = [None] * len(paths)
+        self.queue = collections.deque(_chunks(len(paths), jobs))
+        self.workers: list[_Worker] = []
+        # spawn, not fork: a forked Saxon (GraalVM) or a lock held by another thread would hang
+        self.context = multiprocessing.get_context("spawn")
+
+    def run(self) -> list[Report]:
+        tmp = private_tmpdir()
+        try:
+            while self.queue or any(w.files for w in self.workers):
+                self._hand_out(tmp)
+                busy = [w for w in self.workers if w.files]
+                timeout = min(w.stage.deadline for w in busy) - time.monotonic()
+                for conn in wait([w.conn for w in busy], max(0.0, timeout)):
+                    self._receive(next(w for w in busy if w.conn is conn))
+                now = time.monotonic()
+                for worker in busy:
+                    if worker in self.workers and worker.files and now > worker.stage.deadline:
+                        self._overran(worker)
+        finally:
+            for worker in self.workers:
+                worker.stop()
+            remove_tmpdir(tmp)
+        return [report for report in self.reports if report is not None]
+
+    def _hand_out(self, tmp: str) -> None:
+        for worker in self.workers:
+            if not worker.files and self.queue:
+                worker.take(self.queue.popleft(), self.paths, self._limit("file"))
+        while self.queue and len(self.workers) < self.jobs:
+            worker = _Worker(self.context, tmp, self.args)
+            self.workers.append(worker)
+            worker.take(self.queue.popleft(), self.paths, STARTUP_LIMIT)
+
+    def _limit(self, stage: str) -> float:
+        return COMPILE_LIMIT if stage == "compile" else step_limit(self.settings)
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError):
+            self._died(worker)
+            return
+        if kind == "input-error":
+            raise InputError(value)
+        if kind == "done":
+            self._finish(worker, value)
+            kind, value = "file", ""
+        worker.stage = _Stage(kind, value, time.monotonic() + self._limit(kind))
+
+    def _finish(self, worker: _Worker, report: Report) -> None:
+        self.reports[worker.files.popleft()] = report
+        if self.progress:
+            self.progress()
+
+    def _overran(self, worker: _Worker) -> None:
+        stage, timeout = worker.stage, self.settings.step_timeout
+        if stage.kind == "check":
+            what = f"step {stage.name} ran past its time limit of {timeout:g} s (step_timeout)"
+        elif stage.kind == "compile":
+            what = f"compiling the {stage.name} step took more than {COMPILE_LIMIT:g} s"
+        elif stage.kind == "start":
+            what = f"the validation worker did not start within {STARTUP_LIMIT:g} s"
+        else:
+            what = f"checking the message took more than {self._limit(stage.kind):g} s"
+        limit = self._limit(stage.kind) if stage.kind != "start" else STARTUP_LIMIT
+        self._fail(
+            worker,
+            f"time limit exceeded: {what}; the worker process was killed after {limit:g} s "
+            "and the result discarded",
+        )
+
+    def _died(self, worker: _Worker) -> None:
+        worker.process.join(2)
+        code = worker.process.exitcode
+        self._fail(
+            worker,
+            "the validation worker stopped unexpectedly"
+            + (f" (exit code {code})" if code is not None else "")
+            + " while checking this message; no result is available",
+        )
+
+    def _fail(self, worker: _Worker, message: str) -> None:
+        """Kill the worker, give its current file a report with verdict error, and queue the
+        files it had not started for another worker."""
+        worker.kill()
+        self.workers.remove(worker)
+        index = worker.files.popleft()
+        stage = worker.stage
+        step = stage.name if stage.kind in ("check", "compile") and stage.name else "worker"
+        report = _stopped_report(self.paths[index], self.profile, self.settings, step, message)
+        report.steps[0].millis = (time.monotonic() - stage.started) * 1000
+        self.reports[index] = report
+        if self.progress:
+            self.progress()
+        if worker.files:
+            self.queue.appendleft(list(worker.files))
+
+
+def _stopped_report(
+    path: str, profile: Profile, settings: Settings, step: str, message: str
+) -> Report:
+    """A report with verdict error for a message whose check was stopped."""
+    content = read_message(path, settings.max_message_bytes)
+    media = detect_media(content)
+    kind = step.split(":", 1)[0]
+    return Report(
+        source=path,
+        sha256=sha256(content),
+        size=len(content),
+        media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
+        verdict=Verdict.ERROR,
+        findings=[],
+        steps=[StepResult(step, kind, "", "", StepStatus.ERROR, error=message)],
+        profile=profile.name,
+    )
 
 
 def validate_files(
@@ -102,43 +324,18 @@ def validate_files(
     keep_svrl: bool = True,
     progress: Callable[[], None] | None = None,
 ) -> list[Report]:
-    """Reports for `paths`, in the same order.
+    """Reports for `paths`, in the same order, each checked in a worker process.
 
-    `jobs` worker processes, never more than there are files; with one job everything runs in
-    this process. The default, None or 0, is every available core when the messages add up to
-    AUTO_PARALLEL_BYTES or more, else this process. `progress` is called once per finished file.
+    `jobs` worker processes, never more than there are files. The default, None or 0, is every
+    available core when the messages add up to AUTO_PARALLEL_BYTES or more, else one. A stage
+    past its limit (`step_limit`) has its worker killed: that message's report has verdict
+    `error` and says which step and limit. `progress` is called once per finished file.
     `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
     `InputError` when a file cannot be read.
     """
+    if not paths:
+        return []
     settings = settings or Settings()
     jobs = min(jobs or _auto_jobs(paths), len(paths))
-    if jobs <= 1:
-        reports = []
-        for path in paths:
-            reports.append(validate_file(path, profile, settings, keep_svrl=keep_svrl))
-            if progress:
-                progress()
-        return reports
-    # spawn, not fork: a forked Saxon (GraalVM) or a lock held by another thread would hang
-    context = multiprocessing.get_context("spawn")
-    tmp = private_tmpdir()
-    with contextlib.ExitStack() as cleanup:
-        cleanup.callback(remove_tmpdir, tmp)  # after the pool's workers have ended
-        pool = cleanup.enter_context(
-            concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(profile, worker_settings(settings), keep_svrl, tmp),
-            )
-        )
-        futures = [pool.submit(_run_in_worker, chunk) for chunk in _chunks(paths, jobs)]
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                for _ in future.result():
-                    if progress:
-                        progress()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        return [report for future in futures for report in future.result()]
+    batch = _Batch([str(p) for p in paths], profile, settings, jobs, keep_svrl, progress)
+    return batch.run()

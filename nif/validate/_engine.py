@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from lxml import etree
 
@@ -96,7 +96,7 @@ def _run_timed(step: Step, document: Document, timeout: float) -> Outcome:
     The engines (Saxon, libxml2) cannot be interrupted from inside a process and Saxon keeps the
     GIL while it works, so a watchdog thread could not stop it either: an overrunning step runs
     to its end and its verdict is `error`. Preempting it needs a worker process killed at the
-    limit, which is the service's worker pool's job.
+    limit: the service's worker pool and the CLI's batch workers (`_batch`) do that.
     """
     started = time.perf_counter()
     outcome = step.check(document)
@@ -174,9 +174,16 @@ def validate(
     source: str = "<message>",
     settings: Settings | None = None,
     context: Mapping[str, str] | None = None,
+    watch: Callable[[str, str], None] | None = None,
 ) -> Report:
-    """Validate one message. Never raises for a bad message or a bad artefact: see the verdict."""
+    """Validate one message. Never raises for a bad message or a bad artefact: see the verdict.
+
+    `watch(stage, name)` is told when each stage starts: ("check", "parse"), then per step
+    ("compile", kind) and ("check", step name); a worker's parent uses it to kill a step that
+    overruns its time limit and to say which one it was.
+    """
     settings = settings or Settings()
+    watch = watch or _unwatched
     digest = _Digest(content)
     media = profile.media or detect_media(content)
     steps: list[StepResult] = []
@@ -192,6 +199,7 @@ def validate(
         document = None
         steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
     else:
+        watch("check", "parse")
         document, parse_result, parse_findings = _parse(content, media, settings)
         if any(f.severity >= profile.fail_on for f in parse_findings):
             parse_result.status = StepStatus.FAILED
@@ -202,6 +210,7 @@ def validate(
         result.artefacts = spec.artefacts.refs()
         started = time.perf_counter()
         try:
+            watch("compile", spec.kind)
             step = compile_step(spec, settings)
             result.name = step.name
             result.engine, result.engine_version = step.engine
@@ -209,6 +218,7 @@ def validate(
                 result.status = StepStatus.SKIPPED
                 result.error = "not run: the message could not be parsed"
                 continue
+            watch("check", step.name)
             outcome = _run_timed(step, document, settings.step_timeout)
         except (ArtefactError, LimitError) as exc:
             result.status, result.error = StepStatus.ERROR, str(exc)
@@ -236,6 +246,10 @@ def validate(
         context=dict(context or {}),
         omitted=omitted,
     )
+
+
+def _unwatched(stage: str, name: str) -> None:
+    """No one is watching: the steps run in this process."""
 
 
 def _verdict(steps: list[StepResult], findings: list[Finding], fail_on: Severity) -> Verdict:

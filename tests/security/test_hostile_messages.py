@@ -1,0 +1,191 @@
+"""Hostile messages get a clear answer: huge numbers, floods of findings, runaway patterns.
+
+Each test reproduces a finding of issue 11 §4 and fails on the code before it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
+from nif.settings import Settings
+from nif.validate import Profile, validate
+from tests.conftest import ROOT
+
+XSD11_PATTERN = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
+  <xs:element name="m">
+    <xs:simpleType>
+      <xs:restriction base="xs:string"><xs:pattern value="(a|aa)+b"/></xs:restriction>
+    </xs:simpleType>
+  </xs:element>
+</xs:schema>
+"""
+NO_ATTRIBUTES = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:element name="m"><xs:complexType/></xs:element>
+</xs:schema>
+"""
+BACKTRACKING = "(a|aa)+(?=b)b|c$"
+"""The lookahead makes jsonschema-rs use fancy-regex, which backtracks on the first
+alternative until its limit before the second one could match."""
+
+
+def nif_process(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`python -m nif` in a fresh interpreter; `timeout` only stops code that would hang."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NIF_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "nif", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def json_profile(tmp_path: Path, schema: dict) -> Profile:
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return Profile.from_files(json_schema=path)
+
+
+# --- numbers Python's int and float cannot hold -------------------------------------------------
+
+
+def test_an_integer_of_5000_digits_is_validated_not_a_crash(tmp_path: Path) -> None:
+    profile = json_profile(
+        tmp_path, {"type": "object", "properties": {"n": {"type": "integer", "maximum": 5}}}
+    )
+    huge = b"9" * 5000
+    report = validate(b'{"n": ' + huge + b"}", profile)
+    assert report.verdict == Verdict.INVALID
+    (finding,) = report.findings
+    assert finding.location.pointer == "/n" and "maximum of 5" in finding.message
+    assert validate(b'{"n": -' + huge + b"}", profile).verdict == Verdict.VALID
+
+
+def test_numbers_past_a_float_keep_their_value(tmp_path: Path) -> None:
+    """1e400 used to become infinity, which jsonschema-rs saw as null ("not a number")."""
+    profile = json_profile(tmp_path, {"type": "number", "exclusiveMinimum": 0})
+    assert validate(b"1e400", profile).verdict == Verdict.VALID
+    assert validate(b"1e-400", profile).verdict == Verdict.VALID, "not rounded to 0"
+    assert validate(b"-1e400", profile).verdict == Verdict.INVALID
+
+
+def test_the_cli_answers_a_huge_integer_with_a_report(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text('{"type": "integer", "minimum": 0}', encoding="utf-8")
+    message = tmp_path / "big.json"
+    message.write_bytes(b"-" + b"1" * 4301)
+    done = nif_process("validate", "--json-schema", schema, "--format", "json", message)
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["verdict"] == "invalid"
+    assert "less than the minimum of 0" in report["findings"][0]["message"]
+
+
+# --- fail closed when the regular expression engine gives up -------------------------------------
+
+
+def test_a_pattern_past_the_backtracking_limit_is_an_error_not_invalid(tmp_path: Path) -> None:
+    profile = json_profile(tmp_path, {"type": "string", "pattern": BACKTRACKING})
+    report = validate(json.dumps("a" * 60 + "c").encode(), profile)
+    assert report.verdict == Verdict.ERROR, "the string matches: invalid would be false"
+    step = report.steps[-1]
+    assert step.status == "error" and "backtracking limit" in (step.error or "")
+    assert "/pattern" in (step.error or "")
+    assert validate(b'"x"', profile).verdict == Verdict.INVALID, "a plain mismatch still decides"
+
+
+# --- reports are bounded --------------------------------------------------------------------------
+
+
+def duplicated_keys(count: int) -> bytes:
+    return b"{" + b",".join(b'"k": 1' for _ in range(count)) + b"}"
+
+
+@pytest.mark.slow
+def test_a_flood_of_duplicate_keys_makes_a_bounded_report() -> None:
+    content = duplicated_keys(180_000)  # 1.2 MB: a 61 MB report before
+    assert len(content) > 1_200_000
+    report = validate(content, Profile(()), settings=Settings(max_findings_per_step=100))
+    assert report.verdict == Verdict.INVALID
+    assert report.counts["error"] == 179_999, "counts stay exact"
+    assert len(report.findings) == 100 and report.truncated
+    assert report.steps[0].findings_omitted == 179_899
+    text = render_json(report)
+    assert len(text) < 100 * 1000, "about a kilobyte per kept finding"
+    data = json.loads(text)
+    assert data["truncated"] is True and data["counts"]["error"] == 179_999
+    assert data["steps"][0]["findings_omitted"] == 179_899
+    assert Report.from_dict(data).counts == report.counts
+    for render in (render_text, render_junit, render_html):
+        assert "179,899 more findings not shown" in render(report), render.__name__
+
+
+@pytest.mark.slow
+def test_a_flood_of_xml_attributes_makes_a_bounded_report(tmp_path: Path) -> None:
+    schema = tmp_path / "m.xsd"
+    schema.write_text(NO_ATTRIBUTES, encoding="utf-8")
+    attributes = b" ".join(b'a%d="1"' % i for i in range(200_000))
+    content = b"<m " + attributes + b"/>"  # 2.3 MB: a 60 MB report before
+    assert len(content) > 2_250_000
+    report = validate(content, Profile.from_files(xsd=schema))
+    assert report.verdict == Verdict.INVALID
+    assert report.counts["error"] == 200_000
+    assert len(report.findings) == Settings().max_findings_per_step == 1000
+    assert report.steps[1].findings_omitted == 199_000
+    assert len(render_json(report)) < 1000 * 1000
+
+
+def test_the_cap_does_not_change_the_verdict(tmp_path: Path) -> None:
+    """The step fails on its whole list: warnings first do not hide the errors after them."""
+    profile = json_profile(tmp_path, {"type": "object"})
+    capped = Settings(max_findings_per_step=1)
+    for content in (duplicated_keys(5), b'{"a": 1}'):
+        whole, cut = validate(content, profile), validate(content, profile, settings=capped)
+        assert whole.verdict == cut.verdict and whole.counts == cut.counts
+    assert not validate(
+        duplicated_keys(5), profile, settings=Settings(max_findings_per_step=0)
+    ).truncated
+
+
+# --- the CLI stops a runaway step at its time limit -----------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_cli_kills_a_step_past_its_time_limit(tmp_path: Path) -> None:
+    """`(a|aa)+b` took 13.8 s on 41 characters; on 60 it would run for days. The check is
+    killed at --timeout (plus a margin), the next message is still checked, and the subprocess
+    timeout only keeps the old code from hanging the suite."""
+    schema = tmp_path / "pattern.xsd"
+    schema.write_text(XSD11_PATTERN, encoding="utf-8")
+    runaway = tmp_path / "runaway.xml"
+    runaway.write_text(f"<m>{'a' * 60}</m>", encoding="utf-8")
+    fine = tmp_path / "fine.xml"
+    fine.write_text("<m>aab</m>", encoding="utf-8")
+    done = nif_process(
+        "validate",
+        "--xsd",
+        schema,
+        "--timeout",
+        "1",
+        "--format",
+        "json",
+        runaway,
+        fine,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    stopped, checked = json.loads(done.stdout)
+    assert stopped["verdict"] == "error" and checked["verdict"] == "valid"
+    (step,) = stopped["steps"]
+    assert step["name"] == "xsd:pattern.xsd" and step["status"] == "error"
+    assert "time limit of 1 s" in step["error"] and "killed" in step["error"]

@@ -84,9 +84,10 @@ def sorted_ntriples(graph: Graph, without: URIRef | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-_ANCHOR_BUDGET = 20_000_000
-"""Characters the anchors of blank nodes that say the same may take: a few thousand for a
-record; thousands of deep alike chains would take hours and are refused instead."""
+_ANCHOR_BUDGET = 100_000_000
+"""Characters the anchors of blank nodes that say the same may take (about a second): a few
+thousand for a record. Two alike chains (or RDF lists) cost the cube of their length, about
+this much at 170 levels; deeper ones would take hours, and are refused instead."""
 
 
 def _blank_labels(graph: Graph) -> dict[BNode, str]:

@@ -28,9 +28,11 @@ from nif.certify._certificates import (
     certificate_iri,
     find_certificates,
     get_certificate,
+    issue,
     revocation_iri,
     revoke,
 )
+from nif.certify._earl import run_iri
 from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._model import Certificate
 from nif.certify._namespaces import OA
@@ -44,7 +46,7 @@ from nif.registry._records import sorted_ntriples
 from nif.settings import Settings
 from nif.store import EmbeddedStore, open_store
 from nif.web import create_app
-from tests.certify.certified import certified
+from tests.certify.certified import certified, passing_run
 from tests.conftest import ROOT
 from tests.web.conftest import LiveServer, _serve
 from tests.web.test_pages import t
@@ -175,6 +177,21 @@ def test_a_forged_revocation_is_ignored_and_a_signed_one_counts(demo: Registry) 
     revoked = revoke(demo, genuine.id, actor="bob", reason="withdrawn")  # replaces the forgery
     assert revoked.revocation is not None and revoked.revocation.reason == "withdrawn"
     assert standing(demo.store, demo.settings, revoked).state is CertificateState.REVOKED
+
+
+@pytest.mark.slow
+def test_a_forged_certificate_cannot_claim_a_run(demo: Registry) -> None:
+    genuine = certified(demo)
+    run = passing_run(demo)
+    forged = URIRef(genuine.iri.replace(genuine.id, FORGED_IDS["unsigned"]))
+    graph = Graph()
+    for s, p, o in certificate_graph(demo.store, demo.settings, genuine.id):
+        if p not in (NIF.signature, NIF.signingKey):
+            graph.add((forged if s == URIRef(genuine.iri) else s, p, o))
+    graph.set((forged, PROV.wasDerivedFrom, URIRef(run_iri(demo.settings, run.id))))
+    demo.store.replace_graph(str(forged), sorted_ntriples(graph))
+    cert = issue(demo, run, load_or_create(demo.settings.home), actor="certifier")
+    assert cert.run == run.id and cert.signature.ok
 
 
 # the running service: badge, API, agency, interface and certificate pages

@@ -30,7 +30,7 @@ from nif.store.base import QueryLimits, ResultFormat
 
 log = logging.getLogger("nif.store")
 
-GRACE = 0.5
+GRACE = 0.25
 """Seconds past a query's time limit before its worker is killed: a worker stops a query that
 yields rows at the limit by itself (a clean 503), so only one stuck in a step is killed."""
 STARTUP_LIMIT = 60.0

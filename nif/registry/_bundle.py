@@ -36,9 +36,11 @@ class Source:
 def open_sources(
     target: Path, settings: Settings, shown: str | None = None
 ) -> Iterator[list[Source]]:
-    """The record documents of a file, folder or zip (a zip is unpacked to a private temp dir).
+    """The record documents of a file, folder or zip.
 
-    `shown` is the name the submitter knows a zip by (an upload's, not the server file it was
+    A zip is unpacked into `NIF_HOME/staging`, where the registry removes what a killed process
+    left at the next start (callers hold the registry's write lock, as it does then). `shown`
+    is the name the submitter knows a zip by (an upload's, not the server file it was
     spooled to): errors raised while the sources are open name it, never a server folder."""
     if not target.exists():
         raise InputError(f"{target}: no such file or folder")
@@ -46,7 +48,12 @@ def open_sources(
         yield _folder(target)
     elif zipfile.is_zipfile(target):
         name = shown or str(target)
-        with tempfile.TemporaryDirectory(prefix="nif-bundle-") as temp, _named(name, target, temp):
+        staging = settings.home / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        with (
+            tempfile.TemporaryDirectory(prefix="bundle-", dir=staging) as temp,
+            _named(name, target, temp),
+        ):
             root = _unzip(target, Path(temp), settings)
             yield _folder(root, shown=target)
     else:

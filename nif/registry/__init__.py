@@ -2,11 +2,22 @@
 
 from nif.registry._blobs import BlobStore
 from nif.registry._history import AuditEntry, Version
+from nif.registry._iris import (
+    RESERVED,
+    certificate_iri,
+    files_base,
+    reserved,
+    revocation_iri,
+    run_iri,
+    suite_base,
+    tool_iri,
+)
 from nif.registry._records import Kind, Record
 from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
 
 __all__ = [
+    "RESERVED",
     "AuditEntry",
     "BlobStore",
     "Kind",
@@ -18,4 +29,11 @@ __all__ = [
     "ShaclResult",
     "SubmitResult",
     "Version",
+    "certificate_iri",
+    "files_base",
+    "reserved",
+    "revocation_iri",
+    "run_iri",
+    "suite_base",
+    "tool_iri",
 ]

@@ -210,6 +210,7 @@ def artefact(store: Store, sha256: str) -> Download:
     value = Literal(digest, datatype=XSD.hexBinary).n3()
     # Each branch starts from the checksum, so none is evaluated over the whole registry, and
     # stops at its first match: a shared standard's bytes may be registered thousands of times.
+    # A branch's facts come from one graph, so a graph cannot describe another's files.
     found = f"?c spdx:checksumValue {value} . ?n spdx:checksum ?c ; dcat:downloadURL ?url ."
     branches = {
         "artefact": "?m nif:schema|nif:rules ?n OPTIONAL { ?n dcat:mediaType ?mt }",
@@ -219,8 +220,8 @@ def artefact(store: Store, sha256: str) -> Download:
         "part": "?a nif:part ?n OPTIONAL { ?a dcat:mediaType ?mt }",
     }
     union = " UNION ".join(
-        f'{{ SELECT ?kind ?url ?mt ?title WHERE {{ {found} {pattern} BIND("{kind}" AS ?kind) }}'
-        " LIMIT 1 }"
+        f"{{ SELECT ?kind ?url ?mt ?title WHERE {{ GRAPH ?g {{ {found} {pattern} }}"
+        f' BIND("{kind}" AS ?kind) }} LIMIT 1 }}'
         for kind, pattern in branches.items()
     )
     rows = store.select(sparql_prefixes() + f"SELECT ?kind ?url ?mt ?title WHERE {{ {union} }}")
@@ -250,7 +251,7 @@ def _interface_filter(agency: str | None, status: str | None, text: str | None) 
         inner += f" ?r dcat:hasCurrentVersion ?cur . ?cur adms:status <{STATUS[status]}> ."
     if agency is not None:
         inner += " ?r dct:publisher ?a ."
-        outer += f" ?a dct:identifier {Literal(agency).n3()} ."
+        outer += f" GRAPH ?ag {{ ?a dct:identifier {Literal(agency).n3()} }} FILTER(?a = ?ag)"
     if text is not None and text.strip():
         needle = Literal(text.strip().lower()).n3()
         inner += (
@@ -266,12 +267,18 @@ def _summaries(store: Store, iris: Sequence[str], lang: str) -> list[InterfaceSu
         return []
     # The VALUES sit in each branch (a store joins an outer VALUES with a UNION only after
     # evaluating the union over the whole registry), and the predicates are filtered, not
-    # joined with VALUES (which makes Oxigraph scan every triple of those predicates).
-    values = "VALUES ?i { " + " ".join(_ref(i) for i in iris) + " }"
+    # joined with VALUES (which makes Oxigraph scan every triple of those predicates). Each
+    # fact comes from its record's own graph: the interface's, or its agency's.
+    # (Virtuoso refuses a BIND after a graph FILTER in a union: the first branch binds ?r.)
+    listed = " ".join(_ref(i) for i in iris)
+    values = f"VALUES ?i {{ {listed} }}"
     rows = store.select(
         sparql_prefixes() + "SELECT ?r ?p ?o WHERE {"
-        f" {{ {values} ?i ?p ?o BIND(?i AS ?r) }}"
-        f" UNION {{ {values} ?i dct:publisher|dcat:hasCurrentVersion ?r . ?r ?p ?o }}"
+        f" {{ VALUES ?r {{ {listed} }} GRAPH ?g {{ ?r ?p ?o }} FILTER(?g = ?r) }}"
+        f" UNION {{ {values} GRAPH ?g {{ ?i dcat:hasCurrentVersion ?r . ?r ?p ?o }}"
+        " FILTER(?g = ?i) }"
+        f" UNION {{ {values} GRAPH ?g {{ ?i dct:publisher ?r }} FILTER(?g = ?i)"
+        " GRAPH ?ag { ?r ?p ?o } FILTER(?ag = ?r) }"
         " FILTER(?p IN (dct:identifier, dct:title, dct:description, dct:publisher,"
         " dcat:hasCurrentVersion, skos:prefLabel, foaf:name, adms:status, dcat:version)) }"
     )

@@ -327,12 +327,12 @@ class Detector:
         """Some JSON message types whose discriminators read the paths the message has."""
         found: dict[str, MessageTypeRef] = {}
         for path, _ in values:
-            where = f"""{{ SELECT ?mt WHERE {{
+            first = f"""{{ SELECT ?mt WHERE {{
       ?jd nif:path {_lit(path)} . ?mt nif:discriminator ?jd .
       ?jversion nif:messageType ?mt .
       FILTER NOT EXISTS {{ ?jversion adms:status <{WITHDRAWN}> }}
     }} LIMIT {_LISTED} }}"""
-            for ref in select_message_types(self._store, where):
+            for ref in select_message_types(self._store, "", before=first):
                 if ref.media == "json":
                     found.setdefault(ref.iri, ref)
         return sorted(found.values(), key=lambda r: r.name)[:_LISTED]

@@ -36,6 +36,7 @@ from rdflib.term import Node
 from nif.errors import ArtefactError, CompileError, FetchError
 from nif.registry._blobs import BlobStore
 from nif.registry._fetch import FetchPolicy, fetch
+from nif.registry._iris import files_base
 from nif.registry._namespaces import (
     ADMS,
     DCAT,
@@ -298,7 +299,7 @@ class _Sources:
     ) -> None:
         self.record_id = record_id
         self.files = (
-            f"{settings.base_iri}files/{record_id}/"
+            files_base(settings, record_id)
             if record_id and _IDENTIFIER.fullmatch(record_id)
             else None
         )

@@ -118,42 +118,60 @@ def split_interface(argument: str) -> tuple[str, str | None]:
     return identifier, version or None
 
 
-def message_types_query(pattern: str) -> str:
+def message_types_query(pattern: str, *, before: str = "") -> str:
     """A SELECT for the message types `pattern` admits, one row per fact `_refs` assembles.
 
     `pattern` binds ?mt from constants, most selective first (e.g. `?mt nif:rootName "X"`),
-    and may filter on ?version. Each UNION branch repeats it and is a plain join of triple
-    patterns, OPTIONALs only on variables it already bound: engines evaluate a nested optional
-    group or a VALUES block for the whole store before joining (Oxigraph does), which costs
-    seconds on 10,000 interfaces where these branches cost milliseconds.
+    and may filter on ?version; `before` is joined outside the graph (a subquery binding ?mt).
+    Every fact is read from the interface's own graph (`GRAPH ?g`, ?g the interface record),
+    so statements another graph makes about its nodes cannot change its message types. Each
+    UNION branch repeats the pattern and is a plain join of triple patterns, OPTIONALs only on
+    variables it already bound: engines evaluate a nested optional group or a VALUES block for
+    the whole store before joining (Oxigraph does), which costs seconds on 10,000 interfaces
+    where these branches cost milliseconds.
     """
     core = f"""{pattern}
     ?version nif:messageType ?mt .
     ?interface dcat:hasVersion ?version ."""
+
+    def branch(row: str, body: str) -> str:
+        # Virtuoso does not join a graph variable with a subject inside it (so ?g is compared
+        # apart), and refuses a BIND between that FILTER and a UNION (so ?row is bound first).
+        return (
+            f'{{ BIND("{row}" AS ?row) {before} GRAPH ?g {{ {core} {body} }}'
+            " FILTER(?interface = ?g) }"
+        )
+
+    head = branch(
+        "head",
+        """
+    ?interface dct:identifier ?iid .
+    ?version dcat:version ?ver .
+    ?mt dct:identifier ?mtid .
+    OPTIONAL { ?version adms:status ?status }
+    OPTIONAL { ?mt dcat:mediaType ?media }
+    OPTIONAL { ?mt nif:rootNamespace ?rootNs }
+    OPTIONAL { ?mt nif:rootName ?rootName }
+    OPTIONAL { ?mt nif:schematronPhase ?phase }""",
+    )
+    discriminator = branch(
+        "discriminator",
+        """
+    ?mt nif:discriminator ?d .
+    ?d nif:path ?dpath ; nif:value ?dvalue .""",
+    )
+    declare = branch(
+        "declare",
+        """
+    ?mt nif:discriminator ?d .
+    ?d sh:declare ?decl .
+    ?decl sh:prefix ?prefix ; sh:namespace ?nsUri .""",
+    )
     return f"""{sparql_prefixes()}
 SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?media ?rootNs ?rootName ?phase
        ?d ?dpath ?dvalue ?decl ?prefix ?nsUri
 WHERE {{
-  {{ {core}
-    ?interface dct:identifier ?iid .
-    ?version dcat:version ?ver .
-    ?mt dct:identifier ?mtid .
-    OPTIONAL {{ ?version adms:status ?status }}
-    OPTIONAL {{ ?mt dcat:mediaType ?media }}
-    OPTIONAL {{ ?mt nif:rootNamespace ?rootNs }}
-    OPTIONAL {{ ?mt nif:rootName ?rootName }}
-    OPTIONAL {{ ?mt nif:schematronPhase ?phase }}
-    BIND("head" AS ?row)
-  }} UNION {{ {core}
-    ?mt nif:discriminator ?d .
-    ?d nif:path ?dpath ; nif:value ?dvalue .
-    BIND("discriminator" AS ?row)
-  }} UNION {{ {core}
-    ?mt nif:discriminator ?d .
-    ?d sh:declare ?decl .
-    ?decl sh:prefix ?prefix ; sh:namespace ?nsUri .
-    BIND("declare" AS ?row)
-  }}
+  {head} UNION {discriminator} UNION {declare}
 }}"""
 
 
@@ -217,18 +235,21 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
     return sorted(refs, key=lambda r: (r.interface, _version_key(r.version), r.message_type))
 
 
-def select_message_types(store: Store, pattern: str) -> list[MessageTypeRef]:
+def select_message_types(store: Store, pattern: str, *, before: str = "") -> list[MessageTypeRef]:
     """The message types `pattern` admits (see `message_types_query`), in one query."""
-    return _refs(store.select(message_types_query(pattern)))
+    return _refs(store.select(message_types_query(pattern, before=before)))
 
 
 def artefacts_of(store: Store, ref: MessageTypeRef) -> tuple[ArtefactRecord, ...]:
-    """The schema and rules artefacts of `ref` with their pins, schema first, in one query."""
-    mt = URIRef(ref.iri).n3()
+    """The schema and rules artefacts of `ref` with their pins, schema first, in one query.
+
+    Read from the interface's own graph only: no other record can add rules to its messages.
+    """
+    mt, graph = URIRef(ref.iri).n3(), URIRef(ref.interface_iri).n3()
     sha256 = "spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue"
     rows = store.select(
         f"""{sparql_prefixes()}
-SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{
+SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{ GRAPH {graph} {{
   {{ {{ {mt} nif:schema ?art BIND("schema" AS ?role) }}
      UNION {{ {mt} nif:rules ?art BIND("rules" AS ?role) }}
      OPTIONAL {{ ?art adms:representationTechnique ?tech }}
@@ -240,7 +261,7 @@ SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{
      BIND("part" AS ?row) }}
   UNION {{ {mt} nif:schema|nif:rules ?art . ?art nif:part ?part . ?part spdx:checksum ?pck .
      ?pck {sha256} ?psum . BIND("partsum" AS ?row) }}
-}}"""
+}} }}"""
     )
     facts: dict[str, dict[str, list[Row]]] = {}
     for row in rows:
@@ -306,18 +327,23 @@ def resolve(
 
 
 def pick_version(store: Store, interface: str, version: str | None) -> tuple[str, str]:
-    """(IRI, version) of `interface`@`version`, or of its current version when None;
-    `NotFoundError` saying which versions there are."""
+    """(IRI, version) of `interface`@`version`, or of its current version when None, as the
+    interface's own graph states them; `NotFoundError` saying which versions there are.
+
+    The current version comes from a UNION branch, not an OPTIONAL: Virtuoso drops the rows
+    of an unmatched OPTIONAL on the variable a graph FILTER compares."""
     identifier = Literal(interface).n3()
     rows = store.select(
         f"""{sparql_prefixes()}
 SELECT ?version ?ver ?current WHERE {{
-  ?interface dct:identifier {identifier} ; dcat:hasVersion ?version .
-  ?version dcat:version ?ver .
-  OPTIONAL {{ ?interface dcat:hasCurrentVersion ?current }}
+  {{ GRAPH ?g {{ ?interface dct:identifier {identifier} ; dcat:hasVersion ?version .
+      ?version dcat:version ?ver . }} FILTER(?interface = ?g) }}
+  UNION
+  {{ GRAPH ?g {{ ?interface dct:identifier {identifier} ; dcat:hasCurrentVersion ?current }}
+     FILTER(?interface = ?g) }}
 }}"""
     )
-    if not rows:
+    if not any("ver" in r for r in rows):
         if store.ask(
             f"""{sparql_prefixes()}
 ASK {{ ?i dct:identifier {identifier} ; a dcat:DataService .

@@ -34,6 +34,7 @@ from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
 from nif.registry._history import AuditEntry, History, Version, now
 from nif.registry._namespaces import sparql_prefixes
+from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import (
     Kind,
     Record,
@@ -220,6 +221,19 @@ class Registry:
                         expect_record(records, identifier, shown)
                     owners = self._owners(records)
                     authorise(records, publisher, owners)
+                    gate, _ = ownership(
+                        self.store,
+                        records,
+                        self.settings,
+                        graph_exists=self._has_graph,
+                        stored=owners,
+                    )
+                    if not gate.conforms:
+                        raise RejectedError(
+                            f"{shown}: rejected, {len(gate.violations)} statement(s) about "
+                            f"nodes that are not the record's:\n{gate.text()}",
+                            gate,
+                        )
                     report = self._check(records)
                     if not report.conforms:
                         raise RejectedError(
@@ -273,6 +287,9 @@ class Registry:
                 yield [r for r, _ in pairs], staging, artefacts
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
+
+    def _has_graph(self, iri: str) -> bool:
+        return self.store.ask(f"ASK {{ GRAPH {URIRef(iri).n3()} {{ ?s ?p ?o }} }}")
 
     def _staging_dir(self) -> Path:
         path = self.settings.home / "staging"
@@ -444,13 +461,22 @@ class Registry:
                                 )
                                 records.append(record)
                 distinct(records)
-                report = (
-                    self._check_many(records, workers, progress)
-                    if check
-                    else ShaclReport(True, [], Graph())
+                existing = set(self.store.graphs())
+                gate, offenders = ownership(
+                    self.store,
+                    records,
+                    self.settings,
+                    graph_exists=existing.__contains__,
+                    stored=[r.iri for r in self.records()] if existing else [],
                 )
-                failing = {r.focus for r in report.violations}
-                accepted = [r for r in records if not failing & {str(s) for s in r.subjects}]
+                shapes = self._check_many(records, workers, progress) if check else None
+                report = ShaclReport.merge([gate, shapes] if shapes else [gate])
+                failing = {r.focus for r in shapes.violations} if shapes else set()
+                accepted = [
+                    r
+                    for r in records
+                    if r.iri not in offenders and not failing & {str(s) for s in r.subjects}
+                ]
                 rejected = [r.identifier or r.iri for r in records if r not in accepted]
                 stored = self._commit(accepted, staging, who, "load", bulk=True) if accepted else []
             except NifError as exc:
@@ -555,15 +581,20 @@ class Registry:
     ) -> ShaclReport:
         """Check every current record (or those named) against the shapes, in a process pool."""
         infos = [self.find(k) for k in keys] if keys else self.records()
+        foreign = []
 
         def chunks() -> Iterator[Chunk]:
             for batch in _batches(infos, CHUNK):
                 records = [from_ntriples(i.iri, self.store.read_graph(i.iri)) for i in batch]
+                foreign.extend(foreign_statements(self.store, records, self.settings))
                 yield Chunk(
                     [(r.iri, r.ntriples()) for r in records], _context_bytes([self.store], records)
                 )
 
-        return check_chunks(chunks(), len(infos), self.settings, workers=workers, progress=progress)
+        report = check_chunks(
+            chunks(), len(infos), self.settings, workers=workers, progress=progress
+        )
+        return ShaclReport.merge([report, report_of(foreign)]) if foreign else report
 
 
 def _group_quads(data: bytes, fmt: DumpFormat) -> dict[str, bytes]:

@@ -278,11 +278,12 @@ def test_one_query_per_kind_of_message(pinned: PinnedRegistry) -> None:
 
 def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:
     """The QName query starts from the root name, not from every message type: with many
-    unrelated interfaces registered, it still returns exactly the candidates."""
-    lines = []
+    unrelated interfaces registered (each in its own graph, as records are), it still returns
+    exactly the candidates."""
+    graphs = {}
     for n in range(300):
         iri = f"https://registry.nif.example/interface/other-{n}"
-        lines.append(
+        graphs[iri] = (
             f"<{iri}> <http://www.w3.org/ns/dcat#hasVersion> <{iri}/1.0.0> ; "
             f'<http://purl.org/dc/terms/identifier> "other-{n}" .\n'
             f'<{iri}/1.0.0> <http://www.w3.org/ns/dcat#version> "1.0.0" ; '
@@ -290,8 +291,8 @@ def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:
             f'<{iri}/1.0.0/M> <http://purl.org/dc/terms/identifier> "M" ; '
             f'<https://w3id.org/nif/ns#rootName> "Doc{n}" ; '
             f'<https://w3id.org/nif/ns#rootNamespace> "{BIRTH_NS}" .\n'
-        )
-    pinned.store.replace_graph("urn:others", "".join(lines).encode())
+        ).encode()
+    pinned.store.replace_graphs(graphs)
     detector = Detector(pinned.store)
     assert detect(detector, "birth-2.xml") == "civreg-birth@2.0.0/BirthNotification"
     assert detector.detect(f'<Doc7 xmlns="{BIRTH_NS}"/>'.encode()).name == "other-7@1.0.0/M"

@@ -1,0 +1,68 @@
+"""The IRIs nif mints under `base_iri`, and the space they live in, which no record may use.
+
+nif alone writes certificates and their revocations, certification runs (and the tool that
+made them), published conformance suites, the files of bundles and the catalogue. A record that
+named a node there could replace or forge them (a store replaces a record's graph by its IRI),
+so this module is their one home: certification and pinning mint their IRIs here, and the
+submission gate refuses every record that uses the space (`reserved`).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from nif.settings import Settings
+
+RESERVED = ("catalogue", "certificate", "certification", "conformance", "files")
+"""The first path segments under `base_iri` that only nif writes."""
+
+_SEGMENT_END = re.compile(r"[/?#;]")
+
+
+def certificate_iri(settings: Settings, cert_id: str) -> str:
+    """A certificate and its signed named graph: `{base}certificate/{id}`."""
+    return f"{settings.base_iri}certificate/{cert_id}"
+
+
+def revocation_iri(settings: Settings, cert_id: str) -> str:
+    """The named graph of a certificate's revocation: `{base}certificate/{id}/revocation`."""
+    return f"{certificate_iri(settings, cert_id)}/revocation"
+
+
+def run_iri(settings: Settings, run_id: str) -> str:
+    """A certification run and its named graph: `{base}certification/run/{id}`."""
+    return f"{settings.base_iri}certification/run/{run_id}"
+
+
+def tool_iri(settings: Settings, version: str) -> str:
+    """nif as the tool of a run: `{base}certification/tool/nif/{version}`."""
+    return f"{settings.base_iri}certification/tool/nif/{version}"
+
+
+def suite_base(settings: Settings, interface: str, version: str) -> str:
+    """The base of a suite's IRIs (its manifest, cases, files): `{base}conformance/{id}/{v}/`."""
+    return f"{settings.base_iri}conformance/{interface}/{version}/"
+
+
+def files_base(settings: Settings, record_id: str) -> str:
+    """Where a record's bundle files are served: `{base}files/{record id}/`."""
+    return f"{settings.base_iri}files/{record_id}/"
+
+
+def reserved(iri: str, settings: Settings) -> bool:
+    """Whether `iri` lies in the space only nif writes (see `RESERVED`).
+
+    Compared without case and percent-encoding, so a spelling that a reader might take for the
+    same address (`Certificate/`, `certific%61te/`) is refused too.
+    """
+    base = unquote(settings.base_iri).casefold()
+    text = unquote(iri).casefold()
+    if not base or not text.startswith(base):
+        return False
+    return _SEGMENT_END.split(text[len(base) :], maxsplit=1)[0] in RESERVED
+
+
+def reserved_space(settings: Settings) -> str:
+    """The reserved space in words, for refusals."""
+    return ", ".join(f"{settings.base_iri}{segment}/" for segment in RESERVED)

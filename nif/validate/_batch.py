@@ -109,7 +109,6 @@ def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bo
         except (EOFError, OSError):
             return
         for path in chunk:
-            conn.send(("file", path))
             try:
                 report = validate_file(path, profile, settings, keep_svrl=keep_svrl, watch=watch)
             except InputError as exc:
@@ -133,7 +132,8 @@ def step_limit(settings: Settings) -> float:
 
 @dataclasses.dataclass
 class _Stage:
-    """What a worker is doing and until when it may: `kind` is start, file, compile or check."""
+    """What a worker is doing and until when it may: `kind` is start, compile or check (the
+    parse, from when the worker may take the next file, is the check of step "parse")."""
 
     kind: str
     name: str
@@ -163,7 +163,7 @@ class _Worker:
         """Send files; an idle worker has `limit` seconds to start the first (a new one has
         STARTUP_LIMIT)."""
         if self.stage.kind != "start":
-            self.stage = _Stage("file", "", time.monotonic() + limit)
+            self.stage = _Stage("check", "parse", time.monotonic() + limit)
         self.files.extend(chunk)
         self.conn.send([paths[i] for i in chunk])
 
@@ -211,7 +211,7 @@ class _Batch:
                 busy = [w for w in self.workers if w.files]
                 timeout = min(w.stage.deadline for w in busy) - time.monotonic()
                 for conn in wait([w.conn for w in busy], max(0.0, timeout)):
-                    self._receive(next(w for w in busy if w.conn is conn))
+                    self._drain(next(w for w in busy if w.conn is conn))
                 now = time.monotonic()
                 for worker in busy:
                     if worker in self.workers and worker.files and now > worker.stage.deadline:
@@ -225,7 +225,7 @@ class _Batch:
     def _hand_out(self, tmp: str) -> None:
         for worker in self.workers:
             if not worker.files and self.queue:
-                worker.take(self.queue.popleft(), self.paths, self._limit("file"))
+                worker.take(self.queue.popleft(), self.paths, self._limit("check"))
         while self.queue and len(self.workers) < self.jobs:
             worker = _Worker(self.context, tmp, self.args)
             self.workers.append(worker)
@@ -234,18 +234,25 @@ class _Batch:
     def _limit(self, stage: str) -> float:
         return COMPILE_LIMIT if stage == "compile" else step_limit(self.settings)
 
-    def _receive(self, worker: _Worker) -> None:
+    def _drain(self, worker: _Worker) -> None:
+        """Take every event the worker has sent so far (one wait for many small messages)."""
+        while self._receive(worker) and worker.conn.poll():
+            pass
+
+    def _receive(self, worker: _Worker) -> bool:
+        """One event from the worker; False when it died (and was replaced)."""
         try:
             kind, value = worker.conn.recv()
         except (EOFError, OSError):
             self._died(worker)
-            return
+            return False
         if kind == "input-error":
             raise InputError(value)
         if kind == "done":
             self._finish(worker, value)
-            kind, value = "file", ""
+            kind, value = "check", "parse"
         worker.stage = _Stage(kind, value, time.monotonic() + self._limit(kind))
+        return True
 
     def _finish(self, worker: _Worker, report: Report) -> None:
         self.reports[worker.files.popleft()] = report
@@ -258,10 +265,8 @@ class _Batch:
             what = f"step {stage.name} ran past its time limit of {timeout:g} s (step_timeout)"
         elif stage.kind == "compile":
             what = f"compiling the {stage.name} step took more than {COMPILE_LIMIT:g} s"
-        elif stage.kind == "start":
-            what = f"the validation worker did not start within {STARTUP_LIMIT:g} s"
         else:
-            what = f"checking the message took more than {self._limit(stage.kind):g} s"
+            what = f"the validation worker did not start within {STARTUP_LIMIT:g} s"
         limit = self._limit(stage.kind) if stage.kind != "start" else STARTUP_LIMIT
         self._fail(
             worker,

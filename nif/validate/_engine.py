@@ -178,9 +178,10 @@ def validate(
 ) -> Report:
     """Validate one message. Never raises for a bad message or a bad artefact: see the verdict.
 
-    `watch(stage, name)` is told when each stage starts: ("check", "parse"), then per step
-    ("compile", kind) and ("check", step name); a worker's parent uses it to kill a step that
-    overruns its time limit and to say which one it was.
+    `watch(stage, name)` is told when each step starts compiling, ("compile", kind), and
+    checking, ("check", step name); a worker's parent uses it to kill a step that overruns its
+    time limit and to say which one it was (before the first call, the message is being read
+    and parsed).
     """
     settings = settings or Settings()
     watch = watch or _unwatched
@@ -199,7 +200,6 @@ def validate(
         document = None
         steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
     else:
-        watch("check", "parse")
         document, parse_result, parse_findings = _parse(content, media, settings)
         if any(f.severity >= profile.fail_on for f in parse_findings):
             parse_result.status = StepStatus.FAILED

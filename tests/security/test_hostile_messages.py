@@ -163,29 +163,36 @@ def test_the_cap_does_not_change_the_verdict(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_cli_kills_a_step_past_its_time_limit(tmp_path: Path) -> None:
     """`(a|aa)+b` took 13.8 s on 41 characters; on 60 it would run for days. The check is
-    killed at --timeout (plus a margin), the next message is still checked, and the subprocess
-    timeout only keeps the old code from hanging the suite."""
+    killed at --timeout (plus a margin), and the messages after it, the next one in the same
+    chunk of files included, are still checked by a new worker. The subprocess timeout only
+    keeps the old code from hanging the suite."""
     schema = tmp_path / "pattern.xsd"
     schema.write_text(XSD11_PATTERN, encoding="utf-8")
     runaway = tmp_path / "runaway.xml"
     runaway.write_text(f"<m>{'a' * 60}</m>", encoding="utf-8")
-    fine = tmp_path / "fine.xml"
-    fine.write_text("<m>aab</m>", encoding="utf-8")
+    fine = []
+    for number in range(33):  # 34 files on one worker go two by two
+        fine.append(tmp_path / f"fine{number}.xml")
+        fine[-1].write_text("<m>aab</m>", encoding="utf-8")
     done = nif_process(
         "validate",
         "--xsd",
         schema,
         "--timeout",
         "1",
+        "-j",
+        "1",
         "--format",
         "json",
         runaway,
-        fine,
+        *fine,
         timeout=120,
     )
     assert done.returncode == 1, done.stderr
-    stopped, checked = json.loads(done.stdout)
-    assert stopped["verdict"] == "error" and checked["verdict"] == "valid"
+    stopped, *checked = json.loads(done.stdout)
+    assert stopped["verdict"] == "error" and stopped["source"] == str(runaway)
+    assert [r["verdict"] for r in checked] == ["valid"] * 33
+    assert [r["source"] for r in checked] == [str(p) for p in fine]
     (step,) = stopped["steps"]
     assert step["name"] == "xsd:pattern.xsd" and step["status"] == "error"
     assert "time limit of 1 s" in step["error"] and "killed" in step["error"]

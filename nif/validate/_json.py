@@ -172,8 +172,9 @@ def locate(text: str, pointer: str) -> tuple[int, int] | None:
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 _SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
-_SKIP = json.JSONDecoder().scan_once
-"""Parses one value from an offset and says where it ends: how uninteresting values are skipped."""
+_SKIP = json.JSONDecoder(parse_int=str).scan_once
+"""Parses one value from an offset and says where it ends: how uninteresting values are skipped
+(integers stay text: a skipped one needs no value, and int() refuses more than 4,300 digits)."""
 
 
 def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:

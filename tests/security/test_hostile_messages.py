@@ -60,14 +60,15 @@ def json_profile(tmp_path: Path, schema: dict) -> Profile:
 
 
 def test_an_integer_of_5000_digits_is_validated_not_a_crash(tmp_path: Path) -> None:
-    profile = json_profile(
-        tmp_path, {"type": "object", "properties": {"n": {"type": "integer", "maximum": 5}}}
-    )
+    properties = {"n": {"type": "integer", "maximum": 5}, "s": {"type": "string"}}
+    profile = json_profile(tmp_path, {"type": "object", "properties": properties})
     huge = b"9" * 5000
-    report = validate(b'{"n": ' + huge + b"}", profile)
+    report = validate(b'{"n": ' + huge + b',\n "s": 1}', profile)
     assert report.verdict == Verdict.INVALID
-    (finding,) = report.findings
-    assert finding.location.pointer == "/n" and "maximum of 5" in finding.message
+    number, after = report.findings
+    assert number.location.pointer == "/n" and "maximum of 5" in number.message
+    assert (number.location.line, number.location.column) == (1, 7)
+    assert (after.location.line, after.location.column) == (2, 7), "located past the number"
     assert validate(b'{"n": -' + huge + b"}", profile).verdict == Verdict.VALID
 
 

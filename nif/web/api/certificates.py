@@ -26,7 +26,7 @@ from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import SignatureStatus
 from nif.certify._standing import standing
 from nif.certify._verify import parse_certificate, verify_certificate
-from nif.errors import CertificationError, NotFoundError
+from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
 from nif.web._services import Services, ServicesDep
 from nif.web.api._certification import (
     CERTIFICATE_ID,
@@ -49,6 +49,9 @@ router = APIRouter(prefix="/api/certificates", tags=["certification"])
 ISSUE, REVOKE = "certificate.issue", "certificate.revoke"
 """The audit log's names of the writes (as `nif.certify` audits them)."""
 CERT_PATH = Path(description="The certificate's id, `cert-YYYYMMDD-` and 8 hex digits.")
+MAX_CERTIFICATE_BYTES = 256 * 1024
+"""The largest certificate file `POST /verify` reads: anyone may send one, and parsing and
+writing a graph canonically costs time and memory with its size (nif's are about 1.5 KiB)."""
 SUFFIXES = {
     "text/turtle": ".ttl",
     "application/ld+json": ".jsonld",
@@ -317,7 +320,7 @@ async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) ->
     },
     responses={
         400: {"description": "Not a certificate in that syntax."},
-        413: {"description": "Over max_upload_bytes."},
+        413: {"description": "Over 256 KiB (MAX_CERTIFICATE_BYTES)."},
         415: {"description": "Not an RDF media type."},
     },
 )
@@ -329,6 +332,11 @@ async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
         shown = f"a body of type {media!r}" if media else "a body without Content-Type"
         raise HTTPException(415, f"cannot verify {shown}: send one of {', '.join(SUFFIXES)}")
     content = await request.body()
+    if len(content) > MAX_CERTIFICATE_BYTES:
+        raise UploadTooLargeError(
+            f"a certificate file is at most {MAX_CERTIFICATE_BYTES // 1024} KiB (this one is "
+            f"{len(content):,} bytes); certificates nif issues are a few KiB"
+        )
 
     def check() -> dict[str, Any]:
         graph = parse_certificate(content, "certificate" + SUFFIXES[media])

@@ -84,7 +84,8 @@ def current(client: httpx.Client, record: str) -> str | int:
 
 
 def snapshot(client: httpx.Client) -> dict[str, str | int]:
-    return {r: current(client, r) for r in (ADDRESS, BIRTH, NEW, "civreg", "tax")}
+    records = (ADDRESS, BIRTH, NEW, "civreg", "tax", "tax-vat-return")
+    return {r: current(client, r) for r in records}
 
 
 def audit(live: LiveServer) -> list[dict[str, Any]]:
@@ -110,12 +111,24 @@ WHO = [
     "unknown",
     "malformed",
 ]
-OPS = ["put-existing", "put-new", "put-agency", "delete", "audit"]
+OPS = [
+    "put-cross-graph",
+    "put-foreign-node",
+    "put-existing",
+    "put-new",
+    "put-agency",
+    "delete",
+    "audit",
+]
+"""`put-cross-graph`: a civreg interface whose IRI is a certificate's graph (only nif writes
+there); `put-foreign-node`: civreg-birth also stating a node of tax's record. Refused for all."""
 UNAUTHENTICATED = dict.fromkeys(OPS, 401)
 REFUSED = dict.fromkeys(OPS, 403)
+FOREIGN = {"put-cross-graph": 422, "put-foreign-node": 422}
 EXPECTED: dict[str, dict[str, int]] = {
     "anonymous": UNAUTHENTICATED,
     "publisher-A": {
+        **FOREIGN,
         "put-existing": 200,
         "put-new": 201,
         "put-agency": 200,
@@ -124,7 +137,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     },
     "publisher-B": REFUSED,
     "certifier": REFUSED,
-    "admin": {"put-existing": 200, "put-new": 201, "put-agency": 200, "delete": 200, "audit": 200},
+    "admin": {
+        **FOREIGN,
+        "put-existing": 200,
+        "put-new": 201,
+        "put-agency": 200,
+        "delete": 200,
+        "audit": 200,
+    },
     "revoked": UNAUTHENTICATED,
     "unknown": UNAUTHENTICATED,
     "malformed": UNAUTHENTICATED,
@@ -157,8 +177,34 @@ def credentials(live: LiveServer, who: str) -> str | None:
             return MALFORMED_TOKEN
 
 
+CERTIFICATE_GRAPH = "https://registry.nif.example/certificate/cert-20261122-0a1b2c3d"
+VAT_MESSAGE = "https://registry.nif.example/interface/tax-vat-return/1.0.0/VatReturn"
+BIRTH_RULES = "https://registry.nif.example/interface/civreg-birth/2.0.0/artefact/birth.sch"
+FOREIGN_NODE = [
+    (
+        'dct:identifier "civreg-birth" ;',
+        f'dct:identifier "civreg-birth" ;\n  dct:references <{VAT_MESSAGE}> ;',
+    ),
+    (
+        "@prefix nif:",
+        f"<{VAT_MESSAGE}> <https://w3id.org/nif/ns#rules> <{BIRTH_RULES}> .\n@prefix nif:",
+    ),
+]
+
+
+def cross_graph() -> bytes:
+    """civreg's new interface under the IRI of a certificate's graph."""
+    edits = [(ADDRESS, NEW), ("gov/address", "gov/marriage")]
+    main = (f"<https://registry.nif.example/interface/{NEW}>", f"<{CERTIFICATE_GRAPH}>")
+    return bundle(ADDRESS, [*edits, main])
+
+
 def operate(client: httpx.Client, op: str) -> httpx.Response:
     match op:
+        case "put-cross-graph":
+            return put(client, NEW, cross_graph(), "application/zip")
+        case "put-foreign-node":
+            return put(client, BIRTH, bundle(BIRTH, FOREIGN_NODE), "application/zip")
         case "put-existing":
             return put(client, ADDRESS, bundle(ADDRESS, [ADDRESS_TITLE]), "application/zip")
         case "put-new":
@@ -233,7 +279,13 @@ def test_authorisation_matrix(make_server: MakeServer, who: str) -> None:
         if expected >= 400:
             body = answer.json()
             assert body["status"] == expected
-            assert body["error"] == {401: "unauthenticated", 403: "forbidden"}[expected]
+            assert (
+                body["error"]
+                == {401: "unauthenticated", 403: "forbidden", 422: "rejected"}[expected]
+            )
+            if expected == 422:
+                shown = {"put-cross-graph": CERTIFICATE_GRAPH, "put-foreign-node": VAT_MESSAGE}
+                assert shown[op] in body["message"], op
             assert after == before, f"{op}: a refused request changed the registry"
         else:
             expected_change(op, before, after)

@@ -172,8 +172,11 @@ class EmbeddedStore(Store):
     def checkpoint(self, target: Path) -> None:
         """A consistent copy of the store at `target` (a new folder), made of hard links to
         its immutable files: cheap, and never written by anyone."""
+        store = self.__dict__.get("_store")
+        if store is None:
+            raise StoreError(f"{self.location}: the store is closed")
         try:
-            self._store.backup(str(target))
+            store.backup(str(target))
         except OSError as exc:
             raise StoreError(f"{self.location}: cannot snapshot the store: {exc}") from None
 

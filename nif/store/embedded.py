@@ -159,7 +159,7 @@ class EmbeddedStore(Store):
         """A store opened read-only, for a snapshot nobody writes (`checkpoint`): a query
         worker's; opening a store another process writes is undefined in Oxigraph."""
         store = cls.__new__(cls)
-        store.location, store.on_disk, store._read_only = str(path), True, True
+        store.location, store.on_disk, store._read_only = "a query snapshot", True, True
         store._workers, store._workers_lock = None, threading.Lock()
         try:
             store._store = ox.Store.read_only(str(path))

@@ -77,6 +77,12 @@ def serve(conn: Connection) -> None:
             return
 
 
+def _folder(location: str) -> Path:
+    """Where the snapshots of the store at `location` go: beside it (hard links need the same
+    file system), hidden."""
+    return Path(location).with_name(f".{Path(location).name}-queries")
+
+
 class _Worker:
     """One worker process and its pipe; used by one query at a time."""
 
@@ -126,7 +132,8 @@ class _Worker:
             wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
             if not self._conn.poll(wait):
                 self.kill()
-                self.start()  # ready for the next query while this one is answered
+                with contextlib.suppress(OSError):  # else the next query starts one
+                    self.start()  # ready for the next query while this one is answered
                 raise limits.timed_out()
             answer = self._conn.recv()
         except (EOFError, OSError) as exc:
@@ -159,7 +166,7 @@ class QueryWorkers:
         self._busy: list[_Worker] = []
         self._lock = threading.Lock()
         self._snapshot_lock = threading.Lock()
-        self._snapshots = Path(store.location).with_name(f".{Path(store.location).name}-queries")
+        self._snapshots = _folder(store.location)
         self._current: tuple[int, str] | None = None
         self._closed = False
 
@@ -240,4 +247,4 @@ class QueryWorkers:
     def clean(location: str) -> None:
         """Delete snapshots a killed process left beside the store at `location`."""
         with contextlib.suppress(OSError):
-            shutil.rmtree(Path(location).with_name(f".{Path(location).name}-queries"))
+            shutil.rmtree(_folder(location))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -223,8 +224,6 @@ def test_queries_are_answered_while_others_run_past_their_limit(
     make_server: MakeServer,
 ) -> None:
     """While a runaway query holds one slot, the other answers queries."""
-    import threading
-
     live = make_server(validation_workers=1, sparql_timeout=3, sparql_max_concurrent=2)
     with live.client() as client:
         assert client.get("/sparql", params={"query": ASK_BIRTH}).status_code == 200

@@ -12,6 +12,7 @@ from nif.registry._iris import (
     suite_base,
     tool_iri,
 )
+from nif.registry._profiles import version_checksums
 from nif.registry._records import Kind, Record
 from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
@@ -36,4 +37,5 @@ __all__ = [
     "run_iri",
     "suite_base",
     "tool_iri",
+    "version_checksums",
 ]

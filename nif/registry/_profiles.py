@@ -290,6 +290,26 @@ SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{ GRAPH {graph} 
     return tuple(sorted(records, key=lambda a: (a.role != "schema", a.iri)))
 
 
+def version_checksums(store: Store, version_iri: str) -> tuple[str, ...]:
+    """The sha256 of every schema and rules artefact (and part) of a version, sorted, as its
+    interface's own graph states them: what a certificate pins and its standing compares, so
+    no other record can make a certificate look out of date."""
+    version = URIRef(version_iri).n3()
+    rows = store.select(
+        f"""{sparql_prefixes()}
+SELECT DISTINCT ?sum WHERE {{
+  GRAPH ?g {{
+    ?interface dcat:hasVersion {version} .
+    {version} nif:messageType ?mt .
+    ?mt nif:schema|nif:rules ?art .
+    {{ ?art spdx:checksum ?ck }} UNION {{ ?art nif:part ?part . ?part spdx:checksum ?ck }}
+    ?ck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum .
+  }} FILTER(?interface = ?g)
+}}"""
+    )
+    return tuple(sorted({str(r["sum"]) for r in rows if "sum" in r}))
+
+
 _NUMBER = re.compile(r"\d+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

@@ -24,7 +24,7 @@ from nif.registry import Registry, reserved
 from nif.registry import _catalogue as catalogue
 from nif.registry._detect import Detector
 from nif.registry._ownership import CONSTRAINT
-from nif.registry._profiles import artefacts_of, pick_version, resolve
+from nif.registry._profiles import artefacts_of, pick_version, resolve, version_checksums
 from nif.settings import Settings
 from tests.conftest import ROOT, cli_runner
 from tests.registry.conftest import make_registry, registry, settings, store_kind  # noqa: F401
@@ -156,6 +156,7 @@ def test_a_record_cannot_give_rules_to_another_agencys_message(make_server: Make
 
 FOREIGN = (
     f"<{VAT_MESSAGE}> <{NIF}rules> <{BIRTH_RULES}> .\n"
+    f"<{VAT_RETURN}/1.0.0> <{NIF}messageType> <{BASE}interface/civreg-birth/2.0.0/BirthNotification> .\n"
     f'<{VAT_MESSAGE}> <{NIF}rootName> "Forged" .\n'
     f'<{VAT_MESSAGE}> <{NIF}rootNamespace> "urn:forged" .\n'
     f'<{VAT_RETURN}> <http://purl.org/dc/terms/title> "Hacked"@en .\n'
@@ -170,6 +171,7 @@ def views(reg: Registry) -> dict[str, object]:
     refs = resolve(store, "tax-vat-return")
     return {
         "version": pick_version(store, "tax-vat-return", None),
+        "checksums": version_checksums(store, refs[0].version_iri),
         "refs": refs,
         "artefacts": [artefacts_of(store, r) for r in refs],
         "detected": Detector(store).detect(VAT_EXAMPLE.read_bytes()).name,
@@ -194,7 +196,7 @@ def test_foreign_statements_in_the_store_change_nothing_and_are_reported(demo: R
         Detector(demo.store).detect(b'<Forged xmlns="urn:forged"/>')
     report = demo.check(workers=1)
     foreign = [r for r in report.violations if r.constraint == CONSTRAINT]
-    assert {r.focus for r in foreign} == {VAT_MESSAGE, VAT_RETURN, TAX}
+    assert {r.focus for r in foreign} == {VAT_MESSAGE, f"{VAT_RETURN}/1.0.0", VAT_RETURN, TAX}
     assert all(ADDRESS in r.message for r in foreign)
     assert not report.conforms
 

@@ -105,6 +105,22 @@ def test_a_pattern_past_the_backtracking_limit_is_an_error_not_invalid(tmp_path:
     assert validate(b'"x"', profile).verdict == Verdict.INVALID, "a plain mismatch still decides"
 
 
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"not": {"pattern": BACKTRACKING}},
+        {"anyOf": [{"pattern": BACKTRACKING}, {"type": "number"}]},
+        {"propertyNames": {"pattern": BACKTRACKING}},
+    ],
+    ids=["not", "anyOf", "propertyNames"],
+)
+def test_the_backtracking_limit_is_an_error_under_any_keyword(tmp_path: Path, schema: dict) -> None:
+    value = "a" * 60 + "c"
+    instance = {value: 1} if "propertyNames" in schema else value
+    report = validate(json.dumps(instance).encode(), json_profile(tmp_path, schema))
+    assert report.verdict == Verdict.ERROR
+
+
 # --- reports are bounded --------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,11 @@ from nif.report import Report, Verdict, render_html, render_json, render_junit, 
 from nif.settings import Settings
 from nif.validate import Profile, validate
 from tests.conftest import ROOT
+from tests.web import conftest as web
+from tests.web.conftest import LiveServer
+
+demo_home, make_server = web.demo_home, web.make_server  # the fixtures, for this module
+ADDRESS = ROOT / "registry/interfaces/civreg-address/examples/1.0.0/AddressLookupRequest"
 
 XSD11_PATTERN = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
     xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
@@ -90,6 +96,24 @@ def test_the_cli_answers_a_huge_integer_with_a_report(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["verdict"] == "invalid"
     assert "less than the minimum of 0" in report["findings"][0]["message"]
+
+
+def test_the_service_answers_a_huge_integer_with_a_report(
+    make_server: Callable[..., LiveServer],
+) -> None:
+    """The worker used to die on it (and be respawned): the report said only that."""
+    request = json.loads((ADDRESS / "valid-tax-assessment.json").read_text(encoding="utf-8"))
+    text = json.dumps({**request, "extra": 1}).replace(": 1}", ": " + "7" * 4400 + "}")
+    live = make_server(validation_workers=1)
+    with live.client() as client:
+        answer = client.post(
+            "/api/validate", content=text, headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["verdict"] == "invalid", report["steps"]
+    (finding,) = report["findings"]
+    assert "'extra'" in finding["message"] and finding["location"]["line"] == 1
 
 
 # --- fail closed when the regular expression engine gives up -------------------------------------

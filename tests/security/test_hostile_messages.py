@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
+from nif.report import (
+    Report,
+    Severity,
+    Verdict,
+    render_html,
+    render_json,
+    render_junit,
+    render_text,
+)
 from nif.settings import Settings
 from nif.validate import Profile, validate
 from tests.conftest import ROOT
@@ -187,15 +195,19 @@ def test_a_flood_of_xml_attributes_makes_a_bounded_report(tmp_path: Path) -> Non
 
 
 def test_the_cap_does_not_change_the_verdict(tmp_path: Path) -> None:
-    """The step fails on its whole list: warnings first do not hide the errors after them."""
-    profile = json_profile(tmp_path, {"type": "object"})
-    capped = Settings(max_findings_per_step=1)
-    for content in (duplicated_keys(5), b'{"a": 1}'):
-        whole, cut = validate(content, profile), validate(content, profile, settings=capped)
-        assert whole.verdict == cut.verdict and whole.counts == cut.counts
-    assert not validate(
-        duplicated_keys(5), profile, settings=Settings(max_findings_per_step=0)
-    ).truncated
+    """The step fails on its whole list: a warning kept does not hide the error cut after it."""
+    schema = tmp_path / "schema.json"
+    schema.write_text('{"properties": {"a": {"type": "string"}, "b": {"minimum": 5}}}')
+    profile = Profile.from_files(json_schema=schema, severity_overrides={"type": Severity.WARNING})
+    message = b'{"a": 1, "b": 1}'
+    whole = validate(message, profile)
+    cut = validate(message, profile, settings=Settings(max_findings_per_step=1))
+    assert [f.severity for f in whole.findings] == [Severity.WARNING, Severity.ERROR]
+    assert [f.severity for f in cut.findings] == [Severity.WARNING]
+    assert cut.verdict == whole.verdict == Verdict.INVALID
+    assert cut.counts == whole.counts and cut.truncated and not whole.truncated
+    unlimited = Settings(max_findings_per_step=0)
+    assert not validate(duplicated_keys(2000), Profile(()), settings=unlimited).truncated
 
 
 # --- the CLI stops a runaway step at its time limit -----------------------------------------------

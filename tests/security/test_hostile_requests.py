@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -220,36 +219,6 @@ def test_queries_past_the_time_limit_stop_and_free_their_slots(make_server: Make
         answer = client.get("/sparql", params={"query": ASK_BIRTH})
         assert answer.status_code == 200, answer.text
         assert answer.json()["boolean"] is True
-
-
-def test_queries_are_answered_while_others_run_past_their_limit(
-    make_server: MakeServer,
-) -> None:
-    """While a runaway query holds one slot, the other answers queries."""
-    live = make_server(validation_workers=1, sparql_timeout=3, sparql_max_concurrent=2)
-    with live.client() as client:
-        assert client.get("/sparql", params={"query": ASK_BIRTH}).status_code == 200
-        runaway: list[httpx.Response] = []
-        thread = threading.Thread(
-            target=lambda: runaway.append(
-                client.get("/sparql", params={"query": cross_join("(COUNT(*) AS ?n)")})
-            )
-        )
-        thread.start()
-        answers = [client.get("/sparql", params={"query": ASK_BIRTH}) for _ in range(3)]
-        thread.join()
-    assert [a.status_code for a in answers] == [200, 200, 200]
-    assert runaway[0].status_code == 503
-
-
-def test_a_write_is_seen_by_the_next_query(make_server: MakeServer) -> None:
-    """Queries run over a snapshot of the store: one taken after the last write."""
-    live = make_server(validation_workers=1)
-    ask_gone = ASK_BIRTH.replace("civreg-birth", "civreg-address")
-    with live.client() as reader, live.client(live.token("admin")) as admin:
-        assert reader.get("/sparql", params={"query": ask_gone}).json()["boolean"] is True
-        assert admin.delete("/api/records/civreg-address").status_code == 200
-        assert reader.get("/sparql", params={"query": ask_gone}).json()["boolean"] is False
 
 
 @pytest.mark.parametrize(

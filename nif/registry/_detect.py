@@ -278,7 +278,7 @@ class Detector:
             else:
                 where = (
                     f"?mt nif:rootName {_lit(name)} . "
-                    'OPTIONAL { ?mt nif:rootNamespace ?rns } FILTER(!BOUND(?rns) || ?rns = "")'
+                    'FILTER NOT EXISTS { ?mt nif:rootNamespace ?rns FILTER(?rns != "") }'
                 )
             self._by_root[root] = _active(select_message_types(self._store, where))
         return self._by_root[root]

@@ -51,16 +51,18 @@ def ownership(
     *,
     graph_exists: Callable[[str], bool],
     stored: Iterable[str],
+    empty: bool = False,
 ) -> tuple[ShaclReport, set[str]]:
     """The records' statements about nodes that are not theirs, as violations (none: conforms),
     and the IRIs of the records that make them.
 
     `stored` are the IRIs of the records stored now (a record may replace its own graph);
-    `graph_exists` tells whether the store has a named graph of that IRI.
+    `graph_exists` tells whether the store has a named graph of that IRI; `empty` says the
+    store has no graph at all (a first load), so nothing needs looking up.
     """
     submitted = {r.iri for r in records}
     is_record = set(stored)
-    elsewhere = _elsewhere(store, records)
+    elsewhere = {} if empty else _elsewhere(store, records)
     results: list[ShaclResult] = []
     offenders: set[str] = set()
     stating: dict[str, list[str]] = {}

@@ -50,6 +50,7 @@ from nif.registry._submission import (
     distinct,
     expect_record,
     folder_sources,
+    own_nodes_only,
     spooled_zip,
 )
 from nif.settings import Settings
@@ -221,19 +222,7 @@ class Registry:
                         expect_record(records, identifier, shown)
                     owners = self._owners(records)
                     authorise(records, publisher, owners)
-                    gate, _ = ownership(
-                        self.store,
-                        records,
-                        self.settings,
-                        graph_exists=self._has_graph,
-                        stored=owners,
-                    )
-                    if not gate.conforms:
-                        raise RejectedError(
-                            f"{shown}: rejected, {len(gate.violations)} statement(s) about "
-                            f"nodes that are not the record's:\n{gate.text()}",
-                            gate,
-                        )
+                    own_nodes_only(self.store, records, self.settings, owners, shown)
                     report = self._check(records)
                     if not report.conforms:
                         raise RejectedError(
@@ -287,9 +276,6 @@ class Registry:
                 yield [r for r, _ in pairs], staging, artefacts
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
-
-    def _has_graph(self, iri: str) -> bool:
-        return self.store.ask(f"ASK {{ GRAPH {URIRef(iri).n3()} {{ ?s ?p ?o }} }}")
 
     def _staging_dir(self) -> Path:
         path = self.settings.home / "staging"
@@ -468,6 +454,7 @@ class Registry:
                     self.settings,
                     graph_exists=existing.__contains__,
                     stored=[r.iri for r in self.records()] if existing else [],
+                    empty=not existing,
                 )
                 shapes = self._check_many(records, workers, progress) if check else None
                 report = ShaclReport.merge([gate, shapes] if shapes else [gate])

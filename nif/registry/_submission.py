@@ -1,6 +1,7 @@
 """What a submission must pass before `Registry` stores it: where its records come from (a zip
 upload, a registry folder's bundles) and the gates it goes through (the record a URL names, no
-record twice, a publisher writing only its own agency's records).
+record twice, a publisher writing only its own agency's records, a record stating only its own
+nodes).
 
 Kept apart from `Registry` so the rules a submission is refused by read in one place.
 """
@@ -10,14 +11,17 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rdflib import URIRef
 
-from nif.errors import ForbiddenError, InputError, UsageError
+from nif.errors import ForbiddenError, InputError, RejectedError, UsageError
 from nif.registry._namespaces import DCTERMS
+from nif.registry._ownership import ownership
 from nif.registry._records import Kind, Record
+from nif.settings import Settings
+from nif.store.base import Store
 
 
 def spooled_zip(content: bytes, name: str, folder: Path) -> Path:
@@ -86,3 +90,21 @@ def authorise(records: Sequence[Record], publisher: str | None, stored: dict[str
                     f"{current or 'no agency'} ({what}), not to {publisher}: "
                     "a publisher may write only its own agency's records"
                 )
+
+
+def own_nodes_only(
+    store: Store, records: Sequence[Record], settings: Settings, stored: Iterable[str], shown: str
+) -> None:
+    """Refuse records that use nif's IRI space or state nodes of another graph (`RejectedError`
+    naming each IRI, like a shapes violation: 422, exit 1)."""
+
+    def graph_exists(iri: str) -> bool:
+        return store.ask(f"ASK {{ GRAPH {URIRef(iri).n3()} {{ ?s ?p ?o }} }}")
+
+    report, _ = ownership(store, records, settings, graph_exists=graph_exists, stored=stored)
+    if not report.conforms:
+        raise RejectedError(
+            f"{shown}: rejected, {len(report.violations)} statement(s) about nodes that are "
+            f"not the record's:\n{report.text()}",
+            report,
+        )

@@ -8,7 +8,7 @@ from nif.certify._certificates import (
     issue,
     revoke,
 )
-from nif.certify._earl import run_graph, run_iri
+from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
 from nif.certify._model import (
@@ -23,7 +23,7 @@ from nif.certify._model import (
     Run,
 )
 from nif.certify._publish import publish_suite
-from nif.certify._runner import current_artefacts, run_suite
+from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
 from nif.certify._standing import Standing, badge_for, standing
 from nif.certify._suite import (
@@ -37,6 +37,7 @@ from nif.certify._suite import (
     load_suite,
 )
 from nif.certify._verify import CertificateCheck, parse_certificate, verify_certificate
+from nif.registry import run_iri
 
 __all__ = [
     "Assertion",
@@ -62,7 +63,6 @@ __all__ = [
     "badge_for",
     "certificate_graph",
     "check_assertion",
-    "current_artefacts",
     "evidence_from_zip",
     "find_certificates",
     "find_suite",

@@ -23,16 +23,22 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from nif.certify._earl import run_graph, run_iri
+from nif.certify._earl import run_graph
 from nif.certify._keys import PublicKey, SigningKey, load_or_create, registry_keys
 from nif.certify._model import Certificate, Purpose, Revocation, Run
 from nif.certify._namespaces import OA
 from nif.certify._publish import published, suite_graph
-from nif.certify._runner import agency_iri, current_artefacts
+from nif.certify._runner import agency_iri
 from nif.certify._signature import sign, verify
 from nif.certify._suite import Suite, find_suite
 from nif.errors import CertificationError, NotFoundError, UsageError
-from nif.registry import Registry
+from nif.registry import (
+    Registry,
+    certificate_iri,
+    revocation_iri,
+    run_iri,
+    version_checksums,
+)
 from nif.registry._history import Version
 from nif.registry._history import now as history_now
 from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV, sparql_prefixes
@@ -46,14 +52,6 @@ _ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
 _TITLE = re.compile(r"Certificate: (\S+) implements (\S+)@(\S+)")
 PREFIXES = sparql_prefixes() + f"PREFIX dqv: <{DQV}>\nPREFIX oa: <{OA}>\nPREFIX prov: <{PROV}>\n"
 log = logging.getLogger("nif.certify")
-
-
-def certificate_iri(settings: Settings, cert_id: str) -> str:
-    return f"{settings.base_iri}certificate/{cert_id}"
-
-
-def revocation_iri(settings: Settings, cert_id: str) -> str:
-    return f"{certificate_iri(settings, cert_id)}/revocation"
 
 
 def certificate_id(settings: Settings, key: str) -> str:
@@ -183,7 +181,7 @@ def _certifiable(registry: Registry, run: Run, suite: Suite | None) -> Suite:
             f"the conformance suite of {what} changed since run {run.id} (run on "
             f"{run.suite_sha256[:12]}, now {current.sha256[:12]}): run it again"
         )
-    now_pinned = current_artefacts(store, version_iri(store, run.interface, run.version))
+    now_pinned = version_checksums(store, version_iri(store, run.interface, run.version))
     if set(now_pinned) != set(run.artefacts):
         raise CertificationError(
             f"the artefact checksums of {what} changed since run {run.id}: "

@@ -12,19 +12,11 @@ from rdflib.namespace import RDF, XSD
 
 from nif.certify._model import Mode, Run
 from nif.certify._runner import agency_iri
+from nif.registry import run_iri, tool_iri
 from nif.registry._namespaces import DCAT, DCTERMS, EARL, NIF, PROV, SPDX, sparql_prefixes
 from nif.registry._profiles import pick_version
 from nif.settings import Settings
 from nif.store.base import Store
-
-
-def run_iri(settings: Settings, run_id: str) -> str:
-    """The IRI (and named graph) of a run: `{base}certification/run/{id}`."""
-    return f"{settings.base_iri}certification/run/{run_id}"
-
-
-def tool_iri(settings: Settings, version: str) -> str:
-    return f"{settings.base_iri}certification/tool/nif/{version}"
 
 
 def run_graph(run: Run, settings: Settings, registry_store: Store) -> Graph:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from nif.certify._suite import MANIFEST, Suite
-from nif.registry import Registry
+from nif.registry import Registry, suite_base
 from nif.registry._namespaces import NIF
 from nif.registry._records import parse, sorted_ntriples
 from nif.settings import Settings
@@ -20,7 +20,7 @@ from nif.store.base import Store
 def suite_graph(suite: Suite, settings: Settings) -> Graph:
     """The manifest's triples plus `<suite> nif:suiteChecksum "sha256"`."""
     manifest = next(f for f in suite.files if f.path == MANIFEST)
-    base = f"{settings.base_iri}conformance/{suite.interface}/{suite.version}/{MANIFEST}"
+    base = suite_base(settings, suite.interface, suite.version) + MANIFEST
     graph = parse(
         manifest.content,
         source=f"{suite.interface}/{suite.version}/{MANIFEST}",

@@ -14,8 +14,6 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 
-from rdflib import URIRef
-
 import nif
 from nif.certify._assertions import check_all
 from nif.certify._endpoint import Endpoint
@@ -23,10 +21,9 @@ from nif.certify._evidence import Evidence, Item
 from nif.certify._model import CaseResult, Exchange, Mode, Outcome, Purpose, Run
 from nif.certify._suite import Assertion, Kind, Suite, TestCase
 from nif.errors import ArtefactError, NotFoundError, UsageError
-from nif.registry import Registry
+from nif.registry import Registry, version_checksums
 from nif.registry import _catalogue as catalogue
 from nif.registry._history import now
-from nif.registry._namespaces import sparql_prefixes
 from nif.registry._profiles import MessageTypeRef, resolve
 from nif.registry._validation import Target, target
 from nif.report import Finding, Report, Severity, Verdict
@@ -42,20 +39,6 @@ MAX_DETAILS = 20
 def run_id(day: str) -> str:
     """`run-YYYYMMDD-<8 hex>` for the day of ISO time `day`."""
     return f"run-{day[:10].replace('-', '')}-{secrets.token_hex(4)}"
-
-
-def current_artefacts(store: Store, version_iri: str) -> tuple[str, ...]:
-    """The sha256 of every schema and rules artefact (and part) of the version, sorted."""
-    rows = store.select(
-        f"""{sparql_prefixes()}
-SELECT DISTINCT ?sum WHERE {{
-  {URIRef(version_iri).n3()} nif:messageType ?mt .
-  ?mt nif:schema|nif:rules ?art .
-  {{ ?art spdx:checksum ?ck }} UNION {{ ?art nif:part ?part . ?part spdx:checksum ?ck }}
-  ?ck spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum .
-}}"""
-    )
-    return tuple(sorted({str(r["sum"]) for r in rows if "sum" in r}))
 
 
 def agency_iri(store: Store, agency: str) -> str:
@@ -151,7 +134,7 @@ def _prepared(registry: Registry, interface: str, version: str) -> _Version:
             return versions[(interface, version)]
     refs = {r.iri: r for r in resolve(registry.store, interface, version)}
     version_iri = next(iter(refs.values())).version_iri
-    prepared = _Version(version_iri, refs, current_artefacts(registry.store, version_iri))
+    prepared = _Version(version_iri, refs, version_checksums(registry.store, version_iri))
     with _VERSIONS_LOCK:
         if _VERSIONS.get(registry, (-1, {}))[0] == generation:
             versions.setdefault((interface, version), prepared)

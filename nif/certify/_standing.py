@@ -19,9 +19,9 @@ from pathlib import Path
 
 from nif.certify._certificates import artefact_change, find_certificates, parse_time
 from nif.certify._model import Certificate, CertificateState
-from nif.certify._runner import current_artefacts
 from nif.certify._suite import _NAME, Suite, find_suite, suites_folder
 from nif.errors import NotFoundError
+from nif.registry import version_checksums
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -111,7 +111,7 @@ def _changes(
                 f"the conformance suite of {what} changed since the certificate was issued "
                 f"(issued on {cert.suite_sha256[:12]}, now {current[:12]})"
             )
-    artefacts = current_artefacts(store, cert.version_iri)
+    artefacts = version_checksums(store, cert.version_iri)
     if set(artefacts) != set(cert.artefacts):
         changes.append(
             f"the artefact checksums of {what} changed since the certificate was issued: "

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from nif.certify._namespaces import MF
 from nif.errors import InputError, NifError, NotFoundError
+from nif.registry import suite_base
 from nif.registry._namespaces import DCTERMS, EARL, NIF
 from nif.registry._records import parse
 from nif.resources import data_folder
@@ -192,7 +193,7 @@ def load_suite(folder: Path, settings: Settings | None = None) -> Suite:
         content = manifest.read_bytes()
     except OSError as exc:
         raise InputError(f"{source}: cannot read the manifest: {exc.strerror or exc}") from None
-    base = f"{settings.base_iri}conformance/{interface}/{version}/"
+    base = suite_base(settings, interface, version)
     graph = parse(
         content, source=source, fmt=ox.RdfFormat.TURTLE, base_iri=base + MANIFEST, settings=settings
     )

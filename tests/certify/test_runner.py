@@ -20,13 +20,12 @@ from nif.certify import (
     Purpose,
     Run,
     Suite,
-    current_artefacts,
     evidence_from_zip,
     find_suite,
     run_suite,
 )
 from nif.errors import InputError, NotFoundError, UsageError
-from nif.registry import Registry
+from nif.registry import Registry, version_checksums
 from nif.registry._profiles import resolve
 from nif.registry._validation import Target
 from tests.certify.endpoints import EndpointServer
@@ -82,7 +81,7 @@ def test_passing_evidence_passes_every_case(demo_registry: Registry, name: str) 
         sorted((p, hashlib.sha256(c).hexdigest()) for p, c in files.items())
     )
     version_iri = resolve(demo_registry.store, suite.interface, suite.version)[0].version_iri
-    assert result.artefacts == current_artefacts(demo_registry.store, version_iri)
+    assert result.artefacts == version_checksums(demo_registry.store, version_iri)
     for case_result in result.results:
         if case_result.evidence is not None:
             assert (
@@ -107,7 +106,7 @@ def test_passing_summaries_say_why(demo_registry: Registry) -> None:
 
 def test_artefact_checksums_cover_every_schema_rules_and_part(demo_registry: Registry) -> None:
     ref = resolve(demo_registry.store, "tax-vat-return", "1.0.0")[0]
-    found = current_artefacts(demo_registry.store, ref.version_iri)
+    found = version_checksums(demo_registry.store, ref.version_iri)
     assert found == tuple(sorted(set(found))) and all(
         re.fullmatch(r"[0-9a-f]{64}", s) for s in found
     )

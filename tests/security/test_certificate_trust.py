@@ -25,14 +25,11 @@ from rdflib.namespace import RDF
 from nif.certify import CertificateState
 from nif.certify._certificates import (
     certificate_graph,
-    certificate_iri,
     find_certificates,
     get_certificate,
     issue,
-    revocation_iri,
     revoke,
 )
-from nif.certify._earl import run_iri
 from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._model import Certificate
 from nif.certify._namespaces import OA
@@ -40,7 +37,7 @@ from nif.certify._runner import agency_iri
 from nif.certify._signature import SignatureStatus, sign
 from nif.certify._standing import badge_for, standing
 from nif.certify._verify import verify_certificate
-from nif.registry import Registry
+from nif.registry import Registry, certificate_iri, revocation_iri, run_iri
 from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV
 from nif.registry._records import sorted_ntriples
 from nif.settings import Settings

@@ -28,9 +28,9 @@ from nif.certify._certificates import issue, revoke
 from nif.certify._evidence import Evidence, read_evidence
 from nif.certify._keys import load_or_create
 from nif.certify._model import Certificate, Purpose
-from nif.certify._runner import current_artefacts, run_suite
+from nif.certify._runner import run_suite
 from nif.certify._suite import find_suite
-from nif.registry import Registry
+from nif.registry import Registry, version_checksums
 from nif.settings import Settings
 from nif.web import create_app
 from nif.web.pages import _i18n
@@ -85,7 +85,7 @@ def issued(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         revoked = _certify(registry, "busreg", "civreg-birth", "2.0.0", Evidence(accepted))
         revoked = revoke(registry, revoked.id, actor="certifier-bob", reason=REASON)
         stale = _certify(registry, "tax", "tax-vat-return", "1.0.0", vat)
-        old = current_artefacts(registry.store, stale.version_iri)[0]
+        old = version_checksums(registry.store, stale.version_iri)[0]
         registry.store.update(
             "PREFIX spdx: <http://spdx.org/rdf/terms#>\n"
             "DELETE { GRAPH ?g { ?c spdx:checksumValue ?old } }\n"

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 
 from nif.home import private_file
+
+log = logging.getLogger("nif.registry")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -117,6 +120,15 @@ class History:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (now(), actor, action, target, outcome, detail[:2000]),
             )
+
+    def audit_error(self, actor: str, action: str, target: str, exc: BaseException) -> None:
+        """Audit a write attempt that failed with an unexpected error (outcome `error`), naming
+        only the error's kind: its text may hold server paths. An audit that cannot be written
+        is logged instead, so the original error is the one that surfaces."""
+        try:
+            self.audit(actor, action, target, "error", f"internal error ({type(exc).__name__})")
+        except Exception:
+            log.exception("could not audit a failed %s of %s by %s", action, target or "-", actor)
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:

@@ -234,6 +234,9 @@ class Registry:
             except NifError as exc:
                 self.history.audit(who, "submit", shown, "refused", str(exc))
                 raise
+            except Exception as exc:
+                self.history.audit_error(who, "submit", shown, exc)
+                raise
             self.history.audit(who, "submit", shown, "stored", _names(records))
         replaced = [r.iri for r in records if r.iri in owners]
         return SubmitResult(stored, report, artefacts, replaced)
@@ -409,6 +412,9 @@ class Registry:
             except NifError as exc:
                 self.history.audit(who, "withdraw", key, "refused", str(exc))
                 raise
+            except Exception as exc:
+                self.history.audit_error(who, "withdraw", key, exc)
+                raise
             self.history.audit(who, "withdraw", key, "withdrawn", record.iri)
         return version
 
@@ -468,6 +474,9 @@ class Registry:
                 stored = self._commit(accepted, staging, who, "load", bulk=True) if accepted else []
             except NifError as exc:
                 self.history.audit(who, "load", str(root), "refused", str(exc))
+                raise
+            except Exception as exc:
+                self.history.audit_error(who, "load", str(root), exc)
                 raise
             finally:
                 shutil.rmtree(staging_root, ignore_errors=True)
@@ -553,6 +562,9 @@ class Registry:
                 )
             except NifError as exc:
                 self.history.audit(who, "import", f"{fmt} backup", "refused", str(exc))
+                raise
+            except Exception as exc:
+                self.history.audit_error(who, "import", f"{fmt} backup", exc)
                 raise
             detail = f"{len(stored)} records, {len(beside)} other graphs"
             self.history.audit(who, "import", f"{fmt} backup", "stored", detail)

@@ -10,6 +10,7 @@ import pytest
 from nif.errors import (
     FetchError,
     InputError,
+    NifError,
     NotFoundError,
     RecordSyntaxError,
     RegistryError,
@@ -226,3 +227,21 @@ def test_hostile_documents_are_refused_with_a_clear_error(registry: Registry) ->
         registry.submit(huge, name="agency.ttl")
     assert registry.records() == []
     assert [e.outcome for e in registry.audit_log(2)] == ["refused", "refused"]
+
+
+def test_a_write_failing_with_an_internal_error_is_audited(civreg: Registry, bundle) -> None:
+    """The CLI's writes go through the registry too: a failure that is no refusal of nif's (the
+    store closed under it) is in the audit log as `error`, naming only its kind, once."""
+    before = len(civreg.audit_log(1000))
+    civreg.store.close()
+    for write in (lambda: civreg.submit(bundle(BIRTH)), lambda: civreg.withdraw("civreg")):
+        with pytest.raises(Exception) as caught:
+            write()
+        assert not isinstance(caught.value, NifError), caught.value
+    entries = civreg.audit_log(1000)
+    assert len(entries) == before + 2
+    assert [(e.action, e.outcome) for e in entries[:2]] == [
+        ("withdraw", "error"),
+        ("submit", "error"),
+    ]
+    assert all(e.detail.startswith("internal error (") for e in entries[:2])

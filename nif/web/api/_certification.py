@@ -95,15 +95,9 @@ def audited(
 
 
 def audit_error(svc: Services, actor: str, action: str, target: str, exc: Exception) -> None:
-    """Audit a write attempt that failed with an unexpected error (outcome `error`): it is
-    answered with a generic 500 and logged with its traceback; the audit names only its kind,
-    as its text may hold server paths. An audit that cannot be written is logged instead."""
-    try:
-        svc.registry.history.audit(
-            actor, action, target, "error", f"internal error ({type(exc).__name__})"
-        )
-    except Exception:
-        log.exception("could not audit a failed %s of %s by %s", action, target or "-", actor)
+    """Audit a write attempt that failed with an unexpected error (answered with a generic 500
+    and logged with its traceback)."""
+    svc.registry.history.audit_error(actor, action, target, exc)
 
 
 def writer(action: str) -> Callable[..., Principal]:

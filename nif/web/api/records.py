@@ -73,14 +73,16 @@ _RECORD_BODY = {
 def _audited(
     svc: Services, actor: str, action: str, target: str, *, refusals: bool = True
 ) -> Iterator[None]:
-    """Audit a refusal raised before the registry sees the request (unless `refusals` is
-    False: the registry audits its own), and any unexpected error, then let it through."""
+    """Audit a refusal raised before the registry sees the request, and any unexpected error,
+    then let it through; with `refusals` False the registry is called and audits both itself."""
+    if not refusals:
+        yield
+        return
     try:
         yield
     except (NifError, HTTPException) as exc:
-        if refusals:
-            detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
-            svc.registry.history.audit(actor, action, target, "refused", detail)
+        detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
+        svc.registry.history.audit(actor, action, target, "refused", detail)
         raise
     except Exception as exc:
         audit_error(svc, actor, action, target, exc)

@@ -26,6 +26,7 @@ from nif.registry._detect import Detector
 from nif.registry._ownership import CONSTRAINT
 from nif.registry._profiles import artefacts_of, pick_version, resolve, version_checksums
 from nif.settings import Settings
+from nif.web.pages._selftest import targets as selftest_targets
 from tests.conftest import ROOT, cli_runner
 from tests.registry.conftest import make_registry, registry, settings, store_kind  # noqa: F401
 from tests.web.certification import VAT, issued
@@ -179,6 +180,7 @@ def views(reg: Registry) -> dict[str, object]:
         "listed": catalogue.interfaces(store, limit=200).items,
         "civreg's": [i.identifier for i in catalogue.interfaces(store, agency="civreg").items],
         "tax's": [i.identifier for i in catalogue.interfaces(store, agency="tax").items],
+        "self-test": selftest_targets(store),
     }
 
 

@@ -54,15 +54,20 @@ class Target:
 
 
 def targets(store: Store) -> list[tuple[str, list[Target]]]:
-    """The message types of every version that is not withdrawn, grouped by interface."""
+    """The message types of every version that is not withdrawn, grouped by interface, as each
+    interface's own graph states them (what validation will resolve, whatever else the store
+    holds)."""
     rows = store.select(
         sparql_prefixes()
         + f"""
         SELECT ?interface ?version ?type WHERE {{
-          ?service dct:identifier ?interface ; dcat:hasVersion ?v .
-          ?v dcat:version ?version ; nif:messageType ?m .
-          ?m dct:identifier ?type .
-          FILTER NOT EXISTS {{ ?v adms:status <{_WITHDRAWN}> }}
+          GRAPH ?g {{
+            ?service dct:identifier ?interface ; dcat:hasVersion ?v .
+            ?v dcat:version ?version ; nif:messageType ?m .
+            ?m dct:identifier ?type .
+            FILTER NOT EXISTS {{ ?v adms:status <{_WITHDRAWN}> }}
+          }}
+          FILTER(?service = ?g)
         }}
         ORDER BY ?interface ?version ?type
         LIMIT {MAX_TARGETS}"""

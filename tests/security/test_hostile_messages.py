@@ -249,3 +249,20 @@ def test_the_cli_kills_a_step_past_its_time_limit(tmp_path: Path) -> None:
     (step,) = stopped["steps"]
     assert step["name"] == "xsd:pattern.xsd" and step["status"] == "error"
     assert "time limit of 1 s" in step["error"] and "killed" in step["error"]
+
+
+def test_the_self_test_page_says_findings_were_cut(make_server: Callable[..., LiveServer]) -> None:
+    """The page lists the kept findings and says how many more the report left out."""
+    live = make_server(validation_workers=1, max_findings_per_step=2)
+    request = (ADDRESS / "valid-tax-assessment.json").read_bytes()
+    flood = b'{"k": 1, "k": 2, "k": 3, "k": 4, "k": 5, ' + request.lstrip()[1:]
+    with live.client() as client:
+        answer = client.post(
+            "/self-test",
+            data={"target": "civreg-address@1.0.0/AddressLookupRequest"},
+            files={"file": ("flood.json", flood, "application/json")},
+        )
+    assert answer.status_code == 200, answer.text
+    parse = answer.text.split("<h3>parse ")[1].split("<h3>")[0]
+    assert parse.count('class="finding ') == 2, "four duplicate keys, two shown"
+    assert "2 more findings not shown" in parse

@@ -192,12 +192,13 @@ _REPORT_EXAMPLE = {
     },
     "verdict": "invalid",
     "counts": {"fatal": 0, "error": 1, "warning": 0, "info": 0},
+    "truncated": False,
     "steps": [
         {
             "name": "schematron",
             "kind": "schematron",
             "engine": "Saxon-HE via saxonche",
-            "engine_version": "12.5",
+            "engine_version": "13.1.1",
             "status": "failed",
             "artefacts": [{"uri": "https://…/birth.sch", "sha256": "9a1b…"}],
             "millis": 3.2,

@@ -41,10 +41,10 @@ from nif.registry import Registry, certificate_iri, revocation_iri, run_iri
 from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV
 from nif.registry._records import sorted_ntriples
 from nif.settings import Settings
-from nif.store import EmbeddedStore, open_store
+from nif.store import open_store
 from nif.web import create_app
+from tests.certify import conftest as certify
 from tests.certify.certified import certified, passing_run
-from tests.conftest import ROOT
 from tests.web.conftest import LiveServer, _serve
 from tests.web.test_pages import t
 
@@ -53,21 +53,7 @@ FORGERIES = ("tampered", "unsigned", "foreign key")
 FORGED_IDS = {f: f"cert-20260101-0badc0d{i}" for i, f in enumerate(FORGERIES)}
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A closed NIF_HOME with the demo registry loaded (embedded store)."""
-    home = tmp_path_factory.mktemp("trust") / "home"
-    with Registry(EmbeddedStore(home / "store"), Settings(home=home, actor="loader")) as registry:
-        registry.load_folder(ROOT / "registry", check=False, workers=1)
-    return home
-
-
-@pytest.fixture
-def demo(demo_home: Path, tmp_path: Path) -> Iterator[Registry]:
-    home = tmp_path / "home"
-    shutil.copytree(demo_home, home)
-    with Registry(EmbeddedStore(home / "store"), Settings(home=home, actor="certifier")) as r:
-        yield r
+demo_home, demo = certify.demo_home, certify.demo  # the fixtures, for this module
 
 
 def forge(registry: Registry, genuine: Certificate, how: str, holder: str = "tax") -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import secrets
 import shutil
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 from nif import errors
 from nif.errors import NifError, StoreError, TooManyRequestsError
 from nif.store.base import QueryLimits, ResultFormat
+from nif.workers import WorkerProcess
 
 log = logging.getLogger("nif.store")
 
@@ -86,58 +86,48 @@ def _folder(location: str) -> Path:
 class _Worker:
     """One worker process and its pipe; used by one query at a time."""
 
-    def __init__(self, context: Any) -> None:
-        self._context = context
-        self._process: Any = None
-        self._conn: Connection | None = None
+    def __init__(self) -> None:
+        self._process: WorkerProcess | None = None
         self._ready = False
         self.snapshot: str | None = None
         """The snapshot the worker has open (None: none, or not known)."""
 
     def start(self) -> None:
-        parent, child = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=serve, args=(child,), name="nif-sparql")
-        process.daemon = True
-        process.start()
-        child.close()
-        self._process, self._conn, self._ready, self.snapshot = process, parent, False, None
+        self._process = WorkerProcess(serve, name="nif-sparql")
+        self._ready, self.snapshot = False, None
 
     def kill(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(10)
+            self._process.kill()
             self._process = None
         self.snapshot = None
 
     def query(self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits) -> bytes:
         """The query's result, or its error; past the time limit (and `GRACE`) the worker is
         killed and a fresh one started, and the query fails with `QueryTimeoutError`."""
-        if self._process is None or not self._process.is_alive():
+        if self._process is None or not self._process.alive:
             self.kill()
             self.start()
             self.snapshot = snapshot
-        assert self._conn is not None
+        assert self._process is not None
+        conn = self._process.conn
         try:
             if not self._ready:
-                if not self._conn.poll(STARTUP_LIMIT) or self._conn.recv() != ("ready",):
+                if not conn.poll(STARTUP_LIMIT) or conn.recv() != ("ready",):
                     raise OSError(f"no answer within {STARTUP_LIMIT:g} s")
                 self._ready = True
             left = limits.remaining()
             left = None if left is None else max(left, 0.001)
-            self._conn.send((snapshot, query, str(fmt), left, limits.max_rows))
+            conn.send((snapshot, query, str(fmt), left, limits.max_rows))
             wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
-            if not self._conn.poll(wait):
+            if not conn.poll(wait):
                 self.kill()
                 with contextlib.suppress(OSError):  # else the next query starts one
                     self.start()  # ready for the next query while this one is answered
                 raise limits.timed_out()
-            answer = self._conn.recv()
+            answer = conn.recv()
         except (EOFError, OSError) as exc:
-            code = self._process.exitcode if self._process is not None else None
+            code = self._process.exit_code() if self._process is not None else None
             self.kill()
             raise StoreError(
                 f"the query worker stopped unexpectedly ({type(exc).__name__}"
@@ -161,8 +151,7 @@ class QueryWorkers:
             raise errors.UsageError(f"sparql_max_concurrent must be at least 1, not {size}")
         self.size = size
         self._store = store
-        context = multiprocessing.get_context("spawn")
-        self._idle = [_Worker(context) for _ in range(size)]
+        self._idle = [_Worker() for _ in range(size)]
         self._busy: list[_Worker] = []
         self._lock = threading.Lock()
         self._snapshot_lock = threading.Lock()

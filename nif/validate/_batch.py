@@ -19,7 +19,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import multiprocessing
+import functools
 import os
 import tempfile
 import time
@@ -35,6 +35,7 @@ from nif.validate._artefacts import sha256
 from nif.validate._engine import MEDIA_TYPES, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._profile import Profile
+from nif.workers import WorkerProcess
 
 
 def available_cpus() -> int:
@@ -144,18 +145,15 @@ class _Stage:
 class _Worker:
     """One isolated worker process, the pipe to it, and the files it was sent but not done."""
 
-    def __init__(self, context: Any, tmp: str, args: tuple[Any, ...]) -> None:
-        parent, child = context.Pipe(duplex=True)
-        self._tmpdir = tempfile.mkdtemp(dir=tmp)
-        self.process = context.Process(
-            target=run_isolated,
-            args=(self._tmpdir, _serve, child, *args),
+    def __init__(self, tmp: str, args: tuple[Any, ...]) -> None:
+        tmpdir = tempfile.mkdtemp(dir=tmp)
+        self.handle = WorkerProcess(
+            functools.partial(run_isolated, tmpdir, _serve),
+            *args,
             name="nif-validation",
-            daemon=True,
+            cleanup=functools.partial(remove_tmpdir, tmpdir),
         )
-        self.process.start()
-        child.close()
-        self.conn: Connection = parent
+        self.conn = self.handle.conn
         self.files: collections.deque[int] = collections.deque()
         self.stage = _Stage("start", "", time.monotonic() + STARTUP_LIMIT)
 
@@ -167,19 +165,9 @@ class _Worker:
         self.files.extend(chunk)
         self.conn.send([paths[i] for i in chunk])
 
-    def kill(self) -> None:
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(10)
-        remove_tmpdir(self._tmpdir)
-
     def stop(self) -> None:
         """End an idle worker (its loop ends when the pipe closes), a busy one at once."""
-        self.conn.close()
-        if not self.files:
-            self.process.join(5)
-        self.kill()
+        self.handle.stop(0 if self.files else 5)
 
 
 class _Batch:
@@ -200,8 +188,6 @@ class _Batch:
         self.reports: list[Report | None] = [None] * len(paths)
         self.queue = collections.deque(_chunks(len(paths), jobs))
         self.workers: list[_Worker] = []
-        # spawn, not fork: a forked Saxon (GraalVM) or a lock held by another thread would hang
-        self.context = multiprocessing.get_context("spawn")
 
     def run(self) -> list[Report]:
         tmp = private_tmpdir()
@@ -227,7 +213,7 @@ class _Batch:
             if not worker.files and self.queue:
                 worker.take(self.queue.popleft(), self.paths, self._limit("check"))
         while self.queue and len(self.workers) < self.jobs:
-            worker = _Worker(self.context, tmp, self.args)
+            worker = _Worker(tmp, self.args)
             self.workers.append(worker)
             worker.take(self.queue.popleft(), self.paths, STARTUP_LIMIT)
 
@@ -275,8 +261,7 @@ class _Batch:
         )
 
     def _died(self, worker: _Worker) -> None:
-        worker.process.join(2)
-        code = worker.process.exitcode
+        code = worker.handle.exit_code(2)
         self._fail(
             worker,
             "the validation worker stopped unexpectedly"
@@ -287,7 +272,7 @@ class _Batch:
     def _fail(self, worker: _Worker, message: str) -> None:
         """Kill the worker, give its current file a report with verdict error, and queue the
         files it had not started for another worker."""
-        worker.kill()
+        worker.handle.kill()
         self.workers.remove(worker)
         index = worker.files.popleft()
         stage = worker.stage

@@ -22,11 +22,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import functools
 import logging
-import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from multiprocessing.connection import Connection
 from typing import Any
 
 from nif.errors import TooManyRequestsError
@@ -36,6 +35,7 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._engine import MEDIA_TYPES, detect_media
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
+from nif.workers import WorkerProcess
 
 log = logging.getLogger("nif.web")
 
@@ -67,61 +67,48 @@ class WorkerStats:
 class _Worker:
     """One worker process and the pipe to it; used by one thread at a time."""
 
-    def __init__(self, settings: Settings, context: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._context = context
         self.stats = WorkerStats(pid=None)
         self._stopping = False
-        self._process: Any = None
-        self._conn: Connection | None = None
+        self._process: WorkerProcess | None = None
         self._tmpdir: str | None = None
 
     def spawn(self) -> None:
-        parent, child = self._context.Pipe(duplex=True)
         self._tmpdir = private_tmpdir()
-        process = self._context.Process(
-            target=run_isolated,
-            args=(self._tmpdir, serve, child, worker_settings(self._settings)),
+        self._process = WorkerProcess(
+            functools.partial(run_isolated, self._tmpdir, serve),
+            worker_settings(self._settings),
             name="nif-validation",
-            daemon=True,
+            cleanup=functools.partial(remove_tmpdir, self._tmpdir),
         )
-        process.start()
-        child.close()
-        self._process, self._conn = process, parent
-        self.stats.pid = process.pid
+        self.stats.pid = self._process.process.pid
 
     def wait_ready(self) -> None:
-        assert self._conn is not None
-        if not self._conn.poll(STARTUP_LIMIT):
+        assert self._process is not None
+        if not self._process.conn.poll(STARTUP_LIMIT):
             self.kill()
             raise RuntimeError(f"a validation worker did not start within {STARTUP_LIMIT:g} s")
-        kind, _ = self._conn.recv()
+        kind, _ = self._process.conn.recv()
         if kind != "ready":
             raise RuntimeError(f"a validation worker started with {kind!r}")
 
     def kill(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(10)
+            self._process.kill()
             self._process = None
-        remove_tmpdir(self._tmpdir)
         self._tmpdir = None
 
     def stop(self) -> None:
         """Close the pipe: an idle worker's loop ends; `finish` then waits for it."""
         self._stopping = True
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._process is not None:
+            self._process.conn.close()
 
     def finish(self, wait: float) -> None:
         """Wait up to `wait` seconds for a stopped worker to exit, then kill it."""
         if self._process is not None:
-            self._process.join(wait)
+            self._process.stop(wait)
         self.kill()
 
     def _restart(self) -> None:
@@ -160,10 +147,7 @@ class _Worker:
             self._recover()
             return failed_report(task, message)
         except (EOFError, OSError, RuntimeError) as exc:
-            code = None
-            if self._process is not None:
-                self._process.join(2)
-                code = self._process.exitcode
+            code = self._process.exit_code(2) if self._process is not None else None
             self.kill()
             message = (
                 "the validation worker stopped unexpectedly"
@@ -182,11 +166,11 @@ class _Worker:
         """Send the task until a worker says it took it, replacing one that died while idle
         (once: a worker that dies on taking a task is a crash)."""
         for attempt in (1, 2):
-            if self._process is None or not self._process.is_alive():
+            if self._process is None or not self._process.alive:
                 self._restart()
-            assert self._conn is not None
+            assert self._process is not None
             try:
-                self._conn.send(task)
+                self._process.conn.send(task)
                 self._receive(STARTUP_LIMIT, "took")
                 return
             except (EOFError, OSError):
@@ -195,10 +179,10 @@ class _Worker:
                 self.kill()
 
     def _receive(self, limit: float, expected: str) -> tuple[str, Any]:
-        assert self._conn is not None
-        if not self._conn.poll(limit):
+        assert self._process is not None
+        if not self._process.conn.poll(limit):
             raise _Overran(expected, limit)
-        kind, value = self._conn.recv()
+        kind, value = self._process.conn.recv()
         if kind != expected:
             raise OSError(f"worker answered {kind!r}, not {expected!r}")
         return kind, value
@@ -236,8 +220,7 @@ class ValidationPool:
             raise ValueError("a validation pool needs at least one worker")
         self.settings = settings
         self.limit = limit
-        context = multiprocessing.get_context("spawn")
-        self._workers = [_Worker(settings, context) for _ in range(workers)]
+        self._workers = [_Worker(settings) for _ in range(workers)]
         self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="nif-validation"
         )

@@ -468,6 +468,7 @@ def test_submitting_rules_that_write_or_read_the_environment_is_422(
         assert answer.status_code == 422, answer.text
         message = answer.json()["message"]
         assert "registration.sch line 4" in message and words in message, message
+        assert "staging" not in message and "file:" not in message, message
     assert not target.exists()
 
 

@@ -28,7 +28,7 @@ from nif.validate.schematron._names import (
     svrl,
     xsl,
 )
-from nif.validate.schematron._sandbox import check_stylesheet
+from nif.validate.schematron._sandbox import check_stylesheet, shown, where
 
 ALL = "#ALL"
 DEFAULT = "#DEFAULT"
@@ -133,7 +133,7 @@ class _Writer:
                 if local not in FOREIGN_DECLARATIONS:
                     allowed = ", ".join(f"xsl:{name}" for name in FOREIGN_DECLARATIONS)
                     raise CompileError(
-                        f"{_where(child)}: xsl:{local} is not allowed at the top of a rule set "
+                        f"{where(child)}: xsl:{local} is not allowed at the top of a rule set "
                         f"(allowed: {allowed})"
                     )
                 self.root.append(self._copy(child))
@@ -344,12 +344,8 @@ class _Writer:
         for node in (element, *element.iterancestors()):
             line = line or node.sourceline
             if node in self.origins:
-                return f"{self.origins[node].base} line {line or '?'}"
-        return f"{self.schema.base} (generated stylesheet)"
-
-
-def _where(element: etree._Element) -> str:
-    return f"{element.base} line {element.sourceline or '?'}"
+                return f"{shown(self.origins[node].base)} line {line or '?'}"
+        return f"{shown(self.schema.base)} (generated stylesheet)"
 
 
 def _literal(value: str) -> str:

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from lxml import etree
 
@@ -196,9 +198,16 @@ _TOKEN = re.compile(
 Locate = Callable[[etree._Element], str]
 
 
+def shown(base: str | None) -> str:
+    """A rule file as errors name it: a local file by its path, not as a `file:` URI."""
+    if not base:
+        return "the stylesheet"
+    return url2pathname(urlsplit(base).path) if base.startswith("file:") else base
+
+
 def where(element: etree._Element) -> str:
     """`file line N` for an element of a parsed stylesheet."""
-    return f"{element.base or 'the stylesheet'} line {element.sourceline or '?'}"
+    return f"{shown(element.base)} line {element.sourceline or '?'}"
 
 
 def check_stylesheet(root: etree._Element, locate: Locate = where) -> None:

@@ -16,7 +16,7 @@ import click
 
 from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import UsageError
-from nif.registry import Registry
+from nif.registry import Registry, ValidationWorker
 from nif.settings import Settings
 
 if TYPE_CHECKING:
@@ -125,7 +125,8 @@ def run_command(
     """Run the interface version's suite for certification; the run is kept (see `runs`).
 
     Each case's outcome is printed as it completes (on stderr with --json); exit 1 when a
-    mandatory case did not pass.
+    mandatory case did not pass. Messages are checked in a worker process that is killed when
+    a step overruns its time limit (setting step_timeout); that case cannot tell.
     """
     from nif.certify._endpoint import Endpoint, parse_headers
     from nif.certify._evidence import read_evidence
@@ -151,16 +152,20 @@ def run_command(
             line = f"{result.outcome:<12} {result.case}{flag}: {result.summary}"
             click.echo(line, err=as_json)
 
-        run = run_suite(
-            registry,
-            suite,
-            agency=agency,
-            evidence=files,
-            endpoint=target,
-            actor=registry.actor(actor),
-            purpose=Purpose.CERTIFICATION,
-            progress=progress,
-        )
+        # the messages are checked in a worker process, killed when a step overruns
+        # step_timeout (as the service's pool does), so a runaway check cannot hang the run
+        with ValidationWorker(settings) as worker:
+            run = run_suite(
+                registry,
+                suite,
+                agency=agency,
+                evidence=files,
+                endpoint=target,
+                actor=registry.actor(actor),
+                purpose=Purpose.CERTIFICATION,
+                progress=progress,
+                validator=worker.validate,
+            )
         runs.save(run, files)
     if as_json:
         _dump(run.to_dict())

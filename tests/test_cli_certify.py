@@ -18,8 +18,9 @@ from nif.settings import Settings
 from nif.store import EmbeddedStore
 from tests.certify import endpoints
 from tests.certify.endpoints import EndpointServer
-from tests.certify.evidence import failing_evidence
+from tests.certify.evidence import failing_evidence, passing_evidence
 from tests.conftest import ROOT, Run, cli_runner
+from tests.web.messages import heavy_company_extract
 
 EVIDENCE = str(ROOT / "registry" / "evidence" / "civreg" / "civreg-birth" / "2.0.0")
 BIRTH = "civreg-birth@2.0.0"
@@ -153,6 +154,31 @@ def test_a_failed_run_exits_1_and_cannot_be_certified(nif: Run, tmp_path: Path) 
     refused = nif("certify", "issue", run_id(done.stdout), ok=2)
     assert "did not pass: mandatory case(s)" in refused.stderr
     assert nif("certify", "list").stdout == ""
+
+
+def test_a_step_past_its_time_limit_is_killed_not_awaited(loaded: Path, tmp_path: Path) -> None:
+    """A message whose Schematron check takes Saxon half a minute, with step_timeout 1 s: the
+    run's worker is killed at the limit, the case cannot tell and the run does not pass."""
+    folder = tmp_path / "evidence"
+    evidence = passing_evidence("busreg-company/2.0.0")
+    evidence["produce-extract.xml"] = heavy_company_extract(20_000)
+    for name, content in evidence.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    shutil.copytree(loaded, tmp_path / "home")
+    env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_STEP_TIMEOUT": "1"}
+    env.pop("NIF_STORE", None)
+    nif = cli_runner(tmp_path, env, 120)
+    done = nif(
+        "certify", "run", "--agency", "busreg", "--interface", "busreg-company@2.0.0",
+        "--evidence", str(folder), ok=1,
+    )  # fmt: skip
+    line = next(line for line in done.stdout.splitlines() if " produce-extract:" in line)
+    assert line.startswith("cantTell") and "time limit exceeded" in line
+    assert "the worker was stopped" in line and "step_timeout 1 s" in line
+    assert "mandatory cases not passed: produce-extract" in done.stdout
+    others = [line for line in done.stdout.splitlines() if line.startswith("passed ")]
+    assert len(others) == len(evidence) - 1  # the next messages ran on a fresh worker
 
 
 def test_endpoint_runs_never_show_header_values(nif: Run, conforming: EndpointServer) -> None:

@@ -16,6 +16,7 @@ from nif.registry._profiles import version_checksums
 from nif.registry._records import Kind, Record
 from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
+from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
     "RESERVED",
@@ -29,7 +30,10 @@ __all__ = [
     "ShaclReport",
     "ShaclResult",
     "SubmitResult",
+    "Task",
+    "ValidationWorker",
     "Version",
+    "WorkerStats",
     "certificate_iri",
     "files_base",
     "reserved",

@@ -51,8 +51,9 @@ def agency_iri(store: Store, agency: str) -> str:
 
 Validator = Callable[[Target, bytes, str], Report]
 """Validates a message (content, its name in the report) against a registered type elsewhere:
-the service hands its runs' messages to its worker pool, which keeps the compiled validators
-and can stop a runaway check, instead of compiling and running them in the service process."""
+the service hands its runs' messages to its worker pool, `nif certify run` to one
+`nif.registry.ValidationWorker`; both keep the compiled validators and kill a check that runs
+past `step_timeout`, instead of running it in the calling process."""
 
 
 @dataclasses.dataclass

@@ -43,7 +43,7 @@ from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated,
 from nif.validate._profile import Profile
 from nif.workers import WorkerProcess
 
-log = logging.getLogger("nif.web")
+log = logging.getLogger("nif.registry")
 
 PR_SET_PDEATHSIG = 1
 """prctl(2): the signal a process gets when its parent dies."""

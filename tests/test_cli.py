@@ -303,8 +303,11 @@ def test_version() -> None:
     assert result.stdout.strip() == f"nif {__version__}"
 
 
-def nif_process(*args: object, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """`python -m nif` in a fresh interpreter, as a user's shell would run it."""
+def nif_process(
+    *args: object, cwd: Path = ROOT, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`python -m nif` in a fresh interpreter, as a user's shell would run it; `timeout` only
+    stops code that would hang."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NIF_CONFIG", None)
     return subprocess.run(
@@ -313,7 +316,7 @@ def nif_process(*args: object, cwd: Path = ROOT) -> subprocess.CompletedProcess[
         text=True,
         cwd=cwd,
         env=env,
-        timeout=300,
+        timeout=timeout,
     )
 
 

@@ -6,9 +6,6 @@ Each test reproduces a finding of issue 11 §4 and fails on the code before it.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from nif.report import (
 from nif.settings import Settings
 from nif.validate import Profile, validate
 from tests.conftest import ROOT
+from tests.test_cli import nif_process
 from tests.web import conftest as web
 from tests.web.conftest import LiveServer
 
@@ -48,20 +46,6 @@ NO_ATTRIBUTES = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
 BACKTRACKING = "(a|aa)+(?=b)b|c$"
 """The lookahead makes jsonschema-rs use fancy-regex, which backtracks on the first
 alternative until its limit before the second one could match."""
-
-
-def nif_process(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`python -m nif` in a fresh interpreter; `timeout` only stops code that would hang."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("NIF_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "nif", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=timeout,
-    )
 
 
 def json_profile(tmp_path: Path, schema: dict) -> Profile:

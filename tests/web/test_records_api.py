@@ -525,6 +525,9 @@ def test_body_over_the_upload_limit_is_413(make_server: MakeServer) -> None:
         answer = put(client, ADDRESS, bundle(ADDRESS), "application/zip")
     assert answer.status_code == 413
     assert "max_upload_bytes" in answer.json()["message"]
+    entry = audit(live)[0]  # every write attempt is audited, this one too
+    assert (entry["action"], entry["target"], entry["outcome"]) == ("submit", ADDRESS, "refused")
+    assert "max_upload_bytes" in entry["detail"]
 
 
 # withdrawal

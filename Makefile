@@ -1,5 +1,5 @@
 # The README's two commands: `make serve` and `make test`. Everything installs from the lock
-# (requirements/*.txt, with hashes), made for the Python version in .python-version.
+# (requirements*.txt, with hashes), made for the Python version in .python-version.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,13 +19,13 @@ $(VENV)/bin/python: | python
 	$(PYTHON) -m venv $(VENV)
 
 # The service alone: runtime dependencies only, no test or bench tools.
-$(SERVE_STAMP): requirements/serve.txt pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) --require-hashes --no-deps -r requirements/serve.txt
+$(SERVE_STAMP): requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements.txt
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(VENV)/bin/python
-	$(PIP_INSTALL) --require-hashes --no-deps -r requirements/dev.txt
+$(DEV_STAMP): requirements-dev.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements-dev.txt
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@ $(SERVE_STAMP)
 
@@ -55,11 +55,12 @@ test: lint virtuoso chromium
 	$(BIN)/pytest -n auto
 
 # Refresh the lock from pyproject.toml and requirements/*.in, install it, then run the tests:
-# an upgrade is a deliberate commit of requirements/*.txt that passed them.
-PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --upgrade
+# an upgrade is a deliberate commit of requirements*.txt that passed them.
+PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-index-url --no-emit-find-links --upgrade
 lock: $(DEV_STAMP)
-	$(PIP_COMPILE) -o requirements/serve.txt pyproject.toml requirements/build.in
-	$(PIP_COMPILE) --extra test --extra bench -o requirements/dev.txt \
+	$(PIP_COMPILE) -o requirements.txt pyproject.toml requirements/build.in
+	$(PIP_COMPILE) --extra test --extra bench -o requirements-dev.txt \
 	  pyproject.toml requirements/build.in requirements/dev.in
 	$(MAKE) test
 

@@ -20,8 +20,8 @@ from nif.registry import Registry, ValidationWorker
 from nif.settings import Settings
 
 if TYPE_CHECKING:
+    from nif.certify import CertificateCheck
     from nif.certify._runs import RunStore
-    from nif.certify._verify import CertificateCheck
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -263,8 +263,8 @@ def issue_command(
 ) -> int:
     """Issue the signed certificate of a kept certification run in which every mandatory case
     passed, judged on the current suite and artefacts."""
+    from nif.certify import load_or_create
     from nif.certify._certificates import issue
-    from nif.certify._keys import load_or_create
 
     settings = settings_from(config, home, store)
     with _run_store(settings) as runs:
@@ -295,8 +295,8 @@ def revoke_command(
     store: str | None,
 ) -> int:
     """Revoke a certificate."""
+    from nif.certify import load_or_create
     from nif.certify._certificates import revoke
-    from nif.certify._keys import load_or_create
 
     settings = settings_from(config, home, store)
     key = load_or_create(settings.home)
@@ -370,9 +370,9 @@ def verify_command(
 
     A file with --key is checked offline, with nothing but the key: its signature, the pinned
     hashes it signs and its expiry; the registry-side checks it cannot make are listed."""
+    from nif.certify import parse_certificate, verify_certificate, verify_offline
     from nif.certify._certificates import certificate_graph
     from nif.certify._keys import PublicKey, load_or_create
-    from nif.certify._verify import parse_certificate, verify_certificate, verify_offline
 
     settings = settings_from(config, home, store)
     path = Path(certificate)
@@ -451,7 +451,7 @@ def list_command(
 @_options
 def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | None) -> int:
     """The public key that verifies this registry's certificates (made on first use)."""
-    from nif.certify._keys import load_or_create
+    from nif.certify import load_or_create
 
     public = load_or_create(settings_from(config, home, store).home).public
     if jwk:

@@ -8,9 +8,11 @@ from nif.certify._certificates import (
     issue,
     revoke,
 )
+from nif.certify._demo import finish_demo, start_demo
 from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
+from nif.certify._keys import load_or_create
 from nif.certify._model import (
     CaseResult,
     Certificate,
@@ -36,7 +38,12 @@ from nif.certify._suite import (
     find_suite,
     load_suite,
 )
-from nif.certify._verify import CertificateCheck, parse_certificate, verify_certificate
+from nif.certify._verify import (
+    CertificateCheck,
+    parse_certificate,
+    verify_certificate,
+    verify_offline,
+)
 from nif.registry import run_iri
 
 __all__ = [
@@ -66,8 +73,10 @@ __all__ = [
     "evidence_from_zip",
     "find_certificates",
     "find_suite",
+    "finish_demo",
     "get_certificate",
     "issue",
+    "load_or_create",
     "load_suite",
     "parse_certificate",
     "publish_suite",
@@ -77,5 +86,7 @@ __all__ = [
     "run_iri",
     "run_suite",
     "standing",
+    "start_demo",
     "verify_certificate",
+    "verify_offline",
 ]

@@ -36,10 +36,18 @@ from nif.registry._profiles import error_report
 from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
-from nif.validate._artefacts import sha256
+from nif.validate import (
+    MEDIA_TYPES,
+    compile_step,
+    detect_media,
+    private_tmpdir,
+    remove_tmpdir,
+    run_isolated,
+    sha256,
+    validate,
+    worker_settings,
+)
 from nif.validate._cache import CompiledCache
-from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
-from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._profile import Profile
 from nif.workers import WorkerProcess
 

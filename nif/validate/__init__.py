@@ -1,10 +1,12 @@
 """Message validation: safe parsing, XSD, Schematron, JSON Schema, profiles and verdicts."""
 
-from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
-from nif.validate._engine import compile_step, detect_media, validate
+from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher, sha256
+from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
+from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._profile import Profile, StepSpec, parse_overrides, split_phase
 
 __all__ = [
+    "MEDIA_TYPES",
     "Artefact",
     "ArtefactSet",
     "Fetcher",
@@ -15,6 +17,11 @@ __all__ = [
     "detect_media",
     "local_fetcher",
     "parse_overrides",
+    "private_tmpdir",
+    "remove_tmpdir",
+    "run_isolated",
+    "sha256",
     "split_phase",
     "validate",
+    "worker_settings",
 ]

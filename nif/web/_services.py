@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from nif.auth import TokenStore
-from nif.certify._demo import finish_demo, start_demo
+from nif.certify import finish_demo, start_demo
 from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._publish import publish_suite
 from nif.certify._runs import RunStore

@@ -37,13 +37,16 @@ from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.validate import (
+    COMPILE_LIMIT,
     MEDIA_TYPES,
+    STARTUP_LIMIT,
     compile_step,
     detect_media,
     private_tmpdir,
     remove_tmpdir,
     run_isolated,
     sha256,
+    step_limit,
     validate,
     worker_settings,
 )
@@ -148,18 +151,11 @@ def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile:
 
 # --- the client side ---------------------------------------------------------------------
 
-COMPILE_LIMIT = 600.0
-"""Seconds a worker may spend building and compiling a profile it has not seen (EN16931's
-Schematron takes a few): registered artefacts are trusted, so this only catches a hang."""
-
-STARTUP_LIMIT = 120.0
-"""Seconds a new worker may take to import nif and start Saxon."""
-
 
 def check_limit(settings: Settings, steps: int) -> float:
     """Seconds a task may run once its validators are compiled: every step (one per artefact)
-    and the parse at `step_timeout`, plus a margin for the report to cross the pipe."""
-    return settings.step_timeout * (steps + 1) + max(1.0, settings.step_timeout / 10)
+    and the parse at `step_timeout`, plus the margin for the report to cross the pipe."""
+    return settings.step_timeout * steps + step_limit(settings)
 
 
 @dataclasses.dataclass

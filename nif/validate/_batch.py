@@ -51,10 +51,11 @@ AUTO_PARALLEL_BYTES = 8 * 1024 * 1024
 importing nif and compiling every schema) costs more than it saves, even with the EN16931
 rules."""
 COMPILE_LIMIT = 600.0
-"""Seconds a worker may spend compiling a step (EN16931's Schematron takes a few): this only
-catches a hang, as in the service."""
+"""Seconds a validation worker (the CLI's or the service's) may spend compiling a step
+(EN16931's Schematron takes a few): registered artefacts are trusted, so this only catches a
+hang."""
 STARTUP_LIMIT = 120.0
-"""Seconds a new worker may take to import nif and receive its profile."""
+"""Seconds a new validation worker may take to import nif, start Saxon and take its work."""
 
 
 def _auto_jobs(paths: Sequence[str | Path]) -> int:

@@ -28,11 +28,11 @@ from lxml import etree
 
 from nif.certify._assertions import check_assertion
 from nif.certify._evidence import Evidence, read_evidence
-from nif.certify._model import Outcome, Purpose
+from nif.certify._model import CaseOutcome, Purpose
 from nif.certify._runner import run_suite
 from nif.certify._suite import Suite, load_suite
 from nif.registry import Registry
-from nif.registry._profiles import MessageTypeRef, build_profile, resolve
+from nif.registry._profiles import MessageTypeRef, build_profile, resolve_message_types
 from nif.report import Verdict
 from nif.settings import Settings
 from nif.validate import validate
@@ -160,7 +160,10 @@ def bench_version(
     """Median per-case seconds of the run and of both baselines, and the run's outcomes."""
     settings = registry.settings
     evidence = read_evidence(evidence_folder, settings)
-    refs = {r.iri: r for r in resolve(registry.store, suite.interface, suite.version, None)}
+    refs = {
+        r.iri: r
+        for r in resolve_message_types(registry.store, suite.interface, suite.version, None)
+    }
     profiles = {
         iri: build_profile(registry.store, ref, registry.blobs) for iri, ref in refs.items()
     }
@@ -218,8 +221,8 @@ def bench_version(
         "run_suite": found["run_suite"] / CASES,
         "marginal": marginal,
         "fixed": found["small"] - SMALL * marginal,
-        "passed": counts[str(Outcome.PASSED)],
-        "failed": counts[str(Outcome.FAILED)],
+        "passed": counts[str(CaseOutcome.PASSED)],
+        "failed": counts[str(CaseOutcome.FAILED)],
     }
 
 
@@ -237,7 +240,8 @@ def main() -> None:
             registry.load_folder(DEMO, check=False, actor="bench")
             for agency, interface, version in VERSIONS:
                 refs = {
-                    r.message_type: r for r in resolve(registry.store, interface, version, None)
+                    r.message_type: r
+                    for r in resolve_message_types(registry.store, interface, version, None)
                 }
                 folder, evidence = make_suite(Path(tmp) / interface, interface, version, refs)
                 suite = load_suite(folder, registry.settings)

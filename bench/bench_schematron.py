@@ -47,7 +47,7 @@ def compile_times() -> tuple[float, float]:
 def main() -> None:
     from nif.validate import Profile, validate
     from nif.validate.schematron import compile_to_xslt, load_schematron
-    from nif.validate.schematron._step import saxon
+    from nif.validate.schematron._step import saxon_processor
 
     cold, warm = compile_times()
     print(f"compile EN16931 UBL rules: cold {cold:.2f} s (fresh process), warm {warm:.2f} s")
@@ -56,7 +56,7 @@ def main() -> None:
     messages = invoices()
     size = sum(map(len, messages)) / 1024
     profile = Profile.from_files(schematron=[RULES])
-    processor = saxon()
+    processor = saxon_processor()
     executable = processor.new_xslt30_processor().compile_stylesheet(
         stylesheet_text=compile_to_xslt(load_schematron(RULES))
     )

@@ -35,7 +35,7 @@ from lxml import etree
 
 from bench._service import ROOT, LoadResult, Send, Service, load, ms, serve
 from nif.registry import Registry
-from nif.registry._profiles import build_profile, resolve
+from nif.registry._profiles import build_profile, resolve_message_types
 from nif.settings import Settings
 from nif.validate._batch import available_cpus, validate_files
 from nif.validate._xml import has_doctype, safe_parser
@@ -196,7 +196,7 @@ def batch_rate(home: Path, case: Case, messages: int) -> tuple[float, float, flo
     plain rate of the large batch)."""
     settings = Settings(home=home)
     with Registry.open(settings) as registry:
-        (ref,) = resolve(registry.store, case.interface, "1.0.0", "Invoice")
+        (ref,) = resolve_message_types(registry.store, case.interface, "1.0.0", "Invoice")
         profile = build_profile(registry.store, ref, registry.blobs)
     times = {}
     with tempfile.TemporaryDirectory(prefix="nif-bench-batch-") as tmp:

@@ -22,7 +22,7 @@ from nif.home import private_files
 from nif.progress import progress_bar
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
-from nif.validate._artefacts import ArtefactSet
+from nif.validate import ArtefactSet
 
 if TYPE_CHECKING:
     from nif.store.base import Store
@@ -127,7 +127,7 @@ def _check_phase(artefacts: ArtefactSet, phase: str) -> None:
     """A phase the rule set does not define is a usage error, not a verdict on the messages."""
     from lxml import etree
 
-    from nif.validate._xml import safe_parser
+    from nif.validate import safe_parser
 
     if phase in ("#ALL", "#DEFAULT"):
         return
@@ -301,8 +301,7 @@ def validate(
 
     Exit status: 0 all valid, 1 any invalid or in error, 2 usage or input error.
     """
-    from nif.validate import Profile, parse_overrides
-    from nif.validate._batch import validate_files
+    from nif.validate import Profile, parse_overrides, validate_files
 
     settings = load_settings(config, max_bytes, timeout)
     paths = expand_inputs(messages)
@@ -330,7 +329,7 @@ def validate(
         raise UsageError("--xsd-version needs --xsd")
     overrides = parse_overrides(severities)
     if not files:
-        from nif.registry._validation import validate_registered
+        from nif.registry import validate_registered
 
         with _progress(len(paths)) as advance:
             reports = validate_registered(

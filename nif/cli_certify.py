@@ -20,8 +20,7 @@ from nif.registry import Registry, ValidationWorker
 from nif.settings import Settings
 
 if TYPE_CHECKING:
-    from nif.certify import CertificateCheck
-    from nif.certify._runs import RunStore
+    from nif.certify import CertificateCheck, RunStore
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -43,13 +42,13 @@ ACTOR = click.option(
 
 def _run_store(settings: Settings) -> RunStore:
     """The kept runs (imported here: `nif.certify` is not loaded for other commands)."""
-    from nif.certify._runs import RunStore
+    from nif.certify import RunStore
 
     return RunStore(settings.home)
 
 
 def _interface(argument: str) -> tuple[str, str | None]:
-    from nif.registry._profiles import split_interface
+    from nif.registry import split_interface
 
     return split_interface(argument)
 
@@ -67,7 +66,7 @@ def certify() -> None:
 @JSON
 def suites_command(as_json: bool) -> int:
     """The conformance suites nif ships: cases (mandatory) and sha256."""
-    from nif.certify._suite import available, find_suite
+    from nif.certify import available, find_suite
 
     found = [find_suite(i, v) for i, v in available()]
     rows = [
@@ -128,12 +127,16 @@ def run_command(
     mandatory case did not pass. Messages are checked in a worker process that is killed when
     a step overruns its time limit (setting step_timeout); that case cannot tell.
     """
-    from nif.certify._endpoint import Endpoint, parse_headers
-    from nif.certify._evidence import read_evidence
-    from nif.certify._model import CaseResult, Purpose
-    from nif.certify._runner import run_suite
-    from nif.certify._suite import find_suite
-    from nif.registry._profiles import pick_version
+    from nif.certify import (
+        CaseResult,
+        Endpoint,
+        Purpose,
+        find_suite,
+        parse_headers,
+        read_evidence,
+        run_suite,
+    )
+    from nif.registry import pick_version
 
     if (evidence is None) == (endpoint is None):
         raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
@@ -263,8 +266,7 @@ def issue_command(
 ) -> int:
     """Issue the signed certificate of a kept certification run in which every mandatory case
     passed, judged on the current suite and artefacts."""
-    from nif.certify import load_or_create
-    from nif.certify._certificates import issue
+    from nif.certify import issue, load_or_create
 
     settings = settings_from(config, home, store)
     with _run_store(settings) as runs:
@@ -295,8 +297,7 @@ def revoke_command(
     store: str | None,
 ) -> int:
     """Revoke a certificate."""
-    from nif.certify import load_or_create
-    from nif.certify._certificates import revoke
+    from nif.certify import load_or_create, revoke
 
     settings = settings_from(config, home, store)
     key = load_or_create(settings.home)
@@ -333,12 +334,11 @@ def export_command(
     store: str | None,
 ) -> int:
     """Write a certificate's signed graph (an id or IRI), for anyone to verify elsewhere."""
-    from nif.certify._certificates import certificate_graph
-    from nif.certify._documents import document
+    from nif.certify import certificate_graph, rdf_document
 
     settings = settings_from(config, home, store)
     with Registry.open(settings) as registry:
-        content = document(certificate_graph(registry.store, settings, cert_id), syntax)
+        content = rdf_document(certificate_graph(registry.store, settings, cert_id), syntax)
     if output is None:
         click.get_binary_stream("stdout").write(content)
     else:
@@ -370,9 +370,14 @@ def verify_command(
 
     A file with --key is checked offline, with nothing but the key: its signature, the pinned
     hashes it signs and its expiry; the registry-side checks it cannot make are listed."""
-    from nif.certify import parse_certificate, verify_certificate, verify_offline
-    from nif.certify._certificates import certificate_graph
-    from nif.certify._keys import PublicKey, load_or_create
+    from nif.certify import (
+        PublicKey,
+        certificate_graph,
+        load_or_create,
+        parse_certificate,
+        verify_certificate,
+        verify_offline,
+    )
 
     settings = settings_from(config, home, store)
     path = Path(certificate)
@@ -420,8 +425,7 @@ def list_command(
     store: str | None,
 ) -> int:
     """The certificates in the registry, newest first, with their state today."""
-    from nif.certify._certificates import find_certificates
-    from nif.certify._standing import standing
+    from nif.certify import find_certificates, standing
 
     settings = settings_from(config, home, store)
     name, version = _interface(interface) if interface else (None, None)

@@ -9,17 +9,18 @@ from nif.certify._certificates import (
     revoke,
 )
 from nif.certify._demo import finish_demo, start_demo
+from nif.certify._documents import rdf_document
 from nif.certify._earl import run_graph
-from nif.certify._endpoint import Endpoint
+from nif.certify._endpoint import Endpoint, parse_headers
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
-from nif.certify._keys import load_or_create
+from nif.certify._keys import PublicKey, SigningKey, load_or_create
 from nif.certify._model import (
+    CaseOutcome,
     CaseResult,
     Certificate,
     CertificateState,
     Exchange,
     Mode,
-    Outcome,
     Purpose,
     Revocation,
     Run,
@@ -27,10 +28,11 @@ from nif.certify._model import (
 from nif.certify._publish import publish_suite
 from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
+from nif.certify._signature import SignatureStatus
 from nif.certify._standing import Standing, badge_for, standing
 from nif.certify._suite import (
     Assertion,
-    Kind,
+    CaseKind,
     Suite,
     SuiteFile,
     TestCase,
@@ -48,6 +50,8 @@ from nif.registry import run_iri
 
 __all__ = [
     "Assertion",
+    "CaseKind",
+    "CaseOutcome",
     "CaseResult",
     "Certificate",
     "CertificateCheck",
@@ -55,13 +59,14 @@ __all__ = [
     "Endpoint",
     "Evidence",
     "Exchange",
-    "Kind",
     "Mode",
-    "Outcome",
+    "PublicKey",
     "Purpose",
     "Revocation",
     "Run",
     "RunStore",
+    "SignatureStatus",
+    "SigningKey",
     "Standing",
     "Suite",
     "SuiteFile",
@@ -79,7 +84,9 @@ __all__ = [
     "load_or_create",
     "load_suite",
     "parse_certificate",
+    "parse_headers",
     "publish_suite",
+    "rdf_document",
     "read_evidence",
     "revoke",
     "run_graph",

@@ -19,8 +19,7 @@ from lxml import etree
 
 from nif.certify._suite import Assertion
 from nif.settings import Settings
-from nif.validate._json import parse_json, unescape
-from nif.validate._xml import parse_xml
+from nif.validate import parse_json, parse_xml, unescape
 
 _MISSING = object()
 _STRING = etree.XPath("string()")

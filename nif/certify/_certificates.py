@@ -33,17 +33,21 @@ from nif.certify._signature import sign, verify
 from nif.certify._suite import Suite, find_suite
 from nif.errors import CertificationError, NotFoundError, UsageError
 from nif.registry import (
+    DCTERMS,
+    DQV,
+    NIF,
+    PROV,
+    RecordVersion,
     Registry,
     certificate_iri,
+    pick_version,
     revocation_iri,
     run_iri,
+    sorted_ntriples,
+    sparql_prefixes,
     version_checksums,
 )
-from nif.registry._history import Version
-from nif.registry._history import now as history_now
-from nif.registry._namespaces import DCTERMS, DQV, NIF, PROV, sparql_prefixes
-from nif.registry._profiles import pick_version
-from nif.registry._records import sorted_ntriples
+from nif.registry import utc_now as history_now
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -140,7 +144,7 @@ def issue(
         registry.store.replace_graphs(
             {str(iri): content, run_iri(settings, run.id): run_content, current.iri: suite_content}
         )
-        version = Version(
+        version = RecordVersion(
             str(iri),
             cert_id,
             "certificate",
@@ -249,7 +253,7 @@ def revoke(
         registry.store.replace_graphs({revocation_iri(settings, cert.id): content})
         registry.history.add(
             [
-                Version(
+                RecordVersion(
                     cert.iri,
                     cert.id,
                     "certificate",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from rdflib import Graph
 
 from nif.certify._namespaces import OA
-from nif.registry._namespaces import DQV, EARL, PREFIXES, PROV
+from nif.registry import DQV, EARL, PREFIXES, PROV
 
 SYNTAXES = {"turtle": "turtle", "json-ld": "json-ld", "ntriples": "nt", "rdf-xml": "xml"}
 """nif's syntax names (as in `?format=` and `--format`) to rdflib's serializer names."""
 
 
-def document(graph: Graph, syntax: str) -> bytes:
+def rdf_document(graph: Graph, syntax: str) -> bytes:
     """`graph` written in `syntax` (a key of `SYNTAXES`), UTF-8."""
     shown = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():

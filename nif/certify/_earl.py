@@ -12,9 +12,18 @@ from rdflib.namespace import RDF, XSD
 
 from nif.certify._model import Mode, Run
 from nif.certify._runner import agency_iri
-from nif.registry import run_iri, tool_iri
-from nif.registry._namespaces import DCAT, DCTERMS, EARL, NIF, PROV, SPDX, sparql_prefixes
-from nif.registry._profiles import pick_version
+from nif.registry import (
+    DCAT,
+    DCTERMS,
+    EARL,
+    NIF,
+    PROV,
+    SPDX,
+    pick_version,
+    run_iri,
+    sparql_prefixes,
+    tool_iri,
+)
 from nif.settings import Settings
 from nif.store.base import Store
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from nif.archives import inside, read_zip, skipped
-from nif.certify._suite import Kind, Suite, TestCase
+from nif.certify._suite import CaseKind, Suite, TestCase
 from nif.errors import InputError
 from nif.settings import Settings
 
@@ -241,7 +241,7 @@ def _status_file(path: str, content: bytes) -> int:
 
 
 def _check_status(case: TestCase, status: int, where: str) -> None:
-    if case.kind is Kind.PRODUCE:
+    if case.kind is CaseKind.PRODUCE:
         raise InputError(
             f"{where}: case {case.identifier!r} is a produce case; only the answers to consume "
             "and reject cases have an HTTP status"

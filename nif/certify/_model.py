@@ -14,14 +14,14 @@ from typing import Any
 
 from nif.certify._badge import BadgeState
 from nif.certify._signature import Verification
-from nif.certify._suite import Kind
+from nif.certify._suite import CaseKind
 
 CertificateState = BadgeState
 """certified, expired, revoked, needs re-certification, signature invalid, or none (no
 certificate)."""
 
 
-class Outcome(enum.StrEnum):
+class CaseOutcome(enum.StrEnum):
     """The EARL outcome of one case (`earl:passed` ...), named by its local name."""
 
     PASSED = "passed"
@@ -72,9 +72,9 @@ class CaseResult:
     """
 
     case: str
-    kind: Kind
+    kind: CaseKind
     mandatory: bool
-    outcome: Outcome
+    outcome: CaseOutcome
     summary: str
     details: tuple[str, ...] = ()
     reports: tuple[dict[str, Any], ...] = ()
@@ -102,9 +102,9 @@ class CaseResult:
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         return cls(
             case=data["case"],
-            kind=Kind(data["kind"]),
+            kind=CaseKind(data["kind"]),
             mandatory=bool(data["mandatory"]),
-            outcome=Outcome(data["outcome"]),
+            outcome=CaseOutcome(data["outcome"]),
             summary=data["summary"],
             details=tuple(data.get("details", ())),
             reports=tuple(data.get("reports", ())),
@@ -145,16 +145,16 @@ class Run:
     @property
     def passed(self) -> bool:
         """Every mandatory case passed: a certificate may be issued."""
-        return all(r.outcome is Outcome.PASSED for r in self.results if r.mandatory)
+        return all(r.outcome is CaseOutcome.PASSED for r in self.results if r.mandatory)
 
     @property
     def failed_mandatory(self) -> tuple[str, ...]:
         return tuple(
-            r.case for r in self.results if r.mandatory and r.outcome is not Outcome.PASSED
+            r.case for r in self.results if r.mandatory and r.outcome is not CaseOutcome.PASSED
         )
 
     def counts(self) -> dict[str, int]:
-        counts = {str(o): 0 for o in Outcome}
+        counts = {str(o): 0 for o in CaseOutcome}
         for result in self.results:
             counts[str(result.outcome)] += 1
         return counts

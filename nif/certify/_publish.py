@@ -10,9 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from nif.certify._suite import MANIFEST, Suite
-from nif.registry import Registry, suite_base
-from nif.registry._namespaces import NIF
-from nif.registry._records import parse, sorted_ntriples
+from nif.registry import NIF, Registry, parse_records, sorted_ntriples, suite_base
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -21,7 +19,7 @@ def suite_graph(suite: Suite, settings: Settings) -> Graph:
     """The manifest's triples plus `<suite> nif:suiteChecksum "sha256"`."""
     manifest = next(f for f in suite.files if f.path == MANIFEST)
     base = suite_base(settings, suite.interface, suite.version) + MANIFEST
-    graph = parse(
+    graph = parse_records(
         manifest.content,
         source=f"{suite.interface}/{suite.version}/{MANIFEST}",
         fmt=ox.RdfFormat.TURTLE,

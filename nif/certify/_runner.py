@@ -18,14 +18,19 @@ import nif
 from nif.certify._assertions import check_all
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, Item
-from nif.certify._model import CaseResult, Exchange, Mode, Outcome, Purpose, Run
-from nif.certify._suite import Assertion, Kind, Suite, TestCase
+from nif.certify._model import CaseOutcome, CaseResult, Exchange, Mode, Purpose, Run
+from nif.certify._suite import Assertion, CaseKind, Suite, TestCase
 from nif.errors import ArtefactError, NotFoundError, UsageError
-from nif.registry import Registry, version_checksums
+from nif.registry import (
+    MessageTypeRef,
+    Registry,
+    Target,
+    pinned_target,
+    resolve_message_types,
+    utc_now,
+    version_checksums,
+)
 from nif.registry import _catalogue as catalogue
-from nif.registry._history import now
-from nif.registry._profiles import MessageTypeRef, resolve
-from nif.registry._validation import Target, target
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store.base import Store
@@ -108,7 +113,7 @@ class _Version:
     def type(self, iri: str, registry: Registry, local: bool) -> _Type:
         """The type `iri`, with its profile built when the run validates here (`local`)."""
         if iri not in self.types:
-            self.types[iri] = _Type(target(registry.store, self.refs[iri]))
+            self.types[iri] = _Type(pinned_target(registry.store, self.refs[iri]))
         kind = self.types[iri]
         if local and kind.profile is None and kind.problem is None:
             try:
@@ -133,7 +138,7 @@ def _prepared(registry: Registry, interface: str, version: str) -> _Version:
             _VERSIONS[registry] = (generation, versions)
         if (interface, version) in versions:
             return versions[(interface, version)]
-    refs = {r.iri: r for r in resolve(registry.store, interface, version)}
+    refs = {r.iri: r for r in resolve_message_types(registry.store, interface, version)}
     version_iri = next(iter(refs.values())).version_iri
     prepared = _Version(version_iri, refs, version_checksums(registry.store, version_iri))
     with _VERSIONS_LOCK:
@@ -171,12 +176,12 @@ def run_suite(
                 )
             types.setdefault(iri, version.type(iri, registry, local=validator is None))
     items = evidence.match(suite) if evidence is not None else {}
-    started = now()
+    started = utc_now()
     judge = _Judge(types, registry.settings, validator)
     results: dict[str, CaseResult] = {}
     order = suite.cases
     if endpoint is not None:  # produce cases are judged on the answers consume cases got
-        order = tuple(sorted(suite.cases, key=lambda c: c.kind is Kind.PRODUCE))
+        order = tuple(sorted(suite.cases, key=lambda c: c.kind is CaseKind.PRODUCE))
     for case in order:
         clock = time.perf_counter()
         if endpoint is not None:
@@ -196,7 +201,7 @@ def run_suite(
         purpose=purpose,
         actor=actor,
         started=started,
-        ended=now(),
+        ended=utc_now(),
         suite_iri=suite.iri,
         suite_sha256=suite.sha256,
         tool_version=nif.__version__,
@@ -207,7 +212,7 @@ def run_suite(
     )
 
 
-def _result(case: TestCase, outcome: Outcome, summary: str, **more: object) -> CaseResult:
+def _result(case: TestCase, outcome: CaseOutcome, summary: str, **more: object) -> CaseResult:
     return CaseResult(
         case=case.identifier,
         kind=case.kind,
@@ -220,29 +225,29 @@ def _result(case: TestCase, outcome: Outcome, summary: str, **more: object) -> C
 
 def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult:
     if item is None:
-        return _result(case, Outcome.CANT_TELL, "no evidence for this case")
+        return _result(case, CaseOutcome.CANT_TELL, "no evidence for this case")
     found = {"evidence": item.path, "evidence_sha256": item.sha256, "status": item.status}
-    if case.kind is Kind.REJECT:
+    if case.kind is CaseKind.REJECT:
         return _refusal(judge, case, item.status, item.content, item.path or "", found)
-    what = "message" if case.kind is Kind.PRODUCE else "answer"
+    what = "message" if case.kind is CaseKind.PRODUCE else "answer"
     if item.status is not None and not 200 <= item.status < 300:
         summary = f"the {what} came with HTTP status {item.status}, not a success (2xx)"
-        return _result(case, Outcome.FAILED, summary, **found)
+        return _result(case, CaseOutcome.FAILED, summary, **found)
     if item.content is None or item.path is None:
-        return _result(case, Outcome.CANT_TELL, f"no {what} file for this case", **found)
+        return _result(case, CaseOutcome.CANT_TELL, f"no {what} file for this case", **found)
     assert case.expected_type is not None
     return _judged(judge, case, what, item.content, item.path, found)
 
 
 def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint) -> CaseResult:
-    if case.kind is Kind.PRODUCE:
+    if case.kind is CaseKind.PRODUCE:
         assert case.expected_type is not None
         answer = judge.answers.get(case.expected_type)
         if answer is None:
             summary = (
                 f"no consume case got an answer of type {judge.name(case.expected_type)} to judge"
             )
-            return _result(case, Outcome.CANT_TELL, summary)
+            return _result(case, CaseOutcome.CANT_TELL, summary)
         source, content, report = answer
         return _judged(judge, case, source, content, source, {}, report)
     assert case.sent_type is not None
@@ -251,15 +256,15 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
     found: dict[str, object] = {"status": exchange.status}
     source = f"answer to {case.identifier}"
     if exchange.status is None:
-        return _result(case, Outcome.FAILED, f"no answer: {exchange.error}", **found)
+        return _result(case, CaseOutcome.FAILED, f"no answer: {exchange.error}", **found)
     if exchange.error is not None:
         summary = f"the answer (HTTP {exchange.status}) cannot be judged: {exchange.error}"
-        return _result(case, Outcome.FAILED, summary, **found)
-    if case.kind is Kind.REJECT:
+        return _result(case, CaseOutcome.FAILED, summary, **found)
+    if case.kind is CaseKind.REJECT:
         return _refusal(judge, case, exchange.status, exchange.content or None, source, found)
     if not 200 <= exchange.status < 300:
         summary = f"the endpoint answered HTTP {exchange.status}, not a success (2xx)"
-        return _result(case, Outcome.FAILED, summary, **found, details=_body(exchange))
+        return _result(case, CaseOutcome.FAILED, summary, **found, details=_body(exchange))
     assert case.expected_type is not None
     report = judge.validate(case.expected_type, exchange.content, source)
     if isinstance(report, Report):
@@ -282,27 +287,27 @@ def _judged(
         report = judge.validate(case.expected_type, content, source)
     name = judge.name(case.expected_type)
     if isinstance(report, str):
-        return _result(case, Outcome.CANT_TELL, report, **found)
+        return _result(case, CaseOutcome.CANT_TELL, report, **found)
     reports = (report.to_dict(),)
     if report.verdict is Verdict.ERROR:
         problems = [s.error for s in report.steps if s.error]
         summary = f"the {what} could not be validated against {name}: {problems[0]}"
-        return _result(case, Outcome.CANT_TELL, summary, reports=reports, **found)
+        return _result(case, CaseOutcome.CANT_TELL, summary, reports=reports, **found)
     if report.verdict is Verdict.INVALID:
         errors = [f for f in report.findings if f.severity >= Severity.ERROR]
         summary = f"the {what} is invalid against {name}: {_count(len(errors), 'error')}"
         details = _findings(errors)
-        return _result(case, Outcome.FAILED, summary, details=details, reports=reports, **found)
+        return _result(case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found)
     failed = check_all(case.assertions, content, judge.settings)
     if failed:
         summary = _assertion_summary(*failed[0])
         if len(failed) > 1:
             summary += f" (and {_count(len(failed) - 1, 'more assertion')})"
         details = tuple(_assertion_summary(a, why) for a, why in failed)
-        return _result(case, Outcome.FAILED, summary, details=details, reports=reports, **found)
+        return _result(case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found)
     met = f" and meets its {_count(len(case.assertions), 'assertion')}" if case.assertions else ""
     summary = f"the {what} is valid against {name}{met}"
-    return _result(case, Outcome.PASSED, summary, reports=reports, **found)
+    return _result(case, CaseOutcome.PASSED, summary, reports=reports, **found)
 
 
 def _refusal(
@@ -316,7 +321,7 @@ def _refusal(
     """A reject case: refused with an expected status, or with an answer of a refusal type."""
     expected = " or ".join(str(s) for s in case.refusal_statuses)
     if status is not None and status in case.refusal_statuses:
-        return _result(case, Outcome.PASSED, f"refused with HTTP {status}", **found)
+        return _result(case, CaseOutcome.PASSED, f"refused with HTTP {status}", **found)
     reports: list[dict[str, object]] = []
     if content is not None:
         for iri in case.refusal_types:
@@ -334,16 +339,16 @@ def _refusal(
                     details = tuple(_assertion_summary(a, why) for a, why in failed)
                     return _result(
                         case,
-                        Outcome.FAILED,
+                        CaseOutcome.FAILED,
                         summary,
                         details=details,
                         reports=tuple(reports),
                         **found,
                     )
                 summary = f"refused with an answer of type {judge.name(iri)}"
-                return _result(case, Outcome.PASSED, summary, reports=(reports[-1],), **found)
+                return _result(case, CaseOutcome.PASSED, summary, reports=(reports[-1],), **found)
     if status is None and content is None:
-        return _result(case, Outcome.CANT_TELL, "no recorded status or answer", **found)
+        return _result(case, CaseOutcome.CANT_TELL, "no recorded status or answer", **found)
     refusal_types = ", ".join(judge.name(t) for t in case.refusal_types)
     wanted = " or ".join(
         w
@@ -359,7 +364,7 @@ def _refusal(
         summary = f"answered HTTP {status}, not the refusal expected ({wanted})"
     else:
         summary = f"the answer is not the refusal expected ({wanted})"
-    return _result(case, Outcome.FAILED, summary, reports=tuple(reports), **found)
+    return _result(case, CaseOutcome.FAILED, summary, reports=tuple(reports), **found)
 
 
 def _assertion_summary(assertion: Assertion, why: str) -> str:

@@ -19,8 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from nif.certify._keys import PublicKey, SigningKey
-from nif.registry._namespaces import NIF
-from nif.registry._records import sorted_ntriples
+from nif.registry import NIF, sorted_ntriples
 
 
 class SignatureStatus(enum.StrEnum):

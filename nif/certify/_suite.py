@@ -25,9 +25,7 @@ from rdflib.term import Node
 
 from nif.certify._namespaces import MF
 from nif.errors import InputError, NifError, NotFoundError
-from nif.registry import suite_base
-from nif.registry._namespaces import DCTERMS, EARL, NIF
-from nif.registry._records import parse
+from nif.registry import DCTERMS, EARL, NIF, parse_records, suite_base
 from nif.resources import data_folder
 from nif.settings import Settings
 
@@ -36,7 +34,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _POINTER = re.compile(r"(/([^~/]|~[01])*)*")
 
 
-class Kind(enum.StrEnum):
+class CaseKind(enum.StrEnum):
     """What a test case checks, from its class."""
 
     PRODUCE = "produce"
@@ -44,7 +42,11 @@ class Kind(enum.StrEnum):
     REJECT = "reject"
 
 
-_KINDS = {NIF.ProduceTest: Kind.PRODUCE, NIF.ConsumeTest: Kind.CONSUME, NIF.RejectTest: Kind.REJECT}
+_KINDS = {
+    NIF.ProduceTest: CaseKind.PRODUCE,
+    NIF.ConsumeTest: CaseKind.CONSUME,
+    NIF.RejectTest: CaseKind.REJECT,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +82,7 @@ class TestCase:
     identifier: str
     title: str
     description: str
-    kind: Kind
+    kind: CaseKind
     mandatory: bool
     expected_type: str | None = None
     sent_type: str | None = None
@@ -194,7 +196,7 @@ def load_suite(folder: Path, settings: Settings | None = None) -> Suite:
     except OSError as exc:
         raise InputError(f"{source}: cannot read the manifest: {exc.strerror or exc}") from None
     base = suite_base(settings, interface, version)
-    graph = parse(
+    graph = parse_records(
         content, source=source, fmt=ox.RdfFormat.TURTLE, base_iri=base + MANIFEST, settings=settings
     )
     reader = _Reader(graph, source, folder, base, settings)
@@ -271,8 +273,8 @@ class _Reader:
         identifier = self.text(node, DCTERMS.identifier)
         if not _NAME.fullmatch(identifier):
             raise self.fail(node, f"identifier {identifier!r} must match {_NAME.pattern}")
-        expected = self.iri(node, NIF.expectedType, required=kind is not Kind.REJECT)
-        sent = self.iri(node, NIF.sentType, required=kind is not Kind.PRODUCE)
+        expected = self.iri(node, NIF.expectedType, required=kind is not CaseKind.REJECT)
+        sent = self.iri(node, NIF.sentType, required=kind is not CaseKind.PRODUCE)
         message = self.file(node, kind)
         assertions = tuple(
             sorted(
@@ -286,9 +288,9 @@ class _Reader:
         refusal_types = tuple(
             sorted(str(self.node_iri(node, t)) for t in self.graph.objects(node, NIF.refusalType))
         )
-        if kind is Kind.PRODUCE and sent is not None:
+        if kind is CaseKind.PRODUCE and sent is not None:
             raise self.fail(node, "a produce case sends nothing: remove nif:sentType")
-        if kind is Kind.REJECT:
+        if kind is CaseKind.REJECT:
             if expected is not None:
                 raise self.fail(
                     node,
@@ -365,10 +367,10 @@ class _Reader:
             )
         return number
 
-    def file(self, node: Node, kind: Kind) -> str | None:
+    def file(self, node: Node, kind: CaseKind) -> str | None:
         """The suite-relative path of the case's `mf:action`, read into `self.files`."""
         values = list(self.graph.objects(node, MF.action))
-        if kind is Kind.PRODUCE:
+        if kind is CaseKind.PRODUCE:
             if values:
                 raise self.fail(node, "a produce case sends nothing: remove mf:action")
             return None

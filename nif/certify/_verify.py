@@ -29,8 +29,7 @@ from nif.certify._signature import Verification, canonical, verify
 from nif.certify._standing import standing
 from nif.certify._suite import Suite
 from nif.errors import InputError, NifError
-from nif.registry._namespaces import DQV, NIF
-from nif.registry._records import guess_format, parse
+from nif.registry import DQV, NIF, guess_format, parse_records
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -105,7 +104,7 @@ class CertificateCheck:
 def parse_certificate(content: bytes, filename: str, settings: Settings | None = None) -> Graph:
     """A certificate file as a graph, its syntax from the suffix (.ttl, .jsonld, .rdf, .nt...)."""
     settings = settings or Settings()
-    return parse(
+    return parse_records(
         content,
         source=Path(filename).name,
         fmt=guess_format(filename),

@@ -1,7 +1,8 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
 from nif.registry._blobs import BlobStore
-from nif.registry._history import AuditEntry, Version
+from nif.registry._catalogue_model import AgencySummary, Interface, InterfaceVersion
+from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
     RESERVED,
     certificate_iri,
@@ -12,34 +13,85 @@ from nif.registry._iris import (
     suite_base,
     tool_iri,
 )
-from nif.registry._profiles import version_checksums
-from nif.registry._records import Kind, Record
+from nif.registry._namespaces import (
+    DCAT,
+    DCTERMS,
+    DQV,
+    EARL,
+    NIF,
+    PREFIXES,
+    PROV,
+    SPDX,
+    sparql_prefixes,
+)
+from nif.registry._profiles import (
+    MessageTypeRef,
+    error_report,
+    pick_version,
+    resolve_message_types,
+    split_interface,
+    version_checksums,
+)
+from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
 from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
+from nif.registry._validation import (
+    Chooser,
+    Target,
+    named_types,
+    pinned_target,
+    validate_registered,
+)
 from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
+    "DCAT",
+    "DCTERMS",
+    "DQV",
+    "EARL",
+    "NIF",
+    "PREFIXES",
+    "PROV",
     "RESERVED",
+    "SPDX",
+    "AgencySummary",
     "AuditEntry",
     "BlobStore",
-    "Kind",
+    "Chooser",
+    "Interface",
+    "InterfaceVersion",
     "LoadResult",
+    "MessageTypeRef",
     "Record",
     "RecordInfo",
+    "RecordKind",
+    "RecordVersion",
     "Registry",
     "ShaclReport",
     "ShaclResult",
     "SubmitResult",
+    "Target",
     "Task",
     "ValidationWorker",
-    "Version",
     "WorkerStats",
     "certificate_iri",
+    "error_report",
     "files_base",
+    "guess_format",
+    "named_types",
+    "parse_records",
+    "pick_version",
+    "pinned_target",
     "reserved",
+    "resolve_message_types",
     "revocation_iri",
     "run_iri",
+    "sorted_ntriples",
+    "sparql_prefixes",
+    "split_interface",
     "suite_base",
     "tool_iri",
+    "utc_now",
+    "validate_registered",
     "version_checksums",
 ]

@@ -30,10 +30,10 @@ from nif.registry._catalogue_model import (
     Example,
     Interface,
     InterfaceSummary,
+    InterfaceVersion,
     MessageType,
     Page,
     Part,
-    Version,
 )
 from nif.registry._namespaces import (
     ADMS,
@@ -307,14 +307,14 @@ def _summaries(store: Store, iris: Sequence[str], lang: str) -> list[InterfaceSu
     return found
 
 
-def _version(graph: Graph, node: Node, current: bool, lang: str) -> Version:
+def _version(graph: Graph, node: Node, current: bool, lang: str) -> InterfaceVersion:
     status = _local(graph.value(node, ADMS.status))
     types = sorted(
         (_message_type(graph, m, lang) for m in graph.objects(node, NIF.messageType)),
         key=lambda m: (m.identifier, m.iri),
     )
     version = _text(list(graph.objects(node, DCAT.version)), lang) or _local(node) or str(node)
-    return Version(
+    return InterfaceVersion(
         str(node),
         version,
         _text(list(graph.objects(node, DCTERMS.title)), lang),

@@ -136,7 +136,7 @@ class MessageType(_Dict):
 
 
 @dataclasses.dataclass(frozen=True)
-class Version(_Dict):
+class InterfaceVersion(_Dict):
     """One version of an interface; `current` marks the interface's current version."""
 
     iri: str
@@ -165,7 +165,7 @@ class Interface(_Dict):
     status: str | None
     status_label: str | None
     current_version: str | None
-    versions: list[Version]
+    versions: list[InterfaceVersion]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -33,8 +33,7 @@ from nif.registry._profiles import (
 )
 from nif.settings import Settings
 from nif.store.base import Store
-from nif.validate._engine import detect_media
-from nif.validate._xml import has_doctype, parse_xml
+from nif.validate import detect_media, has_doctype, parse_xml
 
 _CHUNK = 16384
 """How much of an XML message detection feeds at a time: it stops at the root's start tag."""

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS audit (
 
 
 @dataclasses.dataclass(frozen=True)
-class Version:
+class RecordVersion:
     """One entry of a record's history; `sha256` names the stored content (None: withdrawn)."""
 
     record: str
@@ -73,7 +73,7 @@ class AuditEntry:
         return dataclasses.asdict(self)
 
 
-def now() -> str:
+def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -93,7 +93,7 @@ class History:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(_SCHEMA)
 
-    def add(self, versions: list[Version]) -> None:
+    def add(self, versions: list[RecordVersion]) -> None:
         with self._lock, self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
@@ -103,7 +103,7 @@ class History:
                 [dataclasses.astuple(v) for v in versions],
             )
 
-    def versions(self, key: str) -> list[Version]:
+    def versions(self, key: str) -> list[RecordVersion]:
         """A record's versions, oldest first, by record IRI or identifier."""
         with self._lock:
             rows = self._db.execute(
@@ -111,14 +111,14 @@ class History:
                 " WHERE record = ? OR identifier = ? ORDER BY id",
                 (key, key),
             ).fetchall()
-        return [Version(*row) for row in rows]
+        return [RecordVersion(*row) for row in rows]
 
     def audit(self, actor: str, action: str, target: str, outcome: str, detail: str = "") -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO audit (at, actor, action, target, outcome, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (now(), actor, action, target, outcome, detail[:2000]),
+                (utc_now(), actor, action, target, outcome, detail[:2000]),
             )
 
     def audit_error(self, actor: str, action: str, target: str, exc: BaseException) -> None:

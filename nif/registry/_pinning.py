@@ -50,11 +50,15 @@ from nif.registry._namespaces import (
     XSD,
 )
 from nif.settings import Settings
-from nif.validate._artefacts import Artefact, ArtefactSet, collect
-from nif.validate._json import parse_json
-from nif.validate._jsonschema import json_references
-from nif.validate._xml import parse_xml
-from nif.validate._xsd import xsd_references
+from nif.validate import (
+    Artefact,
+    ArtefactSet,
+    collect,
+    json_references,
+    parse_json,
+    parse_xml,
+    xsd_references,
+)
 from nif.validate.schematron import check_rule_set, schematron_references
 
 References = Callable[[Artefact], list[str]]

@@ -22,10 +22,17 @@ from nif.registry._namespaces import DCAT, NIF, NIF_TECHNIQUE, STATUS, TECHNIQUE
 from nif.report import Report, Severity, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.store.base import Row, Store
-from nif.validate._artefacts import Artefact, ArtefactSet
-from nif.validate._cache import CompiledCache
-from nif.validate._engine import validate
-from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
+from nif.validate import (
+    JSON_SCHEMA,
+    SCHEMATRON,
+    XSD,
+    Artefact,
+    ArtefactSet,
+    CompiledCache,
+    Profile,
+    StepSpec,
+    validate,
+)
 
 WITHDRAWN = str(STATUS.Withdrawn)
 _STEP_KINDS = {
@@ -333,7 +340,7 @@ def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
-def resolve(
+def resolve_message_types(
     store: Store, interface: str, version: str | None = None, message_type: str | None = None
 ) -> list[MessageTypeRef]:
     """The message types `--interface ID[@VERSION] [--message-type T]` names.

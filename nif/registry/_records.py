@@ -22,10 +22,10 @@ from nif.errors import InputError, RecordSyntaxError
 from nif.registry._namespaces import CV, DCAT, DCTERMS, NIF, ORG, RDF
 from nif.settings import Settings
 from nif.store.embedded import to_rdflib
-from nif.validate._xml import has_doctype
+from nif.validate import has_doctype
 
 
-class Kind(enum.StrEnum):
+class RecordKind(enum.StrEnum):
     AGENCY = "agency"
     INTERFACE = "interface"
 
@@ -54,7 +54,7 @@ class Record:
     """One record: its main node (also its graph name), kind, identifier and triples."""
 
     iri: str
-    kind: Kind
+    kind: RecordKind
     identifier: str
     graph: Graph
     source: str = "<record>"
@@ -208,7 +208,7 @@ def guess_format(name: str, fmt: str | None = None) -> ox.RdfFormat:
     return FORMATS[suffix]
 
 
-def parse(
+def parse_records(
     content: bytes,
     *,
     source: str,
@@ -267,12 +267,12 @@ def _show(node: Node) -> str:
     return f"<{node}>" if isinstance(node, URIRef) else str(node.n3())
 
 
-def kind_of(graph: Graph, node: Node) -> Kind | None:
+def kind_of(graph: Graph, node: Node) -> RecordKind | None:
     types = set(graph.objects(node, RDF.type))
     if CV.PublicOrganisation in types or ORG.Organization in types:
-        return Kind.AGENCY
+        return RecordKind.AGENCY
     if DCAT.DataService in types and NIF.InterfaceVersion not in types:
-        return Kind.INTERFACE
+        return RecordKind.INTERFACE
     return None
 
 

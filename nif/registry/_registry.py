@@ -32,15 +32,15 @@ from nif.registry._blobs import BlobStore
 from nif.registry._bundle import Source, open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
-from nif.registry._history import AuditEntry, History, Version, now
+from nif.registry._history import AuditEntry, History, RecordVersion, utc_now
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import (
-    Kind,
     Record,
+    RecordKind,
     from_ntriples,
     guess_format,
-    parse,
+    parse_records,
     split,
     stored_record,
 )
@@ -74,7 +74,7 @@ class SubmitResult:
     """What a submission stored: the records (with content hashes) and the SHACL warnings;
     `replaced` names the records (IRIs) that had a current version before."""
 
-    records: list[Version]
+    records: list[RecordVersion]
     report: ShaclReport
     artefacts: int = 0
     replaced: list[str] = dataclasses.field(default_factory=list)
@@ -93,7 +93,7 @@ class SubmitResult:
 class LoadResult:
     """A folder load: the records stored and those refused (with the report that refused them)."""
 
-    stored: list[Version]
+    stored: list[RecordVersion]
     rejected: list[str]
     report: ShaclReport
 
@@ -143,11 +143,11 @@ class Registry:
 
     # reading
 
-    def records(self, kind: Kind | None = None) -> list[RecordInfo]:
+    def records(self, kind: RecordKind | None = None) -> list[RecordInfo]:
         """Every current record (of `kind`), sorted by kind then identifier."""
         return self._records("", kind)
 
-    def _records(self, restriction: str, kind: Kind | None = None) -> list[RecordInfo]:
+    def _records(self, restriction: str, kind: RecordKind | None = None) -> list[RecordInfo]:
         # `GRAPH ?g { ?g ... }` is what is meant, but Virtuoso does not join a graph variable
         # with a subject inside it: bind the subject apart and compare.
         rows = self.store.select(
@@ -161,7 +161,7 @@ class Registry:
             agency = not str(row["t"]).endswith("DataService")
             info = RecordInfo(
                 str(row["g"]),
-                str(Kind.AGENCY if agency else Kind.INTERFACE),
+                str(RecordKind.AGENCY if agency else RecordKind.INTERFACE),
                 str(row.get("id", "")),
             )
             if kind is None or info.kind == kind:
@@ -181,14 +181,14 @@ class Registry:
         info = self.find(key)
         return from_ntriples(info.iri, self.store.read_graph(info.iri))
 
-    def versions(self, key: str) -> list[Version]:
+    def versions(self, key: str) -> list[RecordVersion]:
         """A record's history, oldest first, including withdrawn records."""
         versions = self.history.versions(key)
         if not versions:
             raise NotFoundError(f"no record with identifier or IRI {key!r} was ever submitted")
         return versions
 
-    def content(self, version: Version) -> bytes:
+    def content(self, version: RecordVersion) -> bytes:
         """The N-Triples a version stored (empty for a withdrawal)."""
         return self.blobs.get(version.sha256) if version.sha256 else b""
 
@@ -259,7 +259,7 @@ class Registry:
                     )
                     target, shown = spooled_zip(target, name, Path(spool)), name
                 if isinstance(target, bytes):
-                    graph = parse(
+                    graph = parse_records(
                         target,
                         source=name,
                         fmt=guess_format(name, fmt),
@@ -302,7 +302,7 @@ class Registry:
             content = source.path.read_bytes()
         except OSError as exc:
             raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
-        graph = parse(
+        graph = parse_records(
             content,
             source=str(source.path),
             fmt=guess_format(source.path.name, fmt),
@@ -348,7 +348,7 @@ class Registry:
         action: str,
         bulk: bool = False,
         beside: dict[str, bytes] | None = None,
-    ) -> list[Version]:
+    ) -> list[RecordVersion]:
         """Store the records and their history. `bulk` writes records that are new to the store
         with the store's bulk load (many times faster for a whole registry, but not one
         transaction) and replaces the others in one transaction as usual. `beside` are graphs
@@ -357,13 +357,13 @@ class Registry:
         _publish_blobs(staging, self.blobs)
         contents = {r.iri: r.ntriples() for r in records}
         versions = [
-            Version(
+            RecordVersion(
                 r.iri,
                 r.identifier,
                 str(r.kind),
                 action,
                 actor,
-                now(),
+                utc_now(),
                 self.blobs.put(contents[r.iri]),
                 len(r.graph),
             )
@@ -383,14 +383,14 @@ class Registry:
 
     def withdraw(
         self, key: str, *, actor: str | None = None, publisher: str | None = None
-    ) -> Version:
+    ) -> RecordVersion:
         """Remove a record from the current registry; its history stays."""
         who = self.actor(actor)
         with self._writing():
             try:
                 record = self.read(key)
                 authorise([record], publisher, self._owners([record]))
-                if record.kind is Kind.AGENCY:
+                if record.kind is RecordKind.AGENCY:
                     users = self.store.select(
                         sparql_prefixes()
                         + "SELECT DISTINCT ?id WHERE { GRAPH ?g { ?r dct:publisher "
@@ -405,8 +405,15 @@ class Registry:
                         )
                 self.store.drop_graph(record.iri)
                 self.generation += 1
-                version = Version(
-                    record.iri, record.identifier, str(record.kind), "withdraw", who, now(), None, 0
+                version = RecordVersion(
+                    record.iri,
+                    record.identifier,
+                    str(record.kind),
+                    "withdraw",
+                    who,
+                    utc_now(),
+                    None,
+                    0,
                 )
                 self.history.add([version])
             except NifError as exc:
@@ -543,7 +550,7 @@ class Registry:
         *,
         blobs: Path | None = None,
         actor: str | None = None,
-    ) -> tuple[list[Version], list[str]]:
+    ) -> tuple[list[RecordVersion], list[str]]:
         """Restore a backup (each graph replaced, all in one write): records, and the graphs
         kept beside them as they are; returns the versions of the records stored and the
         artefact checksums whose blobs are still missing."""

@@ -19,7 +19,7 @@ from rdflib import URIRef
 from nif.errors import ForbiddenError, InputError, RejectedError, UsageError
 from nif.registry._namespaces import DCTERMS
 from nif.registry._ownership import ownership
-from nif.registry._records import Kind, Record
+from nif.registry._records import Record, RecordKind
 from nif.settings import Settings
 from nif.store.base import Store
 
@@ -80,7 +80,7 @@ def authorise(records: Sequence[Record], publisher: str | None, stored: dict[str
     for record in records:
         owner = (
             record.iri
-            if record.kind is Kind.AGENCY
+            if record.kind is RecordKind.AGENCY
             else str(record.graph.value(URIRef(record.iri), DCTERMS.publisher) or "")
         )
         for current, what in ((stored.get(record.iri), "as stored"), (owner, "as submitted")):

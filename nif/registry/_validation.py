@@ -24,13 +24,13 @@ from nif.registry._profiles import (
     error_report,
     profile_from,
     profile_key,
-    resolve,
+    resolve_message_types,
     split_interface,
 )
 from nif.report import Report, Severity
 from nif.settings import Settings
 from nif.store.base import Store
-from nif.validate._profile import Profile
+from nif.validate import Profile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +81,7 @@ def named_types(
         raise UsageError(
             f"interface {interface} names version {pinned} but version {version} was given too"
         )
-    return resolve(store, identifier, pinned or version, message_type)
+    return resolve_message_types(store, identifier, pinned or version, message_type)
 
 
 class Chooser:
@@ -103,7 +103,7 @@ class Chooser:
         return self._detector.detect(content, self.among)
 
 
-def target(store: Store, ref: MessageTypeRef) -> Target:
+def pinned_target(store: Store, ref: MessageTypeRef) -> Target:
     """`ref` with its artefact pins, in one query."""
     return Target(ref, artefacts_of(store, ref))
 
@@ -129,7 +129,7 @@ def validate_registered(
     (`open_store()`) is open only while types are chosen and profiles built, not while the
     messages are checked.
     """
-    from nif.validate._batch import read_message, validate_files
+    from nif.validate import read_message, validate_files
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
         reports[index] = error_report(
@@ -159,7 +159,9 @@ def validate_registered(
         blobs = BlobStore(settings.home / "blobs")
         for ref in groups:
             try:
-                profiles[ref] = target(store, ref).profile(blobs, severity_overrides, fail_on)
+                profiles[ref] = pinned_target(store, ref).profile(
+                    blobs, severity_overrides, fail_on
+                )
             except ArtefactError as exc:
                 profiles[ref] = exc
     for ref, indexes in groups.items():

@@ -40,6 +40,8 @@ from nif.validate import (
     COMPILE_LIMIT,
     MEDIA_TYPES,
     STARTUP_LIMIT,
+    CompiledCache,
+    Profile,
     compile_step,
     detect_media,
     private_tmpdir,
@@ -50,8 +52,6 @@ from nif.validate import (
     validate,
     worker_settings,
 )
-from nif.validate._cache import CompiledCache
-from nif.validate._profile import Profile
 from nif.workers import WorkerProcess
 
 log = logging.getLogger("nif.registry")
@@ -77,9 +77,9 @@ class Task:
 def serve(conn: Connection, settings: Settings) -> None:
     """A worker's life: warm up, say ready, then answer tasks until the pipe closes."""
     _die_with_parent()
-    from nif.validate.schematron._step import saxon
+    from nif.validate import saxon_processor
 
-    saxon()
+    saxon_processor()
     blobs = BlobStore(settings.home / "blobs")
     profiles = CompiledCache(size=PROFILES_KEPT)
     tasks = built = 0

@@ -1,31 +1,67 @@
 """Message validation: safe parsing, XSD, Schematron, JSON Schema, profiles and verdicts."""
 
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher, sha256
-from nif.validate._batch import COMPILE_LIMIT, STARTUP_LIMIT, step_limit
+from nif.validate._batch import (
+    COMPILE_LIMIT,
+    STARTUP_LIMIT,
+    available_cpus,
+    read_message,
+    step_limit,
+    validate_files,
+)
+from nif.validate._cache import CompiledCache
 from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
-from nif.validate._profile import Profile, StepSpec, parse_overrides, split_phase
+from nif.validate._json import parse_json, unescape
+from nif.validate._jsonschema import json_references
+from nif.validate._profile import (
+    JSON_SCHEMA,
+    SCHEMATRON,
+    XSD,
+    Profile,
+    StepSpec,
+    parse_overrides,
+    split_phase,
+)
+from nif.validate._xml import has_doctype, parse_xml, safe_parser
+from nif.validate._xsd import xsd_references
+from nif.validate.schematron._step import saxon_processor
 
 __all__ = [
     "COMPILE_LIMIT",
+    "JSON_SCHEMA",
     "MEDIA_TYPES",
+    "SCHEMATRON",
     "STARTUP_LIMIT",
+    "XSD",
     "Artefact",
     "ArtefactSet",
+    "CompiledCache",
     "Fetcher",
     "Profile",
     "StepSpec",
+    "available_cpus",
     "collect",
     "compile_step",
     "detect_media",
+    "has_doctype",
+    "json_references",
     "local_fetcher",
+    "parse_json",
     "parse_overrides",
+    "parse_xml",
     "private_tmpdir",
+    "read_message",
     "remove_tmpdir",
     "run_isolated",
+    "safe_parser",
+    "saxon_processor",
     "sha256",
     "split_phase",
     "step_limit",
+    "unescape",
     "validate",
+    "validate_files",
     "worker_settings",
+    "xsd_references",
 ]

@@ -14,7 +14,7 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
 from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
-from nif.validate._step import Document, Outcome, Step
+from nif.validate._step import Document, Step, StepOutcome
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 
@@ -90,7 +90,7 @@ def _parse(
     return document, result, findings
 
 
-def _run_timed(step: Step, document: Document, timeout: float) -> Outcome:
+def _run_timed(step: Step, document: Document, timeout: float) -> StepOutcome:
     """Run a step and discard its result if it overran the time limit (fail closed).
 
     The engines (Saxon, libxml2) cannot be interrupted from inside a process and Saxon keeps the

@@ -31,7 +31,7 @@ from nif.errors import CompileError, LimitError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._json import locate, locate_all, parse_json, pointer
-from nif.validate._step import Document, Outcome, Step
+from nif.validate._step import Document, Step, StepOutcome
 
 ENGINE = ("jsonschema-rs", version("jsonschema-rs"))
 
@@ -265,10 +265,10 @@ class JsonSchemaStep(Step):
     def engine(self) -> tuple[str, str]:
         return ENGINE
 
-    def check(self, document: Document) -> Outcome:
+    def check(self, document: Document) -> StepOutcome:
         instance = document.json
         if self._validator.is_valid(instance):
-            return Outcome([])
+            return StepOutcome([])
         errors = _errors(self._validator, instance)
         for error in errors:
             if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded):
@@ -293,7 +293,7 @@ class JsonSchemaStep(Step):
                     schema_location=pointer(error.evaluation_path),
                 )
             )
-        return Outcome(findings)
+        return StepOutcome(findings)
 
 
 _DIGITS_LOCK = threading.Lock()

@@ -28,7 +28,7 @@ class Document:
 
 
 @dataclasses.dataclass
-class Outcome:
+class StepOutcome:
     """What a step found, plus the raw SVRL for Schematron steps."""
 
     findings: list[Finding]
@@ -56,7 +56,7 @@ class Step(abc.ABC):
         """(engine name, engine version) for the report."""
 
     @abc.abstractmethod
-    def check(self, document: Document) -> Outcome:
+    def check(self, document: Document) -> StepOutcome:
         """Validate; raise to say the step could not run."""
 
     def refs(self) -> list[ArtefactRef]:

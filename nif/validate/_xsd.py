@@ -27,7 +27,7 @@ from xmlschema.exceptions import XMLSchemaWarning
 from nif.errors import CompileError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
-from nif.validate._step import Document, Outcome, Step
+from nif.validate._step import Document, Step, StepOutcome
 from nif.validate._xml import has_doctype, parse_artefact, safe_parser
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -181,20 +181,20 @@ class Xsd10Step(Step):
                 message = f"{parts.refusal()}; {message}"
             raise CompileError(f"{self.artefacts.main}: XSD does not compile: {message}") from None
 
-    def check(self, document: Document) -> Outcome:
+    def check(self, document: Document) -> StepOutcome:
         with self._lock:
             schema = self._pool.pop() if self._pool else None
         if schema is None:
             schema = self._compile()
         try:
             if schema.validate(document.tree):
-                return Outcome([])
+                return StepOutcome([])
             log = schema.error_log
         finally:
             with self._lock:
                 self._pool.append(schema)
         prefixes = _prefixes(document.tree)
-        return Outcome([self._finding(entry, prefixes) for entry in log])
+        return StepOutcome([self._finding(entry, prefixes) for entry in log])
 
     def _finding(self, entry: etree._LogEntry, prefixes: dict[str, str | None]) -> Finding:
         return Finding(
@@ -299,14 +299,14 @@ class Xsd11Step(Step):
     def engine(self) -> tuple[str, str]:
         return ("xmlschema", xmlschema.__version__)
 
-    def check(self, document: Document) -> Outcome:
+    def check(self, document: Document) -> StepOutcome:
         tree = document.tree
         with self._lock:
             errors = list(self._schema.iter_errors(tree))
         if not errors:
-            return Outcome([])
+            return StepOutcome([])
         prefixes = _prefixes(tree)
-        return Outcome([self._finding(error, tree, prefixes) for error in errors])
+        return StepOutcome([self._finding(error, tree, prefixes) for error in errors])
 
     def _finding(
         self,

@@ -48,7 +48,7 @@ class ValidationPool:
     @classmethod
     def start(cls, settings: Settings) -> ValidationPool:
         """A pool with `validation_workers` workers (0: one per available core), all started."""
-        from nif.validate._batch import available_cpus
+        from nif.validate import available_cpus
 
         pool = cls(
             settings,

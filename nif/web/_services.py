@@ -15,11 +15,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from nif.auth import TokenStore
-from nif.certify import finish_demo, start_demo
-from nif.certify._keys import SigningKey, load_or_create
-from nif.certify._publish import publish_suite
-from nif.certify._runs import RunStore
-from nif.certify._suite import available, find_suite
+from nif.certify import (
+    RunStore,
+    SigningKey,
+    available,
+    find_suite,
+    finish_demo,
+    load_or_create,
+    publish_suite,
+    start_demo,
+)
 from nif.errors import NifError
 from nif.home import ensure_home
 from nif.registry import Registry

@@ -13,9 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from nif.registry import Registry
-from nif.registry._profiles import MessageTypeRef
-from nif.registry._validation import Chooser, Target, target
+from nif.registry import Chooser, MessageTypeRef, Registry, Target, pinned_target
 
 T = TypeVar("T")
 
@@ -39,7 +37,7 @@ class Targets:
         return self._get(("chooser", key), build)
 
     def target(self, ref: MessageTypeRef) -> Target:
-        return self._get(("target", ref), lambda: target(self._registry.store, ref))
+        return self._get(("target", ref), lambda: pinned_target(self._registry.store, ref))
 
     def _get(self, key: object, build: Callable[[], T]) -> T:
         with self._lock:

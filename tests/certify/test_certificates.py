@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from nif.certify import Outcome, Purpose, find_suite, run_iri
+from nif.certify import CaseOutcome, Purpose, find_suite, run_iri
 from nif.certify._certificates import (
     certificate_graph,
     find_certificates,
@@ -77,7 +77,7 @@ def test_a_passing_certification_run_yields_a_signed_stored_certificate(demo: Re
 def test_a_failed_run_is_refused_naming_its_failed_mandatory_cases(demo: Registry) -> None:
     run = passing_run(demo)
     case = next(r for r in run.results if r.mandatory)
-    failed = dataclasses.replace(case, outcome=Outcome.FAILED, summary="broken")
+    failed = dataclasses.replace(case, outcome=CaseOutcome.FAILED, summary="broken")
     run = dataclasses.replace(run, results=tuple(failed if r is case else r for r in run.results))
     with pytest.raises(CertificationError, match=f"did not pass: mandatory case.*{case.case}"):
         issue(demo, run, key_of(demo), actor="ada")

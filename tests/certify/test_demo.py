@@ -3,7 +3,7 @@ certificate that is certified and verifies."""
 
 from __future__ import annotations
 
-from nif.certify import Outcome, Purpose, RunStore, find_suite, read_evidence, run_suite
+from nif.certify import CaseOutcome, Purpose, RunStore, find_suite, read_evidence, run_suite
 from nif.certify._certificates import certificate_graph, find_certificates
 from nif.certify._demo import ACTOR, demo_evidence, issue_demo_certificates
 from nif.certify._keys import load_or_create
@@ -32,7 +32,7 @@ def test_every_case_of_the_demo_evidence_passes(demo_registry: Registry) -> None
             purpose=Purpose.CERTIFICATION,
         )
         outcomes = {r.case: r.outcome for r in run.results}
-        assert set(outcomes.values()) == {Outcome.PASSED}, (interface, outcomes)
+        assert set(outcomes.values()) == {CaseOutcome.PASSED}, (interface, outcomes)
         assert len(run.evidence) == len(list(folder.iterdir()))
 
 

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from rdflib import URIRef
 
-from nif.certify import Kind, Suite, find_suite
+from nif.certify import CaseKind, Suite, find_suite
 from nif.certify._suite import Assertion, available, suites_folder
 from nif.registry import Registry
 from nif.registry import _catalogue as catalogue
@@ -96,7 +96,7 @@ def test_a_suite_has_every_kind_of_case_its_interface_allows(
         v for v in catalogue.interface(demo.store, interface).versions if v.version == version
     ]
     answered = any(m.direction == "response" for m in record.message_types)
-    kinds = set(Kind) if answered else {Kind.PRODUCE, Kind.REJECT}
+    kinds = set(CaseKind) if answered else {CaseKind.PRODUCE, CaseKind.REJECT}
     assert {c.kind for c in suite.cases} == kinds, suite.iri
     assert {c.mandatory for c in suite.cases} == {True, False}, suite.iri
     for kind in kinds:
@@ -122,10 +122,10 @@ def test_a_suite_fits_its_registered_interface_version(
         for iri in case.message_types:
             ref = message_type(demo, iri)
             assert (ref.interface, ref.version) == (interface, version), case.iri
-        if case.kind is Kind.CONSUME:
+        if case.kind is CaseKind.CONSUME:
             sent = verdict(demo, case.sent_type, suite.message(case))
             assert sent is Verdict.VALID, f"{case.identifier}: the request must be valid"
-        if case.kind is Kind.REJECT:
+        if case.kind is CaseKind.REJECT:
             sent = verdict(demo, case.sent_type, suite.message(case))
             assert sent is Verdict.INVALID, f"{case.identifier}: the message must be invalid"
 

@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from nif import __version__
-from nif.certify import Kind, find_suite
+from nif.certify import CaseKind, find_suite
 from nif.certify._endpoint import Endpoint, parse_headers
-from nif.certify._model import Mode, Outcome, Purpose, Run
+from nif.certify._model import CaseOutcome, Mode, Purpose, Run
 from nif.certify._runner import run_suite
 from nif.errors import UsageError
 from nif.registry import Registry
@@ -297,7 +297,7 @@ def test_a_nonconforming_vat_endpoint_fails_on_the_profile(
     demo_registry: Registry, nonconforming_endpoint: EndpointServer
 ) -> None:
     run = endpoint_run(demo_registry, nonconforming_endpoint, *VAT)
-    assert {r.case for r in run.results if r.outcome is not Outcome.FAILED} == set()
+    assert {r.case for r in run.results if r.outcome is not CaseOutcome.FAILED} == set()
     monthly = run.result("consume-monthly")
     assert "invalid against tax-vat-return@1.0.0/VatReturnReceipt" in monthly.summary
     assert any("pending" in line for line in monthly.details)
@@ -322,8 +322,8 @@ def test_an_unreachable_endpoint_fails_every_case_it_sends_and_cannot_tell_the_r
         purpose=Purpose.SELF_TEST,
     )
     assert str(run.result("produce-registration").outcome) == "cantTell"
-    sent = [r for r in run.results if r.kind is not Kind.PRODUCE]
-    assert sent and all(r.outcome is Outcome.FAILED and r.status is None for r in sent)
+    sent = [r for r in run.results if r.kind is not CaseKind.PRODUCE]
+    assert sent and all(r.outcome is CaseOutcome.FAILED and r.status is None for r in sent)
     assert all(r.summary.startswith("no answer: cannot connect") for r in sent)
 
 

@@ -15,9 +15,9 @@ import pytest
 from rdflib import Graph
 
 from nif.certify import (
+    CaseOutcome,
     Endpoint,
     Evidence,
-    Outcome,
     Purpose,
     Run,
     RunStore,
@@ -31,7 +31,7 @@ from nif.certify._keys import SigningKey, load_or_create
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import SignatureStatus
 from nif.certify._standing import badge_for, standing
-from nif.certify._suite import Kind
+from nif.certify._suite import CaseKind
 from nif.certify._verify import parse_certificate, verify_certificate
 from nif.errors import CertificationError
 from nif.registry import Registry
@@ -177,7 +177,7 @@ def test_failing_evidence_yields_no_certificate_and_earl_names_the_failed_cases(
 ) -> None:
     run = run_on(demo, suite, files=failing_evidence(suite))
     assert not run.passed
-    failed = {r.case for r in run.results if r.outcome is Outcome.FAILED}
+    failed = {r.case for r in run.results if r.outcome is CaseOutcome.FAILED}
     assert failed and set(run.failed_mandatory) >= failed
     with pytest.raises(CertificationError, match="did not pass") as refused:
         issue(demo, run, key(demo), actor="certifier")
@@ -207,14 +207,14 @@ def test_a_nonconforming_endpoint_is_not_certified_and_its_failures_are_named(
 ) -> None:
     run = run_on(demo, suite, endpoint=nonconforming_endpoint)
     assert not run.passed
-    rejects = {r.case for r in run.results if r.kind is Kind.REJECT and r.mandatory}
+    rejects = {r.case for r in run.results if r.kind is CaseKind.REJECT and r.mandatory}
     assert rejects and rejects <= set(run.failed_mandatory)  # it accepts what it must refuse
     with pytest.raises(CertificationError, match="did not pass"):
         issue(demo, run, key(demo), actor="certifier")
     outcomes = earl_outcomes(demo, run)
     assert all(outcomes[case] == "failed" for case in rejects)
     assert {c for c, o in outcomes.items() if o == "failed"} == {
-        r.case for r in run.results if r.outcome is Outcome.FAILED
+        r.case for r in run.results if r.outcome is CaseOutcome.FAILED
     }
 
 

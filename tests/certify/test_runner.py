@@ -11,12 +11,12 @@ import pytest
 
 import nif
 from nif.certify import (
+    CaseKind,
+    CaseOutcome,
     CaseResult,
     Endpoint,
     Evidence,
-    Kind,
     Mode,
-    Outcome,
     Purpose,
     Run,
     Suite,
@@ -26,7 +26,7 @@ from nif.certify import (
 )
 from nif.errors import InputError, NotFoundError, UsageError
 from nif.registry import Registry, version_checksums
-from nif.registry._profiles import resolve
+from nif.registry._profiles import resolve_message_types
 from nif.registry._validation import Target
 from tests.certify.endpoints import EndpointServer
 from tests.certify.evidence import failing_evidence, passing_evidence, vat_receipt, zip_of
@@ -67,7 +67,7 @@ def test_passing_evidence_passes_every_case(demo_registry: Registry, name: str) 
     result = run(demo_registry, name, files)
     assert result.passed and result.failed_mandatory == ()
     assert [r.case for r in result.results] == [c.identifier for c in suite.cases]
-    assert {r.outcome for r in result.results} == {Outcome.PASSED}, [
+    assert {r.outcome for r in result.results} == {CaseOutcome.PASSED}, [
         r.summary for r in result.results
     ]
     assert re.fullmatch(r"run-\d{8}-[0-9a-f]{8}", result.id)
@@ -80,7 +80,9 @@ def test_passing_evidence_passes_every_case(demo_registry: Registry, name: str) 
     assert result.evidence == tuple(
         sorted((p, hashlib.sha256(c).hexdigest()) for p, c in files.items())
     )
-    version_iri = resolve(demo_registry.store, suite.interface, suite.version)[0].version_iri
+    version_iri = resolve_message_types(demo_registry.store, suite.interface, suite.version)[
+        0
+    ].version_iri
     assert result.artefacts == version_checksums(demo_registry.store, version_iri)
     for case_result in result.results:
         if case_result.evidence is not None:
@@ -105,7 +107,7 @@ def test_passing_summaries_say_why(demo_registry: Registry) -> None:
 
 
 def test_artefact_checksums_cover_every_schema_rules_and_part(demo_registry: Registry) -> None:
-    ref = resolve(demo_registry.store, "tax-vat-return", "1.0.0")[0]
+    ref = resolve_message_types(demo_registry.store, "tax-vat-return", "1.0.0")[0]
     found = version_checksums(demo_registry.store, ref.version_iri)
     assert found == tuple(sorted(set(found))) and all(
         re.fullmatch(r"[0-9a-f]{64}", s) for s in found
@@ -129,24 +131,27 @@ def test_failing_birth_evidence_names_what_failed(demo_registry: Registry) -> No
         "reject-missing-mother-id",
     )
     produce = result.result("produce-registration")
-    assert produce.outcome is Outcome.FAILED
+    assert produce.outcome is CaseOutcome.FAILED
     assert produce.summary == (
         "the message is invalid against civreg-birth@2.0.0/BirthRegistration: 1 error"
     )
     assert produce.details and produce.details[0].startswith("error: ")
     assert produce.reports[0]["verdict"] == "invalid"
     consume = result.result("consume-newborn")
-    assert consume.outcome is Outcome.FAILED
+    assert consume.outcome is CaseOutcome.FAILED
     assert consume.summary == (
         'assertion "The registration echoes the notification\'s identifier." failed: '
         "expected 'BN-2024-000871', got 'BN-2024-999999'"
     )
     assert consume.reports[0]["verdict"] == "valid"  # valid, but not the right answer
     reject = result.result("reject-missing-mother-id")
-    assert reject.outcome is Outcome.FAILED
+    assert reject.outcome is CaseOutcome.FAILED
     assert reject.summary == "accepted with HTTP 200 instead of refusing (HTTP 400 or 422)"
     optional = result.result("reject-mother-born-after-child")
-    assert optional.outcome is Outcome.CANT_TELL and optional.summary == "no evidence for this case"
+    assert (
+        optional.outcome is CaseOutcome.CANT_TELL
+        and optional.summary == "no evidence for this case"
+    )
     assert result.counts() == {"passed": 0, "failed": 3, "cantTell": 1, "inapplicable": 0}
 
 
@@ -158,17 +163,17 @@ def test_failing_evidence_fails_the_mandatory_cases(demo_registry: Registry, nam
     assert list(result.failed_mandatory) == [c.identifier for c in mandatory]
     for case in mandatory:
         outcome = result.result(case.identifier)
-        assert outcome.outcome is Outcome.FAILED, outcome.summary
+        assert outcome.outcome is CaseOutcome.FAILED, outcome.summary
     # each kind breaks its own way: the first mandatory case of the kind shows it
     first = {c.kind: result.result(c.identifier) for c in reversed(mandatory)}
-    assert first[Kind.PRODUCE].summary.startswith(
+    assert first[CaseKind.PRODUCE].summary.startswith(
         f"the message is invalid against {name.replace('/', '@')}/"
     )
-    if Kind.CONSUME in first:  # a valid answer, but not the right one
-        assert first[Kind.CONSUME].summary.startswith("assertion ")
-        assert " failed: " in first[Kind.CONSUME].summary
-        assert first[Kind.CONSUME].reports[0]["verdict"] == "valid"
-    assert first[Kind.REJECT].summary.startswith("accepted with HTTP 200")
+    if CaseKind.CONSUME in first:  # a valid answer, but not the right one
+        assert first[CaseKind.CONSUME].summary.startswith("assertion ")
+        assert " failed: " in first[CaseKind.CONSUME].summary
+        assert first[CaseKind.CONSUME].reports[0]["verdict"] == "valid"
+    assert first[CaseKind.REJECT].summary.startswith("accepted with HTTP 200")
 
 
 def test_a_zip_of_the_evidence_gives_the_same_outcomes(demo_registry: Registry) -> None:
@@ -192,7 +197,7 @@ def test_a_zip_of_the_evidence_gives_the_same_outcomes(demo_registry: Registry) 
 def test_a_message_that_is_not_well_formed_fails(demo_registry: Registry) -> None:
     files = {**passing_evidence("civreg-birth/2.0.0"), "produce-registration.xml": b"<Birth"}
     produce = run(demo_registry, "civreg-birth/2.0.0", files).result("produce-registration")
-    assert produce.outcome is Outcome.FAILED
+    assert produce.outcome is CaseOutcome.FAILED
     assert "is invalid against civreg-birth@2.0.0/BirthRegistration: 1 error" in produce.summary
     assert "not well-formed" in produce.details[0]
 
@@ -203,7 +208,7 @@ def test_several_failed_assertions_are_all_in_the_details(demo_registry: Registr
     wrong = wrong.replace(b"</Status>", b"</Status><Error code='X'>no</Error>")
     files = {**passing_evidence("tax-vat-return/1.0.0"), "consume-monthly.xml": wrong}
     consume = run(demo_registry, "tax-vat-return/1.0.0", files).result("consume-monthly")
-    assert consume.outcome is Outcome.FAILED, consume.summary
+    assert consume.outcome is CaseOutcome.FAILED, consume.summary
     assert consume.summary.endswith("(and 1 more assertion)")
     assert len(consume.details) == 2
     assert any("expected 'accepted', got 'rejected'" in d for d in consume.details)
@@ -221,14 +226,14 @@ def test_a_consume_answer_recorded_with_an_error_status_fails(demo_registry: Reg
     }
     result = run(demo_registry, "civreg-birth/2.0.0", files)
     consume = result.result("consume-newborn")
-    assert consume.outcome is Outcome.FAILED and consume.status == 500
+    assert consume.outcome is CaseOutcome.FAILED and consume.status == 500
     assert consume.summary == "the answer came with HTTP status 500, not a success (2xx)"
     reject = result.result("reject-missing-mother-id")  # an answer but no refusal type
-    assert reject.outcome is Outcome.FAILED
+    assert reject.outcome is CaseOutcome.FAILED
     assert reject.summary == "the answer is not the refusal expected (HTTP 400 or 422)"
-    assert result.result("produce-registration").outcome is Outcome.PASSED
+    assert result.result("produce-registration").outcome is CaseOutcome.PASSED
     accepted = result.result("reject-mother-born-after-child")
-    assert accepted.outcome is Outcome.FAILED
+    assert accepted.outcome is CaseOutcome.FAILED
     assert accepted.summary == "accepted with HTTP 201 instead of refusing (HTTP 422)"
 
 
@@ -241,11 +246,11 @@ def test_a_consume_case_with_only_a_status(demo_registry: Registry) -> None:
     files = {"evidence.toml": b"[consume-newborn]\nstatus = 503\n"}
     result = run(demo_registry, "civreg-birth/2.0.0", files)
     consume = result.result("consume-newborn")
-    assert consume.outcome is Outcome.FAILED and consume.evidence is None
+    assert consume.outcome is CaseOutcome.FAILED and consume.evidence is None
     assert consume.summary == "the answer came with HTTP status 503, not a success (2xx)"
     files = {"evidence.toml": b"[consume-newborn]\nstatus = 200\n"}
     consume = run(demo_registry, "civreg-birth/2.0.0", files).result("consume-newborn")
-    assert consume.outcome is Outcome.CANT_TELL
+    assert consume.outcome is CaseOutcome.CANT_TELL
     assert consume.summary == "no answer file for this case"
 
 
@@ -255,7 +260,7 @@ def test_a_refusal_type_answer_must_be_valid(demo_registry: Registry) -> None:
     broken = broken.replace(b"</Error>", b"</Err>")
     files = {**passing_evidence(name), "reject-total-not-sum-of-lines.xml": broken}
     reject = run(demo_registry, name, files).result("reject-total-not-sum-of-lines")
-    assert reject.outcome is Outcome.FAILED
+    assert reject.outcome is CaseOutcome.FAILED
     assert "HTTP 422 or an answer of type tax-vat-return@1.0.0/VatReturnReceipt" in reject.summary
     assert reject.reports and reject.reports[0]["verdict"] == "invalid"
 
@@ -270,7 +275,7 @@ def test_a_refusal_type_answer_must_meet_the_cases_assertions(demo_registry: Reg
         "reject-total-not-sum-of-lines.status": b"200",
     }
     reject = run(demo_registry, name, files).result("reject-total-not-sum-of-lines")
-    assert reject.outcome is Outcome.FAILED
+    assert reject.outcome is CaseOutcome.FAILED
     assert "is no refusal" in reject.summary
     assert "expected 'rejected', got 'accepted'" in reject.summary
     assert reject.reports and reject.reports[0]["verdict"] == "valid"
@@ -359,7 +364,7 @@ def test_endpoint_mode_judges_produce_cases_on_a_consume_answer(
     assert seen[-1] == "produce-registration"  # judged after the consume cases
     assert result.results[0].case == "produce-registration"  # listed in suite order
     produce = result.result("produce-registration")
-    assert produce.outcome is Outcome.PASSED
+    assert produce.outcome is CaseOutcome.PASSED
     assert produce.summary == (
         "the answer to consume-newborn is valid against civreg-birth@2.0.0/BirthRegistration "
         "and meets its 1 assertion"

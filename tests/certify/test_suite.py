@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nif.certify import Kind, find_suite, load_suite
+from nif.certify import CaseKind, find_suite, load_suite
 from nif.certify._suite import available
 from nif.errors import InputError, NotFoundError, RecordSyntaxError
 
@@ -76,7 +76,7 @@ def test_a_suite_parses_into_its_cases(tmp_path: Path) -> None:
     assert (suite.title, suite.description) == ("Demo suite", "All kinds.")
     assert suite.iri == "https://registry.nif.example/conformance/demo/1.0.0/manifest.ttl"
     assert [c.identifier for c in suite.cases] == ["produce", "consume", "reject"]
-    assert [c.kind for c in suite.cases] == [Kind.PRODUCE, Kind.CONSUME, Kind.REJECT]
+    assert [c.kind for c in suite.cases] == [CaseKind.PRODUCE, CaseKind.CONSUME, CaseKind.REJECT]
     assert [c.identifier for c in suite.mandatory] == ["produce", "reject"]
 
     produce = suite.case("produce")

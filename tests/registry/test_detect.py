@@ -14,7 +14,7 @@ from lxml import etree
 from nif.cli import cli
 from nif.errors import DetectionError
 from nif.registry._detect import Detector, json_pointer_value, root_element, xpath_value
-from nif.registry._profiles import Discriminator, resolve
+from nif.registry._profiles import Discriminator, resolve_message_types
 from nif.settings import Settings
 from nif.store.base import Store
 from tests.registry.pinned import (
@@ -221,7 +221,7 @@ def test_a_message_not_well_formed_after_its_root(detector: Detector) -> None:
 
 def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> None:
     detector = Detector(pinned.store)
-    among = resolve(pinned.store, "civreg-birth", "1.0.0")
+    among = resolve_message_types(pinned.store, "civreg-birth", "1.0.0")
     message = (MESSAGES / "birth-2.xml").read_bytes()
     with pytest.raises(DetectionError) as caught:
         detector.detect(message, among)
@@ -236,7 +236,7 @@ def test_among_a_version_media_type_alone_matches(pinned: PinnedRegistry) -> Non
         Ver("1.0.0", (MT("Request", BIRTH_XSD), MT("Answer", TAX_JSON, media="json"))),
         current="1.0.0",
     )
-    among = resolve(pinned.store, "mixed")
+    among = resolve_message_types(pinned.store, "mixed")
     detector = Detector(pinned.store)
     assert detector.detect(b'{"a": 1}', among).message_type == "Answer"
     assert detector.detect(b"<anything/>", among).message_type == "Request"

@@ -14,7 +14,12 @@ import pytest
 from rdflib import Graph
 
 from nif.errors import ArtefactError, NotFoundError, UsageError
-from nif.registry._profiles import artefacts_of, build_profile, resolve, split_interface
+from nif.registry._profiles import (
+    artefacts_of,
+    build_profile,
+    resolve_message_types,
+    split_interface,
+)
 from nif.report import Verdict
 from nif.validate import validate
 from tests.registry.pinned import (
@@ -44,7 +49,7 @@ def test_split_interface() -> None:
 
 
 def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
-    refs = resolve(pinned.store, "civreg-birth")
+    refs = resolve_message_types(pinned.store, "civreg-birth")
     assert [r.name for r in refs] == [
         "civreg-birth@2.0.0/BirthNotification",
         "civreg-birth@2.0.0/BirthRegistration",
@@ -68,7 +73,7 @@ def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
 
 
 def test_exact_version_and_message_type(pinned: PinnedRegistry) -> None:
-    refs = resolve(pinned.store, "civreg-birth", "1.0.0", "BirthRegistration")
+    refs = resolve_message_types(pinned.store, "civreg-birth", "1.0.0", "BirthRegistration")
     assert [r.name for r in refs] == ["civreg-birth@1.0.0/BirthRegistration"]
     assert refs[0].status == "http://purl.org/adms/status/Deprecated"
 
@@ -99,15 +104,15 @@ def test_unknown_names_list_what_exists(
     says: str,
 ) -> None:
     with pytest.raises(NotFoundError, match=says):
-        resolve(pinned.store, interface, version, message_type)
+        resolve_message_types(pinned.store, interface, version, message_type)
 
 
 def test_no_current_version_asks_for_one(pinned: PinnedRegistry) -> None:
     pinned.interface("plain", Ver("1.0.0", (MT("X", VEHICLE_XSD),)), Ver("1.10.0", ()))
     with pytest.raises(NotFoundError, match=r"no current version.*\(versions: 1.0.0, 1.10.0\)"):
-        resolve(pinned.store, "plain")
+        resolve_message_types(pinned.store, "plain")
     with pytest.raises(NotFoundError, match=r"plain@1\.10\.0 has no message types"):
-        resolve(pinned.store, "plain", "1.10.0")
+        resolve_message_types(pinned.store, "plain", "1.10.0")
 
 
 def test_an_agency_is_not_an_interface(pinned: PinnedRegistry) -> None:
@@ -117,14 +122,14 @@ def test_an_agency_is_not_an_interface(pinned: PinnedRegistry) -> None:
         agency, Graph().parse(data=ttl, format="turtle").serialize(format="nt").encode()
     )
     with pytest.raises(NotFoundError, match="no interface 'civreg'"):
-        resolve(pinned.store, "civreg")
+        resolve_message_types(pinned.store, "civreg")
 
 
 # --- building profiles from blobs --------------------------------------------------------
 
 
 def test_profile_from_pinned_blobs(pinned: PinnedRegistry) -> None:
-    ref = resolve(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+    ref = resolve_message_types(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
     profile = build_profile(pinned.store, ref, pinned.blobs)
     assert profile.name == "civreg-birth@2.0.0/BirthNotification"
     assert [(s.kind, s.phase) for s in profile.steps] == [("xsd", None), ("schematron", None)]
@@ -141,7 +146,7 @@ def test_profile_from_pinned_blobs(pinned: PinnedRegistry) -> None:
 
 
 def test_json_profile_and_its_ref_part(pinned: PinnedRegistry) -> None:
-    ref = resolve(pinned.store, "tax-return", message_type="TaxReturn")[0]
+    ref = resolve_message_types(pinned.store, "tax-return", message_type="TaxReturn")[0]
     assert ref.media == "json" and ref.root is None
     profile = build_profile(pinned.store, ref, pinned.blobs)
     assert [s.kind for s in profile.steps] == ["json-schema"]
@@ -153,12 +158,14 @@ def test_json_profile_and_its_ref_part(pinned: PinnedRegistry) -> None:
 def test_the_schematron_phase_comes_from_the_record(pinned: PinnedRegistry) -> None:
     mt = dataclasses.replace(notification("2.0", (BIRTH_SCH,)), phase="weight")
     pinned.interface("phased", Ver("1.0.0", (mt,)), current="1.0.0")
-    profile = build_profile(pinned.store, resolve(pinned.store, "phased")[0], pinned.blobs)
+    profile = build_profile(
+        pinned.store, resolve_message_types(pinned.store, "phased")[0], pinned.blobs
+    )
     assert profile.steps[1].phase == "weight"
 
 
 def test_profiles_are_cached_by_record_content(pinned: PinnedRegistry) -> None:
-    ref = resolve(pinned.store, "vehicle-reg")[0]
+    ref = resolve_message_types(pinned.store, "vehicle-reg")[0]
     first = build_profile(pinned.store, ref, pinned.blobs)
     pinned.blob("schemas/vehicle.xsd").unlink()
     assert build_profile(pinned.store, ref, pinned.blobs) is first
@@ -169,7 +176,7 @@ def test_profiles_are_cached_by_record_content(pinned: PinnedRegistry) -> None:
 
 def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/common/types.xsd").write_bytes(b"<xs:schema/>")
-    ref = resolve(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
+    ref = resolve_message_types(pinned.store, "civreg-birth", "2.0.0", "BirthNotification")[0]
     with pytest.raises(
         ArtefactError, match=r"types\.xsd.*part of.*birth\.xsd.*changed or corrupted"
     ):
@@ -178,7 +185,7 @@ def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
 
 def test_a_missing_blob_fails_closed(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/tax.json").unlink()
-    ref = resolve(pinned.store, "tax-return", message_type="TaxReturn")[0]
+    ref = resolve_message_types(pinned.store, "tax-return", message_type="TaxReturn")[0]
     with pytest.raises(
         ArtefactError, match=r"tax.json: the pinned content \(sha256 [0-9a-f]{64}\) is missing"
     ):
@@ -189,7 +196,7 @@ def test_an_unpinned_part_fails_closed(pinned: PinnedRegistry) -> None:
     unpinned = dataclasses.replace(TAX_JSON, unpinned=("schemas/common/amount.json",))
     mt = MT("TaxReturn", unpinned, media="json")
     pinned.interface("unpinned", Ver("1.0.0", (mt,)), current="1.0.0")
-    ref = resolve(pinned.store, "unpinned")[0]
+    ref = resolve_message_types(pinned.store, "unpinned")[0]
     with pytest.raises(ArtefactError, match=r"amount\.json \(part of .*tax\.json\) is not pinned"):
         build_profile(pinned.store, ref, pinned.blobs)
 
@@ -197,7 +204,7 @@ def test_an_unpinned_part_fails_closed(pinned: PinnedRegistry) -> None:
 def test_a_message_type_without_artefacts_fails_closed(pinned: PinnedRegistry) -> None:
     pinned.interface("empty", Ver("1.0.0", (MT("Nothing"),)), current="1.0.0")
     with pytest.raises(ArtefactError, match="no schema or rules"):
-        build_profile(pinned.store, resolve(pinned.store, "empty")[0], pinned.blobs)
+        build_profile(pinned.store, resolve_message_types(pinned.store, "empty")[0], pinned.blobs)
 
 
 # --- the command line --------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from nif.errors import InputError, RecordSyntaxError
-from nif.registry._records import Kind, guess_format, parse, sorted_ntriples, split
+from nif.registry._records import RecordKind, guess_format, parse_records, sorted_ntriples, split
 from nif.settings import Settings
 
 AGENCY = b"""@prefix cv: <http://data.europa.eu/m8g/> .
@@ -30,12 +30,17 @@ AGENCY = b"""@prefix cv: <http://data.europa.eu/m8g/> .
 
 def _parse(content: bytes, name: str = "record.ttl", **limits: int):
     settings = Settings(**limits)
-    return parse(content, source=name, fmt=guess_format(name), base_iri=None, settings=settings)
+    return parse_records(
+        content, source=name, fmt=guess_format(name), base_iri=None, settings=settings
+    )
 
 
 def test_a_document_splits_into_its_agency_and_interface_records() -> None:
     records = split(_parse(AGENCY), "record.ttl")
-    assert [(r.kind, r.identifier) for r in records] == [(Kind.AGENCY, "a"), (Kind.INTERFACE, "i")]
+    assert [(r.kind, r.identifier) for r in records] == [
+        (RecordKind.AGENCY, "a"),
+        (RecordKind.INTERFACE, "i"),
+    ]
     agency, interface = records
     # the contact point (a blank node) goes with the agency, the version with the interface
     assert len(agency.graph) == 6

@@ -10,7 +10,7 @@ import pytest
 
 from nif.errors import DetectionError, NotFoundError, UsageError
 from nif.registry import Registry
-from nif.registry._validation import Chooser, named_types, target, validate_registered
+from nif.registry._validation import Chooser, named_types, pinned_target, validate_registered
 from nif.report import Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
@@ -98,8 +98,8 @@ def test_the_chooser_detects_within_a_named_version(demo: Registry) -> None:
 
 def test_a_target_builds_its_profile_from_its_pins(demo: Registry) -> None:
     ref = Chooser(demo.store, demo.settings, None).choose(NEWBORN.read_bytes())
-    chosen = target(demo.store, ref)
-    assert chosen.key == target(demo.store, ref).key
+    chosen = pinned_target(demo.store, ref)
+    assert chosen.key == pinned_target(demo.store, ref).key
     assert all(r.main and r.main.sha256 for r in chosen.records)
     profile = chosen.profile(demo.blobs)
     assert len(profile.steps) == len(chosen.records)

@@ -24,7 +24,12 @@ from nif.registry import Registry, reserved
 from nif.registry import _catalogue as catalogue
 from nif.registry._detect import Detector
 from nif.registry._ownership import CONSTRAINT
-from nif.registry._profiles import artefacts_of, pick_version, resolve, version_checksums
+from nif.registry._profiles import (
+    artefacts_of,
+    pick_version,
+    resolve_message_types,
+    version_checksums,
+)
 from nif.settings import Settings
 from nif.web.pages._selftest import targets as selftest_targets
 from tests.conftest import ROOT, cli_runner
@@ -169,7 +174,7 @@ FOREIGN = (
 def views(reg: Registry) -> dict[str, object]:
     """What profiles, detection and the catalogue answer about tax's VAT return."""
     store = reg.store
-    refs = resolve(store, "tax-vat-return")
+    refs = resolve_message_types(store, "tax-vat-return")
     return {
         "version": pick_version(store, "tax-vat-return", None),
         "checksums": version_checksums(store, refs[0].version_iri),

@@ -29,7 +29,7 @@ from nif.validate import validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated
 from nif.validate._profile import Profile
 from nif.validate.schematron import check_rule_set, compile_to_xslt, load_schematron
-from nif.validate.schematron._step import saxon
+from nif.validate.schematron._step import saxon_processor
 from tests.conftest import ROOT
 from tests.web.conftest import (  # noqa: F401 (fixtures)
     LiveServer,
@@ -344,8 +344,10 @@ def test_xsd_assertions_cannot_read_the_environment() -> None:
 
 
 def _saxon_run(stylesheet: str) -> str:
-    executable = saxon().new_xslt30_processor().compile_stylesheet(stylesheet_text=stylesheet)
-    return executable.transform_to_string(xdm_node=saxon().parse_xml(xml_text="<a/>"))
+    executable = (
+        saxon_processor().new_xslt30_processor().compile_stylesheet(stylesheet_text=stylesheet)
+    )
+    return executable.transform_to_string(xdm_node=saxon_processor().parse_xml(xml_text="<a/>"))
 
 
 def test_saxon_does_not_compile_result_document(tmp_path: Path) -> None:

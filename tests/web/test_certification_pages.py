@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from nif.certify import find_suite
-from nif.certify._model import Outcome
+from nif.certify._model import CaseOutcome
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.web.pages import _i18n
@@ -433,12 +433,12 @@ def test_a_certifier_revokes_a_certificate_from_the_form(
 
 def test_every_outcome_kind_and_purpose_has_a_message() -> None:
     from nif.certify._model import Mode, Purpose
-    from nif.certify._suite import Kind
+    from nif.certify._suite import CaseKind
 
     english = _i18n.catalogue("en")
     needed = {
-        *(f"certificate.outcomes.{o}" for o in Outcome),
-        *(f"certification.kind.{k}" for k in Kind),
+        *(f"certificate.outcomes.{o}" for o in CaseOutcome),
+        *(f"certification.kind.{k}" for k in CaseKind),
         *(f"certification.purpose_{p.name.lower()}" for p in Purpose),
         *(f"certification.mode_{m.name.lower()}" for m in Mode),
     }

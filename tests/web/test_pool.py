@@ -14,7 +14,7 @@ import pytest
 
 from nif.errors import TooManyRequestsError
 from nif.registry import Registry
-from nif.registry._validation import Chooser, Target, target
+from nif.registry._validation import Chooser, Target, pinned_target
 from nif.report import Report, Verdict
 from nif.settings import Settings
 from nif.web._pool import Task, ValidationPool
@@ -51,7 +51,7 @@ def targets(home: Path) -> Targets:
     with Registry.open(Settings(home=home)) as registry:
         chooser = Chooser(registry.store, registry.settings, None)
         return Targets(
-            *(target(registry.store, chooser.choose(m)) for m in (NEWBORN, ADDRESS, HEAVY))
+            *(pinned_target(registry.store, chooser.choose(m)) for m in (NEWBORN, ADDRESS, HEAVY))
         )
 
 

@@ -20,8 +20,9 @@ expression by expression, against allowlists:
   string literal. Everything else (saxon:, java:, any other extension function) is refused.
 
 Saxon is also configured so that xsl:result-document, extension functions, Java system
-properties and the environment are closed even if something slipped through (`_step.saxon`),
-and validation workers run with a scrubbed environment (`nif.validate._isolation`).
+properties and the environment are closed even if something slipped through
+(`_step.saxon_processor`), and validation workers run with a scrubbed environment
+(`nif.validate._isolation`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from lxml import etree
 
 from nif.errors import CompileError
 from nif.validate._artefacts import ArtefactSet
-from nif.validate._step import Document, Outcome, Step
+from nif.validate._step import Document, Step, StepOutcome
 from nif.validate._xml import parse_artefact
 from nif.validate.schematron._compile import Compiled, generate
 from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
@@ -22,7 +22,7 @@ _saxon_lock = threading.Lock()
 _saxon: object | None = None
 
 
-def saxon():
+def saxon_processor():
     """The process's one Saxon processor, closed as far as Saxon allows, beneath the sandbox
     check: no URI scheme for stylesheets to read, and with external functions disallowed,
     xsl:result-document does not compile while environment-variable() and system-property()
@@ -110,10 +110,12 @@ class SchematronStep(Step):
     def engine(self) -> tuple[str, str]:
         if self.version.startswith("1"):
             return "libxslt via lxml", ".".join(map(str, etree.LIBXSLT_VERSION))
-        return "Saxon-HE via saxonche", saxon().version.replace("SaxonC-HE ", "").split()[0]
+        return "Saxon-HE via saxonche", saxon_processor().version.replace("SaxonC-HE ", "").split()[
+            0
+        ]
 
     def _saxon_runner(self, stylesheet: etree._Element):
-        processor = saxon()
+        processor = saxon_processor()
         text = etree.tostring(stylesheet, encoding="unicode")
         try:
             executable = processor.new_xslt30_processor().compile_stylesheet(stylesheet_text=text)
@@ -147,13 +149,13 @@ class SchematronStep(Step):
 
         return run
 
-    def check(self, document: Document) -> Outcome:
+    def check(self, document: Document) -> StepOutcome:
         try:
             svrl_text = self._run(document)
         except Exception as exc:
             raise RuntimeError(f"the rules failed on this message: {_saxon_message(exc)}") from None
         svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
-        return Outcome(findings_from_svrl(svrl_root, document.tree, self.name), svrl=svrl_text)
+        return StepOutcome(findings_from_svrl(svrl_root, document.tree, self.name), svrl=svrl_text)
 
 
 def _as_text(document: Document) -> str:

@@ -20,8 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.auth import Principal, Role
-from nif.certify._documents import document
-from nif.certify._model import Run
+from nif.certify import Run, rdf_document
 from nif.errors import ForbiddenError, InputError, NifError, NotFoundError
 from nif.web._auth import bearer, optional_principal, principal
 from nif.web._negotiation import preferred
@@ -184,4 +183,4 @@ def rdf_media(accept: str | None, fmt: str | None, default: str | None = None) -
 
 def serialize(graph: Graph, media: str) -> bytes:
     """`graph` in the RDF syntax `media`, with the registry's prefixes."""
-    return document(graph, SYNTAX_OF[media])
+    return rdf_document(graph, SYNTAX_OF[media])

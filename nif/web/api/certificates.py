@@ -15,17 +15,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
-from nif.certify._certificates import (
+from nif.certify import (
+    Certificate,
+    CertificateState,
+    SignatureStatus,
     certificate_graph,
     find_certificates,
     get_certificate,
     issue,
+    parse_certificate,
     revoke,
+    standing,
+    verify_certificate,
 )
-from nif.certify._model import Certificate, CertificateState
-from nif.certify._signature import SignatureStatus
-from nif.certify._standing import standing
-from nif.certify._verify import parse_certificate, verify_certificate
 from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
 from nif.web._services import Services, ServicesDep
 from nif.web.api._certification import (

@@ -20,15 +20,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from nif.auth import Principal
-from nif.certify._earl import run_graph
-from nif.certify._endpoint import Endpoint, parse_headers
-from nif.certify._evidence import Evidence, evidence_from_zip
-from nif.certify._model import Mode, Outcome, Purpose, Run
-from nif.certify._runner import run_suite
-from nif.certify._suite import Kind, find_suite
+from nif.certify import (
+    CaseKind,
+    CaseOutcome,
+    Endpoint,
+    Evidence,
+    Mode,
+    Purpose,
+    Run,
+    evidence_from_zip,
+    find_suite,
+    parse_headers,
+    run_graph,
+    run_suite,
+)
 from nif.errors import ForbiddenError, InputError
-from nif.registry._validation import Target
-from nif.registry._worker import Task
+from nif.registry import Target, Task
 from nif.report import Report
 from nif.web._auth import principal
 from nif.web._services import Services, ServicesDep
@@ -63,9 +70,9 @@ class EvidenceFile(BaseModel):
 
 class CaseResult(BaseModel):
     case: str = Field(description="The test case's identifier in the suite.")
-    kind: Kind
+    kind: CaseKind
     mandatory: bool
-    outcome: Outcome
+    outcome: CaseOutcome
     summary: str = Field(description="One sentence saying why.")
     details: list[str]
     reports: list[dict[str, Any]] = Field(

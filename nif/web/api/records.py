@@ -21,8 +21,7 @@ from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
 from nif.errors import ForbiddenError, NifError, NotFoundError
-from nif.registry import Kind, SubmitResult, Version
-from nif.registry._namespaces import PREFIXES
+from nif.registry import PREFIXES, RecordKind, RecordVersion, SubmitResult
 from nif.web._auth import bearer, optional_principal, principal, require
 from nif.web._negotiation import preferred
 from nif.web._services import Services, ServicesDep
@@ -114,7 +113,7 @@ def _scope(svc: Services, who: Principal) -> str | None:
         info = svc.registry.find(agency)
     except NotFoundError:
         info = None
-    if info is None or info.kind != Kind.AGENCY or info.identifier != agency:
+    if info is None or info.kind != RecordKind.AGENCY or info.identifier != agency:
         raise ForbiddenError(
             f"the token's agency {agency!r} is not an agency in the registry; "
             "an admin must submit the agency record first"
@@ -189,7 +188,7 @@ async def put_record(
 async def delete_record(record_id: str, who: Writer, svc: ServicesDep) -> dict[str, Any]:
     """Withdraw a record from the current registry; its history stays."""
 
-    def withdraw() -> Version:
+    def withdraw() -> RecordVersion:
         scope = _checked_scope(svc, who, "withdraw", record_id)
         with _audited(svc, who.actor, "withdraw", record_id, refusals=False):
             return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)

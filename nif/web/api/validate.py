@@ -18,8 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
-from nif.registry._profiles import error_report
-from nif.registry._validation import Chooser, Target, named_types
+from nif.registry import Chooser, Target, error_report, named_types
 from nif.report import Report, Verdict
 from nif.web._errors import error_body
 from nif.web._pool import Task

@@ -9,19 +9,18 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 
-from nif.certify._model import CaseResult, Outcome, Run
-from nif.certify._suite import Suite, TestCase
-from nif.registry._catalogue_model import Version
+from nif.certify import CaseOutcome, CaseResult, Run, Suite, TestCase
+from nif.registry import InterfaceVersion
 from nif.report import (
     Report,
 )
 from nif.web.pages._selftest import ShownStep, shown_steps
 
 OUTCOME_CLASSES = {
-    Outcome.PASSED: "verdict-tag verdict-valid",
-    Outcome.FAILED: "verdict-tag verdict-invalid",
-    Outcome.CANT_TELL: "tag",
-    Outcome.INAPPLICABLE: "tag",
+    CaseOutcome.PASSED: "verdict-tag verdict-valid",
+    CaseOutcome.FAILED: "verdict-tag verdict-invalid",
+    CaseOutcome.CANT_TELL: "tag",
+    CaseOutcome.INAPPLICABLE: "tag",
 }
 """The CSS classes of an outcome's label (the label's text says the outcome too)."""
 
@@ -36,7 +35,7 @@ class ShownCase:
     refusal_types: tuple[str, ...]
 
 
-def type_names(version: Version) -> dict[str, str]:
+def type_names(version: InterfaceVersion) -> dict[str, str]:
     """Message type IRI -> its identifier in the registry (`BirthNotification`)."""
     return {m.iri: m.identifier for m in version.message_types}
 

@@ -9,7 +9,7 @@ import dataclasses
 import itertools
 
 from nif.errors import UsageError
-from nif.registry._namespaces import sparql_prefixes
+from nif.registry import sparql_prefixes
 from nif.report import Finding, Report, StepResult, render_json, render_junit
 from nif.store.base import Store
 

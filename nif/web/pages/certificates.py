@@ -20,14 +20,22 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import Literal, URIRef
 
 from nif import errors
-from nif.certify import _badge
-from nif.certify._certificates import certificate_graph, find_certificates, get_certificate
-from nif.certify._model import Certificate, CertificateState, Revocation
-from nif.certify._standing import badge_for, standing
-from nif.certify._suite import available
-from nif.certify._verify import CertificateCheck, verify_certificate
+from nif.certify import (
+    Certificate,
+    CertificateCheck,
+    CertificateState,
+    Revocation,
+    _badge,
+    available,
+    badge_for,
+    certificate_graph,
+    find_certificates,
+    get_certificate,
+    standing,
+    verify_certificate,
+)
+from nif.registry import EARL, sparql_prefixes
 from nif.registry import _catalogue as catalogue
-from nif.registry._namespaces import EARL, sparql_prefixes
 from nif.store.base import Store
 from nif.web._services import ServicesDep
 from nif.web.pages import _pdf

@@ -22,12 +22,22 @@ from starlette.datastructures import FormData
 
 from nif import errors
 from nif.auth import Principal
-from nif.certify._certificates import find_certificates, get_certificate, issue, revoke
-from nif.certify._model import Certificate, CertificateState, Mode, Purpose, Run
-from nif.certify._standing import badge_for
-from nif.certify._suite import Suite, find_suite
+from nif.certify import (
+    Certificate,
+    CertificateState,
+    Mode,
+    Purpose,
+    Run,
+    Suite,
+    badge_for,
+    find_certificates,
+    find_suite,
+    get_certificate,
+    issue,
+    revoke,
+)
+from nif.registry import AgencySummary, Interface, InterfaceVersion
 from nif.registry import _catalogue as catalogue
-from nif.registry._catalogue_model import AgencySummary, Interface, Version
 from nif.web._errors import status_of
 from nif.web._services import Services, ServicesDep
 from nif.web.api import certification as runs_api
@@ -65,7 +75,7 @@ class Subject:
     """The interface version a page is about, with its suite."""
 
     interface: Interface
-    version: Version
+    version: InterfaceVersion
     suite: Suite
 
     @property

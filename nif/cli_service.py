@@ -52,7 +52,7 @@ def token() -> None:
 
 def _tokens(config: Path | None, home: Path | None) -> TokenStore:
     settings = settings_from(config, home)
-    return TokenStore(settings.home / "secrets.sqlite")
+    return TokenStore(settings.folder.secrets)
 
 
 @token.command("create")

@@ -9,12 +9,72 @@ before SQLite opens them, since SQLite gives its `-wal`/`-shm` files the databas
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
 """What a nif process masks: no access for group and others."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Home:
+    """Where each thing lives in NIF_HOME: the one place the folder's layout is spelled.
+
+    Only paths: opening, creating and locking stay with the code that owns each file."""
+
+    root: Path
+
+    @property
+    def store(self) -> Path:
+        """The embedded store (Oxigraph), when the `store` setting names no other."""
+        return self.root / "store"
+
+    @property
+    def blobs(self) -> Path:
+        """Pinned artefacts and examples, by sha256."""
+        return self.root / "blobs"
+
+    @property
+    def history(self) -> Path:
+        """Every record version and the audit log (SQLite)."""
+        return self.root / "registry.sqlite"
+
+    @property
+    def secrets(self) -> Path:
+        """The service's token hashes (SQLite)."""
+        return self.root / "secrets.sqlite"
+
+    @property
+    def staging(self) -> Path:
+        """Bundles being unpacked and pinned; what a killed process left is removed."""
+        return self.root / "staging"
+
+    @property
+    def lock(self) -> Path:
+        """The registry's write lock: one writer at a time per NIF_HOME."""
+        return self.root / "registry.lock"
+
+    @property
+    def certification(self) -> Path:
+        """Certification runs (SQLite)."""
+        return self.root / "certification.sqlite"
+
+    @property
+    def evidence(self) -> Path:
+        """The evidence of certification runs, by sha256."""
+        return self.root / "evidence"
+
+    @property
+    def signing_key(self) -> Path:
+        """The private key that signs certificates and revocations (PEM)."""
+        return self.root / "certificate-key.pem"
+
+    @property
+    def demo_pending(self) -> Path:
+        """Present while the demo registry's certificates are still to be issued."""
+        return self.root / "demo-pending"
 
 
 def private_files() -> None:

@@ -29,37 +29,37 @@ def test_an_explicit_config_file_must_exist(tmp_path: Path) -> None:
 def test_toml_overrides_defaults(tmp_path: Path) -> None:
     config = toml(tmp_path, '[nif]\nmax_message_bytes = 1000\nhome = "data"\nstep_timeout = 2.5\n')
     settings = Settings.load(config, env={})
-    assert settings.max_message_bytes == 1000
+    assert settings.validation.max_message_bytes == 1000
     assert settings.home == Path("data")
-    assert settings.step_timeout == 2.5
-    assert settings.max_xml_depth == Settings().max_xml_depth
+    assert settings.validation.step_timeout == 2.5
+    assert settings.validation.max_xml_depth == Settings().validation.max_xml_depth
 
 
 def test_environment_overrides_toml(tmp_path: Path) -> None:
     config = toml(tmp_path, "[nif]\nmax_message_bytes = 1000\nmax_xml_depth = 10\n")
     env = {"NIF_MAX_MESSAGE_BYTES": "2000", "NIF_JSON_FORMAT_ASSERTIONS": "off"}
     settings = Settings.load(config, env=env)
-    assert settings.max_message_bytes == 2000
-    assert settings.max_xml_depth == 10
-    assert settings.json_format_assertions is False
+    assert settings.validation.max_message_bytes == 2000
+    assert settings.validation.max_xml_depth == 10
+    assert settings.validation.json_format_assertions is False
 
 
 def test_nif_config_names_the_file(tmp_path: Path) -> None:
     config = toml(tmp_path, "[nif]\nmax_xml_depth = 12\n")
-    assert Settings.load(env={"NIF_CONFIG": str(config)}).max_xml_depth == 12
+    assert Settings.load(env={"NIF_CONFIG": str(config)}).validation.max_xml_depth == 12
 
 
 def test_nif_toml_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     toml(tmp_path, "[nif]\nmax_xml_depth = 13\n")
     monkeypatch.chdir(tmp_path)
-    assert Settings.load(env={}).max_xml_depth == 13
+    assert Settings.load(env={}).validation.max_xml_depth == 13
 
 
 def test_flags_override_everything_and_none_means_unset(tmp_path: Path) -> None:
     config = toml(tmp_path, "[nif]\nstep_timeout = 5\n")
     settings = Settings.load(config, env={"NIF_STEP_TIMEOUT": "7"})
-    assert settings.replace(step_timeout=1.5, max_message_bytes=None).step_timeout == 1.5
-    assert settings.replace(step_timeout=None).step_timeout == 7.0
+    assert settings.replace(step_timeout=1.5, max_message_bytes=None).validation.step_timeout == 1.5
+    assert settings.replace(step_timeout=None).validation.step_timeout == 7.0
 
 
 @pytest.mark.parametrize(

@@ -38,12 +38,14 @@ def parse(content: bytes, language: str, settings: Settings) -> Parsed:
     """Parse `content` as the assertion language needs it (XML for XPath, JSON for pointers)."""
     if language == "xpath":
         xml = parse_xml(
-            content, max_bytes=settings.max_message_bytes, max_depth=settings.max_xml_depth
+            content,
+            max_bytes=settings.validation.max_message_bytes,
+            max_depth=settings.validation.max_xml_depth,
         )
         if xml.tree is None:
             return Parsed(problem=f"the message is not well-formed XML: {_first(xml.findings)}")
         return Parsed(tree=xml.tree)
-    parsed = parse_json(content, max_bytes=settings.max_message_bytes)
+    parsed = parse_json(content, max_bytes=settings.validation.max_message_bytes)
     if parsed.document is None:
         return Parsed(problem=f"the message is not well-formed JSON: {_first(parsed.findings)}")
     return Parsed(json=parsed.document.json)

@@ -99,7 +99,7 @@ def issue(
     graphs are written in one store transaction.
     """
     settings = registry.settings
-    days = settings.certificate_validity_days if valid_days is None else valid_days
+    days = settings.certificates.validity_days if valid_days is None else valid_days
     if days < 1:
         raise UsageError(f"a certificate must be valid for at least one day, not {days}")
     with registry._writing():
@@ -121,7 +121,7 @@ def issue(
             ),
             (OA.hasTarget, URIRef(version_iri(registry.store, run.interface, run.version))),
             (NIF.holder, URIRef(agency_iri(registry.store, run.agency))),
-            (DCTERMS.creator, Literal(settings.certificate_issuer)),
+            (DCTERMS.creator, Literal(settings.certificates.issuer)),
             (NIF.issuedBy, Literal(actor)),
             (DCTERMS.issued, Literal(timestamp(issued), datatype=XSD.dateTime)),
             (

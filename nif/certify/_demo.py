@@ -29,8 +29,6 @@ from nif.resources import data_folder
 
 ACTOR = "nif serve (demo certificates)"
 LOADER = "nif serve (demo registry)"
-PENDING = "demo-pending"
-"""The file in NIF_HOME that says the demo has not finished loading."""
 
 log = logging.getLogger("nif.certify")
 
@@ -38,7 +36,7 @@ log = logging.getLogger("nif.certify")
 def start_demo(registry: Registry) -> bool:
     """Load the demo registry into an empty store; True when its certificates are still to be
     issued (now, or since an earlier start that stopped before issuing them)."""
-    pending = registry.settings.home / PENDING
+    pending = registry.settings.folder.demo_pending
     empty = not registry.records()
     if not empty and not pending.exists():
         return False
@@ -57,7 +55,7 @@ def start_demo(registry: Registry) -> bool:
 def finish_demo(registry: Registry, key: SigningKey) -> list[Certificate]:
     """Issue the demo certificates not issued yet, then mark the demo loaded."""
     issued = issue_demo_certificates(registry, key)
-    (registry.settings.home / PENDING).unlink(missing_ok=True)
+    registry.settings.folder.demo_pending.unlink(missing_ok=True)
     return issued
 
 

@@ -126,15 +126,15 @@ class Endpoint:
             _check_header(name, value, "header")
         self._headers = dict(headers)
         self._secrets = tuple(sorted({v for v in headers.values() if v}, key=len, reverse=True))
-        self._timeout = settings.endpoint_timeout
-        self._max_bytes = settings.endpoint_max_bytes
+        self._timeout = settings.endpoint.timeout
+        self._max_bytes = settings.endpoint.max_bytes
         host = self._url.raw_host.decode("ascii")
         port = self._url.port or _PORTS[self._url.scheme]
         try:
             self._addresses = _resolve(host, port)
         except FetchError as exc:
             raise UsageError(f"endpoint {self.shown}: {exc}") from None
-        if not settings.endpoint_allow_private:
+        if not settings.endpoint.allow_private:
             for address in self._addresses:
                 reason = refusal(address)
                 if reason:
@@ -239,7 +239,7 @@ class Endpoint:
 
 def _checked_url(url: str, settings: Settings) -> httpx.URL:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if scheme == "http" and not settings.endpoint_allow_http:
+    if scheme == "http" and not settings.endpoint.allow_http:
         raise UsageError(
             f"endpoint {_shown_text(url)} refused: plain http is not allowed, use https "
             "(or set endpoint_allow_http)"

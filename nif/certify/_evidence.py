@@ -84,9 +84,9 @@ def read_evidence(path: Path, settings: Settings) -> Evidence:
         raise InputError(f"{path}: no such evidence folder or zip file")
     try:
         size = path.stat().st_size
-        if size > settings.max_upload_bytes:
+        if size > settings.service.max_upload_bytes:
             raise InputError(
-                f"{path}: {size} bytes is over the limit of {settings.max_upload_bytes} "
+                f"{path}: {size} bytes is over the limit of {settings.service.max_upload_bytes} "
                 "(max_upload_bytes)"
             )
         content = path.read_bytes()
@@ -100,7 +100,10 @@ def read_evidence(path: Path, settings: Settings) -> Evidence:
 def evidence_from_zip(content: bytes, settings: Settings) -> Evidence:
     """The files of an evidence zip, never extracted to disk, within the upload limits."""
     files = read_zip(
-        content, max_bytes=settings.max_upload_bytes, max_files=MAX_FILES, what="the evidence"
+        content,
+        max_bytes=settings.service.max_upload_bytes,
+        max_files=MAX_FILES,
+        what="the evidence",
     )
     return Evidence(dict(files))
 
@@ -125,7 +128,7 @@ def _read_folder(root: Path, settings: Settings) -> Evidence:
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         total += len(data)
-        if total > settings.max_upload_bytes:
+        if total > settings.service.max_upload_bytes:
             raise _too_large(str(path), settings)
         files[relative] = data
     if not files:
@@ -135,7 +138,7 @@ def _read_folder(root: Path, settings: Settings) -> Evidence:
 
 def _too_large(what: str, settings: Settings) -> InputError:
     return InputError(
-        f"{what}: the evidence is over the limit of {settings.max_upload_bytes} bytes "
+        f"{what}: the evidence is over the limit of {settings.service.max_upload_bytes} bytes "
         "(max_upload_bytes)"
     )
 

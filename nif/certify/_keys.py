@@ -21,8 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from nif.errors import InputError
-
-KEY_FILE = "certificate-key.pem"
+from nif.home import Home
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +106,7 @@ def load_or_create(home: Path) -> SigningKey:
     Creation writes a temporary file and hard-links it into place, which fails if the key file
     already exists: two processes starting at once both end up with the one key that won.
     """
-    path = home / KEY_FILE
+    path = Home(home).signing_key
     if not path.exists():
         _create(path)
     return load(path)
@@ -156,7 +155,7 @@ def registry_keys(home: Path) -> tuple[PublicKey, ...]:
     """The public keys this NIF_HOME trusts for its certificates and revocations: its own key's
     (none before a key was made; reading never makes one). Remembered while the key file is
     unchanged: every certificate listed is checked with them."""
-    path = home / KEY_FILE
+    path = Home(home).signing_key
     try:
         stat = path.stat()
     except FileNotFoundError:

@@ -17,7 +17,7 @@ from pathlib import Path
 from nif.certify._evidence import Evidence
 from nif.certify._model import Run
 from nif.errors import NifError, NotFoundError
-from nif.home import private_file
+from nif.home import Home, private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -49,10 +49,10 @@ class RunStore:
     """
 
     def __init__(self, home: Path) -> None:
-        self._blobs = home / "evidence"
+        self._blobs = Home(home).evidence
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
-            private_file(home / "certification.sqlite"),
+            private_file(Home(home).certification),
             isolation_level=None,
             check_same_thread=False,
         )

@@ -131,7 +131,7 @@ def suite_sha256(interface: str, version: str, root: Path | None, settings: Sett
         stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     except OSError:
         stamp = ()
-    key = (str(folder), settings.base_iri)
+    key = (str(folder), settings.registry.base_iri)
     known = _SHAS.get(key)
     if known is not None and stamp and known[0] == stamp:
         return known[1]

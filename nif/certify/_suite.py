@@ -389,7 +389,7 @@ class _Reader:
         if relative not in self.files:
             try:
                 size = path.stat().st_size
-                if size > self.settings.max_message_bytes:
+                if size > self.settings.validation.max_message_bytes:
                     raise self.fail(node, f"{relative} is larger than max_message_bytes")
                 self.files[relative] = SuiteFile(relative, path.read_bytes())
             except OSError as exc:

@@ -48,7 +48,7 @@ def open_sources(
         yield _folder(target)
     elif zipfile.is_zipfile(target):
         name = shown or str(target)
-        staging = settings.home / "staging"
+        staging = settings.folder.staging
         staging.mkdir(parents=True, exist_ok=True)
         with (
             tempfile.TemporaryDirectory(prefix="bundle-", dir=staging) as temp,
@@ -123,10 +123,10 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
                     raise InputError(f"{archive}: {info.filename!r} is a symbolic link")
                 total += info.file_size
-                if total > settings.max_record_bytes:
+                if total > settings.registry.max_record_bytes:
                     raise InputError(
-                        f"{archive}: unpacks to more than {settings.max_record_bytes:,} bytes"
-                        " (max_record_bytes)"
+                        f"{archive}: unpacks to more than "
+                        f"{settings.registry.max_record_bytes:,} bytes (max_record_bytes)"
                     )
                 if info.is_dir():
                     continue

@@ -52,9 +52,10 @@ def root_element(content: bytes, settings: Settings) -> str:
     Refuses what validation refuses: DOCTYPEs (no DTD is loaded, no entity expanded) and
     messages over the size limit.
     """
-    if len(content) > settings.max_message_bytes:
+    if len(content) > settings.validation.max_message_bytes:
         raise DetectionError(
-            f"the message is {len(content)} bytes, over the limit of {settings.max_message_bytes}"
+            f"the message is {len(content)} bytes, over the limit of "
+            f"{settings.validation.max_message_bytes}"
         )
     if has_doctype(content):
         raise DetectionError("the message declares a DOCTYPE, which nif refuses")
@@ -83,9 +84,10 @@ def root_element(content: bytes, settings: Settings) -> str:
 
 
 def _json_document(content: bytes, settings: Settings) -> Any:
-    if len(content) > settings.max_message_bytes:
+    if len(content) > settings.validation.max_message_bytes:
         raise DetectionError(
-            f"the message is {len(content)} bytes, over the limit of {settings.max_message_bytes}"
+            f"the message is {len(content)} bytes, over the limit of "
+            f"{settings.validation.max_message_bytes}"
         )
     try:
         text = content.decode(json.detect_encoding(content))
@@ -186,8 +188,8 @@ class _Message:
             self._parsed = True
             self._tree = parse_xml(
                 self.content,
-                max_bytes=self.settings.max_message_bytes,
-                max_depth=self.settings.max_xml_depth,
+                max_bytes=self.settings.validation.max_message_bytes,
+                max_depth=self.settings.validation.max_xml_depth,
             ).tree
         return xpath_value(self._tree, discriminator) if self._tree is not None else None
 

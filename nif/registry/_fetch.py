@@ -70,11 +70,11 @@ class FetchPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchPolicy:
         return cls(
-            allow_http=settings.fetch_allow_http,
-            allow_private=settings.fetch_allow_private,
-            max_bytes=settings.fetch_max_bytes,
-            timeout=settings.fetch_timeout,
-            max_redirects=settings.fetch_max_redirects,
+            allow_http=settings.fetch.allow_http,
+            allow_private=settings.fetch.allow_private,
+            max_bytes=settings.fetch.max_bytes,
+            timeout=settings.fetch.timeout,
+            max_redirects=settings.fetch.max_redirects,
         )
 
 

@@ -22,7 +22,7 @@ _SEGMENT_END = re.compile(r"[/?#;]")
 
 def certificate_iri(settings: Settings, cert_id: str) -> str:
     """A certificate and its signed named graph: `{base}certificate/{id}`."""
-    return f"{settings.base_iri}certificate/{cert_id}"
+    return f"{settings.registry.base_iri}certificate/{cert_id}"
 
 
 def revocation_iri(settings: Settings, cert_id: str) -> str:
@@ -32,22 +32,22 @@ def revocation_iri(settings: Settings, cert_id: str) -> str:
 
 def run_iri(settings: Settings, run_id: str) -> str:
     """A certification run and its named graph: `{base}certification/run/{id}`."""
-    return f"{settings.base_iri}certification/run/{run_id}"
+    return f"{settings.registry.base_iri}certification/run/{run_id}"
 
 
 def tool_iri(settings: Settings, version: str) -> str:
     """nif as the tool of a run: `{base}certification/tool/nif/{version}`."""
-    return f"{settings.base_iri}certification/tool/nif/{version}"
+    return f"{settings.registry.base_iri}certification/tool/nif/{version}"
 
 
 def suite_base(settings: Settings, interface: str, version: str) -> str:
     """The base of a suite's IRIs (its manifest, cases, files): `{base}conformance/{id}/{v}/`."""
-    return f"{settings.base_iri}conformance/{interface}/{version}/"
+    return f"{settings.registry.base_iri}conformance/{interface}/{version}/"
 
 
 def files_base(settings: Settings, record_id: str) -> str:
     """Where a record's bundle files are served: `{base}files/{record id}/`."""
-    return f"{settings.base_iri}files/{record_id}/"
+    return f"{settings.registry.base_iri}files/{record_id}/"
 
 
 def reserved(iri: str, settings: Settings) -> bool:
@@ -56,7 +56,7 @@ def reserved(iri: str, settings: Settings) -> bool:
     Compared without case and percent-encoding, so a spelling that a reader might take for the
     same address (`Certificate/`, `certific%61te/`) is refused too.
     """
-    base = unquote(settings.base_iri).casefold()
+    base = unquote(settings.registry.base_iri).casefold()
     text = unquote(iri).casefold()
     if not base or not text.startswith(base):
         return False
@@ -65,4 +65,4 @@ def reserved(iri: str, settings: Settings) -> bool:
 
 def reserved_space(settings: Settings) -> str:
     """The reserved space in words, for refusals."""
-    return ", ".join(f"{settings.base_iri}{segment}/" for segment in RESERVED)
+    return ", ".join(f"{settings.registry.base_iri}{segment}/" for segment in RESERVED)

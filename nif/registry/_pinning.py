@@ -210,7 +210,9 @@ def _plan(graph: Graph, node: Node, sources: _Sources, settings: Settings) -> _P
     _verify_given_checksums(graph, node, main)
     references: References = _no_references
     if kind is not None:
-        references = functools.partial(kind.checked_references, max_depth=settings.max_xml_depth)
+        references = functools.partial(
+            kind.checked_references, max_depth=settings.validation.max_xml_depth
+        )
     artefacts = collect(main, references, sources)
     if kind is _TECHNIQUES[TECHNIQUE.Schematron]:
         check_rule_set(artefacts)  # a rule set may only check (the sandbox), refused here
@@ -307,7 +309,7 @@ class _Sources:
             if record_id and _IDENTIFIER.fullmatch(record_id)
             else None
         )
-        self.registry = settings.base_iri
+        self.registry = settings.registry.base_iri
         self.roots = (
             (bundle_root.resolve(), Path(os.path.normpath(bundle_root.absolute())))
             if bundle_root

@@ -217,10 +217,10 @@ def parse_records(
     settings: Settings,
 ) -> Graph:
     """Parse one document safely into an rdflib graph; errors say where (line, column)."""
-    if len(content) > settings.max_record_bytes:
+    if len(content) > settings.registry.max_record_bytes:
         raise InputError(
             f"{source}: {len(content):,} bytes is more than the limit of "
-            f"{settings.max_record_bytes:,} bytes (max_record_bytes)"
+            f"{settings.registry.max_record_bytes:,} bytes (max_record_bytes)"
         )
     if fmt is ox.RdfFormat.RDF_XML and has_doctype(content):
         raise RecordSyntaxError(f"{source}: a DOCTYPE is not allowed (no DTDs or entities)")
@@ -247,10 +247,11 @@ def _term(term: object, blanks: dict[str, BNode]) -> Node:
 
 
 def _check_literal(node: Node, triple: tuple[Node, ...], source: str, settings: Settings) -> None:
-    if isinstance(node, Literal) and len(node) > settings.max_literal_chars:
+    if isinstance(node, Literal) and len(node) > settings.registry.max_literal_chars:
         raise InputError(
             f"{source}: the value of <{triple[1]}> on {_show(triple[0])} has {len(node):,} "
-            f"characters, more than the limit of {settings.max_literal_chars:,} (max_literal_chars)"
+            f"characters, more than the limit of {settings.registry.max_literal_chars:,} "
+            "(max_literal_chars)"
         )
 
 

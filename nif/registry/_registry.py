@@ -107,8 +107,8 @@ class Registry:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.blobs = BlobStore(settings.home / "blobs")
-        self.history = History(settings.home / "registry.sqlite")
+        self.blobs = BlobStore(settings.folder.blobs)
+        self.history = History(settings.folder.history)
         self.generation = 0
         """Bumped by every write through this object, so readers can drop what they cached."""
 
@@ -128,13 +128,13 @@ class Registry:
         self.close()
 
     def actor(self, actor: str | None = None) -> str:
-        return actor or self.settings.actor or getpass.getuser()
+        return actor or self.settings.registry.actor or getpass.getuser()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """One writer at a time per NIF_HOME, so identifier checks see every earlier write."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        with (self.settings.home / "registry.lock").open("w") as lock:
+        with self.settings.folder.lock.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
@@ -281,7 +281,7 @@ class Registry:
             shutil.rmtree(staging_root, ignore_errors=True)
 
     def _staging_dir(self) -> Path:
-        path = self.settings.home / "staging"
+        path = self.settings.folder.staging
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -530,7 +530,7 @@ class Registry:
         the runs and suites they were judged on. A backup must carry them, or certificates are
         lost; other graphs of a shared endpoint (Virtuoso's own) are not nif's."""
         known = set(records if records is not None else (r.iri for r in self.records()))
-        base = self.settings.base_iri
+        base = self.settings.registry.base_iri
         return sorted(g for g in self.store.graphs() if g.startswith(base) and g not in known)
 
     def artefact_checksums(self) -> list[str]:

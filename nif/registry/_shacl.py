@@ -118,7 +118,7 @@ def _profile(extra: tuple[Path, ...]) -> tuple[Graph, Graph]:
 
 def profile_graphs(settings: Settings) -> tuple[Graph, Graph]:
     """(shapes, vocabularies) for these settings; read once per process."""
-    return _profile(tuple(settings.extra_shape_files()))
+    return _profile(tuple(settings.registry.extra_shape_files()))
 
 
 def check(

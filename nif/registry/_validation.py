@@ -133,7 +133,7 @@ def validate_registered(
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
         reports[index] = error_report(
-            read_message(paths[index], settings.max_message_bytes),
+            read_message(paths[index], settings.validation.max_message_bytes),
             source=str(paths[index]),
             stage=stage,
             error=error,
@@ -151,12 +151,12 @@ def validate_registered(
         chooser = Chooser(store, settings, named_types(store, interface, None, message_type))
         for index, path in enumerate(paths):
             try:
-                ref = chooser.choose(read_message(path, settings.max_message_bytes))
+                ref = chooser.choose(read_message(path, settings.validation.max_message_bytes))
             except DetectionError as exc:
                 failed(index, "detect", str(exc))
             else:
                 groups.setdefault(ref, []).append(index)
-        blobs = BlobStore(settings.home / "blobs")
+        blobs = BlobStore(settings.folder.blobs)
         for ref in groups:
             try:
                 profiles[ref] = pinned_target(store, ref).profile(

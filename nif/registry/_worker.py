@@ -80,7 +80,7 @@ def serve(conn: Connection, settings: Settings) -> None:
     from nif.validate import saxon_processor
 
     saxon_processor()
-    blobs = BlobStore(settings.home / "blobs")
+    blobs = BlobStore(settings.folder.blobs)
     profiles = CompiledCache(size=PROFILES_KEPT)
     tasks = built = 0
 
@@ -155,7 +155,7 @@ def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile:
 def check_limit(settings: Settings, steps: int) -> float:
     """Seconds a task may run once its validators are compiled: every step (one per artefact)
     and the parse at `step_timeout`, plus the margin for the report to cross the pipe."""
-    return settings.step_timeout * steps + step_limit(settings)
+    return settings.validation.step_timeout * steps + step_limit(settings)
 
 
 @dataclasses.dataclass
@@ -266,8 +266,8 @@ class ValidationWorker:
             )
             message = (
                 f"time limit exceeded: {what} took more than {exc.limit:g} s "
-                f"(step_timeout {self._settings.step_timeout:g} s per step); the worker was "
-                "stopped and the result discarded"
+                f"(step_timeout {self._settings.validation.step_timeout:g} s per step); "
+                "the worker was stopped and the result discarded"
             )
             log.warning("%s: %s", task.source, message)
             self._recover()

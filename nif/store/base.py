@@ -154,7 +154,7 @@ class QueryLimits:
 def query_limits(settings: Settings) -> tuple[float | None, int | None]:
     """The time limit and row limit for queries people send (`sparql_timeout`,
     `sparql_max_rows`; 0 turns one off), for `Store.query_raw`."""
-    return settings.sparql_timeout or None, settings.sparql_max_rows or None
+    return settings.sparql.timeout or None, settings.sparql.max_rows or None
 
 
 def write_triples(triples: Iterable[ox.Triple], fmt: ResultFormat) -> bytes:

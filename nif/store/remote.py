@@ -107,16 +107,16 @@ class RemoteStore(Store):
     @classmethod
     def from_settings(cls, url: str, settings: Settings) -> RemoteStore:
         """The endpoint at `url`; the update and graph store URLs of `settings` belong to
-        `settings.store`, so they are used only when `url` is that endpoint (or none is set)."""
-        own = settings.store in ("", url)
+        `settings.store.url`, so they are used only when `url` is that endpoint (or none is set)."""
+        own = settings.store.url in ("", url)
         return cls(
             url,
-            update_url=settings.store_update_url if own else "",
-            graph_url=settings.store_graph_url if own else "",
-            user=settings.store_user,
-            password=settings.store_password,
-            auth=settings.store_auth,
-            timeout=settings.store_timeout,
+            update_url=settings.store.update_url if own else "",
+            graph_url=settings.store.graph_url if own else "",
+            user=settings.store.user,
+            password=settings.store.password.get_secret_value(),
+            auth=settings.store.auth,
+            timeout=settings.store.timeout,
         )
 
     def __repr__(self) -> str:

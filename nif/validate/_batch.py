@@ -90,7 +90,7 @@ def validate_file(
 ) -> Report:
     """One message file through the profile, in this process; the report's `source` is the
     path as given. `watch` is `validate`'s."""
-    content = read_message(path, settings.max_message_bytes)
+    content = read_message(path, settings.validation.max_message_bytes)
     report = validate(content, profile, source=str(path), settings=settings, watch=watch)
     if not keep_svrl:
         for step in report.steps:
@@ -129,7 +129,7 @@ def _chunks(count: int, jobs: int) -> list[list[int]]:
 def step_limit(settings: Settings) -> float:
     """Seconds a stage may run before its worker is killed: `step_timeout` plus a margin, so
     that a step that ends just past the limit is reported by the worker itself."""
-    return settings.step_timeout + max(1.0, settings.step_timeout / 10)
+    return settings.validation.step_timeout + max(1.0, settings.validation.step_timeout / 10)
 
 
 @dataclasses.dataclass
@@ -247,7 +247,7 @@ class _Batch:
             self.progress()
 
     def _overran(self, worker: _Worker) -> None:
-        stage, timeout = worker.stage, self.settings.step_timeout
+        stage, timeout = worker.stage, self.settings.validation.step_timeout
         if stage.kind == "check":
             what = f"step {stage.name} ran past its time limit of {timeout:g} s (step_timeout)"
         elif stage.kind == "compile":
@@ -291,7 +291,7 @@ def _stopped_report(
     path: str, profile: Profile, settings: Settings, step: str, message: str
 ) -> Report:
     """A report with verdict error for a message whose check was stopped."""
-    content = read_message(path, settings.max_message_bytes)
+    content = read_message(path, settings.validation.max_message_bytes)
     media = detect_media(content)
     kind = step.split(":", 1)[0]
     return Report(

@@ -49,12 +49,18 @@ def _build(spec: StepSpec, settings: Settings) -> Step:
         return compile_schematron(spec.artefacts, spec.phase)
     from nif.validate._jsonschema import compile_json_schema
 
-    return compile_json_schema(spec.artefacts, format_assertions=settings.json_format_assertions)
+    return compile_json_schema(
+        spec.artefacts, format_assertions=settings.validation.json_format_assertions
+    )
 
 
 def compile_step(spec: StepSpec, settings: Settings) -> Step:
     """The compiled validator for `spec`, from the process-wide cache."""
-    key = spec.key if spec.kind != JSON_SCHEMA else f"{spec.key}|{settings.json_format_assertions}"
+    key = (
+        spec.key
+        if spec.kind != JSON_SCHEMA
+        else f"{spec.key}|{settings.validation.json_format_assertions}"
+    )
     return compiled.get(key, lambda: _build(spec, settings))
 
 
@@ -66,7 +72,9 @@ def _parse(
         from nif.validate._xml import parse_xml
 
         parsed = parse_xml(
-            content, max_bytes=settings.max_message_bytes, max_depth=settings.max_xml_depth
+            content,
+            max_bytes=settings.validation.max_message_bytes,
+            max_depth=settings.validation.max_xml_depth,
         )
         document = Document(content, tree=parsed.tree) if parsed.tree is not None else None
         engine = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
@@ -74,7 +82,7 @@ def _parse(
     else:
         from nif.validate._json import parse_json
 
-        parsed_json = parse_json(content, max_bytes=settings.max_message_bytes)
+        parsed_json = parse_json(content, max_bytes=settings.validation.max_message_bytes)
         document = parsed_json.document
         engine = ("json", "stdlib")
         findings = parsed_json.findings
@@ -190,7 +198,7 @@ def validate(
     steps: list[StepResult] = []
     findings: list[Finding] = []
     omitted: dict[str, int] = {}
-    cap = settings.max_findings_per_step
+    cap = settings.validation.max_findings_per_step
     if media is None:
         findings.append(
             Finding(
@@ -219,7 +227,7 @@ def validate(
                 result.error = "not run: the message could not be parsed"
                 continue
             watch("check", step.name)
-            outcome = _run_timed(step, document, settings.step_timeout)
+            outcome = _run_timed(step, document, settings.validation.step_timeout)
         except (ArtefactError, LimitError) as exc:
             result.status, result.error = StepStatus.ERROR, str(exc)
         except TimeoutError as exc:

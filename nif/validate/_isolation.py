@@ -10,7 +10,6 @@ read the environment or wrote a temporary file, it would find nothing and reach 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ def worker_environment(tmpdir: str, environ: dict[str, str] | None = None) -> di
 
 def worker_settings(settings: Settings) -> Settings:
     """The settings a worker needs: without the store's address and credentials."""
-    return dataclasses.replace(settings, **dict.fromkeys(_STORE_FIELDS, ""))
+    return settings.replace(**dict.fromkeys(_STORE_FIELDS, ""))
 
 
 def private_tmpdir(parent: str | None = None) -> str:

@@ -63,8 +63,10 @@ class LimitsMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.max_bytes = settings.max_upload_bytes
-        self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+        self.max_bytes = settings.service.max_upload_bytes
+        self.limiter = (
+            RateLimiter(settings.service.rate_limit) if settings.service.rate_limit > 0 else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

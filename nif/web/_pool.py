@@ -52,8 +52,8 @@ class ValidationPool:
 
         pool = cls(
             settings,
-            settings.validation_workers or available_cpus(),
-            settings.max_concurrent_validations,
+            settings.service.validation_workers or available_cpus(),
+            settings.service.max_concurrent_validations,
         )
         try:
             for worker in pool._workers:

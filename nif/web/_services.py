@@ -69,7 +69,7 @@ class Services:
             if demo:
                 issued = finish_demo(registry, key)
                 log.info("demo registry: %d certificates issued", len(issued))
-            tokens = TokenStore(settings.home / "secrets.sqlite")
+            tokens = TokenStore(settings.folder.secrets)
             undo.callback(tokens.close)
             runs = RunStore(settings.home)
             undo.callback(runs.close)

@@ -119,7 +119,7 @@ def run_query(svc: Services, query: str, fmt: ResultFormat) -> bytes:
     check_query(query)
     timeout, max_rows = query_limits(svc.settings)
     store = svc.registry.store
-    size = svc.settings.sparql_max_concurrent
+    size = svc.settings.sparql.max_concurrent
     if isinstance(store, EmbeddedStore) and store.on_disk:
         return store.query_workers(size).run(query, fmt, timeout=timeout, max_rows=max_rows)
     return _gate(store, size).run(

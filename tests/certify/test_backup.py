@@ -11,7 +11,7 @@ import pytest
 
 from nif.certify import find_certificates, revoke, standing, verify_certificate
 from nif.certify._certificates import certificate_graph
-from nif.certify._keys import KEY_FILE
+from nif.home import Home
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.store.base import DumpFormat
@@ -33,7 +33,7 @@ def test_a_backup_restores_certificates_that_still_verify(
 
     home = tmp_path / "restored"
     home.mkdir()
-    shutil.copy(demo.settings.home / KEY_FILE, home / KEY_FILE)
+    shutil.copy(demo.settings.folder.signing_key, Home(home).signing_key)
     settings = Settings(home=home, actor="restorer")
     with Registry(EmbeddedStore(home / "store"), settings) as restored:
         stored, missing = restored.import_(out.getvalue(), fmt, blobs=tmp_path / "blobs")

@@ -38,7 +38,7 @@ def failing_run(demo_registry: Registry) -> Run:
 def test_run_iri_is_under_the_base(demo_registry: Registry) -> None:
     settings = demo_registry.settings
     assert run_iri(settings, "run-20260101-0a1b2c3d") == (
-        f"{settings.base_iri}certification/run/run-20260101-0a1b2c3d"
+        f"{settings.registry.base_iri}certification/run/run-20260101-0a1b2c3d"
     )
 
 
@@ -55,7 +55,7 @@ def test_the_run_is_a_prov_activity_with_its_hashes(
     assert graph.value(run, PROV.endedAtTime) == Literal(failing_run.ended, datatype=DATETIME)
     assert graph.value(run, NIF.runMode) == Literal("evidence")
     assert graph.value(run, NIF.purpose) == Literal("certification")
-    version = URIRef(f"{settings.base_iri}interface/civreg-birth/2.0.0")
+    version = URIRef(f"{settings.registry.base_iri}interface/civreg-birth/2.0.0")
     assert graph.value(run, NIF.interfaceVersion) == version
     assert graph.value(run, NIF.suite) == URIRef(failing_run.suite_iri)
     assert graph.value(run, NIF.suiteChecksum) == Literal(failing_run.suite_sha256)
@@ -71,7 +71,9 @@ def test_the_run_is_a_prov_activity_with_its_hashes(
     assert sorted((str(r[0]), str(r[1])) for r in rows) == list(failing_run.evidence)
     assert graph.value(run, DCAT.endpointURL) is None
     tool = graph.value(run, PROV.wasAssociatedWith)
-    assert tool == URIRef(f"{settings.base_iri}certification/tool/nif/{failing_run.tool_version}")
+    assert tool == URIRef(
+        f"{settings.registry.base_iri}certification/tool/nif/{failing_run.tool_version}"
+    )
     assert {EARL.Software, PROV.SoftwareAgent} <= set(graph.objects(tool, RDF.type))
     assert graph.value(tool, DCTERMS.hasVersion) == Literal(failing_run.tool_version)
     assert graph.value(tool, DCTERMS.title) == Literal("nif")
@@ -88,7 +90,9 @@ def test_every_case_is_an_earl_assertion_with_its_outcome(
     assert graph.value(subject, DCTERMS.title) == Literal(
         "civreg's implementation of civreg-birth@2.0.0"
     )
-    assert graph.value(subject, PROV.wasAttributedTo) == URIRef(f"{settings.base_iri}agency/civreg")
+    assert graph.value(subject, PROV.wasAttributedTo) == URIRef(
+        f"{settings.registry.base_iri}agency/civreg"
+    )
     rows = graph.query(
         PREFIXES + "SELECT ?a ?test ?outcome ?summary ?date WHERE { ?a a earl:Assertion ;"
         " earl:assertedBy ?tool ; earl:subject ?subject ; earl:test ?test ;"

@@ -3,7 +3,6 @@ what it sends, the limits of an exchange, and that header values stay secret."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import http.server
 import ipaddress
@@ -36,7 +35,7 @@ OPEN = {"endpoint_allow_http": True, "endpoint_allow_private": True, "endpoint_t
 
 
 def settings(tmp_path: Path, **changes: object) -> Settings:
-    return dataclasses.replace(Settings(home=tmp_path), **changes)
+    return Settings(home=tmp_path).replace(**changes)
 
 
 def free_port() -> int:
@@ -250,7 +249,7 @@ AGENCIES = {BIRTH: "civreg", VAT: "tax"}
 
 
 def endpoint_run(registry: Registry, server: EndpointServer, interface: str, version: str) -> Run:
-    settings = dataclasses.replace(registry.settings, **OPEN)
+    settings = registry.settings.replace(**OPEN)
     endpoint = Endpoint(server.endpoint(interface, version), {"Authorization": SECRET}, settings)
     return run_suite(
         registry,
@@ -311,7 +310,7 @@ def test_a_nonconforming_vat_endpoint_fails_on_the_profile(
 def test_an_unreachable_endpoint_fails_every_case_it_sends_and_cannot_tell_the_rest(
     demo_registry: Registry, tmp_path: Path
 ) -> None:
-    settings = dataclasses.replace(demo_registry.settings, **OPEN)
+    settings = demo_registry.settings.replace(**OPEN)
     endpoint = Endpoint(f"http://127.0.0.1:{free_port()}/birth", {}, settings)
     run = run_suite(
         demo_registry,

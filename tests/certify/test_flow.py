@@ -4,7 +4,6 @@ or a live endpoint -> run -> certificate -> verification, and every way that cha
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -62,7 +61,7 @@ def run_on(
     evidence = Evidence(files) if files is not None else None
     target = None
     if endpoint is not None:
-        settings = dataclasses.replace(registry.settings, **OPEN)
+        settings = registry.settings.replace(**OPEN)
         target = Endpoint(endpoint.endpoint(interface, version), {}, settings)
     run = run_suite(
         registry,

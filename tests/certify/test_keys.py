@@ -10,18 +10,19 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 
-from nif.certify._keys import KEY_FILE, PublicKey, SigningKey, load, load_or_create
+from nif.certify._keys import PublicKey, SigningKey, load, load_or_create
 from nif.errors import InputError
+from nif.home import Home
 
 
 def test_created_on_first_use_with_mode_0600_then_loaded(tmp_path: Path) -> None:
     home = tmp_path / "home"
     key = load_or_create(home)
-    path = home / KEY_FILE
+    path = Home(home).signing_key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")  # PKCS#8
     assert load_or_create(home).key_id == key.key_id
-    assert [p.name for p in home.iterdir()] == [KEY_FILE]  # no temporary file left behind
+    assert [p.name for p in home.iterdir()] == [path.name]  # no temporary file left behind
 
 
 def _key_id(home: str) -> str:
@@ -32,7 +33,7 @@ def test_processes_starting_at_once_share_one_key(tmp_path: Path) -> None:
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         ids = pool.map(_key_id, [str(tmp_path)] * 8)
     assert len(set(ids)) == 1
-    assert ids[0] == load(tmp_path / KEY_FILE).key_id
+    assert ids[0] == load(Home(tmp_path).signing_key).key_id
 
 
 def test_key_id_is_16_hex_digits_of_the_raw_public_key() -> None:
@@ -44,7 +45,7 @@ def test_key_id_is_16_hex_digits_of_the_raw_public_key() -> None:
 
 def test_repr_never_shows_the_private_key(tmp_path: Path) -> None:
     key = load_or_create(tmp_path)
-    secret = (tmp_path / KEY_FILE).read_text().splitlines()[1]
+    secret = Home(tmp_path).signing_key.read_text().splitlines()[1]
     assert secret not in repr(key) and key.key_id in repr(key)
     assert secret not in key.public.pem() and secret not in str(key.public.jwk())
 
@@ -69,7 +70,7 @@ def test_bad_jwk_is_refused(jwk: dict[str, str]) -> None:
 
 
 def test_corrupt_key_file_is_a_clear_error_without_its_content(tmp_path: Path) -> None:
-    (tmp_path / KEY_FILE).write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0IGdhcmJhZ2U=\n")
+    Home(tmp_path).signing_key.write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0IGdhcmJhZ2U=\n")
     with pytest.raises(InputError, match="not an unencrypted PEM") as info:
         load_or_create(tmp_path)
     assert "c2VjcmV0IGdhcmJhZ2U" not in str(info.value)
@@ -79,12 +80,12 @@ def test_key_of_another_algorithm_is_refused(tmp_path: Path) -> None:
     pem = generate_private_key(SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    (tmp_path / KEY_FILE).write_bytes(pem)
+    Home(tmp_path).signing_key.write_bytes(pem)
     with pytest.raises(InputError, match="not an Ed25519 key"):
         load_or_create(tmp_path)
 
 
 def test_unreadable_key_path_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / KEY_FILE).mkdir()  # readable by anyone, root included, but not a file
+    Home(tmp_path).signing_key.mkdir()  # readable by anyone, root included, but not a file
     with pytest.raises(InputError, match="cannot read the certificate key"):
         load_or_create(tmp_path)

@@ -350,7 +350,7 @@ def test_endpoint_mode_judges_produce_cases_on_a_consume_answer(
     demo_registry: Registry, conforming_endpoint: EndpointServer
 ) -> None:
     allowed = {"endpoint_allow_http": True, "endpoint_allow_private": True}
-    settings = dataclasses.replace(demo_registry.settings, **allowed)
+    settings = demo_registry.settings.replace(**allowed)
     seen: list[str] = []
     result = run_suite(
         demo_registry,

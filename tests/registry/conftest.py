@@ -44,7 +44,7 @@ def make_registry(
         if store_kind == "virtuoso":
             registry = Registry.open(location, location.store)
         else:
-            registry = Registry(EmbeddedStore(settings.home / "store"), settings)
+            registry = Registry(EmbeddedStore(settings.folder.store), settings)
         opened.append(registry)
         return registry
 

@@ -243,9 +243,11 @@ def run_cli(pinned: PinnedRegistry, *args: object) -> Result:
     """
     settings = pinned.registry.settings
     env = {"NIF_HOME": str(pinned.home), "NIF_STORE": pinned.store.location, "NIF_CONFIG": ""}
-    for name in ("store_update_url", "store_graph_url", "store_user", "store_password"):
-        env[f"NIF_{name.upper()}"] = getattr(settings, name)
-    env["NIF_STORE_AUTH"] = settings.store_auth
+    env["NIF_STORE_UPDATE_URL"] = settings.store.update_url
+    env["NIF_STORE_GRAPH_URL"] = settings.store.graph_url
+    env["NIF_STORE_USER"] = settings.store.user
+    env["NIF_STORE_PASSWORD"] = settings.store.password.get_secret_value()
+    env["NIF_STORE_AUTH"] = settings.store.auth
     return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 

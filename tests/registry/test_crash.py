@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
 
     EmbeddedStore.update = update
     settings = Settings(home=Path(sys.argv[1]), actor="child")
-    registry = Registry(EmbeddedStore(settings.home / "store"), settings)
+    registry = Registry(EmbeddedStore(settings.folder.store), settings)
     registry.submit(Path(sys.argv[2]))
     print("returned", flush=True)
     """
@@ -55,7 +55,7 @@ def _big_version(folder: Path, keywords: int) -> Path:
 
 def test_killed_submission_leaves_previous_version(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", actor="tester")
-    with Registry(EmbeddedStore(settings.home / "store"), settings) as registry:
+    with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
         first = registry.submit(DEMO / "agencies" / "civreg.ttl").records[0]
     big = _big_version(tmp_path, 60_000)
     child = subprocess.run(
@@ -67,7 +67,7 @@ def test_killed_submission_leaves_previous_version(tmp_path: Path) -> None:
     )
     assert child.returncode == -9, child.stderr
     assert "writing" in child.stdout and "written" not in child.stdout, child.stdout
-    with Registry(EmbeddedStore(settings.home / "store"), settings) as registry:
+    with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
         assert registry.read("civreg").sha256() == first.sha256
         assert [v.sha256 for v in registry.versions("civreg")] == [first.sha256]
         # and the registry still takes writes

@@ -35,7 +35,7 @@ def demo(
         server = request.getfixturevalue("virtuoso")
         server.clear()
         settings = server.settings_for(settings)
-        registry = Registry.open(settings, settings.store)
+        registry = Registry.open(settings, settings.store.url)
     else:
         registry = Registry(EmbeddedStore(home / "store"), settings)
     result = registry.load_folder(DEMO, workers=1)

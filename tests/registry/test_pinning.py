@@ -48,7 +48,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def blobs(settings: Settings) -> BlobStore:
-    return BlobStore(settings.home / "blobs")
+    return BlobStore(settings.folder.blobs)
 
 
 def record(bundle: Path, *replace: tuple[str, str]) -> Graph:

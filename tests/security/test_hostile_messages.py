@@ -173,7 +173,7 @@ def test_a_flood_of_xml_attributes_makes_a_bounded_report(tmp_path: Path) -> Non
     report = validate(content, Profile.from_files(xsd=schema))
     assert report.verdict == Verdict.INVALID
     assert report.counts["error"] == 200_000
-    assert len(report.findings) == Settings().max_findings_per_step == 1000
+    assert len(report.findings) == Settings().validation.max_findings_per_step == 1000
     assert report.steps[1].findings_omitted == 199_000
     assert len(render_json(report)) < 1000 * 1000
 

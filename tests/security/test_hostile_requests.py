@@ -257,7 +257,7 @@ def running(demo_home: Path, tmp_path: Path) -> Iterator[Running]:
     """A service whose app (and so its store) the test can reach."""
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
-    settings = dataclasses.replace(Settings(home=home), validation_workers=1)
+    settings = Settings(home=home).replace(validation_workers=1)
     app = create_app(settings)
     server, thread, port = web._serve(app)
     yield Running(LiveServer(f"http://127.0.0.1:{port}", settings, home), app)

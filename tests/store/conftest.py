@@ -32,7 +32,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, ns: str) -> Iterator[S
         settings = server.settings_for(Settings())
         if request.param == "virtuoso-sparql-only":
             settings = settings.replace(store_graph_url="")
-        opened = RemoteStore.from_settings(settings.store, settings)
+        opened = RemoteStore.from_settings(settings.store.url, settings)
     yield opened
     if request.param != "embedded":
         for graph in opened.graphs():

@@ -101,7 +101,7 @@ def make_server(
         home = tmp_path_factory.mktemp("home")
         if demo:
             shutil.copytree(demo_home, home, dirs_exist_ok=True)
-        settings = dataclasses.replace(Settings(home=home), **changes)
+        settings = Settings(home=home).replace(**changes)
         server, thread, port = _serve(create_app(settings, load_demo=load_demo))
         running.append((server, thread))
         return LiveServer(f"http://127.0.0.1:{port}", settings, home)

@@ -249,7 +249,7 @@ def test_a_run_as_earl_in_each_syntax(server: LiveServer, media: str) -> None:
     assert {graph.value(graph.value(a, EARL.result), EARL.outcome) for a in assertions} == {
         EARL.passed
     }
-    activity = URIRef(f"{server.settings.base_iri}certification/run/{run['id']}")
+    activity = URIRef(f"{server.settings.registry.base_iri}certification/run/{run['id']}")
     assert graph.value(activity, NIF.suiteChecksum) == Literal(run["suite"]["sha256"])
 
 
@@ -511,7 +511,9 @@ def test_the_demo_service_starts_with_its_suites_and_verifying_certificates(
             check = anyone.get(f"{CERTIFICATES}/{certificate['id']}/verify").json()
             assert check["ok"], check["problems"]
         for interface, version in available():
-            suite = f"{live.settings.base_iri}conformance/{interface}/{version}/manifest.ttl"
+            suite = (
+                f"{live.settings.registry.base_iri}conformance/{interface}/{version}/manifest.ttl"
+            )
             query = f"ASK {{ GRAPH <{suite}> {{ <{suite}> <{NIF.suiteChecksum}> ?sha }} }}"
             answer = anyone.get(
                 "/sparql",

@@ -60,7 +60,7 @@ def make_pool(home: Path) -> Iterator[object]:
     pools: list[ValidationPool] = []
 
     def make(**changes: object) -> ValidationPool:
-        settings = dataclasses.replace(Settings(home=home, validation_workers=1), **changes)
+        settings = Settings(home=home, validation_workers=1).replace(**changes)
         pools.append(pool := ValidationPool.start(settings))
         return pool
 

@@ -414,7 +414,7 @@ def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer
     with live.client() as anonymous:
         record = anonymous.get(f"/api/records/{NEW}")
         assert record.status_code == 200
-        assert f"{live.settings.base_iri}files/{NEW}/schemas/1.0.0/" in record.text
+        assert f"{live.settings.registry.base_iri}files/{NEW}/schemas/1.0.0/" in record.text
         history = anonymous.get(f"/api/records/{NEW}/history").json()
         assert [v["action"] for v in history["versions"]] == ["submit", "submit"]
 

@@ -63,7 +63,7 @@ async def run_batch(
     """A report per (source, content), in order. A message whose type cannot be detected gets a
     report with verdict error (invalid when not well-formed) rather than failing the batch."""
     for source, content in messages:
-        if len(content) > svc.settings.max_message_bytes:
+        if len(content) > svc.settings.validation.max_message_bytes:
             _check_message(content, svc, source)
     async with svc.pool.admitted():
         chosen = await run_in_threadpool(
@@ -88,7 +88,7 @@ async def _done(report: Report) -> Report:
 def _check_message(content: bytes, svc: Services, source: str) -> None:
     if not content:
         raise InputError(f"{source}: the message is empty")
-    limit = svc.settings.max_message_bytes
+    limit = svc.settings.validation.max_message_bytes
     if len(content) > limit:
         raise UploadTooLargeError(
             f"{source}: {len(content)} bytes is more than the message limit of {limit} bytes "
@@ -407,7 +407,7 @@ async def validate_batch(
         form, interface=interface, version=version, message_type=message_type, format=format
     )
     chosen = negotiate(request, fmt, batch=True)
-    messages = await batch_messages(request, form, svc.settings.max_upload_bytes)
+    messages = await batch_messages(request, form, svc.settings.service.max_upload_bytes)
     reports = await run_batch(
         svc, messages, interface=interface, version=version, message_type=message_type
     )

@@ -140,7 +140,7 @@ def _version_page(
         agencies=agencies,
         agency=agency or subject.interface.agency or "",
         error=error,
-        max_upload=svc.settings.max_upload_bytes,
+        max_upload=svc.settings.service.max_upload_bytes,
     )
 
 
@@ -255,7 +255,7 @@ def _run_page(
         run_id=run.id if run else run_id,
         results=_runview.shown_results(run, suite, files) if run else [],
         issuable=run is not None and run.passed and run.purpose is Purpose.CERTIFICATION,
-        valid_days=svc.settings.certificate_validity_days,
+        valid_days=svc.settings.certificates.validity_days,
         error=error,
     )
 

@@ -151,7 +151,7 @@ def _self_test_page(
         targets=_selftest.targets(svc.registry.store),
         target=target,
         message=message,
-        max_upload=svc.settings.max_upload_bytes,
+        max_upload=svc.settings.service.max_upload_bytes,
         **context,
     )
 

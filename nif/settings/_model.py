@@ -1,0 +1,313 @@
+"""The settings as a typed model: one group per part of nif, each field with its meaning.
+
+Every field has a flat name (`store_user`, `fetch_timeout`...): the `nif.toml` key, the
+`NIF_<NAME>` environment variable and the keyword `Settings(...)` and `Settings.replace` take.
+The groups are how code reads them (`settings.store.user`, `settings.fetch.timeout`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    SecretStr,
+)
+from pydantic_core import PydanticCustomError
+
+MiB = 1024 * 1024
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _flag(value: object) -> object:
+    """`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case), as nif has always read them."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise PydanticCustomError("bool_parsing", "not a bool")
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def _shown(text: str) -> dict[str, Any]:
+    """How the settings table shows a default that is worked out when it is used."""
+    return {"shown": text}
+
+
+class Group(BaseModel):
+    """Settings of one part of nif; each field's flat name is `prefix` + its name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    prefix: ClassVar[str] = ""
+    flat_names: ClassVar[Mapping[str, str]] = {}
+    """Fields whose flat name is not `prefix` + their name."""
+
+    @classmethod
+    def flat_name(cls, field: str) -> str:
+        return cls.flat_names.get(field, cls.prefix + field)
+
+
+class ValidationSettings(Group):
+    """Limits of message validation (the CLI, the service and certification runs)."""
+
+    max_message_bytes: NonNegativeInt = Field(
+        default=200 * MiB, description="Largest message accepted (`--max-bytes`)."
+    )
+    max_xml_depth: NonNegativeInt = Field(
+        default=256, description="Deepest element nesting accepted in XML messages."
+    )
+    step_timeout: NonNegativeFloat = Field(
+        default=120.0,
+        description="Seconds a step may run before the verdict is `error` (`--timeout`); the "
+        "CLI and the service kill the worker process running it.",
+    )
+    max_findings_per_step: NonNegativeInt = Field(
+        default=1000,
+        description="Findings a report lists per step; the rest are counted (`counts`, "
+        "`findings_omitted`) but not listed (`0`: list all).",
+    )
+    json_format_assertions: Flag = Field(
+        default=True,
+        description="Whether JSON Schema `format` is asserted (`true`/`false`, `1`/`0`, "
+        "`yes`/`no`, `on`/`off`).",
+    )
+
+
+class StoreSettings(Group):
+    """Where the registry's RDF lives, and how to reach a remote store."""
+
+    prefix = "store_"
+    flat_names = {"url": "store"}
+
+    url: str = Field(
+        default="",
+        description="The registry's store: a folder (embedded Oxigraph, one process at a time) "
+        "or the URL of a SPARQL 1.1 endpoint (`--store`). Credentials in the URL "
+        "(`https://user:pw@host/sparql`) are used as authentication and never shown.",
+        json_schema_extra=_shown("`NIF_HOME/store`"),
+    )
+    update_url: str = Field(
+        default="",
+        description="SPARQL Update endpoint of a remote store.",
+        json_schema_extra=_shown("the store URL"),
+    )
+    graph_url: str = Field(
+        default="",
+        description="Graph Store Protocol endpoint of a remote store (Virtuoso: "
+        "`.../sparql-graph-crud-auth`).",
+        json_schema_extra=_shown("the store URL"),
+    )
+    user: str = Field(default="", description="User name for a remote store.")
+    password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password for a remote store; it never appears in output, logs or errors.",
+    )
+    auth: Literal["basic", "digest"] = Field(
+        default="basic",
+        description="`basic` or `digest` (Virtuoso's `/sparql-auth` uses digest).",
+    )
+    timeout: NonNegativeFloat = Field(
+        default=60.0, description="Seconds a remote store request may take."
+    )
+
+
+class RegistrySettings(Group):
+    """What the registry accepts and mints."""
+
+    base_iri: str = Field(
+        default="https://registry.nif.example/",
+        description="Base of the IRIs nif mints: a bundle file becomes "
+        "`{base_iri}files/{record id}/{path}`. Records may not use `{base_iri}certificate/`, "
+        "`certification/`, `conformance/`, `files/` or `catalogue/` (nif's own).",
+    )
+    max_record_bytes: NonNegativeInt = Field(
+        default=50 * MiB,
+        description="Largest record document (or unpacked bundle zip) accepted.",
+    )
+    max_literal_chars: NonNegativeInt = Field(
+        default=100_000, description="Longest literal accepted in a record."
+    )
+    extra_shapes: str = Field(
+        default="",
+        description="Further SHACL files (separated by `:`) every record must also conform to, "
+        "e.g. the DCAT-AP 3.0.1 shapes.",
+    )
+    actor: str = Field(
+        default="",
+        description="Who the history and audit log name for command-line writes (`--as`).",
+        json_schema_extra=_shown("the OS user"),
+    )
+
+    def extra_shape_files(self) -> list[Path]:
+        """Further SHACL files records must conform to (`extra_shapes`, split on os.pathsep)."""
+        return [Path(p) for p in self.extra_shapes.split(os.pathsep) if p.strip()]
+
+
+class FetchSettings(Group):
+    """The policy for fetching artefacts that records name by URL."""
+
+    prefix = "fetch_"
+
+    allow_http: Flag = Field(
+        default=False, description="Let artefact URLs use plain http (https only by default)."
+    )
+    allow_private: Flag = Field(
+        default=False,
+        description="Let artefact URLs reach loopback, private, link-local and other "
+        "non-public addresses.",
+    )
+    max_bytes: NonNegativeInt = Field(default=20 * MiB, description="Largest artefact fetched.")
+    timeout: NonNegativeFloat = Field(
+        default=30.0, description="Seconds one artefact fetch may take."
+    )
+    max_redirects: NonNegativeInt = Field(
+        default=5, description="Redirects followed per fetch (each one re-checked)."
+    )
+
+
+class ServiceSettings(Group):
+    """Limits of the HTTP service (`nif serve`)."""
+
+    max_upload_bytes: NonNegativeInt = Field(
+        default=50 * MiB,
+        description="Service: largest request body (a message, a batch, a record); larger ones "
+        "get 413.",
+    )
+    validation_workers: NonNegativeInt = Field(
+        default=0,
+        description="Service: worker processes that validate messages.",
+        json_schema_extra=_shown("`0` (every core)"),
+    )
+    max_concurrent_validations: NonNegativeInt = Field(
+        default=16, description="Service: validations running or queued at once; more get 429."
+    )
+    rate_limit: NonNegativeInt = Field(
+        default=600,
+        description="Service: requests per minute from one client address; more get 429 "
+        "(`0`: no limit).",
+    )
+
+
+class SparqlSettings(Group):
+    """Limits of the SPARQL queries people send (the service and `nif sparql`)."""
+
+    prefix = "sparql_"
+
+    timeout: NonNegativeFloat = Field(
+        default=10.0, description="Seconds a SPARQL query may run (service and `nif sparql`)."
+    )
+    max_rows: NonNegativeInt = Field(
+        default=10_000, description="Most rows (or triples) a SPARQL query may return."
+    )
+    max_concurrent: NonNegativeInt = Field(
+        default=8, description="Service: SPARQL queries evaluated at once; more get 429."
+    )
+
+
+class CertificateSettings(Group):
+    """The certificates nif issues."""
+
+    prefix = "certificate_"
+
+    validity_days: NonNegativeInt = Field(
+        default=730,
+        description="Days a certificate is valid unless issued with other days "
+        "(`--valid-days`, `valid_days`).",
+    )
+    issuer: str = Field(
+        default="NIF interoperability competence centre",
+        description="The issuer certificates name (`dct:creator`).",
+    )
+
+
+class EndpointSettings(Group):
+    """The policy for the implementations certification runs send messages to."""
+
+    prefix = "endpoint_"
+
+    allow_http: Flag = Field(
+        default=False,
+        description="Let certification runs send to plain `http://` endpoints (https only by "
+        "default).",
+    )
+    allow_private: Flag = Field(
+        default=False,
+        description="Let certification runs send to loopback, private, link-local and other "
+        "non-public addresses (an agency's intranet test system; never on a public service).",
+    )
+    timeout: NonNegativeFloat = Field(
+        default=30.0,
+        description="Seconds one exchange with an endpoint may take, all of it (connect, send, "
+        "read).",
+    )
+    max_bytes: NonNegativeInt = Field(default=20 * MiB, description="Largest endpoint answer read.")
+
+
+GROUPS: dict[str, type[Group]] = {
+    "validation": ValidationSettings,
+    "store": StoreSettings,
+    "registry": RegistrySettings,
+    "fetch": FetchSettings,
+    "service": ServiceSettings,
+    "sparql": SparqlSettings,
+    "certificates": CertificateSettings,
+    "endpoint": EndpointSettings,
+}
+"""The groups, in the order the settings table lists them (after `home`)."""
+
+HOME_MEANING = (
+    "Data directory (store, blobs, audit, tokens, runs, evidence, key) for the registry and the "
+    "service. Private: nif's processes create files 0600 and folders 0700 (umask 077), SQLite's "
+    "`-wal`/`-shm` included, and the service makes the folder 0700 and takes group and other "
+    "access from what is in it at start."
+)
+
+
+class Place(NamedTuple):
+    """Where a flat setting lives in the model: its group (None for `home`) and field."""
+
+    group: str | None
+    field: str
+
+
+def places() -> Iterator[tuple[str, Place]]:
+    """Every setting's flat name and place, in the settings table's order."""
+    yield "home", Place(None, "home")
+    for group, model in GROUPS.items():
+        for field in model.model_fields:
+            yield model.flat_name(field), Place(group, field)
+
+
+FLAT: dict[str, Place] = dict(places())
+"""Flat name (TOML key, `NIF_` + upper case) -> its place in the model."""
+
+
+def nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat names (and whole groups) as the model's nested shape; unknown names are kept, for
+    validation to refuse. A group's name given a group (or a mapping) is that group; `store`
+    given anything else is the flat `store` (the store URL), as it has always been."""
+    nested: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in GROUPS and isinstance(value, BaseModel | Mapping):
+            group = value.model_dump() if isinstance(value, BaseModel) else dict(value)
+            nested[name] = {**nested.get(name, {}), **group}
+        elif (place := FLAT.get(name)) is not None and place.group is not None:
+            secret = GROUPS[place.group].model_fields[place.field].annotation is SecretStr
+            if secret and isinstance(value, str):
+                value = SecretStr(value)  # from here on, never shown
+            nested.setdefault(place.group, {})[place.field] = value
+        else:
+            nested[name] = value
+    return nested

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from nif.errors import UsageError
-from nif.settings import Settings
+from nif.settings import Settings, settings_table
+from nif.settings._model import FLAT
 
 
 def toml(tmp_path: Path, text: str) -> Path:
@@ -78,3 +82,79 @@ def test_bad_values_are_usage_errors(
     config = toml(tmp_path, text)
     with pytest.raises(UsageError, match=match):
         Settings.load(config, env=env)
+
+
+def test_groups_read_what_the_flat_names_set(tmp_path: Path) -> None:
+    config = toml(tmp_path, '[nif]\nstore = "https://db.example/sparql"\nfetch_timeout = 3\n')
+    env = {"NIF_STORE_USER": "reader", "NIF_ENDPOINT_ALLOW_HTTP": "yes"}
+    settings = Settings.load(config, env=env)
+    assert settings.store.url == "https://db.example/sparql"
+    assert settings.store.user == "reader"
+    assert settings.fetch.timeout == 3.0
+    assert settings.endpoint.allow_http is True
+    assert Settings(store_user="x", actor="ada").store.user == "x"
+    assert Settings(actor="ada").registry.actor == "ada"
+
+
+def test_a_group_may_be_a_table_of_its_own(tmp_path: Path) -> None:
+    config = toml(tmp_path, '[nif]\nstep_timeout = 4\n[nif.store]\nurl = "https://db/sparql"\n')
+    settings = Settings.load(config, env={"NIF_STORE_TIMEOUT": "9"})
+    assert (settings.store.url, settings.store.timeout) == ("https://db/sparql", 9.0)
+    assert settings.validation.step_timeout == 4.0
+    bad = toml(tmp_path, "[nif.store]\ncolour = 'blue'\n")
+    with pytest.raises(UsageError, match=r"unknown setting.*store\.colour"):
+        Settings.load(bad, env={})
+
+
+def test_an_error_names_where_the_value_was_written(tmp_path: Path) -> None:
+    config = toml(tmp_path, "[nif]\nrate_limit = -1\n")
+    with pytest.raises(UsageError, match=r"rate_limit \(.*nif.toml \[nif\] rate_limit\)"):
+        Settings.load(config, env={})
+    with pytest.raises(UsageError, match=r"store_auth \(NIF_STORE_AUTH\) must be basic or digest"):
+        Settings.load(config, env={"NIF_STORE_AUTH": "ntlm", "NIF_RATE_LIMIT": "0"})
+
+
+def test_the_store_password_is_never_shown(tmp_path: Path) -> None:
+    settings = Settings.load(toml(tmp_path, ""), env={"NIF_STORE_PASSWORD": "s3cret"})
+    assert settings.store.password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
+    assert "s3cret" not in repr(settings.replace(store_user="reader"))
+    config = toml(tmp_path, "[nif]\nstore_password = 1234567\n")
+    with pytest.raises(UsageError, match="store_password") as caught:
+        Settings.load(config, env={})
+    assert "1234567" not in str(caught.value)
+
+
+def test_settings_are_immutable_and_replace_refuses_unknown_names() -> None:
+    settings = Settings()
+    with pytest.raises(ValidationError):
+        settings.home = Path("elsewhere")  # type: ignore[misc]
+    with pytest.raises(UsageError, match="unknown setting colour"):
+        settings.replace(colour="blue")
+    assert settings.replace() is settings
+
+
+def test_the_data_folder_layout_is_under_home(tmp_path: Path) -> None:
+    folder = Settings(home=tmp_path).folder
+    paths = [folder.store, folder.blobs, folder.history, folder.secrets, folder.staging]
+    paths += [folder.lock, folder.certification, folder.evidence, folder.signing_key]
+    assert all(p.parent == tmp_path for p in paths) and len(set(paths)) == len(paths)
+    assert Settings(home=tmp_path).store_location == str(tmp_path / "store")
+    assert Settings(home=tmp_path, store="https://db/sparql").store_location == "https://db/sparql"
+
+
+def test_the_table_lists_every_setting_once() -> None:
+    table = settings_table()
+    for name in FLAT:
+        assert table.count(f"| `NIF_{name.upper()}` |") == 1
+    printed = subprocess.run(
+        [sys.executable, "-m", "nif.settings", "--table"], capture_output=True, text=True
+    )
+    assert printed.returncode == 0 and printed.stdout == table
+
+
+def test_the_documented_table_is_the_generated_one() -> None:
+    """docs/reference/settings.md carries `python -m nif.settings --table` between markers."""
+    page = (Path(__file__).parents[1] / "docs" / "reference" / "settings.md").read_text("utf-8")
+    documented = page.split("<!-- settings:start -->\n", 1)[1].split("<!-- settings:end -->")[0]
+    assert documented.strip() == settings_table().strip()

@@ -42,7 +42,7 @@ def make_registry(
 
     def make() -> Registry:
         if store_kind == "virtuoso":
-            registry = Registry.open(location, location.store)
+            registry = Registry.open(location, location.store.url)
         else:
             registry = Registry(EmbeddedStore(settings.folder.store), settings)
         opened.append(registry)

@@ -12,19 +12,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from nif.errors import UsageError
 from nif.home import Home
-from nif.settings._model import (
-    GROUPS,
-    HOME_MEANING,
-    CertificateSettings,
-    EndpointSettings,
-    FetchSettings,
-    RegistrySettings,
-    ServiceSettings,
-    SparqlSettings,
-    StoreSettings,
-    ValidationSettings,
-    nest,
-)
+from nif.settings import _model
+from nif.settings._model import GROUPS, HOME_MEANING, nest
 from nif.settings._sources import EnvironmentSource, TomlSource, origins_of, usage_error
 
 
@@ -39,14 +28,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=False)
 
     home: Path = Field(default=Path("var"), description=HOME_MEANING)
-    validation: ValidationSettings = ValidationSettings()
-    store: StoreSettings = StoreSettings()
-    registry: RegistrySettings = RegistrySettings()
-    fetch: FetchSettings = FetchSettings()
-    service: ServiceSettings = ServiceSettings()
-    sparql: SparqlSettings = SparqlSettings()
-    certificates: CertificateSettings = CertificateSettings()
-    endpoint: EndpointSettings = EndpointSettings()
+    validation: _model.ValidationSettings = _model.ValidationSettings()
+    store: _model.StoreSettings = _model.StoreSettings()
+    registry: _model.RegistrySettings = _model.RegistrySettings()
+    fetch: _model.FetchSettings = _model.FetchSettings()
+    service: _model.ServiceSettings = _model.ServiceSettings()
+    sparql: _model.SparqlSettings = _model.SparqlSettings()
+    certificates: _model.CertificateSettings = _model.CertificateSettings()
+    endpoint: _model.EndpointSettings = _model.EndpointSettings()
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -191,7 +191,9 @@ class ServiceSettings(Group):
         json_schema_extra=_shown("`0` (every core)"),
     )
     max_concurrent_validations: NonNegativeInt = Field(
-        default=16, description="Service: validations running or queued at once; more get 429."
+        default=16,
+        description="Service: validations (and certification runs) running or queued at once; "
+        "more get 429.",
     )
     rate_limit: NonNegativeInt = Field(
         default=600,

@@ -7,8 +7,7 @@ Written against the standards and tested against Virtuoso 7, whose quirks it wor
   endpoints run as one transaction. Virtuoso takes at most 10 MB of update text per request,
   which bounds the graph one replace can write (about 100,000 triples).
 - Its SPARQL compiler refuses an operation of more than about 1,500 triples and blank nodes in
-  `INSERT DATA`: triples go in operations of `_CHUNK`, those with blank nodes as
-  `INSERT {...} WHERE {}` with each blank node's triples kept in one operation.
+  `INSERT DATA`: `update_text` writes triples in operations it can compile.
 - It cuts every result at `ResultSetMaxRows` (10,000 by default), graph reads included and
   without saying so: reads are counted and a short one is an error, never a silent loss.
 - Past its `timeout` parameter (milliseconds), or its own MaxQueryExecutionTime, it answers a
@@ -23,8 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -34,6 +32,7 @@ from rdflib import URIRef
 
 from nif.errors import QueryTimeoutError, StoreError, UsageError
 from nif.settings import Settings
+from nif.store._update_text import update_text
 from nif.store.base import (
     DUMP_FORMATS,
     RESULT_FORMATS,
@@ -48,12 +47,6 @@ from nif.store.base import (
 )
 from nif.store.embedded import graph_node, parse_triples, query_form, to_rdflib
 
-_CHUNK = 1000
-"""Triples per `INSERT DATA` operation: Virtuoso's compiler gives up at about 1,500."""
-_BNODE_CHUNK = 100
-"""Triples per `INSERT {...} WHERE {}` operation: templates compile slowly on Virtuoso."""
-_PREFIXES = 50
-"""Namespaces written as prefixes in an update."""
 _EXCERPT = 300
 _TIMED_OUT = re.compile(r"estimated execution time .* exceeds the limit|SR171|timed out", re.I)
 """Virtuoso's errors for a query over its time limits (estimated beforehand, or reached)."""
@@ -246,7 +239,7 @@ class RemoteStore(Store):
         if not graphs:
             return
         contents = {graph_node(graph): parse_triples(data) for graph, data in graphs.items()}
-        self._update(_update_text(contents, replace=True))
+        self._update(update_text(contents, replace=True))
 
     def drop_graph(self, graph: str) -> None:
         node = graph_node(graph)
@@ -315,9 +308,9 @@ class RemoteStore(Store):
         if graph:
             node = graph_node(graph)
             rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}")
-            return {graph: int(rows[0]["n"])}
+            return {graph: int(str(rows[0]["n"]))}
         rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        return {str(row["g"]): int(row["n"]) for row in rows}
+        return {str(row["g"]): int(str(row["n"])) for row in rows}
 
     def _check_complete(self, graph: str, got: int, sizes: dict[str, int]) -> None:
         if got < sizes.get(graph, 0):
@@ -346,7 +339,7 @@ class RemoteStore(Store):
         for node in names.values():
             triples = [quad.triple for quad in dataset.quads_for_graph_name(node)]
             if self._graph_url is None:
-                self._update(_update_text({node: triples}, replace=False))
+                self._update(update_text({node: triples}, replace=False))
             else:
                 self._request(
                     "POST",
@@ -440,99 +433,3 @@ def _standardize(value: dict[str, str]) -> None:
         value["value"] = value["value"].removeprefix("nodeID://")
     if value.get("datatype") == _XSD + "boolean" and value["value"] in ("0", "1"):
         value["value"] = "true" if value["value"] == "1" else "false"
-
-
-def _update_text(contents: dict[ox.NamedNode, list[ox.Triple]], *, replace: bool) -> str:
-    """One update request writing `contents` (dropping each graph first if `replace`).
-
-    Triples go in operations small enough for Virtuoso's compiler, and common namespaces
-    become prefixes, as Virtuoso also takes at most 10 MB of text per request.
-    """
-    names = _Prefixes(t for triples in contents.values() for t in triples)
-    operations = [f"DROP SILENT GRAPH {graph}" for graph in contents] if replace else []
-    for graph, triples in contents.items():
-        ground = [t for t in triples if not _blank_nodes(t)]
-        operations += [
-            f"INSERT DATA {{ GRAPH {graph} {{\n{names.triples(ground[i : i + _CHUNK])}}} }}"
-            for i in range(0, len(ground), _CHUNK)
-        ]
-        operations += [
-            f"INSERT {{ GRAPH {graph} {{\n{names.triples(chunk, graph.value)}}} }} WHERE {{}}"
-            for chunk in _by_blank_node(t for t in triples if _blank_nodes(t))
-        ]
-    return names.prologue() + " ;\n".join(operations)
-
-
-class _Prefixes:
-    """Terms written for an update: the most common namespaces as prefixes (only for local
-    names that need no escape, which Virtuoso cannot read), blank nodes relabelled plainly."""
-
-    _SPLIT = re.compile(r"(.*[/#])([A-Za-z_][A-Za-z0-9_-]*)")
-
-    def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        counts = Counter(
-            match.group(1)
-            for triple in triples
-            for term in (triple.subject, triple.predicate, triple.object)
-            if isinstance(term, ox.NamedNode) and (match := self._SPLIT.fullmatch(term.value))
-        )
-        self._names = {
-            namespace: f"n{i}"
-            for i, (namespace, uses) in enumerate(counts.most_common(_PREFIXES))
-            if uses > 1
-        }
-        self._blank: dict[tuple[str, str], int] = {}
-
-    def prologue(self) -> str:
-        return "".join(f"PREFIX {name}: <{ns}>\n" for ns, name in self._names.items())
-
-    def term(self, term: ox.NamedNode | ox.BlankNode | ox.Literal, scope: str = "") -> str:
-        """`term` as SPARQL; blank nodes are told apart by `scope` (their graph) and label."""
-        if isinstance(term, ox.NamedNode):
-            match = self._SPLIT.fullmatch(term.value)
-            if match and match.group(1) in self._names:
-                return f"{self._names[match.group(1)]}:{match.group(2)}"
-        if isinstance(term, ox.BlankNode):
-            return f"_:b{self._blank.setdefault((scope, term.value), len(self._blank))}"
-        return str(term)
-
-    def triples(self, triples: Iterable[ox.Triple], scope: str = "") -> str:
-        lines = (
-            (self.term(t.subject, scope), self.term(t.predicate), self.term(t.object, scope))
-            for t in triples
-        )
-        return "".join(f"{s} {p} {o} .\n" for s, p, o in lines)
-
-
-def _by_blank_node(triples: Iterable[ox.Triple]) -> Iterator[list[ox.Triple]]:
-    """Batches of at most `_BNODE_CHUNK` triples (more only for one large component) in which
-    all triples sharing a blank node, directly or through others, sit together: a blank node
-    label means one node within an operation only."""
-    parent: dict[str, str] = {}
-
-    def root(label: str) -> str:
-        while parent.setdefault(label, label) != label:
-            parent[label] = parent[parent[label]]
-            label = parent[label]
-        return label
-
-    triples = list(triples)
-    for triple in triples:
-        first, *others = _blank_nodes(triple)
-        for other in others:
-            parent[root(other)] = root(first)
-    components: dict[str, list[ox.Triple]] = {}
-    for triple in triples:
-        components.setdefault(root(_blank_nodes(triple)[0]), []).append(triple)
-    batch: list[ox.Triple] = []
-    for component in components.values():
-        if batch and len(batch) + len(component) > _BNODE_CHUNK:
-            yield batch
-            batch = []
-        batch += component
-    if batch:
-        yield batch
-
-
-def _blank_nodes(triple: ox.Triple) -> list[str]:
-    return [t.value for t in (triple.subject, triple.object) if isinstance(t, ox.BlankNode)]

@@ -22,7 +22,6 @@ from nif.home import private_files
 from nif.progress import progress_bar
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
-from nif.validate import ArtefactSet
 
 if TYPE_CHECKING:
     from nif.store.base import Store
@@ -108,7 +107,7 @@ def _existing_file() -> click.Path:
 
 
 def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]:
-    from nif.validate import split_phase
+    from nif.validate.schematron import split_phase
 
     entries = []
     for value in values:
@@ -118,31 +117,6 @@ def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]
             raise InputError(f"--schematron {value}: no such file: {where}")
         entries.append((path, phase))
     return entries
-
-
-SCH_NS = "http://purl.oclc.org/dsdl/schematron"
-
-
-def _check_phase(artefacts: ArtefactSet, phase: str) -> None:
-    """A phase the rule set does not define is a usage error, not a verdict on the messages."""
-    from lxml import etree
-
-    from nif.validate import safe_parser
-
-    if phase in ("#ALL", "#DEFAULT"):
-        return
-    phases: set[str] = set()
-    for uri, part in artefacts.parts.items():
-        try:
-            root = etree.fromstring(part.content, safe_parser())
-        except etree.XMLSyntaxError:
-            return  # the step itself reports rules that do not parse
-        if uri == artefacts.main and root.tag != f"{{{SCH_NS}}}schema":
-            return  # a precompiled stylesheet: its phase was chosen when it was compiled
-        phases.update(p.get("id", "") for p in root.iter(f"{{{SCH_NS}}}phase"))
-    if phase not in phases:
-        known = ", ".join([*sorted(filter(None, phases)), "#ALL", "#DEFAULT"])
-        raise UsageError(f"{artefacts.root.name} has no phase {phase!r} (phases: {known})")
 
 
 @contextmanager
@@ -353,12 +327,12 @@ def validate(
             severity_overrides=overrides,
             fail_on=Severity.parse(fail_on),
         )
+        from nif.validate.schematron import check_phase, check_rule_set
+
         for spec in profile.steps:
             if spec.phase is not None:
-                _check_phase(spec.artefacts, spec.phase)
+                check_phase(spec.artefacts, spec.phase)
             if spec.kind == "schematron":
-                from nif.validate.schematron import check_rule_set
-
                 check_rule_set(spec.artefacts)  # a rule set that does more than check: exit 2
         with _progress(len(paths)) as advance:
             reports = validate_files(
@@ -421,8 +395,7 @@ def schematron() -> None:
 )
 def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
     """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
-    from nif.validate import split_phase
-    from nif.validate.schematron import compile_to_xslt, load_schematron
+    from nif.validate.schematron import compile_to_xslt, load_schematron, split_phase
 
     path, path_phase = split_phase(rules)
     if phase and path_phase and phase != path_phase:

@@ -34,9 +34,8 @@ from nif.registry import _catalogue as catalogue
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store.base import Store
-from nif.validate import Profile, validate
+from nif.validate import MEDIA_TYPES, Profile, validate
 
-_MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 MAX_DETAILS = 20
 """Findings listed in a case's details; the reports hold them all."""
 
@@ -251,7 +250,7 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
         source, content, report = answer
         return _judged(judge, case, source, content, source, {}, report)
     assert case.sent_type is not None
-    media = _MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
+    media = MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
     exchange = endpoint.send(suite.message(case), media)
     found: dict[str, object] = {"status": exchange.status}
     source = f"answer to {case.identifier}"

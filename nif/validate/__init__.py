@@ -21,11 +21,10 @@ from nif.validate._profile import (
     Profile,
     StepSpec,
     parse_overrides,
-    split_phase,
 )
 from nif.validate._xml import has_doctype, parse_xml, safe_parser
 from nif.validate._xsd import xsd_references
-from nif.validate.schematron._step import saxon_processor
+from nif.validate.schematron import saxon_processor
 
 __all__ = [
     "COMPILE_LIMIT",
@@ -57,7 +56,6 @@ __all__ = [
     "safe_parser",
     "saxon_processor",
     "sha256",
-    "split_phase",
     "step_limit",
     "unescape",
     "validate",

@@ -24,13 +24,13 @@ from lxml import etree
 from rdflib import Literal
 
 from nif.errors import DetectionError
-from nif.registry._namespaces import sparql_prefixes
-from nif.registry._profiles import (
+from nif.registry._message_types import (
     WITHDRAWN,
     Discriminator,
     MessageTypeRef,
     select_message_types,
 )
+from nif.registry._namespaces import sparql_prefixes
 from nif.settings import Settings
 from nif.store.base import Store
 from nif.validate import detect_media, has_doctype, parse_xml

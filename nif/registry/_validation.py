@@ -17,16 +17,9 @@ from pathlib import Path
 from nif.errors import ArtefactError, DetectionError, UsageError
 from nif.registry._blobs import BlobStore
 from nif.registry._detect import Detector
-from nif.registry._profiles import (
-    ArtefactRecord,
-    MessageTypeRef,
-    artefacts_of,
-    error_report,
-    profile_from,
-    profile_key,
-    resolve_message_types,
-    split_interface,
-)
+from nif.registry._error_report import error_report
+from nif.registry._message_types import MessageTypeRef, resolve_message_types, split_interface
+from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, profile_key
 from nif.report import Report, Severity
 from nif.settings import Settings
 from nif.store.base import Store

@@ -32,7 +32,7 @@ from typing import Any
 
 from nif.errors import ArtefactError
 from nif.registry._blobs import BlobStore
-from nif.registry._profiles import error_report
+from nif.registry._error_report import error_report
 from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
@@ -286,7 +286,7 @@ class ValidationWorker:
         finally:
             self.stats.busy = False
         self.stats.tasks, self.stats.profiles_built = tasks, built
-        return report  # type: ignore[no-any-return]
+        return report
 
     def validate(self, target: Target, content: bytes, source: str) -> Report:
         """`run` with `run_suite`'s validator signature: `content` checked as `target`."""

@@ -14,7 +14,7 @@ from lxml import etree
 from nif.cli import cli
 from nif.errors import DetectionError
 from nif.registry._detect import Detector, json_pointer_value, root_element, xpath_value
-from nif.registry._profiles import Discriminator, resolve_message_types
+from nif.registry._message_types import Discriminator, resolve_message_types
 from nif.settings import Settings
 from nif.store.base import Store
 from tests.registry.pinned import (

@@ -14,12 +14,8 @@ import pytest
 from rdflib import Graph
 
 from nif.errors import ArtefactError, NotFoundError, UsageError
-from nif.registry._profiles import (
-    artefacts_of,
-    build_profile,
-    resolve_message_types,
-    split_interface,
-)
+from nif.registry._message_types import resolve_message_types, split_interface
+from nif.registry._profiles import artefacts_of, build_profile
 from nif.report import Verdict
 from nif.validate import validate
 from tests.registry.pinned import (

@@ -107,24 +107,23 @@ def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
 
 
 def _unpack(archive: Path, into: Path, settings: Settings) -> None:
-    """Unpack every entry of the zip, or none when one is refused (checked before any is
-    written: a path leaving the bundle, twice, or both a file and a folder, too many entries);
-    a symbolic link or contents over max_record_bytes stop it half-way."""
+    """Unpack every entry of the zip, or none: every refusal (too many entries, a path leaving
+    the bundle or given twice, a file that is also a folder, a symbolic link, contents over
+    max_record_bytes as declared; zipfile stops an entry at its declared size) comes first."""
     with zipfile.ZipFile(archive) as zf:
         members = zf.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
             raise InputError(f"more than {MAX_ZIP_MEMBERS} files in the zip")
         paths = [(info, entry_path(info, "the bundle")) for info in members]
         one_tree((info.filename, path) for info, path in paths if not info.is_dir())
-        total = 0
-        for info, path in paths:
+        for info in members:
             if symlink(info):
                 raise InputError(f"zip entry {info.filename!r} is a symbolic link")
-            total += info.file_size
-            if total > settings.max_record_bytes:
-                raise InputError(
-                    f"unpacks to more than {settings.max_record_bytes:,} bytes (max_record_bytes)"
-                )
+        if sum(info.file_size for info in members) > settings.max_record_bytes:
+            raise InputError(
+                f"unpacks to more than {settings.max_record_bytes:,} bytes (max_record_bytes)"
+            )
+        for info, path in paths:
             if info.is_dir():
                 continue
             target = into / path

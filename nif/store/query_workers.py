@@ -135,7 +135,8 @@ class _Worker:
                 + "); try again"
             ) from None
         if answer[0] == "ok":
-            return answer[1]  # type: ignore[no-any-return]
+            result: bytes = answer[1]
+            return result
         _, name, message = answer
         if name == "QueryTimeoutError":  # it said what was left of the limit, not the limit
             raise limits.timed_out()

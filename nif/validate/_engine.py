@@ -129,7 +129,7 @@ def _apply_overrides(
         return findings
     out = []
     for finding in findings:
-        if finding.rule_id in overrides:
+        if finding.rule_id is not None and finding.rule_id in overrides:
             severity = overrides[finding.rule_id]
             if severity is None:
                 continue

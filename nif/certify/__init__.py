@@ -14,6 +14,7 @@ from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint, parse_headers
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
 from nif.certify._keys import PublicKey, SigningKey, load_or_create
+from nif.certify._manifest import available, find_suite, load_suite
 from nif.certify._model import (
     CaseOutcome,
     CaseResult,
@@ -30,16 +31,7 @@ from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
 from nif.certify._signature import SignatureStatus
 from nif.certify._standing import Standing, badge_for, standing
-from nif.certify._suite import (
-    Assertion,
-    CaseKind,
-    Suite,
-    SuiteFile,
-    TestCase,
-    available,
-    find_suite,
-    load_suite,
-)
+from nif.certify._suite import Assertion, CaseKind, Suite, SuiteFile, TestCase
 from nif.certify._verify import (
     CertificateCheck,
     parse_certificate,

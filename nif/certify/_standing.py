@@ -18,8 +18,9 @@ import datetime as dt
 from pathlib import Path
 
 from nif.certify._certificates import artefact_change, find_certificates, parse_time
+from nif.certify._manifest import NAME, find_suite, suites_folder
 from nif.certify._model import Certificate, CertificateState
-from nif.certify._suite import _NAME, Suite, find_suite, suites_folder
+from nif.certify._suite import Suite
 from nif.errors import NotFoundError
 from nif.registry import version_checksums
 from nif.settings import Settings
@@ -123,7 +124,7 @@ def _changes(
 def suite_sha256(interface: str, version: str, root: Path | None, settings: Settings) -> str:
     """The sha256 of the suite `find_suite` loads, remembered while none of the suite folder's
     files changes (size and modification time): pages list many certificates."""
-    if not all(_NAME.fullmatch(n) and ".." not in n for n in (interface, version)):
+    if not all(NAME.fullmatch(n) and ".." not in n for n in (interface, version)):
         return find_suite(interface, version, root=root, settings=settings).sha256  # refused
     folder = (root or suites_folder()) / interface / version
     try:

@@ -13,8 +13,8 @@ from lxml import etree
 from rdflib import URIRef
 
 from nif import catalogue
-from nif.certify import CaseKind, Suite, find_suite
-from nif.certify._suite import Assertion, available, suites_folder
+from nif.certify import Assertion, CaseKind, Suite, available, find_suite
+from nif.certify._manifest import suites_folder
 from nif.registry import Registry
 from nif.registry._message_types import MessageTypeRef, select_message_types
 from nif.registry._profiles import build_profile

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from nif.auth import TokenStore
-from nif.certify._suite import available
+from nif.certify import available
 from nif.registry import Registry
 from nif.registry._namespaces import EARL, NIF
 from nif.settings import Settings

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from lxml import html
 
-from nif.report import (
-    Finding,
-    Location,
-    Report,
-    Severity,
-    StepResult,
-    StepStatus,
-    Verdict,
-    render_html,
-)
+from nif.report import Finding, Location, Report, Severity, StepResult, render_html
 from tests.report.conftest import handmade
 
 
@@ -75,18 +66,12 @@ def test_steps_show_their_status_problem_and_cut_findings() -> None:
 
 def test_html_escapes_what_the_message_and_the_rules_control() -> None:
     hostile = '<script>alert("x")</script>'
-    report = Report(
-        source=hostile,
-        sha256="ab" * 32,
-        size=1,
-        media_type="application/xml",
-        verdict=Verdict.INVALID,
-        findings=[Finding(Severity.ERROR, hostile, hostile, hostile, Location(xpath=hostile))],
-        steps=[StepResult(hostile, "xsd", hostile, "1", StepStatus.FAILED, error=hostile)],
-        context={"message_type": hostile},
-    )
+    report = handmade(hostile)
+    report.context = {"message_type": hostile}
+    report.findings = [Finding(Severity.ERROR, hostile, hostile, hostile, Location(xpath=hostile))]
+    report.steps = [StepResult(hostile, "xsd", hostile, "1", error=hostile)]
     text = render_html(report)
     assert "<script" not in text
     root = page(text)
-    assert root.find(".//section/h1").text_content() == f"INVALID {hostile}"
+    assert root.find(".//section/h1").text_content() == f"ERROR {hostile}"
     assert root.findtext(".//tbody/tr/td[5]") == hostile

@@ -1,6 +1,6 @@
 """The documentation site says what the code does: every command and option of `nif` is in the
 CLI reference, every route of the service in the HTTP API reference (and no route that is gone),
-and every page is in the site's navigation. The site's build (`mkdocs build --strict`, in
+every page is in the site's navigation, and the example queries are the query page's. The site's build (`mkdocs build --strict`, in
 `make test`) checks the links; these check what a build cannot know.
 """
 
@@ -18,6 +18,7 @@ from fastapi.routing import iter_route_contexts
 from nif.cli import cli
 from nif.settings import Settings
 from nif.web import create_app
+from nif.web.pages._examples import EXAMPLES
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -139,3 +140,10 @@ def test_the_readme_links_to_pages_that_exist() -> None:
     assert any(target.startswith("docs/") for target in targets)
     missing = [target for target in targets if not (ROOT / target).exists()]
     assert not missing, missing
+
+
+def test_the_example_queries_are_those_the_query_page_runs() -> None:
+    text = (DOCS / "integrator" / "queries.md").read_text(encoding="utf-8")
+    for example in EXAMPLES:
+        assert f"### `{example.id}`" in text, example.id
+        assert example.query.strip() in text, f"the query {example.id} differs from the page's"

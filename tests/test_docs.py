@@ -1,7 +1,8 @@
 """The documentation site says what the code does: every command and option of `nif` is in the
 CLI reference, every route of the service in the HTTP API reference (and no route that is gone),
-every page is in the site's navigation, and the example queries are the query page's. The site's build (`mkdocs build --strict`, in
-`make test`) checks the links; these check what a build cannot know.
+every page is in the site's navigation, and the example queries are the query page's. The
+site's build (`mkdocs build --strict`, in `make test`) checks the links; these check what a
+build cannot know.
 """
 
 from __future__ import annotations

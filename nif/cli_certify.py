@@ -16,11 +16,11 @@ import click
 
 from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import UsageError
-from nif.registry import Registry, ValidationWorker
+from nif.registry import Registry, ValidationWorker, split_interface
 from nif.settings import Settings
 
 if TYPE_CHECKING:
-    from nif.certify import CertificateCheck, RunStore
+    from nif.certify import CertificateCheck, Run, RunStore
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -47,12 +47,6 @@ def _run_store(settings: Settings) -> RunStore:
     return RunStore(settings.home)
 
 
-def _interface(argument: str) -> tuple[str, str | None]:
-    from nif.registry import split_interface
-
-    return split_interface(argument)
-
-
 def _dump(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -68,22 +62,11 @@ def suites_command(as_json: bool) -> int:
     """The conformance suites nif ships: cases (mandatory) and sha256."""
     from nif.certify import available, find_suite
 
-    found = [find_suite(i, v) for i, v in available()]
-    rows = [
-        {
-            "interface": s.interface,
-            "version": s.version,
-            "iri": s.iri,
-            "cases": len(s.cases),
-            "mandatory": len(s.mandatory),
-            "sha256": s.sha256,
-        }
-        for s in found
-    ]
+    found = [find_suite(i, v).summary() for i, v in available()]
     if as_json:
-        _dump(rows)
+        _dump(found)
         return EXIT_OK
-    for r in rows:
+    for r in found:
         name = f"{r['interface']}@{r['version']}"
         click.echo(f"{name:<28}  {r['cases']:>3} cases ({r['mandatory']} mandatory)  {r['sha256']}")
     return EXIT_OK
@@ -143,7 +126,7 @@ def run_command(
     if headers and endpoint is None:
         raise UsageError("--header is for --endpoint only")
     settings = settings_from(config, home, store)
-    name, version = _interface(interface)
+    name, version = split_interface(interface)
     with Registry.open(settings) as registry, _run_store(settings) as runs:
         version = version or pick_version(registry.store, name, None)[1]
         suite = find_suite(name, version, settings=settings)
@@ -177,7 +160,7 @@ def run_command(
     return EXIT_OK if run.passed else EXIT_FAILED
 
 
-def _summary(run: Any) -> None:
+def _summary(run: Run) -> None:
     counts = ", ".join(f"{n} {o}" for o, n in run.counts().items() if n)
     verdict = "passed" if run.passed else "did not pass"
     click.echo(f"run {run.id}: {run.agency} {run.interface}@{run.version} {verdict} ({counts})")
@@ -203,7 +186,7 @@ def runs_command(
     store: str | None,
 ) -> int:
     """The kept runs, newest first."""
-    name, version = _interface(interface) if interface else (None, None)
+    name, version = split_interface(interface) if interface else (None, None)
     with _run_store(settings_from(config, home, store)) as runs:
         found = runs.list(agency=agency, interface=name, version=version, limit=limit)
     if as_json:
@@ -340,7 +323,7 @@ def export_command(
     with Registry.open(settings) as registry:
         content = rdf_document(certificate_graph(registry.store, settings, cert_id), syntax)
     if output is None:
-        click.get_binary_stream("stdout").write(content)
+        click.echo(content, nl=False)  # bytes go to the binary stdout as they are
     else:
         output.write_bytes(content)
     return EXIT_OK
@@ -372,11 +355,11 @@ def verify_command(
     hashes it signs and its expiry; the registry-side checks it cannot make are listed."""
     from nif.certify import (
         PublicKey,
-        certificate_graph,
         load_or_create,
         parse_certificate,
-        verify_certificate,
+        verify_file,
         verify_offline,
+        verify_stored,
     )
 
     settings = settings_from(config, home, store)
@@ -384,21 +367,18 @@ def verify_command(
     named = "://" not in certificate and (path.suffix or "/" in certificate)
     if named and not path.is_file():
         raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
-    if key_file is not None and path.is_file():
-        published = PublicKey.from_pem(key_file.read_bytes())
-        graph = parse_certificate(path.read_bytes(), str(path), settings)
-        return _checked(verify_offline(settings, graph, [published]), as_json)
-    key = (
-        PublicKey.from_pem(key_file.read_bytes())
-        if key_file
-        else load_or_create(settings.home).public
-    )
-    with Registry.open(settings) as registry:
+    if key_file is None:
+        key = load_or_create(settings.home).public
+    else:
+        key = PublicKey.from_pem(key_file.read_bytes())
         if path.is_file():
             graph = parse_certificate(path.read_bytes(), str(path), settings)
+            return _checked(verify_offline(settings, graph, [key]), as_json)
+    with Registry.open(settings) as registry:
+        if path.is_file():
+            check = verify_file(registry.store, settings, path.read_bytes(), str(path), [key])
         else:
-            graph = certificate_graph(registry.store, settings, certificate)
-        check = verify_certificate(registry.store, settings, graph, [key])
+            check = verify_stored(registry.store, settings, certificate, [key])
     return _checked(check, as_json)
 
 
@@ -425,17 +405,14 @@ def list_command(
     store: str | None,
 ) -> int:
     """The certificates in the registry, newest first, with their state today."""
-    from nif.certify import find_certificates, standing
+    from nif.certify import listed_certificates
 
     settings = settings_from(config, home, store)
-    name, version = _interface(interface) if interface else (None, None)
+    name, version = split_interface(interface) if interface else (None, None)
     with Registry.open(settings) as registry:
-        found = [
-            (cert, standing(registry.store, settings, cert))
-            for cert in find_certificates(
-                registry.store, settings, agency=agency, interface=name, version=version
-            )
-        ]
+        found = listed_certificates(
+            registry.store, settings, agency=agency, interface=name, version=version
+        )
     if as_json:
         _dump([{**c.to_dict(), **s.to_dict()} for c, s in found])
         return EXIT_OK

@@ -30,13 +30,15 @@ from nif.certify._publish import publish_suite
 from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
 from nif.certify._signature import SignatureStatus
-from nif.certify._standing import Standing, badge_for, standing
+from nif.certify._standing import Standing, badge_for, listed_certificates, standing
 from nif.certify._suite import Assertion, CaseKind, Suite, SuiteFile, TestCase
 from nif.certify._verify import (
     CertificateCheck,
     parse_certificate,
     verify_certificate,
+    verify_file,
     verify_offline,
+    verify_stored,
 )
 from nif.registry import run_iri
 
@@ -73,6 +75,7 @@ __all__ = [
     "finish_demo",
     "get_certificate",
     "issue",
+    "listed_certificates",
     "load_or_create",
     "load_suite",
     "parse_certificate",
@@ -87,5 +90,7 @@ __all__ = [
     "standing",
     "start_demo",
     "verify_certificate",
+    "verify_file",
     "verify_offline",
+    "verify_stored",
 ]

@@ -225,7 +225,11 @@ def _result(case: TestCase, outcome: CaseOutcome, summary: str, **more: object) 
 def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult:
     if item is None:
         return _result(case, CaseOutcome.CANT_TELL, "no evidence for this case")
-    found = {"evidence": item.path, "evidence_sha256": item.sha256, "status": item.status}
+    found: dict[str, object] = {
+        "evidence": item.path,
+        "evidence_sha256": item.sha256,
+        "status": item.status,
+    }
     if case.kind is CaseKind.REJECT:
         return _refusal(judge, case, item.status, item.content, item.path or "", found)
     what = "message" if case.kind is CaseKind.PRODUCE else "answer"
@@ -247,8 +251,8 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
                 f"no consume case got an answer of type {judge.name(case.expected_type)} to judge"
             )
             return _result(case, CaseOutcome.CANT_TELL, summary)
-        source, content, report = answer
-        return _judged(judge, case, source, content, source, {}, report)
+        source, content, answered = answer
+        return _judged(judge, case, source, content, source, {}, answered)
     assert case.sent_type is not None
     media = MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
     exchange = endpoint.send(suite.message(case), media)

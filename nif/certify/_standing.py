@@ -93,6 +93,20 @@ def standing(
     return Standing(state, tuple(reason for _, reason in found), changes, notes)
 
 
+def listed_certificates(
+    store: Store,
+    settings: Settings,
+    *,
+    agency: str | None = None,
+    interface: str | None = None,
+    version: str | None = None,
+) -> list[tuple[Certificate, Standing]]:
+    """The stored certificates (`find_certificates`, newest first), each with its standing
+    today: what a list of certificates shows."""
+    found = find_certificates(store, settings, agency=agency, interface=interface, version=version)
+    return [(cert, standing(store, settings, cert)) for cert in found]
+
+
 def _changes(
     store: Store, settings: Settings, cert: Certificate, suite: Suite | Path | None
 ) -> list[str]:

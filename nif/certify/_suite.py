@@ -110,6 +110,17 @@ class Suite:
     def mandatory(self) -> tuple[TestCase, ...]:
         return tuple(c for c in self.cases if c.mandatory)
 
+    def summary(self) -> dict[str, object]:
+        """What a list of suites shows: names, case counts and the sha256."""
+        return {
+            "interface": self.interface,
+            "version": self.version,
+            "iri": self.iri,
+            "cases": len(self.cases),
+            "mandatory": len(self.mandatory),
+            "sha256": self.sha256,
+        }
+
     def case(self, identifier: str) -> TestCase:
         for case in self.cases:
             if case.identifier == identifier:

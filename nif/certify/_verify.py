@@ -22,7 +22,12 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from nif.certify._certificates import certificate_from, certificate_iri, parse_time
+from nif.certify._certificates import (
+    certificate_from,
+    certificate_graph,
+    certificate_iri,
+    parse_time,
+)
 from nif.certify._keys import PublicKey
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import Verification, canonical, verify
@@ -154,6 +159,23 @@ def verify_certificate(
         cert,
         hashes_current=not state.changes,
     )
+
+
+def verify_stored(
+    store: Store, settings: Settings, cert_id: str, keys: Iterable[PublicKey]
+) -> CertificateCheck:
+    """`verify_certificate` of the stored certificate `cert_id` (an id or IRI); `NotFoundError`
+    when there is none."""
+    return verify_certificate(store, settings, certificate_graph(store, settings, cert_id), keys)
+
+
+def verify_file(
+    store: Store, settings: Settings, content: bytes, filename: str, keys: Iterable[PublicKey]
+) -> CertificateCheck:
+    """`verify_certificate` of a certificate file someone holds (syntax from `filename`'s
+    suffix), against this registry; `InputError` when it is not one certificate."""
+    graph = parse_certificate(content, filename, settings)
+    return verify_certificate(store, settings, graph, keys)
 
 
 REGISTRY_CHECKS = (

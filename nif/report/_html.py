@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from nif.report._display import as_list, omitted_line, position, shown_status
 from nif.report._model import Finding, Report, Severity, StepResult, StepStatus, Verdict
 
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("nif.report", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+if TYPE_CHECKING:
+    import jinja2
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    """The page's template, loaded on first use: most runs never render HTML."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("nif.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("report.html")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +65,7 @@ def render_html(reports: Report | Iterable[Report]) -> str:
     else:
         title = f"nif reports: {len(reports)} messages"
         tally = ", ".join(f"{sum(1 for r in reports if r.verdict == v)} {v}" for v in Verdict)
-    return _TEMPLATES.get_template("report.html").render(
+    return _template().render(
         title=title,
         tally=tally,
         level=1 if len(reports) == 1 else 2,

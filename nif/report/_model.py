@@ -314,13 +314,10 @@ class Report(_JsonOrder):
 _FINDING = TypeAdapter(Finding)
 _STEP = TypeAdapter(StepResult)
 _REPORT = TypeAdapter(Report)
-_REPORTS = TypeAdapter(list[Report])
 
 
 def render_json(reports: Report | Iterable[Report], indent: int | None = 2) -> str:
     """One report as an object, several as an array in the order given."""
     if isinstance(reports, Report):
-        data: Any = reports.to_dict()
-    else:
-        data = _REPORTS.dump_python(list(reports), mode="json")
-    return json.dumps(data, indent=indent, ensure_ascii=False)
+        return json.dumps(reports.to_dict(), indent=indent, ensure_ascii=False)
+    return json.dumps([r.to_dict() for r in reports], indent=indent, ensure_ascii=False)

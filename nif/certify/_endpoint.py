@@ -27,6 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -41,7 +42,6 @@ from nif.outbound import (
     first_connected,
     pinned_request,
     read_body,
-    shown,
 )
 from nif.settings import Settings
 
@@ -213,8 +213,13 @@ def _shown(url: httpx.URL) -> str:
 
 
 def _shown_text(url: str) -> str:
-    """A URL that may not parse, without user:password@, query and fragment, for errors."""
-    return repr(shown(url).split("?")[0].split("#")[0])
+    """A URL that may not parse, without user:password@ and query, for error messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return repr(url.split("@")[-1].split("?")[0])
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return repr(urlunsplit(parts._replace(netloc=netloc, query="", fragment="")))
 
 
 def _media_type(content_type: str | None) -> str | None:

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable, Sequence
 
 import nif
+from nif import catalogue
 from nif.certify._assertions import check_all
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, Item
@@ -30,7 +31,6 @@ from nif.registry import (
     utc_now,
     version_checksums,
 )
-from nif.registry import _catalogue as catalogue
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store.base import Store

@@ -1,7 +1,6 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
 from nif.registry._blobs import BlobStore
-from nif.registry._catalogue_model import AgencySummary, Interface, InterfaceVersion
 from nif.registry._error_report import error_report
 from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
@@ -21,14 +20,21 @@ from nif.registry._message_types import (
     split_interface,
 )
 from nif.registry._namespaces import (
+    ADMS,
     DCAT,
     DCTERMS,
+    DIRECTION,
     DQV,
     EARL,
+    MEDIA,
     NIF,
+    NIF_TECHNIQUE,
     PREFIXES,
     PROV,
     SPDX,
+    STATUS,
+    TECHNIQUE,
+    VCARD,
     sparql_prefixes,
 )
 from nif.registry._profiles import version_checksums
@@ -46,21 +52,25 @@ from nif.registry._versions import version_key
 from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
+    "ADMS",
     "DCAT",
     "DCTERMS",
+    "DIRECTION",
     "DQV",
     "EARL",
+    "MEDIA",
     "NIF",
+    "NIF_TECHNIQUE",
     "PREFIXES",
     "PROV",
     "RESERVED",
     "SPDX",
-    "AgencySummary",
+    "STATUS",
+    "TECHNIQUE",
+    "VCARD",
     "AuditEntry",
     "BlobStore",
     "Chooser",
-    "Interface",
-    "InterfaceVersion",
     "LoadResult",
     "MessageTypeRef",
     "Record",

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import Literal, URIRef
 
-from nif import errors
+from nif import catalogue, errors
 from nif.certify import (
     Certificate,
     CertificateCheck,
@@ -35,7 +35,6 @@ from nif.certify import (
     verify_certificate,
 )
 from nif.registry import EARL, sparql_prefixes
-from nif.registry import _catalogue as catalogue
 from nif.store.base import Store
 from nif.web._services import ServicesDep
 from nif.web.pages import _pdf

@@ -20,8 +20,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from nif import errors
+from nif import catalogue, errors
 from nif.auth import Principal
+from nif.catalogue import AgencySummary, Interface, InterfaceVersion
 from nif.certify import (
     Certificate,
     CertificateState,
@@ -36,8 +37,6 @@ from nif.certify import (
     issue,
     revoke,
 )
-from nif.registry import AgencySummary, Interface, InterfaceVersion
-from nif.registry import _catalogue as catalogue
 from nif.web._errors import status_of
 from nif.web._services import Services, ServicesDep
 from nif.web.api import certification as runs_api

@@ -1,57 +1,23 @@
-"""Reading the registry (nif.registry._catalogue) on the demo registry, in both stores."""
+"""Interfaces of the demo registry: paging, filters, search, languages, details."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from nif import catalogue
 from nif.errors import InputError, NotFoundError
-from nif.registry import Registry
-from nif.registry import _catalogue as catalogue
-from nif.registry._namespaces import sparql_prefixes
-from tests.conftest import ROOT
+from nif.registry import Registry, sparql_prefixes
+from tests.catalogue.conftest import DEMO, INTERFACES, as_json
 
-DEMO = ROOT / "registry"
-INTERFACES = sorted(p.name for p in (DEMO / "interfaces").iterdir())
 EXAMPLE_FILES = sorted(p for p in (DEMO / "interfaces").glob("*/examples/*/*/*") if p.is_file())
-
-
-@pytest.fixture
-def demo(make_registry: Callable[[], Registry]) -> Registry:
-    registry = make_registry()
-    registry.load_folder(DEMO, check=False)
-    return registry
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def test_agencies_are_listed_by_name_with_their_interface_counts(demo: Registry) -> None:
-    found = catalogue.agencies(demo.store)
-    assert [a.identifier for a in found] == ["busreg", "civreg", "socsec", "tax", "vehreg"]
-    assert [a.name for a in found] == sorted(a.name for a in found)
-    by_id = {a.identifier: a for a in found}
-    assert by_id["civreg"].name == "Civil Registry Office"
-    assert by_id["civreg"].homepage == "https://civreg.example.gov/"
-    assert by_id["civreg"].interfaces == 2
-    assert sum(a.interfaces for a in found) == len(INTERFACES)
-    assert found[0].to_dict()["identifier"] == "busreg"
-
-
-def test_an_agency_has_its_contacts_and_its_interfaces(demo: Registry) -> None:
-    civreg = catalogue.agency(demo.store, "civreg")
-    assert civreg.iri == "https://registry.nif.example/agency/civreg"
-    assert [c.email for c in civreg.contacts] == ["iop@civreg.example.gov"]
-    assert [i.identifier for i in civreg.interfaces.items] == ["civreg-address", "civreg-birth"]
-    assert civreg.interfaces.total == 2
-    with pytest.raises(NotFoundError, match="no agency with identifier 'nope'"):
-        catalogue.agency(demo.store, "nope")
-    with pytest.raises(NotFoundError):
-        catalogue.agency(demo.store, "civreg-birth")  # an interface, not an agency
 
 
 def test_interfaces_are_paged_in_identifier_order(demo: Registry) -> None:
@@ -64,8 +30,8 @@ def test_interfaces_are_paged_in_identifier_order(demo: Registry) -> None:
     assert [p.next_offset for p in pages] == [3, 6, None]
     beyond = catalogue.interfaces(demo.store, offset=100)
     assert beyond.items == [] and beyond.total == len(INTERFACES)
-    assert pages[0].to_dict() == {
-        "items": [i.to_dict() for i in pages[0].items],
+    assert as_json(pages[0]) == {
+        "items": [as_json(i) for i in pages[0].items],
         "total": len(INTERFACES),
         "offset": 0,
         "limit": 3,
@@ -193,7 +159,7 @@ def test_an_interface_has_versions_message_types_artefacts_and_examples(demo: Re
     for example in notification.examples:
         assert example.sha256 == _sha256(folder / example.name)
         assert example.media_type == "application/xml"
-    assert birth.to_dict()["versions"][0]["message_types"][0]["examples"][0]["expected"] == "valid"
+    assert as_json(birth)["versions"][0]["message_types"][0]["examples"][0]["expected"] == "valid"
 
 
 def test_every_demo_example_is_in_the_registry_with_its_checksum(demo: Registry) -> None:
@@ -228,34 +194,62 @@ def test_unknown_interfaces_are_not_found(demo: Registry) -> None:
         catalogue.interface(demo.store, "civreg")  # an agency
 
 
-def test_downloads_are_registered_artefacts_and_examples_only(demo: Registry) -> None:
-    birth = catalogue.interface(demo.store, "civreg-birth")
-    mt = birth.versions[0].message_types[0]
-    schema = next(a for a in mt.artefacts if a.role == "schema")
-    download = catalogue.artefact(demo.store, schema.sha256 or "")
-    assert (download.kind, download.media_type, download.file_name) == (
-        "artefact",
-        "application/xml",
-        "birth.xsd",
-    )
-    assert catalogue.artefact(demo.store, (schema.sha256 or "").upper()) == download
-    example = mt.examples[0]
-    assert catalogue.artefact(demo.store, example.sha256 or "") == catalogue.Download(
-        example.sha256 or "", "application/xml", "valid-newborn.xml", "example"
-    )
-    [json] = [
-        e
-        for v in catalogue.interface(demo.store, "civreg-address").versions
+def _files(
+    interface: catalogue.Interface,
+) -> list[catalogue.Artefact | catalogue.Example | catalogue.Part]:
+    """The pinned files an interface lists: artefacts, their parts and examples."""
+    return [
+        file
+        for v in interface.versions
         for m in v.message_types
-        for e in m.examples
-        if e.name == "valid-residence-and-postal.json"
+        for a in m.artefacts
+        for file in [a, *a.parts]
+    ] + [e for v in interface.versions for m in v.message_types for e in m.examples]
+
+
+def test_pinned_files_link_to_where_they_are_served(demo: Registry) -> None:
+    iri = "https://registry.nif.example/interface/civreg-birth"
+    schema = iri.replace("/interface/", "/files/") + "/schemas/2.0.0/birth.xsd"
+    artefact = next(
+        a
+        for a in _files(catalogue.interface(demo.store, "civreg-birth"))
+        if isinstance(a, catalogue.Artefact) and a.url == schema
+    )
+    part = f"{iri}/part"
+    demo.store.update(
+        sparql_prefixes() + f"INSERT DATA {{ GRAPH <{iri}> {{ <{artefact.iri}> nif:part <{part}> ."
+        f" <{part}> dcat:downloadURL <https://example.org/common.xsd> ;"
+        f" spdx:checksum <{part}/sum> . <{part}/sum>"
+        f' spdx:checksumValue "{"ab" * 32}"^^xsd:hexBinary }} }}'
+    )
+    plain = _files(catalogue.interface(demo.store, "civreg-birth"))
+    linked = _files(catalogue.interface(demo.store, "civreg-birth", link=lambda s: f"/f/{s}"))
+    assert any(isinstance(f, catalogue.Part) and f.sha256 == "ab" * 32 for f in linked)
+    assert len(plain) == len(linked) > 3
+    for before, after in zip(plain, linked, strict=True):
+        assert before.download is None
+        assert after.download == (f"/f/{after.sha256}" if after.sha256 else None)
+        if not isinstance(after, catalogue.Artefact):
+            assert dataclasses.replace(after, download=None) == before
+
+
+def test_versions_are_newest_first_by_number_then_text(demo: Registry) -> None:
+    """The registry's one version ordering: 1.10.0 after 1.9.0, other strings as text."""
+    iri = "https://registry.nif.example/interface/civreg-birth"
+    added = ["1.9.0", "1.10.0", "2.0.0-rc.1", "2.0.0+build.5", "10.0", "beta"]
+    triples = " ".join(
+        f'<{iri}> dcat:hasVersion <{iri}/x{n}> . <{iri}/x{n}> dcat:version "{v}" .'
+        for n, v in enumerate(added)
+    )
+    demo.store.update(sparql_prefixes() + f"INSERT DATA {{ GRAPH <{iri}> {{ {triples} }} }}")
+    versions = [v.version for v in catalogue.interface(demo.store, "civreg-birth").versions]
+    assert versions == [
+        "beta",
+        "10.0",
+        "2.0.0-rc.1",
+        "2.0.0+build.5",
+        "2.0.0",
+        "1.10.0",
+        "1.9.0",
+        "1.0.0",
     ]
-    assert catalogue.artefact(demo.store, json.sha256 or "").media_type == "application/json"
-    record = demo.versions("civreg-birth")[-1].sha256  # a blob, but a record's content
-    assert record is not None and demo.blobs.has(record)
-    with pytest.raises(
-        NotFoundError, match=f"no registered artefact or example has sha256 {record}"
-    ):
-        catalogue.artefact(demo.store, record)
-    with pytest.raises(InputError, match="is not a sha256 checksum"):
-        catalogue.artefact(demo.store, "birth.xsd")

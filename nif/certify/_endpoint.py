@@ -27,7 +27,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -42,6 +41,7 @@ from nif.outbound import (
     first_connected,
     pinned_request,
     read_body,
+    shown,
 )
 from nif.settings import Settings
 
@@ -213,13 +213,8 @@ def _shown(url: httpx.URL) -> str:
 
 
 def _shown_text(url: str) -> str:
-    """A URL that may not parse, without user:password@ and query, for error messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return repr(url.split("@")[-1].split("?")[0])
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return repr(urlunsplit(parts._replace(netloc=netloc, query="", fragment="")))
+    """A URL that may not parse, without user:password@, query and fragment, for errors."""
+    return repr(shown(url).split("?")[0].split("#")[0])
 
 
 def _media_type(content_type: str | None) -> str | None:

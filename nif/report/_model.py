@@ -94,12 +94,16 @@ _WORST_FIRST = tuple(_SEVERITY_NAMES[s] for s in sorted(Severity, reverse=True))
 
 
 class Verdict(enum.StrEnum):
+    """The outcome for the message: `error` when a step could not run, never `valid`."""
+
     VALID = "valid"
     INVALID = "invalid"
     ERROR = "error"
 
 
 class StepStatus(enum.StrEnum):
+    """What became of one step; `error` when it could not run, `skipped` when it was not run."""
+
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
@@ -117,7 +121,8 @@ _Millis = Annotated[float, PlainSerializer(lambda millis: round(millis, 3))]
 
 
 class _JsonOrder:
-    """The JSON form writes its keys in `_json_order`, which is not the order of the fields."""
+    """The JSON form writes its keys in `_json_order`, the published order, which is not that
+    of the fields: those keep the order of the positional constructors."""
 
     _json_order: ClassVar[tuple[str, ...]]
 

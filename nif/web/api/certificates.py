@@ -29,13 +29,12 @@ from nif.certify import (
     verify_certificate,
 )
 from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
+from nif.web._auth import UNAUTHENTICATED, audited, certifier, writer
 from nif.web._services import Services, ServicesDep
-from nif.web.api._certification import (
+from nif.web.api._run_documents import (
     CERTIFICATE_ID,
     FORMAT_NAMES,
     RDF_TYPES,
-    audited,
-    certifier,
     checked_id,
     json_body,
     json_request_body,
@@ -43,7 +42,6 @@ from nif.web.api._certification import (
     serialize,
     stored_run,
     unknown,
-    writer,
 )
 
 router = APIRouter(prefix="/api/certificates", tags=["certification"])
@@ -141,9 +139,6 @@ class CheckModel(BaseModel):
     details: CertificateFields | None = Field(description="What the certificate states.")
 
 
-_UNAUTHORISED = {401: {"description": "No token, or one that is unknown, malformed or revoked."}}
-
-
 async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     """The certificate's JSON: what it holds, its state today and why."""
     now = await run_in_threadpool(standing, svc.registry.store, svc.settings, certificate)
@@ -175,7 +170,7 @@ async def _certificate(svc: Services, cert_id: str) -> Certificate:
     responses={
         201: {"description": "The signed certificate (Location: the certificate)."},
         400: {"description": "Not a JSON body of this shape."},
-        **_UNAUTHORISED,
+        **UNAUTHENTICATED,
         403: {"description": "Not a certifier or admin token."},
         404: {"description": "No such run."},
         409: {
@@ -267,7 +262,7 @@ async def get_certificate_(
     openapi_extra=json_request_body(RevokeRequest, "Why the certificate is revoked."),
     responses={
         400: {"description": "Not a JSON body of this shape."},
-        **_UNAUTHORISED,
+        **UNAUTHENTICATED,
         403: {"description": "Not a certifier or admin token."},
         404: {"description": "No certificate with this id."},
         409: {"description": "Already revoked."},
@@ -276,7 +271,7 @@ async def get_certificate_(
 async def revoke_certificate(
     cert_id: Annotated[str, CERT_PATH],
     request: Request,
-    who: Annotated[Principal, Depends(writer(REVOKE))],
+    who: Annotated[Principal, Depends(writer(REVOKE, "cert_id"))],
     svc: ServicesDep,
 ) -> dict[str, Any]:
     """Revoke a certificate for a reason everyone sees; it stays, marked revoked."""
@@ -304,7 +299,7 @@ async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) ->
     def check() -> dict[str, Any]:
         graph = certificate_graph(svc.registry.store, svc.settings, certificate.id)
         found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
-        return found.to_dict()  # type: ignore[no-any-return]
+        return found.to_dict()
 
     return await run_in_threadpool(check)
 
@@ -343,6 +338,6 @@ async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
     def check() -> dict[str, Any]:
         graph = parse_certificate(content, "certificate" + SUFFIXES[media])
         found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
-        return found.to_dict()  # type: ignore[no-any-return]
+        return found.to_dict()
 
     return await run_in_threadpool(check)

@@ -11,6 +11,7 @@ audit log, the service log or an error message.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from anyio import from_thread
@@ -24,7 +25,6 @@ from nif.certify import (
     CaseKind,
     CaseOutcome,
     Endpoint,
-    Evidence,
     Mode,
     Purpose,
     Run,
@@ -37,18 +37,15 @@ from nif.certify import (
 from nif.errors import ForbiddenError, InputError
 from nif.registry import Target, Task
 from nif.report import Report
-from nif.web._auth import principal
+from nif.web._auth import UNAUTHENTICATED, audited, principal, sees_every_agency, writer
 from nif.web._services import Services, ServicesDep
-from nif.web.api._certification import (
+from nif.web.api._run_documents import (
     FORMAT_NAMES,
     RDF_TYPES,
-    audited,
     rdf_media,
-    sees_every_agency,
     serialize,
     stored_run,
     unknown,
-    writer,
 )
 
 router = APIRouter(prefix="/api/certification", tags=["certification"])
@@ -181,45 +178,77 @@ def _subject(form: FormData) -> tuple[str, str, str]:
     return agency, interface, version
 
 
-async def _evidence(form: FormData, svc: Services) -> Evidence | None:
+async def _evidence(form: FormData) -> bytes | None:
+    """The evidence zip's content, if the form has one."""
     upload = form.get("evidence")
-    if upload is None:
+    if upload is None or upload == "":
         return None
     if not isinstance(upload, UploadFile):
         raise InputError("the form field 'evidence' must be a file upload (a zip)")
-    content = await upload.read()
-    return await run_in_threadpool(evidence_from_zip, content, svc.settings)
+    return await upload.read()
 
 
-def _endpoint(form: FormData, svc: Services) -> Endpoint | None:
-    """The endpoint named, with its headers; the header values only ever go into the
-    `Endpoint` (`parse_headers` never repeats them in its errors)."""
-    url = _text(form, "endpoint")
+def _headers(form: FormData) -> list[str]:
     values = form.getlist("header")
-    if url is None:
-        if values:
-            raise InputError("'header' fields go with an 'endpoint'; this form names none")
-        return None
     if any(not isinstance(v, str) for v in values):
         raise InputError("the form field 'header' must be text, not a file")
-    return Endpoint(url, parse_headers([str(v) for v in values]), svc.settings)
+    return [str(v) for v in values]
 
 
-async def run_from_form(
-    svc: Services, who: Principal, form: FormData, agency: str, interface: str, version: str
-) -> Run:
-    """Run the suite against what the form names (the API's and the certification page's)
-    and keep the run."""
-    purpose = _purpose(who, agency)
-    given = [name for name in ("evidence", "endpoint") if form.get(name) not in (None, "")]
-    if len(given) != 1:
-        raise InputError(
-            "send either an 'evidence' zip or an 'endpoint' (a URL), "
-            + ("not both" if given else "the form has neither")
-        )
-    suite = await run_in_threadpool(find_suite, interface, version, None, svc.settings)
-    evidence = await _evidence(form, svc)
-    endpoint = await run_in_threadpool(_endpoint, form, svc)
+def _endpoint(url: str | None, headers: tuple[str, ...], svc: Services) -> Endpoint | None:
+    """The endpoint named, with its headers; the header values only ever go into the
+    `Endpoint` (`parse_headers` never repeats them in its errors)."""
+    if url is None:
+        if headers:
+            raise InputError("'header' fields go with an 'endpoint'; this form names none")
+        return None
+    return Endpoint(url, parse_headers(list(headers)), svc.settings)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRequest:
+    """What to run the suite of `interface`@`version` against: `agency`'s `evidence` zip, or
+    its live `endpoint` with `headers` (`Name: value` lines, for its authentication; never
+    shown, so not in the repr either)."""
+
+    agency: str
+    interface: str
+    version: str
+    evidence: bytes | None = dataclasses.field(default=None, repr=False)
+    endpoint: str | None = None
+    headers: tuple[str, ...] = dataclasses.field(default=(), repr=False)
+
+    @property
+    def target(self) -> str:
+        """The audit log's name of what is run."""
+        return f"{self.agency} {self.interface}@{self.version}"
+
+
+async def start(svc: Services, who: Principal, asked: RunRequest) -> Run:
+    """Run the suite as `asked`, keep the run and audit it: the one way to a run, for the API
+    and the certification page. The run takes a place in the validation pool
+    (`max_concurrent_validations`) as `POST /api/validate` does: 429 when all are taken."""
+    with audited(svc, who.actor, ACTION, asked.target):
+        purpose = _purpose(who, asked.agency)
+        given = [asked.evidence is not None, bool(asked.endpoint)]
+        if sum(given) != 1:
+            raise InputError(
+                "send either an 'evidence' zip or an 'endpoint' (a URL), "
+                + ("not both" if any(given) else "the form has neither")
+            )
+        async with svc.pool.admitted():
+            run = await _run(svc, who, purpose, asked)
+    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
+    svc.registry.history.audit(who.actor, ACTION, asked.target, "stored", f"{run.id} ({verdict})")
+    return run
+
+
+async def _run(svc: Services, who: Principal, purpose: Purpose, asked: RunRequest) -> Run:
+    suite = await run_in_threadpool(find_suite, asked.interface, asked.version, None, svc.settings)
+    evidence = None
+    if asked.evidence is not None:
+        evidence = await run_in_threadpool(evidence_from_zip, asked.evidence, svc.settings)
+    endpoint = await run_in_threadpool(_endpoint, asked.endpoint or None, asked.headers, svc)
 
     def on_pool(target: Target, content: bytes, source: str) -> Report:
         """A message of the run, checked by the validation workers (from the run's thread)."""
@@ -229,7 +258,7 @@ async def run_from_form(
         lambda: run_suite(
             svc.registry,
             suite,
-            agency=agency,
+            agency=asked.agency,
             evidence=evidence,
             endpoint=endpoint,
             actor=who.actor,
@@ -262,7 +291,7 @@ def _purpose(who: Principal, agency: str) -> Purpose:
     responses={
         201: {"description": "The run, every case with its outcome (Location: the run)."},
         400: {"description": "A bad form: what is wrong and where."},
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         403: {"description": "A publisher naming another agency."},
         404: {"description": "No such agency, interface version or suite."},
         413: {"description": "The upload is over max_upload_bytes."},
@@ -282,13 +311,13 @@ async def start_run(
     try:
         with audited(svc, who.actor, ACTION, ""):
             agency, interface, version = _subject(form)
-        target = f"{agency} {interface}@{version}"
-        with audited(svc, who.actor, ACTION, target):
-            run = await run_from_form(svc, who, form, agency, interface, version)
+        with audited(svc, who.actor, ACTION, f"{agency} {interface}@{version}"):
+            evidence = await _evidence(form)
+            endpoint, headers = _text(form, "endpoint"), _headers(form)
     finally:
         await form.close()
-    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
-    svc.registry.history.audit(who.actor, ACTION, target, "stored", f"{run.id} ({verdict})")
+    asked = RunRequest(agency, interface, version, evidence, endpoint, tuple(headers))
+    run = await start(svc, who, asked)
     response.headers["Location"] = f"{router.prefix}/runs/{run.id}"
     return run.to_dict()
 
@@ -297,7 +326,7 @@ async def start_run(
     "/runs",
     response_model=RunList,
     summary="Certification runs",
-    responses={401: {"description": "No token, or one that is unknown, malformed or revoked."}},
+    responses=UNAUTHENTICATED,
 )
 async def list_runs(
     who: Annotated[Principal, Depends(principal)],
@@ -332,7 +361,7 @@ async def _visible_run(svc: Services, who: Principal, run_id: str) -> Run:
     response_model=RunDetail,
     summary="A certification run",
     responses={
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         404: {"description": "No run with this id that the token may see."},
     },
 )
@@ -351,7 +380,7 @@ async def get_run(
     response_class=Response,
     responses={
         200: {"content": {media: {} for media in RDF_TYPES}},
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         404: {"description": "No run with this id that the token may see."},
         406: {"description": "None of the accepted media types."},
     },

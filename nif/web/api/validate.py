@@ -214,7 +214,7 @@ _REPORT_EXAMPLE = {
     ],
 }
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error(
         400,
         "bad_request",

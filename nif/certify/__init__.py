@@ -1,6 +1,7 @@
 """Certification: conformance suites, runs, EARL results and certificates."""
 
 from nif.certify._assertions import check_assertion
+from nif.certify._badge import BADGE_TEXTS, badge_svg
 from nif.certify._certificates import (
     certificate_graph,
     find_certificates,
@@ -43,6 +44,7 @@ from nif.certify._verify import (
 from nif.registry import run_iri
 
 __all__ = [
+    "BADGE_TEXTS",
     "Assertion",
     "CaseKind",
     "CaseOutcome",
@@ -67,6 +69,7 @@ __all__ = [
     "TestCase",
     "available",
     "badge_for",
+    "badge_svg",
     "certificate_graph",
     "check_assertion",
     "evidence_from_zip",

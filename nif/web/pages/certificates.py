@@ -21,13 +21,14 @@ from rdflib import Literal, URIRef
 
 from nif import catalogue, errors
 from nif.certify import (
+    BADGE_TEXTS,
     Certificate,
     CertificateCheck,
     CertificateState,
     Revocation,
-    _badge,
     available,
     badge_for,
+    badge_svg,
     certificate_graph,
     find_certificates,
     get_certificate,
@@ -194,7 +195,7 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
         notes=now.notes,
         check=check,
         cases=run_cases(store, cert.run_iri, lang),
-        badge=_badge.render(now.state, cert.version),
+        badge=badge_svg(now.state, cert.version),
         badge_url=base + badge_path(cert.agency, cert.interface, cert.version),
         page_url=f"{base}/certificates/{cert.id}",
     )
@@ -226,7 +227,7 @@ def certificate_page(request: Request, svc: ServicesDep, cert_id: str) -> HTMLRe
     found = view(request, svc, cert_id)
     t = translator(request)
     cert = found.certificate
-    alt = f"NIF: {_badge.TEXTS[found.state]} {cert.version}"
+    alt = f"NIF: {BADGE_TEXTS[found.state]} {cert.version}"
     return page(
         request,
         "certificate.html",
@@ -256,7 +257,7 @@ def badge(
     store = svc.registry.store
     _check_exists(store, agency, interface, version)
     state, _ = badge_for(store, svc.settings, agency, interface, version)
-    svg = _badge.render(state, version)
+    svg = badge_svg(state, version)
     etag = '"' + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {**BADGE_HEADERS, "ETag": etag}
     if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
@@ -273,7 +274,7 @@ def _held(svc: Any, certificates: list[Certificate], lang: str) -> list[Held]:
     held = []
     for cert in certificates:
         now = standing(store, settings, cert)
-        badge = _badge.render(now.state, cert.version)
+        badge = badge_svg(now.state, cert.version)
         name = names.get(cert.agency, cert.agency)
         held.append(Held(cert, name, now.state, tuple(now.reasons), badge))
     return held

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
+from nif.cli_options import registry_options, settings_from
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
@@ -95,11 +96,6 @@ def expand_inputs(arguments: Sequence[str]) -> list[Path]:
 
 def _hidden(path: Path, under: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(under).parts)
-
-
-def load_settings(config: Path | None, max_bytes: int | None, timeout: float | None) -> Settings:
-    """Settings from nif.toml and NIF_* variables, with the command-line flags on top."""
-    return Settings.load(config).replace(max_message_bytes=max_bytes, step_timeout=timeout)
 
 
 def _existing_file() -> click.Path:
@@ -211,9 +207,6 @@ class _NoSvrl(Exception):
     help="Worker processes (default 0: every core once the messages reach 8 MB, else one).",
 )
 @click.option(
-    "--config", type=_existing_file(), help="Settings file (default: $NIF_CONFIG or ./nif.toml)."
-)
-@click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     metavar="BYTES",
@@ -241,12 +234,7 @@ class _NoSvrl(Exception):
     metavar="T",
     help="The message type of that version (default: its only one, else detected).",
 )
-@click.option(
-    "--store",
-    metavar="PATH|URL",
-    help="The registry store: a folder or a SPARQL endpoint URL "
-    "(default: NIF_STORE, else NIF_HOME/store).",
-)
+@registry_options
 def validate(
     messages: tuple[str, ...],
     xsd: Path | None,
@@ -258,13 +246,14 @@ def validate(
     fmt: str,
     output: Path | None,
     jobs: int,
-    config: Path | None,
     max_bytes: int | None,
     timeout: float | None,
     well_formed: bool,
     interface: str | None,
     message_type: str | None,
     store: str | None,
+    home: Path | None,
+    config: Path | None,
 ) -> int:
     """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
 
@@ -277,7 +266,9 @@ def validate(
     """
     from nif.validate import Profile, parse_overrides, validate_files
 
-    settings = load_settings(config, max_bytes, timeout)
+    settings = settings_from(config, home).replace(
+        max_message_bytes=max_bytes, step_timeout=timeout
+    )
     paths = expand_inputs(messages)
     if output is not None and not output.parent.is_dir():
         raise InputError(f"--output {output}: no such directory {output.parent}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -25,6 +27,13 @@ STORE = click.option(
     help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
     "(default: NIF_STORE, else NIF_HOME/store).",
 )
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def registry_options(command: F) -> F:
+    """--config, --home and --store: what every command that reads the registry takes."""
+    return STORE(HOME(CONFIG(command)))
 
 
 def settings_from(

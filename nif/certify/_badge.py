@@ -102,4 +102,5 @@ def badge_svg(state: BadgeState, version: str | None = None) -> str:
             "lengthAdjust": "spacingAndGlyphs",
         }
         etree.SubElement(texts, f"{{{SVG}}}text", attrs).text = text
-    return etree.tostring(svg, encoding="unicode")
+    drawn: str = etree.tostring(svg, encoding="unicode")
+    return drawn

@@ -22,19 +22,14 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from nif.certify._certificates import (
-    certificate_from,
-    certificate_graph,
-    certificate_iri,
-    parse_time,
-)
+from nif.certify._certificates import certificate_from, certificate_graph, parse_time
 from nif.certify._keys import PublicKey
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import Verification, canonical, verify
 from nif.certify._standing import standing
 from nif.certify._suite import Suite
 from nif.errors import InputError, NifError
-from nif.registry import DQV, NIF, guess_format, parse_records
+from nif.registry import DQV, NIF, certificate_iri, guess_format, parse_records
 from nif.settings import Settings
 from nif.store.base import Store
 

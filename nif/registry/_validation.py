@@ -25,6 +25,10 @@ from nif.settings import Settings
 from nif.store.base import Store
 from nif.validate import Profile
 
+_KEPT_BYTES = 512 * 1024 * 1024
+"""Bytes of messages kept from detection for validation: past this, a batch of any size does
+not sit in memory, and the workers read the files themselves."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Target:
@@ -120,13 +124,17 @@ def validate_registered(
     large); one whose type cannot be detected or whose artefacts cannot be used gets a report
     with verdict error (invalid when it is not even well-formed), never a valid one. The store
     (`open_store()`) is open only while types are chosen and profiles built, not while the
-    messages are checked.
+    messages are checked. Each file is read once: the bytes detection read go to validation
+    (up to `_KEPT_BYTES` in all; the workers read the files past that).
     """
-    from nif.validate import read_message, validate_files
+    from nif.validate import Message, read_message, validate_files
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
+        message = messages[index]
         reports[index] = error_report(
-            read_message(paths[index], settings.max_message_bytes),
+            message.content
+            if isinstance(message, Message)
+            else read_message(message, settings.max_message_bytes),
             source=str(paths[index]),
             stage=stage,
             error=error,
@@ -140,11 +148,16 @@ def validate_registered(
     reports: dict[int, Report] = {}
     groups: dict[MessageTypeRef, list[int]] = {}
     profiles: dict[MessageTypeRef, Profile | ArtefactError] = {}
+    messages: list[Message | Path] = []
+    kept = 0
     with open_store() as store:
         chooser = Chooser(store, settings, named_types(store, interface, None, message_type))
         for index, path in enumerate(paths):
+            content = read_message(path, settings.max_message_bytes)
+            kept += len(content)
+            messages.append(Message(str(path), content) if kept <= _KEPT_BYTES else path)
             try:
-                ref = chooser.choose(read_message(path, settings.max_message_bytes))
+                ref = chooser.choose(content)
             except DetectionError as exc:
                 failed(index, "detect", str(exc))
             else:
@@ -164,7 +177,7 @@ def validate_registered(
                 failed(index, "profile", str(profile), ref)
             continue
         done = validate_files(
-            [paths[i] for i in indexes],
+            [messages[i] for i in indexes],
             profile,
             settings=settings,
             jobs=jobs,

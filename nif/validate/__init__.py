@@ -4,6 +4,7 @@ from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, loc
 from nif.validate._batch import (
     COMPILE_LIMIT,
     STARTUP_LIMIT,
+    Message,
     available_cpus,
     read_message,
     step_limit,
@@ -37,6 +38,7 @@ __all__ = [
     "ArtefactSet",
     "CompiledCache",
     "Fetcher",
+    "Message",
     "Profile",
     "StepSpec",
     "available_cpus",

@@ -9,9 +9,9 @@ and a new worker takes the files that remain: the same rule as the service's poo
 
 Worker processes start isolated (`nif.validate._isolation`: minimal environment, private
 temporary directory). Each receives the profile once (its artefacts' bytes travel once, when
-the process starts) and then only file paths, several at a time; compiled validators live in the
-worker's process-wide cache, so every worker compiles each step once however many messages it
-checks.
+the process starts) and then file paths, or the `Message`s a caller has read already (so no file
+is read twice), several at a time; compiled validators live in the worker's process-wide cache,
+so every worker compiles each step once however many messages it checks.
 """
 
 from __future__ import annotations
@@ -58,14 +58,6 @@ STARTUP_LIMIT = 120.0
 """Seconds a new validation worker may take to import nif, start Saxon and take its work."""
 
 
-def _auto_jobs(paths: Sequence[str | Path]) -> int:
-    total = 0
-    for path in paths:
-        with contextlib.suppress(OSError):  # reading it later says what is wrong
-            total += os.stat(path).st_size
-    return available_cpus() if total >= AUTO_PARALLEL_BYTES else 1
-
-
 def read_message(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a message file; refuses files over the size limit before reading them."""
     path = Path(path)
@@ -80,8 +72,32 @@ def read_message(path: str | Path, max_bytes: int) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """A message file its caller has read already (to detect its type): the bytes travel to
+    the worker instead of the file being read again. `source` is the report's."""
+
+    source: str
+    content: bytes
+
+
+Item = str | Message
+"""What a batch checks: a file path (read by the worker), or a message read already."""
+
+
+def _auto_jobs(items: Sequence[Item]) -> int:
+    total = 0
+    for item in items:
+        if isinstance(item, Message):
+            total += len(item.content)
+            continue
+        with contextlib.suppress(OSError):  # reading it later says what is wrong
+            total += os.stat(item).st_size
+    return available_cpus() if total >= AUTO_PARALLEL_BYTES else 1
+
+
 def validate_file(
-    path: str | Path,
+    item: str | Path | Message,
     profile: Profile,
     settings: Settings,
     *,
@@ -90,8 +106,11 @@ def validate_file(
 ) -> Report:
     """One message file through the profile, in this process; the report's `source` is the
     path as given. `watch` is `validate`'s."""
-    content = read_message(path, settings.max_message_bytes)
-    report = validate(content, profile, source=str(path), settings=settings, watch=watch)
+    if isinstance(item, Message):
+        source, content = item.source, item.content
+    else:
+        source, content = str(item), read_message(item, settings.max_message_bytes)
+    report = validate(content, profile, source=source, settings=settings, watch=watch)
     if not keep_svrl:
         for step in report.steps:
             step.svrl = None
@@ -107,12 +126,12 @@ def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bo
 
     while True:
         try:
-            chunk: list[str] = conn.recv()
+            chunk: list[Item] = conn.recv()
         except (EOFError, OSError):
             return
-        for path in chunk:
+        for item in chunk:
             try:
-                report = validate_file(path, profile, settings, keep_svrl=keep_svrl, watch=watch)
+                report = validate_file(item, profile, settings, keep_svrl=keep_svrl, watch=watch)
             except InputError as exc:
                 conn.send(("input-error", str(exc)))
                 break
@@ -158,13 +177,13 @@ class _Worker:
         self.files: collections.deque[int] = collections.deque()
         self.stage = _Stage("start", "", time.monotonic() + STARTUP_LIMIT)
 
-    def take(self, chunk: list[int], paths: Sequence[str], limit: float) -> None:
+    def take(self, chunk: list[int], items: Sequence[Item], limit: float) -> None:
         """Send files; an idle worker has `limit` seconds to start the first (a new one has
         STARTUP_LIMIT)."""
         if self.stage.kind != "start":
             self.stage = _Stage("check", "parse", time.monotonic() + limit)
         self.files.extend(chunk)
-        self.conn.send([paths[i] for i in chunk])
+        self.conn.send([items[i] for i in chunk])
 
     def stop(self) -> None:
         """End an idle worker (its loop ends when the pipe closes), a busy one at once."""
@@ -176,18 +195,18 @@ class _Batch:
 
     def __init__(
         self,
-        paths: Sequence[str],
+        items: Sequence[Item],
         profile: Profile,
         settings: Settings,
         jobs: int,
         keep_svrl: bool,
         progress: Callable[[], None] | None,
     ) -> None:
-        self.paths, self.profile, self.settings = paths, profile, settings
+        self.items, self.profile, self.settings = items, profile, settings
         self.jobs, self.progress = jobs, progress
         self.args = (profile, worker_settings(settings), keep_svrl)
-        self.reports: list[Report | None] = [None] * len(paths)
-        self.queue = collections.deque(_chunks(len(paths), jobs))
+        self.reports: list[Report | None] = [None] * len(items)
+        self.queue = collections.deque(_chunks(len(items), jobs))
         self.workers: list[_Worker] = []
 
     def run(self) -> list[Report]:
@@ -212,11 +231,11 @@ class _Batch:
     def _hand_out(self, tmp: str) -> None:
         for worker in self.workers:
             if not worker.files and self.queue:
-                worker.take(self.queue.popleft(), self.paths, self._limit("check"))
+                worker.take(self.queue.popleft(), self.items, self._limit("check"))
         while self.queue and len(self.workers) < self.jobs:
             worker = _Worker(tmp, self.args)
             self.workers.append(worker)
-            worker.take(self.queue.popleft(), self.paths, STARTUP_LIMIT)
+            worker.take(self.queue.popleft(), self.items, STARTUP_LIMIT)
 
     def _limit(self, stage: str) -> float:
         return COMPILE_LIMIT if stage == "compile" else step_limit(self.settings)
@@ -278,7 +297,7 @@ class _Batch:
         index = worker.files.popleft()
         stage = worker.stage
         step = stage.name if stage.kind in ("check", "compile") and stage.name else "worker"
-        report = _stopped_report(self.paths[index], self.profile, self.settings, step, message)
+        report = _stopped_report(self.items[index], self.profile, self.settings, step, message)
         report.steps[0].millis = (time.monotonic() - stage.started) * 1000
         self.reports[index] = report
         if self.progress:
@@ -288,14 +307,17 @@ class _Batch:
 
 
 def _stopped_report(
-    path: str, profile: Profile, settings: Settings, step: str, message: str
+    item: Item, profile: Profile, settings: Settings, step: str, message: str
 ) -> Report:
     """A report with verdict error for a message whose check was stopped."""
-    content = read_message(path, settings.max_message_bytes)
+    if isinstance(item, Message):
+        source, content = item.source, item.content
+    else:
+        source, content = item, read_message(item, settings.max_message_bytes)
     media = detect_media(content)
     kind = step.split(":", 1)[0]
     return Report(
-        source=path,
+        source=source,
         sha256=sha256(content),
         size=len(content),
         media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
@@ -307,7 +329,7 @@ def _stopped_report(
 
 
 def validate_files(
-    paths: Sequence[str | Path],
+    paths: Sequence[str | Path | Message],
     profile: Profile,
     *,
     settings: Settings | None = None,
@@ -322,11 +344,13 @@ def validate_files(
     past its limit (`step_limit`) has its worker killed: that message's report has verdict
     `error` and says which step and limit. `progress` is called once per finished file.
     `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
-    `InputError` when a file cannot be read.
+    `InputError` when a file cannot be read. A `Message` is not read again: its bytes go to
+    the worker.
     """
     if not paths:
         return []
     settings = settings or Settings()
-    jobs = min(jobs or _auto_jobs(paths), len(paths))
-    batch = _Batch([str(p) for p in paths], profile, settings, jobs, keep_svrl, progress)
+    items = [p if isinstance(p, Message) else str(p) for p in paths]
+    jobs = min(jobs or _auto_jobs(items), len(items))
+    batch = _Batch(items, profile, settings, jobs, keep_svrl, progress)
     return batch.run()

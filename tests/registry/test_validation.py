@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,3 +140,45 @@ def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_pa
     assert reports[-2].verdict == Verdict.ERROR
     assert "no registered message type" in (reports[-2].steps[-1].error or "")
     assert reports[-1].verdict == Verdict.INVALID
+
+
+def test_validate_registered_reads_each_file_once(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is read once, for detection, and its bytes go on to validation: the spy
+    removes a file once read, so a second read (here, or by a worker) fails."""
+    engine = importlib.import_module("nif.validate")  # `nif.validate` is also a function
+    copies = []
+    for path in [*EXAMPLES[:3], NEWBORN]:
+        copy = tmp_path / f"{len(copies)}-{path.name}"
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    stranger = tmp_path / "stranger.xml"
+    stranger.write_bytes(b"<Stranger/>")
+    copies.append(stranger)
+    real = engine.read_message
+    reads: list[str] = []
+
+    def read_once(path: str | Path, max_bytes: int) -> bytes:
+        content = real(path, max_bytes)
+        reads.append(str(path))
+        Path(path).unlink()
+        return content
+
+    monkeypatch.setattr(engine, "read_message", read_once)
+    reports = validate_registered(
+        copies,
+        lambda: contextlib.nullcontext(demo.store),
+        demo.settings,
+        interface=None,
+        message_type=None,
+        severity_overrides={},
+        fail_on=Severity.ERROR,
+        jobs=2,
+        keep_svrl=False,
+    )
+    assert sorted(reads) == sorted(str(p) for p in copies)
+    assert [r.source for r in reports] == [str(p) for p in copies]
+    assert reports[3].verdict == Verdict.VALID
+    assert reports[-1].verdict == Verdict.ERROR
+    assert "no registered message type" in (reports[-1].steps[-1].error or "")

@@ -7,8 +7,9 @@ language, else any. The result dataclasses are also the web API's response model
 """
 
 from nif.catalogue._agencies import agencies, agency
+from nif.catalogue._details import Link
 from nif.catalogue._downloads import artefact
-from nif.catalogue._interfaces import MAX_LIMIT, Link, interface, interfaces
+from nif.catalogue._interfaces import MAX_LIMIT, interface, interfaces
 from nif.catalogue._model import (
     STATUSES,
     Agency,

@@ -10,7 +10,7 @@ import dataclasses
 import enum
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
 
 class Status(enum.StrEnum):
@@ -35,16 +35,12 @@ _Sha256 = Annotated[str | None, Field(description="The sha256 of the pinned byte
 _DownloadUrl = Annotated[
     str | None, Field(description="Where this service serves the pinned bytes.")
 ]
-"""Set when the caller passes a `link` (the web API does); None otherwise."""
-_MODEL = ConfigDict(json_schema_serialization_defaults_required=True)
-"""The API always writes every field: defaults do not make a field optional in its schema."""
+"""Set when the caller passes a `link` (the web API does), else None."""
 
 
 @dataclasses.dataclass(frozen=True)
 class AgencySummary:
     """An agency as listed: names, homepage and how many interfaces it publishes."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     identifier: Annotated[
@@ -59,8 +55,6 @@ class AgencySummary:
 class Contact:
     """A contact point of an agency (vCard), any part of which may be missing."""
 
-    __pydantic_config__ = _MODEL
-
     name: str | None
     email: str | None
     phone: str | None
@@ -70,8 +64,6 @@ class Contact:
 @dataclasses.dataclass(frozen=True)
 class InterfaceSummary:
     """An interface as listed; `status` and `version` are those of its current version."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     identifier: Annotated[
@@ -92,8 +84,6 @@ class InterfaceSummary:
 class InterfacePage:
     """One page of interfaces: its items, how many match in all, and where it starts."""
 
-    __pydantic_config__ = _MODEL
-
     items: list[InterfaceSummary]
     total: Annotated[int, Field(description="How many interfaces match, on all pages.")]
     offset: int
@@ -110,8 +100,6 @@ class InterfacePage:
 class Agency:
     """One agency with contact points and a page of the interfaces it publishes."""
 
-    __pydantic_config__ = _MODEL
-
     iri: str
     identifier: str
     name: str
@@ -124,19 +112,15 @@ class Agency:
 class Part:
     """A document an artefact imports or includes, pinned with it."""
 
-    __pydantic_config__ = _MODEL
-
     url: str
     file_name: str
     sha256: _Sha256
-    download: _DownloadUrl = None
+    download: _DownloadUrl
 
 
 @dataclasses.dataclass(frozen=True)
 class Artefact:
     """A schema or rule set of a message type; `role` is schema or rules."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     title: str | None
@@ -151,14 +135,12 @@ class Artefact:
     file_name: str | None
     sha256: _Sha256
     parts: Annotated[list[Part], Field(description="Documents the artefact imports or includes.")]
-    download: _DownloadUrl = None
+    download: _DownloadUrl
 
 
 @dataclasses.dataclass(frozen=True)
 class Example:
     """An example message and the verdict validating it must give (valid or invalid)."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     name: Annotated[str, Field(description="The example's file name.")]
@@ -169,14 +151,12 @@ class Example:
     url: str | None
     file_name: str | None
     sha256: _Sha256
-    download: _DownloadUrl = None
+    download: _DownloadUrl
 
 
 @dataclasses.dataclass(frozen=True)
 class MessageType:
     """A message an interface version exchanges, with the artefacts and examples that define it."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     identifier: str
@@ -193,8 +173,6 @@ class MessageType:
 class InterfaceVersion:
     """One version of an interface; `current` marks the interface's current version."""
 
-    __pydantic_config__ = _MODEL
-
     iri: str
     version: str
     title: str | None
@@ -209,8 +187,6 @@ class InterfaceVersion:
 @dataclasses.dataclass(frozen=True)
 class Interface:
     """One interface with all its versions, newest first."""
-
-    __pydantic_config__ = _MODEL
 
     iri: str
     identifier: str

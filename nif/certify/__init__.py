@@ -30,7 +30,7 @@ from nif.certify._model import (
 from nif.certify._publish import publish_suite
 from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
-from nif.certify._signature import SignatureStatus
+from nif.certify._signature import SignatureStatus, Verification
 from nif.certify._standing import Standing, badge_for, listed_certificates, standing
 from nif.certify._suite import Assertion, CaseKind, Suite, SuiteFile, TestCase
 from nif.certify._verify import (
@@ -67,6 +67,7 @@ __all__ = [
     "Suite",
     "SuiteFile",
     "TestCase",
+    "Verification",
     "available",
     "badge_for",
     "badge_svg",

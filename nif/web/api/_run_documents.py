@@ -6,12 +6,15 @@ audited), and RDF answers by `Accept` or `?format=`. Who may write and the audit
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import typing
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -106,3 +109,16 @@ def rdf_media(accept: str | None, fmt: str | None, default: str | None = None) -
 def serialize(graph: Graph, media: str) -> bytes:
     """`graph` in the RDF syntax `media`, with the registry's prefixes."""
     return rdf_document(graph, SYNTAX_OF[media])
+
+
+def dataclass_fields(source: type, *, without: Collection[str] = ()) -> dict[str, Any]:
+    """The fields of the dataclass `source` but those `without`, as `pydantic.create_model`
+    takes them (type, and the attribute docstring as description), each required: a response
+    model that reshapes a flow's dataclass writes only the fields that differ."""
+    hints = typing.get_type_hints(source)
+    described = TypeAdapter(source).json_schema()["properties"]
+    return {
+        field.name: (hints[field.name], Field(description=described[field.name].get("description")))
+        for field in dataclasses.fields(source)
+        if field.name not in without
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -18,7 +18,7 @@ from nif.auth import Principal
 from nif.certify import (
     Certificate,
     CertificateState,
-    SignatureStatus,
+    Verification,
     certificate_graph,
     find_certificates,
     get_certificate,
@@ -36,6 +36,7 @@ from nif.web.api._run_documents import (
     FORMAT_NAMES,
     RDF_TYPES,
     checked_id,
+    dataclass_fields,
     json_body,
     json_request_body,
     rdf_media,
@@ -74,69 +75,48 @@ class RevokeRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why, shown to everyone.")
 
 
-class RevocationModel(BaseModel):
-    at: str
-    actor: str
-    reason: str
-
-
-class SignatureModel(BaseModel):
-    status: SignatureStatus
-    message: str
-    key_id: str | None
-
-
-class CertificateFields(BaseModel):
-    id: str
-    iri: str
-    agency: str = Field(description="The holder's registry identifier.")
-    agency_iri: str
-    interface: str
-    version: str
-    version_iri: str
-    issuer: str
-    issued_by: str
-    issued: str
-    valid_until: str
-    run: str
-    run_iri: str
-    suite_iri: str
-    suite_sha256: str
-    artefacts: list[str] = Field(description="The artefact sha256s it was judged on.")
-    key_id: str = Field(description="The id of the key that signed it.")
-    signature: SignatureModel = Field(
-        description="Its signature checked with the service's key: unless `valid`, nothing "
-        "it states counts and its state is `signature invalid`."
-    )
-    revocation: RevocationModel | None = Field(
-        description="Its revocation, when one signed with the service's key exists."
-    )
-
-
-class CertificateModel(CertificateFields):
-    state: CertificateState
-    reasons: list[str] = Field(description="Why the state is what it is.")
-    notes: list[str] = Field(
-        description="What was found and did not count, e.g. a revocation whose signature "
-        "does not verify."
-    )
-
-
-class CertificateList(BaseModel):
-    certificates: list[CertificateModel]
-
-
-class CheckModel(BaseModel):
-    certificate: str = Field(description="The certificate's IRI.")
-    ok: bool = Field(
-        description="Signed by the service's key over exactly what this registry issued, "
-        "its suite and artefact hashes unchanged, neither expired nor revoked."
-    )
-    state: CertificateState
-    signature: SignatureModel
-    issued_here: bool = Field(description="This registry issued a certificate with this IRI.")
-    problems: list[str] = Field(description="Every check that failed, one sentence each.")
-    details: CertificateFields | None = Field(description="What the certificate states.")
+CertificateFields = create_model(
+    "CertificateFields", **dataclass_fields(Certificate, without={"ignored_revocation"})
+)
+"""What a certificate states: the fields of `Certificate` (a revocation that did not count
+is in the notes of its state instead)."""
+CertificateModel = create_model(
+    "CertificateModel",
+    __base__=CertificateFields,
+    state=(CertificateState, ...),
+    reasons=(list[str], Field(description="Why the state is what it is.")),
+    notes=(
+        list[str],
+        Field(
+            description="What was found and did not count, e.g. a revocation whose signature "
+            "does not verify."
+        ),
+    ),
+)
+CertificateList = create_model(
+    "CertificateList",
+    certificates=(list[CertificateModel], ...),  # type: ignore[valid-type]
+)
+CheckModel = create_model(
+    "CheckModel",
+    certificate=(str, Field(description="The certificate's IRI.")),
+    ok=(
+        bool,
+        Field(
+            description="Signed by the service's key over exactly what this registry issued, "
+            "its suite and artefact hashes unchanged, neither expired nor revoked."
+        ),
+    ),
+    state=(CertificateState, ...),
+    signature=(Verification, ...),
+    issued_here=(bool, Field(description="This registry issued a certificate with this IRI.")),
+    problems=(list[str], Field(description="Every check that failed, one sentence each.")),
+    details=(
+        CertificateFields | None,
+        Field(description="What the certificate states."),
+    ),
+)
+"""A certificate check as `CertificateCheck.to_dict` writes it, for what the API shows."""
 
 
 async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:

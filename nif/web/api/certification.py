@@ -16,16 +16,14 @@ from typing import Annotated, Any
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from nif.auth import Principal
 from nif.certify import (
-    CaseKind,
-    CaseOutcome,
+    CaseResult,
     Endpoint,
-    Mode,
     Purpose,
     Run,
     evidence_from_zip,
@@ -42,6 +40,7 @@ from nif.web._services import Services, ServicesDep
 from nif.web.api._run_documents import (
     FORMAT_NAMES,
     RDF_TYPES,
+    dataclass_fields,
     rdf_media,
     serialize,
     stored_run,
@@ -65,48 +64,22 @@ class EvidenceFile(BaseModel):
     sha256: str
 
 
-class CaseResult(BaseModel):
-    case: str = Field(description="The test case's identifier in the suite.")
-    kind: CaseKind
-    mandatory: bool
-    outcome: CaseOutcome
-    summary: str = Field(description="One sentence saying why.")
-    details: list[str]
-    reports: list[dict[str, Any]] = Field(
-        description="The validation reports of the messages judged (as `POST /api/validate`)."
-    )
-    evidence: str | None = Field(description="The evidence file judged (evidence mode).")
-    evidence_sha256: str | None
-    status: int | None = Field(description="The HTTP status the endpoint answered with.")
-    millis: float
-
-
-class RunSummary(BaseModel):
-    id: str
-    agency: str = Field(description="The agency's registry identifier.")
-    interface: str
-    version: str
-    mode: Mode
-    purpose: Purpose
-    actor: str = Field(description="Who started the run (a token's id and name).")
-    started: str
-    ended: str
-    suite: SuiteRef
-    tool_version: str
-    artefacts: list[str] = Field(description="sha256 of the version's schemas and rules.")
-    evidence: list[EvidenceFile]
-    endpoint: str | None = Field(description="The endpoint URL, without credentials.")
-    passed: bool = Field(description="Every mandatory case passed.")
-    failed_mandatory: list[str]
-    counts: dict[str, int] = Field(description="How many cases had each outcome.")
-
-
-class RunDetail(RunSummary):
-    results: list[CaseResult]
-
-
-class RunList(BaseModel):
-    runs: list[RunSummary] = Field(description="Newest first.")
+RunSummary = create_model(
+    "RunSummary",
+    **dataclass_fields(Run, without={"suite_iri", "suite_sha256", "evidence", "results"}),
+    suite=(SuiteRef, ...),
+    evidence=(list[EvidenceFile], ...),
+    passed=(bool, Field(description="Every mandatory case passed.")),
+    failed_mandatory=(list[str], ...),
+    counts=(dict[str, int], Field(description="How many cases had each outcome.")),
+)
+"""A run as `Run.to_dict` writes it, without its case results: the fields of `Run` but the
+suite and evidence, which it nests, and what follows from the results."""
+RunDetail = create_model("RunDetail", __base__=RunSummary, results=(list[CaseResult], ...))
+RunList = create_model(
+    "RunList",
+    runs=(list[RunSummary], Field(description="Newest first.")),  # type: ignore[valid-type]
+)
 
 
 _RUN_BODY = {

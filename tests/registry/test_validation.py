@@ -12,7 +12,7 @@ import pytest
 from nif.errors import DetectionError, NotFoundError, UsageError
 from nif.registry import Registry
 from nif.registry._validation import Chooser, named_types, pinned_target, validate_registered
-from nif.report import Severity, Verdict
+from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
 from nif.validate import validate
@@ -110,13 +110,9 @@ def test_a_target_builds_its_profile_from_its_pins(demo: Registry) -> None:
     assert strict.fail_on is Severity.WARNING and profile.fail_on is Severity.ERROR
 
 
-def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
-    stranger = tmp_path / "stranger.xml"
-    stranger.write_bytes(b"<Stranger/>")
-    broken = tmp_path / "broken.xml"
-    broken.write_bytes(b"<Stranger>")
-    paths = [*EXAMPLES, stranger, broken]
-    reports = validate_registered(
+def _detected(demo: Registry, paths: list[Path], jobs: int) -> list[Report]:
+    """Reports of `validate_registered` with each message's type detected."""
+    return validate_registered(
         paths,
         lambda: contextlib.nullcontext(demo.store),
         demo.settings,
@@ -124,9 +120,18 @@ def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_pa
         message_type=None,
         severity_overrides={},
         fail_on=Severity.ERROR,
-        jobs=1,
+        jobs=jobs,
         keep_svrl=False,
     )
+
+
+def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.xml"
+    stranger.write_bytes(b"<Stranger/>")
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<Stranger>")
+    paths = [*EXAMPLES, stranger, broken]
+    reports = _detected(demo, paths, jobs=1)
     assert [r.source for r in reports] == [str(p) for p in paths]
     for path, report in zip(EXAMPLES, reports[:-2], strict=True):
         interface, _, version, message_type, name = path.parts[-5:]
@@ -166,17 +171,7 @@ def test_validate_registered_reads_each_file_once(
         return content
 
     monkeypatch.setattr(engine, "read_message", read_once)
-    reports = validate_registered(
-        copies,
-        lambda: contextlib.nullcontext(demo.store),
-        demo.settings,
-        interface=None,
-        message_type=None,
-        severity_overrides={},
-        fail_on=Severity.ERROR,
-        jobs=2,
-        keep_svrl=False,
-    )
+    reports = _detected(demo, copies, jobs=2)
     assert sorted(reads) == sorted(str(p) for p in copies)
     assert [r.source for r in reports] == [str(p) for p in copies]
     assert reports[3].verdict == Verdict.VALID

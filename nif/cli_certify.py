@@ -8,13 +8,12 @@ does not verify), 2 a usage or input error (one line on stderr).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from nif.cli_options import CONFIG, HOME, STORE, settings_from
+from nif.cli_options import registry_options, settings_from
 from nif.errors import UsageError
 from nif.registry import Registry, ValidationWorker, split_interface
 from nif.settings import Settings
@@ -24,11 +23,6 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-
-
-def _options(command: Callable[..., Any]) -> Callable[..., Any]:
-    return STORE(HOME(CONFIG(command)))
-
 
 JSON = click.option("--json", "as_json", is_flag=True, help="As JSON.")
 ACTOR = click.option(
@@ -91,7 +85,7 @@ def suites_command(as_json: bool) -> int:
 )
 @ACTOR
 @JSON
-@_options
+@registry_options
 def run_command(
     agency: str,
     interface: str,
@@ -175,7 +169,7 @@ def _summary(run: Run) -> None:
 @click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @JSON
-@_options
+@registry_options
 def runs_command(
     agency: str | None,
     interface: str | None,
@@ -205,7 +199,7 @@ def runs_command(
 @certify.command("show")
 @click.argument("run_id", metavar="RUN")
 @JSON
-@_options
+@registry_options
 def show_command(
     run_id: str, as_json: bool, config: Path | None, home: Path | None, store: str | None
 ) -> int:
@@ -237,7 +231,7 @@ def show_command(
 )
 @ACTOR
 @JSON
-@_options
+@registry_options
 def issue_command(
     run_id: str,
     valid_days: int | None,
@@ -270,7 +264,7 @@ def issue_command(
 @click.argument("cert_id", metavar="CERT")
 @click.option("--reason", required=True, help="Why (shown wherever the certificate is).")
 @ACTOR
-@_options
+@registry_options
 def revoke_command(
     cert_id: str,
     reason: str,
@@ -307,7 +301,7 @@ def revoke_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="File (default: stdout).",
 )
-@_options
+@registry_options
 def export_command(
     cert_id: str,
     syntax: str,
@@ -339,7 +333,7 @@ def export_command(
     "file, the check is offline: no registry is opened or created.",
 )
 @JSON
-@_options
+@registry_options
 def verify_command(
     certificate: str,
     key_file: Path | None,
@@ -395,7 +389,7 @@ def _checked(check: CertificateCheck, as_json: bool) -> int:
 @click.option("--agency", help="Only this agency's certificates.")
 @click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
 @JSON
-@_options
+@registry_options
 def list_command(
     agency: str | None,
     interface: str | None,
@@ -429,7 +423,7 @@ def list_command(
 
 @certify.command("key")
 @click.option("--jwk", is_flag=True, help="As a JSON Web Key (RFC 8037) instead of PEM.")
-@_options
+@registry_options
 def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | None) -> int:
     """The public key that verifies this registry's certificates (made on first use)."""
     from nif.certify import load_or_create

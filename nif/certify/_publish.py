@@ -44,8 +44,8 @@ def publish_suite(registry: Registry, suite: Suite) -> bool:
     with registry._writing():
         if published(registry.store, suite):
             return False
-        registry.generation += 1
         registry.store.replace_graph(
             suite.iri, sorted_ntriples(suite_graph(suite, registry.settings))
         )
+        registry.changed()
     return True

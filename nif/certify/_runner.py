@@ -24,6 +24,7 @@ from nif.certify._suite import Assertion, CaseKind, Suite, TestCase
 from nif.errors import ArtefactError, NotFoundError, UsageError
 from nif.registry import (
     MessageTypeRef,
+    ReadCache,
     Registry,
     Target,
     pinned_target,
@@ -122,28 +123,28 @@ class _Version:
         return kind
 
 
-_VERSIONS: weakref.WeakKeyDictionary[Registry, tuple[int, dict[tuple[str, str], _Version]]] = (
+VERSIONS_KEPT = 64
+"""Interface versions whose shared state each registry's runs keep (least recently used go)."""
+
+_VERSIONS: weakref.WeakKeyDictionary[Registry, ReadCache[tuple[str, str], _Version]] = (
     weakref.WeakKeyDictionary()
 )
 _VERSIONS_LOCK = threading.Lock()
 
 
 def _prepared(registry: Registry, interface: str, version: str) -> _Version:
-    """The version's shared state, dropped whenever the registry's generation moves on."""
+    """The version's shared state, kept until the registry changes (its `read_cache`)."""
     with _VERSIONS_LOCK:
-        generation, versions = _VERSIONS.get(registry, (-1, {}))
-        if generation != registry.generation:
-            generation, versions = registry.generation, {}
-            _VERSIONS[registry] = (generation, versions)
-        if (interface, version) in versions:
-            return versions[(interface, version)]
+        versions = _VERSIONS.get(registry)
+        if versions is None:
+            versions = _VERSIONS[registry] = registry.read_cache(VERSIONS_KEPT)
+    return versions.get((interface, version), lambda: _read_version(registry, interface, version))
+
+
+def _read_version(registry: Registry, interface: str, version: str) -> _Version:
     refs = {r.iri: r for r in resolve_message_types(registry.store, interface, version)}
     version_iri = next(iter(refs.values())).version_iri
-    prepared = _Version(version_iri, refs, version_checksums(registry.store, version_iri))
-    with _VERSIONS_LOCK:
-        if _VERSIONS.get(registry, (-1, {}))[0] == generation:
-            versions.setdefault((interface, version), prepared)
-    return prepared
+    return _Version(version_iri, refs, version_checksums(registry.store, version_iri))
 
 
 def run_suite(

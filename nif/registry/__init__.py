@@ -1,6 +1,8 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
 from nif.registry._blobs import BlobStore
+from nif.registry._bulk import LoadResult
+from nif.registry._changes import ReadCache
 from nif.registry._error_report import error_report
 from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
@@ -39,7 +41,7 @@ from nif.registry._namespaces import (
 )
 from nif.registry._profiles import version_checksums
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
-from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
+from nif.registry._registry import RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.registry._validation import (
     Chooser,
@@ -73,6 +75,7 @@ __all__ = [
     "Chooser",
     "LoadResult",
     "MessageTypeRef",
+    "ReadCache",
     "Record",
     "RecordInfo",
     "RecordKind",

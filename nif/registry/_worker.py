@@ -13,8 +13,10 @@ credentials.
 
 A worker receives `Task`s on a pipe and answers "took" (it has the task), "compiled" (the
 profile is built and its steps compiled; the pool's time limit starts) and "done" with the
-report. It builds each target's profile once and keeps it; the process-wide compiled cache
-keeps the validators.
+report. It builds each target's profile once and keeps it under the target's key (the message
+type and its artefacts' checksums); the process-wide compiled cache keeps the validators. A
+registry change needs no signal here: the service's targets are dropped at the change
+(`Registry.changed`), so the next task brings the new checksums, hence a new key.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from nif import catalogue
 from nif.catalogue import Agency, AgencySummary, Interface, InterfacePage, Status
 from nif.web._services import ServicesDep
+from nif.web.api.validate import ErrorBody
 
 router = APIRouter(prefix="/api", tags=["registry"])
 
@@ -31,15 +31,9 @@ LANG = Query(
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/;]')
 
 
-class Error(BaseModel):
-    status: int
-    error: str
-    message: str
-
-
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Error, "description": "A parameter is malformed or out of range."},
-    404: {"model": Error, "description": "No such record (the message names it)."},
+    400: {"model": ErrorBody, "description": "A parameter is malformed or out of range."},
+    404: {"model": ErrorBody, "description": "No such record (the message names it)."},
 }
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 
-from nif.errors import InputError, NifError, RecordSyntaxError
+from nif.errors import InputError, RecordSyntaxError
 from nif.registry._blobs import BlobStore
 from nif.registry._history import RecordVersion
 from nif.registry._namespaces import sparql_prefixes
@@ -74,7 +74,7 @@ def restore(
     who = registry.actor(actor)
     shown = f"{fmt} backup"
     with registry._writing():
-        try:
+        with registry.history.audited(who, "import", shown):
             graphs = _group_quads(data, fmt)
             found = {g: stored_record(g, nt, shown) for g, nt in graphs.items()}
             records = [r for r in found.values() if r is not None]
@@ -84,12 +84,6 @@ def restore(
                 BlobStore(blobs).copy_into(registry.blobs)
             staging = BlobStore(registry._staging_dir() / "none")
             stored = registry._commit(records, staging, who, "import", beside=beside)
-        except NifError as exc:
-            registry.history.audit(who, "import", shown, "refused", str(exc))
-            raise
-        except Exception as exc:
-            registry.history.audit_error(who, "import", shown, exc)
-            raise
         detail = f"{len(stored)} records, {len(beside)} other graphs"
         registry.history.audit(who, "import", shown, "stored", detail)
     missing = [d for d in artefact_checksums(registry.store) if not registry.blobs.has(d)]

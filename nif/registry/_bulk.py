@@ -8,8 +8,6 @@ that conform and reports the others; it is not one transaction, a submission is.
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,8 +15,6 @@ from typing import TYPE_CHECKING, TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
-from nif.errors import NifError
-from nif.registry._blobs import BlobStore
 from nif.registry._bundle import open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
@@ -60,9 +56,7 @@ def load_folder(
     who = registry.actor(actor)
     sources = folder_sources(root)
     with registry._writing():
-        staging_root = Path(tempfile.mkdtemp(prefix="staging-", dir=registry._staging_dir()))
-        try:
-            staging = BlobStore(staging_root)
+        with registry.history.audited(who, "load", str(root)), registry._staging() as staging:
             records: list[Record] = []
             for bundle in sources:
                 with open_sources(bundle, registry.settings) as found:
@@ -96,14 +90,6 @@ def load_folder(
             ]
             rejected = [r.identifier or r.iri for r in records if r not in accepted]
             stored = registry._commit(accepted, staging, who, "load", bulk=True) if accepted else []
-        except NifError as exc:
-            registry.history.audit(who, "load", str(root), "refused", str(exc))
-            raise
-        except Exception as exc:
-            registry.history.audit_error(who, "load", str(root), exc)
-            raise
-        finally:
-            shutil.rmtree(staging_root, ignore_errors=True)
         registry.history.audit(
             who, "load", str(root), "stored", f"{len(stored)} stored, {len(rejected)} refused"
         )

@@ -6,13 +6,16 @@ blob, the record's sorted N-Triples. The audit log keeps every write attempt, ac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+from nif.errors import NifError
 from nif.home import private_file
 
 log = logging.getLogger("nif.registry")
@@ -129,6 +132,19 @@ class History:
             self.audit(actor, action, target, "error", f"internal error ({type(exc).__name__})")
         except Exception:
             log.exception("could not audit a failed %s of %s by %s", action, target or "-", actor)
+
+    @contextlib.contextmanager
+    def audited(self, actor: str, action: str, target: str) -> Iterator[None]:
+        """Audit a write attempt that fails, as the error passes: refused (a nif error, with
+        its message) or error (anything else, by kind only)."""
+        try:
+            yield
+        except NifError as exc:
+            self.audit(actor, action, target, "refused", str(exc))
+            raise
+        except Exception as exc:
+            self.audit_error(actor, action, target, exc)
+            raise
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:

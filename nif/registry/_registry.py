@@ -22,7 +22,7 @@ from typing import BinaryIO, TypeVar
 
 from rdflib import Literal, URIRef
 
-from nif.errors import InputError, NifError, NotFoundError, RegistryError, RejectedError
+from nif.errors import InputError, NotFoundError, RegistryError, RejectedError
 from nif.registry import _backup, _bulk
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import Source, open_sources
@@ -212,27 +212,23 @@ class Registry:
         who = self.actor(actor)
         shown = str(target) if isinstance(target, Path) else name
         with self._writing():
-            try:
-                with self._prepared(target, name, fmt) as (records, staging, artefacts):
-                    if identifier is not None:
-                        expect_record(records, identifier, shown)
-                    owners = self._owners(records)
-                    authorise(records, publisher, owners)
-                    own_nodes_only(self.store, records, self.settings, owners, shown)
-                    report = self._check(records)
-                    if not report.conforms:
-                        raise RejectedError(
-                            f"{shown}: rejected, {len(report.violations)} violation(s) of the "
-                            f"shapes:\n{report.text()}",
-                            report,
-                        )
-                    stored = self._commit(records, staging, who, "submit")
-            except NifError as exc:
-                self.history.audit(who, "submit", shown, "refused", str(exc))
-                raise
-            except Exception as exc:
-                self.history.audit_error(who, "submit", shown, exc)
-                raise
+            with (
+                self.history.audited(who, "submit", shown),
+                self._prepared(target, name, fmt) as (records, staging, artefacts),
+            ):
+                if identifier is not None:
+                    expect_record(records, identifier, shown)
+                owners = self._owners(records)
+                authorise(records, publisher, owners)
+                own_nodes_only(self.store, records, self.settings, owners, shown)
+                report = self._check(records)
+                if not report.conforms:
+                    raise RejectedError(
+                        f"{shown}: rejected, {len(report.violations)} violation(s) of the "
+                        f"shapes:\n{report.text()}",
+                        report,
+                    )
+                stored = self._commit(records, staging, who, "submit")
             self.history.audit(who, "submit", shown, "stored", _names(records))
         replaced = [r.iri for r in records if r.iri in owners]
         return SubmitResult(stored, report, artefacts, replaced)
@@ -244,37 +240,39 @@ class Registry:
         """Parse, split and pin into a staging blob store that is discarded unless committed."""
         from nif.registry._pinning import pin_record
 
-        staging_root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
-        staging = BlobStore(staging_root)
-        try:
-            with contextlib.ExitStack() as stack:
-                shown = None
-                if isinstance(target, bytes) and name.lower().endswith(".zip"):
-                    spool = stack.enter_context(
-                        tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
-                    )
-                    target, shown = spooled_zip(target, name, Path(spool)), name
-                if isinstance(target, bytes):
-                    graph = parse_records(
-                        target,
-                        source=name,
-                        fmt=guess_format(name, fmt),
-                        base_iri=None,
-                        settings=self.settings,
-                    )
-                    pairs: list[tuple[Record, Path | None]] = [
-                        (r, None) for r in split(graph, name)
-                    ]
-                else:
-                    sources = stack.enter_context(open_sources(target, self.settings, shown))
-                    pairs = [(r, s.bundle) for s in sources for r in self._parse_source(s, fmt)]
-                artefacts = sum(
-                    len(pin_record(r.graph, r.identifier, bundle, staging, self.settings))
-                    for r, bundle in pairs
+        with self._staging() as staging, contextlib.ExitStack() as stack:
+            shown = None
+            if isinstance(target, bytes) and name.lower().endswith(".zip"):
+                spool = stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
                 )
-                yield [r for r, _ in pairs], staging, artefacts
+                target, shown = spooled_zip(target, name, Path(spool)), name
+            if isinstance(target, bytes):
+                graph = parse_records(
+                    target,
+                    source=name,
+                    fmt=guess_format(name, fmt),
+                    base_iri=None,
+                    settings=self.settings,
+                )
+                pairs: list[tuple[Record, Path | None]] = [(r, None) for r in split(graph, name)]
+            else:
+                sources = stack.enter_context(open_sources(target, self.settings, shown))
+                pairs = [(r, s.bundle) for s in sources for r in self._parse_source(s, fmt)]
+            artefacts = sum(
+                len(pin_record(r.graph, r.identifier, bundle, staging, self.settings))
+                for r, bundle in pairs
+            )
+            yield [r for r, _ in pairs], staging, artefacts
+
+    @contextlib.contextmanager
+    def _staging(self) -> Iterator[BlobStore]:
+        """A staging blob store for pins until they are committed, removed on exit."""
+        root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
+        try:
+            yield BlobStore(root)
         finally:
-            shutil.rmtree(staging_root, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
 
     def _staging_dir(self) -> Path:
         path = self.settings.home / "staging"
@@ -385,7 +383,7 @@ class Registry:
         """Remove a record from the current registry; its history stays."""
         who = self.actor(actor)
         with self._writing():
-            try:
+            with self.history.audited(who, "withdraw", key):
                 record = self.read(key)
                 authorise([record], publisher, self._owners([record]))
                 if record.kind is RecordKind.AGENCY:
@@ -414,12 +412,6 @@ class Registry:
                     0,
                 )
                 self.history.add([version])
-            except NifError as exc:
-                self.history.audit(who, "withdraw", key, "refused", str(exc))
-                raise
-            except Exception as exc:
-                self.history.audit_error(who, "withdraw", key, exc)
-                raise
             self.history.audit(who, "withdraw", key, "withdrawn", record.iri)
         return version
 

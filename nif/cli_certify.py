@@ -351,9 +351,9 @@ def verify_command(
         PublicKey,
         load_or_create,
         parse_certificate,
-        verify_file,
+        verify_certificate_file,
         verify_offline,
-        verify_stored,
+        verify_stored_certificate,
     )
 
     settings = settings_from(config, home, store)
@@ -370,9 +370,11 @@ def verify_command(
             return _checked(verify_offline(settings, graph, [key]), as_json)
     with Registry.open(settings) as registry:
         if path.is_file():
-            check = verify_file(registry.store, settings, path.read_bytes(), str(path), [key])
+            check = verify_certificate_file(
+                registry.store, settings, path.read_bytes(), str(path), [key]
+            )
         else:
-            check = verify_stored(registry.store, settings, certificate, [key])
+            check = verify_stored_certificate(registry.store, settings, certificate, [key])
     return _checked(check, as_json)
 
 

@@ -37,9 +37,9 @@ from nif.certify._verify import (
     CertificateCheck,
     parse_certificate,
     verify_certificate,
-    verify_file,
+    verify_certificate_file,
     verify_offline,
-    verify_stored,
+    verify_stored_certificate,
 )
 from nif.registry import run_iri
 
@@ -94,7 +94,7 @@ __all__ = [
     "standing",
     "start_demo",
     "verify_certificate",
-    "verify_file",
+    "verify_certificate_file",
     "verify_offline",
-    "verify_stored",
+    "verify_stored_certificate",
 ]

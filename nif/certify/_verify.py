@@ -156,7 +156,7 @@ def verify_certificate(
     )
 
 
-def verify_stored(
+def verify_stored_certificate(
     store: Store, settings: Settings, cert_id: str, keys: Iterable[PublicKey]
 ) -> CertificateCheck:
     """`verify_certificate` of the stored certificate `cert_id` (an id or IRI); `NotFoundError`
@@ -164,7 +164,7 @@ def verify_stored(
     return verify_certificate(store, settings, certificate_graph(store, settings, cert_id), keys)
 
 
-def verify_file(
+def verify_certificate_file(
     store: Store, settings: Settings, content: bytes, filename: str, keys: Iterable[PublicKey]
 ) -> CertificateCheck:
     """`verify_certificate` of a certificate file someone holds (syntax from `filename`'s

@@ -23,10 +23,10 @@ from nif.certify import (
     find_certificates,
     get_certificate,
     issue,
-    parse_certificate,
     revoke,
     standing,
-    verify_certificate,
+    verify_certificate_file,
+    verify_stored_certificate,
 )
 from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
 from nif.web._auth import UNAUTHENTICATED, audited, certifier, writer
@@ -277,8 +277,9 @@ async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) ->
     certificate = await _certificate(svc, cert_id)
 
     def check() -> dict[str, Any]:
-        graph = certificate_graph(svc.registry.store, svc.settings, certificate.id)
-        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
+        found = verify_stored_certificate(
+            svc.registry.store, svc.settings, certificate.id, [svc.key.public]
+        )
         return found.to_dict()
 
     return await run_in_threadpool(check)
@@ -316,8 +317,9 @@ async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
         )
 
     def check() -> dict[str, Any]:
-        graph = parse_certificate(content, "certificate" + SUFFIXES[media])
-        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
+        name = "certificate" + SUFFIXES[media]
+        keys = [svc.key.public]
+        found = verify_certificate_file(svc.registry.store, svc.settings, content, name, keys)
         return found.to_dict()
 
     return await run_in_threadpool(check)

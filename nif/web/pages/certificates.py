@@ -26,14 +26,14 @@ from nif.certify import (
     CertificateCheck,
     CertificateState,
     Revocation,
+    Standing,
     available,
     badge_for,
     badge_svg,
-    certificate_graph,
-    find_certificates,
     get_certificate,
+    listed_certificates,
     standing,
-    verify_certificate,
+    verify_stored_certificate,
 )
 from nif.registry import EARL, sparql_prefixes
 from nif.store.base import Store
@@ -183,8 +183,7 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
     lang = translator(request).lang
     cert = get_certificate(store, settings, cert_id)
     now = standing(store, settings, cert)
-    graph = certificate_graph(store, settings, cert_id)
-    check = verify_certificate(store, settings, graph, [svc.key.public])
+    check = verify_stored_certificate(store, settings, cert_id, [svc.key.public])
     base = str(request.base_url).rstrip("/")
     return View(
         certificate=cert,
@@ -268,12 +267,10 @@ def badge(
 # what the interface and agency pages show
 
 
-def _held(svc: Any, certificates: list[Certificate], lang: str) -> list[Held]:
-    store, settings = svc.registry.store, svc.settings
-    names = {a.identifier: a.name for a in catalogue.agencies(store, lang=lang)}
+def _held(svc: Any, listed: list[tuple[Certificate, Standing]], lang: str) -> list[Held]:
+    names = {a.identifier: a.name for a in catalogue.agencies(svc.registry.store, lang=lang)}
     held = []
-    for cert in certificates:
-        now = standing(store, settings, cert)
+    for cert, now in listed:
         badge = badge_svg(now.state, cert.version)
         name = names.get(cert.agency, cert.agency)
         held.append(Held(cert, name, now.state, tuple(now.reasons), badge))
@@ -283,7 +280,7 @@ def _held(svc: Any, certificates: list[Certificate], lang: str) -> list[Held]:
 def interface_certificates(request: Request, interface: str) -> dict[str, list[Held]]:
     """The certificates of each version of `interface`, by version."""
     svc = request.app.state.services
-    found = find_certificates(svc.registry.store, svc.settings, interface=interface)
+    found = listed_certificates(svc.registry.store, svc.settings, interface=interface)
     by_version: dict[str, list[Held]] = {}
     for held in _held(svc, found, translator(request).lang):
         by_version.setdefault(held.certificate.version, []).append(held)
@@ -293,7 +290,7 @@ def interface_certificates(request: Request, interface: str) -> dict[str, list[H
 def agency_certificates(request: Request, agency: str) -> list[Held]:
     """The certificates `agency` holds."""
     svc = request.app.state.services
-    found = find_certificates(svc.registry.store, svc.settings, agency=agency)
+    found = listed_certificates(svc.registry.store, svc.settings, agency=agency)
     return _held(svc, found, translator(request).lang)
 
 

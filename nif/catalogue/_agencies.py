@@ -9,7 +9,6 @@ from rdflib.term import Node
 from nif.catalogue import _reading as read
 from nif.catalogue._interfaces import interfaces
 from nif.catalogue._model import Agency, AgencySummary, Contact
-from nif.errors import NotFoundError
 from nif.registry import DCAT, DCTERMS, VCARD, sparql_prefixes
 from nif.store.base import Store
 
@@ -40,8 +39,6 @@ def agency(
 ) -> Agency:
     """One agency by identifier, with its contact points and a page of its interfaces."""
     iri = read.agency_iri(store, identifier)
-    if iri is None:
-        raise NotFoundError(f"no agency with identifier {identifier!r} in the registry")
     graph = read.read_graph(store, iri)
     node = URIRef(iri)
     props: dict[Node, list[Node]] = {

@@ -49,8 +49,8 @@ def interfaces(
     where = _interface_filter(agency, status, text)
     count = store.select(sparql_prefixes() + f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
     total = int(str(count[0]["n"])) if count and "n" in count[0] else 0
-    if total == 0 and agency is not None and read.agency_iri(store, agency) is None:
-        raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
+    if total == 0 and agency is not None:
+        read.agency_iri(store, agency)  # an unknown agency is not found, not an empty page
     rows = (
         store.select(
             sparql_prefixes() + f"SELECT ?r ?id WHERE {{ {where} }}"

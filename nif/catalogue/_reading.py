@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, SKOS
 from rdflib.term import Node
 
-from nif.errors import InputError
+from nif.errors import InputError, NotFoundError
 from nif.registry import DCTERMS, MEDIA, SPDX, sparql_prefixes
 from nif.store.base import Row, Store
 
@@ -23,14 +23,16 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 _IRI = re.compile(r"[^\s<>\"{}|\\^`]+")
 
 
-def agency_iri(store: Store, identifier: str) -> str | None:
-    """The IRI of the agency record with identifier `identifier`, None when there is none."""
+def agency_iri(store: Store, identifier: str) -> str:
+    """The IRI of the agency record with identifier `identifier`; `NotFoundError`."""
     rows = store.select(
         sparql_prefixes() + "SELECT ?r WHERE {"
         f" GRAPH ?g {{ ?r a org:Organization ; dct:identifier {Literal(identifier).n3()} }}"
         " FILTER(?r = ?g) } LIMIT 1"
     )
-    return str(rows[0]["r"]) if rows else None
+    if not rows:
+        raise NotFoundError(f"no agency with identifier {identifier!r} in the registry")
+    return str(rows[0]["r"])
 
 
 def read_graph(store: Store, iri: str) -> Graph:

@@ -48,10 +48,7 @@ def run_id(day: str) -> str:
 
 def agency_iri(store: Store, agency: str) -> str:
     """The IRI of the agency with identifier `agency`; `NotFoundError`."""
-    iri = catalogue.agency_iri(store, agency)
-    if iri is None:
-        raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
-    return iri
+    return catalogue.agency_iri(store, agency)
 
 
 Validator = Callable[[Target, bytes, str], Report]

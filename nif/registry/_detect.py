@@ -52,6 +52,12 @@ def root_element(content: bytes, settings: Settings) -> str:
     Refuses what validation refuses: DOCTYPEs (no DTD is loaded, no entity expanded) and
     messages over the size limit.
     """
+    return str(root_start(content, settings).tag)
+
+
+def root_start(content: bytes, settings: Settings) -> etree._Element:
+    """The root element as its start tag gives it (name, attributes, namespaces in scope),
+    read without parsing the rest; refuses what `root_element` refuses."""
     if len(content) > settings.max_message_bytes:
         raise DetectionError(
             f"the message is {len(content)} bytes, over the limit of {settings.max_message_bytes}"
@@ -72,11 +78,11 @@ def root_element(content: bytes, settings: Settings) -> str:
         for start in range(0, len(content), _CHUNK):
             parser.feed(bytes(view[start : start + _CHUNK]))
             for _, element in parser.read_events():
-                return str(element.tag)
+                return element
         parser.close()
     except etree.XMLSyntaxError as exc:
         for _, element in parser.read_events():
-            return str(element.tag)
+            return element
         text = str(exc.msg or exc).split(", line ")[0]
         raise DetectionError(f"the message is not well-formed XML: {text}") from None
     raise DetectionError("the message has no root element")
@@ -165,14 +171,23 @@ def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str |
     return str(result)
 
 
+_NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
+_ON_ROOT = re.compile(rf"(?:/{_NAME})?/?@{_NAME}")
+"""A discriminator path that reads an attribute of the root element (`/p:Root/@version`,
+`@version`): its start tag holds the answer, so the message need not be parsed for it."""
+
+
 @dataclasses.dataclass
 class _Message:
-    """The message as detection sees it; the XML tree is parsed only if a discriminator needs it."""
+    """The message as detection sees it; the XML tree is parsed only if a discriminator needs
+    more than the root's start tag (validation, in its worker, parses the message anyway)."""
 
     content: bytes
     media: str
     settings: Settings
     root: str | None = None
+    head: etree._Element | None = None
+    """The root element as its start tag gives it, children not read."""
     json: Any = None
     pointers: tuple[tuple[str, str], ...] = ()
     """The (JSON Pointer, value) pairs the registry's discriminator paths found."""
@@ -182,6 +197,8 @@ class _Message:
     def value(self, discriminator: Discriminator) -> str | None:
         if self.media == "json":
             return json_pointer_value(self.json, discriminator.path)
+        if self.head is not None and _ON_ROOT.fullmatch(discriminator.path.strip()):
+            return xpath_value(self.head.getroottree(), discriminator)
         if not self._parsed:
             self._parsed = True
             self._tree = parse_xml(
@@ -238,7 +255,8 @@ class Detector:
         media = detect_media(content)
         if media == "xml":
             message = _Message(content, media, self._settings)
-            message.root = root_element(content, self._settings)
+            message.head = root_start(content, self._settings)
+            message.root = str(message.head.tag)
             candidates = list(among) if among is not None else self._xml_candidates(message.root)
             sought = f"root element {message.root}"
         elif media == "json":

@@ -177,3 +177,39 @@ def test_validate_registered_reads_each_file_once(
     assert reports[3].verdict == Verdict.VALID
     assert reports[-1].verdict == Verdict.ERROR
     assert "no registered message type" in (reports[-1].steps[-1].error or "")
+
+
+def test_a_root_attribute_discriminator_needs_no_parse_before_validation(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """busreg-company's versions share root elements and differ by their @version: detection
+    reads it from the root's start tag, so the message is parsed once, by validation."""
+    detect = importlib.import_module("nif.registry._detect")
+    parses: list[bytes] = []
+    real = detect.parse_xml
+
+    def counted(content: bytes, **limits: int) -> object:
+        parses.append(content)
+        return real(content, **limits)
+
+    monkeypatch.setattr(detect, "parse_xml", counted)
+    company = sorted((DEMO / "interfaces" / "busreg-company").glob("examples/*/*/valid*.xml"))
+    assert len(company) >= 3
+    reports = _detected(demo, company, jobs=1)
+    assert [r.context["version"] for r in reports] == [p.parts[-3] for p in company]
+    assert all(r.verdict == Verdict.VALID for r in reports)
+    assert parses == []
+    # a discriminator below the root still needs the tree
+    Chooser(demo.store, demo.settings, None).choose(NEWBORN.read_bytes())
+    assert len(parses) == 1
+
+
+def test_a_root_attribute_decides_even_when_the_message_breaks_later(demo: Registry) -> None:
+    # as the root element itself does: validation then reports the broken message
+    broken = b'<CompanyExtract xmlns="urn:nif:demo:busreg:company" version="2.0"><Status>'
+    ref = Chooser(demo.store, demo.settings, None).choose(broken)
+    assert (ref.interface, ref.version, ref.message_type) == (
+        "busreg-company",
+        "2.0.0",
+        "CompanyExtract",
+    )

@@ -49,7 +49,7 @@ from nif.registry._submission import (
 )
 from nif.settings import Settings
 from nif.store import open_store
-from nif.store.base import DumpFormat, Store
+from nif.store.base import DumpFormat, Row, Store
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -143,22 +143,27 @@ class Registry:
         """Every current record (of `kind`), sorted by kind then identifier."""
         return self._records("", kind)
 
-    def _records(self, restriction: str, kind: RecordKind | None = None) -> list[RecordInfo]:
-        # `GRAPH ?g { ?g ... }` is what is meant, but Virtuoso does not join a graph variable
-        # with a subject inside it: bind the subject apart and compare.
-        rows = self.store.select(
-            sparql_prefixes() + "SELECT DISTINCT ?g ?t ?id WHERE {"
-            f" GRAPH ?g {{ {restriction} ?r a ?t OPTIONAL {{ ?r dct:identifier ?id }} }}"
+    def _record_rows(self, restriction: str, optional: str) -> list[Row]:
+        """(?g, ?t, ?o) per record graph `restriction` admits on its node ?r: the graph, the
+        node's type and its `optional` property when it has one.
+
+        `GRAPH ?g { ?g ... }` is what is meant, but Virtuoso does not join a graph variable
+        with a subject inside it: bind the subject apart and compare."""
+        return self.store.select(
+            sparql_prefixes() + "SELECT DISTINCT ?g ?t ?o WHERE {"
+            f" GRAPH ?g {{ {restriction} ?r a ?t OPTIONAL {{ ?r {optional} ?o }} }}"
             " FILTER(?r = ?g)"
             " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
         )
+
+    def _records(self, restriction: str, kind: RecordKind | None = None) -> list[RecordInfo]:
         found: dict[str, RecordInfo] = {}
-        for row in rows:
+        for row in self._record_rows(restriction, "dct:identifier"):
             agency = not str(row["t"]).endswith("DataService")
             info = RecordInfo(
                 str(row["g"]),
                 str(RecordKind.AGENCY if agency else RecordKind.INTERFACE),
-                str(row.get("id", "")),
+                str(row.get("o", "")),
             )
             if kind is None or info.kind == kind:
                 found.setdefault(info.iri, info)
@@ -311,17 +316,11 @@ class Registry:
         if not records:
             return {}
         values = " ".join(URIRef(r.iri).n3() for r in records)
-        rows = self.store.select(
-            sparql_prefixes() + "SELECT DISTINCT ?g ?t ?p WHERE {"
-            f" GRAPH ?g {{ VALUES ?r {{ {values} }} ?r a ?t OPTIONAL {{ ?r dct:publisher ?p }} }}"
-            " FILTER(?r = ?g)"
-            " VALUES ?t { cv:PublicOrganisation org:Organization dcat:DataService } }"
-        )
         owners: dict[str, str] = {}
-        for row in rows:
+        for row in self._record_rows(f"VALUES ?r {{ {values} }}", "dct:publisher"):
             graph = str(row["g"])
             agency = not str(row["t"]).endswith("DataService")
-            owner = graph if agency else str(row.get("p", ""))
+            owner = graph if agency else str(row.get("o", ""))
             owners[graph] = owners.get(graph) or owner
         return owners
 

@@ -7,6 +7,9 @@ here, so a wildcard, a q-value or a `?format=` means the same everywhere: `?form
 `Accept`; each offer gets the q of the most specific range that matches it (`type/sub`, then
 `type/*`, then `*/*`); the highest q wins and the route's order of offers breaks ties; nothing
 acceptable is a 406 that says what the route offers.
+
+A request body's `Content-Type` is read here too (`media_type`, `body_type`), so that every
+route that takes a body of several types refuses another with the same 415.
 """
 
 from __future__ import annotations
@@ -126,6 +129,22 @@ def negotiate(
     if fmt is not None:
         return named(fmt, names, what)
     return choose(accept, offers, what)
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type of a `Content-Type` header, lower-cased, without its parameters ("" for
+    none)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def body_type(content_type: str | None, accepted: Mapping[str, T], doing: str) -> T:
+    """What `accepted` maps the request body's media type to; a 415 saying what `doing`
+    (a verb: "submit") takes, for a body of another type or without `Content-Type`."""
+    media = media_type(content_type)
+    if media not in accepted:
+        given = f"a body of type {media!r}" if media else "a body without Content-Type"
+        raise HTTPException(415, f"cannot {doing} {given}: send one of {', '.join(accepted)}")
+    return accepted[media]
 
 
 def prefers_html(accept: str) -> bool:

@@ -339,7 +339,7 @@ _POST_BODY = {
 )
 async def sparql_post(request: Request, svc: ServicesDep) -> Response:
     params = {key: request.query_params.getlist(key) for key in request.query_params}
-    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    media_type = _negotiation.media_type(request.headers.get("Content-Type"))
     if media_type == "application/sparql-update":
         raise ForbiddenError(_READ_ONLY)
     if media_type not in ("application/x-www-form-urlencoded", "application/sparql-query"):

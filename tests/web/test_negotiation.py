@@ -6,7 +6,16 @@ import pytest
 from starlette.exceptions import HTTPException
 
 from nif.errors import UsageError
-from nif.web._negotiation import best, choose, named, negotiate, preferred, prefers_html
+from nif.web._negotiation import (
+    best,
+    body_type,
+    choose,
+    media_type,
+    named,
+    negotiate,
+    preferred,
+    prefers_html,
+)
 
 OFFERS = [("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/json", "json")]
 NAMES = {"turtle": "turtle", "ntriples": "nt"}
@@ -70,3 +79,27 @@ def test_the_format_parameter_wins_and_an_unknown_one_is_a_400() -> None:
 )
 def test_a_browser_gets_html_error_pages_and_a_script_json(accept: str, html: bool) -> None:
     assert prefers_html(accept) is html
+
+
+def test_media_type_drops_parameters_and_case() -> None:
+    assert media_type("Text/Turtle; charset=UTF-8") == "text/turtle"
+    assert media_type(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("content_type", "said"),
+    [
+        ("application/json", "cannot submit a body of type 'application/json'"),
+        (None, "cannot submit a body without Content-Type"),
+    ],
+)
+def test_a_body_of_another_type_is_a_415_naming_the_accepted_ones(
+    content_type: str | None, said: str
+) -> None:
+    accepted = {"text/turtle": "turtle", "application/zip": "zip"}
+    assert body_type("text/turtle; charset=utf-8", accepted, "submit") == "turtle"
+    with pytest.raises(HTTPException) as refused:
+        body_type(content_type, accepted, "submit")
+    assert refused.value.status_code == 415
+    assert said in refused.value.detail
+    assert "send one of text/turtle, application/zip" in refused.value.detail

@@ -69,7 +69,7 @@ async def stored_run(svc: Services, run_id: str) -> Run:
 async def json_body(request: Request, model: type[M]) -> M:
     """The request's JSON body as `model`; 415 for another media type, 400 saying what is
     wrong and where for a body that is not JSON or not of the model's shape."""
-    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    media = _negotiation.media_type(request.headers.get("content-type"))
     if media not in ("application/json", ""):
         raise HTTPException(415, f"cannot read a body of type {media!r}: send application/json")
     content = await request.body()

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
 from nif.certify import (
@@ -29,6 +28,7 @@ from nif.certify import (
     verify_stored_certificate,
 )
 from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
+from nif.web import _negotiation
 from nif.web._auth import UNAUTHENTICATED, audited, certifier, writer
 from nif.web._services import Services, ServicesDep
 from nif.web.api._run_documents import (
@@ -305,10 +305,7 @@ async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) ->
 async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
     """Check a certificate file someone holds as `GET /{id}/verify` checks a stored one: its
     signature with the service's key, its hashes, expiry and revocation."""
-    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if media not in SUFFIXES:
-        shown = f"a body of type {media!r}" if media else "a body without Content-Type"
-        raise HTTPException(415, f"cannot verify {shown}: send one of {', '.join(SUFFIXES)}")
+    suffix = _negotiation.body_type(request.headers.get("content-type"), SUFFIXES, "verify")
     content = await request.body()
     if len(content) > MAX_CERTIFICATE_BYTES:
         raise UploadTooLargeError(
@@ -317,7 +314,7 @@ async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
         )
 
     def check() -> dict[str, Any]:
-        name = "certificate" + SUFFIXES[media]
+        name = "certificate" + suffix
         keys = [svc.key.public]
         found = verify_certificate_file(svc.registry.store, svc.settings, content, name, keys)
         return found.to_dict()

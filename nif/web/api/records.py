@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
 from nif.errors import ForbiddenError, NotFoundError
@@ -90,14 +89,6 @@ def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> s
         return _scope(svc, who)
 
 
-def _body_type(content_type: str | None) -> tuple[str | None, str]:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in BODY_TYPES:
-        given = f"a body of type {media!r}" if media else "a body without Content-Type"
-        raise HTTPException(415, f"cannot submit {given}: send one of {', '.join(BODY_TYPES)}")
-    return BODY_TYPES[media]
-
-
 @router.put(
     "/records/{record_id}",
     status_code=201,
@@ -120,7 +111,8 @@ async def put_record(
     """Submit the record `record_id` (its `dct:identifier`) through the registry's submission
     pipeline: parse, authorise, pin artefacts, check with the shapes, store. All or nothing."""
     with audited(svc, who.actor, "submit", record_id):
-        fmt, suffix = _body_type(request.headers.get("content-type"))
+        content_type = request.headers.get("content-type")
+        fmt, suffix = _negotiation.body_type(content_type, BODY_TYPES, "submit")
     scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
     with audited(svc, who.actor, "submit", record_id):
         content = await request.body()  # LimitsMiddleware stops it past max_upload_bytes

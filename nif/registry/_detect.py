@@ -33,7 +33,7 @@ from nif.registry._message_types import (
 from nif.registry._namespaces import sparql_prefixes
 from nif.settings import Settings
 from nif.store.base import Store
-from nif.validate import detect_media, has_doctype, parse_xml
+from nif.validate import ParsedJson, detect_media, has_doctype, parse_xml, value_text
 
 _CHUNK = 16384
 """How much of an XML message detection feeds at a time: it stops at the root's start tag."""
@@ -103,9 +103,10 @@ def _json_document(content: bytes, settings: Settings) -> Any:
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-def json_pointer_value(document: Any, pointer: str) -> str | None:
+def json_pointer_value(document: Any, pointer: str, text: str | None = None) -> str | None:
     """The string value at an RFC 6901 pointer: strings as they are, numbers as their JSON
-    text, true/false/null as written; None when it is absent, an object or an array."""
+    text (read from `text`, the document's, when the parse made them numbers), true/false/null
+    as written; None when it is absent, an object or an array."""
     if pointer and not pointer.startswith("/"):
         return None
     node = document
@@ -123,6 +124,8 @@ def json_pointer_value(document: Any, pointer: str) -> str | None:
         return "null"
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, int | float | Decimal) and text is not None:
+        return value_text(text, pointer)
     return None
 
 
@@ -189,6 +192,8 @@ class _Message:
     head: etree._Element | None = None
     """The root element as its start tag gives it, children not read."""
     json: Any = None
+    json_text: str | None = None
+    """The JSON text, when the value came from validation's parser (its numbers are numbers)."""
     pointers: tuple[tuple[str, str], ...] = ()
     """The (JSON Pointer, value) pairs the registry's discriminator paths found."""
     _tree: etree._ElementTree | None = None
@@ -196,7 +201,7 @@ class _Message:
 
     def value(self, discriminator: Discriminator) -> str | None:
         if self.media == "json":
-            return json_pointer_value(self.json, discriminator.path)
+            return json_pointer_value(self.json, discriminator.path, self.json_text)
         if self.head is not None and _ON_ROOT.fullmatch(discriminator.path.strip()):
             return xpath_value(self.head.getroottree(), discriminator)
         if not self._parsed:
@@ -244,13 +249,17 @@ class Detector:
         self._json_paths: list[str] | None = None
 
     def detect(
-        self, content: bytes, among: Sequence[MessageTypeRef] | None = None
+        self,
+        content: bytes,
+        among: Sequence[MessageTypeRef] | None = None,
+        parsed: ParsedJson | None = None,
     ) -> MessageTypeRef:
         """The most specific registered message type of `content`.
 
         `among` restricts detection to those message types (e.g. one version's, when the caller
         named the interface): then a message type without root QName or discriminator matches
-        any message of its media type, at the lowest specificity.
+        any message of its media type, at the lowest specificity. `parsed`: a JSON message as
+        validation's `parse_json` read it, so that detection need not parse it again.
         """
         media = detect_media(content)
         if media == "xml":
@@ -261,7 +270,10 @@ class Detector:
             sought = f"root element {message.root}"
         elif media == "json":
             message = _Message(content, media, self._settings)
-            message.json = _json_document(content, self._settings)
+            if parsed is not None and parsed.document is not None:
+                message.json, message.json_text = parsed.document.json, parsed.document.json_text
+            else:  # what validation refuses may still say its type
+                message.json = _json_document(content, self._settings)
             if among is not None:
                 candidates = list(among)
                 sought = "a JSON message"
@@ -318,7 +330,7 @@ class Detector:
         values = tuple(
             (path, value)
             for path in self._paths()
-            if (value := json_pointer_value(message.json, path)) is not None
+            if (value := json_pointer_value(message.json, path, message.json_text)) is not None
         )
         message.pointers = values
         if not values:

@@ -23,7 +23,7 @@ from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, p
 from nif.report import Report, Severity
 from nif.settings import Settings
 from nif.store.base import Store
-from nif.validate import Profile
+from nif.validate import ParsedJson, Profile
 
 _KEPT_BYTES = 512 * 1024 * 1024
 """Bytes of messages kept from detection for validation: past this, a batch of any size does
@@ -93,11 +93,12 @@ class Chooser:
         self.among = among
         self._detector = Detector(store, settings)
 
-    def choose(self, content: bytes) -> MessageTypeRef:
-        """The message's type; `DetectionError` when none or several match."""
+    def choose(self, content: bytes, parsed: ParsedJson | None = None) -> MessageTypeRef:
+        """The message's type; `DetectionError` when none or several match. `parsed`: the
+        message as `parse_json` read it, if it did."""
         if self.among is not None and len(self.among) == 1:
             return self.among[0]
-        return self._detector.detect(content, self.among)
+        return self._detector.detect(content, self.among, parsed)
 
 
 def pinned_target(store: Store, ref: MessageTypeRef) -> Target:
@@ -127,7 +128,7 @@ def validate_registered(
     messages are checked. Each file is read once: the bytes detection read go to validation
     (up to `_KEPT_BYTES` in all; the workers read the files past that).
     """
-    from nif.validate import Message, read_message, validate_files
+    from nif.validate import Message, detect_media, parse_json, read_message, validate_files
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
         message = messages[index]
@@ -154,10 +155,13 @@ def validate_registered(
         chooser = Chooser(store, settings, named_types(store, interface, None, message_type))
         for index, path in enumerate(paths):
             content = read_message(path, settings.max_message_bytes)
+            parsed = None
+            if detect_media(content) == "json":  # parsed once, for detection and validation
+                parsed = parse_json(content, max_bytes=settings.max_message_bytes)
             kept += len(content)
-            messages.append(Message(str(path), content) if kept <= _KEPT_BYTES else path)
+            messages.append(Message(str(path), content, parsed) if kept <= _KEPT_BYTES else path)
             try:
-                ref = chooser.choose(content)
+                ref = chooser.choose(content, parsed)
             except DetectionError as exc:
                 failed(index, "detect", str(exc))
             else:

@@ -13,7 +13,7 @@ from nif.validate._batch import (
 from nif.validate._cache import CompiledCache
 from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
-from nif.validate._json import parse_json, unescape
+from nif.validate._json import ParsedJson, parse_json, unescape, value_text
 from nif.validate._jsonschema import json_references
 from nif.validate._profile import (
     JSON_SCHEMA,
@@ -39,6 +39,7 @@ __all__ = [
     "CompiledCache",
     "Fetcher",
     "Message",
+    "ParsedJson",
     "Profile",
     "StepSpec",
     "available_cpus",
@@ -62,6 +63,7 @@ __all__ = [
     "unescape",
     "validate",
     "validate_files",
+    "value_text",
     "worker_settings",
     "xsd_references",
 ]

@@ -34,6 +34,7 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._engine import MEDIA_TYPES, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
+from nif.validate._json import ParsedJson
 from nif.validate._profile import Profile
 from nif.workers import WorkerProcess
 
@@ -79,6 +80,9 @@ class Message:
 
     source: str
     content: bytes
+    parsed: ParsedJson | None = None
+    """A JSON message as detection parsed it with `parse_json`: it crosses to the worker (an
+    lxml tree cannot), which checks it without parsing it again."""
 
 
 Item = str | Message
@@ -106,11 +110,14 @@ def validate_file(
 ) -> Report:
     """One message file through the profile, in this process; the report's `source` is the
     path as given. `watch` is `validate`'s."""
+    parsed = None
     if isinstance(item, Message):
-        source, content = item.source, item.content
+        source, content, parsed = item.source, item.content, item.parsed
     else:
         source, content = str(item), read_message(item, settings.max_message_bytes)
-    report = validate(content, profile, source=source, settings=settings, watch=watch)
+    report = validate(
+        content, profile, source=source, settings=settings, watch=watch, parsed=parsed
+    )
     if not keep_svrl:
         for step in report.steps:
             step.svrl = None

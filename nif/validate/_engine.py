@@ -13,6 +13,7 @@ from nif.report import Finding, Report, Severity, StepResult, StepStatus, Verdic
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
+from nif.validate._json import ParsedJson
 from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
 from nif.validate._step import Document, Step, StepOutcome
 
@@ -59,7 +60,7 @@ def compile_step(spec: StepSpec, settings: Settings) -> Step:
 
 
 def _parse(
-    content: bytes, media: str, settings: Settings
+    content: bytes, media: str, settings: Settings, read_json: ParsedJson | None
 ) -> tuple[Document | None, StepResult, list[Finding]]:
     started = time.perf_counter()
     if media == "xml":
@@ -74,7 +75,7 @@ def _parse(
     else:
         from nif.validate._json import parse_json
 
-        parsed_json = parse_json(content, max_bytes=settings.max_message_bytes)
+        parsed_json = read_json or parse_json(content, max_bytes=settings.max_message_bytes)
         document = parsed_json.document
         engine = ("json", "stdlib")
         findings = parsed_json.findings
@@ -175,8 +176,11 @@ def validate(
     settings: Settings | None = None,
     context: Mapping[str, str] | None = None,
     watch: Callable[[str, str], None] | None = None,
+    parsed: ParsedJson | None = None,
 ) -> Report:
     """Validate one message. Never raises for a bad message or a bad artefact: see the verdict.
+
+    `parsed`: the message (JSON) as `parse_json` read it already, so it is not parsed again.
 
     `watch(stage, name)` is told when each step starts compiling, ("compile", kind), and
     checking, ("check", step name); a worker's parent uses it to kill a step that overruns its
@@ -200,7 +204,7 @@ def validate(
         document = None
         steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
     else:
-        document, parse_result, parse_findings = _parse(content, media, settings)
+        document, parse_result, parse_findings = _parse(content, media, settings, parsed)
         if any(f.severity >= profile.fail_on for f in parse_findings):
             parse_result.status = StepStatus.FAILED
         steps.append(parse_result)

@@ -185,6 +185,23 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
     Only the containers on the way to a wanted pointer are walked in Python; every other value
     is skipped by the C decoder, so locating a few findings costs about one more parse.
     """
+    return _line_columns(text, _offsets(text, pointers))
+
+
+def value_text(text: str, pointer: str) -> str | None:
+    """The value at `pointer` as the document writes it (a number's own digits: `2.0` is not
+    `2`); None when there is none."""
+    at = _offsets(text, [pointer]).get(pointer)
+    if at is None:
+        return None
+    try:
+        return text[at : _SKIP(text, at)[1]]
+    except (StopIteration, ValueError):
+        return None
+
+
+def _offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
+    """Where the values at `pointers` start in `text`, for those that exist."""
     wanted = set(pointers)
     inside: set[str] = set()
     for p in wanted:
@@ -208,7 +225,7 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
                 stack.extend(found.items())
     except (RecursionError, IndexError, StopIteration, TypeError, ValueError):
         pass  # a document json.loads did not accept: keep what was found
-    return _line_columns(text, offsets)
+    return offsets
 
 
 def _children(text: str, at: int, path: str, needed: set[str], last: int) -> dict[str, int]:

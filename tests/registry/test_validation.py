@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +13,10 @@ import pytest
 from nif.errors import DetectionError, NotFoundError, UsageError
 from nif.registry import Registry
 from nif.registry._validation import Chooser, named_types, pinned_target, validate_registered
-from nif.report import Report, Severity, Verdict
+from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from nif.validate import validate
+from nif.validate import ParsedJson, validate
 from tests.registry.conftest import DEMO
 
 BIRTH = DEMO / "interfaces" / "civreg-birth" / "examples"
@@ -125,6 +126,7 @@ def _detected(demo: Registry, paths: list[Path], jobs: int) -> list[Report]:
     )
 
 
+@pytest.mark.slow
 def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
     stranger = tmp_path / "stranger.xml"
     stranger.write_bytes(b"<Stranger/>")
@@ -147,6 +149,7 @@ def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_pa
     assert reports[-1].verdict == Verdict.INVALID
 
 
+@pytest.mark.slow
 def test_validate_registered_reads_each_file_once(
     demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,3 +216,29 @@ def test_a_root_attribute_decides_even_when_the_message_breaks_later(demo: Regis
         "2.0.0",
         "CompanyExtract",
     )
+
+
+def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection reads a JSON message with validation's parser, and the worker checks that
+    parse: a finding slipped into it reaches the report, which a second parse would lose."""
+    engine = importlib.import_module("nif.validate")
+    real = engine.parse_json
+    parses: list[bytes] = []
+
+    def marked(content: bytes, *, max_bytes: int) -> ParsedJson:
+        parses.append(content)
+        parsed = real(content, max_bytes=max_bytes)
+        marker = Finding(Severity.INFO, "parse", "parsed by detection", "test.marker")
+        return dataclasses.replace(parsed, findings=[*parsed.findings, marker])
+
+    monkeypatch.setattr(engine, "parse_json", marked)
+    messages = sorted((DEMO / "interfaces").glob("*/examples/*/*/valid*.json"))
+    assert len(messages) >= 3
+    reports = _detected(demo, messages, jobs=2)
+    assert len(parses) == len(messages)
+    for path, report in zip(messages, reports, strict=True):
+        assert report.context["message_type"] == path.parts[-2]
+        assert report.verdict == Verdict.VALID, [f.message for f in report.findings]
+        assert [f.rule_id for f in report.findings] == ["test.marker"]

@@ -25,6 +25,7 @@ def test_unknown_folder_is_refused():
         data_folder("secrets")
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_data_folders(tmp_path: Path):
     subprocess.run(
         [

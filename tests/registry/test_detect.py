@@ -301,6 +301,7 @@ def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:
 # --- the command line --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["birth-1.xml", "tax-return.json", "birth-2.xml", "tax-assessment.json"]
@@ -317,6 +318,7 @@ def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     assert reports[2]["profile"] == "civreg-birth@2.0.0/BirthNotification"
 
 
+@pytest.mark.slow
 def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["tax-return-negative.json", "vehicle.xml", "birth-2.xml"]
@@ -336,6 +338,7 @@ def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:
     assert birth["verdict"] == "valid"
 
 
+@pytest.mark.slow
 def test_cli_a_broken_undetectable_message_is_invalid(
     pinned: PinnedRegistry,
     tmp_path: Path,
@@ -351,6 +354,7 @@ def test_cli_a_broken_undetectable_message_is_invalid(
     assert report["steps"][-1]["status"] == "skipped"
 
 
+@pytest.mark.slow
 def test_cli_text_report_names_the_profile(pinned: PinnedRegistry) -> None:
     pinned.close()
     result = run_cli(pinned, "validate", MESSAGES / "birth-2-heavy.xml")

@@ -116,6 +116,7 @@ def test_a_message_type_without_artefacts_fails_closed(pinned: PinnedRegistry) -
 # --- the command line --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
     pinned.close()
     message = MESSAGES / "birth-2.xml"
@@ -141,6 +142,7 @@ def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
     assert report_of(heavy)["verdict"] == "invalid"
 
 
+@pytest.mark.slow
 def test_cli_interface_detects_among_the_versions_message_types(pinned: PinnedRegistry) -> None:
     pinned.close()
     messages = [MESSAGES / "registration.xml", MESSAGES / "birth-2.xml"]
@@ -154,6 +156,7 @@ def test_cli_interface_detects_among_the_versions_message_types(pinned: PinnedRe
     ]
 
 
+@pytest.mark.slow
 def test_cli_severity_overrides_apply_to_registry_profiles(pinned: PinnedRegistry) -> None:
     pinned.close()
     message = MESSAGES / "birth-2-heavy.xml"
@@ -198,6 +201,7 @@ def test_cli_registry_usage_errors_exit_2(
     assert not (pinned.home / "elsewhere").exists()
 
 
+@pytest.mark.slow
 def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/birth.xsd").write_bytes(
         b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
@@ -221,6 +225,7 @@ def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     assert "changed or corrupted" in step["error"]
 
 
+@pytest.mark.slow
 def test_cli_missing_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/assessment.json").unlink()
     pinned.close()

@@ -151,6 +151,7 @@ def test_good_records_conform_to_dcat_ap(
     assert conforms, text
 
 
+@pytest.mark.slow
 def test_validation_with_merged_vocabularies_finishes() -> None:
     """Vocabularies go into the data graph (pyshacl's ont_graph can hang on SKOS): whole graph,
     no focus nodes, as `nif registry check` may run it. A separate process, so a hang fails the

@@ -219,6 +219,7 @@ def test_a_record_in_nifs_space_is_reported(demo: Registry) -> None:
 # --- the command line: submit and load refuse, check reports ------------------------------
 
 
+@pytest.mark.slow
 def test_cli_refuses_foreign_nodes_and_check_reports_them(tmp_path: Path) -> None:
     env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_ACTOR": "cli-tester"}
     env.pop("NIF_STORE", None)

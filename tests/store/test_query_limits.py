@@ -67,6 +67,7 @@ def test_a_query_streaming_rows_past_its_time_limit_is_stopped(store: Store, ns:
         store.query_raw(cross_join(graph), ResultFormat.JSON, timeout=0.5)
 
 
+@pytest.mark.slow
 def test_an_aggregate_past_its_time_limit_is_an_error_not_a_result(store: Store, ns: str) -> None:
     """Embedded Oxigraph counts in one step it cannot interrupt: the deadline is checked when
     it ends, and the count is thrown away; Virtuoso stops at its `timeout` parameter and its

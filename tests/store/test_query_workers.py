@@ -35,6 +35,7 @@ def snapshots(store: EmbeddedStore) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
+@pytest.mark.slow
 def test_a_count_past_the_limit_is_killed_and_frees_its_slot(store: EmbeddedStore) -> None:
     """Oxigraph counts in one step: in the service process it ran to its end; in a worker it
     is stopped, and the only slot answers the next query."""
@@ -47,6 +48,7 @@ def test_a_count_past_the_limit_is_killed_and_frees_its_slot(store: EmbeddedStor
     assert len(rows(answer)) == 200
 
 
+@pytest.mark.slow
 def test_the_limits_and_errors_are_those_of_the_store(store: EmbeddedStore) -> None:
     graph = fill(store, NS, 20)
     workers = store.query_workers(2)

@@ -40,6 +40,7 @@ def summary(reports: list) -> list[tuple[str, str, list[tuple[str | None, str]]]
     ]
 
 
+@pytest.mark.slow
 def test_two_workers_give_the_reports_of_one_process_in_input_order(profile: Profile) -> None:
     paths = [CREDIT_NOTE, *reversed(INVOICES), CREDIT_NOTE]
     ticks: list[None] = []
@@ -51,6 +52,7 @@ def test_two_workers_give_the_reports_of_one_process_in_input_order(profile: Pro
     assert all(r.verdict == Verdict.VALID for r in parallel[1:-1])
 
 
+@pytest.mark.slow
 def test_workers_apply_severity_overrides_and_limits(tmp_path: Path) -> None:
     """The profile and settings reach the workers whole (overrides are a mappingproxy)."""
     deep = tmp_path / "deep.xml"
@@ -66,6 +68,7 @@ def test_workers_apply_severity_overrides_and_limits(tmp_path: Path) -> None:
     assert reports[0].findings[0].rule_id == "xml.too-deep", "the depth limit reached the worker"
 
 
+@pytest.mark.slow
 def test_svrl_is_dropped_on_request(tmp_path: Path) -> None:
     rules = tmp_path / "rules.sch"
     rules.write_text(RULES, encoding="utf-8")
@@ -77,6 +80,7 @@ def test_svrl_is_dropped_on_request(tmp_path: Path) -> None:
     assert all(step.svrl is None for step in dropped.steps)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_unreadable_file_is_an_input_error(tmp_path: Path, jobs: int) -> None:
     missing = tmp_path / "gone.xml"

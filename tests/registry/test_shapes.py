@@ -595,6 +595,7 @@ BROKEN_INTERFACES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_INTERFACES],
@@ -679,6 +680,7 @@ def test_interface_may_not_take_an_agency_identifier(
     ]
 
 
+@pytest.mark.slow
 def test_versions_and_resubmissions_do_not_clash(
     interface: Graph, agency: Graph, nif_shapes: Graph, vocabulary: Graph
 ) -> None:
@@ -795,6 +797,7 @@ WARNINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("record", "change", "expected"),
     [
@@ -899,6 +902,7 @@ BROKEN_EXAMPLES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_EXAMPLES],

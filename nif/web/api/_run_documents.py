@@ -19,7 +19,7 @@ from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from nif.certify import Run, rdf_document
+from nif.certify import Certificate, Run, get_certificate, rdf_document
 from nif.errors import InputError, NotFoundError
 from nif.web import _negotiation
 from nif.web._services import Services
@@ -64,6 +64,17 @@ async def stored_run(svc: Services, run_id: str) -> Run:
     except NotFoundError:
         raise unknown("certification run", run_id) from None
     return run
+
+
+def stored_certificate(svc: Services, cert_id: str) -> Certificate:
+    """The certificate `cert_id` from the registry; the 404 of an unknown one. Blocking: the
+    API calls it in a thread, the pages from their (threaded) sync routes."""
+    checked_id("certificate", CERTIFICATE_ID, cert_id)
+    try:
+        found: Certificate = get_certificate(svc.registry.store, svc.settings, cert_id)
+    except NotFoundError:
+        raise unknown("certificate", cert_id) from None
+    return found
 
 
 async def json_body(request: Request, model: type[M]) -> M:

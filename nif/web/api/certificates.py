@@ -20,29 +20,26 @@ from nif.certify import (
     Verification,
     certificate_graph,
     find_certificates,
-    get_certificate,
     issue,
     revoke,
     standing,
     verify_certificate_file,
     verify_stored_certificate,
 )
-from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
+from nif.errors import CertificationError, UploadTooLargeError
 from nif.web import _negotiation
 from nif.web._auth import UNAUTHENTICATED, audited, certifier, writer
 from nif.web._services import Services, ServicesDep
 from nif.web.api._run_documents import (
-    CERTIFICATE_ID,
     FORMAT_NAMES,
     RDF_TYPES,
-    checked_id,
     dataclass_fields,
     json_body,
     json_request_body,
     rdf_media,
     serialize,
+    stored_certificate,
     stored_run,
-    unknown,
 )
 
 router = APIRouter(prefix="/api/certificates", tags=["certification"])
@@ -130,17 +127,6 @@ async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     }
 
 
-async def _certificate(svc: Services, cert_id: str) -> Certificate:
-    checked_id("certificate", CERTIFICATE_ID, cert_id)
-    try:
-        found: Certificate = await run_in_threadpool(
-            get_certificate, svc.registry.store, svc.settings, cert_id
-        )
-    except NotFoundError:
-        raise unknown("certificate", cert_id) from None
-    return found
-
-
 @router.post(
     "",
     status_code=201,
@@ -225,7 +211,7 @@ async def get_certificate_(
     `?format=`, the signed graph (Turtle, JSON-LD, N-Triples, RDF/XML) to keep and verify
     offline with the key at `/.well-known/nif-certificate-key`."""
     media = rdf_media(request.headers.get("accept"), fmt, default="application/json")
-    certificate = await _certificate(svc, cert_id)
+    certificate = await run_in_threadpool(stored_certificate, svc, cert_id)
     if media == "application/json":
         return await _described(svc, certificate)
     graph = await run_in_threadpool(
@@ -258,7 +244,7 @@ async def revoke_certificate(
     certifier(svc, who, REVOKE, cert_id)
     with audited(svc, who.actor, REVOKE, cert_id, audited_below=(CertificationError,)):
         body = await json_body(request, RevokeRequest)
-        await _certificate(svc, cert_id)
+        await run_in_threadpool(stored_certificate, svc, cert_id)
         certificate: Certificate = await run_in_threadpool(
             lambda: revoke(svc.registry, cert_id, actor=who.actor, reason=body.reason, key=svc.key)
         )
@@ -274,7 +260,7 @@ async def revoke_certificate(
 async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) -> dict[str, Any]:
     """Check the certificate's signature with the service's key, its pinned hashes against the
     registry today, its expiry and revocation. 200 whether or not it holds: see `ok`."""
-    certificate = await _certificate(svc, cert_id)
+    certificate = await run_in_threadpool(stored_certificate, svc, cert_id)
 
     def check() -> dict[str, Any]:
         found = verify_stored_certificate(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -30,7 +29,6 @@ from nif.certify import (
     available,
     badge_for,
     badge_svg,
-    get_certificate,
     listed_certificates,
     standing,
     verify_stored_certificate,
@@ -38,6 +36,7 @@ from nif.certify import (
 from nif.registry import EARL, sparql_prefixes
 from nif.store.base import Store
 from nif.web._services import ServicesDep
+from nif.web.api import stored_certificate
 from nif.web.pages import _pdf
 from nif.web.pages._render import env, page, translator
 
@@ -46,7 +45,6 @@ router = APIRouter(include_in_schema=False)
 KEY_URL = "/.well-known/nif-certificate-key"
 RDF_URL = "/api/certificates/{id}?format=turtle"
 BADGE_HEADERS = {"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"}
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def state_key(state: CertificateState) -> str:
@@ -177,11 +175,9 @@ def badge_path(agency: str, interface: str, version: str) -> str:
 
 def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
     """The facts of certificate `cert_id`; `NotFoundError` when there is none."""
-    if not _ID.fullmatch(cert_id):
-        raise errors.NotFoundError(f"no certificate {cert_id!r}")
     store, settings = svc.registry.store, svc.settings
     lang = translator(request).lang
-    cert = get_certificate(store, settings, cert_id)
+    cert = stored_certificate(svc, cert_id)
     now = standing(store, settings, cert)
     check = verify_stored_certificate(store, settings, cert_id, [svc.key.public])
     base = str(request.base_url).rstrip("/")

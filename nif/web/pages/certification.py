@@ -32,14 +32,13 @@ from nif.certify import (
     badge_for,
     find_certificates,
     find_suite,
-    get_certificate,
     issue,
     revoke,
 )
 from nif.web._auth import audited, certifier, form_principal, sees_every_agency
 from nif.web._errors import status_of
 from nif.web._services import Services, ServicesDep
-from nif.web.api import CERTIFICATE_ID, RUN_ID, checked_id
+from nif.web.api import RUN_ID, checked_id, stored_certificate
 from nif.web.api import certification as runs_api
 from nif.web.api.certificates import ISSUE, REVOKE
 from nif.web.pages import _runview
@@ -326,15 +325,10 @@ def _revoke_page(
     )
 
 
-def _certificate(svc: Services, cert_id: str) -> Certificate:
-    checked_id("certificate", CERTIFICATE_ID, cert_id)
-    return get_certificate(svc.registry.store, svc.settings, cert_id)
-
-
 @router.get("/certificates/{cert_id}/revoke", response_class=HTMLResponse)
 async def revoke_form(request: Request, svc: ServicesDep, cert_id: str) -> HTMLResponse:
     """The revocation form on a page of its own (the certificate page carries it too)."""
-    cert = await run_in_threadpool(_certificate, svc, cert_id)
+    cert = await run_in_threadpool(stored_certificate, svc, cert_id)
     return await run_in_threadpool(lambda: _revoke_page(request, svc, cert))
 
 
@@ -347,7 +341,7 @@ async def revoke_page(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Revoke a certificate for a reason (certifiers and admins), then show it (303)."""
-    cert = await run_in_threadpool(_certificate, svc, cert_id)
+    cert = await run_in_threadpool(stored_certificate, svc, cert_id)
     try:
         who = form_principal(svc, token, REVOKE, cert_id)
         certifier(svc, who, REVOKE, cert_id)

@@ -38,7 +38,7 @@ from nif.certify import (
 from nif.web._auth import audited, certifier, form_principal, sees_every_agency
 from nif.web._errors import status_of
 from nif.web._services import Services, ServicesDep
-from nif.web.api import RUN_ID, checked_id, stored_certificate
+from nif.web.api import RUN_ID, stored_certificate, stored_run
 from nif.web.api import certification as runs_api
 from nif.web.api.certificates import ISSUE, REVOKE
 from nif.web.pages import _runview
@@ -268,8 +268,7 @@ async def issue_page(
         certifier(svc, who, ISSUE, run_id)
         with audited(svc, who.actor, ISSUE, run_id, audited_below=(errors.CertificationError,)):
             days = _days(valid_days)
-            checked_id("run", RUN_ID, run_id)
-            run = await run_in_threadpool(svc.runs.get, run_id)
+            run = await stored_run(svc, run_id)
             issued: Certificate = await run_in_threadpool(
                 lambda: issue(svc.registry, run, svc.key, actor=who.actor, valid_days=days)
             )

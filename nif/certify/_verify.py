@@ -127,9 +127,7 @@ def verify_certificate(
     for `standing`.
     """
     keys = tuple(keys)
-    iri = _the_certificate(graph)
-    signature = verify(graph, iri, keys)
-    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    iri, signature, problems = _signed(graph, keys)
     stored = _stored(store, settings, iri)
     issued_here = stored is not None
     if stored is None:
@@ -188,9 +186,7 @@ def verify_offline(
     the pinned hashes it signs (each a sha256) and its expiry at `now`. No store is read;
     `unchecked` names the registry-side checks (`REGISTRY_CHECKS`)."""
     keys = tuple(keys)
-    iri = _the_certificate(graph)
-    signature = verify(graph, iri, keys)
-    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    iri, signature, problems = _signed(graph, keys)
     unchecked = REGISTRY_CHECKS
     try:
         cert = certificate_from(None, settings, graph, iri, keys)
@@ -218,6 +214,15 @@ def verify_offline(
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _signed(graph: Graph, keys: tuple[PublicKey, ...]) -> tuple[URIRef, Verification, list[str]]:
+    """The one certificate in `graph`, its signature checked with `keys`, and the problems
+    found so far: the signature's, when it does not verify."""
+    iri = _the_certificate(graph)
+    signature = verify(graph, iri, keys)
+    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    return iri, signature, problems
 
 
 def _the_certificate(graph: Graph) -> URIRef:

@@ -17,7 +17,7 @@ from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
 from nif.store import DumpFormat, ResultFormat, open_store
-from nif.store.base import query_limits
+from nif.store.base import QueryLimits, query_limits
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -351,9 +351,7 @@ def sparql(
     else:
         raise UsageError("give a QUERY or --file, not both and not neither")
     settings = settings_from(config, home).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
-    seconds, rows = query_limits(settings)
     with open_store(settings, store) as target:
-        sys.stdout.buffer.write(
-            target.query_raw(text, ResultFormat(fmt), timeout=seconds, max_rows=rows)
-        )
+        limits = QueryLimits(*query_limits(settings))
+        sys.stdout.buffer.write(target.query_raw(text, ResultFormat(fmt), limits))
     return EXIT_OK

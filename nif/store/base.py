@@ -217,20 +217,14 @@ class Store(abc.ABC):
         """Run an ASK query over the union of the named graphs."""
 
     @abc.abstractmethod
-    def query_raw(
-        self,
-        query: str,
-        fmt: ResultFormat,
-        *,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> bytes:
+    def query_raw(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
         """Run a read-only query, results in `fmt` (an RDF format for CONSTRUCT/DESCRIBE).
 
-        Updates are refused with `UsageError`, before reaching the store. Past `timeout`
-        seconds the query fails with `QueryTimeoutError`, and with `ResultTooLargeError` when
-        it gives more than `max_rows` rows (or triples). The embedded store notices its deadline
-        only between rows: a caller that must answer in time waits in another thread.
+        Updates are refused with `UsageError`, before reaching the store. Past the `limits`'
+        time limit the query fails with `QueryTimeoutError`, and with `ResultTooLargeError`
+        when it gives more than their `max_rows` rows (or triples); none by default. The
+        embedded store notices its deadline only between rows: a caller that must answer in
+        time waits in another thread.
         """
 
     @abc.abstractmethod

@@ -222,18 +222,11 @@ class EmbeddedStore(Store):
             raise UsageError("ask() needs an ASK query")
         return bool(result)
 
-    def query_raw(
-        self,
-        query: str,
-        fmt: ResultFormat,
-        *,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> bytes:
+    def query_raw(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
         """Evaluated lazily, row by row, so the limits stop a query as soon as it yields;
         Oxigraph has no time limit of its own."""
         check_format(query_form(query), fmt)
-        limits = QueryLimits(timeout, max_rows)
+        limits = limits or QueryLimits()
         results = self._query(query)
         limits.check_time()
         try:

@@ -63,9 +63,7 @@ def serve(conn: Connection) -> None:
             if opened is None or opened[0] != snapshot:
                 opened = None  # the previous snapshot is closed before the next is opened
                 opened = (snapshot, EmbeddedStore.read_only(snapshot))
-            result = opened[1].query_raw(
-                query, ResultFormat(fmt), timeout=timeout, max_rows=max_rows
-            )
+            result = opened[1].query_raw(query, ResultFormat(fmt), QueryLimits(timeout, max_rows))
             answer: tuple[Any, ...] = ("ok", result)
         except NifError as exc:
             answer = ("error", type(exc).__name__, str(exc))
@@ -165,16 +163,9 @@ class QueryWorkers:
         """Queries running now."""
         return len(self._busy)
 
-    def run(
-        self,
-        query: str,
-        fmt: ResultFormat,
-        *,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> bytes:
-        """As `Store.query_raw`, in a worker: the query stops at `timeout` even inside a step."""
-        limits = QueryLimits(timeout, max_rows)
+    def run(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
+        """As `Store.query_raw`, in a worker: the query stops at its deadline even inside a step."""
+        limits = limits or QueryLimits()
         worker = self._take()
         try:
             return worker.query(self._snapshot(worker), query, fmt, limits)

@@ -134,14 +134,7 @@ class RemoteStore(Store):
             raise UsageError("ask() needs an ASK query")
         return bool(self._solutions(query))
 
-    def query_raw(
-        self,
-        query: str,
-        fmt: ResultFormat,
-        *,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-    ) -> bytes:
+    def query_raw(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
         """Results as the embedded store writes them: the endpoint's own CSV and TSV need not
         follow the standard (Virtuoso's do not), so they are written here from its JSON.
 
@@ -150,7 +143,7 @@ class RemoteStore(Store):
         """
         form = query_form(query)
         check_format(form, fmt)
-        limits = QueryLimits(timeout, max_rows)
+        limits = limits or QueryLimits()
         if form is ox.QueryTriples:
             response = self._post_query(query, ResultFormat.NTRIPLES.media_type, limits)
             triples = limits.take(self._triples(response), "triples")

@@ -121,9 +121,9 @@ def run_query(svc: Services, query: str, fmt: ResultFormat) -> bytes:
     store = svc.registry.store
     size = svc.settings.sparql_max_concurrent
     if isinstance(store, EmbeddedStore) and store.on_disk:
-        return store.query_workers(size).run(query, fmt, timeout=timeout, max_rows=max_rows)
+        return store.query_workers(size).run(query, fmt, QueryLimits(timeout, max_rows))
     return _gate(store, size).run(
-        lambda: store.query_raw(query, fmt, timeout=timeout, max_rows=max_rows), timeout
+        lambda: store.query_raw(query, fmt, QueryLimits(timeout, max_rows)), timeout
     )
 
 

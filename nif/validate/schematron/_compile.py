@@ -13,6 +13,7 @@ returned, with errors pointing at the rule set's file and line.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -265,18 +266,14 @@ class _Writer:
         self._location(location)
         if node.get("see"):
             out.set("see", _literal(node.get("see")))
-        for diagnostic_id in (node.get("diagnostics") or "").split():
-            diagnostic = self.diagnostics.get(diagnostic_id)
-            if diagnostic is None:
-                raise CompileError(f"line {node.sourceline}: unknown diagnostic {diagnostic_id!r}")
+        for diagnostic_id, diagnostic in _referenced(
+            node, "diagnostics", self.diagnostics, "diagnostic"
+        ):
             reference = etree.SubElement(
                 out, svrl("diagnostic-reference"), diagnostic=_literal(diagnostic_id)
             )
             self._text(etree.SubElement(reference, svrl("text")), diagnostic)
-        for property_id in (node.get("properties") or "").split():
-            prop = self.properties.get(property_id)
-            if prop is None:
-                raise CompileError(f"line {node.sourceline}: unknown property {property_id!r}")
+        for property_id, prop in _referenced(node, "properties", self.properties, "property"):
             reference = etree.SubElement(
                 out, svrl("property-reference"), property=_literal(property_id)
             )
@@ -358,6 +355,18 @@ class _Writer:
             if node in self.origins:
                 return f"{shown(self.origins[node].base)} line {line or '?'}"
         return f"{shown(self.schema.base)} (generated stylesheet)"
+
+
+def _referenced(
+    node: etree._Element, attribute: str, table: dict[str, etree._Element], what: str
+) -> Iterator[tuple[str, etree._Element]]:
+    """The (id, element) pairs `node`'s `attribute` names: an unknown id is a compile error,
+    not an assertion that reports nothing."""
+    for ident in (node.get(attribute) or "").split():
+        element = table.get(ident)
+        if element is None:
+            raise CompileError(f"line {node.sourceline}: unknown {what} {ident!r}")
+        yield ident, element
 
 
 def _literal(value: str) -> str:

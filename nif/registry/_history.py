@@ -10,13 +10,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from nif.errors import NifError
-from nif.home import private_file
+from nif.home import open_database
 
 log = logging.getLogger("nif.registry")
 
@@ -89,12 +88,7 @@ class History:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            private_file(path), isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
 
     def add(self, versions: list[RecordVersion]) -> None:
         with self._lock, self._db:

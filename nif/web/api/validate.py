@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -25,9 +25,15 @@ from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
 from nif.web._zip import MAX_BATCH_FILES
 from nif.web.api._report_formats import FORMATS, negotiate, render
-from nif.web.api._validation_request import batch_messages, merged, one_message, read_form
+from nif.web.api._validation_request import (
+    batch_messages,
+    closing_form,
+    merged,
+    one_message,
+    read_form,
+)
 
-router = APIRouter(prefix="/api", tags=["validation"])
+router = APIRouter(prefix="/api", tags=["validation"], dependencies=[Depends(closing_form)])
 
 
 async def run_validation(

@@ -157,6 +157,20 @@ def query_limits(settings: Settings) -> tuple[float | None, int | None]:
     return settings.sparql_timeout or None, settings.sparql_max_rows or None
 
 
+def write_results(
+    results: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple],
+    fmt: ResultFormat,
+    limits: QueryLimits,
+) -> bytes:
+    """A query's answer in `fmt`, its rows or triples read within `limits`: both stores write
+    what they read this way, so their results are byte for byte alike."""
+    if isinstance(results, ox.QueryBoolean):
+        return results.serialize(format=RESULT_FORMATS[fmt]) or b""
+    if isinstance(results, ox.QuerySolutions):
+        return write_solutions(results.variables, limits.take(results, "rows"), fmt)
+    return write_triples(limits.take(results, "triples"), fmt)
+
+
 def write_triples(triples: Iterable[ox.Triple], fmt: ResultFormat) -> bytes:
     """CONSTRUCT or DESCRIBE results in `fmt`.
 

@@ -16,15 +16,13 @@ from rdflib.term import Node
 from nif.errors import StoreError, UsageError
 from nif.store.base import (
     DUMP_FORMATS,
-    RESULT_FORMATS,
     DumpFormat,
     QueryLimits,
     ResultFormat,
     Row,
     Store,
     check_format,
-    write_solutions,
-    write_triples,
+    write_results,
 )
 from nif.store.query_workers import QueryWorkers
 
@@ -190,7 +188,7 @@ class EmbeddedStore(Store):
                 self._workers = QueryWorkers(self, size)
             return self._workers
 
-    def _query(self, query: str) -> object:
+    def _query(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         refuse_service(query)
         try:
             # Oxigraph ignores FROM and FROM NAMED when the default graph is the union.
@@ -230,16 +228,9 @@ class EmbeddedStore(Store):
         results = self._query(query)
         limits.check_time()
         try:
-            if isinstance(results, ox.QueryTriples):
-                triples = limits.take(results, "triples")
-                return write_triples(triples, fmt)
-            if isinstance(results, ox.QueryBoolean):
-                return results.serialize(format=RESULT_FORMATS[fmt]) or b""
-            assert isinstance(results, ox.QuerySolutions)
-            rows = limits.take(results, "rows")
+            return write_results(results, fmt, limits)
         except OSError as exc:
             raise StoreError(f"{self.location}: query failed: {exc}") from None
-        return write_solutions(results.variables, rows, fmt)
 
     def update(self, update: str) -> None:
         try:

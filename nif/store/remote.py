@@ -35,15 +35,13 @@ from nif.settings import Settings
 from nif.store._update_text import update_text
 from nif.store.base import (
     DUMP_FORMATS,
-    RESULT_FORMATS,
     DumpFormat,
     QueryLimits,
     ResultFormat,
     Row,
     Store,
     check_format,
-    write_solutions,
-    write_triples,
+    write_results,
 )
 from nif.store.embedded import graph_node, parse_triples, query_form, to_rdflib
 
@@ -146,12 +144,8 @@ class RemoteStore(Store):
         limits = limits or QueryLimits()
         if form is ox.QueryTriples:
             response = self._post_query(query, ResultFormat.NTRIPLES.media_type, limits)
-            triples = limits.take(self._triples(response), "triples")
-            return write_triples(triples, fmt)
-        solutions = self._solutions(query, limits)
-        if isinstance(solutions, ox.QueryBoolean):
-            return solutions.serialize(format=RESULT_FORMATS[fmt]) or b""
-        return write_solutions(solutions.variables, limits.take(solutions, "rows"), fmt)
+            return write_results(self._triples(response), fmt, limits)
+        return write_results(self._solutions(query, limits), fmt, limits)
 
     def _solutions(
         self, query: str, limits: QueryLimits | None = None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
-from nif.cli_options import registry_options, settings_from
+from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
@@ -234,7 +234,9 @@ class _NoSvrl(Exception):
     metavar="T",
     help="The message type of that version (default: its only one, else detected).",
 )
-@registry_options
+@STORE  # not registry_options: validate must know whether --store itself was given
+@HOME
+@CONFIG
 def validate(
     messages: tuple[str, ...],
     xsd: Path | None,

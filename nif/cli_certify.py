@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nif.cli_options import registry_options, settings_from
+from nif.cli_options import registry_options
 from nif.errors import UsageError
 from nif.registry import Registry, ValidationWorker, split_interface
 from nif.settings import Settings
@@ -94,9 +94,7 @@ def run_command(
     headers: tuple[str, ...],
     actor: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Run the interface version's suite for certification; the run is kept (see `runs`).
 
@@ -119,7 +117,6 @@ def run_command(
         raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
     if headers and endpoint is None:
         raise UsageError("--header is for --endpoint only")
-    settings = settings_from(config, home, store)
     name, version = split_interface(interface)
     with Registry.open(settings) as registry, _run_store(settings) as runs:
         version = version or pick_version(registry.store, name, None)[1]
@@ -175,13 +172,11 @@ def runs_command(
     interface: str | None,
     limit: int,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """The kept runs, newest first."""
     name, version = split_interface(interface) if interface else (None, None)
-    with _run_store(settings_from(config, home, store)) as runs:
+    with _run_store(settings) as runs:
         found = runs.list(agency=agency, interface=name, version=version, limit=limit)
     if as_json:
         _dump([r.to_dict() for r in found])
@@ -200,11 +195,9 @@ def runs_command(
 @click.argument("run_id", metavar="RUN")
 @JSON
 @registry_options
-def show_command(
-    run_id: str, as_json: bool, config: Path | None, home: Path | None, store: str | None
-) -> int:
+def show_command(run_id: str, as_json: bool, settings: Settings) -> int:
     """A kept run with every case's outcome and why."""
-    with _run_store(settings_from(config, home, store)) as runs:
+    with _run_store(settings) as runs:
         run = runs.get(run_id)
     if as_json:
         _dump(run.to_dict())
@@ -237,15 +230,12 @@ def issue_command(
     valid_days: int | None,
     actor: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Issue the signed certificate of a kept certification run in which every mandatory case
     passed, judged on the current suite and artefacts."""
     from nif.certify import issue, load_or_create
 
-    settings = settings_from(config, home, store)
     with _run_store(settings) as runs:
         run = runs.get(run_id)
     key = load_or_create(settings.home)
@@ -269,14 +259,11 @@ def revoke_command(
     cert_id: str,
     reason: str,
     actor: str | None,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Revoke a certificate."""
     from nif.certify import load_or_create, revoke
 
-    settings = settings_from(config, home, store)
     key = load_or_create(settings.home)
     with Registry.open(settings) as registry:
         cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason, key=key)
@@ -306,14 +293,11 @@ def export_command(
     cert_id: str,
     syntax: str,
     output: Path | None,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Write a certificate's signed graph (an id or IRI), for anyone to verify elsewhere."""
     from nif.certify import certificate_graph, rdf_document
 
-    settings = settings_from(config, home, store)
     with Registry.open(settings) as registry:
         content = rdf_document(certificate_graph(registry.store, settings, cert_id), syntax)
     if output is None:
@@ -338,9 +322,7 @@ def verify_command(
     certificate: str,
     key_file: Path | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Verify a certificate (an id, or a Turtle/JSON-LD/RDF-XML/N-Triples file): its signature,
     that this registry issued it, and that it is still certified; exit 1 if not.
@@ -356,7 +338,6 @@ def verify_command(
         verify_stored_certificate,
     )
 
-    settings = settings_from(config, home, store)
     path = Path(certificate)
     named = "://" not in certificate and (path.suffix or "/" in certificate)
     if named and not path.is_file():
@@ -396,14 +377,11 @@ def list_command(
     agency: str | None,
     interface: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """The certificates in the registry, newest first, with their state today."""
     from nif.certify import listed_certificates
 
-    settings = settings_from(config, home, store)
     name, version = split_interface(interface) if interface else (None, None)
     with Registry.open(settings) as registry:
         found = listed_certificates(
@@ -426,11 +404,11 @@ def list_command(
 @certify.command("key")
 @click.option("--jwk", is_flag=True, help="As a JSON Web Key (RFC 8037) instead of PEM.")
 @registry_options
-def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | None) -> int:
+def key_command(jwk: bool, settings: Settings) -> int:
     """The public key that verifies this registry's certificates (made on first use)."""
     from nif.certify import load_or_create
 
-    public = load_or_create(settings_from(config, home, store).home).public
+    public = load_or_create(settings.home).public
     if jwk:
         _dump(public.jwk())
     else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -28,12 +29,20 @@ STORE = click.option(
     "(default: NIF_STORE, else NIF_HOME/store).",
 )
 
-F = TypeVar("F", bound=Callable[..., object])
+R = TypeVar("R")
 
 
-def registry_options(command: F) -> F:
-    """--config, --home and --store: what every command that reads the registry takes."""
-    return STORE(HOME(CONFIG(command)))
+def registry_options(command: Callable[..., R]) -> Callable[..., R]:
+    """--config, --home and --store, what every command that reads the registry takes, given
+    to `command` as the one `settings` they make (`settings_from`)."""
+
+    @functools.wraps(command)
+    def with_settings(
+        *args: Any, config: Path | None, home: Path | None, store: str | None, **kwargs: Any
+    ) -> R:
+        return command(*args, settings=settings_from(config, home, store), **kwargs)
+
+    return STORE(HOME(CONFIG(with_settings)))
 
 
 def settings_from(

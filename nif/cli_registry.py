@@ -12,19 +12,16 @@ from pathlib import Path
 
 import click
 
-from nif.cli_options import registry_options, settings_from
+from nif.cli_options import registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
+from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
 from nif.store.base import QueryLimits, query_limits
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
-
-
-def _registry(config: Path | None, home: Path | None, store: str | None) -> Registry:
-    return Registry.open(settings_from(config, home), store)
 
 
 def _print_report(report: ShaclReport, fmt: str) -> None:
@@ -68,15 +65,13 @@ def load_command(
     workers: int | None,
     report_format: str,
     actor: str | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Load a registry folder (agencies/*.ttl, interfaces/<id>/ bundles).
 
     Conforming records are stored; the others are refused and listed (exit 1).
     """
-    with _registry(config, home, store) as reg, progress_bar("checking") as progress:
+    with Registry.open(settings) as reg, progress_bar("checking") as progress:
         result = reg.load_folder(
             folder, check=not no_check, actor=actor, workers=workers, progress=progress
         )
@@ -103,16 +98,14 @@ def submit_command(
     rdf_format: str | None,
     report_format: str,
     actor: str | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Submit a record file, or a bundle (folder or zip) with its schema files.
 
     The records replace their earlier versions, which stay in the history. A record that does not
     conform is refused with the SHACL report (exit 1) and nothing is stored.
     """
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         try:
             result = reg.submit(target, fmt=rdf_format, actor=actor)
         except RejectedError as exc:
@@ -133,11 +126,9 @@ def submit_command(
 @click.argument("identifier")
 @ACTOR
 @registry_options
-def withdraw_command(
-    identifier: str, actor: str | None, store: str | None, home: Path | None, config: Path | None
-) -> int:
+def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> int:
     """Withdraw a record from the current registry (its history stays)."""
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         version = reg.withdraw(identifier, actor=actor)
     click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
     return EXIT_OK
@@ -159,12 +150,10 @@ def history_command(
     identifier: str,
     fmt: str,
     show: int | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """A record's versions, oldest first: action, who, when and the content hash."""
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         versions = reg.versions(identifier)
         if show is not None:
             if show > len(versions):
@@ -187,9 +176,9 @@ def history_command(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @registry_options
-def list_command(fmt: str, store: str | None, home: Path | None, config: Path | None) -> int:
+def list_command(fmt: str, settings: Settings) -> int:
     """The current records: kind, identifier and IRI."""
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         records = reg.records()
     if fmt == "json":
         click.echo(json.dumps([r.__dict__ for r in records], indent=2))
@@ -207,12 +196,10 @@ def check_command(
     identifiers: tuple[str, ...],
     workers: int | None,
     report_format: str,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Check the whole registry (or the records named) against the shapes; exit 1 on violations."""
-    with _registry(config, home, store) as reg, progress_bar("checking") as progress:
+    with Registry.open(settings) as reg, progress_bar("checking") as progress:
         report = reg.check(workers=workers, progress=progress, keys=identifiers)
     _print_report(report, report_format)
     return EXIT_OK if report.conforms else EXIT_REFUSED
@@ -253,13 +240,11 @@ def export_command(
     output: Path | None,
     fmt: str | None,
     blobs: Path | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Write every current record and certificate, one named graph each, as TriG or N-Quads."""
     dump = _dump_format(fmt, output)
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         if output is None:
             records, beside = reg.export(sys.stdout.buffer, dump, blobs)
         else:
@@ -285,12 +270,10 @@ def import_command(
     fmt: str | None,
     blobs: Path | None,
     actor: str | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Restore records from a TriG or N-Quads backup (each record replaced, in one write)."""
-    with _registry(config, home, store) as reg:
+    with Registry.open(settings) as reg:
         stored, missing = reg.import_(
             backup.read_bytes(), _dump_format(fmt, backup), blobs=blobs, actor=actor
         )
@@ -338,9 +321,7 @@ def sparql(
     fmt: str,
     timeout: float | None,
     max_rows: int | None,
-    store: str | None,
-    home: Path | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Run a read-only SPARQL 1.1 query over the registry (the union of its records), within
     the same time and row limits as the service's /sparql."""
@@ -350,8 +331,8 @@ def sparql(
         text = query_file.read_text("utf-8")
     else:
         raise UsageError("give a QUERY or --file, not both and not neither")
-    settings = settings_from(config, home).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
-    with open_store(settings, store) as target:
+    settings = settings.replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
+    with open_store(settings) as target:
         limits = QueryLimits(*query_limits(settings))
         sys.stdout.buffer.write(target.query_raw(text, ResultFormat(fmt), limits))
     return EXIT_OK

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nif.cli_options import registry_options
+from nif.cli_options import OUTPUT, registry_options
 from nif.errors import UsageError
 from nif.registry import Registry, ValidationWorker, split_interface
 from nif.settings import Settings
@@ -282,12 +282,7 @@ def revoke_command(
     default="turtle",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
-)
+@OUTPUT
 @registry_options
 def export_command(
     cert_id: str,

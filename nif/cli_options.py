@@ -28,6 +28,12 @@ STORE = click.option(
     help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
     "(default: NIF_STORE, else NIF_HOME/store).",
 )
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
 
 R = TypeVar("R")
 

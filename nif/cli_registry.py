@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from nif.cli_options import registry_options
+from nif.cli_options import OUTPUT, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
@@ -227,12 +227,7 @@ BLOBS = click.option(
 
 
 @registry.command("export")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
-)
+@OUTPUT
 @DUMP_FORMAT
 @BLOBS
 @registry_options

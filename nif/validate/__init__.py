@@ -5,6 +5,7 @@ from nif.validate._batch import (
     COMPILE_LIMIT,
     STARTUP_LIMIT,
     Message,
+    ProfilePicker,
     available_cpus,
     read_message,
     step_limit,
@@ -23,7 +24,7 @@ from nif.validate._profile import (
     StepSpec,
     parse_overrides,
 )
-from nif.validate._xml import has_doctype, parse_xml, safe_parser
+from nif.validate._xml import ParsedXml, has_doctype, parse_xml, safe_parser
 from nif.validate._xsd import xsd_references
 from nif.validate.schematron import saxon_processor
 
@@ -40,7 +41,9 @@ __all__ = [
     "Fetcher",
     "Message",
     "ParsedJson",
+    "ParsedXml",
     "Profile",
+    "ProfilePicker",
     "StepSpec",
     "available_cpus",
     "collect",

@@ -11,7 +11,9 @@ Worker processes start isolated (`nif.validate._isolation`: minimal environment,
 temporary directory). Each receives the profile once (its artefacts' bytes travel once, when
 the process starts) and then file paths, or the `Message`s a caller has read already (so no file
 is read twice), several at a time; compiled validators live in the worker's process-wide cache,
-so every worker compiles each step once however many messages it checks.
+so every worker compiles each step once however many messages it checks. Instead of one profile,
+a batch may check with a `ProfilePicker`: messages whose profile only their parse tells (a
+discriminator below the root) are then parsed once, in the worker, which picks and validates.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from nif.errors import InputError
 from nif.report import Report, StepResult, StepStatus, Verdict
@@ -36,6 +38,7 @@ from nif.validate._engine import MEDIA_TYPES, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._json import ParsedJson
 from nif.validate._profile import Profile
+from nif.validate._xml import ParsedXml
 from nif.workers import WorkerProcess
 
 
@@ -89,6 +92,30 @@ Item = str | Message
 """What a batch checks: a file path (read by the worker), or a message read already."""
 
 
+class ProfilePicker(Protocol):
+    """Picks each message's profile from its parse and checks the message with it, where the
+    message is parsed (a worker: an lxml tree cannot cross to it), so it is parsed once.
+
+    Picklable: it travels to each worker once, as a profile does. `check` tells `watch`
+    ("profile", name) once it has picked, before the steps run, so that a report of a check
+    stopped at its time limit names the profile.
+    """
+
+    def check(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        settings: Settings,
+        watch: Callable[[str, str], None] | None,
+        parsed: ParsedJson | ParsedXml | None,
+    ) -> Report: ...
+
+
+Checks = Profile | ProfilePicker
+"""What a batch checks its messages with: one profile, or one picked per message."""
+
+
 def _auto_jobs(items: Sequence[Item]) -> int:
     total = 0
     for item in items:
@@ -102,29 +129,34 @@ def _auto_jobs(items: Sequence[Item]) -> int:
 
 def validate_file(
     item: str | Path | Message,
-    profile: Profile,
+    profile: Checks,
     settings: Settings,
     *,
     keep_svrl: bool = True,
     watch: Callable[[str, str], None] | None = None,
 ) -> Report:
-    """One message file through the profile, in this process; the report's `source` is the
-    path as given. `watch` is `validate`'s."""
+    """One message file through the profile (or the one `profile` picks), in this process; the
+    report's `source` is the path as given. `watch` is `validate`'s."""
     parsed = None
     if isinstance(item, Message):
         source, content, parsed = item.source, item.content, item.parsed
     else:
         source, content = str(item), read_message(item, settings.max_message_bytes)
-    report = validate(
-        content, profile, source=source, settings=settings, watch=watch, parsed=parsed
-    )
+    if isinstance(profile, Profile):
+        report = validate(
+            content, profile, source=source, settings=settings, watch=watch, parsed=parsed
+        )
+    else:
+        report = profile.check(
+            content, source=source, settings=settings, watch=watch, parsed=parsed
+        )
     if not keep_svrl:
         for step in report.steps:
             step.svrl = None
     return report
 
 
-def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bool) -> None:
+def _serve(conn: Connection, profile: Checks, settings: Settings, keep_svrl: bool) -> None:
     """A worker's life: check each chunk of files it is sent, telling every stage as it starts,
     until the pipe closes."""
 
@@ -183,6 +215,8 @@ class _Worker:
         self.conn = self.handle.conn
         self.files: collections.deque[int] = collections.deque()
         self.stage = _Stage("start", "", time.monotonic() + STARTUP_LIMIT)
+        self.picked: str | None = None
+        """The profile a `ProfilePicker` picked for the current file."""
 
     def take(self, chunk: list[int], items: Sequence[Item], limit: float) -> None:
         """Send files; an idle worker has `limit` seconds to start the first (a new one has
@@ -203,7 +237,7 @@ class _Batch:
     def __init__(
         self,
         items: Sequence[Item],
-        profile: Profile,
+        profile: Checks,
         settings: Settings,
         jobs: int,
         keep_svrl: bool,
@@ -261,7 +295,11 @@ class _Batch:
             return False
         if kind == "input-error":
             raise InputError(value)
+        if kind == "profile":  # picked: the stage goes on
+            worker.picked = value
+            return True
         if kind == "done":
+            worker.picked = None
             self._finish(worker, value)
             kind, value = "check", "parse"
         worker.stage = _Stage(kind, value, time.monotonic() + self._limit(kind))
@@ -304,7 +342,8 @@ class _Batch:
         index = worker.files.popleft()
         stage = worker.stage
         step = stage.name if stage.kind in ("check", "compile") and stage.name else "worker"
-        report = _stopped_report(self.items[index], self.profile, self.settings, step, message)
+        name = self.profile.name if isinstance(self.profile, Profile) else worker.picked
+        report = _stopped_report(self.items[index], name, self.settings, step, message)
         report.steps[0].millis = (time.monotonic() - stage.started) * 1000
         self.reports[index] = report
         if self.progress:
@@ -314,7 +353,7 @@ class _Batch:
 
 
 def _stopped_report(
-    item: Item, profile: Profile, settings: Settings, step: str, message: str
+    item: Item, profile: str | None, settings: Settings, step: str, message: str
 ) -> Report:
     """A report with verdict error for a message whose check was stopped."""
     if isinstance(item, Message):
@@ -331,13 +370,13 @@ def _stopped_report(
         verdict=Verdict.ERROR,
         findings=[],
         steps=[StepResult(step, kind, "", "", StepStatus.ERROR, error=message)],
-        profile=profile.name,
+        profile=profile,
     )
 
 
 def validate_files(
     paths: Sequence[str | Path | Message],
-    profile: Profile,
+    profile: Checks,
     *,
     settings: Settings | None = None,
     jobs: int | None = None,
@@ -352,7 +391,8 @@ def validate_files(
     `error` and says which step and limit. `progress` is called once per finished file.
     `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
     `InputError` when a file cannot be read. A `Message` is not read again: its bytes go to
-    the worker.
+    the worker. A `ProfilePicker` instead of a profile picks each message's profile where the
+    message is parsed.
     """
     if not paths:
         return []

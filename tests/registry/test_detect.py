@@ -4,6 +4,7 @@ most specific match wins, no match and ties are errors listing the candidates.""
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,18 @@ from lxml import etree
 
 from nif.cli import cli
 from nif.errors import DetectionError
-from nif.registry._detect import Detector, json_pointer_value, root_element, xpath_value
+from nif.registry import _detect
+from nif.registry._detect import (
+    Detector,
+    Undecided,
+    json_pointer_value,
+    root_element,
+    xpath_value,
+)
 from nif.registry._message_types import Discriminator, resolve_message_types
 from nif.settings import Settings
 from nif.store.base import Store
+from nif.validate import ParsedXml, parse_xml
 from tests.registry.pinned import (
     BIRTH_NS,
     BIRTH_XSD,
@@ -217,6 +226,43 @@ def test_a_message_not_well_formed_after_its_root(detector: Detector) -> None:
     # a discriminator cannot be read from a broken tree, so it does not match
     broken_b17 = b'<BirthRegistration xmlns="urn:test:birth"><Number>B-17</Number><x>'
     assert detector.detect(broken_b17).name == "civreg-birth@2.0.0/BirthRegistration"
+
+
+def _parsed(content: bytes) -> ParsedXml:
+    return parse_xml(content, max_bytes=1 << 20, max_depth=100)
+
+
+def test_a_discriminator_below_the_root_is_left_to_the_parse(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`examine` reads the root's start tag only; what it hands on, picklable, decides on the
+    parse as `detect` does, errors included."""
+
+    def refused(content: bytes, **limits: int) -> ParsedXml:
+        raise AssertionError("examine parsed the message")
+
+    monkeypatch.setattr(_detect, "parse_xml", refused)
+    birth_1 = (MESSAGES / "birth-1.xml").read_bytes()
+    found = detector.examine(birth_1)
+    assert isinstance(found, Undecided)
+    assert found.root == "{urn:test:birth}BirthNotification"
+    assert pickle.loads(pickle.dumps(found)) == found
+    assert found.decide(_parsed(birth_1)).name == "civreg-birth@1.0.0/BirthNotification"
+    # a message that does not parse has no value below its root: the root alone decides
+    broken = b'<BirthRegistration xmlns="urn:test:birth"><Number>B-17</Number><x>'
+    pending = detector.examine(broken)
+    assert isinstance(pending, Undecided)
+    assert pending.decide(_parsed(broken)).name == "civreg-birth@2.0.0/BirthRegistration"
+    withdrawn = (MESSAGES / "birth-3.xml").read_bytes()
+    undecided = detector.examine(withdrawn)
+    assert isinstance(undecided, Undecided)
+    with pytest.raises(DetectionError) as caught:
+        undecided.decide(_parsed(withdrawn))
+    monkeypatch.setattr(_detect, "parse_xml", parse_xml)
+    with pytest.raises(DetectionError) as detected:
+        detector.detect(withdrawn)
+    assert str(caught.value) == str(detected.value)
+    assert "found '3.0'" in str(caught.value)
 
 
 def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import importlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from nif.registry._validation import Chooser, named_types, pinned_target, valida
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from nif.validate import ParsedJson, validate
+from nif.validate import Message, ParsedJson, Profile, validate
 from tests.registry.conftest import DEMO
 
 BIRTH = DEMO / "interfaces" / "civreg-birth" / "examples"
@@ -242,3 +243,107 @@ def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
         assert report.context["message_type"] == path.parts[-2]
         assert report.verdict == Verdict.VALID, [f.message for f in report.findings]
         assert [f.rule_id for f in report.findings] == ["test.marker"]
+
+
+BIRTH_NOTIFICATIONS = sorted(BIRTH.glob("*/BirthNotification/*.xml"))
+"""civreg-birth's versions share the root BirthNotification: b:Version, below it, decides."""
+
+
+def _xml_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every `parse_xml` this process makes: detection's, the worker code's, validation's."""
+    parses: list[bytes] = []
+    real = importlib.import_module("nif.validate._xml").parse_xml
+
+    def counted(content: bytes, **limits: int) -> object:
+        parses.append(content)
+        return real(content, **limits)
+
+    for module in ("nif.validate._xml", "nif.registry._detect", "nif.registry._validation"):
+        monkeypatch.setattr(importlib.import_module(module), "parse_xml", counted)
+    return parses
+
+
+def _unknown_version(tmp_path: Path) -> Path:
+    """A BirthNotification whose b:Version no registered version has."""
+    content = NEWBORN.read_bytes()
+    assert b"<Version>2.0</Version>" in content
+    unknown = tmp_path / "unknown-version.xml"
+    unknown.write_bytes(content.replace(b"<Version>2.0</Version>", b"<Version>9.9</Version>"))
+    return unknown
+
+
+def _check_births(reports: list[Report], unknown: bytes, demo: Registry) -> None:
+    """The reports of BIRTH_NOTIFICATIONS and `unknown`, as detection here would give them."""
+    for path, report in zip(BIRTH_NOTIFICATIONS, reports, strict=False):
+        version, name = path.parts[-3], path.name
+        assert report.profile == f"civreg-birth@{version}/BirthNotification"
+        assert report.context == {
+            "interface": "civreg-birth",
+            "version": version,
+            "message_type": "BirthNotification",
+        }
+        expected = Verdict.VALID if name.startswith("valid") else Verdict.INVALID
+        assert report.verdict == expected, (path, [f.message for f in report.findings])
+    with pytest.raises(DetectionError) as caught:
+        Chooser(demo.store, demo.settings, None).choose(unknown)
+    undetected = reports[-1]
+    assert undetected.verdict == Verdict.ERROR
+    assert (undetected.profile, undetected.context) == (None, {})
+    assert undetected.steps[-1].name == "detect"
+    assert undetected.steps[-1].error == str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_discriminator_below_the_root_is_read_from_the_workers_parse(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker parses each message anyway: it decides the type on that parse, so this
+    process parses none of them (it parsed each once for detection before)."""
+    unknown = _unknown_version(tmp_path)
+    parses = _xml_parses(monkeypatch)
+    reports = _detected(demo, [*BIRTH_NOTIFICATIONS, unknown], jobs=2)
+    assert parses == []
+    _check_births(reports, unknown.read_bytes(), demo)
+
+
+def test_a_discriminator_below_the_root_costs_one_parse(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' code run in this process, spied: detection and validation share each
+    message's one parse (it took two before), the same reports as with workers."""
+    from nif.validate._batch import validate_file
+
+    def here(items: list[Message | Path], profile: Profile, **options: Any) -> list[Report]:
+        return [validate_file(i, profile, options["settings"]) for i in items]
+
+    monkeypatch.setattr(importlib.import_module("nif.validate"), "validate_files", here)
+    unknown = _unknown_version(tmp_path)
+    messages = [*BIRTH_NOTIFICATIONS, unknown]
+    parses = _xml_parses(monkeypatch)
+    reports = _detected(demo, messages, jobs=1)
+    assert sorted(parses) == sorted(p.read_bytes() for p in messages)
+    _check_births(reports, unknown.read_bytes(), demo)
+
+
+def test_a_json_message_no_type_matches_is_not_parsed_again(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its error report checks the parse detection read (a finding slipped into it shows)."""
+    engine = importlib.import_module("nif.validate")
+    real = engine.parse_json
+    parses: list[bytes] = []
+
+    def marked(content: bytes, *, max_bytes: int) -> ParsedJson:
+        parses.append(content)
+        parsed = real(content, max_bytes=max_bytes)
+        marker = Finding(Severity.INFO, "parse", "parsed by detection", "test.marker")
+        return dataclasses.replace(parsed, findings=[*parsed.findings, marker])
+
+    monkeypatch.setattr(engine, "parse_json", marked)
+    refund = tmp_path / "refund.json"
+    refund.write_bytes(b'{"messageType": "Refund"}')
+    (report,) = _detected(demo, [refund], jobs=1)
+    assert len(parses) == 1
+    assert report.verdict == Verdict.ERROR
+    assert report.steps[-1].name == "detect"
+    assert [f.rule_id for f in report.findings] == ["test.marker"]

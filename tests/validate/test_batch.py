@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nif.errors import InputError
-from nif.report import Severity, Verdict
+from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
-from nif.validate import Profile, _batch
+from nif.validate import ParsedJson, ParsedXml, Profile, _batch
 from nif.validate._batch import (
     _auto_jobs,
     available_cpus,
@@ -116,3 +118,33 @@ def test_small_batches_stay_in_this_process(
 
 def test_no_files_no_reports(profile: Profile) -> None:
     assert validate_files([], profile) == []
+
+
+class _SlowPick:
+    """A `ProfilePicker` that picks a profile, then hangs in its first step."""
+
+    def check(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        settings: Settings,
+        watch: Callable[[str, str], None] | None,
+        parsed: ParsedJson | ParsedXml | None,
+    ) -> Report:
+        assert watch is not None, "run in a worker"
+        watch("profile", "picked@1.0.0/Slow")
+        watch("check", "slow-step")
+        time.sleep(60)
+        raise AssertionError("the worker was not stopped")
+
+
+@pytest.mark.slow
+def test_a_check_stopped_after_a_pick_names_the_picked_profile(tmp_path: Path) -> None:
+    message = tmp_path / "m.xml"
+    message.write_text("<m/>", encoding="utf-8")
+    (report,) = validate_files([message], _SlowPick(), settings=Settings(step_timeout=0.2))
+    assert report.verdict == Verdict.ERROR
+    assert report.profile == "picked@1.0.0/Slow"
+    assert report.steps[0].name == "slow-step"
+    assert "time limit" in (report.steps[0].error or "")

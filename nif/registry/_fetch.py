@@ -12,18 +12,9 @@ import time
 
 import httpx
 
-from nif import __version__
+from nif import __version__, outbound
 from nif.errors import FetchError
-from nif.outbound import (
-    IPAddress,
-    OutboundPolicy,
-    addresses,
-    checked_url,
-    first_connected,
-    pinned_request,
-    read_body,
-    shown,
-)
+from nif.outbound import OutboundPolicy
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _HEADERS = {
@@ -39,23 +30,24 @@ def fetch(url: str, policy: OutboundPolicy) -> bytes:
     target = url
     for hop in range(policy.max_redirects + 1):
         try:
-            answer = _hop(checked_url(target, policy), policy, deadline)
+            answer = _hop(outbound.checked_url(target, policy), policy, deadline)
         except FetchError as exc:
-            via = f" (redirected to {shown(target)})" if hop else ""
-            raise FetchError(f"{shown(url)}{via}: {exc}") from None
+            via = f" (redirected to {outbound.shown(target)})" if hop else ""
+            raise FetchError(f"{outbound.shown(url)}{via}: {exc}") from None
         if isinstance(answer, bytes):
             return answer
         target = str(answer)
     raise FetchError(
-        f"{shown(url)}: more than {policy.max_redirects} redirects (last to {shown(target)})"
+        f"{outbound.shown(url)}: more than {policy.max_redirects} redirects"
+        f" (last to {outbound.shown(target)})"
     )
 
 
 def _hop(url: httpx.URL, policy: OutboundPolicy, deadline: float) -> bytes | httpx.URL:
     """One request: the body, or the checked-later URL a redirect points to."""
     try:
-        return first_connected(
-            addresses(url, policy), lambda address: _get(url, address, policy, deadline)
+        return outbound.first_connected(
+            outbound.addresses(url, policy), lambda address: _get(url, address, policy, deadline)
         )
     except httpx.TimeoutException:
         raise FetchError(f"no complete answer within {policy.timeout:g} s") from None
@@ -64,9 +56,11 @@ def _hop(url: httpx.URL, policy: OutboundPolicy, deadline: float) -> bytes | htt
 
 
 def _get(
-    url: httpx.URL, address: IPAddress, policy: OutboundPolicy, deadline: float
+    url: httpx.URL, address: outbound.IPAddress, policy: OutboundPolicy, deadline: float
 ) -> bytes | httpx.URL:
-    with pinned_request("GET", url, address, policy, deadline, headers=_HEADERS) as response:
+    with outbound.pinned_request(
+        "GET", url, address, policy, deadline, headers=_HEADERS
+    ) as response:
         if response.status_code in _REDIRECTS:
             location = response.headers.get("location")
             if not location:
@@ -78,4 +72,4 @@ def _get(
         if not 200 <= response.status_code < 300:
             reason = f" {response.reason_phrase}" if response.reason_phrase else ""
             raise FetchError(f"the server answered {response.status_code}{reason}")
-        return read_body(response, policy, deadline)
+        return outbound.read_body(response, policy, deadline)

@@ -25,7 +25,7 @@ from nif.report import Report, Severity, render_json, render_junit, render_svrl,
 from nif.settings import Settings
 
 if TYPE_CHECKING:
-    from nif.store.base import Store
+    from nif.store import Store
 
 EXIT_VALID = 0
 EXIT_INVALID = 1

@@ -17,8 +17,7 @@ from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
 from nif.settings import Settings
-from nif.store import DumpFormat, ResultFormat, open_store
-from nif.store.base import QueryLimits, query_limits
+from nif.store import DumpFormat, QueryLimits, ResultFormat, open_store, query_limits
 
 EXIT_OK = 0
 EXIT_REFUSED = 1

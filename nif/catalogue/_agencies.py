@@ -10,7 +10,7 @@ from nif.catalogue import _reading as read
 from nif.catalogue._interfaces import interfaces
 from nif.catalogue._model import Agency, AgencySummary, Contact
 from nif.registry import DCAT, DCTERMS, VCARD, sparql_prefixes
-from nif.store.base import Store
+from nif.store import Store
 
 
 def agencies(store: Store, *, lang: str = "en") -> list[AgencySummary]:

@@ -9,7 +9,7 @@ from nif.catalogue import _reading as read
 from nif.catalogue._model import Download
 from nif.errors import InputError, NotFoundError
 from nif.registry import sparql_prefixes
-from nif.store.base import Store
+from nif.store import Store
 
 
 def artefact(store: Store, sha256: str) -> Download:

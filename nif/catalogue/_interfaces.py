@@ -23,7 +23,7 @@ from nif.registry import (
     sparql_prefixes,
     version_key,
 )
-from nif.store.base import Store
+from nif.store import Store
 
 MAX_LIMIT = 200
 """The largest page `interfaces` returns."""

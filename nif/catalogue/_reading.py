@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from nif.errors import InputError, NotFoundError
 from nif.registry import DCTERMS, MEDIA, SPDX, sparql_prefixes
-from nif.store.base import Row, Store
+from nif.store import Row, Store
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 _IRI = re.compile(r"[^\s<>\"{}|\\^`]+")

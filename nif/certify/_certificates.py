@@ -50,7 +50,7 @@ from nif.registry import (
 )
 from nif.registry import utc_now as history_now
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 MAX_REASON = 2000
 _ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")

@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from nif.certify._suite import MANIFEST, Suite
 from nif.registry import NIF, Registry, parse_records, sorted_ntriples, suite_base
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 def suite_graph(suite: Suite, settings: Settings) -> Graph:

@@ -34,7 +34,7 @@ from nif.registry import (
 )
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 from nif.validate import MEDIA_TYPES, Profile, validate
 
 MAX_DETAILS = 20

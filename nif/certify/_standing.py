@@ -24,7 +24,7 @@ from nif.certify._suite import Suite
 from nif.errors import NotFoundError
 from nif.registry import version_checksums
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 _RANK = {
     CertificateState.CERTIFIED: 0,

@@ -31,7 +31,7 @@ from nif.certify._suite import Suite
 from nif.errors import InputError, NifError
 from nif.registry import DQV, NIF, certificate_iri, guess_format, parse_records
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from nif.registry._history import RecordVersion
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._records import stored_record
 from nif.registry._submission import distinct
-from nif.store.base import DumpFormat, Store
+from nif.store import DumpFormat, Store
 
 if TYPE_CHECKING:
     from nif.registry._registry import Registry

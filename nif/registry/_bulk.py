@@ -23,7 +23,7 @@ from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import Record, from_ntriples
 from nif.registry._shacl import ShaclReport
 from nif.registry._submission import distinct, folder_sources
-from nif.store.base import DumpFormat, Store
+from nif.store import DumpFormat, Store
 
 if TYPE_CHECKING:
     from nif.registry._registry import Registry
@@ -100,7 +100,7 @@ def _check_pending(
     registry: Registry, records: list[Record], workers: int | None, progress: Progress | None
 ) -> ShaclReport:
     """Check records not yet stored, each with context from the store and from each other."""
-    from nif.store.embedded import EmbeddedStore
+    from nif.store import EmbeddedStore
 
     contents = {r.iri: r.ntriples() for r in records}
     with EmbeddedStore(None) as pending:

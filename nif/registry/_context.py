@@ -14,7 +14,7 @@ from rdflib.term import Node
 
 from nif.registry._namespaces import DCTERMS, RDF, sparql_prefixes
 from nif.registry._records import Record
-from nif.store.base import Store
+from nif.store import Store
 
 _BATCH = 500
 

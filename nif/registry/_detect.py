@@ -37,7 +37,7 @@ from nif.registry._message_types import (
 )
 from nif.registry._namespaces import sparql_prefixes
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 from nif.validate import (
     ParsedJson,
     ParsedXml,

@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from nif.errors import NotFoundError, UsageError
 from nif.registry._namespaces import DCAT, NIF, STATUS, sparql_prefixes
 from nif.registry._versions import version_key
-from nif.store.base import Row, Store
+from nif.store import Row, Store
 
 WITHDRAWN = str(STATUS.Withdrawn)
 

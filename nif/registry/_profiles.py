@@ -18,7 +18,7 @@ from nif.errors import ArtefactError, NifError
 from nif.registry._blobs import BlobStore
 from nif.registry._message_types import MessageTypeRef, first
 from nif.registry._namespaces import NIF_TECHNIQUE, TECHNIQUE, sparql_prefixes
-from nif.store.base import Row, Store
+from nif.store import Row, Store
 from nif.validate import (
     JSON_SCHEMA,
     SCHEMATRON,

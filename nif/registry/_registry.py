@@ -48,8 +48,7 @@ from nif.registry._submission import (
     spooled_zip,
 )
 from nif.settings import Settings
-from nif.store import open_store
-from nif.store.base import DumpFormat, Row, Store
+from nif.store import DumpFormat, Row, Store, open_store
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -26,7 +26,7 @@ from nif.registry._message_types import MessageTypeRef, resolve_message_types, s
 from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, profile_key
 from nif.report import Report, Severity
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 from nif.validate import ParsedJson, ParsedXml, Profile, parse_xml, validate
 
 _KEPT_BYTES = 512 * 1024 * 1024

@@ -32,9 +32,7 @@ from nif.errors import (
     UploadTooLargeError,
     UsageError,
 )
-from nif.store import EmbeddedStore, Store
-from nif.store.base import QueryLimits, ResultFormat, query_limits
-from nif.store.embedded import query_form
+from nif.store import EmbeddedStore, QueryLimits, ResultFormat, Store, query_form, query_limits
 from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
 

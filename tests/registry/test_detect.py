@@ -24,7 +24,7 @@ from nif.registry._detect import (
 )
 from nif.registry._message_types import Discriminator, resolve_message_types
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 from nif.validate import ParsedXml, parse_xml
 from tests.registry.pinned import (
     BIRTH_NS,

@@ -8,9 +8,8 @@ import pytest
 
 from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
 from nif.settings import Settings
-from nif.store import ResultFormat, Store
-from nif.store.base import QueryLimits, query_limits
-from nif.store.remote import RemoteStore
+from nif.store import QueryLimits, ResultFormat, Store, query_limits
+from nif.store._remote import RemoteStore
 
 
 def fill(store: Store, ns: str, count: int) -> str:

@@ -17,8 +17,7 @@ from nif.errors import (
     TooManyRequestsError,
     UsageError,
 )
-from nif.store import EmbeddedStore, QueryWorkers, ResultFormat
-from nif.store.base import QueryLimits
+from nif.store import EmbeddedStore, QueryLimits, QueryWorkers, ResultFormat
 from tests.store.test_query_limits import cross_join, fill, rows
 
 NS = "https://test.nif.example/workers/"

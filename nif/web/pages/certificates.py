@@ -34,7 +34,7 @@ from nif.certify import (
     verify_stored_certificate,
 )
 from nif.registry import EARL, sparql_prefixes
-from nif.store.base import Store
+from nif.store import Store
 from nif.web._services import ServicesDep
 from nif.web.api import stored_certificate
 from nif.web.pages import _pdf

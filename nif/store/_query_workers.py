@@ -25,7 +25,7 @@ from typing import Any
 
 from nif import errors
 from nif.errors import NifError, StoreError, TooManyRequestsError
-from nif.store.base import QueryLimits, ResultFormat
+from nif.store._base import QueryLimits, ResultFormat
 from nif.workers import WorkerProcess
 
 log = logging.getLogger("nif.store")
@@ -50,7 +50,7 @@ _ERRORS = {
 def serve(conn: Connection) -> None:
     """A worker's loop: (snapshot, query, format, timeout, max_rows) in, ("ok", bytes) or
     ("error", class name, message) out, until the pipe closes."""
-    from nif.store.embedded import EmbeddedStore
+    from nif.store._embedded import EmbeddedStore
 
     opened: tuple[str, EmbeddedStore] | None = None
     conn.send(("ready",))

@@ -14,7 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from nif.errors import StoreError, UsageError
-from nif.store.base import (
+from nif.store._base import (
     DUMP_FORMATS,
     DumpFormat,
     QueryLimits,
@@ -24,7 +24,7 @@ from nif.store.base import (
     check_format,
     write_results,
 )
-from nif.store.query_workers import QueryWorkers
+from nif.store._query_workers import QueryWorkers
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:

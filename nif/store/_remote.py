@@ -32,8 +32,7 @@ from rdflib import URIRef
 
 from nif.errors import QueryTimeoutError, StoreError, UsageError
 from nif.settings import Settings
-from nif.store._update_text import update_text
-from nif.store.base import (
+from nif.store._base import (
     DUMP_FORMATS,
     DumpFormat,
     QueryLimits,
@@ -43,7 +42,8 @@ from nif.store.base import (
     check_format,
     write_results,
 )
-from nif.store.embedded import graph_node, parse_triples, query_form, to_rdflib
+from nif.store._embedded import graph_node, parse_triples, query_form, to_rdflib
+from nif.store._update_text import update_text
 
 _EXCERPT = 300
 _TIMED_OUT = re.compile(r"estimated execution time .* exceeds the limit|SR171|timed out", re.I)

@@ -14,9 +14,10 @@ route that takes a body of several types refuses another with the same 415.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
+from fastapi import Query
 from starlette.exceptions import HTTPException
 
 from nif.errors import UsageError
@@ -116,6 +117,11 @@ def named(fmt: str, names: Mapping[str, T], what: str) -> T:
     if wanted not in names:
         raise UsageError(f"format {fmt!r} is not one of {', '.join(names)} (for {what})")
     return names[wanted]
+
+
+def format_query(names: Iterable[str]) -> Any:
+    """The `?format=` query parameter of a route, naming the formats that override `Accept`."""
+    return Query(alias="format", description=f"Overrides Accept: {', '.join(names)}.")
 
 
 def negotiate(

@@ -46,6 +46,14 @@ router = APIRouter(prefix="/api/certificates", tags=["certification"])
 
 ISSUE, REVOKE = "certificate.issue", "certificate.revoke"
 """The audit log's names of the writes (as `nif.certify` audits them)."""
+Issuer = Annotated[Principal, Depends(writer(ISSUE))]
+FormatQuery = Annotated[str | None, _negotiation.format_query(["json", *FORMAT_NAMES])]
+_CERTIFIER_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not a JSON body of this shape."},
+    **UNAUTHENTICATED,
+    403: {"description": "Not a certifier or admin token."},
+}
+"""What the two certifier writes (issue, revoke) answer alike."""
 CERT_PATH = Path(description="The certificate's id, `cert-YYYYMMDD-` and 8 hex digits.")
 MAX_CERTIFICATE_BYTES = 256 * 1024
 """The largest certificate file `POST /verify` reads: anyone may send one, and parsing and
@@ -135,9 +143,7 @@ async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     openapi_extra=json_request_body(IssueRequest, "The run to certify, and for how long."),
     responses={
         201: {"description": "The signed certificate (Location: the certificate)."},
-        400: {"description": "Not a JSON body of this shape."},
-        **UNAUTHENTICATED,
-        403: {"description": "Not a certifier or admin token."},
+        **_CERTIFIER_ERRORS,
         404: {"description": "No such run."},
         409: {
             "description": "Not certifiable: the run did not pass, was a self-test, or the "
@@ -146,10 +152,7 @@ async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     },
 )
 async def issue_certificate(
-    request: Request,
-    response: Response,
-    who: Annotated[Principal, Depends(writer(ISSUE))],
-    svc: ServicesDep,
+    request: Request, response: Response, who: Issuer, svc: ServicesDep
 ) -> dict[str, Any]:
     """Issue and sign a certificate from a certification run in which every mandatory case
     passed, pinned to the suite and artefact hashes it was judged on."""
@@ -202,10 +205,7 @@ async def get_certificate_(
     cert_id: Annotated[str, CERT_PATH],
     request: Request,
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: json, {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Any:
     """The certificate as JSON with its state and the reasons for it; by `Accept` or
     `?format=`, the signed graph (Turtle, JSON-LD, N-Triples, RDF/XML) to keep and verify
@@ -227,9 +227,7 @@ async def get_certificate_(
     summary="Revoke a certificate (certifier)",
     openapi_extra=json_request_body(RevokeRequest, "Why the certificate is revoked."),
     responses={
-        400: {"description": "Not a JSON body of this shape."},
-        **UNAUTHENTICATED,
-        403: {"description": "Not a certifier or admin token."},
+        **_CERTIFIER_ERRORS,
         404: {"description": "No certificate with this id."},
         409: {"description": "Already revoked."},
     },

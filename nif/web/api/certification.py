@@ -35,6 +35,7 @@ from nif.certify import (
 from nif.errors import ForbiddenError, InputError
 from nif.registry import Target, Task
 from nif.report import Report
+from nif.web import _negotiation
 from nif.web._auth import UNAUTHENTICATED, audited, principal, sees_every_agency, writer
 from nif.web._services import Services, ServicesDep
 from nif.web.api._run_documents import (
@@ -51,6 +52,8 @@ router = APIRouter(prefix="/api/certification", tags=["certification"])
 
 ACTION = "certification.run"
 """The audit log's name of a run attempt."""
+Runner = Annotated[Principal, Depends(writer(ACTION))]
+FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
 RUN_PATH = Path(description="The run's id, `run-YYYYMMDD-` and 8 hex digits.")
 
 
@@ -271,10 +274,7 @@ def _purpose(who: Principal, agency: str) -> Purpose:
     },
 )
 async def start_run(
-    request: Request,
-    response: Response,
-    who: Annotated[Principal, Depends(writer(ACTION))],
-    svc: ServicesDep,
+    request: Request, response: Response, who: Runner, svc: ServicesDep
 ) -> dict[str, Any]:
     """Run the suite of `interface`@`version` against `agency`'s evidence zip or endpoint, keep
     the run and answer with it. A publisher's run is a self-test of its own agency; a
@@ -363,10 +363,7 @@ async def get_run_earl(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Response:
     """The run as EARL assertions and a PROV activity: Turtle unless `Accept` or `?format=`
     asks for JSON-LD, N-Triples or RDF/XML."""

@@ -63,6 +63,7 @@ _RECORD_BODY = {
 
 Submitter = Annotated[Principal, Depends(writer("submit", "record_id"))]
 Withdrawer = Annotated[Principal, Depends(writer("withdraw", "record_id"))]
+FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
 """The principal of a write; a missing, unknown, malformed or revoked token is audited and
 refused with 401 (the audit names no token, only that it was not accepted)."""
 
@@ -166,10 +167,7 @@ async def get_record(
     record_id: str,
     request: Request,
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Response:
     """The current version of a record (by its identifier): Turtle unless `Accept` or
     `?format=` asks for N-Triples, JSON-LD or RDF/XML. The N-Triples are the record's canonical

@@ -304,6 +304,18 @@ MessageTypeQuery = Annotated[
 ]
 
 
+def _target_query(
+    interface: InterfaceQuery = None,
+    version: VersionQuery = None,
+    message_type: MessageTypeQuery = None,
+) -> dict[str, str | None]:
+    """The target's query parameters, declared once for both validation routes."""
+    return {"interface": interface, "version": version, "message_type": message_type}
+
+
+TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
+
+
 @router.post(
     "/validate",
     summary="Validate one message",
@@ -337,18 +349,14 @@ MessageTypeQuery = Annotated[
 async def validate_message(
     request: Request,
     svc: ServicesDep,
-    interface: InterfaceQuery = None,
-    version: VersionQuery = None,
-    message_type: MessageTypeQuery = None,
+    target: TargetQueryDep,
     format: Annotated[
         Literal["json", "junit", "text", "html"] | None,
         Query(description="The report format (json, junit, text or html); overrides `Accept`."),
     ] = None,
 ) -> Response:
     form = await read_form(request)
-    interface, version, message_type, fmt = merged(
-        form, interface=interface, version=version, message_type=message_type, format=format
-    )
+    interface, version, message_type, fmt = merged(form, **target, format=format)
     chosen = negotiate(request, fmt)
     source, content = await one_message(request, form)
     report = await run_validation(
@@ -400,18 +408,14 @@ async def validate_message(
 async def validate_batch(
     request: Request,
     svc: ServicesDep,
-    interface: InterfaceQuery = None,
-    version: VersionQuery = None,
-    message_type: MessageTypeQuery = None,
+    target: TargetQueryDep,
     format: Annotated[
         Literal["json", "junit", "text"] | None,
         Query(description="The report format (json, junit or text); overrides `Accept`."),
     ] = None,
 ) -> Response:
     form = await read_form(request)
-    interface, version, message_type, fmt = merged(
-        form, interface=interface, version=version, message_type=message_type, format=format
-    )
+    interface, version, message_type, fmt = merged(form, **target, format=format)
     chosen = negotiate(request, fmt, batch=True)
     messages = await batch_messages(request, form, svc.settings.max_upload_bytes)
     reports = await run_batch(

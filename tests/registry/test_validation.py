@@ -219,11 +219,9 @@ def test_a_root_attribute_decides_even_when_the_message_breaks_later(demo: Regis
     )
 
 
-def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
-    demo: Registry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Detection reads a JSON message with validation's parser, and the worker checks that
-    parse: a finding slipped into it reaches the report, which a second parse would lose."""
+def _marked_json_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every `parse_json` of validation's, each slipping a finding into its parse: a report
+    that shows it checked that parse, not a second one."""
     engine = importlib.import_module("nif.validate")
     real = engine.parse_json
     parses: list[bytes] = []
@@ -235,6 +233,15 @@ def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
         return dataclasses.replace(parsed, findings=[*parsed.findings, marker])
 
     monkeypatch.setattr(engine, "parse_json", marked)
+    return parses
+
+
+def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection reads a JSON message with validation's parser, and the worker checks that
+    parse: a finding slipped into it reaches the report, which a second parse would lose."""
+    parses = _marked_json_parses(monkeypatch)
     messages = sorted((DEMO / "interfaces").glob("*/examples/*/*/valid*.json"))
     assert len(messages) >= 3
     reports = _detected(demo, messages, jobs=2)
@@ -329,17 +336,7 @@ def test_a_json_message_no_type_matches_is_not_parsed_again(
     demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its error report checks the parse detection read (a finding slipped into it shows)."""
-    engine = importlib.import_module("nif.validate")
-    real = engine.parse_json
-    parses: list[bytes] = []
-
-    def marked(content: bytes, *, max_bytes: int) -> ParsedJson:
-        parses.append(content)
-        parsed = real(content, max_bytes=max_bytes)
-        marker = Finding(Severity.INFO, "parse", "parsed by detection", "test.marker")
-        return dataclasses.replace(parsed, findings=[*parsed.findings, marker])
-
-    monkeypatch.setattr(engine, "parse_json", marked)
+    parses = _marked_json_parses(monkeypatch)
     refund = tmp_path / "refund.json"
     refund.write_bytes(b'{"messageType": "Refund"}')
     (report,) = _detected(demo, [refund], jobs=1)

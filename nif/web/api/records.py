@@ -63,9 +63,14 @@ _RECORD_BODY = {
 
 Submitter = Annotated[Principal, Depends(writer("submit", "record_id"))]
 Withdrawer = Annotated[Principal, Depends(writer("withdraw", "record_id"))]
-FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
 """The principal of a write; a missing, unknown, malformed or revoked token is audited and
 refused with 401 (the audit names no token, only that it was not accepted)."""
+FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **UNAUTHENTICATED,
+    403: {"description": "The token may not write this record."},
+}
+"""What the two writes (submit, withdraw) answer alike when the token does not allow them."""
 
 
 def _scope(svc: Services, who: Principal) -> str | None:
@@ -99,8 +104,7 @@ def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> s
         200: {"description": "The record replaced its current version."},
         201: {"description": "The record is new."},
         400: {"description": "Not well-formed, or not the record the URL names."},
-        **UNAUTHENTICATED,
-        403: {"description": "The token may not write this record."},
+        **_WRITE_ERRORS,
         413: {"description": "The body is over max_upload_bytes."},
         415: {"description": "Not an accepted media type."},
         422: {"description": "Refused by the shapes (SHACL results in details) or an artefact."},
@@ -136,8 +140,7 @@ async def put_record(
     "/records/{record_id}",
     summary="Withdraw a record",
     responses={
-        **UNAUTHENTICATED,
-        403: {"description": "The token may not write this record."},
+        **_WRITE_ERRORS,
         404: {"description": "No current record with this identifier."},
         409: {"description": "An agency that still publishes interfaces."},
     },

@@ -31,6 +31,17 @@ NAMESPACES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 """The prefixes the examples use."""
+_CERTIFICATE = """\
+  ?certificate a dqv:QualityCertificate ;
+               oa:hasTarget ?v ;
+               nif:holder ?holder ;
+               nif:validUntil ?validUntil ;
+               nif:suite ?suite ;
+               nif:suiteChecksum ?suiteChecksum .
+  ?holder dct:identifier ?agency .
+"""
+"""A certificate with its holder's identifier, its version `?v`, validity and pinned suite:
+the pattern the certificate examples share."""
 _PREFIXED_NAME = re.compile(r"\b([a-z]+):(?=[A-Za-z_])")
 
 
@@ -128,13 +139,9 @@ SELECT ?agency ?version ?certificate ?validUntil WHERE {
            dcat:hasVersion ?v .
   ?v dcat:version ?version .
   FILTER(xsd:integer(STRBEFORE(CONCAT(?version, "."), ".")) >= 2)
-  ?certificate a dqv:QualityCertificate ;
-               oa:hasTarget ?v ;
-               nif:holder ?holder ;
-               nif:validUntil ?validUntil ;
-               nif:suite ?suite ;
-               nif:suiteChecksum ?suiteChecksum .
-  ?holder dct:identifier ?agency .
+"""
+        + _CERTIFICATE
+        + """\
   ?suite nif:suiteChecksum ?suiteChecksum .
   FILTER NOT EXISTS { ?certificate prov:invalidatedAtTime ?revoked }
   FILTER(?validUntil > NOW())
@@ -164,13 +171,9 @@ ORDER BY ?agency ?version
 # Certificates that need re-certification: neither revoked nor expired, but their suite
 # changed or the version's artefacts were re-pinned with other checksums since they were issued
 SELECT ?certificate ?agency ?interface ?version ?suiteChanged ?artefactsChanged WHERE {
-  ?certificate a dqv:QualityCertificate ;
-               oa:hasTarget ?v ;
-               nif:holder ?holder ;
-               nif:validUntil ?validUntil ;
-               nif:suite ?suite ;
-               nif:suiteChecksum ?suiteChecksum .
-  ?holder dct:identifier ?agency .
+"""
+        + _CERTIFICATE
+        + """\
   ?service dct:identifier ?interface ;
            dcat:hasVersion ?v .
   ?v dcat:version ?version .

@@ -8,7 +8,7 @@ SERVE_STAMP := $(VENV)/.serve-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PIP_INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
 
-.PHONY: serve test lint lock bench format clean virtuoso chromium python
+.PHONY: serve test test-fast lint lock bench format clean virtuoso chromium python
 
 python:
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
@@ -52,7 +52,12 @@ chromium:
 	@[ -x /usr/bin/chromium ] || { $(APT_INSTALL) chromium; }
 
 test: lint virtuoso chromium
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --cov=nif --cov-report=term:skip-covered
+
+# The inner loop: the unit tests, without the `slow` ones (Virtuoso, Chromium, live servers, the
+# CLI in a process of its own, the conformance sets; see tests/conftest.py). `make test` runs all.
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest -n auto -m "not slow"
 
 # Refresh the lock from pyproject.toml and requirements/*.in, install it, then run the tests:
 # an upgrade is a deliberate commit of requirements*.txt that passed them.

@@ -32,7 +32,8 @@ from nif.certify._model import CaseOutcome, Purpose
 from nif.certify._runner import run_suite
 from nif.certify._suite import Suite, load_suite
 from nif.registry import Registry
-from nif.registry._profiles import MessageTypeRef, build_profile, resolve_message_types
+from nif.registry._message_types import MessageTypeRef, resolve_message_types
+from nif.registry._profiles import build_profile
 from nif.report import Verdict
 from nif.settings import Settings
 from nif.validate import validate

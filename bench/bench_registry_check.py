@@ -30,7 +30,7 @@ from bench._registry_gen import Spec, pinned_registry
 from nif.registry import Registry, ShaclResult
 from nif.registry._shacl import _results, profile_graphs
 from nif.settings import Settings
-from nif.store.base import DumpFormat
+from nif.store import DumpFormat
 
 SIZES = (100, 200, 400, 1_000)
 PYSHACL_LIMIT = 10 * 60.0

@@ -31,7 +31,7 @@ from bench._registry_gen import Spec, pinned_registry
 from nif.registry import Registry
 from nif.registry._namespaces import sparql_prefixes
 from nif.settings import Settings
-from nif.store.base import DumpFormat, Store
+from nif.store import DumpFormat, Store
 
 NIF_ROUNDS = 10
 RDFLIB_ROUNDS = 2

@@ -21,7 +21,7 @@ from pathlib import Path
 from bench._registry_gen import Spec, pinned_registry, write_folder
 from nif.registry import Registry
 from nif.settings import Settings
-from nif.store.base import DumpFormat
+from nif.store import DumpFormat
 
 SUBMISSIONS = 20
 FIRST_NEW = 900_000

@@ -35,7 +35,8 @@ from lxml import etree
 
 from bench._service import ROOT, LoadResult, Send, Service, load, ms, serve
 from nif.registry import Registry
-from nif.registry._profiles import build_profile, resolve_message_types
+from nif.registry._message_types import resolve_message_types
+from nif.registry._profiles import build_profile
 from nif.settings import Settings
 from nif.validate._batch import available_cpus, validate_files
 from nif.validate._xml import has_doctype, safe_parser

@@ -32,7 +32,7 @@ from bench._service import LoadResult, Send, load, ms, percentile, serve
 from bench.bench_registry_queries import QUERIES, fill, parameters
 from nif.registry import Registry
 from nif.settings import Settings
-from nif.store.base import DumpFormat
+from nif.store import DumpFormat
 
 CLIENTS = 8
 IN_PROCESS_ROUNDS = 5

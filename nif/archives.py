@@ -29,6 +29,27 @@ def inside(name: str, what: str, within: str = "the archive") -> str:
     return "/".join(parts)
 
 
+def entry_path(entry: zipfile.ZipInfo, within: str = "the archive") -> str:
+    """The zip entry's path (`inside`), named by the entry in the refusal."""
+    return inside(entry.filename, f"zip entry {entry.filename!r}", within)
+
+
+def symlink(entry: zipfile.ZipInfo) -> bool:
+    """The entry is a symbolic link (its Unix mode says so): unpacked, it could point anywhere."""
+    return (entry.external_attr >> 16) & 0o170000 == 0o120000
+
+
+def one_tree(files: Iterable[tuple[str, str]], what: str = "zip entry") -> None:
+    """Refuse (entry name, path) pairs of files that cannot all be one tree: one path twice,
+    or a file that is also a folder; unpacking would fail half-way or lose one silently."""
+    seen: set[str] = set()
+    for name, path in files:
+        if path in seen:
+            raise InputError(f"{what} {name!r} appears twice")
+        seen.add(path)
+    folder_clash(seen, what)
+
+
 def bad_name(exc: UnicodeDecodeError, what: str = "zip entry") -> InputError:
     """The refusal of an entry whose name the zip marks UTF-8 but is not; `zipfile` stops at
     the first one, whose raw name `exc` holds (shown with its bad bytes escaped)."""
@@ -80,11 +101,11 @@ def read_zip(
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{what} is not a readable zip archive: {exc}") from None
     files: list[tuple[str, bytes]] = []
-    seen: set[str] = set()
+    names: list[str] = []
     total = 0
     for entry in archive.infolist():
         name = entry.filename
-        path = inside(name, f"zip entry {name!r}")
+        path = entry_path(entry)
         if entry.is_dir() or skipped(path):
             continue
         if len(files) >= max_files:
@@ -103,14 +124,12 @@ def read_zip(
             raise InputError(f"zip entry {name!r} cannot be read: {exc}") from None
         if len(data) > remaining:
             raise _too_large(name, max_bytes)
-        if path in seen:
-            raise InputError(f"zip entry {name!r} appears twice")
-        seen.add(path)
         total += len(data)
         files.append((path, data))
+        names.append(name)
     if not files:
         raise InputError(f"{what} holds no file (directories and hidden files skipped)")
-    folder_clash(seen)
+    one_tree(zip(names, (path for path, _ in files), strict=True))
     return files
 
 

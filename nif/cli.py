@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
+from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
 from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
 from nif.settings import Settings
-from nif.validate import ArtefactSet
 
 if TYPE_CHECKING:
-    from nif.store.base import Store
+    from nif.store import Store
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -98,17 +98,12 @@ def _hidden(path: Path, under: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(under).parts)
 
 
-def load_settings(config: Path | None, max_bytes: int | None, timeout: float | None) -> Settings:
-    """Settings from nif.toml and NIF_* variables, with the command-line flags on top."""
-    return Settings.load(config).replace(max_message_bytes=max_bytes, step_timeout=timeout)
-
-
 def _existing_file() -> click.Path:
     return click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]:
-    from nif.validate import split_phase
+    from nif.validate.schematron import split_phase
 
     entries = []
     for value in values:
@@ -118,31 +113,6 @@ def _schematron_arguments(values: Sequence[str]) -> list[tuple[str, str | None]]
             raise InputError(f"--schematron {value}: no such file: {where}")
         entries.append((path, phase))
     return entries
-
-
-SCH_NS = "http://purl.oclc.org/dsdl/schematron"
-
-
-def _check_phase(artefacts: ArtefactSet, phase: str) -> None:
-    """A phase the rule set does not define is a usage error, not a verdict on the messages."""
-    from lxml import etree
-
-    from nif.validate import safe_parser
-
-    if phase in ("#ALL", "#DEFAULT"):
-        return
-    phases: set[str] = set()
-    for uri, part in artefacts.parts.items():
-        try:
-            root = etree.fromstring(part.content, safe_parser())
-        except etree.XMLSyntaxError:
-            return  # the step itself reports rules that do not parse
-        if uri == artefacts.main and root.tag != f"{{{SCH_NS}}}schema":
-            return  # a precompiled stylesheet: its phase was chosen when it was compiled
-        phases.update(p.get("id", "") for p in root.iter(f"{{{SCH_NS}}}phase"))
-    if phase not in phases:
-        known = ", ".join([*sorted(filter(None, phases)), "#ALL", "#DEFAULT"])
-        raise UsageError(f"{artefacts.root.name} has no phase {phase!r} (phases: {known})")
 
 
 @contextmanager
@@ -237,9 +207,6 @@ class _NoSvrl(Exception):
     help="Worker processes (default 0: every core once the messages reach 8 MB, else one).",
 )
 @click.option(
-    "--config", type=_existing_file(), help="Settings file (default: $NIF_CONFIG or ./nif.toml)."
-)
-@click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     metavar="BYTES",
@@ -267,12 +234,9 @@ class _NoSvrl(Exception):
     metavar="T",
     help="The message type of that version (default: its only one, else detected).",
 )
-@click.option(
-    "--store",
-    metavar="PATH|URL",
-    help="The registry store: a folder or a SPARQL endpoint URL "
-    "(default: NIF_STORE, else NIF_HOME/store).",
-)
+@STORE  # not registry_options: validate must know whether --store itself was given
+@HOME
+@CONFIG
 def validate(
     messages: tuple[str, ...],
     xsd: Path | None,
@@ -284,13 +248,14 @@ def validate(
     fmt: str,
     output: Path | None,
     jobs: int,
-    config: Path | None,
     max_bytes: int | None,
     timeout: float | None,
     well_formed: bool,
     interface: str | None,
     message_type: str | None,
     store: str | None,
+    home: Path | None,
+    config: Path | None,
 ) -> int:
     """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
 
@@ -303,7 +268,9 @@ def validate(
     """
     from nif.validate import Profile, parse_overrides, validate_files
 
-    settings = load_settings(config, max_bytes, timeout)
+    settings = settings_from(config, home).replace(
+        max_message_bytes=max_bytes, step_timeout=timeout
+    )
     paths = expand_inputs(messages)
     if output is not None and not output.parent.is_dir():
         raise InputError(f"--output {output}: no such directory {output.parent}")
@@ -353,12 +320,12 @@ def validate(
             severity_overrides=overrides,
             fail_on=Severity.parse(fail_on),
         )
+        from nif.validate.schematron import check_phase, check_rule_set
+
         for spec in profile.steps:
             if spec.phase is not None:
-                _check_phase(spec.artefacts, spec.phase)
+                check_phase(spec.artefacts, spec.phase)
             if spec.kind == "schematron":
-                from nif.validate.schematron import check_rule_set
-
                 check_rule_set(spec.artefacts)  # a rule set that does more than check: exit 2
         with _progress(len(paths)) as advance:
             reports = validate_files(
@@ -421,8 +388,7 @@ def schematron() -> None:
 )
 def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
     """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
-    from nif.validate import split_phase
-    from nif.validate.schematron import compile_to_xslt, load_schematron
+    from nif.validate.schematron import compile_to_xslt, load_schematron, split_phase
 
     path, path_phase = split_phase(rules)
     if phase and path_phase and phase != path_phase:

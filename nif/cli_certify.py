@@ -8,27 +8,21 @@ does not verify), 2 a usage or input error (one line on stderr).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from nif.cli_options import CONFIG, HOME, STORE, settings_from
+from nif.cli_options import OUTPUT, registry_options
 from nif.errors import UsageError
-from nif.registry import Registry, ValidationWorker
+from nif.registry import Registry, ValidationWorker, split_interface
 from nif.settings import Settings
 
 if TYPE_CHECKING:
-    from nif.certify import CertificateCheck, RunStore
+    from nif.certify import CertificateCheck, Run, RunStore
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-
-
-def _options(command: Callable[..., Any]) -> Callable[..., Any]:
-    return STORE(HOME(CONFIG(command)))
-
 
 JSON = click.option("--json", "as_json", is_flag=True, help="As JSON.")
 ACTOR = click.option(
@@ -47,12 +41,6 @@ def _run_store(settings: Settings) -> RunStore:
     return RunStore(settings.home)
 
 
-def _interface(argument: str) -> tuple[str, str | None]:
-    from nif.registry import split_interface
-
-    return split_interface(argument)
-
-
 def _dump(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -68,22 +56,11 @@ def suites_command(as_json: bool) -> int:
     """The conformance suites nif ships: cases (mandatory) and sha256."""
     from nif.certify import available, find_suite
 
-    found = [find_suite(i, v) for i, v in available()]
-    rows = [
-        {
-            "interface": s.interface,
-            "version": s.version,
-            "iri": s.iri,
-            "cases": len(s.cases),
-            "mandatory": len(s.mandatory),
-            "sha256": s.sha256,
-        }
-        for s in found
-    ]
+    found = [find_suite(i, v).summary() for i, v in available()]
     if as_json:
-        _dump(rows)
+        _dump(found)
         return EXIT_OK
-    for r in rows:
+    for r in found:
         name = f"{r['interface']}@{r['version']}"
         click.echo(f"{name:<28}  {r['cases']:>3} cases ({r['mandatory']} mandatory)  {r['sha256']}")
     return EXIT_OK
@@ -108,7 +85,7 @@ def suites_command(as_json: bool) -> int:
 )
 @ACTOR
 @JSON
-@_options
+@registry_options
 def run_command(
     agency: str,
     interface: str,
@@ -117,9 +94,7 @@ def run_command(
     headers: tuple[str, ...],
     actor: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Run the interface version's suite for certification; the run is kept (see `runs`).
 
@@ -142,8 +117,7 @@ def run_command(
         raise UsageError("give --evidence DIR|ZIP or --endpoint URL, not both and not neither")
     if headers and endpoint is None:
         raise UsageError("--header is for --endpoint only")
-    settings = settings_from(config, home, store)
-    name, version = _interface(interface)
+    name, version = split_interface(interface)
     with Registry.open(settings) as registry, _run_store(settings) as runs:
         version = version or pick_version(registry.store, name, None)[1]
         suite = find_suite(name, version, settings=settings)
@@ -177,7 +151,7 @@ def run_command(
     return EXIT_OK if run.passed else EXIT_FAILED
 
 
-def _summary(run: Any) -> None:
+def _summary(run: Run) -> None:
     counts = ", ".join(f"{n} {o}" for o, n in run.counts().items() if n)
     verdict = "passed" if run.passed else "did not pass"
     click.echo(f"run {run.id}: {run.agency} {run.interface}@{run.version} {verdict} ({counts})")
@@ -192,19 +166,17 @@ def _summary(run: Any) -> None:
 @click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @JSON
-@_options
+@registry_options
 def runs_command(
     agency: str | None,
     interface: str | None,
     limit: int,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """The kept runs, newest first."""
-    name, version = _interface(interface) if interface else (None, None)
-    with _run_store(settings_from(config, home, store)) as runs:
+    name, version = split_interface(interface) if interface else (None, None)
+    with _run_store(settings) as runs:
         found = runs.list(agency=agency, interface=name, version=version, limit=limit)
     if as_json:
         _dump([r.to_dict() for r in found])
@@ -222,12 +194,10 @@ def runs_command(
 @certify.command("show")
 @click.argument("run_id", metavar="RUN")
 @JSON
-@_options
-def show_command(
-    run_id: str, as_json: bool, config: Path | None, home: Path | None, store: str | None
-) -> int:
+@registry_options
+def show_command(run_id: str, as_json: bool, settings: Settings) -> int:
     """A kept run with every case's outcome and why."""
-    with _run_store(settings_from(config, home, store)) as runs:
+    with _run_store(settings) as runs:
         run = runs.get(run_id)
     if as_json:
         _dump(run.to_dict())
@@ -254,21 +224,18 @@ def show_command(
 )
 @ACTOR
 @JSON
-@_options
+@registry_options
 def issue_command(
     run_id: str,
     valid_days: int | None,
     actor: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Issue the signed certificate of a kept certification run in which every mandatory case
     passed, judged on the current suite and artefacts."""
     from nif.certify import issue, load_or_create
 
-    settings = settings_from(config, home, store)
     with _run_store(settings) as runs:
         run = runs.get(run_id)
     key = load_or_create(settings.home)
@@ -287,19 +254,16 @@ def issue_command(
 @click.argument("cert_id", metavar="CERT")
 @click.option("--reason", required=True, help="Why (shown wherever the certificate is).")
 @ACTOR
-@_options
+@registry_options
 def revoke_command(
     cert_id: str,
     reason: str,
     actor: str | None,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Revoke a certificate."""
     from nif.certify import load_or_create, revoke
 
-    settings = settings_from(config, home, store)
     key = load_or_create(settings.home)
     with Registry.open(settings) as registry:
         cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason, key=key)
@@ -318,29 +282,21 @@ def revoke_command(
     default="turtle",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
-)
-@_options
+@OUTPUT
+@registry_options
 def export_command(
     cert_id: str,
     syntax: str,
     output: Path | None,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Write a certificate's signed graph (an id or IRI), for anyone to verify elsewhere."""
     from nif.certify import certificate_graph, rdf_document
 
-    settings = settings_from(config, home, store)
     with Registry.open(settings) as registry:
         content = rdf_document(certificate_graph(registry.store, settings, cert_id), syntax)
     if output is None:
-        click.get_binary_stream("stdout").write(content)
+        click.echo(content, nl=False)  # bytes go to the binary stdout as they are
     else:
         output.write_bytes(content)
     return EXIT_OK
@@ -356,14 +312,12 @@ def export_command(
     "file, the check is offline: no registry is opened or created.",
 )
 @JSON
-@_options
+@registry_options
 def verify_command(
     certificate: str,
     key_file: Path | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """Verify a certificate (an id, or a Turtle/JSON-LD/RDF-XML/N-Triples file): its signature,
     that this registry issued it, and that it is still certified; exit 1 if not.
@@ -372,33 +326,31 @@ def verify_command(
     hashes it signs and its expiry; the registry-side checks it cannot make are listed."""
     from nif.certify import (
         PublicKey,
-        certificate_graph,
         load_or_create,
         parse_certificate,
-        verify_certificate,
+        verify_certificate_file,
         verify_offline,
+        verify_stored_certificate,
     )
 
-    settings = settings_from(config, home, store)
     path = Path(certificate)
     named = "://" not in certificate and (path.suffix or "/" in certificate)
     if named and not path.is_file():
         raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
-    if key_file is not None and path.is_file():
-        published = PublicKey.from_pem(key_file.read_bytes())
-        graph = parse_certificate(path.read_bytes(), str(path), settings)
-        return _checked(verify_offline(settings, graph, [published]), as_json)
-    key = (
-        PublicKey.from_pem(key_file.read_bytes())
-        if key_file
-        else load_or_create(settings.home).public
-    )
-    with Registry.open(settings) as registry:
+    if key_file is None:
+        key = load_or_create(settings.home).public
+    else:
+        key = PublicKey.from_pem(key_file.read_bytes())
         if path.is_file():
             graph = parse_certificate(path.read_bytes(), str(path), settings)
+            return _checked(verify_offline(settings, graph, [key]), as_json)
+    with Registry.open(settings) as registry:
+        if path.is_file():
+            check = verify_certificate_file(
+                registry.store, settings, path.read_bytes(), str(path), [key]
+            )
         else:
-            graph = certificate_graph(registry.store, settings, certificate)
-        check = verify_certificate(registry.store, settings, graph, [key])
+            check = verify_stored_certificate(registry.store, settings, certificate, [key])
     return _checked(check, as_json)
 
 
@@ -415,27 +367,21 @@ def _checked(check: CertificateCheck, as_json: bool) -> int:
 @click.option("--agency", help="Only this agency's certificates.")
 @click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
 @JSON
-@_options
+@registry_options
 def list_command(
     agency: str | None,
     interface: str | None,
     as_json: bool,
-    config: Path | None,
-    home: Path | None,
-    store: str | None,
+    settings: Settings,
 ) -> int:
     """The certificates in the registry, newest first, with their state today."""
-    from nif.certify import find_certificates, standing
+    from nif.certify import listed_certificates
 
-    settings = settings_from(config, home, store)
-    name, version = _interface(interface) if interface else (None, None)
+    name, version = split_interface(interface) if interface else (None, None)
     with Registry.open(settings) as registry:
-        found = [
-            (cert, standing(registry.store, settings, cert))
-            for cert in find_certificates(
-                registry.store, settings, agency=agency, interface=name, version=version
-            )
-        ]
+        found = listed_certificates(
+            registry.store, settings, agency=agency, interface=name, version=version
+        )
     if as_json:
         _dump([{**c.to_dict(), **s.to_dict()} for c, s in found])
         return EXIT_OK
@@ -452,12 +398,12 @@ def list_command(
 
 @certify.command("key")
 @click.option("--jwk", is_flag=True, help="As a JSON Web Key (RFC 8037) instead of PEM.")
-@_options
-def key_command(jwk: bool, config: Path | None, home: Path | None, store: str | None) -> int:
+@registry_options
+def key_command(jwk: bool, settings: Settings) -> int:
     """The public key that verifies this registry's certificates (made on first use)."""
     from nif.certify import load_or_create
 
-    public = load_or_create(settings_from(config, home, store).home).public
+    public = load_or_create(settings.home).public
     if jwk:
         _dump(public.jwk())
     else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -25,6 +28,27 @@ STORE = click.option(
     help="The store: a folder (embedded Oxigraph) or a SPARQL endpoint URL "
     "(default: NIF_STORE, else NIF_HOME/store).",
 )
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+
+R = TypeVar("R")
+
+
+def registry_options(command: Callable[..., R]) -> Callable[..., R]:
+    """--config, --home and --store, what every command that reads the registry takes, given
+    to `command` as the one `settings` they make (`settings_from`)."""
+
+    @functools.wraps(command)
+    def with_settings(
+        *args: Any, config: Path | None, home: Path | None, store: str | None, **kwargs: Any
+    ) -> R:
+        return command(*args, settings=settings_from(config, home, store), **kwargs)
+
+    return STORE(HOME(CONFIG(with_settings)))
 
 
 def settings_from(

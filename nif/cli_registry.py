@@ -8,29 +8,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from nif.cli_options import CONFIG, STORE, settings_from
+from nif.cli_options import OUTPUT, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
 from nif.registry import Registry, ShaclReport
-from nif.store import DumpFormat, ResultFormat, open_store
-from nif.store.base import query_limits
+from nif.settings import Settings
+from nif.store import DumpFormat, QueryLimits, ResultFormat, open_store, query_limits
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
-
-
-def _store_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    return STORE(CONFIG(command))
-
-
-def _registry(config: Path | None, store: str | None) -> Registry:
-    return Registry.open(settings_from(config), store)
 
 
 def _print_report(report: ShaclReport, fmt: str) -> None:
@@ -67,21 +57,20 @@ def registry() -> None:
 @click.option("--workers", type=click.IntRange(1), help="Processes for the check (default: cores).")
 @REPORT_FORMAT
 @ACTOR
-@_store_options
+@registry_options
 def load_command(
     folder: Path,
     no_check: bool,
     workers: int | None,
     report_format: str,
     actor: str | None,
-    store: str | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Load a registry folder (agencies/*.ttl, interfaces/<id>/ bundles).
 
     Conforming records are stored; the others are refused and listed (exit 1).
     """
-    with _registry(config, store) as reg, progress_bar("checking") as progress:
+    with Registry.open(settings) as reg, progress_bar("checking") as progress:
         result = reg.load_folder(
             folder, check=not no_check, actor=actor, workers=workers, progress=progress
         )
@@ -102,26 +91,26 @@ def load_command(
 )
 @REPORT_FORMAT
 @ACTOR
-@_store_options
+@registry_options
 def submit_command(
     target: Path,
     rdf_format: str | None,
     report_format: str,
     actor: str | None,
-    store: str | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Submit a record file, or a bundle (folder or zip) with its schema files.
 
     The records replace their earlier versions, which stay in the history. A record that does not
     conform is refused with the SHACL report (exit 1) and nothing is stored.
     """
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         try:
             result = reg.submit(target, fmt=rdf_format, actor=actor)
         except RejectedError as exc:
             click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
-            _print_report(exc.report, report_format)  # type: ignore[arg-type]
+            if isinstance(exc.report, ShaclReport):
+                _print_report(exc.report, report_format)
             return EXIT_REFUSED
     for version in result.records:
         click.echo(
@@ -135,12 +124,10 @@ def submit_command(
 @registry.command("withdraw")
 @click.argument("identifier")
 @ACTOR
-@_store_options
-def withdraw_command(
-    identifier: str, actor: str | None, store: str | None, config: Path | None
-) -> int:
+@registry_options
+def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> int:
     """Withdraw a record from the current registry (its history stays)."""
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         version = reg.withdraw(identifier, actor=actor)
     click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
     return EXIT_OK
@@ -157,12 +144,15 @@ def withdraw_command(
     metavar="N",
     help="Print the content of version N (N-Triples).",
 )
-@_store_options
+@registry_options
 def history_command(
-    identifier: str, fmt: str, show: int | None, store: str | None, config: Path | None
+    identifier: str,
+    fmt: str,
+    show: int | None,
+    settings: Settings,
 ) -> int:
     """A record's versions, oldest first: action, who, when and the content hash."""
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         versions = reg.versions(identifier)
         if show is not None:
             if show > len(versions):
@@ -184,10 +174,10 @@ def history_command(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@_store_options
-def list_command(fmt: str, store: str | None, config: Path | None) -> int:
+@registry_options
+def list_command(fmt: str, settings: Settings) -> int:
     """The current records: kind, identifier and IRI."""
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         records = reg.records()
     if fmt == "json":
         click.echo(json.dumps([r.__dict__ for r in records], indent=2))
@@ -200,16 +190,15 @@ def list_command(fmt: str, store: str | None, config: Path | None) -> int:
 @click.argument("identifiers", nargs=-1)
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: the cores).")
 @REPORT_FORMAT
-@_store_options
+@registry_options
 def check_command(
     identifiers: tuple[str, ...],
     workers: int | None,
     report_format: str,
-    store: str | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Check the whole registry (or the records named) against the shapes; exit 1 on violations."""
-    with _registry(config, store) as reg, progress_bar("checking") as progress:
+    with Registry.open(settings) as reg, progress_bar("checking") as progress:
         report = reg.check(workers=workers, progress=progress, keys=identifiers)
     _print_report(report, report_format)
     return EXIT_OK if report.conforms else EXIT_REFUSED
@@ -237,21 +226,19 @@ BLOBS = click.option(
 
 
 @registry.command("export")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
-)
+@OUTPUT
 @DUMP_FORMAT
 @BLOBS
-@_store_options
+@registry_options
 def export_command(
-    output: Path | None, fmt: str | None, blobs: Path | None, store: str | None, config: Path | None
+    output: Path | None,
+    fmt: str | None,
+    blobs: Path | None,
+    settings: Settings,
 ) -> int:
     """Write every current record and certificate, one named graph each, as TriG or N-Quads."""
     dump = _dump_format(fmt, output)
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         if output is None:
             records, beside = reg.export(sys.stdout.buffer, dump, blobs)
         else:
@@ -271,17 +258,16 @@ def export_command(
 @DUMP_FORMAT
 @BLOBS
 @ACTOR
-@_store_options
+@registry_options
 def import_command(
     backup: Path,
     fmt: str | None,
     blobs: Path | None,
     actor: str | None,
-    store: str | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Restore records from a TriG or N-Quads backup (each record replaced, in one write)."""
-    with _registry(config, store) as reg:
+    with Registry.open(settings) as reg:
         stored, missing = reg.import_(
             backup.read_bytes(), _dump_format(fmt, backup), blobs=blobs, actor=actor
         )
@@ -322,25 +308,25 @@ def import_command(
     type=click.IntRange(min=0),
     help="Rows (or triples) the query may give, 0 for no limit [default: sparql_max_rows].",
 )
-@_store_options
+@registry_options
 def sparql(
     query: str | None,
     query_file: Path | None,
     fmt: str,
     timeout: float | None,
     max_rows: int | None,
-    store: str | None,
-    config: Path | None,
+    settings: Settings,
 ) -> int:
     """Run a read-only SPARQL 1.1 query over the registry (the union of its records), within
     the same time and row limits as the service's /sparql."""
-    if (query is None) == (query_file is None):
+    if query is not None and query_file is None:
+        text = query
+    elif query_file is not None and query is None:
+        text = query_file.read_text("utf-8")
+    else:
         raise UsageError("give a QUERY or --file, not both and not neither")
-    text = query if query is not None else query_file.read_text("utf-8")  # type: ignore[union-attr]
-    settings = settings_from(config).replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
-    seconds, rows = query_limits(settings)
-    with open_store(settings, store) as target:
-        sys.stdout.buffer.write(
-            target.query_raw(text, ResultFormat(fmt), timeout=seconds, max_rows=rows)
-        )
+    settings = settings.replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
+    with open_store(settings) as target:
+        limits = QueryLimits(*query_limits(settings))
+        sys.stdout.buffer.write(target.query_raw(text, ResultFormat(fmt), limits))
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -100,6 +101,17 @@ def private_file(path: Path) -> Path:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     _tighten(path)
     return path
+
+
+def open_database(path: Path, schema: str) -> sqlite3.Connection:
+    """The private SQLite database at `path`, `schema` applied: WAL (readers do not wait for
+    the writer), a wait of up to 10 s for a lock instead of an error, and no implicit
+    transactions (callers write their BEGIN). Shareable between threads: callers hold a lock."""
+    db = sqlite3.connect(private_file(path), isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA busy_timeout=10000")
+    db.executescript(schema)
+    return db
 
 
 def _tighten(path: Path) -> None:

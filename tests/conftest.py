@@ -108,3 +108,45 @@ def cli_runner(cwd: Path, env: dict[str, str], timeout: float) -> Run:
         return done
 
     return run
+
+
+SLOW_FIXTURES = {
+    # Servers and engines that take seconds to start or fill, so their tests are `slow`:
+    "tests.conftest": {"virtuoso"},
+    "tests.web.conftest": {"browser", "demo_home", "make_server", "server"},
+    "tests.certify.conftest": {"demo_registry", "demo_home", "endpoint_profiles"},
+    "tests.store.test_remote": {"capped"},
+    # the demo registry loaded (and its shapes checked) for a module or for each test
+    "tests.certify.test_demo_suites": {"demo"},
+    "tests.registry.test_demo_registry": {"demo"},
+    "tests.registry.test_validation": {"demo"},
+    "tests.security.test_graph_ownership": {"demo"},
+    # the `nif` command in a process of its own, and the registry it loads first
+    "tests.test_cli_certify": {"nif", "loaded"},
+    "tests.test_cli_registry": {"nif", "loaded"},
+    "tests.test_cli_service": {"nif"},
+}
+"""Module -> names of the fixtures that make a test slow (the module defining each, so a cheap
+fixture of the same name elsewhere, such as a test's own loopback `server`, does not count)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that needs an expensive fixture or runs against Virtuoso, so
+    `make test-fast` (`-m "not slow"`) leaves them out without a marker on each test."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Whether `item` uses a fixture of SLOW_FIXTURES, directly or through other fixtures."""
+    if not isinstance(item, pytest.Function):
+        return False
+    callspec = getattr(item, "callspec", None)
+    if callspec and any(str(v).startswith("virtuoso") for v in callspec.params.values()):
+        return True  # a store_kind / store parameter that starts Virtuoso on demand
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        func = definitions[-1].func
+        if func.__name__ in SLOW_FIXTURES.get(func.__module__, ()):
+            return True
+    return False

@@ -113,6 +113,7 @@ def test_invalid_message_exits_1_and_says_why(files: dict[str, Path]) -> None:
     assert re.search(r"\s2(:\d+)? /", result.stdout), "the line of the finding"
 
 
+@pytest.mark.slow
 def test_schematron_findings_and_severity_overrides(files: dict[str, Path]) -> None:
     args = ["validate", files["odd.xml"], "--schematron", files["rules.sch"], "--format", "json"]
     result = run(*args)
@@ -127,6 +128,7 @@ def test_schematron_findings_and_severity_overrides(files: dict[str, Path]) -> N
     assert json.loads(switched_off.stdout)["findings"] == []
 
 
+@pytest.mark.slow
 def test_fail_on_warning(files: dict[str, Path]) -> None:
     args = ["validate", files["big.xml"], "--schematron", f"{files['rules.sch']}#size"]
     assert run(*args).exit_code == 0
@@ -177,6 +179,7 @@ def test_bad_environment_setting_is_a_usage_error(files: dict[str, Path]) -> Non
     assert "NIF_STEP_TIMEOUT" in one_line(result)
 
 
+@pytest.mark.slow
 def test_flags_override_config_file_and_environment(files: dict[str, Path], tmp_path: Path) -> None:
     config = tmp_path / "nif.toml"
     config.write_text("[nif]\nmax_message_bytes = 5\n", encoding="utf-8")
@@ -193,6 +196,7 @@ def test_flags_override_config_file_and_environment(files: dict[str, Path], tmp_
     )
 
 
+@pytest.mark.slow
 def test_directories_expand_sorted_without_hidden_files(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     for name in ("b/2.xml", "a/1.xml", "c.xml", ".hidden/3.xml", "a/.4.xml"):
@@ -211,6 +215,7 @@ def test_an_empty_directory_is_an_input_error(tmp_path: Path) -> None:
     assert "holds no message file" in one_line(result)
 
 
+@pytest.mark.slow
 def test_several_messages_on_two_workers_keep_input_order(files: dict[str, Path]) -> None:
     names = ["zero.xml", "even.xml", "odd.xml", "broken.xml", "big.xml", "even.xml"]
     args = ["--xsd", files["order.xsd"], "--schematron", files["rules.sch"], "--format", "json"]
@@ -265,6 +270,7 @@ def test_svrl_of_a_message_no_rule_could_check(files: dict[str, Path]) -> None:
     assert "no Schematron step produced SVRL" in result.stderr
 
 
+@pytest.mark.slow
 def test_json_messages_with_a_schema(files: dict[str, Path]) -> None:
     args = ["--json-schema", files["schema.json"], "--format", "json"]
     assert run("validate", files["ok.json"], *args).exit_code == 0
@@ -275,6 +281,7 @@ def test_json_messages_with_a_schema(files: dict[str, Path]) -> None:
     assert finding["location"]["line"] == 2
 
 
+@pytest.mark.slow
 def test_en16931_invoice_with_ubl_xsd_and_rules() -> None:
     invoice = EN16931 / "ubl/examples/ubl-tc434-example1.xml"
     rules = EN16931 / "ubl/schematron/EN16931-UBL-validation.sch"
@@ -320,6 +327,7 @@ def nif_process(
     )
 
 
+@pytest.mark.slow
 def test_process_exit_codes(files: dict[str, Path]) -> None:
     xsd = ["--xsd", files["order.xsd"]]
     assert nif_process("validate", files["even.xml"], *xsd).returncode == 0
@@ -329,6 +337,7 @@ def test_process_exit_codes(files: dict[str, Path]) -> None:
     assert several.stderr == "", "no progress bar when stderr is not a terminal"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -348,6 +357,7 @@ def test_process_usage_errors_are_one_line_on_stderr(
     assert len(lines) == 1 and lines[0].startswith("nif: error: ") and says in lines[0]
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(files: dict[str, Path]) -> None:
     pty = pytest.importorskip("pty")
     controller, terminal = pty.openpty()
@@ -375,6 +385,7 @@ def test_progress_bar_only_on_a_terminal(files: dict[str, Path]) -> None:
     assert b"validating" in seen and b"/60" in seen
 
 
+@pytest.mark.slow
 def test_console_script_when_installed(files: dict[str, Path]) -> None:
     script = Path(sys.executable).parent / "nif"
     if not script.exists():

@@ -8,8 +8,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import ROOT, Run, cli_runner
@@ -152,3 +154,44 @@ def test_bad_inputs_are_one_line_errors(nif, tmp_path: Path) -> None:
     assert "nope" in done.stderr
     done = nif("registry", "load", str(tmp_path), ok=2)
     assert "not a registry folder" in done.stderr
+
+
+def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", command
+
+
+def test_every_command_that_reads_the_registry_takes_home() -> None:
+    from nif.cli import cli
+
+    registry_readers = {
+        name
+        for name, command in _commands(cli)
+        if any("--store" in option.opts for option in command.params)
+    }
+    assert {"validate", "sparql", "registry list", "certify run"} <= registry_readers
+    without_home = [
+        name
+        for name, command in _commands(cli)
+        if name in registry_readers and not any("--home" in o.opts for o in command.params)
+    ]
+    assert without_home == []
+
+
+def test_home_points_the_commands_at_another_data_directory(
+    loaded: Path, nif: Run, tmp_path: Path
+) -> None:
+    import shutil
+
+    home = tmp_path / "elsewhere"
+    shutil.copytree(loaded, home)
+    listed = nif("registry", "list", "--format", "json", "--home", str(home))
+    assert len(json.loads(listed.stdout)) == 13
+    assert "true" in nif("sparql", "ASK { ?s ?p ?o }", "--home", str(home)).stdout
+    message = DEMO / "interfaces/civreg-birth/examples/2.0.0/BirthNotification/valid-newborn.xml"
+    checked = nif("validate", str(message), "--format", "json", "--home", str(home))
+    assert json.loads(checked.stdout)["verdict"] == "valid"
+    assert not (tmp_path / "home").exists()  # NIF_HOME was not touched

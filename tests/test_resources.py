@@ -25,6 +25,7 @@ def test_unknown_folder_is_refused():
         data_folder("secrets")
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_data_folders(tmp_path: Path):
     subprocess.run(
         [
@@ -45,6 +46,13 @@ def test_the_wheel_carries_the_data_folders(tmp_path: Path):
     (wheel,) = tmp_path.glob("nif-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "nif/py.typed" in names, "type checkers of nif's users read its hints (PEP 561)"
+    package_data = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "nif").rglob("*")
+        if p.is_file() and p.suffix not in {".py", ".pyc"}
+    }
+    assert "nif/report/templates/report.html" in package_data
+    assert sorted(package_data - set(names)) == [], "templates, styles and locales travel too"
     for name in DATA_FOLDERS:
         tracked = {
             p.relative_to(ROOT / name).as_posix() for p in (ROOT / name).rglob("*") if p.is_file()

@@ -121,11 +121,12 @@ class Virtuoso:
 
     def graphs(self) -> set[str]:
         """Every named graph, Virtuoso's own included."""
-        response = self._client().post(
-            self.sparql_url,
-            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
-            headers={"Accept": "application/sparql-results+json"},
-        )
+        with self._client() as client:
+            response = client.post(
+                self.sparql_url,
+                data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                headers={"Accept": "application/sparql-results+json"},
+            )
         response.raise_for_status()
         return {row["g"]["value"] for row in response.json()["results"]["bindings"]}
 
@@ -134,11 +135,12 @@ class Virtuoso:
         doomed = sorted(self.graphs() - self.system_graphs)
         if doomed:
             update = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in doomed)
-            response = self._client().post(
-                self.sparql_url,
-                content=update.encode(),
-                headers={"Content-Type": "application/sparql-update"},
-            )
+            with self._client() as client:
+                response = client.post(
+                    self.sparql_url,
+                    content=update.encode(),
+                    headers={"Content-Type": "application/sparql-update"},
+                )
             response.raise_for_status()
 
     def isql(self, sql: str) -> str:
@@ -177,6 +179,7 @@ class Virtuoso:
                 self.process.wait(timeout=30)
 
     def _client(self) -> httpx.Client:
+        """A client for one request; used in a `with` so its connection is closed."""
         return httpx.Client(auth=httpx.DigestAuth(self.user, self.password), timeout=60)
 
 

@@ -1,6 +1,7 @@
 """Certification: conformance suites, runs, EARL results and certificates."""
 
 from nif.certify._assertions import check_assertion
+from nif.certify._badge import BADGE_TEXTS, badge_svg
 from nif.certify._certificates import (
     certificate_graph,
     find_certificates,
@@ -14,6 +15,7 @@ from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint, parse_headers
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
 from nif.certify._keys import PublicKey, SigningKey, load_or_create
+from nif.certify._manifest import available, find_suite, load_suite
 from nif.certify._model import (
     CaseOutcome,
     CaseResult,
@@ -28,27 +30,21 @@ from nif.certify._model import (
 from nif.certify._publish import publish_suite
 from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
-from nif.certify._signature import SignatureStatus
-from nif.certify._standing import Standing, badge_for, standing
-from nif.certify._suite import (
-    Assertion,
-    CaseKind,
-    Suite,
-    SuiteFile,
-    TestCase,
-    available,
-    find_suite,
-    load_suite,
-)
+from nif.certify._signature import SignatureStatus, Verification
+from nif.certify._standing import Standing, badge_for, listed_certificates, standing
+from nif.certify._suite import Assertion, CaseKind, Suite, SuiteFile, TestCase
 from nif.certify._verify import (
     CertificateCheck,
     parse_certificate,
     verify_certificate,
+    verify_certificate_file,
     verify_offline,
+    verify_stored_certificate,
 )
 from nif.registry import run_iri
 
 __all__ = [
+    "BADGE_TEXTS",
     "Assertion",
     "CaseKind",
     "CaseOutcome",
@@ -71,8 +67,10 @@ __all__ = [
     "Suite",
     "SuiteFile",
     "TestCase",
+    "Verification",
     "available",
     "badge_for",
+    "badge_svg",
     "certificate_graph",
     "check_assertion",
     "evidence_from_zip",
@@ -81,6 +79,7 @@ __all__ = [
     "finish_demo",
     "get_certificate",
     "issue",
+    "listed_certificates",
     "load_or_create",
     "load_suite",
     "parse_certificate",
@@ -95,5 +94,7 @@ __all__ = [
     "standing",
     "start_demo",
     "verify_certificate",
+    "verify_certificate_file",
     "verify_offline",
+    "verify_stored_certificate",
 ]

@@ -29,7 +29,7 @@ class BadgeState(enum.StrEnum):
     NONE = "none"
 
 
-TEXTS = {
+BADGE_TEXTS = {
     BadgeState.CERTIFIED: "certified",
     BadgeState.EXPIRED: "expired",
     BadgeState.REVOKED: "revoked",
@@ -57,10 +57,10 @@ def text_width(text: str) -> float:
     )
 
 
-def render(state: BadgeState, version: str | None = None) -> str:
+def badge_svg(state: BadgeState, version: str | None = None) -> str:
     """The badge as an SVG document (UTF-8 text, no XML declaration, fit to inline in HTML)."""
     version = "".join(c for c in version or "" if c.isprintable())  # XML takes no controls
-    value = f"{TEXTS[state]} {version}" if version else TEXTS[state]
+    value = f"{BADGE_TEXTS[state]} {version}" if version else BADGE_TEXTS[state]
     label = "NIF"
     left = round(text_width(label)) + 2 * PADDING
     right = round(text_width(value)) + 2 * PADDING
@@ -102,4 +102,5 @@ def render(state: BadgeState, version: str | None = None) -> str:
             "lengthAdjust": "spacingAndGlyphs",
         }
         etree.SubElement(texts, f"{{{SVG}}}text", attrs).text = text
-    return etree.tostring(svg, encoding="unicode")
+    drawn: str = etree.tostring(svg, encoding="unicode")
+    return drawn

@@ -25,12 +25,13 @@ from rdflib.term import Node
 
 from nif.certify._earl import run_graph
 from nif.certify._keys import PublicKey, SigningKey, load_or_create, registry_keys
+from nif.certify._manifest import find_suite
 from nif.certify._model import Certificate, Purpose, Revocation, Run
 from nif.certify._namespaces import OA
 from nif.certify._publish import published, suite_graph
 from nif.certify._runner import agency_iri
 from nif.certify._signature import sign, verify
-from nif.certify._suite import Suite, find_suite
+from nif.certify._suite import Suite
 from nif.errors import CertificationError, NotFoundError, UsageError
 from nif.registry import (
     DCTERMS,
@@ -49,7 +50,7 @@ from nif.registry import (
 )
 from nif.registry import utc_now as history_now
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 MAX_REASON = 2000
 _ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
@@ -137,13 +138,13 @@ def issue(
         signed = sign(graph, iri, key)
         content = sorted_ntriples(signed)
         suite_content = sorted_ntriples(suite_graph(current, settings))
-        registry.generation += 1
         if not published(registry.store, current):
             registry.store.replace_graph(current.iri, suite_content)  # run_graph reads its cases
         run_content = sorted_ntriples(run_graph(run, settings, registry.store))
         registry.store.replace_graphs(
             {str(iri): content, run_iri(settings, run.id): run_content, current.iri: suite_content}
         )
+        registry.changed()
         version = RecordVersion(
             str(iri),
             cert_id,
@@ -249,8 +250,8 @@ def revoke(
         graph.add((subject, NIF.revocationReason, Literal(reason)))
         graph = sign(graph, URIRef(revocation_iri(settings, cert.id)), key)
         content = sorted_ntriples(graph)
-        registry.generation += 1
         registry.store.replace_graphs({revocation_iri(settings, cert.id): content})
+        registry.changed()
         registry.history.add(
             [
                 RecordVersion(

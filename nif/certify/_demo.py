@@ -19,10 +19,10 @@ from pathlib import Path
 from nif.certify._certificates import find_certificates, issue
 from nif.certify._evidence import read_evidence
 from nif.certify._keys import SigningKey
+from nif.certify._manifest import find_suite
 from nif.certify._model import Certificate, Purpose
 from nif.certify._runner import run_suite
 from nif.certify._runs import RunStore
-from nif.certify._suite import find_suite
 from nif.errors import NifError
 from nif.registry import Registry
 from nif.resources import data_folder

@@ -25,7 +25,7 @@ from nif.registry import (
     tool_iri,
 )
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 def run_graph(run: Run, settings: Settings, registry_store: Store) -> Graph:

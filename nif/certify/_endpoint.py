@@ -1,7 +1,7 @@
 """Endpoint mode: sending a suite's messages to an agency's live endpoint, safely.
 
-The URL comes from a user (CLI or web form), so it gets the artefact fetcher's rules
-(`nif.registry._fetch`):
+The URL comes from a user (CLI or web form), so it gets the outbound policy artefact fetching
+has too (`nif.outbound`, with the `endpoint_*` settings):
 
 - https only (http when `endpoint_allow_http`), TLS certificates verified, no proxy or .netrc
   from the environment, no cookies kept between requests;
@@ -27,17 +27,24 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from nif import __version__
 from nif.certify._model import Exchange
 from nif.errors import FetchError, UsageError
-from nif.registry._fetch import IPAddress, _resolve, refusal
+from nif.outbound import (
+    IPAddress,
+    OutboundPolicy,
+    addresses,
+    checked_url,
+    first_connected,
+    pinned_request,
+    read_body,
+    shown,
+)
 from nif.settings import Settings
 
-_PORTS = {"http": 80, "https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(r"[\t\x20-\x7e]*")
 _RESERVED = {
@@ -119,30 +126,21 @@ class Endpoint:
     """
 
     def __init__(self, url: str, headers: Mapping[str, str], settings: Settings) -> None:
-        self._url = _checked_url(url, settings)
+        self._policy = OutboundPolicy.from_settings(settings, "endpoint")
+        try:
+            self._url = checked_url(url, self._policy)
+        except FetchError as exc:
+            raise UsageError(f"endpoint {_shown_text(url)}: {exc}") from None
         self.shown = _shown(self._url)
         """The URL without its query (it may hold a key) and fragment: for runs, EARL, pages."""
         for name, value in headers.items():
             _check_header(name, value, "header")
         self._headers = dict(headers)
         self._secrets = tuple(sorted({v for v in headers.values() if v}, key=len, reverse=True))
-        self._timeout = settings.endpoint.timeout
-        self._max_bytes = settings.endpoint.max_bytes
-        host = self._url.raw_host.decode("ascii")
-        port = self._url.port or _PORTS[self._url.scheme]
         try:
-            self._addresses = _resolve(host, port)
+            self._addresses = addresses(self._url, self._policy)
         except FetchError as exc:
             raise UsageError(f"endpoint {self.shown}: {exc}") from None
-        if not settings.endpoint.allow_private:
-            for address in self._addresses:
-                reason = refusal(address)
-                if reason:
-                    what = f"{host} is" if host == str(address) else f"{host} is {address},"
-                    raise UsageError(
-                        f"endpoint {self.shown} refused: {what} {reason} "
-                        "(set endpoint_allow_private to allow)"
-                    )
 
     @property
     def header_names(self) -> tuple[str, ...]:
@@ -158,72 +156,43 @@ class Endpoint:
         `accept` is the media type of the answer expected (XML and JSON by default).
         """
         started = time.monotonic()
-        deadline = started + self._timeout
+        deadline = started + self._policy.timeout
         headers = {
             "Accept": accept or _DEFAULT_ACCEPT,
             "Accept-Encoding": "identity",
             "User-Agent": f"nif/{__version__} (conformance)",
             **self._headers,
             "Content-Type": media_type,
-            "Host": self._url.netloc.decode("ascii"),
         }
-        failures: list[str] = []
-        for address in self._addresses:
-            try:
-                status, answer_type, body, error = self._post(address, content, headers, deadline)
-            except httpx.ConnectError as exc:
-                failures.append(f"{address}: {self._scrub(str(exc)) or type(exc).__name__}")
-                continue
-            except httpx.TimeoutException:
-                return self._failed(started, f"no complete answer within {self._timeout:g} s")
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                reason = self._scrub(str(exc)) or type(exc).__name__
-                return self._failed(started, f"the exchange failed: {reason}")
-            millis = (time.monotonic() - started) * 1000
-            return Exchange(status, answer_type, body, error, millis)
-        return self._failed(started, f"cannot connect ({'; '.join(failures)})")
+        try:
+            status, answer_type, body, error = first_connected(
+                self._addresses,
+                lambda address: self._post(address, content, headers, deadline),
+                self._scrub,
+            )
+        except FetchError as exc:
+            return self._failed(started, str(exc))
+        except httpx.TimeoutException:
+            return self._failed(started, f"no complete answer within {self._policy.timeout:g} s")
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            reason = self._scrub(str(exc)) or type(exc).__name__
+            return self._failed(started, f"the exchange failed: {reason}")
+        millis = (time.monotonic() - started) * 1000
+        return Exchange(status, answer_type, body, error, millis)
 
     def _post(
         self, address: IPAddress, content: bytes, headers: dict[str, str], deadline: float
     ) -> tuple[int, str | None, bytes, str | None]:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise httpx.TimeoutException("deadline passed")
-        with (
-            httpx.Client(
-                verify=True, trust_env=False, follow_redirects=False, timeout=remaining
-            ) as client,
-            client.stream(
-                "POST",
-                self._url.copy_with(host=str(address), fragment=None),
-                content=content,
-                headers=headers,
-                extensions={"sni_hostname": self._url.raw_host.decode("ascii")},
-            ) as response,
-        ):
-            status = response.status_code
-            body, error = self._read(response, deadline)
-            return status, _media_type(response.headers.get("content-type")), body, error
-
-    def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, str | None]:
-        """The answer's bytes as sent, or why they were not read (and `b""`)."""
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("", "identity"):
-            return b"", f"the endpoint sent Content-Encoding {encoding} though nif asked for none"
-        limit = f"the limit of {self._max_bytes} bytes (endpoint_max_bytes)"
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            return b"", f"the answer of {declared} bytes is over {limit}"
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_raw():
-            size += len(chunk)
-            if size > self._max_bytes:
-                return b"", f"the answer is over {limit}; nif stopped reading"
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("deadline passed")
-            chunks.append(chunk)
-        return b"".join(chunks), None
+        """The status, media type and bytes of the answer, or why the bytes were not read."""
+        with pinned_request(
+            "POST", self._url, address, self._policy, deadline, headers=headers, content=content
+        ) as response:
+            try:
+                body, error = read_body(response, self._policy, deadline), None
+            except FetchError as exc:
+                body, error = b"", str(exc)
+            media_type = _media_type(response.headers.get("content-type"))
+            return response.status_code, media_type, body, error
 
     @staticmethod
     def _failed(started: float, error: str) -> Exchange:
@@ -237,30 +206,6 @@ class Endpoint:
         return text
 
 
-def _checked_url(url: str, settings: Settings) -> httpx.URL:
-    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if scheme == "http" and not settings.endpoint.allow_http:
-        raise UsageError(
-            f"endpoint {_shown_text(url)} refused: plain http is not allowed, use https "
-            "(or set endpoint_allow_http)"
-        )
-    if scheme not in _PORTS:
-        what = f"{scheme}: URLs are" if scheme else "a URL without a scheme is"
-        raise UsageError(f"endpoint {_shown_text(url)} refused: {what} not an endpoint, use https")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"endpoint {_shown_text(url)} is not a valid URL: {exc}") from None
-    if parsed.userinfo:
-        raise UsageError(
-            f"endpoint {_shown_text(url)} refused: no user:password@ in the URL; send credentials "
-            "in a header instead (e.g. 'Authorization: Basic ...'), whose value is kept secret"
-        )
-    if not parsed.raw_host:
-        raise UsageError(f"endpoint {_shown_text(url)} has no host")
-    return parsed
-
-
 def _shown(url: httpx.URL) -> str:
     return (
         f"{url.scheme}://{url.netloc.decode('ascii')}{url.raw_path.split(b'?')[0].decode('ascii')}"
@@ -268,13 +213,8 @@ def _shown(url: httpx.URL) -> str:
 
 
 def _shown_text(url: str) -> str:
-    """A URL that may not parse, without user:password@ and query, for error messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return repr(url.split("@")[-1].split("?")[0])
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return repr(urlunsplit(parts._replace(netloc=netloc, query="", fragment="")))
+    """A URL that may not parse, without user:password@, query and fragment, for errors."""
+    return repr(shown(url).split("?")[0].split("#")[0])
 
 
 def _media_type(content_type: str | None) -> str | None:

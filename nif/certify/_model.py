@@ -71,16 +71,23 @@ class CaseResult:
     `evidence_sha256` its hash; `status` is the HTTP status of the answer in endpoint mode.
     """
 
+    __pydantic_config__ = {"use_attribute_docstrings": True}  # the API's field descriptions
+
     case: str
+    """The test case's identifier in the suite."""
     kind: CaseKind
     mandatory: bool
     outcome: CaseOutcome
     summary: str
+    """One sentence saying why."""
     details: tuple[str, ...] = ()
     reports: tuple[dict[str, Any], ...] = ()
+    """The validation reports of the messages judged (as `POST /api/validate`)."""
     evidence: str | None = None
+    """The evidence file judged (evidence mode)."""
     evidence_sha256: str | None = None
     status: int | None = None
+    """The HTTP status the endpoint answered with."""
     millis: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,22 +132,29 @@ class Run:
     Times are ISO 8601 UTC with seconds (`nif.registry._history.now()`).
     """
 
+    __pydantic_config__ = {"use_attribute_docstrings": True}  # the API's field descriptions
+
     id: str
     agency: str
+    """The agency's registry identifier."""
     interface: str
     version: str
     mode: Mode
     purpose: Purpose
     actor: str
+    """Who started the run (a token's id and name)."""
     started: str
     ended: str
     suite_iri: str
     suite_sha256: str
+    """The sha256 of the suite's manifest and files."""
     tool_version: str
     artefacts: tuple[str, ...]
+    """sha256 of the version's schemas and rules."""
     results: tuple[CaseResult, ...]
     evidence: tuple[tuple[str, str], ...] = ()
     endpoint: str | None = None
+    """The endpoint URL, without credentials."""
 
     @property
     def passed(self) -> bool:
@@ -226,9 +240,12 @@ class Certificate:
     did not count (unsigned, forged, not about this certificate).
     """
 
+    __pydantic_config__ = {"use_attribute_docstrings": True}  # the API's field descriptions
+
     id: str
     iri: str
     agency: str
+    """The holder's registry identifier."""
     agency_iri: str
     interface: str
     version: str
@@ -242,9 +259,14 @@ class Certificate:
     suite_iri: str
     suite_sha256: str
     artefacts: tuple[str, ...]
+    """The artefact sha256s it was judged on."""
     key_id: str
+    """The id of the key that signed it."""
     signature: Verification
+    """Its signature checked with the service's key: unless `valid`, nothing it states counts
+    and its state is `signature invalid`."""
     revocation: Revocation | None = None
+    """Its revocation, when one signed with the service's key exists."""
     ignored_revocation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

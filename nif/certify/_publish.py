@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from nif.certify._suite import MANIFEST, Suite
 from nif.registry import NIF, Registry, parse_records, sorted_ntriples, suite_base
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 def suite_graph(suite: Suite, settings: Settings) -> Graph:
@@ -44,8 +44,8 @@ def publish_suite(registry: Registry, suite: Suite) -> bool:
     with registry._writing():
         if published(registry.store, suite):
             return False
-        registry.generation += 1
         registry.store.replace_graph(
             suite.iri, sorted_ntriples(suite_graph(suite, registry.settings))
         )
+        registry.changed()
     return True

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable, Sequence
 
 import nif
+from nif import catalogue
 from nif.certify._assertions import check_all
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, Item
@@ -23,6 +24,7 @@ from nif.certify._suite import Assertion, CaseKind, Suite, TestCase
 from nif.errors import ArtefactError, NotFoundError, UsageError
 from nif.registry import (
     MessageTypeRef,
+    ReadCache,
     Registry,
     Target,
     pinned_target,
@@ -30,13 +32,11 @@ from nif.registry import (
     utc_now,
     version_checksums,
 )
-from nif.registry import _catalogue as catalogue
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
-from nif.store.base import Store
-from nif.validate import Profile, validate
+from nif.store import Store
+from nif.validate import MEDIA_TYPES, Profile, validate
 
-_MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 MAX_DETAILS = 20
 """Findings listed in a case's details; the reports hold them all."""
 
@@ -48,10 +48,7 @@ def run_id(day: str) -> str:
 
 def agency_iri(store: Store, agency: str) -> str:
     """The IRI of the agency with identifier `agency`; `NotFoundError`."""
-    iri = catalogue.agency_iri(store, agency)
-    if iri is None:
-        raise NotFoundError(f"no agency with identifier {agency!r} in the registry")
-    return iri
+    return catalogue.agency_iri(store, agency)
 
 
 Validator = Callable[[Target, bytes, str], Report]
@@ -123,28 +120,28 @@ class _Version:
         return kind
 
 
-_VERSIONS: weakref.WeakKeyDictionary[Registry, tuple[int, dict[tuple[str, str], _Version]]] = (
+VERSIONS_KEPT = 64
+"""Interface versions whose shared state each registry's runs keep (least recently used go)."""
+
+_VERSIONS: weakref.WeakKeyDictionary[Registry, ReadCache[tuple[str, str], _Version]] = (
     weakref.WeakKeyDictionary()
 )
 _VERSIONS_LOCK = threading.Lock()
 
 
 def _prepared(registry: Registry, interface: str, version: str) -> _Version:
-    """The version's shared state, dropped whenever the registry's generation moves on."""
+    """The version's shared state, kept until the registry changes (its `read_cache`)."""
     with _VERSIONS_LOCK:
-        generation, versions = _VERSIONS.get(registry, (-1, {}))
-        if generation != registry.generation:
-            generation, versions = registry.generation, {}
-            _VERSIONS[registry] = (generation, versions)
-        if (interface, version) in versions:
-            return versions[(interface, version)]
+        versions = _VERSIONS.get(registry)
+        if versions is None:
+            versions = _VERSIONS[registry] = registry.read_cache(VERSIONS_KEPT)
+    return versions.get((interface, version), lambda: _read_version(registry, interface, version))
+
+
+def _read_version(registry: Registry, interface: str, version: str) -> _Version:
     refs = {r.iri: r for r in resolve_message_types(registry.store, interface, version)}
     version_iri = next(iter(refs.values())).version_iri
-    prepared = _Version(version_iri, refs, version_checksums(registry.store, version_iri))
-    with _VERSIONS_LOCK:
-        if _VERSIONS.get(registry, (-1, {}))[0] == generation:
-            versions.setdefault((interface, version), prepared)
-    return prepared
+    return _Version(version_iri, refs, version_checksums(registry.store, version_iri))
 
 
 def run_suite(
@@ -226,7 +223,11 @@ def _result(case: TestCase, outcome: CaseOutcome, summary: str, **more: object) 
 def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult:
     if item is None:
         return _result(case, CaseOutcome.CANT_TELL, "no evidence for this case")
-    found = {"evidence": item.path, "evidence_sha256": item.sha256, "status": item.status}
+    found: dict[str, object] = {
+        "evidence": item.path,
+        "evidence_sha256": item.sha256,
+        "status": item.status,
+    }
     if case.kind is CaseKind.REJECT:
         return _refusal(judge, case, item.status, item.content, item.path or "", found)
     what = "message" if case.kind is CaseKind.PRODUCE else "answer"
@@ -248,10 +249,10 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
                 f"no consume case got an answer of type {judge.name(case.expected_type)} to judge"
             )
             return _result(case, CaseOutcome.CANT_TELL, summary)
-        source, content, report = answer
-        return _judged(judge, case, source, content, source, {}, report)
+        source, content, answered = answer
+        return _judged(judge, case, source, content, source, {}, answered)
     assert case.sent_type is not None
-    media = _MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
+    media = MEDIA_TYPES.get(judge.types[case.sent_type].ref.media or "", "application/xml")
     exchange = endpoint.send(suite.message(case), media)
     found: dict[str, object] = {"status": exchange.status}
     source = f"answer to {case.identifier}"

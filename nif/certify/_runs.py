@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
 from nif.certify._evidence import Evidence
 from nif.certify._model import Run
 from nif.errors import NifError, NotFoundError
-from nif.home import Home, private_file
+from nif.home import Home, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,14 +50,7 @@ class RunStore:
     def __init__(self, home: Path) -> None:
         self._blobs = Home(home).evidence
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            private_file(Home(home).certification),
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(Home(home).certification, _SCHEMA)
 
     def save(self, run: Run, evidence: Evidence | None = None) -> None:
         """Keep `run` and its evidence files (blobs first, so a saved run never lacks one)."""

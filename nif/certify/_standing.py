@@ -18,12 +18,13 @@ import datetime as dt
 from pathlib import Path
 
 from nif.certify._certificates import artefact_change, find_certificates, parse_time
+from nif.certify._manifest import NAME, find_suite, suites_folder
 from nif.certify._model import Certificate, CertificateState
-from nif.certify._suite import _NAME, Suite, find_suite, suites_folder
+from nif.certify._suite import Suite
 from nif.errors import NotFoundError
 from nif.registry import version_checksums
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 _RANK = {
     CertificateState.CERTIFIED: 0,
@@ -92,6 +93,20 @@ def standing(
     return Standing(state, tuple(reason for _, reason in found), changes, notes)
 
 
+def listed_certificates(
+    store: Store,
+    settings: Settings,
+    *,
+    agency: str | None = None,
+    interface: str | None = None,
+    version: str | None = None,
+) -> list[tuple[Certificate, Standing]]:
+    """The stored certificates (`find_certificates`, newest first), each with its standing
+    today: what a list of certificates shows."""
+    found = find_certificates(store, settings, agency=agency, interface=interface, version=version)
+    return [(cert, standing(store, settings, cert)) for cert in found]
+
+
 def _changes(
     store: Store, settings: Settings, cert: Certificate, suite: Suite | Path | None
 ) -> list[str]:
@@ -123,7 +138,7 @@ def _changes(
 def suite_sha256(interface: str, version: str, root: Path | None, settings: Settings) -> str:
     """The sha256 of the suite `find_suite` loads, remembered while none of the suite folder's
     files changes (size and modification time): pages list many certificates."""
-    if not all(_NAME.fullmatch(n) and ".." not in n for n in (interface, version)):
+    if not all(NAME.fullmatch(n) and ".." not in n for n in (interface, version)):
         return find_suite(interface, version, root=root, settings=settings).sha256  # refused
     folder = (root or suites_folder()) / interface / version
     try:

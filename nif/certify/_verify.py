@@ -22,16 +22,16 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from nif.certify._certificates import certificate_from, certificate_iri, parse_time
+from nif.certify._certificates import certificate_from, certificate_graph, parse_time
 from nif.certify._keys import PublicKey
 from nif.certify._model import Certificate, CertificateState
 from nif.certify._signature import Verification, canonical, verify
 from nif.certify._standing import standing
 from nif.certify._suite import Suite
 from nif.errors import InputError, NifError
-from nif.registry import DQV, NIF, guess_format, parse_records
+from nif.registry import DQV, NIF, certificate_iri, guess_format, parse_records
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,9 +127,7 @@ def verify_certificate(
     for `standing`.
     """
     keys = tuple(keys)
-    iri = _the_certificate(graph)
-    signature = verify(graph, iri, keys)
-    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    iri, signature, problems = _signed(graph, keys)
     stored = _stored(store, settings, iri)
     issued_here = stored is not None
     if stored is None:
@@ -156,6 +154,23 @@ def verify_certificate(
     )
 
 
+def verify_stored_certificate(
+    store: Store, settings: Settings, cert_id: str, keys: Iterable[PublicKey]
+) -> CertificateCheck:
+    """`verify_certificate` of the stored certificate `cert_id` (an id or IRI); `NotFoundError`
+    when there is none."""
+    return verify_certificate(store, settings, certificate_graph(store, settings, cert_id), keys)
+
+
+def verify_certificate_file(
+    store: Store, settings: Settings, content: bytes, filename: str, keys: Iterable[PublicKey]
+) -> CertificateCheck:
+    """`verify_certificate` of a certificate file someone holds (syntax from `filename`'s
+    suffix), against this registry; `InputError` when it is not one certificate."""
+    graph = parse_certificate(content, filename, settings)
+    return verify_certificate(store, settings, graph, keys)
+
+
 REGISTRY_CHECKS = (
     "that the registry issued exactly this certificate",
     "that it has not been revoked",
@@ -171,9 +186,7 @@ def verify_offline(
     the pinned hashes it signs (each a sha256) and its expiry at `now`. No store is read;
     `unchecked` names the registry-side checks (`REGISTRY_CHECKS`)."""
     keys = tuple(keys)
-    iri = _the_certificate(graph)
-    signature = verify(graph, iri, keys)
-    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    iri, signature, problems = _signed(graph, keys)
     unchecked = REGISTRY_CHECKS
     try:
         cert = certificate_from(None, settings, graph, iri, keys)
@@ -201,6 +214,15 @@ def verify_offline(
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _signed(graph: Graph, keys: tuple[PublicKey, ...]) -> tuple[URIRef, Verification, list[str]]:
+    """The one certificate in `graph`, its signature checked with `keys`, and the problems
+    found so far: the signature's, when it does not verify."""
+    iri = _the_certificate(graph)
+    signature = verify(graph, iri, keys)
+    problems = [] if signature.ok else [f"signature {signature.status}: {signature.message}"]
+    return iri, signature, problems
 
 
 def _the_certificate(graph: Graph) -> URIRef:

@@ -1,7 +1,9 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
 from nif.registry._blobs import BlobStore
-from nif.registry._catalogue_model import AgencySummary, Interface, InterfaceVersion
+from nif.registry._bulk import LoadResult
+from nif.registry._changes import ReadCache
+from nif.registry._error_report import error_report
 from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
     RESERVED,
@@ -13,27 +15,33 @@ from nif.registry._iris import (
     suite_base,
     tool_iri,
 )
-from nif.registry._namespaces import (
-    DCAT,
-    DCTERMS,
-    DQV,
-    EARL,
-    NIF,
-    PREFIXES,
-    PROV,
-    SPDX,
-    sparql_prefixes,
-)
-from nif.registry._profiles import (
+from nif.registry._message_types import (
     MessageTypeRef,
-    error_report,
     pick_version,
     resolve_message_types,
     split_interface,
-    version_checksums,
 )
+from nif.registry._namespaces import (
+    ADMS,
+    DCAT,
+    DCTERMS,
+    DIRECTION,
+    DQV,
+    EARL,
+    MEDIA,
+    NIF,
+    NIF_TECHNIQUE,
+    PREFIXES,
+    PROV,
+    SPDX,
+    STATUS,
+    TECHNIQUE,
+    VCARD,
+    sparql_prefixes,
+)
+from nif.registry._profiles import version_checksums
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
-from nif.registry._registry import LoadResult, RecordInfo, Registry, SubmitResult
+from nif.registry._registry import RecordInfo, Registry, SubmitResult
 from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.registry._validation import (
     Chooser,
@@ -42,26 +50,32 @@ from nif.registry._validation import (
     pinned_target,
     validate_registered,
 )
+from nif.registry._versions import version_key
 from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
+    "ADMS",
     "DCAT",
     "DCTERMS",
+    "DIRECTION",
     "DQV",
     "EARL",
+    "MEDIA",
     "NIF",
+    "NIF_TECHNIQUE",
     "PREFIXES",
     "PROV",
     "RESERVED",
     "SPDX",
-    "AgencySummary",
+    "STATUS",
+    "TECHNIQUE",
+    "VCARD",
     "AuditEntry",
     "BlobStore",
     "Chooser",
-    "Interface",
-    "InterfaceVersion",
     "LoadResult",
     "MessageTypeRef",
+    "ReadCache",
     "Record",
     "RecordInfo",
     "RecordKind",
@@ -94,4 +108,5 @@ __all__ = [
     "utc_now",
     "validate_registered",
     "version_checksums",
+    "version_key",
 ]

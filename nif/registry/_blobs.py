@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nif.errors import NotFoundError
@@ -50,3 +51,16 @@ class BlobStore:
             return self.path(sha256).read_bytes()
         except FileNotFoundError:
             raise NotFoundError(f"no stored blob with sha256 {sha256}") from None
+
+    def digests(self) -> Iterator[str]:
+        """Every blob stored (not the temporary files of writes in progress)."""
+        for path in self.root.glob("??/*"):
+            if not path.name.startswith(".tmp-"):
+                yield path.parent.name + path.name
+
+    def copy_into(self, other: BlobStore, digests: Iterable[str] | None = None) -> None:
+        """Copy the blobs `other` lacks (those named that are here, else all): staging into the
+        registry's on commit, the registry's into a backup folder and back."""
+        for digest in self.digests() if digests is None else digests:
+            if self.has(digest) and not other.has(digest):
+                other.put(self.get(digest))

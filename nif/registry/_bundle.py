@@ -10,9 +10,9 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from nif.archives import bad_name, folder_clash
+from nif.archives import bad_name, entry_path, one_tree, symlink
 from nif.errors import InputError, NifError
 from nif.registry._records import RECORD_SUFFIXES
 from nif.settings import Settings
@@ -91,60 +91,49 @@ def _folder(root: Path, shown: Path | None = None) -> list[Source]:
     return [Source(p, root.resolve()) for p in files]
 
 
-def _check_tree(archive: Path, members: list[zipfile.ZipInfo]) -> None:
-    """Refuse entries that cannot all be unpacked: one path twice, or a file that is also a
-    folder (`a` and `a/b.json`); unpacking would fail half-way or lose one silently."""
-    files: set[str] = set()
-    for info in members:
-        if info.is_dir():
-            continue
-        path = "/".join(PurePosixPath(info.filename).parts)
-        if path in files:
-            raise InputError(f"{archive}: zip entry {info.filename!r} appears twice")
-        files.add(path)
-    try:
-        folder_clash(files)
-    except InputError as exc:
-        raise InputError(f"{archive}: {exc}") from None
-
-
 def _unzip(archive: Path, into: Path, settings: Settings) -> Path:
     try:
-        with zipfile.ZipFile(archive) as zf:
-            members = zf.infolist()
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise InputError(f"{archive}: more than {MAX_ZIP_MEMBERS} files in the zip")
-            _check_tree(archive, members)
-            total = 0
-            for info in members:
-                name = PurePosixPath(info.filename)
-                if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
-                    raise InputError(f"{archive}: {info.filename!r} points outside the bundle")
-                if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise InputError(f"{archive}: {info.filename!r} is a symbolic link")
-                total += info.file_size
-                if total > settings.registry.max_record_bytes:
-                    raise InputError(
-                        f"{archive}: unpacks to more than "
-                        f"{settings.registry.max_record_bytes:,} bytes (max_record_bytes)"
-                    )
-                if info.is_dir():
-                    continue
-                target = into / name
-                try:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(info) as src, target.open("wb") as dst:
-                        shutil.copyfileobj(src, dst)
-                except (OSError, NotImplementedError, RuntimeError, EOFError, zlib.error) as exc:
-                    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                    raise InputError(
-                        f"{archive}: zip entry {info.filename!r} cannot be unpacked: {reason}"
-                    ) from None
+        _unpack(archive, into, settings)
     except UnicodeDecodeError as exc:
         raise InputError(f"{archive}: {bad_name(exc)}") from None
     except zipfile.BadZipFile as exc:
         raise InputError(f"{archive}: not a readable zip: {exc}") from None
+    except InputError as exc:
+        raise InputError(f"{archive}: {exc}") from None
     entries = [p for p in into.iterdir() if not p.name.startswith("__MACOSX")]
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
     return into
+
+
+def _unpack(archive: Path, into: Path, settings: Settings) -> None:
+    """Unpack every entry of the zip, or none: every refusal (too many entries, a path leaving
+    the bundle or given twice, a file that is also a folder, a symbolic link, contents over
+    max_record_bytes as declared; zipfile stops an entry at its declared size) comes first."""
+    with zipfile.ZipFile(archive) as zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise InputError(f"more than {MAX_ZIP_MEMBERS} files in the zip")
+        paths = [(info, entry_path(info, "the bundle")) for info in members]
+        one_tree((info.filename, path) for info, path in paths if not info.is_dir())
+        for info in members:
+            if symlink(info):
+                raise InputError(f"zip entry {info.filename!r} is a symbolic link")
+        if sum(info.file_size for info in members) > settings.registry.max_record_bytes:
+            raise InputError(
+                f"unpacks to more than {settings.registry.max_record_bytes:,} bytes "
+                "(max_record_bytes)"
+            )
+        for info, path in paths:
+            if info.is_dir():
+                continue
+            target = into / path
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except (OSError, NotImplementedError, RuntimeError, EOFError, zlib.error) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                raise InputError(
+                    f"zip entry {info.filename!r} cannot be unpacked: {reason}"
+                ) from None

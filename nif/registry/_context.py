@@ -14,7 +14,7 @@ from rdflib.term import Node
 
 from nif.registry._namespaces import DCTERMS, RDF, sparql_prefixes
 from nif.registry._records import Record
-from nif.store.base import Store
+from nif.store import Store
 
 _BATCH = 500
 
@@ -57,7 +57,7 @@ def context_graph(store: Store, records: Sequence[Record]) -> Graph:
     return graph
 
 
-def _chunks(items: list[Node]) -> Iterable[list[Node]]:
+def _chunks(items: Sequence[Node]) -> Iterable[Sequence[Node]]:
     for start in range(0, len(items), _BATCH):
         yield items[start : start + _BATCH]
 

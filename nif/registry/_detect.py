@@ -7,33 +7,42 @@ Pointer and a value) matches. A candidate whose discriminator does not match is 
 rest, root and discriminator beat root alone. One most specific match wins; none, or a tie, is a
 `DetectionError` that lists the candidates and what was looked for. Versions with status
 Withdrawn are never candidates (Deprecated and UnderDevelopment ones are).
+
+Detection reads an XML message only up to its root's start tag. When a discriminator below the
+root decides, `Detector.examine` hands the choice on as an `Undecided` (the candidates, small
+and picklable) to whoever parses the message anyway: a validation worker decides on its parse
+and validates that same tree, so the message is parsed once.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-import math
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from lxml import etree
 from rdflib import Literal
 
 from nif.errors import DetectionError
-from nif.registry._namespaces import sparql_prefixes
-from nif.registry._profiles import (
+from nif.registry._discriminators import json_pointer_value, xpath_value
+from nif.registry._message_types import (
     WITHDRAWN,
     Discriminator,
     MessageTypeRef,
     select_message_types,
 )
+from nif.registry._namespaces import sparql_prefixes
 from nif.settings import Settings
-from nif.store.base import Store
-from nif.validate import detect_media, has_doctype, parse_xml
+from nif.store import Store
+from nif.validate import (
+    ParsedJson,
+    ParsedXml,
+    detect_media,
+    has_doctype,
+    parse_xml,
+)
 
 _CHUNK = 16384
 """How much of an XML message detection feeds at a time: it stops at the root's start tag."""
@@ -52,6 +61,12 @@ def root_element(content: bytes, settings: Settings) -> str:
     Refuses what validation refuses: DOCTYPEs (no DTD is loaded, no entity expanded) and
     messages over the size limit.
     """
+    return str(root_start(content, settings).tag)
+
+
+def root_start(content: bytes, settings: Settings) -> etree._Element:
+    """The root element as its start tag gives it (name, attributes, namespaces in scope),
+    read without parsing the rest; refuses what `root_element` refuses."""
     if len(content) > settings.validation.max_message_bytes:
         raise DetectionError(
             f"the message is {len(content)} bytes, over the limit of "
@@ -73,11 +88,11 @@ def root_element(content: bytes, settings: Settings) -> str:
         for start in range(0, len(content), _CHUNK):
             parser.feed(bytes(view[start : start + _CHUNK]))
             for _, element in parser.read_events():
-                return str(element.tag)
+                return element
         parser.close()
     except etree.XMLSyntaxError as exc:
         for _, element in parser.read_events():
-            return str(element.tag)
+            return element
         text = str(exc.msg or exc).split(", line ")[0]
         raise DetectionError(f"the message is not well-formed XML: {text}") from None
     raise DetectionError("the message has no root element")
@@ -96,102 +111,59 @@ def _json_document(content: bytes, settings: Settings) -> Any:
         raise DetectionError(f"the message is not well-formed JSON: {exc}") from None
 
 
-_INDEX = re.compile(r"0|[1-9][0-9]*")
+_NAME = r"[^\W\d][\w.-]*(?::[^\W\d][\w.-]*)?"
+_ON_ROOT = re.compile(rf"(?:/{_NAME})?/?@{_NAME}")
+"""A discriminator path that reads an attribute of the root element (`/p:Root/@version`,
+`@version`): its start tag holds the answer, so the message need not be parsed for it."""
 
 
-def json_pointer_value(document: Any, pointer: str) -> str | None:
-    """The string value at an RFC 6901 pointer: strings as they are, numbers as their JSON
-    text, true/false/null as written; None when it is absent, an object or an array."""
-    if pointer and not pointer.startswith("/"):
-        return None
-    node = document
-    for token in pointer.split("/")[1:] if pointer else ():
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    if isinstance(node, bool):
-        return "true" if node else "false"
-    if node is None:
-        return "null"
-    if isinstance(node, str):
-        return str(node)
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _xpath(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath | None:
-    try:
-        return etree.XPath(path, namespaces=dict(namespaces))
-    except (etree.XPathError, TypeError, ValueError):
-        return None
-
-
-def _xpath_number(value: float) -> str:
-    """XPath 1.0's string() of a number: no exponent, integers without a decimal point."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer():
-        return str(int(value))
-    return format(Decimal(repr(value)), "f")
-
-
-def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str | None:
-    """The XPath 1.0 string value of the discriminator's path, evaluated with the root element
-    as context node; None when it selects nothing or cannot be evaluated."""
-    compiled = _xpath(discriminator.path, discriminator.namespaces)
-    if compiled is None:
-        return None
-    try:
-        result = compiled(tree.getroot())
-    except (etree.XPathError, TypeError, ValueError):
-        return None
-    if isinstance(result, list):
-        if not result:
-            return None
-        first = result[0]
-        if isinstance(first, etree._Element):
-            return str(first.xpath("string()"))
-        if isinstance(first, tuple):  # a namespace node: (prefix, uri)
-            return str(first[1])
-        return str(first)
-    if isinstance(result, bool):
-        return "true" if result else "false"
-    if isinstance(result, float):
-        return _xpath_number(result)
-    return str(result)
+class _NeedsTree(Exception):
+    """A discriminator needs more of the message than its root's start tag."""
 
 
 @dataclasses.dataclass
 class _Message:
-    """The message as detection sees it; the XML tree is parsed only if a discriminator needs it."""
+    """The message as detection sees it: the root's start tag, the JSON value, or the parse."""
 
-    content: bytes
     media: str
-    settings: Settings
     root: str | None = None
+    head: etree._Element | None = None
+    """The root element as its start tag gives it, children not read."""
     json: Any = None
+    json_text: str | None = None
+    """The JSON text, when the value came from validation's parser (its numbers are numbers)."""
     pointers: tuple[tuple[str, str], ...] = ()
     """The (JSON Pointer, value) pairs the registry's discriminator paths found."""
-    _tree: etree._ElementTree | None = None
-    _parsed: bool = False
+    parsed: ParsedXml | None = None
+    """The XML message parsed: without it, a discriminator below the root raises `_NeedsTree`."""
 
     def value(self, discriminator: Discriminator) -> str | None:
         if self.media == "json":
-            return json_pointer_value(self.json, discriminator.path)
-        if not self._parsed:
-            self._parsed = True
-            self._tree = parse_xml(
-                self.content,
-                max_bytes=self.settings.validation.max_message_bytes,
-                max_depth=self.settings.validation.max_xml_depth,
-            ).tree
-        return xpath_value(self._tree, discriminator) if self._tree is not None else None
+            return json_pointer_value(self.json, discriminator.path, self.json_text)
+        if self.head is not None and _ON_ROOT.fullmatch(discriminator.path.strip()):
+            return xpath_value(self.head.getroottree(), discriminator)
+        if self.parsed is None:
+            raise _NeedsTree
+        tree = self.parsed.tree
+        return xpath_value(tree, discriminator) if tree is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Undecided:
+    """An XML message whose type a discriminator below its root decides: what detection found
+    before the parse, for the process that parses the message (a validation worker)."""
+
+    root: str
+    """The root element in Clark notation."""
+    candidates: tuple[MessageTypeRef, ...]
+    scope: str = ""
+    """What detection was restricted to, as errors say it (" of ID@VERSION")."""
+
+    def decide(self, parsed: ParsedXml) -> MessageTypeRef:
+        """The type `Detector.detect` picks, on the message's parse; its `DetectionError` when
+        none or several match (a message that did not parse has no value below its root)."""
+        message = _Message("xml", root=self.root, parsed=parsed)
+        return _winner(self.candidates, message, f"root element {self.root}", self.scope)
 
 
 def specificity(ref: MessageTypeRef, message: _Message) -> int | None:
@@ -229,47 +201,62 @@ class Detector:
         self._json_paths: list[str] | None = None
 
     def detect(
-        self, content: bytes, among: Sequence[MessageTypeRef] | None = None
+        self,
+        content: bytes,
+        among: Sequence[MessageTypeRef] | None = None,
+        parsed: ParsedJson | None = None,
     ) -> MessageTypeRef:
         """The most specific registered message type of `content`.
 
         `among` restricts detection to those message types (e.g. one version's, when the caller
         named the interface): then a message type without root QName or discriminator matches
-        any message of its media type, at the lowest specificity.
+        any message of its media type, at the lowest specificity. `parsed`: a JSON message as
+        validation's `parse_json` read it, so that detection need not parse it again. An XML
+        message is parsed here only when a discriminator below its root decides.
         """
-        media = detect_media(content)
-        if media == "xml":
-            message = _Message(content, media, self._settings)
-            message.root = root_element(content, self._settings)
-            candidates = list(among) if among is not None else self._xml_candidates(message.root)
-            sought = f"root element {message.root}"
-        elif media == "json":
-            message = _Message(content, media, self._settings)
-            message.json = _json_document(content, self._settings)
-            if among is not None:
-                candidates = list(among)
-                sought = "a JSON message"
-            else:
-                candidates, sought = self._json_candidates(message)
-        else:
-            raise DetectionError("the message is neither XML nor JSON, so its type is unknown")
-        scored = [(s, r) for r in candidates if (s := specificity(r, message)) is not None]
-        scope = _scope(among)
-        if not scored:
-            if media == "json" and among is None:
-                examples = self._json_examples(message.pointers)
-                label = "JSON message types with discriminators at these paths include"
-                raise DetectionError(_no_match(sought, scope, examples, message, label))
-            raise DetectionError(_no_match(sought, scope, candidates, message))
-        best = max(s for s, _ in scored)
-        winners = [r for s, r in scored if s == best]
-        if len(winners) > 1:
-            raise DetectionError(
-                f"{len(winners)} message types{scope} match {sought} equally, so nif cannot "
-                f"choose: {_names(winners)}; name the interface (ID@VERSION) "
-                "and the message type, or give them discriminators in the registry"
+        found = self.examine(content, among, parsed)
+        if isinstance(found, Undecided):
+            limits = self._settings.validation
+            return found.decide(
+                parse_xml(
+                    content, max_bytes=limits.max_message_bytes, max_depth=limits.max_xml_depth
+                )
             )
-        return winners[0]
+        return found
+
+    def examine(
+        self,
+        content: bytes,
+        among: Sequence[MessageTypeRef] | None = None,
+        parsed: ParsedJson | None = None,
+    ) -> MessageTypeRef | Undecided:
+        """`detect` without parsing an XML message: when a discriminator below its root
+        decides, the `Undecided` choice, for the process that parses the message."""
+        media = detect_media(content)
+        scope = _scope(among)
+        if media == "xml":
+            head = root_start(content, self._settings)
+            message = _Message(media, root=str(head.tag), head=head)
+            candidates = list(among) if among is not None else self._xml_candidates(str(head.tag))
+            try:
+                return _winner(candidates, message, f"root element {message.root}", scope)
+            except _NeedsTree:
+                return Undecided(str(head.tag), tuple(candidates), scope)
+        if media != "json":
+            raise DetectionError("the message is neither XML nor JSON, so its type is unknown")
+        message = _Message(media)
+        if parsed is not None and parsed.document is not None:
+            message.json, message.json_text = parsed.document.json, parsed.document.json_text
+        else:  # what validation refuses may still say its type
+            message.json = _json_document(content, self._settings)
+        if among is not None:
+            return _winner(among, message, "a JSON message", scope)
+        candidates, sought = self._json_candidates(message)
+        if not any(specificity(r, message) is not None for r in candidates):
+            examples = self._json_examples(message.pointers)
+            label = "JSON message types with discriminators at these paths include"
+            raise DetectionError(_no_match(sought, scope, examples, message, label))
+        return _winner(candidates, message, sought, scope)
 
     def _xml_candidates(self, root: str) -> list[MessageTypeRef]:
         if root not in self._by_root:
@@ -302,7 +289,7 @@ class Detector:
         values = tuple(
             (path, value)
             for path in self._paths()
-            if (value := json_pointer_value(message.json, path)) is not None
+            if (value := json_pointer_value(message.json, path, message.json_text)) is not None
         )
         message.pointers = values
         if not values:
@@ -337,6 +324,25 @@ class Detector:
                 if ref.media == "json":
                     found.setdefault(ref.iri, ref)
         return sorted(found.values(), key=lambda r: r.name)[:_LISTED]
+
+
+def _winner(
+    candidates: Sequence[MessageTypeRef], message: _Message, sought: str, scope: str
+) -> MessageTypeRef:
+    """The one most specific candidate; `DetectionError` naming them when none or several
+    match, `_NeedsTree` when that takes a parse the message does not have."""
+    scored = [(s, r) for r in candidates if (s := specificity(r, message)) is not None]
+    if not scored:
+        raise DetectionError(_no_match(sought, scope, candidates, message))
+    best = max(s for s, _ in scored)
+    winners = [r for s, r in scored if s == best]
+    if len(winners) > 1:
+        raise DetectionError(
+            f"{len(winners)} message types{scope} match {sought} equally, so nif cannot "
+            f"choose: {_names(winners)}; name the interface (ID@VERSION) "
+            "and the message type, or give them discriminators in the registry"
+        )
+    return winners[0]
 
 
 def _active(refs: list[MessageTypeRef]) -> list[MessageTypeRef]:

@@ -6,14 +6,16 @@ blob, the record's sorted N-Triples. The audit log keeps every write attempt, ac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from nif.home import private_file
+from nif.errors import NifError
+from nif.home import open_database
 
 log = logging.getLogger("nif.registry")
 
@@ -86,12 +88,7 @@ class History:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            private_file(path), isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
 
     def add(self, versions: list[RecordVersion]) -> None:
         with self._lock, self._db:
@@ -129,6 +126,19 @@ class History:
             self.audit(actor, action, target, "error", f"internal error ({type(exc).__name__})")
         except Exception:
             log.exception("could not audit a failed %s of %s by %s", action, target or "-", actor)
+
+    @contextlib.contextmanager
+    def audited(self, actor: str, action: str, target: str) -> Iterator[None]:
+        """Audit a write attempt that fails, as the error passes: refused (a nif error, with
+        its message) or error (anything else, by kind only)."""
+        try:
+            yield
+        except NifError as exc:
+            self.audit(actor, action, target, "refused", str(exc))
+            raise
+        except Exception as exc:
+            self.audit_error(actor, action, target, exc)
+            raise
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:

@@ -21,7 +21,7 @@ from nif.registry._namespaces import RDF, SH
 from nif.registry._records import Record
 from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 CONSTRAINT = "https://w3id.org/nif/ns#RecordOwnership"
 """The constraint the results name, so a report tells them from the shapes' results."""

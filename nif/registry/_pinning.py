@@ -2,7 +2,7 @@
 
 Each artefact (a `dct:Standard`, or a node a message type names with `nif:schema`/`nif:rules`,
 that has a `dcat:downloadURL`) is read from the submitted bundle or fetched under the
-`FetchPolicy`, closed over what it imports, includes or `$ref`s, parse-checked, stored in the
+`OutboundPolicy`, closed over what it imports, includes or `$ref`s, parse-checked, stored in the
 blob store, and the record is rewritten to say exactly what was pinned:
 
 - a bundle file's downloadURL (and an accessURL in the bundle) becomes
@@ -34,8 +34,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from nif.errors import ArtefactError, CompileError, FetchError
+from nif.outbound import OutboundPolicy
 from nif.registry._blobs import BlobStore
-from nif.registry._fetch import FetchPolicy, fetch
+from nif.registry._fetch import fetch
 from nif.registry._iris import files_base
 from nif.registry._namespaces import (
     ADMS,
@@ -136,7 +137,7 @@ def pin_record(
     bundle_root: Path | None,
     blobs: BlobStore,
     settings: Settings,
-    policy: FetchPolicy | None = None,
+    policy: OutboundPolicy | None = None,
 ) -> list[PinnedArtefact]:
     """Pin every artefact and example of the record in `graph` (parsed with the record file as
     base IRI).
@@ -145,7 +146,7 @@ def pin_record(
     and saying why; on any error neither `graph` nor `blobs` is touched.
     """
     sources = _Sources(
-        record_id, bundle_root, settings, policy or FetchPolicy.from_settings(settings)
+        record_id, bundle_root, settings, policy or OutboundPolicy.from_settings(settings)
     )
     plans = []
     examples = example_nodes(graph)
@@ -301,7 +302,7 @@ class _Sources:
         record_id: str | None,
         bundle_root: Path | None,
         settings: Settings,
-        policy: FetchPolicy,
+        policy: OutboundPolicy,
     ) -> None:
         self.record_id = record_id
         self.files = (

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from nif.errors import InputError, RecordSyntaxError
 from nif.registry._namespaces import CV, DCAT, DCTERMS, NIF, ORG, RDF
 from nif.settings import Settings
-from nif.store.embedded import to_rdflib
+from nif.store import to_rdflib
 from nif.validate import has_doctype
 
 

@@ -133,7 +133,7 @@ def check(
         graph.add(triple)
     for triple in data:
         graph.add(triple)
-    nodes = [n for n in dict.fromkeys(focus) if isinstance(n, URIRef)]
+    nodes: list[str | URIRef] = [n for n in dict.fromkeys(focus) if isinstance(n, URIRef)]
     if not nodes:
         return ShaclReport(True, [], Graph())
     _reuse_parsed_sparql()
@@ -166,7 +166,7 @@ def _reuse_parsed_sparql() -> None:
     original = SPARQLBasedConstraint._validate_sparql_query
 
     def validate_prepared(
-        self: object, query: object, init_binds: object, target: object
+        self: SPARQLBasedConstraint, query: object, init_binds: object, target: object
     ) -> object:
         if isinstance(query, str):
             query = _prepared(query)
@@ -179,10 +179,11 @@ def _results(report: Graph) -> list[ShaclResult]:
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         severity = report.value(node, SH.resultSeverity)
+        known = _SEVERITIES.get(severity) if isinstance(severity, URIRef) else None
         messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
         results.append(
             ShaclResult(
-                severity=_SEVERITIES.get(severity, str(severity)),  # type: ignore[arg-type]
+                severity=known or str(severity),
                 focus=_text(report.value(node, SH.focusNode)),
                 path=_text(report.value(node, SH.resultPath), blank="(complex path)"),
                 message="; ".join(messages),

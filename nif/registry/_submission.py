@@ -21,7 +21,7 @@ from nif.registry._namespaces import DCTERMS
 from nif.registry._ownership import ownership
 from nif.registry._records import Record, RecordKind
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
 
 
 def spooled_zip(content: bytes, name: str, folder: Path) -> Path:

@@ -5,6 +5,10 @@ message's), read each chosen type's artefact pins from the store, and build its 
 pinned blobs. The CLI then runs each group of messages with `validate_files`; the service hands
 a `Target` (the type and its pins, a few hundred bytes) to a worker process that builds and
 caches the profile itself, so artefact bytes never travel with a request.
+
+The CLI parses each message once: detection reads an XML message's root start tag only, and
+messages whose type a discriminator below the root decides go to the workers with their
+`Candidates`, where the parse that validation needs decides the type too.
 """
 
 from __future__ import annotations
@@ -16,21 +20,18 @@ from pathlib import Path
 
 from nif.errors import ArtefactError, DetectionError, UsageError
 from nif.registry._blobs import BlobStore
-from nif.registry._detect import Detector
-from nif.registry._profiles import (
-    ArtefactRecord,
-    MessageTypeRef,
-    artefacts_of,
-    error_report,
-    profile_from,
-    profile_key,
-    resolve_message_types,
-    split_interface,
-)
+from nif.registry._detect import Detector, Undecided
+from nif.registry._error_report import error_report
+from nif.registry._message_types import MessageTypeRef, resolve_message_types, split_interface
+from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, profile_key
 from nif.report import Report, Severity
 from nif.settings import Settings
-from nif.store.base import Store
-from nif.validate import Profile
+from nif.store import Store
+from nif.validate import ParsedJson, ParsedXml, Profile, parse_xml, validate
+
+_KEPT_BYTES = 512 * 1024 * 1024
+"""Bytes of messages kept from detection for validation: past this, a batch of any size does
+not sit in memory, and the workers read the files themselves."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,11 +97,86 @@ class Chooser:
         self.among = among
         self._detector = Detector(store, settings)
 
-    def choose(self, content: bytes) -> MessageTypeRef:
-        """The message's type; `DetectionError` when none or several match."""
+    def choose(self, content: bytes, parsed: ParsedJson | None = None) -> MessageTypeRef:
+        """The message's type; `DetectionError` when none or several match. `parsed`: the
+        message as `parse_json` read it, if it did."""
         if self.among is not None and len(self.among) == 1:
             return self.among[0]
-        return self._detector.detect(content, self.among)
+        return self._detector.detect(content, self.among, parsed)
+
+    def examine(
+        self, content: bytes, parsed: ParsedJson | None = None
+    ) -> MessageTypeRef | Undecided:
+        """`choose` without parsing an XML message: `Undecided` when a discriminator below
+        its root decides, for the process that parses it to decide."""
+        if self.among is not None and len(self.among) == 1:
+            return self.among[0]
+        return self._detector.examine(content, self.among, parsed)
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidates:
+    """Messages whose type a discriminator below their root decides, checked where they are
+    parsed (a `ProfilePicker`): each is parsed once, its type decided on that parse as
+    detection would, and the same parse validated with that type's profile."""
+
+    undecided: Undecided
+    profiles: Mapping[str, Profile | str]
+    """Each candidate's profile by its name, or why it cannot be built."""
+    fail_on: Severity = Severity.ERROR
+
+    def check(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        settings: Settings,
+        watch: Callable[[str, str], None] | None,
+        parsed: ParsedJson | ParsedXml | None,
+    ) -> Report:
+        """The message's report against the type its parse says, as `validate_registered`
+        would give it after detecting that type."""
+        if not isinstance(parsed, ParsedXml):
+            parsed = parse_xml(
+                content,
+                max_bytes=settings.validation.max_message_bytes,
+                max_depth=settings.validation.max_xml_depth,
+            )
+        try:
+            ref = self.undecided.decide(parsed)
+        except DetectionError as exc:
+            return error_report(
+                content,
+                source=source,
+                stage="detect",
+                error=str(exc),
+                settings=settings,
+                fail_on=self.fail_on,
+                parsed=parsed,
+            )
+        if watch:
+            watch("profile", ref.name)
+        profile = self.profiles[ref.name]
+        if isinstance(profile, str):
+            return error_report(
+                content,
+                source=source,
+                stage="profile",
+                error=profile,
+                settings=settings,
+                ref=ref,
+                fail_on=self.fail_on,
+                parsed=parsed,
+            )
+        return validate(
+            content,
+            profile,
+            source=source,
+            settings=settings,
+            context=ref.context,
+            watch=watch,
+            parsed=parsed,
+        )
 
 
 def pinned_target(store: Store, ref: MessageTypeRef) -> Target:
@@ -127,58 +203,89 @@ def validate_registered(
     large); one whose type cannot be detected or whose artefacts cannot be used gets a report
     with verdict error (invalid when it is not even well-formed), never a valid one. The store
     (`open_store()`) is open only while types are chosen and profiles built, not while the
-    messages are checked.
+    messages are checked. Each file is read once: the bytes detection read go to validation
+    (up to `_KEPT_BYTES` in all; the workers read the files past that). Each message is parsed
+    once: JSON here, for detection and validation; XML in the worker, which decides the type
+    there when a discriminator below the root decides it (`Candidates`).
     """
-    from nif.validate import read_message, validate_files
+    from nif.validate import Message, detect_media, parse_json, read_message, validate_files
 
     def failed(index: int, stage: str, error: str, ref: MessageTypeRef | None = None) -> None:
+        message = messages[index]
         reports[index] = error_report(
-            read_message(paths[index], settings.validation.max_message_bytes),
+            message.content
+            if isinstance(message, Message)
+            else read_message(message, settings.validation.max_message_bytes),
             source=str(paths[index]),
             stage=stage,
             error=error,
             settings=settings,
             ref=ref,
             fail_on=fail_on,
+            parsed=message.parsed if isinstance(message, Message) else None,
         )
         if progress:
             progress()
 
     reports: dict[int, Report] = {}
-    groups: dict[MessageTypeRef, list[int]] = {}
+    groups: dict[MessageTypeRef | Undecided, list[int]] = {}
     profiles: dict[MessageTypeRef, Profile | ArtefactError] = {}
+    messages: list[Message | Path] = []
+    kept = 0
     with open_store() as store:
         chooser = Chooser(store, settings, named_types(store, interface, None, message_type))
         for index, path in enumerate(paths):
+            content = read_message(path, settings.validation.max_message_bytes)
+            parsed = None
+            if detect_media(content) == "json":  # parsed once, for detection and validation
+                parsed = parse_json(content, max_bytes=settings.validation.max_message_bytes)
+            kept += len(content)
+            messages.append(Message(str(path), content, parsed) if kept <= _KEPT_BYTES else path)
             try:
-                ref = chooser.choose(read_message(path, settings.validation.max_message_bytes))
+                found = chooser.examine(content, parsed)
             except DetectionError as exc:
                 failed(index, "detect", str(exc))
             else:
-                groups.setdefault(ref, []).append(index)
+                groups.setdefault(found, []).append(index)
         blobs = BlobStore(settings.folder.blobs)
-        for ref in groups:
-            try:
-                profiles[ref] = pinned_target(store, ref).profile(
-                    blobs, severity_overrides, fail_on
-                )
-            except ArtefactError as exc:
-                profiles[ref] = exc
-    for ref, indexes in groups.items():
-        profile = profiles[ref]
-        if isinstance(profile, ArtefactError):
-            for index in indexes:
-                failed(index, "profile", str(profile), ref)
-            continue
+        for found in groups:
+            for ref in found.candidates if isinstance(found, Undecided) else (found,):
+                if ref in profiles:
+                    continue
+                try:
+                    profiles[ref] = pinned_target(store, ref).profile(
+                        blobs, severity_overrides, fail_on
+                    )
+                except ArtefactError as exc:
+                    profiles[ref] = exc
+    for found, indexes in groups.items():
+        checks: Profile | Candidates
+        if isinstance(found, Undecided):
+            built = {r.name: profiles[r] for r in found.candidates}
+            checks = Candidates(
+                found,
+                {name: p if isinstance(p, Profile) else str(p) for name, p in built.items()},
+                fail_on,
+            )
+            named = {r.name: r for r in found.candidates}
+        else:
+            profile = profiles[found]
+            if isinstance(profile, ArtefactError):
+                for index in indexes:
+                    failed(index, "profile", str(profile), found)
+                continue
+            checks, named = profile, {found.name: found}
         done = validate_files(
-            [paths[i] for i in indexes],
-            profile,
+            [messages[i] for i in indexes],
+            checks,
             settings=settings,
             jobs=jobs,
             keep_svrl=keep_svrl,
             progress=progress,
         )
         for index, report in zip(indexes, done, strict=True):
-            report.context = ref.context
+            # the type the report names (none when detection failed in the worker)
+            if report.profile in named:
+                report.context = named[report.profile].context
             reports[index] = report
     return [reports[i] for i in range(len(paths))]

@@ -13,8 +13,10 @@ credentials.
 
 A worker receives `Task`s on a pipe and answers "took" (it has the task), "compiled" (the
 profile is built and its steps compiled; the pool's time limit starts) and "done" with the
-report. It builds each target's profile once and keeps it; the process-wide compiled cache
-keeps the validators.
+report. It builds each target's profile once and keeps it under the target's key (the message
+type and its artefacts' checksums); the process-wide compiled cache keeps the validators. A
+registry change needs no signal here: the service's targets are dropped at the change
+(`Registry.changed`), so the next task brings the new checksums, hence a new key.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 from nif.errors import ArtefactError
 from nif.registry._blobs import BlobStore
-from nif.registry._profiles import error_report
+from nif.registry._error_report import error_report
 from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
@@ -286,7 +288,7 @@ class ValidationWorker:
         finally:
             self.stats.busy = False
         self.stats.tasks, self.stats.profiles_built = tasks, built
-        return report  # type: ignore[no-any-return]
+        return report
 
     def validate(self, target: Target, content: bytes, source: str) -> Report:
         """`run` with `run_suite`'s validator signature: `content` checked as `target`."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from nif.settings import Settings
-from nif.store.base import DumpFormat, ResultFormat, Row, Store
-from nif.store.embedded import EmbeddedStore, ensure_query
-from nif.store.query_workers import QueryWorkers
+from nif.store._base import DumpFormat, QueryLimits, ResultFormat, Row, Store, query_limits
+from nif.store._embedded import EmbeddedStore, ensure_query, query_form, to_rdflib
+from nif.store._query_workers import QueryWorkers
 
 
 def open_store(settings: Settings, location: str | None = None) -> Store:
@@ -13,7 +13,7 @@ def open_store(settings: Settings, location: str | None = None) -> Store:
     SPARQL endpoint, anything else a directory for the embedded store."""
     target = location or settings.store_location
     if target.startswith(("http://", "https://")):
-        from nif.store.remote import RemoteStore
+        from nif.store._remote import RemoteStore  # httpx only when a remote store is used
 
         return RemoteStore.from_settings(target, settings)
     return EmbeddedStore(target)
@@ -22,10 +22,14 @@ def open_store(settings: Settings, location: str | None = None) -> Store:
 __all__ = [
     "DumpFormat",
     "EmbeddedStore",
+    "QueryLimits",
     "QueryWorkers",
     "ResultFormat",
     "Row",
     "Store",
     "ensure_query",
     "open_store",
+    "query_form",
+    "query_limits",
+    "to_rdflib",
 ]

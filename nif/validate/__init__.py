@@ -4,6 +4,8 @@ from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, loc
 from nif.validate._batch import (
     COMPILE_LIMIT,
     STARTUP_LIMIT,
+    Message,
+    ProfilePicker,
     available_cpus,
     read_message,
     step_limit,
@@ -12,7 +14,7 @@ from nif.validate._batch import (
 from nif.validate._cache import CompiledCache
 from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
-from nif.validate._json import parse_json, unescape
+from nif.validate._json import ParsedJson, parse_json, unescape, value_text
 from nif.validate._jsonschema import json_references
 from nif.validate._profile import (
     JSON_SCHEMA,
@@ -21,11 +23,10 @@ from nif.validate._profile import (
     Profile,
     StepSpec,
     parse_overrides,
-    split_phase,
 )
-from nif.validate._xml import has_doctype, parse_xml, safe_parser
+from nif.validate._xml import ParsedXml, has_doctype, parse_xml, safe_parser
 from nif.validate._xsd import xsd_references
-from nif.validate.schematron._step import saxon_processor
+from nif.validate.schematron import saxon_processor
 
 __all__ = [
     "COMPILE_LIMIT",
@@ -38,7 +39,11 @@ __all__ = [
     "ArtefactSet",
     "CompiledCache",
     "Fetcher",
+    "Message",
+    "ParsedJson",
+    "ParsedXml",
     "Profile",
+    "ProfilePicker",
     "StepSpec",
     "available_cpus",
     "collect",
@@ -57,11 +62,11 @@ __all__ = [
     "safe_parser",
     "saxon_processor",
     "sha256",
-    "split_phase",
     "step_limit",
     "unescape",
     "validate",
     "validate_files",
+    "value_text",
     "worker_settings",
     "xsd_references",
 ]

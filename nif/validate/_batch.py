@@ -9,9 +9,11 @@ and a new worker takes the files that remain: the same rule as the service's poo
 
 Worker processes start isolated (`nif.validate._isolation`: minimal environment, private
 temporary directory). Each receives the profile once (its artefacts' bytes travel once, when
-the process starts) and then only file paths, several at a time; compiled validators live in the
-worker's process-wide cache, so every worker compiles each step once however many messages it
-checks.
+the process starts) and then file paths, or the `Message`s a caller has read already (so no file
+is read twice), several at a time; compiled validators live in the worker's process-wide cache,
+so every worker compiles each step once however many messages it checks. Instead of one profile,
+a batch may check with a `ProfilePicker`: messages whose profile only their parse tells (a
+discriminator below the root) are then parsed once, in the worker, which picks and validates.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from nif.errors import InputError
 from nif.report import Report, StepResult, StepStatus, Verdict
@@ -34,7 +36,9 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._engine import MEDIA_TYPES, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
+from nif.validate._json import ParsedJson
 from nif.validate._profile import Profile
+from nif.validate._xml import ParsedXml
 from nif.workers import WorkerProcess
 
 
@@ -58,14 +62,6 @@ STARTUP_LIMIT = 120.0
 """Seconds a new validation worker may take to import nif, start Saxon and take its work."""
 
 
-def _auto_jobs(paths: Sequence[str | Path]) -> int:
-    total = 0
-    for path in paths:
-        with contextlib.suppress(OSError):  # reading it later says what is wrong
-            total += os.stat(path).st_size
-    return available_cpus() if total >= AUTO_PARALLEL_BYTES else 1
-
-
 def read_message(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a message file; refuses files over the size limit before reading them."""
     path = Path(path)
@@ -80,25 +76,87 @@ def read_message(path: str | Path, max_bytes: int) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """A message file its caller has read already (to detect its type): the bytes travel to
+    the worker instead of the file being read again. `source` is the report's."""
+
+    source: str
+    content: bytes
+    parsed: ParsedJson | None = None
+    """A JSON message as detection parsed it with `parse_json`: it crosses to the worker (an
+    lxml tree cannot), which checks it without parsing it again."""
+
+
+Item = str | Message
+"""What a batch checks: a file path (read by the worker), or a message read already."""
+
+
+class ProfilePicker(Protocol):
+    """Picks each message's profile from its parse and checks the message with it, where the
+    message is parsed (a worker: an lxml tree cannot cross to it), so it is parsed once.
+
+    Picklable: it travels to each worker once, as a profile does. `check` tells `watch`
+    ("profile", name) once it has picked, before the steps run, so that a report of a check
+    stopped at its time limit names the profile.
+    """
+
+    def check(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        settings: Settings,
+        watch: Callable[[str, str], None] | None,
+        parsed: ParsedJson | ParsedXml | None,
+    ) -> Report: ...
+
+
+Checks = Profile | ProfilePicker
+"""What a batch checks its messages with: one profile, or one picked per message."""
+
+
+def _auto_jobs(items: Sequence[Item]) -> int:
+    total = 0
+    for item in items:
+        if isinstance(item, Message):
+            total += len(item.content)
+            continue
+        with contextlib.suppress(OSError):  # reading it later says what is wrong
+            total += os.stat(item).st_size
+    return available_cpus() if total >= AUTO_PARALLEL_BYTES else 1
+
+
 def validate_file(
-    path: str | Path,
-    profile: Profile,
+    item: str | Path | Message,
+    profile: Checks,
     settings: Settings,
     *,
     keep_svrl: bool = True,
     watch: Callable[[str, str], None] | None = None,
 ) -> Report:
-    """One message file through the profile, in this process; the report's `source` is the
-    path as given. `watch` is `validate`'s."""
-    content = read_message(path, settings.validation.max_message_bytes)
-    report = validate(content, profile, source=str(path), settings=settings, watch=watch)
+    """One message file through the profile (or the one `profile` picks), in this process; the
+    report's `source` is the path as given. `watch` is `validate`'s."""
+    parsed = None
+    if isinstance(item, Message):
+        source, content, parsed = item.source, item.content, item.parsed
+    else:
+        source, content = str(item), read_message(item, settings.validation.max_message_bytes)
+    if isinstance(profile, Profile):
+        report = validate(
+            content, profile, source=source, settings=settings, watch=watch, parsed=parsed
+        )
+    else:
+        report = profile.check(
+            content, source=source, settings=settings, watch=watch, parsed=parsed
+        )
     if not keep_svrl:
         for step in report.steps:
             step.svrl = None
     return report
 
 
-def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bool) -> None:
+def _serve(conn: Connection, profile: Checks, settings: Settings, keep_svrl: bool) -> None:
     """A worker's life: check each chunk of files it is sent, telling every stage as it starts,
     until the pipe closes."""
 
@@ -107,12 +165,12 @@ def _serve(conn: Connection, profile: Profile, settings: Settings, keep_svrl: bo
 
     while True:
         try:
-            chunk: list[str] = conn.recv()
+            chunk: list[Item] = conn.recv()
         except (EOFError, OSError):
             return
-        for path in chunk:
+        for item in chunk:
             try:
-                report = validate_file(path, profile, settings, keep_svrl=keep_svrl, watch=watch)
+                report = validate_file(item, profile, settings, keep_svrl=keep_svrl, watch=watch)
             except InputError as exc:
                 conn.send(("input-error", str(exc)))
                 break
@@ -157,14 +215,16 @@ class _Worker:
         self.conn = self.handle.conn
         self.files: collections.deque[int] = collections.deque()
         self.stage = _Stage("start", "", time.monotonic() + STARTUP_LIMIT)
+        self.picked: str | None = None
+        """The profile a `ProfilePicker` picked for the current file."""
 
-    def take(self, chunk: list[int], paths: Sequence[str], limit: float) -> None:
+    def take(self, chunk: list[int], items: Sequence[Item], limit: float) -> None:
         """Send files; an idle worker has `limit` seconds to start the first (a new one has
         STARTUP_LIMIT)."""
         if self.stage.kind != "start":
             self.stage = _Stage("check", "parse", time.monotonic() + limit)
         self.files.extend(chunk)
-        self.conn.send([paths[i] for i in chunk])
+        self.conn.send([items[i] for i in chunk])
 
     def stop(self) -> None:
         """End an idle worker (its loop ends when the pipe closes), a busy one at once."""
@@ -176,18 +236,18 @@ class _Batch:
 
     def __init__(
         self,
-        paths: Sequence[str],
-        profile: Profile,
+        items: Sequence[Item],
+        profile: Checks,
         settings: Settings,
         jobs: int,
         keep_svrl: bool,
         progress: Callable[[], None] | None,
     ) -> None:
-        self.paths, self.profile, self.settings = paths, profile, settings
+        self.items, self.profile, self.settings = items, profile, settings
         self.jobs, self.progress = jobs, progress
         self.args = (profile, worker_settings(settings), keep_svrl)
-        self.reports: list[Report | None] = [None] * len(paths)
-        self.queue = collections.deque(_chunks(len(paths), jobs))
+        self.reports: list[Report | None] = [None] * len(items)
+        self.queue = collections.deque(_chunks(len(items), jobs))
         self.workers: list[_Worker] = []
 
     def run(self) -> list[Report]:
@@ -212,11 +272,11 @@ class _Batch:
     def _hand_out(self, tmp: str) -> None:
         for worker in self.workers:
             if not worker.files and self.queue:
-                worker.take(self.queue.popleft(), self.paths, self._limit("check"))
+                worker.take(self.queue.popleft(), self.items, self._limit("check"))
         while self.queue and len(self.workers) < self.jobs:
             worker = _Worker(tmp, self.args)
             self.workers.append(worker)
-            worker.take(self.queue.popleft(), self.paths, STARTUP_LIMIT)
+            worker.take(self.queue.popleft(), self.items, STARTUP_LIMIT)
 
     def _limit(self, stage: str) -> float:
         return COMPILE_LIMIT if stage == "compile" else step_limit(self.settings)
@@ -235,7 +295,11 @@ class _Batch:
             return False
         if kind == "input-error":
             raise InputError(value)
+        if kind == "profile":  # picked: the stage goes on
+            worker.picked = value
+            return True
         if kind == "done":
+            worker.picked = None
             self._finish(worker, value)
             kind, value = "check", "parse"
         worker.stage = _Stage(kind, value, time.monotonic() + self._limit(kind))
@@ -278,7 +342,8 @@ class _Batch:
         index = worker.files.popleft()
         stage = worker.stage
         step = stage.name if stage.kind in ("check", "compile") and stage.name else "worker"
-        report = _stopped_report(self.paths[index], self.profile, self.settings, step, message)
+        name = self.profile.name if isinstance(self.profile, Profile) else worker.picked
+        report = _stopped_report(self.items[index], name, self.settings, step, message)
         report.steps[0].millis = (time.monotonic() - stage.started) * 1000
         self.reports[index] = report
         if self.progress:
@@ -288,27 +353,30 @@ class _Batch:
 
 
 def _stopped_report(
-    path: str, profile: Profile, settings: Settings, step: str, message: str
+    item: Item, profile: str | None, settings: Settings, step: str, message: str
 ) -> Report:
     """A report with verdict error for a message whose check was stopped."""
-    content = read_message(path, settings.validation.max_message_bytes)
+    if isinstance(item, Message):
+        source, content = item.source, item.content
+    else:
+        source, content = item, read_message(item, settings.validation.max_message_bytes)
     media = detect_media(content)
     kind = step.split(":", 1)[0]
     return Report(
-        source=path,
+        source=source,
         sha256=sha256(content),
         size=len(content),
         media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
         verdict=Verdict.ERROR,
         findings=[],
         steps=[StepResult(step, kind, "", "", StepStatus.ERROR, error=message)],
-        profile=profile.name,
+        profile=profile,
     )
 
 
 def validate_files(
-    paths: Sequence[str | Path],
-    profile: Profile,
+    paths: Sequence[str | Path | Message],
+    profile: Checks,
     *,
     settings: Settings | None = None,
     jobs: int | None = None,
@@ -322,11 +390,14 @@ def validate_files(
     past its limit (`step_limit`) has its worker killed: that message's report has verdict
     `error` and says which step and limit. `progress` is called once per finished file.
     `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
-    `InputError` when a file cannot be read.
+    `InputError` when a file cannot be read. A `Message` is not read again: its bytes go to
+    the worker. A `ProfilePicker` instead of a profile picks each message's profile where the
+    message is parsed.
     """
     if not paths:
         return []
     settings = settings or Settings()
-    jobs = min(jobs or _auto_jobs(paths), len(paths))
-    batch = _Batch([str(p) for p in paths], profile, settings, jobs, keep_svrl, progress)
+    items = [p if isinstance(p, Message) else str(p) for p in paths]
+    jobs = min(jobs or _auto_jobs(items), len(items))
+    batch = _Batch(items, profile, settings, jobs, keep_svrl, progress)
     return batch.run()

@@ -13,8 +13,10 @@ from nif.report import Finding, Report, Severity, StepResult, StepStatus, Verdic
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
+from nif.validate._json import ParsedJson
 from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
 from nif.validate._step import Document, Step, StepOutcome
+from nif.validate._xml import ParsedXml
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 
@@ -65,16 +67,20 @@ def compile_step(spec: StepSpec, settings: Settings) -> Step:
 
 
 def _parse(
-    content: bytes, media: str, settings: Settings
+    content: bytes, media: str, settings: Settings, read: ParsedJson | ParsedXml | None
 ) -> tuple[Document | None, StepResult, list[Finding]]:
     started = time.perf_counter()
     if media == "xml":
         from nif.validate._xml import parse_xml
 
-        parsed = parse_xml(
-            content,
-            max_bytes=settings.validation.max_message_bytes,
-            max_depth=settings.validation.max_xml_depth,
+        parsed = (
+            read
+            if isinstance(read, ParsedXml)
+            else parse_xml(
+                content,
+                max_bytes=settings.validation.max_message_bytes,
+                max_depth=settings.validation.max_xml_depth,
+            )
         )
         document = Document(content, tree=parsed.tree) if parsed.tree is not None else None
         engine = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
@@ -82,7 +88,11 @@ def _parse(
     else:
         from nif.validate._json import parse_json
 
-        parsed_json = parse_json(content, max_bytes=settings.validation.max_message_bytes)
+        parsed_json = (
+            read
+            if isinstance(read, ParsedJson)
+            else parse_json(content, max_bytes=settings.validation.max_message_bytes)
+        )
         document = parsed_json.document
         engine = ("json", "stdlib")
         findings = parsed_json.findings
@@ -137,7 +147,7 @@ def _apply_overrides(
         return findings
     out = []
     for finding in findings:
-        if finding.rule_id in overrides:
+        if finding.rule_id is not None and finding.rule_id in overrides:
             severity = overrides[finding.rule_id]
             if severity is None:
                 continue
@@ -183,8 +193,12 @@ def validate(
     settings: Settings | None = None,
     context: Mapping[str, str] | None = None,
     watch: Callable[[str, str], None] | None = None,
+    parsed: ParsedJson | ParsedXml | None = None,
 ) -> Report:
     """Validate one message. Never raises for a bad message or a bad artefact: see the verdict.
+
+    `parsed`: the message as `parse_json` or `parse_xml` read it already (e.g. to detect its
+    type), so it is not parsed again.
 
     `watch(stage, name)` is told when each step starts compiling, ("compile", kind), and
     checking, ("check", step name); a worker's parent uses it to kill a step that overruns its
@@ -208,7 +222,7 @@ def validate(
         document = None
         steps.append(StepResult("parse", "parse", "nif", "", StepStatus.FAILED))
     else:
-        document, parse_result, parse_findings = _parse(content, media, settings)
+        document, parse_result, parse_findings = _parse(content, media, settings, parsed)
         if any(f.severity >= profile.fail_on for f in parse_findings):
             parse_result.status = StepStatus.FAILED
         steps.append(parse_result)

@@ -21,8 +21,6 @@ from nif.settings import Settings
 KEPT = ("PATH", "LANG", "LANGUAGE", "TZ")
 """Variables a worker keeps (and every LC_*): enough for locales and time zones, no secrets."""
 
-_STORE_FIELDS = ("store", "store_update_url", "store_graph_url", "store_user", "store_password")
-
 
 def worker_environment(tmpdir: str, environ: dict[str, str] | None = None) -> dict[str, str]:
     """The whole environment of a worker whose private temporary directory is `tmpdir`."""
@@ -33,7 +31,13 @@ def worker_environment(tmpdir: str, environ: dict[str, str] | None = None) -> di
 
 def worker_settings(settings: Settings) -> Settings:
     """The settings a worker needs: without the store's address and credentials."""
-    return settings.replace(**dict.fromkeys(_STORE_FIELDS, ""))
+    return settings.replace(
+        store="",
+        store_update_url="",
+        store_graph_url="",
+        store_user="",
+        store_password="",
+    )
 
 
 def private_tmpdir(parent: str | None = None) -> str:

@@ -16,7 +16,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,9 @@ class ParsedJson:
     findings: list[Finding]
 
 
-def _fatal(rule_id: str, message: str, line: int | None = None, column: int | None = None):
+def _fatal(
+    rule_id: str, message: str, line: int | None = None, column: int | None = None
+) -> Finding:
     return Finding(Severity.FATAL, STEP, message, rule_id, Location(line=line, column=column))
 
 
@@ -172,7 +174,7 @@ def locate(text: str, pointer: str) -> tuple[int, int] | None:
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 _SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
-_SKIP = json.JSONDecoder(parse_int=str).scan_once
+_SKIP: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder(parse_int=str))["scan_once"]
 """Parses one value from an offset and says where it ends: how uninteresting values are skipped
 (integers stay text: a skipped one needs no value, and int() refuses more than 4,300 digits)."""
 
@@ -183,6 +185,23 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
     Only the containers on the way to a wanted pointer are walked in Python; every other value
     is skipped by the C decoder, so locating a few findings costs about one more parse.
     """
+    return _line_columns(text, _offsets(text, pointers))
+
+
+def value_text(text: str, pointer: str) -> str | None:
+    """The value at `pointer` as the document writes it (a number's own digits: `2.0` is not
+    `2`); None when there is none."""
+    at = _offsets(text, [pointer]).get(pointer)
+    if at is None:
+        return None
+    try:
+        return text[at : _SKIP(text, at)[1]]
+    except (StopIteration, ValueError):
+        return None
+
+
+def _offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
+    """Where the values at `pointers` start in `text`, for those that exist."""
     wanted = set(pointers)
     inside: set[str] = set()
     for p in wanted:
@@ -195,7 +214,7 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
         if token.isdigit():
             last_index[parent] = max(last_index.get(parent, 0), int(token))
     offsets: dict[str, int] = {}
-    stack = [("", _WHITESPACE.match(text).end())]
+    stack = [("", _match(_WHITESPACE, text, 0).end())]
     try:
         while stack:
             path, at = stack.pop()
@@ -206,7 +225,7 @@ def locate_all(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]
                 stack.extend(found.items())
     except (RecursionError, IndexError, StopIteration, TypeError, ValueError):
         pass  # a document json.loads did not accept: keep what was found
-    return _line_columns(text, offsets)
+    return offsets
 
 
 def _children(text: str, at: int, path: str, needed: set[str], last: int) -> dict[str, int]:
@@ -217,11 +236,11 @@ def _children(text: str, at: int, path: str, needed: set[str], last: int) -> dic
     """
     found: dict[str, int] = {}
     is_object = text[at] == "{"
-    at = _WHITESPACE.match(text, at + 1).end()
+    at = _match(_WHITESPACE, text, at + 1).end()
     index = 0
     while text[at] not in "}]":
         if is_object:
-            member = _MEMBER.match(text, at)
+            member = _match(_MEMBER, text, at)
             key = member[1]
             if "\\" in key:
                 key = json.loads(f'"{key}"')
@@ -235,9 +254,17 @@ def _children(text: str, at: int, path: str, needed: set[str], last: int) -> dic
             found[child] = at
         if not is_object and index >= last:
             break
-        at = _SEPARATOR.match(text, _SKIP(text, at)[1]).end()
+        at = _match(_SEPARATOR, text, _SKIP(text, at)[1]).end()
         index += 1
     return found
+
+
+def _match(pattern: re.Pattern[str], text: str, at: int) -> re.Match[str]:
+    """`pattern` at `at`; ValueError (which `locate_all` catches) when the text is not JSON."""
+    match = pattern.match(text, at)
+    if match is None:
+        raise ValueError(f"unexpected text at offset {at}")
+    return match
 
 
 def _line_columns(text: str, offsets: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -298,7 +325,7 @@ def _scan(text: str) -> _Scan:
             continue
         if punct == ":":
             continue
-        if punct == ",":
+        if punct == "," and top is not None:
             if top[0] == _OBJECT:
                 top[3] = True
             else:

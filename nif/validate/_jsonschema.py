@@ -201,7 +201,9 @@ class JsonSchemaStep(Step):
             raise CompileError(
                 f"{artefacts.main}: $schema {meta!r} is not supported: nif validates {SUPPORTED}"
             )
-        self.draft, validator_class, draft = _DRAFTS.get(key, (meta, None, None))
+        chosen: tuple[str | None, type[jsonschema_rs.Validator] | None, int | None]
+        chosen = _DRAFTS.get(key, (meta, None, None))
+        self.draft, validator_class, draft = chosen
         refused: list[str] = []
 
         def retrieve(uri: str) -> Any:

@@ -100,14 +100,6 @@ class Profile:
         )
 
 
-def split_phase(argument: str) -> tuple[str, str | None]:
-    """`rules.sch#phase` -> (path, phase); a path that exists as written keeps its '#'."""
-    if "#" not in argument or Path(argument).exists():
-        return argument, None
-    path, _, phase = argument.rpartition("#")
-    return path, phase or None
-
-
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Severity | None]:
     """`RULE=severity` or `RULE=off` from the command line or a config file."""
     overrides: dict[str, Severity | None] = {}

@@ -26,6 +26,12 @@ class Document:
     json: Any = None
     json_text: str | None = None
 
+    def xml_tree(self) -> etree._ElementTree:
+        """The tree, for the steps that check XML; a JSON message cannot run them."""
+        if self.tree is None:
+            raise TypeError("the message is not XML: an XML step cannot check it")
+        return self.tree
+
 
 @dataclasses.dataclass
 class StepOutcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -16,6 +17,19 @@ from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact
 
 STEP = "parse"
+
+if TYPE_CHECKING:
+
+    class Resolver:
+        """What nif uses of lxml's `etree.Resolver` (lxml ships no type hints)."""
+
+        def resolve_string(
+            self, string: str | bytes, context: object, *, base_url: str | None = None
+        ) -> object: ...
+
+else:
+    Resolver = etree.Resolver
+
 
 _PARSER_OPTIONS = dict(
     resolve_entities=False,
@@ -28,7 +42,7 @@ _PARSER_OPTIONS = dict(
 )
 
 
-def safe_parser(resolver: etree.Resolver | None = None, **overrides: object) -> etree.XMLParser:
+def safe_parser(resolver: Resolver | None = None, **overrides: object) -> etree.XMLParser:
     """An lxml parser that refuses every way XML has to reach outside the document.
 
     `resolver` replaces the refuse-all resolver (it must refuse what it does not serve): lxml
@@ -50,7 +64,7 @@ def parse_artefact(artefact: Artefact) -> etree._Element:
         raise CompileError(f"{artefact.uri}{where}: not well-formed XML: {text}") from None
 
 
-class _RefuseAll(etree.Resolver):
+class _RefuseAll(Resolver):
     def resolve(self, url: str, pubid: str | None, context: object) -> None:
         raise etree.XMLSyntaxError(f"external resource {url!r} refused", 0, 0, 0)
 
@@ -61,7 +75,9 @@ class ParsedXml:
     findings: list[Finding]
 
 
-def _finding(rule_id: str, message: str, line: int | None = None, column: int | None = None):
+def _finding(
+    rule_id: str, message: str, line: int | None = None, column: int | None = None
+) -> Finding:
     return Finding(Severity.FATAL, STEP, message, rule_id, Location(line=line, column=column))
 
 

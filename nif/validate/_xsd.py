@@ -28,7 +28,7 @@ from nif.errors import CompileError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._step import Document, Step, StepOutcome
-from nif.validate._xml import has_doctype, parse_artefact, safe_parser
+from nif.validate._xml import Resolver, has_doctype, parse_artefact, safe_parser
 
 XS = "http://www.w3.org/2001/XMLSchema"
 VC = "http://www.w3.org/2007/XMLSchema-versioning"
@@ -125,7 +125,7 @@ def _prefixes(tree: etree._ElementTree) -> dict[str, str | None]:
 # --- XSD 1.0: libxml2 ----------------------------------------------------------------------------
 
 
-class _SetResolver(etree.Resolver):
+class _SetResolver(Resolver):
     """Serves schema documents from the artefact set to libxml2 and refuses everything else."""
 
     def __init__(self, parts: _Parts) -> None:
@@ -187,13 +187,13 @@ class Xsd10Step(Step):
         if schema is None:
             schema = self._compile()
         try:
-            if schema.validate(document.tree):
+            if schema.validate(document.xml_tree()):
                 return StepOutcome([])
             log = schema.error_log
         finally:
             with self._lock:
                 self._pool.append(schema)
-        prefixes = _prefixes(document.tree)
+        prefixes = _prefixes(document.xml_tree())
         return StepOutcome([self._finding(entry, prefixes) for entry in log])
 
     def _finding(self, entry: etree._LogEntry, prefixes: dict[str, str | None]) -> Finding:
@@ -230,7 +230,7 @@ class _SetHandler(urllib.request.BaseHandler):
     def __init__(self, parts: _Parts) -> None:
         self._parts = parts
 
-    def default_open(self, request: urllib.request.Request) -> io.IOBase:
+    def default_open(self, request: urllib.request.Request) -> urllib.response.addinfourl:
         part = self._parts.find(request.full_url)
         if part is None:
             raise urllib.error.URLError("not part of the artefact set")
@@ -251,7 +251,7 @@ def _without_doctype(part: Artefact) -> bytes:
         )
     except etree.XMLSyntaxError as exc:
         raise urllib.error.URLError(f"not well-formed XML: {exc}") from None
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _opener(parts: _Parts) -> urllib.request.OpenerDirector:
@@ -300,7 +300,7 @@ class Xsd11Step(Step):
         return ("xmlschema", xmlschema.__version__)
 
     def check(self, document: Document) -> StepOutcome:
-        tree = document.tree
+        tree = document.xml_tree()
         with self._lock:
             errors = list(self._schema.iter_errors(tree))
         if not errors:
@@ -388,5 +388,6 @@ def _schema_line(exc: xmlschema.XMLSchemaValidatorError, artefacts: ArtefactSet)
         return None
     for i, candidate in enumerate(part.iter(etree.Element)):
         if i == index:
-            return candidate.sourceline
+            line: int | None = candidate.sourceline
+            return line
     return None

@@ -24,8 +24,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nif.web import pages
 from nif.web._errors import error_response
-from nif.web.pages import _render as pages
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "

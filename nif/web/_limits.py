@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nif.errors import UploadTooLargeError
 from nif.settings import Settings
+from nif.web import pages
 from nif.web._errors import error_response
-from nif.web.pages import _render as pages
 
 EXEMPT = frozenset({"/health"})
 """Paths the rate limit never applies to (monitoring must see a busy service as alive)."""

@@ -2,20 +2,15 @@
 
 Naming an interface, version and message type, or detecting one, costs a few store queries (a
 few milliseconds, more than checking a small message). The answers change only when the
-registry does: they are kept until this service writes to the registry (`Registry.generation`)
-or, for a remote store that others may write to, for `TTL` seconds.
+registry does: they are kept in a `ReadCache` the registry drops at every write through it
+(`Registry.changed`) and, for a remote store that others may write to, for `TTL` seconds at most.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from typing import TypeVar
 
-from nif.registry import Chooser, MessageTypeRef, Registry, Target, pinned_target
-
-T = TypeVar("T")
+from nif.registry import Chooser, MessageTypeRef, ReadCache, Registry, Target, pinned_target
 
 TTL = 5.0
 """Seconds an answer is kept at most (what another writer to a remote store may wait)."""
@@ -28,29 +23,13 @@ class Targets:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._lock = threading.Lock()
-        self._entries: dict[object, object] = {}
-        self._generation = registry.generation
-        self._since = time.monotonic()
+        self._choosers: ReadCache[tuple[str | None, ...], Chooser] = registry.read_cache(
+            MAX_ENTRIES, TTL
+        )
+        self._targets: ReadCache[MessageTypeRef, Target] = registry.read_cache(MAX_ENTRIES, TTL)
 
     def chooser(self, key: tuple[str | None, ...], build: Callable[[], Chooser]) -> Chooser:
-        return self._get(("chooser", key), build)
+        return self._choosers.get(key, build)
 
     def target(self, ref: MessageTypeRef) -> Target:
-        return self._get(("target", ref), lambda: pinned_target(self._registry.store, ref))
-
-    def _get(self, key: object, build: Callable[[], T]) -> T:
-        with self._lock:
-            stale = time.monotonic() - self._since > TTL
-            if stale or self._generation != self._registry.generation:
-                self._entries.clear()
-                self._generation = self._registry.generation
-                self._since = time.monotonic()
-            if key in self._entries:
-                return self._entries[key]  # type: ignore[return-value]
-        value = build()
-        with self._lock:
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[key] = value
-        return value
+        return self._targets.get(ref, lambda: pinned_target(self._registry.store, ref))

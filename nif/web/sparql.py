@@ -32,9 +32,7 @@ from nif.errors import (
     UploadTooLargeError,
     UsageError,
 )
-from nif.store import EmbeddedStore, Store
-from nif.store.base import QueryLimits, ResultFormat, query_limits
-from nif.store.embedded import query_form
+from nif.store import EmbeddedStore, QueryLimits, ResultFormat, Store, query_form, query_limits
 from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
 
@@ -121,9 +119,9 @@ def run_query(svc: Services, query: str, fmt: ResultFormat) -> bytes:
     store = svc.registry.store
     size = svc.settings.sparql.max_concurrent
     if isinstance(store, EmbeddedStore) and store.on_disk:
-        return store.query_workers(size).run(query, fmt, timeout=timeout, max_rows=max_rows)
+        return store.query_workers(size).run(query, fmt, QueryLimits(timeout, max_rows))
     return _gate(store, size).run(
-        lambda: store.query_raw(query, fmt, timeout=timeout, max_rows=max_rows), timeout
+        lambda: store.query_raw(query, fmt, QueryLimits(timeout, max_rows)), timeout
     )
 
 
@@ -214,71 +212,14 @@ def negotiate(graph: bool, fmt: str | None, accept: str | None) -> ResultFormat:
     """The result format for a query (`graph`: CONSTRUCT/DESCRIBE) from `?format=` (a name,
     or media types like `Accept`), which wins, else `Accept` (q-values honoured; the server's
     preference breaks ties)."""
+    kind = "a CONSTRUCT or DESCRIBE query" if graph else "a SELECT or ASK query"
     if fmt and "/" not in fmt:
-        return _named_format(graph, fmt)
+        if fmt.strip().lower() in _FORMAT_NAMES[not graph].keys() - _FORMAT_NAMES[graph].keys():
+            raise HTTPException(406, f"format {fmt!r} cannot be given for {kind}")
+        return _negotiation.named(fmt, _FORMAT_NAMES[graph], kind)
     if fmt:  # media types, as SPARQLWrapper sends for JSON-LD
         accept = fmt
-    offers = _MEDIA_TYPES[graph]
-    if not accept or not accept.strip():
-        return offers[0][1]
-    ranges = _media_ranges(accept)
-    best: tuple[float, int] | None = None
-    chosen: ResultFormat | None = None
-    for order, (media_type, result_format) in enumerate(offers):
-        quality = _quality(media_type, ranges)
-        if quality > 0 and (best is None or (quality, -order) > best):
-            best, chosen = (quality, -order), result_format
-    if chosen is None:
-        offered = ", ".join(dict.fromkeys(media_type for media_type, _ in offers))
-        kind = "a CONSTRUCT or DESCRIBE query" if graph else "a SELECT or ASK query"
-        raise HTTPException(
-            406,
-            f"none of the media types in Accept ({accept}) can be given for {kind}; "
-            f"offered: {offered} (or use ?format=)",
-        )
-    return chosen
-
-
-def _named_format(graph: bool, name: str) -> ResultFormat:
-    wanted = name.strip().lower()
-    names = _FORMAT_NAMES[graph]
-    if wanted in names:
-        return names[wanted]
-    kind = "a CONSTRUCT or DESCRIBE query" if graph else "a SELECT or ASK query"
-    if wanted in _FORMAT_NAMES[not graph]:
-        raise HTTPException(406, f"format {name!r} cannot be given for {kind}")
-    raise UsageError(
-        f"unknown format {name!r} for {kind}: use one of "
-        f"{', '.join(str(f) for f in (_GRAPHS if graph else _RESULTS))}"
-    )
-
-
-def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
-    """`Accept` as (type, subtype, q); a malformed q counts as 0."""
-    found = []
-    for media_range, quality in _negotiation.ranges(accept):
-        if "/" in media_range:
-            main, sub = (piece.strip() for piece in media_range.split("/", 1))
-            found.append((main, sub, min(1.0, max(0.0, quality))))
-    return found
-
-
-def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> float:
-    """The q of the most specific range matching `media_type` (0 when none does)."""
-    main, sub = media_type.split("/")
-    best: tuple[int, float] = (-1, 0.0)
-    for range_main, range_sub, quality in ranges:
-        if (range_main, range_sub) == (main, sub):
-            specificity = 2
-        elif range_main == main and range_sub == "*":
-            specificity = 1
-        elif (range_main, range_sub) == ("*", "*"):
-            specificity = 0
-        else:
-            continue
-        if specificity > best[0]:
-            best = (specificity, quality)
-    return best[1]
+    return _negotiation.choose(accept, _MEDIA_TYPES[graph], kind)
 
 
 # The protocol
@@ -396,7 +337,7 @@ _POST_BODY = {
 )
 async def sparql_post(request: Request, svc: ServicesDep) -> Response:
     params = {key: request.query_params.getlist(key) for key in request.query_params}
-    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    media_type = _negotiation.media_type(request.headers.get("Content-Type"))
     if media_type == "application/sparql-update":
         raise ForbiddenError(_READ_ONLY)
     if media_type not in ("application/x-www-form-urlencoded", "application/sparql-query"):
@@ -421,7 +362,7 @@ async def sparql_post(request: Request, svc: ServicesDep) -> Response:
         if len(queries) > 1:
             raise UsageError(_SEVERAL_QUERIES)
         query = queries[0] if queries else None
-    formats = params.get("format") or [None]
+    formats: list[str | None] = [*params.get("format", [])] or [None]
     return await _answer(
         svc,
         query,

@@ -137,6 +137,7 @@ def shapes() -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_clean_records_conform_and_broken_ones_do_not(shapes: Path, tmp_path: Path) -> None:
     from nif.registry._shacl import check
 

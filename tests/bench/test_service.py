@@ -20,6 +20,7 @@ def test_percentile_is_the_nearest_rank() -> None:
         percentile([], 0.5)
 
 
+@pytest.mark.slow
 def test_load_on_a_served_home_counts_every_answer(tmp_path: Path) -> None:
     with serve(tmp_path, {"NIF_RATE_LIMIT": "0"}) as service:
 
@@ -42,6 +43,7 @@ def test_load_on_a_served_home_counts_every_answer(tmp_path: Path) -> None:
     assert (lost.ok, lost.failures()) == (0, "404 x6")
 
 
+@pytest.mark.slow
 def test_a_service_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad = {"NIF_RATE_LIMIT": "not-a-number"}
     with (

@@ -37,7 +37,8 @@ from rdflib import URIRef
 
 from nif.certify import find_suite
 from nif.registry import Registry
-from nif.registry._profiles import build_profile, select_message_types
+from nif.registry._message_types import select_message_types
+from nif.registry._profiles import build_profile
 from nif.report import Severity, Verdict
 from nif.settings import Settings
 from nif.validate import Profile, validate

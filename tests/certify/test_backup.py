@@ -14,8 +14,7 @@ from nif.certify._certificates import certificate_graph
 from nif.home import Home
 from nif.registry import Registry
 from nif.settings import Settings
-from nif.store.base import DumpFormat
-from nif.store.embedded import EmbeddedStore
+from nif.store import DumpFormat, EmbeddedStore
 from tests.certify.certified import certified, key_of
 
 

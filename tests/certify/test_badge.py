@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from nif.certify._badge import COLOURS, LABEL_COLOUR, TEXT_COLOUR, BadgeState, render
+from nif.certify._badge import COLOURS, LABEL_COLOUR, TEXT_COLOUR, BadgeState, badge_svg
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -29,7 +29,7 @@ def _texts(root: etree._Element) -> list[str]:
     ],
 )
 def test_each_state_shows_its_text_and_colour(state: BadgeState, text: str) -> None:
-    root = _parse(render(state, "2.1.0"))
+    root = _parse(badge_svg(state, "2.1.0"))
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert _texts(root) == ["NIF", text]
     assert root.get("role") == "img"
@@ -45,12 +45,12 @@ def test_states_have_distinct_colours() -> None:
 
 
 def test_without_a_version_only_the_state_is_shown() -> None:
-    assert _texts(_parse(render(BadgeState.CERTIFIED))) == ["NIF", "certified"]
+    assert _texts(_parse(badge_svg(BadgeState.CERTIFIED))) == ["NIF", "certified"]
 
 
 def test_longer_texts_make_wider_badges_that_hold_them() -> None:
-    short = _parse(render(BadgeState.REVOKED, "1"))
-    long = _parse(render(BadgeState.NEEDS_RECERTIFICATION, "10.20.30-rc.1"))
+    short = _parse(badge_svg(BadgeState.REVOKED, "1"))
+    long = _parse(badge_svg(BadgeState.NEEDS_RECERTIFICATION, "10.20.30-rc.1"))
     assert int(long.get("width")) > int(short.get("width")) + 100
     for root in (short, long):
         width = int(root.get("width"))
@@ -62,7 +62,7 @@ def test_longer_texts_make_wider_badges_that_hold_them() -> None:
 
 def test_version_text_is_escaped() -> None:
     version = '2.0 <script>alert("x")</script> & </svg>'
-    svg = render(BadgeState.CERTIFIED, version)
+    svg = badge_svg(BadgeState.CERTIFIED, version)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&amp;" in svg
     root = _parse(svg)
     assert _texts(root)[1] == f"certified {version}"
@@ -71,7 +71,7 @@ def test_version_text_is_escaped() -> None:
 
 
 def test_control_characters_are_dropped_not_fatal() -> None:
-    root = _parse(render(BadgeState.EXPIRED, "1.0\x00\x1b"))
+    root = _parse(badge_svg(BadgeState.EXPIRED, "1.0\x00\x1b"))
     assert _texts(root)[1] == "expired 1.0"
 
 
@@ -93,7 +93,7 @@ def test_contrast_formula() -> None:
 
 @pytest.mark.parametrize("state", list(BadgeState))
 def test_text_contrast_is_at_least_4_5(state: BadgeState) -> None:
-    root = _parse(render(state, "1.0.0"))
+    root = _parse(badge_svg(state, "1.0.0"))
     text_fill = root.find(".//svg:g[@fill]", NS).get("fill")
     assert text_fill == TEXT_COLOUR
     for background in (COLOURS[state], LABEL_COLOUR):

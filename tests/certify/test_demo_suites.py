@@ -12,11 +12,12 @@ import pytest
 from lxml import etree
 from rdflib import URIRef
 
-from nif.certify import CaseKind, Suite, find_suite
-from nif.certify._suite import Assertion, available, suites_folder
+from nif import catalogue
+from nif.certify import Assertion, CaseKind, Suite, available, find_suite
+from nif.certify._manifest import suites_folder
 from nif.registry import Registry
-from nif.registry import _catalogue as catalogue
-from nif.registry._profiles import MessageTypeRef, build_profile, select_message_types
+from nif.registry._message_types import MessageTypeRef, select_message_types
+from nif.registry._profiles import build_profile
 from nif.report import Verdict
 from nif.settings import Settings
 from nif.validate import validate

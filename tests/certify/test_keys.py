@@ -29,6 +29,7 @@ def _key_id(home: str) -> str:
     return load_or_create(Path(home)).key_id
 
 
+@pytest.mark.slow
 def test_processes_starting_at_once_share_one_key(tmp_path: Path) -> None:
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         ids = pool.map(_key_id, [str(tmp_path)] * 8)

@@ -26,7 +26,7 @@ from nif.certify import (
 )
 from nif.errors import InputError, NotFoundError, UsageError
 from nif.registry import Registry, version_checksums
-from nif.registry._profiles import resolve_message_types
+from nif.registry._message_types import resolve_message_types
 from nif.registry._validation import Target
 from tests.certify.endpoints import EndpointServer
 from tests.certify.evidence import failing_evidence, passing_evidence, vat_receipt, zip_of
@@ -304,12 +304,12 @@ def test_profiles_are_built_once_until_the_registry_changes(
 
     monkeypatch.setattr(Target, "profile", counting)
     files = passing_evidence("tax-vat-return/1.0.0")
-    demo_registry.generation += 1  # as a write does: what runs share is dropped
+    demo_registry.changed()  # as a write does: what runs share is dropped
     first = run(demo_registry, "tax-vat-return/1.0.0", files)
     second = run(demo_registry, "tax-vat-return/1.0.0", files)
     assert sorted(built) == ["VatReturn", "VatReturnReceipt"]
     assert first.passed and second.passed and first.artefacts == second.artefacts
-    demo_registry.generation += 1
+    demo_registry.changed()
     run(demo_registry, "tax-vat-return/1.0.0", files)
     assert sorted(built) == ["VatReturn", "VatReturn", "VatReturnReceipt", "VatReturnReceipt"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nif.certify import CertificateState, find_suite
 from nif.certify._certificates import get_certificate, revoke
-from nif.certify._standing import badge_for, standing
+from nif.certify._standing import badge_for, listed_certificates, standing
 from nif.registry import Registry
 from tests.certify.certified import SUITES, certified, changed_schema, changed_suites
 
@@ -99,3 +99,11 @@ def test_the_badge_shows_the_most_favourable_certificate(demo: Registry) -> None
     assert badge_for(demo.store, demo.settings, "tax", "civreg-birth", "2.0.0")[0] is (
         CertificateState.NONE
     )
+
+
+def test_listed_certificates_come_with_their_standing(demo: Registry) -> None:
+    cert = certified(demo)
+    revoke(demo, cert.id, actor="bob", reason="misused")
+    listed = listed_certificates(demo.store, demo.settings, interface=cert.interface)
+    assert [(c.id, s.state) for c, s in listed] == [(cert.id, CertificateState.REVOKED)]
+    assert listed_certificates(demo.store, demo.settings, agency="no-such-agency") == []

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nif.certify import CaseKind, find_suite, load_suite
-from nif.certify._suite import available
+from nif.certify import CaseKind, available, find_suite, load_suite
 from nif.errors import InputError, NotFoundError, RecordSyntaxError
 
 MT = "https://registry.nif.example/interface/demo/1.0.0/"

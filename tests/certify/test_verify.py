@@ -11,8 +11,13 @@ from nif.certify import CertificateState
 from nif.certify._certificates import certificate_graph, revoke
 from nif.certify._keys import SigningKey
 from nif.certify._signature import SignatureStatus, sign
-from nif.certify._verify import parse_certificate, verify_certificate
-from nif.errors import InputError
+from nif.certify._verify import (
+    parse_certificate,
+    verify_certificate,
+    verify_certificate_file,
+    verify_stored_certificate,
+)
+from nif.errors import InputError, NotFoundError
 from nif.registry import Registry
 from nif.registry._namespaces import NIF
 from tests.certify.certified import certified, changed_schema, changed_suites, key_of
@@ -115,3 +120,18 @@ def test_files_that_are_not_one_certificate_are_input_errors(demo: Registry) -> 
     graph = parse_certificate(b"<urn:a> <urn:b> <urn:c> .", "certificate.nt")
     with pytest.raises(InputError, match="exactly one dqv:QualityCertificate"):
         verify_certificate(demo.store, demo.settings, graph, [key])
+
+
+def test_a_stored_certificate_and_its_file_verify_by_id_and_by_content(demo: Registry) -> None:
+    cert = certified(demo)
+    keys = [key_of(demo).public]
+    stored = verify_stored_certificate(demo.store, demo.settings, cert.id, keys)
+    content = certificate_graph(demo.store, demo.settings, cert.id).serialize(
+        format="turtle", encoding="utf-8"
+    )
+    held = verify_certificate_file(demo.store, demo.settings, content, "held.ttl", keys)
+    assert stored.ok and held.ok and stored.certificate == held.certificate == cert
+    with pytest.raises(NotFoundError, match="no certificate cert-20200101-0badc0de"):
+        verify_stored_certificate(demo.store, demo.settings, "cert-20200101-0badc0de", keys)
+    with pytest.raises(InputError, match="cannot tell the RDF format"):
+        verify_certificate_file(demo.store, demo.settings, content, "held.txt", keys)

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.store import EmbeddedStore
@@ -53,6 +55,7 @@ def _big_version(folder: Path, keywords: int) -> Path:
     return record
 
 
+@pytest.mark.slow
 def test_killed_submission_leaves_previous_version(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", actor="tester")
     with Registry(EmbeddedStore(settings.folder.store), settings) as registry:

@@ -4,19 +4,25 @@ most specific match wins, no match and ties are errors listing the candidates.""
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree
 
 from nif.cli import cli
 from nif.errors import DetectionError
-from nif.registry._detect import Detector, json_pointer_value, root_element, xpath_value
-from nif.registry._profiles import Discriminator, resolve_message_types
+from nif.registry import _detect
+from nif.registry._detect import (
+    Detector,
+    Undecided,
+    root_element,
+)
+from nif.registry._message_types import resolve_message_types
 from nif.settings import Settings
-from nif.store.base import Store
+from nif.store import Store
+from nif.validate import ParsedXml, parse_xml
 from tests.registry.pinned import (
     BIRTH_NS,
     BIRTH_XSD,
@@ -98,50 +104,6 @@ def test_root_element_reads_only_the_start() -> None:
         root_element(b"<a>" + b" " * 20 + b"</a>", Settings(max_message_bytes=10))
 
 
-@pytest.mark.parametrize(
-    ("document", "pointer", "value"),
-    [
-        ('{"messageType": "X"}', "/messageType", "X"),
-        ('{"a": {"b/c": [1, {"~d": 2.50}]}}', "/a/b~1c/1/~0d", "2.50"),
-        ('{"v": 2}', "/v", "2"),
-        ('{"v": 1e3}', "/v", "1e3"),
-        ('{"v": true, "w": null}', "/v", "true"),
-        ('{"v": true, "w": null}', "/w", "null"),
-        ('{"v": {"x": 1}}', "/v", None),
-        ('{"v": [1]}', "/v/01", None),
-        ('{"v": [1]}', "/v/1", None),
-        ('{"v": [1]}', "/v/-", None),
-        ('{"v": 1}', "v", None),
-        ('"top"', "", "top"),
-    ],
-)
-def test_json_pointer_values(document: str, pointer: str, value: str | None) -> None:
-    from nif.registry._detect import _json_document
-
-    parsed = _json_document(document.encode(), Settings())
-    assert json_pointer_value(parsed, pointer) == value
-
-
-@pytest.mark.parametrize(
-    ("path", "value"),
-    [
-        ("/b:N/b:V", "2.0"),
-        ("b:V", "2.0"),
-        ("/b:N/@kind", "annual"),
-        ("count(b:V)", "1"),
-        ("count(b:V) div 2", "0.5"),
-        ("b:V = '2.0'", "true"),
-        ("/b:N", "2.0 x"),
-        ("b:Missing", None),
-        ("/x:N", None),
-        ("b:V[", None),
-    ],
-)
-def test_xpath_string_values(path: str, value: str | None) -> None:
-    tree = etree.fromstring(b'<N xmlns="urn:b" kind="annual"><V>2.0</V> <W>x</W></N>').getroottree()
-    assert xpath_value(tree, Discriminator(path, "", (("b", "urn:b"),))) == value
-
-
 # --- detection against the registry ------------------------------------------------------
 
 
@@ -217,6 +179,43 @@ def test_a_message_not_well_formed_after_its_root(detector: Detector) -> None:
     # a discriminator cannot be read from a broken tree, so it does not match
     broken_b17 = b'<BirthRegistration xmlns="urn:test:birth"><Number>B-17</Number><x>'
     assert detector.detect(broken_b17).name == "civreg-birth@2.0.0/BirthRegistration"
+
+
+def _parsed(content: bytes) -> ParsedXml:
+    return parse_xml(content, max_bytes=1 << 20, max_depth=100)
+
+
+def test_a_discriminator_below_the_root_is_left_to_the_parse(
+    detector: Detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`examine` reads the root's start tag only; what it hands on, picklable, decides on the
+    parse as `detect` does, errors included."""
+
+    def refused(content: bytes, **limits: int) -> ParsedXml:
+        raise AssertionError("examine parsed the message")
+
+    monkeypatch.setattr(_detect, "parse_xml", refused)
+    birth_1 = (MESSAGES / "birth-1.xml").read_bytes()
+    found = detector.examine(birth_1)
+    assert isinstance(found, Undecided)
+    assert found.root == "{urn:test:birth}BirthNotification"
+    assert pickle.loads(pickle.dumps(found)) == found
+    assert found.decide(_parsed(birth_1)).name == "civreg-birth@1.0.0/BirthNotification"
+    # a message that does not parse has no value below its root: the root alone decides
+    broken = b'<BirthRegistration xmlns="urn:test:birth"><Number>B-17</Number><x>'
+    pending = detector.examine(broken)
+    assert isinstance(pending, Undecided)
+    assert pending.decide(_parsed(broken)).name == "civreg-birth@2.0.0/BirthRegistration"
+    withdrawn = (MESSAGES / "birth-3.xml").read_bytes()
+    undecided = detector.examine(withdrawn)
+    assert isinstance(undecided, Undecided)
+    with pytest.raises(DetectionError) as caught:
+        undecided.decide(_parsed(withdrawn))
+    monkeypatch.setattr(_detect, "parse_xml", parse_xml)
+    with pytest.raises(DetectionError) as detected:
+        detector.detect(withdrawn)
+    assert str(caught.value) == str(detected.value)
+    assert "found '3.0'" in str(caught.value)
 
 
 def test_detection_among_one_versions_message_types(pinned: PinnedRegistry) -> None:
@@ -301,6 +300,7 @@ def test_detection_is_fast_on_many_interfaces(pinned: PinnedRegistry) -> None:
 # --- the command line --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["birth-1.xml", "tax-return.json", "birth-2.xml", "tax-assessment.json"]
@@ -317,6 +317,7 @@ def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     assert reports[2]["profile"] == "civreg-birth@2.0.0/BirthNotification"
 
 
+@pytest.mark.slow
 def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:
     pinned.close()
     names = ["tax-return-negative.json", "vehicle.xml", "birth-2.xml"]
@@ -336,6 +337,7 @@ def test_cli_exit_1_for_invalid_and_undetected(pinned: PinnedRegistry) -> None:
     assert birth["verdict"] == "valid"
 
 
+@pytest.mark.slow
 def test_cli_a_broken_undetectable_message_is_invalid(
     pinned: PinnedRegistry,
     tmp_path: Path,
@@ -351,6 +353,7 @@ def test_cli_a_broken_undetectable_message_is_invalid(
     assert report["steps"][-1]["status"] == "skipped"
 
 
+@pytest.mark.slow
 def test_cli_text_report_names_the_profile(pinned: PinnedRegistry) -> None:
     pinned.close()
     result = run_cli(pinned, "validate", MESSAGES / "birth-2-heavy.xml")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from nif.errors import FetchError
-from nif.registry._fetch import FetchPolicy, fetch, refusal, shown
+from nif.outbound import OutboundPolicy, refusal, shown
+from nif.registry._fetch import fetch
 from nif.settings import Settings
 
 Respond = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -84,7 +85,7 @@ def redirect_to(location: str) -> Respond:
     return lambda handler: reply(handler, 302, headers={"Location": location})
 
 
-HTTP = FetchPolicy(allow_http=True, allow_private=True)
+HTTP = OutboundPolicy(allow_http=True, allow_private=True)
 """Loopback servers speak plain http on a private address: both must be allowed to reach them."""
 
 
@@ -100,9 +101,9 @@ def stop() -> Iterator[threading.Event]:
 
 
 def test_a_public_https_policy_is_the_default() -> None:
-    policy = FetchPolicy.from_settings(Settings())
+    policy = OutboundPolicy.from_settings(Settings())
     assert (policy.allow_http, policy.allow_private) == (False, False)
-    custom = FetchPolicy.from_settings(
+    custom = OutboundPolicy.from_settings(
         Settings(
             fetch_allow_http=True,
             fetch_allow_private=True,
@@ -111,7 +112,7 @@ def test_a_public_https_policy_is_the_default() -> None:
             fetch_max_redirects=1,
         )
     )
-    assert custom == FetchPolicy(True, True, 10, 2.5, 1)
+    assert custom == OutboundPolicy(True, True, 10, 2.5, 1)
 
 
 def test_plain_http_is_refused_without_a_request() -> None:
@@ -119,7 +120,7 @@ def test_plain_http_is_refused_without_a_request() -> None:
         serve(lambda h: reply(h, body=b"<xs:schema/>")) as server,
         pytest.raises(FetchError, match=r"plain http is not allowed, use https") as caught,
     ):
-        fetch(server.url("/birth.xsd"), FetchPolicy(allow_private=True))
+        fetch(server.url("/birth.xsd"), OutboundPolicy(allow_private=True))
     assert server.url("/birth.xsd") in str(caught.value)
     assert server.seen == []
 
@@ -169,7 +170,7 @@ def test_loopback_is_refused_without_a_request(host: str, reason: str) -> None:
         serve(lambda h: reply(h, body=b"secret")) as server,
         pytest.raises(FetchError, match=reason) as caught,
     ):
-        fetch(server.url("/admin", host=host), FetchPolicy(allow_http=True))
+        fetch(server.url("/admin", host=host), OutboundPolicy(allow_http=True))
     assert "fetch_allow_private" in str(caught.value)
     assert server.seen == []
 
@@ -190,7 +191,7 @@ def test_loopback_is_refused_without_a_request(host: str, reason: str) -> None:
 )
 def test_private_addresses_are_refused_before_connecting(url: str, reason: str) -> None:
     with pytest.raises(FetchError, match=rf"refused: .* is .*{reason}"):
-        fetch(url, FetchPolicy())
+        fetch(url, OutboundPolicy())
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"])
@@ -200,7 +201,7 @@ def test_public_addresses_pass_the_check(address: str) -> None:
 
 def test_an_allowed_private_host_is_fetched() -> None:
     with serve(lambda h: reply(h, body=b"<xs:schema/>")) as server:
-        policy = FetchPolicy(
+        policy = OutboundPolicy(
             allow_http=True, allow_private_hosts=frozenset({f"127.0.0.1:{server.port}"})
         )
         assert fetch(server.url("/a.xsd"), policy) == b"<xs:schema/>"
@@ -230,7 +231,7 @@ def test_every_redirect_is_checked_again(target: str, reason: str) -> None:
         with serve(lambda h: reply(h, 302, headers={"Location": locations[0]})) as first:
             location = target.format(other=other.port, port=first.port)
             locations.append(location)
-            policy = FetchPolicy(
+            policy = OutboundPolicy(
                 allow_http=True, allow_private_hosts=frozenset({f"127.0.0.1:{first.port}"})
             )
             with pytest.raises(FetchError, match=reason) as caught:
@@ -420,7 +421,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def test_https_connects_to_the_checked_address_with_the_name_in_host_and_sni(pki: Pki) -> None:
     """nif connects to the IP it checked; the name still reaches the server and the certificate."""
     with serve(lambda h: reply(h, body=b"<xs:schema/>"), pki.context("localhost")) as server:
-        policy = FetchPolicy(allow_private=True, ca_file=pki.ca)
+        policy = OutboundPolicy(allow_private=True, ca_file=pki.ca)
         assert fetch(server.url("/a.xsd", host="localhost"), policy) == b"<xs:schema/>"
     assert server.sni == ["localhost"]
     assert server.seen[0][1]["Host"] == f"localhost:{server.port}"
@@ -431,7 +432,7 @@ def test_https_verifies_the_certificate_against_the_name(pki: Pki) -> None:
         serve(lambda h: reply(h, body=b"x"), pki.context("elsewhere.example")) as server,
         pytest.raises(FetchError, match=r"cannot connect.*CERTIFICATE_VERIFY_FAILED"),
     ):
-        fetch(server.url(host="localhost"), FetchPolicy(allow_private=True, ca_file=pki.ca))
+        fetch(server.url(host="localhost"), OutboundPolicy(allow_private=True, ca_file=pki.ca))
     assert server.seen == []
 
 
@@ -440,7 +441,7 @@ def test_https_trusts_only_known_authorities(pki: Pki) -> None:
         serve(lambda h: reply(h, body=b"x"), pki.context("localhost")) as server,
         pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"),
     ):
-        fetch(server.url(host="localhost"), FetchPolicy(allow_private=True))
+        fetch(server.url(host="localhost"), OutboundPolicy(allow_private=True))
     assert server.seen == []
 
 
@@ -449,7 +450,7 @@ def test_https_redirect_to_http_is_refused(pki: Pki) -> None:
         serve(lambda h: None) as plain,
         serve(redirect_to(plain.url("/x.xsd")), pki.context("localhost")) as server,
     ):
-        policy = FetchPolicy(allow_private=True, ca_file=pki.ca)
+        policy = OutboundPolicy(allow_private=True, ca_file=pki.ca)
         with pytest.raises(FetchError, match=r"redirected to http://.*plain http is not allowed"):
             fetch(server.url("/x.xsd", host="localhost"), policy)
     assert plain.seen == []

@@ -1,5 +1,5 @@
-"""Profiles from the registry: resolving --interface ID[@VERSION] --message-type T, and building
-the validation profile from pinned blobs only (fail closed on a missing or changed blob).
+"""Profiles from the registry: building the validation profile from pinned blobs only (fail
+closed on a missing or changed blob), and `nif validate --interface` end to end.
 
 `PinnedRegistry` (also used by test_detect) writes records into a real embedded store exactly as
 submission leaves them after pinning: file URLs under {base}files/{id}/, an spdx:checksum on each
@@ -11,119 +11,25 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from rdflib import Graph
 
-from nif.errors import ArtefactError, NotFoundError, UsageError
-from nif.registry._profiles import (
-    artefacts_of,
-    build_profile,
-    resolve_message_types,
-    split_interface,
-)
+from nif.errors import ArtefactError
+from nif.registry._message_types import resolve_message_types
+from nif.registry._profiles import build_profile
 from nif.report import Verdict
 from nif.validate import validate
 from tests.registry.pinned import (
     BASE,
-    BIRTH_NS,
     BIRTH_SCH,
     DATA,
     MESSAGES,
     MT,
     TAX_JSON,
-    VEHICLE_XSD,
     PinnedRegistry,
     Ver,
     notification,
     report_of,
     run_cli,
 )
-
-# --- resolving --interface ---------------------------------------------------------------
-
-
-def test_split_interface() -> None:
-    assert split_interface("civreg-birth") == ("civreg-birth", None)
-    assert split_interface("civreg-birth@2.0.0") == ("civreg-birth", "2.0.0")
-    with pytest.raises(UsageError, match="ID@VERSION"):
-        split_interface("civreg-birth@")
-
-
-def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
-    refs = resolve_message_types(pinned.store, "civreg-birth")
-    assert [r.name for r in refs] == [
-        "civreg-birth@2.0.0/BirthNotification",
-        "civreg-birth@2.0.0/BirthRegistration",
-    ]
-    notification = refs[0]
-    assert notification.media == "xml"
-    assert notification.root == "{urn:test:birth}BirthNotification"
-    assert notification.discriminator is not None
-    assert notification.discriminator.namespaces == (("b", BIRTH_NS),)
-    assert notification.status == "http://purl.org/adms/status/Completed"
-    assert notification.context == {
-        "interface": "civreg-birth",
-        "version": "2.0.0",
-        "message_type": "BirthNotification",
-    }
-    schema, rules = artefacts_of(pinned.store, notification)
-    assert (schema.role, rules.role) == ("schema", "rules")
-    assert schema.main is not None
-    assert schema.main.uri == f"{BASE}files/civreg-birth/schemas/birth.xsd"
-    assert [p.uri for p in schema.parts] == [f"{BASE}files/civreg-birth/schemas/common/types.xsd"]
-
-
-def test_exact_version_and_message_type(pinned: PinnedRegistry) -> None:
-    refs = resolve_message_types(pinned.store, "civreg-birth", "1.0.0", "BirthRegistration")
-    assert [r.name for r in refs] == ["civreg-birth@1.0.0/BirthRegistration"]
-    assert refs[0].status == "http://purl.org/adms/status/Deprecated"
-
-
-@pytest.mark.parametrize(
-    ("interface", "version", "message_type", "says"),
-    [
-        ("civreg-brith", None, None, "no interface 'civreg-brith'.*did you mean civreg-birth"),
-        (
-            "civreg-birth",
-            "9.9.9",
-            None,
-            r"no version 9.9.9 \(versions: 1.0.0, 2.0.0 \(current\), 3.0.0\)",
-        ),
-        (
-            "civreg-birth",
-            "2.0.0",
-            "Death",
-            r"no message type 'Death' \(message types: BirthNotification, BirthRegistration\)",
-        ),
-    ],
-)
-def test_unknown_names_list_what_exists(
-    pinned: PinnedRegistry,
-    interface: str,
-    version: str | None,
-    message_type: str | None,
-    says: str,
-) -> None:
-    with pytest.raises(NotFoundError, match=says):
-        resolve_message_types(pinned.store, interface, version, message_type)
-
-
-def test_no_current_version_asks_for_one(pinned: PinnedRegistry) -> None:
-    pinned.interface("plain", Ver("1.0.0", (MT("X", VEHICLE_XSD),)), Ver("1.10.0", ()))
-    with pytest.raises(NotFoundError, match=r"no current version.*\(versions: 1.0.0, 1.10.0\)"):
-        resolve_message_types(pinned.store, "plain")
-    with pytest.raises(NotFoundError, match=r"plain@1\.10\.0 has no message types"):
-        resolve_message_types(pinned.store, "plain", "1.10.0")
-
-
-def test_an_agency_is_not_an_interface(pinned: PinnedRegistry) -> None:
-    agency = f"{BASE}agency/civreg"
-    ttl = f'<{agency}> a <http://www.w3.org/ns/org#Organization> ; <http://purl.org/dc/terms/identifier> "civreg" .'
-    pinned.store.replace_graph(
-        agency, Graph().parse(data=ttl, format="turtle").serialize(format="nt").encode()
-    )
-    with pytest.raises(NotFoundError, match="no interface 'civreg'"):
-        resolve_message_types(pinned.store, "civreg")
-
 
 # --- building profiles from blobs --------------------------------------------------------
 
@@ -210,6 +116,7 @@ def test_a_message_type_without_artefacts_fails_closed(pinned: PinnedRegistry) -
 # --- the command line --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
     pinned.close()
     message = MESSAGES / "birth-2.xml"
@@ -235,6 +142,7 @@ def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
     assert report_of(heavy)["verdict"] == "invalid"
 
 
+@pytest.mark.slow
 def test_cli_interface_detects_among_the_versions_message_types(pinned: PinnedRegistry) -> None:
     pinned.close()
     messages = [MESSAGES / "registration.xml", MESSAGES / "birth-2.xml"]
@@ -248,6 +156,7 @@ def test_cli_interface_detects_among_the_versions_message_types(pinned: PinnedRe
     ]
 
 
+@pytest.mark.slow
 def test_cli_severity_overrides_apply_to_registry_profiles(pinned: PinnedRegistry) -> None:
     pinned.close()
     message = MESSAGES / "birth-2-heavy.xml"
@@ -292,6 +201,7 @@ def test_cli_registry_usage_errors_exit_2(
     assert not (pinned.home / "elsewhere").exists()
 
 
+@pytest.mark.slow
 def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/birth.xsd").write_bytes(
         b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
@@ -315,6 +225,7 @@ def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     assert "changed or corrupted" in step["error"]
 
 
+@pytest.mark.slow
 def test_cli_missing_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
     pinned.blob("schemas/assessment.json").unlink()
     pinned.close()

@@ -131,6 +131,7 @@ def test_unknown_record_history_is_not_found(registry: Registry) -> None:
         registry.versions("nope")
 
 
+@pytest.mark.slow
 def test_load_the_demo_registry_and_check_it(registry: Registry) -> None:
     result = registry.load_folder(DEMO, workers=1)
     assert result.rejected == [], result.report.text()

@@ -151,6 +151,7 @@ def test_good_records_conform_to_dcat_ap(
     assert conforms, text
 
 
+@pytest.mark.slow
 def test_validation_with_merged_vocabularies_finishes() -> None:
     """Vocabularies go into the data graph (pyshacl's ont_graph can hang on SKOS): whole graph,
     no focus nodes, as `nif registry check` may run it. A separate process, so a hang fails the
@@ -594,6 +595,7 @@ BROKEN_INTERFACES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_INTERFACES],
@@ -678,6 +680,7 @@ def test_interface_may_not_take_an_agency_identifier(
     ]
 
 
+@pytest.mark.slow
 def test_versions_and_resubmissions_do_not_clash(
     interface: Graph, agency: Graph, nif_shapes: Graph, vocabulary: Graph
 ) -> None:
@@ -794,6 +797,7 @@ WARNINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("record", "change", "expected"),
     [
@@ -898,6 +902,7 @@ BROKEN_EXAMPLES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [pytest.param(change, expected, id=name) for name, change, expected in BROKEN_EXAMPLES],

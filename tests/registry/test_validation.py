@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nif.errors import DetectionError, NotFoundError, UsageError
 from nif.registry import Registry
 from nif.registry._validation import Chooser, named_types, pinned_target, validate_registered
-from nif.report import Severity, Verdict
+from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from nif.validate import validate
+from nif.validate import Message, ParsedJson, Profile, validate
 from tests.registry.conftest import DEMO
 
 BIRTH = DEMO / "interfaces" / "civreg-birth" / "examples"
@@ -109,13 +112,9 @@ def test_a_target_builds_its_profile_from_its_pins(demo: Registry) -> None:
     assert strict.fail_on is Severity.WARNING and profile.fail_on is Severity.ERROR
 
 
-def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
-    stranger = tmp_path / "stranger.xml"
-    stranger.write_bytes(b"<Stranger/>")
-    broken = tmp_path / "broken.xml"
-    broken.write_bytes(b"<Stranger>")
-    paths = [*EXAMPLES, stranger, broken]
-    reports = validate_registered(
+def _detected(demo: Registry, paths: list[Path], jobs: int) -> list[Report]:
+    """Reports of `validate_registered` with each message's type detected."""
+    return validate_registered(
         paths,
         lambda: contextlib.nullcontext(demo.store),
         demo.settings,
@@ -123,9 +122,19 @@ def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_pa
         message_type=None,
         severity_overrides={},
         fail_on=Severity.ERROR,
-        jobs=1,
+        jobs=jobs,
         keep_svrl=False,
     )
+
+
+@pytest.mark.slow
+def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.xml"
+    stranger.write_bytes(b"<Stranger/>")
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<Stranger>")
+    paths = [*EXAMPLES, stranger, broken]
+    reports = _detected(demo, paths, jobs=1)
     assert [r.source for r in reports] == [str(p) for p in paths]
     for path, report in zip(EXAMPLES, reports[:-2], strict=True):
         interface, _, version, message_type, name = path.parts[-5:]
@@ -139,3 +148,199 @@ def test_validate_registered_keeps_order_and_fails_closed(demo: Registry, tmp_pa
     assert reports[-2].verdict == Verdict.ERROR
     assert "no registered message type" in (reports[-2].steps[-1].error or "")
     assert reports[-1].verdict == Verdict.INVALID
+
+
+@pytest.mark.slow
+def test_validate_registered_reads_each_file_once(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is read once, for detection, and its bytes go on to validation: the spy
+    removes a file once read, so a second read (here, or by a worker) fails."""
+    engine = importlib.import_module("nif.validate")  # `nif.validate` is also a function
+    copies = []
+    for path in [*EXAMPLES[:3], NEWBORN]:
+        copy = tmp_path / f"{len(copies)}-{path.name}"
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    stranger = tmp_path / "stranger.xml"
+    stranger.write_bytes(b"<Stranger/>")
+    copies.append(stranger)
+    real = engine.read_message
+    reads: list[str] = []
+
+    def read_once(path: str | Path, max_bytes: int) -> bytes:
+        content = real(path, max_bytes)
+        reads.append(str(path))
+        Path(path).unlink()
+        return content
+
+    monkeypatch.setattr(engine, "read_message", read_once)
+    reports = _detected(demo, copies, jobs=2)
+    assert sorted(reads) == sorted(str(p) for p in copies)
+    assert [r.source for r in reports] == [str(p) for p in copies]
+    assert reports[3].verdict == Verdict.VALID
+    assert reports[-1].verdict == Verdict.ERROR
+    assert "no registered message type" in (reports[-1].steps[-1].error or "")
+
+
+def test_a_root_attribute_discriminator_needs_no_parse_before_validation(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """busreg-company's versions share root elements and differ by their @version: detection
+    reads it from the root's start tag, so the message is parsed once, by validation."""
+    detect = importlib.import_module("nif.registry._detect")
+    parses: list[bytes] = []
+    real = detect.parse_xml
+
+    def counted(content: bytes, **limits: int) -> object:
+        parses.append(content)
+        return real(content, **limits)
+
+    monkeypatch.setattr(detect, "parse_xml", counted)
+    company = sorted((DEMO / "interfaces" / "busreg-company").glob("examples/*/*/valid*.xml"))
+    assert len(company) >= 3
+    reports = _detected(demo, company, jobs=1)
+    assert [r.context["version"] for r in reports] == [p.parts[-3] for p in company]
+    assert all(r.verdict == Verdict.VALID for r in reports)
+    assert parses == []
+    # a discriminator below the root still needs the tree
+    Chooser(demo.store, demo.settings, None).choose(NEWBORN.read_bytes())
+    assert len(parses) == 1
+
+
+def test_a_root_attribute_decides_even_when_the_message_breaks_later(demo: Registry) -> None:
+    # as the root element itself does: validation then reports the broken message
+    broken = b'<CompanyExtract xmlns="urn:nif:demo:busreg:company" version="2.0"><Status>'
+    ref = Chooser(demo.store, demo.settings, None).choose(broken)
+    assert (ref.interface, ref.version, ref.message_type) == (
+        "busreg-company",
+        "2.0.0",
+        "CompanyExtract",
+    )
+
+
+def _marked_json_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every `parse_json` of validation's, each slipping a finding into its parse: a report
+    that shows it checked that parse, not a second one."""
+    engine = importlib.import_module("nif.validate")
+    real = engine.parse_json
+    parses: list[bytes] = []
+
+    def marked(content: bytes, *, max_bytes: int) -> ParsedJson:
+        parses.append(content)
+        parsed = real(content, max_bytes=max_bytes)
+        marker = Finding(Severity.INFO, "parse", "parsed by detection", "test.marker")
+        return dataclasses.replace(parsed, findings=[*parsed.findings, marker])
+
+    monkeypatch.setattr(engine, "parse_json", marked)
+    return parses
+
+
+def test_a_json_message_is_parsed_once_and_its_parse_goes_to_validation(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection reads a JSON message with validation's parser, and the worker checks that
+    parse: a finding slipped into it reaches the report, which a second parse would lose."""
+    parses = _marked_json_parses(monkeypatch)
+    messages = sorted((DEMO / "interfaces").glob("*/examples/*/*/valid*.json"))
+    assert len(messages) >= 3
+    reports = _detected(demo, messages, jobs=2)
+    assert len(parses) == len(messages)
+    for path, report in zip(messages, reports, strict=True):
+        assert report.context["message_type"] == path.parts[-2]
+        assert report.verdict == Verdict.VALID, [f.message for f in report.findings]
+        assert [f.rule_id for f in report.findings] == ["test.marker"]
+
+
+BIRTH_NOTIFICATIONS = sorted(BIRTH.glob("*/BirthNotification/*.xml"))
+"""civreg-birth's versions share the root BirthNotification: b:Version, below it, decides."""
+
+
+def _xml_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every `parse_xml` this process makes: detection's, the worker code's, validation's."""
+    parses: list[bytes] = []
+    real = importlib.import_module("nif.validate._xml").parse_xml
+
+    def counted(content: bytes, **limits: int) -> object:
+        parses.append(content)
+        return real(content, **limits)
+
+    for module in ("nif.validate._xml", "nif.registry._detect", "nif.registry._validation"):
+        monkeypatch.setattr(importlib.import_module(module), "parse_xml", counted)
+    return parses
+
+
+def _unknown_version(tmp_path: Path) -> Path:
+    """A BirthNotification whose b:Version no registered version has."""
+    content = NEWBORN.read_bytes()
+    assert b"<Version>2.0</Version>" in content
+    unknown = tmp_path / "unknown-version.xml"
+    unknown.write_bytes(content.replace(b"<Version>2.0</Version>", b"<Version>9.9</Version>"))
+    return unknown
+
+
+def _check_births(reports: list[Report], unknown: bytes, demo: Registry) -> None:
+    """The reports of BIRTH_NOTIFICATIONS and `unknown`, as detection here would give them."""
+    for path, report in zip(BIRTH_NOTIFICATIONS, reports, strict=False):
+        version, name = path.parts[-3], path.name
+        assert report.profile == f"civreg-birth@{version}/BirthNotification"
+        assert report.context == {
+            "interface": "civreg-birth",
+            "version": version,
+            "message_type": "BirthNotification",
+        }
+        expected = Verdict.VALID if name.startswith("valid") else Verdict.INVALID
+        assert report.verdict == expected, (path, [f.message for f in report.findings])
+    with pytest.raises(DetectionError) as caught:
+        Chooser(demo.store, demo.settings, None).choose(unknown)
+    undetected = reports[-1]
+    assert undetected.verdict == Verdict.ERROR
+    assert (undetected.profile, undetected.context) == (None, {})
+    assert undetected.steps[-1].name == "detect"
+    assert undetected.steps[-1].error == str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_discriminator_below_the_root_is_read_from_the_workers_parse(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker parses each message anyway: it decides the type on that parse, so this
+    process parses none of them (it parsed each once for detection before)."""
+    unknown = _unknown_version(tmp_path)
+    parses = _xml_parses(monkeypatch)
+    reports = _detected(demo, [*BIRTH_NOTIFICATIONS, unknown], jobs=2)
+    assert parses == []
+    _check_births(reports, unknown.read_bytes(), demo)
+
+
+def test_a_discriminator_below_the_root_costs_one_parse(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' code run in this process, spied: detection and validation share each
+    message's one parse (it took two before), the same reports as with workers."""
+    from nif.validate._batch import validate_file
+
+    def here(items: list[Message | Path], profile: Profile, **options: Any) -> list[Report]:
+        return [validate_file(i, profile, options["settings"]) for i in items]
+
+    monkeypatch.setattr(importlib.import_module("nif.validate"), "validate_files", here)
+    unknown = _unknown_version(tmp_path)
+    messages = [*BIRTH_NOTIFICATIONS, unknown]
+    parses = _xml_parses(monkeypatch)
+    reports = _detected(demo, messages, jobs=1)
+    assert sorted(parses) == sorted(p.read_bytes() for p in messages)
+    _check_births(reports, unknown.read_bytes(), demo)
+
+
+def test_a_json_message_no_type_matches_is_not_parsed_again(
+    demo: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its error report checks the parse detection read (a finding slipped into it shows)."""
+    parses = _marked_json_parses(monkeypatch)
+    refund = tmp_path / "refund.json"
+    refund.write_bytes(b'{"messageType": "Refund"}')
+    (report,) = _detected(demo, [refund], jobs=1)
+    assert len(parses) == 1
+    assert report.verdict == Verdict.ERROR
+    assert report.steps[-1].name == "detect"
+    assert [f.rule_id for f in report.findings] == ["test.marker"]

@@ -19,17 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+from nif import catalogue
 from nif.errors import DetectionError, RejectedError
 from nif.registry import Registry, reserved
-from nif.registry import _catalogue as catalogue
 from nif.registry._detect import Detector
+from nif.registry._message_types import pick_version, resolve_message_types
 from nif.registry._ownership import CONSTRAINT
-from nif.registry._profiles import (
-    artefacts_of,
-    pick_version,
-    resolve_message_types,
-    version_checksums,
-)
+from nif.registry._profiles import artefacts_of, version_checksums
 from nif.settings import Settings
 from nif.web.pages._selftest import targets as selftest_targets
 from tests.conftest import ROOT, cli_runner
@@ -223,6 +219,7 @@ def test_a_record_in_nifs_space_is_reported(demo: Registry) -> None:
 # --- the command line: submit and load refuse, check reports ------------------------------
 
 
+@pytest.mark.slow
 def test_cli_refuses_foreign_nodes_and_check_reports_them(tmp_path: Path) -> None:
     env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_ACTOR": "cli-tester"}
     env.pop("NIF_STORE", None)

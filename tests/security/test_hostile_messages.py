@@ -78,6 +78,7 @@ def test_numbers_past_a_float_keep_their_value(tmp_path: Path) -> None:
     assert validate(b"-1e400", profile).verdict == Verdict.INVALID
 
 
+@pytest.mark.slow
 def test_the_cli_answers_a_huge_integer_with_a_report(tmp_path: Path) -> None:
     schema = tmp_path / "schema.json"
     schema.write_text('{"type": "integer", "minimum": 0}', encoding="utf-8")

@@ -318,6 +318,7 @@ def _runs_in(home: Path) -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_a_demo_killed_after_its_records_finishes_at_the_next_start(
     tmp_path: Path, services: list[Service]
 ) -> None:

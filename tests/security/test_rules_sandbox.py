@@ -389,6 +389,7 @@ def _report_isolation(conn) -> None:
     conn.send((dict(os.environ), tempfile.gettempdir(), saxon_sees))
 
 
+@pytest.mark.slow
 def test_a_worker_starts_without_secrets_and_with_a_private_tmpdir(monkeypatch) -> None:
     monkeypatch.setenv("NIF_STORE_PASSWORD", SECRET)
     monkeypatch.setenv("NIF_TOKEN", SECRET)

@@ -12,7 +12,7 @@ import pytest
 
 from nif.settings import Settings
 from nif.store import EmbeddedStore, Store
-from nif.store.remote import RemoteStore
+from nif.store._remote import RemoteStore
 
 
 @pytest.fixture

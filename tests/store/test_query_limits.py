@@ -8,9 +8,8 @@ import pytest
 
 from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
 from nif.settings import Settings
-from nif.store import ResultFormat, Store
-from nif.store.base import QueryLimits, query_limits
-from nif.store.remote import RemoteStore
+from nif.store import QueryLimits, ResultFormat, Store, query_limits
+from nif.store._remote import RemoteStore
 
 
 def fill(store: Store, ns: str, count: int) -> str:
@@ -35,28 +34,30 @@ def rows(data: bytes) -> list[dict[str, object]]:
 def test_a_select_up_to_the_row_limit_is_answered(store: Store, ns: str) -> None:
     graph = fill(store, ns, 20)
     query = f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    assert len(rows(store.query_raw(query, ResultFormat.JSON, max_rows=20))) == 20
+    assert len(rows(store.query_raw(query, ResultFormat.JSON, QueryLimits(max_rows=20)))) == 20
 
 
 def test_a_select_over_the_row_limit_is_refused(store: Store, ns: str) -> None:
     graph = fill(store, ns, 20)
     query = f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     with pytest.raises(ResultTooLargeError, match=r"more than 19 rows.*sparql_max_rows.*LIMIT"):
-        store.query_raw(query, ResultFormat.CSV, max_rows=19)
+        store.query_raw(query, ResultFormat.CSV, QueryLimits(max_rows=19))
 
 
 def test_a_construct_over_the_row_limit_is_refused(store: Store, ns: str) -> None:
     graph = fill(store, ns, 20)
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     with pytest.raises(ResultTooLargeError, match="more than 10 triples"):
-        store.query_raw(query, ResultFormat.TURTLE, max_rows=10)
-    assert store.query_raw(query, ResultFormat.NTRIPLES, max_rows=20).count(b"\n") == 20
+        store.query_raw(query, ResultFormat.TURTLE, QueryLimits(max_rows=10))
+    assert (
+        store.query_raw(query, ResultFormat.NTRIPLES, QueryLimits(max_rows=20)).count(b"\n") == 20
+    )
 
 
 def test_ask_has_no_rows_to_limit(store: Store, ns: str) -> None:
     graph = fill(store, ns, 5)
     answer = store.query_raw(
-        f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", ResultFormat.JSON, max_rows=0
+        f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", ResultFormat.JSON, QueryLimits(max_rows=0)
     )
     assert json.loads(answer)["boolean"] is True
 
@@ -64,9 +65,10 @@ def test_ask_has_no_rows_to_limit(store: Store, ns: str) -> None:
 def test_a_query_streaming_rows_past_its_time_limit_is_stopped(store: Store, ns: str) -> None:
     graph = fill(store, ns, 300)  # 27 million rows
     with pytest.raises(QueryTimeoutError, match=r"time limit of 0.5 s.*sparql_timeout.*narrow"):
-        store.query_raw(cross_join(graph), ResultFormat.JSON, timeout=0.5)
+        store.query_raw(cross_join(graph), ResultFormat.JSON, QueryLimits(timeout=0.5))
 
 
+@pytest.mark.slow
 def test_an_aggregate_past_its_time_limit_is_an_error_not_a_result(store: Store, ns: str) -> None:
     """Embedded Oxigraph counts in one step it cannot interrupt: the deadline is checked when
     it ends, and the count is thrown away; Virtuoso stops at its `timeout` parameter and its
@@ -76,12 +78,14 @@ def test_an_aggregate_past_its_time_limit_is_an_error_not_a_result(store: Store,
     where = "FILTER(STRLEN(CONCAT(?b, ?d, ?f)) > 0) " if isinstance(store, RemoteStore) else ""
     query = cross_join(graph, "(COUNT(*) AS ?n)", where)
     with pytest.raises(QueryTimeoutError, match=r"time limit of 0\.05 s"):
-        store.query_raw(query, ResultFormat.JSON, timeout=0.05)
+        store.query_raw(query, ResultFormat.JSON, QueryLimits(timeout=0.05))
 
 
 def test_queries_within_their_limits_are_answered(store: Store, ns: str) -> None:
     graph = fill(store, ns, 3)
-    answer = store.query_raw(cross_join(graph), ResultFormat.JSON, timeout=30, max_rows=27)
+    answer = store.query_raw(
+        cross_join(graph), ResultFormat.JSON, QueryLimits(timeout=30, max_rows=27)
+    )
     assert len(rows(answer)) == 27
 
 
@@ -96,8 +100,7 @@ def test_every_kind_of_term_survives_the_limited_path(store: Store, ns: str) -> 
     answer = store.query_raw(
         f"SELECT ?o WHERE {{ GRAPH <{ns}g> {{ ?s ?p ?o }} }}",
         ResultFormat.JSON,
-        timeout=30,
-        max_rows=10,
+        QueryLimits(timeout=30, max_rows=10),
     )
     values = sorted(
         (b["o"]["type"], b["o"].get("xml:lang", ""), b["o"].get("datatype", ""))

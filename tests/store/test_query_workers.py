@@ -17,7 +17,7 @@ from nif.errors import (
     TooManyRequestsError,
     UsageError,
 )
-from nif.store import EmbeddedStore, QueryWorkers, ResultFormat
+from nif.store import EmbeddedStore, QueryLimits, QueryWorkers, ResultFormat
 from tests.store.test_query_limits import cross_join, fill, rows
 
 NS = "https://test.nif.example/workers/"
@@ -35,24 +35,28 @@ def snapshots(store: EmbeddedStore) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
+@pytest.mark.slow
 def test_a_count_past_the_limit_is_killed_and_frees_its_slot(store: EmbeddedStore) -> None:
     """Oxigraph counts in one step: in the service process it ran to its end; in a worker it
     is stopped, and the only slot answers the next query."""
     graph = fill(store, NS, 200)  # 8 million rows to count
     workers = store.query_workers(1)
     with pytest.raises(QueryTimeoutError, match=r"time limit of 0\.3 s"):
-        workers.run(cross_join(graph, "(COUNT(*) AS ?n)"), ResultFormat.JSON, timeout=0.3)
+        workers.run(
+            cross_join(graph, "(COUNT(*) AS ?n)"), ResultFormat.JSON, QueryLimits(timeout=0.3)
+        )
     assert workers.busy == 0
     answer = workers.run(f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", ResultFormat.JSON)
     assert len(rows(answer)) == 200
 
 
+@pytest.mark.slow
 def test_the_limits_and_errors_are_those_of_the_store(store: EmbeddedStore) -> None:
     graph = fill(store, NS, 20)
     workers = store.query_workers(2)
     query = f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     with pytest.raises(ResultTooLargeError, match="more than 19 rows"):
-        workers.run(query, ResultFormat.JSON, timeout=10, max_rows=19)
+        workers.run(query, ResultFormat.JSON, QueryLimits(timeout=10, max_rows=19))
     with pytest.raises(UsageError, match="SERVICE"):
         workers.run("SELECT * { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }", ResultFormat.JSON)
     assert store.query_raw(query, ResultFormat.CSV) == workers.run(query, ResultFormat.CSV)
@@ -82,7 +86,9 @@ def test_more_queries_than_slots_are_refused(store: EmbeddedStore) -> None:
     def runaway() -> None:
         started.set()
         try:
-            workers.run(cross_join(graph, "(COUNT(*) AS ?n)"), ResultFormat.JSON, timeout=5)
+            workers.run(
+                cross_join(graph, "(COUNT(*) AS ?n)"), ResultFormat.JSON, QueryLimits(timeout=5)
+            )
         except NifError as exc:  # stopped by the time limit, or by the store closing
             errors.append(exc)
 

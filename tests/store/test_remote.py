@@ -19,7 +19,7 @@ import pytest
 from nif.errors import StoreError, UsageError
 from nif.settings import Settings
 from nif.store import DumpFormat, ResultFormat, open_store
-from nif.store.remote import RemoteStore
+from nif.store._remote import RemoteStore
 from tests import virtuoso as virtuoso_server
 from tests.conftest import require_virtuoso
 

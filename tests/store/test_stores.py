@@ -351,6 +351,7 @@ def test_read_graph_round_trips_every_kind_of_term(store: Store, ns: str) -> Non
     assert max(len(o) for o in back.objects() if isinstance(o, Literal)) == 100_000
 
 
+@pytest.mark.slow
 def test_blank_nodes_survive_with_fresh_labels(store: Store, ns: str) -> None:
     """Many small blank node structures and one long chain (larger than one update batch)."""
     lines = []
@@ -366,6 +367,7 @@ def test_blank_nodes_survive_with_fresh_labels(store: Store, ns: str) -> None:
     assert same(graph_of(store.read_graph(ns + "g")), expected)
 
 
+@pytest.mark.slow
 def test_a_large_graph(store: Store, ns: str) -> None:
     data = simple(ns, "big", 100_000, "value number")
     store.replace_graph(ns + "g", data)

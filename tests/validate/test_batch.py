@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nif.errors import InputError
-from nif.report import Severity, Verdict
+from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
-from nif.validate import Profile, _batch
+from nif.validate import ParsedJson, ParsedXml, Profile, _batch
 from nif.validate._batch import (
     _auto_jobs,
     available_cpus,
@@ -40,6 +42,7 @@ def summary(reports: list) -> list[tuple[str, str, list[tuple[str | None, str]]]
     ]
 
 
+@pytest.mark.slow
 def test_two_workers_give_the_reports_of_one_process_in_input_order(profile: Profile) -> None:
     paths = [CREDIT_NOTE, *reversed(INVOICES), CREDIT_NOTE]
     ticks: list[None] = []
@@ -51,6 +54,7 @@ def test_two_workers_give_the_reports_of_one_process_in_input_order(profile: Pro
     assert all(r.verdict == Verdict.VALID for r in parallel[1:-1])
 
 
+@pytest.mark.slow
 def test_workers_apply_severity_overrides_and_limits(tmp_path: Path) -> None:
     """The profile and settings reach the workers whole (overrides are a mappingproxy)."""
     deep = tmp_path / "deep.xml"
@@ -66,6 +70,7 @@ def test_workers_apply_severity_overrides_and_limits(tmp_path: Path) -> None:
     assert reports[0].findings[0].rule_id == "xml.too-deep", "the depth limit reached the worker"
 
 
+@pytest.mark.slow
 def test_svrl_is_dropped_on_request(tmp_path: Path) -> None:
     rules = tmp_path / "rules.sch"
     rules.write_text(RULES, encoding="utf-8")
@@ -77,6 +82,7 @@ def test_svrl_is_dropped_on_request(tmp_path: Path) -> None:
     assert all(step.svrl is None for step in dropped.steps)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_unreadable_file_is_an_input_error(tmp_path: Path, jobs: int) -> None:
     missing = tmp_path / "gone.xml"
@@ -112,3 +118,33 @@ def test_small_batches_stay_in_this_process(
 
 def test_no_files_no_reports(profile: Profile) -> None:
     assert validate_files([], profile) == []
+
+
+class _SlowPick:
+    """A `ProfilePicker` that picks a profile, then hangs in its first step."""
+
+    def check(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        settings: Settings,
+        watch: Callable[[str, str], None] | None,
+        parsed: ParsedJson | ParsedXml | None,
+    ) -> Report:
+        assert watch is not None, "run in a worker"
+        watch("profile", "picked@1.0.0/Slow")
+        watch("check", "slow-step")
+        time.sleep(60)
+        raise AssertionError("the worker was not stopped")
+
+
+@pytest.mark.slow
+def test_a_check_stopped_after_a_pick_names_the_picked_profile(tmp_path: Path) -> None:
+    message = tmp_path / "m.xml"
+    message.write_text("<m/>", encoding="utf-8")
+    (report,) = validate_files([message], _SlowPick(), settings=Settings(step_timeout=0.2))
+    assert report.verdict == Verdict.ERROR
+    assert report.profile == "picked@1.0.0/Slow"
+    assert report.steps[0].name == "slow-step"
+    assert "time limit" in (report.steps[0].error or "")

@@ -9,8 +9,8 @@ import pytest
 
 from nif.errors import UsageError
 from nif.report import Severity, StepStatus
-from nif.validate import Profile, StepSpec, detect_media, parse_overrides, split_phase, validate
-from nif.validate.schematron import load_schematron
+from nif.validate import Profile, StepSpec, detect_media, parse_overrides, validate
+from nif.validate.schematron import load_schematron, split_phase
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 RULES = f"""<schema xmlns="{SCH}" queryBinding="xslt2"><pattern><rule context="/doc">

@@ -413,6 +413,7 @@ def test_en16931_invoice_is_valid_against_its_xsd(path: Path, profiles: dict[str
     assert report.steps[-1].status == "passed"
 
 
+@pytest.mark.slow
 def test_ubl_invoice_validates_under_forced_xsd11_too():
     """UBL's xmldsig module declares entities in a DOCTYPE; XSD 1.1 still loads it safely."""
     path = EN16931 / "ubl" / "examples" / "ubl-tc434-example1.xml"

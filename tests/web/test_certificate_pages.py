@@ -27,9 +27,9 @@ from rdflib import Literal, URIRef
 from nif.certify._certificates import issue, revoke
 from nif.certify._evidence import Evidence, read_evidence
 from nif.certify._keys import load_or_create
+from nif.certify._manifest import find_suite
 from nif.certify._model import Certificate, Purpose
 from nif.certify._runner import run_suite
-from nif.certify._suite import find_suite
 from nif.registry import Registry, version_checksums
 from nif.settings import Settings
 from nif.web import create_app

@@ -4,9 +4,12 @@ the audit of every write attempt, and the secrecy of endpoint header values."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import logging
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,11 +20,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from nif.auth import TokenStore
-from nif.certify._suite import available
+from nif.certify import available
 from nif.registry import Registry
 from nif.registry._namespaces import EARL, NIF
 from nif.settings import Settings
 from tests.certify import endpoints
+from tests.conftest import ROOT
 from tests.web.certification import (
     BIRTH,
     BROKEN_REGISTRATION,
@@ -35,6 +39,7 @@ from tests.web.conftest import LiveServer
 from tests.web.messages import heavy_company_extract
 
 MakeServer = Callable[..., LiveServer]
+BIRTH_EXAMPLES = ROOT / "registry/interfaces/civreg-birth/examples/2.0.0/BirthNotification"
 RUNS = "/api/certification/runs"
 CERTIFICATES = "/api/certificates"
 WHO = ["anonymous", "revoked", "publisher-own", "publisher-other", "certifier", "admin"]
@@ -546,3 +551,73 @@ def test_a_runs_messages_are_checked_by_the_workers_which_stop_a_runaway(
         assert produce["outcome"] == "cantTell"
         assert "time limit exceeded" in produce["summary"]
         assert client.get("/health").status_code == 200
+
+
+@contextlib.contextmanager
+def _held_endpoint() -> Iterator[tuple[str, threading.Event, threading.Event]]:
+    """An endpoint on 127.0.0.1 that holds every request until `release` is set: its URL, the
+    event set when a request came, and `release`."""
+    called, release = threading.Event(), threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            called.set()
+            release.wait(60)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/civreg-birth/2.0.0", called, release
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_run_takes_a_place_in_the_validation_pool(make_server: MakeServer) -> None:
+    """A run holds one of the `max_concurrent_validations` places while it runs, as a
+    validation does: with one place, a validation or a second run sent meanwhile gets 429."""
+    live = make_server(
+        max_concurrent_validations=1,
+        validation_workers=1,
+        rate_limit=0,
+        endpoint_allow_http=True,
+        endpoint_allow_private=True,
+    )
+    newborn = (BIRTH_EXAMPLES / "valid-newborn.xml").read_bytes()
+    token = credentials(live, "certifier")
+    answers: dict[str, Any] = {}
+    with _held_endpoint() as (url, called, release):
+        form = {"agency": "civreg", "interface": "civreg-birth@2.0.0", "endpoint": url}
+
+        def run() -> None:
+            with live.client(token) as client:
+                answers["run"] = client.post(RUNS, data=form)
+
+        first = threading.Thread(target=run)
+        first.start()
+        try:
+            assert called.wait(60), "the run never reached the endpoint"
+            with live.client(token) as client:
+                validation = client.post("/api/validate", content=newborn)
+                second = start_run(client)
+        finally:
+            release.set()
+            first.join(120)
+    for refused in (validation, second):
+        assert refused.status_code == 429, refused.text
+        assert "max_concurrent_validations" in refused.json()["message"]
+    assert answers["run"].status_code == 201, answers["run"].text
+    outcomes = [(e["outcome"], e["detail"]) for e in audit(live, "certification.run")]
+    assert [o for o, _ in outcomes] == ["refused", "stored"]
+    assert "max_concurrent_validations" in outcomes[0][1]
+    with live.client(token) as client:
+        assert client.post("/api/validate", content=newborn).status_code == 200

@@ -563,7 +563,7 @@ def test_contrast_of_every_colour_pair_is_at_least_4_5() -> None:
 
 
 def test_every_value_the_pages_translate_has_a_message() -> None:
-    from nif.registry._catalogue import STATUSES
+    from nif.catalogue import STATUSES
     from nif.report import Severity, StepStatus, Verdict
 
     english = _i18n.catalogue("en")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
+from starlette.datastructures import FormData
 
 from tests.conftest import ROOT
 
@@ -79,6 +81,27 @@ def test_multipart_and_raw_body_give_the_same_report(client: httpx.Client) -> No
     for key in ("sha256", "verdict", "profile", "counts"):
         assert raw[key] == form[key]
     assert [f["rule_id"] for f in raw["findings"]] == [f["rule_id"] for f in form["findings"]]
+
+
+def test_a_multipart_form_is_closed_answered_or_refused(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = threading.Semaphore(0)
+    close = FormData.close
+
+    async def closing(form: FormData) -> None:
+        await close(form)
+        closed.release()
+
+    monkeypatch.setattr(FormData, "close", closing)
+    message = {"file": ("mine.xml", NEWBORN.read_bytes(), "application/xml")}
+    answered = client.post("/api/validate", files=message)
+    assert answered.status_code == 200, answered.text
+    assert closed.acquire(timeout=10)
+    conflict = {"interface": "civreg-birth", "version": "1.0.0"}
+    refused = client.post("/api/validate/batch?version=2.0.0", files=message, data=conflict)
+    assert refused.status_code == 400, refused.text
+    assert closed.acquire(timeout=10)
 
 
 def test_the_json_report_points_at_the_offending_line(client: httpx.Client) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
+from nif.validate.schematron._phase import check_phase, split_phase
 from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._source import schematron_references
 from nif.validate.schematron._step import (
@@ -19,6 +20,7 @@ from nif.validate.schematron._step import (
     compile_schematron,
     compile_to_xslt,
     generate_xslt,
+    saxon_processor,
 )
 from nif.validate.schematron._svrl import findings_from_svrl, severity_of
 
@@ -30,6 +32,7 @@ def load_schematron(path: str | Path, fetch: Fetcher = local_fetcher) -> Artefac
 
 __all__ = [
     "SchematronStep",
+    "check_phase",
     "check_rule_set",
     "check_stylesheet",
     "compile_schematron",
@@ -37,6 +40,8 @@ __all__ = [
     "findings_from_svrl",
     "generate_xslt",
     "load_schematron",
+    "saxon_processor",
     "schematron_references",
     "severity_of",
+    "split_phase",
 ]

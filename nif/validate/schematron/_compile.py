@@ -13,6 +13,7 @@ returned, with errors pointing at the rule set's file and line.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -49,7 +50,7 @@ class Compiled:
 
     @property
     def text(self) -> str:
-        return etree.tostring(self.xslt, encoding="unicode", pretty_print=True)
+        return str(etree.tostring(self.xslt, encoding="unicode", pretty_print=True))
 
 
 def xslt_version(query_binding: str) -> str:
@@ -87,7 +88,9 @@ def _namespaces(schema: etree._Element) -> dict[str, str]:
     return declared
 
 
-def _select_patterns(schema: etree._Element, phase: str | None) -> tuple[str, list, list]:
+def _select_patterns(
+    schema: etree._Element, phase: str | None
+) -> tuple[str, list[etree._Element], list[etree._Element]]:
     """(phase name, active patterns in order, phase-level lets)."""
     patterns = [p for p in schema if isinstance(p.tag, str) and p.tag == sch("pattern")]
     requested = phase or DEFAULT
@@ -126,7 +129,9 @@ class _Writer:
         )
         etree.SubElement(self.root, xsl("output"), method="xml", indent="no", encoding="UTF-8")
 
-    def build(self, phase: str, patterns: list, phase_lets: list) -> etree._Element:
+    def build(
+        self, phase: str, patterns: list[etree._Element], phase_lets: list[etree._Element]
+    ) -> etree._Element:
         for child in self.schema:
             if isinstance(child.tag, str) and child.tag.startswith(f"{{{XSL}}}"):
                 local = etree.QName(child).localname
@@ -150,7 +155,7 @@ class _Writer:
         return self.root
 
     @staticmethod
-    def _lets(element: etree._Element) -> list:
+    def _lets(element: etree._Element) -> list[etree._Element]:
         return [c for c in element if isinstance(c.tag, str) and c.tag == sch("let")]
 
     def _variable(self, parent: etree._Element, let: etree._Element) -> None:
@@ -165,7 +170,7 @@ class _Writer:
                 variable.append(self._copy(child))
             variable.text = let.text
 
-    def _main_template(self, phase: str, patterns: list) -> None:
+    def _main_template(self, phase: str, patterns: list[etree._Element]) -> None:
         template = etree.SubElement(self.root, xsl("template"), match="/")
         output = etree.SubElement(template, svrl("schematron-output"), phase=_literal(phase))
         title = self.schema.find(sch("title"))
@@ -216,7 +221,9 @@ class _Writer:
         )
         etree.SubElement(fallback, xsl("apply-templates"), select=walk, mode=mode)
 
-    def _rule_body(self, template: etree._Element, rule: etree._Element, pattern) -> None:
+    def _rule_body(
+        self, template: etree._Element, rule: etree._Element, pattern: etree._Element
+    ) -> None:
         for child in rule:
             if not isinstance(child.tag, str):
                 continue
@@ -227,7 +234,13 @@ class _Writer:
             elif child.tag.startswith(f"{{{XSL}}}"):
                 template.append(self._copy(child))
 
-    def _assertion(self, parent, node: etree._Element, rule, pattern) -> None:
+    def _assertion(
+        self,
+        parent: etree._Element,
+        node: etree._Element,
+        rule: etree._Element,
+        pattern: etree._Element,
+    ) -> None:
         test = node.get("test")
         if test is None:
             raise CompileError(
@@ -253,18 +266,14 @@ class _Writer:
         self._location(location)
         if node.get("see"):
             out.set("see", _literal(node.get("see")))
-        for diagnostic_id in (node.get("diagnostics") or "").split():
-            diagnostic = self.diagnostics.get(diagnostic_id)
-            if diagnostic is None:
-                raise CompileError(f"line {node.sourceline}: unknown diagnostic {diagnostic_id!r}")
+        for diagnostic_id, diagnostic in _referenced(
+            node, "diagnostics", self.diagnostics, "diagnostic"
+        ):
             reference = etree.SubElement(
                 out, svrl("diagnostic-reference"), diagnostic=_literal(diagnostic_id)
             )
             self._text(etree.SubElement(reference, svrl("text")), diagnostic)
-        for property_id in (node.get("properties") or "").split():
-            prop = self.properties.get(property_id)
-            if prop is None:
-                raise CompileError(f"line {node.sourceline}: unknown property {property_id!r}")
+        for property_id, prop in _referenced(node, "properties", self.properties, "property"):
             reference = etree.SubElement(
                 out, svrl("property-reference"), property=_literal(property_id)
             )
@@ -346,6 +355,18 @@ class _Writer:
             if node in self.origins:
                 return f"{shown(self.origins[node].base)} line {line or '?'}"
         return f"{shown(self.schema.base)} (generated stylesheet)"
+
+
+def _referenced(
+    node: etree._Element, attribute: str, table: dict[str, etree._Element], what: str
+) -> Iterator[tuple[str, etree._Element]]:
+    """The (id, element) pairs `node`'s `attribute` names: an unknown id is a compile error,
+    not an assertion that reports nothing."""
+    for ident in (node.get(attribute) or "").split():
+        element = table.get(ident)
+        if element is None:
+            raise CompileError(f"line {node.sourceline}: unknown {what} {ident!r}")
+        yield ident, element
 
 
 def _literal(value: str) -> str:

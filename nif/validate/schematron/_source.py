@@ -56,7 +56,9 @@ def resolve_includes(artefacts: ArtefactSet) -> etree._Element:
     return root
 
 
-def _expand(element: etree._Element, artefacts: ArtefactSet, base: str, seen: frozenset) -> None:
+def _expand(
+    element: etree._Element, artefacts: ArtefactSet, base: str, seen: frozenset[str]
+) -> None:
     for child in list(element):
         if not isinstance(child.tag, str):
             continue

@@ -4,6 +4,8 @@ on Saxon for XSLT 2/3 bindings or libxslt for XSLT 1.0, and map SVRL to findings
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -18,11 +20,17 @@ from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._source import resolve_includes
 from nif.validate.schematron._svrl import findings_from_svrl
 
+if TYPE_CHECKING:
+    from saxonche import PySaxonProcessor
+
 _saxon_lock = threading.Lock()
-_saxon: object | None = None
+_saxon: PySaxonProcessor | None = None
+
+_Runner = Callable[[Document], str]
+"""Runs the compiled rules on a message and gives the SVRL text."""
 
 
-def saxon_processor():
+def saxon_processor() -> PySaxonProcessor:
     """The process's one Saxon processor, closed as far as Saxon allows, beneath the sandbox
     check: no URI scheme for stylesheets to read, and with external functions disallowed,
     xsl:result-document does not compile while environment-variable() and system-property()
@@ -110,11 +118,10 @@ class SchematronStep(Step):
     def engine(self) -> tuple[str, str]:
         if self.version.startswith("1"):
             return "libxslt via lxml", ".".join(map(str, etree.LIBXSLT_VERSION))
-        return "Saxon-HE via saxonche", saxon_processor().version.replace("SaxonC-HE ", "").split()[
-            0
-        ]
+        version: str = saxon_processor().version
+        return "Saxon-HE via saxonche", version.replace("SaxonC-HE ", "").split()[0]
 
-    def _saxon_runner(self, stylesheet: etree._Element):
+    def _saxon_runner(self, stylesheet: etree._Element) -> _Runner:
         processor = saxon_processor()
         text = etree.tostring(stylesheet, encoding="unicode")
         try:
@@ -126,14 +133,14 @@ class SchematronStep(Step):
 
         def run(document: Document) -> str:
             node = processor.parse_xml(xml_text=_as_text(document))
-            result = executable.transform_to_string(xdm_node=node)
+            result: str | None = executable.transform_to_string(xdm_node=node)
             if result is None:
                 raise RuntimeError("Saxon returned no SVRL")
             return result
 
         return run
 
-    def _lxml_runner(self, stylesheet: etree._Element):
+    def _lxml_runner(self, stylesheet: etree._Element) -> _Runner:
         try:
             transform = etree.XSLT(stylesheet, access_control=etree.XSLTAccessControl.DENY_ALL)
         except etree.XSLTParseError as exc:
@@ -144,7 +151,7 @@ class SchematronStep(Step):
 
         def run(document: Document) -> str:
             with lock:
-                result = transform(document.tree)
+                result = transform(document.xml_tree())
             return str(result)
 
         return run
@@ -155,16 +162,18 @@ class SchematronStep(Step):
         except Exception as exc:
             raise RuntimeError(f"the rules failed on this message: {_saxon_message(exc)}") from None
         svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
-        return StepOutcome(findings_from_svrl(svrl_root, document.tree, self.name), svrl=svrl_text)
+        findings = findings_from_svrl(svrl_root, document.xml_tree(), self.name)
+        return StepOutcome(findings, svrl=svrl_text)
 
 
 def _as_text(document: Document) -> str:
     """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""
-    encoding = (document.tree.docinfo.encoding or "UTF-8").upper()
+    tree = document.xml_tree()
+    encoding = (tree.docinfo.encoding or "UTF-8").upper()
     if encoding in ("UTF-8", "US-ASCII", "ASCII"):
         text = document.content.decode("utf-8")
         return text[1:] if text.startswith("\ufeff") else text
-    return etree.tostring(document.tree, encoding="unicode")
+    return str(etree.tostring(tree, encoding="unicode"))
 
 
 def compile_schematron(artefacts: ArtefactSet, phase: str | None = None) -> SchematronStep:

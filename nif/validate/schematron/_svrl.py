@@ -38,7 +38,7 @@ class _Locator:
         self._children: dict[tuple[int, str], list[etree._Element]] = {}
         self._keep: list[etree._Element] = []
 
-    def _child(self, parent, tag: str, position: int):
+    def _child(self, parent: etree._Element, tag: str, position: int) -> etree._Element | None:
         key = (id(parent), tag)
         children = self._children.get(key)
         if children is None:
@@ -61,7 +61,7 @@ class _Locator:
                 shown.append(f"@{label}")
                 continue
             shown.append(f"{label}[{position or 1}]")
-            if not found:
+            if not found or self.tree is None:
                 continue
             name = f"{{{uri}}}{local}" if uri else local
             index = int(position or 1)
@@ -71,7 +71,7 @@ class _Locator:
             else:
                 node = self._child(node, name, index)
             found = node is not None
-            line = node.sourceline if found else None
+            line = node.sourceline if node is not None else None
         return Location(line=line, xpath="/" + "/".join(shown))
 
     def _label(self, uri: str, local: str) -> str:

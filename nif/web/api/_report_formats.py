@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from nif.errors import UsageError
 from nif.report import Report, Verdict, render_html, render_json, render_junit, render_text
-from nif.web._negotiation import preferred
+from nif.web import _negotiation
 
 FORMATS = {
     "json": "application/json",
@@ -23,43 +22,25 @@ FORMATS = {
     "text": "text/plain; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
-_ACCEPTED = {
-    "application/json": "json",
-    "application/*": "json",
-    "*/*": "json",
-    "application/xml": "junit",
-    "text/xml": "junit",
-    "application/junit+xml": "junit",
-    "text/plain": "text",
-    "text/*": "text",
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-}
+_OFFERS = [
+    ("application/json", "json"),
+    ("text/plain", "text"),
+    ("application/xml", "junit"),
+    ("text/xml", "junit"),
+    ("application/junit+xml", "junit"),
+    ("text/html", "html"),
+    ("application/xhtml+xml", "html"),
+]
+"""The media types a report is given in, the server's preference first (so `*/*` and
+`application/*` mean JSON, `text/*` plain text)."""
 
 
 def negotiate(request: Request, asked: str | None, batch: bool = False) -> str:
     """`?format=` if given, else the best of the Accept header, else JSON."""
-    if asked is not None:
-        if asked not in FORMATS or (batch and asked == "html"):
-            known = ", ".join(f for f in FORMATS if not (batch and f == "html"))
-            raise UsageError(f"format {asked!r} is not one of {known}")
-        return asked
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return "json"
-    for media in preferred(accept):
-        fmt = _ACCEPTED.get(media)
-        if fmt is not None and not (batch and fmt == "html"):
-            return fmt
-    raise _not_acceptable(accept)
-
-
-def _not_acceptable(accept: str) -> HTTPException:
-    return HTTPException(
-        406,
-        f"cannot answer in any type of Accept: {accept}; use application/json, "
-        "application/xml (JUnit), text/plain or text/html, or ?format=",
-    )
+    names = {f: f for f in FORMATS if not (batch and f == "html")}
+    offers = [(media, f) for media, f in _OFFERS if f in names]
+    what = "a batch of reports" if batch else "a report"
+    return _negotiation.negotiate(request.headers.get("accept"), asked, offers, names, what)
 
 
 async def render(reports: Report | list[Report], fmt: str, batch: bool = False) -> Response:

@@ -7,6 +7,8 @@ way. A batch may also be one zip archive, raw or as its only file.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -15,8 +17,17 @@ from nif.errors import InputError, UploadTooLargeError, UsageError
 from nif.web._zip import MAX_BATCH_FILES, looks_zip, unzip
 
 
+async def closing_form(request: Request) -> AsyncIterator[None]:
+    """A route dependency: the multipart form `read_form` read (its spooled files) is closed
+    when the route is done with it, answered or refused."""
+    try:
+        yield
+    finally:
+        await request.close()
+
+
 async def read_form(request: Request) -> FormData | None:
-    """The multipart form, or None for a raw body."""
+    """The multipart form, or None for a raw body (closed by `closing_form`)."""
     content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith("multipart/form-data"):
         return None

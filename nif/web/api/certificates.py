@@ -10,46 +10,50 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
 from nif.certify import (
     Certificate,
     CertificateState,
-    SignatureStatus,
+    Verification,
     certificate_graph,
     find_certificates,
-    get_certificate,
     issue,
-    parse_certificate,
     revoke,
     standing,
-    verify_certificate,
+    verify_certificate_file,
+    verify_stored_certificate,
 )
-from nif.errors import CertificationError, NotFoundError, UploadTooLargeError
+from nif.errors import CertificationError, UploadTooLargeError
+from nif.web import _negotiation
+from nif.web._auth import UNAUTHENTICATED, audited, certifier, writer
 from nif.web._services import Services, ServicesDep
-from nif.web.api._certification import (
-    CERTIFICATE_ID,
+from nif.web.api._run_documents import (
     FORMAT_NAMES,
     RDF_TYPES,
-    audited,
-    certifier,
-    checked_id,
+    dataclass_fields,
     json_body,
     json_request_body,
     rdf_media,
     serialize,
+    stored_certificate,
     stored_run,
-    unknown,
-    writer,
 )
 
 router = APIRouter(prefix="/api/certificates", tags=["certification"])
 
 ISSUE, REVOKE = "certificate.issue", "certificate.revoke"
 """The audit log's names of the writes (as `nif.certify` audits them)."""
+Issuer = Annotated[Principal, Depends(writer(ISSUE))]
+FormatQuery = Annotated[str | None, _negotiation.format_query(["json", *FORMAT_NAMES])]
+_CERTIFIER_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not a JSON body of this shape."},
+    **UNAUTHENTICATED,
+    403: {"description": "Not a certifier or admin token."},
+}
+"""What the two certifier writes (issue, revoke) answer alike."""
 CERT_PATH = Path(description="The certificate's id, `cert-YYYYMMDD-` and 8 hex digits.")
 MAX_CERTIFICATE_BYTES = 256 * 1024
 """The largest certificate file `POST /verify` reads: anyone may send one, and parsing and
@@ -76,72 +80,48 @@ class RevokeRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why, shown to everyone.")
 
 
-class RevocationModel(BaseModel):
-    at: str
-    actor: str
-    reason: str
-
-
-class SignatureModel(BaseModel):
-    status: SignatureStatus
-    message: str
-    key_id: str | None
-
-
-class CertificateFields(BaseModel):
-    id: str
-    iri: str
-    agency: str = Field(description="The holder's registry identifier.")
-    agency_iri: str
-    interface: str
-    version: str
-    version_iri: str
-    issuer: str
-    issued_by: str
-    issued: str
-    valid_until: str
-    run: str
-    run_iri: str
-    suite_iri: str
-    suite_sha256: str
-    artefacts: list[str] = Field(description="The artefact sha256s it was judged on.")
-    key_id: str = Field(description="The id of the key that signed it.")
-    signature: SignatureModel = Field(
-        description="Its signature checked with the service's key: unless `valid`, nothing "
-        "it states counts and its state is `signature invalid`."
-    )
-    revocation: RevocationModel | None = Field(
-        description="Its revocation, when one signed with the service's key exists."
-    )
-
-
-class CertificateModel(CertificateFields):
-    state: CertificateState
-    reasons: list[str] = Field(description="Why the state is what it is.")
-    notes: list[str] = Field(
-        description="What was found and did not count, e.g. a revocation whose signature "
-        "does not verify."
-    )
-
-
-class CertificateList(BaseModel):
-    certificates: list[CertificateModel]
-
-
-class CheckModel(BaseModel):
-    certificate: str = Field(description="The certificate's IRI.")
-    ok: bool = Field(
-        description="Signed by the service's key over exactly what this registry issued, "
-        "its suite and artefact hashes unchanged, neither expired nor revoked."
-    )
-    state: CertificateState
-    signature: SignatureModel
-    issued_here: bool = Field(description="This registry issued a certificate with this IRI.")
-    problems: list[str] = Field(description="Every check that failed, one sentence each.")
-    details: CertificateFields | None = Field(description="What the certificate states.")
-
-
-_UNAUTHORISED = {401: {"description": "No token, or one that is unknown, malformed or revoked."}}
+CertificateFields = create_model(
+    "CertificateFields", **dataclass_fields(Certificate, without={"ignored_revocation"})
+)
+"""What a certificate states: the fields of `Certificate` (a revocation that did not count
+is in the notes of its state instead)."""
+CertificateModel = create_model(
+    "CertificateModel",
+    __base__=CertificateFields,
+    state=(CertificateState, ...),
+    reasons=(list[str], Field(description="Why the state is what it is.")),
+    notes=(
+        list[str],
+        Field(
+            description="What was found and did not count, e.g. a revocation whose signature "
+            "does not verify."
+        ),
+    ),
+)
+CertificateList = create_model(
+    "CertificateList",
+    certificates=(list[CertificateModel], ...),  # type: ignore[valid-type]
+)
+CheckModel = create_model(
+    "CheckModel",
+    certificate=(str, Field(description="The certificate's IRI.")),
+    ok=(
+        bool,
+        Field(
+            description="Signed by the service's key over exactly what this registry issued, "
+            "its suite and artefact hashes unchanged, neither expired nor revoked."
+        ),
+    ),
+    state=(CertificateState, ...),
+    signature=(Verification, ...),
+    issued_here=(bool, Field(description="This registry issued a certificate with this IRI.")),
+    problems=(list[str], Field(description="Every check that failed, one sentence each.")),
+    details=(
+        CertificateFields | None,
+        Field(description="What the certificate states."),
+    ),
+)
+"""A certificate check as `CertificateCheck.to_dict` writes it, for what the API shows."""
 
 
 async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
@@ -155,17 +135,6 @@ async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
     }
 
 
-async def _certificate(svc: Services, cert_id: str) -> Certificate:
-    checked_id("certificate", CERTIFICATE_ID, cert_id)
-    try:
-        found: Certificate = await run_in_threadpool(
-            get_certificate, svc.registry.store, svc.settings, cert_id
-        )
-    except NotFoundError:
-        raise unknown("certificate", cert_id) from None
-    return found
-
-
 @router.post(
     "",
     status_code=201,
@@ -174,9 +143,7 @@ async def _certificate(svc: Services, cert_id: str) -> Certificate:
     openapi_extra=json_request_body(IssueRequest, "The run to certify, and for how long."),
     responses={
         201: {"description": "The signed certificate (Location: the certificate)."},
-        400: {"description": "Not a JSON body of this shape."},
-        **_UNAUTHORISED,
-        403: {"description": "Not a certifier or admin token."},
+        **_CERTIFIER_ERRORS,
         404: {"description": "No such run."},
         409: {
             "description": "Not certifiable: the run did not pass, was a self-test, or the "
@@ -185,10 +152,7 @@ async def _certificate(svc: Services, cert_id: str) -> Certificate:
     },
 )
 async def issue_certificate(
-    request: Request,
-    response: Response,
-    who: Annotated[Principal, Depends(writer(ISSUE))],
-    svc: ServicesDep,
+    request: Request, response: Response, who: Issuer, svc: ServicesDep
 ) -> dict[str, Any]:
     """Issue and sign a certificate from a certification run in which every mandatory case
     passed, pinned to the suite and artefact hashes it was judged on."""
@@ -241,16 +205,13 @@ async def get_certificate_(
     cert_id: Annotated[str, CERT_PATH],
     request: Request,
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: json, {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Any:
     """The certificate as JSON with its state and the reasons for it; by `Accept` or
     `?format=`, the signed graph (Turtle, JSON-LD, N-Triples, RDF/XML) to keep and verify
     offline with the key at `/.well-known/nif-certificate-key`."""
     media = rdf_media(request.headers.get("accept"), fmt, default="application/json")
-    certificate = await _certificate(svc, cert_id)
+    certificate = await run_in_threadpool(stored_certificate, svc, cert_id)
     if media == "application/json":
         return await _described(svc, certificate)
     graph = await run_in_threadpool(
@@ -266,9 +227,7 @@ async def get_certificate_(
     summary="Revoke a certificate (certifier)",
     openapi_extra=json_request_body(RevokeRequest, "Why the certificate is revoked."),
     responses={
-        400: {"description": "Not a JSON body of this shape."},
-        **_UNAUTHORISED,
-        403: {"description": "Not a certifier or admin token."},
+        **_CERTIFIER_ERRORS,
         404: {"description": "No certificate with this id."},
         409: {"description": "Already revoked."},
     },
@@ -276,14 +235,14 @@ async def get_certificate_(
 async def revoke_certificate(
     cert_id: Annotated[str, CERT_PATH],
     request: Request,
-    who: Annotated[Principal, Depends(writer(REVOKE))],
+    who: Annotated[Principal, Depends(writer(REVOKE, "cert_id"))],
     svc: ServicesDep,
 ) -> dict[str, Any]:
     """Revoke a certificate for a reason everyone sees; it stays, marked revoked."""
     certifier(svc, who, REVOKE, cert_id)
     with audited(svc, who.actor, REVOKE, cert_id, audited_below=(CertificationError,)):
         body = await json_body(request, RevokeRequest)
-        await _certificate(svc, cert_id)
+        await run_in_threadpool(stored_certificate, svc, cert_id)
         certificate: Certificate = await run_in_threadpool(
             lambda: revoke(svc.registry, cert_id, actor=who.actor, reason=body.reason, key=svc.key)
         )
@@ -299,12 +258,13 @@ async def revoke_certificate(
 async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) -> dict[str, Any]:
     """Check the certificate's signature with the service's key, its pinned hashes against the
     registry today, its expiry and revocation. 200 whether or not it holds: see `ok`."""
-    certificate = await _certificate(svc, cert_id)
+    certificate = await run_in_threadpool(stored_certificate, svc, cert_id)
 
     def check() -> dict[str, Any]:
-        graph = certificate_graph(svc.registry.store, svc.settings, certificate.id)
-        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
-        return found.to_dict()  # type: ignore[no-any-return]
+        found = verify_stored_certificate(
+            svc.registry.store, svc.settings, certificate.id, [svc.key.public]
+        )
+        return found.to_dict()
 
     return await run_in_threadpool(check)
 
@@ -329,10 +289,7 @@ async def verify_stored(cert_id: Annotated[str, CERT_PATH], svc: ServicesDep) ->
 async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
     """Check a certificate file someone holds as `GET /{id}/verify` checks a stored one: its
     signature with the service's key, its hashes, expiry and revocation."""
-    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if media not in SUFFIXES:
-        shown = f"a body of type {media!r}" if media else "a body without Content-Type"
-        raise HTTPException(415, f"cannot verify {shown}: send one of {', '.join(SUFFIXES)}")
+    suffix = _negotiation.body_type(request.headers.get("content-type"), SUFFIXES, "verify")
     content = await request.body()
     if len(content) > MAX_CERTIFICATE_BYTES:
         raise UploadTooLargeError(
@@ -341,8 +298,9 @@ async def verify_file(request: Request, svc: ServicesDep) -> dict[str, Any]:
         )
 
     def check() -> dict[str, Any]:
-        graph = parse_certificate(content, "certificate" + SUFFIXES[media])
-        found = verify_certificate(svc.registry.store, svc.settings, graph, [svc.key.public])
-        return found.to_dict()  # type: ignore[no-any-return]
+        name = "certificate" + suffix
+        keys = [svc.key.public]
+        found = verify_certificate_file(svc.registry.store, svc.settings, content, name, keys)
+        return found.to_dict()
 
     return await run_in_threadpool(check)

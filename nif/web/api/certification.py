@@ -11,21 +11,19 @@ audit log, the service log or an error message.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from nif.auth import Principal
 from nif.certify import (
-    CaseKind,
-    CaseOutcome,
+    CaseResult,
     Endpoint,
-    Evidence,
-    Mode,
     Purpose,
     Run,
     evidence_from_zip,
@@ -37,24 +35,25 @@ from nif.certify import (
 from nif.errors import ForbiddenError, InputError
 from nif.registry import Target, Task
 from nif.report import Report
-from nif.web._auth import principal
+from nif.web import _negotiation
+from nif.web._auth import UNAUTHENTICATED, audited, principal, sees_every_agency, writer
 from nif.web._services import Services, ServicesDep
-from nif.web.api._certification import (
+from nif.web.api._run_documents import (
     FORMAT_NAMES,
     RDF_TYPES,
-    audited,
+    dataclass_fields,
     rdf_media,
-    sees_every_agency,
     serialize,
     stored_run,
     unknown,
-    writer,
 )
 
 router = APIRouter(prefix="/api/certification", tags=["certification"])
 
 ACTION = "certification.run"
 """The audit log's name of a run attempt."""
+Runner = Annotated[Principal, Depends(writer(ACTION))]
+FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
 RUN_PATH = Path(description="The run's id, `run-YYYYMMDD-` and 8 hex digits.")
 
 
@@ -68,48 +67,22 @@ class EvidenceFile(BaseModel):
     sha256: str
 
 
-class CaseResult(BaseModel):
-    case: str = Field(description="The test case's identifier in the suite.")
-    kind: CaseKind
-    mandatory: bool
-    outcome: CaseOutcome
-    summary: str = Field(description="One sentence saying why.")
-    details: list[str]
-    reports: list[dict[str, Any]] = Field(
-        description="The validation reports of the messages judged (as `POST /api/validate`)."
-    )
-    evidence: str | None = Field(description="The evidence file judged (evidence mode).")
-    evidence_sha256: str | None
-    status: int | None = Field(description="The HTTP status the endpoint answered with.")
-    millis: float
-
-
-class RunSummary(BaseModel):
-    id: str
-    agency: str = Field(description="The agency's registry identifier.")
-    interface: str
-    version: str
-    mode: Mode
-    purpose: Purpose
-    actor: str = Field(description="Who started the run (a token's id and name).")
-    started: str
-    ended: str
-    suite: SuiteRef
-    tool_version: str
-    artefacts: list[str] = Field(description="sha256 of the version's schemas and rules.")
-    evidence: list[EvidenceFile]
-    endpoint: str | None = Field(description="The endpoint URL, without credentials.")
-    passed: bool = Field(description="Every mandatory case passed.")
-    failed_mandatory: list[str]
-    counts: dict[str, int] = Field(description="How many cases had each outcome.")
-
-
-class RunDetail(RunSummary):
-    results: list[CaseResult]
-
-
-class RunList(BaseModel):
-    runs: list[RunSummary] = Field(description="Newest first.")
+RunSummary = create_model(
+    "RunSummary",
+    **dataclass_fields(Run, without={"suite_iri", "suite_sha256", "evidence", "results"}),
+    suite=(SuiteRef, ...),
+    evidence=(list[EvidenceFile], ...),
+    passed=(bool, Field(description="Every mandatory case passed.")),
+    failed_mandatory=(list[str], ...),
+    counts=(dict[str, int], Field(description="How many cases had each outcome.")),
+)
+"""A run as `Run.to_dict` writes it, without its case results: the fields of `Run` but the
+suite and evidence, which it nests, and what follows from the results."""
+RunDetail = create_model("RunDetail", __base__=RunSummary, results=(list[CaseResult], ...))
+RunList = create_model(
+    "RunList",
+    runs=(list[RunSummary], Field(description="Newest first.")),  # type: ignore[valid-type]
+)
 
 
 _RUN_BODY = {
@@ -181,45 +154,77 @@ def _subject(form: FormData) -> tuple[str, str, str]:
     return agency, interface, version
 
 
-async def _evidence(form: FormData, svc: Services) -> Evidence | None:
+async def _evidence(form: FormData) -> bytes | None:
+    """The evidence zip's content, if the form has one."""
     upload = form.get("evidence")
-    if upload is None:
+    if upload is None or upload == "":
         return None
     if not isinstance(upload, UploadFile):
         raise InputError("the form field 'evidence' must be a file upload (a zip)")
-    content = await upload.read()
-    return await run_in_threadpool(evidence_from_zip, content, svc.settings)
+    return await upload.read()
 
 
-def _endpoint(form: FormData, svc: Services) -> Endpoint | None:
-    """The endpoint named, with its headers; the header values only ever go into the
-    `Endpoint` (`parse_headers` never repeats them in its errors)."""
-    url = _text(form, "endpoint")
+def _headers(form: FormData) -> list[str]:
     values = form.getlist("header")
-    if url is None:
-        if values:
-            raise InputError("'header' fields go with an 'endpoint'; this form names none")
-        return None
     if any(not isinstance(v, str) for v in values):
         raise InputError("the form field 'header' must be text, not a file")
-    return Endpoint(url, parse_headers([str(v) for v in values]), svc.settings)
+    return [str(v) for v in values]
 
 
-async def run_from_form(
-    svc: Services, who: Principal, form: FormData, agency: str, interface: str, version: str
-) -> Run:
-    """Run the suite against what the form names (the API's and the certification page's)
-    and keep the run."""
-    purpose = _purpose(who, agency)
-    given = [name for name in ("evidence", "endpoint") if form.get(name) not in (None, "")]
-    if len(given) != 1:
-        raise InputError(
-            "send either an 'evidence' zip or an 'endpoint' (a URL), "
-            + ("not both" if given else "the form has neither")
-        )
-    suite = await run_in_threadpool(find_suite, interface, version, None, svc.settings)
-    evidence = await _evidence(form, svc)
-    endpoint = await run_in_threadpool(_endpoint, form, svc)
+def _endpoint(url: str | None, headers: tuple[str, ...], svc: Services) -> Endpoint | None:
+    """The endpoint named, with its headers; the header values only ever go into the
+    `Endpoint` (`parse_headers` never repeats them in its errors)."""
+    if url is None:
+        if headers:
+            raise InputError("'header' fields go with an 'endpoint'; this form names none")
+        return None
+    return Endpoint(url, parse_headers(list(headers)), svc.settings)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRequest:
+    """What to run the suite of `interface`@`version` against: `agency`'s `evidence` zip, or
+    its live `endpoint` with `headers` (`Name: value` lines, for its authentication; never
+    shown, so not in the repr either)."""
+
+    agency: str
+    interface: str
+    version: str
+    evidence: bytes | None = dataclasses.field(default=None, repr=False)
+    endpoint: str | None = None
+    headers: tuple[str, ...] = dataclasses.field(default=(), repr=False)
+
+    @property
+    def target(self) -> str:
+        """The audit log's name of what is run."""
+        return f"{self.agency} {self.interface}@{self.version}"
+
+
+async def start(svc: Services, who: Principal, asked: RunRequest) -> Run:
+    """Run the suite as `asked`, keep the run and audit it: the one way to a run, for the API
+    and the certification page. The run takes a place in the validation pool
+    (`max_concurrent_validations`) as `POST /api/validate` does: 429 when all are taken."""
+    with audited(svc, who.actor, ACTION, asked.target):
+        purpose = _purpose(who, asked.agency)
+        given = [asked.evidence is not None, bool(asked.endpoint)]
+        if sum(given) != 1:
+            raise InputError(
+                "send either an 'evidence' zip or an 'endpoint' (a URL), "
+                + ("not both" if any(given) else "the form has neither")
+            )
+        async with svc.pool.admitted():
+            run = await _run(svc, who, purpose, asked)
+    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
+    svc.registry.history.audit(who.actor, ACTION, asked.target, "stored", f"{run.id} ({verdict})")
+    return run
+
+
+async def _run(svc: Services, who: Principal, purpose: Purpose, asked: RunRequest) -> Run:
+    suite = await run_in_threadpool(find_suite, asked.interface, asked.version, None, svc.settings)
+    evidence = None
+    if asked.evidence is not None:
+        evidence = await run_in_threadpool(evidence_from_zip, asked.evidence, svc.settings)
+    endpoint = await run_in_threadpool(_endpoint, asked.endpoint or None, asked.headers, svc)
 
     def on_pool(target: Target, content: bytes, source: str) -> Report:
         """A message of the run, checked by the validation workers (from the run's thread)."""
@@ -229,7 +234,7 @@ async def run_from_form(
         lambda: run_suite(
             svc.registry,
             suite,
-            agency=agency,
+            agency=asked.agency,
             evidence=evidence,
             endpoint=endpoint,
             actor=who.actor,
@@ -262,17 +267,14 @@ def _purpose(who: Principal, agency: str) -> Purpose:
     responses={
         201: {"description": "The run, every case with its outcome (Location: the run)."},
         400: {"description": "A bad form: what is wrong and where."},
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         403: {"description": "A publisher naming another agency."},
         404: {"description": "No such agency, interface version or suite."},
         413: {"description": "The upload is over max_upload_bytes."},
     },
 )
 async def start_run(
-    request: Request,
-    response: Response,
-    who: Annotated[Principal, Depends(writer(ACTION))],
-    svc: ServicesDep,
+    request: Request, response: Response, who: Runner, svc: ServicesDep
 ) -> dict[str, Any]:
     """Run the suite of `interface`@`version` against `agency`'s evidence zip or endpoint, keep
     the run and answer with it. A publisher's run is a self-test of its own agency; a
@@ -282,13 +284,13 @@ async def start_run(
     try:
         with audited(svc, who.actor, ACTION, ""):
             agency, interface, version = _subject(form)
-        target = f"{agency} {interface}@{version}"
-        with audited(svc, who.actor, ACTION, target):
-            run = await run_from_form(svc, who, form, agency, interface, version)
+        with audited(svc, who.actor, ACTION, f"{agency} {interface}@{version}"):
+            evidence = await _evidence(form)
+            endpoint, headers = _text(form, "endpoint"), _headers(form)
     finally:
         await form.close()
-    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
-    svc.registry.history.audit(who.actor, ACTION, target, "stored", f"{run.id} ({verdict})")
+    asked = RunRequest(agency, interface, version, evidence, endpoint, tuple(headers))
+    run = await start(svc, who, asked)
     response.headers["Location"] = f"{router.prefix}/runs/{run.id}"
     return run.to_dict()
 
@@ -297,7 +299,7 @@ async def start_run(
     "/runs",
     response_model=RunList,
     summary="Certification runs",
-    responses={401: {"description": "No token, or one that is unknown, malformed or revoked."}},
+    responses=UNAUTHENTICATED,
 )
 async def list_runs(
     who: Annotated[Principal, Depends(principal)],
@@ -332,7 +334,7 @@ async def _visible_run(svc: Services, who: Principal, run_id: str) -> Run:
     response_model=RunDetail,
     summary="A certification run",
     responses={
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         404: {"description": "No run with this id that the token may see."},
     },
 )
@@ -351,7 +353,7 @@ async def get_run(
     response_class=Response,
     responses={
         200: {"content": {media: {} for media in RDF_TYPES}},
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         404: {"description": "No run with this id that the token may see."},
         406: {"description": "None of the accepted media types."},
     },
@@ -361,10 +363,7 @@ async def get_run_earl(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Response:
     """The run as EARL assertions and a PROV activity: Turtle unless `Accept` or `?format=`
     asks for JSON-LD, N-Triples or RDF/XML."""

@@ -33,7 +33,7 @@ def health(svc: ServicesDep) -> JSONResponse:
 
 @router.get("/version", summary="The versions of nif and of its validation engines")
 def version() -> dict[str, Any]:
-    engines = {}
+    engines: dict[str, str | None] = {}
     for name in _ENGINES:
         try:
             engines[name] = metadata.version(name)

@@ -11,9 +11,8 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.exceptions import HTTPException
 
-from nif.web._negotiation import preferred
+from nif.web import _negotiation
 from nif.web._services import ServicesDep
 
 router = APIRouter(tags=["certification"])
@@ -29,17 +28,8 @@ MEDIA = {
 CACHE = "public, max-age=3600"
 
 
-def _format(accept: str | None, fmt: str | None) -> str:
-    """`?format=`, else the first of `Accept` the key is offered in, else PEM."""
-    if fmt is not None:
-        return fmt
-    for media in preferred(accept or "*/*"):
-        for name, offered in MEDIA.items():
-            if media == offered:
-                return name
-        if media in ("application/json", "application/*", "*/*"):
-            return "jwk" if media == "application/json" else "pem"
-    raise HTTPException(406, f"the key is available as {', '.join(MEDIA.values())}")
+OFFERS = [*((media, name) for name, media in MEDIA.items()), ("application/json", "jwk")]
+"""What `Accept` may name: the key's own types, and plain JSON for a JWK."""
 
 
 @router.get(
@@ -69,7 +59,7 @@ async def certificate_key(
 ) -> Response:
     """The competence centre's Ed25519 public key: PEM unless `Accept` or `?format=` asks for a
     JWK (RFC 8037, `kid` = the key id certificates name in `nif:signingKey`) or a JWK Set."""
-    name = _format(request.headers.get("accept"), fmt)
+    name: str = fmt or _negotiation.choose(request.headers.get("accept"), OFFERS, "the key")
     public = svc.key.public
     etag = f'"{public.key_id}"'
     headers = {"Cache-Control": CACHE, "ETag": etag, "Vary": "Accept"}

@@ -9,23 +9,18 @@ in the audit log.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from nif.auth import Principal
-from nif.errors import ForbiddenError, NifError, NotFoundError
+from nif.errors import ForbiddenError, NotFoundError
 from nif.registry import PREFIXES, RecordKind, RecordVersion, SubmitResult
-from nif.web._auth import bearer, optional_principal, principal, require
-from nif.web._negotiation import preferred
+from nif.web import _negotiation
+from nif.web._auth import UNAUTHENTICATED, audited, require, writer
 from nif.web._services import Services, ServicesDep
-from nif.web.api._certification import audit_error
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -54,8 +49,6 @@ FORMAT_NAMES = {
     "rdf-xml": "application/rdf+xml",
 }
 
-_ACTIONS = {"PUT": "submit", "DELETE": "withdraw"}
-
 _RECORD_BODY = {
     "requestBody": {
         "required": True,
@@ -68,40 +61,16 @@ _RECORD_BODY = {
 }
 
 
-@contextlib.contextmanager
-def _audited(
-    svc: Services, actor: str, action: str, target: str, *, refusals: bool = True
-) -> Iterator[None]:
-    """Audit a refusal raised before the registry sees the request, and any unexpected error,
-    then let it through; with `refusals` False the registry is called and audits both itself."""
-    if not refusals:
-        yield
-        return
-    try:
-        yield
-    except (NifError, HTTPException) as exc:
-        detail = str(exc) if isinstance(exc, NifError) else str(exc.detail)
-        svc.registry.history.audit(actor, action, target, "refused", detail)
-        raise
-    except Exception as exc:
-        audit_error(svc, actor, action, target, exc)
-        raise
-
-
-def writer(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    svc: ServicesDep,
-) -> Principal:
-    """The principal of a write; a missing, unknown, malformed or revoked token is audited and
-    refused with 401 (the audit names no token, only that it was not accepted)."""
-    actor = "anonymous" if credentials is None else "unauthenticated token"
-    action = _ACTIONS.get(request.method, request.method.lower())
-    with _audited(svc, actor, action, request.path_params.get("record_id", "")):
-        return principal(optional_principal(credentials, svc))
-
-
-Writer = Annotated[Principal, Depends(writer)]
+Submitter = Annotated[Principal, Depends(writer("submit", "record_id"))]
+Withdrawer = Annotated[Principal, Depends(writer("withdraw", "record_id"))]
+"""The principal of a write; a missing, unknown, malformed or revoked token is audited and
+refused with 401 (the audit names no token, only that it was not accepted)."""
+FormatQuery = Annotated[str | None, _negotiation.format_query(FORMAT_NAMES)]
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **UNAUTHENTICATED,
+    403: {"description": "The token may not write this record."},
+}
+"""What the two writes (submit, withdraw) answer alike when the token does not allow them."""
 
 
 def _scope(svc: Services, who: Principal) -> str | None:
@@ -122,16 +91,8 @@ def _scope(svc: Services, who: Principal) -> str | None:
 
 
 def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> str | None:
-    with _audited(svc, who.actor, action, target):
+    with audited(svc, who.actor, action, target):
         return _scope(svc, who)
-
-
-def _body_type(content_type: str | None) -> tuple[str | None, str]:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in BODY_TYPES:
-        given = f"a body of type {media!r}" if media else "a body without Content-Type"
-        raise HTTPException(415, f"cannot submit {given}: send one of {', '.join(BODY_TYPES)}")
-    return BODY_TYPES[media]
 
 
 @router.put(
@@ -143,34 +104,34 @@ def _body_type(content_type: str | None) -> tuple[str | None, str]:
         200: {"description": "The record replaced its current version."},
         201: {"description": "The record is new."},
         400: {"description": "Not well-formed, or not the record the URL names."},
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
-        403: {"description": "The token may not write this record."},
+        **_WRITE_ERRORS,
         413: {"description": "The body is over max_upload_bytes."},
         415: {"description": "Not an accepted media type."},
         422: {"description": "Refused by the shapes (SHACL results in details) or an artefact."},
     },
 )
 async def put_record(
-    record_id: str, request: Request, response: Response, who: Writer, svc: ServicesDep
+    record_id: str, request: Request, response: Response, who: Submitter, svc: ServicesDep
 ) -> dict[str, Any]:
     """Submit the record `record_id` (its `dct:identifier`) through the registry's submission
     pipeline: parse, authorise, pin artefacts, check with the shapes, store. All or nothing."""
-    with _audited(svc, who.actor, "submit", record_id):
-        fmt, suffix = _body_type(request.headers.get("content-type"))
+    with audited(svc, who.actor, "submit", record_id):
+        content_type = request.headers.get("content-type")
+        fmt, suffix = _negotiation.body_type(content_type, BODY_TYPES, "submit")
     scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
-    with _audited(svc, who.actor, "submit", record_id):
+    with audited(svc, who.actor, "submit", record_id):
         content = await request.body()  # LimitsMiddleware stops it past max_upload_bytes
-    with _audited(svc, who.actor, "submit", record_id, refusals=False):
-        result: SubmitResult = await run_in_threadpool(
-            lambda: svc.registry.submit(
-                content,
-                name=record_id + suffix,
-                fmt=fmt,
-                actor=who.actor,
-                publisher=scope,
-                identifier=record_id,
-            )
+    # the registry audits what it stores or refuses
+    result: SubmitResult = await run_in_threadpool(
+        lambda: svc.registry.submit(
+            content,
+            name=record_id + suffix,
+            fmt=fmt,
+            actor=who.actor,
+            publisher=scope,
+            identifier=record_id,
         )
+    )
     response.status_code = 200 if result.replaced else 201
     return result.to_dict()
 
@@ -179,37 +140,20 @@ async def put_record(
     "/records/{record_id}",
     summary="Withdraw a record",
     responses={
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
-        403: {"description": "The token may not write this record."},
+        **_WRITE_ERRORS,
         404: {"description": "No current record with this identifier."},
         409: {"description": "An agency that still publishes interfaces."},
     },
 )
-async def delete_record(record_id: str, who: Writer, svc: ServicesDep) -> dict[str, Any]:
+async def delete_record(record_id: str, who: Withdrawer, svc: ServicesDep) -> dict[str, Any]:
     """Withdraw a record from the current registry; its history stays."""
 
     def withdraw() -> RecordVersion:
         scope = _checked_scope(svc, who, "withdraw", record_id)
-        with _audited(svc, who.actor, "withdraw", record_id, refusals=False):
-            return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
+        return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
 
     version = await run_in_threadpool(withdraw)
     return version.to_dict()
-
-
-def _negotiate(accept: str | None, fmt: str | None) -> str:
-    """The media type to answer with: `?format=`, else the best of `Accept`, else Turtle."""
-    if fmt is not None:
-        if fmt not in FORMAT_NAMES:
-            raise HTTPException(400, f"no format {fmt!r}: use {', '.join(FORMAT_NAMES)}")
-        return FORMAT_NAMES[fmt]
-    for media in preferred(accept or "*/*"):
-        if media in RECORD_TYPES:
-            return media
-        if media in ("*/*", "text/*", "application/*"):
-            kind = media.split("/")[0]
-            return next(t for t in RECORD_TYPES if kind == "*" or t.startswith(kind))
-    raise HTTPException(406, f"a record is available as {', '.join(RECORD_TYPES)}")
 
 
 @router.get(
@@ -226,15 +170,18 @@ async def get_record(
     record_id: str,
     request: Request,
     svc: ServicesDep,
-    fmt: Annotated[
-        str | None,
-        Query(alias="format", description=f"Overrides Accept: {', '.join(FORMAT_NAMES)}."),
-    ] = None,
+    fmt: FormatQuery = None,
 ) -> Response:
     """The current version of a record (by its identifier): Turtle unless `Accept` or
     `?format=` asks for N-Triples, JSON-LD or RDF/XML. The N-Triples are the record's canonical
     form, whose sha256 is the one in its history."""
-    media = _negotiate(request.headers.get("accept"), fmt)
+    media = _negotiation.negotiate(
+        request.headers.get("accept"),
+        fmt,
+        [(media, media) for media in RECORD_TYPES],
+        FORMAT_NAMES,
+        "a record",
+    )
 
     def serialize() -> bytes:
         record = svc.registry.read(record_id)
@@ -266,7 +213,7 @@ async def record_history(record_id: str, svc: ServicesDep) -> dict[str, Any]:
     "/audit",
     summary="The audit log (admin)",
     responses={
-        401: {"description": "No token, or one that is unknown, malformed or revoked."},
+        **UNAUTHENTICATED,
         403: {"description": "Not an admin token."},
     },
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -25,9 +25,15 @@ from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
 from nif.web._zip import MAX_BATCH_FILES
 from nif.web.api._report_formats import FORMATS, negotiate, render
-from nif.web.api._validation_request import batch_messages, merged, one_message, read_form
+from nif.web.api._validation_request import (
+    batch_messages,
+    closing_form,
+    merged,
+    one_message,
+    read_form,
+)
 
-router = APIRouter(prefix="/api", tags=["validation"])
+router = APIRouter(prefix="/api", tags=["validation"], dependencies=[Depends(closing_form)])
 
 
 async def run_validation(
@@ -214,7 +220,7 @@ _REPORT_EXAMPLE = {
     ],
 }
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error(
         400,
         "bad_request",
@@ -298,6 +304,18 @@ MessageTypeQuery = Annotated[
 ]
 
 
+def _target_query(
+    interface: InterfaceQuery = None,
+    version: VersionQuery = None,
+    message_type: MessageTypeQuery = None,
+) -> dict[str, str | None]:
+    """The target's query parameters, declared once for both validation routes."""
+    return {"interface": interface, "version": version, "message_type": message_type}
+
+
+TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
+
+
 @router.post(
     "/validate",
     summary="Validate one message",
@@ -331,18 +349,14 @@ MessageTypeQuery = Annotated[
 async def validate_message(
     request: Request,
     svc: ServicesDep,
-    interface: InterfaceQuery = None,
-    version: VersionQuery = None,
-    message_type: MessageTypeQuery = None,
+    target: TargetQueryDep,
     format: Annotated[
         Literal["json", "junit", "text", "html"] | None,
         Query(description="The report format (json, junit, text or html); overrides `Accept`."),
     ] = None,
 ) -> Response:
     form = await read_form(request)
-    interface, version, message_type, fmt = merged(
-        form, interface=interface, version=version, message_type=message_type, format=format
-    )
+    interface, version, message_type, fmt = merged(form, **target, format=format)
     chosen = negotiate(request, fmt)
     source, content = await one_message(request, form)
     report = await run_validation(
@@ -394,18 +408,14 @@ async def validate_message(
 async def validate_batch(
     request: Request,
     svc: ServicesDep,
-    interface: InterfaceQuery = None,
-    version: VersionQuery = None,
-    message_type: MessageTypeQuery = None,
+    target: TargetQueryDep,
     format: Annotated[
         Literal["json", "junit", "text"] | None,
         Query(description="The report format (json, junit or text); overrides `Accept`."),
     ] = None,
 ) -> Response:
     form = await read_form(request)
-    interface, version, message_type, fmt = merged(
-        form, interface=interface, version=version, message_type=message_type, format=format
-    )
+    interface, version, message_type, fmt = merged(form, **target, format=format)
     chosen = negotiate(request, fmt, batch=True)
     messages = await batch_messages(request, form, svc.settings.service.max_upload_bytes)
     reports = await run_batch(

@@ -1,12 +1,14 @@
 """Example SPARQL queries for integrators, shown on the query page.
 
-Each declares only the prefixes it uses, so it can be copied into any SPARQL client as it is.
+Each declares only the prefixes it uses (`_example` writes its PREFIX lines from the prefixed
+names in it), so it can be copied into any SPARQL client as it is.
 Titles live in the locale catalogues under `query.example.<id>`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 
 @dataclasses.dataclass(frozen=True)
@@ -15,13 +17,47 @@ class Example:
     query: str
 
 
+NAMESPACES = {
+    "adms": "http://www.w3.org/ns/adms#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "dqv": "http://www.w3.org/ns/dqv#",
+    "earl": "http://www.w3.org/ns/earl#",
+    "nif": "https://w3id.org/nif/ns#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+"""The prefixes the examples use."""
+_CERTIFICATE = """\
+  ?certificate a dqv:QualityCertificate ;
+               oa:hasTarget ?v ;
+               nif:holder ?holder ;
+               nif:validUntil ?validUntil ;
+               nif:suite ?suite ;
+               nif:suiteChecksum ?suiteChecksum .
+  ?holder dct:identifier ?agency .
+"""
+"""A certificate with its holder's identifier, its version `?v`, validity and pinned suite:
+the pattern the certificate examples share."""
+_PREFIXED_NAME = re.compile(r"\b([a-z]+):(?=[A-Za-z_])")
+
+
+def _example(identifier: str, body: str) -> Example:
+    """An example whose query declares the prefixes `body` uses (comments aside), in
+    alphabetical order; one missing from `NAMESPACES` is a KeyError at import."""
+    code = (line for line in body.splitlines() if not line.lstrip().startswith("#"))
+    used = sorted({name for line in code for name in _PREFIXED_NAME.findall(line)})
+    prefixes = "".join(f"PREFIX {name}: <{NAMESPACES[name]}>\n" for name in used)
+    return Example(identifier, f"{prefixes}\n{body}")
+
+
 EXAMPLES: tuple[Example, ...] = (
-    Example(
+    _example(
         "agency-interfaces",
         """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-
 # The interfaces the Civil Registry Office (identifier "civreg") offers
 SELECT ?interface ?title ?endpoint WHERE {
   ?agency dct:identifier "civreg" .
@@ -34,13 +70,9 @@ SELECT ?interface ?title ?endpoint WHERE {
 ORDER BY ?interface
 """,
     ),
-    Example(
+    _example(
         "versions-by-status",
         """\
-PREFIX adms: <http://www.w3.org/ns/adms#>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-
 # Every interface version with its ADMS status (Completed, UnderDevelopment, Deprecated, ...)
 SELECT ?status ?interface ?version WHERE {
   ?service dct:identifier ?interface ;
@@ -52,13 +84,9 @@ SELECT ?status ?interface ?version WHERE {
 ORDER BY ?status ?interface ?version
 """,
     ),
-    Example(
+    _example(
         "message-types-by-root",
         """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX nif: <https://w3id.org/nif/ns#>
-
 # Which message types have the XML root element BirthNotification?
 SELECT ?interface ?version ?messageType ?namespace WHERE {
   ?service dct:identifier ?interface ;
@@ -72,15 +100,9 @@ SELECT ?interface ?version ?messageType ?namespace WHERE {
 ORDER BY ?interface ?version
 """,
     ),
-    Example(
+    _example(
         "agencies-with-schemas",
         """\
-PREFIX adms: <http://www.w3.org/ns/adms#>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX nif: <https://w3id.org/nif/ns#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-
 # Agencies that publish schemas, and how many of each kind
 SELECT ?agency ?name ?technique (COUNT(DISTINCT ?schema) AS ?schemas) WHERE {
   ?a dct:identifier ?agency ;
@@ -94,12 +116,9 @@ GROUP BY ?agency ?name ?technique
 ORDER BY ?agency ?technique
 """,
     ),
-    Example(
+    _example(
         "title-search",
         """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-
 # Interfaces whose title contains "registration" (any case)
 SELECT ?interface ?title WHERE {
   ?service a dcat:DataService ;
@@ -110,18 +129,9 @@ SELECT ?interface ?title WHERE {
 ORDER BY ?interface
 """,
     ),
-    Example(
+    _example(
         "certified-agencies",
         """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX dqv: <http://www.w3.org/ns/dqv#>
-PREFIX nif: <https://w3id.org/nif/ns#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX spdx: <http://spdx.org/rdf/terms#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-
 # Agencies holding a valid certificate for civreg-birth at a version >= 2.0: not revoked,
 # not expired, and still pinned to the version's current suite and artefact checksums
 SELECT ?agency ?version ?certificate ?validUntil WHERE {
@@ -129,13 +139,9 @@ SELECT ?agency ?version ?certificate ?validUntil WHERE {
            dcat:hasVersion ?v .
   ?v dcat:version ?version .
   FILTER(xsd:integer(STRBEFORE(CONCAT(?version, "."), ".")) >= 2)
-  ?certificate a dqv:QualityCertificate ;
-               oa:hasTarget ?v ;
-               nif:holder ?holder ;
-               nif:validUntil ?validUntil ;
-               nif:suite ?suite ;
-               nif:suiteChecksum ?suiteChecksum .
-  ?holder dct:identifier ?agency .
+"""
+        + _CERTIFICATE
+        + """\
   ?suite nif:suiteChecksum ?suiteChecksum .
   FILTER NOT EXISTS { ?certificate prov:invalidatedAtTime ?revoked }
   FILTER(?validUntil > NOW())
@@ -159,27 +165,15 @@ SELECT ?agency ?version ?certificate ?validUntil WHERE {
 ORDER BY ?agency ?version
 """,
     ),
-    Example(
+    _example(
         "needs-recertification",
         """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX dqv: <http://www.w3.org/ns/dqv#>
-PREFIX nif: <https://w3id.org/nif/ns#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX spdx: <http://spdx.org/rdf/terms#>
-
 # Certificates that need re-certification: neither revoked nor expired, but their suite
 # changed or the version's artefacts were re-pinned with other checksums since they were issued
 SELECT ?certificate ?agency ?interface ?version ?suiteChanged ?artefactsChanged WHERE {
-  ?certificate a dqv:QualityCertificate ;
-               oa:hasTarget ?v ;
-               nif:holder ?holder ;
-               nif:validUntil ?validUntil ;
-               nif:suite ?suite ;
-               nif:suiteChecksum ?suiteChecksum .
-  ?holder dct:identifier ?agency .
+"""
+        + _CERTIFICATE
+        + """\
   ?service dct:identifier ?interface ;
            dcat:hasVersion ?v .
   ?v dcat:version ?version .
@@ -206,14 +200,9 @@ SELECT ?certificate ?agency ?interface ?version ?suiteChanged ?artefactsChanged 
 ORDER BY ?interface ?version ?agency
 """,
     ),
-    Example(
+    _example(
         "failed-cases",
         """\
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX earl: <http://www.w3.org/ns/earl#>
-PREFIX nif: <https://w3id.org/nif/ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-
 # Every case a certification run failed (runs are published with the certificates issued
 # from them, so these are optional cases), with the reason
 SELECT ?runId ?case ?title ?mandatory ?summary WHERE {

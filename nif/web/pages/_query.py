@@ -13,7 +13,7 @@ import re
 
 import pyoxigraph as ox
 
-from nif.store.base import ResultFormat
+from nif.store import ResultFormat
 from nif.web import sparql
 from nif.web._services import Services
 

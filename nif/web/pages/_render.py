@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from nif import __version__
+from nif.web._negotiation import prefers_html
 from nif.web.pages import _i18n
 
 ONE_YEAR = 365 * 24 * 3600
@@ -82,12 +83,10 @@ def is_api(path: str) -> bool:
 
 def wants_html(request: Request) -> bool:
     """Whether a refusal should be the HTML error page: a page path, asked for by a browser
-    (its Accept names text/html before, or instead of, JSON)."""
+    (its Accept prefers text/html to JSON)."""
     if is_api(request.url.path):
         return False
-    accept = request.headers.get("accept", "").lower()
-    html, json = accept.find("text/html"), accept.find("application/json")
-    return html >= 0 and (json < 0 or html < json)
+    return prefers_html(request.headers.get("accept", ""))
 
 
 def error_page(

@@ -9,8 +9,8 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 
+from nif.catalogue import InterfaceVersion
 from nif.certify import CaseOutcome, CaseResult, Run, Suite, TestCase
-from nif.registry import InterfaceVersion
 from nif.report import (
     Report,
 )

@@ -11,7 +11,7 @@ import itertools
 from nif.errors import UsageError
 from nif.registry import sparql_prefixes
 from nif.report import Finding, Report, StepResult, render_json, render_junit
-from nif.store.base import Store
+from nif.store import Store
 
 MAX_TARGETS = 500
 """Message types offered in the form's list; others are still reachable by `?interface=`."""

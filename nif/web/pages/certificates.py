@@ -12,32 +12,31 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from rdflib import Literal, URIRef
 
-from nif import errors
+from nif import catalogue, errors
 from nif.certify import (
+    BADGE_TEXTS,
     Certificate,
     CertificateCheck,
     CertificateState,
     Revocation,
-    _badge,
+    Standing,
     available,
     badge_for,
-    certificate_graph,
-    find_certificates,
-    get_certificate,
+    badge_svg,
+    listed_certificates,
     standing,
-    verify_certificate,
+    verify_stored_certificate,
 )
 from nif.registry import EARL, sparql_prefixes
-from nif.registry import _catalogue as catalogue
-from nif.store.base import Store
+from nif.store import Store
 from nif.web._services import ServicesDep
+from nif.web.api import stored_certificate
 from nif.web.pages import _pdf
 from nif.web.pages._render import env, page, translator
 
@@ -46,7 +45,6 @@ router = APIRouter(include_in_schema=False)
 KEY_URL = "/.well-known/nif-certificate-key"
 RDF_URL = "/api/certificates/{id}?format=turtle"
 BADGE_HEADERS = {"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"}
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def state_key(state: CertificateState) -> str:
@@ -177,14 +175,11 @@ def badge_path(agency: str, interface: str, version: str) -> str:
 
 def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
     """The facts of certificate `cert_id`; `NotFoundError` when there is none."""
-    if not _ID.fullmatch(cert_id):
-        raise errors.NotFoundError(f"no certificate {cert_id!r}")
     store, settings = svc.registry.store, svc.settings
     lang = translator(request).lang
-    cert = get_certificate(store, settings, cert_id)
+    cert = stored_certificate(svc, cert_id)
     now = standing(store, settings, cert)
-    graph = certificate_graph(store, settings, cert_id)
-    check = verify_certificate(store, settings, graph, [svc.key.public])
+    check = verify_stored_certificate(store, settings, cert_id, [svc.key.public])
     base = str(request.base_url).rstrip("/")
     return View(
         certificate=cert,
@@ -195,7 +190,7 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
         notes=now.notes,
         check=check,
         cases=run_cases(store, cert.run_iri, lang),
-        badge=_badge.render(now.state, cert.version),
+        badge=badge_svg(now.state, cert.version),
         badge_url=base + badge_path(cert.agency, cert.interface, cert.version),
         page_url=f"{base}/certificates/{cert.id}",
     )
@@ -227,7 +222,7 @@ def certificate_page(request: Request, svc: ServicesDep, cert_id: str) -> HTMLRe
     found = view(request, svc, cert_id)
     t = translator(request)
     cert = found.certificate
-    alt = f"NIF: {_badge.TEXTS[found.state]} {cert.version}"
+    alt = f"NIF: {BADGE_TEXTS[found.state]} {cert.version}"
     return page(
         request,
         "certificate.html",
@@ -257,7 +252,7 @@ def badge(
     store = svc.registry.store
     _check_exists(store, agency, interface, version)
     state, _ = badge_for(store, svc.settings, agency, interface, version)
-    svg = _badge.render(state, version)
+    svg = badge_svg(state, version)
     etag = '"' + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {**BADGE_HEADERS, "ETag": etag}
     if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
@@ -268,13 +263,11 @@ def badge(
 # what the interface and agency pages show
 
 
-def _held(svc: Any, certificates: list[Certificate], lang: str) -> list[Held]:
-    store, settings = svc.registry.store, svc.settings
-    names = {a.identifier: a.name for a in catalogue.agencies(store, lang=lang)}
+def _held(svc: Any, listed: list[tuple[Certificate, Standing]], lang: str) -> list[Held]:
+    names = {a.identifier: a.name for a in catalogue.agencies(svc.registry.store, lang=lang)}
     held = []
-    for cert in certificates:
-        now = standing(store, settings, cert)
-        badge = _badge.render(now.state, cert.version)
+    for cert, now in listed:
+        badge = badge_svg(now.state, cert.version)
         name = names.get(cert.agency, cert.agency)
         held.append(Held(cert, name, now.state, tuple(now.reasons), badge))
     return held
@@ -283,7 +276,7 @@ def _held(svc: Any, certificates: list[Certificate], lang: str) -> list[Held]:
 def interface_certificates(request: Request, interface: str) -> dict[str, list[Held]]:
     """The certificates of each version of `interface`, by version."""
     svc = request.app.state.services
-    found = find_certificates(svc.registry.store, svc.settings, interface=interface)
+    found = listed_certificates(svc.registry.store, svc.settings, interface=interface)
     by_version: dict[str, list[Held]] = {}
     for held in _held(svc, found, translator(request).lang):
         by_version.setdefault(held.certificate.version, []).append(held)
@@ -293,7 +286,7 @@ def interface_certificates(request: Request, interface: str) -> dict[str, list[H
 def agency_certificates(request: Request, agency: str) -> list[Held]:
     """The certificates `agency` holds."""
     svc = request.app.state.services
-    found = find_certificates(svc.registry.store, svc.settings, agency=agency)
+    found = listed_certificates(svc.registry.store, svc.settings, agency=agency)
     return _held(svc, found, translator(request).lang)
 
 

@@ -5,8 +5,8 @@ certificate from a passed run and revoke one.
 Pages have no login, so each write form carries the caller's access token in a password field.
 It is checked exactly as the API's bearer token is (the same token store, role rules and audit
 entries), goes into no URL, log or stored run, and is never put back into a page. Runs go
-through the API's own code (`nif.web.api.certification`), so a run started here is the same run
-`POST /api/certification/runs` makes.
+through the API's own function (`nif.web.api.certification.start`) with the form's typed
+fields, so a run started here is the same run `POST /api/certification/runs` makes.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 
-from nif import errors
+from nif import catalogue, errors
 from nif.auth import Principal
+from nif.catalogue import AgencySummary, Interface, InterfaceVersion
 from nif.certify import (
     Certificate,
     CertificateState,
@@ -32,23 +32,14 @@ from nif.certify import (
     badge_for,
     find_certificates,
     find_suite,
-    get_certificate,
     issue,
     revoke,
 )
-from nif.registry import AgencySummary, Interface, InterfaceVersion
-from nif.registry import _catalogue as catalogue
+from nif.web._auth import audited, certifier, form_principal, sees_every_agency
 from nif.web._errors import status_of
 from nif.web._services import Services, ServicesDep
+from nif.web.api import RUN_ID, stored_certificate, stored_run
 from nif.web.api import certification as runs_api
-from nif.web.api._certification import (
-    CERTIFICATE_ID,
-    RUN_ID,
-    audited,
-    certifier,
-    checked_id,
-    sees_every_agency,
-)
 from nif.web.api.certificates import ISSUE, REVOKE
 from nif.web.pages import _runview
 from nif.web.pages._render import page, translator
@@ -104,7 +95,7 @@ def _held(svc: Services, subject: Subject, agencies: list[AgencySummary]) -> lis
     }
     names = {a.identifier: a.name for a in agencies}
     held = []
-    for agency in sorted(holders, key=lambda a: names.get(a, a).lower()):
+    for agency in sorted(holders, key=lambda a: (names.get(a) or a).lower()):
         state, cert = badge_for(store, settings, agency, interface, version)
         if cert is not None:
             held.append(Held(agency, names.get(agency, agency), state, state_key(state), cert))
@@ -154,30 +145,19 @@ async def certification_page(
     return await run_in_threadpool(_version_page, request, svc, subject)
 
 
-def _authenticate(svc: Services, token: str, action: str, target: str) -> Principal:
-    """The principal of the token typed into a form, refused and audited as the API's bearer
-    token is; the audit names no token."""
-    token = token.strip()
-    with audited(svc, "unauthenticated token" if token else "anonymous", action, target):
-        if not token:
-            raise errors.AuthenticationError(
-                "this form needs your access token (nif_…) in its access token field"
-            )
-        return svc.tokens.authenticate(token)
-
-
-def _run_form(mode: str, endpoint: str, headers: str, evidence: UploadFile | None) -> FormData:
-    """What the form asks for, as the API's run request reads it (the header lines one field
-    each, blank ones kept so that an error's line number is the text area's)."""
+async def _run_form(
+    mode: str, endpoint: str, headers: str, evidence: UploadFile | None
+) -> tuple[bytes | None, str | None, list[str]]:
+    """What the form asks the run to judge: the evidence zip's content, or the endpoint and its
+    header lines (blank ones kept so that an error's line number is the text area's)."""
     if mode == str(Mode.EVIDENCE):
         if evidence is None or not evidence.filename:
             raise errors.InputError("choose the evidence zip file to upload")
-        return FormData([("evidence", evidence)])
+        return await evidence.read(), None, []
     if mode == str(Mode.ENDPOINT):
         if not endpoint.strip():
             raise errors.InputError("type the URL of the endpoint to send the suite's messages to")
-        lines = headers.splitlines() if headers.strip() else []
-        return FormData([("endpoint", endpoint), *(("header", line) for line in lines)])
+        return None, endpoint.strip(), headers.splitlines() if headers.strip() else []
     raise errors.InputError(f"no run mode {mode!r}: use {' or '.join(MODES)}")
 
 
@@ -201,12 +181,13 @@ async def run_page(
     agency = agency.strip()
     target = f"{agency} {interface}@{version}"
     try:
-        who = _authenticate(svc, token, runs_api.ACTION, target)
+        who = form_principal(svc, token, runs_api.ACTION, target)
         with audited(svc, who.actor, runs_api.ACTION, target):
             if not agency:
                 raise errors.InputError("choose the agency whose implementation is tested")
-            form = _run_form(mode, endpoint, headers, evidence)
-            run = await runs_api.run_from_form(svc, who, form, agency, interface, version)
+            content, url, lines = await _run_form(mode, endpoint, headers, evidence)
+        asked = runs_api.RunRequest(agency, interface, version, content, url, tuple(lines))
+        run = await runs_api.start(svc, who, asked)
     except errors.NifError as exc:
         status, message = status_of(exc)[0], str(exc)
         return await run_in_threadpool(
@@ -220,10 +201,6 @@ async def run_page(
                 agency=agency,
             )
         )
-    verdict = "passed" if run.passed else f"failed: {', '.join(run.failed_mandatory)}"
-    svc.registry.history.audit(
-        who.actor, runs_api.ACTION, target, "stored", f"{run.id} ({verdict})"
-    )
     return await run_in_threadpool(lambda: _run_page(request, svc, run, subject.suite))
 
 
@@ -287,12 +264,11 @@ async def issue_page(
     it (303 to its page); a refusal shows the run again with the reason."""
     who: Principal | None = None
     try:
-        who = _authenticate(svc, token, ISSUE, run_id)
+        who = form_principal(svc, token, ISSUE, run_id)
         certifier(svc, who, ISSUE, run_id)
         with audited(svc, who.actor, ISSUE, run_id, audited_below=(errors.CertificationError,)):
             days = _days(valid_days)
-            checked_id("run", RUN_ID, run_id)
-            run = await run_in_threadpool(svc.runs.get, run_id)
+            run = await stored_run(svc, run_id)
             issued: Certificate = await run_in_threadpool(
                 lambda: issue(svc.registry, run, svc.key, actor=who.actor, valid_days=days)
             )
@@ -348,15 +324,10 @@ def _revoke_page(
     )
 
 
-def _certificate(svc: Services, cert_id: str) -> Certificate:
-    checked_id("certificate", CERTIFICATE_ID, cert_id)
-    return get_certificate(svc.registry.store, svc.settings, cert_id)
-
-
 @router.get("/certificates/{cert_id}/revoke", response_class=HTMLResponse)
 async def revoke_form(request: Request, svc: ServicesDep, cert_id: str) -> HTMLResponse:
     """The revocation form on a page of its own (the certificate page carries it too)."""
-    cert = await run_in_threadpool(_certificate, svc, cert_id)
+    cert = await run_in_threadpool(stored_certificate, svc, cert_id)
     return await run_in_threadpool(lambda: _revoke_page(request, svc, cert))
 
 
@@ -369,9 +340,9 @@ async def revoke_page(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Revoke a certificate for a reason (certifiers and admins), then show it (303)."""
-    cert = await run_in_threadpool(_certificate, svc, cert_id)
+    cert = await run_in_threadpool(stored_certificate, svc, cert_id)
     try:
-        who = _authenticate(svc, token, REVOKE, cert_id)
+        who = form_principal(svc, token, REVOKE, cert_id)
         certifier(svc, who, REVOKE, cert_id)
         with audited(svc, who.actor, REVOKE, cert_id, audited_below=(errors.CertificationError,)):
             if len(reason) > 2000:

@@ -15,8 +15,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nif import errors
-from nif.registry import _catalogue as catalogue
+from nif import catalogue, errors
 from nif.web._errors import status_of
 from nif.web._services import ServicesDep
 from nif.web.api.validate import run_validation

@@ -328,6 +328,7 @@ def test_runtime_failure_is_error_not_valid(tmp_path: Path):
     assert "failed on this message" in report.steps[-1].error
 
 
+@pytest.mark.slow
 def test_time_limit_gives_error(tmp_path: Path):
     from nif.settings import Settings
 

@@ -19,6 +19,9 @@ from nif.validate._profile import SCHEMATRON, Profile, StepSpec
 from nif.validate.schematron import load_schematron
 from tests.conftest import EN16931
 
+# The EN 16931 conformance sets: 1,142 expectations on four rule sets, minutes of Saxon.
+pytestmark = pytest.mark.slow
+
 VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"
 RULES = {
     ("ubl", "includes"): EN16931 / "ubl/schematron/EN16931-UBL-validation.sch",

@@ -1,0 +1,54 @@
+"""The catalogue: the registry read for people and scripts (agencies, interfaces, versions,
+message types, artefacts, examples and their downloads), as the web pages and `/api` show it.
+
+Each function takes a `Store` and answers with a few SPARQL queries whatever the size of the
+registry. Literals are picked by language: the requested one, else English, else one without a
+language, else any. The result dataclasses are also the web API's response models.
+"""
+
+from nif.catalogue._agencies import agencies, agency
+from nif.catalogue._details import Link
+from nif.catalogue._downloads import artefact
+from nif.catalogue._interfaces import MAX_LIMIT, interface, interfaces
+from nif.catalogue._model import (
+    STATUSES,
+    Agency,
+    AgencySummary,
+    Artefact,
+    Contact,
+    Download,
+    Example,
+    Interface,
+    InterfacePage,
+    InterfaceSummary,
+    InterfaceVersion,
+    MessageType,
+    Part,
+    Status,
+)
+from nif.catalogue._reading import agency_iri
+
+__all__ = [
+    "MAX_LIMIT",
+    "STATUSES",
+    "Agency",
+    "AgencySummary",
+    "Artefact",
+    "Contact",
+    "Download",
+    "Example",
+    "Interface",
+    "InterfacePage",
+    "InterfaceSummary",
+    "InterfaceVersion",
+    "Link",
+    "MessageType",
+    "Part",
+    "Status",
+    "agencies",
+    "agency",
+    "agency_iri",
+    "artefact",
+    "interface",
+    "interfaces",
+]

@@ -1,0 +1,165 @@
+"""Many records at once: loading a registry folder, and checking the whole registry.
+
+Both check records in chunks, each with the context it needs from the store (and, for a load,
+from the records not stored yet), over a process pool (`_check`). A load stores the records
+that conform and reports the others; it is not one transaction, a submission is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from nif.registry._bundle import open_sources
+from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
+from nif.registry._context import context_graph
+from nif.registry._history import RecordVersion
+from nif.registry._ownership import foreign_statements, ownership, report_of
+from nif.registry._records import Record, from_ntriples
+from nif.registry._shacl import ShaclReport
+from nif.registry._submission import distinct, folder_sources
+from nif.store import DumpFormat, Store
+
+if TYPE_CHECKING:
+    from nif.registry._registry import Registry
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass
+class LoadResult:
+    """A folder load: the records stored and those refused (with the report that refused them)."""
+
+    stored: list[RecordVersion]
+    rejected: list[str]
+    report: ShaclReport
+
+
+def load_folder(
+    registry: Registry,
+    root: Path,
+    *,
+    check: bool = True,
+    actor: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load a registry folder (agencies/*.ttl, interfaces/<id>/): conforming records are
+    stored, the others refused and reported."""
+    from nif.registry._pinning import pin_record
+
+    who = registry.actor(actor)
+    sources = folder_sources(root)
+    with registry._writing():
+        with registry.history.audited(who, "load", str(root)), registry._staging() as staging:
+            records: list[Record] = []
+            for bundle in sources:
+                with open_sources(bundle, registry.settings) as found:
+                    for source in found:
+                        for record in registry._parse_source(source, None):
+                            pin_record(
+                                record.graph,
+                                record.identifier,
+                                source.bundle,
+                                staging,
+                                registry.settings,
+                            )
+                            records.append(record)
+            distinct(records)
+            existing = set(registry.store.graphs())
+            gate, offenders = ownership(
+                registry.store,
+                records,
+                registry.settings,
+                graph_exists=existing.__contains__,
+                stored=[r.iri for r in registry.records()] if existing else [],
+                empty=not existing,
+            )
+            shapes = _check_pending(registry, records, workers, progress) if check else None
+            report = ShaclReport.merge([gate, shapes] if shapes else [gate])
+            failing = {r.focus for r in shapes.violations} if shapes else set()
+            accepted = [
+                r
+                for r in records
+                if r.iri not in offenders and not failing & {str(s) for s in r.subjects}
+            ]
+            rejected = [r.identifier or r.iri for r in records if r not in accepted]
+            stored = registry._commit(accepted, staging, who, "load", bulk=True) if accepted else []
+        registry.history.audit(
+            who, "load", str(root), "stored", f"{len(stored)} stored, {len(rejected)} refused"
+        )
+    return LoadResult(stored, rejected, report)
+
+
+def _check_pending(
+    registry: Registry, records: list[Record], workers: int | None, progress: Progress | None
+) -> ShaclReport:
+    """Check records not yet stored, each with context from the store and from each other."""
+    from nif.store import EmbeddedStore
+
+    contents = {r.iri: r.ntriples() for r in records}
+    with EmbeddedStore(None) as pending:
+        pending.load(nquads(contents), DumpFormat.NQUADS)
+        chunks = (
+            Chunk(
+                [(r.iri, contents[r.iri]) for r in batch],
+                _context_bytes([registry.store, pending], batch),
+            )
+            for batch in _batches(records, CHUNK)
+        )
+        return check_chunks(
+            chunks, len(records), registry.settings, workers=workers, progress=progress
+        )
+
+
+def check_registry(
+    registry: Registry,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    keys: Sequence[str] = (),
+) -> ShaclReport:
+    """Check every current record (or those named) against the shapes, in a process pool."""
+    infos = [registry.find(k) for k in keys] if keys else registry.records()
+    foreign = []
+
+    def chunks() -> Iterator[Chunk]:
+        for batch in _batches(infos, CHUNK):
+            records = [from_ntriples(i.iri, registry.store.read_graph(i.iri)) for i in batch]
+            foreign.extend(foreign_statements(registry.store, records, registry.settings))
+            yield Chunk(
+                [(r.iri, r.ntriples()) for r in records],
+                _context_bytes([registry.store], records),
+            )
+
+    report = check_chunks(
+        chunks(), len(infos), registry.settings, workers=workers, progress=progress
+    )
+    return ShaclReport.merge([report, report_of(foreign)]) if foreign else report
+
+
+def nquads(graphs: dict[str, bytes]) -> bytes:
+    """Records as one N-Quads document, each record's blank nodes its own."""
+    quads = (
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+        for graph, content in graphs.items()
+        for t in ox.parse(content, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=True)
+    )
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+
+def _context_bytes(stores: Sequence[Store], records: Sequence[Record]) -> bytes:
+    graph = Graph()
+    for store in stores:
+        graph += context_graph(store, records)
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -1,0 +1,88 @@
+"""A discriminator's value in a message: an XPath 1.0 expression's string value on the XML
+tree, or the value at a JSON Pointer, written as the registry writes discriminator values."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from nif.registry._message_types import Discriminator
+from nif.validate import value_text
+
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def json_pointer_value(document: Any, pointer: str, text: str | None = None) -> str | None:
+    """The string value at an RFC 6901 pointer: strings as they are, numbers as their JSON
+    text (read from `text`, the document's, when the parse made them numbers), true/false/null
+    as written; None when it is absent, an object or an array."""
+    if pointer and not pointer.startswith("/"):
+        return None
+    node = document
+    for token in pointer.split("/")[1:] if pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    if node is None:
+        return "null"
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int | float | Decimal) and text is not None:
+        return value_text(text, pointer)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _xpath(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath | None:
+    try:
+        return etree.XPath(path, namespaces=dict(namespaces))
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+
+
+def _xpath_number(value: float) -> str:
+    """XPath 1.0's string() of a number: no exponent, integers without a decimal point."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str | None:
+    """The XPath 1.0 string value of the discriminator's path, evaluated with the root element
+    as context node; None when it selects nothing or cannot be evaluated."""
+    compiled = _xpath(discriminator.path, discriminator.namespaces)
+    if compiled is None:
+        return None
+    try:
+        result = compiled(tree.getroot())
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+    if isinstance(result, list):
+        if not result:
+            return None
+        first = result[0]
+        if isinstance(first, etree._Element):
+            return str(first.xpath("string()"))
+        if isinstance(first, tuple):  # a namespace node: (prefix, uri)
+            return str(first[1])
+        return str(first)
+    if isinstance(result, bool):
+        return "true" if result else "false"
+    if isinstance(result, float):
+        return _xpath_number(result)
+    return str(result)

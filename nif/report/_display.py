@@ -1,0 +1,56 @@
+"""What every renderer shows the same way: where a finding points, a step's status, the line
+that says findings were cut, and text XML can hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from nif.report._model import Finding, Location, Report, Severity, StepResult, StepStatus, Verdict
+
+
+def as_list(reports: Report | Iterable[Report]) -> list[Report]:
+    return [reports] if isinstance(reports, Report) else list(reports)
+
+
+def position(location: Location) -> str:
+    """`line:column`, `line`, or "" when the finding has no line."""
+    if location.line is None:
+        return ""
+    if location.column is None:
+        return str(location.line)
+    return f"{location.line}:{location.column}"
+
+
+def where(location: Location) -> str:
+    return " ".join(p for p in (position(location), location.xpath, location.pointer) if p)
+
+
+def shown_status(report: Report, step: StepResult, findings: list[Finding]) -> StepStatus:
+    """The step's status, shown as failed too when it passed but its error findings are what
+    made the message invalid (the parse step reports duplicate JSON keys and goes on)."""
+    status = StepStatus(step.status)
+    if (
+        status == StepStatus.PASSED
+        and report.verdict == Verdict.INVALID
+        and any(f.severity >= Severity.ERROR for f in findings)
+    ):
+        return StepStatus.FAILED
+    return status
+
+
+def omitted_line(step: StepResult) -> str:
+    """The line that says a step's findings were cut, or "" when none were."""
+    count = step.findings_omitted
+    if not count:
+        return ""
+    noun = "finding" if count == 1 else "findings"
+    return f"{count:,} more {noun} not shown (the report keeps max_findings_per_step per step)"
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters in messages or names become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text)

@@ -1,0 +1,231 @@
+"""Queries people send, run in worker processes that are killed at the time limit.
+
+Oxigraph cannot interrupt one step of a query (a sort, an aggregate, a cartesian product that
+finds nothing for long), and a thread cannot be stopped: a runaway query would keep its core and
+its slot after its 503. So the service runs each query in a worker process over a read-only
+snapshot of the embedded store, and kills the worker when the query overruns: its slot is free
+at once and a fresh worker starts in its place.
+
+A snapshot is a RocksDB checkpoint of the store (hard links, a few milliseconds; about 0.1 s
+after a write, which it flushes), taken when a query comes after a write, so queries see every
+write that finished before them. A worker opens it read-only and keeps it open for the queries
+that follow; a snapshot no worker uses any more is deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import shutil
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from nif import errors
+from nif.errors import NifError, StoreError, TooManyRequestsError
+from nif.store._base import QueryLimits, ResultFormat
+from nif.workers import WorkerProcess
+
+log = logging.getLogger("nif.store")
+
+GRACE = 0.25
+"""Seconds past a query's time limit before its worker is killed: a worker stops a query that
+yields rows at the limit by itself (a clean 503), so only one stuck in a step is killed."""
+STARTUP_LIMIT = 60.0
+"""Seconds a new worker may take to start (import Oxigraph) before it is given up."""
+_ERRORS = {
+    cls.__name__: cls
+    for cls in (
+        errors.UsageError,
+        errors.StoreError,
+        errors.QueryTimeoutError,
+        errors.ResultTooLargeError,
+    )
+}
+"""The errors a worker reports by name, raised again in the service as they were."""
+
+
+def serve(conn: Connection) -> None:
+    """A worker's loop: (snapshot, query, format, timeout, max_rows) in, ("ok", bytes) or
+    ("error", class name, message) out, until the pipe closes."""
+    from nif.store._embedded import EmbeddedStore
+
+    opened: tuple[str, EmbeddedStore] | None = None
+    conn.send(("ready",))
+    while True:
+        try:
+            snapshot, query, fmt, timeout, max_rows = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if opened is None or opened[0] != snapshot:
+                opened = None  # the previous snapshot is closed before the next is opened
+                opened = (snapshot, EmbeddedStore.read_only(snapshot))
+            result = opened[1].query_raw(query, ResultFormat(fmt), QueryLimits(timeout, max_rows))
+            answer: tuple[Any, ...] = ("ok", result)
+        except NifError as exc:
+            answer = ("error", type(exc).__name__, str(exc))
+        except Exception as exc:  # reported, not raised: the worker serves the next query
+            answer = ("error", "StoreError", f"the query failed: {type(exc).__name__}: {exc}")
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            return
+
+
+def _folder(location: str) -> Path:
+    """Where the snapshots of the store at `location` go: beside it (hard links need the same
+    file system), hidden."""
+    return Path(location).with_name(f".{Path(location).name}-queries")
+
+
+class _Worker:
+    """One worker process and its pipe; used by one query at a time."""
+
+    def __init__(self) -> None:
+        self._process: WorkerProcess | None = None
+        self._ready = False
+        self.snapshot: str | None = None
+        """The snapshot the worker has open (None: none, or not known)."""
+
+    def start(self) -> None:
+        self._process = WorkerProcess(serve, name="nif-sparql")
+        self._ready, self.snapshot = False, None
+
+    def kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process = None
+        self.snapshot = None
+
+    def query(self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits) -> bytes:
+        """The query's result, or its error; past the time limit (and `GRACE`) the worker is
+        killed and a fresh one started, and the query fails with `QueryTimeoutError`."""
+        if self._process is None or not self._process.alive:
+            self.kill()
+            self.start()
+            self.snapshot = snapshot
+        assert self._process is not None
+        conn = self._process.conn
+        try:
+            if not self._ready:
+                if not conn.poll(STARTUP_LIMIT) or conn.recv() != ("ready",):
+                    raise OSError(f"no answer within {STARTUP_LIMIT:g} s")
+                self._ready = True
+            left = limits.remaining()
+            left = None if left is None else max(left, 0.001)
+            conn.send((snapshot, query, str(fmt), left, limits.max_rows))
+            wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
+            if not conn.poll(wait):
+                self.kill()
+                with contextlib.suppress(OSError):  # else the next query starts one
+                    self.start()  # ready for the next query while this one is answered
+                raise limits.timed_out()
+            answer = conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self._process.exit_code() if self._process is not None else None
+            self.kill()
+            raise StoreError(
+                f"the query worker stopped unexpectedly ({type(exc).__name__}"
+                + (f", exit code {code}" if code is not None else "")
+                + "); try again"
+            ) from None
+        if answer[0] == "ok":
+            result: bytes = answer[1]
+            return result
+        _, name, message = answer
+        if name == "QueryTimeoutError":  # it said what was left of the limit, not the limit
+            raise limits.timed_out()
+        raise _ERRORS.get(name, StoreError)(message)
+
+
+class QueryWorkers:
+    """At most `size` queries at once, each in a worker process of its own (started when first
+    needed), over a snapshot of `store`; more are refused with `TooManyRequestsError`."""
+
+    def __init__(self, store: Any, size: int) -> None:
+        if size < 1:
+            raise errors.UsageError(f"sparql_max_concurrent must be at least 1, not {size}")
+        self.size = size
+        self._store = store
+        self._idle = [_Worker() for _ in range(size)]
+        self._busy: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()
+        self._snapshots = _folder(store.location)
+        self._current: tuple[int, str] | None = None
+        self._closed = False
+
+    @property
+    def busy(self) -> int:
+        """Queries running now."""
+        return len(self._busy)
+
+    def run(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
+        """As `Store.query_raw`, in a worker: the query stops at its deadline even inside a step."""
+        limits = limits or QueryLimits()
+        worker = self._take()
+        try:
+            return worker.query(self._snapshot(worker), query, fmt, limits)
+        finally:
+            with self._lock:
+                self._busy.remove(worker)
+                self._idle.append(worker)
+            self._collect()
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            if not self._idle:
+                raise TooManyRequestsError(
+                    f"{self.size} SPARQL queries are running already (sparql_max_concurrent); "
+                    "try again in a few seconds",
+                    retry_after=2,
+                )
+            worker = self._idle.pop()
+            self._busy.append(worker)
+            return worker
+
+    def _snapshot(self, worker: _Worker) -> str:
+        """The snapshot of the store as of now (the last one, or a new one after a write),
+        marked as the one `worker` will have open so that it is not deleted meanwhile."""
+        with self._snapshot_lock:
+            generation = self._store.generation
+            if self._current is None or self._current[0] != generation:
+                self._snapshots.mkdir(mode=0o700, exist_ok=True)
+                target = self._snapshots / f"{generation}-{secrets.token_hex(4)}"
+                self._store.checkpoint(target)
+                self._current = (generation, str(target))
+            worker.snapshot = self._current[1]
+            return self._current[1]
+
+    def _collect(self) -> None:
+        """Delete the snapshots no worker has open and no query will open."""
+        with self._snapshot_lock, self._lock:
+            keep = {w.snapshot for w in self._idle + self._busy}
+            if self._current is not None:
+                keep.add(self._current[1])
+            if not self._snapshots.is_dir():
+                return
+            for path in self._snapshots.iterdir():
+                if str(path) not in keep:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop every worker (a running query is killed) and delete the snapshots."""
+        with self._lock:
+            self._closed = True
+            workers = self._idle + self._busy
+        for worker in workers:
+            worker.kill()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self._snapshots)
+
+    @staticmethod
+    def clean(location: str) -> None:
+        """Delete snapshots a killed process left beside the store at `location`."""
+        with contextlib.suppress(OSError):
+            shutil.rmtree(_folder(location))

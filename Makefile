@@ -8,7 +8,7 @@ SERVE_STAMP := $(VENV)/.serve-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PIP_INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
 
-.PHONY: serve test test-fast lint lock bench format clean virtuoso chromium python
+.PHONY: serve test test-fast lint docs lock bench format clean virtuoso chromium python
 
 python:
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
@@ -29,9 +29,17 @@ $(DEV_STAMP): requirements-dev.txt pyproject.toml | $(VENV)/bin/python
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@ $(SERVE_STAMP)
 
+# Style, types (strict on validate, store, report, settings...) and the import contracts of
+# pyproject.toml: the layers import only downward, a package's _private modules stay inside it.
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# The documentation site (mkdocs.yml, docs/): --strict fails on a broken link or a page not in nav.
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 # The service on the embedded store under ./var; the demo registry is loaded on first start.
 HOST ?= 127.0.0.1
@@ -51,7 +59,7 @@ virtuoso:
 chromium:
 	@[ -x /usr/bin/chromium ] || { $(APT_INSTALL) chromium; }
 
-test: lint virtuoso chromium
+test: lint docs virtuoso chromium
 	$(BIN)/pytest -n auto --cov=nif --cov-report=term:skip-covered
 
 # The inner loop: the unit tests, without the `slow` ones (Virtuoso, Chromium, live servers, the

@@ -10,7 +10,7 @@ from nif.certify._certificates import (
     revoke,
 )
 from nif.certify._demo import finish_demo, start_demo
-from nif.certify._documents import rdf_document
+from nif.certify._documents import SYNTAXES, rdf_document
 from nif.certify._earl import run_graph
 from nif.certify._endpoint import Endpoint, parse_headers
 from nif.certify._evidence import Evidence, evidence_from_zip, read_evidence
@@ -45,6 +45,7 @@ from nif.registry import run_iri
 
 __all__ = [
     "BADGE_TEXTS",
+    "SYNTAXES",
     "Assertion",
     "CaseKind",
     "CaseOutcome",

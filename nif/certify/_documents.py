@@ -8,8 +8,14 @@ from rdflib import Graph
 from nif.certify._namespaces import OA
 from nif.registry import DQV, EARL, PREFIXES, PROV
 
-SYNTAXES = {"turtle": "turtle", "json-ld": "json-ld", "ntriples": "nt", "rdf-xml": "xml"}
-"""nif's syntax names (as in `?format=` and `--format`) to rdflib's serializer names."""
+SYNTAXES = {
+    "turtle": ("turtle", "text/turtle"),
+    "json-ld": ("json-ld", "application/ld+json"),
+    "ntriples": ("nt", "application/n-triples"),
+    "rdf-xml": ("xml", "application/rdf+xml"),
+}
+"""The RDF syntaxes nif writes: its names (as in `?format=` and `--format`), the first the
+default, to rdflib's serializer name and the media type."""
 
 
 def rdf_document(graph: Graph, syntax: str) -> bytes:
@@ -20,4 +26,4 @@ def rdf_document(graph: Graph, syntax: str) -> bytes:
     for prefix, namespace in (("earl", EARL), ("prov", PROV), ("dqv", DQV), ("oa", OA)):
         shown.bind(prefix, namespace)
     shown += graph
-    return shown.serialize(format=SYNTAXES[syntax], encoding="utf-8")
+    return shown.serialize(format=SYNTAXES[syntax][0], encoding="utf-8")

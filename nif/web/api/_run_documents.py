@@ -19,7 +19,7 @@ from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from nif.certify import Certificate, Run, get_certificate, rdf_document
+from nif.certify import SYNTAXES, Certificate, Run, get_certificate, rdf_document
 from nif.errors import InputError, NotFoundError
 from nif.web import _negotiation
 from nif.web._services import Services
@@ -27,14 +27,8 @@ from nif.web._services import Services
 RUN_ID = re.compile(r"run-[0-9]{8}-[0-9a-f]{8}")
 CERTIFICATE_ID = re.compile(r"cert-[0-9]{8}-[0-9a-f]{8}")
 
-FORMAT_NAMES = {
-    "turtle": "text/turtle",
-    "json-ld": "application/ld+json",
-    "ntriples": "application/n-triples",
-    "rdf-xml": "application/rdf+xml",
-}
-"""`?format=` names of the RDF answers (`nif.certify._documents.SYNTAXES`), the first the
-default."""
+FORMAT_NAMES = {name: media for name, (_, media) in SYNTAXES.items()}
+"""`?format=` names of the RDF answers, the first the default."""
 SYNTAX_OF = {media: name for name, media in FORMAT_NAMES.items()}
 RDF_TYPES = list(SYNTAX_OF)
 """The RDF media types answered."""

@@ -19,6 +19,7 @@ from nif.registry._blobs import BlobStore
 from nif.registry._history import RecordVersion
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._records import stored_record
+from nif.registry._staging import staging_dir
 from nif.registry._submission import distinct
 from nif.store import DumpFormat, Store
 
@@ -82,7 +83,7 @@ def restore(
             beside = {g: graphs[g] for g, r in found.items() if r is None}
             if blobs is not None:
                 BlobStore(blobs).copy_into(registry.blobs)
-            staging = BlobStore(registry._staging_dir() / "none")
+            staging = BlobStore(staging_dir(registry.settings) / "none")
             stored = registry._commit(records, staging, who, "import", beside=beside)
         detail = f"{len(stored)} records, {len(beside)} other graphs"
         registry.history.audit(who, "import", shown, "stored", detail)

@@ -22,6 +22,7 @@ from nif.registry._history import RecordVersion
 from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import Record, from_ntriples
 from nif.registry._shacl import ShaclReport
+from nif.registry._staging import staging_area
 from nif.registry._submission import distinct, folder_sources
 from nif.store import DumpFormat, Store
 
@@ -56,7 +57,10 @@ def load_folder(
     who = registry.actor(actor)
     sources = folder_sources(root)
     with registry._writing():
-        with registry.history.audited(who, "load", str(root)), registry._staging() as staging:
+        with (
+            registry.history.audited(who, "load", str(root)),
+            staging_area(registry.settings) as staging,
+        ):
             records: list[Record] = []
             for bundle in sources:
                 with open_sources(bundle, registry.settings) as found:

@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import fcntl
 import getpass
-import shutil
 import tempfile
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from nif.registry._records import (
     split,
 )
 from nif.registry._shacl import ShaclReport, check
+from nif.registry._staging import clear_staging, staging_area, staging_dir
 from nif.registry._submission import (
     authorise,
     distinct,
@@ -244,11 +244,11 @@ class Registry:
         """Parse, split and pin into a staging blob store that is discarded unless committed."""
         from nif.registry._pinning import pin_record
 
-        with self._staging() as staging, contextlib.ExitStack() as stack:
+        with staging_area(self.settings) as staging, contextlib.ExitStack() as stack:
             shown = None
             if isinstance(target, bytes) and name.lower().endswith(".zip"):
                 spool = stack.enter_context(
-                    tempfile.TemporaryDirectory(prefix="upload-", dir=self._staging_dir())
+                    tempfile.TemporaryDirectory(prefix="upload-", dir=staging_dir(self.settings))
                 )
                 target, shown = spooled_zip(target, name, Path(spool)), name
             if isinstance(target, bytes):
@@ -269,31 +269,11 @@ class Registry:
             )
             yield [r for r, _ in pairs], staging, artefacts
 
-    @contextlib.contextmanager
-    def _staging(self) -> Iterator[BlobStore]:
-        """A staging blob store for pins until they are committed, removed on exit."""
-        root = Path(tempfile.mkdtemp(prefix="staging-", dir=self._staging_dir()))
-        try:
-            yield BlobStore(root)
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-
-    def _staging_dir(self) -> Path:
-        path = self.settings.folder.staging
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
     def remove_leftovers(self) -> int:
         """Remove what killed processes left in the staging folder (how many entries): every
         write stages only while it holds the write lock, so under it none is in use."""
         with self._writing():
-            found = list(self._staging_dir().iterdir())
-            for path in found:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-        return len(found)
+            return clear_staging(self.settings)
 
     def _parse_source(self, source: Source, fmt: str | None) -> list[Record]:
         try:

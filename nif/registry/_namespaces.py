@@ -1,6 +1,6 @@
 """The vocabularies the registry model reuses, and nif's own, as rdflib namespaces.
 
-The model (see README, "The registry model"): an agency is an `org:Organization` and
+The model (see docs/publisher/records.md, "The model"): an agency is an `org:Organization` and
 `cv:PublicOrganisation`; an interface a `dcat:DataService`; each of its versions a
 `dcat:DataService` and `nif:InterfaceVersion`; a version has `nif:MessageType`s whose schema and
 rule artefacts are `dct:Standard`s and `dcat:Distribution`s pinned by `spdx:checksum`.

@@ -12,6 +12,7 @@ from nif.validate._batch import (
     validate_files,
 )
 from nif.validate._cache import CompiledCache
+from nif.validate._catalog import Catalog, CatalogFetcher
 from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._json import ParsedJson, parse_json, unescape, value_text
@@ -37,6 +38,8 @@ __all__ = [
     "XSD",
     "Artefact",
     "ArtefactSet",
+    "Catalog",
+    "CatalogFetcher",
     "CompiledCache",
     "Fetcher",
     "Message",

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from urllib.parse import urldefrag, urljoin, urlparse
 from urllib.request import url2pathname
 
@@ -20,6 +21,16 @@ from nif.report import ArtefactRef
 
 Fetcher = Callable[[str], bytes]
 """Returns the bytes behind an absolute URI, or raises `ResolutionError`."""
+
+
+@runtime_checkable
+class LocalCopies(Protocol):
+    """A fetcher that serves some URIs from local copies (a catalog's) and can read a relative
+    reference beside the copy when the URI it resolves to is not mapped itself."""
+
+    def __call__(self, uri: str) -> bytes: ...
+
+    def beside(self, referrer: str, ref: str) -> bytes | None: ...
 
 
 def sha256(content: bytes) -> str:
@@ -105,7 +116,12 @@ def collect(
     references: Callable[[Artefact], Iterable[str]],
     fetch: Fetcher = local_fetcher,
 ) -> ArtefactSet:
-    """Close `main` over the references `references` finds in each part (relative or absolute)."""
+    """Close `main` over the references `references` finds in each part (relative or absolute).
+
+    A part keeps the URI as written, resolved against its referrer's URI. When `fetch` serves
+    local copies (a catalog's) and that URI is not mapped, a relative reference is read from
+    beside the referrer's local copy instead, still under the URI as written.
+    """
     parts: dict[str, Artefact] = {main.uri: main}
     pending = [main]
     while pending:
@@ -115,9 +131,21 @@ def collect(
             if not uri or uri in parts:
                 continue
             try:
-                part = Artefact(uri, fetch(uri))
+                part = Artefact(uri, _fetch(fetch, uri, artefact.uri, ref))
             except ResolutionError as exc:
                 raise ResolutionError(f"{artefact.uri} references {ref!r}: {exc}") from None
             parts[uri] = part
             pending.append(part)
     return ArtefactSet(main.uri, parts)
+
+
+def _fetch(fetch: Fetcher, uri: str, referrer: str, ref: str) -> bytes:
+    try:
+        return fetch(uri)
+    except ResolutionError:
+        if not isinstance(fetch, LocalCopies) or urlparse(ref).scheme:
+            raise
+        content = fetch.beside(referrer, ref)
+        if content is None:
+            raise
+        return content

@@ -19,6 +19,7 @@ from nif.validate._json import ParsedJson, parse_json, unescape, value_text
 from nif.validate._jsonschema import json_references
 from nif.validate._profile import (
     JSON_SCHEMA,
+    KOSIT,
     SCHEMATRON,
     XSD,
     Profile,
@@ -27,11 +28,19 @@ from nif.validate._profile import (
 )
 from nif.validate._xml import ParsedXml, has_doctype, parse_xml, safe_parser
 from nif.validate._xsd import xsd_references
+from nif.validate.kosit import (
+    KositConfiguration,
+    Scenario,
+    kosit_references,
+    load_kosit,
+    read_scenarios,
+)
 from nif.validate.schematron import saxon_processor
 
 __all__ = [
     "COMPILE_LIMIT",
     "JSON_SCHEMA",
+    "KOSIT",
     "MEDIA_TYPES",
     "SCHEMATRON",
     "STARTUP_LIMIT",
@@ -42,11 +51,13 @@ __all__ = [
     "CatalogFetcher",
     "CompiledCache",
     "Fetcher",
+    "KositConfiguration",
     "Message",
     "ParsedJson",
     "ParsedXml",
     "Profile",
     "ProfilePicker",
+    "Scenario",
     "StepSpec",
     "available_cpus",
     "collect",
@@ -54,12 +65,15 @@ __all__ = [
     "detect_media",
     "has_doctype",
     "json_references",
+    "kosit_references",
+    "load_kosit",
     "local_fetcher",
     "parse_json",
     "parse_overrides",
     "parse_xml",
     "private_tmpdir",
     "read_message",
+    "read_scenarios",
     "remove_tmpdir",
     "run_isolated",
     "safe_parser",

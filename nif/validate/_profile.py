@@ -8,12 +8,13 @@ from pathlib import Path
 
 from nif.errors import UsageError
 from nif.report import Severity
-from nif.validate._artefacts import ArtefactSet
+from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 
 XSD = "xsd"
 SCHEMATRON = "schematron"
 JSON_SCHEMA = "json-schema"
-KINDS = {XSD: "xml", SCHEMATRON: "xml", JSON_SCHEMA: "json"}
+KOSIT = "kosit"
+KINDS = {XSD: "xml", SCHEMATRON: "xml", JSON_SCHEMA: "json", KOSIT: "xml"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,13 +22,15 @@ class StepSpec:
     """One step of a profile, before compilation.
 
     `phase` selects a Schematron phase; `xsd_version` forces "1.0" or "1.1" (default: the
-    schema's `vc:minVersion`).
+    schema's `vc:minVersion`); `scenario` names the KoSIT scenario to run (default: the one
+    whose `match` holds).
     """
 
     kind: str
     artefacts: ArtefactSet
     phase: str | None = None
     xsd_version: str | None = None
+    scenario: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -41,7 +44,11 @@ class StepSpec:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}|{self.phase or ''}|{self.xsd_version or ''}|{self.artefacts.key}"
+        scenario = f"|{self.scenario}" if self.scenario is not None else ""
+        return (
+            f"{self.kind}|{self.phase or ''}|{self.xsd_version or ''}{scenario}"
+            f"|{self.artefacts.key}"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,22 +83,33 @@ class Profile:
         name: str | None = None,
         severity_overrides: Mapping[str, Severity | None] | None = None,
         fail_on: Severity = Severity.ERROR,
+        catalogs: Iterable[str | Path] = (),
     ) -> Profile:
-        """Build a profile from local files; Schematron entries are paths or (path, phase)."""
+        """Build a profile from local files; Schematron entries are paths or (path, phase).
+
+        `catalogs` (OASIS XML Catalog files) map the URIs the artefacts reference to local
+        copies, so artefacts that import or include by URL are collected offline.
+        """
+        from nif.validate._catalog import Catalog
+
+        catalogs = list(catalogs)
+        fetch = Catalog.load(catalogs).fetcher() if catalogs else local_fetcher
         steps: list[StepSpec] = []
         if xsd is not None:
-            from nif.validate._xsd import load_xsd
+            from nif.validate._xsd import xsd_references
 
-            steps.append(StepSpec(XSD, load_xsd(xsd), xsd_version=xsd_version))
+            artefacts = collect(Artefact.from_path(xsd), xsd_references, fetch)
+            steps.append(StepSpec(XSD, artefacts, xsd_version=xsd_version))
         for entry in schematron:
             from nif.validate.schematron import load_schematron
 
             path, phase = entry if isinstance(entry, tuple) else (entry, None)
-            steps.append(StepSpec(SCHEMATRON, load_schematron(path), phase=phase))
+            steps.append(StepSpec(SCHEMATRON, load_schematron(path, fetch), phase=phase))
         if json_schema is not None:
-            from nif.validate._jsonschema import load_json_schema
+            from nif.validate._jsonschema import json_references
 
-            steps.append(StepSpec(JSON_SCHEMA, load_json_schema(json_schema)))
+            artefacts = collect(Artefact.from_path(json_schema), json_references, fetch)
+            steps.append(StepSpec(JSON_SCHEMA, artefacts))
         return cls(
             tuple(steps),
             name=name,

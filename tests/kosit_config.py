@@ -1,0 +1,168 @@
+"""KoSIT configurations of nif's own over the EN 16931 rules, built in a test's tmp folder.
+
+The XSDs are copied from `../shared/external` at test time (never into the repository), the
+EN 16931 Schematron is precompiled to XSLT by nif's own compiler, and the report stylesheet is
+`tests/validate/data/kosit/report.xsl`. `build_config` writes `scenarios.xml` from
+`ScenarioSpec`s, so a test says only what differs (levels, acceptance, match).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import shutil
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from nif.validate.schematron import compile_to_xslt, load_schematron
+from tests.conftest import EN16931, EXTERNAL, ROOT
+
+REPORT_XSL = ROOT / "tests/validate/data/kosit/report.xsl"
+NAMESPACES = {
+    "ubl": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "rep": "http://www.xoev.de/de/validator/varl/1",
+}
+_SCHEMA = {
+    "ubl": "resources/ubl/maindoc/UBL-Invoice-2.1.xsd",
+    "cn": "resources/ubl/maindoc/UBL-CreditNote-2.1.xsd",
+    "cii": "resources/cii/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd",
+}
+_RULES = {
+    "ubl": "resources/en16931/EN16931-UBL-validation.xsl",
+    "cn": "resources/en16931/EN16931-UBL-validation.xsl",
+    "cii": "resources/en16931/EN16931-CII-validation.xsl",
+}
+_MATCH = {"ubl": "/ubl:Invoice", "cn": "/cn:CreditNote", "cii": "/rsm:CrossIndustryInvoice"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioSpec:
+    """One scenario: `syntax` is ubl (invoice), cn (UBL credit note) or cii."""
+
+    name: str
+    syntax: str
+    match: str | None = None
+    custom_levels: Mapping[str, str] | None = None
+    """Rule code -> level; None takes `build_config`'s."""
+    accept_match: str | None = None
+    schematron: bool = True
+
+
+DEFAULT_SCENARIOS = (
+    ScenarioSpec("EN16931 UBL Invoice", "ubl"),
+    ScenarioSpec("EN16931 UBL CreditNote", "cn"),
+    ScenarioSpec("EN16931 CII", "cii"),
+)
+
+
+@functools.cache
+def en16931_xslt(syntax: str) -> str:
+    """The official rules compiled by nif, once per test process."""
+    sch = (
+        EN16931
+        / f"{syntax}/schematron/preprocessed/EN16931-{syntax.upper()}-validation-preprocessed.sch"
+    )
+    return compile_to_xslt(load_schematron(sch))
+
+
+def _resource(name: str, location: str) -> str:
+    return (
+        f"<resource><name>{escape(name)}</name><location>{escape(location)}</location></resource>"
+    )
+
+
+def _scenario(spec: ScenarioSpec, levels: Mapping[str, str], accept: str | None) -> str:
+    namespaces = "".join(f'<namespace prefix="{p}">{u}</namespace>' for p, u in NAMESPACES.items())
+    rules = ""
+    if spec.schematron:
+        rules = (
+            "<validateWithSchematron>"
+            + _resource("EN 16931 rules", _RULES[spec.syntax])
+            + "</validateWithSchematron>"
+        )
+    by_level: dict[str, list[str]] = {}
+    for code, level in (spec.custom_levels if spec.custom_levels is not None else levels).items():
+        by_level.setdefault(level, []).append(code)
+    custom = "".join(
+        f'<customLevel level="{level}">{" ".join(codes)}</customLevel>'
+        for level, codes in by_level.items()
+    )
+    accept_match = spec.accept_match or accept
+    return (
+        f"<scenario><name>{escape(spec.name)}</name>{namespaces}"
+        f"<match>{escape(spec.match or _MATCH[spec.syntax])}</match>"
+        f"<validateWithXmlSchema>{_resource('XSD', _SCHEMA[spec.syntax])}</validateWithXmlSchema>"
+        f"{rules}"
+        f"<createReport>{_resource('Report', 'resources/report.xsl')}{custom}</createReport>"
+        + (f"<acceptMatch>{escape(accept_match)}</acceptMatch>" if accept_match else "")
+        + "</scenario>"
+    )
+
+
+def scenarios_xml(
+    scenarios: Sequence[ScenarioSpec],
+    custom_levels: Mapping[str, str],
+    accept_match: str | None,
+    *,
+    fallback: bool = True,
+) -> str:
+    body = "".join(_scenario(spec, custom_levels, accept_match) for spec in scenarios)
+    no_scenario = (
+        f"<noScenarioReport>{_resource('No scenario', 'resources/report.xsl')}</noScenarioReport>"
+        if fallback
+        else ""
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<scenarios xmlns="http://www.xoev.de/de/validator/framework/1/scenarios"'
+        ' frameworkVersion="1.0.0">'
+        "<name>nif test configuration over EN 16931</name><date>2026-01-01</date>"
+        "<description><p>Built by tests/kosit_config.py.</p></description>"
+        f"{body}{no_scenario}</scenarios>\n"
+    )
+
+
+def _copy_resources(folder: Path, syntaxes: Iterable[str]) -> None:
+    resources = folder / "resources"
+    resources.mkdir(parents=True, exist_ok=True)
+    syntaxes = set(syntaxes)
+    if syntaxes & {"ubl", "cn"}:
+        shutil.copytree(EXTERNAL / "ubl-2.1/xsd", resources / "ubl", dirs_exist_ok=True)
+    if "cii" in syntaxes:
+        shutil.copytree(
+            EN16931 / "cii/schema/d16b-uncoupled", resources / "cii", dirs_exist_ok=True
+        )
+    (resources / "en16931").mkdir(exist_ok=True)
+    for syntax in {"ubl" if s in ("ubl", "cn") else s for s in syntaxes}:
+        (folder / _RULES[syntax]).write_text(en16931_xslt(syntax), encoding="utf-8")
+    shutil.copy(REPORT_XSL, resources / "report.xsl")
+
+
+def build_config(
+    folder: Path,
+    *,
+    scenarios: Sequence[ScenarioSpec] = DEFAULT_SCENARIOS,
+    custom_levels: Mapping[str, str] | None = None,
+    accept_match: str | None = None,
+    as_zip: bool = False,
+    fallback: bool = True,
+) -> Path:
+    """Write a configuration into `folder` (created); the zip beside it when `as_zip`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _copy_resources(folder, (spec.syntax for spec in scenarios))
+    (folder / "scenarios.xml").write_text(
+        scenarios_xml(scenarios, custom_levels or {}, accept_match, fallback=fallback),
+        encoding="utf-8",
+    )
+    if not as_zip:
+        return folder
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(folder).as_posix())
+    return archive

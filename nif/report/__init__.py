@@ -5,6 +5,7 @@ Every validation, whether from the CLI, the service or a certification run, ends
 
 from nif.report._html import render_html
 from nif.report._junit import render_junit
+from nif.report._kosit import render_kosit
 from nif.report._model import (
     REPORT_FORMAT_VERSION,
     ArtefactRef,
@@ -34,6 +35,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_junit",
+    "render_kosit",
     "render_svrl",
     "render_text",
 ]

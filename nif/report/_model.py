@@ -185,6 +185,12 @@ class StepResult(_JsonOrder):
     phase: Annotated[str | None, _OMIT_NONE] = None
     svrl: Annotated[str | None, Field(exclude=True)] = None
     """The step's SVRL, for `render_svrl`; the JSON form leaves it out."""
+    scenario: Annotated[str | None, _OMIT_NONE] = None
+    """The KoSIT scenario the step ran (`kosit` steps)."""
+    accepted: Annotated[bool | None, _OMIT_NONE] = None
+    """Whether the KoSIT scenario accepts the message (`kosit` steps)."""
+    kosit_report: Annotated[str | None, Field(exclude=True)] = None
+    """The KoSIT report the configuration's XSLT wrote, for `render_kosit`; not in JSON."""
     findings_omitted: Annotated[int, Field(exclude_if=lambda count: not count)] = 0
     """Findings of this step left out of the report by the `max_findings_per_step` cap."""
 
@@ -197,6 +203,8 @@ class StepResult(_JsonOrder):
         "artefacts",
         "millis",
         "phase",
+        "scenario",
+        "accepted",
         "error",
         "findings_omitted",
     )

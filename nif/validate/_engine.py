@@ -14,7 +14,7 @@ from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
 from nif.validate._json import ParsedJson
-from nif.validate._profile import JSON_SCHEMA, SCHEMATRON, XSD, Profile, StepSpec
+from nif.validate._profile import JSON_SCHEMA, KOSIT, SCHEMATRON, XSD, Profile, StepSpec
 from nif.validate._step import Document, Step, StepOutcome
 from nif.validate._xml import ParsedXml
 
@@ -49,6 +49,10 @@ def _build(spec: StepSpec, settings: Settings) -> Step:
         from nif.validate.schematron import compile_schematron
 
         return compile_schematron(spec.artefacts, spec.phase)
+    if spec.kind == KOSIT:
+        from nif.validate.kosit import compile_kosit
+
+        return compile_kosit(spec.artefacts, spec.scenario)
     from nif.validate._jsonschema import compile_json_schema
 
     return compile_json_schema(
@@ -251,8 +255,15 @@ def validate(
         else:
             step_findings = _apply_overrides(outcome.findings, profile.severity_overrides)
             result.svrl = outcome.svrl
-            failing = any(f.severity >= profile.fail_on for f in step_findings)
-            result.status = StepStatus.FAILED if failing else StepStatus.PASSED
+            result.scenario, result.kosit_report = outcome.scenario, outcome.kosit_report
+            result.accepted = outcome.accepted
+            if outcome.error is not None:
+                result.status, result.error = StepStatus.ERROR, outcome.error
+            elif outcome.accepted is not None:
+                result.status = StepStatus.PASSED if outcome.accepted else StepStatus.FAILED
+            else:
+                failing = any(f.severity >= profile.fail_on for f in step_findings)
+                result.status = StepStatus.FAILED if failing else StepStatus.PASSED
             findings.extend(_keep(step_findings, result, cap, omitted))
         finally:
             result.millis = (time.perf_counter() - started) * 1000
@@ -275,11 +286,15 @@ def _unwatched(stage: str, name: str) -> None:
 
 
 def _verdict(steps: list[StepResult], findings: list[Finding], fail_on: Severity) -> Verdict:
-    """From every finding, kept or not: a step fails on its whole list before it is cut."""
+    """From every finding, kept or not: a step fails on its whole list before it is cut.
+
+    A step that decides acceptance (KoSIT) has already said so by its status: its findings do
+    not make the message invalid on their own."""
     if any(s.status is StepStatus.ERROR for s in steps):
         return Verdict.ERROR
     if any(s.status is StepStatus.FAILED for s in steps):
         return Verdict.INVALID
-    if any(f.severity >= fail_on for f in findings):
+    deciding = {s.name for s in steps if s.accepted is not None}
+    if any(f.severity >= fail_on for f in findings if f.step not in deciding):
         return Verdict.INVALID
     return Verdict.VALID

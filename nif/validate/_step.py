@@ -35,10 +35,19 @@ class Document:
 
 @dataclasses.dataclass
 class StepOutcome:
-    """What a step found, plus the raw SVRL for Schematron steps."""
+    """What a step found, plus the raw SVRL for Schematron steps.
+
+    A step that decides acceptance itself (a KoSIT configuration) sets `accepted`: the verdict
+    then follows it rather than the severities of its findings. `error` says the step could not
+    run although it produced output (no KoSIT scenario matched: the fallback report).
+    """
 
     findings: list[Finding]
     svrl: str | None = None
+    accepted: bool | None = None
+    error: str | None = None
+    scenario: str | None = None
+    kosit_report: str | None = None
 
 
 class Step(abc.ABC):

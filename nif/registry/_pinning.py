@@ -67,11 +67,13 @@ References = Callable[[Artefact], list[str]]
 
 @dataclasses.dataclass(frozen=True)
 class _Kind:
-    """A kind of artefact: what to call it, its syntax, how to find what it references."""
+    """A kind of artefact: what to call it, its syntax, how to find what it references, and
+    whether it may hold an internal DTD subset (schemas as published, e.g. UBL's xmldsig)."""
 
     name: str
     syntax: str
     references: References
+    internal_subset: bool = False
 
     def checked_references(self, artefact: Artefact, max_depth: int) -> list[str]:
         """Refuse a malformed document now, saying where, not when a message is validated.
@@ -79,7 +81,13 @@ class _Kind:
         Sizes were limited when the document was read, so the parsers' limit is its size."""
         size = len(artefact.content)
         if self.syntax == "xml":
-            findings = parse_xml(artefact.content, max_bytes=size, max_depth=max_depth).findings
+            findings = parse_xml(
+                artefact.content,
+                max_bytes=size,
+                max_depth=max_depth,
+                internal_subset=self.internal_subset,
+                base_url=artefact.uri,
+            ).findings
         else:
             findings = parse_json(artefact.content, max_bytes=size).findings
         for finding in findings:
@@ -91,7 +99,7 @@ class _Kind:
 
 
 _TECHNIQUES: dict[Node, _Kind] = {
-    TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references),
+    TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references, internal_subset=True),
     TECHNIQUE.Schematron: _Kind("Schematron rule set", "xml", schematron_references),
     NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
 }

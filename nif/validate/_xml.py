@@ -53,15 +53,91 @@ def safe_parser(resolver: Resolver | None = None, **overrides: object) -> etree.
     return parser
 
 
-def parse_artefact(artefact: Artefact) -> etree._Element:
-    """Parse a schema or rule set safely, saying which file and where when it is malformed."""
-    try:
-        return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
-    except etree.XMLSyntaxError as exc:
-        line = (exc.position or (0, 0))[0]
-        where = f", line {line}" if line else ""
-        text = str(exc.msg or exc).split(", line ")[0]
-        raise CompileError(f"{artefact.uri}{where}: not well-formed XML: {text}") from None
+def parse_artefact(artefact: Artefact, *, internal_subset: bool = False) -> etree._Element:
+    """Parse a schema or rule set safely, saying which file and where when it is malformed.
+
+    With `internal_subset` (schemas), a DOCTYPE's internal subset is expanded as `parse_xml`
+    expands it; without, a DOCTYPE is parsed but nothing it declares is expanded.
+    """
+    if internal_subset:
+        content = artefact.content
+        parsed = parse_xml(
+            content,
+            max_bytes=len(content),
+            max_depth=_LIBXML2_MAX_DEPTH,
+            internal_subset=True,
+            base_url=artefact.uri,
+        )
+        if parsed.tree is not None:
+            return parsed.tree.getroot()
+        finding = parsed.findings[0]
+    else:
+        try:
+            return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
+        except etree.XMLSyntaxError as exc:
+            finding = _syntax_finding(exc)
+    where = f", line {finding.location.line}" if finding.location.line else ""
+    raise CompileError(f"{artefact.uri}{where}: {finding.message}")
+
+
+def expand_internal_subset(artefact: Artefact) -> bytes:
+    """The schema's bytes as an engine should read them: unchanged without a DOCTYPE, else with
+    the internal subset expanded by `parse_artefact` and the DOCTYPE gone.
+
+    When expanding changes nothing but dropping the DOCTYPE (the usual case: entities declared
+    and never used), the DOCTYPE is blanked in place so that engines report the file's own line
+    numbers; otherwise the expanded tree is serialized. Raises `CompileError`.
+    """
+    root = parse_artefact(artefact, internal_subset=True)
+    if not _has_dtd(root.getroottree()):
+        return artefact.content
+    blanked = _without_doctype_declaration(artefact.content)
+    if blanked is not None:
+        try:
+            plain = etree.fromstring(blanked, safe_parser())
+        except etree.XMLSyntaxError:
+            plain = None
+        if (
+            plain is not None
+            and not _has_dtd(plain.getroottree())
+            and etree.tostring(plain, method="c14n") == etree.tostring(root, method="c14n")
+        ):
+            return blanked
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def _has_dtd(tree: etree._ElementTree) -> bool:
+    return bool(tree.docinfo.doctype) or tree.docinfo.internalDTD is not None
+
+
+def _without_doctype_declaration(content: bytes) -> bytes | None:
+    """`content` with its DOCTYPE declaration replaced by as many line breaks, or None when the
+    declaration cannot be delimited (the caller then serializes the parsed tree instead)."""
+    found = _DOCTYPE.search(content)
+    if not found:
+        return None
+    at, in_subset = found.end(), False
+    while at < len(content):
+        for opening, closing in _SKIPPED:
+            if content.startswith(opening, at):
+                end = content.find(closing, at + len(opening))
+                if end < 0:
+                    return None
+                at = end + len(closing)
+                break
+        else:
+            char = content[at : at + 1]
+            if char == b">" and not in_subset:
+                start, end = found.start(), at + 1
+                breaks = b"\n" * content.count(b"\n", start, end)
+                return content[:start] + breaks + content[end:]
+            in_subset = {b"[": True, b"]": False}.get(char, in_subset)
+            at += 1
+    return None
+
+
+_SKIPPED = ((b'"', b'"'), (b"'", b"'"), (b"<!--", b"-->"), (b"<?", b"?>"))
+"""What may hold `[`, `]` or `>` inside a DOCTYPE without opening or closing anything."""
 
 
 class _RefuseAll(Resolver):
@@ -105,32 +181,97 @@ def _doctype_finding(content: bytes, at: int) -> Finding:
     return _finding("xml.doctype", message, line, column)
 
 
-def parse_xml(content: bytes, *, max_bytes: int, max_depth: int) -> ParsedXml:
-    """Parse untrusted bytes; on any problem return no tree and a fatal finding saying where."""
+def _syntax_finding(exc: etree.XMLSyntaxError) -> Finding:
+    line, column = (exc.position or (0, 0))[:2]
+    line, column = line or None, column or None
+    text = str(exc.msg or exc).split(", line ")[0]
+    if "Excessive depth" in text or "exceeded max depth" in text:
+        message = f"element nesting exceeds the parser's limit of {_LIBXML2_MAX_DEPTH} levels"
+        return _finding("xml.too-deep", message, line, column)
+    return _finding("xml.malformed", f"not well-formed: {text}", line, column)
+
+
+class _Recorder(Resolver):
+    """Answers every external DTD or entity libxml2 asks for with nothing, noting its URL, so
+    that a first parse can say which declaration reached outside instead of failing on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[str] = []
+
+    def resolve(self, url: str, pubid: str | None, context: object) -> object:
+        self.refused.append(url)
+        return self.resolve_string(b"", context)
+
+
+def _external_declaration(
+    content: bytes, tree: etree._ElementTree, refused: list[str]
+) -> Finding | None:
+    """The finding for an external DTD subset or external entity the DOCTYPE declares."""
+    doctype = content.find(b"<!DOCTYPE")
+    info, what = tree.docinfo, None
+    if info.system_url or info.public_id:
+        what = f"an external DTD subset ({info.system_url or info.public_id!r})"
+    dtd = info.internalDTD
+    for entity in dtd.iterentities() if dtd is not None and what is None else ():
+        if entity.system_url:
+            what = f"the external entity {entity.name!r} ({entity.system_url})"
+            name = re.escape(entity.name.encode())
+            declared = re.search(rb"<!ENTITY\s+(?:%\s+)?" + name + rb"\s", content)
+            doctype = declared.start() if declared else doctype
+            break
+    if what is None and refused:
+        what = f"an external resource ({refused[0]})"
+    if what is None:
+        return None
+    line = content.count(b"\n", 0, doctype) + 1 if doctype >= 0 else None
+    message = (
+        f"the DOCTYPE declares {what}: a schema may declare internal entities only, "
+        "nif reads no external DTD or entity"
+    )
+    return _finding("xml.external-entity", message, line)
+
+
+def parse_xml(
+    content: bytes,
+    *,
+    max_bytes: int,
+    max_depth: int,
+    internal_subset: bool = False,
+    base_url: str | None = None,
+) -> ParsedXml:
+    """Parse untrusted bytes; on any problem return no tree and a fatal finding saying where.
+
+    A DOCTYPE is refused, unless `internal_subset` (schemas, never messages): then libxml2
+    expands the internal subset's entities within its amplification bounds and applies its
+    attribute defaults, and an external DTD subset or any external entity is refused.
+    """
     if len(content) > max_bytes:
         return ParsedXml(
             None,
             [_finding("xml.too-large", f"message is {len(content)} bytes, limit {max_bytes}")],
         )
     doctype = _DOCTYPE.search(content, 0, _prolog_end(content))
-    if doctype:
+    if doctype and not internal_subset:
         return ParsedXml(None, [_doctype_finding(content, doctype.start())])
-    parser = safe_parser()
+    recorder = _Recorder()
     try:
-        root = etree.fromstring(content, parser)
+        root = etree.fromstring(content, safe_parser(recorder), base_url=base_url)
     except etree.XMLSyntaxError as exc:
-        line, column = (exc.position or (0, 0))[:2]
-        line, column = line or None, column or None
-        text = str(exc.msg or exc).split(", line ")[0]
-        if "Excessive depth" in text or "exceeded max depth" in text:
-            message = f"element nesting exceeds the parser's limit of {_LIBXML2_MAX_DEPTH} levels"
-            return ParsedXml(None, [_finding("xml.too-deep", message, line, column)])
-        return ParsedXml(
-            None, [_finding("xml.malformed", f"not well-formed: {text}", line, column)]
-        )
+        return ParsedXml(None, [_syntax_finding(exc)])
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        return ParsedXml(None, [_doctype_finding(content, content.find(b"<!DOCTYPE"))])
+    if _has_dtd(tree) or recorder.refused:
+        if not internal_subset:
+            return ParsedXml(None, [_doctype_finding(content, content.find(b"<!DOCTYPE"))])
+        external = _external_declaration(content, tree, recorder.refused)
+        if external:
+            return ParsedXml(None, [external])
+        expanding = safe_parser(resolve_entities="internal", attribute_defaults=True)
+        try:
+            root = etree.fromstring(content, expanding, base_url=base_url)
+        except etree.XMLSyntaxError as exc:
+            return ParsedXml(None, [_syntax_finding(exc)])
+        tree = root.getroottree()
     if max_depth < _LIBXML2_MAX_DEPTH:
         depth = 0
         for event, element in etree.iterwalk(root, events=("start", "end")):

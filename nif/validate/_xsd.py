@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlparse
+from urllib.parse import quote, unquote, urldefrag, urlparse
 
 import xmlschema
 from lxml import etree
@@ -28,7 +28,7 @@ from nif.errors import CompileError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._step import Document, Step, StepOutcome
-from nif.validate._xml import Resolver, has_doctype, parse_artefact, safe_parser
+from nif.validate._xml import Resolver, expand_internal_subset, parse_artefact, safe_parser
 
 XS = "http://www.w3.org/2001/XMLSchema"
 VC = "http://www.w3.org/2007/XMLSchema-versioning"
@@ -39,13 +39,41 @@ _MAX_REPORTED = 5
 
 
 def xsd_references(artefact: Artefact) -> list[str]:
-    """The schemaLocation of every xs:import, xs:include, xs:redefine and xs:override."""
-    root = parse_artefact(artefact)
+    """The schemaLocation of every xs:import, xs:include, xs:redefine and xs:override, as a
+    URI reference (`common/My Types.xsd` -> `common/My%20Types.xsd`)."""
+    root = parse_artefact(artefact, internal_subset=True)
     return [
-        location
+        _as_uri(location)
         for element in root.iterchildren(*_REFERENCES)
         if (location := (element.get("schemaLocation") or "").strip())
     ]
+
+
+_URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
+_LOCATION = re.compile(rb"""(?<![\w:.-])(schemaLocation\s*=\s*)(?:"([^"<]*)"|'([^'<]*)')""")
+
+
+def _as_uri(location: str) -> str:
+    """A schemaLocation as the URI it stands for: what a URI cannot hold (a space, a non-ASCII
+    letter) percent-encoded, as XSD maps anyURI values; `%20` stays as written."""
+    return quote(location, safe=_URI_CHARACTERS)
+
+
+def _engine_bytes(part: Artefact) -> bytes:
+    """The schema document as the engines get it: its internal DTD subset expanded, and every
+    schemaLocation written as a URI, because libxml2 silently skips an import whose location
+    holds a space. The rewrite keeps every line where it was."""
+
+    def escape(match: re.Match[bytes]) -> bytes:
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        try:
+            location = raw.decode()
+        except UnicodeDecodeError:
+            return match.group(0)
+        escaped = _as_uri(location)
+        return match.group(0) if escaped == location else match.group(1) + f'"{escaped}"'.encode()
+
+    return _LOCATION.sub(escape, expand_internal_subset(part))
 
 
 def load_xsd(path: str | Path) -> ArtefactSet:
@@ -55,7 +83,7 @@ def load_xsd(path: str | Path) -> ArtefactSet:
 
 def compile_xsd(artefacts: ArtefactSet, version: str | None = None) -> Step:
     """The XSD step for `artefacts`: 1.1 when asked or when `vc:minVersion` >= 1.1, else 1.0."""
-    root = parse_artefact(artefacts.root)
+    root = parse_artefact(artefacts.root, internal_subset=True)
     if root.tag != _SCHEMA:
         raise CompileError(
             f"{artefacts.main}: not an XML Schema (the root element is {root.tag!r}, "
@@ -91,6 +119,19 @@ class _Parts:
     def __init__(self, artefacts: ArtefactSet) -> None:
         self._by_uri = {_canonical(uri): part for uri, part in artefacts.parts.items()}
         self.refused: list[str] = []
+        self.unusable: list[str] = []
+
+    def read(self, uri: str | None) -> Artefact | None:
+        """The part an engine reads for `uri` (its internal DTD subset expanded), or None when
+        it is not in the set or is unusable, noting why."""
+        part = self.find(uri)
+        if part is None:
+            return None
+        try:
+            return Artefact(part.uri, _engine_bytes(part))
+        except CompileError as exc:
+            self.unusable.append(str(exc))
+            return None
 
     def find(self, uri: str | None) -> Artefact | None:
         part = self._by_uri.get(_canonical(uri)) if uri else None
@@ -98,7 +139,13 @@ class _Parts:
             self.refused.append(uri or "<no URI>")
         return part
 
-    def refusal(self) -> str:
+    def problem(self) -> str | None:
+        """Why the engine could not read everything it asked for, if it could not."""
+        if self.unusable:
+            return "; ".join(self.unusable)
+        return self._refusal() if self.refused else None
+
+    def _refusal(self) -> str:
         return (
             f"refused to load {', '.join(sorted(set(self.refused)))}: not part of the artefact "
             "set (validation reads only the schemas collected when the profile was built)"
@@ -133,9 +180,9 @@ class _SetResolver(Resolver):
         self._parts = parts
 
     def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
-        part = self._parts.find(url)
+        part = self._parts.read(url)
         if part is None:
-            raise ResolutionError(f"{url}: not part of the artefact set")
+            raise ResolutionError(f"{url}: not part of the artefact set or unusable")
         return self.resolve_string(part.content, context, base_url=part.uri)
 
 
@@ -173,12 +220,13 @@ class Xsd10Step(Step):
         parser = safe_parser(_SetResolver(parts))
         main = self.artefacts.root
         try:
-            document = etree.fromstring(main.content, parser, base_url=main.uri).getroottree()
+            content = _engine_bytes(main)
+            document = etree.fromstring(content, parser, base_url=main.uri).getroottree()
             return etree.XMLSchema(document)
         except etree.XMLSchemaParseError as exc:
             message = _log_summary(exc.error_log, main.uri) or str(exc)
-            if parts.refused:
-                message = f"{parts.refusal()}; {message}"
+            if problem := parts.problem():
+                message = f"{problem}; {message}"
             raise CompileError(f"{self.artefacts.main}: XSD does not compile: {message}") from None
 
     def check(self, document: Document) -> StepOutcome:
@@ -231,27 +279,12 @@ class _SetHandler(urllib.request.BaseHandler):
         self._parts = parts
 
     def default_open(self, request: urllib.request.Request) -> urllib.response.addinfourl:
-        part = self._parts.find(request.full_url)
+        part = self._parts.read(request.full_url)
         if part is None:
-            raise urllib.error.URLError("not part of the artefact set")
+            raise urllib.error.URLError("not part of the artefact set or unusable")
         return urllib.response.addinfourl(
-            io.BytesIO(_without_doctype(part)), email.message.Message(), part.uri, 200
+            io.BytesIO(part.content), email.message.Message(), part.uri, 200
         )
-
-
-def _without_doctype(part: Artefact) -> bytes:
-    """The part with its internal DTD subset expanded away by libxml2 (which bounds entity
-    expansion), because xmlschema's defused parser rejects every entity declaration and real
-    schemas such as xmldsig-core declare a few."""
-    if not has_doctype(part.content):
-        return part.content
-    try:
-        root = etree.fromstring(
-            part.content, safe_parser(resolve_entities="internal"), base_url=part.uri
-        )
-    except etree.XMLSyntaxError as exc:
-        raise urllib.error.URLError(f"not well-formed XML: {exc}") from None
-    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _opener(parts: _Parts) -> urllib.request.OpenerDirector:
@@ -290,8 +323,8 @@ class Xsd11Step(Step):
         failed = [str(w.message) for w in caught if issubclass(w.category, _LOAD_WARNINGS)]
         if failed and not problem:
             problem = "; ".join(failed)
-        if parts.refused:
-            problem = f"{parts.refusal()}; {problem}" if problem else parts.refusal()
+        if refusal := parts.problem():
+            problem = f"{refusal}; {problem}" if problem else refusal
         if problem:
             raise CompileError(f"{artefacts.main}: XSD 1.1 does not compile: {problem}")
 
@@ -383,7 +416,7 @@ def _schema_line(exc: xmlschema.XMLSchemaValidatorError, artefacts: ArtefactSet)
         return None
     try:
         index = next(i for i, e in enumerate(root.iter()) if e is element)
-        part = parse_artefact(artefacts.get(url))
+        part = parse_artefact(artefacts.get(url), internal_subset=True)
     except (StopIteration, ResolutionError, CompileError):
         return None
     for i, candidate in enumerate(part.iter(etree.Element)):

@@ -324,7 +324,7 @@ def test_a_schema_that_does_not_compile_gives_verdict_error(version: str, expect
 def test_a_schema_that_is_not_well_formed_says_where(tmp_path: Path):
     path = tmp_path / "bad.xsd"
     path.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n<xs:element>\n')
-    with pytest.raises(CompileError, match=r"bad\.xsd, line 3: not well-formed XML"):
+    with pytest.raises(CompileError, match=r"bad\.xsd, line 3: not well-formed"):
         load_xsd(path)
 
 
@@ -344,7 +344,7 @@ def test_a_billion_laughs_schema_part_is_refused_by_either_engine(tmp_path: Path
         b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
         b'<xs:import namespace="urn:bomb" schemaLocation="bomb.xsd"/></xs:schema>',
     )
-    with pytest.raises(CompileError, match=r"bomb\.xsd, line 1: not well-formed XML"):
+    with pytest.raises(CompileError, match=r"bomb\.xsd, line 1: .*amplification"):
         xsd_references(bomb)
     with pytest.raises(CompileError, match=r"bomb\.xsd.*amplification"):
         compile_xsd(ArtefactSet(main.uri, {main.uri: main, bomb.uri: bomb}), version)

@@ -171,6 +171,15 @@ class _NoSvrl(Exception):
 )
 @click.option("--json-schema", type=_existing_file(), help="JSON Schema.")
 @click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=_existing_file(),
+    metavar="FILE",
+    help="OASIS XML Catalog mapping the URIs the schemas and rules reference to local copies; "
+    "repeat to consult several, in order.",
+)
+@click.option(
     "--severity",
     "severities",
     multiple=True,
@@ -243,6 +252,7 @@ def validate(
     xsd_version: str | None,
     schematron: tuple[str, ...],
     json_schema: Path | None,
+    catalogs: tuple[Path, ...],
     severities: tuple[str, ...],
     fail_on: str,
     fmt: str,
@@ -294,6 +304,8 @@ def validate(
             raise UsageError(f"--format svrl takes one message, got {len(paths)}")
     if xsd_version is not None and xsd is None:
         raise UsageError("--xsd-version needs --xsd")
+    if catalogs and (well_formed or not files):
+        raise UsageError("--catalog needs --xsd, --schematron or --json-schema")
     overrides = parse_overrides(severities)
     if not files:
         from nif.registry import validate_registered
@@ -319,6 +331,7 @@ def validate(
             json_schema=json_schema,
             severity_overrides=overrides,
             fail_on=Severity.parse(fail_on),
+            catalogs=catalogs,
         )
         from nif.validate.schematron import check_phase, check_rule_set
 
@@ -386,8 +399,19 @@ def schematron() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the stylesheet to FILE instead of standard output.",
 )
-def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=_existing_file(),
+    metavar="FILE",
+    help="OASIS XML Catalog mapping the URIs the rules include to local copies (repeatable).",
+)
+def compile_command(
+    rules: str, phase: str | None, output: Path | None, catalogs: tuple[Path, ...]
+) -> int:
     """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
+    from nif.validate import Catalog, local_fetcher
     from nif.validate.schematron import compile_to_xslt, load_schematron, split_phase
 
     path, path_phase = split_phase(rules)
@@ -395,7 +419,8 @@ def compile_command(rules: str, phase: str | None, output: Path | None) -> int:
         raise UsageError(f"two phases given: #{path_phase} and --phase {phase}")
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file")
-    text = compile_to_xslt(load_schematron(path), phase or path_phase)
+    fetch = Catalog.load(catalogs).fetcher() if catalogs else local_fetcher
+    text = compile_to_xslt(load_schematron(path, fetch), phase or path_phase)
     _write(text if text.endswith("\n") else text + "\n", output, False)
     return EXIT_VALID
 

@@ -398,3 +398,62 @@ def test_console_script_when_installed(files: dict[str, Path]) -> None:
     )
     assert done.returncode == 1
     assert "INVALID" in done.stdout
+
+
+CATALOG_DATA = ROOT / "tests" / "validate" / "data" / "catalog"
+
+
+def test_validate_with_a_catalog_reads_schemas_imported_by_url_offline() -> None:
+    d = CATALOG_DATA
+    args = ["--xsd", d / "order.xsd", "--schematron", d / "order.sch", "--catalog"]
+    good = run("validate", d / "order-valid.xml", *args, d / "catalog.xml", "--format", "json")
+    assert good.exit_code == 0, good.output
+    assert "https://schemas.example.org/order/common/types.xsd" in good.stdout
+    bad = run("validate", d / "order-invalid.xml", *args, d / "catalog-exact.xml")
+    assert bad.exit_code == 2  # the exact catalog maps the schema, not the rules
+    assert "'https://rules.example.org/common.sch'" in one_line(bad)
+    assert "no catalog entry maps it" in one_line(bad)
+    bad = run(
+        "validate",
+        d / "order-invalid.xml",
+        *args,
+        d / "catalog-exact.xml",
+        "--catalog",
+        d / "catalog.xml",
+    )
+    assert bad.exit_code == 1 and "ORD-1" in bad.stdout
+
+
+def test_without_the_catalog_the_url_is_refused_as_written() -> None:
+    d = CATALOG_DATA
+    result = run("validate", d / "order-valid.xml", "--xsd", d / "order.xsd")
+    assert result.exit_code == 2
+    assert "references 'https://schemas.example.org/order/common/common.xsd'" in one_line(result)
+    assert "no catalog entry maps it" in one_line(result)
+
+
+def test_catalog_needs_a_schema_and_a_bad_catalog_names_file_and_line(tmp_path: Path) -> None:
+    d = CATALOG_DATA
+    result = run("validate", d / "order-valid.xml", "--well-formed", "--catalog", d / "catalog.xml")
+    assert result.exit_code == 2 and "--catalog needs" in one_line(result)
+    evil = tmp_path / "catalog.xml"
+    evil.write_text(
+        '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+        '  <uri name="https://schemas.example.org/order/common/common.xsd" uri="/etc/passwd"/>\n'
+        "</catalog>\n"
+    )
+    result = run("validate", d / "order-valid.xml", "--xsd", d / "order.xsd", "--catalog", evil)
+    assert result.exit_code == 2
+    assert f"{evil}, line 2: <uri>" in one_line(result) and "outside" in one_line(result)
+
+
+def test_schematron_compile_with_a_catalog(tmp_path: Path) -> None:
+    d = CATALOG_DATA
+    out = tmp_path / "order.xsl"
+    result = run(
+        "schematron", "compile", d / "order.sch", "--catalog", d / "catalog.xml", "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    assert "ORD-1" in out.read_text()
+    refused = run("schematron", "compile", d / "order.sch")
+    assert refused.exit_code == 2 and "no catalog entry maps it" in one_line(refused)

@@ -102,7 +102,8 @@ def local_fetcher(uri: str) -> bytes:
     parsed = urlparse(uri)
     if parsed.scheme != "file":
         raise ResolutionError(
-            f"{uri}: refused, validation resolves local files only, not the network"
+            f"{uri}: refused, no catalog entry maps it to a local copy (validation reads "
+            "local files only, never the network)"
         )
     path = Path(url2pathname(parsed.path))
     try:

@@ -76,8 +76,8 @@ class Catalog:
     """One or more OASIS XML Catalog files, consulted in the order given.
 
     `resolve` answers for URIs (`uri` entries first, then `system` entries, as catalog-aware
-    schema resolvers do); `resolve_namespace` answers for an `xs:import` without
-    `schemaLocation` (`uri name="<namespace>"`, then `public publicId="<namespace>"`).
+    schema resolvers do). `public` entries are read and checked but never consulted: schemas
+    and rules reference by URI, and libxml2 loads nothing for an `xs:import` by namespace alone.
     """
 
     def __init__(self, files: dict[str, _File], top: tuple[str, ...], roots: tuple[Path, ...]):
@@ -118,15 +118,14 @@ class Catalog:
                 return found
         return None
 
-    def resolve_namespace(self, namespace: str) -> str | None:
-        """The local schema for an import by namespace alone, or None."""
-        return self._walk(self._top, "uri", _normalize_uri(namespace), set()) or self._walk(
-            self._top, "public", _normalize_public(namespace), set()
-        )
+    def fetcher(
+        self, fallback: Fetcher = local_fetcher, *, read: Fetcher | None = None
+    ) -> CatalogFetcher:
+        """A `Fetcher` that reads mapped URIs from their local copies, the others by `fallback`.
 
-    def fetcher(self, fallback: Fetcher = local_fetcher) -> CatalogFetcher:
-        """A `Fetcher` that reads mapped URIs from their local copies, the others by `fallback`."""
-        return CatalogFetcher(self, fallback)
+        `read` reads a local copy by its file: URI (default: from disk); registry pinning
+        passes its bundle reader, which applies the bundle's limits."""
+        return CatalogFetcher(self, fallback, read or _read)
 
     def _walk(self, catalogs: Iterable[str], kind: str, key: str, seen: set[str]) -> str | None:
         """The spec's resolution order over a list of catalog files (7.1.2, 7.2.2)."""
@@ -276,9 +275,8 @@ def _parse(uri: str, content: bytes, shown: str) -> etree._Element:
 def _children(
     element: etree._Element, base: str, prefer: str, shown: str
 ) -> Iterator[tuple[etree._Element, str]]:
-    """The entries of a catalog or group with their xml:base; `prefer` is checked, and has no
-    effect on nif's lookups (public identifiers are consulted only for namespaces, which come
-    without a system identifier)."""
+    """The entries of a catalog or group with their xml:base. `prefer` is checked; it has no
+    effect, since nif never looks up a public identifier."""
     base = urljoin(base, element.get(_BASE, "").strip())
     prefer = _prefer(element, prefer, shown)
     for child in element.iterchildren(etree.Element):
@@ -310,9 +308,10 @@ class CatalogFetcher:
     mapped itself.
     """
 
-    def __init__(self, catalog: Catalog, fallback: Fetcher) -> None:
+    def __init__(self, catalog: Catalog, fallback: Fetcher, read: Fetcher) -> None:
         self._catalog = catalog
         self._fallback = fallback
+        self._read = read
         self._copies: dict[str, str] = {}
 
     def __call__(self, uri: str) -> bytes:
@@ -323,9 +322,9 @@ class CatalogFetcher:
         try:
             return self._fallback(uri)
         except ResolutionError as exc:
-            if urlparse(uri).scheme == "file":
+            if urlparse(uri).scheme == "file" or "no catalog entry maps it" in str(exc):
                 raise
-            raise ResolutionError(f"{exc}; no catalog entry maps it") from None
+            raise ResolutionError(f"{exc} (no catalog entry maps it)") from None
 
     def beside(self, referrer: str, ref: str) -> bytes | None:
         """`ref` read relative to the local copy of `referrer`, or None if it had none."""
@@ -336,16 +335,22 @@ class CatalogFetcher:
         problem = _outside(local, self._catalog.roots)
         if problem:
             raise ResolutionError(f"{local}: {problem}")
-        content = self._read(local)
-        self._copies[urljoin(referrer, ref)] = local
+        uri = urljoin(referrer, ref)
+        try:
+            content = self._read(local)
+        except ResolutionError as exc:
+            raise ResolutionError(
+                f"{uri}: no catalog entry maps it, and beside the local copy: {exc}"
+            ) from None
+        self._copies[uri] = local
         return content
 
-    @staticmethod
-    def _read(local: str) -> bytes:
-        try:
-            return _path(local).read_bytes()
-        except OSError as exc:
-            raise ResolutionError(
-                f"the catalog maps it to {unquote(urlparse(local).path)}, which cannot be "
-                f"read: {exc.strerror or exc}"
-            ) from None
+
+def _read(local: str) -> bytes:
+    try:
+        return _path(local).read_bytes()
+    except OSError as exc:
+        raise ResolutionError(
+            f"the catalog maps it to {unquote(urlparse(local).path)}, which cannot be "
+            f"read: {exc.strerror or exc}"
+        ) from None

@@ -21,17 +21,26 @@ from nif.cli_options import CONFIG, HOME, STORE, settings_from
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
-from nif.report import Report, Severity, render_json, render_junit, render_svrl, render_text
+from nif.report import (
+    Report,
+    Severity,
+    render_json,
+    render_junit,
+    render_kosit,
+    render_svrl,
+    render_text,
+)
 from nif.settings import Settings
 
 if TYPE_CHECKING:
     from nif.store import Store
+    from nif.validate import Profile
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
-FORMATS = ("text", "json", "junit", "svrl")
+FORMATS = ("text", "json", "junit", "svrl", "kosit")
 SEVERITIES = ("fatal", "error", "warning", "info")
 
 
@@ -146,6 +155,12 @@ def _render(reports: list[Report], fmt: str, as_array: bool, terminal: bool, col
         except ValueError as exc:
             raise _NoSvrl(str(exc)) from None
         return svrl if svrl.endswith("\n") else svrl + "\n"
+    if fmt == "kosit":
+        try:
+            kosit = render_kosit(reports[0])
+        except ValueError as exc:
+            raise _NoSvrl(str(exc)) from None
+        return kosit if kosit.endswith("\n") else kosit + "\n"
     width = shutil.get_terminal_size().columns if terminal else None
     return render_text(reports, width, color=color)
 
@@ -170,6 +185,12 @@ class _NoSvrl(Exception):
     help="Schematron rules (.sch or compiled .xsl); repeat to run several, in order.",
 )
 @click.option("--json-schema", type=_existing_file(), help="JSON Schema.")
+@click.option(
+    "--kosit-config",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="CONFIG",
+    help="KoSIT validator configuration (a folder or zip holding scenarios.xml), run as is.",
+)
 @click.option(
     "--catalog",
     "catalogs",
@@ -252,6 +273,7 @@ def validate(
     xsd_version: str | None,
     schematron: tuple[str, ...],
     json_schema: Path | None,
+    kosit_config: Path | None,
     catalogs: tuple[Path, ...],
     severities: tuple[str, ...],
     fail_on: str,
@@ -286,6 +308,12 @@ def validate(
         raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
     files = xsd is not None or bool(schematron) or json_schema is not None
+    if kosit_config is not None and (files or well_formed or interface):
+        raise UsageError(
+            "--kosit-config runs the configuration's own checks: do not combine it with "
+            "--xsd, --schematron, --json-schema, --well-formed or --interface"
+        )
+    files = files or kosit_config is not None
     if well_formed and files:
         raise UsageError("--well-formed checks no schema: drop --xsd, --schematron, --json-schema")
     files = files or well_formed
@@ -302,6 +330,10 @@ def validate(
             raise UsageError("--format svrl needs at least one --schematron, or the registry")
         if len(paths) > 1:
             raise UsageError(f"--format svrl takes one message, got {len(paths)}")
+    if fmt == "kosit" and len(paths) > 1:
+        raise UsageError(f"--format kosit takes one message, got {len(paths)}")
+    if fmt == "kosit" and files and kosit_config is None:
+        raise UsageError("--format kosit needs --kosit-config, or the registry")
     if xsd_version is not None and xsd is None:
         raise UsageError("--xsd-version needs --xsd")
     if catalogs and (well_formed or not files):
@@ -320,7 +352,7 @@ def validate(
                 severity_overrides=overrides,
                 fail_on=Severity.parse(fail_on),
                 jobs=jobs,
-                keep_svrl=fmt == "svrl",
+                keep_svrl=fmt in ("svrl", "kosit"),
                 progress=advance,
             )
     else:
@@ -333,6 +365,8 @@ def validate(
             fail_on=Severity.parse(fail_on),
             catalogs=catalogs,
         )
+        if kosit_config is not None:
+            profile = _kosit_profile(kosit_config, settings, overrides, Severity.parse(fail_on))
         from nif.validate.schematron import check_phase, check_rule_set
 
         for spec in profile.steps:
@@ -346,7 +380,7 @@ def validate(
                 profile,
                 settings=settings,
                 jobs=jobs,
-                keep_svrl=fmt == "svrl",
+                keep_svrl=fmt in ("svrl", "kosit"),
                 progress=advance,
             )
     terminal = output is None and sys.stdout.isatty()
@@ -359,6 +393,22 @@ def validate(
         return EXIT_INVALID
     _write(text, output, color)
     return code
+
+
+def _kosit_profile(
+    path: Path, settings: Settings, overrides: dict[str, Severity | None], fail_on: Severity
+) -> Profile:
+    """The configuration as a one-step profile, every scenario compiled first: a configuration
+    that cannot run (bad XSD, a stylesheet the sandbox refuses) exits 2 before any message."""
+    from nif.validate import KOSIT, Profile, StepSpec, compile_step, load_kosit
+    from nif.validate.kosit import KositStep
+
+    spec = StepSpec(KOSIT, load_kosit(path))
+    step = compile_step(spec, settings)
+    assert isinstance(step, KositStep)
+    step.compile_all()
+    name = f"kosit:{step.config.name or path.name}"
+    return Profile((spec,), name=name, severity_overrides=overrides, fail_on=fail_on)
 
 
 def _open_registry_store(settings: Settings, location: str | None) -> Store:

@@ -1,5 +1,6 @@
 """Where submitted records come from: one RDF file, or a bundle (a folder or a zip) holding the
-record files at its top level and the schema files they point to with relative URLs."""
+record files at its top level and the schema files they point to with relative URLs, and
+maybe a catalog (`catalog.xml` at its top) mapping the URLs those schemas import to its files."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from nif.archives import bad_name, entry_path, one_tree, symlink
 from nif.errors import InputError, NifError
 from nif.registry._records import RECORD_SUFFIXES
 from nif.settings import Settings
+from nif.validate import Catalog
 
 MAX_ZIP_MEMBERS = 10_000
+CATALOG = "catalog.xml"
+"""The OASIS XML Catalog a bundle may carry at its top; pinning resolves through it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,3 +141,15 @@ def _unpack(archive: Path, into: Path, settings: Settings) -> None:
                 raise InputError(
                     f"zip entry {info.filename!r} cannot be unpacked: {reason}"
                 ) from None
+
+
+def bundle_catalog(root: Path | None) -> Catalog | None:
+    """The bundle's catalog, if it has one; it must be a file of the bundle, not a link out."""
+    if root is None:
+        return None
+    path = root / CATALOG
+    if not path.exists() and not path.is_symlink():
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise InputError(f"{path}: the bundle's {CATALOG} must be a file, not a link or folder")
+    return Catalog.load([path])

@@ -36,6 +36,7 @@ from rdflib.term import Node
 from nif.errors import ArtefactError, CompileError, FetchError
 from nif.outbound import OutboundPolicy
 from nif.registry._blobs import BlobStore
+from nif.registry._bundle import bundle_catalog
 from nif.registry._fetch import fetch
 from nif.registry._iris import files_base
 from nif.registry._namespaces import (
@@ -54,6 +55,7 @@ from nif.settings import Settings
 from nif.validate import (
     Artefact,
     ArtefactSet,
+    Fetcher,
     collect,
     json_references,
     parse_json,
@@ -156,11 +158,15 @@ def pin_record(
     sources = _Sources(
         record_id, bundle_root, settings, policy or OutboundPolicy.from_settings(settings)
     )
+    catalog = bundle_catalog(bundle_root)
+    fetch: Fetcher = sources
+    if catalog is not None:  # URLs it maps are read from the bundle, with the bundle's limits
+        fetch = catalog.fetcher(sources, read=lambda local: sources(sources.location(local)))
     plans = []
     examples = example_nodes(graph)
     for node in [*artefact_nodes(graph), *examples]:
         try:
-            plans.append(_plan(graph, node, sources, settings))
+            plans.append(_plan(graph, node, sources, fetch, settings))
         except ArtefactError as exc:
             what = "example" if node in examples else "artefact"
             raise type(exc)(f"{what} <{node}>: {exc}") from None
@@ -206,7 +212,7 @@ class _Plan:
         return PinnedArtefact(str(self.node), root.uri, root.sha256, len(self.artefacts.parts) - 1)
 
 
-def _plan(graph: Graph, node: Node, sources: _Sources, settings: Settings) -> _Plan:
+def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings: Settings) -> _Plan:
     given = _download_url(graph, node)
     url = sources.location(given)
     access = {
@@ -215,14 +221,14 @@ def _plan(graph: Graph, node: Node, sources: _Sources, settings: Settings) -> _P
         if isinstance(old, URIRef) and (old == URIRef(given) or _scheme(str(old)) == "file")
     }
     kind = _kind(graph, node)
-    main = Artefact(url, sources(url))
+    main = Artefact(url, fetch(url))
     _verify_given_checksums(graph, node, main)
     references: References = _no_references
     if kind is not None:
         references = functools.partial(
             kind.checked_references, max_depth=settings.validation.max_xml_depth
         )
-    artefacts = collect(main, references, sources)
+    artefacts = collect(main, references, fetch)
     if kind is _TECHNIQUES[TECHNIQUE.Schematron]:
         check_rule_set(artefacts)  # a rule set may only check (the sandbox), refused here
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)

@@ -327,9 +327,10 @@ class CatalogFetcher:
             raise ResolutionError(f"{exc} (no catalog entry maps it)") from None
 
     def beside(self, referrer: str, ref: str) -> bytes | None:
-        """`ref` read relative to the local copy of `referrer`, or None if it had none."""
+        """`ref` read relative to the local copy of `referrer`, or None if `referrer` had no
+        local copy or the catalog maps `ref` itself (whose copy is the one to read)."""
         copy = self._copies.get(referrer)
-        if copy is None:
+        if copy is None or self._catalog.resolve(urljoin(referrer, ref)) is not None:
             return None
         local = urljoin(copy, ref)
         problem = _outside(local, self._catalog.roots)

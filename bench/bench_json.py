@@ -171,7 +171,8 @@ def main() -> None:
     from nif.settings import Settings
     from nif.validate import Profile, validate
     from nif.validate._json import parse_json
-    from nif.validate._jsonschema import compile_json_schema, load_json_schema
+    from nif.validate._json_references import load_json_schema
+    from nif.validate._jsonschema import compile_json_schema
 
     data = messages()
     size = sum(map(len, data)) / len(data) / 1024

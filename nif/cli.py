@@ -186,6 +186,11 @@ class _NoSvrl(Exception):
 )
 @click.option("--json-schema", type=_existing_file(), help="JSON Schema.")
 @click.option(
+    "--json-draft",
+    type=click.Choice(["4", "6", "7", "2019-09", "2020-12"]),
+    help="Draft of a --json-schema that has no $schema (default 2020-12); a $schema wins.",
+)
+@click.option(
     "--kosit-config",
     type=click.Path(exists=True, path_type=Path),
     metavar="CONFIG",
@@ -273,6 +278,7 @@ def validate(
     xsd_version: str | None,
     schematron: tuple[str, ...],
     json_schema: Path | None,
+    json_draft: str | None,
     kosit_config: Path | None,
     catalogs: tuple[Path, ...],
     severities: tuple[str, ...],
@@ -336,6 +342,8 @@ def validate(
         raise UsageError("--format kosit needs --kosit-config, or the registry")
     if xsd_version is not None and xsd is None:
         raise UsageError("--xsd-version needs --xsd")
+    if json_draft is not None and json_schema is None:
+        raise UsageError("--json-draft needs --json-schema")
     if catalogs and (well_formed or not files):
         raise UsageError("--catalog needs --xsd, --schematron or --json-schema")
     overrides = parse_overrides(severities)
@@ -361,6 +369,7 @@ def validate(
             xsd_version=xsd_version,
             schematron=_schematron_arguments(schematron),
             json_schema=json_schema,
+            json_draft=json_draft,
             severity_overrides=overrides,
             fail_on=Severity.parse(fail_on),
             catalogs=catalogs,

@@ -41,6 +41,16 @@ def _flag(value: object) -> object:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
+def _optional_flag(value: object) -> object:
+    """A flag, or None (unset) for `None` and `draft`: the choice is left to the default rule."""
+    if value is None or str(value).strip().lower() == "draft":
+        return None
+    return _flag(value)
+
+
+OptionalFlag = Annotated[bool | None, BeforeValidator(_optional_flag)]
+
+
 def _shown(text: str) -> dict[str, Any]:
     """How the settings table shows a default that is worked out when it is used."""
     return {"shown": text}
@@ -78,10 +88,13 @@ class ValidationSettings(Group):
         description="Findings a report lists per step; the rest are counted (`counts`, "
         "`findings_omitted`) but not listed (`0`: list all).",
     )
-    json_format_assertions: Flag = Field(
-        default=True,
-        description="Whether JSON Schema `format` is asserted (`true`/`false`, `1`/`0`, "
-        "`yes`/`no`, `on`/`off`).",
+    json_format_assertions: OptionalFlag = Field(
+        default=None,
+        description="Whether JSON Schema `format` is asserted. Unset (or `draft`): as the "
+        "schema's draft says, asserted in drafts 4, 6 and 7, an annotation in 2019-09 and "
+        "2020-12 unless its meta-schema turns the format(-assertion) vocabulary on. `true`/"
+        "`false` (`1`/`0`, `yes`/`no`, `on`/`off`): always/never, whatever the draft.",
+        json_schema_extra=_shown("by the draft"),
     )
 
 

@@ -31,7 +31,8 @@ def settings_table() -> str:
                 GROUPS[place.group].model_fields[place.field],
                 f"{place.group}.{place.field}",
             )
-        cells = [f"`{name}`", f"`{flat}`", f"`NIF_{flat.upper()}`", _type(field)]
+        kind = _type(field).replace("|", "\\|")
+        cells = [f"`{name}`", f"`{flat}`", f"`NIF_{flat.upper()}`", kind]
         cells += [_default(field), str(field.description or "").replace("|", "\\|")]
         rows.append(f"| {' | '.join(cells)} |\n")
     return HEADER + "".join(rows) + CONFIG_ROW

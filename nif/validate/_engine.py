@@ -56,7 +56,9 @@ def _build(spec: StepSpec, settings: Settings) -> Step:
     from nif.validate._jsonschema import compile_json_schema
 
     return compile_json_schema(
-        spec.artefacts, format_assertions=settings.validation.json_format_assertions
+        spec.artefacts,
+        format_assertions=settings.validation.json_format_assertions,
+        draft=spec.json_draft,
     )
 
 

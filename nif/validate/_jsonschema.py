@@ -10,18 +10,18 @@ keyword path through `$ref`s and the failing keyword that findings carry.
 
 A schema's `$ref`s resolve only to parts of its `ArtefactSet`, by their URI or their `$id`:
 the engine gets a registry of those parts and a retriever that refuses everything else, so an
-unknown reference is a `ResolutionError` naming it, never a network request.
+unknown reference is a `ResolutionError` naming it as written, never a network request. Which
+draft applies and whether `format` asserts is `_json_drafts`' business; which documents form
+the set is `_json_references`'.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlparse
 
@@ -29,32 +29,14 @@ import jsonschema_rs
 
 from nif.errors import CompileError, LimitError, ResolutionError
 from nif.report import Finding, Location, Severity
-from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
-from nif.validate._json import locate, locate_all, parse_json, pointer
+from nif.validate._artefacts import ArtefactSet
+from nif.validate._json import locate, locate_all, pointer
+from nif.validate._json_drafts import Dialect, dialect, draft_uri, schema_of
+from nif.validate._json_references import canonical, explain, load_schema, shown
 from nif.validate._step import Document, Step, StepOutcome
 
 ENGINE = ("jsonschema-rs", version("jsonschema-rs"))
 
-_DRAFTS: dict[str, tuple[str, type[jsonschema_rs.Validator], int]] = {
-    "json-schema.org/draft-04/schema": ("4", jsonschema_rs.Draft4Validator, jsonschema_rs.Draft4),
-    "json-schema.org/draft-06/schema": ("6", jsonschema_rs.Draft6Validator, jsonschema_rs.Draft6),
-    "json-schema.org/draft-07/schema": ("7", jsonschema_rs.Draft7Validator, jsonschema_rs.Draft7),
-    "json-schema.org/draft/2019-09/schema": (
-        "2019-09",
-        jsonschema_rs.Draft201909Validator,
-        jsonschema_rs.Draft201909,
-    ),
-    "json-schema.org/draft/2020-12/schema": (
-        "2020-12",
-        jsonschema_rs.Draft202012Validator,
-        jsonschema_rs.Draft202012,
-    ),
-}
-DEFAULT_DRAFT = "json-schema.org/draft/2020-12/schema"
-SUPPORTED = "drafts 4, 6, 7, 2019-09 and 2020-12"
-
-_NOT_SCHEMAS = {"enum", "const", "examples", "default"}
-"""Keywords whose values are data, where a "$ref" or "$id" key means nothing."""
 _SCHEMA_MAPS = {
     "properties",
     "patternProperties",
@@ -64,115 +46,26 @@ _SCHEMA_MAPS = {
     "dependencies",
 }
 """Keywords whose values map names to subschemas: a name there is not a keyword."""
-_MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 
 
-def _draft_key(uri: str) -> str:
-    return re.sub(r"^https?://", "", uri.strip()).rstrip("#")
+def compile_json_schema(
+    artefacts: ArtefactSet, *, format_assertions: bool | None = None, draft: str | None = None
+) -> JsonSchemaStep:
+    """`format_assertions` None: as the schema's draft and meta-schema say; `draft`: the draft
+    of a schema without `$schema` (default 2020-12)."""
+    return JsonSchemaStep(artefacts, format_assertions=format_assertions, draft=draft)
 
 
-def _schema_of(value: Any) -> str | None:
-    meta = value.get("$schema") if isinstance(value, dict) else None
-    return meta if isinstance(meta, str) else None
-
-
-def _load(artefact: Artefact) -> tuple[Any, str]:
-    """The parsed schema and its text; any parse finding (even a duplicate key) is fatal."""
-    parsed = parse_json(artefact.content, max_bytes=_MAX_SCHEMA_BYTES)
-    for finding in parsed.findings:
-        where = finding.location
-        at = f" line {where.line} column {where.column}" if where.line else ""
-        raise CompileError(f"{artefact.uri}{at}: not a usable JSON Schema: {finding.message}")
-    assert parsed.document is not None and parsed.document.json_text is not None
-    return parsed.document.json, parsed.document.json_text
-
-
-def _identifier(node: dict[str, Any], draft4: bool) -> str | None:
-    ident = node.get("id" if draft4 else "$id")
-    return ident if isinstance(ident, str) else None
-
-
-def _walk(schema: Any, base: str, draft4: bool) -> Iterator[tuple[str, str | None, str | None]]:
-    """(base URI, `$id` there or None, `$ref` there or None) for every subschema, no recursion."""
-    stack = [(schema, base)]
-    while stack:
-        node, base = stack.pop()
-        if isinstance(node, list):
-            stack.extend((item, base) for item in node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        ident = _identifier(node, draft4)
-        if ident is not None:
-            base = urldefrag(urljoin(base, ident)).url
-        ref = node.get("$ref")
-        yield base, ident, ref if isinstance(ref, str) else None
-        stack.extend((v, base) for k, v in node.items() if k not in _NOT_SCHEMAS)
-
-
-def _mirror(target: str, canonical: str, uri: str) -> str:
-    """`target` as a neighbour of `uri`, when it is a neighbour of the schema's own `$id`.
-
-    A schema published as https://example.gov/a/main.json that refers to "b.json" means the
-    b.json beside it; loaded from disk, that is the b.json beside the file.
-    """
-    t, c = urlparse(target), urlparse(canonical)
-    if canonical == uri or (t.scheme, t.netloc) != (c.scheme, c.netloc):
-        return target
-    relative = posixpath.relpath(t.path or "/", posixpath.dirname(c.path) or "/")
-    return urljoin(uri, relative)
-
-
-def _canonical(uri: str, schema: Any) -> str:
-    ident = _identifier(schema, _is_draft4(schema)) if isinstance(schema, dict) else None
-    return urldefrag(urljoin(uri, ident)).url if ident else uri
-
-
-def _is_draft4(schema: Any) -> bool:
-    meta = _schema_of(schema)
-    return meta is not None and _draft_key(meta) == "json-schema.org/draft-04/schema"
-
-
-def json_references(artefact: Artefact) -> list[str]:
-    """Absolute URIs of the other documents this schema's `$ref`s point to.
-
-    Fragment-only references, references to resources the document defines itself and the
-    bundled meta-schemas are left out.
-    """
-    schema, _ = _load(artefact)
-    canonical = _canonical(artefact.uri, schema)
-    found = list(_walk(schema, canonical, _is_draft4(schema)))
-    internal = {canonical} | {base for base, ident, _ in found if ident is not None}
-    references: list[str] = []
-    for base, _, ref in found:
-        if ref is None or ref.startswith("#"):
-            continue
-        target = urldefrag(urljoin(base, ref)).url
-        if target in internal or _draft_key(target) in _DRAFTS:
-            continue
-        local = _mirror(target, canonical, artefact.uri)
-        if local not in references:
-            references.append(local)
-    return references
-
-
-def load_json_schema(path: str | Path) -> ArtefactSet:
-    """A schema file and every local file its `$ref`s reach; other references are refused."""
-    return collect(Artefact.from_path(path), json_references, local_fetcher)
-
-
-def compile_json_schema(artefacts: ArtefactSet, *, format_assertions: bool) -> JsonSchemaStep:
-    return JsonSchemaStep(artefacts, format_assertions=format_assertions)
-
-
-def _resources(artefacts: ArtefactSet, schemas: Mapping[str, Any]) -> dict[str, Any]:
+def _resources(
+    artefacts: ArtefactSet, schemas: Mapping[str, Any], draft: str | None
+) -> dict[str, Any]:
     """Every URI a `$ref` may use for a part: its location, its `$id`, its place beside the
     main schema's `$id`."""
-    main_canonical = _canonical(artefacts.main, schemas[artefacts.main])
+    main_canonical = canonical(artefacts.main, schemas[artefacts.main], draft)
     resources: dict[str, Any] = {}
     for uri, schema in schemas.items():
         resources[uri] = schema
-        resources.setdefault(_canonical(uri, schema), schema)
+        resources.setdefault(canonical(uri, schema, draft), schema)
         if main_canonical != artefacts.main:
             relative = posixpath.relpath(
                 urlparse(uri).path, posixpath.dirname(urlparse(artefacts.main).path)
@@ -187,23 +80,28 @@ class JsonSchemaStep(Step):
     kind = "json-schema"
     media = "json"
 
-    def __init__(self, artefacts: ArtefactSet, *, format_assertions: bool) -> None:
+    def __init__(
+        self,
+        artefacts: ArtefactSet,
+        *,
+        format_assertions: bool | None = None,
+        draft: str | None = None,
+    ) -> None:
         super().__init__(artefacts)
         self._name = self.name
-        loaded = {uri: _load(part) for uri, part in artefacts.parts.items()}
-        schemas = {uri: schema for uri, (schema, _) in loaded.items()}
+        loaded = {uri: load_schema(part) for uri, part in artefacts.parts.items()}
+        self._schemas = {uri: schema for uri, (schema, _) in loaded.items()}
         self._texts = {uri: text for uri, (_, text) in loaded.items()}
-        resources = _resources(artefacts, schemas)
-        main = schemas[artefacts.main]
-        meta = _schema_of(main)
-        key = _draft_key(meta) if meta is not None else DEFAULT_DRAFT
-        if key not in _DRAFTS and (meta is None or urldefrag(meta).url not in resources):
-            raise CompileError(
-                f"{artefacts.main}: $schema {meta!r} is not supported: nif validates {SUPPORTED}"
-            )
-        chosen: tuple[str | None, type[jsonschema_rs.Validator] | None, int | None]
-        chosen = _DRAFTS.get(key, (meta, None, None))
-        self.draft, validator_class, draft = chosen
+        self._chosen = draft
+        resources = _resources(artefacts, self._schemas, draft)
+        main = self._schemas[artefacts.main]
+        named = schema_of(main)
+        self.dialect: Dialect = dialect(shown(artefacts.main), named, draft, resources)
+        self.draft = self.dialect.draft.name
+        self.format_assertions = (
+            self.dialect.asserts_formats if format_assertions is None else format_assertions
+        )
+        meta = named or draft_uri(self.draft)
         refused: list[str] = []
 
         def retrieve(uri: str) -> Any:
@@ -213,31 +111,31 @@ class JsonSchemaStep(Step):
             raise ResolutionError(f"{uri} is not part of the schema set")
 
         try:
-            for uri, schema in schemas.items():
-                if uri != artefacts.main:
-                    self._check_part(uri, schema, meta if key in _DRAFTS else None)
             registry = jsonschema_rs.Registry(
-                list(resources.items()), draft=draft, retriever=retrieve
+                list(resources.items()), draft=self.dialect.draft.engine, retriever=retrieve
             )
-            build = validator_class or jsonschema_rs.validator_for
-            self._validator = build(
+            for uri, schema in self._schemas.items():
+                if uri != artefacts.main or self.dialect.meta is not None:
+                    self._check(uri, schema, meta, registry)
+            self._validator = self.dialect.draft.validator(
                 main,
-                validate_formats=format_assertions,
+                validate_formats=self.format_assertions,
                 registry=registry,
                 retriever=retrieve,
-                base_uri=_canonical(artefacts.main, main),
+                base_uri=canonical(artefacts.main, main, draft),
             )
         except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
             raise self._compile_error(exc, refused) from None
 
-    def _check_part(self, uri: str, schema: Any, meta: str | None) -> None:
-        """Meta-validate a referenced part, in the main schema's draft unless it names its own."""
+    def _check(self, uri: str, schema: Any, meta: str, registry: jsonschema_rs.Registry) -> None:
+        """Meta-validate a part (or a main schema with a custom meta-schema), in the main
+        schema's dialect unless it names its own."""
         if not isinstance(schema, dict):
             return
-        if meta is not None and "$schema" not in schema:
+        if "$schema" not in schema:
             schema = {**schema, "$schema": meta}
         try:
-            jsonschema_rs.meta.validate(schema)
+            jsonschema_rs.meta.validate(schema, registry=registry)
         except jsonschema_rs.ValidationError as exc:
             exc.add_note(uri)
             raise
@@ -245,10 +143,7 @@ class JsonSchemaStep(Step):
     def _compile_error(self, exc: Exception, refused: list[str]) -> Exception:
         main = self.artefacts.main
         if refused:
-            return ResolutionError(
-                f"{main}: $ref to {refused[0]!r} refused: it is not part of the schema set, and "
-                "validation resolves only local files and registered schemas, never the network"
-            )
+            return ResolutionError(explain(self.artefacts, self._schemas, self._chosen, refused[0]))
         message = str(getattr(exc, "message", None) or exc).split("\n")[0]
         unresolved = "not present in a registry" in message
         if unresolved or isinstance(exc, jsonschema_rs.ReferencingError):
@@ -259,8 +154,11 @@ class JsonSchemaStep(Step):
         where = pointer(exc.instance_path)
         position = locate(self._texts[uri], where)
         at = f" line {position[0]} column {position[1]}" if position else ""
+        against = f"draft {self.draft}"
+        if self.dialect.meta is not None and (uri == main or "$schema" not in self._schemas[uri]):
+            against = f"meta-schema {self.dialect.meta}, draft {self.draft}"
         return CompileError(
-            f"{uri}{at}: not a valid JSON Schema (draft {self.draft}) at {where or '/'}: {message}"
+            f"{uri}{at}: not a valid JSON Schema ({against}) at {where or '/'}: {message}"
         )
 
     @property

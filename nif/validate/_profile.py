@@ -9,6 +9,7 @@ from pathlib import Path
 from nif.errors import UsageError
 from nif.report import Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
+from nif.validate._json_drafts import DRAFT_NAMES, draft_named
 
 XSD = "xsd"
 SCHEMATRON = "schematron"
@@ -23,7 +24,8 @@ class StepSpec:
 
     `phase` selects a Schematron phase; `xsd_version` forces "1.0" or "1.1" (default: the
     schema's `vc:minVersion`); `scenario` names the KoSIT scenario to run (default: the one
-    whose `match` holds).
+    whose `match` holds); `json_draft` is the draft of a JSON Schema without `$schema` ("4",
+    "6", "7", "2019-09", "2020-12"; default 2020-12).
     """
 
     kind: str
@@ -31,12 +33,18 @@ class StepSpec:
     phase: str | None = None
     xsd_version: str | None = None
     scenario: str | None = None
+    json_draft: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise UsageError(f"unknown step kind {self.kind!r} (use {', '.join(KINDS)})")
         if self.xsd_version not in (None, "1.0", "1.1"):
             raise UsageError(f"XSD version must be 1.0 or 1.1, not {self.xsd_version!r}")
+        if self.json_draft is not None and self.json_draft not in DRAFT_NAMES:
+            raise UsageError(
+                f"JSON Schema draft must be one of {', '.join(DRAFT_NAMES)}, "
+                f"not {self.json_draft!r}"
+            )
 
     @property
     def media(self) -> str:
@@ -45,6 +53,7 @@ class StepSpec:
     @property
     def key(self) -> str:
         scenario = f"|{self.scenario}" if self.scenario is not None else ""
+        scenario += f"|draft {self.json_draft}" if self.json_draft is not None else ""
         return (
             f"{self.kind}|{self.phase or ''}|{self.xsd_version or ''}{scenario}"
             f"|{self.artefacts.key}"
@@ -80,6 +89,7 @@ class Profile:
         schematron: Iterable[str | Path | tuple[str | Path, str | None]] = (),
         json_schema: str | Path | None = None,
         xsd_version: str | None = None,
+        json_draft: str | None = None,
         name: str | None = None,
         severity_overrides: Mapping[str, Severity | None] | None = None,
         fail_on: Severity = Severity.ERROR,
@@ -89,11 +99,13 @@ class Profile:
 
         `catalogs` (OASIS XML Catalog files) map the URIs the artefacts reference to local
         copies, so artefacts that import or include by URL are collected offline.
+        `json_draft`: the draft of a JSON Schema without `$schema` (`7`, `draft-07`, its URI).
         """
         from nif.validate._catalog import Catalog
 
         catalogs = list(catalogs)
-        fetch = Catalog.load(catalogs).fetcher() if catalogs else local_fetcher
+        catalog = Catalog.load(catalogs) if catalogs else None
+        fetch = catalog.fetcher() if catalog is not None else local_fetcher
         steps: list[StepSpec] = []
         if xsd is not None:
             from nif.validate._xsd import xsd_references
@@ -106,10 +118,13 @@ class Profile:
             path, phase = entry if isinstance(entry, tuple) else (entry, None)
             steps.append(StepSpec(SCHEMATRON, load_schematron(path, fetch), phase=phase))
         if json_schema is not None:
-            from nif.validate._jsonschema import json_references
+            from nif.validate._json_references import load_json_schema
 
-            artefacts = collect(Artefact.from_path(json_schema), json_references, fetch)
-            steps.append(StepSpec(JSON_SCHEMA, artefacts))
+            draft = draft_named(json_draft) if json_draft is not None else None
+            loaded = load_json_schema(json_schema, draft=draft, catalog=catalog)
+            steps.append(StepSpec(JSON_SCHEMA, loaded, json_draft=draft))
+        elif json_draft is not None:
+            raise UsageError("a JSON Schema draft needs a JSON Schema")
         return cls(
             tuple(steps),
             name=name,

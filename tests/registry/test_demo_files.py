@@ -24,7 +24,7 @@ from rdflib.term import Node
 from nif.registry._namespaces import ADMS, NIF
 from nif.report import Report, Verdict
 from nif.validate import Profile, validate
-from nif.validate._jsonschema import load_json_schema
+from nif.validate._json_references import load_json_schema
 from nif.validate._xsd import load_xsd
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

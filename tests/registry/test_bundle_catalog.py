@@ -52,17 +52,12 @@ def record(bundle: Path, *artefacts: str) -> Graph:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home")
-
-
-@pytest.fixture
 def blobs(settings: Settings) -> BlobStore:
     return BlobStore(settings.folder.blobs)
 
 
 @pytest.fixture
-def bundle(tmp_path: Path) -> Path:
+def order_bundle(tmp_path: Path) -> Path:
     """The catalog test data as a bundle: order.xsd and order.sch import and include by URL."""
     root = tmp_path / "bundle"
     shutil.copytree(CATALOG_DATA, root)
@@ -70,26 +65,26 @@ def bundle(tmp_path: Path) -> Path:
 
 
 def test_a_schema_that_imports_by_url_pins_as_the_local_copies(
-    bundle: Path, blobs: BlobStore, settings: Settings
+    order_bundle: Path, blobs: BlobStore, settings: Settings
 ) -> None:
     graph = record(
-        bundle,
+        order_bundle,
         artefact("order.xsd", "order.xsd", "XMLSchema"),
         artefact("order.sch", "order.sch", "Schematron"),
     )
-    pinned = pin_record(graph, "test-cat", bundle, blobs, settings)
+    pinned = pin_record(graph, "test-cat", order_bundle, blobs, settings)
     assert sorted(p.parts for p in pinned) == [1, 2]
     xsd, sch = URIRef(ARTEFACT + "order.xsd"), URIRef(ARTEFACT + "order.sch")
-    local = bundle / "mirror/order/common"
+    local = order_bundle / "mirror/order/common"
     assert parts(graph, xsd) == {
         COMMON + "common.xsd": sha((local / "common.xsd").read_bytes()),
         COMMON + "types.xsd": sha((local / "types.xsd").read_bytes()),
     }
-    rules = (bundle / "mirror/rules/common.sch").read_bytes()
+    rules = (order_bundle / "mirror/rules/common.sch").read_bytes()
     assert parts(graph, sch) == {"https://rules.example.org/common.sch": sha(rules)}
-    assert checksum(graph, xsd) == sha((bundle / "order.xsd").read_bytes())
+    assert checksum(graph, xsd) == sha((order_bundle / "order.xsd").read_bytes())
     # validation later reads the blobs only: no catalog, no bundle, no network
-    shutil.rmtree(bundle)
+    shutil.rmtree(order_bundle)
     valid = document(CATALOG_DATA / "order-valid.xml")
     invalid = document(CATALOG_DATA / "order-invalid.xml")
     for version in ("1.0", "1.1"):
@@ -101,49 +96,49 @@ def test_a_schema_that_imports_by_url_pins_as_the_local_copies(
 
 
 def test_a_bundle_without_a_catalog_refuses_the_url_as_before(
-    bundle: Path, blobs: BlobStore, settings: Settings
+    order_bundle: Path, blobs: BlobStore, settings: Settings
 ) -> None:
-    (bundle / "catalog.xml").unlink()
-    graph = record(bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
-    (bundle / "order.xsd").write_text(
-        (bundle / "order.xsd").read_text().replace("https://schemas", "http://schemas")
+    (order_bundle / "catalog.xml").unlink()
+    graph = record(order_bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
+    (order_bundle / "order.xsd").write_text(
+        (order_bundle / "order.xsd").read_text().replace("https://schemas", "http://schemas")
     )
     with pytest.raises(ResolutionError, match=r"references 'http://schemas.example.org/order/"):
-        pin_record(graph, "test-cat", bundle, blobs, settings)
+        pin_record(graph, "test-cat", order_bundle, blobs, settings)
     assert not blobs.root.exists() or not any(blobs.root.rglob("*.*"))
 
 
 def test_a_catalog_target_outside_the_bundle_is_refused(
-    bundle: Path, blobs: BlobStore, settings: Settings, tmp_path: Path
+    order_bundle: Path, blobs: BlobStore, settings: Settings, tmp_path: Path
 ) -> None:
-    (bundle / "catalog.xml").write_text(
+    (order_bundle / "catalog.xml").write_text(
         '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
         f'  <rewriteURI uriStartString="{COMMON}" rewritePrefix="../outside/"/>\n'
         "</catalog>\n"
     )
-    graph = record(bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
+    graph = record(order_bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
     with pytest.raises(CompileError, match=r"catalog.xml, line 2: <rewriteURI>.*outside"):
-        pin_record(graph, "test-cat", bundle, blobs, settings)
-    (bundle / "catalog.xml").unlink()
+        pin_record(graph, "test-cat", order_bundle, blobs, settings)
+    (order_bundle / "catalog.xml").unlink()
     (tmp_path / "evil.xml").write_text(
         '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog"/>'
     )
-    (bundle / "catalog.xml").symlink_to(tmp_path / "evil.xml")
+    (order_bundle / "catalog.xml").symlink_to(tmp_path / "evil.xml")
     with pytest.raises(InputError, match="must be a file, not a link"):
-        pin_record(graph, "test-cat", bundle, blobs, settings)
+        pin_record(graph, "test-cat", order_bundle, blobs, settings)
 
 
 def test_a_mapped_copy_over_the_size_limit_is_refused(
-    bundle: Path, blobs: BlobStore, tmp_path: Path
+    order_bundle: Path, blobs: BlobStore, tmp_path: Path
 ) -> None:
     settings = Settings(home=tmp_path / "home", fetch_max_bytes=3000)
-    types = bundle / "mirror/order/common/types.xsd"
+    types = order_bundle / "mirror/order/common/types.xsd"
     types.write_text(types.read_text() + "<!--" + "x" * 3000 + "-->")
-    graph = record(bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
+    graph = record(order_bundle, artefact("order.xsd", "order.xsd", "XMLSchema"))
     with pytest.raises(
         ResolutionError, match=r"'mirror/order/common/types.xsd' is \d+ bytes, over"
     ):
-        pin_record(graph, "test-cat", bundle, blobs, settings)
+        pin_record(graph, "test-cat", order_bundle, blobs, settings)
 
 
 @pytest.mark.slow

@@ -367,3 +367,30 @@ def test_catalog_can_bring_the_meta_schema(tmp_path):
     artefacts = load_json_schema(tmp_path / "schema.json", catalog=catalog)
     assert STRICT["$id"] in artefacts.parts
     assert not nif_valid(artefacts, "2024-02-30")
+
+
+def test_json_draft_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from nif.cli import cli
+
+    schema = tmp_path / "legacy.json"
+    schema.write_text(json.dumps({"maximum": 3, "exclusiveMaximum": True}))
+    message = tmp_path / "m.json"
+    message.write_text("3")
+    run = CliRunner().invoke
+    as_draft4 = run(
+        cli, ["validate", str(message), "--json-schema", str(schema), "--json-draft", "4"]
+    )
+    assert as_draft4.exit_code == 1, as_draft4.output
+    assert "exclusiveMaximum" in as_draft4.output
+    as_default = run(cli, ["validate", str(message), "--json-schema", str(schema)])
+    assert as_default.exit_code == 1
+    assert "not a valid JSON Schema (draft 2020-12)" in as_default.output
+    alone = run(cli, ["validate", str(message), "--xsd", str(schema), "--json-draft", "7"])
+    assert alone.exit_code == 2
+    assert "--json-draft needs --json-schema" in alone.output
+    unknown = run(
+        cli, ["validate", str(message), "--json-schema", str(schema), "--json-draft", "3"]
+    )
+    assert unknown.exit_code == 2

@@ -83,7 +83,7 @@ def test_result_document_through_the_cli_is_refused_and_writes_nothing(tmp_path:
         cli, ["validate", str(tmp_path / "m.xml"), "--schematron", str(tmp_path / "rules.sch")]
     )
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'rules.sch'} line 4: xsl:result-document is not allowed" in result.output
+    assert f"{tmp_path / 'rules.sch'}, line 4, <xsl:result-document" in result.output
     assert "file:" not in result.output, "the rule file is named by its path"
     assert "writes files" in result.output
     assert not target.exists()
@@ -98,7 +98,7 @@ def test_environment_variable_through_the_cli_is_refused(tmp_path: Path) -> None
         env={"NIF_STORE_PASSWORD": SECRET},
     )
     assert result.exit_code == 2, result.output
-    assert "line 4: environment-variable() is not allowed" in result.output
+    assert ">: environment-variable() is not allowed" in result.output
     assert SECRET not in result.output
 
 
@@ -111,7 +111,9 @@ def test_a_precompiled_stylesheet_that_writes_is_refused(tmp_path: Path) -> None
         f'  <xsl:result-document href="{target.as_uri()}">x</xsl:result-document>\n'
         "</xsl:template>\n</xsl:stylesheet>\n"
     )
-    with pytest.raises(CompileError, match=r"rules.xsl line 3: xsl:result-document"):
+    with pytest.raises(
+        CompileError, match=r"rules.xsl, line 3, <xsl:result-document[^>]*>: xsl:result-document"
+    ):
         check_rule_set(load_schematron(stylesheet))
     report = validate(MESSAGE, Profile.from_files(schematron=[stylesheet]))
     assert report.verdict == "error"
@@ -264,7 +266,7 @@ REFUSED = {
 @pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
 def test_what_leaves_the_sandbox_is_refused_with_the_line(tmp_path: Path, case: str) -> None:
     text, expected = REFUSED[case]
-    with pytest.raises(CompileError, match=r"rules\.sch line \d+: ") as raised:
+    with pytest.raises(CompileError, match=r"rules\.sch, line \d+, <[^>]*>: ") as raised:
         compile_text(tmp_path, text)
     assert expected in str(raised.value)
 
@@ -277,7 +279,9 @@ def test_an_included_file_is_named_in_the_error(tmp_path: Path) -> None:
         "</xsl:template>\n</xsl:stylesheet>\n"
     )
     text = rules("x", top='<xsl:include href="helpers.xsl"/>')
-    with pytest.raises(CompileError, match=r"helpers\.xsl line 3: environment-variable\(\)"):
+    with pytest.raises(
+        CompileError, match=r"helpers\.xsl, line 3, <xsl:value-of [^>]*>: environment-variable\(\)"
+    ):
         compile_text(tmp_path, text)
 
 
@@ -471,7 +475,7 @@ def test_submitting_rules_that_write_or_read_the_environment_is_422(
         answer = _submit(live, sch)
         assert answer.status_code == 422, answer.text
         message = answer.json()["message"]
-        assert "registration.sch line 4" in message and words in message, message
+        assert "registration.sch, line 4," in message and words in message, message
         assert "staging" not in message and "file:" not in message, message
     assert not target.exists()
 

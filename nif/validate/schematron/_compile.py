@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from lxml import etree
 
 from nif.errors import CompileError
+from nif.validate.schematron import _documents
+from nif.validate.schematron._lets import PatternScope, lets, pattern_scopes
 from nif.validate.schematron._names import (
+    IMPLICIT_NAMESPACES,
     SCH,
     SVRL,
     XSL,
@@ -29,11 +32,12 @@ from nif.validate.schematron._names import (
     svrl,
     xsl,
 )
-from nif.validate.schematron._sandbox import check_stylesheet, shown, where
+from nif.validate.schematron._nodes import location_template, walk_for, write_location
+from nif.validate.schematron._origins import Origins, describe
+from nif.validate.schematron._sandbox import check_stylesheet
 
 ALL = "#ALL"
 DEFAULT = "#DEFAULT"
-_PATH_TEMPLATE = "nif-location"
 FOREIGN_DECLARATIONS = ("function", "key", "variable", "param", "template", "decimal-format")
 """The XSLT declarations a Schematron rule set may carry at its top level (anything else, such as
 xsl:output or xsl:import-schema, would change how nif runs the rules, not what they check)."""
@@ -47,6 +51,10 @@ class Compiled:
     xslt_version: str
     phase: str
     namespaces: dict[str, str]
+    origins: Origins | None = None
+    """Which rule set element each generated element comes from, for Saxon's errors."""
+    documents: bool = False
+    """Whether a pattern reads the artefact set's documents (`_documents`)."""
 
     @property
     def text(self) -> str:
@@ -73,10 +81,10 @@ def _namespaces(schema: etree._Element) -> dict[str, str]:
     for ns in schema.iter(sch("ns")):
         prefix, uri = ns.get("prefix"), ns.get("uri")
         if not prefix or uri is None:
-            raise CompileError(f"line {ns.sourceline}: sch:ns needs both prefix and uri")
+            raise CompileError(f"{describe(ns)}: sch:ns needs both prefix and uri")
         if declared.get(prefix, uri) != uri:
             raise CompileError(
-                f"line {ns.sourceline}: prefix {prefix!r} is bound to both "
+                f"{describe(ns)}: prefix {prefix!r} is bound to both "
                 f"{declared[prefix]!r} and {uri!r}"
             )
         declared[prefix] = uri
@@ -86,6 +94,13 @@ def _namespaces(schema: etree._Element) -> dict[str, str]:
                 if prefix and prefix not in ("xsl", "svrl"):
                     declared.setdefault(prefix, uri)
     return declared
+
+
+def _stylesheet_namespaces(declared: dict[str, str]) -> dict[str, str]:
+    """The rule set's prefixes over those SchXslt and the skeleton declare implicitly; xsl and
+    svrl always mean what the generated stylesheet needs."""
+    implicit = {p: u for p, u in IMPLICIT_NAMESPACES.items() if p not in declared}
+    return {**implicit, **declared, "xsl": XSL, "svrl": SVRL}
 
 
 def _select_patterns(
@@ -101,14 +116,19 @@ def _select_patterns(
     phases = {p.get("id"): p for p in schema.iter(sch("phase"))}
     if requested not in phases:
         known = ", ".join(sorted(filter(None, phases))) or "none"
-        raise CompileError(f"no phase {requested!r} in the schema (phases: {known}, #ALL)")
+        raise CompileError(
+            f"{describe(schema)}: no phase {requested!r} in the schema (phases: {known}, #ALL)"
+        )
     element = phases[requested]
     active = {a.get("pattern") for a in element.iter(sch("active"))}
     by_id = {p.get("id") for p in patterns}
-    unknown = sorted(active - by_id)
-    if unknown:
-        raise CompileError(f"phase {requested!r} activates unknown pattern(s) {', '.join(unknown)}")
-    return requested, [p for p in patterns if p.get("id") in active], list(element.iter(sch("let")))
+    for reference in element.iter(sch("active")):
+        if reference.get("pattern") not in by_id:
+            raise CompileError(
+                f"{describe(reference)}: phase {requested!r} activates an unknown pattern "
+                f"(patterns: {', '.join(sorted(filter(None, by_id))) or 'none'})"
+            )
+    return requested, [p for p in patterns if p.get("id") in active], lets(element)
 
 
 class _Writer:
@@ -116,14 +136,15 @@ class _Writer:
 
     def __init__(self, schema: etree._Element, version: str, namespaces: dict[str, str]) -> None:
         self.schema = schema
-        self.origins: dict[etree._Element, etree._Element] = {}
+        self.origins = Origins(schema)
         self.version = version
         self.namespaces = namespaces
+        self.scopes: list[PatternScope] = []
         self.diagnostics = {d.get("id"): d for d in schema.iter(sch("diagnostic"))}
         self.properties = {p.get("id"): p for p in schema.iter(sch("property"))}
-        nsmap = {"xsl": XSL, "svrl": SVRL, **namespaces}
+        nsmap = _stylesheet_namespaces(namespaces)
         self.root = etree.Element(xsl("stylesheet"), nsmap=nsmap, version=version)
-        prefixes = [p for p in namespaces if p not in ("xsl", "svrl")]
+        prefixes = [p for p in nsmap if p not in ("xsl", "svrl")]
         self.root.set(
             "exclude-result-prefixes", "#all" if version != "1.0" else " ".join(prefixes) or "xsl"
         )
@@ -138,33 +159,43 @@ class _Writer:
                 if local not in FOREIGN_DECLARATIONS:
                     allowed = ", ".join(f"xsl:{name}" for name in FOREIGN_DECLARATIONS)
                     raise CompileError(
-                        f"{where(child)}: xsl:{local} is not allowed at the top of a rule set "
+                        f"{describe(child)}: xsl:{local} is not allowed at the top of a rule set "
                         f"(allowed: {allowed})"
                     )
                 self.root.append(self._copy(child))
-        for let in [*self._lets(self.schema), *phase_lets]:
-            self._variable(self.root, let)
-        for pattern in patterns:
-            for let in self._lets(pattern):
-                self._variable(self.root, let)
+        top = [*lets(self.schema), *phase_lets]
+        self.scopes = pattern_scopes(top, patterns)
+        if self.version != "1.0" and _documents.uses_documents(self.schema):
+            etree.SubElement(
+                self.root,
+                xsl("param"),
+                name=_documents.PARAMETER,
+                select="()",
+                **{"as": "document-node()*"},
+            )
+        for let in top:
+            self._variable(self.root, let, let.get("name", ""))
+        for scope in self.scopes:
+            for name, let in scope.bindings:
+                self._variable(self.root, let, name, scope)
         self._main_template(phase, patterns)
         for index, pattern in enumerate(patterns):
             self._pattern(index, pattern)
         if self.version == "1.0":
-            self._location_template()
+            location_template(self.root)
         return self.root
 
-    @staticmethod
-    def _lets(element: etree._Element) -> list[etree._Element]:
-        return [c for c in element if isinstance(c.tag, str) and c.tag == sch("let")]
-
-    def _variable(self, parent: etree._Element, let: etree._Element) -> None:
-        name = let.get("name")
-        if not name:
-            raise CompileError(f"line {let.sourceline}: sch:let needs a name")
+    def _variable(
+        self,
+        parent: etree._Element,
+        let: etree._Element,
+        name: str,
+        scope: PatternScope | None = None,
+    ) -> None:
         variable = self._from(let, etree.SubElement(parent, xsl("variable"), name=name))
-        if let.get("value") is not None:
-            variable.set("select", let.get("value"))
+        value = let.get("value")
+        if value is not None:
+            variable.set("select", scope.rename(value) if scope else value)
         else:
             for child in let:
                 variable.append(self._copy(child))
@@ -183,52 +214,76 @@ class _Writer:
                 output, svrl("ns-prefix-in-attribute-values"), prefix=prefix, uri=_literal(uri)
             )
         for index, pattern in enumerate(patterns):
-            active = etree.SubElement(output, svrl("active-pattern"))
-            for name in ("id", "name"):
-                if pattern.get(name):
-                    active.set(name, _literal(pattern.get(name)))
-            etree.SubElement(output, xsl("apply-templates"), select="/", mode=f"M{index}")
+            self._activate(output, index, pattern)
+
+    def _activate(self, output: etree._Element, index: int, pattern: etree._Element) -> None:
+        """The pattern's svrl:active-pattern and the walk of its mode over the message, or over
+        each of its `documents`."""
+        documents = pattern.get("documents")
+        parent = output
+        select = "/"
+        if documents is not None:
+            parent = self._from(
+                pattern,
+                etree.SubElement(
+                    output, xsl("for-each"), select=self.scopes[index].rename(documents)
+                ),
+            )
+            etree.SubElement(
+                parent, xsl("variable"), name="nif.uri", select=_documents.resolved_uri(pattern)
+            )
+            select = _documents.selection(pattern)
+        active = etree.SubElement(parent, svrl("active-pattern"))
+        for name in ("id", "name"):
+            if pattern.get(name):
+                active.set(name, _literal(pattern.get(name)))
+        if documents is not None:
+            etree.SubElement(active, xsl("attribute"), name="documents", select="$nif.uri")
+        etree.SubElement(parent, xsl("apply-templates"), select=select, mode=f"M{index}")
 
     def _pattern(self, index: int, pattern: etree._Element) -> None:
         mode = f"M{index}"
+        scope = self.scopes[index]
         rules = [r for r in pattern if isinstance(r.tag, str) and r.tag == sch("rule")]
-        attributes = any(
-            "@" in (r.get("context") or "") or "attribute::" in (r.get("context") or "")
-            for r in rules
-        )
-        walk = "@*|*" if attributes else "*"
+        walk = walk_for([r.get("context") or "" for r in rules])
         for order, rule in enumerate(rules):
             context = rule.get("context")
             if not context:
-                raise CompileError(
-                    f"line {rule.sourceline}: rule in pattern {pattern.get('id')!r} has no context"
-                )
+                raise CompileError(f"{describe(rule)}: sch:rule needs a context")
             template = self._from(
                 rule,
                 etree.SubElement(
                     self.root,
                     xsl("template"),
-                    match=context,
+                    match=scope.rename(context),
                     priority=str(len(rules) - order + 1000),
                     mode=mode,
                 ),
             )
-            self._rule_body(template, rule, pattern)
+            self._rule_body(template, rule, pattern, scope)
             etree.SubElement(template, xsl("apply-templates"), select=walk, mode=mode)
         etree.SubElement(self.root, xsl("template"), match="text()", priority="-1", mode=mode)
         fallback = etree.SubElement(
-            self.root, xsl("template"), match="@*|node()", priority="-2", mode=mode
+            self.root, xsl("template"), match="/|@*|node()", priority="-2", mode=mode
         )
         etree.SubElement(fallback, xsl("apply-templates"), select=walk, mode=mode)
 
     def _rule_body(
-        self, template: etree._Element, rule: etree._Element, pattern: etree._Element
+        self,
+        template: etree._Element,
+        rule: etree._Element,
+        pattern: etree._Element,
+        scope: PatternScope,
     ) -> None:
+        own = {let.get("name") for let in lets(rule)}
+        for name, renamed in scope.renamed.items():
+            if name not in own:
+                etree.SubElement(template, xsl("variable"), name=name, select=f"${renamed}")
         for child in rule:
             if not isinstance(child.tag, str):
                 continue
             if child.tag == sch("let"):
-                self._variable(template, child)
+                self._variable(template, child, child.get("name", ""))
             elif child.tag in (sch("assert"), sch("report")):
                 self._assertion(template, child, rule, pattern)
             elif child.tag.startswith(f"{{{XSL}}}"):
@@ -243,9 +298,7 @@ class _Writer:
     ) -> None:
         test = node.get("test")
         if test is None:
-            raise CompileError(
-                f"line {node.sourceline}: sch:{etree.QName(node).localname} needs a test"
-            )
+            raise CompileError(f"{describe(node)}: sch:{etree.QName(node).localname} needs a test")
         is_assert = node.tag == sch("assert")
         condition = self._from(
             node,
@@ -263,7 +316,7 @@ class _Writer:
             if inherited:
                 out.set(name, _literal(inherited))
         location = etree.SubElement(out, xsl("attribute"), name="location")
-        self._location(location)
+        write_location(location, self.version)
         if node.get("see"):
             out.set("see", _literal(node.get("see")))
         for diagnostic_id, diagnostic in _referenced(
@@ -282,12 +335,6 @@ class _Writer:
                     reference.set(name, _literal(prop.get(name)))
             self._text(etree.SubElement(reference, svrl("text")), prop)
         self._text(etree.SubElement(out, svrl("text")), node)
-
-    def _location(self, parent: etree._Element) -> None:
-        if self.version == "1.0":
-            etree.SubElement(parent, xsl("call-template"), name=_PATH_TEMPLATE)
-        else:
-            etree.SubElement(parent, xsl("value-of"), select="path()")
 
     def _text(self, target: etree._Element, source: etree._Element) -> None:
         """Copy mixed message content, turning sch:value-of and sch:name into xsl:value-of."""
@@ -314,28 +361,9 @@ class _Writer:
                     target.append(self._copy(child))
             add_text(child.tail)
 
-    def _location_template(self) -> None:
-        template = etree.SubElement(self.root, xsl("template"), name=_PATH_TEMPLATE)
-        steps = etree.SubElement(template, xsl("for-each"), select="ancestor-or-self::*")
-        for select in (
-            "concat('/Q{', namespace-uri(), '}', local-name(), '[')",
-            "count(preceding-sibling::*[local-name() = local-name(current()) and "
-            "namespace-uri() = namespace-uri(current())]) + 1",
-            "']'",
-        ):
-            etree.SubElement(steps, xsl("value-of"), select=select)
-        attribute = etree.SubElement(template, xsl("if"), test="count(. | ../@*) = count(../@*)")
-        etree.SubElement(
-            attribute,
-            xsl("value-of"),
-            select="concat('/@Q{', namespace-uri(), '}', local-name())",
-        )
-
     def _from(self, source: etree._Element, generated: etree._Element) -> etree._Element:
-        """Remember which rule set element `generated` comes from, for the sandbox's errors."""
-        generated.sourceline = source.sourceline
-        self.origins[generated] = source
-        return generated
+        """Remember which rule set element `generated` comes from, for errors."""
+        return self.origins.record(source, generated)
 
     def _copy(self, element: etree._Element) -> etree._Element:
         """A deep copy (with the namespaces in scope, without nif's xml:base bookkeeping) that
@@ -345,16 +373,8 @@ class _Writer:
             node.sourceline = original.sourceline
             if isinstance(node.tag, str):
                 node.attrib.pop("{http://www.w3.org/XML/1998/namespace}base", None)
-        return self._from(element, clone)
-
-    def locate(self, element: etree._Element) -> str:
-        """`file line N` in the rule set for an element of the generated stylesheet."""
-        line = element.sourceline
-        for node in (element, *element.iterancestors()):
-            line = line or node.sourceline
-            if node in self.origins:
-                return f"{shown(self.origins[node].base)} line {line or '?'}"
-        return f"{shown(self.schema.base)} (generated stylesheet)"
+                self._from(original, node)
+        return clone
 
 
 def _referenced(
@@ -365,7 +385,7 @@ def _referenced(
     for ident in (node.get(attribute) or "").split():
         element = table.get(ident)
         if element is None:
-            raise CompileError(f"line {node.sourceline}: unknown {what} {ident!r}")
+            raise CompileError(f"{describe(node)}: unknown {what} {ident!r}")
         yield ident, element
 
 
@@ -381,11 +401,18 @@ def _text(element: etree._Element) -> str:
 def generate(schema: etree._Element, phase: str | None) -> Compiled:
     """XSLT for a schema whose includes and abstract patterns/rules are already expanded."""
     if schema.tag != sch("schema"):
-        raise CompileError(f"the root element is {schema.tag}, not sch:schema ({SCH})")
-    version = xslt_version(schema.get("queryBinding", ""))
+        raise CompileError(
+            f"{describe(schema)}: the root element is {schema.tag}, not sch:schema ({SCH})"
+        )
+    try:
+        version = xslt_version(schema.get("queryBinding", ""))
+    except CompileError as exc:
+        raise CompileError(f"{describe(schema)}: {exc}") from None
     namespaces = _namespaces(schema)
     chosen, patterns, phase_lets = _select_patterns(schema, phase)
+    _documents.check_binding(patterns, version)
     writer = _Writer(schema, version, namespaces)
     root = writer.build(chosen, patterns, phase_lets)
-    check_stylesheet(root, writer.locate)
-    return Compiled(root, version, chosen, namespaces)
+    check_stylesheet(root, writer.origins.locate)
+    uses = version != "1.0" and any(p.get("documents") is not None for p in patterns)
+    return Compiled(root, version, chosen, namespaces, writer.origins, uses)

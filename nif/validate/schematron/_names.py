@@ -22,3 +22,19 @@ def xsl(local: str) -> str:
 
 def svrl(local: str) -> str:
     return f"{{{SVRL}}}{local}"
+
+
+IMPLICIT_NAMESPACES = {
+    "xs": "http://www.w3.org/2001/XMLSchema",
+    "xsd": "http://www.w3.org/2001/XMLSchema",
+    "xsl": XSL,
+    "svrl": SVRL,
+    "sch": SCH,
+    "iso": SCH,
+    "schold": OLD_SCH,
+    "saxon": "http://saxon.sf.net/",
+    "xhtml": "http://www.w3.org/1999/xhtml",
+}
+"""The prefixes SchXslt 1.x (xs, sch, xsl, svrl) and the ISO skeleton (xs, xsd, saxon, iso,
+schold, xhtml) declare in the stylesheets they generate, so rule sets written for them may use
+these without declaring them; a rule set's own `sch:ns` or declaration takes precedence."""

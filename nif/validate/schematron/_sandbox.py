@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from lxml import etree
 
 from nif.errors import CompileError
 from nif.validate.schematron._names import XSL
+from nif.validate.schematron._origins import describe
 
 
 def words(text: str) -> frozenset[str]:
@@ -199,19 +198,7 @@ _TOKEN = re.compile(
 Locate = Callable[[etree._Element], str]
 
 
-def shown(base: str | None) -> str:
-    """A rule file as errors name it: a local file by its path, not as a `file:` URI."""
-    if not base:
-        return "the stylesheet"
-    return url2pathname(urlsplit(base).path) if base.startswith("file:") else base
-
-
-def where(element: etree._Element) -> str:
-    """`file line N` for an element of a parsed stylesheet."""
-    return f"{shown(element.base)} line {element.sourceline or '?'}"
-
-
-def check_stylesheet(root: etree._Element, locate: Locate = where) -> None:
+def check_stylesheet(root: etree._Element, locate: Locate = describe) -> None:
     """Raise `CompileError` (where, and what is not allowed) unless the stylesheet only computes."""
     if root.tag not in (f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform"):
         raise CompileError(f"{locate(root)}: the root is {root.tag}, not xsl:stylesheet")

@@ -14,19 +14,23 @@ from lxml import etree
 from nif.errors import CompileError, ResolutionError
 from nif.validate._artefacts import Artefact, ArtefactSet
 from nif.validate._xml import parse_artefact
+from nif.validate.schematron._documents import literal_documents
 from nif.validate.schematron._names import OLD_SCH, sch, xsl
 
 _BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 def schematron_references(artefact: Artefact) -> list[str]:
-    """Every file a rule set pulls in: sch:include, sch:extends/@href, xsl:include/xsl:import."""
+    """Every file a rule set pulls in: sch:include, sch:extends/@href, xsl:include/xsl:import,
+    and the documents a pattern's `documents` names as string literals."""
     root = parse_artefact(artefact)
     refs = []
     for element in root.iter(sch("include"), sch("extends"), xsl("include"), xsl("import")):
         href = element.get("href")
         if href:
             refs.append(urldefrag(href).url)
+    for pattern in root.iter(sch("pattern")):
+        refs.extend(urldefrag(uri).url for uri in literal_documents(pattern))
     return [r for r in refs if r]
 
 

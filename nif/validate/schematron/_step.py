@@ -13,9 +13,11 @@ from nif.errors import CompileError
 from nif.validate._artefacts import ArtefactSet
 from nif.validate._step import Document, Step, StepOutcome
 from nif.validate._xml import parse_artefact
+from nif.validate.schematron import _documents
 from nif.validate.schematron._compile import Compiled, generate
 from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
 from nif.validate.schematron._names import XSL, sch
+from nif.validate.schematron._origins import LineMap, Origins, describe, saxon_errors
 from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._source import resolve_includes
 from nif.validate.schematron._svrl import findings_from_svrl
@@ -98,6 +100,8 @@ class SchematronStep(Step):
     def __init__(self, artefacts: ArtefactSet, phase: str | None = None) -> None:
         super().__init__(artefacts)
         root = parse_artefact(artefacts.root)
+        origins: Origins | None = None
+        documents = False
         if _is_stylesheet(root):
             check_stylesheet(root)
             self.phase = phase
@@ -108,11 +112,13 @@ class SchematronStep(Step):
             self.phase = compiled.phase
             version = compiled.xslt_version
             stylesheet = compiled.xslt
+            origins = compiled.origins
+            documents = compiled.documents
         self.version = version
         if version.startswith("1"):
-            self._run = self._lxml_runner(stylesheet)
+            self._run = self._lxml_runner(stylesheet, origins)
         else:
-            self._run = self._saxon_runner(stylesheet)
+            self._run = self._saxon_runner(stylesheet, origins, documents)
 
     @property
     def engine(self) -> tuple[str, str]:
@@ -121,15 +127,22 @@ class SchematronStep(Step):
         version: str = saxon_processor().version
         return "Saxon-HE via saxonche", version.replace("SaxonC-HE ", "").split()[0]
 
-    def _saxon_runner(self, stylesheet: etree._Element) -> _Runner:
+    def _saxon_runner(
+        self, stylesheet: etree._Element, origins: Origins | None, documents: bool
+    ) -> _Runner:
         processor = saxon_processor()
-        text = etree.tostring(stylesheet, encoding="unicode")
+        lines = LineMap(stylesheet, pretty=origins is not None)
         try:
-            executable = processor.new_xslt30_processor().compile_stylesheet(stylesheet_text=text)
+            executable = processor.new_xslt30_processor().compile_stylesheet(
+                stylesheet_text=lines.text
+            )
         except Exception as exc:
             raise CompileError(
-                f"{self.artefacts.main}: the rules do not compile: {_saxon_message(exc)}"
+                f"the rules do not compile: {saxon_errors(str(exc), lines, origins)}"
             ) from None
+        if documents:
+            self._documents = _documents.Documents(processor, self.artefacts)
+            executable.set_parameter(_documents.PARAMETER, self._documents.value)
 
         def run(document: Document) -> str:
             node = processor.parse_xml(xml_text=_as_text(document))
@@ -140,12 +153,12 @@ class SchematronStep(Step):
 
         return run
 
-    def _lxml_runner(self, stylesheet: etree._Element) -> _Runner:
+    def _lxml_runner(self, stylesheet: etree._Element, origins: Origins | None) -> _Runner:
         try:
             transform = etree.XSLT(stylesheet, access_control=etree.XSLTAccessControl.DENY_ALL)
         except etree.XSLTParseError as exc:
             raise CompileError(
-                f"{self.artefacts.main}: the rules do not compile: {exc.error_log or exc}"
+                f"the rules do not compile: {_libxslt_errors(exc, stylesheet, origins)}"
             ) from None
         lock = threading.Lock()
 
@@ -164,6 +177,24 @@ class SchematronStep(Step):
         svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
         findings = findings_from_svrl(svrl_root, document.xml_tree(), self.name)
         return StepOutcome(findings, svrl=svrl_text)
+
+
+def _libxslt_errors(
+    exc: etree.XSLTParseError, stylesheet: etree._Element, origins: Origins | None
+) -> str:
+    """libxslt's errors, each named by the rule set element at its line."""
+    at_line: dict[int, etree._Element] = {}
+    for element in stylesheet.iter():
+        if isinstance(element.tag, str) and element.sourceline is not None:
+            source = origins.source(element) if origins is not None else element
+            if source is not None:
+                at_line.setdefault(element.sourceline, source)
+    found = []
+    for entry in exc.error_log:
+        source = at_line.get(entry.line)
+        where = describe(source) if source is not None else f"line {entry.line}"
+        found.append(f"{where}: {entry.message}")
+    return "; ".join(dict.fromkeys(found)) or str(exc)
 
 
 def _as_text(document: Document) -> str:

@@ -1,7 +1,10 @@
 """SVRL to findings: severity from flag/role, the rule id, and the location mapped to a line.
 
-The compiled stylesheets write canonical locations (`/Q{uri}local[n]/@Q{uri}name`). nif walks
-them in the message's lxml tree to find the line, and shows them with the schema's prefixes.
+The compiled stylesheets write canonical locations (`/Q{uri}local[n]/@Q{uri}name`, with
+`text()[n]`, `comment()[n]` and `processing-instruction(name)[n]` steps for rules on other node
+kinds). nif walks them in the message's lxml tree to find the line, and shows them with the
+schema's prefixes. Findings of a pattern run over other `documents` (its svrl:active-pattern
+names the document) are located in that document: `doc('uri')/path`, with no message line.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from lxml import etree
 from nif.report import Finding, Location, Severity
 from nif.validate.schematron._names import SVRL, svrl
 
-_STEP = re.compile(r"/(@)?(?:Q\{([^}]*)\})?([^/\[{]+)(?:\[(\d+)\])?")
+_STEP = re.compile(
+    r"/(?:@(?:Q\{(?P<attribute_uri>[^}]*)\})?(?P<attribute>[^/\[{]+)"
+    r"|(?P<kind>text|comment)\(\)(?:\[(?P<kind_position>\d+)\])?"
+    r"|processing-instruction\((?P<target>[^)]*)\)(?:\[(?P<target_position>\d+)\])?"
+    r"|(?:Q\{(?P<uri>[^}]*)\})?(?P<local>[^/\[{(]+)(?:\[(?P<position>\d+)\])?)"
+)
+"""One step of a canonical location, as path() and nif's XSLT 1.0 template write them."""
 _FAILED = svrl("failed-assert")
 _REPORT = svrl("successful-report")
+_ACTIVE = svrl("active-pattern")
 
 
 def severity_of(flag: str | None, role: str | None) -> Severity:
@@ -48,31 +58,63 @@ class _Locator:
         return children[position - 1] if 0 < position <= len(children) else None
 
     def locate(self, path: str) -> Location:
-        steps = _STEP.findall(path)
-        if not steps:
+        if path == "/":
+            return Location(line=1 if self.tree is not None else None, xpath="/")
+        steps = list(_STEP.finditer(path))
+        if not steps or "".join(m.group() for m in steps) != path:
             return Location(xpath=path or None)
         shown = []
-        node = None
+        node: etree._Element | None = None
         line = None
         found = self.tree is not None
-        for at, uri, local, position in steps:
-            label = self._label(uri, local)
-            if at:
-                shown.append(f"@{label}")
+        for step in steps:
+            if step["attribute"] is not None:
+                shown.append(f"@{self._label(step['attribute_uri'] or '', step['attribute'])}")
                 continue
-            shown.append(f"{label}[{position or 1}]")
+            if step["local"] is None:
+                shown.append(step.group()[1:])
+                if found and self.tree is not None:
+                    line = self._other(node, step)
+                    found = False
+                continue
+            uri, local, position = step["uri"] or "", step["local"], int(step["position"] or 1)
+            shown.append(f"{self._label(uri, local)}[{position}]")
             if not found or self.tree is None:
                 continue
             name = f"{{{uri}}}{local}" if uri else local
-            index = int(position or 1)
             if node is None:
                 root = self.tree.getroot()
-                node = root if root.tag == name and index == 1 else None
+                node = root if root.tag == name and position == 1 else None
             else:
-                node = self._child(node, name, index)
+                node = self._child(node, name, position)
             found = node is not None
             line = node.sourceline if node is not None else None
         return Location(line=line, xpath="/" + "/".join(shown))
+
+    def _other(self, parent: etree._Element | None, step: re.Match[str]) -> int | None:
+        """The line of a text node (its element's, or the element it follows), comment or
+        processing instruction."""
+        assert self.tree is not None
+        context = parent if parent is not None else self.tree
+        if step["kind"] is not None:
+            test = f"{step['kind']}()[{int(step['kind_position'] or 1)}]"
+        else:
+            target = step["target"].strip("\"'")
+            if not target.replace("-", "").replace(".", "").replace("_", "").isalnum():
+                return None
+            test = f"processing-instruction('{target}')[{int(step['target_position'] or 1)}]"
+        try:
+            found = context.xpath(test if parent is not None else f"/{test}")
+        except etree.XPathError:
+            return None
+        if not isinstance(found, list) or not found:
+            return None
+        hit = found[0]
+        owner = hit if isinstance(hit, etree._Element) else getattr(hit, "getparent", None)
+        if callable(owner):
+            owner = owner()
+        line: int | None = owner.sourceline if isinstance(owner, etree._Element) else None
+        return line
 
     def _label(self, uri: str, local: str) -> str:
         if not uri:
@@ -90,8 +132,18 @@ def findings_from_svrl(
     for ns in svrl_root.iterchildren(svrl("ns-prefix-in-attribute-values")):
         prefixes.setdefault(ns.get("uri"), ns.get("prefix"))
     locator = _Locator(tree, prefixes)
+    elsewhere = _Locator(None, prefixes)
     findings = []
-    for node in svrl_root.iter(_FAILED, _REPORT):
+    document = None
+    for node in svrl_root.iter(_ACTIVE, _FAILED, _REPORT):
+        if node.tag == _ACTIVE:
+            document = node.get("documents")
+            continue
+        path = node.get("location") or ""
+        if document:
+            location = Location(xpath=f"doc('{document}'){elsewhere.locate(path).xpath or ''}")
+        else:
+            location = locator.locate(path)
         text = node.find(svrl("text"))
         message = " ".join("".join(text.itertext()).split()) if text is not None else ""
         diagnostics = [
@@ -107,7 +159,7 @@ def findings_from_svrl(
                 message=message
                 or f"{'assert' if node.tag == _FAILED else 'report'} {node.get('test')}",
                 rule_id=node.get("id"),
-                location=locator.locate(node.get("location") or ""),
+                location=location,
                 test=node.get("test"),
             )
         )

@@ -32,11 +32,19 @@ def shown_status(report: Report, step: StepResult, findings: list[Finding]) -> S
     status = StepStatus(step.status)
     if (
         status == StepStatus.PASSED
+        and step.accepted is None
         and report.verdict == Verdict.INVALID
         and any(f.severity >= Severity.ERROR for f in findings)
     ):
         return StepStatus.FAILED
     return status
+
+
+def scenario_label(step: StepResult) -> str:
+    """The KoSIT scenario a step ran and whether it accepted the message."""
+    if step.accepted is None:
+        return f"scenario {step.scenario}"
+    return f"scenario {step.scenario}, {'accepted' if step.accepted else 'rejected'}"
 
 
 def omitted_line(step: StepResult) -> str:

@@ -7,7 +7,13 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from nif.report._display import as_list, omitted_line, position, shown_status
+from nif.report._display import (
+    as_list,
+    omitted_line,
+    position,
+    scenario_label,
+    shown_status,
+)
 from nif.report._model import Finding, Report, Severity, StepResult, StepStatus, Verdict
 
 if TYPE_CHECKING:
@@ -86,7 +92,9 @@ def _shown(report: Report) -> _ShownReport:
         _ShownStep(
             step,
             shown_status(report, step, findings),
-            step.name + (f" (phase {step.phase})" if step.phase else ""),
+            step.name
+            + (f" (phase {step.phase})" if step.phase else "")
+            + (f" ({scenario_label(step)})" if step.scenario else ""),
             f"{step.engine} {step.engine_version}".strip(),
             [_shown_finding(f) for f in findings],
             omitted_line(step),

@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from nif.report._display import as_list, omitted_line, shown_status, where
+from nif.report._display import as_list, omitted_line, scenario_label, shown_status, where
 from nif.report._model import Report, Severity, StepStatus, Verdict
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ def _print_report(console: Console, report: Report) -> None:
         head = Text.assemble((f"{status:<7}", _STATUS_STYLE[status]), "  ", (step.name, "bold"))
         if step.phase:
             head.append(f" (phase {step.phase})")
+        if step.scenario:
+            head.append(f" ({scenario_label(step)})")
         if step.engine:
             head.append(f"  {step.engine} {step.engine_version}".rstrip(), style="dim")
         head.append(f"  {step.millis:.1f} ms", style="dim")

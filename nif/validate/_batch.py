@@ -152,7 +152,7 @@ def validate_file(
         )
     if not keep_svrl:
         for step in report.steps:
-            step.svrl = None
+            step.svrl = step.kosit_report = None
     return report
 
 
@@ -389,10 +389,10 @@ def validate_files(
     available core when the messages add up to AUTO_PARALLEL_BYTES or more, else one. A stage
     past its limit (`step_limit`) has its worker killed: that message's report has verdict
     `error` and says which step and limit. `progress` is called once per finished file.
-    `keep_svrl=False` drops the raw SVRL before it crosses the process boundary. Raises
-    `InputError` when a file cannot be read. A `Message` is not read again: its bytes go to
-    the worker. A `ProfilePicker` instead of a profile picks each message's profile where the
-    message is parsed.
+    `keep_svrl=False` drops the raw SVRL and KoSIT report before they cross the process
+    boundary. Raises `InputError` when a file cannot be read. A `Message` is not read again:
+    its bytes go to the worker. A `ProfilePicker` instead of a profile picks each message's
+    profile where the message is parsed.
     """
     if not paths:
         return []

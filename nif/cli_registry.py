@@ -15,7 +15,7 @@ import click
 from nif.cli_options import OUTPUT, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
-from nif.registry import Registry, ShaclReport
+from nif.registry import KositImport, Registry, ShaclReport, import_kosit
 from nif.settings import Settings
 from nif.store import DumpFormat, QueryLimits, ResultFormat, open_store, query_limits
 
@@ -118,6 +118,87 @@ def submit_command(
         )
     if result.report.warnings:
         _print_report(result.report, report_format)
+    return EXIT_OK
+
+
+@registry.command("import-kosit")
+@click.argument("configuration", type=click.Path(exists=True, path_type=Path))
+@click.option("--interface", required=True, metavar="ID", help="The interface identifier.")
+@click.option("--version", required=True, metavar="V", help="The version (semantic version).")
+@click.option(
+    "--publisher", required=True, metavar="AGENCY", help="The publishing agency's identifier."
+)
+@click.option(
+    "--endpoint", metavar="URL", help="The https endpoint (required for a new interface)."
+)
+@click.option("--title", help="The title of a new interface (default: its identifier).")
+@click.option(
+    "--transport",
+    type=click.Choice(KositImport.transports),
+    default="rest",
+    show_default=True,
+    help="How messages of a new interface travel.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(KositImport.directions),
+    default="request",
+    show_default=True,
+    help="The direction of the scenarios' message types.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(KositImport.statuses),
+    default="Completed",
+    show_default=True,
+    help="The version's ADMS status.",
+)
+@click.option(
+    "--replace", is_flag=True, help="Replace the version when it holds another configuration."
+)
+@REPORT_FORMAT
+@ACTOR
+@registry_options
+def import_kosit_command(
+    configuration: Path,
+    interface: str,
+    version: str,
+    publisher: str,
+    endpoint: str | None,
+    title: str | None,
+    transport: str,
+    direction: str,
+    status: str,
+    replace: bool,
+    report_format: str,
+    actor: str | None,
+    settings: Settings,
+) -> int:
+    """Register a KoSIT validator configuration (a folder or zip with scenarios.xml) as an
+    interface version whose message types are its scenarios.
+
+    The interface is created, or the version added to it; the configuration is pinned like
+    any bundle. A record the shapes refuse is not stored (exit 1, with the report).
+    """
+    spec = KositImport(
+        interface, version, publisher, endpoint, title, transport, direction, status, replace
+    )
+    with Registry.open(settings) as reg:
+        try:
+            result = import_kosit(reg, configuration, spec, actor=actor)
+        except RejectedError as exc:
+            click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
+            if isinstance(exc.report, ShaclReport):
+                _print_report(exc.report, report_format)
+            return EXIT_REFUSED
+    for stored in result.submitted.records:
+        click.echo(f"stored {stored.kind} {stored.identifier} <{stored.record}> {stored.sha256}")
+    for scenario, message_type in result.message_types.items():
+        click.echo(f"  scenario {scenario!r} -> {interface}@{version}/{message_type}")
+    if result.unchanged:
+        click.echo(f"{interface}@{version} already held this configuration", err=True)
+    if result.submitted.report.warnings:
+        _print_report(result.submitted.report, report_format)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from nif.registry._iris import (
     suite_base,
     tool_iri,
 )
+from nif.registry._kosit import KositImport, KositResult, import_kosit
 from nif.registry._message_types import (
     MessageTypeRef,
     pick_version,
@@ -73,6 +74,8 @@ __all__ = [
     "AuditEntry",
     "BlobStore",
     "Chooser",
+    "KositImport",
+    "KositResult",
     "LoadResult",
     "MessageTypeRef",
     "ReadCache",
@@ -92,6 +95,7 @@ __all__ = [
     "error_report",
     "files_base",
     "guess_format",
+    "import_kosit",
     "named_types",
     "parse_records",
     "pick_version",

@@ -26,7 +26,7 @@ from lxml import etree
 from rdflib import Literal
 
 from nif.errors import DetectionError
-from nif.registry._discriminators import json_pointer_value, xpath_value
+from nif.registry._discriminators import json_pointer_value, match_value, xpath_value
 from nif.registry._message_types import (
     WITHDRAWN,
     Discriminator,
@@ -140,12 +140,22 @@ class _Message:
     def value(self, discriminator: Discriminator) -> str | None:
         if self.media == "json":
             return json_pointer_value(self.json, discriminator.path, self.json_text)
-        if self.head is not None and _ON_ROOT.fullmatch(discriminator.path.strip()):
+        if (
+            self.head is not None
+            and not discriminator.match
+            and _ON_ROOT.fullmatch(discriminator.path.strip())
+        ):
             return xpath_value(self.head.getroottree(), discriminator)
         if self.parsed is None:
             raise _NeedsTree
         tree = self.parsed.tree
-        return xpath_value(tree, discriminator) if tree is not None else None
+        if tree is None:
+            return None
+        return (
+            match_value(tree, discriminator)
+            if discriminator.match
+            else xpath_value(tree, discriminator)
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +192,8 @@ def specificity(ref: MessageTypeRef, message: _Message) -> int | None:
         if message.value(ref.discriminator) != ref.discriminator.value:
             return None
         score += 1
+        if ref.discriminator.match:  # KoSIT: every scenario whose match holds is a candidate
+            score = 2
     return score
 
 

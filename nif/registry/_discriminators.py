@@ -1,5 +1,6 @@
 """A discriminator's value in a message: an XPath 1.0 expression's string value on the XML
-tree, or the value at a JSON Pointer, written as the registry writes discriminator values."""
+tree, the value at a JSON Pointer, written as the registry writes discriminator values, or
+whether a KoSIT scenario's match holds ("true"/"false")."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from nif.registry._message_types import Discriminator
-from nif.validate import value_text
+from nif.validate import saxon_processor, value_text
 
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
@@ -86,3 +87,34 @@ def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str |
     if isinstance(result, float):
         return _xpath_number(result)
     return str(result)
+
+
+def match_value(tree: etree._ElementTree, discriminator: Discriminator) -> str | None:
+    """ "true" when a KoSIT scenario's match holds on the message, "false" when not, None when
+    it cannot be evaluated: its effective boolean value, with the root as context, by lxml when
+    the match is XPath 1.0, else by Saxon (XPath 2.0 and later), as the KoSIT validator does."""
+    compiled = _xpath(discriminator.path, discriminator.namespaces)
+    if compiled is not None:
+        try:
+            return "true" if _effective(compiled(tree.getroot())) else "false"
+        except (etree.XPathError, TypeError, ValueError):
+            pass  # an XPath 2 function lxml lacks: Saxon evaluates it
+    processor = saxon_processor()
+    try:
+        xpath = processor.new_xpath_processor()
+        for prefix, uri in discriminator.namespaces:
+            xpath.declare_namespace(prefix, uri)
+        node = processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
+        xpath.set_context(xdm_item=node)
+        return "true" if xpath.effective_boolean_value(discriminator.path) else "false"
+    except Exception:  # Saxon's API errors have no common base to name
+        return None
+
+
+def _effective(result: object) -> bool:
+    """XPath's effective boolean value of an lxml result."""
+    if isinstance(result, list):
+        return bool(result)
+    if isinstance(result, float):
+        return not (math.isnan(result) or result == 0)
+    return bool(result)

@@ -26,11 +26,14 @@ class Discriminator:
     """An XPath 1.0 (XML) or JSON Pointer (JSON) path and the string value it must have.
 
     `namespaces` are the XPath prefix bindings (`sh:declare`), as sorted (prefix, URI) pairs.
+    `match`: a KoSIT scenario's match (an XPath 2.0 test, value "true"), which holds when its
+    effective boolean value is true, as the KoSIT validator reads it.
     """
 
     path: str
     value: str
     namespaces: tuple[tuple[str, str], ...] = ()
+    match: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +55,8 @@ class MessageTypeRef:
     root_name: str | None = None
     discriminator: Discriminator | None = None
     phase: str | None = None
+    scenario: str | None = None
+    """The KoSIT scenario its configuration (its schema) validates it with."""
 
     @property
     def name(self) -> str:
@@ -121,7 +126,8 @@ def message_types_query(pattern: str, *, before: str = "") -> str:
     fact = branch(
         "fact",
         "?mt ?fp ?fv . FILTER(?fp IN"
-        " (dcat:mediaType, nif:rootNamespace, nif:rootName, nif:schematronPhase))",
+        " (dcat:mediaType, nif:rootNamespace, nif:rootName, nif:schematronPhase,"
+        " nif:kositScenario))",
     )
     discriminator = branch(
         "discriminator",
@@ -161,15 +167,16 @@ def first(rows: list[Row], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _discriminator(rows: list[Row], declares: list[Row]) -> Discriminator | None:
-    """The first discriminator (by path) with the prefixes that same node declares."""
+def _discriminator(rows: list[Row], declares: list[Row], match: bool) -> Discriminator | None:
+    """The first discriminator (by path) with the prefixes that same node declares; `match`:
+    it is a KoSIT scenario's match."""
     if not rows:
         return None
     row = min(rows, key=lambda r: (str(r["dpath"]), str(r["dvalue"]), str(r["d"])))
     namespaces = sorted(
         {(str(r["prefix"]), str(r["nsUri"])) for r in declares if r["d"] == row["d"]}
     )
-    return Discriminator(str(row["dpath"]), str(row["dvalue"]), tuple(namespaces))
+    return Discriminator(str(row["dpath"]), str(row["dvalue"]), tuple(namespaces), match)
 
 
 def _refs(rows: list[Row]) -> list[MessageTypeRef]:
@@ -192,6 +199,7 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
             return first(facts.get(str(prop), []), "fv")
 
         root_name = fact(NIF.rootName)
+        scenario = fact(NIF.kositScenario)
         refs.append(
             MessageTypeRef(
                 interface=first(heads, "iid") or "",
@@ -205,9 +213,10 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
                 root_namespace=fact(NIF.rootNamespace) or None,
                 root_name=root_name,
                 discriminator=_discriminator(
-                    kinds.get("discriminator", []), kinds.get("declare", [])
+                    kinds.get("discriminator", []), kinds.get("declare", []), scenario is not None
                 ),
                 phase=fact(NIF.schematronPhase),
+                scenario=scenario,
             )
         )
     return sorted(refs, key=lambda r: (r.interface, version_key(r.version), r.message_type))

@@ -58,8 +58,10 @@ from nif.validate import (
     Fetcher,
     collect,
     json_references,
+    kosit_references,
     parse_json,
     parse_xml,
+    read_scenarios,
     xsd_references,
 )
 from nif.validate.schematron import check_rule_set, schematron_references
@@ -104,6 +106,7 @@ _TECHNIQUES: dict[Node, _Kind] = {
     TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references, internal_subset=True),
     TECHNIQUE.Schematron: _Kind("Schematron rule set", "xml", schematron_references),
     NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
+    NIF_TECHNIQUE.KoSITConfiguration: _Kind("KoSIT configuration", "xml", kosit_references),
 }
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _ALGORITHM = str(SPDX) + "checksumAlgorithm_"
@@ -231,6 +234,8 @@ def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings:
     artefacts = collect(main, references, fetch)
     if kind is _TECHNIQUES[TECHNIQUE.Schematron]:
         check_rule_set(artefacts)  # a rule set may only check (the sandbox), refused here
+    if kind is _TECHNIQUES[NIF_TECHNIQUE.KoSITConfiguration]:
+        read_scenarios(artefacts)  # a scenarios.xml KoSIT would refuse, refused here
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)
 
 

@@ -1,9 +1,10 @@
 """Validation profiles from the registry: a message type's pinned artefacts to a `Profile`.
 
-A message type's steps come from its `nif:schema` (XSD or JSON Schema) and `nif:rules`
-(Schematron) artefacts, built from pinned blobs only: each document's content is the blob its
-`spdx:checksum` names, re-hashed before use. A missing blob or one whose content no longer matches
-its checksum is an `ArtefactError`: validation fails closed, it never falls back on fetching.
+A message type's steps come from its `nif:schema` (XSD, JSON Schema, or a KoSIT configuration
+run with the type's scenario) and `nif:rules` (Schematron) artefacts, built from pinned blobs
+only: each document's content is the blob its `spdx:checksum` names, re-hashed before use. A
+missing blob or one whose content no longer matches its checksum is an `ArtefactError`:
+validation fails closed, it never falls back on fetching.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nif.registry._namespaces import NIF_TECHNIQUE, TECHNIQUE, sparql_prefixes
 from nif.store import Row, Store
 from nif.validate import (
     JSON_SCHEMA,
+    KOSIT,
     SCHEMATRON,
     XSD,
     Artefact,
@@ -28,12 +30,14 @@ from nif.validate import (
     CompiledCache,
     Profile,
     StepSpec,
+    json_draft_of,
 )
 
 _STEP_KINDS = {
     str(TECHNIQUE.XMLSchema): XSD,
     str(NIF_TECHNIQUE.JSONSchema): JSON_SCHEMA,
     str(TECHNIQUE.Schematron): SCHEMATRON,
+    str(NIF_TECHNIQUE.KoSITConfiguration): KOSIT,
 }
 
 
@@ -54,6 +58,18 @@ class ArtefactRecord:
     technique: str | None
     main: Pin | None
     parts: tuple[Pin, ...] = ()
+    conforms_to: tuple[str, ...] = ()
+    """Its `dct:conformsTo` IRIs: for a JSON Schema, the draft it follows without `$schema`."""
+
+    def json_draft(self) -> str | None:
+        """The JSON Schema draft the artefact says it follows; several is an `ArtefactError`."""
+        drafts = sorted({d for d in map(json_draft_of, self.conforms_to) if d is not None})
+        if len(drafts) > 1:
+            raise ArtefactError(
+                f"schema {self.iri} conforms to {len(drafts)} JSON Schema drafts "
+                f"({', '.join(drafts)}); give one dct:conformsTo draft"
+            )
+        return drafts[0] if drafts else None
 
 
 def artefacts_of(store: Store, ref: MessageTypeRef) -> tuple[ArtefactRecord, ...]:
@@ -65,7 +81,7 @@ def artefacts_of(store: Store, ref: MessageTypeRef) -> tuple[ArtefactRecord, ...
     sha256 = "spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue"
     rows = store.select(
         f"""{sparql_prefixes()}
-SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{ GRAPH {graph} {{
+SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum ?conforms WHERE {{ GRAPH {graph} {{
   {{ {{ {mt} nif:schema ?art BIND("schema" AS ?role) }}
      UNION {{ {mt} nif:rules ?art BIND("rules" AS ?role) }}
      OPTIONAL {{ ?art adms:representationTechnique ?tech }}
@@ -77,6 +93,7 @@ SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{ GRAPH {graph} 
      BIND("part" AS ?row) }}
   UNION {{ {mt} nif:schema|nif:rules ?art . ?art nif:part ?part . ?part spdx:checksum ?pck .
      ?pck {sha256} ?psum . BIND("partsum" AS ?row) }}
+  UNION {{ {mt} nif:schema ?art . ?art dct:conformsTo ?conforms . BIND("conforms" AS ?row) }}
 }} }}"""
     )
     facts: dict[str, dict[str, list[Row]]] = {}
@@ -101,6 +118,9 @@ SELECT ?row ?art ?role ?tech ?url ?sum ?part ?purl ?psum WHERE {{ GRAPH {graph} 
                 technique=first(art_rows, "tech"),
                 main=Pin(url, main_sum) if url else None,
                 parts=tuple(sorted(parts, key=lambda p: (p.uri, p.sha256 or ""))),
+                conforms_to=tuple(
+                    sorted({str(r["conforms"]) for r in facts.get("conforms", {}).get(art, [])})
+                ),
             )
         )
     return tuple(sorted(records, key=lambda a: (a.role != "schema", a.iri)))
@@ -144,7 +164,8 @@ def build_profile(store: Store, ref: MessageTypeRef, blobs: BlobStore) -> Profil
 
 def profile_key(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...]) -> str:
     """What identifies a built profile: the message type and its artefacts' pins."""
-    return hashlib.sha256(repr((ref.name, ref.iri, ref.phase, records)).encode()).hexdigest()
+    facts = (ref.name, ref.iri, ref.phase, ref.scenario, records)
+    return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
 def profile_from(
@@ -163,12 +184,24 @@ def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: Blob
         raise ArtefactError(f"{ref.name} has {len(schemas)} schemas ({names}); nif needs one")
     for artefact in schemas:
         kind = _STEP_KINDS.get(artefact.technique or "")
+        if kind == KOSIT:
+            if ref.scenario is None:
+                raise ArtefactError(
+                    f"{ref.name}: schema {artefact.iri} is a KoSIT configuration, but the "
+                    "message type names no nif:kositScenario to run"
+                )
+            steps.append(
+                StepSpec(KOSIT, _artefact_set(ref, artefact, blobs), scenario=ref.scenario)
+            )
+            continue
         if kind not in (XSD, JSON_SCHEMA):
             raise ArtefactError(
                 f"{ref.name}: schema {artefact.iri} has representation technique "
-                f"{artefact.technique or '(none)'}; nif validates with XMLSchema or JSONSchema"
+                f"{artefact.technique or '(none)'}; nif validates with XMLSchema, JSONSchema "
+                "or a KoSITConfiguration"
             )
-        steps.append(StepSpec(kind, _artefact_set(ref, artefact, blobs)))
+        draft = artefact.json_draft() if kind == JSON_SCHEMA else None
+        steps.append(StepSpec(kind, _artefact_set(ref, artefact, blobs), json_draft=draft))
     for artefact in rules:
         if _STEP_KINDS.get(artefact.technique or "") != SCHEMATRON:
             raise ArtefactError(

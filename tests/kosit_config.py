@@ -166,3 +166,98 @@ def build_config(
             if path.is_file():
                 out.write(path, path.relative_to(folder).as_posix())
     return archive
+
+
+ORDER_XSD = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
+  <xs:element name="order">
+    <xs:complexType>
+      <xs:sequence><xs:element name="amount" type="xs:decimal"/></xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+
+ORDER_RULES = """<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:svrl="http://purl.oclc.org/dsdl/svrl">
+  <xsl:template match="/">
+    <svrl:schematron-output>
+      <svrl:active-pattern/>
+      <xsl:for-each select="/order/amount[number(.) gt 100]">
+        <svrl:failed-assert id="ORD-01" flag="error" location="/Q{{}}order[1]/Q{{}}amount[1]"
+            test="number(.) le 100">
+          <svrl:text>An amount is at most 100.</svrl:text>
+        </svrl:failed-assert>
+      </xsl:for-each>
+      <xsl:for-each select="/order/amount[number(.) lt 0]">
+        <svrl:failed-assert id="ORD-02" flag="warning" location="/Q{{}}order[1]/Q{{}}amount[1]"
+            test="number(.) ge 0">
+          <svrl:text>A negative amount is a credit.</svrl:text>
+        </svrl:failed-assert>
+      </xsl:for-each>
+      {extra}
+    </svrl:schematron-output>
+  </xsl:template>
+</xsl:stylesheet>
+"""
+
+
+def order_config(
+    folder: Path,
+    *,
+    rules_extra: str = "",
+    report: str | None = None,
+    scenarios: str | None = None,
+    files: Mapping[str, str] | None = None,
+) -> Path:
+    """A small configuration for `<order>` messages, quick to compile: one XSD, one rules
+    XSLT (`rules_extra` goes into its output template), the report stylesheet (or `report`),
+    and `scenarios` (default: one scenario matching `/order`); `files` adds or replaces files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {
+        "order.xsd": ORDER_XSD,
+        "rules.xsl": ORDER_RULES.format(extra=rules_extra),
+        "report.xsl": report if report is not None else REPORT_XSL.read_text(encoding="utf-8"),
+        "scenarios.xml": scenarios if scenarios is not None else order_scenarios(),
+        **(files or {}),
+    }
+    for name, text in written.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def order_scenario(
+    name: str = "orders",
+    *,
+    match: str = "/order",
+    xsd: str = "order.xsd",
+    rules: str = "rules.xsl",
+    report: str = "report.xsl",
+    levels: str = "",
+    accept: str | None = None,
+) -> str:
+    return (
+        f"<scenario><name>{name}</name>"
+        '<namespace prefix="rep">http://www.xoev.de/de/validator/varl/1</namespace>'
+        f"<match>{escape(match)}</match>"
+        f"<validateWithXmlSchema>{_resource('XSD', xsd)}</validateWithXmlSchema>"
+        f"<validateWithSchematron>{_resource('Rules', rules)}</validateWithSchematron>"
+        f"<createReport>{_resource('Report', report)}{levels}</createReport>"
+        + (f"<acceptMatch>{escape(accept)}</acceptMatch>" if accept else "")
+        + "</scenario>"
+    )
+
+
+def order_scenarios(*scenarios: str, fallback: str | None = "report.xsl") -> str:
+    body = "".join(scenarios) or order_scenario()
+    no_scenario = (
+        f"<noScenarioReport>{_resource('No scenario', fallback)}</noScenarioReport>"
+        if fallback
+        else ""
+    )
+    return (
+        '<scenarios xmlns="http://www.xoev.de/de/validator/framework/1/scenarios"'
+        ' frameworkVersion="1.0.0"><name>orders</name><date>2026-01-01</date>'
+        f"<description><p>Orders.</p></description>{body}{no_scenario}</scenarios>"
+    )

@@ -106,7 +106,9 @@ _TECHNIQUES: dict[Node, _Kind] = {
     TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references, internal_subset=True),
     TECHNIQUE.Schematron: _Kind("Schematron rule set", "xml", schematron_references),
     NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
-    NIF_TECHNIQUE.KoSITConfiguration: _Kind("KoSIT configuration", "xml", kosit_references),
+    NIF_TECHNIQUE.KoSITConfiguration: _Kind(
+        "KoSIT configuration", "xml", kosit_references, internal_subset=True
+    ),
 }
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _ALGORITHM = str(SPDX) + "checksumAlgorithm_"

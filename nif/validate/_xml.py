@@ -86,7 +86,8 @@ def expand_internal_subset(artefact: Artefact) -> bytes:
 
     When expanding changes nothing but dropping the DOCTYPE (the usual case: entities declared
     and never used), the DOCTYPE is blanked in place so that engines report the file's own line
-    numbers; otherwise the expanded tree is serialized. Raises `CompileError`.
+    numbers; otherwise the expanded tree is serialized, its root on the line it was on (a start
+    tag written over several lines then shifts what follows). Raises `CompileError`.
     """
     root = parse_artefact(artefact, internal_subset=True)
     if not _has_dtd(root.getroottree()):
@@ -103,7 +104,11 @@ def expand_internal_subset(artefact: Artefact) -> bytes:
             and etree.tostring(plain, method="c14n") == etree.tostring(root, method="c14n")
         ):
             return blanked
-    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+    lines = b"\n" * ((root.sourceline or 1) - 1)  # the root where it was, and so its children
+    return _DECLARATION + lines + bytes(etree.tostring(root, encoding="utf-8"))
+
+
+_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 
 
 def _has_dtd(tree: etree._ElementTree) -> bool:

@@ -462,3 +462,52 @@ def test_a_document_referenced_twice_is_fetched_once(
         )
         pin_record(record(bundle), "test-pin", bundle, blobs, settings.replace(**LOOPBACK))
     assert server.paths == ["/codes.json"]
+
+
+# --- schemas as published ------------------------------------------------------------------------
+
+PERSON = b'<Person xmlns="urn:nif:test:person" xmlns:a="urn:nif:test:address"><Name>Ann</Name><a:Address>Main St</a:Address></Person>'
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_a_schema_with_an_internal_subset_pins_unchanged_and_compiles(
+    bundle: Path, blobs: BlobStore, settings: Settings, version: str
+) -> None:
+    """Like UBL's xmldsig module: the DOCTYPE declares entities, the schema uses one."""
+    address = bundle / "schemas" / "types" / "address.xsd"
+    text = address.read_text("utf-8")
+    assert 'targetNamespace="urn:nif:test:address"' in text
+    text = text.replace('targetNamespace="urn:nif:test:address"', 'targetNamespace="&ns;"')
+    head, _, body = text.partition("?>")
+    text = f'{head}?>\n<!DOCTYPE xs:schema [\n  <!ENTITY ns "urn:nif:test:address">\n]>{body}'
+    address.write_text(text, "utf-8")
+    graph = record(bundle)
+    pin_record(graph, "test-pin", bundle, blobs, settings)
+    uri = FILES + "schemas/types/address.xsd"
+    assert parts(graph, XSD_NODE)[uri] == sha(text.encode())
+    assert blobs.get(sha(text.encode())) == text.encode()
+    tree = etree.ElementTree(etree.fromstring(PERSON))
+    step = compile_xsd(pinned_set(graph, XSD_NODE, blobs), version)
+    assert step.check(Document(PERSON, tree)).findings == []
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("location", ["my types/the address.xsd", "my%20types/the%20address.xsd"])
+def test_a_schema_location_with_spaces_pins_as_a_uri_and_compiles(
+    bundle: Path, blobs: BlobStore, settings: Settings, location: str, version: str
+) -> None:
+    (bundle / "schemas" / "types").rename(bundle / "schemas" / "my types")
+    (bundle / "schemas" / "my types" / "address.xsd").rename(
+        bundle / "schemas" / "my types" / "the address.xsd"
+    )
+    edit(bundle / "schemas" / "person.xsd", "types/address.xsd", location)
+    graph = record(bundle)
+    pin_record(graph, "test-pin", bundle, blobs, settings)
+    content = (bundle / "schemas" / "my types" / "the address.xsd").read_bytes()
+    assert parts(graph, XSD_NODE) == {
+        FILES + "schemas/common.xsd": sha((bundle / "schemas" / "common.xsd").read_bytes()),
+        FILES + "schemas/my%20types/the%20address.xsd": sha(content),
+    }
+    tree = etree.ElementTree(etree.fromstring(PERSON))
+    step = compile_xsd(pinned_set(graph, XSD_NODE, blobs), version)
+    assert step.check(Document(PERSON, tree)).findings == []

@@ -24,24 +24,18 @@ from nif.registry._validation import validate_registered
 from nif.report import Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from tests.conftest import ROOT
+from tests.conftest import EN16931, UBL_XSD
 from tests.registry.conftest import DEMO
 
-EXTERNAL = ROOT.parent / "shared" / "external"
-UBL = EXTERNAL / "ubl-2.1" / "xsd"
-CII = EXTERNAL / "en16931" / "cii" / "schema" / "d16b-uncoupled"
+UBL = UBL_XSD
+CII = EN16931 / "cii" / "schema" / "d16b-uncoupled"
 CII_FOLDER = "D16B SCRDM (Subset)/uncoupled clm"
 """The folder name CII D16B was published under (../shared/external renamed it)."""
 CII_MAIN = "CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
-EXAMPLES = EXTERNAL / "en16931"
 IFACE = "https://registry.nif.example/interface/einvoice"
 FILES = "https://registry.nif.example/files/einvoice/"
 XML = "https://www.iana.org/assignments/media-types/application/xml"
 XSD = "http://purl.org/adms/representationtechnique/XMLSchema"
-
-pytestmark = pytest.mark.skipif(
-    not (UBL.is_dir() and CII.is_dir()), reason="../shared/external is not there"
-)
 
 
 def _message_type(name: str, namespace: str, schema: str) -> str:
@@ -169,7 +163,7 @@ def test_every_part_is_pinned_byte_for_byte(
 INVOICES = sorted(
     path
     for folder in ("ubl/examples", "cii/examples")
-    for path in (EXAMPLES / folder).glob("*")
+    for path in (EN16931 / folder).glob("*")
     if path.suffix.lower() == ".xml"
 )
 

@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from nif.errors import CompileError
 from nif.report import Report, Severity, render_json
 from nif.settings import Settings
-from nif.validate import Profile, StepSpec, validate
+from nif.validate import Artefact, Profile, StepSpec, parse_xml, validate
+from nif.validate._xml import expand_internal_subset, parse_artefact
 from nif.validate._xsd import load_xsd
-from tests.conftest import recording_server
+from tests.conftest import UBL_XSD, recording_server
 
 DATA = Path(__file__).parent / "data" / "xsd"
 ORDER = b"""<Order xmlns="urn:nif:test:order" currency="EUR">
@@ -184,3 +187,102 @@ def test_utf16_message_is_parsed_and_validated(profile: Profile, encoding: str):
     bad = validate(text.replace("AB-1", "ab").encode("utf-16"), profile)
     assert bad.verdict == "invalid"
     assert bad.findings[0].location.line == 3
+
+
+# --- schemas: an internal DTD subset is expanded, never anything external ------------------------
+
+SCHEMA_URI = "file:///bundle/schemas/dsig.xsd"
+EXPANDED = b"""<?xml version="1.0"?>
+<!DOCTYPE xs:schema [
+  <!ATTLIST xs:schema xmlns:t CDATA #FIXED "urn:nif:test:dsig">
+  <!ENTITY ns "urn:nif:test:dsig">
+  <!ENTITY % unused "">
+]>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="&ns;">
+  <xs:element name="Signed" type="t:Flag"/>
+  <xs:simpleType name="Flag"><xs:restriction base="xs:boolean"/></xs:simpleType>
+</xs:schema>
+"""
+
+
+def test_a_schema_gets_its_internal_subset_expanded_a_message_never(profile: Profile):
+    root = parse_artefact(Artefact(SCHEMA_URI, EXPANDED), internal_subset=True)
+    assert root.get("targetNamespace") == "urn:nif:test:dsig"
+    assert root.nsmap["t"] == "urn:nif:test:dsig"  # the #FIXED default applies
+    content = expand_internal_subset(Artefact(SCHEMA_URI, EXPANDED))
+    assert b"<!DOCTYPE" not in content and b"&ns;" not in content
+    assert etree.fromstring(content).get("targetNamespace") == "urn:nif:test:dsig"
+    parsed = parse_xml(EXPANDED, max_bytes=10_000, max_depth=100)
+    assert parsed.tree is None and parsed.findings[0].rule_id == "xml.doctype"
+    _rejected(validate(EXPANDED, profile), "xml.doctype")
+
+
+def test_a_doctype_that_changes_nothing_is_blanked_keeping_every_line():
+    """UBL's xmldsig module declares entities it never uses: engines then see the file's own
+    lines, so their errors point at the right place."""
+    published = UBL_XSD / "common" / "UBL-xmldsig-core-schema-2.1.xsd"
+    content = published.read_bytes()
+    expanded = expand_internal_subset(Artefact(published.resolve().as_uri(), content))
+    assert b"<!DOCTYPE" not in expanded and b"<!ENTITY" not in expanded
+    assert expanded.splitlines()[40:] == content.splitlines()[40:]
+    assert expanded.count(b"\n") == content.count(b"\n")
+    schema = etree.fromstring(expanded)
+    assert schema.sourceline == etree.fromstring(content).sourceline > 40
+
+
+def test_a_schema_without_doctype_is_returned_as_it_is():
+    content = (DATA / "order.xsd").read_bytes()
+    assert expand_internal_subset(Artefact(SCHEMA_URI, content)) is content
+
+
+@pytest.mark.parametrize(
+    ("doctype", "line", "what"),
+    [
+        ('<!DOCTYPE s [\n<!ENTITY xxe SYSTEM "{secret}">\n]>', 3, "external entity 'xxe'"),
+        ('<!DOCTYPE s [\n<!ENTITY xxe SYSTEM "{url}/entity">\n]>', 3, "external entity 'xxe'"),
+        ('<!DOCTYPE s [\n\n<!ENTITY % p SYSTEM "{url}/p.dtd">\n%p;\n]>', 4, "entity 'p'"),
+        ('<!DOCTYPE s SYSTEM "{url}/s.dtd">', 2, "external DTD subset"),
+        ('<!DOCTYPE s PUBLIC "-//nif//x" "{url}/p.dtd" [<!ENTITY a "b">]>', 2, "external DTD"),
+        (
+            "<!DOCTYPE s [\n<!ENTITY % d '<!ENTITY xxe SYSTEM \"{secret}\">'>\n%d;\n]>",
+            3,
+            "external entity 'xxe'",
+        ),
+        (
+            '<!DOCTYPE s [\n<!NOTATION n SYSTEM "n">\n<!ENTITY u SYSTEM "{secret}" NDATA n>]>',
+            4,
+            "'u'",
+        ),
+    ],
+    ids=["file", "network", "parameter", "system-dtd", "public-dtd", "declared-by-pe", "ndata"],
+)
+def test_an_external_dtd_or_entity_in_a_schema_is_refused_saying_where(
+    server: tuple[str, list[str]], secret_file: Path, doctype: str, line: int, what: str
+):
+    url, requests = server
+    content = (
+        '<?xml version="1.0"?>\n'
+        + doctype.format(url=url, secret=secret_file.as_uri())
+        + '\n<s xmlns="urn:x">&xxe;</s>'.replace("&xxe;", "&xxe;" if "xxe" in doctype else "")
+    ).encode()
+    with pytest.raises(CompileError) as caught:
+        parse_artefact(Artefact(SCHEMA_URI, content), internal_subset=True)
+    message = str(caught.value)
+    assert message.startswith(f"{SCHEMA_URI}, line {line}: the DOCTYPE declares "), message
+    assert what in message and "nif reads no external DTD or entity" in message
+    assert SECRET not in message
+    assert requests == []
+
+
+def test_billion_laughs_in_a_schema_is_stopped_by_the_amplification_bound():
+    levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    content = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE s [<!ENTITY l0 "lol">{levels}]>\n'
+        '<s xmlns="urn:x">&l9;</s>'
+    ).encode()
+    parsed = parse_xml(content, max_bytes=len(content), max_depth=100, internal_subset=True)
+    assert parsed.tree is None
+    (finding,) = parsed.findings
+    assert finding.rule_id == "xml.malformed" and "amplification" in finding.message
+    with pytest.raises(CompileError, match=r"dsig\.xsd, line \d: .*amplification"):
+        expand_internal_subset(Artefact(SCHEMA_URI, content))

@@ -420,3 +420,119 @@ def test_ubl_invoice_validates_under_forced_xsd11_too():
     report = validate(path.read_bytes(), xsd_profile(UBL_INVOICE_XSD, "1.1"))
     assert report.steps[-1].engine == "xmlschema"
     assert report.verdict == "valid", [f.message for f in report.findings]
+
+
+# --- schemas as published: internal DTD subsets, locations with spaces ---------------------------
+
+SIGNED = '<Signed xmlns="urn:nif:test:dsig">true</Signed>'
+
+
+def _dsig_set(tmp_path: Path, dsig: str) -> ArtefactSet:
+    """A main schema importing a module that declares things in its internal DTD subset."""
+    (tmp_path / "dsig.xsd").write_text(dsig)
+    (tmp_path / "main.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:main">\n'
+        '  <xs:import namespace="urn:nif:test:dsig" schemaLocation="dsig.xsd"/>\n'
+        "</xs:schema>\n"
+    )
+    return load_xsd(tmp_path / "main.xsd")
+
+
+DSIG = """<?xml version="1.0"?>
+<!DOCTYPE xs:schema [
+  <!ATTLIST xs:schema xmlns:t CDATA #FIXED "urn:nif:test:dsig">
+  <!ENTITY ns "urn:nif:test:dsig">
+]>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="&ns;"
+           elementFormDefault="qualified">
+  <xs:element name="Signed" type="t:Flag"/>
+  <xs:simpleType name="Flag"><xs:restriction base="xs:boolean"/></xs:simpleType>
+</xs:schema>
+"""
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_an_internal_subset_is_expanded_for_either_engine(tmp_path: Path, version: str):
+    step = compile_xsd(_dsig_set(tmp_path, DSIG), version)
+    assert check(step, SIGNED) == []
+    assert check(step, SIGNED.replace("true", "yes"))
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("needed", [False, True], ids=["unused-doctype", "expanded"])
+def test_a_schema_error_after_a_doctype_names_the_line_in_the_file(
+    tmp_path: Path, version: str, needed: bool
+):
+    """Whether the DOCTYPE declares what the schema does not need (as UBL's xmldsig module
+    does) or what it needs, the engines report the line in the file."""
+    dsig = DSIG.replace('type="t:Flag"', 'type="t:Nope"')
+    if not needed:
+        dsig = dsig.replace("&ns;", "urn:nif:test:dsig").replace(
+            'elementFormDefault="qualified"', 'xmlns:t="urn:nif:test:dsig"'
+        )
+    with pytest.raises(CompileError, match=r"dsig\.xsd, line 8\b") as caught:
+        compile_xsd(_dsig_set(tmp_path, dsig), version)
+    assert "Nope" in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_an_external_entity_in_an_imported_schema_is_a_compile_error(
+    tmp_path: Path, version: str, server: tuple[str, list[str]]
+):
+    url, requests = server
+    dsig = DSIG.replace("]>", f'<!ENTITY ext SYSTEM "{url}/types.xsd">\n]>', 1)
+    artefacts = _dsig_set(tmp_path, DSIG)
+    dsig_uri = (tmp_path / "dsig.xsd").as_uri()
+    parts = {**artefacts.parts, dsig_uri: Artefact(dsig_uri, dsig.encode())}
+    with pytest.raises(CompileError, match=r"dsig\.xsd, line 5: the DOCTYPE declares the external"):
+        compile_xsd(ArtefactSet(artefacts.main, parts), version)
+    assert requests == []
+
+
+TYPES_SPACED = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">
+  <xs:simpleType name="Code">
+    <xs:restriction base="xs:string"><xs:pattern value="[A-Z]+"/></xs:restriction>
+  </xs:simpleType>
+</xs:schema>
+"""
+
+
+def _spaced_set(tmp_path: Path, location: str) -> ArtefactSet:
+    folder = tmp_path / "My Schemas"
+    (folder / "common").mkdir(parents=True)
+    (folder / "common" / "My Types.xsd").write_text(TYPES_SPACED)
+    (folder / "main.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t"\n'
+        '           targetNamespace="urn:main" elementFormDefault="qualified">\n'
+        f"  <xs:import namespace='urn:t' schemaLocation='{location}'/>\n"
+        '  <xs:element name="Code" type="t:Code"/>\n'
+        "</xs:schema>\n"
+    )
+    return load_xsd(folder / "main.xsd")
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("location", ["common/My Types.xsd", "common/My%20Types.xsd"])
+def test_a_schema_location_with_a_space_compiles_either_way_it_is_written(
+    tmp_path: Path, location: str, version: str
+):
+    artefacts = _spaced_set(tmp_path, location)
+    assert set(artefacts.parts) == {
+        (tmp_path / "My Schemas" / "main.xsd").as_uri(),
+        (tmp_path / "My Schemas" / "common" / "My Types.xsd").as_uri(),
+    }
+    assert all(" " not in uri for uri in artefacts.parts)
+    step = compile_xsd(artefacts, version)
+    assert check(step, '<Code xmlns="urn:main">ABC</Code>') == []
+    (finding,) = check(step, '<Code xmlns="urn:main">abc</Code>')
+    assert "abc" in finding.message
+
+
+def test_references_are_written_as_uris():
+    schema = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+      <xs:include schemaLocation="My Types.xsd"/>
+      <xs:include schemaLocation="My%20Other%20Types.xsd"/>
+      <xs:include schemaLocation="Kommun\xc3\xa5l.xsd"/>
+    </xs:schema>"""
+    refs = xsd_references(Artefact("file:///s/main.xsd", schema))
+    assert refs == ["My%20Types.xsd", "My%20Other%20Types.xsd", "Kommun%C3%A5l.xsd"]

@@ -140,8 +140,8 @@ class _Writer:
         self.version = version
         self.namespaces = namespaces
         self.scopes: list[PatternScope] = []
-        self.diagnostics = {d.get("id"): d for d in schema.iter(sch("diagnostic"))}
-        self.properties = {p.get("id"): p for p in schema.iter(sch("property"))}
+        self.diagnostics = _by_id(schema, "diagnostics", "diagnostic")
+        self.properties = _by_id(schema, "properties", "property")
         nsmap = _stylesheet_namespaces(namespaces)
         self.root = etree.Element(xsl("stylesheet"), nsmap=nsmap, version=version)
         prefixes = [p for p in nsmap if p not in ("xsl", "svrl")]
@@ -320,13 +320,17 @@ class _Writer:
         if node.get("see"):
             out.set("see", _literal(node.get("see")))
         for diagnostic_id, diagnostic in _referenced(
-            node, "diagnostics", self.diagnostics, "diagnostic"
+            node,
+            "diagnostics",
+            {**self.diagnostics, **_by_id(pattern, "diagnostics", "diagnostic")},
+            "diagnostic",
         ):
             reference = etree.SubElement(
                 out, svrl("diagnostic-reference"), diagnostic=_literal(diagnostic_id)
             )
             self._text(etree.SubElement(reference, svrl("text")), diagnostic)
-        for property_id, prop in _referenced(node, "properties", self.properties, "property"):
+        properties = {**self.properties, **_by_id(pattern, "properties", "property")}
+        for property_id, prop in _referenced(node, "properties", properties, "property"):
             reference = etree.SubElement(
                 out, svrl("property-reference"), property=_literal(property_id)
             )
@@ -375,6 +379,16 @@ class _Writer:
                 node.attrib.pop("{http://www.w3.org/XML/1998/namespace}base", None)
                 self._from(original, node)
         return clone
+
+
+def _by_id(parent: etree._Element, group: str, item: str) -> dict[str, etree._Element]:
+    """The diagnostics (or properties) of a schema, or those an abstract pattern's instance
+    carries with its parameters filled in (`_expand`), by id."""
+    return {
+        element.get("id", ""): element
+        for container in parent.iterchildren(sch(group))
+        for element in container.iterchildren(sch(item))
+    }
 
 
 def _referenced(

@@ -6,9 +6,10 @@ SchXslt evaluates the expression on the message's root and loads each URI it yie
 `doc()` and `document()` closed, so the trust boundary is drawn here: a `documents` expression
 may only reach the XML files of the rule set's own artefact set (pinned with it, collected with
 its includes: a `documents` attribute that is a string literal, or a list of them, adds those
-files to the set). Those files are parsed safely once and handed to the stylesheet as a
-parameter; a URI that names anything else stops the rules with an error naming the pattern and
-the URI, so the verdict is `error`, never a silent pass.
+files to the set, as does such a `sch:param` of an abstract pattern's instance when a
+`documents` of the same file names the parameter). Those files are parsed safely once and
+handed to the stylesheet as a parameter; a URI that names anything else stops the rules with an
+error naming the pattern and the URI, so the verdict is `error`, never a silent pass.
 
 nif runs XSLT 1.0 rule sets on libxslt, which cannot be handed documents this way: a pattern
 with `documents` needs queryBinding xslt2 or xslt3.
@@ -39,9 +40,10 @@ _NORMALISE = "replace({uri}, '^file:/+', 'file:///')"
 """Saxon resolves to `file:/path` but documents carry `file:///path`: compare one form."""
 
 
-def literal_documents(pattern: etree._Element) -> list[str]:
-    """The URIs a pattern's `documents` names when it is string literals only (else none)."""
-    expression = pattern.get("documents") or ""
+def literal_documents(element: etree._Element, attribute: str = "documents") -> list[str]:
+    """The URIs a pattern's `documents` (or an abstract pattern's parameter for it) names when
+    it is string literals only (else none)."""
+    expression = element.get(attribute) or ""
     if not _LITERALS.fullmatch(expression):
         return []
     return [m[1:-1] for m in re.findall(r"'[^']*'|\"[^\"]*\"", expression) if m[1:-1].strip()]

@@ -2,7 +2,10 @@
 
 Both are macros: an instance pattern is a copy of its abstract pattern with every `$param` in an
 attribute replaced by the parameter's value; an extending rule gets a copy of the abstract rule's
-content. After this pass the schema has only concrete patterns and rules.
+content. As in SchXslt, an instance without `documents` takes its abstract pattern's, and the
+diagnostics and properties its assertions name are copied into the instance with the parameters
+filled in too (a diagnostic of an abstract pattern may say `<value-of select="$param"/>`).
+After this pass the schema has only concrete patterns and rules.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from lxml import etree
 
 from nif.errors import CompileError
 from nif.validate.schematron._names import sch
+from nif.validate.schematron._origins import describe
 
 _PARAM = re.compile(r"\$([A-Za-z_][\w.\-]*)")
 
@@ -29,21 +33,47 @@ def _instantiate(abstract: etree._Element, instance: etree._Element) -> etree._E
     }
     missing = [p for p in params if not p]
     if missing:
-        raise CompileError(f"pattern {instance.get('id')!r}: sch:param without a name")
+        raise CompileError(f"{describe(instance)}: sch:param without a name")
     pattern = etree.Element(sch("pattern"), nsmap=abstract.nsmap)
+    pattern.sourceline = instance.sourceline
     for name, value in instance.attrib.items():
         if name != "is-a":
             pattern.set(name, value)
+    if abstract.get("documents") is not None and instance.get("documents") is None:
+        pattern.set("documents", _substitute(abstract.get("documents", ""), params))
     for child in abstract:
         if isinstance(child.tag, str) and child.tag == sch("param"):
             continue
-        clone = copy.deepcopy(child)
-        for element in clone.iter():
-            for name, value in element.attrib.items():
-                if "$" in value:
-                    element.set(name, _substitute(value, params))
-        pattern.append(clone)
+        pattern.append(_filled(child, params))
+    schema = instance.getparent()
+    for group, item, attribute in _REFERENCED:
+        ids = {i for a in pattern.iter() for i in (a.get(attribute) or "").split()}
+        used = [
+            _filled(element, params)
+            for container in schema.iterchildren(sch(group))
+            for element in container.iterchildren(sch(item))
+            if element.get("id") in ids
+        ]
+        if used:
+            etree.SubElement(pattern, sch(group)).extend(used)
     return pattern
+
+
+_REFERENCED = (
+    ("diagnostics", "diagnostic", "diagnostics"),
+    ("properties", "property", "properties"),
+)
+
+
+def _filled(element: etree._Element, params: dict[str, str]) -> etree._Element:
+    """A copy of `element` with the parameters substituted in every attribute."""
+    clone = copy.deepcopy(element)
+    for node in clone.iter():
+        if isinstance(node.tag, str):
+            for name, value in node.attrib.items():
+                if "$" in value:
+                    node.set(name, _substitute(value, params))
+    return clone
 
 
 def expand_abstract_patterns(schema: etree._Element) -> None:
@@ -55,8 +85,8 @@ def expand_abstract_patterns(schema: etree._Element) -> None:
         if base not in abstracts:
             known = ", ".join(sorted(filter(None, abstracts))) or "none"
             raise CompileError(
-                f"pattern {pattern.get('id')!r} is-a {base!r}, but no abstract pattern has that "
-                f"id (abstract patterns: {known})"
+                f"{describe(pattern)}: no abstract pattern has the id {base!r} "
+                f"(abstract patterns: {known})"
             )
         concrete = _instantiate(abstracts[base], pattern)
         concrete.tail = pattern.tail
@@ -68,20 +98,22 @@ def expand_abstract_patterns(schema: etree._Element) -> None:
 def expand_abstract_rules(schema: etree._Element) -> None:
     abstracts = {r.get("id"): r for r in schema.iter(sch("rule")) if r.get("abstract") == "true"}
 
-    def content(rule_id: str, chain: tuple[str, ...]) -> list[etree._Element]:
+    def content(
+        rule_id: str, chain: tuple[str, ...], extends: etree._Element
+    ) -> list[etree._Element]:
         if rule_id in chain:
-            raise CompileError(f"abstract rule {rule_id!r} extends itself (cycle)")
+            raise CompileError(f"{describe(extends)}: abstract rule {rule_id!r} extends itself")
         if rule_id not in abstracts:
             known = ", ".join(sorted(filter(None, abstracts))) or "none"
             raise CompileError(
-                f"sch:extends names {rule_id!r}, which is not an abstract rule (known: {known})"
+                f"{describe(extends)}: {rule_id!r} is not an abstract rule (known: {known})"
             )
         out: list[etree._Element] = []
         for child in abstracts[rule_id]:
             if not isinstance(child.tag, str):
                 continue
             if child.tag == sch("extends") and child.get("rule"):
-                out.extend(content(child.get("rule"), (*chain, rule_id)))
+                out.extend(content(child.get("rule"), (*chain, rule_id), child))
             else:
                 out.append(copy.deepcopy(child))
         return out
@@ -93,7 +125,7 @@ def expand_abstract_rules(schema: etree._Element) -> None:
             continue
         index = rule.index(extends)
         rule.remove(extends)
-        for offset, child in enumerate(content(rule_id, ())):
+        for offset, child in enumerate(content(rule_id, (), extends)):
             rule.insert(index + offset, child)
     for rule in abstracts.values():
         rule.getparent().remove(rule)

@@ -17,11 +17,15 @@ BUILT_IN_PHASES = ("#ALL", "#DEFAULT")
 
 
 def split_phase(argument: str) -> tuple[str, str | None]:
-    """`rules.sch#phase` -> (path, phase); a path that exists as written keeps its '#'."""
+    """`rules.sch#phase` -> (path, phase), and `rules.sch##ALL` for a built-in phase; a path
+    that exists as written keeps its '#'."""
     if "#" not in argument or Path(argument).exists():
         return argument, None
-    path, _, phase = argument.rpartition("#")
-    return path, phase or None
+    folder, slash, name = argument.rpartition("/")
+    if "#" not in name:
+        return argument, None
+    file, _, phase = name.partition("#")
+    return f"{folder}{slash}{file}", phase or None
 
 
 def check_phase(artefacts: ArtefactSet, phase: str) -> None:

@@ -29,8 +29,12 @@ def schematron_references(artefact: Artefact) -> list[str]:
         href = element.get("href")
         if href:
             refs.append(urldefrag(href).url)
+    documents = " ".join(p.get("documents") or "" for p in root.iter(sch("pattern")))
     for pattern in root.iter(sch("pattern")):
         refs.extend(urldefrag(uri).url for uri in literal_documents(pattern))
+        for param in pattern.iterchildren(sch("param")):
+            if f"${param.get('name')}" in documents:
+                refs.extend(urldefrag(u).url for u in literal_documents(param, "value"))
     return [r for r in refs if r]
 
 

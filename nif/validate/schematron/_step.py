@@ -192,8 +192,9 @@ def _libxslt_errors(
     found = []
     for entry in exc.error_log:
         source = at_line.get(entry.line)
-        where = describe(source) if source is not None else f"line {entry.line}"
-        found.append(f"{where}: {entry.message}")
+        found.append(
+            f"{describe(source)}: {entry.message}" if source is not None else entry.message
+        )
     return "; ".join(dict.fromkeys(found)) or str(exc)
 
 

@@ -33,6 +33,11 @@ def test_split_phase_keeps_a_hash_that_is_part_of_an_existing_path(tmp_path: Pat
     assert split_phase("rules.sch#") == ("rules.sch", None)
 
 
+def test_split_phase_names_a_built_in_phase_after_a_second_hash() -> None:
+    assert split_phase("rules.sch##ALL") == ("rules.sch", "#ALL")
+    assert split_phase("some#dir/rules.sch#size") == ("some#dir/rules.sch", "size")
+
+
 @pytest.mark.parametrize("phase", ["size", "included", "#ALL", "#DEFAULT"])
 def test_a_defined_or_built_in_phase_passes(rules: Path, phase: str) -> None:
     check_phase(load_schematron(rules), phase)

@@ -1,0 +1,123 @@
+"""Compile errors name the rule file, line and element (`rules.sch, line 5, <sch:assert
+test="...">: ...`), never the working directory Saxon compiled the generated stylesheet in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nif.errors import CompileError
+from nif.validate.schematron import compile_schematron, load_schematron
+from tests.validate.schematron.conftest import DATA, run
+
+ORDER = DATA / "order.xml"
+HEAD = '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="{binding}">\n'
+
+
+def rules(tmp_path: Path, body: str, binding: str = "xslt2", name: str = "rules.sch") -> Path:
+    path = tmp_path / name
+    path.write_text(HEAD.format(binding=binding) + body + "</schema>\n")
+    return path
+
+
+def compile_error(path: Path, phase: str | None = None) -> str:
+    with pytest.raises(CompileError) as raised:
+        compile_schematron(load_schematron(path), phase)
+    message = str(raised.value)
+    assert "file:" not in message and f"{os.getcwd()}/:" not in message, message
+    return message
+
+
+@pytest.mark.parametrize("binding", ["xslt2", "xslt3"])
+def test_a_bad_xpath_and_an_undeclared_prefix_are_named_by_their_assert(
+    tmp_path: Path, binding: str
+):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="*">\n'
+        '<assert id="A" test="count((">bad</assert>\n'
+        '<assert id="B" test="zz:name">undeclared</assert>\n'
+        "</rule>\n</pattern>\n",
+        binding,
+    )
+    message = compile_error(path)
+    assert f'{path}, line 4, <sch:assert test="count((">: XPST0003' in message
+    assert f'{path}, line 5, <sch:assert test="zz:name">: XPST0081' in message
+    assert "Namespace prefix 'zz' has not been declared" in message
+
+
+def test_a_bad_rule_context_is_named_by_its_rule(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="a[[">\n<report test="1">x</report>\n</rule>\n</pattern>\n',
+    )
+    assert f'{path}, line 3, <sch:rule context="a[[">: XTSE0340' in compile_error(path)
+
+
+def test_a_bad_let_in_an_included_file_names_that_file(tmp_path: Path):
+    part = tmp_path / "part.sch"
+    part.write_text(
+        '<pattern xmlns="http://purl.oclc.org/dsdl/schematron">\n'
+        '  <let name="x" value="1 +"/>\n'
+        '  <rule context="/"><report test="$x">x</report></rule>\n</pattern>\n'
+    )
+    path = rules(tmp_path, '<include href="part.sch"/>\n')
+    assert f'{part}, line 2, <sch:let value="1 +">: XPST0003' in compile_error(path)
+
+
+def test_xslt1_errors_are_named_by_their_assert(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="*">\n<assert test="count((">x</assert>\n</rule>\n</pattern>\n',
+        "xslt",
+    )
+    assert f'{path}, line 4, <sch:assert test="count((">' in compile_error(path)
+
+
+def test_an_unknown_phase_names_the_schema(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<phase id="fast"><active pattern="p"/></phase>\n'
+        '<pattern id="p"><rule context="/"><report test="1">x</report></rule></pattern>\n',
+    )
+    message = compile_error(path, "slow")
+    assert f"{path}, line 1, <sch:schema>: no phase 'slow' in the schema (phases: fast" in message
+
+
+def test_a_phase_activating_an_unknown_pattern_names_the_active_element(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<phase id="fast">\n<active pattern="nope"/>\n</phase>\n'
+        '<pattern id="p"><rule context="/"><report test="1">x</report></rule></pattern>\n',
+    )
+    message = compile_error(path, "fast")
+    assert f"{path}, line 3, <sch:active pattern=\"nope\">: phase 'fast' activates" in message
+
+
+def test_a_missing_abstract_pattern_and_rule_are_named(tmp_path: Path):
+    path = rules(tmp_path, '<pattern is-a="nothing" id="x"/>\n')
+    assert f'{path}, line 2, <sch:pattern is-a="nothing">: no abstract pattern' in (
+        compile_error(path)
+    )
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="/">\n<extends rule="r"/>\n</rule>\n</pattern>\n',
+        name="extends.sch",
+    )
+    assert f"{path}, line 4, <sch:extends rule=\"r\">: 'r' is not an abstract rule" in (
+        compile_error(path)
+    )
+
+
+def test_the_verdict_is_error_with_the_named_element(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="*">\n<assert test="xs:bogus(1)">x</assert>\n'
+        "</rule>\n</pattern>\n",
+    )
+    report = run(path, ORDER)
+    assert report.verdict == "error"
+    error = report.steps[-1].error or ""
+    assert f'{path}, line 4, <sch:assert test="xs:bogus(1)">: XPST0017' in error

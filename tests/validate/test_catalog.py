@@ -69,6 +69,11 @@ def test_a_schematron_include_by_url_and_a_json_ref_collect_offline() -> None:
     schema = Artefact.from_path(DATA / "address.schema.json")
     artefacts = collect(schema, json_references, fetch)
     assert "https://json.example.org/address.json" in artefacts.parts
+    profile = Profile.from_files(
+        json_schema=DATA / "address.schema.json", catalogs=[DATA / "catalog.xml"]
+    )
+    assert validate(b'{"address": {"city": "Gent"}}', profile).verdict == "valid"
+    assert validate(b'{"address": {}}', profile).verdict == "invalid"
 
 
 def test_without_a_catalog_the_error_names_the_reference_as_written() -> None:

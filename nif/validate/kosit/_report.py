@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin
 
@@ -134,12 +135,7 @@ def _inline(
         if child.tag not in (_x("import"), _x("include")):
             continue
         module = _module(artefacts, uri, child.get("href") or "", seen)
-        declarations = [c for c in module if isinstance(c.tag, str)]
-        for declaration in declarations:
-            declaration.set(_BASE, module.get(_BASE) or module.base or "")
-            for name in _INHERITED:
-                if module.get(name) is not None and declaration.get(name) is None:
-                    declaration.set(name, module.get(name))
+        declarations = [_moved(c, module) for c in module if isinstance(c.tag, str)]
         if child.tag == _x("include"):
             parent_index = root.index(child)
             root.remove(child)
@@ -155,6 +151,23 @@ def _inline(
     if root.get(_BASE) is None:
         root.set(_BASE, uri)
     return root
+
+
+def _moved(declaration: etree._Element, module: etree._Element) -> etree._Element:
+    """A top-level declaration of `module`, ready to live in another stylesheet: with every
+    namespace in scope in its module (expressions use prefixes lxml cannot see), its base URI
+    and the standard attributes its module's root gave it."""
+    nsmap = {**module.nsmap, **declaration.nsmap}
+    moved = etree.Element(declaration.tag, dict(declaration.attrib), nsmap=nsmap)
+    moved.text = declaration.text
+    moved.extend(list(declaration))
+    moved.set(_BASE, module.get(_BASE) or module.base or "")
+    for name in _INHERITED:
+        if name == "version" and moved.tag == _x("output"):
+            continue  # there it is the serialization's version
+        if module.get(name) is not None and moved.get(name) is None:
+            moved.set(name, module.get(name))
+    return moved
 
 
 class ReportStylesheet:
@@ -173,24 +186,32 @@ class ReportStylesheet:
             compiler = saxon_processor().new_xslt30_processor()
             self._executable = compiler.compile_stylesheet(stylesheet_text=text)
         except Exception as exc:
-            raise CompileError(
-                f"{uri}: the report stylesheet does not compile: {_m(exc)}"
-            ) from None
+            text = _m(exc).replace(f"{Path.cwd().as_uri()}/", uri)
+            raise CompileError(f"{uri}: the report stylesheet does not compile: {text}") from None
+        self._executable.set_save_xsl_message(True)
         self._lock = threading.Lock()
 
     def run(self, report_input_text: str, message: PyXdmNode) -> str:
         """The KoSIT report; raises when the stylesheet fails (KoSIT would fail open there)."""
         processor = saxon_processor()
+        executable = self._executable
         try:
             source = processor.parse_xml(xml_text=report_input_text)
             with self._lock:
-                self._executable.set_parameter("input-document", message)
+                executable.set_parameter("input-document", message)
                 try:
-                    result = self._executable.transform_to_string(xdm_node=source)
+                    result = executable.transform_to_string(xdm_node=source)
+                except Exception as exc:
+                    said = executable.get_xsl_messages()
+                    words = " ".join(str(m) for m in said) if said else ""
+                    said_text = f" (xsl:message: {words})" if words else ""
+                    raise RuntimeError(_m(exc) + said_text) from None
                 finally:
-                    self._executable.clear_parameters()
+                    executable.clear_parameters()
+                    executable.clear_xsl_messages()
         except Exception as exc:
-            raise RuntimeError(f"{self.uri}: the report stylesheet failed: {_m(exc)}") from None
+            text = str(exc).replace(f"{Path.cwd().as_uri()}/", self.uri)
+            raise RuntimeError(f"{self.uri}: the report stylesheet failed: {text}") from None
         if not result:
             raise RuntimeError(f"{self.uri}: the report stylesheet produced no report")
         return str(result)

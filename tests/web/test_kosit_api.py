@@ -1,0 +1,66 @@
+"""The validation API on an interface version imported from a KoSIT configuration."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nif.registry import KositImport, Registry, import_kosit
+from nif.settings import Settings
+from nif.web import create_app
+from tests.conftest import EN16931
+from tests.kosit_config import build_config
+from tests.web.conftest import LiveServer, _serve
+
+UBL = EN16931 / "ubl/examples/ubl-tc434-example1.xml"
+CII = EN16931 / "cii/examples/CII_business_example_01.xml"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kosit_server(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo registry plus einvoice@1.0.0 imported from a UBL + CII configuration."""
+    home = tmp_path_factory.mktemp("kosit-home")
+    shutil.copytree(demo_home, home, dirs_exist_ok=True)
+    settings = Settings(home=home)
+    config = build_config(tmp_path_factory.mktemp("kosit-config") / "config", as_zip=True)
+    spec = KositImport("einvoice", "1.0.0", "tax", endpoint="https://api.tax.example.gov/einvoice")
+    with Registry.open(settings) as registry:
+        import_kosit(registry, config, spec, actor="tests")
+    uv, thread, port = _serve(create_app(settings))
+    yield LiveServer(f"http://127.0.0.1:{port}", settings, home)
+    uv.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def client(kosit_server: LiveServer) -> Iterator[httpx.Client]:
+    with kosit_server.client() as c:
+        yield c
+
+
+def test_the_api_validates_with_the_scenario_whose_match_holds(client: httpx.Client) -> None:
+    named = client.post(
+        "/api/validate", params={"interface": "einvoice@1.0.0"}, content=UBL.read_bytes()
+    )
+    assert named.status_code == 200, named.text
+    report = named.json()
+    assert (report["verdict"], report["profile"]) == ("valid", "einvoice@1.0.0/EN16931-UBL-Invoice")
+    kosit = [s for s in report["steps"] if s["name"].startswith("kosit:")]
+    assert [s.get("scenario") for s in kosit] == ["EN16931 UBL Invoice"]
+    detected = client.post("/api/validate", content=CII.read_bytes()).json()
+    assert (detected["verdict"], detected["profile"]) == ("valid", "einvoice@1.0.0/EN16931-CII")
+
+
+def test_a_broken_rule_is_invalid_through_the_api(client: httpx.Client) -> None:
+    content = UBL.read_bytes().replace(b"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>999<")
+    report = client.post(
+        "/api/validate", params={"interface": "einvoice@1.0.0"}, content=content
+    ).json()
+    assert report["verdict"] == "invalid"
+    assert "BR-CL-01" in {f["rule_id"] for f in report["findings"]}

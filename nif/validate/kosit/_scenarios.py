@@ -125,11 +125,17 @@ def _scenario(uri: str, element: etree._Element) -> Scenario:
     if schema is None or report is None:
         missing = "validateWithXmlSchema" if schema is None else "createReport"
         raise CompileError(f"{_where(uri, element)}: scenario {name!r} needs a <{missing}>")
+    schemas = _resources(uri, schema)
+    if len(schemas) > 1:
+        raise CompileError(
+            f"{_where(uri, schema)}: scenario {name!r} names {len(schemas)} XSD resources; nif "
+            "runs one schema per scenario (import the others from it)"
+        )
     return Scenario(
         name=name,
         match=_text(uri, element, "match") or "",
         namespaces=namespaces,
-        schemas=_resources(uri, schema),
+        schemas=schemas,
         schematrons=tuple(
             _resources(uri, v)[0] for v in element.iterchildren(s("validateWithSchematron"))
         ),

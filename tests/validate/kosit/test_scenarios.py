@@ -66,6 +66,16 @@ def test_custom_levels_beside_the_schematron_step_are_read(tmp_path: Path) -> No
             "customLevel level 'fatal'",
         ),
         (order_scenarios(order_scenario("same"), order_scenario("same")), "unique: same"),
+        (
+            order_scenarios(
+                order_scenario().replace(
+                    "</validateWithXmlSchema>",
+                    "<resource><name>b</name><location>order.xsd</location></resource>"
+                    "</validateWithXmlSchema>",
+                )
+            ),
+            "names 2 XSD resources",
+        ),
         (order_scenarios(order_scenario().replace("<match>/order</match>", "")), "needs a <match>"),
     ],
 )

@@ -195,3 +195,37 @@ def test_home_points_the_commands_at_another_data_directory(
     checked = nif("validate", str(message), "--format", "json", "--home", str(home))
     assert json.loads(checked.stdout)["verdict"] == "valid"
     assert not (tmp_path / "home").exists()  # NIF_HOME was not touched
+
+
+@pytest.mark.slow
+def test_import_kosit_then_validate_with_it(nif, tmp_path: Path) -> None:
+    from tests.conftest import EN16931
+    from tests.kosit_config import ScenarioSpec, build_config
+
+    config = build_config(
+        tmp_path / "config", scenarios=[ScenarioSpec("EN16931 CII", "cii")], as_zip=True
+    )
+    args = ("registry", "import-kosit", str(config), "--interface", "einvoice")
+    args += ("--version", "1.0.0", "--publisher", "tax")
+    refused = nif(*args, ok=2)
+    assert refused.stderr.startswith("nif: error: publisher 'tax' is not an agency")
+    nif("registry", "submit", str(DEMO / "agencies" / "tax.ttl"))
+    refused = nif(*args, ok=2)
+    assert "interface einvoice is new: give its --endpoint" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+    endpoint = ("--endpoint", "https://api.tax.example.gov/einvoice")
+    stored = nif(*args, *endpoint, "--as", "alice")
+    assert stored.stdout.startswith("stored interface einvoice <")
+    assert "scenario 'EN16931 CII' -> einvoice@1.0.0/EN16931-CII" in stored.stdout
+    again = nif(*args)
+    assert "einvoice@1.0.0 already held this configuration" in again.stderr
+    assert again.stdout.splitlines()[0] == stored.stdout.splitlines()[0]
+    message = EN16931 / "cii/examples/CII_business_example_01.xml"
+    done = nif("validate", str(message), "--interface", "einvoice@1.0.0", "--format", "json")
+    report = json.loads(done.stdout)
+    report = report[0] if isinstance(report, list) else report
+    assert (report["verdict"], report["profile"]) == ("valid", "einvoice@1.0.0/EN16931-CII")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = nif("registry", "import-kosit", str(empty), *args[3:], ok=2)
+    assert f"{empty}: no scenarios.xml there" in missing.stderr

@@ -89,6 +89,8 @@ def expand_internal_subset(artefact: Artefact) -> bytes:
     numbers; otherwise the expanded tree is serialized, its root on the line it was on (a start
     tag written over several lines then shifts what follows). Raises `CompileError`.
     """
+    if _surely_without_doctype(artefact.content):
+        return artefact.content
     root = parse_artefact(artefact, internal_subset=True)
     if not _has_dtd(root.getroottree()):
         return artefact.content
@@ -109,6 +111,13 @@ def expand_internal_subset(artefact: Artefact) -> bytes:
 
 
 _DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+
+
+def _surely_without_doctype(content: bytes) -> bool:
+    """No `<!DOCTYPE` anywhere in a document in an ASCII-compatible encoding (not UTF-16): the
+    engines parse it anyway, so it need not be parsed here first."""
+    start = content.removeprefix(b"\xef\xbb\xbf")
+    return start.startswith(b"<") and not start.startswith(b"<\x00") and b"<!DOCTYPE" not in content
 
 
 def _has_dtd(tree: etree._ElementTree) -> bool:

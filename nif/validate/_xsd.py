@@ -50,7 +50,8 @@ def xsd_references(artefact: Artefact) -> list[str]:
 
 
 _URI_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
-_LOCATION = re.compile(rb"""(?<![\w:.-])(schemaLocation\s*=\s*)(?:"([^"<]*)"|'([^'<]*)')""")
+_LOCATION = re.compile(rb"""(schemaLocation\s*=\s*)(?:"([^"<]*)"|'([^'<]*)')""")
+_NAME_CHARACTER = re.compile(rb"[\w:.-]")
 
 
 def _as_uri(location: str) -> str:
@@ -65,6 +66,9 @@ def _engine_bytes(part: Artefact) -> bytes:
     holds a space. The rewrite keeps every line where it was."""
 
     def escape(match: re.Match[bytes]) -> bytes:
+        before = match.string[match.start() - 1 : match.start()]
+        if _NAME_CHARACTER.fullmatch(before):  # xsi:schemaLocation: a list, spaces and all
+            return match.group(0)
         raw = match.group(2) if match.group(2) is not None else match.group(3)
         try:
             location = raw.decode()

@@ -20,6 +20,7 @@ from nif.validate._step import Document
 from nif.validate._xsd import (
     Xsd10Step,
     Xsd11Step,
+    _engine_bytes,
     compile_xsd,
     load_xsd,
     xsd_references,
@@ -536,3 +537,15 @@ def test_references_are_written_as_uris():
     </xs:schema>"""
     refs = xsd_references(Artefact("file:///s/main.xsd", schema))
     assert refs == ["My%20Types.xsd", "My%20Other%20Types.xsd", "Kommun%C3%A5l.xsd"]
+
+
+def test_only_schema_locations_are_rewritten_and_lines_stay():
+    schema = Artefact(
+        "file:///s/main.xsd",
+        b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:a a b.xsd">
+  <xs:include schemaLocation='My Types.xsd'/>
+  <xs:include schemaLocation="Other%20Types.xsd"/>
+</xs:schema>""",
+    )
+    assert _engine_bytes(schema) == schema.content.replace(b"'My Types.xsd'", b'"My%20Types.xsd"')

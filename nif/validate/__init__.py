@@ -16,6 +16,7 @@ from nif.validate._catalog import Catalog, CatalogFetcher
 from nif.validate._engine import MEDIA_TYPES, compile_step, detect_media, validate
 from nif.validate._isolation import private_tmpdir, remove_tmpdir, run_isolated, worker_settings
 from nif.validate._json import ParsedJson, parse_json, unescape, value_text
+from nif.validate._json_drafts import json_draft_of
 from nif.validate._json_references import json_references
 from nif.validate._profile import (
     JSON_SCHEMA,
@@ -64,6 +65,7 @@ __all__ = [
     "compile_step",
     "detect_media",
     "has_doctype",
+    "json_draft_of",
     "json_references",
     "kosit_references",
     "load_kosit",

@@ -111,6 +111,13 @@ def draft_named(value: str) -> str:
     return found.name
 
 
+def json_draft_of(uri: str) -> str | None:
+    """The short name of the draft a meta-schema URI names (a registry's `dct:conformsTo`), or
+    None when it names none."""
+    found = known(uri)
+    return found.name if found else None
+
+
 def draft_uri(name: str) -> str:
     return _BY_NAME[name].uri
 

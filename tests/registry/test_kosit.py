@@ -36,21 +36,13 @@ from nif.registry import (
 from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from tests.conftest import EN16931, ROOT
+from tests.conftest import ROOT
 from tests.kosit_config import ScenarioSpec, build_config
+from tests.validate.kosit.conftest import CII_INVOICE as CII
+from tests.validate.kosit.conftest import UBL_INVOICE as UBL
+from tests.validate.kosit.conftest import bad_type_code
 
-UBL = EN16931 / "ubl/examples/ubl-tc434-example1.xml"
-CII = EN16931 / "cii/examples/CII_business_example_01.xml"
 ENDPOINT = "https://api.tax.example.gov/einvoice"
-RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-
-
-def bad_type_code() -> bytes:
-    """A UBL invoice, valid against the XSD, that breaks BR-CL-01 (type code 999)."""
-    content = UBL.read_bytes()
-    changed = content.replace(b"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>999<")
-    assert changed != content
-    return changed
 
 
 @pytest.fixture(scope="module")

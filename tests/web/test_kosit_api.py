@@ -12,12 +12,11 @@ import pytest
 from nif.registry import KositImport, Registry, import_kosit
 from nif.settings import Settings
 from nif.web import create_app
-from tests.conftest import EN16931
 from tests.kosit_config import build_config
+from tests.validate.kosit.conftest import CII_INVOICE as CII
+from tests.validate.kosit.conftest import UBL_INVOICE as UBL
+from tests.validate.kosit.conftest import bad_type_code
 from tests.web.conftest import LiveServer, _serve
-
-UBL = EN16931 / "ubl/examples/ubl-tc434-example1.xml"
-CII = EN16931 / "cii/examples/CII_business_example_01.xml"
 
 pytestmark = pytest.mark.slow
 
@@ -58,9 +57,8 @@ def test_the_api_validates_with_the_scenario_whose_match_holds(client: httpx.Cli
 
 
 def test_a_broken_rule_is_invalid_through_the_api(client: httpx.Client) -> None:
-    content = UBL.read_bytes().replace(b"<cbc:InvoiceTypeCode>380<", b"<cbc:InvoiceTypeCode>999<")
     report = client.post(
-        "/api/validate", params={"interface": "einvoice@1.0.0"}, content=content
+        "/api/validate", params={"interface": "einvoice@1.0.0"}, content=bad_type_code()
     ).json()
     assert report["verdict"] == "invalid"
     assert "BR-CL-01" in {f["rule_id"] for f in report["findings"]}

@@ -286,3 +286,12 @@ def test_billion_laughs_in_a_schema_is_stopped_by_the_amplification_bound():
     assert finding.rule_id == "xml.malformed" and "amplification" in finding.message
     with pytest.raises(CompileError, match=r"dsig\.xsd, line \d: .*amplification"):
         expand_internal_subset(Artefact(SCHEMA_URI, content))
+
+
+def test_a_doctype_behind_a_comment_is_still_refused_and_nothing_fetched(
+    profile: Profile, server: tuple[str, list[str]]
+):
+    url, requests = server
+    message = f'<!-- <a> --><!DOCTYPE Order SYSTEM "{url}/order.dtd">'.encode() + ORDER
+    _rejected(validate(message, profile), "xml.doctype")
+    assert requests == []

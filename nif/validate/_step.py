@@ -25,12 +25,30 @@ class Document:
     tree: etree._ElementTree | None = None
     json: Any = None
     json_text: str | None = None
+    _saxon: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def xml_tree(self) -> etree._ElementTree:
         """The tree, for the steps that check XML; a JSON message cannot run them."""
         if self.tree is None:
             raise TypeError("the message is not XML: an XML step cannot check it")
         return self.tree
+
+    def saxon_node(self) -> Any:
+        """The message parsed by Saxon, once: the XSLT steps of a message share it (parsing
+        costs about as much as running the EN 16931 rules)."""
+        if self._saxon is None:
+            from nif.validate.schematron import saxon_processor
+
+            self._saxon = saxon_processor().parse_xml(xml_text=self._text())
+        return self._saxon
+
+    def _text(self) -> str:
+        """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""
+        tree = self.xml_tree()
+        encoding = (tree.docinfo.encoding or "UTF-8").upper()
+        if encoding in ("UTF-8", "US-ASCII", "ASCII"):
+            return self.content.decode("utf-8").removeprefix("\ufeff")
+        return str(etree.tostring(tree, encoding="unicode"))
 
 
 @dataclasses.dataclass

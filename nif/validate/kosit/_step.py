@@ -16,8 +16,6 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from lxml import etree
-
 from nif.report import Finding, Severity
 from nif.validate._artefacts import ArtefactSet
 from nif.validate._step import Document, Step, StepOutcome
@@ -126,7 +124,7 @@ class KositStep(Step):
             self._report(self.config.fallback.location)
 
     def check(self, document: Document) -> StepOutcome:
-        message = saxon_processor().parse_xml(xml_text=_text(document))
+        message = document.saxon_node()
         if self.fixed is not None:
             return self._run(self.fixed, document, message)
         assert self._selector is not None
@@ -197,14 +195,6 @@ def _relevel(findings: list[Finding], levels: Mapping[str, str], step: str) -> l
             severity = _LEVELS[levels[finding.rule_id]]
         out.append(dataclasses.replace(finding, severity=severity, step=step))
     return out
-
-
-def _text(document: Document) -> str:
-    """The message as text for Saxon: its bytes when UTF-8, else re-serialised."""
-    tree = document.xml_tree()
-    if (tree.docinfo.encoding or "UTF-8").upper() in ("UTF-8", "US-ASCII", "ASCII"):
-        return document.content.decode("utf-8").removeprefix("\ufeff")
-    return str(etree.tostring(tree, encoding="unicode"))
 
 
 def compile_kosit(artefacts: ArtefactSet, scenario: str | None = None) -> KositStep:

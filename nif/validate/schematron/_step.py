@@ -145,7 +145,7 @@ class SchematronStep(Step):
             executable.set_parameter(_documents.PARAMETER, self._documents.value)
 
         def run(document: Document) -> str:
-            node = processor.parse_xml(xml_text=_as_text(document))
+            node = document.saxon_node()
             result: str | None = executable.transform_to_string(xdm_node=node)
             if result is None:
                 raise RuntimeError("Saxon returned no SVRL")
@@ -196,16 +196,6 @@ def _libxslt_errors(
             f"{describe(source)}: {entry.message}" if source is not None else entry.message
         )
     return "; ".join(dict.fromkeys(found)) or str(exc)
-
-
-def _as_text(document: Document) -> str:
-    """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""
-    tree = document.xml_tree()
-    encoding = (tree.docinfo.encoding or "UTF-8").upper()
-    if encoding in ("UTF-8", "US-ASCII", "ASCII"):
-        text = document.content.decode("utf-8")
-        return text[1:] if text.startswith("\ufeff") else text
-    return str(etree.tostring(tree, encoding="unicode"))
 
 
 def compile_schematron(artefacts: ArtefactSet, phase: str | None = None) -> SchematronStep:

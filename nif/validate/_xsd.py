@@ -55,9 +55,10 @@ _NAME_CHARACTER = re.compile(rb"[\w:.-]")
 
 
 def _as_uri(location: str) -> str:
-    """A schemaLocation as the URI it stands for: what a URI cannot hold (a space, a non-ASCII
-    letter) percent-encoded, as XSD maps anyURI values; `%20` stays as written."""
-    return quote(location, safe=_URI_CHARACTERS)
+    """A schemaLocation as the URI it stands for: whitespace collapsed (anyURI's facet), then
+    what a URI cannot hold (a space, a non-ASCII letter) percent-encoded, as XSD maps anyURI
+    values; `%20` stays as written."""
+    return quote(" ".join(location.split()), safe=_URI_CHARACTERS)
 
 
 def _engine_bytes(part: Artefact) -> bytes:

@@ -532,7 +532,7 @@ def test_a_schema_location_with_a_space_compiles_either_way_it_is_written(
 def test_references_are_written_as_uris():
     schema = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
       <xs:include schemaLocation="My Types.xsd"/>
-      <xs:include schemaLocation="My%20Other%20Types.xsd"/>
+      <xs:include schemaLocation=" My%20Other%20Types.xsd  "/>
       <xs:include schemaLocation="Kommun\xc3\xa5l.xsd"/>
     </xs:schema>"""
     refs = xsd_references(Artefact("file:///s/main.xsd", schema))
@@ -545,7 +545,9 @@ def test_only_schema_locations_are_rewritten_and_lines_stay():
         b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:a a b.xsd">
   <xs:include schemaLocation='My Types.xsd'/>
+  <xs:include schemaLocation=" sub/b.xsd "/>
   <xs:include schemaLocation="Other%20Types.xsd"/>
 </xs:schema>""",
     )
-    assert _engine_bytes(schema) == schema.content.replace(b"'My Types.xsd'", b'"My%20Types.xsd"')
+    expected = schema.content.replace(b"'My Types.xsd'", b'"My%20Types.xsd"')
+    assert _engine_bytes(schema) == expected.replace(b'" sub/b.xsd "', b'"sub/b.xsd"')

@@ -30,11 +30,13 @@ MAX_CONFIG_BYTES = 512 * 1024 * 1024
 MAX_CONFIG_FILES = 20_000
 _XS = "http://www.w3.org/2001/XMLSchema"
 _XSL = "http://www.w3.org/1999/XSL/Transform"
+_SCH = "http://purl.oclc.org/dsdl/schematron"
 
 
 def kosit_references(artefact: Artefact) -> list[str]:
     """What one part of a configuration references: resource locations of `scenarios.xml`,
-    imports and includes of an XSD, includes and imports of an XSLT; nothing for other files."""
+    imports and includes of an XSD, includes and imports of an XSLT or a Schematron rule set;
+    nothing for other files."""
     if not artefact.content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return []
     root = parse_artefact(artefact)
@@ -42,7 +44,7 @@ def kosit_references(artefact: Artefact) -> list[str]:
         return locations(root)
     if root.tag == f"{{{_XS}}}schema":
         return xsd_references(artefact)
-    if etree.QName(root).namespace == _XSL:
+    if etree.QName(root).namespace in (_XSL, _SCH):
         return schematron_references(artefact)
     return []
 

@@ -159,5 +159,9 @@ def test_references_of_each_kind_of_part() -> None:
         '<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
         '<xsl:import href="a.xsl"/><xsl:include href="b.xsl"/></xsl:stylesheet>'
     ) == ["a.xsl", "b.xsl"]
+    assert refs(
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron">'
+        '<sch:include href="p.sch"/></sch:schema>'
+    ) == ["p.sch"]
     assert refs("<other/>") == []
     assert refs("a,b,c\n") == []

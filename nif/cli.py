@@ -149,24 +149,19 @@ def _render(reports: list[Report], fmt: str, as_array: bool, terminal: bool, col
         return render_json(reports if as_array else reports[0]) + "\n"
     if fmt == "junit":
         return render_junit(reports)
-    if fmt == "svrl":
+    if fmt in ("svrl", "kosit"):
         try:
-            svrl = render_svrl(reports[0])
+            xml = (render_svrl if fmt == "svrl" else render_kosit)(reports[0])
         except ValueError as exc:
             raise _NoSvrl(str(exc)) from None
-        return svrl if svrl.endswith("\n") else svrl + "\n"
-    if fmt == "kosit":
-        try:
-            kosit = render_kosit(reports[0])
-        except ValueError as exc:
-            raise _NoSvrl(str(exc)) from None
-        return kosit if kosit.endswith("\n") else kosit + "\n"
+        return xml if xml.endswith("\n") else xml + "\n"
     width = shutil.get_terminal_size().columns if terminal else None
     return render_text(reports, width, color=color)
 
 
 class _NoSvrl(Exception):
-    """The message was not checked by any Schematron step (e.g. it is not well-formed)."""
+    """The message was not checked by any Schematron (or KoSIT) step, e.g. it is not
+    well-formed: there is no SVRL (or KoSIT report) to write."""
 
 
 @cli.command()

@@ -27,10 +27,13 @@ def relative(uris: list[str], base: str) -> set[str]:
     return {u.removeprefix(base) for u in uris}
 
 
-def test_a_folder_holds_scenarios_xml_and_every_resource(tmp_path: Path) -> None:
+@pytest.mark.parametrize("zipped", [False, True])
+def test_scenarios_xml_and_every_resource_it_names(tmp_path: Path, zipped: bool) -> None:
+    """A zip's entries get URIs as if the zip were a folder."""
     folder = order_config(tmp_path / "cfg")
-    artefacts = load_kosit(folder)
-    base = folder.resolve().as_uri() + "/"
+    path = zip_folder(folder) if zipped else folder
+    artefacts = load_kosit(path)
+    base = path.resolve().as_uri() + "/"
     assert artefacts.main == base + "scenarios.xml"
     assert relative(list(artefacts.parts), base) == {
         "scenarios.xml",
@@ -38,20 +41,11 @@ def test_a_folder_holds_scenarios_xml_and_every_resource(tmp_path: Path) -> None
         "rules.xsl",
         "report.xsl",
     }
-    assert load_kosit(folder / "scenarios.xml").key == artefacts.key
 
 
-def test_a_zip_gets_uris_as_if_it_were_a_folder(tmp_path: Path) -> None:
-    archive = zip_folder(order_config(tmp_path / "cfg"))
-    artefacts = load_kosit(archive)
-    base = archive.resolve().as_uri() + "/"
-    assert artefacts.main == base + "scenarios.xml"
-    assert relative(list(artefacts.parts), base) == {
-        "scenarios.xml",
-        "order.xsd",
-        "rules.xsl",
-        "report.xsl",
-    }
+def test_the_scenarios_file_names_its_folder(tmp_path: Path) -> None:
+    folder = order_config(tmp_path / "cfg")
+    assert load_kosit(folder / "scenarios.xml").key == load_kosit(folder).key
 
 
 def test_a_zip_with_one_top_folder_is_read(tmp_path: Path) -> None:

@@ -163,8 +163,19 @@ def references(
 
 
 def json_references(artefact: Artefact, draft: str | None = None) -> list[str]:
-    """Absolute URIs of the other documents a schema's `$ref`s and custom `$schema` name."""
-    return [reference.uri for reference in references(artefact, draft)]
+    """The other documents a schema's `$ref`s and custom `$schema` name, for `collect`."""
+    return [_relative(reference.uri, artefact.uri) for reference in references(artefact, draft)]
+
+
+def _relative(uri: str, referrer: str) -> str:
+    """`uri` relative to `referrer` when it is on the same host, else as it is. `collect`
+    resolves it back to `uri`, and a catalog's fetcher can read a relative reference of a
+    catalog copy beside that copy."""
+    u, r = urlparse(uri), urlparse(referrer)
+    if (u.scheme, u.netloc) != (r.scheme, r.netloc) or u.query or not u.path.startswith("/"):
+        return uri
+    relative = posixpath.relpath(u.path, posixpath.dirname(r.path) or "/")
+    return relative if urljoin(referrer, relative) == uri else uri
 
 
 def load_json_schema(
@@ -181,10 +192,13 @@ def load_json_schema(
 
     def found(artefact: Artefact) -> list[str]:
         listed = references(artefact, draft, mapped)
+        local = urlparse(artefact.uri).scheme == "file"
         for reference in listed:
-            if not _available(reference.uri, mapped):
+            # a catalog copy's own references are the catalog fetcher's: it reads them beside
+            # the copy when they are not mapped
+            if local and not _available(reference.uri, mapped):
                 raise ResolutionError(reference.unavailable(artefact.uri))
-        return [reference.uri for reference in listed]
+        return [_relative(reference.uri, artefact.uri) for reference in listed]
 
     return collect(Artefact.from_path(path), found, fetch)
 

@@ -281,7 +281,7 @@ def test_custom_meta_schema_in_the_set_is_used(tmp_path):
         },
     )
     meta = (tmp_path / "meta" / "strict-formats.json").as_uri()
-    assert json_references(Artefact.from_path(path)) == [meta]
+    assert json_references(Artefact.from_path(path)) == ["../meta/strict-formats.json"]
     profile = Profile.from_files(json_schema=path)
     assert [ref.uri for ref in profile.steps[0].artefacts.refs()] == [path.as_uri(), meta]
     assert validate(b'{"contact": "nobody"}', profile).verdict is Verdict.INVALID

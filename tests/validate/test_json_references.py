@@ -11,8 +11,10 @@ import pytest
 from nif.errors import ResolutionError
 from nif.report import Verdict
 from nif.validate import Artefact, ArtefactSet, Catalog, Profile, validate
+from nif.validate._json import parse_json
 from nif.validate._json_references import load_json_schema
 from nif.validate._jsonschema import compile_json_schema
+from nif.validate._step import Document
 
 PERSON = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -208,3 +210,29 @@ def test_unmapped_remote_ref_is_named_as_written(tmp_path):
         f"{schema}: $ref 'https://example.org/elsewhere.json' is not available; nif never "
         "reads the network: map it to a local copy with a catalog"
     )
+
+
+def test_relative_ref_of_a_catalog_copy_is_read_beside_the_copy(tmp_path):
+    """Only address.json is mapped; the postcode.json it refers to sits beside its copy."""
+    write(
+        tmp_path / "copies" / "address.json",
+        {"$id": "https://example.org/common/address.json", "$ref": "postcode.json"},
+    )
+    write(tmp_path / "copies" / "postcode.json", {"required": ["postcode"]})
+    schema = write(tmp_path / "s.json", {"$ref": "https://example.org/common/address.json"})
+    mapping = catalog(
+        tmp_path,
+        '<uri name="https://example.org/common/address.json" uri="copies/address.json"/>',
+    )
+    artefacts = load_json_schema(schema, catalog=mapping)
+    assert "https://example.org/common/postcode.json" in artefacts.parts
+    findings = compile_json_schema(artefacts).check(parsed(b"{}")).findings
+    assert [(f.rule_id, f.schema_location) for f in findings] == [
+        ("required", "/$ref/$ref/required")
+    ]
+
+
+def parsed(content: bytes) -> Document:
+    document = parse_json(content, max_bytes=1 << 20).document
+    assert document is not None
+    return document

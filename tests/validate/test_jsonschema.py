@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_json_references_lists_documents_not_fragments():
         "examples": [{"$ref": "data-not-a-reference.json"}],
     }
     artefact = Artefact("file:///srv/schemas/a/main.json", json.dumps(schema).encode())
-    assert sorted(json_references(artefact)) == [
+    assert sorted(urljoin(artefact.uri, ref) for ref in json_references(artefact)) == [
         "file:///srv/schemas/a/common/address.json",
         "file:///srv/schemas/shared/codes.json",
         "https://other.example.org/x.json",

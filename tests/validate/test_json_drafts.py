@@ -17,16 +17,9 @@ from nif.validate._json import parse_json
 from nif.validate._json_drafts import draft_named
 from nif.validate._json_references import json_references, load_json_schema
 from nif.validate._jsonschema import compile_json_schema
+from tests.validate.test_jsonschema import DRAFT_URIS, schema_set
 
 SUITE = Path(__file__).parent / "data" / "json" / "suite"
-
-DRAFT_URIS = {
-    "4": "http://json-schema.org/draft-04/schema#",
-    "6": "http://json-schema.org/draft-06/schema#",
-    "7": "http://json-schema.org/draft-07/schema#",
-    "2019-09": "https://json-schema.org/draft/2019-09/schema",
-    "2020-12": "https://json-schema.org/draft/2020-12/schema",
-}
 
 # One invalid string per format: the "invalid X string is only an annotation by default" cases
 # of the JSON-Schema-Test-Suite's tests/draft2020-12/format.json (MIT, see data/json/suite).
@@ -53,10 +46,6 @@ INVALID = {
 }
 # "all string formats ignore integers, floats, objects, arrays, booleans, nulls"
 IGNORED: list[Any] = [12, 13.7, {}, [], False, None]
-
-
-def schema_set(schema: Any, uri: str = "file:///schemas/main.json") -> ArtefactSet:
-    return ArtefactSet.single(Artefact(uri, json.dumps(schema).encode()))
 
 
 def nif_valid(artefacts: ArtefactSet, instance: Any, **options: Any) -> bool:

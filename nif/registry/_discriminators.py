@@ -12,8 +12,10 @@ from typing import Any
 
 from lxml import etree
 
+from nif.errors import NifError
 from nif.registry._message_types import Discriminator
 from nif.validate import saxon_processor, value_text
+from nif.validate.kosit import Expressions
 
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 
@@ -91,23 +93,30 @@ def xpath_value(tree: etree._ElementTree, discriminator: Discriminator) -> str |
 
 def match_value(tree: etree._ElementTree, discriminator: Discriminator) -> str | None:
     """ "true" when a KoSIT scenario's match holds on the message, "false" when not, None when
-    it cannot be evaluated: its effective boolean value, with the root as context, by lxml when
-    the match is XPath 1.0, else by Saxon (XPath 2.0 and later), as the KoSIT validator does."""
+    it cannot be evaluated: its effective boolean value with the document as context, by lxml
+    when the match is XPath 1.0, else by Saxon in the sandbox the KoSIT step runs matches in
+    (no doc(), no environment), as the KoSIT validator evaluates it."""
     compiled = _xpath(discriminator.path, discriminator.namespaces)
     if compiled is not None:
         try:
-            return "true" if _effective(compiled(tree.getroot())) else "false"
+            return "true" if _effective(compiled(tree)) else "false"
         except (etree.XPathError, TypeError, ValueError):
             pass  # an XPath 2 function lxml lacks: Saxon evaluates it
-    processor = saxon_processor()
+    expressions = _sandboxed(discriminator.path, discriminator.namespaces)
+    if expressions is None:
+        return None
     try:
-        xpath = processor.new_xpath_processor()
-        for prefix, uri in discriminator.namespaces:
-            xpath.declare_namespace(prefix, uri)
-        node = processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
-        xpath.set_context(xdm_item=node)
-        return "true" if xpath.effective_boolean_value(discriminator.path) else "false"
+        node = saxon_processor().parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
+        return "true" if expressions.true_ones(node) else "false"
     except Exception:  # Saxon's API errors have no common base to name
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _sandboxed(path: str, namespaces: tuple[tuple[str, str], ...]) -> Expressions | None:
+    try:
+        return Expressions("a KoSIT scenario match", [(path, dict(namespaces))])
+    except NifError:
         return None
 
 

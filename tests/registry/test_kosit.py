@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from rdflib import URIRef
 
 from nif.certify import Evidence, Purpose, load_suite, run_suite
@@ -28,6 +29,8 @@ from nif.registry import (
     KositResult,
     Registry,
     _detect,
+    _discriminators,
+    _message_types,
     import_kosit,
     resolve_message_types,
     validate_registered,
@@ -151,12 +154,12 @@ def test_detection_evaluates_matches_as_kosit_does(reg: Registry, configs: Path)
     config = build_config(
         configs / "matches",
         scenarios=[
-            # XPath 2.0 only (exists(), a typed comparison): Saxon evaluates it
+            # XPath 2.0 only (exists(), a value comparison): Saxon evaluates it
             ScenarioSpec(
                 "CII 380",
                 "cii",
                 match="exists(/rsm:CrossIndustryInvoice) and "
-                "xs:integer((//*[local-name() = 'TypeCode'])[1]) eq 380",
+                "number((//*[local-name() = 'TypeCode'])[1]) eq 380",
             ),
             ScenarioSpec(
                 "CII credit", "cii", match="/rsm:CrossIndustryInvoice[.//*:TypeCode = '381']"
@@ -316,3 +319,19 @@ def test_the_shapes_refuse_a_bad_version_number(reg: Registry, cii_only: Path) -
         reg_import(reg, cii_only, version="v1")
     with pytest.raises(NotFoundError):
         reg.find("einvoice")
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        'exists(environment-variable("HOME"))',
+        'doc-available("file:///etc/passwd")',
+        'unparsed-text-available("file:///etc/hostname")',
+    ],
+)
+def test_a_match_cannot_read_the_environment_or_files(match: str) -> None:
+    """A match is the configuration's code: Saxon runs it in the sandbox, so these do not
+    even compile and the discriminator has no value (the message type does not match)."""
+    tree = etree.ElementTree(etree.fromstring(b"<a/>"))
+    discriminator = _message_types.Discriminator(match, "true", (), match=True)
+    assert _discriminators.match_value(tree, discriminator) is None

@@ -405,14 +405,10 @@ def _kosit_profile(
     """The configuration as a one-step profile, every scenario compiled first: a configuration
     that cannot run (bad XSD, a stylesheet the sandbox refuses) exits 2 before any message."""
     from nif.validate import KOSIT, Profile, StepSpec, compile_step, load_kosit
-    from nif.validate.kosit import KositStep
 
     spec = StepSpec(KOSIT, load_kosit(path))
-    step = compile_step(spec, settings)
-    assert isinstance(step, KositStep)
-    step.compile_all()
-    name = f"kosit:{step.config.name or path.name}"
-    return Profile((spec,), name=name, severity_overrides=overrides, fail_on=fail_on)
+    step = compile_step(spec, settings)  # builds every scenario
+    return Profile((spec,), name=step.name, severity_overrides=overrides, fail_on=fail_on)
 
 
 def _open_registry_store(settings: Settings, location: str | None) -> Store:

@@ -66,6 +66,10 @@ class KositStep(Step):
         self._xsds: dict[str, Step] = {}
         self._rules: dict[str, SchematronStep] = {}
         self._reports: dict[str, ReportStylesheet] = {}
+        if self.fixed is not None:
+            self.compiled(self.fixed)
+        else:
+            self.compile_all()
 
     @property
     def name(self) -> str:
@@ -96,7 +100,7 @@ class KositStep(Step):
         return ArtefactSet(uri, self.artefacts.parts)
 
     def compiled(self, scenario: Scenario) -> _Scenario:
-        """The scenario's steps, compiled on first use (a configuration can have many)."""
+        """The scenario's steps; the parts scenarios share are compiled once."""
         with self._lock:
             if scenario.name not in self._scenarios:
                 schema = scenario.schemas[0]
@@ -117,7 +121,9 @@ class KositStep(Step):
             return self._scenarios[scenario.name]
 
     def compile_all(self) -> None:
-        """Compile every scenario now: a check of the whole configuration."""
+        """Compile every scenario (and the fallback report): when the step is built, so that
+        compiling counts as compiling, not as checking the first message, and a configuration
+        that cannot run is refused up front."""
         for scenario in self.config.scenarios:
             self.compiled(scenario)
         if self.config.fallback is not None:

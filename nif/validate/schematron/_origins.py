@@ -9,6 +9,7 @@ per line, and the line numbers Saxon names are mapped back through that record.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -102,12 +103,18 @@ class LineMap:
     """
 
     def __init__(self, stylesheet: etree._Element, pretty: bool = True) -> None:
+        self.stylesheet = stylesheet
         self.text = str(etree.tostring(stylesheet, encoding="unicode", pretty_print=pretty))
+
+    @functools.cached_property
+    def elements(self) -> dict[int, etree._Element]:
+        """Line -> the first element on it; worked out only when there is an error to name."""
+        found: dict[int, etree._Element] = {}
         reparsed = etree.fromstring(self.text)
-        self.elements: dict[int, etree._Element] = {}
-        for original, copy in zip(stylesheet.iter(), reparsed.iter(), strict=True):
+        for original, copy in zip(self.stylesheet.iter(), reparsed.iter(), strict=True):
             if isinstance(copy.tag, str) and copy.sourceline is not None:
-                self.elements.setdefault(copy.sourceline, original)
+                found.setdefault(copy.sourceline, original)
+        return found
 
     def element(self, line: int) -> etree._Element | None:
         for candidate in range(line, 0, -1):

@@ -5,7 +5,8 @@ A rule set is code an agency writes and anyone can trigger, so every stylesheet 
 expression by expression, against allowlists:
 
 - XSLT elements: the declarations and instructions that only compute. Not xsl:result-document
-  or xsl:document (they write files), xsl:source-document, xsl:merge or xsl:stream (they read
+  (it writes files), nor xsl:document in XSLT 1.0 (libxslt writes it to a file; from XSLT 2.0,
+  run by Saxon, it builds a document in memory), xsl:source-document, xsl:merge or xsl:stream (they read
   documents), xsl:evaluate (XPath built at run time escapes this check), xsl:include,
   xsl:import, xsl:import-schema or xsl:use-package (code from elsewhere); no extension
   instructions (`extension-element-prefixes`) and no shadow attributes (`_select`).
@@ -203,7 +204,8 @@ def check_stylesheet(root: etree._Element, locate: Locate = describe) -> None:
     if root.tag not in (f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform"):
         raise CompileError(f"{locate(root)}: the root is {root.tag}, not xsl:stylesheet")
     declared = _declared_functions(root, locate)
-    _Checker(declared, locate).node(root, _expands(root, False), _ROOT)
+    saxon = not root.get("version", "1.0").strip().startswith("1")
+    _Checker(declared, locate, saxon).node(root, _expands(root, False), _ROOT)
 
 
 def _declared_functions(root: etree._Element, locate: Locate) -> frozenset[tuple[str, str]]:
@@ -241,9 +243,13 @@ def _expands(element: etree._Element, inherited: bool) -> bool:
 
 
 class _Checker:
-    def __init__(self, declared: frozenset[tuple[str, str]], locate: Locate) -> None:
+    def __init__(
+        self, declared: frozenset[tuple[str, str]], locate: Locate, saxon: bool = False
+    ) -> None:
         self.declared = declared
         self.locate = locate
+        self.saxon = saxon
+        """Saxon runs it (XSLT 2.0 and later): there xsl:document builds a document in memory."""
 
     def refuse(self, element: etree._Element, what: str) -> CompileError:
         return CompileError(f"{self.locate(element)}: {what}")
@@ -258,7 +264,7 @@ class _Checker:
             )
         if is_xsl:
             local = etree.QName(element).localname
-            if local in _XSL_REFUSED:
+            if local in _XSL_REFUSED and not (local == "document" and self.saxon):
                 raise self.refuse(
                     element, f"xsl:{local} is not allowed in a rule set ({_XSL_REFUSED[local]})"
                 )

@@ -67,3 +67,17 @@ def test_xslt1_rule_sets_cannot_use_documents(tmp_path: Path):
     assert "the documents attribute needs queryBinding xslt2 or xslt3" in (
         report.steps[-1].error or ""
     )
+
+
+def test_a_documents_expression_may_not_call_doc(tmp_path: Path):
+    rules = tmp_path / "r.sch"
+    rules.write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
+        '<pattern documents="doc(\'/etc/hosts\')"><rule context="/">'
+        '<report test="true()">x</report></rule></pattern></schema>'
+    )
+    report = run(rules, b"<m/>")
+    assert report.verdict == "error"
+    error = report.steps[-1].error or ""
+    assert "r.sch, line 2, <sch:pattern documents=" in error
+    assert "doc() is not allowed in a rule set" in error

@@ -62,3 +62,19 @@ def test_a_phase_let_and_a_schema_let_of_one_name_are_refused(tmp_path: Path):
     report = run(rules, ORDER, phase="p")
     assert report.verdict == "error"
     assert "r.sch, line 3, <sch:let" in (report.steps[-1].error or "")
+
+
+def test_a_pattern_let_shadows_a_phase_let_of_the_same_name(tmp_path: Path):
+    path = tmp_path / "r.sch"
+    path.write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">'
+        '<phase id="p"><let name="x" value="1"/><active pattern="a"/><active pattern="b"/>'
+        "</phase>\n"
+        '<pattern id="a"><let name="x" value="2"/><rule context="/">'
+        '<report id="A" test="true()"><value-of select="$x"/></report></rule></pattern>\n'
+        '<pattern id="b"><rule context="/">'
+        '<report id="B" test="true()"><value-of select="$x"/></report></rule></pattern>\n'
+        "</schema>\n"
+    )
+    report = run(path, ORDER, "p")
+    assert [(f.rule_id, f.message) for f in report.findings] == [("A", "2"), ("B", "1")]

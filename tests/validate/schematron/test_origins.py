@@ -121,3 +121,16 @@ def test_the_verdict_is_error_with_the_named_element(tmp_path: Path):
     assert report.verdict == "error"
     error = report.steps[-1].error or ""
     assert f'{path}, line 4, <sch:assert test="xs:bogus(1)">: XPST0017' in error
+
+
+def test_a_precompiled_stylesheet_is_named_by_its_own_lines(tmp_path: Path):
+    path = tmp_path / "rules.xsl"
+    path.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">\n'
+        '  <xsl:template match="/">\n'
+        '    <xsl:if test="zz:x">x</xsl:if>\n'
+        "  </xsl:template>\n"
+        "</xsl:stylesheet>\n"
+    )
+    message = compile_error(path)
+    assert f'{path}, line 3, <xsl:if test="zz:x">: XPST0081' in message

@@ -5,8 +5,10 @@ optional discriminator (an XPath 1.0 expression and the string value it must hav
 them. JSON has no root name: candidates are the JSON message types whose discriminator (a JSON
 Pointer and a value) matches. A candidate whose discriminator does not match is out; of the
 rest, root and discriminator beat root alone. One most specific match wins; none, or a tie, is a
-`DetectionError` that lists the candidates and what was looked for. Versions with status
-Withdrawn are never candidates (Deprecated and UnderDevelopment ones are).
+`DetectionError` that lists the candidates and what was looked for. A KoSIT scenario's message
+type is told apart by its scenario's match (a discriminator that holds when its effective
+boolean value is true): as in KoSIT, every scenario whose match holds is an equal candidate.
+Versions with status Withdrawn are never candidates (Deprecated and UnderDevelopment ones are).
 
 Detection reads an XML message only up to its root's start tag. When a discriminator below the
 root decides, `Detector.examine` hands the choice on as an `Undecided` (the candidates, small

@@ -5,9 +5,9 @@ A rule set is code an agency writes and anyone can trigger, so every stylesheet 
 expression by expression, against allowlists:
 
 - XSLT elements: the declarations and instructions that only compute. Not xsl:result-document
-  (it writes files), nor xsl:document in XSLT 1.0 (libxslt writes it to a file; from XSLT 2.0,
-  run by Saxon, it builds a document in memory), xsl:source-document, xsl:merge or xsl:stream (they read
-  documents), xsl:evaluate (XPath built at run time escapes this check), xsl:include,
+  (it writes files), nor xsl:document in XSLT 1.0 (libxslt writes it to a file; from 2.0, run
+  by Saxon, it builds a document in memory), xsl:source-document, xsl:merge or xsl:stream (they
+  read documents), xsl:evaluate (XPath built at run time escapes this check), xsl:include,
   xsl:import, xsl:import-schema or xsl:use-package (code from elsewhere); no extension
   instructions (`extension-element-prefixes`) and no shadow attributes (`_select`).
 - Function calls and named function references (`f#1`) in every expression, pattern, attribute
@@ -141,8 +141,8 @@ _TOP_LEVEL = words(
 _INSTRUCTIONS = words(
     """
     accumulator-rule analyze-string apply-imports apply-templates assert attribute break
-    call-template catch choose comment context-item copy copy-of element fallback for-each
-    for-each-group fork if iterate map map-entry matching-substring message namespace
+    call-template catch choose comment context-item copy copy-of document element fallback
+    for-each for-each-group fork if iterate map map-entry matching-substring message namespace
     next-iteration next-match non-matching-substring number on-completion on-empty
     on-non-empty otherwise output-character param perform-sort processing-instruction sequence
     sort text try value-of variable when where-populated with-param
@@ -248,8 +248,7 @@ class _Checker:
     ) -> None:
         self.declared = declared
         self.locate = locate
-        self.saxon = saxon
-        """Saxon runs it (XSLT 2.0 and later): there xsl:document builds a document in memory."""
+        self.saxon = saxon  # XSLT 2.0 and later: xsl:document builds a document in memory
 
     def refuse(self, element: etree._Element, what: str) -> CompileError:
         return CompileError(f"{self.locate(element)}: {what}")

@@ -145,3 +145,25 @@ def test_a_report_stylesheet_importing_a_default_one_runs_with_its_overrides(
     root = etree.fromstring(render_kosit(report).encode("utf-8"))
     assert root.findtext(f"{REP}extra") == "custom"
     assert [m.get("code") for m in root.iter(f"{REP}message")] == ["ORD-01"]
+
+
+def test_xsl_document_builds_a_document_in_memory_in_xslt_2(tmp_path: Path) -> None:
+    """As the XRechnung report stylesheet uses it: allowed where Saxon runs it."""
+    body = (
+        '<xsl:variable name="built" as="document-node()"><xsl:document><x/></xsl:document>'
+        '</xsl:variable><xsl:if test="not($built/x)"><xsl:message terminate="yes"/></xsl:if>'
+    )
+    folder = order_config(tmp_path / "cfg", report=report_with(body))
+    assert run(folder).verdict == Verdict.VALID
+
+
+def test_xsl_document_in_xslt_1_rules_is_refused(tmp_path: Path) -> None:
+    """libxslt writes xsl:document to a file."""
+    rules = (
+        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:template match="/"><xsl:document href="/tmp/nif-kosit-doc.xml"><x/>'
+        "</xsl:document></xsl:template></xsl:stylesheet>"
+    )
+    folder = order_config(tmp_path / "cfg", files={"rules.xsl": rules})
+    assert "xsl:document is not allowed" in error_of(run(folder))
+    assert not Path("/tmp/nif-kosit-doc.xml").exists()

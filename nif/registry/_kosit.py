@@ -58,6 +58,8 @@ XML = MEDIA["application/xml"]
 STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
 DIRECTIONS = ("request", "response", "notification")
 TRANSPORTS = ("rest", "soap", "as4", "sftp", "mq")
+_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
 _ROOT_MATCH = re.compile(r"\s*/\s*(?:([^\W\d][\w.-]*):)?([^\W\d][\w.-]*)\s*")
 """A match that only names the root element (`/ubl:Invoice`): it gives the root QName too."""
 
@@ -118,6 +120,15 @@ def import_kosit(
 
 
 def _check_choices(spec: KositImport) -> None:
+    """Refuse what cannot name a record, a version or its files folder before reading anything
+    (the shapes check the rest: a semantic version, an https endpoint)."""
+    if not _IDENTIFIER.fullmatch(spec.interface):
+        raise UsageError(
+            f"interface {spec.interface!r}: an identifier is lower-case letters, digits, dots "
+            "and hyphens, starting with a letter or digit (e.g. einvoice)"
+        )
+    if not _VERSION.fullmatch(spec.version):
+        raise UsageError(f"version {spec.version!r}: expected a semantic version such as 1.0.0")
     for value, allowed, what in (
         (spec.status, STATUSES, "status"),
         (spec.direction, DIRECTIONS, "direction"),

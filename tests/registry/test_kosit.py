@@ -293,6 +293,9 @@ def test_errors_name_the_file_and_what_is_wrong(
         reg_import(reg, nomatch)
     with pytest.raises(NotFoundError, match=r"publisher 'nobody' is not an agency .*civreg, tax"):
         reg_import(reg, cii_only, publisher="nobody")
+    for bad in ({"interface": "../x"}, {"version": "../1.0.0"}, {"version": ""}):
+        with pytest.raises(UsageError, match=r"an identifier is|expected a semantic version"):
+            reg_import(reg, cii_only, **bad)
     with pytest.raises(UsageError, match="interface einvoice is new: give its --endpoint"):
         reg_import(reg, cii_only, endpoint=None)
     reg_import(reg, cii_only)

@@ -11,6 +11,7 @@ from nif.errors import UsageError
 from nif.validate._artefacts import ArtefactSet
 from nif.validate._xml import safe_parser
 from nif.validate.schematron._names import sch
+from nif.validate.schematron._origins import shown
 
 BUILT_IN_PHASES = ("#ALL", "#DEFAULT")
 """The phases every rule set has: all patterns, and its `defaultPhase` (else all)."""
@@ -37,14 +38,20 @@ def check_phase(artefacts: ArtefactSet, phase: str) -> None:
     if phase in BUILT_IN_PHASES:
         return
     phases: set[str] = set()
+    schema_line = None
     for uri, part in artefacts.parts.items():
         try:
             root = etree.fromstring(part.content, safe_parser())
         except etree.XMLSyntaxError:
             return
-        if uri == artefacts.main and root.tag != sch("schema"):
-            return
+        if uri == artefacts.main:
+            if root.tag != sch("schema"):
+                return
+            schema_line = root.sourceline
         phases.update(p.get("id", "") for p in root.iter(sch("phase")))
     if phase not in phases:
         known = ", ".join([*sorted(filter(None, phases)), *BUILT_IN_PHASES])
-        raise UsageError(f"{artefacts.root.name} has no phase {phase!r} (phases: {known})")
+        raise UsageError(
+            f"{shown(artefacts.main)}, line {schema_line}, <sch:schema>: no phase {phase!r} "
+            f"(phases: {known})"
+        )

@@ -9,8 +9,8 @@ with `customLevel` and decide acceptance with `acceptMatch`.
 
 from nif.validate.kosit._load import kosit_references, load_kosit
 from nif.validate.kosit._scenarios import KositConfiguration, Resource, Scenario, read_scenarios
-from nif.validate.kosit._xpath import Expressions
 from nif.validate.kosit._step import KositStep, compile_kosit
+from nif.validate.kosit._xpath import Expressions
 
 __all__ = [
     "Expressions",

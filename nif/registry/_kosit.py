@@ -31,6 +31,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from nif.errors import NotFoundError, RegistryError, UsageError
+from nif.registry._bundle import _named
 from nif.registry._iris import files_base
 from nif.registry._namespaces import (
     ADMS,
@@ -115,7 +116,8 @@ def import_kosit(
         main = _write_configuration(artefacts, bundle / "kosit" / spec.version)
         names = _add_version(graph, interface_iri, version_iri, spec, agency, configuration, main)
         (bundle / "interface.ttl").write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
-        submitted = registry.submit(bundle, actor=actor)
+        with _named(str(config), bundle / "interface.ttl", bundle):  # not the temporary folder
+            submitted = registry.submit(bundle, actor=actor)
     return KositResult(submitted, names, unchanged)
 
 

@@ -318,8 +318,9 @@ def test_a_version_written_by_hand_is_never_replaced(reg: Registry, cii_only: Pa
 
 
 def test_the_shapes_refuse_a_bad_version_number(reg: Registry, cii_only: Path) -> None:
-    with pytest.raises(RejectedError, match="violation"):
+    with pytest.raises(RejectedError, match="violation") as caught:
         reg_import(reg, cii_only, version="v1")
+    assert str(caught.value).startswith(f"{cii_only}: rejected")  # not the temporary bundle
     with pytest.raises(NotFoundError):
         reg.find("einvoice")
 

@@ -1,9 +1,12 @@
 """ISO Schematron: nif's own compiler to XSLT, run with Saxon (XSLT 2/3) or libxslt (XSLT 1.0).
 
-Supports sch:include and sch:extends, abstract patterns and rules, lets at every level, phases,
-diagnostics, properties, flag/role severities, value-of/name in messages, and foreign XSLT
-elements (xsl:function, xsl:key, ...). Precompiled XSLT that writes SVRL is accepted too.
-Every stylesheet is checked before it is compiled: a rule set may only compute (`_sandbox`).
+Supports sch:include and sch:extends, abstract patterns and rules, lets at every level (scoped
+as ISO Schematron says), phases, diagnostics, properties, `documents` (within the artefact set),
+rules on any node kind, flag/role severities, value-of/name in messages, and foreign XSLT
+elements (xsl:function, xsl:key, ...), with the prefixes SchXslt and the ISO skeleton declare
+implicitly in scope (docs/agency-developer/schematron.md). Precompiled XSLT that writes SVRL is
+accepted too. Every stylesheet is checked before it is compiled: a rule set may only compute
+(`_sandbox`). Errors name the rule file, line and element (`_origins`).
 """
 
 from __future__ import annotations

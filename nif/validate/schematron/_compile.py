@@ -5,6 +5,11 @@ rule's order, so the first rule of a pattern that matches a node wins, as ISO re
 failed assert and successful report carries a canonical location (`/Q{ns}name[n]/...`), which
 nif maps back to a line in the message. XSLT 2/3 stylesheets run on Saxon, XSLT 1.0 on libxslt.
 
+The stylesheet declares the rule set's prefixes over those SchXslt and the ISO skeleton declare
+implicitly (`IMPLICIT_NAMESPACES`), scopes lets as ISO Schematron does (`_lets`), runs patterns
+with `documents` over the artefact set's documents (`_documents`) and walks the node kinds its
+rule contexts can match (`_nodes`).
+
 Of a rule set's own XSLT, only the declarations rules need are copied (`FOREIGN_DECLARATIONS`),
 and the whole generated stylesheet goes through the sandbox check (`_sandbox`) before it is
 returned, with errors pointing at the rule set's file and line.

@@ -191,14 +191,17 @@ def import_kosit_command(
             if isinstance(exc.report, ShaclReport):
                 _print_report(exc.report, report_format)
             return EXIT_REFUSED
-    for stored in result.submitted.records:
+    submitted = result.submitted
+    for stored in submitted.records if submitted else ():
         click.echo(f"stored {stored.kind} {stored.identifier} <{stored.record}> {stored.sha256}")
     for scenario, message_type in result.message_types.items():
         click.echo(f"  scenario {scenario!r} -> {interface}@{version}/{message_type}")
-    if result.unchanged:
+    if submitted is None:
+        click.echo(f"{interface}@{version} already holds this configuration: unchanged", err=True)
+    elif result.unchanged:
         click.echo(f"{interface}@{version} already held this configuration", err=True)
-    if result.submitted.report.warnings:
-        _print_report(result.submitted.report, report_format)
+    if submitted and submitted.report.warnings:
+        _print_report(submitted.report, report_format)
     return EXIT_OK
 
 

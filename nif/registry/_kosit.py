@@ -28,6 +28,7 @@ from typing import ClassVar
 from urllib.parse import unquote
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.term import Node
 
 from nif.errors import NotFoundError, RegistryError, UsageError
@@ -88,7 +89,8 @@ class KositImport:
 class KositResult:
     """The submission, and the message type each scenario became."""
 
-    submitted: SubmitResult
+    submitted: SubmitResult | None
+    """None when nothing was stored: the record would not have changed."""
     message_types: dict[str, str]
     """Scenario name -> message type identifier."""
     unchanged: bool
@@ -109,12 +111,15 @@ def import_kosit(
     configuration = read_scenarios(artefacts)
     agency = _agency(registry, spec.publisher)
     graph, interface_iri = _interface_graph(registry, spec, agency)
+    stored = Graph() + graph
     unchanged, version_iri = _make_room(registry, graph, interface_iri, spec, artefacts)
     with tempfile.TemporaryDirectory(prefix="nif-kosit-") as temp:
         bundle = Path(temp).resolve() / spec.interface
         _write_pinned_files(registry, graph, spec.interface, bundle)
         main = _write_configuration(artefacts, bundle / "kosit" / spec.version)
         names = _add_version(graph, interface_iri, version_iri, spec, agency, configuration, main)
+        if unchanged and _same_record(stored, graph, _artefact_iri(version_iri)):
+            return KositResult(None, names, unchanged)  # idempotent: no new history entry
         (bundle / "interface.ttl").write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
         with _named(str(config), bundle / "interface.ttl", bundle):  # not the temporary folder
             submitted = registry.submit(bundle, actor=actor)
@@ -324,7 +329,7 @@ def _add_version(
         for other in graph.objects(interface, DCAT.hasVersion):
             if _number(graph, other) == previous:
                 graph.add((version, DCAT.previousVersion, other))
-    artefact = URIRef(f"{version}/artefact/kosit-configuration")
+    artefact = _artefact_iri(version)
     graph.add((artefact, RDF.type, DCTERMS.Standard))
     graph.add((artefact, RDF.type, DCAT.Distribution))
     graph.add((artefact, DCTERMS.title, Literal(name, lang="en")))
@@ -373,6 +378,26 @@ def _add_message_type(
         graph.add((test, SH.declare, declaration))
         graph.add((declaration, SH.prefix, Literal(prefix)))
         graph.add((declaration, SH.namespace, Literal(uri, datatype=XSD.anyURI)))
+
+
+def _artefact_iri(version: URIRef) -> URIRef:
+    return URIRef(f"{version}/artefact/kosit-configuration")
+
+
+def _same_record(stored: Graph, new: Graph, artefact: URIRef) -> bool:
+    """Whether `new` is `stored` once pinned: equal but for the configuration's pins (its URLs,
+    checksum and parts), which the caller knows to be those of the same files."""
+
+    def unpinned(graph: Graph) -> Graph:
+        copy = Graph() + graph
+        for prop in (DCAT.downloadURL, DCAT.accessURL, SPDX.checksum, NIF.part):
+            for value in list(copy.objects(artefact, prop)):
+                copy.remove((artefact, prop, value))
+                if isinstance(value, BNode) and (None, None, value) not in copy:
+                    _forget(copy, value)
+        return copy
+
+    return isomorphic(unpinned(stored), unpinned(new))
 
 
 def _identifier(name: str, taken: set[str]) -> str:

@@ -62,3 +62,12 @@ def test_a_broken_rule_is_invalid_through_the_api(client: httpx.Client) -> None:
     ).json()
     assert report["verdict"] == "invalid"
     assert "BR-CL-01" in {f["rule_id"] for f in report["findings"]}
+
+
+def test_the_catalogue_shows_the_configuration_and_its_scenarios(client: httpx.Client) -> None:
+    answer = client.get("/api/interfaces/einvoice")
+    assert answer.status_code == 200, answer.text
+    text = answer.text
+    assert "KoSITConfiguration" in text and "EN16931-UBL-Invoice" in text
+    page = client.get("/interfaces/einvoice")
+    assert page.status_code == 200 and "EN16931-CII" in page.text

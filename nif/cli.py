@@ -309,10 +309,10 @@ def validate(
         raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
     files = xsd is not None or bool(schematron) or json_schema is not None
-    if kosit_config is not None and (files or well_formed or interface):
+    if kosit_config is not None and (files or well_formed or interface or catalogs):
         raise UsageError(
             "--kosit-config runs the configuration's own checks: do not combine it with "
-            "--xsd, --schematron, --json-schema, --well-formed or --interface"
+            "--xsd, --schematron, --json-schema, --well-formed, --interface or --catalog"
         )
     files = files or kosit_config is not None
     if well_formed and files:

@@ -105,6 +105,7 @@ def test_no_kosit_report_for_a_message_that_is_not_xml(config: Path, tmp_path: P
         (["--xsd", "{config}/order.xsd"], "do not combine it with"),
         (["--well-formed"], "do not combine it with"),
         (["--interface", "x"], "do not combine it with"),
+        (["--catalog", "{config}/order.xsd"], "do not combine it with"),
         (["--format", "kosit", "{other}"], "--format kosit takes one message"),
     ],
 )

@@ -33,7 +33,7 @@ def messages() -> list[tuple[str, bytes]]:
 
 def main() -> None:
     from nif.validate import KOSIT, Profile, StepSpec, load_kosit, validate
-    from tests.kosit_config import _RULES, _SCHEMA, build_config
+    from tests.kosit_config import RULE_FILES, SCHEMA_FILES, build_config
 
     with tempfile.TemporaryDirectory(prefix="nif-bench-kosit-") as tmp:
         started = time.perf_counter()
@@ -43,7 +43,7 @@ def main() -> None:
         kosit = Profile((StepSpec(KOSIT, load_kosit(folder)),))
         direct = {
             syntax: Profile.from_files(
-                xsd=folder / _SCHEMA[syntax], schematron=[folder / _RULES[syntax]]
+                xsd=folder / SCHEMA_FILES[syntax], schematron=[folder / RULE_FILES[syntax]]
             )
             for syntax in ("ubl", "cn", "cii")
         }

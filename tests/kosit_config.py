@@ -26,12 +26,12 @@ NAMESPACES = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "rep": "http://www.xoev.de/de/validator/varl/1",
 }
-_SCHEMA = {
+SCHEMA_FILES = {
     "ubl": "resources/ubl/maindoc/UBL-Invoice-2.1.xsd",
     "cn": "resources/ubl/maindoc/UBL-CreditNote-2.1.xsd",
     "cii": "resources/cii/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd",
 }
-_RULES = {
+RULE_FILES = {
     "ubl": "resources/en16931/EN16931-UBL-validation.xsl",
     "cn": "resources/en16931/EN16931-UBL-validation.xsl",
     "cii": "resources/en16931/EN16931-CII-validation.xsl",
@@ -81,7 +81,7 @@ def _scenario(spec: ScenarioSpec, levels: Mapping[str, str], accept: str | None)
     if spec.schematron:
         rules = (
             "<validateWithSchematron>"
-            + _resource("EN 16931 rules", _RULES[spec.syntax])
+            + _resource("EN 16931 rules", RULE_FILES[spec.syntax])
             + "</validateWithSchematron>"
         )
     by_level: dict[str, list[str]] = {}
@@ -95,7 +95,7 @@ def _scenario(spec: ScenarioSpec, levels: Mapping[str, str], accept: str | None)
     return (
         f"<scenario><name>{escape(spec.name)}</name>{namespaces}"
         f"<match>{escape(spec.match or _MATCH[spec.syntax])}</match>"
-        f"<validateWithXmlSchema>{_resource('XSD', _SCHEMA[spec.syntax])}</validateWithXmlSchema>"
+        f"<validateWithXmlSchema>{_resource('XSD', SCHEMA_FILES[spec.syntax])}</validateWithXmlSchema>"
         f"{rules}"
         f"<createReport>{_resource('Report', 'resources/report.xsl')}{custom}</createReport>"
         + (f"<acceptMatch>{escape(accept_match)}</acceptMatch>" if accept_match else "")
@@ -138,7 +138,7 @@ def _copy_resources(folder: Path, syntaxes: Iterable[str]) -> None:
         )
     (resources / "en16931").mkdir(exist_ok=True)
     for syntax in {"ubl" if s in ("ubl", "cn") else s for s in syntaxes}:
-        (folder / _RULES[syntax]).write_text(en16931_xslt(syntax), encoding="utf-8")
+        (folder / RULE_FILES[syntax]).write_text(en16931_xslt(syntax), encoding="utf-8")
     shutil.copy(REPORT_XSL, resources / "report.xsl")
 
 

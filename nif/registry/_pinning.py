@@ -71,13 +71,14 @@ References = Callable[[Artefact], list[str]]
 
 @dataclasses.dataclass(frozen=True)
 class _Kind:
-    """A kind of artefact: what to call it, its syntax, how to find what it references, and
-    whether it may hold an internal DTD subset (schemas as published, e.g. UBL's xmldsig)."""
+    """A kind of artefact: what to call it, its syntax, how to find what it references.
+
+    An XML artefact may hold an internal DTD subset (schemas as published, e.g. UBL's xmldsig):
+    it is expanded as validation will expand it; an external DTD or entity is refused."""
 
     name: str
     syntax: str
     references: References
-    internal_subset: bool = False
 
     def checked_references(self, artefact: Artefact, max_depth: int) -> list[str]:
         """Refuse a malformed document now, saying where, not when a message is validated.
@@ -89,7 +90,7 @@ class _Kind:
                 artefact.content,
                 max_bytes=size,
                 max_depth=max_depth,
-                internal_subset=self.internal_subset,
+                internal_subset=True,
                 base_url=artefact.uri,
             ).findings
         else:
@@ -103,12 +104,10 @@ class _Kind:
 
 
 _TECHNIQUES: dict[Node, _Kind] = {
-    TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references, internal_subset=True),
+    TECHNIQUE.XMLSchema: _Kind("XML Schema", "xml", xsd_references),
     TECHNIQUE.Schematron: _Kind("Schematron rule set", "xml", schematron_references),
     NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
-    NIF_TECHNIQUE.KoSITConfiguration: _Kind(
-        "KoSIT configuration", "xml", kosit_references, internal_subset=True
-    ),
+    NIF_TECHNIQUE.KoSITConfiguration: _Kind("KoSIT configuration", "xml", kosit_references),
 }
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _ALGORITHM = str(SPDX) + "checksumAlgorithm_"

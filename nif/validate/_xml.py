@@ -53,29 +53,25 @@ def safe_parser(resolver: Resolver | None = None, **overrides: object) -> etree.
     return parser
 
 
-def parse_artefact(artefact: Artefact, *, internal_subset: bool = False) -> etree._Element:
-    """Parse a schema or rule set safely, saying which file and where when it is malformed.
+def parse_artefact(artefact: Artefact) -> etree._Element:
+    """Parse a schema, rule set or configuration safely, saying which file and where when it
+    is malformed.
 
-    With `internal_subset` (schemas), a DOCTYPE's internal subset is expanded as `parse_xml`
-    expands it; without, a DOCTYPE is parsed but nothing it declares is expanded.
+    A DOCTYPE's internal subset is expanded as `parse_xml` expands it for every artefact kind
+    (schemas as published, such as UBL's xmldsig, declare entities; a rule set's entity must
+    not vanish from its messages), and an external DTD or entity is refused.
     """
-    if internal_subset:
-        content = artefact.content
-        parsed = parse_xml(
-            content,
-            max_bytes=len(content),
-            max_depth=_LIBXML2_MAX_DEPTH,
-            internal_subset=True,
-            base_url=artefact.uri,
-        )
-        if parsed.tree is not None:
-            return parsed.tree.getroot()
-        finding = parsed.findings[0]
-    else:
-        try:
-            return etree.fromstring(artefact.content, safe_parser(), base_url=artefact.uri)
-        except etree.XMLSyntaxError as exc:
-            finding = _syntax_finding(exc)
+    content = artefact.content
+    parsed = parse_xml(
+        content,
+        max_bytes=len(content),
+        max_depth=_LIBXML2_MAX_DEPTH,
+        internal_subset=True,
+        base_url=artefact.uri,
+    )
+    if parsed.tree is not None:
+        return parsed.tree.getroot()
+    finding = parsed.findings[0]
     where = f", line {finding.location.line}" if finding.location.line else ""
     raise CompileError(f"{artefact.uri}{where}: {finding.message}")
 
@@ -91,7 +87,7 @@ def expand_internal_subset(artefact: Artefact) -> bytes:
     """
     if _surely_without_doctype(artefact.content):
         return artefact.content
-    root = parse_artefact(artefact, internal_subset=True)
+    root = parse_artefact(artefact)
     if not _has_dtd(root.getroottree()):
         return artefact.content
     blanked = _without_doctype_declaration(artefact.content)

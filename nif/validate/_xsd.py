@@ -41,7 +41,7 @@ _MAX_REPORTED = 5
 def xsd_references(artefact: Artefact) -> list[str]:
     """The schemaLocation of every xs:import, xs:include, xs:redefine and xs:override, as a
     URI reference (`common/My Types.xsd` -> `common/My%20Types.xsd`)."""
-    root = parse_artefact(artefact, internal_subset=True)
+    root = parse_artefact(artefact)
     return [
         _as_uri(location)
         for element in root.iterchildren(*_REFERENCES)
@@ -88,7 +88,7 @@ def load_xsd(path: str | Path) -> ArtefactSet:
 
 def compile_xsd(artefacts: ArtefactSet, version: str | None = None) -> Step:
     """The XSD step for `artefacts`: 1.1 when asked or when `vc:minVersion` >= 1.1, else 1.0."""
-    root = parse_artefact(artefacts.root, internal_subset=True)
+    root = parse_artefact(artefacts.root)
     if root.tag != _SCHEMA:
         raise CompileError(
             f"{artefacts.main}: not an XML Schema (the root element is {root.tag!r}, "
@@ -421,7 +421,7 @@ def _schema_line(exc: xmlschema.XMLSchemaValidatorError, artefacts: ArtefactSet)
         return None
     try:
         index = next(i for i, e in enumerate(root.iter()) if e is element)
-        part = parse_artefact(artefacts.get(url), internal_subset=True)
+        part = parse_artefact(artefacts.get(url))
     except (StopIteration, ResolutionError, CompileError):
         return None
     for i, candidate in enumerate(part.iter(etree.Element)):

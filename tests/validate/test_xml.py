@@ -206,7 +206,7 @@ EXPANDED = b"""<?xml version="1.0"?>
 
 
 def test_a_schema_gets_its_internal_subset_expanded_a_message_never(profile: Profile):
-    root = parse_artefact(Artefact(SCHEMA_URI, EXPANDED), internal_subset=True)
+    root = parse_artefact(Artefact(SCHEMA_URI, EXPANDED))
     assert root.get("targetNamespace") == "urn:nif:test:dsig"
     assert root.nsmap["t"] == "urn:nif:test:dsig"  # the #FIXED default applies
     content = expand_internal_subset(Artefact(SCHEMA_URI, EXPANDED))
@@ -266,7 +266,7 @@ def test_an_external_dtd_or_entity_in_a_schema_is_refused_saying_where(
         + '\n<s xmlns="urn:x">&xxe;</s>'.replace("&xxe;", "&xxe;" if "xxe" in doctype else "")
     ).encode()
     with pytest.raises(CompileError) as caught:
-        parse_artefact(Artefact(SCHEMA_URI, content), internal_subset=True)
+        parse_artefact(Artefact(SCHEMA_URI, content))
     message = str(caught.value)
     assert message.startswith(f"{SCHEMA_URI}, line {line}: the DOCTYPE declares "), message
     assert what in message and "nif reads no external DTD or entity" in message

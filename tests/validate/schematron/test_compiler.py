@@ -356,3 +356,33 @@ def test_compiled_rules_are_cached_by_content(tmp_path: Path):
     step = compile_step(first.steps[0], settings)
     assert compile_step(again.steps[0], settings) is step
     assert compile_step(changed.steps[0], settings) is not step
+
+
+@pytest.mark.parametrize("binding", ["xslt", "xslt2"])
+def test_entities_of_a_rule_sets_internal_subset_reach_its_messages(tmp_path: Path, binding: str):
+    """A rule set's internal DTD subset is expanded as a schema's is: no text silently lost."""
+    rules = tmp_path / "r.sch"
+    rules.write_text(
+        f'<!DOCTYPE schema [<!ENTITY who "the order">]>\n'
+        f'<schema xmlns="{SCH}" queryBinding="{binding}">\n'
+        '<ns prefix="o" uri="urn:example:order"/>\n'
+        '<pattern><rule context="/o:order">'
+        '<assert id="R1" test="false()">Fails on &who;</assert>'
+        "</rule></pattern></schema>\n"
+    )
+    report = run(rules)
+    assert [f.message for f in report.findings] == ["Fails on the order"]
+
+
+def test_an_external_entity_in_a_rule_set_is_refused_naming_the_file(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret")
+    rules = tmp_path / "r.sch"
+    rules.write_text(
+        f'<!DOCTYPE schema [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n'
+        f'<schema xmlns="{SCH}"><pattern><rule context="/">'
+        '<assert test="false()">&x;</assert></rule></pattern></schema>\n'
+    )
+    with pytest.raises(CompileError, match=r"r\.sch, line 1: .*external entity") as caught:
+        run(rules)
+    assert "s3cret" not in str(caught.value)

@@ -100,8 +100,8 @@ class Chooser:
     def choose(self, content: bytes, parsed: ParsedJson | None = None) -> MessageTypeRef:
         """The message's type; `DetectionError` when none or several match. `parsed`: the
         message as `parse_json` read it, if it did."""
-        if self.among is not None and len(self.among) == 1:
-            return self.among[0]
+        if (only := self._only()) is not None:
+            return only
         return self._detector.detect(content, self.among, parsed)
 
     def examine(
@@ -109,9 +109,17 @@ class Chooser:
     ) -> MessageTypeRef | Undecided:
         """`choose` without parsing an XML message: `Undecided` when a discriminator below
         its root decides, for the process that parses it to decide."""
-        if self.among is not None and len(self.among) == 1:
-            return self.among[0]
+        if (only := self._only()) is not None:
+            return only
         return self._detector.examine(content, self.among, parsed)
+
+    def _only(self) -> MessageTypeRef | None:
+        """The one type named, which needs no detection; but a KoSIT scenario's match is
+        checked even then, as the KoSIT validator checks it for every message."""
+        if self.among is None or len(self.among) != 1:
+            return None
+        only = self.among[0]
+        return None if only.discriminator is not None and only.discriminator.match else only
 
 
 @dataclasses.dataclass(frozen=True)

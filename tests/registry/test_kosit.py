@@ -348,3 +348,15 @@ def test_a_match_cannot_read_the_environment_or_files(match: str) -> None:
     tree = etree.ElementTree(etree.fromstring(b"<a/>"))
     discriminator = _message_types.Discriminator(match, "true", (), match=True)
     assert _discriminators.match_value(tree, discriminator) is None
+
+
+def test_a_named_version_with_one_scenario_still_checks_its_match(
+    reg: Registry, cii_only: Path
+) -> None:
+    """KoSIT matches every message: a UBL invoice sent to a CII-only version is an error
+    naming the scenario, not a CII validation of a UBL message."""
+    reg_import(reg, cii_only)
+    (report,) = validated(reg, UBL, interface="einvoice@1.0.0")
+    assert report.verdict == Verdict.ERROR
+    (step,) = [s for s in report.steps if s.error]
+    assert "einvoice@1.0.0/EN16931-CII (needs /rsm:CrossIndustryInvoice = 'true'" in step.error

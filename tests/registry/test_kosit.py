@@ -128,6 +128,7 @@ def test_the_scenarios_become_message_types_of_a_pinned_configuration(
     parts = list(record.objects(config, NIF.part))
     assert len(parts) > 20  # the XSDs of UBL and CII, both rule sets and the report XSLT
     assert len(version_checksums(reg.store, ubl.version_iri)) == len(parts) + 1
+    assert reg.check(workers=1, keys=["einvoice"]).conforms  # `nif registry check` agrees
 
 
 @pytest.mark.slow

@@ -181,7 +181,15 @@ def import_kosit_command(
     any bundle. A record the shapes refuse is not stored (exit 1, with the report).
     """
     spec = KositImport(
-        interface, version, publisher, endpoint, title, transport, direction, status, replace
+        interface=interface,
+        version=version,
+        publisher=publisher,
+        endpoint=endpoint,
+        title=title,
+        transport=transport,
+        direction=direction,
+        status=status,
+        replace=replace,
     )
     with Registry.open(settings) as reg:
         try:

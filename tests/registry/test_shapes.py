@@ -434,6 +434,18 @@ BROKEN_INTERFACES = [
         "nif:schema is given more than once",
     ),
     (
+        "KoSIT scenario on an XML Schema message type",
+        'INSERT DATA { <civreg-birth/2.0.0/BirthRegistration> nif:kositScenario "CII" }',
+        "nif:kositScenario is set but the nif:schema is not a KoSIT configuration",
+    ),
+    (
+        "KoSIT configuration without a scenario",
+        "DELETE WHERE { <civreg-birth/2.0.0/artefact/birth.xsd> adms:representationTechnique ?t } ;"
+        " INSERT DATA { <civreg-birth/2.0.0/artefact/birth.xsd> adms:representationTechnique"
+        " <https://w3id.org/nif/concept/representation-technique/KoSITConfiguration> }",
+        "needs nif:kositScenario, the name of its scenario",
+    ),
+    (
         "XML message type with a JSON Schema",
         "DELETE WHERE { <civreg-birth/2.0.0/BirthNotification> nif:schema ?s } ;"
         " INSERT DATA { <civreg-birth/2.0.0/BirthNotification> nif:schema <civreg-birth/2.0.0/artefact/registration.json> }",

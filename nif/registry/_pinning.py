@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from lxml import etree
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -116,6 +117,7 @@ _VERIFIABLE = {"md5", "sha1", *(f"sha{n}" for n in (224, 256, 384, 512, "3_256",
 MAX_DOCUMENTS = 1000
 """Documents one record may pin, so a schema cannot make a submission fetch without end."""
 FILE_REFUSED = "file:// URLs are refused; ship the file in the bundle"
+_XSLT = "http://www.w3.org/1999/XSL/Transform"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,8 +238,20 @@ def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings:
     if kind is _TECHNIQUES[TECHNIQUE.Schematron]:
         check_rule_set(artefacts)  # a rule set may only check (the sandbox), refused here
     if kind is _TECHNIQUES[NIF_TECHNIQUE.KoSITConfiguration]:
-        read_scenarios(artefacts)  # a scenarios.xml KoSIT would refuse, refused here
+        _check_kosit(artefacts, settings.validation.max_xml_depth)
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)
+
+
+def _check_kosit(artefacts: ArtefactSet, max_depth: int) -> None:
+    """Refuse now a `scenarios.xml` KoSIT would not run, and any stylesheet of the
+    configuration (precompiled rules, report, the modules they include) that does more than
+    compute: the sandbox's check, on every XSLT part."""
+    read_scenarios(artefacts)
+    for uri, part in sorted(artefacts.parts.items()):
+        size = len(part.content)
+        tree = parse_xml(part.content, max_bytes=size, max_depth=max_depth).tree
+        if tree is not None and etree.QName(tree.getroot()).namespace == _XSLT:
+            check_rule_set(ArtefactSet(uri, artefacts.parts))
 
 
 def _no_references(artefact: Artefact) -> list[str]:

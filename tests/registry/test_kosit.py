@@ -361,3 +361,19 @@ def test_a_named_version_with_one_scenario_still_checks_its_match(
     assert report.verdict == Verdict.ERROR
     (step,) = [s for s in report.steps if s.error]
     assert "einvoice@1.0.0/EN16931-CII (needs /rsm:CrossIndustryInvoice = 'true'" in step.error
+
+
+def test_a_stylesheet_that_does_more_than_compute_is_refused_at_import(
+    reg: Registry, cii_only: Path, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile"
+    shutil.copytree(cii_only, hostile)
+    report = hostile / "resources" / "report.xsl"
+    text = report.read_text("utf-8")
+    end = text.rindex("</xsl:stylesheet>")
+    leak = '<xsl:template name="leak"><xsl:value-of select="environment-variable(\'HOME\')"/>'
+    report.write_text(text[:end] + leak + "</xsl:template>" + text[end:], "utf-8")
+    with pytest.raises(CompileError, match=r"report\.xsl.*environment-variable"):
+        reg_import(reg, hostile)
+    with pytest.raises(NotFoundError):
+        reg.find("einvoice")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,12 +24,20 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def kosit_server(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def kosit_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A UBL + CII configuration as a zip (the folder beside it, without the suffix)."""
+    return build_config(tmp_path_factory.mktemp("kosit-config") / "config", as_zip=True)
+
+
+@pytest.fixture(scope="module")
+def kosit_server(
+    demo_home: Path, kosit_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """The demo registry plus einvoice@1.0.0 imported from a UBL + CII configuration."""
     home = tmp_path_factory.mktemp("kosit-home")
     shutil.copytree(demo_home, home, dirs_exist_ok=True)
     settings = Settings(home=home)
-    config = build_config(tmp_path_factory.mktemp("kosit-config") / "config", as_zip=True)
+    config = kosit_config
     spec = KositImport("einvoice", "1.0.0", "tax", endpoint="https://api.tax.example.gov/einvoice")
     with Registry.open(settings) as registry:
         import_kosit(registry, config, spec, actor="tests")
@@ -71,3 +81,25 @@ def test_the_catalogue_shows_the_configuration_and_its_scenarios(client: httpx.C
     assert "KoSITConfiguration" in text and "EN16931-UBL-Invoice" in text
     page = client.get("/interfaces/einvoice")
     assert page.status_code == 200 and "EN16931-CII" in page.text
+
+
+def test_an_agency_resubmits_the_record_as_a_bundle_over_http(
+    kosit_server: LiveServer, kosit_config: Path, client: httpx.Client
+) -> None:
+    """No route of its own: the bundle PUT takes a KoSIT record with its configuration."""
+    record = client.get("/api/records/einvoice", headers={"Accept": "text/turtle"}).text
+    before = client.get("/api/records/einvoice/history").json()["versions"][-1]["sha256"]
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as out:
+        out.writestr("interface.ttl", record)
+        folder = kosit_config.with_suffix("")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            out.write(path, "kosit/1.0.0/" + path.relative_to(folder).as_posix())
+    with kosit_server.client(kosit_server.token("publisher", "tax")) as writer:
+        answer = writer.put(
+            "/api/records/einvoice",
+            content=bundle.getvalue(),
+            headers={"Content-Type": "application/zip"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["records"][0]["sha256"] == before

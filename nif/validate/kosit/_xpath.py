@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     from saxonche import PyXdmNode
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
+PREDECLARED = {
+    "xs": "http://www.w3.org/2001/XMLSchema",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "fn": "http://www.w3.org/2005/xpath-functions",
+    "math": "http://www.w3.org/2005/xpath-functions/math",
+    "map": "http://www.w3.org/2005/xpath-functions/map",
+    "array": "http://www.w3.org/2005/xpath-functions/array",
+    "saxon": "http://saxon.sf.net/",
+}
+"""Prefixes Saxon's XPath compiler, which KoSIT evaluates `match` and `acceptMatch` with,
+declares by default; a scenario's own declarations win."""
 
 
 def _xsl(name: str) -> str:
@@ -38,7 +49,7 @@ class Expressions:
         etree.SubElement(root, _xsl("output"), method="text")
         template = etree.SubElement(root, _xsl("template"), match="/")
         for index, (expression, namespaces) in enumerate(expressions):
-            nsmap = {p: u for p, u in namespaces.items() if p != "xsl"}
+            nsmap = {p: u for p, u in {**PREDECLARED, **namespaces}.items() if p != "xsl"}
             test = etree.SubElement(template, _xsl("if"), nsmap=nsmap)
             test.set("test", f"({expression})")
             etree.SubElement(test, _xsl("text")).text = f"{index} "

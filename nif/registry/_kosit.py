@@ -62,8 +62,8 @@ DIRECTIONS = ("request", "response", "notification")
 TRANSPORTS = ("rest", "soap", "as4", "sftp", "mq")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
-_ROOT_MATCH = re.compile(r"\s*/\s*(?:([^\W\d][\w.-]*):)?([^\W\d][\w.-]*)\s*")
-"""A match that only names the root element (`/ubl:Invoice`): it gives the root QName too."""
+_ROOT_STEP = re.compile(r"\s*/\s*(?:([^\W\d][\w.-]*):)?([^\W\d][\w.-]*)")
+"""The first step of a match that names the root element (`/ubl:Invoice[...]`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -364,7 +364,7 @@ def _add_message_type(
     graph.add((node, DCAT.mediaType, XML))
     graph.add((node, NIF.schema, artefact))
     graph.add((node, NIF.kositScenario, Literal(name)))
-    root = _ROOT_MATCH.fullmatch(match)
+    root = _root_step(match)
     if root and (root.group(1) is None or root.group(1) in namespaces):
         graph.add((node, NIF.rootNamespace, Literal(namespaces.get(root.group(1) or "", ""))))
         graph.add((node, NIF.rootName, Literal(root.group(2))))
@@ -407,3 +407,25 @@ def _identifier(name: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
+
+
+def _root_step(match: str) -> re.Match[str] | None:
+    """The root step of a match that is one root element with predicates only
+    (`/ubl:Invoice`, `/ubl:Invoice[cbc:CustomizationID = 'x']`), else None: `/a:X | /b:Y` and
+    paths below the root name no single root."""
+    step = _ROOT_STEP.match(match)
+    if step is None:
+        return None
+    rest, depth, quote = match[step.end() :].strip(), 0, ""
+    for char in rest:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif depth == 0 and not char.isspace():
+            return None
+    return step if depth == 0 and not quote else None

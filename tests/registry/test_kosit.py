@@ -169,7 +169,9 @@ def test_detection_evaluates_matches_as_kosit_does(reg: Registry, configs: Path)
     )
     reg_import(reg, config)
     refs = resolve_message_types(reg.store, "einvoice", "1.0.0")
-    assert all(r.root is None for r in refs)  # neither match is just the root
+    roots = {r.scenario: r.root for r in refs}
+    assert roots["CII 380"] is None  # not a root element step: no root QName
+    assert roots["CII credit"] is not None  # the root with a predicate names it
     detector = _detect.Detector(reg.store, reg.settings)
     assert detector.detect(CII.read_bytes(), refs).scenario == "CII 380"
     credit = CII.read_bytes().replace(b"<ram:TypeCode>380<", b"<ram:TypeCode>381<", 1)
@@ -177,6 +179,13 @@ def test_detection_evaluates_matches_as_kosit_does(reg: Registry, configs: Path)
     assert detector.detect(credit, refs).scenario == "CII credit"
     with pytest.raises(DetectionError, match=r"no registered message type of einvoice@1\.0\.0"):
         detector.detect(UBL.read_bytes(), refs)
+    (report,) = validated(reg, _written(configs / "credit.xml", credit), interface=None)
+    assert report.verdict == Verdict.VALID  # found by its root, with no interface named
+
+
+def _written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
 
 
 def test_two_matching_scenarios_are_a_detection_error_naming_both(

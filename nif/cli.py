@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
-from nif.cli_options import CONFIG, HOME, STORE, settings_from
+from nif.cli_options import CATALOG, CONFIG, HOME, STORE, settings_from
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
@@ -191,15 +191,7 @@ class _NoSvrl(Exception):
     metavar="CONFIG",
     help="KoSIT validator configuration (a folder or zip holding scenarios.xml), run as is.",
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=_existing_file(),
-    metavar="FILE",
-    help="OASIS XML Catalog mapping the URIs the schemas and rules reference to local copies; "
-    "repeat to consult several, in order.",
-)
+@CATALOG
 @click.option(
     "--severity",
     "severities",
@@ -449,14 +441,7 @@ def schematron() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the stylesheet to FILE instead of standard output.",
 )
-@click.option(
-    "--catalog",
-    "catalogs",
-    multiple=True,
-    type=_existing_file(),
-    metavar="FILE",
-    help="OASIS XML Catalog mapping the URIs the rules include to local copies (repeatable).",
-)
+@CATALOG
 def compile_command(
     rules: str, phase: str | None, output: Path | None, catalogs: tuple[Path, ...]
 ) -> int:

@@ -1,4 +1,5 @@
-"""The options the command groups share: the settings file, the data directory and the store."""
+"""The options the command groups share: the settings file, the data directory, the store and
+the catalogs."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ OUTPUT = click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File (default: stdout).",
+)
+
+CATALOG = click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="OASIS XML Catalog mapping the URIs the schemas and rules reference to local copies; "
+    "repeat to consult several, in order.",
 )
 
 R = TypeVar("R")

@@ -120,8 +120,7 @@ def serve(conn: Connection, settings: Settings) -> None:
                 context=task.target.ref.context,
             )
         if not task.keep_svrl:
-            for step in report.steps:
-                step.svrl = None
+            report.drop_raw_outputs()
         tasks += 1
         conn.send(("done", (report, tasks, built)))
 

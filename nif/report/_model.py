@@ -286,6 +286,12 @@ class Report(_JsonOrder):
             }
         return report
 
+    def drop_raw_outputs(self) -> None:
+        """Forget each step's raw SVRL and KoSIT report (not part of the JSON form), so a report
+        crossing a process boundary or kept for later carries only what it says."""
+        for step in self.steps:
+            step.svrl = step.kosit_report = None
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as Python values."""
         data: dict[str, Any] = _REPORT.dump_python(self, mode="json")

@@ -151,8 +151,7 @@ def validate_file(
             content, source=source, settings=settings, watch=watch, parsed=parsed
         )
     if not keep_svrl:
-        for step in report.steps:
-            step.svrl = step.kosit_report = None
+        report.drop_raw_outputs()
     return report
 
 

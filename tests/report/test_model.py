@@ -93,3 +93,12 @@ def test_a_report_missing_a_field_is_refused() -> None:
     del data["steps"][0]["engine"]
     with pytest.raises(ValueError, match="engine"):
         Report.from_dict(data)
+
+
+def test_dropping_raw_outputs_forgets_svrl_and_kosit_report_only(report: Report) -> None:
+    copy = Report.from_dict(report.to_dict())
+    copy.steps[-1].svrl, copy.steps[-1].kosit_report = "<svrl/>", "<rep:report/>"
+    before = copy.to_dict()
+    copy.drop_raw_outputs()
+    assert [(s.svrl, s.kosit_report) for s in copy.steps] == [(None, None)] * len(copy.steps)
+    assert copy.to_dict() == before

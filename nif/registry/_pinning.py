@@ -58,6 +58,7 @@ from nif.validate import (
     ArtefactSet,
     Fetcher,
     collect,
+    json_draft_of,
     json_references,
     kosit_references,
     parse_json,
@@ -227,6 +228,8 @@ def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings:
         if isinstance(old, URIRef) and (old == URIRef(given) or _scheme(str(old)) == "file")
     }
     kind = _kind(graph, node)
+    if kind is _TECHNIQUES[NIF_TECHNIQUE.JSONSchema]:
+        kind = _with_draft(kind, graph, node)
     main = Artefact(url, fetch(url))
     _verify_given_checksums(graph, node, main)
     references: References = _no_references
@@ -240,6 +243,17 @@ def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings:
     if kind is _TECHNIQUES[NIF_TECHNIQUE.KoSITConfiguration]:
         _check_kosit(artefacts, settings.validation.max_xml_depth)
     return _Plan(node, {old: new for old, new in access.items() if old != new}, artefacts)
+
+
+def _with_draft(kind: _Kind, graph: Graph, node: Node) -> _Kind:
+    """A JSON Schema's references as validation will find them: by the draft its record
+    names (`dct:conformsTo`) when the schema has no `$schema` (draft 4 says `id`, not `$id`)."""
+    drafts = sorted(
+        {d for o in graph.objects(node, DCTERMS.conformsTo) if (d := json_draft_of(str(o)))}
+    )
+    if len(drafts) != 1:
+        return kind  # none: the default; several: the shapes refuse the record
+    return dataclasses.replace(kind, references=functools.partial(json_references, draft=drafts[0]))
 
 
 def _check_kosit(artefacts: ArtefactSet, max_depth: int) -> None:

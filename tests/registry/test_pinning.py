@@ -511,3 +511,38 @@ def test_a_schema_location_with_spaces_pins_as_a_uri_and_compiles(
     tree = etree.ElementTree(etree.fromstring(PERSON))
     step = compile_xsd(pinned_set(graph, XSD_NODE, blobs), version)
     assert step.check(Document(PERSON, tree)).findings == []
+
+
+def test_a_draft_4_schema_is_closed_over_its_references_as_draft_4_resolves_them(
+    bundle: Path, blobs: BlobStore, settings: Settings
+) -> None:
+    """No `$schema`, the record says draft 4: its `id` moves the base of its `$ref`s, so the
+    referenced file is found (and pinned) where validation will look for it."""
+    (bundle / "schemas/person.json").write_text(
+        json.dumps(
+            {
+                "id": "defs/",
+                "type": "object",
+                "properties": {"address": {"$ref": "address.json#/$defs/Address"}},
+            }
+        )
+    )
+    graph = record(
+        bundle,
+        (
+            "dcat:accessURL <https://schemas.civreg.example.gov/person/> ;",
+            "dcat:accessURL <https://schemas.civreg.example.gov/person/> ;\n"
+            "  dct:conformsTo <http://json-schema.org/draft-04/schema#> ;",
+        ),
+    )
+    pin_record(graph, "test-pin", bundle, blobs, settings)
+    assert set(parts(graph, JSON_NODE)) == {
+        FILES + "schemas/defs/address.json",
+        FILES + "schemas/defs/codes.json",
+    }
+    step = compile_json_schema(
+        pinned_set(graph, JSON_NODE, blobs), format_assertions=True, draft="4"
+    )
+    text = '{"address": {"country": "XX"}}'
+    findings = step.check(Document(text.encode(), json=json.loads(text), json_text=text)).findings
+    assert [f.location.pointer for f in findings] == ["/address/country"]

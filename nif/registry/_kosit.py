@@ -122,7 +122,9 @@ def import_kosit(
             return KositResult(None, names, unchanged)  # idempotent: no new history entry
         (bundle / "interface.ttl").write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
         with _named(str(config), bundle / "interface.ttl", bundle):  # not the temporary folder
-            submitted = registry.submit(bundle, actor=actor)
+            submitted = registry.submit(
+                bundle, name=str(config), actor=actor, action="import-kosit"
+            )
     return KositResult(submitted, names, unchanged)
 
 

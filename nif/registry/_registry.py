@@ -201,24 +201,28 @@ class Registry:
         self,
         target: Path | bytes,
         *,
-        name: str = "<record>",
+        name: str | None = None,
         fmt: str | None = None,
         actor: str | None = None,
         publisher: str | None = None,
         identifier: str | None = None,
+        action: str = "submit",
     ) -> SubmitResult:
         """Submit the records of a file, bundle folder, zip, or bytes; all are stored or none.
 
-        Bytes named `*.zip` are a bundle. `publisher`, when given, is the IRI of the only agency
-        whose records this submission may touch (as submitted and as stored); `identifier`, when
-        given, is the one record the submission must hold (the record a URL names).
+        Bytes named `*.zip` are a bundle. `name` is what the submission is called in errors and
+        the audit (default: the path, or `<record>` for bytes); `action` is the history's word
+        for it (`import-kosit` for a bundle nif wrote). `publisher`, when given, is the IRI of
+        the only agency whose records this submission may touch (as submitted and as stored);
+        `identifier`, when given, is the one record the submission must hold (the record a URL
+        names).
         """
         who = self.actor(actor)
-        shown = str(target) if isinstance(target, Path) else name
+        shown = name or (str(target) if isinstance(target, Path) else "<record>")
         with self._writing():
             with (
-                self.history.audited(who, "submit", shown),
-                self._prepared(target, name, fmt) as (records, staging, artefacts),
+                self.history.audited(who, action, shown),
+                self._prepared(target, name or "<record>", fmt) as (records, staging, artefacts),
             ):
                 if identifier is not None:
                     expect_record(records, identifier, shown)
@@ -232,8 +236,8 @@ class Registry:
                         f"shapes:\n{report.text()}",
                         report,
                     )
-                stored = self._commit(records, staging, who, "submit")
-            self.history.audit(who, "submit", shown, "stored", _names(records))
+                stored = self._commit(records, staging, who, action)
+            self.history.audit(who, action, shown, "stored", _names(records))
         replaced = [r.iri for r in records if r.iri in owners]
         return SubmitResult(stored, report, artefacts, replaced)
 

@@ -236,6 +236,10 @@ def test_importing_again_is_idempotent_and_a_change_needs_replace(
     history = [v.sha256 for v in reg.versions("einvoice")]
     assert len(set(history)) == 3 and history[0] == history[2] == first.sha256
     assert history[3] == replaced.sha256 and len(history) == 4
+    assert {v.action for v in reg.versions("einvoice")} == {"import-kosit"}
+    audit = [e for e in reg.history.audit_log() if e.action == "import-kosit"]
+    assert audit and {e.target for e in audit} == {str(cii_only), str(changed)}
+    assert not any("nif-kosit-" in e.target + e.detail for e in reg.history.audit_log())
 
 
 @pytest.mark.slow
@@ -320,7 +324,7 @@ def test_errors_name_the_file_and_what_is_wrong(
     reg_import(reg, cii_only)
     with pytest.raises(RegistryError, match=r"published by .*agency/tax, not by civreg"):
         reg_import(reg, cii_only, publisher="civreg")
-    assert [v.action for v in reg.versions("einvoice")] == ["submit"]
+    assert [v.action for v in reg.versions("einvoice")] == ["import-kosit"]
 
 
 def test_a_version_written_by_hand_is_never_replaced(reg: Registry, cii_only: Path) -> None:

@@ -3,8 +3,9 @@
 Through a real service: deeply nested blank nodes in a certificate to verify, zip entries whose
 names are not UTF-8 (batch validation, bundle submission, evidence), a bundle holding a file
 and a folder of the same path, an evidence status of 5,000 digits; SPARQL queries past their
-time limit are stopped and free their slot, two `query` parameters are a 400; and a write that
-fails with an internal error is still audited.
+time limit are stopped and free their slot, two `query` parameters are a 400; a write that
+fails with an internal error is still audited; and a bundle's catalog cannot reach outside the
+bundle, nor a bundled schema's external entity any file (issue 13).
 """
 
 from __future__ import annotations
@@ -295,3 +296,64 @@ def test_a_write_failing_with_an_internal_error_is_audited(running: Running) -> 
     assert ("withdraw", "civreg-address") in errors
     assert any(action.endswith("revoke") for action, _ in errors), entries
     assert all("internal error" in e["detail"] for e in entries if e["outcome"] == "error")
+
+
+# Bundles over HTTP: catalogs and DOCTYPEs in artefacts
+
+
+def put_bundle(live: LiveServer, interface: str, changes: dict[str, bytes]) -> httpx.Response:
+    """A demo interface's bundle with `changes` made to its files, PUT as the admin."""
+    base = zipfile.ZipFile(io.BytesIO(bundle(interface)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in ({n: base.read(n) for n in base.namelist()} | changes).items():
+            archive.writestr(name, content)
+    with live.client(live.token("admin")) as client:
+        return client.put(
+            f"/api/records/{interface}",
+            content=buffer.getvalue(),
+            headers={"Content-Type": "application/zip"},
+        )
+
+
+RESPONSE_SCHEMA = "schemas/1.0.0/address-lookup-response.schema.json"
+
+
+@pytest.mark.parametrize(
+    "target", ["file:///etc/", "../../../../../../etc/", "https://elsewhere.example/"]
+)
+def test_a_bundle_catalog_cannot_reach_outside_the_bundle(
+    make_server: MakeServer, target: str
+) -> None:
+    live = make_server(validation_workers=1)
+    schema = bundle("civreg-address")
+    text = zipfile.ZipFile(io.BytesIO(schema)).read(RESPONSE_SCHEMA).decode()
+    assert '"address.schema.json"' in text
+    hostile = text.replace('"address.schema.json"', '"https://evil.example/passwd"')
+    catalog = (
+        '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+        f'  <rewriteURI uriStartString="https://evil.example/" rewritePrefix="{target}"/>\n'
+        "</catalog>\n"
+    )
+    changes = {RESPONSE_SCHEMA: hostile.encode(), "catalog.xml": catalog.encode()}
+    answer = put_bundle(live, "civreg-address", changes)
+    text = message(answer, 400, 422)
+    assert "catalog.xml" in text and "root:" not in text
+
+
+def test_an_external_entity_in_a_bundled_schema_is_refused_unread(
+    make_server: MakeServer,
+) -> None:
+    live = make_server(validation_workers=1)
+    path = "schemas/2.0.0/birth.xsd"
+    published = zipfile.ZipFile(io.BytesIO(bundle("civreg-birth"))).read(path)
+    assert published.startswith(b"<?xml") and b"<!DOCTYPE" not in published
+    declaration, rest = published.split(b"?>", 1)
+    hostile = (
+        declaration
+        + b'?>\n<!DOCTYPE xs:schema [<!ENTITY leak SYSTEM "file:///etc/passwd">]>'
+        + rest.replace(b"</xs:schema>", b"<!-- &leak; --></xs:schema>")
+    )
+    text = message(put_bundle(live, "civreg-birth", {path: hostile}), 400, 422)
+    assert "birth.xsd, line 2" in text and "external entity 'leak'" in text
+    assert "root:" not in text

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
-from nif.cli_options import CATALOG, CONFIG, HOME, STORE, settings_from
+from nif.cli_options import CATALOG, CONFIG, HOME, STORE, settings_from, write_output
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
@@ -387,7 +387,7 @@ def validate(
     except _NoSvrl as exc:
         click.echo(f"nif: {exc}", err=True)
         return EXIT_INVALID
-    _write(text, output, color)
+    write_output(text, output, color=color)
     return code
 
 
@@ -417,55 +417,14 @@ def _open_registry_store(settings: Settings, location: str | None) -> Store:
     return open_store(settings, target)
 
 
-def _write(text: str, output: Path | None, color: bool) -> None:
-    if output is None:
-        click.echo(text, nl=False, color=color)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
-
-
-@cli.group()
-def schematron() -> None:
-    """Work with Schematron rule sets."""
-
-
-@schematron.command("compile")
-@click.argument("rules", metavar="RULES.sch[#PHASE]")
-@click.option("--phase", help="Phase to compile (default: the schema's defaultPhase, else #ALL).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the stylesheet to FILE instead of standard output.",
-)
-@CATALOG
-def compile_command(
-    rules: str, phase: str | None, output: Path | None, catalogs: tuple[Path, ...]
-) -> int:
-    """Write the XSLT stylesheet nif generates from RULES.sch (to stdout without -o)."""
-    from nif.validate import Catalog, local_fetcher
-    from nif.validate.schematron import compile_to_xslt, load_schematron, split_phase
-
-    path, path_phase = split_phase(rules)
-    if phase and path_phase and phase != path_phase:
-        raise UsageError(f"two phases given: #{path_phase} and --phase {phase}")
-    if not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
-    fetch = Catalog.load(catalogs).fetcher() if catalogs else local_fetcher
-    text = compile_to_xslt(load_schematron(path, fetch), phase or path_phase)
-    _write(text if text.endswith("\n") else text + "\n", output, False)
-    return EXIT_VALID
-
-
 def _register_commands() -> None:
-    """The registry commands live in their own module; they join the `nif` group here."""
+    """The other command groups live in their own modules; they join the `nif` group here."""
     from nif.cli_certify import certify
     from nif.cli_registry import registry, sparql
+    from nif.cli_schematron import schematron
     from nif.cli_service import serve, token
 
+    cli.add_command(schematron)
     cli.add_command(certify)
     cli.add_command(registry)
     cli.add_command(sparql)

@@ -1,5 +1,5 @@
-"""The options the command groups share: the settings file, the data directory, the store and
-the catalogs."""
+"""What the command groups share: the options for the settings file, the data directory, the
+store and the catalogs, and writing a command's text output."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from nif.errors import InputError
 from nif.settings import Settings
 
 CONFIG = click.option(
@@ -67,3 +68,14 @@ def settings_from(
 ) -> Settings:
     """The settings (file, then NIF_* variables), with the options given on top."""
     return Settings.load(config).replace(home=home, store=store)
+
+
+def write_output(text: str, output: Path | None, *, color: bool = False) -> None:
+    """`text` to stdout, or to `output`; a file that cannot be written is an input error."""
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None

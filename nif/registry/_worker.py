@@ -74,6 +74,8 @@ class Task:
     source: str
     target: Target
     keep_svrl: bool = False
+    keep_kosit_report: bool = False
+    """Keep the KoSIT report (not the SVRL) for the answer: only when the client asked for it."""
 
 
 def serve(conn: Connection, settings: Settings) -> None:
@@ -120,7 +122,7 @@ def serve(conn: Connection, settings: Settings) -> None:
                 context=task.target.ref.context,
             )
         if not task.keep_svrl:
-            report.drop_raw_outputs()
+            report.drop_raw_outputs(keep_kosit_report=task.keep_kosit_report)
         tasks += 1
         conn.send(("done", (report, tasks, built)))
 

@@ -286,11 +286,14 @@ class Report(_JsonOrder):
             }
         return report
 
-    def drop_raw_outputs(self) -> None:
+    def drop_raw_outputs(self, keep_kosit_report: bool = False) -> None:
         """Forget each step's raw SVRL and KoSIT report (not part of the JSON form), so a report
-        crossing a process boundary or kept for later carries only what it says."""
+        crossing a process boundary or kept for later carries only what it says;
+        `keep_kosit_report` keeps the KoSIT report alone (a service asked for it)."""
         for step in self.steps:
-            step.svrl = step.kosit_report = None
+            step.svrl = None
+            if not keep_kosit_report:
+                step.kosit_report = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as Python values."""

@@ -102,3 +102,11 @@ def test_dropping_raw_outputs_forgets_svrl_and_kosit_report_only(report: Report)
     copy.drop_raw_outputs()
     assert [(s.svrl, s.kosit_report) for s in copy.steps] == [(None, None)] * len(copy.steps)
     assert copy.to_dict() == before
+
+
+def test_dropping_raw_outputs_can_keep_the_kosit_report_alone(report: Report) -> None:
+    copy = Report.from_dict(report.to_dict())
+    copy.steps[-1].svrl, copy.steps[-1].kosit_report = "<svrl/>", "<rep:report/>"
+    copy.drop_raw_outputs(keep_kosit_report=True)
+    assert [s.svrl for s in copy.steps] == [None] * len(copy.steps)
+    assert copy.steps[-1].kosit_report == "<rep:report/>"

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from lxml import etree
 
 from nif.registry import KositImport, Registry, import_kosit
+from nif.report import render_kosit
 from nif.settings import Settings
+from nif.validate import KOSIT, Profile, StepSpec, load_kosit, validate
 from nif.web import create_app
+from tests.conftest import ROOT
 from tests.kosit_config import build_config
 from tests.validate.kosit.conftest import CII_INVOICE as CII
 from tests.validate.kosit.conftest import UBL_INVOICE as UBL
@@ -21,6 +27,11 @@ from tests.validate.kosit.conftest import bad_type_code
 from tests.web.conftest import LiveServer, _serve
 
 pytestmark = pytest.mark.slow
+
+REP = "{http://www.xoev.de/de/validator/varl/1}"
+NEWBORN = (
+    ROOT / "registry/interfaces/civreg-birth/examples/2.0.0/BirthNotification/valid-newborn.xml"
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +114,155 @@ def test_an_agency_resubmits_the_record_as_a_bundle_over_http(
         )
     assert answer.status_code == 200, answer.text
     assert answer.json()["records"][0]["sha256"] == before
+
+
+# --- the KoSIT report: ?format=kosit ----------------------------------------------------------
+
+_TIMESTAMP = re.compile(r"<rep:timestamp>[^<]*</rep:timestamp>")
+
+
+def _untimed(text: str) -> str:
+    """The report without the one part that differs between two runs: when it was written."""
+    return _TIMESTAMP.sub("<rep:timestamp/>", text)
+
+
+def _in_process(config: Path, content: bytes, scenario: str, source: str) -> str:
+    """What the configuration's report XSLT writes for the message, run here, not by a service."""
+    profile = Profile((StepSpec(KOSIT, load_kosit(config), scenario=scenario),))
+    return render_kosit(validate(content, profile, source=source))
+
+
+@pytest.mark.parametrize(
+    ("content", "scenario", "accepted"),
+    [
+        (UBL.read_bytes, "EN16931 UBL Invoice", True),
+        (bad_type_code, "EN16931 UBL Invoice", False),
+        (CII.read_bytes, "EN16931 CII", True),
+    ],
+    ids=["ubl", "ubl-broken-rule", "cii-detected"],
+)
+def test_format_kosit_is_the_report_the_configuration_wrote(
+    client: httpx.Client,
+    kosit_config: Path,
+    content: Callable[[], bytes],
+    scenario: str,
+    accepted: bool,
+) -> None:
+    message = content()
+    params = {"format": "kosit"}
+    if scenario != "EN16931 CII":  # the CII message's type is detected
+        params["interface"] = "einvoice@1.0.0"
+    answer = client.post("/api/validate", params=params, content=message)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/xml"
+    root = etree.fromstring(answer.content)
+    assert root.tag == f"{REP}report"
+    assert (root.find(f"{REP}assessment/{REP}accept") is not None) is accepted
+    expected = _in_process(kosit_config, message, scenario, "request body")
+    assert _untimed(answer.text) == _untimed(expected)
+
+
+def test_the_form_field_asks_for_the_kosit_report_too(client: httpx.Client) -> None:
+    answer = client.post(
+        "/api/validate",
+        data={"interface": "einvoice@1.0.0", "format": "kosit"},
+        files={"file": ("invoice.xml", UBL.read_bytes(), "application/xml")},
+    )
+    assert answer.status_code == 200, answer.text
+    assert etree.fromstring(answer.content).tag == f"{REP}report"
+
+
+def test_accept_application_xml_is_still_junit(client: httpx.Client) -> None:
+    answer = client.post(
+        "/api/validate",
+        params={"interface": "einvoice@1.0.0"},
+        content=UBL.read_bytes(),
+        headers={"Accept": "application/xml"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert etree.fromstring(answer.content).tag == "testsuites"
+
+
+def test_a_version_that_is_not_a_kosit_configuration_is_406(client: httpx.Client) -> None:
+    answer = client.post(
+        "/api/validate",
+        params={"interface": "civreg-birth@2.0.0", "format": "kosit"},
+        content=NEWBORN.read_bytes(),
+    )
+    assert answer.status_code == 406, answer.text
+    body = answer.json()
+    assert body["error"] == "not_acceptable"
+    assert "civreg-birth@2.0.0/BirthNotification" in body["message"]
+    assert "not validated by a KoSIT configuration" in body["message"]
+
+
+def test_no_kosit_report_is_a_422_with_nifs_report(client: httpx.Client) -> None:
+    """A message that is not well-formed reaches no KoSIT step: nothing to hand back."""
+    answer = client.post(
+        "/api/validate",
+        params={"interface": "einvoice@1.0.0", "format": "kosit"},
+        content=UBL.read_bytes()[:-40],
+    )
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["error"] == "no_kosit_report"
+    assert "no KoSIT report" in body["message"] and "invalid" in body["message"]
+    assert body["details"]["verdict"] == "invalid"
+    assert "line" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "how",
+    [{"params": {"format": "kosit"}}, {"data": {"format": "kosit"}}],
+    ids=["query", "form"],
+)
+def test_a_batch_cannot_have_the_kosit_report(
+    client: httpx.Client, how: dict[str, dict[str, str]]
+) -> None:
+    answer = client.post(
+        "/api/validate/batch",
+        files=[("files", ("a.xml", UBL.read_bytes())), ("files", ("b.xml", CII.read_bytes()))],
+        **how,  # type: ignore[arg-type]
+    )
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["message"]
+    assert "'kosit' is one message's report" in message and "POST /api/validate" in message
+
+
+def test_the_openapi_document_lists_format_kosit_for_one_message(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def formats(path: str) -> tuple[set[str], set[str]]:
+        operation = paths[path]["post"]
+        (query,) = [p for p in operation["parameters"] if p["name"] == "format"]
+        schema = query["schema"]
+        listed = schema.get("enum") or [e for a in schema["anyOf"] for e in a.get("enum", [])]
+        form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        return set(listed), set(form["properties"]["format"]["enum"])
+
+    assert formats("/api/validate") == ({"json", "junit", "text", "html", "kosit"},) * 2
+    assert formats("/api/validate/batch") == ({"json", "junit", "text"},) * 2
+    single = paths["/api/validate"]["post"]
+    assert "format=kosit" in single["description"] and "406" in single["responses"]
+
+
+def test_the_self_test_page_offers_the_kosit_report(client: httpx.Client) -> None:
+    page = client.post(
+        "/self-test",
+        data={"target": "einvoice@1.0.0/EN16931-UBL-Invoice"},
+        files={"file": ("invoice.xml", UBL.read_bytes(), "application/xml")},
+    )
+    assert page.status_code == 200, page.text
+    links = re.findall(
+        r'href="data:application/xml;charset=utf-8;base64,([^"]+)" download="([^"]+)"', page.text
+    )
+    found = {name: base64.b64decode(data) for data, name in links}
+    assert set(found) == {"nif-junit.xml", "kosit-report.xml"}
+    assert etree.fromstring(found["kosit-report.xml"]).tag == f"{REP}report"
+    other = client.post(
+        "/self-test",
+        data={"target": "civreg-birth@2.0.0/BirthNotification"},
+        files={"file": ("newborn.xml", NEWBORN.read_bytes(), "application/xml")},
+    )
+    assert other.status_code == 200, other.text
+    assert "kosit-report.xml" not in other.text and "nif-junit.xml" in other.text

@@ -4,7 +4,8 @@ The store work (which message type, which artefact pins) runs in a thread; the c
 the service's worker processes (`nif.web._pool`), so the event loop never waits on an engine.
 A message problem is a report (200, verdict invalid); a request problem is a 4xx error body.
 Reading the request is `_validation_request`; negotiating and rendering the answer,
-`_report_formats`.
+`_report_formats`. The raw KoSIT report leaves the worker only for a client that asks for it
+(`?format=kosit`, or the self-test page on a KoSIT version): reports stay small otherwise.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
-from nif.registry import Chooser, Target, error_report, named_types
+from nif.registry import NIF_TECHNIQUE, Chooser, Target, error_report, named_types
 from nif.report import Report, Verdict
 from nif.web._errors import error_body
 from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
 from nif.web._zip import MAX_BATCH_FILES
-from nif.web.api._report_formats import FORMATS, negotiate, render
+from nif.web.api._report_formats import BATCH_FORMATS, FORMATS, negotiate, render
 from nif.web.api._validation_request import (
     batch_messages,
     closing_form,
@@ -35,6 +37,11 @@ from nif.web.api._validation_request import (
 
 router = APIRouter(prefix="/api", tags=["validation"], dependencies=[Depends(closing_form)])
 
+KositReport = Literal["drop", "keep", "require"]
+"""What becomes of the KoSIT report: dropped in the worker (the default); kept when the message
+type is a KoSIT configuration's (the self-test page); kept, and any other type refused (406)."""
+_KOSIT = str(NIF_TECHNIQUE.KoSITConfiguration)
+
 
 async def run_validation(
     svc: Services,
@@ -44,6 +51,7 @@ async def run_validation(
     interface: str | None = None,
     version: str | None = None,
     message_type: str | None = None,
+    kosit_report: KositReport = "drop",
 ) -> Report:
     """One message's report, against the type named (interface, version, message type) or
     detected. Raises a `NifError` for a bad request (unknown interface, no type matches, too
@@ -55,7 +63,19 @@ async def run_validation(
         )
         if isinstance(chosen, Report):
             return chosen
-        return await svc.pool.validate(Task(content, source, chosen))
+        keep = kosit_report != "drop" and is_kosit(chosen)
+        if kosit_report == "require" and not keep:
+            raise HTTPException(
+                406,
+                f"{source}: {chosen.ref.name} is not validated by a KoSIT configuration, so "
+                "there is no KoSIT report (format kosit); ask for json, junit, text or html",
+            )
+        return await svc.pool.validate(Task(content, source, chosen, keep_kosit_report=keep))
+
+
+def is_kosit(target: Target) -> bool:
+    """Whether the target's message type is a KoSIT configuration's scenario."""
+    return any(record.technique == _KOSIT for record in target.records)
 
 
 async def run_batch(
@@ -233,6 +253,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "no interface 'civreg-brith' in the registry; did you mean civreg-birth?",
         "The interface, version or message type named does not exist",
     ),
+    406: _error(
+        406,
+        "not_acceptable",
+        "request body: civreg-birth@2.0.0/BirthNotification is not validated by a KoSIT "
+        "configuration, so there is no KoSIT report (format kosit); ask for json, junit, text "
+        "or html",
+        "Accept names no format given, or format kosit for a message type that is not a KoSIT "
+        "configuration's",
+    ),
     413: _error(
         413,
         "too_large",
@@ -243,7 +272,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         422,
         "not_detected",
         "no registered message type matches root element {urn:x}Order",
-        "No registered message type matches the message (the candidates are listed)",
+        "No registered message type matches the message (the candidates are listed); with "
+        "format kosit, `no_kosit_report`: no KoSIT report was written (nif's report in details)",
     ),
     429: _error(
         429,
@@ -259,11 +289,12 @@ _FIELDS = {
     "interface": {"type": "string", "description": "Interface ID or ID@VERSION"},
     "version": {"type": "string", "description": "Interface version"},
     "message_type": {"type": "string", "description": "Message type ID"},
-    "format": {"type": "string", "enum": list(FORMATS)},
 }
 
 
-def _body(description: str, files: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _body(
+    description: str, files: dict[str, Any], raw: dict[str, Any], formats: list[str]
+) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
@@ -272,7 +303,11 @@ def _body(description: str, files: dict[str, Any], raw: dict[str, Any]) -> dict[
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {**files, **_FIELDS},
+                        "properties": {
+                            **files,
+                            **_FIELDS,
+                            "format": {"type": "string", "enum": formats},
+                        },
                         "required": list(files),
                     }
                 },
@@ -326,7 +361,11 @@ TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
         "`file`; the parameters may also be form fields. The report comes as JSON (default), "
         "JUnit XML, text or HTML, by `Accept` or `format`. A message with problems is a 200 "
         "with verdict `invalid`; a check that could not run (e.g. over the time limit) is a "
-        "200 with verdict `error`."
+        "200 with verdict `error`. `format=kosit` (never chosen by `Accept`) gives, for a "
+        "message type imported from a KoSIT configuration, the KoSIT report "
+        "(`http://www.xoev.de/de/validator/varl/1`) the configuration's report XSLT wrote; "
+        "406 for another message type, 422 `no_kosit_report` (nif's report in `details`) when "
+        "none was written (the message is not well-formed, a step could not run)."
     ),
     responses={
         200: {
@@ -344,6 +383,7 @@ TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
         "The message: raw (any media type) or the multipart field `file`.",
         {"file": {"type": "string", "format": "binary", "description": "The message"}},
         {"application/xml": _TEXT, "application/json": _TEXT, "application/octet-stream": _BINARY},
+        list(FORMATS),
     ),
 )
 async def validate_message(
@@ -351,8 +391,11 @@ async def validate_message(
     svc: ServicesDep,
     target: TargetQueryDep,
     format: Annotated[
-        Literal["json", "junit", "text", "html"] | None,
-        Query(description="The report format (json, junit, text or html); overrides `Accept`."),
+        Literal["json", "junit", "text", "html", "kosit"] | None,
+        Query(
+            description="The report format (json, junit, text, html, or kosit: the KoSIT report "
+            "of a KoSIT configuration's message type); overrides `Accept`."
+        ),
     ] = None,
 ) -> Response:
     form = await read_form(request)
@@ -366,6 +409,7 @@ async def validate_message(
         interface=interface,
         version=version,
         message_type=message_type,
+        kosit_report="require" if chosen == "kosit" else "drop",
     )
     return await render(report, chosen)
 
@@ -403,6 +447,7 @@ async def validate_message(
         "The messages: multipart field `files` (repeat it), or a zip archive.",
         {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
         {"application/zip": _BINARY},
+        BATCH_FORMATS,
     ),
 )
 async def validate_batch(
@@ -410,8 +455,12 @@ async def validate_batch(
     svc: ServicesDep,
     target: TargetQueryDep,
     format: Annotated[
-        Literal["json", "junit", "text"] | None,
-        Query(description="The report format (json, junit or text); overrides `Accept`."),
+        str | None,
+        Query(
+            description="The report format (json, junit or text); overrides `Accept`. html and "
+            "kosit are one message's (400).",
+            json_schema_extra={"enum": BATCH_FORMATS},
+        ),
     ] = None,
 ) -> Response:
     form = await read_form(request)

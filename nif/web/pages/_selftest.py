@@ -10,7 +10,7 @@ import itertools
 
 from nif.errors import UsageError
 from nif.registry import sparql_prefixes
-from nif.report import Finding, Report, StepResult, render_json, render_junit
+from nif.report import Finding, Report, StepResult, render_json, render_junit, render_kosit
 from nif.store import Store
 
 MAX_TARGETS = 500
@@ -146,8 +146,12 @@ def data_url(text: str, media_type: str) -> str:
 
 
 def downloads(report: Report) -> dict[str, str]:
-    """The report as JSON and as JUnit XML, each a data URL."""
-    return {
+    """The report as JSON and as JUnit XML, and the KoSIT report when a KoSIT configuration
+    wrote one (the worker kept it), each a data URL."""
+    found = {
         "json": data_url(render_json(report), "application/json"),
         "junit": data_url(render_junit(report), "application/xml"),
     }
+    if any(step.kosit_report for step in report.steps):
+        found["kosit"] = data_url(render_kosit(report), "application/xml")
+    return found

@@ -205,6 +205,7 @@ async def self_test(
             interface=chosen.interface if chosen else None,
             version=chosen.version if chosen else None,
             message_type=chosen.message_type if chosen else None,
+            kosit_report="keep",
         )
     except errors.NifError as exc:
         return await run_in_threadpool(

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from nif import catalogue
 from nif.catalogue import Agency, AgencySummary, Interface, InterfacePage, Status
 from nif.web._services import ServicesDep
-from nif.web.api.validate import ErrorBody
+from nif.web.api._validation_openapi import ErrorBody
 
 router = APIRouter(prefix="/api", tags=["registry"])
 

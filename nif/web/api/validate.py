@@ -11,22 +11,21 @@ Reading the request is `_validation_request`; negotiating and rendering the answ
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
 from nif.registry import NIF_TECHNIQUE, Chooser, Target, error_report, named_types
 from nif.report import Report, Verdict
-from nif.web._errors import error_body
 from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
 from nif.web._zip import MAX_BATCH_FILES
 from nif.web.api._report_formats import BATCH_FORMATS, FORMATS, negotiate, render
+from nif.web.api._validation_openapi import BINARY, ERRORS, REPORT_EXAMPLE, TEXT, request_body
 from nif.web.api._validation_request import (
     batch_messages,
     closing_form,
@@ -186,137 +185,6 @@ def _undetected(svc: Services, content: bytes, source: str, exc: DetectionError)
     )
 
 
-class ErrorBody(BaseModel):
-    """Every refusal: a stable code and a message saying what is wrong and where."""
-
-    status: int
-    error: str
-    message: str
-    details: Any = None
-
-
-def _error(status: int, code: str, message: str, description: str) -> dict[str, Any]:
-    return {
-        "model": ErrorBody,
-        "description": description,
-        "content": {"application/json": {"example": error_body(status, code, message)}},
-    }
-
-
-_REPORT_EXAMPLE = {
-    "report_format": "1",
-    "source": "valid-newborn.xml",
-    "sha256": "3f0c…",
-    "size": 812,
-    "media_type": "application/xml",
-    "profile": "civreg-birth@2.0.0/BirthNotification",
-    "context": {
-        "interface": "civreg-birth",
-        "version": "2.0.0",
-        "message_type": "BirthNotification",
-    },
-    "verdict": "invalid",
-    "counts": {"fatal": 0, "error": 1, "warning": 0, "info": 0},
-    "truncated": False,
-    "steps": [
-        {
-            "name": "schematron",
-            "kind": "schematron",
-            "engine": "Saxon-HE via saxonche",
-            "engine_version": "13.1.1",
-            "status": "failed",
-            "artefacts": [{"uri": "https://…/birth.sch", "sha256": "9a1b…"}],
-            "millis": 3.2,
-        }
-    ],
-    "findings": [
-        {
-            "severity": "error",
-            "step": "schematron",
-            "rule_id": "BR-03",
-            "message": "The mother must be born before the child.",
-            "location": {"line": 14, "column": 5, "xpath": "/BirthNotification/Mother"},
-        }
-    ],
-}
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error(
-        400,
-        "bad_request",
-        "a version was given without an interface: name the interface too",
-        "Empty body, conflicting or malformed parameters, unknown format",
-    ),
-    404: _error(
-        404,
-        "not_found",
-        "no interface 'civreg-brith' in the registry; did you mean civreg-birth?",
-        "The interface, version or message type named does not exist",
-    ),
-    406: _error(
-        406,
-        "not_acceptable",
-        "request body: civreg-birth@2.0.0/BirthNotification is not validated by a KoSIT "
-        "configuration, so there is no KoSIT report (format kosit); ask for json, junit, text "
-        "or html",
-        "Accept names no format given, or format kosit for a message type that is not a KoSIT "
-        "configuration's",
-    ),
-    413: _error(
-        413,
-        "too_large",
-        "the upload is 60000000 bytes, over the limit of 52428800 bytes (max_upload_bytes)",
-        "The upload is over max_upload_bytes",
-    ),
-    422: _error(
-        422,
-        "not_detected",
-        "no registered message type matches root element {urn:x}Order",
-        "No registered message type matches the message (the candidates are listed); with "
-        "format kosit, `no_kosit_report`: no KoSIT report was written (nif's report in details)",
-    ),
-    429: _error(
-        429,
-        "too_many_requests",
-        "16 validations are running or queued, the limit of this service; retry shortly",
-        "Too many validations at once, or too many requests from this client (Retry-After)",
-    ),
-}
-
-_TEXT = {"schema": {"type": "string"}}
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
-_FIELDS = {
-    "interface": {"type": "string", "description": "Interface ID or ID@VERSION"},
-    "version": {"type": "string", "description": "Interface version"},
-    "message_type": {"type": "string", "description": "Message type ID"},
-}
-
-
-def _body(
-    description: str, files: dict[str, Any], raw: dict[str, Any], formats: list[str]
-) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "description": description,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            **files,
-                            **_FIELDS,
-                            "format": {"type": "string", "enum": formats},
-                        },
-                        "required": list(files),
-                    }
-                },
-                **raw,
-            },
-        }
-    }
-
-
 InterfaceQuery = Annotated[
     str | None,
     Query(
@@ -371,18 +239,18 @@ TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
         200: {
             "description": "The validation report",
             "content": {
-                "application/json": {"example": _REPORT_EXAMPLE},
-                "application/xml": _TEXT,
-                "text/plain": _TEXT,
-                "text/html": _TEXT,
+                "application/json": {"example": REPORT_EXAMPLE},
+                "application/xml": TEXT,
+                "text/plain": TEXT,
+                "text/html": TEXT,
             },
         },
-        **_ERRORS,
+        **ERRORS,
     },
-    openapi_extra=_body(
+    openapi_extra=request_body(
         "The message: raw (any media type) or the multipart field `file`.",
         {"file": {"type": "string", "format": "binary", "description": "The message"}},
-        {"application/xml": _TEXT, "application/json": _TEXT, "application/octet-stream": _BINARY},
+        {"application/xml": TEXT, "application/json": TEXT, "application/octet-stream": BINARY},
         list(FORMATS),
     ),
 )
@@ -433,20 +301,20 @@ async def validate_message(
             "content": {
                 "application/json": {
                     "example": {
-                        "reports": [_REPORT_EXAMPLE],
+                        "reports": [REPORT_EXAMPLE],
                         "summary": {"valid": 0, "invalid": 1, "error": 0},
                     }
                 },
-                "application/xml": _TEXT,
-                "text/plain": _TEXT,
+                "application/xml": TEXT,
+                "text/plain": TEXT,
             },
         },
-        **_ERRORS,
+        **ERRORS,
     },
-    openapi_extra=_body(
+    openapi_extra=request_body(
         "The messages: multipart field `files` (repeat it), or a zip archive.",
         {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
-        {"application/zip": _BINARY},
+        {"application/zip": BINARY},
         BATCH_FORMATS,
     ),
 )

@@ -14,8 +14,17 @@ import httpx
 import pytest
 from lxml import etree
 
-from nif.registry import KositImport, Registry, import_kosit
-from nif.report import render_kosit
+from nif.registry import (
+    Chooser,
+    KositImport,
+    Registry,
+    Target,
+    Task,
+    ValidationWorker,
+    import_kosit,
+    pinned_target,
+)
+from nif.report import Verdict, render_kosit
 from nif.settings import Settings
 from nif.validate import KOSIT, Profile, StepSpec, load_kosit, validate
 from nif.web import create_app
@@ -41,19 +50,33 @@ def kosit_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def kosit_server(
+def kosit_home(
     demo_home: Path, kosit_config: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
+) -> Path:
     """The demo registry plus einvoice@1.0.0 imported from a UBL + CII configuration."""
     home = tmp_path_factory.mktemp("kosit-home")
     shutil.copytree(demo_home, home, dirs_exist_ok=True)
-    settings = Settings(home=home)
-    config = kosit_config
     spec = KositImport("einvoice", "1.0.0", "tax", endpoint="https://api.tax.example.gov/einvoice")
-    with Registry.open(settings) as registry:
-        import_kosit(registry, config, spec, actor="tests")
+    with Registry.open(Settings(home=home)) as registry:
+        import_kosit(registry, kosit_config, spec, actor="tests")
+    return home
+
+
+@pytest.fixture(scope="module")
+def ubl_target(kosit_home: Path) -> Target:
+    """The UBL invoice's type with its pins, read before the service holds the store."""
+    with Registry.open(Settings(home=kosit_home)) as registry:
+        chooser = Chooser(registry.store, registry.settings, None)
+        return pinned_target(registry.store, chooser.choose(UBL.read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def kosit_server(kosit_home: Path, ubl_target: Target) -> Iterator[LiveServer]:
+    """The service over `kosit_home` (after `ubl_target`: the embedded store serves one
+    process at a time)."""
+    settings = Settings(home=kosit_home)
     uv, thread, port = _serve(create_app(settings))
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, home)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings, kosit_home)
     uv.should_exit = True
     thread.join(timeout=30)
 
@@ -266,3 +289,18 @@ def test_the_self_test_page_offers_the_kosit_report(client: httpx.Client) -> Non
     )
     assert other.status_code == 200, other.text
     assert "kosit-report.xml" not in other.text and "nif-junit.xml" in other.text
+
+
+def test_the_worker_hands_back_the_kosit_report_only_when_asked(
+    kosit_server: LiveServer, ubl_target: Target
+) -> None:
+    """Memory stays bounded: the raw KoSIT report crosses the worker's pipe for a request that
+    asks for it, and the SVRL never does."""
+    content = UBL.read_bytes()
+    with ValidationWorker(kosit_server.settings) as worker:
+        plain = worker.run(Task(content, "a.xml", ubl_target))
+        asked = worker.run(Task(content, "b.xml", ubl_target, keep_kosit_report=True))
+    assert plain.verdict == asked.verdict == Verdict.VALID
+    assert [(s.svrl, s.kosit_report) for s in plain.steps] == [(None, None)] * len(plain.steps)
+    assert [s.svrl for s in asked.steps] == [None] * len(asked.steps)
+    assert etree.fromstring(render_kosit(asked).encode()).tag == f"{REP}report"

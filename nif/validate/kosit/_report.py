@@ -18,7 +18,6 @@ import datetime
 import hashlib
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin
 
@@ -30,7 +29,7 @@ from nif.validate._artefacts import ArtefactSet
 from nif.validate._xml import parse_artefact
 from nif.validate.kosit._scenarios import SCENARIOS_NS, Resource, Scenario
 from nif.validate.kosit._xpath import XSL
-from nif.validate.schematron import check_stylesheet, saxon_processor
+from nif.validate.schematron import SaxonStylesheet, check_stylesheet, saxon_processor
 
 if TYPE_CHECKING:
     from saxonche import PyXdmNode
@@ -160,6 +159,7 @@ def _moved(declaration: etree._Element, module: etree._Element) -> etree._Elemen
     nsmap = {**module.nsmap, **declaration.nsmap}
     moved = etree.Element(declaration.tag, dict(declaration.attrib), nsmap=nsmap)
     moved.text = declaration.text
+    moved.sourceline = declaration.sourceline
     moved.extend(list(declaration))
     moved.set(_BASE, module.get(_BASE) or module.base or "")
     for name in _INHERITED:
@@ -181,27 +181,24 @@ class ReportStylesheet:
             raise CompileError(f"{artefacts.main}: report stylesheet: {exc}") from None
         root = _inline(root, artefacts, uri, frozenset({uri}))
         check_stylesheet(root)
-        text = etree.tostring(root, encoding="unicode")
         try:
-            compiler = saxon_processor().new_xslt30_processor()
-            self._executable = compiler.compile_stylesheet(stylesheet_text=text)
-        except Exception as exc:
-            text = _m(exc).replace(f"{Path.cwd().as_uri()}/", uri)
-            raise CompileError(f"{uri}: the report stylesheet does not compile: {text}") from None
-        self._executable.set_save_xsl_message(True)
+            self._stylesheet = SaxonStylesheet(root, uri)
+        except CompileError as exc:
+            raise CompileError(f"{uri}: the report stylesheet does not compile: {exc}") from None
+        self._stylesheet.executable.set_save_xsl_message(True)
         self._lock = threading.Lock()
 
     def run(self, report_input_text: str, message: PyXdmNode) -> str:
         """The KoSIT report; raises when the stylesheet fails (KoSIT would fail open there)."""
         processor = saxon_processor()
-        executable = self._executable
+        executable = self._stylesheet.executable
         try:
             source = processor.parse_xml(xml_text=report_input_text)
             with self._lock:
                 executable.set_parameter("input-document", message)
                 try:
-                    result = executable.transform_to_string(xdm_node=source)
-                except Exception as exc:
+                    result = self._stylesheet.transform(source)
+                except RuntimeError as exc:
                     said = executable.get_xsl_messages()
                     words = " ".join(str(m) for m in said) if said else ""
                     said_text = f" (xsl:message: {words})" if words else ""
@@ -210,8 +207,7 @@ class ReportStylesheet:
                     executable.clear_parameters()
                     executable.clear_xsl_messages()
         except Exception as exc:
-            text = str(exc).replace(f"{Path.cwd().as_uri()}/", self.uri)
-            raise RuntimeError(f"{self.uri}: the report stylesheet failed: {text}") from None
+            raise RuntimeError(f"{self.uri}: the report stylesheet failed: {exc}") from None
         if not result:
             raise RuntimeError(f"{self.uri}: the report stylesheet produced no report")
         return str(result)

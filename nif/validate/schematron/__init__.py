@@ -6,7 +6,8 @@ rules on any node kind, flag/role severities, value-of/name in messages, and for
 elements (xsl:function, xsl:key, ...), with the prefixes SchXslt and the ISO skeleton declare
 implicitly in scope (docs/agency-developer/schematron.md). Precompiled XSLT that writes SVRL is
 accepted too. Every stylesheet is checked before it is compiled: a rule set may only compute
-(`_sandbox`). Errors name the rule file, line and element (`_origins`).
+(`_sandbox`). Errors, at compile time and at run time, name the rule file, line and element
+(`_origins`, `_saxon`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
 from nif.validate.schematron._phase import check_phase, split_phase
 from nif.validate.schematron._sandbox import check_stylesheet
+from nif.validate.schematron._saxon import SaxonStylesheet, saxon_processor
 from nif.validate.schematron._source import schematron_references
 from nif.validate.schematron._step import (
     SchematronStep,
@@ -23,7 +25,6 @@ from nif.validate.schematron._step import (
     compile_schematron,
     compile_to_xslt,
     generate_xslt,
-    saxon_processor,
 )
 from nif.validate.schematron._svrl import findings_from_svrl, severity_of
 
@@ -34,6 +35,7 @@ def load_schematron(path: str | Path, fetch: Fetcher = local_fetcher) -> Artefac
 
 
 __all__ = [
+    "SaxonStylesheet",
     "SchematronStep",
     "check_phase",
     "check_rule_set",

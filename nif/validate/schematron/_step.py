@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -17,38 +16,14 @@ from nif.validate.schematron import _documents
 from nif.validate.schematron._compile import Compiled, generate
 from nif.validate.schematron._expand import expand_abstract_patterns, expand_abstract_rules
 from nif.validate.schematron._names import XSL, sch
-from nif.validate.schematron._origins import LineMap, Origins, describe, saxon_errors
+from nif.validate.schematron._origins import Origins, describe
 from nif.validate.schematron._sandbox import check_stylesheet
+from nif.validate.schematron._saxon import SaxonStylesheet, saxon_processor
 from nif.validate.schematron._source import resolve_includes
 from nif.validate.schematron._svrl import findings_from_svrl
 
-if TYPE_CHECKING:
-    from saxonche import PySaxonProcessor
-
-_saxon_lock = threading.Lock()
-_saxon: PySaxonProcessor | None = None
-
 _Runner = Callable[[Document], str]
 """Runs the compiled rules on a message and gives the SVRL text."""
-
-
-def saxon_processor() -> PySaxonProcessor:
-    """The process's one Saxon processor, closed as far as Saxon allows, beneath the sandbox
-    check: no URI scheme for stylesheets to read, and with external functions disallowed,
-    xsl:result-document does not compile while environment-variable() and system-property()
-    for Java properties answer nothing."""
-    global _saxon
-    with _saxon_lock:
-        if _saxon is None:
-            from saxonche import PySaxonProcessor
-
-            processor = PySaxonProcessor(license=False)
-            processor.set_configuration_property("http://saxon.sf.net/feature/allowedProtocols", "")
-            processor.set_configuration_property(
-                "http://saxon.sf.net/feature/allow-external-functions", "false"
-            )
-            _saxon = processor
-        return _saxon
 
 
 def _expanded(artefacts: ArtefactSet) -> etree._Element:
@@ -88,11 +63,6 @@ def compile_to_xslt(artefacts: ArtefactSet, phase: str | None = None) -> str:
     return generate_xslt(artefacts, phase).text
 
 
-def _saxon_message(exc: Exception) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return " ".join(lines)[:2000]
-
-
 class SchematronStep(Step):
     kind = "schematron"
     media = "xml"
@@ -130,26 +100,16 @@ class SchematronStep(Step):
     def _saxon_runner(
         self, stylesheet: etree._Element, origins: Origins | None, documents: bool
     ) -> _Runner:
-        processor = saxon_processor()
-        lines = LineMap(stylesheet, pretty=origins is not None)
         try:
-            executable = processor.new_xslt30_processor().compile_stylesheet(
-                stylesheet_text=lines.text
-            )
-        except Exception as exc:
-            raise CompileError(
-                f"the rules do not compile: {saxon_errors(str(exc), lines, origins)}"
-            ) from None
+            compiled = SaxonStylesheet(stylesheet, self.artefacts.root.uri, origins)
+        except CompileError as exc:
+            raise CompileError(f"the rules do not compile: {exc}") from None
         if documents:
-            self._documents = _documents.Documents(processor, self.artefacts)
-            executable.set_parameter(_documents.PARAMETER, self._documents.value)
+            self._documents = _documents.Documents(saxon_processor(), self.artefacts)
+            compiled.executable.set_parameter(_documents.PARAMETER, self._documents.value)
 
         def run(document: Document) -> str:
-            node = document.saxon_node()
-            result: str | None = executable.transform_to_string(xdm_node=node)
-            if result is None:
-                raise RuntimeError("Saxon returned no SVRL")
-            return result
+            return compiled.transform(document.saxon_node())
 
         return run
 
@@ -173,7 +133,7 @@ class SchematronStep(Step):
         try:
             svrl_text = self._run(document)
         except Exception as exc:
-            raise RuntimeError(f"the rules failed on this message: {_saxon_message(exc)}") from None
+            raise RuntimeError(f"the rules failed on this message: {exc}") from None
         svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
         findings = findings_from_svrl(svrl_root, document.xml_tree(), self.name)
         return StepOutcome(findings, svrl=svrl_text)

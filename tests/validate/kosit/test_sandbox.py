@@ -167,3 +167,47 @@ def test_xsl_document_in_xslt_1_rules_is_refused(tmp_path: Path) -> None:
     folder = order_config(tmp_path / "cfg", files={"rules.xsl": rules})
     assert "xsl:document is not allowed" in error_of(run(folder))
     assert not Path("/tmp/nif-kosit-doc.xml").exists()
+
+
+def line_of(path: Path, text: str) -> int:
+    (line,) = [n for n, s in enumerate(path.read_text().splitlines(), 1) if text in s]
+    return line
+
+
+def test_a_report_stylesheet_failing_at_run_time_names_its_file_line_and_element(
+    tmp_path: Path,
+) -> None:
+    folder = order_config(
+        tmp_path / "cfg", report=report_with('\n<xsl:value-of select="1 div 0"/>')
+    )
+    report = folder / "report.xsl"
+    line = line_of(report, 'select="1 div 0"')
+    error = error_of(run(folder))
+    assert f'{report}, line {line}, <xsl:value-of select="1 div 0">: FOAR0001' in error
+    assert "file:" not in error.split("report stylesheet failed: ", 1)[1]
+
+
+def test_rules_failing_at_run_time_name_their_file_line_and_element(tmp_path: Path) -> None:
+    folder = order_config(
+        tmp_path / "cfg", rules_extra='\n<xsl:value-of select="1 idiv count(/nothing)"/>\n'
+    )
+    rules = folder / "rules.xsl"
+    line = line_of(rules, "idiv count")
+    error = error_of(run(folder))
+    assert (
+        f'{rules}, line {line}, <xsl:value-of select="1 idiv count(/nothing)">: FOAR0001' in error
+    )
+
+
+def test_an_imported_report_layer_failing_at_run_time_is_named_by_its_own_file(
+    tmp_path: Path,
+) -> None:
+    base = report_with('\n<xsl:value-of select="1 div 0"/>')
+    layer = (
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">\n'
+        '  <xsl:import href="base.xsl"/>\n</xsl:stylesheet>\n'
+    )
+    folder = order_config(tmp_path / "cfg", report=layer, files={"base.xsl": base})
+    line = line_of(folder / "base.xsl", 'select="1 div 0"')
+    error = error_of(run(folder))
+    assert f'{folder / "base.xsl"}, line {line}, <xsl:value-of select="1 div 0">: FOAR0001' in error

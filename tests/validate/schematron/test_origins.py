@@ -1,5 +1,6 @@
-"""Compile errors name the rule file, line and element (`rules.sch, line 5, <sch:assert
-test="...">: ...`), never the working directory Saxon compiled the generated stylesheet in."""
+"""Compile and run-time errors name the rule file, line and element (`rules.sch, line 5,
+<sch:assert test="...">: ...`), never the working directory Saxon compiled the generated
+stylesheet in, and Saxon prints nothing that names it either."""
 
 from __future__ import annotations
 
@@ -134,3 +135,128 @@ def test_a_precompiled_stylesheet_is_named_by_its_own_lines(tmp_path: Path):
     )
     message = compile_error(path)
     assert f'{path}, line 3, <xsl:if test="zz:x">: XPST0081' in message
+
+
+def runtime_error(path: Path, message: Path | bytes = ORDER) -> str:
+    report = run(path, message)
+    assert report.verdict == "error"
+    error = report.steps[-1].error or ""
+    assert error.startswith("RuntimeError: the rules failed on this message: "), error
+    assert "file:" not in error, error
+    return error
+
+
+@pytest.mark.parametrize("binding", ["xslt2", "xslt3"])
+def test_a_runtime_error_names_its_assert_with_saxons_code_and_message(
+    tmp_path: Path, binding: str
+):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="o:line" xmlns:o="urn:example:order">\n'
+        '<assert test="@qty">x</assert>\n'
+        '<assert test="xs:integer(@price) &gt; 0" xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        "y</assert>\n</rule>\n</pattern>\n",
+        binding,
+    )
+    error = runtime_error(path)
+    assert (
+        f'{path}, line 5, <sch:assert test="xs:integer(@price) &gt; 0">: FORG0001 '
+        'Cannot convert string "10.00" to an integer'
+    ).replace("&gt;", ">") in error
+
+
+def test_a_runtime_error_in_a_let_and_in_a_report_of_an_included_file(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="/">\n<let name="n" value="1 idiv count(/nothing)"/>\n'
+        '<report test="$n">x</report>\n</rule>\n</pattern>\n',
+    )
+    assert f'{path}, line 4, <sch:let value="1 idiv count(/nothing)">: FOAR0001' in (
+        runtime_error(path)
+    )
+    part = tmp_path / "part.sch"
+    part.write_text(
+        '<pattern xmlns="http://purl.oclc.org/dsdl/schematron">\n'
+        '  <rule context="/">\n    <report test="error((), \'stop here\')">x</report>\n'
+        "  </rule>\n</pattern>\n"
+    )
+    path = rules(tmp_path, '<include href="part.sch"/>\n', name="main.sch")
+    error = runtime_error(path)
+    assert f"{part}, line 3, <sch:report test=\"error((), 'stop here')\">: FOER0000 stop here" in (
+        error
+    )
+
+
+def test_an_error_the_rules_raise_keeps_their_own_code(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="/">\n'
+        "<assert test=\"error(QName('urn:example:codes', 'E42'), 'no way')\">x</assert>\n"
+        "</rule>\n</pattern>\n",
+    )
+    assert ">: Q{urn:example:codes}E42 no way" in runtime_error(path)
+
+
+def test_a_precompiled_stylesheet_failing_at_run_time_is_named_by_its_own_lines(
+    tmp_path: Path,
+):
+    path = tmp_path / "rules.xsl"
+    path.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0"\n'
+        '    xmlns:svrl="http://purl.oclc.org/dsdl/svrl">\n'
+        '  <xsl:template match="/">\n'
+        "    <svrl:schematron-output>\n"
+        '      <xsl:value-of select="1 div 0"/>\n'
+        "    </svrl:schematron-output>\n"
+        "  </xsl:template>\n"
+        "</xsl:stylesheet>\n"
+    )
+    error = runtime_error(path)
+    assert f'{path}, line 5, <xsl:value-of select="1 div 0">: FOAR0001' in error
+
+
+def test_a_precompiled_stylesheet_runs_as_written_under_the_guard(tmp_path: Path):
+    """The guard hands the document node to the stylesheet's own template in its default mode,
+    and leaves the stylesheet's own xsl:try alone."""
+    path = tmp_path / "rules.xsl"
+    path.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="3.0"\n'
+        '    xmlns:svrl="http://purl.oclc.org/dsdl/svrl" default-mode="m">\n'
+        '  <xsl:template match="/" mode="m">\n'
+        "    <svrl:schematron-output>\n"
+        "      <xsl:try><xsl:value-of select=\"error((), 'caught')\"/><xsl:catch>\n"
+        '        <svrl:failed-assert id="T1" location="/"><svrl:text>kept</svrl:text>'
+        "</svrl:failed-assert>\n"
+        "      </xsl:catch></xsl:try>\n"
+        "    </svrl:schematron-output>\n"
+        "  </xsl:template>\n"
+        "</xsl:stylesheet>\n"
+    )
+    report = run(path, ORDER)
+    assert report.verdict == "invalid", report.steps[-1].error
+    assert [(f.rule_id, f.message) for f in report.findings] == [("T1", "kept")]
+
+
+def test_saxon_prints_nothing_naming_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+):
+    """Saxon writes a failing stylesheet's errors to stderr, naming its base URI: for one
+    compiled from text, the working directory."""
+    workdir = tmp_path / "working-directory"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    failing = rules(
+        tmp_path,
+        '<pattern><rule context="/"><assert test="1 div number(.) = 0 or error()">x</assert>'
+        "</rule></pattern>\n",
+    )
+    assert "FOER0000 Error signalled" in runtime_error(failing)
+    broken = rules(
+        tmp_path,
+        '<pattern><rule context="/"><assert test="(">x</assert></rule></pattern>\n',
+        name="broken.sch",
+    )
+    compile_error(broken)
+    err = capfd.readouterr().err
+    assert "working-directory" not in err
+    assert "Error signalled" not in err, err

@@ -178,6 +178,9 @@ def test_format_kosit_is_the_report_the_configuration_wrote(
     answer = client.post("/api/validate", params=params, content=message)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/xml"
+    # the report may copy message text: served as data, never run (no script, no sniffing)
+    assert "script-src 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
     root = etree.fromstring(answer.content)
     assert root.tag == f"{REP}report"
     assert (root.find(f"{REP}assessment/{REP}accept") is not None) is accepted

@@ -201,7 +201,7 @@ class ReportStylesheet:
                 except RuntimeError as exc:
                     said = executable.get_xsl_messages()
                     words = " ".join(str(m) for m in said) if said else ""
-                    said_text = f" (xsl:message: {words})" if words else ""
+                    said_text = f" (xsl:message: {words})" if words not in str(exc) else ""
                     raise RuntimeError(_m(exc) + said_text) from None
                 finally:
                     executable.clear_parameters()

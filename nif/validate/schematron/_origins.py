@@ -43,6 +43,8 @@ _SAXON_ERROR = re.compile(
     r"(?=\n\S|\Z)",
     re.DOTALL,
 )
+_TAGS = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(?P<start>[^/!?])[^>]*>")
+"""Comments, CDATA, processing instructions and start tags on one line of serialised XML."""
 
 
 def shown(base: str | None) -> str:
@@ -107,20 +109,37 @@ class LineMap:
         self.text = str(etree.tostring(stylesheet, encoding="unicode", pretty_print=pretty))
 
     @functools.cached_property
-    def elements(self) -> dict[int, etree._Element]:
-        """Line -> the first element on it; worked out only when there is an error to name."""
-        found: dict[int, etree._Element] = {}
+    def elements(self) -> dict[int, list[etree._Element]]:
+        """Line -> the elements that start on it; worked out only when there is an error to
+        name."""
+        found: dict[int, list[etree._Element]] = {}
         reparsed = etree.fromstring(self.text)
         for original, copy in zip(self.stylesheet.iter(), reparsed.iter(), strict=True):
             if isinstance(copy.tag, str) and copy.sourceline is not None:
-                found.setdefault(copy.sourceline, original)
+                found.setdefault(copy.sourceline, []).append(original)
         return found
 
-    def element(self, line: int) -> etree._Element | None:
+    def element(self, line: int, column: int | None = None) -> etree._Element | None:
+        """The element Saxon names by line and column: the column ends its start tag, which
+        tells apart elements that share a line (a precompiled stylesheet's own layout)."""
         for candidate in range(line, 0, -1):
             if candidate in self.elements:
-                return self.elements[candidate]
+                on_line = self.elements[candidate]
+                if candidate == line and column is not None and len(on_line) > 1:
+                    return self._at_column(on_line, line, column)
+                return on_line[0]
         return None
+
+    def _at_column(self, on_line: list[etree._Element], line: int, column: int) -> etree._Element:
+        text = self.text.splitlines()[line - 1]
+        ends = [m.end() for m in _TAGS.finditer(text) if m.group("start")]
+        if len(ends) != len(on_line):
+            return on_line[0]
+        chosen = on_line[0]
+        for element, end in zip(on_line, ends, strict=True):
+            if end < column:
+                chosen = element
+        return chosen
 
 
 def saxon_errors(text: str, lines: LineMap, origins: Origins | None) -> str:
@@ -128,7 +147,8 @@ def saxon_errors(text: str, lines: LineMap, origins: Origins | None) -> str:
     found = []
     for match in _SAXON_ERROR.finditer(text):
         message = " ".join(match.group("message").split())
-        element = lines.element(int(match.group("line")))
+        column = match.group("column")
+        element = lines.element(int(match.group("line")), int(column) if column else None)
         if element is None:
             where = "(generated stylesheet)"
         elif origins is not None:

@@ -12,6 +12,7 @@ turns into a `RuntimeError` naming the rule set element at that line (`_origins`
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -33,17 +34,19 @@ _ERRORS = "http://www.w3.org/2005/xqt-errors"
 _OWN_ERRORS = "urn:x-nif:schematron"
 """nif's own errors raised inside generated stylesheets already say where (`_documents`)."""
 _RESULT = "<nif-runtime:error "
-_GUARD = (
-    f'<xsl:template xmlns:xsl="{XSL}" xmlns:err="{_ERRORS}" xmlns:nif-runtime="{_RUNTIME}" '
-    'match="/" priority="1000000000" version="3.0"><xsl:try><xsl:next-match/><xsl:catch>'
-    '<nif-runtime:error line="{$err:line-number}" '
-    'namespace="{namespace-uri-from-QName($err:code)}" '
-    'code="{local-name-from-QName($err:code)}">'
-    '<xsl:value-of select="$err:description"/></nif-runtime:error>'
-    "</xsl:catch></xsl:try></xsl:template>"
-)
+_SAXONS_LINE = re.compile(r" at line \d+ in \S+$")
+"""Where xsl:message terminated, in Saxon's words: a line of the text Saxon compiled."""
+_GUARD = f"""<xsl:template xmlns:xsl="{XSL}" xmlns:err="{_ERRORS}"
+  xmlns:nif-runtime="{_RUNTIME}" match="/" priority="1000000000" version="3.0"><xsl:try>
+  <xsl:next-match/><xsl:catch><nif-runtime:error line="{{$err:line-number}}"
+  column="{{$err:column-number}}" namespace="{{namespace-uri-from-QName($err:code)}}"
+  code="{{local-name-from-QName($err:code)}}"
+  said="{{if ($err:code eq QName('{_ERRORS}', 'XTMM9000')) then $err:value else ()}}"
+  ><xsl:value-of select="$err:description"/></nif-runtime:error></xsl:catch></xsl:try>
+</xsl:template>"""
 """Runs first on the document node in the stylesheet's default mode (the initial mode), and
-hands over to the template that would have run (`xsl:next-match`)."""
+hands over to the template that would have run (`xsl:next-match`). `said` is what a
+terminating xsl:message said."""
 
 
 def saxon_processor() -> PySaxonProcessor:
@@ -118,12 +121,18 @@ class SaxonStylesheet:
         except etree.XMLSyntaxError:
             return f"{shown(self.base)}: {_joined(text)[:500]}"
         namespace, code = error.get("namespace", ""), error.get("code", "")
-        message = _joined(error.text or "")
+        message = _SAXONS_LINE.sub("", _joined(error.text or ""))
+        said = _joined(error.get("said", ""))
+        message += f": {said}" if said else ""
         if namespace == _OWN_ERRORS:
             return message
         code = code if namespace == _ERRORS else f"Q{{{namespace}}}{code}"
-        line = error.get("line", "")
-        element = self.lines.element(int(line)) if line.isdigit() else None
+        line, column = error.get("line", ""), error.get("column", "")
+        element = (
+            self.lines.element(int(line), int(column) if column.isdigit() else None)
+            if line.isdigit()
+            else None
+        )
         if element is None:
             where = shown(self.base)
         elif self.origins is not None:

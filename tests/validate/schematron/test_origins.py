@@ -215,6 +215,22 @@ def test_a_precompiled_stylesheet_failing_at_run_time_is_named_by_its_own_lines(
     assert f'{path}, line 5, <xsl:value-of select="1 div 0">: FOAR0001' in error
 
 
+def test_elements_sharing_a_line_are_told_apart(tmp_path: Path):
+    path = tmp_path / "rules.xsl"
+    path.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">\n'
+        '<xsl:template match="/"><xsl:if test="true()"><xsl:value-of select="1 div 0"/>'
+        '</xsl:if><xsl:message terminate="yes">stop</xsl:message></xsl:template>\n'
+        "</xsl:stylesheet>\n"
+    )
+    assert f'{path}, line 2, <xsl:value-of select="1 div 0">: FOAR0001' in runtime_error(path)
+    path.write_text(path.read_text().replace('select="1 div 0"', 'select="1"'))
+    error = runtime_error(path)
+    assert error.endswith(
+        f"{path}, line 2, <xsl:message>: XTMM9000 Processing terminated by xsl:message: stop"
+    )
+
+
 def test_a_precompiled_stylesheet_runs_as_written_under_the_guard(tmp_path: Path):
     """The guard hands the document node to the stylesheet's own template in its default mode,
     and leaves the stylesheet's own xsl:try alone."""

@@ -307,3 +307,15 @@ def test_the_worker_hands_back_the_kosit_report_only_when_asked(
     assert [(s.svrl, s.kosit_report) for s in plain.steps] == [(None, None)] * len(plain.steps)
     assert [s.svrl for s in asked.steps] == [None] * len(asked.steps)
     assert etree.fromstring(render_kosit(asked).encode()).tag == f"{REP}report"
+
+
+def test_a_message_no_scenario_matches_is_not_detected(client: httpx.Client) -> None:
+    """The service picks the scenario as it detects a message type: none matching is the 422
+    of any message no registered type matches, before the configuration runs."""
+    answer = client.post(
+        "/api/validate",
+        params={"interface": "einvoice@1.0.0", "format": "kosit"},
+        content=b"<Order xmlns='urn:x'/>",
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "not_detected"

@@ -3,6 +3,7 @@ on Saxon for XSLT 2/3 bindings or libxslt for XSLT 1.0, and map SVRL to findings
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -118,13 +119,20 @@ class SchematronStep(Step):
             transform = etree.XSLT(stylesheet, access_control=etree.XSLTAccessControl.DENY_ALL)
         except etree.XSLTParseError as exc:
             raise CompileError(
-                f"the rules do not compile: {_libxslt_errors(exc, stylesheet, origins)}"
+                "the rules do not compile: "
+                + _libxslt_errors(exc.error_log, stylesheet, origins, str(exc))
             ) from None
         lock = threading.Lock()
 
         def run(document: Document) -> str:
             with lock:
-                result = transform(document.xml_tree())
+                try:
+                    result = transform(document.xml_tree())
+                except etree.XSLTApplyError as exc:
+                    log = transform.error_log
+                    raise RuntimeError(
+                        _libxslt_errors(log, stylesheet, origins, str(exc))
+                    ) from None
             return str(result)
 
         return run
@@ -140,22 +148,30 @@ class SchematronStep(Step):
 
 
 def _libxslt_errors(
-    exc: etree.XSLTParseError, stylesheet: etree._Element, origins: Origins | None
+    log: etree._ListErrorLog,
+    stylesheet: etree._Element,
+    origins: Origins | None,
+    fallback: str,
 ) -> str:
-    """libxslt's errors, each named by the rule set element at its line."""
-    at_line: dict[int, etree._Element] = {}
+    """libxslt's errors, each named by the rule set element at its line: of the elements
+    there, the one a run-time error names (`runtime error, element 'if'`)."""
+    at_line: dict[int, list[tuple[str, etree._Element]]] = {}
     for element in stylesheet.iter():
         if isinstance(element.tag, str) and element.sourceline is not None:
             source = origins.source(element) if origins is not None else element
             if source is not None:
-                at_line.setdefault(element.sourceline, source)
+                kind = etree.QName(element).localname
+                at_line.setdefault(element.sourceline, []).append((kind, source))
     found = []
-    for entry in exc.error_log:
-        source = at_line.get(entry.line)
-        found.append(
-            f"{describe(source)}: {entry.message}" if source is not None else entry.message
-        )
-    return "; ".join(dict.fromkeys(found)) or str(exc)
+    for entry in log:
+        named = re.search(r"element '([^']+)'", entry.message)
+        candidates = at_line.get(entry.line, [])
+        chosen = [s for kind, s in candidates if named and kind == named.group(1)] or [
+            s for _, s in candidates
+        ]
+        message = entry.message.strip()
+        found.append(f"{describe(chosen[0])}: {message}" if chosen else message)
+    return "; ".join(dict.fromkeys(found)) or fallback
 
 
 def compile_schematron(artefacts: ArtefactSet, phase: str | None = None) -> SchematronStep:

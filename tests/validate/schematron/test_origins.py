@@ -276,3 +276,15 @@ def test_saxon_prints_nothing_naming_the_working_directory(
     err = capfd.readouterr().err
     assert "working-directory" not in err
     assert "Error signalled" not in err, err
+
+
+def test_an_xslt1_runtime_error_names_its_report(tmp_path: Path):
+    path = rules(
+        tmp_path,
+        '<pattern>\n<rule context="/">\n<assert test="true()">ok</assert>\n'
+        '<report test="$undefined = 1">x</report>\n</rule>\n</pattern>\n',
+        "xslt",
+    )
+    error = runtime_error(path)
+    assert f'{path}, line 5, <sch:report test="$undefined = 1">: runtime error' in error
+    assert "Undefined variable" in error

@@ -26,6 +26,7 @@ _STEP = re.compile(
 _FAILED = svrl("failed-assert")
 _REPORT = svrl("successful-report")
 _ACTIVE = svrl("active-pattern")
+_OUTPUT = svrl("schematron-output")
 
 
 def severity_of(flag: str | None, role: str | None) -> Severity:
@@ -128,6 +129,15 @@ def findings_from_svrl(
     tree: etree._ElementTree | None,
     step: str,
 ) -> list[Finding]:
+    """The findings of an SVRL report; a result that is not SVRL (a precompiled stylesheet that
+    writes something else) raises, so the step is `error`, never a pass with no findings."""
+    if svrl_root.tag != _OUTPUT:
+        got = etree.QName(svrl_root)
+        raise RuntimeError(
+            f"the stylesheet wrote <{got.localname}> in {got.namespace or 'no namespace'!r}, "
+            f"not an SVRL report (svrl:schematron-output in {SVRL}): nothing it checked can be "
+            "told from it"
+        )
     prefixes: dict[str, str] = {}
     for ns in svrl_root.iterchildren(svrl("ns-prefix-in-attribute-values")):
         prefixes.setdefault(ns.get("uri"), ns.get("prefix"))

@@ -279,6 +279,21 @@ def test_precompiled_xslt_is_accepted(tmp_path: Path):
     assert finding.location.line == 3
 
 
+@pytest.mark.parametrize("version", ["1.0", "3.0"])
+def test_a_precompiled_stylesheet_that_writes_no_svrl_is_an_error_not_a_pass(
+    tmp_path: Path, version: str
+):
+    xslt = tmp_path / "not-svrl.xsl"
+    xslt.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
+        f'version="{version}"><xsl:template match="/"><result>all fine</result>'
+        "</xsl:template></xsl:stylesheet>"
+    )
+    report = run(xslt)
+    assert report.verdict == "error"
+    assert "not an SVRL report" in (report.steps[-1].error or "")
+
+
 def test_compile_errors_make_the_verdict_error(tmp_path: Path):
     bad_xpath = write(
         tmp_path,

@@ -59,6 +59,7 @@ class KositStep(Step):
             else Expressions(
                 f"{artefacts.main}: scenario match",
                 [(sc.match, sc.namespaces) for sc in self.config.scenarios],
+                artefacts.main,
             )
         )
         self._lock = threading.RLock()
@@ -108,6 +109,7 @@ class KositStep(Step):
                     Expressions(
                         f"{self.artefacts.main}: acceptMatch of {scenario.name!r}",
                         [(scenario.accept_match, scenario.namespaces)],
+                        self.artefacts.main,
                     )
                     if scenario.accept_match
                     else None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from nif.errors import CompileError
-from nif.validate.schematron import check_stylesheet, saxon_processor
+from nif.validate.schematron import SaxonStylesheet, check_stylesheet
 
 if TYPE_CHECKING:
     from saxonche import PyXdmNode
@@ -40,10 +40,17 @@ def _xsl(name: str) -> str:
 class Expressions:
     """Several boolean XPath expressions, each with its namespaces, compiled as one stylesheet.
 
-    `true_ones(node)` gives the indexes of those that hold on the node.
+    `true_ones(node)` gives the indexes of those that hold on the node. `base` is the
+    stylesheet's base URI (the configuration's `scenarios.xml`), never the working directory;
+    a run-time error is caught inside the run, so Saxon prints nothing.
     """
 
-    def __init__(self, where: str, expressions: Sequence[tuple[str, dict[str, str]]]) -> None:
+    def __init__(
+        self,
+        where: str,
+        expressions: Sequence[tuple[str, dict[str, str]]],
+        base: str = "urn:nif:kosit:xpath",
+    ) -> None:
         self.where = where
         root = etree.Element(_xsl("stylesheet"), nsmap={"xsl": XSL}, version="3.0")
         etree.SubElement(root, _xsl("output"), method="text")
@@ -54,22 +61,16 @@ class Expressions:
             test.set("test", f"({expression})")
             etree.SubElement(test, _xsl("text")).text = f"{index} "
         check_stylesheet(root, lambda element: where)
-        text = etree.tostring(root, encoding="unicode")
         try:
-            compiler = saxon_processor().new_xslt30_processor()
-            self._executable = compiler.compile_stylesheet(stylesheet_text=text)
-        except Exception as exc:
-            raise CompileError(f"{where}: the XPath does not compile: {_message(exc)}") from None
+            self._stylesheet = SaxonStylesheet(root, base)
+        except CompileError as exc:
+            raise CompileError(f"{where}: the XPath does not compile: {exc}") from None
         self._lock = threading.Lock()
 
     def true_ones(self, node: PyXdmNode) -> list[int]:
         try:
             with self._lock:
-                result = self._executable.transform_to_string(xdm_node=node)
-        except Exception as exc:
-            raise RuntimeError(f"{self.where}: the XPath failed: {_message(exc)}") from None
-        return [int(word) for word in (result or "").split()]
-
-
-def _message(exc: Exception) -> str:
-    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())[:1000]
+                result = self._stylesheet.transform(node)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{self.where}: the XPath failed: {exc}") from None
+        return [int(word) for word in result.split()]

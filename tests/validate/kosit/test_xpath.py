@@ -42,3 +42,19 @@ def test_an_undeclared_prefix_is_a_compile_error_naming_the_file() -> None:
 def test_the_environment_stays_out_of_reach() -> None:
     with pytest.raises(CompileError):
         true_ones([("environment-variable('HOME') = ''", {})])
+
+
+def test_a_run_time_error_names_the_expression_and_prints_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    node = saxon_processor().parse_xml(xml_text=DOCUMENT)
+    expressions = Expressions(
+        "scenarios.xml: acceptMatch of 'X'", [("xs:integer('not a number') = 1", {})]
+    )
+    with pytest.raises(RuntimeError) as caught:
+        expressions.true_ones(node)
+    text = str(caught.value)
+    assert text.startswith("scenarios.xml: acceptMatch of 'X': the XPath failed:")
+    assert "FORG0001" in text and "xs:integer('not a number')" in text
+    captured = capfd.readouterr()
+    assert captured.err == "" and "file:///" not in captured.out

@@ -181,7 +181,9 @@ def main() -> None:
         path.write_text(json.dumps(SCHEMA, indent=2))
         profile = Profile.from_files(json_schema=path)
         step = compile_json_schema(load_json_schema(path), format_assertions=True)
-    settings = Settings()
+    settings = Settings().replace(
+        json_format_assertions=True
+    )  # as the raw engines: formats asserted
     rs = jsonschema_rs.validator_for(SCHEMA, validate_formats=True)
     py = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 
@@ -194,13 +196,16 @@ def main() -> None:
     def nif_check() -> int:
         invalid = 0
         for m in data:
-            parsed = parse_json(m, max_bytes=settings.max_message_bytes)
+            parsed = parse_json(m, max_bytes=settings.validation.max_message_bytes)
             assert parsed.document is not None
             invalid += bool(parsed.findings or step.check(parsed.document).findings)
         return invalid
 
     def nif_parse() -> int:
-        return sum(bool(parse_json(m, max_bytes=settings.max_message_bytes).findings) for m in data)
+        return sum(
+            bool(parse_json(m, max_bytes=settings.validation.max_message_bytes).findings)
+            for m in data
+        )
 
     def nif_validate() -> int:
         return sum(validate(m, profile, settings=settings).verdict is Verdict.INVALID for m in data)

@@ -26,6 +26,7 @@ from urllib.request import url2pathname
 
 from nif.errors import CompileError, ResolutionError
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
+from nif.validate._catalog import Catalog
 from nif.validate._json import parse_json
 from nif.validate._json_drafts import SUPPORTED, draft_named, is_bundled, known, schema_of
 
@@ -182,10 +183,10 @@ def load_json_schema(
     path: str | Path,
     *,
     draft: str | None = None,
-    catalog: Any | None = None,
+    catalog: Catalog | None = None,
 ) -> ArtefactSet:
     """A schema file and every document its references reach: local files, and URIs that
-    `catalog` (a `Catalog`) maps to local copies; other references are refused."""
+    `catalog` maps to local copies; other references are refused."""
     draft = draft_named(draft) if draft is not None else None
     mapped = catalog.resolve if catalog is not None else None
     fetch: Fetcher = catalog.fetcher(local_fetcher) if catalog is not None else local_fetcher

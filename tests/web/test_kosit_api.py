@@ -117,26 +117,56 @@ def test_the_catalogue_shows_the_configuration_and_its_scenarios(client: httpx.C
     assert page.status_code == 200 and "EN16931-CII" in page.text
 
 
-def test_an_agency_resubmits_the_record_as_a_bundle_over_http(
-    kosit_server: LiveServer, kosit_config: Path, client: httpx.Client
-) -> None:
-    """No route of its own: the bundle PUT takes a KoSIT record with its configuration."""
+def _kosit_bundle(client: httpx.Client, kosit_config: Path) -> bytes:
+    """The stored einvoice record with its configuration's files, as an agency sends it."""
     record = client.get("/api/records/einvoice", headers={"Accept": "text/turtle"}).text
-    before = client.get("/api/records/einvoice/history").json()["versions"][-1]["sha256"]
     bundle = io.BytesIO()
     with zipfile.ZipFile(bundle, "w") as out:
         out.writestr("interface.ttl", record)
         folder = kosit_config.with_suffix("")
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             out.write(path, "kosit/1.0.0/" + path.relative_to(folder).as_posix())
-    with kosit_server.client(kosit_server.token("publisher", "tax")) as writer:
-        answer = writer.put(
+    return bundle.getvalue()
+
+
+def _put(live: LiveServer, token: str | None, bundle: bytes) -> httpx.Response:
+    with live.client(token) as writer:
+        return writer.put(
             "/api/records/einvoice",
-            content=bundle.getvalue(),
+            content=bundle,
             headers={"Content-Type": "application/zip"},
         )
+
+
+def test_an_agency_resubmits_the_record_as_a_bundle_over_http(
+    kosit_server: LiveServer, kosit_config: Path, client: httpx.Client
+) -> None:
+    """No route of its own: the bundle PUT takes a KoSIT record with its configuration."""
+    before = client.get("/api/records/einvoice/history").json()["versions"][-1]["sha256"]
+    bundle = _kosit_bundle(client, kosit_config)
+    answer = _put(kosit_server, kosit_server.token("publisher", "tax"), bundle)
     assert answer.status_code == 200, answer.text
     assert answer.json()["records"][0]["sha256"] == before
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [(None, 401), (("publisher", "civreg"), 403), (("certifier", None), 403)],
+    ids=["anonymous", "another-agency", "certifier"],
+)
+def test_only_the_owner_may_submit_a_kosit_record(
+    kosit_server: LiveServer,
+    kosit_config: Path,
+    client: httpx.Client,
+    who: tuple[str, str | None] | None,
+    status: int,
+) -> None:
+    """The authorisation matrix of the bundle PUT, for a record carrying a configuration."""
+    history = client.get("/api/records/einvoice/history").json()["versions"]
+    token = kosit_server.token(*who) if who else None
+    answer = _put(kosit_server, token, _kosit_bundle(client, kosit_config))
+    assert answer.status_code == status, answer.text
+    assert client.get("/api/records/einvoice/history").json()["versions"] == history
 
 
 # --- the KoSIT report: ?format=kosit ----------------------------------------------------------

@@ -1,0 +1,494 @@
+"""XML instances generated from an XSD, so counterexamples are real messages the engines check.
+
+Built on xmlschema's component model: `minimal_instance` writes the smallest valid message for
+a global element, `instance_with` the same with a chosen child sequence or text at one path.
+Generation is best effort and never trusted: a counterexample counts only once `check` (nif's
+real validator) agrees; where it cannot build an instance it raises `GenerationError`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+MAX_DEPTH = 24
+INF = math.inf
+
+# Lexical values tried for each primitive type when facets rule nothing out explicitly.
+_PRIMITIVE_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "string": ("a", "", "A1"),
+    "boolean": ("true", "false"),
+    "decimal": ("0", "1", "-1", "0.1"),
+    "float": ("0", "1", "-1"),
+    "double": ("0", "1", "-1"),
+    "duration": ("P1D", "PT0S"),
+    "dateTime": ("2000-01-01T00:00:00", "2000-01-01T00:00:00Z"),
+    "time": ("00:00:00", "00:00:00Z"),
+    "date": ("2000-01-01", "2000-01-01Z"),
+    "gYearMonth": ("2000-01",),
+    "gYear": ("2000",),
+    "gMonthDay": ("--01-01",),
+    "gDay": ("---01",),
+    "gMonth": ("--01",),
+    "hexBinary": ("00", ""),
+    "base64Binary": ("AAAA", ""),
+    "anyURI": ("http://example.com/", "a"),
+    "QName": ("xml:lang",),
+    "NOTATION": (),
+}
+
+
+class GenerationError(Exception):
+    """No instance could be built (recursion, unsatisfiable facets, unsupported construct)."""
+
+
+def check(content: bytes, xsd_path: str | Path) -> bool:
+    """Whether nif's real XSD step (libxml2) accepts `content`: the only judge of a witness."""
+    from nif.report import Verdict
+    from nif.validate import Profile, validate
+
+    report = validate(content, Profile.from_files(xsd=xsd_path))
+    return report.verdict is Verdict.VALID
+
+
+def minimal_instance(schema: Any, root: str) -> etree._Element:
+    """A valid instance of global element `root` (Clark name) with as little content as allowed."""
+    return _Generator(schema).document(root, [], None, None)
+
+
+def instance_with(
+    schema: Any,
+    root: str,
+    path: Sequence[str],
+    children: Sequence[str] | None = None,
+    value: str | None = None,
+) -> etree._Element:
+    """The minimal instance where the element at `path` has `children` (each filled minimally)
+    or the text `value`.
+
+    `path` lists the Clark names of the steps below the root (`[]`: the root itself). Ancestors
+    on the path get the shortest content that contains the next step. The result is not
+    guaranteed valid (that is the point of a witness): verify it with `check`.
+    """
+    if children is not None and value is not None:
+        raise ValueError("give children or a value, not both")
+    return _Generator(schema).document(root, list(path), children, value)
+
+
+class _Generator:
+    """One generation run: the schema, cost memo and a counter keeping ID values unique."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.maps = schema.maps
+        self.ids = itertools.count(1)
+        self.costs: dict[int, float] = {}
+        self.qname_prefixes: set[str] = {"xsi"}
+        self.nsmap = {
+            p: ns for p, ns in schema.namespaces.items() if p and ns and p not in ("xml", "xsi")
+        }
+        self.nsmap["xsi"] = XSI
+        spaces = {_split(t.name)[0] for t in self.maps.types.values() if t.name is not None}
+        for number, namespace in enumerate(sorted(spaces - set(self.nsmap.values()) - {""})):
+            self.nsmap[f"ns{number}"] = namespace
+
+    # -- elements -------------------------------------------------------------------------
+
+    def document(
+        self, root: str, path: list[str], children: Sequence[str] | None, value: str | None
+    ) -> etree._Element:
+        decl = self.maps.elements.get(root)
+        if decl is None:
+            raise GenerationError(f"no global element {root}")
+        decl = self.concrete(decl, root)
+        elem: etree._Element = etree.Element(decl.name, nsmap=self.nsmap)
+        self.fill(elem, decl, [decl.name], path, children, value)
+        etree.cleanup_namespaces(elem, keep_ns_prefixes=sorted(self.qname_prefixes))
+        return elem
+
+    def concrete(self, decl: Any, where: str) -> Any:
+        """`decl` itself, or for an abstract element the cheapest substitution group member."""
+        if not decl.abstract:
+            return decl
+        members = [m for m in self.substitutes(decl) if not m.abstract]
+        if not members:
+            raise GenerationError(f"abstract element {decl.name} at {where} has no substitute")
+        return min(members, key=lambda m: self.type_cost(m.type, frozenset()))
+
+    def substitutes(self, decl: Any) -> Iterator[Any]:
+        for member in self.maps.substitution_groups.get(decl.name, ()):
+            yield member
+            yield from self.substitutes(member)
+
+    def fill(
+        self,
+        elem: etree._Element,
+        decl: Any,
+        stack: list[str],
+        path: list[str],
+        children: Sequence[str] | None,
+        value: str | None,
+    ) -> None:
+        """Give `elem` (declared by `decl`) attributes and content, following `path` if any."""
+        where = "/".join(stack)
+        if len(stack) > MAX_DEPTH:
+            raise GenerationError(f"required content recurses beyond depth {MAX_DEPTH} at {where}")
+        xsd_type = self.concrete_type(elem, decl.type, where)
+        self.attributes(elem, xsd_type, where)
+        here = not path
+        if here and value is not None:
+            elem.text = value
+            return
+        if xsd_type.is_simple() or xsd_type.has_simple_content():
+            if decl.fixed is not None:
+                elem.text = decl.fixed
+            else:
+                simple = xsd_type if xsd_type.is_simple() else xsd_type.content
+                elem.text = self.simple_value(simple, where)
+            return
+        group = xsd_type.content
+        if here and children is not None:
+            plan = [self.declaration(group, name, where) for name in children]
+        elif here:
+            plan = self.minimal(group, frozenset())
+        else:
+            found = self.containing(group, path[0], frozenset())
+            if found is None:
+                raise GenerationError(f"{where} cannot contain {path[0]}")
+            plan = found
+        target = None if here else path[0]
+        for child_decl in plan:
+            child_decl = self.concrete(child_decl, where)
+            child: etree._Element = etree.SubElement(elem, child_decl.name)
+            on_path = target is not None and child_decl.name == target
+            rest, kids, text = (path[1:], children, value) if on_path else ([], None, None)
+            if on_path:
+                target = None  # only the first occurrence follows the path
+            if child_decl.type is None:  # a wildcard's undeclared element: empty is fine
+                continue
+            self.fill(child, child_decl, [*stack, child_decl.name], rest, kids, text)
+
+    def concrete_type(self, elem: etree._Element, xsd_type: Any, where: str) -> Any:
+        """The type itself, or for an abstract type a derived one announced by `xsi:type`."""
+        if not getattr(xsd_type, "abstract", False):
+            return xsd_type
+        derived = [
+            t
+            for t in self.maps.types.values()
+            if t is not xsd_type
+            and not getattr(t, "abstract", False)
+            and t.name is not None
+            and t.is_derived(xsd_type)
+        ]
+        if not derived:
+            raise GenerationError(f"abstract type {xsd_type.name} at {where} has no derived type")
+        chosen = min(derived, key=lambda t: self.type_cost(t, frozenset()))
+        namespace, local = _split(chosen.name)
+        prefix = next((p for p, ns in self.nsmap.items() if ns == namespace), None)
+        if namespace and prefix is None:
+            raise GenerationError(f"xsi:type {chosen.name} at {where}: namespace has no prefix")
+        if prefix is not None:
+            self.qname_prefixes.add(prefix)
+        elem.set(f"{{{XSI}}}type", f"{prefix}:{local}" if namespace else local)
+        return chosen
+
+    def attributes(self, elem: etree._Element, xsd_type: Any, where: str) -> None:
+        attrs = getattr(xsd_type, "attributes", None)
+        if attrs is None:
+            return
+        for name, attr in attrs.items():
+            if name is None or getattr(attr, "use", "optional") != "required":
+                continue
+            text = attr.fixed if attr.fixed is not None else None
+            if text is None:
+                text = self.simple_value(attr.type, f"{where}/@{name}")
+            elem.set(attr.name, text)
+
+    # -- content models -------------------------------------------------------------------
+
+    def minimal(self, particle: Any, visiting: frozenset[int]) -> list[Any]:
+        """The cheapest accepted declaration sequence for a group or element particle."""
+        if particle.min_occurs == 0:
+            return []
+        return self.one(particle, visiting) * particle.min_occurs
+
+    def one(self, particle: Any, visiting: frozenset[int]) -> list[Any]:
+        if _is_element(particle):
+            return [particle]
+        if _is_wildcard(particle):
+            return [self.wildcard_element(particle)]
+        if particle.model == "choice":
+            if not len(particle):
+                raise GenerationError("an empty required choice accepts nothing")
+            best = min(particle, key=lambda p: self.cost(p, visiting))
+            return self.minimal(best, visiting)
+        return [d for item in particle for d in self.minimal(item, visiting)]
+
+    def containing(self, particle: Any, name: str, visiting: frozenset[int]) -> list[Any] | None:
+        """The cheapest sequence for `particle` that includes one element named `name`."""
+        if _is_element(particle):
+            return [particle] if self.matches(particle, name) else None
+        if _is_wildcard(particle):
+            return [self.wildcard_element(particle, name)] if particle.is_matching(name) else None
+        if particle.max_occurs == 0:
+            return None
+        extra = self.one(particle, visiting) * max(particle.min_occurs - 1, 0)
+        if particle.model == "choice":
+            for item in sorted(particle, key=lambda p: self.cost(p, visiting)):
+                found = self.containing(item, name, visiting)
+                if found is not None:
+                    return found + extra
+            return None
+        for index, item in enumerate(particle):
+            found = self.containing(item, name, visiting)
+            if found is not None:
+                before = [d for p in list(particle)[:index] for d in self.minimal(p, visiting)]
+                after = [d for p in list(particle)[index + 1 :] for d in self.minimal(p, visiting)]
+                return before + found + after + extra
+        return None
+
+    def declaration(self, group: Any, name: str, where: str) -> Any:
+        """The declaration a child named `name` gets in `group` (element, substitute, wildcard)."""
+        found = self.containing(group, name, frozenset())
+        if found is None:
+            raise GenerationError(f"{where} declares no child {name}")
+        return next(d for d in found if d.name == name)
+
+    def matches(self, decl: Any, name: str) -> bool:
+        if decl.name == name:
+            return True
+        return any(m.name == name for m in self.substitutes(decl))
+
+    def wildcard_element(self, wildcard: Any, name: str | None = None) -> Any:
+        """A declaration for an element a wildcard admits: a global one, else an empty stub."""
+        if name is None:
+            names = [n for n in self.maps.elements if wildcard.is_matching(n)]
+            for n in sorted(names, key=lambda n: self.cost(self.maps.elements[n], frozenset())):
+                if not self.maps.elements[n].abstract:
+                    name = n
+                    break
+        if name is None:
+            raise GenerationError("a required wildcard admits no global element")
+        decl = self.maps.elements.get(name)
+        if decl is not None:
+            return decl
+        if wildcard.process_contents == "strict":
+            raise GenerationError(f"strict wildcard needs a declaration for {name}")
+        return _Stub(name)
+
+    def cost(self, particle: Any, visiting: frozenset[int]) -> float:
+        """How many elements the cheapest content of `particle` needs (INF: only via a cycle)."""
+        if particle.min_occurs == 0:
+            return 0
+        if _is_wildcard(particle):
+            return particle.min_occurs
+        if _is_element(particle):
+            decls = [particle, *self.substitutes(particle)]
+            best = min(
+                (self.type_cost(d.type, visiting) for d in decls if not d.abstract), default=INF
+            )
+            return particle.min_occurs * (1 + best)
+        if particle.model == "choice":
+            inner = min((self.cost(p, visiting) for p in particle), default=INF)
+        else:
+            inner = sum((self.cost(p, visiting) for p in particle), 0.0)
+        return particle.min_occurs * inner
+
+    def type_cost(self, xsd_type: Any, visiting: frozenset[int]) -> float:
+        key = id(xsd_type)
+        if key in visiting:
+            return INF
+        if key in self.costs:
+            return self.costs[key]
+        if xsd_type.is_simple() or xsd_type.has_simple_content() or xsd_type.content is None:
+            return 0
+        value = self.cost(xsd_type.content, visiting | {key})
+        if value < INF:
+            self.costs[key] = value
+        return value
+
+    # -- simple values --------------------------------------------------------------------
+
+    def simple_value(self, simple: Any, where: str) -> str:
+        """A lexical value `simple` accepts: enumerations, facets and patterns respected."""
+        for text in self.candidates(simple):
+            try:
+                if simple.is_valid(text):
+                    return text
+            except Exception:  # noqa: BLE001 - a candidate xmlschema cannot even decode
+                continue
+        raise GenerationError(f"no value found for {getattr(simple, 'name', simple)} at {where}")
+
+    def candidates(self, simple: Any) -> Iterator[str]:
+        if getattr(simple, "enumeration", None):
+            yield from (_lexical(v) for v in simple.enumeration)
+        if simple.is_list():
+            for item in self.candidates(simple.item_type):
+                yield item
+                yield f"{item} {item}"
+            return
+        if simple.is_union():
+            for member in simple.member_types:
+                yield from self.candidates(member)
+            return
+        for regex in _patterns(simple):
+            yield from _regex_strings(regex)
+        primitive = simple.primitive_type.local_name if simple.primitive_type is not None else ""
+        if simple.is_derived(self.maps.types.get("{http://www.w3.org/2001/XMLSchema}ID")):
+            yield f"id{next(self.ids)}"
+        yield from _numeric_candidates(simple)
+        base = _PRIMITIVE_CANDIDATES.get(primitive, ("a",))
+        yield from base
+        low = simple.min_length or 0
+        high = simple.max_length
+        for size in (low, low + 1, high):
+            if size is not None:
+                yield "a" * size
+                yield "0" * size
+
+
+class _Stub:
+    """An undeclared element a lax or skip wildcard admits: generated empty."""
+
+    abstract = False
+    type = None
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _is_element(particle: Any) -> bool:
+    return hasattr(particle, "substitution_group") or isinstance(particle, _Stub)
+
+
+def _is_wildcard(particle: Any) -> bool:
+    return hasattr(particle, "process_contents") and not hasattr(particle, "model")
+
+
+def _split(name: str) -> tuple[str, str]:
+    if name.startswith("{"):
+        namespace, local = name[1:].split("}", 1)
+        return namespace, local
+    return "", name
+
+
+def _lexical(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(_lexical(v) for v in value)
+    return str(value)
+
+
+def _patterns(simple: Any) -> list[re.Pattern[str]]:
+    """The compiled pattern facets of `simple` and its bases (each must match)."""
+    found: list[re.Pattern[str]] = []
+    current = simple
+    while current is not None and hasattr(current, "patterns"):
+        facet = current.patterns
+        if facet is not None:
+            found.extend(facet.patterns)
+        current = getattr(current, "base_type", None)
+    return found
+
+
+def _numeric_candidates(simple: Any) -> Iterator[str]:
+    """Values around the range facets, so bounded numbers find an accepted one quickly."""
+    for bound in (simple.min_value, simple.max_value):
+        if bound is None:
+            continue
+        text = _lexical(bound)
+        yield text
+        try:
+            number = float(text)
+        except ValueError:
+            continue
+        for delta in (1, -1, 0.5, -0.5):
+            shifted = number + delta
+            yield str(int(shifted)) if shifted == int(shifted) else str(shifted)
+
+
+def _regex_strings(regex: re.Pattern[str]) -> Iterator[str]:
+    """Strings matching `regex`: repetitions at their minimum, then longer ones for lengths."""
+    parsed = re._parser.parse(regex.pattern, regex.flags)  # type: ignore[attr-defined]
+    for extra in (0, 1, 2, 4, 8):
+        try:
+            yield _render(parsed, extra)
+        except GenerationError:
+            return
+
+
+def _render(items: Any, extra: int) -> str:
+    c = re._constants  # type: ignore[attr-defined]
+    out: list[str] = []
+    for op, arg in items:
+        if op is c.LITERAL:
+            out.append(chr(arg))
+        elif op is c.NOT_LITERAL:
+            out.append("a" if arg != ord("a") else "b")
+        elif op is c.ANY:
+            out.append("a")
+        elif op is c.IN:
+            out.append(_in_char(arg, c))
+        elif op is c.BRANCH:
+            out.append(_render(arg[1][0], extra))
+        elif op is c.SUBPATTERN:
+            out.append(_render(arg[-1], extra))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            low, high, body = arg
+            count = low + extra if high is c.MAXREPEAT else min(low + extra, high)
+            out.append(_render(body, extra) * count)
+        elif op is c.AT:
+            continue
+        elif op is c.CATEGORY:
+            out.append(_category_char(arg, c))
+        else:
+            raise GenerationError(f"regex construct {op} not generated")
+    return "".join(out)
+
+
+def _in_char(items: Any, c: Any) -> str:
+    """A character of a class; for a negated class one outside it among a few candidates."""
+    if items and items[0][0] is c.NEGATE:
+        for ch in "aZ0_-x.":
+            if not re.fullmatch(_class_regex(items[1:], c), ch):
+                return ch
+        raise GenerationError("negated character class not generated")
+    op, arg = items[0]
+    if op is c.LITERAL:
+        return chr(arg)
+    if op is c.RANGE:
+        return chr(arg[0])
+    if op is c.CATEGORY:
+        return _category_char(arg, c)
+    raise GenerationError(f"character class item {op} not generated")
+
+
+def _class_regex(items: Any, c: Any) -> str:
+    parts = []
+    for op, arg in items:
+        if op is c.LITERAL:
+            parts.append(re.escape(chr(arg)))
+        elif op is c.RANGE:
+            parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
+        elif op is c.CATEGORY:
+            parts.append(re.escape(_category_char(arg, c)))
+    return f"[{''.join(parts)}]" if parts else "(?!)"
+
+
+def _category_char(category: Any, c: Any) -> str:
+    return {
+        c.CATEGORY_DIGIT: "0",
+        c.CATEGORY_NOT_DIGIT: "a",
+        c.CATEGORY_SPACE: " ",
+        c.CATEGORY_NOT_SPACE: "a",
+        c.CATEGORY_WORD: "a",
+        c.CATEGORY_NOT_WORD: "-",
+    }.get(category, "a")

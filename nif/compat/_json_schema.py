@@ -1,0 +1,452 @@
+"""JSON Schema inclusion: does NEW accept every instance OLD accepts?
+
+A sound prover over a subset of JSON Schema: it answers `included=True` only when a rule
+establishes it, `included=False` only with a witness that jsonschema_rs checked (OLD accepts,
+NEW rejects), and `None` with a reason otherwise. Ignoring a keyword of OLD is always sound
+(OLD only gets larger); ignoring one of NEW never is, so NEW's unknown keywords give `unknown`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nif.compat._json_witness import accepts, find_witness
+
+Breaks = Literal["backward", "forward", "both", "none"]
+_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
+_ANNOTATIONS = {
+    "$schema", "$id", "id", "$comment", "$anchor", "title", "description", "default",
+    "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions",
+    "contentMediaType", "contentEncoding", "contentSchema",
+}  # fmt: skip
+_HANDLED = {
+    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "minLength", "maxLength", "pattern", "format", "properties", "required",
+    "additionalProperties", "patternProperties", "minProperties", "maxProperties", "items",
+    "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems", "allOf", "anyOf",
+    "oneOf", "$ref",
+}  # fmt: skip
+_MODERN = {"2019-09", "2020-12"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between OLD and NEW, where it is in each, and which direction it breaks.
+
+    `breaks` names the directions the change is not proven safe for (`none`: proven safe both
+    ways); the verdicts of `json_included` are the authority, this is for people.
+    """
+
+    pointer_old: str
+    pointer_new: str
+    kind: str
+    breaks: Breaks
+
+
+@dataclass
+class JsonInclusion:
+    """Verdict of `json_included`: True (proven), False (with a checked witness) or None."""
+
+    included: bool | None
+    witness: Any | None = None
+    reason: str | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+class _Unknown(Exception):
+    """The prover cannot establish inclusion here (not a proof of the contrary)."""
+
+
+@dataclass
+class _Ctx:
+    root_old: Any
+    root_new: Any
+    draft: str
+    stack: list[tuple[int, int]] = field(default_factory=list)
+
+
+def json_included(old: Any, new: Any, *, draft: str = "2020-12") -> JsonInclusion:
+    """Whether every instance valid under OLD is valid under NEW (both root schemas)."""
+    ctx = _Ctx(old, new, draft)
+    changes = diff(old, new, draft=draft)
+    try:
+        _incl(old, new, ctx)
+        return JsonInclusion(True, changes=changes)
+    except _Unknown as exc:
+        reason = str(exc)
+    witness = find_witness(old, new, draft)
+    if witness is not None:
+        return JsonInclusion(False, witness, f"witness found ({reason})", changes)
+    return JsonInclusion(None, None, reason, changes)
+
+
+def diff(old: Any, new: Any, *, draft: str = "2020-12") -> list[Change]:
+    """Keyword-level changes between OLD and NEW, each with the directions it may break."""
+    out: list[Change] = []
+    _diff(old, new, "", "", _Ctx(old, new, draft), out, 0)
+    return out
+
+
+def _resolve(schema: Any, root: Any, ctx: _Ctx) -> Any:
+    """Replace a local `$ref` by its target (siblings kept as `allOf` from 2019-09 on)."""
+    for _ in range(50):
+        if not isinstance(schema, dict) or "$ref" not in schema:
+            return schema
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise _Unknown(f"non-local $ref {ref!r}")
+        target: Any = root
+        for part in [p for p in ref[1:].split("/") if p]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                raise _Unknown(f"unresolvable $ref {ref!r}")
+            target = target[part]
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        if ctx.draft in _MODERN and set(rest) - _ANNOTATIONS:
+            return {"allOf": [target, rest]}
+        schema = target
+    raise _Unknown("$ref chain too long")
+
+
+def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
+    """Return if O ⊆ N is proven; raise _Unknown otherwise."""
+    o, n = _resolve(o, ctx.root_old, ctx), _resolve(n, ctx.root_new, ctx)
+    if n is True or o is False or (o == n and "$ref" not in json.dumps(o)):
+        return
+    if n is False:
+        raise _Unknown("NEW rejects everything here")
+    if o is True:
+        o = {}
+    if not isinstance(o, dict) or not isinstance(n, dict):
+        raise _Unknown("schema is neither an object nor a boolean")
+    key = (id(o), id(n))
+    if key in ctx.stack or len(ctx.stack) > 64:
+        raise _Unknown("recursive $ref")
+    ctx.stack.append(key)
+    try:
+        _incl_dicts(o, n, ctx)
+    finally:
+        ctx.stack.pop()
+
+
+def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    unknown_new = set(n) - _HANDLED - _ANNOTATIONS
+    if unknown_new:
+        raise _Unknown(f"NEW uses {sorted(unknown_new)} (not decided)")
+    if "enum" in o or "const" in o:
+        return _incl_enum(o, n, ctx)
+    if "enum" in n or "const" in n:
+        raise _Unknown("NEW enumerates values OLD does not")
+    if isinstance(o.get("anyOf"), list) or isinstance(o.get("oneOf"), list):
+        comb = "anyOf" if isinstance(o.get("anyOf"), list) else "oneOf"
+        rest = {k: v for k, v in o.items() if k != comb}
+        for branch in o[comb]:  # oneOf ⊆ anyOf: proving each branch is enough
+            _incl({"allOf": [rest, branch]}, n, ctx)
+        return
+    if isinstance(o.get("allOf"), list):
+        parts = [{k: v for k, v in o.items() if k != "allOf"}, *o["allOf"]]
+        merged = _merge([_resolve(p, ctx.root_old, ctx) for p in parts])
+        if merged is not None:
+            return _incl(merged, n, ctx)
+        for part in parts:  # one conjunct included is enough
+            try:
+                return _incl(part, n, ctx)
+            except _Unknown:
+                continue
+        raise _Unknown("OLD allOf whose conjuncts overlap")
+    if isinstance(n.get("allOf"), list):
+        for part in [{k: v for k, v in n.items() if k != "allOf"}, *n["allOf"]]:
+            _incl(o, part, ctx)
+        return
+    if isinstance(n.get("anyOf"), list) or isinstance(n.get("oneOf"), list):
+        return _incl_new_branches(o, n, ctx)
+    _incl_flat(o, n, ctx)
+    return None
+
+
+def _merge(parts: list[Any]) -> dict[str, Any] | None:
+    """Union of conjuncts when no keyword is set twice differently (else None)."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        if part is True:
+            continue
+        if not isinstance(part, dict) or "$ref" in part:
+            return None
+        for k, v in part.items():
+            if k in out and out[k] != v:
+                return None
+            out[k] = v
+    return out
+
+
+def _incl_enum(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    """An enumerated OLD is included iff NEW accepts each of its (OLD-valid) values."""
+    values = [o["const"]] if "const" in o else list(o["enum"])
+    for value in values:
+        if accepts(ctx.root_old, o, value, ctx.draft) is False:
+            continue  # OLD rejects it anyway (an unresolvable check keeps the value)
+        verdict = accepts(ctx.root_new, n, value, ctx.draft)
+        if verdict is None:
+            raise _Unknown("NEW's sub-schema cannot be checked on its own")
+        if not verdict:
+            raise _Unknown(f"NEW rejects OLD's enumerated value {value!r}")
+
+
+def _incl_new_branches(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    comb = "anyOf" if isinstance(n.get("anyOf"), list) else "oneOf"
+    rest = {k: v for k, v in n.items() if k != comb}
+    _incl(o, rest, ctx)
+    branches = n[comb]
+    for i, branch in enumerate(branches):
+        try:
+            _incl(o, branch, ctx)
+        except _Unknown:
+            continue
+        if comb == "anyOf":
+            return
+        others = [b for j, b in enumerate(branches) if j != i]
+        t_o = _types(o)
+        if all(not (_widen(t_o) & _widen(_types(_resolve(b, ctx.root_new, ctx)))) for b in others):
+            return
+    raise _Unknown(f"OLD not shown inside one branch of NEW's {comb}")
+
+
+def _types(s: Any) -> set[str]:
+    t = s.get("type") if isinstance(s, dict) else None
+    if t is None:
+        return set(_TYPES)
+    return {t} if isinstance(t, str) else set(t)
+
+
+def _widen(types: set[str]) -> set[str]:
+    return types | ({"integer"} if "number" in types else set())
+
+
+def _incl_flat(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    t_o, t_n = _types(o), _types(n)
+    if not _widen(t_o) <= _widen(t_n) or ("number" in t_o and "number" not in t_n):
+        raise _Unknown(f"type {sorted(t_o)} not within {sorted(t_n)}")
+    t_o = _widen(t_o)
+    if t_o & {"integer", "number"}:
+        _incl_numbers(o, n, integral="number" not in t_o)
+    if "string" in t_o:
+        _range(o, n, "minLength", "maxLength")
+        if "pattern" in n and n["pattern"] != o.get("pattern"):
+            raise _Unknown("pattern changed (regex containment not decided)")
+        if ctx.draft not in _MODERN and "format" in n and n["format"] != o.get("format"):
+            raise _Unknown("format asserted by this draft changed")
+    if "array" in t_o:
+        _incl_arrays(o, n, ctx)
+    if "object" in t_o:
+        _incl_objects(o, n, ctx)
+
+
+def _range(o: dict[str, Any], n: dict[str, Any], lo: str, hi: str) -> None:
+    if lo in n and o.get(lo, 0) < n[lo]:
+        raise _Unknown(f"{lo} raised")
+    if hi in n and (hi not in o or o[hi] > n[hi]):
+        raise _Unknown(f"{hi} lowered")
+
+
+def _bound(s: dict[str, Any], side: str) -> tuple[float, bool] | None:
+    """Lower (side 'min') or upper bound as (value, exclusive), for drafts 4 to 2020-12."""
+    plain, excl = (
+        ("minimum", "exclusiveMinimum") if side == "min" else ("maximum", "exclusiveMaximum")
+    )
+    bounds: list[tuple[float, bool]] = []
+    if isinstance(s.get(excl), bool):  # draft 4
+        if plain in s:
+            bounds.append((s[plain], s[excl]))
+    else:
+        if plain in s:
+            bounds.append((s[plain], False))
+        if excl in s:
+            bounds.append((s[excl], True))
+    if not bounds:
+        return None
+    key = (lambda b: (b[0], b[1])) if side == "min" else (lambda b: (-b[0], b[1]))
+    return max(bounds, key=key)
+
+
+def _incl_numbers(o: dict[str, Any], n: dict[str, Any], *, integral: bool) -> None:
+    for side in ("min", "max"):
+        b_n, b_o = _bound(n, side), _bound(o, side)
+        if b_n is None:
+            continue
+        if b_o is None:
+            raise _Unknown(f"NEW adds a {side}imum")
+        sign = 1 if side == "min" else -1
+        if sign * b_o[0] > sign * b_n[0] or (b_o[0] == b_n[0] and (b_o[1] or not b_n[1])):
+            continue
+        raise _Unknown(f"NEW's {side}imum is tighter")
+    if "multipleOf" in n:
+        m_n, m_o = n["multipleOf"], o.get("multipleOf")
+        if integral and isinstance(m_n, float) and m_n in _EXACT_UNIT_FRACTIONS:
+            return  # every integer is a multiple, computed exactly in binary floating point
+        if integral and m_n == 1:
+            return
+        if isinstance(m_n, int) and isinstance(m_o, int) and m_o % m_n == 0:
+            return
+        raise _Unknown("multipleOf not implied (floating point multiples are not decided)")
+
+
+_EXACT_UNIT_FRACTIONS = {1 / 2**k for k in range(1, 11)}
+
+
+def _items(s: dict[str, Any], draft: str) -> tuple[list[Any], Any]:
+    """Normalise array item keywords to (prefix schemas, schema of the rest)."""
+    if draft == "2020-12":
+        return list(s.get("prefixItems", [])), s.get("items", True)
+    items = s.get("items", True)
+    if isinstance(items, list):
+        return list(items), s.get("additionalItems", True)
+    return [], items
+
+
+def _incl_arrays(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    _range(o, n, "minItems", "maxItems")
+    if n.get("uniqueItems") is True and o.get("uniqueItems") is not True:
+        raise _Unknown("NEW requires unique items")
+    pre_o, rest_o = _items(o, ctx.draft)
+    pre_n, rest_n = _items(n, ctx.draft)
+    limit = o.get("maxItems", max(len(pre_o), len(pre_n)) + 1)
+    for i in range(min(max(len(pre_o), len(pre_n)), limit)):
+        _incl(pre_o[i] if i < len(pre_o) else rest_o, pre_n[i] if i < len(pre_n) else rest_n, ctx)
+    if limit > max(len(pre_o), len(pre_n)):
+        _incl(rest_o, rest_n, ctx)
+
+
+def _incl_objects(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    _range(o, n, "minProperties", "maxProperties")
+    missing = set(n.get("required", [])) - set(o.get("required", []))
+    if missing:
+        raise _Unknown(f"NEW requires {sorted(missing)}")
+    pp_o, pp_n = o.get("patternProperties", {}), n.get("patternProperties", {})
+    if pp_n and pp_n != pp_o:
+        raise _Unknown("patternProperties changed")
+    props_o, props_n = o.get("properties", {}), n.get("properties", {})
+    add_o, add_n = o.get("additionalProperties", True), n.get("additionalProperties", True)
+    if pp_o and set(props_o) != set(props_n):
+        raise _Unknown("properties changed beside patternProperties")
+    if pp_o and not pp_n and add_n is not True:
+        raise _Unknown("OLD patternProperties against a closed NEW")
+    for name in dict.fromkeys([*props_o, *props_n]):
+        sub_o = props_o.get(name, add_o)
+        _incl(sub_o, props_n.get(name, add_n), ctx)
+    _incl(add_o, add_n, ctx)
+
+
+def _breaks(o: Any, n: Any, ctx: _Ctx) -> Breaks:
+    """Which directions a local change is not proven safe for."""
+    back, fwd = _proven(o, n, ctx), _proven(n, o, _Ctx(ctx.root_new, ctx.root_old, ctx.draft))
+    return "none" if back and fwd else "forward" if back else "backward" if fwd else "both"
+
+
+def _proven(o: Any, n: Any, ctx: _Ctx) -> bool:
+    try:
+        _incl(o, n, ctx)
+        return True
+    except _Unknown:
+        return False
+
+
+_LEAVES = ("type", "enum", "const", "format", "pattern", "multipleOf", "uniqueItems")
+_RANGES = (
+    ("minimum", "maximum"), ("exclusiveMinimum", "exclusiveMaximum"), ("minLength", "maxLength"),
+    ("minItems", "maxItems"), ("minProperties", "maxProperties"),
+)  # fmt: skip
+
+
+def _diff(o: Any, n: Any, po: str, pn: str, ctx: _Ctx, out: list[Change], depth: int) -> None:
+    try:
+        o, n = _resolve(o, ctx.root_old, ctx), _resolve(n, ctx.root_new, ctx)
+    except _Unknown:
+        return
+    if o == n or depth > 30:
+        return
+    if not isinstance(o, dict) or not isinstance(n, dict):
+        out.append(Change(po or "/", pn or "/", "schema-replaced", _breaks(o, n, ctx)))
+        return
+    kinds = [k for k in _LEAVES if o.get(k) != n.get(k)]
+    kinds += [f"{a}/{b}" for a, b in _RANGES if (o.get(a), o.get(b)) != (n.get(a), n.get(b))]
+    for kind in kinds:
+        keys = [*kind.split("/"), "type", "exclusiveMinimum", "exclusiveMaximum"]
+        lo = {k: o[k] for k in keys if k in o}
+        ln = {k: n[k] for k in keys if k in n}
+        label = kind.split("/")[0] + "-changed" if "/" not in kind else "bounds-changed:" + kind
+        out.append(
+            Change(
+                f"{po}/{kind.split('/')[0]}",
+                f"{pn}/{kind.split('/')[0]}",
+                label,
+                _breaks(lo, ln, ctx),
+            )
+        )
+    _diff_objects(o, n, po, pn, ctx, out, depth)
+    for comb in ("anyOf", "oneOf", "allOf"):
+        bo, bn = o.get(comb, []), n.get(comb, [])
+        if bo != bn:
+            kind = f"{comb}-branches-changed"
+            out.append(
+                Change(
+                    f"{po}/{comb}",
+                    f"{pn}/{comb}",
+                    kind,
+                    _breaks({comb: bo}, {comb: bn}, ctx) if bo and bn else "both",
+                )
+            )
+    if o.get("items") != n.get("items") and not isinstance(o.get("items"), list):
+        _diff(
+            o.get("items", True),
+            n.get("items", True),
+            f"{po}/items",
+            f"{pn}/items",
+            ctx,
+            out,
+            depth + 1,
+        )
+
+
+def _diff_objects(
+    o: dict[str, Any], n: dict[str, Any], po: str, pn: str, ctx: _Ctx, out: list[Change], depth: int
+) -> None:
+    props_o, props_n = o.get("properties", {}), n.get("properties", {})
+    add_o, add_n = o.get("additionalProperties", True), n.get("additionalProperties", True)
+    for name in dict.fromkeys([*props_o, *props_n]):
+        esc = name.replace("~", "~0").replace("/", "~1")
+        p_o, p_n = f"{po}/properties/{esc}", f"{pn}/properties/{esc}"
+        if name not in props_n:
+            out.append(
+                Change(p_o, pn or "/", "property-removed", _breaks(props_o[name], add_n, ctx))
+            )
+        elif name not in props_o:
+            out.append(Change(po or "/", p_n, "property-added", _breaks(add_o, props_n[name], ctx)))
+        else:
+            _diff(props_o[name], props_n[name], p_o, p_n, ctx, out, depth + 1)
+    req_o, req_n = set(o.get("required", [])), set(n.get("required", []))
+    for name in sorted(req_n - req_o):
+        out.append(Change(f"{po}/required", f"{pn}/required", f"required-added:{name}", "backward"))
+    for name in sorted(req_o - req_n):
+        out.append(
+            Change(f"{po}/required", f"{pn}/required", f"required-removed:{name}", "forward")
+        )
+    if add_o != add_n:
+        out.append(
+            Change(
+                f"{po}/additionalProperties",
+                f"{pn}/additionalProperties",
+                "additionalProperties-changed",
+                _breaks(add_o, add_n, ctx),
+            )
+        )
+    if o.get("patternProperties") != n.get("patternProperties"):
+        out.append(
+            Change(
+                f"{po}/patternProperties",
+                f"{pn}/patternProperties",
+                "patternProperties-changed",
+                "both",
+            )
+        )

@@ -1,0 +1,208 @@
+"""Candidate instances for JSON Schema counterexamples, checked by the real engine.
+
+A witness is only ever returned after jsonschema_rs has said OLD accepts it and NEW rejects
+it, so the generators here may be naive: they propose values near every bound both schemas
+name, and the engine decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jsonschema_rs
+
+_VALIDATORS: dict[str, Callable[..., Any]] = {
+    "4": jsonschema_rs.Draft4Validator,
+    "6": jsonschema_rs.Draft6Validator,
+    "7": jsonschema_rs.Draft7Validator,
+    "2019-09": jsonschema_rs.Draft201909Validator,
+    "2020-12": jsonschema_rs.Draft202012Validator,
+}
+_MAX_CANDIDATES = 2000
+_STRINGS = ["", "a", "A", "0", "aaaa", "2020-01-01", "x@example.org", "https://example.org/"]
+
+
+def engine(schema: Any, draft: str) -> Any:
+    """A real validator for SCHEMA under DRAFT (raises ValueError for an unknown draft)."""
+    cls = _VALIDATORS.get(draft)
+    if cls is None:
+        raise ValueError(f"unknown JSON Schema draft {draft!r}")
+    return cls(schema)
+
+
+def find_witness(old: Any, new: Any, draft: str) -> Any | None:
+    """A value OLD accepts and NEW rejects, checked with jsonschema_rs; None if none found."""
+    try:
+        v_old, v_new = engine(old, draft), engine(new, draft)
+    except Exception:  # an invalid schema or reference: no witness can be checked
+        return None
+    seen: set[str] = set()
+    for count, value in enumerate(_candidates(old, new, old, new)):
+        if count >= _MAX_CANDIDATES:
+            break
+        key = json.dumps(value, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        if v_old.is_valid(value) and not v_new.is_valid(value):
+            return value
+    return None
+
+
+def _resolve(root: Any, schema: Any, depth: int = 0) -> Any:
+    """Follow a local `$ref` (best effort: candidates only, never a verdict)."""
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and depth < 20:
+        ref = schema["$ref"]
+        if not ref.startswith("#"):
+            return schema
+        target: Any = root
+        for part in [p for p in ref[1:].split("/") if p]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                return schema
+        schema, depth = target, depth + 1
+    return schema
+
+
+def _numbers(*schemas: Any) -> list[float | int]:
+    out: list[float | int] = [0, 1, -1, 0.5, 10**6]
+    for s in schemas:
+        if not isinstance(s, dict):
+            continue
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
+            b = s.get(key)
+            if isinstance(b, (int, float)) and not isinstance(b, bool):
+                out += [b, b - 1, b + 1, b + 0.5, b - 0.5]
+    return out
+
+
+def _strings(*schemas: Any) -> list[str]:
+    out = list(_STRINGS)
+    for s in schemas:
+        if not isinstance(s, dict):
+            continue
+        for key in ("minLength", "maxLength"):
+            n = s.get(key)
+            if isinstance(n, int) and not isinstance(n, bool) and n < 10_000:
+                out += ["a" * max(n - 1, 0), "a" * n, "a" * (n + 1)]
+    return out
+
+
+def _enums(*schemas: Any) -> list[Any]:
+    out: list[Any] = []
+    for s in schemas:
+        if isinstance(s, dict):
+            if "const" in s:
+                out.append(s["const"])
+            if isinstance(s.get("enum"), list):
+                out += s["enum"]
+    return out
+
+
+def _branches(s: Any) -> list[Any]:
+    if not isinstance(s, dict):
+        return []
+    out: list[Any] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(s.get(key), list):
+            out += s[key]
+    return out
+
+
+def _candidates(o: Any, n: Any, root_o: Any, root_n: Any, depth: int = 0) -> Iterator[Any]:
+    """Values near the bounds of O (a sub-schema of OLD) and N (its NEW counterpart)."""
+    o, n = _resolve(root_o, o), _resolve(root_n, n)
+    yield from _enums(o, n)
+    for branch in _branches(o):
+        yield from _candidates(branch, n, root_o, root_n, depth + 1)
+    for branch in _branches(n):
+        yield from _candidates(o, branch, root_o, root_n, depth + 1)
+    yield from [None, True, False]
+    yield from _numbers(o, n)
+    yield from _strings(o, n)
+    if depth > 4:
+        yield from [{}, []]
+        return
+    yield from _objects(o, n, root_o, root_n, depth)
+    yield from _arrays(o, n, root_o, root_n, depth)
+
+
+def _props(s: Any) -> dict[str, Any]:
+    p = s.get("properties") if isinstance(s, dict) else None
+    return p if isinstance(p, dict) else {}
+
+
+def _objects(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[Any]:
+    po, pn = _props(o), _props(n)
+    names = list(dict.fromkeys([*po, *pn]))
+    required = o.get("required", []) if isinstance(o, dict) else []
+    required = [r for r in required if isinstance(r, str)]
+
+    def first(name: str) -> Any:
+        for value in _candidates(po.get(name, True), pn.get(name, True), root_o, root_n, depth + 1):
+            if engine_ok(root_o, po.get(name, True), value):
+                return value
+        return None
+
+    base = {name: first(name) for name in required}
+    yield dict(base)
+    full = {**base, **{name: first(name) for name in names}}
+    yield full
+    yield {**full, "x-nif-extra": 1}
+    yield {**base, "x-nif-extra": 1}
+    for name in names:
+        yield {k: v for k, v in full.items() if k != name}
+        yield {**base, name: first(name)}
+        sub_o, sub_n = po.get(name, True), pn.get(name, True)
+        for count, value in enumerate(_candidates(sub_o, sub_n, root_o, root_n, depth + 1)):
+            if count > 60:
+                break
+            yield {**full, name: value}
+
+
+def accepts(root: Any, sub: Any, value: Any, draft: str) -> bool | None:
+    """Whether the real engine accepts VALUE under SUB, with ROOT's definitions in reach.
+
+    None when SUB cannot be compiled on its own (a `$ref` outside `$defs`/`definitions`).
+    """
+    schema: Any = sub
+    if isinstance(sub, dict) and isinstance(root, dict):
+        schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **sub}
+    try:
+        return bool(engine(schema, draft).is_valid(value))
+    except Exception:
+        return None
+
+
+def engine_ok(root: Any, sub: Any, value: Any, draft: str = "2020-12") -> bool:
+    """Heuristic acceptance, for choosing candidates only (an unknown counts as accepted)."""
+    return accepts(root, sub, value, draft) is not False
+
+
+def _arrays(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[Any]:
+    item_o = o.get("items", True) if isinstance(o, dict) else True
+    item_n = n.get("items", True) if isinstance(n, dict) else True
+    if isinstance(item_o, list):
+        item_o = item_o[0] if item_o else True
+    if isinstance(item_n, list):
+        item_n = item_n[0] if item_n else True
+    values = list(_candidates(item_o, item_n, root_o, root_n, depth + 1))[:40]
+    lengths = {0, 1, 2}
+    for s in (o, n):
+        if isinstance(s, dict):
+            for key in ("minItems", "maxItems"):
+                k = s.get(key)
+                if isinstance(k, int) and not isinstance(k, bool) and k < 1000:
+                    lengths |= {max(k - 1, 0), k, k + 1}
+    good = [v for v in values if engine_ok(root_o, item_o, v)] or [None]
+    for length in sorted(lengths):
+        yield [good[0]] * length
+        yield [good[i % len(good)] for i in range(length)]
+    for value in values:
+        yield [value]

@@ -1,0 +1,192 @@
+"""JSON Schema inclusion: a corpus of change pairs, both directions, checked against the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema_rs
+import pytest
+
+from nif.compat._json_schema import Change, diff, json_included
+from nif.compat._json_witness import engine
+
+PERSON = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer"}},
+    "required": ["name"],
+}
+
+
+def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    out = {**base, **changes}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _props(**props: Any) -> dict[str, Any]:
+    return {**PERSON["properties"], **props}  # type: ignore[dict-item]
+
+
+# (name, old, new, draft, backward verdict: does NEW accept all OLD accepts?)
+CASES: list[tuple[str, Any, Any, str, bool | None]] = [
+    ("identical", PERSON, PERSON, "2020-12", True),
+    ("optional property added (open)", PERSON,
+     _with(PERSON, properties=_props(email={"type": "string"})), "2020-12", False),
+    ("property made required", PERSON, _with(PERSON, required=["name", "age"]), "2020-12", False),
+    ("property removed, closed", _with(PERSON, additionalProperties=False),
+     {**PERSON, "properties": {"name": {"type": "string", "maxLength": 20}},
+      "additionalProperties": False}, "2020-12", False),
+    ("type widened", {"type": "string"}, {"type": ["string", "null"]}, "2020-12", True),
+    ("integer within number", {"type": "integer"}, {"type": "number"}, "2020-12", True),
+    ("enum value added", {"enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}, "2020-12", True),
+    ("const within type", {"const": 3}, {"type": "integer", "minimum": 0}, "2020-12", True),
+    ("maxLength raised", {"type": "string", "maxLength": 5}, {"type": "string", "maxLength": 9},
+     "2020-12", True),
+    ("minimum exclusive draft 4", {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+     {"type": "number", "minimum": 0}, "4", True),
+    ("bounds within", {"type": "number", "minimum": 1, "exclusiveMaximum": 5},
+     {"type": "number", "minimum": 0, "maximum": 5}, "2020-12", True),
+    ("multipleOf implied", {"type": "integer", "multipleOf": 4},
+     {"type": "integer", "multipleOf": 2}, "2020-12", True),
+    ("items widened", {"type": "array", "items": {"type": "integer"}},
+     {"type": "array", "items": {"type": "number"}}, "2020-12", True),
+    ("prefixItems", {"type": "array", "prefixItems": [{"type": "string"}], "items": False},
+     {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]},
+     "2020-12", True),
+    ("draft 4 array items", {"type": "array", "items": [{"type": "string"}],
+                             "additionalItems": False},
+     {"type": "array", "items": [{"type": ["string", "null"]}]}, "4", True),
+    ("anyOf branch added", {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+     {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}, "2020-12", True),
+    ("oneOf disjoint branches", {"type": "string"},
+     {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "2020-12", True),
+    ("$ref'd definition widened",
+     {"$defs": {"c": {"type": "string", "maxLength": 3}}, "properties": {"c": {"$ref": "#/$defs/c"}}},
+     {"$defs": {"c": {"type": "string"}}, "properties": {"c": {"$ref": "#/$defs/c"}}},
+     "2020-12", True),
+    ("draft 7 definitions", {"definitions": {"c": {"type": "integer"}}, "$ref": "#/definitions/c"},
+     {"definitions": {"c": {"type": "number"}}, "$ref": "#/definitions/c"}, "7", True),
+    ("allOf conjunction", {"allOf": [{"type": "string"}, {"maxLength": 3}]},
+     {"type": "string", "maxLength": 4}, "2020-12", True),
+    ("format is an annotation in 2020-12", {"type": "string"},
+     {"type": "string", "format": "email"}, "2020-12", True),
+    ("format asserted in draft 7", {"type": "string"},
+     {"type": "string", "format": "email"}, "7", False),
+    ("pattern changed, witness", {"type": "string"}, {"type": "string", "pattern": "^[0-9]+$"},
+     "2020-12", False),
+    ("uniqueItems added", {"type": "array"}, {"type": "array", "uniqueItems": True}, "2020-12",
+     False),
+    ("additionalProperties schema narrowed", {"type": "object", "additionalProperties": True},
+     {"type": "object", "additionalProperties": {"type": "string"}}, "2020-12", False),
+    ("not is unknown", {"type": "string", "minLength": 1},
+     {"not": {"type": "string", "maxLength": 0}}, "2020-12", None),
+]
+
+REVERSE_EXPECTED = {
+    "identical": True,
+    "optional property added (open)": True,
+    "property made required": True,
+    "property removed, closed": True,
+    "type widened": False,
+    "integer within number": False,
+    "enum value added": False,
+    "const within type": False,
+    "maxLength raised": False,
+    "minimum exclusive draft 4": False,
+    "bounds within": False,
+    "multipleOf implied": False,
+    "items widened": False,
+    "prefixItems": False,
+    "draft 4 array items": False,
+    "anyOf branch added": False,
+    "oneOf disjoint branches": False,
+    "$ref'd definition widened": False,
+    "draft 7 definitions": False,
+    "allOf conjunction": False,
+    "format is an annotation in 2020-12": True,
+    "format asserted in draft 7": True,
+    "pattern changed, witness": True,
+    "uniqueItems added": True,
+    "additionalProperties schema narrowed": True,
+}
+
+_IDS = [c[0] for c in CASES]
+
+
+def _check_witness(old: Any, new: Any, draft: str, witness: Any) -> None:
+    assert engine(old, draft).is_valid(witness)
+    assert not engine(new, draft).is_valid(witness)
+
+
+@pytest.mark.parametrize(("name", "old", "new", "draft", "expected"), CASES, ids=_IDS)
+def test_backward(name: str, old: Any, new: Any, draft: str, expected: bool | None) -> None:
+    result = json_included(old, new, draft=draft)
+    assert result.included is expected, result.reason
+    if expected is False:
+        _check_witness(old, new, draft, result.witness)
+    else:
+        assert result.witness is None
+    if expected is None:
+        assert result.reason
+
+
+@pytest.mark.parametrize(("name", "old", "new", "draft", "expected"), CASES, ids=_IDS)
+def test_forward(name: str, old: Any, new: Any, draft: str, expected: bool | None) -> None:
+    if name not in REVERSE_EXPECTED:
+        pytest.skip("no expectation for the reverse")
+    result = json_included(new, old, draft=draft)
+    assert result.included is REVERSE_EXPECTED[name], result.reason
+    if result.included is False:
+        _check_witness(new, old, draft, result.witness)
+
+
+def test_anyof_branch_removed_has_a_witness() -> None:
+    old = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    result = json_included(old, {"anyOf": [{"type": "string"}]})
+    assert result.included is False and result.witness is None.__class__() is None
+
+
+def test_enum_value_removed_witness_is_that_value() -> None:
+    result = json_included({"enum": ["a", "b"]}, {"enum": ["a"]})
+    assert result.included is False and result.witness == "b"
+
+
+def test_recursive_ref_is_unknown_not_wrong() -> None:
+    tree = {
+        "$defs": {"t": {"type": "object", "properties": {"kids": {"type": "array",
+                                                               "items": {"$ref": "#/$defs/t"}}}}},
+        "$ref": "#/$defs/t",
+    }
+    tree_new: Any = {
+        "$defs": {"t": {"type": "object", "properties": {"kids": {"type": "array",
+                                                               "items": {"$ref": "#/$defs/t"}}},
+                        "maxProperties": 5}},
+        "$ref": "#/$defs/t",
+    }
+    result = json_included(tree, tree_new)
+    assert result.included is not True
+    if result.included is False:
+        _check_witness(tree, tree_new, "2020-12", result.witness)
+
+
+def test_changes_name_pointer_and_direction() -> None:
+    new = _with(PERSON, properties=_props(name={"type": "string", "maxLength": 10}),
+                required=["name", "age"])
+    changes = diff(PERSON, new)
+    assert Change("/properties/name/minLength", "/properties/name/minLength",
+                  "bounds-changed:minLength/maxLength", "backward") in changes
+    assert Change("/required", "/required", "required-added:age", "backward") in changes
+
+
+def test_property_added_to_closed_object_breaks_forward_only() -> None:
+    old = _with(PERSON, additionalProperties=False)
+    new = _with(old, properties=_props(email={"type": "string"}))
+    kinds = {(c.kind, c.breaks) for c in diff(old, new)}
+    assert ("property-added", "forward") in kinds
+
+
+def test_witness_is_checked_by_the_engine_itself() -> None:
+    old, new = {"type": "number"}, {"type": "integer"}
+    result = json_included(old, new)
+    assert result.included is False
+    assert jsonschema_rs.validator_for(old).is_valid(result.witness)
+    assert not jsonschema_rs.validator_for(new).is_valid(result.witness)

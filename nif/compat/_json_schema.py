@@ -47,7 +47,10 @@ class Change:
 
 @dataclass
 class JsonInclusion:
-    """Verdict of `json_included`: True (proven), False (with a checked witness) or None."""
+    """Verdict of `json_included`: True (proven), False (with a checked witness) or None.
+
+    When `included` is False, `witness` is the counterexample, JSON `null` included (None).
+    """
 
     included: bool | None
     witness: Any | None = None
@@ -78,7 +81,7 @@ def json_included(old: Any, new: Any, *, draft: str = "2020-12") -> JsonInclusio
         reason = str(exc)
     witness = find_witness(old, new, draft)
     if witness is not None:
-        return JsonInclusion(False, witness, f"witness found ({reason})", changes)
+        return JsonInclusion(False, witness[0], f"counterexample found ({reason})", changes)
     return JsonInclusion(None, None, reason, changes)
 
 

@@ -32,8 +32,11 @@ def engine(schema: Any, draft: str) -> Any:
     return cls(schema)
 
 
-def find_witness(old: Any, new: Any, draft: str) -> Any | None:
-    """A value OLD accepts and NEW rejects, checked with jsonschema_rs; None if none found."""
+def find_witness(old: Any, new: Any, draft: str) -> tuple[Any] | None:
+    """`(value,)` with a value OLD accepts and NEW rejects, checked with jsonschema_rs.
+
+    None when no candidate qualifies (the 1-tuple keeps JSON `null` apart from "none found").
+    """
     try:
         v_old, v_new = engine(old, draft), engine(new, draft)
     except Exception:  # an invalid schema or reference: no witness can be checked
@@ -47,7 +50,7 @@ def find_witness(old: Any, new: Any, draft: str) -> Any | None:
             continue
         seen.add(key)
         if v_old.is_valid(value) and not v_new.is_valid(value):
-            return value
+            return (value,)
     return None
 
 
@@ -185,13 +188,20 @@ def engine_ok(root: Any, sub: Any, value: Any, draft: str = "2020-12") -> bool:
     return accepts(root, sub, value, draft) is not False
 
 
+def _positions(s: Any) -> tuple[list[Any], Any]:
+    """(prefix item schemas, rest) under any draft's spelling (candidates only)."""
+    if not isinstance(s, dict):
+        return [], True
+    items = s.get("items", True)
+    if isinstance(items, list):
+        return items, s.get("additionalItems", True)
+    prefix = s.get("prefixItems", [])
+    return (prefix if isinstance(prefix, list) else []), items
+
+
 def _arrays(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[Any]:
-    item_o = o.get("items", True) if isinstance(o, dict) else True
-    item_n = n.get("items", True) if isinstance(n, dict) else True
-    if isinstance(item_o, list):
-        item_o = item_o[0] if item_o else True
-    if isinstance(item_n, list):
-        item_n = item_n[0] if item_n else True
+    pre_o, item_o = _positions(o)
+    pre_n, item_n = _positions(n)
     values = list(_candidates(item_o, item_n, root_o, root_n, depth + 1))[:40]
     lengths = {0, 1, 2}
     for s in (o, n):
@@ -206,3 +216,13 @@ def _arrays(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[An
         yield [good[i % len(good)] for i in range(length)]
     for value in values:
         yield [value]
+    if pre_o or pre_n:
+        slots: list[Any] = []
+        for i in range(max(len(pre_o), len(pre_n)) + 1):
+            s_o = pre_o[i] if i < len(pre_o) else item_o
+            s_n = pre_n[i] if i < len(pre_n) else item_n
+            cands = list(_candidates(s_o, s_n, root_o, root_n, depth + 1))[:40]
+            slots.append(next((v for v in cands if engine_ok(root_o, s_o, v)), None))
+            yield list(slots)
+            for value in cands:
+                yield [*slots[:-1], value]

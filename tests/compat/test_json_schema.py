@@ -29,56 +29,158 @@ def _props(**props: Any) -> dict[str, Any]:
 # (name, old, new, draft, backward verdict: does NEW accept all OLD accepts?)
 CASES: list[tuple[str, Any, Any, str, bool | None]] = [
     ("identical", PERSON, PERSON, "2020-12", True),
-    ("optional property added (open)", PERSON,
-     _with(PERSON, properties=_props(email={"type": "string"})), "2020-12", False),
+    (
+        "optional property added (open)",
+        PERSON,
+        _with(PERSON, properties=_props(email={"type": "string"})),
+        "2020-12",
+        False,
+    ),
     ("property made required", PERSON, _with(PERSON, required=["name", "age"]), "2020-12", False),
-    ("property removed, closed", _with(PERSON, additionalProperties=False),
-     {**PERSON, "properties": {"name": {"type": "string", "maxLength": 20}},
-      "additionalProperties": False}, "2020-12", False),
+    (
+        "property removed, closed",
+        _with(PERSON, additionalProperties=False),
+        {
+            **PERSON,
+            "properties": {"name": {"type": "string", "maxLength": 20}},
+            "additionalProperties": False,
+        },
+        "2020-12",
+        False,
+    ),
     ("type widened", {"type": "string"}, {"type": ["string", "null"]}, "2020-12", True),
     ("integer within number", {"type": "integer"}, {"type": "number"}, "2020-12", True),
     ("enum value added", {"enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}, "2020-12", True),
     ("const within type", {"const": 3}, {"type": "integer", "minimum": 0}, "2020-12", True),
-    ("maxLength raised", {"type": "string", "maxLength": 5}, {"type": "string", "maxLength": 9},
-     "2020-12", True),
-    ("minimum exclusive draft 4", {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-     {"type": "number", "minimum": 0}, "4", True),
-    ("bounds within", {"type": "number", "minimum": 1, "exclusiveMaximum": 5},
-     {"type": "number", "minimum": 0, "maximum": 5}, "2020-12", True),
-    ("multipleOf implied", {"type": "integer", "multipleOf": 4},
-     {"type": "integer", "multipleOf": 2}, "2020-12", True),
-    ("items widened", {"type": "array", "items": {"type": "integer"}},
-     {"type": "array", "items": {"type": "number"}}, "2020-12", True),
-    ("prefixItems", {"type": "array", "prefixItems": [{"type": "string"}], "items": False},
-     {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]},
-     "2020-12", True),
-    ("draft 4 array items", {"type": "array", "items": [{"type": "string"}],
-                             "additionalItems": False},
-     {"type": "array", "items": [{"type": ["string", "null"]}]}, "4", True),
-    ("anyOf branch added", {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-     {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}, "2020-12", True),
-    ("oneOf disjoint branches", {"type": "string"},
-     {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "2020-12", True),
-    ("$ref'd definition widened",
-     {"$defs": {"c": {"type": "string", "maxLength": 3}}, "properties": {"c": {"$ref": "#/$defs/c"}}},
-     {"$defs": {"c": {"type": "string"}}, "properties": {"c": {"$ref": "#/$defs/c"}}},
-     "2020-12", True),
-    ("draft 7 definitions", {"definitions": {"c": {"type": "integer"}}, "$ref": "#/definitions/c"},
-     {"definitions": {"c": {"type": "number"}}, "$ref": "#/definitions/c"}, "7", True),
-    ("allOf conjunction", {"allOf": [{"type": "string"}, {"maxLength": 3}]},
-     {"type": "string", "maxLength": 4}, "2020-12", True),
-    ("format is an annotation in 2020-12", {"type": "string"},
-     {"type": "string", "format": "email"}, "2020-12", True),
-    ("format asserted in draft 7", {"type": "string"},
-     {"type": "string", "format": "email"}, "7", False),
-    ("pattern changed, witness", {"type": "string"}, {"type": "string", "pattern": "^[0-9]+$"},
-     "2020-12", False),
-    ("uniqueItems added", {"type": "array"}, {"type": "array", "uniqueItems": True}, "2020-12",
-     False),
-    ("additionalProperties schema narrowed", {"type": "object", "additionalProperties": True},
-     {"type": "object", "additionalProperties": {"type": "string"}}, "2020-12", False),
-    ("not is unknown", {"type": "string", "minLength": 1},
-     {"not": {"type": "string", "maxLength": 0}}, "2020-12", None),
+    (
+        "maxLength raised",
+        {"type": "string", "maxLength": 5},
+        {"type": "string", "maxLength": 9},
+        "2020-12",
+        True,
+    ),
+    (
+        "minimum exclusive draft 4",
+        {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+        {"type": "number", "minimum": 0},
+        "4",
+        True,
+    ),
+    (
+        "bounds within",
+        {"type": "number", "minimum": 1, "exclusiveMaximum": 5},
+        {"type": "number", "minimum": 0, "maximum": 5},
+        "2020-12",
+        True,
+    ),
+    (
+        "multipleOf implied",
+        {"type": "integer", "multipleOf": 4},
+        {"type": "integer", "multipleOf": 2},
+        "2020-12",
+        True,
+    ),
+    (
+        "items widened",
+        {"type": "array", "items": {"type": "integer"}},
+        {"type": "array", "items": {"type": "number"}},
+        "2020-12",
+        True,
+    ),
+    (
+        "prefixItems",
+        {"type": "array", "prefixItems": [{"type": "string"}], "items": False},
+        {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]},
+        "2020-12",
+        True,
+    ),
+    (
+        "draft 4 array items",
+        {"type": "array", "items": [{"type": "string"}], "additionalItems": False},
+        {"type": "array", "items": [{"type": ["string", "null"]}]},
+        "4",
+        True,
+    ),
+    (
+        "anyOf branch added",
+        {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]},
+        "2020-12",
+        True,
+    ),
+    (
+        "oneOf disjoint branches",
+        {"type": "string"},
+        {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "2020-12",
+        True,
+    ),
+    (
+        "$ref'd definition widened",
+        {
+            "$defs": {"c": {"type": "string", "maxLength": 3}},
+            "properties": {"c": {"$ref": "#/$defs/c"}},
+        },
+        {"$defs": {"c": {"type": "string"}}, "properties": {"c": {"$ref": "#/$defs/c"}}},
+        "2020-12",
+        True,
+    ),
+    (
+        "draft 7 definitions",
+        {"definitions": {"c": {"type": "integer"}}, "$ref": "#/definitions/c"},
+        {"definitions": {"c": {"type": "number"}}, "$ref": "#/definitions/c"},
+        "7",
+        True,
+    ),
+    (
+        "allOf conjunction",
+        {"allOf": [{"type": "string"}, {"maxLength": 3}]},
+        {"type": "string", "maxLength": 4},
+        "2020-12",
+        True,
+    ),
+    (
+        "format is an annotation in 2020-12",
+        {"type": "string"},
+        {"type": "string", "format": "email"},
+        "2020-12",
+        True,
+    ),
+    (
+        "format asserted in draft 7",
+        {"type": "string"},
+        {"type": "string", "format": "email"},
+        "7",
+        False,
+    ),
+    (
+        "pattern changed, witness",
+        {"type": "string"},
+        {"type": "string", "pattern": "^[0-9]+$"},
+        "2020-12",
+        False,
+    ),
+    (
+        "uniqueItems added",
+        {"type": "array"},
+        {"type": "array", "uniqueItems": True},
+        "2020-12",
+        False,
+    ),
+    (
+        "additionalProperties schema narrowed",
+        {"type": "object", "additionalProperties": True},
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        "2020-12",
+        False,
+    ),
+    (
+        "not is unknown",
+        {"type": "string", "minLength": 1},
+        {"not": {"type": "string", "maxLength": 0}},
+        "2020-12",
+        None,
+    ),
 ]
 
 REVERSE_EXPECTED = {
@@ -142,7 +244,7 @@ def test_forward(name: str, old: Any, new: Any, draft: str, expected: bool | Non
 def test_anyof_branch_removed_has_a_witness() -> None:
     old = {"anyOf": [{"type": "string"}, {"type": "null"}]}
     result = json_included(old, {"anyOf": [{"type": "string"}]})
-    assert result.included is False and result.witness is None.__class__() is None
+    assert result.included is False and result.witness is None  # JSON null
 
 
 def test_enum_value_removed_witness_is_that_value() -> None:
@@ -152,14 +254,22 @@ def test_enum_value_removed_witness_is_that_value() -> None:
 
 def test_recursive_ref_is_unknown_not_wrong() -> None:
     tree = {
-        "$defs": {"t": {"type": "object", "properties": {"kids": {"type": "array",
-                                                               "items": {"$ref": "#/$defs/t"}}}}},
+        "$defs": {
+            "t": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/t"}}},
+            }
+        },
         "$ref": "#/$defs/t",
     }
     tree_new: Any = {
-        "$defs": {"t": {"type": "object", "properties": {"kids": {"type": "array",
-                                                               "items": {"$ref": "#/$defs/t"}}},
-                        "maxProperties": 5}},
+        "$defs": {
+            "t": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/t"}}},
+                "maxProperties": 5,
+            }
+        },
         "$ref": "#/$defs/t",
     }
     result = json_included(tree, tree_new)
@@ -169,11 +279,21 @@ def test_recursive_ref_is_unknown_not_wrong() -> None:
 
 
 def test_changes_name_pointer_and_direction() -> None:
-    new = _with(PERSON, properties=_props(name={"type": "string", "maxLength": 10}),
-                required=["name", "age"])
+    new = _with(
+        PERSON,
+        properties=_props(name={"type": "string", "maxLength": 10}),
+        required=["name", "age"],
+    )
     changes = diff(PERSON, new)
-    assert Change("/properties/name/minLength", "/properties/name/minLength",
-                  "bounds-changed:minLength/maxLength", "backward") in changes
+    assert (
+        Change(
+            "/properties/name/minLength",
+            "/properties/name/minLength",
+            "bounds-changed:minLength/maxLength",
+            "backward",
+        )
+        in changes
+    )
     assert Change("/required", "/required", "required-added:age", "backward") in changes
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 ProcessContents = Literal["strict", "lax", "skip"]
 
@@ -119,7 +119,10 @@ def _convert(particle: Any) -> Term:
             return All(children, low, high)
         raise UnsupportedModel(f"group model {particle.model!r}")
     if isinstance(particle, XsdAnyElement):
-        return Wildcard(_namespaces(particle), particle.process_contents, low, high)
+        contents = particle.process_contents
+        if contents not in ("strict", "lax", "skip"):
+            raise UnsupportedModel(f"processContents {contents!r}")
+        return Wildcard(_namespaces(particle), cast(ProcessContents, contents), low, high)
     if isinstance(particle, XsdElement):
         return _element(particle, low, high)
     raise UnsupportedModel(f"particle {type(particle).__name__}")

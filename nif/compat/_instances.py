@@ -147,6 +147,8 @@ class _Generator:
             elem.text = value
             return
         if xsd_type.is_simple() or xsd_type.has_simple_content():
+            if not here or children:
+                raise GenerationError(f"{where} has simple content: no child elements")
             if decl.fixed is not None:
                 elem.text = decl.fixed
             else:
@@ -322,7 +324,7 @@ class _Generator:
             try:
                 if simple.is_valid(text):
                     return text
-            except Exception:  # noqa: BLE001 - a candidate xmlschema cannot even decode
+            except Exception:  # a candidate xmlschema cannot even decode
                 continue
         raise GenerationError(f"no value found for {getattr(simple, 'name', simple)} at {where}")
 
@@ -417,7 +419,7 @@ def _numeric_candidates(simple: Any) -> Iterator[str]:
 
 def _regex_strings(regex: re.Pattern[str]) -> Iterator[str]:
     """Strings matching `regex`: repetitions at their minimum, then longer ones for lengths."""
-    parsed = re._parser.parse(regex.pattern, regex.flags)  # type: ignore[attr-defined]
+    parsed = re._parser.parse(regex.pattern, regex.flags)
     for extra in (0, 1, 2, 4, 8):
         try:
             yield _render(parsed, extra)
@@ -445,8 +447,8 @@ def _render(items: Any, extra: int) -> str:
             low, high, body = arg
             count = low + extra if high is c.MAXREPEAT else min(low + extra, high)
             out.append(_render(body, extra) * count)
-        elif op is c.AT:
-            continue
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # anchors and xmlschema's end guard: candidates are checked anyway
         elif op is c.CATEGORY:
             out.append(_category_char(arg, c))
         else:

@@ -1,0 +1,540 @@
+"""Value-space inclusion of XSD simple types: does NEW accept every lexical value OLD accepts?
+
+Soundness first. A `False` always carries a witness that xmlschema itself accepts under OLD and
+rejects under NEW (checked before it is returned); a `True` comes only from rules that hold for
+every value (derivation by restriction, facet-by-facet comparison on a shared built-in base,
+exact checks of finite enumerations); anything else is `None` with the reason.
+"""
+
+from __future__ import annotations
+
+import re._parser as sre  # type: ignore[import-not-found]
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice, product
+from typing import Any
+
+from xmlschema.validators import XsdAtomicBuiltin, XsdList, XsdSimpleType, XsdUnion
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+_LENGTHS = ("length", "minLength", "maxLength")
+_BOUNDS = ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive")
+_DIGITS = ("totalDigits", "fractionDigits")
+_KNOWN = {XS + n for n in (*_LENGTHS, *_BOUNDS, *_DIGITS, "enumeration", "pattern", "whiteSpace")}
+_WS_RANK = {None: 0, "preserve": 0, "replace": 1, "collapse": 2}
+# Validation normalizes whitespace first, so these accept every string as a lexical value.
+_UNIVERSAL = {
+    XS + n for n in ("string", "normalizedString", "token", "anySimpleType", "anyAtomicType")
+}
+_MAX_CANDIDATES = 600
+
+
+@dataclass
+class SimpleInclusion:
+    """Whether OLD's lexical space is inside NEW's: True, False (with a checked witness) or None."""
+
+    included: bool | None
+    witness: str | None = None
+    reason: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+def simple_included(old: XsdSimpleType, new: XsdSimpleType) -> SimpleInclusion:
+    """Decide whether every lexical value valid for OLD is valid for NEW.
+
+    A witness search runs first (a verified counterexample beats any proof); then the proof
+    rules; when neither settles it the answer is unknown, never a guess.
+    """
+    changes = describe_changes(old, new)
+    if old is new:
+        return SimpleInclusion(True, changes=changes)
+    witness = find_witness(old, new)
+    if witness is not None:
+        return SimpleInclusion(
+            False, witness, f"{witness!r} is valid for the old type, not for the new", changes
+        )
+    reason = _prove(old, new)
+    if reason is None:
+        return SimpleInclusion(True, changes=changes)
+    return SimpleInclusion(None, None, reason, changes)
+
+
+def _valid(xsd_type: XsdSimpleType, text: str) -> bool | None:
+    """xmlschema's verdict, None when the engine itself fails on the text."""
+    try:
+        return bool(xsd_type.is_valid(text))
+    except Exception:  # an engine crash is no verdict
+        return None
+
+
+def is_witness(old: XsdSimpleType, new: XsdSimpleType, text: str) -> bool:
+    """True when the real engine accepts TEXT under OLD and rejects it under NEW."""
+    return _valid(old, text) is True and _valid(new, text) is False
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+def _chain(t: Any) -> list[Any]:
+    """T and its restriction ancestors down to (and including) a built-in, list or union."""
+    out = [t]
+    while not isinstance(out[-1], XsdAtomicBuiltin | XsdList | XsdUnion):
+        base = getattr(out[-1], "base_type", None)
+        if base is not None and base.is_complex():  # simple content: go on with its content
+            base = base.content if isinstance(base.content, XsdSimpleType) else None
+        if base is None:
+            break
+        out.append(base)
+    return out
+
+
+def _variety(t: Any) -> str:
+    bottom = _chain(t)[-1]
+    if isinstance(bottom, XsdList):
+        return "list"
+    if isinstance(bottom, XsdUnion):
+        return "union"
+    return "atomic"
+
+
+def _builtin(t: Any) -> Any:
+    """The nearest built-in ancestor of an atomic type (None for lists and unions)."""
+    bottom = _chain(t)[-1]
+    return bottom if isinstance(bottom, XsdAtomicBuiltin) else None
+
+
+def _name(t: Any) -> str:
+    return str(getattr(t, "prefixed_name", None) or "anonymous type")
+
+
+def _facet(t: Any, local: str) -> Any:
+    return t.get_facet(XS + local)
+
+
+def _value(t: Any, local: str) -> Any:
+    return getattr(_facet(t, local), "value", None)
+
+
+def _lexical(facet: Any) -> str:
+    elem = getattr(facet, "elem", None)
+    text = elem.get("value") if elem is not None else None
+    return str(text) if text is not None else str(getattr(facet, "value", facet))
+
+
+def _length_range(t: Any) -> tuple[int, int | None]:
+    exact = _value(t, "length")
+    if exact is not None:
+        return int(exact), int(exact)
+    low, high = _value(t, "minLength"), _value(t, "maxLength")
+    return int(low or 0), None if high is None else int(high)
+
+
+def _enumeration(t: Any) -> list[str] | None:
+    """The lexical forms of the effective enumeration, None when there is none."""
+    facet = _facet(t, "enumeration")
+    if facet is None:
+        return None
+    return [str(e.get("value", "")) for e in facet]
+
+
+def _pattern_groups(t: Any) -> set[tuple[str, ...]]:
+    """Each restriction step's patterns (ORed within a step, ANDed across steps)."""
+    groups = set()
+    for step in _chain(t):
+        facet = step.facets.get(XS + "pattern")
+        if facet is not None:
+            groups.add(tuple(sorted(facet.regexps)))
+    return groups
+
+
+def _unknown_facets(t: Any) -> set[str]:
+    return {k for step in _chain(t) for k in step.facets if k is not None and k not in _KNOWN}
+
+
+def _is_integer(t: Any) -> bool:
+    builtin = _builtin(t)
+    return builtin is not None and builtin.is_derived(builtin.maps.types[XS + "integer"])
+
+
+# --- proof ---------------------------------------------------------------------------------
+
+
+def _prove(old: Any, new: Any) -> str | None:
+    """None when inclusion holds for every value, else why it could not be shown."""
+    if old is new or old.is_derived(new):
+        return None
+    if _accepts_everything(new):
+        return None
+    vo, vn = _variety(old), _variety(new)
+    if vo == "union":
+        for member in (
+            old.member_types if isinstance(old, XsdUnion) else _chain(old)[-1].member_types
+        ):
+            reason = _prove(member, new)
+            if reason is not None:
+                return f"union member {_name(member)}: {reason}"
+        return None
+    if vn == "union":
+        if any(k is not None for step in _chain(new)[:-1] for k in step.facets):
+            return "the new union is restricted by facets"
+        reasons = [_prove(old, m) for m in _chain(new)[-1].member_types]
+        if any(r is None for r in reasons):
+            return None
+        return "no single member of the new union includes the old type: " + "; ".join(
+            str(r) for r in reasons
+        )
+    if vo != vn:
+        return f"variety {vo} -> {vn}"
+    if _unknown_facets(new):
+        return f"facets not compared: {sorted(_unknown_facets(new))}"
+    if vo == "list":
+        item = _prove(_chain(old)[-1].item_type, _chain(new)[-1].item_type)
+        if item is not None:
+            return f"list item: {item}"
+        if _enumeration(new) is not None:
+            return "enumeration on the new list"
+        if not _pattern_groups(new) <= _pattern_groups(old):
+            return "pattern on the new list not on the old"
+        return _prove_lengths(old, new)
+    return _prove_atomic(old, new)
+
+
+def _accepts_everything(t: Any) -> bool:
+    chain = _chain(t)
+    facets_free = all(set(s.facets) <= {None, XS + "whiteSpace"} for s in chain[:-1])
+    return facets_free and getattr(chain[-1], "name", None) in _UNIVERSAL
+
+
+def _prove_atomic(old: Any, new: Any) -> str | None:
+    bo, bn = _builtin(old), _builtin(new)
+    if _exact_enumeration(old, new):
+        return None
+    if bo is None or bn is None or not bo.is_derived(bn):
+        return f"type {_name(bo)} -> {_name(bn)}"
+    ws_sensitive = any(_facet(new, f) is not None for f in (*_LENGTHS, "enumeration", "pattern"))
+    if old.white_space != new.white_space and ws_sensitive:
+        return f"whiteSpace {old.white_space} -> {new.white_space} with lexical facets"
+    if not _pattern_groups(new) <= _pattern_groups(old):
+        return "pattern on the new type not on the old"
+    if _enumeration(new) is not None:
+        return "enumeration on the new type, none comparable on the old"
+    for check in (_prove_lengths, _prove_bounds, _prove_digits):
+        reason = check(old, new)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _exact_enumeration(old: Any, new: Any) -> bool:
+    """A finite OLD decides by checking each value, where validity depends on the value only."""
+    lexicals = _enumeration(old)
+    if lexicals is None:
+        return False
+    bo, bn = _builtin(old), _builtin(new)
+    string_old = bo is not None and bo.primitive_type.name == XS + "string"
+    if string_old and _WS_RANK[new.white_space] >= _WS_RANK[old.white_space]:
+        pass  # OLD's normalized values are its enumeration: NEW sees the same normal forms
+    elif not (
+        bo is not None
+        and bn is not None
+        and (bo.is_derived(bn) or (_is_integer(old) and _is_integer(new)))
+        and old.white_space == new.white_space
+        and _pattern_groups(new) <= _pattern_groups(old)
+        and not _unknown_facets(new)
+    ):
+        return False
+    return all(_valid(new, e) is True for e in lexicals if _valid(old, e))
+
+
+def _prove_lengths(old: Any, new: Any) -> str | None:
+    (olo, ohi), (nlo, nhi) = _length_range(old), _length_range(new)
+    if nlo > olo:
+        return f"minimum length {olo} -> {nlo}"
+    if nhi is not None and (ohi is None or ohi > nhi):
+        return f"maximum length {ohi} -> {nhi}"
+    return None
+
+
+def _bound(t: Any, side: str) -> tuple[Any, bool] | None:
+    """The tightest bound on SIDE ('min'/'max') as (value, exclusive); integers made inclusive."""
+    inc, exc = _value(t, side + "Inclusive"), _value(t, side + "Exclusive")
+    if exc is not None and _is_integer(t):
+        inc_from_exc = exc + 1 if side == "min" else exc - 1
+        inc = inc_from_exc if inc is None else (max if side == "min" else min)(inc, inc_from_exc)
+        exc = None
+    if inc is None and exc is None:
+        return None
+    if exc is None:
+        return inc, False
+    if inc is None:
+        return exc, True
+    tighter_exc = exc >= inc if side == "min" else exc <= inc
+    return (exc, True) if tighter_exc else (inc, False)
+
+
+def _prove_bounds(old: Any, new: Any) -> str | None:
+    python_type = _builtin(new).primitive_type.python_type
+    datetime_like = not issubclass(python_type, Decimal | float | int)
+    for side in ("min", "max"):
+        nb, ob = _bound(new, side), _bound(old, side)
+        if nb is None or nb == ob:
+            continue
+        if ob is None or datetime_like:
+            return f"{side} bound {_show(ob)} -> {_show(nb)}"
+        try:
+            ok = ob[0] > nb[0] if side == "min" else ob[0] < nb[0]
+            ok = ok or (ob[0] == nb[0] and (ob[1] or not nb[1]))
+        except TypeError:
+            ok = False
+        if not ok:
+            return f"{side} bound {_show(ob)} -> {_show(nb)}"
+    return None
+
+
+def _show(bound: tuple[Any, bool] | None) -> str:
+    if bound is None:
+        return "none"
+    return ("exclusive " if bound[1] else "") + str(bound[0])
+
+
+def _prove_digits(old: Any, new: Any) -> str | None:
+    for local in _DIGITS:
+        n = _value(new, local)
+        o = 0 if local == "fractionDigits" and _is_integer(old) else _value(old, local)
+        if n is not None and (o is None or o > n):
+            return f"{local} {o} -> {n}"
+    return None
+
+
+# --- witness search ----------------------------------------------------------------------------
+
+
+def find_witness(old: XsdSimpleType, new: XsdSimpleType) -> str | None:
+    """A lexical value the engine accepts under OLD and rejects under NEW, if a candidate is."""
+    seen: set[str] = set()
+    for text in islice(_candidates(old, new), _MAX_CANDIDATES * 4):
+        if text in seen:
+            continue
+        seen.add(text)
+        if is_witness(old, new, text):
+            return text
+        if len(seen) >= _MAX_CANDIDATES:
+            break
+    return None
+
+
+_SAMPLES: dict[str, tuple[str, ...]] = {
+    "string": ("a", "A", "0", "abc", "", "a b", "-", "x" * 40),
+    "boolean": ("true", "false", "1", "0"),
+    "decimal": (
+        "0",
+        "1",
+        "-1",
+        "0.5",
+        "1.25",
+        "-0.5",
+        "12345678901",
+        "100",
+        "99999999999999999999",
+    ),
+    "float": ("1.5", "0", "-1", "INF", "-INF", "NaN", "1E3"),
+    "double": ("1.5", "0", "-1", "INF", "-INF", "NaN", "1E3"),
+    "duration": ("P1D", "PT1H", "P1Y2M", "-P1D"),
+    "dateTime": ("2000-01-01T00:00:00", "2000-01-01T00:00:00Z", "2000-01-01T12:00:00+01:00"),
+    "time": ("00:00:00", "12:30:00Z"),
+    "date": ("2000-01-01", "2000-01-01Z", "2000-01-01+01:00"),
+    "gYearMonth": ("2000-01",),
+    "gYear": ("2000",),
+    "gMonthDay": ("--01-01",),
+    "gDay": ("---01",),
+    "gMonth": ("--01",),
+    "hexBinary": ("", "0F", "0f", "ABCD"),
+    "base64Binary": ("", "AA==", "QUJD"),
+    "anyURI": ("http://example.com/a", "a", "urn:x:y"),
+    "QName": ("a", "xs:string"),
+}
+
+
+def _candidates(old: Any, new: Any) -> Any:
+    """Lexical values worth trying: OLD's own values and values just outside NEW's facets."""
+    variety = _variety(old)
+    if variety == "union":
+        for member in _chain(old)[-1].member_types:
+            yield from _candidates(member, new)
+        return
+    if variety == "list":
+        item_old = _chain(old)[-1].item_type
+        item_new = _chain(new)[-1].item_type if _variety(new) == "list" else new
+        items = list(islice(_candidates(item_old, item_new), 60))
+        olo, ohi = _length_range(old)
+        nlo, nhi = _length_range(new) if _variety(new) == "list" else (0, None)
+        counts = {1, 2, olo, max(nlo - 1, 0), *(c for c in (ohi, nhi) if c is not None)}
+        if nhi is not None:
+            counts.add(nhi + 1)
+        for item in items:
+            for count in sorted(c for c in counts if c <= 1000):
+                yield " ".join([item] * count)
+        return
+    yield from _atomic_candidates(old, new)
+
+
+def _atomic_candidates(old: Any, new: Any) -> Any:
+    base: list[str] = list(_enumeration(old) or [])
+    for t in (old, new):
+        for local in _BOUNDS:
+            facet = _facet(t, local)
+            if facet is not None:
+                base.extend(_around(_lexical(facet)))
+    for pattern in (p for step in _chain(old) for p in _step_patterns(step)):
+        base.extend(_regex_samples(pattern))
+    builtin = _builtin(old)
+    if builtin is not None:
+        primitive = builtin.primitive_type.local_name or "string"
+        base.extend(_SAMPLES.get(primitive, _SAMPLES["string"]))
+    yield from base
+    lengths = {*_length_range(old), *_length_range(new)}
+    for t in (old, new):
+        lengths |= {_value(t, "totalDigits"), _value(t, "fractionDigits")}
+        fraction = _value(t, "fractionDigits")
+        if fraction is not None:
+            yield from ("0." + "1" * k for k in (fraction, fraction + 1))
+    for n in sorted(x for x in lengths if x is not None):
+        for m in (n - 1, n, n + 1):
+            if 0 <= m <= 10000:
+                yield "a" * m
+                yield "1" * m
+                yield "A" * m
+                yield from (_pad(s, m) for s in base[:20])
+    for s in base[:40]:
+        yield f" {s} "
+        yield s.replace(" ", "  ")
+        yield s + "0"
+        yield s.lower()
+        yield s.upper()
+
+
+def _pad(text: str, size: int) -> str:
+    return (text * (size // max(len(text), 1) + 1))[:size] if text else "a" * size
+
+
+def _around(lexical: str) -> list[str]:
+    """A bound and its neighbours (numbers only; other bounds are tried as written)."""
+    try:
+        value = Decimal(lexical)
+    except ArithmeticError:
+        return [lexical]
+    steps = (Decimal(1), Decimal("0.1"), Decimal("0.001"))
+    out = [lexical]
+    for step in steps:
+        out += [str(value - step), str(value + step)]
+    return out
+
+
+def _step_patterns(step: Any) -> list[Any]:
+    facet = step.facets.get(XS + "pattern")
+    return list(facet.patterns) if facet is not None else []
+
+
+def _regex_samples(pattern: Any, limit: int = 12) -> list[str]:
+    """A few strings matching a translated XSD pattern, built from its parse tree."""
+    try:
+        tree = sre.parse(pattern.pattern)
+        samples = _gen(list(tree), limit)
+    except Exception:  # exotic syntax: fewer candidates
+        return []
+    return [s for s in samples if pattern.match(s)]
+
+
+def _gen(nodes: list[Any], limit: int) -> list[str]:
+    results = [""]
+    for op, arg in nodes:
+        options = _gen_node(op, arg, limit)
+        if not options:
+            return []
+        results = ["".join(p) for p in islice(product(results, options), limit)]
+    return results
+
+
+def _gen_node(op: Any, arg: Any, limit: int) -> list[str]:
+    name = str(op)
+    if name == "LITERAL":
+        return [chr(arg)]
+    if name in ("ANY", "NOT_LITERAL"):
+        return ["a" if name == "ANY" or arg != ord("a") else "b"]
+    if name == "IN":
+        return _gen_in(arg)
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, sub = arg
+        inner = _gen(list(sub), limit) or [""]
+        counts = sorted({low, low + 1, min(high, low + 3)} - {c for c in (low + 1,) if c > high})
+        return [s * c for c in counts for s in inner[:3]][:limit]
+    if name == "SUBPATTERN":
+        return _gen(list(arg[-1]), limit)
+    if name == "BRANCH":
+        return [s for alt in arg[1] for s in _gen(list(alt), limit)][:limit]
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return [""]
+    return []
+
+
+def _gen_in(items: list[Any]) -> list[str]:
+    negate = any(str(op) == "NEGATE" for op, _ in items)
+    chars: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            chars.append(chr(arg))
+        elif name == "RANGE":
+            chars += [chr(arg[0]), chr(arg[1])]
+        elif name == "CATEGORY":
+            chars.append({"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(arg), "a"))
+    if negate:
+        return [c for c in "aZ0 -_.~" if c not in chars][:2]
+    return chars[:3]
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+def describe_changes(old: XsdSimpleType, new: XsdSimpleType) -> list[str]:
+    """Human-readable differences between two simple types (facet by facet)."""
+    out: list[str] = []
+    vo, vn = _variety(old), _variety(new)
+    if vo != vn:
+        return [f"variety {vo} -> {vn}"]
+    if vo == "list":
+        item_old, item_new = _chain(old)[-1].item_type, _chain(new)[-1].item_type
+        out += [f"list item: {c}" for c in describe_changes(item_old, item_new)]
+    elif vo == "union":
+        mo = [_name(m) for m in _chain(old)[-1].member_types]
+        mn = [_name(m) for m in _chain(new)[-1].member_types]
+        if mo != mn:
+            out.append(f"member types {' '.join(mo)} -> {' '.join(mn)}")
+    else:
+        bo, bn = _builtin(old), _builtin(new)
+        if bo is not bn:
+            out.append(f"type {_name(bo)} -> {_name(bn)}")
+    if old.white_space != new.white_space:
+        out.append(f"whiteSpace {old.white_space} -> {new.white_space}")
+    for local in (*_LENGTHS, *_BOUNDS, *_DIGITS):
+        fo, fn = _facet(old, local), _facet(new, local)
+        lo = None if fo is None else _lexical(fo)
+        ln = None if fn is None else _lexical(fn)
+        if lo != ln:
+            out.append(f"{local} {lo or 'none'} -> {ln or 'none'}")
+    out += _enumeration_changes(_enumeration(old), _enumeration(new))
+    po, pn = _pattern_groups(old), _pattern_groups(new)
+    out += [f"pattern {' | '.join(g)!r} removed" for g in sorted(po - pn)]
+    out += [f"pattern {' | '.join(g)!r} added" for g in sorted(pn - po)]
+    return out
+
+
+def _enumeration_changes(old: list[str] | None, new: list[str] | None) -> list[str]:
+    if old is None and new is None:
+        return []
+    if old is None:
+        return [f"enumeration added ({len(new or [])} values)"]
+    if new is None:
+        return ["enumeration removed (any value of the base type allowed)"]
+    out = [f"enumeration value {v!r} removed" for v in old if v not in new]
+    return out + [f"enumeration value {v!r} added" for v in new if v not in old]

@@ -73,9 +73,13 @@ Symbol = str | OtherName
 class Inclusion:
     """`included` None means unknown (see `reason`); `witness` is set only when it is False.
 
-    `bindings` holds every (old particle, new particle) pair the product walk matched one child
-    against (new None: no particle, i.e. the witness step): the caller must still check that
-    each pair accepts the same child *content* (types, wildcard processContents).
+    The answer is about child *names* only. `bindings` holds every (old particle, new particle)
+    pair the product walk matched one child against (new None: no particle, the witness step);
+    each pair is an obligation for the caller: element types must be compatible, and a NEW
+    lax/strict wildcard facing an OLD element depends on NEW's global declarations. Only a
+    wildcard whose processContents tightens is settled here (as unknown).
+    A witness is a name sequence: an `OtherName` taken by an OLD strict wildcard needs a global
+    declaration in OLD to be realisable, so witnesses must still be replayed on the engines.
     """
 
     included: bool | None

@@ -135,10 +135,16 @@ def _element(decl: Any, low: int, high: int | None) -> Term:
         members.append(target)
     if decl.ref is not None or decl.is_global():
         block = str(getattr(target, "block", "") or "")
+        type_block = str(getattr(target.type, "block", "") or "")
         substitutes = [s for s in target.iter_substitutes() if not s.abstract]
         if "substitution" in block or "#all" in block:
             substitutes = []
-        elif substitutes and ("extension" in block or "restriction" in block):
+        elif substitutes and any(
+            method in blocked
+            for method in ("extension", "restriction", "#all")
+            for blocked in (block, type_block)
+        ):
+            # Which members survive depends on each member type's derivation: not modelled.
             raise UnsupportedModel(f"substitution group of {target.name} blocks by derivation")
         members.extend(substitutes)
     if not members:

@@ -17,6 +17,7 @@ from nif.compat._content import (
     Namespaces,
     Sequence,
     Term,
+    UnsupportedModel,
     Wildcard,
     from_xmlschema,
 )
@@ -206,6 +207,18 @@ def test_blocked_substitution_admits_only_the_head() -> None:
     assert term(s).children == (Element(q("h"), s.elements["h"]),)  # type: ignore[union-attr]
 
 
+def test_substitution_blocked_by_type_derivation_is_unsupported() -> None:
+    extra = """
+    <xs:complexType name="B" block="extension"><xs:sequence/></xs:complexType>
+    <xs:complexType name="D"><xs:complexContent>
+      <xs:extension base="t:B"><xs:sequence/></xs:extension></xs:complexContent></xs:complexType>
+    <xs:element name="h" type="t:B"/>
+    <xs:element name="m" type="t:D" substitutionGroup="t:h"/>"""
+    s = schema(seq('<xs:element ref="t:h"/>'), extra)
+    with pytest.raises(UnsupportedModel, match="blocks by derivation"):
+        term(s)
+
+
 def test_xs_all_against_all_and_sequence() -> None:
     optional = el("b", 'minOccurs="0"')
     optional_b = schema(f"<xs:all>{el('a')}{optional}</xs:all>")
@@ -270,3 +283,19 @@ def test_ubl_invoice_against_itself_and_a_trimmed_copy(invoice: Any) -> None:
     assert result.witness is not None and result.witness[0] == dropped.name
     assert dropped.name not in (result.witness[1:])
     assert language_included(trimmed, full).included is True
+
+
+EXTENDED = """
+<xs:group name="g"><xs:choice><xs:element name="a"/><xs:element name="b"/></xs:choice></xs:group>
+<xs:complexType name="base"><xs:sequence><xs:element name="x"/></xs:sequence></xs:complexType>
+<xs:element name="e"><xs:complexType><xs:complexContent><xs:extension base="t:base">
+  <xs:sequence><xs:group ref="t:g" maxOccurs="{n}"/></xs:sequence>
+</xs:extension></xs:complexContent></xs:complexType></xs:element>"""
+
+
+def test_group_reference_inside_a_type_extension() -> None:
+    old = schema(seq('<xs:element ref="t:e"/>'), EXTENDED.format(n=2))
+    new = schema(seq('<xs:element ref="t:e"/>'), EXTENDED.format(n=1))
+    older, newer = from_xmlschema(content(old, "e")), from_xmlschema(content(new, "e"))
+    assert language_included(older, newer).witness == [q("x"), q("a"), q("a")]
+    assert language_included(newer, older).included is True

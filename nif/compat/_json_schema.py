@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from nif.compat._json_witness import accepts, find_witness
 
-Breaks = Literal["backward", "forward", "both", "none"]
+if TYPE_CHECKING:
+    from nif.compat._json_changes import Change
+
 _TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 _ANNOTATIONS = {
     "$schema", "$id", "id", "$comment", "$anchor", "title", "description", "default",
@@ -29,20 +31,16 @@ _HANDLED = {
     "oneOf", "$ref",
 }  # fmt: skip
 _MODERN = {"2019-09", "2020-12"}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between OLD and NEW, where it is in each, and which direction it breaks.
-
-    `breaks` names the directions the change is not proven safe for (`none`: proven safe both
-    ways); the verdicts of `json_included` are the authority, this is for people.
-    """
-
-    pointer_old: str
-    pointer_new: str
-    kind: str
-    breaks: Breaks
+_MAX_STEPS = 20_000
+_SUB_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUB_ONE = (
+    "additionalProperties", "additionalItems", "items", "not", "if", "then", "else", "contains",
+    "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+)  # fmt: skip
+_SUB_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+# A keyword split from its partner across allOf parts means something else once merged.
+_PARTNERS = {"additionalItems": "items", "exclusiveMinimum": "minimum",
+             "exclusiveMaximum": "maximum", "items": "prefixItems"}  # fmt: skip
 
 
 @dataclass
@@ -68,28 +66,28 @@ class _Ctx:
     root_new: Any
     draft: str
     stack: list[tuple[int, int]] = field(default_factory=list)
+    steps: int = 0
 
 
 def json_included(old: Any, new: Any, *, draft: str = "2020-12") -> JsonInclusion:
     """Whether every instance valid under OLD is valid under NEW (both root schemas)."""
+    from nif.compat._json_changes import diff  # the change list builds on this prover
+
     ctx = _Ctx(old, new, draft)
     changes = diff(old, new, draft=draft)
     try:
+        if _nested_ids(old) or _nested_ids(new):
+            raise _Unknown("nested $id: references are not resolved against inner resources")
         _incl(old, new, ctx)
         return JsonInclusion(True, changes=changes)
     except _Unknown as exc:
         reason = str(exc)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        reason = f"schema not understood: {exc!r}"
     witness = find_witness(old, new, draft)
     if witness is not None:
         return JsonInclusion(False, witness[0], f"counterexample found ({reason})", changes)
     return JsonInclusion(None, None, reason, changes)
-
-
-def diff(old: Any, new: Any, *, draft: str = "2020-12") -> list[Change]:
-    """Keyword-level changes between OLD and NEW, each with the directions it may break."""
-    out: list[Change] = []
-    _diff(old, new, "", "", _Ctx(old, new, draft), out, 0)
-    return out
 
 
 def _resolve(schema: Any, root: Any, ctx: _Ctx) -> Any:
@@ -127,6 +125,9 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
     key = (id(o), id(n))
     if key in ctx.stack or len(ctx.stack) > 64:
         raise _Unknown("recursive $ref")
+    ctx.steps += 1
+    if ctx.steps > _MAX_STEPS:
+        raise _Unknown("comparison too large")
     ctx.stack.append(key)
     try:
         _incl_dicts(o, n, ctx)
@@ -135,7 +136,7 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
 
 
 def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
-    unknown_new = set(n) - _HANDLED - _ANNOTATIONS
+    unknown_new = {k for k in set(n) - _HANDLED - _ANNOTATIONS if not k.startswith("x-")}
     if unknown_new:
         raise _Unknown(f"NEW uses {sorted(unknown_new)} (not decided)")
     if "enum" in o or "const" in o:
@@ -181,7 +182,26 @@ def _merge(parts: list[Any]) -> dict[str, Any] | None:
             if k in out and out[k] != v:
                 return None
             out[k] = v
+    for k, partner in _PARTNERS.items():
+        split = not any(isinstance(p, dict) and k in p and partner in p for p in parts)
+        if k in out and partner in out and split:
+            return None
     return out
+
+
+def _nested_ids(schema: Any, top: bool = True) -> bool:
+    """Whether an inner sub-schema sets `$id`/`id`, which would rebase its `#` references."""
+    if isinstance(schema, list):
+        return any(_nested_ids(s, False) for s in schema)
+    if not isinstance(schema, dict):
+        return False
+    if not top and (isinstance(schema.get("$id"), str) or isinstance(schema.get("id"), str)):
+        return True
+    for key in _SUB_MAPS:
+        sub = schema.get(key)
+        if isinstance(sub, dict) and any(_nested_ids(s, False) for s in sub.values()):
+            return True
+    return any(_nested_ids(schema.get(k), False) for k in {*_SUB_ONE, *_SUB_LISTS})
 
 
 def _incl_enum(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
@@ -339,117 +359,3 @@ def _incl_objects(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         sub_o = props_o.get(name, add_o)
         _incl(sub_o, props_n.get(name, add_n), ctx)
     _incl(add_o, add_n, ctx)
-
-
-def _breaks(o: Any, n: Any, ctx: _Ctx) -> Breaks:
-    """Which directions a local change is not proven safe for."""
-    back, fwd = _proven(o, n, ctx), _proven(n, o, _Ctx(ctx.root_new, ctx.root_old, ctx.draft))
-    return "none" if back and fwd else "forward" if back else "backward" if fwd else "both"
-
-
-def _proven(o: Any, n: Any, ctx: _Ctx) -> bool:
-    try:
-        _incl(o, n, ctx)
-        return True
-    except _Unknown:
-        return False
-
-
-_LEAVES = ("type", "enum", "const", "format", "pattern", "multipleOf", "uniqueItems")
-_RANGES = (
-    ("minimum", "maximum"), ("exclusiveMinimum", "exclusiveMaximum"), ("minLength", "maxLength"),
-    ("minItems", "maxItems"), ("minProperties", "maxProperties"),
-)  # fmt: skip
-
-
-def _diff(o: Any, n: Any, po: str, pn: str, ctx: _Ctx, out: list[Change], depth: int) -> None:
-    try:
-        o, n = _resolve(o, ctx.root_old, ctx), _resolve(n, ctx.root_new, ctx)
-    except _Unknown:
-        return
-    if o == n or depth > 30:
-        return
-    if not isinstance(o, dict) or not isinstance(n, dict):
-        out.append(Change(po or "/", pn or "/", "schema-replaced", _breaks(o, n, ctx)))
-        return
-    kinds = [k for k in _LEAVES if o.get(k) != n.get(k)]
-    kinds += [f"{a}/{b}" for a, b in _RANGES if (o.get(a), o.get(b)) != (n.get(a), n.get(b))]
-    for kind in kinds:
-        keys = [*kind.split("/"), "type", "exclusiveMinimum", "exclusiveMaximum"]
-        lo = {k: o[k] for k in keys if k in o}
-        ln = {k: n[k] for k in keys if k in n}
-        label = kind.split("/")[0] + "-changed" if "/" not in kind else "bounds-changed:" + kind
-        out.append(
-            Change(
-                f"{po}/{kind.split('/')[0]}",
-                f"{pn}/{kind.split('/')[0]}",
-                label,
-                _breaks(lo, ln, ctx),
-            )
-        )
-    _diff_objects(o, n, po, pn, ctx, out, depth)
-    for comb in ("anyOf", "oneOf", "allOf"):
-        bo, bn = o.get(comb, []), n.get(comb, [])
-        if bo != bn:
-            kind = f"{comb}-branches-changed"
-            out.append(
-                Change(
-                    f"{po}/{comb}",
-                    f"{pn}/{comb}",
-                    kind,
-                    _breaks({comb: bo}, {comb: bn}, ctx) if bo and bn else "both",
-                )
-            )
-    if o.get("items") != n.get("items") and not isinstance(o.get("items"), list):
-        _diff(
-            o.get("items", True),
-            n.get("items", True),
-            f"{po}/items",
-            f"{pn}/items",
-            ctx,
-            out,
-            depth + 1,
-        )
-
-
-def _diff_objects(
-    o: dict[str, Any], n: dict[str, Any], po: str, pn: str, ctx: _Ctx, out: list[Change], depth: int
-) -> None:
-    props_o, props_n = o.get("properties", {}), n.get("properties", {})
-    add_o, add_n = o.get("additionalProperties", True), n.get("additionalProperties", True)
-    for name in dict.fromkeys([*props_o, *props_n]):
-        esc = name.replace("~", "~0").replace("/", "~1")
-        p_o, p_n = f"{po}/properties/{esc}", f"{pn}/properties/{esc}"
-        if name not in props_n:
-            out.append(
-                Change(p_o, pn or "/", "property-removed", _breaks(props_o[name], add_n, ctx))
-            )
-        elif name not in props_o:
-            out.append(Change(po or "/", p_n, "property-added", _breaks(add_o, props_n[name], ctx)))
-        else:
-            _diff(props_o[name], props_n[name], p_o, p_n, ctx, out, depth + 1)
-    req_o, req_n = set(o.get("required", [])), set(n.get("required", []))
-    for name in sorted(req_n - req_o):
-        out.append(Change(f"{po}/required", f"{pn}/required", f"required-added:{name}", "backward"))
-    for name in sorted(req_o - req_n):
-        out.append(
-            Change(f"{po}/required", f"{pn}/required", f"required-removed:{name}", "forward")
-        )
-    if add_o != add_n:
-        out.append(
-            Change(
-                f"{po}/additionalProperties",
-                f"{pn}/additionalProperties",
-                "additionalProperties-changed",
-                _breaks(add_o, add_n, ctx),
-            )
-        )
-    if o.get("patternProperties") != n.get("patternProperties"):
-        out.append(
-            Change(
-                f"{po}/patternProperties",
-                f"{pn}/patternProperties",
-                "patternProperties-changed",
-                "both",
-            )
-        )

@@ -175,12 +175,26 @@ def accepts(root: Any, sub: Any, value: Any, draft: str) -> bool | None:
     None when SUB cannot be compiled on its own (a `$ref` outside `$defs`/`definitions`).
     """
     schema: Any = sub
-    if isinstance(sub, dict) and isinstance(root, dict):
+    if isinstance(sub, dict) and isinstance(root, dict) and sub is not root:
+        if any(not r.startswith(("#/$defs/", "#/definitions/")) for r in _refs(sub)):
+            return None  # "#" or "#/properties/..." would point into the wrong document
         schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **sub}
     try:
         return bool(engine(schema, draft).is_valid(value))
     except Exception:
         return None
+
+
+def _refs(schema: Any) -> Iterator[str]:
+    """Every `$ref`-like string under SCHEMA (over-approximated: any such key counts)."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in ("$ref", "$dynamicRef", "$recursiveRef") and isinstance(value, str):
+                yield value
+            yield from _refs(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _refs(value)
 
 
 def engine_ok(root: Any, sub: Any, value: Any, draft: str = "2020-12") -> bool:

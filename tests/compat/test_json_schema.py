@@ -7,7 +7,8 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from nif.compat._json_schema import Change, diff, json_included
+from nif.compat._json_changes import Change, diff
+from nif.compat._json_schema import json_included
 from nif.compat._json_witness import engine
 
 PERSON = {

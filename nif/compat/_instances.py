@@ -235,13 +235,16 @@ class _Generator:
 
     def containing(self, particle: Any, name: str, visiting: frozenset[int]) -> list[Any] | None:
         """The cheapest sequence for `particle` that includes one element named `name`."""
-        if _is_element(particle):
-            return [particle] if self.matches(particle, name) else None
-        if _is_wildcard(particle):
-            return [self.wildcard_element(particle, name)] if particle.is_matching(name) else None
         if particle.max_occurs == 0:
             return None
         extra = self.one(particle, visiting) * max(particle.min_occurs - 1, 0)
+        if _is_element(particle):
+            member = self.named(particle, name)
+            return None if member is None else [member, *extra]
+        if _is_wildcard(particle):
+            if not particle.is_matching(name):
+                return None
+            return [self.wildcard_element(particle, name), *extra]
         if particle.model == "choice":
             for item in sorted(particle, key=lambda p: self.cost(p, visiting)):
                 found = self.containing(item, name, visiting)
@@ -263,10 +266,9 @@ class _Generator:
             raise GenerationError(f"{where} declares no child {name}")
         return next(d for d in found if d.name == name)
 
-    def matches(self, decl: Any, name: str) -> bool:
-        if decl.name == name:
-            return True
-        return any(m.name == name for m in self.substitutes(decl))
+    def named(self, decl: Any, name: str) -> Any:
+        """`decl` or the member of its substitution group called `name` (None: no such)."""
+        return next((d for d in (decl, *self.substitutes(decl)) if d.name == name), None)
 
     def wildcard_element(self, wildcard: Any, name: str | None = None) -> Any:
         """A declaration for an element a wildcard admits: a global one, else an empty stub."""
@@ -332,19 +334,19 @@ class _Generator:
         if getattr(simple, "enumeration", None):
             yield from (_lexical(v) for v in simple.enumeration)
         if simple.is_list():
-            for item in self.candidates(simple.item_type):
-                yield item
-                yield f"{item} {item}"
+            for item in self.candidates(_inherited(simple, "item_type")):
+                for count in sorted({1, 2, simple.min_length or 1, simple.max_length or 1}):
+                    yield " ".join([item] * count)
             return
         if simple.is_union():
-            for member in simple.member_types:
+            for member in _inherited(simple, "member_types"):
                 yield from self.candidates(member)
             return
+        if simple.is_derived(self.maps.types.get("{http://www.w3.org/2001/XMLSchema}ID")):
+            yield f"id{next(self.ids)}"  # IDs must be unique in the document
         for regex in _patterns(simple):
             yield from _regex_strings(regex)
         primitive = simple.primitive_type.local_name if simple.primitive_type is not None else ""
-        if simple.is_derived(self.maps.types.get("{http://www.w3.org/2001/XMLSchema}ID")):
-            yield f"id{next(self.ids)}"
         yield from _numeric_candidates(simple)
         base = _PRIMITIVE_CANDIDATES.get(primitive, ("a",))
         yield from base
@@ -372,6 +374,13 @@ def _is_element(particle: Any) -> bool:
 
 def _is_wildcard(particle: Any) -> bool:
     return hasattr(particle, "process_contents") and not hasattr(particle, "model")
+
+
+def _inherited(simple: Any, attribute: str) -> Any:
+    """`attribute` of a list or union type, looked up through its restrictions."""
+    while not hasattr(simple, attribute):
+        simple = simple.base_type
+    return getattr(simple, attribute)
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -211,3 +211,39 @@ def test_unknown_child_or_root_raises(tmp_path: Path) -> None:
         minimal_instance(schema, f"{{{T}}}missing")
     with pytest.raises(GenerationError):
         instance_with(schema, f"{{{T}}}r", [f"{{{T}}}x"], value="1")
+
+
+def test_path_through_a_substitute_keeps_min_occurs(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:element name="head"/>'
+        '<xs:element name="cheap" substitutionGroup="t:head" type="xs:string"/>'
+        '<xs:element name="rich" substitutionGroup="t:head"><xs:complexType><xs:sequence>'
+        '<xs:element name="w" type="xs:int" minOccurs="0"/></xs:sequence></xs:complexType>'
+        "</xs:element>"
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        '<xs:element ref="t:head" minOccurs="2" maxOccurs="3"/>'
+        "</xs:sequence></xs:complexType></xs:element>",
+    )
+    schema = xmlschema.XMLSchema10(str(path))
+    rich, w = f"{{{T}}}rich", f"{{{T}}}w"
+    instance = instance_with(schema, f"{{{T}}}r", [rich], children=[w])
+    assert [c.tag for c in instance][0] == rich and len(instance) == 2
+    assert instance[0][0].tag == w
+    assert check(etree.tostring(instance), path)
+
+
+def test_ids_are_unique_and_list_lengths_respected(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:simpleType name="Three"><xs:restriction><xs:simpleType><xs:list '
+        'itemType="xs:boolean"/></xs:simpleType><xs:length value="3"/></xs:restriction>'
+        "</xs:simpleType>"
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        '<xs:element name="e" minOccurs="2" maxOccurs="2"><xs:complexType>'
+        '<xs:attribute name="id" type="xs:ID" use="required"/></xs:complexType></xs:element>'
+        '<xs:element name="l" type="t:Three"/></xs:sequence></xs:complexType></xs:element>',
+    )
+    instance = _valid(path, f"{{{T}}}r")
+    assert instance[0].get("id") != instance[1].get("id")
+    assert instance[2].text == "true true true"

@@ -111,22 +111,27 @@ def _facet(t: Any, local: str) -> Any:
     return t.get_facet(XS + local)
 
 
-def _value(t: Any, local: str) -> Any:
-    return getattr(_facet(t, local), "value", None)
-
-
 def _lexical(facet: Any) -> str:
     elem = getattr(facet, "elem", None)
     text = elem.get("value") if elem is not None else None
     return str(text) if text is not None else str(getattr(facet, "value", facet))
 
 
+def _values(t: Any, local: str) -> list[Any]:
+    """The facet's value at every restriction step: all of them apply, the tightest wins."""
+    facets = (step.facets.get(XS + local) for step in _chain(t))
+    return [f.value for f in facets if getattr(f, "value", None) is not None]
+
+
+def _tightest(values: list[Any], pick: Any) -> Any:
+    return pick(values) if values else None
+
+
 def _length_range(t: Any) -> tuple[int, int | None]:
-    exact = _value(t, "length")
-    if exact is not None:
-        return int(exact), int(exact)
-    low, high = _value(t, "minLength"), _value(t, "maxLength")
-    return int(low or 0), None if high is None else int(high)
+    exact = _values(t, "length")
+    low = max([0, *_values(t, "minLength"), *exact])
+    high = _tightest([*_values(t, "maxLength"), *exact], min)
+    return int(low), None if high is None else int(high)
 
 
 def _enumeration(t: Any) -> list[str] | None:
@@ -149,6 +154,10 @@ def _pattern_groups(t: Any) -> set[tuple[str, ...]]:
 
 def _unknown_facets(t: Any) -> set[str]:
     return {k for step in _chain(t) for k in step.facets if k is not None and k not in _KNOWN}
+
+
+def _ws(t: Any) -> int:
+    return _WS_RANK.get(t.white_space, 0)
 
 
 def _is_integer(t: Any) -> bool:
@@ -212,7 +221,7 @@ def _prove_atomic(old: Any, new: Any) -> str | None:
     if bo is None or bn is None or not bo.is_derived(bn):
         return f"type {_name(bo)} -> {_name(bn)}"
     ws_sensitive = any(_facet(new, f) is not None for f in (*_LENGTHS, "enumeration", "pattern"))
-    if old.white_space != new.white_space and ws_sensitive:
+    if _ws(old) != _ws(new) and ws_sensitive:
         return f"whiteSpace {old.white_space} -> {new.white_space} with lexical facets"
     if not _pattern_groups(new) <= _pattern_groups(old):
         return "pattern on the new type not on the old"
@@ -232,15 +241,17 @@ def _exact_enumeration(old: Any, new: Any) -> bool:
         return False
     bo, bn = _builtin(old), _builtin(new)
     string_old = bo is not None and bo.primitive_type.name == XS + "string"
-    if string_old and _WS_RANK[new.white_space] >= _WS_RANK[old.white_space]:
+    if string_old and _ws(new) >= _ws(old):
         pass  # OLD's normalized values are its enumeration: NEW sees the same normal forms
     elif not (
         bo is not None
         and bn is not None
         and (bo.is_derived(bn) or (_is_integer(old) and _is_integer(new)))
-        and old.white_space == new.white_space
+        and _ws(old) == _ws(new)
         and _pattern_groups(new) <= _pattern_groups(old)
         and not _unknown_facets(new)
+        # xmlschema counts digits on the decimal as written: 1.10 and 1.1 differ
+        and (_is_integer(new) or not any(_values(new, d) for d in _DIGITS))
     ):
         return False
     return all(_valid(new, e) is True for e in lexicals if _valid(old, e))
@@ -256,27 +267,33 @@ def _prove_lengths(old: Any, new: Any) -> str | None:
 
 
 def _bound(t: Any, side: str) -> tuple[Any, bool] | None:
-    """The tightest bound on SIDE ('min'/'max') as (value, exclusive); integers made inclusive."""
-    inc, exc = _value(t, side + "Inclusive"), _value(t, side + "Exclusive")
-    if exc is not None and _is_integer(t):
-        inc_from_exc = exc + 1 if side == "min" else exc - 1
-        inc = inc_from_exc if inc is None else (max if side == "min" else min)(inc, inc_from_exc)
-        exc = None
-    if inc is None and exc is None:
+    """The tightest bound on SIDE ('min'/'max') as (value, exclusive); integers made inclusive.
+
+    Raises TypeError when the bounds of the steps are not comparable (partial date order).
+    """
+    inclusive, exclusive = _values(t, side + "Inclusive"), _values(t, side + "Exclusive")
+    if exclusive and _is_integer(t):
+        inclusive += [v + 1 if side == "min" else v - 1 for v in exclusive]
+        exclusive = []
+    bounds = [(v, False) for v in inclusive] + [(v, True) for v in exclusive]
+    if not bounds:
         return None
-    if exc is None:
-        return inc, False
-    if inc is None:
-        return exc, True
-    tighter_exc = exc >= inc if side == "min" else exc <= inc
-    return (exc, True) if tighter_exc else (inc, False)
+    best = bounds[0]
+    for value, excl in bounds[1:]:
+        tighter = value > best[0] if side == "min" else value < best[0]
+        if tighter or (value == best[0] and excl):
+            best = (value, excl)
+    return best
 
 
 def _prove_bounds(old: Any, new: Any) -> str | None:
     python_type = _builtin(new).primitive_type.python_type
     datetime_like = not issubclass(python_type, Decimal | float | int)
     for side in ("min", "max"):
-        nb, ob = _bound(new, side), _bound(old, side)
+        try:
+            nb, ob = _bound(new, side), _bound(old, side)
+        except TypeError:
+            return f"{side} bounds not comparable"
         if nb is None or nb == ob:
             continue
         if ob is None or datetime_like:
@@ -299,8 +316,9 @@ def _show(bound: tuple[Any, bool] | None) -> str:
 
 def _prove_digits(old: Any, new: Any) -> str | None:
     for local in _DIGITS:
-        n = _value(new, local)
-        o = 0 if local == "fractionDigits" and _is_integer(old) else _value(old, local)
+        n = _tightest(_values(new, local), min)
+        o = _tightest(_values(old, local), min)
+        o = 0 if local == "fractionDigits" and _is_integer(old) else o
         if n is not None and (o is None or o > n):
             return f"{local} {o} -> {n}"
     return None
@@ -394,10 +412,9 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
     yield from base
     lengths = {*_length_range(old), *_length_range(new)}
     for t in (old, new):
-        lengths |= {_value(t, "totalDigits"), _value(t, "fractionDigits")}
-        fraction = _value(t, "fractionDigits")
-        if fraction is not None:
+        for fraction in _values(t, "fractionDigits"):
             yield from ("0." + "1" * k for k in (fraction, fraction + 1))
+        lengths |= set(_values(t, "totalDigits")) | set(_values(t, "fractionDigits"))
     for n in sorted(x for x in lengths if x is not None):
         for m in (n - 1, n, n + 1):
             if 0 <= m <= 10000:
@@ -409,6 +426,9 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
         yield f" {s} "
         yield s.replace(" ", "  ")
         yield s + "0"
+        yield s + ".0"  # the same number written otherwise: 1 vs 1.0, +1, 01
+        yield "+" + s
+        yield "0" + s
         yield s.lower()
         yield s.upper()
 

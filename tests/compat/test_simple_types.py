@@ -312,3 +312,87 @@ def test_ubl_unqualified_data_types_against_builtins() -> None:
 
 
 XS = "http://www.w3.org/2001/XMLSchema"
+
+
+def test_list_item_narrowed_gives_a_list_witness() -> None:
+    forward, _ = _pair(_restriction("old", "bigcodes"), _restriction("new", "codes"), LISTS)
+    assert forward.included is False
+    assert any(len(item) >= 10 for item in (forward.witness or "").split())
+    assert "list item: type xs:long -> xs:int" in forward.changes
+
+
+def test_union_member_narrowed() -> None:
+    forward, _ = _pair(_restriction("old", "dateOrInt"), _restriction("new", "dateOrSmall"), UNIONS)
+    assert forward.included is False and forward.witness is not None
+
+
+def test_restricted_new_union_is_not_proven() -> None:
+    forward, _ = _pair(
+        _restriction("old", "small"),
+        _restriction("new", "dateOrInt", '<xs:pattern value="[0-9]"/>'),
+        UNIONS,
+    )
+    assert forward.included is not True
+
+
+def test_date_bounds_are_never_guessed() -> None:
+    forward, backward = _pair(
+        _restriction("old", "xs:date", '<xs:maxInclusive value="2020-01-01"/>'),
+        _restriction("new", "xs:date", '<xs:maxInclusive value="2021-01-01"/>'),
+    )
+    assert forward.included is None and forward.reason
+    assert backward.included is False and backward.witness == "2021-01-01"
+
+
+def test_float_range_and_special_values() -> None:
+    forward, backward = _pair(
+        _restriction("old", "xs:double", '<xs:minInclusive value="0"/>'),
+        _restriction("new", "xs:double"),
+    )
+    assert forward.included is True
+    assert backward.included is False
+
+
+def test_string_enumeration_into_boolean() -> None:
+    enum = '<xs:enumeration value="true"/><xs:enumeration value="false"/>'
+    forward, backward = _pair(
+        _restriction("old", "xs:string", enum), _restriction("new", "xs:boolean")
+    )
+    assert forward.included is True
+    assert backward.included is False and backward.witness in {"1", "0"}
+
+
+def test_enumeration_with_padded_values_under_preserve() -> None:
+    forward, _ = _pair(
+        _restriction("old", "xs:token", '<xs:enumeration value="a"/>'),
+        _restriction("new", "xs:string", '<xs:enumeration value="a"/>'),
+    )
+    assert forward.included is False
+    assert (forward.witness or "").strip() == "a" and forward.witness != "a"
+
+
+def test_new_enumeration_over_finite_integer_range_is_unknown_or_decided_soundly() -> None:
+    enum = "".join(f'<xs:enumeration value="{v}"/>' for v in (1, 2, 3))
+    forward, backward = _pair(
+        _restriction(
+            "old", "xs:integer", '<xs:minInclusive value="1"/><xs:maxInclusive value="3"/>'
+        ),
+        _restriction("new", "xs:integer", enum),
+    )
+    assert forward.included is not False  # 1..3 is exactly {1, 2, 3}
+    assert backward.included is True
+
+
+def test_changes_read_like_a_changelog() -> None:
+    forward, _ = _pair(
+        _restriction(
+            "old", "xs:decimal", '<xs:maxInclusive value="10"/><xs:enumeration value="1"/>'
+        ),
+        _restriction("new", "xs:integer", '<xs:maxInclusive value="20"/>'),
+    )
+    assert forward.changes == [
+        "type xs:decimal -> xs:integer",
+        "maxInclusive 10 -> 20",
+        "enumeration removed (any value of the base type allowed)",
+    ]
+    assert forward.included is False and forward.witness == "1.0"  # value 1, lexically no integer

@@ -15,6 +15,9 @@ UBL_INVOICE = EXTERNAL / "ubl-2.1" / "xsd" / "maindoc" / "UBL-Invoice-2.1.xsd"
 INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
 CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+CII = EXTERNAL / "en16931" / "cii" / "schema" / "d16b-uncoupled" / "CII" / "uncefact" / "data"
+CII_INVOICE = CII / "standard" / "CrossIndustryInvoice_100pD16B.xsd"
+RSM = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}"
 T = "urn:t"
 
 
@@ -49,6 +52,12 @@ def test_ubl_instance_with_children_at_a_path() -> None:
     party = instance.find(f"{CAC}AccountingSupplierParty/{CAC}Party")
     assert party is not None
     assert check(etree.tostring(instance), UBL_INVOICE)
+
+
+@pytest.mark.skipif(not CII_INVOICE.exists(), reason="EN 16931 CII not in /work/shared/external")
+def test_cii_invoice_minimal_instance_validates() -> None:
+    instance = _valid(CII_INVOICE, f"{RSM}CrossIndustryInvoice")
+    assert instance[0].tag == f"{RSM}ExchangedDocumentContext"
 
 
 def test_choice_takes_the_cheapest_branch(tmp_path: Path) -> None:
@@ -228,7 +237,7 @@ def test_path_through_a_substitute_keeps_min_occurs(tmp_path: Path) -> None:
     schema = xmlschema.XMLSchema10(str(path))
     rich, w = f"{{{T}}}rich", f"{{{T}}}w"
     instance = instance_with(schema, f"{{{T}}}r", [rich], children=[w])
-    assert [c.tag for c in instance][0] == rich and len(instance) == 2
+    assert instance[0].tag == rich and len(instance) == 2
     assert instance[0][0].tag == w
     assert check(etree.tostring(instance), path)
 
@@ -247,3 +256,19 @@ def test_ids_are_unique_and_list_lengths_respected(tmp_path: Path) -> None:
     instance = _valid(path, f"{{{T}}}r")
     assert instance[0].get("id") != instance[1].get("id")
     assert instance[2].text == "true true true"
+
+
+def test_required_wildcard_and_all_group(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:element name="g" type="xs:gYear"/>'
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        '<xs:element name="box"><xs:complexType><xs:all>'
+        '<xs:element name="y" type="xs:decimal"/><xs:element name="z" minOccurs="0"/>'
+        "</xs:all></xs:complexType></xs:element>"
+        '<xs:any namespace="##targetNamespace" processContents="strict"/>'
+        "</xs:sequence></xs:complexType></xs:element>",
+    )
+    instance = _valid(path, f"{{{T}}}r")
+    assert [c.tag for c in instance[0]] == [f"{{{T}}}y"]
+    assert instance[1].tag == f"{{{T}}}g"

@@ -8,13 +8,14 @@ exact checks of finite enumerations); anything else is `None` with the reason.
 
 from __future__ import annotations
 
-import re._parser as sre  # type: ignore[import-not-found]
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice, product
+from itertools import islice
 from typing import Any
 
 from xmlschema.validators import XsdAtomicBuiltin, XsdList, XsdSimpleType, XsdUnion
+
+from nif.compat._lexical_samples import SAMPLES, regex_samples
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 _LENGTHS = ("length", "minLength", "maxLength")
@@ -341,38 +342,6 @@ def find_witness(old: XsdSimpleType, new: XsdSimpleType) -> str | None:
     return None
 
 
-_SAMPLES: dict[str, tuple[str, ...]] = {
-    "string": ("a", "A", "0", "abc", "", "a b", "-", "x" * 40),
-    "boolean": ("true", "false", "1", "0"),
-    "decimal": (
-        "0",
-        "1",
-        "-1",
-        "0.5",
-        "1.25",
-        "-0.5",
-        "12345678901",
-        "100",
-        "99999999999999999999",
-    ),
-    "float": ("1.5", "0", "-1", "INF", "-INF", "NaN", "1E3"),
-    "double": ("1.5", "0", "-1", "INF", "-INF", "NaN", "1E3"),
-    "duration": ("P1D", "PT1H", "P1Y2M", "-P1D"),
-    "dateTime": ("2000-01-01T00:00:00", "2000-01-01T00:00:00Z", "2000-01-01T12:00:00+01:00"),
-    "time": ("00:00:00", "12:30:00Z"),
-    "date": ("2000-01-01", "2000-01-01Z", "2000-01-01+01:00"),
-    "gYearMonth": ("2000-01",),
-    "gYear": ("2000",),
-    "gMonthDay": ("--01-01",),
-    "gDay": ("---01",),
-    "gMonth": ("--01",),
-    "hexBinary": ("", "0F", "0f", "ABCD"),
-    "base64Binary": ("", "AA==", "QUJD"),
-    "anyURI": ("http://example.com/a", "a", "urn:x:y"),
-    "QName": ("a", "xs:string"),
-}
-
-
 def _candidates(old: Any, new: Any) -> Any:
     """Lexical values worth trying: OLD's own values and values just outside NEW's facets."""
     variety = _variety(old)
@@ -404,11 +373,11 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
             if facet is not None:
                 base.extend(_around(_lexical(facet)))
     for pattern in (p for step in _chain(old) for p in _step_patterns(step)):
-        base.extend(_regex_samples(pattern))
+        base.extend(regex_samples(pattern))
     builtin = _builtin(old)
     if builtin is not None:
         primitive = builtin.primitive_type.local_name or "string"
-        base.extend(_SAMPLES.get(primitive, _SAMPLES["string"]))
+        base.extend(SAMPLES.get(primitive, SAMPLES["string"]))
     yield from base
     lengths = {*_length_range(old), *_length_range(new)}
     for t in (old, new):
@@ -453,64 +422,6 @@ def _around(lexical: str) -> list[str]:
 def _step_patterns(step: Any) -> list[Any]:
     facet = step.facets.get(XS + "pattern")
     return list(facet.patterns) if facet is not None else []
-
-
-def _regex_samples(pattern: Any, limit: int = 12) -> list[str]:
-    """A few strings matching a translated XSD pattern, built from its parse tree."""
-    try:
-        tree = sre.parse(pattern.pattern)
-        samples = _gen(list(tree), limit)
-    except Exception:  # exotic syntax: fewer candidates
-        return []
-    return [s for s in samples if pattern.match(s)]
-
-
-def _gen(nodes: list[Any], limit: int) -> list[str]:
-    results = [""]
-    for op, arg in nodes:
-        options = _gen_node(op, arg, limit)
-        if not options:
-            return []
-        results = ["".join(p) for p in islice(product(results, options), limit)]
-    return results
-
-
-def _gen_node(op: Any, arg: Any, limit: int) -> list[str]:
-    name = str(op)
-    if name == "LITERAL":
-        return [chr(arg)]
-    if name in ("ANY", "NOT_LITERAL"):
-        return ["a" if name == "ANY" or arg != ord("a") else "b"]
-    if name == "IN":
-        return _gen_in(arg)
-    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        low, high, sub = arg
-        inner = _gen(list(sub), limit) or [""]
-        counts = sorted({low, low + 1, min(high, low + 3)} - {c for c in (low + 1,) if c > high})
-        return [s * c for c in counts for s in inner[:3]][:limit]
-    if name == "SUBPATTERN":
-        return _gen(list(arg[-1]), limit)
-    if name == "BRANCH":
-        return [s for alt in arg[1] for s in _gen(list(alt), limit)][:limit]
-    if name in ("AT", "ASSERT", "ASSERT_NOT"):
-        return [""]
-    return []
-
-
-def _gen_in(items: list[Any]) -> list[str]:
-    negate = any(str(op) == "NEGATE" for op, _ in items)
-    chars: list[str] = []
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            chars.append(chr(arg))
-        elif name == "RANGE":
-            chars += [chr(arg[0]), chr(arg[1])]
-        elif name == "CATEGORY":
-            chars.append({"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(arg), "a"))
-    if negate:
-        return [c for c in "aZ0 -_.~" if c not in chars][:2]
-    return chars[:3]
 
 
 # --- changes -----------------------------------------------------------------------------------

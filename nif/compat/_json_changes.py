@@ -28,11 +28,13 @@ class Change:
     breaks: Breaks
 
 
-def diff(old: Any, new: Any, *, draft: str = "2020-12") -> list[Change]:
+def diff(
+    old: Any, new: Any, *, draft: str = "2020-12", format_assertions: bool | None = None
+) -> list[Change]:
     """Keyword-level changes between OLD and NEW, each with the directions it may break."""
     out: list[Change] = []
     try:
-        _diff(old, new, "", "", _Ctx(old, new, draft), out, 0)
+        _diff(old, new, "", "", _Ctx(old, new, draft, format_assertions), out, 0)
     except (TypeError, ValueError, KeyError, AttributeError):
         out.append(Change("/", "/", "schema-not-understood", "both"))
     return out
@@ -40,8 +42,8 @@ def diff(old: Any, new: Any, *, draft: str = "2020-12") -> list[Change]:
 
 def _breaks(o: Any, n: Any, ctx: _Ctx) -> Breaks:
     """Which directions a local change is not proven safe for."""
-    back = _proven(o, n, _Ctx(ctx.root_old, ctx.root_new, ctx.draft))
-    fwd = _proven(n, o, _Ctx(ctx.root_new, ctx.root_old, ctx.draft))
+    back = _proven(o, n, _Ctx(ctx.root_old, ctx.root_new, ctx.draft, ctx.formats))
+    fwd = _proven(n, o, _Ctx(ctx.root_new, ctx.root_old, ctx.draft, ctx.formats))
     return "none" if back and fwd else "forward" if back else "backward" if fwd else "both"
 
 

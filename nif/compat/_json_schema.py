@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nif.compat._json_witness import accepts, find_witness
+from nif.compat._json_witness import accepts, asserts_formats, find_witness
 
 if TYPE_CHECKING:
     from nif.compat._json_changes import Change
@@ -65,16 +65,23 @@ class _Ctx:
     root_old: Any
     root_new: Any
     draft: str
+    formats: bool | None = None
     stack: list[tuple[int, int]] = field(default_factory=list)
     steps: int = 0
 
 
-def json_included(old: Any, new: Any, *, draft: str = "2020-12") -> JsonInclusion:
-    """Whether every instance valid under OLD is valid under NEW (both root schemas)."""
+def json_included(
+    old: Any, new: Any, *, draft: str = "2020-12", format_assertions: bool | None = None
+) -> JsonInclusion:
+    """Whether every instance valid under OLD is valid under NEW (both root schemas).
+
+    `format_assertions` None: `format` asserts as DRAFT says (4 to 7 yes, 2019-09 on no),
+    as nif's validator does; pass the validation setting to follow an override.
+    """
     from nif.compat._json_changes import diff  # the change list builds on this prover
 
-    ctx = _Ctx(old, new, draft)
-    changes = diff(old, new, draft=draft)
+    ctx = _Ctx(old, new, draft, format_assertions)
+    changes = diff(old, new, draft=draft, format_assertions=format_assertions)
     try:
         if _nested_ids(old) or _nested_ids(new):
             raise _Unknown("nested $id: references are not resolved against inner resources")
@@ -84,7 +91,7 @@ def json_included(old: Any, new: Any, *, draft: str = "2020-12") -> JsonInclusio
         reason = str(exc)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         reason = f"schema not understood: {exc!r}"
-    witness = find_witness(old, new, draft)
+    witness = find_witness(old, new, draft, format_assertions)
     if witness is not None:
         return JsonInclusion(False, witness[0], f"counterexample found ({reason})", changes)
     return JsonInclusion(None, None, reason, changes)
@@ -208,9 +215,9 @@ def _incl_enum(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
     """An enumerated OLD is included iff NEW accepts each of its (OLD-valid) values."""
     values = [o["const"]] if "const" in o else list(o["enum"])
     for value in values:
-        if accepts(ctx.root_old, o, value, ctx.draft) is False:
+        if accepts(ctx.root_old, o, value, ctx.draft, ctx.formats) is False:
             continue  # OLD rejects it anyway (an unresolvable check keeps the value)
-        verdict = accepts(ctx.root_new, n, value, ctx.draft)
+        verdict = accepts(ctx.root_new, n, value, ctx.draft, ctx.formats)
         if verdict is None:
             raise _Unknown("NEW's sub-schema cannot be checked on its own")
         if not verdict:
@@ -258,7 +265,11 @@ def _incl_flat(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         _range(o, n, "minLength", "maxLength")
         if "pattern" in n and n["pattern"] != o.get("pattern"):
             raise _Unknown("pattern changed (regex containment not decided)")
-        if ctx.draft not in _MODERN and "format" in n and n["format"] != o.get("format"):
+        if (
+            asserts_formats(ctx.draft, ctx.formats)
+            and "format" in n
+            and n["format"] != o.get("format")
+        ):
             raise _Unknown("format asserted by this draft changed")
     if "array" in t_o:
         _incl_arrays(o, n, ctx)

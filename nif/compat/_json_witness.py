@@ -24,21 +24,26 @@ _MAX_CANDIDATES = 2000
 _STRINGS = ["", "a", "A", "0", "aaaa", "2020-01-01", "x@example.org", "https://example.org/"]
 
 
-def engine(schema: Any, draft: str) -> Any:
+def asserts_formats(draft: str, formats: bool | None) -> bool:
+    """Whether `format` asserts: FORMATS if given, else as the draft says (as nif validates)."""
+    return draft not in ("2019-09", "2020-12") if formats is None else formats
+
+
+def engine(schema: Any, draft: str, formats: bool | None = None) -> Any:
     """A real validator for SCHEMA under DRAFT (raises ValueError for an unknown draft)."""
     cls = _VALIDATORS.get(draft)
     if cls is None:
         raise ValueError(f"unknown JSON Schema draft {draft!r}")
-    return cls(schema)
+    return cls(schema, validate_formats=asserts_formats(draft, formats))
 
 
-def find_witness(old: Any, new: Any, draft: str) -> tuple[Any] | None:
+def find_witness(old: Any, new: Any, draft: str, formats: bool | None = None) -> tuple[Any] | None:
     """`(value,)` with a value OLD accepts and NEW rejects, checked with jsonschema_rs.
 
     None when no candidate qualifies (the 1-tuple keeps JSON `null` apart from "none found").
     """
     try:
-        v_old, v_new = engine(old, draft), engine(new, draft)
+        v_old, v_new = engine(old, draft, formats), engine(new, draft, formats)
     except Exception:  # an invalid schema or reference: no witness can be checked
         return None
     seen: set[str] = set()
@@ -169,7 +174,9 @@ def _objects(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[A
             yield {**full, name: value}
 
 
-def accepts(root: Any, sub: Any, value: Any, draft: str) -> bool | None:
+def accepts(
+    root: Any, sub: Any, value: Any, draft: str, formats: bool | None = None
+) -> bool | None:
     """Whether the real engine accepts VALUE under SUB, with ROOT's definitions in reach.
 
     None when SUB cannot be compiled on its own (a `$ref` outside `$defs`/`definitions`).
@@ -180,7 +187,7 @@ def accepts(root: Any, sub: Any, value: Any, draft: str) -> bool | None:
             return None  # "#" or "#/properties/..." would point into the wrong document
         schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **sub}
     try:
-        return bool(engine(schema, draft).is_valid(value))
+        return bool(engine(schema, draft, formats).is_valid(value))
     except Exception:
         return None
 

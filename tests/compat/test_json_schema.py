@@ -11,7 +11,7 @@ from nif.compat._json_changes import Change, diff
 from nif.compat._json_schema import json_included
 from nif.compat._json_witness import engine
 
-PERSON = {
+PERSON: dict[str, Any] = {
     "type": "object",
     "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer"}},
     "required": ["name"],
@@ -24,7 +24,7 @@ def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def _props(**props: Any) -> dict[str, Any]:
-    return {**PERSON["properties"], **props}  # type: ignore[dict-item]
+    return {**PERSON["properties"], **props}
 
 
 # (name, old, new, draft, backward verdict: does NEW accept all OLD accepts?)
@@ -210,6 +210,7 @@ REVERSE_EXPECTED = {
     "pattern changed, witness": True,
     "uniqueItems added": True,
     "additionalProperties schema narrowed": True,
+    "not is unknown": False,  # NEW's `not` accepts 1, OLD does not: the witness search finds it
 }
 
 _IDS = [c[0] for c in CASES]
@@ -311,3 +312,109 @@ def test_witness_is_checked_by_the_engine_itself() -> None:
     assert result.included is False
     assert jsonschema_rs.validator_for(old).is_valid(result.witness)
     assert not jsonschema_rs.validator_for(new).is_valid(result.witness)
+
+
+UNKNOWN_CASES: list[tuple[str, Any, Any, str]] = [
+    ("nested $id rebases references",
+     {"$defs": {"a": {"type": "string"}}, "properties": {"p": {"$id": "http://x/", "$ref": "#/$defs/a"}}},
+     {"$defs": {"a": {"type": "string"}}, "properties": {"p": {"$id": "http://x/", "$ref": "#/$defs/a"}}},
+     "2020-12"),
+    ("float multipleOf", {"type": "number", "multipleOf": 0.2}, {"type": "number", "multipleOf": 0.1},
+     "2020-12"),
+    ("oneOf with overlapping branches", {"type": "integer", "minimum": 0},
+     {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": -5}]}, "2020-12"),
+    ("non-local $ref", {"type": "string"}, {"$ref": "http://example.org/s.json"}, "2020-12"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "draft"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES]
+)
+def test_never_proven_beyond_the_subset(name: str, old: Any, new: Any, draft: str) -> None:
+    result = json_included(old, new, draft=draft)
+    assert result.included is not True
+    assert result.reason
+    if result.included is False:
+        _check_witness(old, new, draft, result.witness)
+
+
+def test_oneof_overlap_is_refuted_by_a_checked_witness() -> None:
+    old = {"type": "integer", "minimum": 0}
+    new = {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": -5}]}
+    result = json_included(old, new)
+    assert result.included is False  # 0 matches both branches, so NEW rejects it
+    _check_witness(old, new, "2020-12", result.witness)
+
+
+def test_allof_split_partners_are_not_merged() -> None:
+    # Draft 7: additionalItems in another conjunct has no items array to follow, so it is inert.
+    old = {"allOf": [{"type": "array", "items": [{"type": "string"}]}, {"additionalItems": False}]}
+    new = {"type": "array", "items": [{"type": "string"}], "additionalItems": False}
+    result = json_included(old, new, draft="7")
+    assert result.included is False
+    _check_witness(old, new, "7", result.witness)
+
+
+def test_modern_ref_keeps_its_siblings() -> None:
+    old = {"$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s", "maxLength": 3}
+    assert json_included(old, {"type": "string", "maxLength": 3}).included is True
+    draft7 = {"definitions": {"s": {"type": "string"}}, "$ref": "#/definitions/s", "maxLength": 3}
+    result = json_included(draft7, {"type": "string", "maxLength": 3}, draft="7")
+    assert result.included is False  # draft 7 ignores the sibling: "aaaa" is valid
+    _check_witness(draft7, {"type": "string", "maxLength": 3}, "7", result.witness)
+
+
+def _mutations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Small edits of SCHEMA: the sort a new version makes."""
+    props = schema.get("properties", {})
+    out = [
+        {**schema, "required": [*schema.get("required", []), "age"]},
+        {**schema, "required": []},
+        {**schema, "additionalProperties": False},
+        {**schema, "additionalProperties": {"type": "integer"}},
+        {**schema, "minProperties": 1},
+        {**schema, "maxProperties": 1},
+    ]
+    for name in props:
+        for sub in (
+            {"type": "string"},
+            {"type": "integer", "minimum": 3},
+            {"enum": [1, "a"]},
+            {"type": ["string", "null"], "maxLength": 2},
+            {"type": "number"},
+            {"type": "array", "items": {"type": "integer"}, "maxItems": 2},
+            True,
+            False,
+        ):
+            out.append({**schema, "properties": {**props, name: sub}})
+        out.append({**schema, "properties": {k: v for k, v in props.items() if k != name}})
+    return out
+
+
+def test_proofs_survive_the_engine_on_mutated_pairs() -> None:
+    """Soundness: whatever is proven, no candidate the witness search knows refutes it."""
+    from nif.compat._json_witness import _candidates
+
+    base = {**PERSON, "properties": {**PERSON["properties"], "tags": {"type": "array"}}}
+    schemas = [base, *_mutations(base)]
+    proven = 0
+    for old in schemas:
+        for new in schemas:
+            result = json_included(old, new)
+            if result.included is False:
+                _check_witness(old, new, "2020-12", result.witness)
+            if result.included is not True:
+                continue
+            proven += 1
+            v_old, v_new = engine(old, "2020-12"), engine(new, "2020-12")
+            for value in [*_candidates(old, new, old, new), *_candidates(new, old, new, old)]:
+                assert not (v_old.is_valid(value) and not v_new.is_valid(value)), (old, new, value)
+    assert proven > len(schemas)
+
+
+def test_format_follows_the_assertion_setting() -> None:
+    old, new = {"type": "string"}, {"type": "string", "format": "email"}
+    asserted = json_included(old, new, format_assertions=True)
+    assert asserted.included is False
+    assert not engine(new, "2020-12", True).is_valid(asserted.witness)
+    assert json_included(old, new, draft="7", format_assertions=False).included is True

@@ -69,9 +69,11 @@ def instance_with(
     path: Sequence[str],
     children: Sequence[str] | None = None,
     value: str | None = None,
+    *,
+    attribute: str | None = None,
 ) -> etree._Element:
     """The minimal instance where the element at `path` has `children` (each filled minimally)
-    or the text `value`.
+    or the text `value` (with `attribute`, a Clark name: that attribute's value instead).
 
     `path` lists the Clark names of the steps below the root (`[]`: the root itself). Ancestors
     on the path get the shortest content that contains the next step. The result is not
@@ -79,14 +81,17 @@ def instance_with(
     """
     if children is not None and value is not None:
         raise ValueError("give children or a value, not both")
-    return _Generator(schema).document(root, list(path), children, value)
+    if attribute is not None and value is None:
+        raise ValueError("an attribute witness needs a value")
+    return _Generator(schema, attribute).document(root, list(path), children, value)
 
 
 class _Generator:
     """One generation run: the schema, cost memo and a counter keeping ID values unique."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, attribute: str | None = None) -> None:
         self.schema = schema
+        self.attribute = attribute
         self.maps = schema.maps
         self.ids = itertools.count(1)
         self.costs: dict[int, float] = {}
@@ -144,8 +149,10 @@ class _Generator:
         self.attributes(elem, xsd_type, where)
         here = not path
         if here and value is not None:
-            elem.text = value
-            return
+            if self.attribute is None:
+                elem.text = value
+                return
+            elem.set(self.attribute, value)
         if xsd_type.is_simple() or xsd_type.has_simple_content():
             if not here or children:
                 raise GenerationError(f"{where} has simple content: no child elements")
@@ -174,6 +181,10 @@ class _Generator:
             if on_path:
                 target = None  # only the first occurrence follows the path
             if child_decl.type is None:  # a wildcard's undeclared element: empty is fine
+                if rest or kids or (text is not None and self.attribute is None):
+                    raise GenerationError(f"{child_decl.name} in {where} is undeclared")
+                if text is not None and self.attribute is not None:
+                    child.set(self.attribute, text)
                 continue
             self.fill(child, child_decl, [*stack, child_decl.name], rest, kids, text)
 

@@ -272,3 +272,18 @@ def test_required_wildcard_and_all_group(tmp_path: Path) -> None:
     instance = _valid(path, f"{{{T}}}r")
     assert [c.tag for c in instance[0]] == [f"{{{T}}}y"]
     assert instance[1].tag == f"{{{T}}}g"
+
+
+def test_instance_with_an_attribute_value(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        '<xs:element name="c" type="xs:int"/></xs:sequence>'
+        '<xs:attribute name="n" type="xs:positiveInteger"/></xs:complexType></xs:element>',
+    )
+    schema = xmlschema.XMLSchema10(str(path))
+    good = instance_with(schema, f"{{{T}}}r", [], value="7", attribute="n")
+    assert good.get("n") == "7" and len(good) == 1
+    assert check(etree.tostring(good), path)
+    bad = instance_with(schema, f"{{{T}}}r", [], value="0", attribute="n")
+    assert not check(etree.tostring(bad), path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def check(content: bytes, xsd_path: str | Path) -> bool:
 
 def minimal_instance(schema: Any, root: str) -> etree._Element:
     """A valid instance of global element `root` (Clark name) with as little content as allowed."""
-    return _Generator(schema).document(root, [], None, None)
+    return _guarded(lambda: _Generator(schema).document(root, [], None, None))
 
 
 def instance_with(
@@ -83,7 +83,20 @@ def instance_with(
         raise ValueError("give children or a value, not both")
     if attribute is not None and value is None:
         raise ValueError("an attribute witness needs a value")
-    return _Generator(schema, attribute).document(root, list(path), children, value)
+    generator = _Generator(schema, attribute)
+    return _guarded(lambda: generator.document(root, list(path), children, value))
+
+
+def _guarded(build: Callable[[], etree._Element]) -> etree._Element:
+    """Run `build`, turning a construct the generator does not handle into `GenerationError`
+    (a value XML cannot carry, an xmlschema component shape not foreseen, deep recursion),
+    so callers answer `unknown` rather than crash."""
+    try:
+        return build()
+    except GenerationError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise GenerationError(f"cannot generate: {exc!r}") from exc
 
 
 class _Generator:
@@ -166,9 +179,9 @@ class _Generator:
         if here and children is not None:
             plan = [self.declaration(group, name, where) for name in children]
         elif here:
-            plan = self.minimal(group, frozenset())
+            plan = self.minimal(group)
         else:
-            found = self.containing(group, path[0], frozenset())
+            found = self.containing(group, path[0])
             if found is None:
                 raise GenerationError(f"{where} cannot contain {path[0]}")
             plan = found
@@ -226,13 +239,13 @@ class _Generator:
 
     # -- content models -------------------------------------------------------------------
 
-    def minimal(self, particle: Any, visiting: frozenset[int]) -> list[Any]:
+    def minimal(self, particle: Any) -> list[Any]:
         """The cheapest accepted declaration sequence for a group or element particle."""
         if particle.min_occurs == 0:
             return []
-        return self.one(particle, visiting) * particle.min_occurs
+        return self.one(particle) * particle.min_occurs
 
-    def one(self, particle: Any, visiting: frozenset[int]) -> list[Any]:
+    def one(self, particle: Any) -> list[Any]:
         if _is_element(particle):
             return [particle]
         if _is_wildcard(particle):
@@ -240,15 +253,14 @@ class _Generator:
         if particle.model == "choice":
             if not len(particle):
                 raise GenerationError("an empty required choice accepts nothing")
-            best = min(particle, key=lambda p: self.cost(p, visiting))
-            return self.minimal(best, visiting)
-        return [d for item in particle for d in self.minimal(item, visiting)]
+            return self.minimal(min(particle, key=self.cost))
+        return [d for item in particle for d in self.minimal(item)]
 
-    def containing(self, particle: Any, name: str, visiting: frozenset[int]) -> list[Any] | None:
+    def containing(self, particle: Any, name: str) -> list[Any] | None:
         """The cheapest sequence for `particle` that includes one element named `name`."""
         if particle.max_occurs == 0:
             return None
-        extra = self.one(particle, visiting) * max(particle.min_occurs - 1, 0)
+        extra = self.one(particle) * (particle.min_occurs - 1) if particle.min_occurs > 1 else []
         if _is_element(particle):
             member = self.named(particle, name)
             return None if member is None else [member, *extra]
@@ -257,22 +269,22 @@ class _Generator:
                 return None
             return [self.wildcard_element(particle, name), *extra]
         if particle.model == "choice":
-            for item in sorted(particle, key=lambda p: self.cost(p, visiting)):
-                found = self.containing(item, name, visiting)
+            for item in sorted(particle, key=self.cost):
+                found = self.containing(item, name)
                 if found is not None:
                     return found + extra
             return None
         for index, item in enumerate(particle):
-            found = self.containing(item, name, visiting)
+            found = self.containing(item, name)
             if found is not None:
-                before = [d for p in list(particle)[:index] for d in self.minimal(p, visiting)]
-                after = [d for p in list(particle)[index + 1 :] for d in self.minimal(p, visiting)]
+                before = [d for p in list(particle)[:index] for d in self.minimal(p)]
+                after = [d for p in list(particle)[index + 1 :] for d in self.minimal(p)]
                 return before + found + after + extra
         return None
 
     def declaration(self, group: Any, name: str, where: str) -> Any:
         """The declaration a child named `name` gets in `group` (element, substitute, wildcard)."""
-        found = self.containing(group, name, frozenset())
+        found = self.containing(group, name)
         if found is None:
             raise GenerationError(f"{where} declares no child {name}")
         return next(d for d in found if d.name == name)
@@ -285,7 +297,7 @@ class _Generator:
         """A declaration for an element a wildcard admits: a global one, else an empty stub."""
         if name is None:
             names = [n for n in self.maps.elements if wildcard.is_matching(n)]
-            for n in sorted(names, key=lambda n: self.cost(self.maps.elements[n], frozenset())):
+            for n in sorted(names, key=lambda n: self.cost(self.maps.elements[n])):
                 if not self.maps.elements[n].abstract:
                     name = n
                     break
@@ -298,7 +310,7 @@ class _Generator:
             raise GenerationError(f"strict wildcard needs a declaration for {name}")
         return _Stub(name)
 
-    def cost(self, particle: Any, visiting: frozenset[int]) -> float:
+    def cost(self, particle: Any, visiting: frozenset[int] = frozenset()) -> float:
         """How many elements the cheapest content of `particle` needs (INF: only via a cycle)."""
         if particle.min_occurs == 0:
             return 0

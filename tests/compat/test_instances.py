@@ -287,3 +287,10 @@ def test_instance_with_an_attribute_value(tmp_path: Path) -> None:
     assert check(etree.tostring(good), path)
     bad = instance_with(schema, f"{{{T}}}r", [], value="0", attribute="n")
     assert not check(etree.tostring(bad), path)
+
+
+def test_a_value_xml_cannot_carry_raises(tmp_path: Path) -> None:
+    path = _xsd(tmp_path, '<xs:element name="r" type="xs:string"/>')
+    schema = xmlschema.XMLSchema10(str(path))
+    with pytest.raises(GenerationError, match="cannot generate"):
+        instance_with(schema, f"{{{T}}}r", [], value="\x00")

@@ -8,11 +8,10 @@ NEW rejects), and `None` with a reason otherwise. Ignoring a keyword of OLD is a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nif.compat._json_witness import accepts, asserts_formats, find_witness
+from nif.compat._json_witness import accepts, asserts_formats, find_witness, refs
 
 if TYPE_CHECKING:
     from nif.compat._json_changes import Change
@@ -121,7 +120,7 @@ def _resolve(schema: Any, root: Any, ctx: _Ctx) -> Any:
 def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
     """Return if O ⊆ N is proven; raise _Unknown otherwise."""
     o, n = _resolve(o, ctx.root_old, ctx), _resolve(n, ctx.root_new, ctx)
-    if n is True or o is False or (o == n and "$ref" not in json.dumps(o)):
+    if n is True or o is False or _same(o, n, ctx):
         return
     if n is False:
         raise _Unknown("NEW rejects everything here")
@@ -175,6 +174,30 @@ def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         return _incl_new_branches(o, n, ctx)
     _incl_flat(o, n, ctx)
     return None
+
+
+def _same(o: Any, n: Any, ctx: _Ctx) -> bool:
+    """Whether O and N are equal and every reference in them reaches equal targets."""
+    todo, seen = [(o, n)], set()
+    while todo:
+        a, b = todo.pop()
+        if a != b:
+            return False
+        for ref in set(refs(a)):
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if not ref.startswith("#"):
+                return False
+            try:
+                ta, tb = (
+                    _resolve({"$ref": ref}, ctx.root_old, ctx),
+                    _resolve({"$ref": ref}, ctx.root_new, ctx),
+                )
+            except _Unknown:
+                return False
+            todo.append((ta, tb))
+    return True
 
 
 def _merge(parts: list[Any]) -> dict[str, Any] | None:

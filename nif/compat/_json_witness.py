@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema_rs
 
+from nif.compat._json_regex import sample
+
 _VALIDATORS: dict[str, Callable[..., Any]] = {
     "4": jsonschema_rs.Draft4Validator,
     "6": jsonschema_rs.Draft6Validator,
@@ -21,7 +23,10 @@ _VALIDATORS: dict[str, Callable[..., Any]] = {
     "2020-12": jsonschema_rs.Draft202012Validator,
 }
 _MAX_CANDIDATES = 2000
-_STRINGS = ["", "a", "A", "0", "aaaa", "2020-01-01", "x@example.org", "https://example.org/"]
+_STRINGS = [
+    "", "a", "A", "0", "aaaa", "2020-01-01", "2020-01-01T00:00:00Z", "x@example.org",
+    "https://example.org/", "123e4567-e89b-12d3-a456-426614174000", "192.0.2.1",
+]  # fmt: skip
 
 
 def asserts_formats(draft: str, formats: bool | None) -> bool:
@@ -95,6 +100,10 @@ def _strings(*schemas: Any) -> list[str]:
     for s in schemas:
         if not isinstance(s, dict):
             continue
+        if isinstance(s.get("pattern"), str) and (match := sample(s["pattern"])) is not None:
+            out.append(match)
+            bounds = [b for k in ("minLength", "maxLength") if isinstance(b := s.get(k), int)]
+            out += [(match * (b + 1))[:b] for b in bounds if 0 < b < 10_000]
         for key in ("minLength", "maxLength"):
             n = s.get(key)
             if isinstance(n, int) and not isinstance(n, bool) and n < 10_000:
@@ -103,9 +112,14 @@ def _strings(*schemas: Any) -> list[str]:
 
 
 def _enums(*schemas: Any) -> list[Any]:
+    """Enumerated values, and the schema authors' own examples and defaults."""
     out: list[Any] = []
     for s in schemas:
         if isinstance(s, dict):
+            if isinstance(s.get("examples"), list):
+                out += s["examples"]
+            if "default" in s:
+                out.append(s["default"])
             if "const" in s:
                 out.append(s["const"])
             if isinstance(s.get("enum"), list):
@@ -183,7 +197,7 @@ def accepts(
     """
     schema: Any = sub
     if isinstance(sub, dict) and isinstance(root, dict) and sub is not root:
-        if any(not r.startswith(("#/$defs/", "#/definitions/")) for r in _refs(sub)):
+        if any(not r.startswith(("#/$defs/", "#/definitions/")) for r in refs(sub)):
             return None  # "#" or "#/properties/..." would point into the wrong document
         schema = {**{k: root[k] for k in ("$defs", "definitions") if k in root}, **sub}
     try:
@@ -192,16 +206,16 @@ def accepts(
         return None
 
 
-def _refs(schema: Any) -> Iterator[str]:
+def refs(schema: Any) -> Iterator[str]:
     """Every `$ref`-like string under SCHEMA (over-approximated: any such key counts)."""
     if isinstance(schema, dict):
         for key, value in schema.items():
             if key in ("$ref", "$dynamicRef", "$recursiveRef") and isinstance(value, str):
                 yield value
-            yield from _refs(value)
+            yield from refs(value)
     elif isinstance(schema, list):
         for value in schema:
-            yield from _refs(value)
+            yield from refs(value)
 
 
 def engine_ok(root: Any, sub: Any, value: Any, draft: str = "2020-12") -> bool:

@@ -418,3 +418,46 @@ def test_format_follows_the_assertion_setting() -> None:
     assert asserted.included is False
     assert not engine(new, "2020-12", True).is_valid(asserted.witness)
     assert json_included(old, new, draft="7", format_assertions=False).included is True
+
+
+def _registry_schema(path: str) -> Any:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).parents[2] / "registry" / "interfaces" / path).read_text())
+
+
+def test_real_schema_is_included_in_itself_across_refs() -> None:
+    inspection = _registry_schema("vehreg-inspection/schemas/1.0.0/inspection-result.schema.json")
+    assert json_included(inspection, inspection).included is True
+
+
+def test_real_schema_with_a_narrowed_pattern_gets_a_full_message() -> None:
+    import copy
+
+    old = _registry_schema("vehreg-inspection/schemas/1.0.0/inspection-result.schema.json")
+    new = copy.deepcopy(old)
+    new["properties"]["vehicle"]["properties"]["plate"]["pattern"] = "^[A-Z]{3}-[0-9]{4}$"
+    result = json_included(old, new)
+    assert result.included is False, result.reason
+    _check_witness(old, new, "2020-12", result.witness)
+    assert isinstance(result.witness, dict)
+    assert set(result.witness) >= {"header", "vehicle", "inspection"}
+    assert ("pattern-changed", "both") in {(c.kind, c.breaks) for c in result.changes}
+
+
+def test_external_refs_stay_unknown() -> None:
+    response = _registry_schema("civreg-address/schemas/1.0.0/address-lookup-response.schema.json")
+    result = json_included(response, response)
+    assert result.included is None and "non-local" in (result.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [("^IS-[0-9]{4}$", "IS-0000"), ("^(foo|bar)+x?$", "foo"), ("^\\w+@\\w+\\.\\w{2,}$", "a@a.aa")],
+)
+def test_regex_samples_match(pattern: str, expected: str) -> None:
+    from nif.compat._json_regex import sample
+
+    assert sample(pattern) == expected
+    assert engine({"pattern": pattern}, "2020-12").is_valid(expected)

@@ -8,6 +8,7 @@ real validator) agrees; where it cannot build an instance it raises `GenerationE
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import re
@@ -20,6 +21,8 @@ from lxml import etree
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_DEPTH = 24
 INF = math.inf
+# Python's own regex parser (private, stable since 3.11): xmlschema compiles XSD patterns to `re`.
+_SRE_PARSER: Any = importlib.import_module("re._parser")
 
 # Lexical values tried for each primitive type when facets rule nothing out explicitly.
 _PRIMITIVE_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -451,7 +454,7 @@ def _numeric_candidates(simple: Any) -> Iterator[str]:
 
 def _regex_strings(regex: re.Pattern[str]) -> Iterator[str]:
     """Strings matching `regex`: repetitions at their minimum, then longer ones for lengths."""
-    parsed = re._parser.parse(regex.pattern, regex.flags)
+    parsed = _SRE_PARSER.parse(regex.pattern, regex.flags)
     for extra in (0, 1, 2, 4, 8):
         try:
             yield _render(parsed, extra)
@@ -460,7 +463,7 @@ def _regex_strings(regex: re.Pattern[str]) -> Iterator[str]:
 
 
 def _render(items: Any, extra: int) -> str:
-    c = re._constants  # type: ignore[attr-defined]
+    c = _SRE_PARSER
     out: list[str] = []
     for op, arg in items:
         if op is c.LITERAL:
@@ -513,16 +516,21 @@ def _class_regex(items: Any, c: Any) -> str:
         elif op is c.RANGE:
             parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
         elif op is c.CATEGORY:
-            parts.append(re.escape(_category_char(arg, c)))
+            parts.append(_CATEGORY_ESCAPES.get(str(arg), ""))
     return f"[{''.join(parts)}]" if parts else "(?!)"
 
 
+_CATEGORY_ESCAPES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
 def _category_char(category: Any, c: Any) -> str:
-    return {
-        c.CATEGORY_DIGIT: "0",
-        c.CATEGORY_NOT_DIGIT: "a",
-        c.CATEGORY_SPACE: " ",
-        c.CATEGORY_NOT_SPACE: "a",
-        c.CATEGORY_WORD: "a",
-        c.CATEGORY_NOT_WORD: "-",
-    }.get(category, "a")
+    """A character of a category: one `re` accepts for its escape, else `a`."""
+    escape = _CATEGORY_ESCAPES.get(str(category))
+    return next((ch for ch in "a0 -" if escape and re.fullmatch(escape, ch)), "a")

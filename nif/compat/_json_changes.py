@@ -79,15 +79,9 @@ def _diff(o: Any, n: Any, po: str, pn: str, ctx: _Ctx, out: list[Change], depth:
         keys = [*kind.split("/"), "type", "exclusiveMinimum", "exclusiveMaximum"]
         lo = {k: o[k] for k in keys if k in o}
         ln = {k: n[k] for k in keys if k in n}
-        label = kind.split("/")[0] + "-changed" if "/" not in kind else "bounds-changed:" + kind
-        out.append(
-            Change(
-                f"{po}/{kind.split('/')[0]}",
-                f"{pn}/{kind.split('/')[0]}",
-                label,
-                _breaks(lo, ln, ctx),
-            )
-        )
+        label = kind + "-changed" if "/" not in kind else "bounds-changed:" + kind
+        key = next(k for k in kind.split("/") if o.get(k) != n.get(k))  # the one that moved
+        out.append(Change(f"{po}/{key}", f"{pn}/{key}", label, _breaks(lo, ln, ctx)))
     _diff_objects(o, n, po, pn, ctx, out, depth)
     for comb in ("anyOf", "oneOf", "allOf"):
         bo, bn = o.get(comb, []), n.get(comb, [])

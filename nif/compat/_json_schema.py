@@ -201,7 +201,11 @@ def _same(o: Any, n: Any, ctx: _Ctx) -> bool:
 
 
 def _merge(parts: list[Any]) -> dict[str, Any] | None:
-    """Union of conjuncts when no keyword is set twice differently (else None)."""
+    """One schema at least as large as the conjunction of PARTS, or None.
+
+    Keywords set twice are combined exactly (required: union; properties: per-name allOf;
+    type: intersection; bounds: the tighter); other clashes give None.
+    """
     out: dict[str, Any] = {}
     for part in parts:
         if part is True:
@@ -210,13 +214,38 @@ def _merge(parts: list[Any]) -> dict[str, Any] | None:
             return None
         for k, v in part.items():
             if k in out and out[k] != v:
-                return None
+                combined = _combine(k, out[k], v)
+                if combined is None:
+                    return None
+                v = combined[0]
             out[k] = v
     for k, partner in _PARTNERS.items():
         split = not any(isinstance(p, dict) and k in p and partner in p for p in parts)
         if k in out and partner in out and split:
             return None
     return out
+
+
+def _combine(key: str, a: Any, b: Any) -> tuple[Any] | None:
+    """The value of KEY meaning both A and B (as a 1-tuple), where that is exact."""
+    if key == "required" and isinstance(a, list) and isinstance(b, list):
+        return (list(dict.fromkeys([*a, *b])),)
+    if key == "properties" and isinstance(a, dict) and isinstance(b, dict):
+        both = {k: {"allOf": [a[k], b[k]]} for k in a.keys() & b.keys()}
+        return ({**a, **b, **both},)
+    if key == "type":
+        t_a, t_b = _types({"type": a}), _types({"type": b})
+        return (sorted(t for t in t_a | t_b if t in _widen(t_a) and t in _widen(t_b)),)
+    numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
+    if numeric and key in _LOWER:
+        return (max(a, b),)
+    if numeric and key in _UPPER:
+        return (min(a, b),)
+    return None
+
+
+_LOWER = {"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"}
+_UPPER = {"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"}
 
 
 def _nested_ids(schema: Any, top: bool = True) -> bool:

@@ -289,8 +289,8 @@ def test_changes_name_pointer_and_direction() -> None:
     changes = diff(PERSON, new)
     assert (
         Change(
-            "/properties/name/minLength",
-            "/properties/name/minLength",
+            "/properties/name/maxLength",
+            "/properties/name/maxLength",
             "bounds-changed:minLength/maxLength",
             "backward",
         )
@@ -461,3 +461,22 @@ def test_regex_samples_match(pattern: str, expected: str) -> None:
 
     assert sample(pattern) == expected
     assert engine({"pattern": pattern}, "2020-12").is_valid(expected)
+
+
+def test_allof_clashes_are_combined_exactly() -> None:
+    old = {
+        "allOf": [
+            {"type": "object", "required": ["a"], "properties": {"a": {"type": "number"}}},
+            {
+                "type": ["object", "null"],
+                "required": ["b"],
+                "properties": {"a": {"type": "integer"}},
+            },
+        ]
+    }
+    new = {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "integer"}}}
+    assert json_included(old, new).included is True
+    narrower = {**new, "properties": {"a": {"type": "integer", "maximum": 3}}}
+    result = json_included(old, narrower)
+    assert result.included is False
+    _check_witness(old, narrower, "2020-12", result.witness)

@@ -391,12 +391,14 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
                 yield "1" * m
                 yield "A" * m
                 yield from (_pad(s, m) for s in base[:20])
+                yield from (s + " " * (m - len(s)) for s in base[:20] if len(s) < m)
     for s in base[:40]:
         yield f" {s} "
         yield s.replace(" ", "  ")
         yield s + "0"
         yield s + ".0"  # the same number written otherwise: 1 vs 1.0, +1, 01
         yield "+" + s
+        yield "-" + s
         yield "0" + s
         yield s.lower()
         yield s.upper()

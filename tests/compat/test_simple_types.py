@@ -406,3 +406,40 @@ def test_regex_samples_match_their_pattern(pattern: str) -> None:
     samples = regex_samples(compiled)
     assert all(compiled.match(s) for s in samples)
     assert samples or pattern == "\\i\\c*"  # exotic classes may yield nothing, never wrong values
+
+
+MATRIX = [
+    ("xs:string", ""),
+    ("xs:string", '<xs:maxLength value="3"/>'),
+    ("xs:token", '<xs:enumeration value="a"/><xs:enumeration value="bb"/>'),
+    ("xs:string", '<xs:pattern value="[a-c]+"/>'),
+    ("xs:decimal", '<xs:fractionDigits value="1"/>'),
+    ("xs:integer", '<xs:minExclusive value="-1"/><xs:maxInclusive value="9"/>'),
+    ("xs:int", '<xs:enumeration value="1"/><xs:enumeration value="5"/>'),
+    ("xs:short", ""),
+    ("xs:double", '<xs:minInclusive value="0"/>'),
+    ("xs:date", '<xs:maxInclusive value="2020-01-01"/>'),
+    ("xs:boolean", ""),
+    ("L", '<xs:maxLength value="2"/>'),
+    ("U", ""),
+]
+
+
+def test_no_proof_is_contradicted_by_any_probe() -> None:
+    """Every True in a matrix of pairs survives a pool of probes run through the engine."""
+    extra = (
+        '<xs:simpleType name="L"><xs:list itemType="xs:int"/></xs:simpleType>'
+        '<xs:simpleType name="U"><xs:union memberTypes="xs:date xs:short"/></xs:simpleType>'
+    )
+    body = "".join(_restriction(f"t{i}", b, f) for i, (b, f) in enumerate(MATRIX))
+    types = [t for name, t in sorted(_types(body + extra).items()) if name.startswith("t")]
+    probes = {"", " ", "a", " a ", "bb", "abc", "abcd", "1", "01", "+1", "-1", "1.0", "1.05"}
+    probes |= {"9", "10", "5", "32768", "0", "true", "2020-01-01", "2020-01-02", "1 2", "1 2 3"}
+    proofs = 0
+    for old, new in ((a, b) for a in types for b in types if a is not b):
+        result = simple_included(old, new)
+        _check(result, old, new)
+        if result.included is True:
+            proofs += 1
+            assert not [p for p in probes if old.is_valid(p) and not new.is_valid(p)]
+    assert proofs >= 10

@@ -39,7 +39,12 @@ def engine(schema: Any, draft: str, formats: bool | None = None) -> Any:
     cls = _VALIDATORS.get(draft)
     if cls is None:
         raise ValueError(f"unknown JSON Schema draft {draft!r}")
-    return cls(schema, validate_formats=asserts_formats(draft, formats))
+    return cls(schema, validate_formats=asserts_formats(draft, formats), retriever=_refuse)
+
+
+def _refuse(uri: str) -> Any:
+    """No schema is fetched: a reference outside the document makes compiling fail."""
+    raise ValueError(f"{uri} is not part of the schema")
 
 
 def find_witness(old: Any, new: Any, draft: str, formats: bool | None = None) -> tuple[Any] | None:

@@ -161,7 +161,7 @@ class _Generator:
         where = "/".join(stack)
         if len(stack) > MAX_DEPTH:
             raise GenerationError(f"required content recurses beyond depth {MAX_DEPTH} at {where}")
-        xsd_type = self.concrete_type(elem, decl.type, where)
+        xsd_type = self.concrete_type(elem, decl.type, where, path[0] if path else None)
         self.attributes(elem, xsd_type, where)
         here = not path
         if here and value is not None:
@@ -204,8 +204,11 @@ class _Generator:
                 continue
             self.fill(child, child_decl, [*stack, child_decl.name], rest, kids, text)
 
-    def concrete_type(self, elem: etree._Element, xsd_type: Any, where: str) -> Any:
-        """The type itself, or for an abstract type a derived one announced by `xsi:type`."""
+    def concrete_type(
+        self, elem: etree._Element, xsd_type: Any, where: str, step: str | None
+    ) -> Any:
+        """The type itself, or for an abstract type a derived one announced by `xsi:type`
+        (one whose content can hold the next path `step`, if there is one)."""
         if not getattr(xsd_type, "abstract", False):
             return xsd_type
         derived = [
@@ -215,6 +218,7 @@ class _Generator:
             and not getattr(t, "abstract", False)
             and t.name is not None
             and t.is_derived(xsd_type)
+            and (step is None or self.holds(t, step))
         ]
         if not derived:
             raise GenerationError(f"abstract type {xsd_type.name} at {where} has no derived type")
@@ -291,6 +295,11 @@ class _Generator:
         if found is None:
             raise GenerationError(f"{where} declares no child {name}")
         return next(d for d in found if d.name == name)
+
+    def holds(self, xsd_type: Any, name: str) -> bool:
+        if xsd_type.is_simple() or xsd_type.has_simple_content():
+            return False
+        return self.containing(xsd_type.content, name) is not None
 
     def named(self, decl: Any, name: str) -> Any:
         """`decl` or the member of its substitution group called `name` (None: no such)."""

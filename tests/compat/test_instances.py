@@ -294,3 +294,22 @@ def test_a_value_xml_cannot_carry_raises(tmp_path: Path) -> None:
     schema = xmlschema.XMLSchema10(str(path))
     with pytest.raises(GenerationError, match="cannot generate"):
         instance_with(schema, f"{{{T}}}r", [], value="\x00")
+
+
+def test_path_under_an_abstract_type_picks_a_type_holding_it(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:complexType name="Base" abstract="true"><xs:sequence/></xs:complexType>'
+        '<xs:complexType name="Cheap"><xs:complexContent><xs:extension base="t:Base"/>'
+        "</xs:complexContent></xs:complexType>"
+        '<xs:complexType name="Deep"><xs:complexContent><xs:extension base="t:Base">'
+        '<xs:sequence><xs:element name="d" type="xs:int"/><xs:element name="e" '
+        'type="xs:int"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>'
+        '<xs:element name="r" type="t:Base"/>',
+    )
+    schema = xmlschema.XMLSchema10(str(path))
+    assert check(etree.tostring(minimal_instance(schema, f"{{{T}}}r")), path)
+    instance = instance_with(schema, f"{{{T}}}r", [f"{{{T}}}e"], value="5")
+    assert instance.get("{http://www.w3.org/2001/XMLSchema-instance}type", "").endswith(":Deep")
+    assert instance.findtext(f"{{{T}}}e") == "5"
+    assert check(etree.tostring(instance), path)

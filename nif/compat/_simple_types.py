@@ -112,6 +112,12 @@ def _facet(t: Any, local: str) -> Any:
     return t.get_facet(XS + local)
 
 
+def _user_facet(t: Any, local: str) -> Any:
+    """The nearest facet declared by a schema (built-in ranges are reported as the type)."""
+    steps = (s for s in _chain(t) if not isinstance(s, XsdAtomicBuiltin))
+    return next((s.facets[XS + local] for s in steps if XS + local in s.facets), None)
+
+
 def _lexical(facet: Any) -> str:
     elem = getattr(facet, "elem", None)
     text = elem.get("value") if elem is not None else None
@@ -450,7 +456,7 @@ def describe_changes(old: XsdSimpleType, new: XsdSimpleType) -> list[str]:
     if old.white_space != new.white_space:
         out.append(f"whiteSpace {old.white_space} -> {new.white_space}")
     for local in (*_LENGTHS, *_BOUNDS, *_DIGITS):
-        fo, fn = _facet(old, local), _facet(new, local)
+        fo, fn = _user_facet(old, local), _user_facet(new, local)
         lo = None if fo is None else _lexical(fo)
         ln = None if fn is None else _lexical(fn)
         if lo != ln:

@@ -443,3 +443,17 @@ def test_no_proof_is_contradicted_by_any_probe() -> None:
             proofs += 1
             assert not [p for p in probes if old.is_valid(p) and not new.is_valid(p)]
     assert proofs >= 10
+
+
+def test_versions_in_separate_schemas() -> None:
+    """OLD and NEW come from two schema files in practice: only built-ins are shared."""
+    old = _types(_restriction("t", "xs:int", '<xs:maxInclusive value="10"/>'))["t"]
+    new = _types(_restriction("t", "xs:long", '<xs:maxInclusive value="20"/>'))["t"]
+    same = _types(_restriction("t", "xs:int", '<xs:maxInclusive value="10"/>'))["t"]
+    forward = simple_included(old, new)
+    assert forward.included is True
+    assert forward.changes == ["type xs:int -> xs:long", "maxInclusive 10 -> 20"]
+    backward = simple_included(new, old)
+    _check(backward, new, old)
+    assert backward.included is False
+    assert simple_included(old, same) == SimpleInclusion(True, changes=[])

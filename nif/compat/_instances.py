@@ -164,6 +164,9 @@ class _Generator:
         xsd_type = self.concrete_type(elem, decl.type, where, path[0] if path else None)
         self.attributes(elem, xsd_type, where)
         here = not path
+        if here and value is None and children is None and _nil_ends(decl, stack):
+            elem.set(f"{{{XSI}}}nil", "true")
+            return
         if here and value is not None:
             if self.attribute is None:
                 elem.text = value
@@ -409,6 +412,11 @@ def _is_element(particle: Any) -> bool:
 
 def _is_wildcard(particle: Any) -> bool:
     return hasattr(particle, "process_contents") and not hasattr(particle, "model")
+
+
+def _nil_ends(decl: Any, stack: list[str]) -> bool:
+    """Whether `xsi:nil` ends a recursion: the element recurs, is nillable and not fixed."""
+    return bool(decl.nillable) and decl.fixed is None and decl.name in stack[:-1]
 
 
 def _inherited(simple: Any, attribute: str) -> Any:

@@ -313,3 +313,15 @@ def test_path_under_an_abstract_type_picks_a_type_holding_it(tmp_path: Path) -> 
     assert instance.get("{http://www.w3.org/2001/XMLSchema-instance}type", "").endswith(":Deep")
     assert instance.findtext(f"{{{T}}}e") == "5"
     assert check(etree.tostring(instance), path)
+
+
+def test_required_nillable_recursion_ends_with_nil(tmp_path: Path) -> None:
+    path = _xsd(
+        tmp_path,
+        '<xs:element name="n" nillable="true"><xs:complexType><xs:sequence>'
+        '<xs:element ref="t:n"/></xs:sequence>'
+        '<xs:attribute name="a" type="xs:int" use="required"/></xs:complexType></xs:element>',
+    )
+    instance = _valid(path, f"{{{T}}}n")
+    assert instance[0].get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true"
+    assert instance[0].get("a") is not None and len(instance[0]) == 0

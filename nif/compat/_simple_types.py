@@ -257,7 +257,7 @@ def _exact_enumeration(old: Any, new: Any) -> bool:
         and _ws(old) == _ws(new)
         and _pattern_groups(new) <= _pattern_groups(old)
         and not _unknown_facets(new)
-        # xmlschema counts digits on the decimal as written: 1.10 and 1.1 differ
+        # digit facets are not assumed to depend on the value alone (1.10 vs 1.1)
         and (_is_integer(new) or not any(_values(new, d) for d in _DIGITS))
     ):
         return False

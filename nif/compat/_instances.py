@@ -362,15 +362,25 @@ class _Generator:
         """A lexical value `simple` accepts: enumerations, facets and patterns respected."""
         for text in self.candidates(simple):
             try:
-                if simple.is_valid(text):
+                if simple.is_valid(text, namespaces=self.nsmap):
+                    if _is_qname(simple) and ":" in text:
+                        self.qname_prefixes.add(text.split(":", 1)[0])  # keep it declared
                     return text
             except Exception:  # a candidate xmlschema cannot even decode
                 continue
         raise GenerationError(f"no value found for {getattr(simple, 'name', simple)} at {where}")
 
+    def lexical(self, value: Any) -> str:
+        """The lexical form of an enumerated value; a Clark name gets a declared prefix."""
+        if isinstance(value, str) and value.startswith("{"):
+            namespace, local = _split(value)
+            prefix = next((p for p, ns in self.nsmap.items() if ns == namespace), None)
+            return f"{prefix}:{local}" if prefix else value
+        return _lexical(value)
+
     def candidates(self, simple: Any) -> Iterator[str]:
         if getattr(simple, "enumeration", None):
-            yield from (_lexical(v) for v in simple.enumeration)
+            yield from (self.lexical(v) for v in simple.enumeration)
         if simple.is_list():
             for item in self.candidates(_inherited(simple, "item_type")):
                 for count in sorted({1, 2, simple.min_length or 1, simple.max_length or 1}):
@@ -394,6 +404,7 @@ class _Generator:
             if size is not None:
                 yield "a" * size
                 yield "0" * size
+                yield "00" * size  # hexBinary lengths count octets
 
 
 class _Stub:
@@ -412,6 +423,11 @@ def _is_element(particle: Any) -> bool:
 
 def _is_wildcard(particle: Any) -> bool:
     return hasattr(particle, "process_contents") and not hasattr(particle, "model")
+
+
+def _is_qname(simple: Any) -> bool:
+    primitive = getattr(simple, "primitive_type", None)
+    return primitive is not None and primitive.local_name in ("QName", "NOTATION")
 
 
 def _nil_ends(decl: Any, stack: list[str]) -> bool:
@@ -438,6 +454,8 @@ def _lexical(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return " ".join(_lexical(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("INF" if value > 0 else "-INF")
     return str(value)
 
 

@@ -325,3 +325,41 @@ def test_required_nillable_recursion_ends_with_nil(tmp_path: Path) -> None:
     instance = _valid(path, f"{{{T}}}n")
     assert instance[0].get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true"
     assert instance[0].get("a") is not None and len(instance[0]) == 0
+
+
+def test_awkward_simple_types(tmp_path: Path) -> None:
+    def restricted(name: str, base: str, facets: str) -> str:
+        return (
+            f'<xs:simpleType name="{name}"><xs:restriction base="{base}">{facets}'
+            "</xs:restriction></xs:simpleType>"
+        )
+
+    types = {
+        "QE": restricted("QE", "xs:QName", '<xs:enumeration value="t:foo"/>'),
+        "F": restricted("F", "xs:float", '<xs:enumeration value="INF"/>'),
+        "DT": restricted("DT", "xs:dateTime", '<xs:minInclusive value="2030-05-05T10:00:00"/>'),
+        "Dur": restricted("Dur", "xs:duration", '<xs:pattern value="P\\d+Y"/>'),
+        "FD": restricted(
+            "FD",
+            "xs:decimal",
+            '<xs:fractionDigits value="0"/><xs:minExclusive value="0.5"/>'
+            '<xs:maxExclusive value="1.5"/>',
+        ),
+        "H": restricted("H", "xs:hexBinary", '<xs:length value="4"/>'),
+        "LU": '<xs:simpleType name="LU"><xs:list><xs:simpleType><xs:union '
+        'memberTypes="xs:int xs:date"/></xs:simpleType></xs:list></xs:simpleType>',
+    }
+    elements = "".join(f'<xs:element name="e{n}" type="t:{n}"/>' for n in types)
+    path = _xsd(
+        tmp_path,
+        "".join(types.values())
+        + '<xs:element name="r"><xs:complexType mixed="true"><xs:sequence>'
+        + elements
+        + '<xs:element name="fx" type="xs:string" fixed="FIX"/>'
+        + "</xs:sequence></xs:complexType></xs:element>",
+    )
+    instance = _valid(path, f"{{{T}}}r")
+    assert instance.findtext(f"{{{T}}}eQE") == "t:foo"
+    assert instance.findtext(f"{{{T}}}eH") == "00" * 4
+    assert instance.findtext(f"{{{T}}}eF") == "INF"
+    assert instance.findtext(f"{{{T}}}fx") == "FIX"

@@ -116,7 +116,8 @@ class _Generator:
             p: ns for p, ns in schema.namespaces.items() if p and ns and p not in ("xml", "xsi")
         }
         self.nsmap["xsi"] = XSI
-        spaces = {_split(t.name)[0] for t in self.maps.types.values() if t.name is not None}
+        names = [*self.maps.elements, *(t.name for t in self.maps.types.values() if t.name)]
+        spaces = {_split(name)[0] for name in names}
         for number, namespace in enumerate(sorted(spaces - set(self.nsmap.values()) - {""})):
             self.nsmap[f"ns{number}"] = namespace
 

@@ -8,7 +8,6 @@ real validator) agrees; where it cannot build an instance it raises `GenerationE
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import re
@@ -18,34 +17,11 @@ from typing import Any
 
 from lxml import etree
 
+from nif.compat._samples import around, primitive_samples, regex_strings, sized
+
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_DEPTH = 24
 INF = math.inf
-# Python's own regex parser (private, stable since 3.11): xmlschema compiles XSD patterns to `re`.
-_SRE_PARSER: Any = importlib.import_module("re._parser")
-
-# Lexical values tried for each primitive type when facets rule nothing out explicitly.
-_PRIMITIVE_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "string": ("a", "", "A1"),
-    "boolean": ("true", "false"),
-    "decimal": ("0", "1", "-1", "0.1"),
-    "float": ("0", "1", "-1"),
-    "double": ("0", "1", "-1"),
-    "duration": ("P1D", "PT0S"),
-    "dateTime": ("2000-01-01T00:00:00", "2000-01-01T00:00:00Z"),
-    "time": ("00:00:00", "00:00:00Z"),
-    "date": ("2000-01-01", "2000-01-01Z"),
-    "gYearMonth": ("2000-01",),
-    "gYear": ("2000",),
-    "gMonthDay": ("--01-01",),
-    "gDay": ("---01",),
-    "gMonth": ("--01",),
-    "hexBinary": ("00", ""),
-    "base64Binary": ("AAAA", ""),
-    "anyURI": ("http://example.com/", "a"),
-    "QName": ("xml:lang",),
-    "NOTATION": (),
-}
 
 
 class GenerationError(Exception):
@@ -394,18 +370,14 @@ class _Generator:
         if simple.is_derived(self.maps.types.get("{http://www.w3.org/2001/XMLSchema}ID")):
             yield f"id{next(self.ids)}"  # IDs must be unique in the document
         for regex in _patterns(simple):
-            yield from _regex_strings(regex)
+            yield from regex_strings(regex)
+        for bound in (simple.min_value, simple.max_value):
+            if bound is not None:
+                yield from around(_lexical(bound))  # bounded numbers: an accepted one quickly
         primitive = simple.primitive_type.local_name if simple.primitive_type is not None else ""
-        yield from _numeric_candidates(simple)
-        base = _PRIMITIVE_CANDIDATES.get(primitive, ("a",))
-        yield from base
+        yield from primitive_samples(primitive)
         low = simple.min_length or 0
-        high = simple.max_length
-        for size in (low, low + 1, high):
-            if size is not None:
-                yield "a" * size
-                yield "0" * size
-                yield "00" * size  # hexBinary lengths count octets
+        yield from sized((low, low + 1, simple.max_length))
 
 
 class _Stub:
@@ -470,103 +442,3 @@ def _patterns(simple: Any) -> list[re.Pattern[str]]:
             found.extend(facet.patterns)
         current = getattr(current, "base_type", None)
     return found
-
-
-def _numeric_candidates(simple: Any) -> Iterator[str]:
-    """Values around the range facets, so bounded numbers find an accepted one quickly."""
-    for bound in (simple.min_value, simple.max_value):
-        if bound is None:
-            continue
-        text = _lexical(bound)
-        yield text
-        try:
-            number = float(text)
-        except ValueError:
-            continue
-        for delta in (1, -1, 0.5, -0.5):
-            shifted = number + delta
-            yield str(int(shifted)) if shifted == int(shifted) else str(shifted)
-
-
-def _regex_strings(regex: re.Pattern[str]) -> Iterator[str]:
-    """Strings matching `regex`: repetitions at their minimum, then longer ones for lengths."""
-    parsed = _SRE_PARSER.parse(regex.pattern, regex.flags)
-    for extra in (0, 1, 2, 4, 8):
-        try:
-            yield _render(parsed, extra)
-        except GenerationError:
-            return
-
-
-def _render(items: Any, extra: int) -> str:
-    c = _SRE_PARSER
-    out: list[str] = []
-    for op, arg in items:
-        if op is c.LITERAL:
-            out.append(chr(arg))
-        elif op is c.NOT_LITERAL:
-            out.append("a" if arg != ord("a") else "b")
-        elif op is c.ANY:
-            out.append("a")
-        elif op is c.IN:
-            out.append(_in_char(arg, c))
-        elif op is c.BRANCH:
-            out.append(_render(arg[1][0], extra))
-        elif op is c.SUBPATTERN:
-            out.append(_render(arg[-1], extra))
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-            low, high, body = arg
-            count = low + extra if high is c.MAXREPEAT else min(low + extra, high)
-            out.append(_render(body, extra) * count)
-        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue  # anchors and xmlschema's end guard: candidates are checked anyway
-        elif op is c.CATEGORY:
-            out.append(_category_char(arg, c))
-        else:
-            raise GenerationError(f"regex construct {op} not generated")
-    return "".join(out)
-
-
-def _in_char(items: Any, c: Any) -> str:
-    """A character of a class; for a negated class one outside it among a few candidates."""
-    if items and items[0][0] is c.NEGATE:
-        for ch in "aZ0_-x.":
-            if not re.fullmatch(_class_regex(items[1:], c), ch):
-                return ch
-        raise GenerationError("negated character class not generated")
-    op, arg = items[0]
-    if op is c.LITERAL:
-        return chr(arg)
-    if op is c.RANGE:
-        return chr(arg[0])
-    if op is c.CATEGORY:
-        return _category_char(arg, c)
-    raise GenerationError(f"character class item {op} not generated")
-
-
-def _class_regex(items: Any, c: Any) -> str:
-    parts = []
-    for op, arg in items:
-        if op is c.LITERAL:
-            parts.append(re.escape(chr(arg)))
-        elif op is c.RANGE:
-            parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
-        elif op is c.CATEGORY:
-            parts.append(_CATEGORY_ESCAPES.get(str(arg), ""))
-    return f"[{''.join(parts)}]" if parts else "(?!)"
-
-
-_CATEGORY_ESCAPES = {
-    "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D",
-    "CATEGORY_SPACE": r"\s",
-    "CATEGORY_NOT_SPACE": r"\S",
-    "CATEGORY_WORD": r"\w",
-    "CATEGORY_NOT_WORD": r"\W",
-}
-
-
-def _category_char(category: Any, c: Any) -> str:
-    """A character of a category: one `re` accepts for its escape, else `a`."""
-    escape = _CATEGORY_ESCAPES.get(str(category))
-    return next((ch for ch in "a0 -" if escape and re.fullmatch(escape, ch)), "a")

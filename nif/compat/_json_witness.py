@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from nif.compat._json_regex import sample
+from nif.compat._samples import pattern_strings
 
 _VALIDATORS: dict[str, Callable[..., Any]] = {
     "4": jsonschema_rs.Draft4Validator,
@@ -105,8 +105,12 @@ def _strings(*schemas: Any) -> list[str]:
     for s in schemas:
         if not isinstance(s, dict):
             continue
-        if isinstance(s.get("pattern"), str) and (match := sample(s["pattern"])) is not None:
-            out.append(match)
+        matches = (
+            pattern_strings(s["pattern"], limit=6) if isinstance(s.get("pattern"), str) else []
+        )
+        if matches:
+            match = matches[0]
+            out += matches
             bounds = [b for k in ("minLength", "maxLength") if isinstance(b := s.get(k), int)]
             out += [(match * (b + 1))[:b] for b in bounds if 0 < b < 10_000]
         for key in ("minLength", "maxLength"):

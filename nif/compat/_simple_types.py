@@ -15,7 +15,7 @@ from typing import Any
 
 from xmlschema.validators import XsdAtomicBuiltin, XsdList, XsdSimpleType, XsdUnion
 
-from nif.compat._lexical_samples import SAMPLES, regex_samples
+from nif.compat._samples import around, primitive_samples, regex_strings, sized
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 _LENGTHS = ("length", "minLength", "maxLength")
@@ -377,13 +377,13 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
         for local in _BOUNDS:
             facet = _facet(t, local)
             if facet is not None:
-                base.extend(_around(_lexical(facet)))
+                base.extend(around(_lexical(facet)))
     for pattern in (p for step in _chain(old) for p in _step_patterns(step)):
-        base.extend(regex_samples(pattern))
+        base.extend(regex_strings(pattern))
     builtin = _builtin(old)
     if builtin is not None:
         primitive = builtin.primitive_type.local_name or "string"
-        base.extend(SAMPLES.get(primitive, SAMPLES["string"]))
+        base.extend(primitive_samples(primitive))
     yield from base
     lengths = {*_length_range(old), *_length_range(new)}
     for t in (old, new):
@@ -393,9 +393,7 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
     for n in sorted(x for x in lengths if x is not None):
         for m in (n - 1, n, n + 1):
             if 0 <= m <= 10000:
-                yield "a" * m
-                yield "1" * m
-                yield "A" * m
+                yield from sized([m])
                 yield from (_pad(s, m) for s in base[:20])
                 yield from (s + " " * (m - len(s)) for s in base[:20] if len(s) < m)
     for s in base[:40]:
@@ -412,19 +410,6 @@ def _atomic_candidates(old: Any, new: Any) -> Any:
 
 def _pad(text: str, size: int) -> str:
     return (text * (size // max(len(text), 1) + 1))[:size] if text else "a" * size
-
-
-def _around(lexical: str) -> list[str]:
-    """A bound and its neighbours (numbers only; other bounds are tried as written)."""
-    try:
-        value = Decimal(lexical)
-    except ArithmeticError:
-        return [lexical]
-    steps = (Decimal(1), Decimal("0.1"), Decimal("0.001"))
-    out = [lexical]
-    for step in steps:
-        out += [str(value - step), str(value + step)]
-    return out
 
 
 def _step_patterns(step: Any) -> list[Any]:

@@ -452,17 +452,6 @@ def test_external_refs_stay_unknown() -> None:
     assert result.included is None and "non-local" in (result.reason or "")
 
 
-@pytest.mark.parametrize(
-    ("pattern", "expected"),
-    [("^IS-[0-9]{4}$", "IS-0000"), ("^(foo|bar)+x?$", "foo"), ("^\\w+@\\w+\\.\\w{2,}$", "a@a.aa")],
-)
-def test_regex_samples_match(pattern: str, expected: str) -> None:
-    from nif.compat._json_regex import sample
-
-    assert sample(pattern) == expected
-    assert engine({"pattern": pattern}, "2020-12").is_valid(expected)
-
-
 def test_allof_clashes_are_combined_exactly() -> None:
     old = {
         "allOf": [

@@ -1,0 +1,345 @@
+"""One direction of XSD compatibility for one global element: does NEW accept all OLD accepts?
+
+The walk pairs OLD's and NEW's declarations from the global element down, deciding each pair
+with the building blocks (content models by `language_included`, simple types by
+`simple_included`). Type pairs are memoised and assumed included on revisit (coinduction:
+recursive types are compared once). A difference becomes `incompatible` only once a generated
+document is valid under OLD and invalid under NEW by nif's real validator; every doubt is
+`unknown` with its reason, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import xmlschema
+from lxml import etree
+
+from nif.compat._automata import OtherName, Symbol, language_included
+from nif.compat._content import Element, UnsupportedModel, Wildcard, from_xmlschema
+from nif.compat._instances import GenerationError, instance_with, minimal_instance
+from nif.compat._simple_types import simple_included
+
+__all__ = ["DirectionResult", "compare_element"]
+
+# Generic attribute values to try when OLD's attribute has no fixed, default or enumeration.
+_GENERIC_VALUES = ("1", "a", "true", "0", "2000-01-01", "2000-01-01T00:00:00", "P1D", "")
+
+Verdict = Literal["compatible", "incompatible", "unknown"]
+
+
+@dataclass
+class DirectionResult:
+    """One direction's answer; `counterexample` is set only for a verified `incompatible`."""
+
+    verdict: Verdict
+    counterexample: bytes | None = None
+    reason: str | None = None
+    path: list[str] = field(default_factory=list)
+
+
+class _Found(Exception):
+    """A verified counterexample: ends the walk at once."""
+
+    def __init__(self, result: DirectionResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+def compare_element(old_schema: Any, new_schema: Any, root: str) -> DirectionResult:
+    """Whether NEW accepts every instance of global element `root` (Clark name) OLD accepts.
+
+    Schemas are `xmlschema` schema objects loaded from files, or paths to the XSD files (the
+    file is what nif's validator loads to verify a counterexample). Forward compatibility is
+    the same call with the arguments swapped.
+    """
+    return _Walk(_load(old_schema), _load(new_schema), root).run()
+
+
+def _load(schema: Any) -> Any:
+    if isinstance(schema, str | Path):
+        return xmlschema.XMLSchema10(str(schema))
+    return schema
+
+
+def _file(schema: Any) -> str:
+    url = str(schema.url or "")
+    if not url:
+        raise GenerationError("the schema was not loaded from a file: nothing to validate with")
+    return url.removeprefix("file://")
+
+
+class _Validator:
+    """nif's real validator with one `Profile` per schema file (building it parses the XSD)."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, Any] = {}
+
+    def valid(self, content: bytes, schema: Any) -> bool:
+        from nif.report import Verdict as ReportVerdict
+        from nif.validate import Profile, validate
+
+        path = _file(schema)
+        if path not in self.profiles:
+            self.profiles[path] = Profile.from_files(xsd=path)
+        return validate(content, self.profiles[path]).verdict is ReportVerdict.VALID
+
+
+class _Walk:
+    """One comparison: the memo of type pairs, the first doubt, and the validator cache."""
+
+    def __init__(self, old: Any, new: Any, root: str) -> None:
+        self.old, self.new, self.root = old, new, root
+        self.seen: set[tuple[int, int]] = set()
+        self.doubt: DirectionResult | None = None
+        self.validator = _Validator()
+
+    def run(self) -> DirectionResult:
+        old_decl = self.old.maps.elements.get(self.root)
+        new_decl = self.new.maps.elements.get(self.root)
+        if old_decl is None:
+            return DirectionResult("compatible", reason=f"OLD declares no global {self.root}")
+        try:
+            if new_decl is None:
+                self.candidate([], f"NEW declares no global {self.root}", minimal=True)
+            else:
+                self.element(old_decl, new_decl, [])
+        except _Found as found:
+            return found.result
+        except RecursionError:
+            return DirectionResult("unknown", reason="schema nesting too deep to walk")
+        return self.doubt or DirectionResult("compatible")
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    def unknown(self, path: list[str], reason: str) -> None:
+        """Keep the first doubt, but go on looking for a verifiable counterexample."""
+        if self.doubt is None:
+            self.doubt = DirectionResult("unknown", reason=reason, path=list(path))
+
+    def candidate(
+        self,
+        path: list[str],
+        reason: str,
+        *,
+        children: list[str] | None = None,
+        value: str | None = None,
+        attribute: str | None = None,
+        minimal: bool = False,
+    ) -> None:
+        """Build the witness document from OLD; raise `_Found` only if the engines agree."""
+        try:
+            if minimal:
+                instance = minimal_instance(self.old, self.root)
+            else:
+                instance = instance_with(
+                    self.old, self.root, path, children, value, attribute=attribute
+                )
+            content = etree.tostring(instance, xml_declaration=True, encoding="UTF-8")
+            old_ok = self.validator.valid(content, self.old)
+            new_ok = self.validator.valid(content, self.new)
+        except GenerationError as exc:
+            self.unknown(path, f"{reason}; no counterexample could be built: {exc}")
+            return
+        if old_ok and not new_ok:
+            raise _Found(DirectionResult("incompatible", content, reason, list(path)))
+        self.unknown(path, f"{reason}; the generated witness was not confirmed by the engines")
+
+    # -- declarations -----------------------------------------------------------------------
+
+    def element(self, old: Any, new: Any, path: list[str]) -> None:
+        where = "/".join(path) or self.root
+        if old.nillable and not new.nillable:
+            self.unknown(path, f"{where}: nillable on OLD only (xsi:nil witness not generated)")
+        if new.fixed is not None and new.fixed != old.fixed:
+            self.unknown(path, f"{where}: NEW fixes the value to {new.fixed!r}")
+        if {c.name for c in new.identities} - {c.name for c in old.identities}:
+            self.unknown(path, f"{where}: NEW adds identity constraints (not compared)")
+        if new.abstract and not old.abstract:
+            self.unknown(path, f"{where}: NEW makes the declaration abstract")
+        self.types(old.type, new.type, path)
+
+    def types(self, old: Any, new: Any, path: list[str]) -> None:
+        key = (id(old), id(new))
+        if key in self.seen:
+            return  # coinductive: assumed included while the first visit decides it
+        self.seen.add(key)
+        where = "/".join(path) or self.root
+        if old.is_simple():
+            if new.is_simple():
+                self.simple(old, new, path, None)
+            elif new.has_simple_content():
+                self.attributes(None, new, path)
+                self.simple(old, new.content, path, None)
+            else:
+                self.unknown(path, f"{where}: simple type on OLD, complex content on NEW")
+            return
+        self.attributes(old, None if new.is_simple() else new, path)
+        if old.has_simple_content():
+            if new.is_simple():
+                self.simple(old.content, new, path, None)
+            elif new.has_simple_content():
+                self.simple(old.content, new.content, path, None)
+            else:
+                self.unknown(path, f"{where}: simple content on OLD, element content on NEW")
+            return
+        if new.is_simple() or new.has_simple_content():
+            if old.is_empty() and not old.mixed:
+                self.simple_empty(new if new.is_simple() else new.content, path)
+            else:
+                self.unknown(path, f"{where}: element content on OLD, simple content on NEW")
+            return
+        if old.mixed and not new.mixed:
+            self.unknown(path, f"{where}: mixed on OLD only (text witness not generated)")
+        self.content(old, new, path)
+
+    def simple_empty(self, new: Any, path: list[str]) -> None:
+        """OLD allows only empty content: NEW must accept the empty string."""
+        if not new.is_valid(""):
+            self.candidate(path, f"{'/'.join(path) or self.root}: empty content refused by NEW")
+
+    def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
+        result = simple_included(old, new)
+        where = ("/".join(path) or self.root) + (f"/@{attribute}" if attribute else "")
+        if result.included is True:
+            return
+        if result.included is None or result.witness is None:
+            self.unknown(path, f"{where}: {result.reason or 'simple type inclusion unknown'}")
+            return
+        changes = "; ".join(result.changes) or result.reason or "value space narrowed"
+        self.candidate(
+            path,
+            f"{where}: value {result.witness!r} refused by NEW ({changes})",
+            value=result.witness,
+            attribute=attribute,
+        )
+
+    def content(self, old: Any, new: Any, path: list[str]) -> None:
+        where = "/".join(path) or self.root
+        try:
+            old_term, new_term = from_xmlschema(old.content), from_xmlschema(new.content)
+        except UnsupportedModel as exc:
+            self.unknown(path, f"{where}: {exc}")
+            return
+        inclusion = language_included(old_term, new_term)
+        if inclusion.included is False and inclusion.witness is not None:
+            names = [_name(symbol) for symbol in inclusion.witness]
+            self.candidate(
+                path,
+                f"{where}: children {[_local(n) for n in names]} accepted by OLD, not by NEW",
+                children=names,
+            )
+            return
+        if inclusion.included is None:
+            self.unknown(path, f"{where}: {inclusion.reason}")
+        for old_leaf, new_leaf in sorted(inclusion.bindings, key=_binding_order):
+            self.binding(old_leaf, new_leaf, path)
+
+    def binding(self, old: Any, new: Any, path: list[str]) -> None:
+        if new is None:
+            return  # a step past NEW's model: the name inclusion already answered for it
+        if isinstance(old, Element) and isinstance(new, Element):
+            self.element(old.key, new.key, [*path, old.name])
+            return
+        where = "/".join(path) or self.root
+        if isinstance(old, Element) and isinstance(new, Wildcard):
+            if new.process_contents == "skip":
+                return
+            declared = self.new.maps.elements.get(old.name)
+            if declared is not None:
+                self.element(old.key, declared, [*path, old.name])
+            else:
+                self.unknown(
+                    path,
+                    f"{where}: {_local(old.name)} now matched by a {new.process_contents} "
+                    "wildcard with no global declaration in NEW",
+                )
+            return
+        if isinstance(old, Wildcard) and isinstance(new, Wildcard):
+            if old == new and old.process_contents == "skip":
+                return
+            self.unknown(
+                path,
+                f"{where}: {old.process_contents} wildcard: children validated by global "
+                "declarations that are not compared",
+            )
+            return
+        self.unknown(path, f"{where}: wildcard content on OLD meets a declaration on NEW")
+
+    def attributes(self, old: Any, new: Any, path: list[str]) -> None:
+        """Required attributes added, attributes dropped, attribute types narrowed."""
+        where = "/".join(path) or self.root
+        old_attrs = dict(old.attributes) if old is not None else {}
+        new_attrs = dict(new.attributes) if new is not None else {}
+        old_any, new_any = old_attrs.pop(None, None), new_attrs.pop(None, None)
+        for name, attr in new_attrs.items():
+            if attr.use == "required" and (
+                name not in old_attrs or old_attrs[name].use != "required"
+            ):
+                self.candidate(path, f"{where}: attribute {_local(name)} required on NEW")
+        if old_any is not None:
+            if new_any is None or not _same_wildcard(old_any, new_any):
+                self.unknown(path, f"{where}: attribute wildcard changed (not compared)")
+            elif old_any.process_contents != "skip":
+                self.unknown(path, f"{where}: {old_any.process_contents} attribute wildcard")
+        for name, attr in old_attrs.items():
+            if attr.use == "prohibited":
+                continue
+            target = new_attrs.get(name)
+            if target is None or target.use == "prohibited":
+                self.dropped(name, attr, new_any, path)
+                continue
+            if target.fixed is not None and target.fixed != attr.fixed:
+                self.unknown(path, f"{where}/@{_local(name)}: NEW fixes it to {target.fixed!r}")
+            self.simple(attr.type, target.type, path, name)
+
+    def dropped(self, name: str, attr: Any, new_any: Any, path: list[str]) -> None:
+        where = f"{'/'.join(path) or self.root}/@{_local(name)}"
+        if new_any is not None and new_any.is_matching(name):
+            if new_any.process_contents != "skip":
+                self.unknown(path, f"{where}: now matched by an attribute wildcard")
+            return
+        value = _sample(attr)
+        if value is None:
+            self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
+            return
+        self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
+
+
+def _name(symbol: Symbol) -> str:
+    return symbol.example() if isinstance(symbol, OtherName) else symbol
+
+
+def _local(clark: str) -> str:
+    return clark.rsplit("}", 1)[-1]
+
+
+def _binding_order(pair: tuple[Any, Any]) -> str:
+    """A stable order, so the first doubt reported does not vary between runs."""
+    return repr((getattr(pair[0], "name", ""), getattr(pair[1], "name", "")))
+
+
+def _same_wildcard(old: Any, new: Any) -> bool:
+    return bool(
+        list(old.namespace) == list(new.namespace)
+        and list(getattr(old, "not_namespace", ()) or ())
+        == list(getattr(new, "not_namespace", ()) or ())
+        and old.process_contents == new.process_contents
+    )
+
+
+def _sample(attr: Any) -> str | None:
+    """A lexical value OLD's attribute accepts (only a candidate: the engines decide)."""
+    simple = attr.type
+    tried: list[str] = [v for v in (attr.fixed, attr.default) if v is not None]
+    tried += [str(v) for v in (getattr(simple, "enumeration", None) or [])]
+    tried += _GENERIC_VALUES
+    for text in tried:
+        try:
+            if simple.is_valid(text):
+                return text
+        except Exception:  # a candidate the type cannot even decode
+            continue
+    return None

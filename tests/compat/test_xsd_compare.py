@@ -1,0 +1,149 @@
+"""One direction of XSD compatibility, judged by the real engines for every counterexample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nif.compat._instances import check
+from nif.compat._xsd_compare import DirectionResult, compare_element
+
+EXTERNAL = Path(__file__).parents[2].parent / "shared" / "external"
+UBL_INVOICE = EXTERNAL / "ubl-2.1" / "xsd" / "maindoc" / "UBL-Invoice-2.1.xsd"
+INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
+ROOT = "{urn:t}r"
+
+BASE = """
+<xs:element name="r" type="t:R"/>
+<xs:complexType name="R"><xs:sequence>
+  <xs:element name="a" type="xs:string"/>
+  <xs:element name="item" type="t:Item" maxOccurs="{max}"/>
+  {extra}
+</xs:sequence>{attrs}</xs:complexType>
+<xs:complexType name="Item"><xs:sequence>
+  <xs:element name="code" type="t:Code"/>
+  <xs:element name="qty" type="{qty}"/>
+</xs:sequence></xs:complexType>
+<xs:simpleType name="Code"><xs:restriction base="xs:string">{codes}</xs:restriction></xs:simpleType>
+"""
+CODES = '<xs:enumeration value="A"/><xs:enumeration value="B"/>'
+
+
+def _xsd(tmp_path: Path, name: str, **changes: str) -> Path:
+    fields = {"max": "3", "extra": "", "attrs": "", "qty": "xs:decimal", "codes": CODES}
+    fields.update(changes)
+    body = BASE.format(**fields)
+    path = tmp_path / f"{name}.xsd"
+    path.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" '
+        f'targetNamespace="urn:t" elementFormDefault="qualified">{body}</xs:schema>'
+    )
+    return path
+
+
+def _both(tmp_path: Path, **changes: str) -> tuple[Path, Path]:
+    return _xsd(tmp_path, "old"), _xsd(tmp_path, "new", **changes)
+
+
+def _verified(result: DirectionResult, old: Path, new: Path) -> None:
+    """An incompatible verdict carries a message OLD accepts and NEW refuses."""
+    assert result.verdict == "incompatible", result
+    assert result.counterexample is not None
+    assert check(result.counterexample, old), result.counterexample
+    assert not check(result.counterexample, new), result.counterexample
+
+
+def test_identical_schemas_are_compatible(tmp_path: Path) -> None:
+    old, new = _both(tmp_path)
+    assert compare_element(old, new, ROOT).verdict == "compatible"
+
+
+def test_optional_element_added_breaks_only_forward(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, extra='<xs:element name="note" type="xs:string" minOccurs="0"/>')
+    assert compare_element(old, new, ROOT).verdict == "compatible"
+    forward = compare_element(new, old, ROOT)
+    _verified(forward, new, old)
+    assert b"note" in (forward.counterexample or b"")
+
+
+def test_required_element_added_breaks_backward(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, extra='<xs:element name="note" type="xs:string"/>')
+    _verified(compare_element(old, new, ROOT), old, new)
+    _verified(compare_element(new, old, ROOT), new, old)
+
+
+def test_max_occurs_narrowed(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, max="1")
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert (backward.counterexample or b"").count(b"<t:item") + (
+        backward.counterexample or b""
+    ).count(b"<item") >= 2 or b"item" in (backward.counterexample or b"")
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_enumeration_narrowed_in_nested_named_type(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, codes='<xs:enumeration value="A"/>')
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert backward.path == ["{urn:t}item", "{urn:t}code"]
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_type_changed_in_nested_named_type(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, qty="xs:integer")
+    _verified(compare_element(old, new, ROOT), old, new)
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_attribute_made_required(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old", attrs='<xs:attribute name="id" type="xs:string"/>')
+    new = _xsd(tmp_path, "new", attrs='<xs:attribute name="id" type="xs:string" use="required"/>')
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_attribute_removed_breaks_backward(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old", attrs='<xs:attribute name="id" type="xs:int"/>')
+    new = _xsd(tmp_path, "new")
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert b"id=" in (backward.counterexample or b"")
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_attribute_type_narrowed(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old", attrs='<xs:attribute name="n" type="xs:decimal"/>')
+    new = _xsd(tmp_path, "new", attrs='<xs:attribute name="n" type="xs:integer"/>')
+    _verified(compare_element(old, new, ROOT), old, new)
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_skip_wildcard_identical_is_compatible_lax_is_unknown(tmp_path: Path) -> None:
+    skip = '<xs:any namespace="##other" processContents="skip" minOccurs="0"/>'
+    old, new = _both(tmp_path, extra=skip)
+    old = _xsd(tmp_path, "old", extra=skip)
+    assert compare_element(old, new, ROOT).verdict == "compatible"
+    lax = skip.replace("skip", "lax")
+    old, new = _xsd(tmp_path, "old", extra=lax), _xsd(tmp_path, "new", extra=lax)
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and result.reason and "wildcard" in result.reason
+
+
+def test_missing_root_in_new(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = tmp_path / "new.xsd"
+    new.write_text(old.read_text().replace('name="r"', 'name="other"'))
+    _verified(compare_element(old, new, ROOT), old, new)
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+@pytest.mark.slow
+def test_ubl_invoice_against_itself() -> None:
+    if not UBL_INVOICE.exists():
+        pytest.skip("UBL 2.1 not available")
+    result = compare_element(UBL_INVOICE, UBL_INVOICE, INVOICE)
+    assert result.verdict in ("compatible", "unknown"), result
+    assert result.verdict == "compatible", result.reason

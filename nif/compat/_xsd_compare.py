@@ -18,7 +18,14 @@ import xmlschema
 from lxml import etree
 
 from nif.compat._automata import OtherName, Symbol, language_included
-from nif.compat._content import Element, UnsupportedModel, Wildcard, from_xmlschema
+from nif.compat._content import (
+    Element,
+    Namespaces,
+    UnsupportedModel,
+    Wildcard,
+    from_xmlschema,
+    namespace_of,
+)
 from nif.compat._instances import GenerationError, instance_with, minimal_instance
 from nif.compat._simple_types import simple_included
 
@@ -94,6 +101,8 @@ class _Walk:
         self.old, self.new, self.root = old, new, root
         self.seen: set[tuple[int, int]] = set()
         self.doubt: DirectionResult | None = None
+        self.wildcards: set[tuple[Namespaces, str]] = set()
+        self.attribute_wildcards: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], str]] = set()
         self.validator = _Validator()
 
     def run(self) -> DirectionResult:
@@ -258,15 +267,47 @@ class _Walk:
                 )
             return
         if isinstance(old, Wildcard) and isinstance(new, Wildcard):
-            if old == new and old.process_contents == "skip":
-                return
-            self.unknown(
-                path,
-                f"{where}: {old.process_contents} wildcard: children validated by global "
-                "declarations that are not compared",
-            )
+            same = (old.namespaces, old.process_contents) == (new.namespaces, new.process_contents)
+            if not same:
+                self.unknown(path, f"{where}: wildcard changed (only identical ones are compared)")
+            elif old.process_contents != "skip":
+                self.wildcard_globals(old, path)
             return
         self.unknown(path, f"{where}: wildcard content on OLD meets a declaration on NEW")
+
+    def wildcard_globals(self, wildcard: Wildcard, path: list[str]) -> None:
+        """An identical lax/strict wildcard validates children by each side's global
+        declarations: compare those pairwise (once per wildcard, memoised like types)."""
+        key = (wildcard.namespaces, wildcard.process_contents)
+        if key in self.wildcards:
+            return
+        self.wildcards.add(key)
+        where = "/".join(path) or self.root
+        old_globals = _globals(self.old, wildcard.namespaces)
+        new_globals = _globals(self.new, wildcard.namespaces)
+        if wildcard.process_contents == "lax":
+            added = sorted(new_globals.keys() - old_globals.keys())
+            if added:
+                self.unknown(
+                    path,
+                    f"{where}: lax wildcard; NEW declares {_local(added[0])} that OLD "
+                    "accepted unvalidated",
+                )
+        for name, decl in sorted(old_globals.items()):
+            target = new_globals.get(name)
+            if target is not None:
+                self.element(decl, target, [*path, name])
+            elif wildcard.process_contents == "strict":
+                self.candidate(
+                    path,
+                    f"{where}: {_local(name)} no longer declared for a strict wildcard",
+                    children=[name],
+                )
+            elif not decl.type.is_simple():
+                # Lax assessment of an undeclared element still validates its descendants
+                # and attributes against NEW's globals: not decided here.
+                self.unknown(path, f"{where}: {_local(name)} no longer declared (lax wildcard)")
+            # else: text only, which lax assessment of an undeclared element never rejects
 
     def attributes(self, old: Any, new: Any, path: list[str]) -> None:
         """Required attributes added, attributes dropped, attribute types narrowed."""
@@ -283,7 +324,10 @@ class _Walk:
             if new_any is None or not _same_wildcard(old_any, new_any):
                 self.unknown(path, f"{where}: attribute wildcard changed (not compared)")
             elif old_any.process_contents != "skip":
-                self.unknown(path, f"{where}: {old_any.process_contents} attribute wildcard")
+                self.attribute_globals(old_any, path)
+        for name in new_attrs.keys() - old_attrs.keys():
+            if old_any is not None and old_any.is_matching(name):
+                self.unknown(path, f"{where}/@{_local(name)}: declared on NEW, wildcard on OLD")
         for name, attr in old_attrs.items():
             if attr.use == "prohibited":
                 continue
@@ -294,6 +338,32 @@ class _Walk:
             if target.fixed is not None and target.fixed != attr.fixed:
                 self.unknown(path, f"{where}/@{_local(name)}: NEW fixes it to {target.fixed!r}")
             self.simple(attr.type, target.type, path, name)
+
+    def attribute_globals(self, wildcard: Any, path: list[str]) -> None:
+        """An identical lax/strict anyAttribute: compare the global attributes it selects."""
+        contents = wildcard.process_contents
+        key = (tuple(wildcard.namespace), tuple(getattr(wildcard, "not_namespace", ()) or ()))
+        if (key, contents) in self.attribute_wildcards:
+            return
+        self.attribute_wildcards.add((key, contents))
+        where = "/".join(path) or self.root
+
+        def selected(schema: Any) -> dict[str, Any]:
+            return {
+                n: a
+                for n, a in schema.maps.attributes.items()
+                if isinstance(n, str) and wildcard.is_matching(n)
+            }
+
+        old_globals, new_globals = selected(self.old), selected(self.new)
+        if contents == "lax" and new_globals.keys() - old_globals.keys():
+            self.unknown(path, f"{where}: lax anyAttribute; NEW declares more global attributes")
+        for name, attr in sorted(old_globals.items()):
+            target = new_globals.get(name)
+            if target is not None:
+                self.simple(attr.type, target.type, path, name)
+            else:
+                self.unknown(path, f"{where}/@{_local(name)}: global attribute gone from NEW")
 
     def dropped(self, name: str, attr: Any, new_any: Any, path: list[str]) -> None:
         where = f"{'/'.join(path) or self.root}/@{_local(name)}"
@@ -306,6 +376,15 @@ class _Walk:
             self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
             return
         self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
+
+
+def _globals(schema: Any, namespaces: Namespaces) -> dict[str, Any]:
+    """The global element declarations a wildcard with `namespaces` can select."""
+    return {
+        name: decl
+        for name, decl in schema.maps.elements.items()
+        if isinstance(name, str) and namespaces.allows(namespace_of(name))
+    }
 
 
 def _name(symbol: Symbol) -> str:

@@ -119,12 +119,15 @@ def test_attribute_type_narrowed(tmp_path: Path) -> None:
     assert compare_element(new, old, ROOT).verdict == "compatible"
 
 
-def test_skip_wildcard_identical_is_compatible_lax_is_unknown(tmp_path: Path) -> None:
+def test_identical_wildcards_compatible_tightened_unknown(tmp_path: Path) -> None:
     skip = '<xs:any namespace="##other" processContents="skip" minOccurs="0"/>'
     old, new = _xsd(tmp_path, "old", extra=skip), _xsd(tmp_path, "new", extra=skip)
     assert compare_element(old, new, ROOT).verdict == "compatible"
     lax = skip.replace("skip", "lax")
     old, new = _xsd(tmp_path, "old", extra=lax), _xsd(tmp_path, "new", extra=lax)
+    # identical lax wildcards, and no global declaration in another namespace on either side
+    assert compare_element(old, new, ROOT).verdict == "compatible"
+    old = _xsd(tmp_path, "old", extra=skip)
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and result.reason and "wildcard" in result.reason
 
@@ -180,3 +183,43 @@ def test_mixed_dropped_is_unknown(tmp_path: Path) -> None:
     result = compare_element(tmp_path / "old.xsd", new, ROOT)
     assert result.verdict == "unknown" and "mixed" in (result.reason or "")
     assert compare_element(new, tmp_path / "old.xsd", ROOT).verdict == "compatible"
+
+
+def _two_namespaces(tmp_path: Path, name: str, other: str, contents: str) -> Path:
+    """A root whose content is a wildcard over urn:o, where `other` declares the globals."""
+    (tmp_path / f"{name}-o.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:o" '
+        f'elementFormDefault="qualified">{other}</xs:schema>'
+    )
+    path = tmp_path / f"{name}.xsd"
+    path.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t" '
+        'elementFormDefault="qualified">'
+        f'<xs:import namespace="urn:o" schemaLocation="{name}-o.xsd"/>'
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        f'<xs:any namespace="urn:o" processContents="{contents}"/>'
+        "</xs:sequence></xs:complexType></xs:element></xs:schema>"
+    )
+    return path
+
+
+def test_strict_wildcard_compares_global_declarations(tmp_path: Path) -> None:
+    old = _two_namespaces(tmp_path, "old", '<xs:element name="x" type="xs:decimal"/>', "strict")
+    new = _two_namespaces(tmp_path, "new", '<xs:element name="x" type="xs:integer"/>', "strict")
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert backward.path == ["{urn:o}x"]
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_lax_wildcard_meeting_a_new_declaration_is_unknown(tmp_path: Path) -> None:
+    old = _two_namespaces(tmp_path, "old", '<xs:element name="x" type="xs:string"/>', "lax")
+    new = _two_namespaces(
+        tmp_path,
+        "new",
+        '<xs:element name="x" type="xs:string"/><xs:element name="y" type="xs:int"/>',
+        "lax",
+    )
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and "lax" in (result.reason or "")
+    assert compare_element(new, old, ROOT).verdict == "compatible"

@@ -104,6 +104,8 @@ class _Walk:
         self.wildcards: set[tuple[Namespaces, str]] = set()
         self.attribute_wildcards: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], str]] = set()
         self.validator = _Validator()
+        self.derivations: dict[int, list[Any]] | None = None
+        self.deferred: list[tuple[Any, Any, list[str]]] = []
 
     def run(self) -> DirectionResult:
         old_decl = self.old.maps.elements.get(self.root)
@@ -115,6 +117,8 @@ class _Walk:
                 self.candidate([], f"NEW declares no global {self.root}", minimal=True)
             else:
                 self.element(old_decl, new_decl, [])
+                while self.deferred:
+                    self.types(*self.deferred.pop(0))
         except _Found as found:
             return found.result
         except RecursionError:
@@ -176,6 +180,7 @@ class _Walk:
             return  # coinductive: assumed included while the first visit decides it
         self.seen.add(key)
         where = "/".join(path) or self.root
+        self.derived(old, new, path)
         if old.is_simple():
             if new.is_simple():
                 self.simple(old, new, path, None)
@@ -203,6 +208,36 @@ class _Walk:
         if old.mixed and not new.mixed:
             self.unknown(path, f"{where}: mixed on OLD only (text witness not generated)")
         self.content(old, new, path)
+
+    def derived(self, old: Any, new: Any, path: list[str]) -> None:
+        """An OLD instance may name, by xsi:type, any global type derived from the declared
+        one: NEW must accept it too, under the same name and still derived from NEW's type.
+        (Blocked derivations are not subtracted: at worst a needless `unknown`.)"""
+        for subtype in self.subtypes(old):
+            target = self.new.maps.types.get(subtype.name)
+            if target is None or not (target is new or target.is_derived(new)):
+                self.unknown(
+                    path,
+                    f"{'/'.join(path) or self.root}: OLD allows xsi:type={_local(subtype.name)}, "
+                    "NEW has no such derived type (xsi:type witnesses are not generated)",
+                )
+            else:
+                # Deferred: compared after the main walk, so a type first meets the memo at
+                # the path where a plain (xsi:type-free) witness can reach it.
+                self.deferred.append((subtype, target, path))
+
+    def subtypes(self, base: Any) -> list[Any]:
+        """OLD's non-abstract named global types derived from `base` (computed once)."""
+        if self.derivations is None:
+            self.derivations = {}
+            for name, candidate in sorted(self.old.maps.types.items()):
+                if not isinstance(name, str) or getattr(candidate, "abstract", False):
+                    continue
+                ancestor, steps = getattr(candidate, "base_type", None), 0
+                while ancestor is not None and steps < 64:
+                    self.derivations.setdefault(id(ancestor), []).append(candidate)
+                    ancestor, steps = getattr(ancestor, "base_type", None), steps + 1
+        return self.derivations.get(id(base), [])
 
     def simple_empty(self, new: Any, path: list[str]) -> None:
         """OLD allows only empty content: NEW must accept the empty string."""

@@ -223,3 +223,18 @@ def test_lax_wildcard_meeting_a_new_declaration_is_unknown(tmp_path: Path) -> No
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and "lax" in (result.reason or "")
     assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_derived_type_removed_is_not_compatible(tmp_path: Path) -> None:
+    """OLD instances may use xsi:type with a derived type NEW no longer has: never compatible."""
+    derived = (
+        '<xs:complexType name="Item2"><xs:complexContent><xs:extension base="t:Item">'
+        '<xs:sequence><xs:element name="more" type="xs:string"/></xs:sequence>'
+        "</xs:extension></xs:complexContent></xs:complexType>"
+    )
+    old = _xsd(tmp_path, "old")
+    old.write_text(old.read_text().replace("</xs:schema>", derived + "</xs:schema>"))
+    new = _xsd(tmp_path, "new")
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and "xsi:type=Item2" in (result.reason or "")
+    assert compare_element(new, old, ROOT).verdict == "compatible"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,23 @@ def test_derived_type_removed_is_not_compatible(tmp_path: Path) -> None:
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and "xsi:type=Item2" in (result.reason or "")
     assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+@pytest.mark.slow
+def test_ubl_common_component_element_made_required(tmp_path: Path) -> None:
+    """cac:AddressType's StreetName made required, in a copy of the common components."""
+    if not UBL_INVOICE.exists():
+        pytest.skip("UBL 2.1 not available")
+    copy = tmp_path / "xsd"
+    shutil.copytree(UBL_INVOICE.parents[1], copy)
+    cac = copy / "common" / "UBL-CommonAggregateComponents-2.1.xsd"
+    text = cac.read_text()
+    start = text.index('<xsd:complexType name="AddressType">')
+    optional = '<xsd:element ref="cbc:StreetName" minOccurs="0"'
+    at = text.index(optional, start)
+    cac.write_text(text[:at] + optional.replace('"0"', '"1"') + text[at + len(optional) :])
+    edited = copy / "maindoc" / UBL_INVOICE.name
+    backward = compare_element(UBL_INVOICE, edited, INVOICE)
+    _verified(backward, UBL_INVOICE, edited)
+    assert backward.path[-1].endswith("Address")
+    assert compare_element(edited, UBL_INVOICE, INVOICE).verdict == "compatible"

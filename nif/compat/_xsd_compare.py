@@ -19,6 +19,7 @@ from lxml import etree
 
 from nif.compat._automata import OtherName, Symbol, language_included
 from nif.compat._content import (
+    ANY_NAMESPACE,
     Element,
     Namespaces,
     UnsupportedModel,
@@ -318,15 +319,18 @@ class _Walk:
             return
         self.wildcards.add(key)
         where = "/".join(path) or self.root
-        old_globals = _globals(self.old, wildcard.namespaces)
-        new_globals = _globals(self.new, wildcard.namespaces)
+        # Lax assessment recurses: below an undeclared child, libxml2 still validates every
+        # descendant that has a global declaration, whatever its namespace.
+        scope = ANY_NAMESPACE if wildcard.process_contents == "lax" else wildcard.namespaces
+        old_globals = _globals(self.old, scope)
+        new_globals = _globals(self.new, scope)
         if wildcard.process_contents == "lax":
             added = sorted(new_globals.keys() - old_globals.keys())
             if added:
                 self.unknown(
                     path,
-                    f"{where}: lax wildcard; NEW declares {_local(added[0])} that OLD "
-                    "accepted unvalidated",
+                    f"{where}: open content (lax wildcard): NEW declares {_local(added[0])}, "
+                    "which OLD accepted unvalidated below an undeclared child",
                 )
         for name, decl in sorted(old_globals.items()):
             target = new_globals.get(name)

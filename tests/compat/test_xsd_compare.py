@@ -259,3 +259,17 @@ def test_ubl_common_component_element_made_required(tmp_path: Path) -> None:
     _verified(backward, UBL_INVOICE, edited)
     assert backward.path[-1].endswith("Address")
     assert compare_element(edited, UBL_INVOICE, INVOICE).verdict == "compatible"
+
+
+def test_lax_wildcard_sees_globals_of_every_namespace(tmp_path: Path) -> None:
+    """libxml2 validates declared descendants of an undeclared lax child, in any namespace:
+    a global added outside the wildcard's namespaces can still break OLD messages."""
+    old = _two_namespaces(tmp_path, "old", "", "lax")
+    new = _two_namespaces(tmp_path, "new", "", "lax")
+    new.write_text(
+        new.read_text().replace("</xs:schema>", '<xs:element name="n" type="xs:int"/></xs:schema>')
+    )
+    message = b'<r xmlns="urn:t"><o:b xmlns:o="urn:o"><n>abc</n></o:b></r>'
+    assert check(message, old) and not check(message, new)  # the engines agree it breaks
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and "open content" in (result.reason or "")

@@ -169,8 +169,8 @@ class _Walk:
             self.unknown(path, f"{where}: nillable on OLD only (xsi:nil witness not generated)")
         if new.fixed is not None and new.fixed != old.fixed:
             self.unknown(path, f"{where}: NEW fixes the value to {new.fixed!r}")
-        if {c.name for c in new.identities} - {c.name for c in old.identities}:
-            self.unknown(path, f"{where}: NEW adds identity constraints (not compared)")
+        if _identities(new) - _identities(old):
+            self.unknown(path, f"{where}: NEW adds or changes identity constraints (not compared)")
         if new.abstract and not old.abstract:
             self.unknown(path, f"{where}: NEW makes the declaration abstract")
         self.types(old.type, new.type, path)
@@ -182,6 +182,8 @@ class _Walk:
         self.seen.add(key)
         where = "/".join(path) or self.root
         self.derived(old, new, path)
+        if getattr(new, "abstract", False) and not getattr(old, "abstract", False):
+            self.candidate(path, f"{where}: NEW makes the type abstract (xsi:type required)")
         if old.is_simple():
             if new.is_simple():
                 self.simple(old, new, path, None)
@@ -415,6 +417,18 @@ class _Walk:
             self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
             return
         self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
+
+
+def _identities(decl: Any) -> set[tuple[str, ...]]:
+    """Each identity constraint as (kind, name, selector, fields...): any difference counts."""
+    found: set[tuple[str, ...]] = set()
+    for constraint in decl.identities:
+        selector = getattr(getattr(constraint, "selector", None), "path", "")
+        fields = [str(getattr(f, "path", "")) for f in getattr(constraint, "fields", ())]
+        refer = str(getattr(getattr(constraint, "refer", None), "name", ""))
+        kind = type(constraint).__name__
+        found.add((kind, str(constraint.name), str(selector), refer, *fields))
+    return found
 
 
 def _globals(schema: Any, namespaces: Namespaces) -> dict[str, Any]:

@@ -273,3 +273,24 @@ def test_lax_wildcard_sees_globals_of_every_namespace(tmp_path: Path) -> None:
     assert check(message, old) and not check(message, new)  # the engines agree it breaks
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and "open content" in (result.reason or "")
+
+
+def test_identity_constraint_added_is_unknown(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = _xsd(tmp_path, "new")
+    unique = (
+        '<xs:unique name="u"><xs:selector xpath="t:item"/><xs:field xpath="t:code"/></xs:unique>'
+    )
+    new.write_text(new.read_text().replace('type="t:R"/>', f'type="t:R">{unique}</xs:element>'))
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and "identity" in (result.reason or "")
+    assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+def test_type_made_abstract_breaks_backward(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = _xsd(tmp_path, "new")
+    new.write_text(new.read_text().replace('name="Item">', 'name="Item" abstract="true">'))
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert backward.path == ["{urn:t}item"]

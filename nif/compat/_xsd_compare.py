@@ -171,6 +171,8 @@ class _Walk:
             self.unknown(path, f"{where}: NEW fixes the value to {new.fixed!r}")
         if _identities(new) - _identities(old):
             self.unknown(path, f"{where}: NEW adds or changes identity constraints (not compared)")
+        if _blocks(new) - _blocks(old):
+            self.unknown(path, f"{where}: NEW blocks derivations OLD allowed (xsi:type)")
         if new.abstract and not old.abstract:
             self.unknown(path, f"{where}: NEW makes the declaration abstract")
         self.types(old.type, new.type, path)
@@ -417,6 +419,13 @@ class _Walk:
             self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
             return
         self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
+
+
+def _blocks(decl: Any) -> set[str]:
+    """What the declaration and its type block (element block, type block)."""
+    words = f"{getattr(decl, 'block', '') or ''} {getattr(decl.type, 'block', '') or ''}"
+    found = set(words.split())
+    return {"extension", "restriction", "substitution"} if "#all" in found else found
 
 
 def _identities(decl: Any) -> set[tuple[str, ...]]:

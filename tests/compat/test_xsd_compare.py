@@ -294,3 +294,12 @@ def test_type_made_abstract_breaks_backward(tmp_path: Path) -> None:
     backward = compare_element(old, new, ROOT)
     _verified(backward, old, new)
     assert backward.path == ["{urn:t}item"]
+
+
+def test_derivation_blocked_in_new_is_unknown(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = _xsd(tmp_path, "new")
+    new.write_text(new.read_text().replace('name="Item">', 'name="Item" block="#all">'))
+    result = compare_element(old, new, ROOT)
+    assert result.verdict == "unknown" and "blocks" in (result.reason or "")
+    assert compare_element(new, old, ROOT).verdict == "compatible"

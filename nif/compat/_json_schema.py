@@ -15,6 +15,7 @@ from nif.compat._json_witness import accepts, asserts_formats, find_witness, ref
 
 if TYPE_CHECKING:
     from nif.compat._json_changes import Change
+    from nif.validate import ArtefactSet
 
 _TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 _ANNOTATIONS = {
@@ -70,12 +71,21 @@ class _Ctx:
 
 
 def json_included(
-    old: Any, new: Any, *, draft: str = "2020-12", format_assertions: bool | None = None
+    old: Any,
+    new: Any,
+    *,
+    draft: str = "2020-12",
+    format_assertions: bool | None = None,
+    old_set: ArtefactSet | None = None,
+    new_set: ArtefactSet | None = None,
 ) -> JsonInclusion:
     """Whether every instance valid under OLD is valid under NEW (both root schemas).
 
     `format_assertions` None: `format` asserts as DRAFT says (4 to 7 yes, 2019-09 on no),
     as nif's validator does; pass the validation setting to follow an override.
+    `old_set`/`new_set`: the schema set whose main document is OLD/NEW, so that a witness is
+    checked by nif's own step with `$ref`s to other documents resolved; the prover itself
+    still answers unknown on such references, so the sets only ever add checked witnesses.
     """
     from nif.compat._json_changes import diff  # the change list builds on this prover
 
@@ -90,7 +100,7 @@ def json_included(
         reason = str(exc)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         reason = f"schema not understood: {exc!r}"
-    witness = find_witness(old, new, draft, format_assertions)
+    witness = find_witness(old, new, draft, format_assertions, old_set, new_set)
     if witness is not None:
         return JsonInclusion(False, witness[0], f"counterexample found ({reason})", changes)
     return JsonInclusion(None, None, reason, changes)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
 from nif.compat._samples import pattern_strings
+
+if TYPE_CHECKING:
+    from nif.validate import ArtefactSet
 
 _VALIDATORS: dict[str, Callable[..., Any]] = {
     "4": jsonschema_rs.Draft4Validator,
@@ -47,13 +50,56 @@ def _refuse(uri: str) -> Any:
     raise ValueError(f"{uri} is not part of the schema")
 
 
-def find_witness(old: Any, new: Any, draft: str, formats: bool | None = None) -> tuple[Any] | None:
-    """`(value,)` with a value OLD accepts and NEW rejects, checked with jsonschema_rs.
+class _SetEngine:
+    """nif's own JSON Schema step over a schema set, so a witness is judged exactly as nif
+    validates: `$ref`s to other parts resolve by URI or `$id`, nothing else is fetched."""
+
+    def __init__(self, artefacts: ArtefactSet, draft: str, formats: bool | None) -> None:
+        from nif.settings import Settings
+        from nif.validate import JSON_SCHEMA, StepSpec, compile_step
+
+        settings = Settings() if formats is None else Settings(json_format_assertions=formats)
+        spec = StepSpec(JSON_SCHEMA, artefacts, json_draft=draft)
+        self._step = compile_step(spec, settings)
+
+    def is_valid(self, value: Any) -> bool | None:
+        """Whether the step accepts VALUE; None when it cannot tell (a limit, a value nif's
+        parser flags), which never makes a witness."""
+        from nif.errors import LimitError
+        from nif.validate import parse_json
+
+        parsed = parse_json(json.dumps(value).encode(), max_bytes=1 << 24)
+        if parsed.document is None or parsed.findings:
+            return None
+        try:
+            return not self._step.check(parsed.document).findings
+        except LimitError:
+            return None
+
+
+def _judge(schema: Any, artefacts: ArtefactSet | None, draft: str, formats: bool | None) -> Any:
+    """A validator for SCHEMA alone, or for its schema set when one is given."""
+    if artefacts is None:
+        return engine(schema, draft, formats)
+    return _SetEngine(artefacts, draft, formats)
+
+
+def find_witness(
+    old: Any,
+    new: Any,
+    draft: str,
+    formats: bool | None = None,
+    old_set: ArtefactSet | None = None,
+    new_set: ArtefactSet | None = None,
+) -> tuple[Any] | None:
+    """`(value,)` with a value OLD accepts and NEW rejects, checked with jsonschema_rs (through
+    nif's own step when a schema set is given, its main document being OLD or NEW).
 
     None when no candidate qualifies (the 1-tuple keeps JSON `null` apart from "none found").
     """
     try:
-        v_old, v_new = engine(old, draft, formats), engine(new, draft, formats)
+        v_old = _judge(old, old_set, draft, formats)
+        v_new = _judge(new, new_set, draft, formats)
     except Exception:  # an invalid schema or reference: no witness can be checked
         return None
     seen: set[str] = set()
@@ -64,7 +110,7 @@ def find_witness(old: Any, new: Any, draft: str, formats: bool | None = None) ->
         if key in seen:
             continue
         seen.add(key)
-        if v_old.is_valid(value) and not v_new.is_valid(value):
+        if v_old.is_valid(value) is True and v_new.is_valid(value) is False:
             return (value,)
     return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -10,6 +12,17 @@ import pytest
 from nif.compat._json_changes import Change, diff
 from nif.compat._json_schema import json_included
 from nif.compat._json_witness import engine
+from nif.settings import Settings
+from nif.validate import (
+    JSON_SCHEMA,
+    Artefact,
+    ArtefactSet,
+    StepSpec,
+    collect,
+    compile_step,
+    json_references,
+    parse_json,
+)
 
 PERSON: dict[str, Any] = {
     "type": "object",
@@ -469,3 +482,46 @@ def test_allof_clashes_are_combined_exactly() -> None:
     result = json_included(old, narrower)
     assert result.included is False
     _check_witness(old, narrower, "2020-12", result.witness)
+
+
+TAX = Path(__file__).parents[2] / "registry" / "interfaces" / "tax-income-statement" / "schemas"
+
+
+def _schema_set(version: str) -> tuple[Any, ArtefactSet]:
+    path = TAX / version / "income-statement.schema.json"
+    return json.loads(path.read_text()), collect(Artefact.from_path(path), json_references)
+
+
+def test_schema_set_resolves_refs_to_other_documents_for_the_witness() -> None:
+    """2.0.0 `$ref`s common/money.schema.json: with the sets, the breaking direction gets a
+    witness that nif's own step (1.0.0 accepts, 2.0.0 rejects) confirms."""
+    old, old_set = _schema_set("1.0.0")
+    new, new_set = _schema_set("2.0.0")
+    assert len(new_set.parts) == 2
+    verdict = json_included(old, new, old_set=old_set, new_set=new_set)
+    assert verdict.included is False
+    settings = Settings()
+    step_old = compile_step(StepSpec(JSON_SCHEMA, old_set), settings)
+    step_new = compile_step(StepSpec(JSON_SCHEMA, new_set), settings)
+    document = parse_json(json.dumps(verdict.witness).encode(), max_bytes=1 << 20).document
+    assert document is not None
+    assert not step_old.check(document).findings
+    assert step_new.check(document).findings
+
+
+def test_without_the_set_a_cross_document_ref_stays_unknown() -> None:
+    """Backward compatible: no set, the external `$ref` cannot be checked, so no verdict."""
+    old, _ = _schema_set("1.0.0")
+    new, _ = _schema_set("2.0.0")
+    verdict = json_included(old, new)
+    assert verdict.included is None
+    assert verdict.reason
+
+
+def test_schema_set_never_proves_inclusion_through_an_external_ref() -> None:
+    """A schema equal to itself but for an external `$ref` is not claimed included: the
+    prover does not follow references into other documents (yet)."""
+    new, new_set = _schema_set("2.0.0")
+    verdict = json_included(new, new, old_set=new_set, new_set=new_set)
+    assert verdict.included in (True, None)
+    assert verdict.witness is None

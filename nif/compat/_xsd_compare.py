@@ -10,11 +10,8 @@ document is valid under OLD and invalid under NEW by nif's real validator; every
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import xmlschema
 from lxml import etree
 
 from nif.compat._automata import OtherName, Symbol, language_included
@@ -29,31 +26,11 @@ from nif.compat._content import (
 )
 from nif.compat._instances import GenerationError, instance_with, minimal_instance
 from nif.compat._simple_types import simple_included
+from nif.compat._xsd_attributes import AttributeWalk
+from nif.compat._xsd_changes import XsdChange, child_changes, location
+from nif.compat._xsd_verify import DirectionResult, Found, Validator, load
 
-__all__ = ["DirectionResult", "compare_element"]
-
-# Generic attribute values to try when OLD's attribute has no fixed, default or enumeration.
-_GENERIC_VALUES = ("1", "a", "true", "0", "2000-01-01", "2000-01-01T00:00:00", "P1D", "")
-
-Verdict = Literal["compatible", "incompatible", "unknown"]
-
-
-@dataclass
-class DirectionResult:
-    """One direction's answer; `counterexample` is set only for a verified `incompatible`."""
-
-    verdict: Verdict
-    counterexample: bytes | None = None
-    reason: str | None = None
-    path: list[str] = field(default_factory=list)
-
-
-class _Found(Exception):
-    """A verified counterexample: ends the walk at once."""
-
-    def __init__(self, result: DirectionResult) -> None:
-        super().__init__(result.reason)
-        self.result = result
+__all__ = ["DirectionResult", "XsdChange", "compare_element"]
 
 
 def compare_element(old_schema: Any, new_schema: Any, root: str) -> DirectionResult:
@@ -61,42 +38,14 @@ def compare_element(old_schema: Any, new_schema: Any, root: str) -> DirectionRes
 
     Schemas are `xmlschema` schema objects loaded from files, or paths to the XSD files (the
     file is what nif's validator loads to verify a counterexample). Forward compatibility is
-    the same call with the arguments swapped.
+    the same call with the arguments swapped. The result's `changes` lists the differences met.
     """
-    return _Walk(_load(old_schema), _load(new_schema), root).run()
+    return _Walk(load(old_schema), load(new_schema), root).run()
 
 
-def _load(schema: Any) -> Any:
-    if isinstance(schema, str | Path):
-        return xmlschema.XMLSchema10(str(schema))
-    return schema
-
-
-def _file(schema: Any) -> str:
-    url = str(schema.url or "")
-    if not url:
-        raise GenerationError("the schema was not loaded from a file: nothing to validate with")
-    return url.removeprefix("file://")
-
-
-class _Validator:
-    """nif's real validator with one `Profile` per schema file (building it parses the XSD)."""
-
-    def __init__(self) -> None:
-        self.profiles: dict[str, Any] = {}
-
-    def valid(self, content: bytes, schema: Any) -> bool:
-        from nif.report import Verdict as ReportVerdict
-        from nif.validate import Profile, validate
-
-        path = _file(schema)
-        if path not in self.profiles:
-            self.profiles[path] = Profile.from_files(xsd=path)
-        return validate(content, self.profiles[path]).verdict is ReportVerdict.VALID
-
-
-class _Walk:
-    """One comparison: the memo of type pairs, the first doubt, and the validator cache."""
+class _Walk(AttributeWalk):
+    """One comparison: the memo of type pairs, the first doubt, the changes met, and the
+    validator cache."""
 
     def __init__(self, old: Any, new: Any, root: str) -> None:
         self.old, self.new, self.root = old, new, root
@@ -104,7 +53,8 @@ class _Walk:
         self.doubt: DirectionResult | None = None
         self.wildcards: set[tuple[Namespaces, str]] = set()
         self.attribute_wildcards: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], str]] = set()
-        self.validator = _Validator()
+        self.validator = Validator()
+        self.changes: list[XsdChange] = []
         self.derivations: dict[int, list[Any]] | None = None
         self.deferred: list[tuple[Any, Any, list[str]]] = []
 
@@ -115,18 +65,31 @@ class _Walk:
             return DirectionResult("compatible", reason=f"OLD declares no global {self.root}")
         try:
             if new_decl is None:
+                self.record([], "element-removed", f"global {_local(self.root)}", old_decl, None)
                 self.candidate([], f"NEW declares no global {self.root}", minimal=True)
             else:
                 self.element(old_decl, new_decl, [])
                 while self.deferred:
                     self.types(*self.deferred.pop(0))
-        except _Found as found:
-            return found.result
+        except Found as found:
+            return self.with_changes(found.result)
         except RecursionError:
-            return DirectionResult("unknown", reason="schema nesting too deep to walk")
-        return self.doubt or DirectionResult("compatible")
+            return self.with_changes(
+                DirectionResult("unknown", reason="schema nesting too deep to walk")
+            )
+        return self.with_changes(self.doubt or DirectionResult("compatible"))
+
+    def with_changes(self, result: DirectionResult) -> DirectionResult:
+        result.changes = list(self.changes)
+        return result
 
     # -- outcomes ---------------------------------------------------------------------------
+
+    def record(self, path: list[str], kind: str, detail: str, old: Any, new: Any) -> None:
+        """Note a difference between the OLD and NEW components (either may be None)."""
+        self.changes.append(
+            XsdChange(list(path), kind, detail, location(old, path), location(new, path))
+        )
 
     def unknown(self, path: list[str], reason: str) -> None:
         """Keep the first doubt, but go on looking for a verifiable counterexample."""
@@ -143,7 +106,7 @@ class _Walk:
         attribute: str | None = None,
         minimal: bool = False,
     ) -> None:
-        """Build the witness document from OLD; raise `_Found` only if the engines agree."""
+        """Build the witness document from OLD; raise `Found` only if the engines agree."""
         try:
             if minimal:
                 instance = minimal_instance(self.old, self.root)
@@ -158,21 +121,33 @@ class _Walk:
             self.unknown(path, f"{reason}; no counterexample could be built: {exc}")
             return
         if old_ok and not new_ok:
-            raise _Found(DirectionResult("incompatible", content, reason, list(path)))
+            raise Found(DirectionResult("incompatible", content, reason, list(path)))
         self.unknown(path, f"{reason}; the generated witness was not confirmed by the engines")
 
     # -- declarations -----------------------------------------------------------------------
 
     def element(self, old: Any, new: Any, path: list[str]) -> None:
         where = "/".join(path) or self.root
+        if old.nillable != new.nillable:
+            self.record(path, "nillable", f"nillable {old.nillable} -> {new.nillable}", old, new)
         if old.nillable and not new.nillable:
             self.unknown(path, f"{where}: nillable on OLD only (xsi:nil witness not generated)")
+        if new.fixed != old.fixed:
+            self.record(path, "fixed", f"fixed {old.fixed!r} -> {new.fixed!r}", old, new)
         if new.fixed is not None and new.fixed != old.fixed:
             self.unknown(path, f"{where}: NEW fixes the value to {new.fixed!r}")
+        if _identities(new) != _identities(old):
+            self.record(path, "identity", "identity constraints differ", old, new)
         if _identities(new) - _identities(old):
             self.unknown(path, f"{where}: NEW adds or changes identity constraints (not compared)")
+        if _blocks(new) != _blocks(old):
+            self.record(path, "block", f"blocks {_blocks(old)} -> {_blocks(new)}", old, new)
         if _blocks(new) - _blocks(old):
             self.unknown(path, f"{where}: NEW blocks derivations OLD allowed (xsi:type)")
+        if _substitution(new) != _substitution(old):
+            self.record(path, "substitution-group", "substitution group head changed", old, new)
+        if new.abstract != old.abstract:
+            self.record(path, "abstract", f"abstract {old.abstract} -> {new.abstract}", old, new)
         if new.abstract and not old.abstract:
             self.unknown(path, f"{where}: NEW makes the declaration abstract")
         self.types(old.type, new.type, path)
@@ -185,6 +160,7 @@ class _Walk:
         where = "/".join(path) or self.root
         self.derived(old, new, path)
         if getattr(new, "abstract", False) and not getattr(old, "abstract", False):
+            self.record(path, "abstract", "type made abstract", old, new)
             self.candidate(path, f"{where}: NEW makes the type abstract (xsi:type required)")
         if old.is_simple():
             if new.is_simple():
@@ -193,6 +169,7 @@ class _Walk:
                 self.attributes(None, new, path)
                 self.simple(old, new.content, path, None)
             else:
+                self.record(path, "type-changed", "simple type to complex content", old, new)
                 self.unknown(path, f"{where}: simple type on OLD, complex content on NEW")
             return
         self.attributes(old, None if new.is_simple() else new, path)
@@ -202,14 +179,18 @@ class _Walk:
             elif new.has_simple_content():
                 self.simple(old.content, new.content, path, None)
             else:
+                self.record(path, "type-changed", "simple to element content", old, new)
                 self.unknown(path, f"{where}: simple content on OLD, element content on NEW")
             return
         if new.is_simple() or new.has_simple_content():
             if old.is_empty() and not old.mixed:
                 self.simple_empty(new if new.is_simple() else new.content, path)
             else:
+                self.record(path, "type-changed", "element to simple content", old, new)
                 self.unknown(path, f"{where}: element content on OLD, simple content on NEW")
             return
+        if old.mixed != new.mixed:
+            self.record(path, "mixed", f"mixed {old.mixed} -> {new.mixed}", old, new)
         if old.mixed and not new.mixed:
             self.unknown(path, f"{where}: mixed on OLD only (text witness not generated)")
         self.content(old, new, path)
@@ -221,6 +202,9 @@ class _Walk:
         for subtype in self.subtypes(old):
             target = self.new.maps.types.get(subtype.name)
             if target is None or not (target is new or target.is_derived(new)):
+                self.record(
+                    path, "derived-type", f"xsi:type {_local(subtype.name)}", subtype, target
+                )
                 self.unknown(
                     path,
                     f"{'/'.join(path) or self.root}: OLD allows xsi:type={_local(subtype.name)}, "
@@ -247,6 +231,7 @@ class _Walk:
     def simple_empty(self, new: Any, path: list[str]) -> None:
         """OLD allows only empty content: NEW must accept the empty string."""
         if not new.is_valid(""):
+            self.record(path, "type-narrowed", "empty content refused", None, new)
             self.candidate(path, f"{'/'.join(path) or self.root}: empty content refused by NEW")
 
     def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
@@ -254,6 +239,9 @@ class _Walk:
         where = ("/".join(path) or self.root) + (f"/@{attribute}" if attribute else "")
         if result.included is True:
             return
+        text = "; ".join(result.changes) or result.reason or "simple type inclusion not shown"
+        kind = "enumeration" if "enumeration" in text else "type-narrowed"
+        self.record(path, kind, (f"@{_local(attribute)}: " if attribute else "") + text, old, new)
         if result.included is None or result.witness is None:
             self.unknown(path, f"{where}: {result.reason or 'simple type inclusion unknown'}")
             return
@@ -267,6 +255,7 @@ class _Walk:
 
     def content(self, old: Any, new: Any, path: list[str]) -> None:
         where = "/".join(path) or self.root
+        self.changes.extend(child_changes(old.content, new.content, path))
         try:
             old_term, new_term = from_xmlschema(old.content), from_xmlschema(new.content)
         except UnsupportedModel as exc:
@@ -296,6 +285,9 @@ class _Walk:
         if isinstance(old, Element) and isinstance(new, Wildcard):
             if new.process_contents == "skip":
                 return
+            self.record(
+                path, "wildcard", f"{_local(old.name)} now matched by a wildcard", None, None
+            )
             declared = self.new.maps.elements.get(old.name)
             if declared is not None:
                 self.element(old.key, declared, [*path, old.name])
@@ -309,10 +301,12 @@ class _Walk:
         if isinstance(old, Wildcard) and isinstance(new, Wildcard):
             same = (old.namespaces, old.process_contents) == (new.namespaces, new.process_contents)
             if not same:
+                self.record(path, "wildcard", "element wildcard changed", None, None)
                 self.unknown(path, f"{where}: wildcard changed (only identical ones are compared)")
             elif old.process_contents != "skip":
                 self.wildcard_globals(old, path)
             return
+        self.record(path, "wildcard", "wildcard on OLD, declaration on NEW", None, new.key)
         self.unknown(path, f"{where}: wildcard content on OLD meets a declaration on NEW")
 
     def wildcard_globals(self, wildcard: Wildcard, path: list[str]) -> None:
@@ -328,6 +322,10 @@ class _Walk:
         scope = ANY_NAMESPACE if wildcard.process_contents == "lax" else wildcard.namespaces
         old_globals = _globals(self.old, scope)
         new_globals = _globals(self.new, scope)
+        for name in sorted(new_globals.keys() - old_globals.keys()):
+            self.record(
+                [*path, name], "element-added", "global declaration", None, new_globals[name]
+            )
         if wildcard.process_contents == "lax":
             added = sorted(new_globals.keys() - old_globals.keys())
             if added:
@@ -340,7 +338,9 @@ class _Walk:
             target = new_globals.get(name)
             if target is not None:
                 self.element(decl, target, [*path, name])
-            elif wildcard.process_contents == "strict":
+                continue
+            self.record([*path, name], "element-removed", "global declaration", decl, None)
+            if wildcard.process_contents == "strict":
                 self.candidate(
                     path,
                     f"{where}: {_local(name)} no longer declared for a strict wildcard",
@@ -351,74 +351,6 @@ class _Walk:
                 # and attributes against NEW's globals: not decided here.
                 self.unknown(path, f"{where}: {_local(name)} no longer declared (lax wildcard)")
             # else: text only, which lax assessment of an undeclared element never rejects
-
-    def attributes(self, old: Any, new: Any, path: list[str]) -> None:
-        """Required attributes added, attributes dropped, attribute types narrowed."""
-        where = "/".join(path) or self.root
-        old_attrs = dict(old.attributes) if old is not None else {}
-        new_attrs = dict(new.attributes) if new is not None else {}
-        old_any, new_any = old_attrs.pop(None, None), new_attrs.pop(None, None)
-        for name, attr in new_attrs.items():
-            if attr.use == "required" and (
-                name not in old_attrs or old_attrs[name].use != "required"
-            ):
-                self.candidate(path, f"{where}: attribute {_local(name)} required on NEW")
-        if old_any is not None:
-            if new_any is None or not _same_wildcard(old_any, new_any):
-                self.unknown(path, f"{where}: attribute wildcard changed (not compared)")
-            elif old_any.process_contents != "skip":
-                self.attribute_globals(old_any, path)
-        for name in new_attrs.keys() - old_attrs.keys():
-            if old_any is not None and old_any.is_matching(name):
-                self.unknown(path, f"{where}/@{_local(name)}: declared on NEW, wildcard on OLD")
-        for name, attr in old_attrs.items():
-            if attr.use == "prohibited":
-                continue
-            target = new_attrs.get(name)
-            if target is None or target.use == "prohibited":
-                self.dropped(name, attr, new_any, path)
-                continue
-            if target.fixed is not None and target.fixed != attr.fixed:
-                self.unknown(path, f"{where}/@{_local(name)}: NEW fixes it to {target.fixed!r}")
-            self.simple(attr.type, target.type, path, name)
-
-    def attribute_globals(self, wildcard: Any, path: list[str]) -> None:
-        """An identical lax/strict anyAttribute: compare the global attributes it selects."""
-        contents = wildcard.process_contents
-        key = (tuple(wildcard.namespace), tuple(getattr(wildcard, "not_namespace", ()) or ()))
-        if (key, contents) in self.attribute_wildcards:
-            return
-        self.attribute_wildcards.add((key, contents))
-        where = "/".join(path) or self.root
-
-        def selected(schema: Any) -> dict[str, Any]:
-            return {
-                n: a
-                for n, a in schema.maps.attributes.items()
-                if isinstance(n, str) and wildcard.is_matching(n)
-            }
-
-        old_globals, new_globals = selected(self.old), selected(self.new)
-        if contents == "lax" and new_globals.keys() - old_globals.keys():
-            self.unknown(path, f"{where}: lax anyAttribute; NEW declares more global attributes")
-        for name, attr in sorted(old_globals.items()):
-            target = new_globals.get(name)
-            if target is not None:
-                self.simple(attr.type, target.type, path, name)
-            else:
-                self.unknown(path, f"{where}/@{_local(name)}: global attribute gone from NEW")
-
-    def dropped(self, name: str, attr: Any, new_any: Any, path: list[str]) -> None:
-        where = f"{'/'.join(path) or self.root}/@{_local(name)}"
-        if new_any is not None and new_any.is_matching(name):
-            if new_any.process_contents != "skip":
-                self.unknown(path, f"{where}: now matched by an attribute wildcard")
-            return
-        value = _sample(attr)
-        if value is None:
-            self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
-            return
-        self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
 
 
 def _blocks(decl: Any) -> set[str]:
@@ -438,6 +370,11 @@ def _identities(decl: Any) -> set[tuple[str, ...]]:
         kind = type(constraint).__name__
         found.add((kind, str(constraint.name), str(selector), refer, *fields))
     return found
+
+
+def _substitution(decl: Any) -> str | None:
+    head = getattr(decl, "substitution_group", None)
+    return str(head) if head else None
 
 
 def _globals(schema: Any, namespaces: Namespaces) -> dict[str, Any]:
@@ -460,27 +397,3 @@ def _local(clark: str) -> str:
 def _binding_order(pair: tuple[Any, Any]) -> str:
     """A stable order, so the first doubt reported does not vary between runs."""
     return repr((getattr(pair[0], "name", ""), getattr(pair[1], "name", "")))
-
-
-def _same_wildcard(old: Any, new: Any) -> bool:
-    return bool(
-        list(old.namespace) == list(new.namespace)
-        and list(getattr(old, "not_namespace", ()) or ())
-        == list(getattr(new, "not_namespace", ()) or ())
-        and old.process_contents == new.process_contents
-    )
-
-
-def _sample(attr: Any) -> str | None:
-    """A lexical value OLD's attribute accepts (only a candidate: the engines decide)."""
-    simple = attr.type
-    tried: list[str] = [v for v in (attr.fixed, attr.default) if v is not None]
-    tried += [str(v) for v in (getattr(simple, "enumeration", None) or [])]
-    tried += _GENERIC_VALUES
-    for text in tried:
-        try:
-            if simple.is_valid(text):
-                return text
-        except Exception:  # a candidate the type cannot even decode
-            continue
-    return None

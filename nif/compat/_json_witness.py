@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
 
@@ -102,6 +103,10 @@ def find_witness(
         v_new = _judge(new, new_set, draft, formats)
     except Exception:  # an invalid schema or reference: no witness can be checked
         return None
+    if old_set is not None:
+        old = _inlined(old, old_set)
+    if new_set is not None:
+        new = _inlined(new, new_set)
     seen: set[str] = set()
     for count, value in enumerate(_candidates(old, new, old, new)):
         if count >= _MAX_CANDIDATES:
@@ -113,6 +118,42 @@ def find_witness(
         if v_old.is_valid(value) is True and v_new.is_valid(value) is False:
             return (value,)
     return None
+
+
+def _inlined(schema: Any, artefacts: ArtefactSet) -> Any:
+    """SCHEMA with each `$ref` into another document of the set replaced by its target, when
+    that target has no references of its own: candidates only (the engine judges), so a
+    reference left as it is only makes the candidates poorer."""
+    documents: dict[str, Any] = {}
+    for uri, part in artefacts.parts.items():
+        try:
+            documents[uri] = json.loads(part.content)
+        except ValueError:
+            continue
+        ident = documents[uri].get("$id") if isinstance(documents[uri], dict) else None
+        if isinstance(ident, str):
+            documents.setdefault(urldefrag(urljoin(uri, ident)).url, documents[uri])
+    main = documents.get(artefacts.main)
+    ident = main.get("$id") if isinstance(main, dict) else None
+    base = urljoin(artefacts.main, ident) if isinstance(ident, str) else artefacts.main
+
+    def walk(node: Any, depth: int) -> Any:
+        if depth > 60:
+            return node
+        if isinstance(node, list):
+            return [walk(item, depth + 1) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            uri, fragment = urldefrag(urljoin(base, ref))
+            target = _resolve(documents.get(uri), {"$ref": f"#{fragment}"})
+            if uri in documents and not any(refs(target)):
+                rest = {k: walk(v, depth + 1) for k, v in node.items() if k != "$ref"}
+                return {"allOf": [target, rest]} if rest else target
+        return {k: walk(v, depth + 1) for k, v in node.items()}
+
+    return walk(schema, 0)
 
 
 def _resolve(root: Any, schema: Any, depth: int = 0) -> Any:

@@ -492,12 +492,16 @@ def _schema_set(version: str) -> tuple[Any, ArtefactSet]:
     return json.loads(path.read_text()), collect(Artefact.from_path(path), json_references)
 
 
-def test_schema_set_resolves_refs_to_other_documents_for_the_witness() -> None:
-    """2.0.0 `$ref`s common/money.schema.json: with the sets, the breaking direction gets a
-    witness that nif's own step (1.0.0 accepts, 2.0.0 rejects) confirms."""
-    old, old_set = _schema_set("1.0.0")
-    new, new_set = _schema_set("2.0.0")
-    assert len(new_set.parts) == 2
+@pytest.mark.parametrize(("older", "newer"), [("1.0.0", "2.0.0"), ("2.0.0", "1.0.0")])
+def test_schema_set_resolves_refs_to_other_documents_for_the_witness(
+    older: str, newer: str
+) -> None:
+    """2.0.0 `$ref`s common/money.schema.json: with the sets, each breaking direction gets a
+    witness that nif's own step (OLD accepts, NEW rejects) confirms. From 2.0.0 the
+    witness's amounts come from the other document, inlined for the candidates."""
+    old, old_set = _schema_set(older)
+    new, new_set = _schema_set(newer)
+    assert len(_schema_set("2.0.0")[1].parts) == 2
     verdict = json_included(old, new, old_set=old_set, new_set=new_set)
     assert verdict.included is False
     settings = Settings()

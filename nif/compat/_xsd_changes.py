@@ -42,6 +42,8 @@ def location(component: Any, path: list[str]) -> Location | None:
     elem = getattr(component, "elem", None)
     line = getattr(elem, "sourceline", None)  # lxml-parsed XSDs only; ElementTree keeps none
     tag = str(getattr(elem, "tag", "")).rsplit("}", 1)[-1] or type(component).__name__
+    if callable(getattr(component, "is_simple", None)) and not hasattr(component, "type"):
+        tag = "simpleType" if component.is_simple() else "complexType"  # not its restriction
     name = getattr(component, "name", None)
     label = f"{tag}[@name={_local(str(name))!r}]" if name else tag
     return Location(

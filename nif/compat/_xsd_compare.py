@@ -237,11 +237,14 @@ class _Walk(AttributeWalk):
     def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
         result = simple_included(old, new)
         where = ("/".join(path) or self.root) + (f"/@{attribute}" if attribute else "")
+        text = "; ".join(result.changes) or result.reason or "simple type inclusion not shown"
+        if result.included is not True or result.changes:
+            kind = "type-widened" if result.included is True else "type-narrowed"
+            kind = "enumeration" if "enumeration" in text else kind
+            prefix = f"@{_local(attribute)}: " if attribute else ""
+            self.record(path, kind, prefix + text, old, new)
         if result.included is True:
             return
-        text = "; ".join(result.changes) or result.reason or "simple type inclusion not shown"
-        kind = "enumeration" if "enumeration" in text else "type-narrowed"
-        self.record(path, kind, (f"@{_local(attribute)}: " if attribute else "") + text, old, new)
         if result.included is None or result.witness is None:
             self.unknown(path, f"{where}: {result.reason or 'simple type inclusion unknown'}")
             return

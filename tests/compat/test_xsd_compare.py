@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nif.compat._instances import check
+from nif.compat._xsd_changes import XsdChange
 from nif.compat._xsd_compare import DirectionResult, compare_element
 
 EXTERNAL = Path(__file__).parents[2].parent / "shared" / "external"
@@ -147,6 +148,7 @@ def test_ubl_invoice_against_itself() -> None:
         pytest.skip("UBL 2.1 not available")
     result = compare_element(UBL_INVOICE, UBL_INVOICE, INVOICE)
     assert result.verdict == "compatible", result.reason
+    assert result.changes == []
 
 
 def test_nested_required_attribute_and_recursion(tmp_path: Path) -> None:
@@ -303,3 +305,80 @@ def test_derivation_blocked_in_new_is_unknown(tmp_path: Path) -> None:
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and "blocks" in (result.reason or "")
     assert compare_element(new, old, ROOT).verdict == "compatible"
+
+
+# -- the change list ------------------------------------------------------------------------
+
+
+def _kinds(result: DirectionResult) -> list[tuple[str, list[str]]]:
+    return [(change.kind, change.path) for change in result.changes]
+
+
+def _only(result: DirectionResult, kind: str) -> XsdChange:
+    found = [change for change in result.changes if change.kind == kind]
+    assert len(found) == 1, result.changes
+    return found[0]
+
+
+def test_identical_schemas_record_no_change(tmp_path: Path) -> None:
+    old, new = _both(tmp_path)
+    assert compare_element(old, new, ROOT).changes == []
+
+
+def test_compatible_addition_is_still_a_change(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, extra='<xs:element name="note" type="xs:string" minOccurs="0"/>')
+    backward = compare_element(old, new, ROOT)
+    assert backward.verdict == "compatible"
+    assert _kinds(backward) == [("element-added", ["{urn:t}note"])]
+    added = _only(backward, "element-added")
+    assert added.old_location is None and added.new_location is not None
+    assert added.new_location.url is not None and added.new_location.url.endswith("new.xsd")
+    assert added.new_location.description == "/element[@name='note']"
+    forward = compare_element(new, old, ROOT)
+    assert _kinds(forward) == [("element-removed", ["{urn:t}note"])]
+
+
+def test_optional_made_required_and_occurs(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old", extra='<xs:element name="note" type="xs:string" minOccurs="0"/>')
+    new = _xsd(tmp_path, "new", max="2", extra='<xs:element name="note" type="xs:string"/>')
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert ("optional->required", ["{urn:t}note"]) in _kinds(backward)
+    assert ("occurs", ["{urn:t}item"]) in _kinds(backward)
+    assert "[1, 3] on OLD, [1, 2] on NEW" in _only(backward, "occurs").detail
+
+
+def test_enumeration_change_located_in_both_schemas(tmp_path: Path) -> None:
+    old, new = _both(tmp_path, codes='<xs:enumeration value="A"/>')
+    change = _only(compare_element(old, new, ROOT), "enumeration")
+    assert change.path == ["{urn:t}item", "{urn:t}code"]
+    assert "'B' removed" in change.detail
+    assert change.old_location is not None and change.new_location is not None
+    assert change.old_location.url != change.new_location.url
+    assert change.new_location.description == "/item/code/simpleType[@name='Code']"
+    # Widening is recorded too, though NEW (here OLD) accepts everything.
+    forward = compare_element(new, old, ROOT)
+    assert forward.verdict == "compatible"
+    assert "'B' added" in _only(forward, "enumeration").detail
+
+
+def test_attribute_changes(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old", attrs='<xs:attribute name="id" type="xs:string"/>')
+    new = _xsd(tmp_path, "new", attrs='<xs:attribute name="id" type="xs:string" use="required"/>')
+    assert _kinds(compare_element(old, new, ROOT)) == [("attribute-required", [])]
+    gone = _xsd(tmp_path, "gone")
+    assert _kinds(compare_element(old, gone, ROOT)) == [("attribute-removed", [])]
+    assert _kinds(compare_element(gone, old, ROOT)) == [("attribute-added", [])]
+
+
+def test_type_narrowed_and_nillable_are_recorded(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = _xsd(tmp_path, "new", qty="xs:integer")
+    new.write_text(new.read_text().replace('name="a" type', 'name="a" nillable="true" type'))
+    forward = compare_element(new, old, ROOT)  # nillable on OLD only: unknown, goes on walking
+    kinds = _kinds(forward)
+    assert ("nillable", ["{urn:t}a"]) in kinds
+    assert ("type-widened", ["{urn:t}item", "{urn:t}qty"]) in kinds
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert ("type-narrowed", ["{urn:t}item", "{urn:t}qty"]) in _kinds(backward)

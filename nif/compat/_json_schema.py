@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nif.compat._json_witness import accepts, asserts_formats, find_witness, refs
+from nif.compat._json_witness import (
+    accepts,
+    asserts_formats,
+    external_target,
+    find_witness,
+    refs,
+    set_documents,
+)
 
 if TYPE_CHECKING:
     from nif.compat._json_changes import Change
@@ -68,6 +75,8 @@ class _Ctx:
     formats: bool | None = None
     stack: list[tuple[int, int]] = field(default_factory=list)
     steps: int = 0
+    sets: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """By `id` of a root: its base URI and its schema set's documents."""
 
 
 def json_included(
@@ -84,12 +93,19 @@ def json_included(
     `format_assertions` None: `format` asserts as DRAFT says (4 to 7 yes, 2019-09 on no),
     as nif's validator does; pass the validation setting to follow an override.
     `old_set`/`new_set`: the schema set whose main document is OLD/NEW, so that a witness is
-    checked by nif's own step with `$ref`s to other documents resolved; the prover itself
-    still answers unknown on such references, so the sets only ever add checked witnesses.
+    checked by nif's own step with `$ref`s to other documents resolved, and the prover
+    follows a `$ref` into another document when its target is self-contained (no references,
+    no `$id`, same `$schema`). Raises ValueError when a set's main document is not OLD/NEW
+    (as `json.loads` reads it): the verdict would be about other schemas.
     """
     from nif.compat._json_changes import diff  # the change list builds on this prover
 
     ctx = _Ctx(old, new, draft, format_assertions)
+    for root, artefacts, name in ((old, old_set, "old"), (new, new_set, "new")):
+        if artefacts is not None:
+            ctx.sets[id(root)] = set_documents(artefacts)
+            if ctx.sets[id(root)][1].get(artefacts.main) != root:
+                raise ValueError(f"{name}_set's main document is not the {name} schema")
     changes = diff(old, new, draft=draft, format_assertions=format_assertions)
     try:
         if _nested_ids(old) or _nested_ids(new):
@@ -112,10 +128,16 @@ def _resolve(schema: Any, root: Any, ctx: _Ctx) -> Any:
         if not isinstance(schema, dict) or "$ref" not in schema:
             return schema
         ref = schema["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#"):
+        if not isinstance(ref, str) or (not ref.startswith("#") and id(root) not in ctx.sets):
             raise _Unknown(f"non-local $ref {ref!r}")
         target: Any = root
-        for part in [p for p in ref[1:].split("/") if p]:
+        if not ref.startswith("#"):
+            base, documents = ctx.sets[id(root)]
+            dialect = root.get("$schema") if isinstance(root, dict) else None
+            target = external_target(ref, base, documents, dialect)
+            if target is None:
+                raise _Unknown(f"$ref {ref!r} into another document not followed")
+        for part in [p for p in ref[1:].split("/") if p and ref.startswith("#")]:
             part = part.replace("~1", "/").replace("~0", "~")
             if not isinstance(target, dict) or part not in target:
                 raise _Unknown(f"unresolvable $ref {ref!r}")

@@ -120,10 +120,8 @@ def find_witness(
     return None
 
 
-def _inlined(schema: Any, artefacts: ArtefactSet) -> Any:
-    """SCHEMA with each `$ref` into another document of the set replaced by its target, when
-    that target has no references of its own: candidates only (the engine judges), so a
-    reference left as it is only makes the candidates poorer."""
+def set_documents(artefacts: ArtefactSet) -> tuple[str, dict[str, Any]]:
+    """(base URI of the main schema, every parsed part by its URI and its root `$id`)."""
     documents: dict[str, Any] = {}
     for uri, part in artefacts.parts.items():
         try:
@@ -136,6 +134,43 @@ def _inlined(schema: Any, artefacts: ArtefactSet) -> Any:
     main = documents.get(artefacts.main)
     ident = main.get("$id") if isinstance(main, dict) else None
     base = urljoin(artefacts.main, ident) if isinstance(ident, str) else artefacts.main
+    return base, documents
+
+
+def external_target(ref: str, base: str, documents: dict[str, Any], dialect: Any) -> Any:
+    """The target of a `$ref` into another document, or None: only a target with no
+    references and no `$id` of its own, in a document of the same `$schema` (DIALECT), so
+    that it means the same wherever it is copied."""
+    uri, fragment = urldefrag(urljoin(base, ref))
+    document = documents.get(uri)
+    if fragment and not fragment.startswith("/"):
+        return None  # an anchor, not a JSON Pointer
+    if not isinstance(document, dict) or document.get("$schema") != dialect:
+        return None
+    target = _resolve(document, {"$ref": f"#{fragment}"})
+    if isinstance(target, dict) and "$ref" in target and target is not document:
+        return None  # the pointer did not resolve
+    if any(refs(target)) or _has_id(target):
+        return None
+    return target
+
+
+def _has_id(schema: Any) -> bool:
+    if isinstance(schema, list):
+        return any(_has_id(s) for s in schema)
+    if isinstance(schema, dict):
+        return any(
+            (k in ("$id", "id") and isinstance(v, str)) or _has_id(v) for k, v in schema.items()
+        )
+    return False
+
+
+def _inlined(schema: Any, artefacts: ArtefactSet) -> Any:
+    """SCHEMA with each `$ref` into another document of the set replaced by its target where
+    `external_target` allows: candidates only (the engine judges), so a reference left as it
+    is only makes the candidates poorer."""
+    base, documents = set_documents(artefacts)
+    dialect = schema.get("$schema") if isinstance(schema, dict) else None
 
     def walk(node: Any, depth: int) -> Any:
         if depth > 60:
@@ -146,9 +181,8 @@ def _inlined(schema: Any, artefacts: ArtefactSet) -> Any:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and not ref.startswith("#"):
-            uri, fragment = urldefrag(urljoin(base, ref))
-            target = _resolve(documents.get(uri), {"$ref": f"#{fragment}"})
-            if uri in documents and not any(refs(target)):
+            target = external_target(ref, base, documents, dialect)
+            if target is not None:
                 rest = {k: walk(v, depth + 1) for k, v in node.items() if k != "$ref"}
                 return {"allOf": [target, rest]} if rest else target
         return {k: walk(v, depth + 1) for k, v in node.items()}

@@ -522,10 +522,41 @@ def test_without_the_set_a_cross_document_ref_stays_unknown() -> None:
     assert verdict.reason
 
 
-def test_schema_set_never_proves_inclusion_through_an_external_ref() -> None:
-    """A schema equal to itself but for an external `$ref` is not claimed included: the
-    prover does not follow references into other documents (yet)."""
+def _variant(schema: dict[str, Any], base: ArtefactSet) -> ArtefactSet:
+    """BASE's set with SCHEMA as its main document, beside the original (same `$ref`s)."""
+    uri = base.main.replace("income-statement.schema.json", "variant.schema.json")
+    parts = {**base.parts, uri: Artefact(uri, json.dumps(schema).encode())}
+    return ArtefactSet(uri, parts)
+
+
+def test_prover_follows_self_contained_refs_into_other_documents() -> None:
+    """Dropping a required field: proven backward compatible through the money `$ref`s, and
+    the reverse has a witness lacking that field."""
     new, new_set = _schema_set("2.0.0")
-    verdict = json_included(new, new, old_set=new_set, new_set=new_set)
-    assert verdict.included in (True, None)
-    assert verdict.witness is None
+    relaxed = json.loads(json.dumps(new))
+    relaxed["required"].remove("taxWithheld")
+    relaxed_set = _variant(relaxed, new_set)
+    assert json_included(new, new, old_set=new_set, new_set=new_set).included is True
+    assert json_included(new, relaxed, old_set=new_set, new_set=relaxed_set).included is True
+    back = json_included(relaxed, new, old_set=relaxed_set, new_set=new_set)
+    assert back.included is False
+    assert isinstance(back.witness, dict)
+    assert "taxWithheld" not in back.witness
+
+
+def test_prover_does_not_prove_a_changed_external_target() -> None:
+    """NEW's amount ref points at another definition (a string): never claimed included."""
+    new, new_set = _schema_set("2.0.0")
+    moved = json.loads(json.dumps(new))
+    moved["properties"]["grossIncome"] = {"$ref": "common/money.schema.json#/$defs/vatNumber"}
+    verdict = json_included(new, moved, old_set=new_set, new_set=_variant(moved, new_set))
+    assert verdict.included is False
+    assert isinstance(verdict.witness, dict)
+    assert isinstance(verdict.witness["grossIncome"], (int, float))
+
+
+def test_a_set_whose_main_is_another_schema_is_refused() -> None:
+    new, new_set = _schema_set("2.0.0")
+    old, _ = _schema_set("1.0.0")
+    with pytest.raises(ValueError, match="old_set"):
+        json_included(old, new, old_set=new_set, new_set=new_set)

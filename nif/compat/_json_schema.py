@@ -61,6 +61,8 @@ class JsonInclusion:
     witness: Any | None = None
     reason: str | None = None
     changes: list[Change] = field(default_factory=list)
+    open_content: bool = False
+    """The verdict turns only on properties an open object lets through."""
 
 
 class _Unknown(Exception):

@@ -31,6 +31,9 @@ class XsdChange:
     detail: str
     old_location: Location | None = None
     new_location: Location | None = None
+    safe: bool | None = None
+    """True when the walk proved this change safe for its direction, False when it breaks it,
+    None when undecided."""
 
 
 def location(component: Any, path: list[str]) -> Location | None:

@@ -10,6 +10,7 @@ document is valid under OLD and invalid under NEW by nif's real validator; every
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -28,19 +29,30 @@ from nif.compat._instances import GenerationError, instance_with, minimal_instan
 from nif.compat._simple_types import simple_included
 from nif.compat._xsd_attributes import AttributeWalk
 from nif.compat._xsd_changes import XsdChange, child_changes, location
-from nif.compat._xsd_verify import DirectionResult, Found, Validator, load
+from nif.validate import ArtefactSet
+from nif.compat._xsd_verify import DirectionResult, Found, Validator, artefacts_of, load
 
 __all__ = ["DirectionResult", "XsdChange", "compare_element"]
 
 
-def compare_element(old_schema: Any, new_schema: Any, root: str) -> DirectionResult:
+def compare_element(
+    old_schema: str | Path | ArtefactSet | Any,
+    new_schema: str | Path | ArtefactSet | Any,
+    root: str,
+) -> DirectionResult:
     """Whether NEW accepts every instance of global element `root` (Clark name) OLD accepts.
 
-    Schemas are `xmlschema` schema objects loaded from files, or paths to the XSD files (the
-    file is what nif's validator loads to verify a counterexample). Forward compatibility is
+    Schemas are schema sets, paths to local XSD files, or what `load` made of a set (to
+    compare many roots without loading twice); a counterexample is verified against the set. Forward compatibility is
     the same call with the arguments swapped. The result's `changes` lists the differences met.
     """
-    return _Walk(load(old_schema), load(new_schema), root).run()
+    return _Walk(_loaded(old_schema), _loaded(new_schema), root).run()
+
+
+def _loaded(schema: str | Path | ArtefactSet | Any) -> Any:
+    if hasattr(schema, "nif_artefacts"):
+        return schema
+    return load(artefacts_of(schema))
 
 
 class _Walk(AttributeWalk):

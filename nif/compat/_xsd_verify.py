@@ -10,12 +10,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import xmlschema
-
 from nif.compat._instances import GenerationError
 from nif.compat._xsd_changes import XsdChange
+from nif.report import Verdict as ReportVerdict
+from nif.validate import (
+    XSD,
+    Artefact,
+    ArtefactSet,
+    Profile,
+    StepSpec,
+    collect,
+    load_xmlschema,
+    local_fetcher,
+    validate,
+    xsd_references,
+)
 
-__all__ = ["DirectionResult", "Found", "Validator", "Verdict", "load"]
+__all__ = ["DirectionResult", "Found", "Validator", "Verdict", "artefacts_of", "load"]
 
 Verdict = Literal["compatible", "incompatible", "unknown"]
 
@@ -32,6 +43,8 @@ class DirectionResult:
     reason: str | None = None
     path: list[str] = field(default_factory=list)
     changes: list[XsdChange] = field(default_factory=list)
+    open_content: bool = False
+    """The verdict turns only on content a lax/skip wildcard lets through."""
 
 
 class Found(Exception):
@@ -42,32 +55,29 @@ class Found(Exception):
         self.result = result
 
 
-def load(schema: Any) -> Any:
-    """An xmlschema schema from a path, or the schema object itself."""
-    if isinstance(schema, str | Path):
-        return xmlschema.XMLSchema10(str(schema))
+def artefacts_of(schema: str | Path | ArtefactSet) -> ArtefactSet:
+    """The schema set: as given, or a local XSD file with every file it imports or includes."""
+    if isinstance(schema, ArtefactSet):
+        return schema
+    return collect(Artefact.from_path(schema), xsd_references, local_fetcher)
+
+
+def load(artefacts: ArtefactSet) -> Any:
+    """The XSD 1.0 component model of a set (xmlschema, read from the set's parts only)."""
+    schema = load_xmlschema(artefacts, "1.0")
+    schema.nif_artefacts = artefacts  # what the validator checks a counterexample against
     return schema
 
 
-def schema_file(schema: Any) -> str:
-    """The XSD file a schema was loaded from (what nif's validator loads)."""
-    url = str(schema.url or "")
-    if not url:
-        raise GenerationError("the schema was not loaded from a file: nothing to validate with")
-    return url.removeprefix("file://")
-
-
 class Validator:
-    """nif's real validator with one `Profile` per schema file (building it parses the XSD)."""
+    """nif's real validator with one profile per schema set (building it compiles the XSD)."""
 
     def __init__(self) -> None:
-        self.profiles: dict[str, Any] = {}
+        self.profiles: dict[str, Profile] = {}
 
     def valid(self, content: bytes, schema: Any) -> bool:
-        from nif.report import Verdict as ReportVerdict
-        from nif.validate import Profile, validate
-
-        path = schema_file(schema)
-        if path not in self.profiles:
-            self.profiles[path] = Profile.from_files(xsd=path)
-        return validate(content, self.profiles[path]).verdict is ReportVerdict.VALID
+        artefacts: ArtefactSet = schema.nif_artefacts
+        if artefacts.key not in self.profiles:
+            spec = StepSpec(XSD, artefacts, xsd_version="1.0")
+            self.profiles[artefacts.key] = Profile((spec,))
+        return validate(content, self.profiles[artefacts.key]).verdict is ReportVerdict.VALID

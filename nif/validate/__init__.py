@@ -28,7 +28,7 @@ from nif.validate._profile import (
     parse_overrides,
 )
 from nif.validate._xml import ParsedXml, has_doctype, parse_xml, safe_parser
-from nif.validate._xsd import xsd_references
+from nif.validate._xsd import load_xmlschema, xsd_references
 from nif.validate.kosit import (
     KositConfiguration,
     Scenario,
@@ -69,6 +69,7 @@ __all__ = [
     "json_references",
     "kosit_references",
     "load_kosit",
+    "load_xmlschema",
     "local_fetcher",
     "parse_json",
     "parse_overrides",

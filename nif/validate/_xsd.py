@@ -298,6 +298,35 @@ def _opener(parts: _Parts) -> urllib.request.OpenerDirector:
     return opener
 
 
+def load_xmlschema(artefacts: ArtefactSet, version: str = "1.1") -> xmlschema.XMLSchemaBase:
+    """The schema set as an xmlschema object, read from the set's parts only (no network, no
+    file outside the set, no location hints); CompileError names what failed to load."""
+    parts = _Parts(artefacts)
+    problem = None
+    loader = xmlschema.XMLSchema11 if version == "1.1" else xmlschema.XMLSchema10
+    schema: xmlschema.XMLSchemaBase | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", XMLSchemaWarning)
+        try:
+            schema = loader(
+                artefacts.main,
+                opener=_opener(parts),
+                defuse="always",
+                use_fallback=False,
+                use_location_hints=False,
+            )
+        except xmlschema.XMLSchemaException as exc:
+            problem = _xmlschema_error(exc, artefacts)
+    failed = [str(w.message) for w in caught if issubclass(w.category, _LOAD_WARNINGS)]
+    if failed and not problem:
+        problem = "; ".join(failed)
+    if refusal := parts.problem():
+        problem = f"{refusal}; {problem}" if problem else refusal
+    if problem or schema is None:
+        raise CompileError(f"{artefacts.main}: XSD {version} does not compile: {problem}")
+    return schema
+
+
 class Xsd11Step(Step):
     """XSD 1.1 (assertions, type alternatives) by xmlschema.
 
@@ -311,27 +340,7 @@ class Xsd11Step(Step):
     def __init__(self, artefacts: ArtefactSet) -> None:
         super().__init__(artefacts)
         self._lock = threading.Lock()
-        parts = _Parts(artefacts)
-        problem = None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", XMLSchemaWarning)
-            try:
-                self._schema = xmlschema.XMLSchema11(
-                    artefacts.main,
-                    opener=_opener(parts),
-                    defuse="always",
-                    use_fallback=False,
-                    use_location_hints=False,
-                )
-            except xmlschema.XMLSchemaException as exc:
-                problem = _xmlschema_error(exc, artefacts)
-        failed = [str(w.message) for w in caught if issubclass(w.category, _LOAD_WARNINGS)]
-        if failed and not problem:
-            problem = "; ".join(failed)
-        if refusal := parts.problem():
-            problem = f"{refusal}; {problem}" if problem else refusal
-        if problem:
-            raise CompileError(f"{artefacts.main}: XSD 1.1 does not compile: {problem}")
+        self._schema = load_xmlschema(artefacts, "1.1")
 
     @property
     def engine(self) -> tuple[str, str]:

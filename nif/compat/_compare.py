@@ -1,0 +1,243 @@
+"""Compare two schemas, both directions, every message: the one entry point the CLI, the
+registry and the benchmarks call.
+
+XSD: every global element declared in both sets (or the roots asked for) is compared;
+JSON Schema: the root schema. Each direction is one inclusion question (NEW includes OLD is
+backward, OLD includes NEW is forward); the answers and the change lists of both walks are
+merged into one `MessageComparison`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nif.compat._json_schema import JsonInclusion, json_included
+from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
+from nif.compat._xsd_changes import Location, XsdChange
+from nif.compat._xsd_compare import compare_element
+from nif.compat._xsd_verify import DirectionResult, artefacts_of, load
+from nif.errors import UsageError
+from nif.validate import JSON_SCHEMA, ArtefactSet, Profile, json_draft_of
+
+__all__ = ["compare_files", "compare_json", "compare_xsd"]
+
+_DEFAULT_DRAFT = "2020-12"
+
+
+def compare_xsd(
+    old: ArtefactSet | str | Path,
+    new: ArtefactSet | str | Path,
+    roots: Sequence[str] | None = None,
+    *,
+    name: str | None = None,
+) -> Comparison:
+    """Both directions for every global element in both sets, or for `roots` (Clark names).
+
+    A root that one side does not declare is compared all the same (every message of the
+    side that has it breaks the other), so asking for it is never silently ignored."""
+    old_set, new_set = artefacts_of(old), artefacts_of(new)
+    old_schema, new_schema = load(old_set), load(new_set)
+    old_roots, new_roots = set(old_schema.maps.elements), set(new_schema.maps.elements)
+    old_roots = {r for r in old_roots if not _builtin(r)}
+    new_roots = {r for r in new_roots if not _builtin(r)}
+    wanted = list(roots) if roots else sorted(old_roots & new_roots)
+    unknown = [r for r in wanted if r not in old_roots | new_roots]
+    if unknown:
+        raise UsageError(
+            f"neither schema declares a global element {unknown[0]} "
+            f"(Clark notation, e.g. {{urn:example}}Invoice)"
+        )
+    messages = []
+    for root in wanted:
+        backward = compare_element(old_schema, new_schema, root)
+        forward = compare_element(new_schema, old_schema, root)
+        messages.append(
+            MessageComparison(
+                root,
+                _xsd_answer(backward),
+                _xsd_answer(forward),
+                _xsd_changes(backward.changes, forward.changes),
+                name,
+            )
+        )
+    return Comparison(
+        tuple(messages),
+        old_set.main,
+        new_set.main,
+        tuple(sorted(old_roots - new_roots)) if not roots else (),
+        tuple(sorted(new_roots - old_roots)) if not roots else (),
+    )
+
+
+def compare_json(
+    old: ArtefactSet,
+    new: ArtefactSet,
+    *,
+    draft: str | None = None,
+    format_assertions: bool | None = None,
+    name: str | None = None,
+) -> Comparison:
+    """Both directions for two JSON Schema sets' root schemas.
+
+    Each schema's draft is its `$schema`, else `draft`, else 2020-12. Two different drafts
+    cannot be compared by one rule set: both directions are then `unknown`, unless a
+    counterexample checked under each side's own draft shows otherwise."""
+    old_doc, new_doc = _json_document(old), _json_document(new)
+    old_draft, new_draft = _draft(old_doc, draft), _draft(new_doc, draft)
+    if old_draft != new_draft:
+        reason = f"OLD is JSON Schema draft {old_draft}, NEW draft {new_draft}: not compared"
+        answer = Answer("unknown", reason=reason, media="json")
+        message = MessageComparison("$", answer, answer, (), name)
+        return Comparison((message,), old.main, new.main)
+    backward = json_included(
+        old_doc,
+        new_doc,
+        draft=old_draft,
+        format_assertions=format_assertions,
+        old_set=old,
+        new_set=new,
+    )
+    forward = json_included(
+        new_doc,
+        old_doc,
+        draft=old_draft,
+        format_assertions=format_assertions,
+        old_set=new,
+        new_set=old,
+    )
+    changes = tuple(
+        Change(
+            change.kind,
+            change.kind.replace("-", " "),
+            change.breaks,
+            Where(change.pointer_old or "/", old.main),
+            Where(change.pointer_new or "/", new.main),
+        )
+        for change in backward.changes
+    )
+    return Comparison(
+        (MessageComparison("$", _json_answer(backward), _json_answer(forward), changes, name),),
+        old.main,
+        new.main,
+    )
+
+
+def compare_files(
+    old: str | Path,
+    new: str | Path,
+    *,
+    roots: Sequence[str] | None = None,
+    catalogs: Iterable[str | Path] = (),
+    json_draft: str | None = None,
+) -> Comparison:
+    """Compare two local schema files (XSD or JSON Schema, told apart by content), with
+    their imports, includes and `$ref`s collected as the validator collects them."""
+    catalogs = list(catalogs)
+    kinds = {_kind(old), _kind(new)}
+    if len(kinds) != 1:
+        raise UsageError(f"{old} and {new} are not the same kind of schema (XSD vs JSON Schema)")
+    if kinds == {"json"}:
+        if roots:
+            raise UsageError("--root names an XML element; a JSON Schema has one root")
+        old_set = _json_set(old, json_draft, catalogs)
+        new_set = _json_set(new, json_draft, catalogs)
+        return compare_json(old_set, new_set, draft=json_draft)
+    old_xsd = Profile.from_files(xsd=old, catalogs=catalogs).steps[0].artefacts
+    new_xsd = Profile.from_files(xsd=new, catalogs=catalogs).steps[0].artefacts
+    return compare_xsd(old_xsd, new_xsd, roots)
+
+
+def _kind(path: str | Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the schema: {exc.strerror}") from None
+    return "json" if head[:1] in (b"{", b"[") or head[:4] in (b"true", b"fals") else "xsd"
+
+
+def _json_set(path: str | Path, draft: str | None, catalogs: list[str | Path]) -> ArtefactSet:
+    step = Profile.from_files(json_schema=path, json_draft=draft, catalogs=catalogs).steps[0]
+    if step.kind != JSON_SCHEMA:
+        raise UsageError(f"{path} is not a JSON Schema")
+    return step.artefacts
+
+
+def _json_document(artefacts: ArtefactSet) -> Any:
+    try:
+        return json.loads(artefacts.root.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{artefacts.main}: not JSON: {exc}") from None
+
+
+def _draft(document: Any, fallback: str | None) -> str:
+    declared = document.get("$schema") if isinstance(document, dict) else None
+    named = json_draft_of(declared) if isinstance(declared, str) else None
+    return named or fallback or _DEFAULT_DRAFT
+
+
+def _builtin(clark: str) -> bool:
+    return clark.startswith(("{http://www.w3.org/2001/XMLSchema", "{http://www.w3.org/XML/"))
+
+
+def _xsd_answer(result: DirectionResult) -> Answer:
+    text = result.counterexample.decode("utf-8") if result.counterexample is not None else None
+    return Answer(result.verdict, text, result.reason, result.open_content, "xml")
+
+
+def _json_answer(result: JsonInclusion) -> Answer:
+    if result.included is True:
+        return Answer("compatible", media="json", open_content=result.open_content)
+    if result.included is False:
+        text = json.dumps(result.witness, ensure_ascii=False, indent=2)
+        return Answer("incompatible", text, result.reason, result.open_content, "json")
+    return Answer("unknown", reason=result.reason, media="json")
+
+
+def _xsd_changes(backward: list[XsdChange], forward: list[XsdChange]) -> tuple[Change, ...]:
+    """One list from both walks: the backward walk's changes as OLD -> NEW; the forward
+    walk's (which ran NEW -> OLD) swapped back, merged with their backward twin."""
+    merged: dict[tuple[str, ...], dict[str, Any]] = {}
+    order: list[tuple[str, ...]] = []
+    for direction, changes in (("backward", backward), ("forward", forward)):
+        for change in changes:
+            old_at, new_at = change.old_location, change.new_location
+            if direction == "forward":
+                old_at, new_at = new_at, old_at
+            key = (*change.path, change.kind, _describe(old_at), _describe(new_at))
+            entry = merged.get(key)
+            if entry is None:
+                entry = merged[key] = {"change": change, "old": old_at, "new": new_at}
+                entry["breaks"] = set()
+                order.append(key)
+            if change.safe is not True:
+                entry["breaks"].add(direction)
+    return tuple(
+        Change(
+            merged[key]["change"].kind,
+            merged[key]["change"].detail,
+            _breaks(merged[key]["breaks"]),
+            _where(merged[key]["old"]),
+            _where(merged[key]["new"]),
+        )
+        for key in order
+    )
+
+
+def _describe(location: Location | None) -> str:
+    return location.description if location else ""
+
+
+def _where(location: Location | None) -> Where | None:
+    if location is None:
+        return None
+    return Where(location.description, location.url, location.line)
+
+
+def _breaks(directions: set[str]) -> Any:
+    if directions == {"backward", "forward"}:
+        return "both"
+    return next(iter(directions)) if directions else "none"

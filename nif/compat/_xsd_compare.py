@@ -29,8 +29,8 @@ from nif.compat._instances import GenerationError, instance_with, minimal_instan
 from nif.compat._simple_types import simple_included
 from nif.compat._xsd_attributes import AttributeWalk
 from nif.compat._xsd_changes import XsdChange, child_changes, location
-from nif.validate import ArtefactSet
 from nif.compat._xsd_verify import DirectionResult, Found, Validator, artefacts_of, load
+from nif.validate import ArtefactSet
 
 __all__ = ["DirectionResult", "XsdChange", "compare_element"]
 
@@ -43,8 +43,9 @@ def compare_element(
     """Whether NEW accepts every instance of global element `root` (Clark name) OLD accepts.
 
     Schemas are schema sets, paths to local XSD files, or what `load` made of a set (to
-    compare many roots without loading twice); a counterexample is verified against the set. Forward compatibility is
-    the same call with the arguments swapped. The result's `changes` lists the differences met.
+    compare many roots without loading twice); a counterexample is verified against the set.
+    Forward compatibility is the same call with the arguments swapped. The result's
+    `changes` lists the differences met.
     """
     return _Walk(_loaded(old_schema), _loaded(new_schema), root).run()
 

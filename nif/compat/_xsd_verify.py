@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from nif.compat._instances import GenerationError
 from nif.compat._xsd_changes import XsdChange
 from nif.report import Verdict as ReportVerdict
 from nif.validate import (

@@ -420,12 +420,14 @@ def _open_registry_store(settings: Settings, location: str | None) -> Store:
 def _register_commands() -> None:
     """The other command groups live in their own modules; they join the `nif` group here."""
     from nif.cli_certify import certify
+    from nif.cli_compat import compat
     from nif.cli_registry import registry, sparql
     from nif.cli_schematron import schematron
     from nif.cli_service import serve, token
 
     cli.add_command(schematron)
     cli.add_command(certify)
+    cli.add_command(compat)
     cli.add_command(registry)
     cli.add_command(sparql)
     cli.add_command(serve)

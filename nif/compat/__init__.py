@@ -4,7 +4,7 @@
 `compare_files` takes two local schemas, `compare_xsd`/`compare_json` two schema sets (what
 the registry pins); all three give a `Comparison`: per message, an `Answer` per direction
 (`compatible`, `incompatible` with a counterexample message, or `unknown` with the reason)
-and the `Change`s between the two schemas.
+and the `Change`s between the two schemas; `render_text` shows one to people.
 """
 
 from nif.compat._compare import compare_files, compare_json, compare_xsd
@@ -20,6 +20,7 @@ from nif.compat._model import (
     Verdict,
     Where,
 )
+from nif.compat._text import render_text
 
 __all__ = [
     "DIRECTIONS",
@@ -35,4 +36,5 @@ __all__ = [
     "compare_files",
     "compare_json",
     "compare_xsd",
+    "render_text",
 ]

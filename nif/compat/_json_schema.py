@@ -79,6 +79,9 @@ class _Ctx:
     steps: int = 0
     sets: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     """By `id` of a root: its base URI and its schema set's documents."""
+    closed: bool = False
+    """Read OLD's open objects (and open tuple tails) as closed: what OLD accepts without
+    open content. Proving that included shows a break turns only on open content."""
 
 
 def json_included(
@@ -119,9 +122,23 @@ def json_included(
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         reason = f"schema not understood: {exc!r}"
     witness = find_witness(old, new, draft, format_assertions, old_set, new_set)
+    ctx.closed, ctx.stack, ctx.steps = True, [], 0
+    open_content = _proven(old, new, ctx)
     if witness is not None:
-        return JsonInclusion(False, witness[0], f"counterexample found ({reason})", changes)
-    return JsonInclusion(None, None, reason, changes)
+        found = f"counterexample found ({reason})"
+        return JsonInclusion(False, witness[0], found, changes, open_content)
+    if open_content:
+        reason = f"{reason}; only content OLD leaves open is in question"
+    return JsonInclusion(None, None, reason, changes, open_content)
+
+
+def _proven(old: Any, new: Any, ctx: _Ctx) -> bool:
+    """Whether the prover establishes OLD within NEW under CTX (False: not established)."""
+    try:
+        _incl(old, new, ctx)
+        return True
+    except (_Unknown, TypeError, ValueError, KeyError, AttributeError):
+        return False
 
 
 def _resolve(schema: Any, root: Any, ctx: _Ctx) -> Any:
@@ -176,6 +193,7 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
 
 
 def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
+    o, n = _unevaluated(o, ctx.draft), _unevaluated(n, ctx.draft)
     unknown_new = {k for k in set(n) - _HANDLED - _ANNOTATIONS if not k.startswith("x-")}
     if unknown_new:
         raise _Unknown(f"NEW uses {sorted(unknown_new)} (not decided)")
@@ -208,6 +226,37 @@ def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         return _incl_new_branches(o, n, ctx)
     _incl_flat(o, n, ctx)
     return None
+
+
+_IN_PLACE = {
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "$ref",
+    "$dynamicRef", "$recursiveRef",
+}  # fmt: skip
+
+
+def _unevaluated(s: dict[str, Any], draft: str) -> dict[str, Any]:
+    """S with `unevaluatedProperties`/`unevaluatedItems` rewritten as the `additional*`/`items`
+    keyword it equals, when no in-place applicator can evaluate anything (else S as it is).
+
+    Without applicators, the unevaluated properties are those `properties`, `patternProperties`
+    and `additionalProperties` left; the unevaluated items those `prefixItems`/`items` (and, in
+    2020-12, `contains`) left, or `items`/`additionalItems` in 2019-09.
+    """
+    if draft not in _MODERN or _IN_PLACE & set(s):
+        return s
+    out = dict(s)
+    if "unevaluatedProperties" in out:
+        rest = out.pop("unevaluatedProperties")
+        out.setdefault("additionalProperties", rest)
+    if "unevaluatedItems" in out:
+        if draft == "2020-12" and "contains" in out:
+            return out
+        rest = out.pop("unevaluatedItems")
+        if draft == "2019-09" and isinstance(out.get("items"), list):
+            out.setdefault("additionalItems", rest)
+        else:
+            out.setdefault("items", rest)
+    return out
 
 
 def _same(o: Any, n: Any, ctx: _Ctx) -> bool:
@@ -431,6 +480,8 @@ def _incl_arrays(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         raise _Unknown("NEW requires unique items")
     pre_o, rest_o = _items(o, ctx.draft)
     pre_n, rest_n = _items(n, ctx.draft)
+    if ctx.closed and pre_o and rest_o in (True, {}):
+        rest_o = False  # OLD without open content
     limit = o.get("maxItems", max(len(pre_o), len(pre_n)) + 1)
     for i in range(min(max(len(pre_o), len(pre_n)), limit)):
         _incl(pre_o[i] if i < len(pre_o) else rest_o, pre_n[i] if i < len(pre_n) else rest_n, ctx)
@@ -452,6 +503,8 @@ def _incl_objects(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         raise _Unknown("properties changed beside patternProperties")
     if pp_o and not pp_n and add_n is not True:
         raise _Unknown("OLD patternProperties against a closed NEW")
+    if ctx.closed and add_o in (True, {}):
+        add_o = False  # OLD without open content
     for name in dict.fromkeys([*props_o, *props_n]):
         sub_o = props_o.get(name, add_o)
         _incl(sub_o, props_n.get(name, add_n), ctx)

@@ -7,6 +7,7 @@ name, and the engine decides.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -308,6 +309,8 @@ def _objects(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[A
     yield full
     yield {**full, "x-nif-extra": 1}
     yield {**base, "x-nif-extra": 1}
+    for extra in _extras(o, n, root_o, root_n, depth):
+        yield {**full, "x-nif-extra": extra}
     for name in names:
         yield {k: v for k, v in full.items() if k != name}
         yield {**base, name: first(name)}
@@ -316,6 +319,15 @@ def _objects(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[A
             if count > 60:
                 break
             yield {**full, name: value}
+
+
+def _extras(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[Any]:
+    """Values for a property neither side names, from what each side lets such a one be."""
+    for s in (o, n):
+        for key in ("additionalProperties", "unevaluatedProperties"):
+            rest = s.get(key) if isinstance(s, dict) else None
+            if isinstance(rest, dict):
+                yield from itertools.islice(_candidates(rest, rest, root_o, root_n, depth + 1), 20)
 
 
 def accepts(

@@ -20,6 +20,8 @@ NifError                    anything nif refuses or cannot do, with a message fi
 │   └── TooManyRequestsError too many requests from one client, or validations at once
 └── RegistryError           the registry refuses an operation
     ├── RejectedError       a record does not conform to the shapes (carries the SHACL report)
+    ├── IncompatibleVersionError  a new minor or patch version breaks its interface's
+    │                       compatibility policy (carries the comparisons)
     ├── NotFoundError       no such record, interface, version, message type, run or certificate
     ├── DetectionError      no registered message type matches a message, or several tie
     └── CertificationError  a certificate cannot be issued or revoked (failed or self-test run,
@@ -30,6 +32,9 @@ Problems *in a message* are not exceptions: they are findings in a `Report`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class NifError(Exception):
@@ -117,6 +122,15 @@ class RejectedError(RegistryError):
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class IncompatibleVersionError(RegistryError):
+    """A new minor or patch version breaks its interface's compatibility policy: nothing is
+    stored. `comparisons` are the `nif.compat.Comparison`s it was judged on (`to_json()`)."""
+
+    def __init__(self, message: str, comparisons: Sequence[Any]) -> None:
+        super().__init__(message)
+        self.comparisons = list(comparisons)
 
 
 class NotFoundError(RegistryError):

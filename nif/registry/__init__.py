@@ -3,10 +3,12 @@
 from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
 from nif.registry._changes import ReadCache
+from nif.registry._compatibility import POLICIES, Policy
 from nif.registry._error_report import error_report
 from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
     RESERVED,
+    assessment_iri,
     certificate_iri,
     files_base,
     reserved,
@@ -64,6 +66,7 @@ __all__ = [
     "MEDIA",
     "NIF",
     "NIF_TECHNIQUE",
+    "POLICIES",
     "PREFIXES",
     "PROV",
     "RESERVED",
@@ -78,6 +81,7 @@ __all__ = [
     "KositResult",
     "LoadResult",
     "MessageTypeRef",
+    "Policy",
     "ReadCache",
     "Record",
     "RecordInfo",
@@ -91,6 +95,7 @@ __all__ = [
     "Task",
     "ValidationWorker",
     "WorkerStats",
+    "assessment_iri",
     "certificate_iri",
     "error_report",
     "files_base",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
+from nif.registry._assessment import assess_records, refusals_report
 from nif.registry._bundle import open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
 from nif.registry._context import context_graph
@@ -92,12 +93,29 @@ def load_folder(
                 for r in records
                 if r.iri not in offenders and not failing & {str(s) for s in r.subjects}
             ]
+            assessed = assess_records(registry, accepted, staging)
+            if assessed.refused:
+                report = ShaclReport.merge([report, refusals_report(assessed)])
+                accepted = [r for r in accepted if r.iri not in assessed.refused]
             rejected = [r.identifier or r.iri for r in records if r not in accepted]
-            stored = registry._commit(accepted, staging, who, "load", bulk=True) if accepted else []
+            beside = {g: nt for g, nt in assessed.graphs.items() if _of(g, accepted, registry)}
+            stored = (
+                registry._commit(accepted, staging, who, "load", bulk=True, beside=beside)
+                if accepted
+                else []
+            )
         registry.history.audit(
             who, "load", str(root), "stored", f"{len(stored)} stored, {len(rejected)} refused"
         )
     return LoadResult(stored, rejected, report)
+
+
+def _of(graph: str, records: Sequence[Record], registry: Registry) -> bool:
+    """Whether an assessment graph belongs to one of `records` (a refused record's are not
+    written)."""
+    from nif.registry._iris import assessment_base
+
+    return any(graph.startswith(assessment_base(registry.settings, r.identifier)) for r in records)
 
 
 def _check_pending(

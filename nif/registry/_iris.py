@@ -1,7 +1,8 @@
 """The IRIs nif mints under `base_iri`, and the space they live in, which no record may use.
 
 nif alone writes certificates and their revocations, certification runs (and the tool that
-made them), published conformance suites, the files of bundles and the catalogue. A record that
+made them), published conformance suites, the files of bundles, the catalogue and the
+compatibility assessments of interface versions. A record that
 named a node there could replace or forge them (a store replaces a record's graph by its IRI),
 so this module is their one home: certification and pinning mint their IRIs here, and the
 submission gate refuses every record that uses the space (`reserved`).
@@ -10,12 +11,22 @@ submission gate refuses every record that uses the space (`reserved`).
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from nif.settings import Settings
 
-RESERVED = ("catalogue", "certificate", "certification", "conformance", "files")
+RESERVED = (
+    "catalogue",
+    "certificate",
+    "certification",
+    "compatibility",
+    "conformance",
+    "files",
+)
 """The first path segments under `base_iri` that only nif writes."""
+
+NIF_ONLY_TYPES = ("https://w3id.org/nif/ns#CompatibilityAssessment",)
+"""The classes of nodes only nif writes: a record may not type a node with them."""
 
 _SEGMENT_END = re.compile(r"[/?#;]")
 
@@ -48,6 +59,20 @@ def suite_base(settings: Settings, interface: str, version: str) -> str:
 def files_base(settings: Settings, record_id: str) -> str:
     """Where a record's bundle files are served: `{base}files/{record id}/`."""
     return f"{settings.registry.base_iri}files/{record_id}/"
+
+
+def assessment_iri(settings: Settings, interface: str, version: str) -> str:
+    """A version's compatibility assessment and its named graph:
+    `{base}compatibility/{interface id}/{version}` (each part percent-encoded)."""
+    return (
+        f"{settings.registry.base_iri}compatibility/"
+        f"{quote(interface, safe='')}/{quote(version, safe='')}"
+    )
+
+
+def assessment_base(settings: Settings, interface: str) -> str:
+    """Where an interface's assessments live: every graph under it is one of them."""
+    return f"{settings.registry.base_iri}compatibility/{quote(interface, safe='')}/"
 
 
 def reserved(iri: str, settings: Settings) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from nif.registry._iris import reserved, reserved_space
+from nif.registry._iris import NIF_ONLY_TYPES, reserved, reserved_space
 from nif.registry._namespaces import RDF, SH
 from nif.registry._records import Record
 from nif.registry._shacl import ShaclReport, ShaclResult
@@ -120,7 +120,11 @@ def _foreign(
     record: Record, elsewhere: dict[str, set[str]], own: set[str], settings: Settings
 ) -> list[ShaclResult]:
     """`record`'s subjects in nif's space or stated by graphs other than `own`."""
-    results = []
+    results = [
+        _result(str(node), _nif_type_message(record, kind))
+        for kind in NIF_ONLY_TYPES
+        for node in record.graph.subjects(RDF.type, URIRef(kind))
+    ]
     for iri in _subjects(record):
         if reserved(iri, settings):
             results.append(_result(iri, _reserved_message(record, settings)))
@@ -136,6 +140,10 @@ def _reserved_message(record: Record, settings: Settings) -> str:
         f"in the record <{record.iri}>: the IRI lies in the space only nif writes "
         f"({reserved_space(settings)}): a record may not use it"
     )
+
+
+def _nif_type_message(record: Record, kind: str) -> str:
+    return f"in the record <{record.iri}>: only nif writes nodes of type <{kind}>"
 
 
 def _foreign_message(graph: str, others: Sequence[str]) -> str:

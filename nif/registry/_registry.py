@@ -17,12 +17,25 @@ import getpass
 import tempfile
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from rdflib import Literal, URIRef
 
-from nif.errors import InputError, NotFoundError, RegistryError, RejectedError
+from nif.compat import Comparison
+from nif.errors import (
+    IncompatibleVersionError,
+    InputError,
+    NotFoundError,
+    RegistryError,
+    RejectedError,
+)
 from nif.registry import _backup, _bulk
+from nif.registry._assessment import (
+    assess_records,
+    compare_stored,
+    read_assessment,
+    withdrawn_graphs,
+)
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import Source, open_sources
 from nif.registry._changes import Changes, ReadCache
@@ -195,6 +208,19 @@ class Registry:
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         return self.history.audit_log(limit)
 
+    def compare_versions(
+        self, interface_id: str, old_version: str | None, new_version: str
+    ) -> Comparison:
+        """Every message type of `new_version` against its counterpart in `old_version`
+        (default: the version before it), compared on their pinned schemas."""
+        return compare_stored(self, interface_id, old_version, new_version)
+
+    def assessment(self, interface_id: str, version: str) -> dict[str, Any] | None:
+        """The stored compatibility assessment of a version (what changed, message type by
+        message type, against the versions its policy compares it with), None for a version
+        nif did not assess (a first version). See `_assessment.read_assessment` for the keys."""
+        return read_assessment(self.store, self.settings, interface_id, version)
+
     # submitting
 
     def submit(
@@ -236,7 +262,12 @@ class Registry:
                         f"shapes:\n{report.text()}",
                         report,
                     )
-                stored = self._commit(records, staging, who, action)
+                assessed = assess_records(self, records, staging)
+                if assessed.refused:
+                    raise IncompatibleVersionError(
+                        f"{shown}: {assessed.message()}", assessed.comparisons()
+                    )
+                stored = self._commit(records, staging, who, action, beside=assessed.graphs)
             self.history.audit(who, action, shown, "stored", _names(records))
         replaced = [r.iri for r in records if r.iri in owners]
         return SubmitResult(stored, report, artefacts, replaced)
@@ -381,7 +412,7 @@ class Registry:
                             f"agency {record.identifier} still publishes {names}; "
                             "withdraw those interfaces first"
                         )
-                self.store.drop_graph(record.iri)
+                self.store.replace_graphs({record.iri: b"", **withdrawn_graphs(self, record)})
                 self.changed()
                 version = RecordVersion(
                     record.iri,

@@ -31,6 +31,7 @@ _STATUS: list[tuple[type[errors.NifError], int, str]] = [
     (errors.StoreError, 503, "store_unavailable"),
     (errors.RecordSyntaxError, 400, "record_syntax"),
     (errors.RejectedError, 422, "rejected"),
+    (errors.IncompatibleVersionError, 422, "incompatible"),
     (errors.NotFoundError, 404, "not_found"),
     (errors.DetectionError, 422, "not_detected"),
     (errors.CertificationError, 409, "not_certifiable"),
@@ -87,6 +88,8 @@ def _headers(exc: errors.NifError) -> dict[str, str]:
 
 
 def _details(exc: errors.NifError) -> Any:
+    if isinstance(exc, errors.IncompatibleVersionError):
+        return {"comparisons": [c.to_json() for c in exc.comparisons]}
     report = getattr(exc, "report", None)
     if report is not None and hasattr(report, "results"):
         return [r.to_dict() for r in report.results]

@@ -1,0 +1,499 @@
+"""Compatibility between the versions of an interface, as its policy asks.
+
+Each message type of a version is paired with its counterpart in an earlier version (same
+identifier; else same direction, media and root element or discriminator) and their pinned
+schemas are compared by `nif.compat` in both directions. The interface's policy
+(`nif:compatibilityPolicy`, default by direction: what the provider receives stays backward
+compatible, what it sends forward compatible) says which directions must hold; `unknown`
+never counts as holding (fail closed). A new minor or patch version that breaks its policy is
+refused at submission; a new major version is stored and marked breaking (`_assessment`).
+
+Comparisons are cached for the process by the two schema sets' content keys, so loading the
+demo registry again, or resubmitting a record, compares nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+from rdflib import Graph, Literal, Namespace, URIRef
+
+from nif.compat import (
+    REQUIREMENTS,
+    Answer,
+    Change,
+    Comparison,
+    Direction,
+    MessageComparison,
+    Requirement,
+)
+from nif.compat import compare_json as _compare_json
+from nif.compat import compare_xsd as _compare_xsd
+from nif.errors import InputError, NifError, NotFoundError
+from nif.registry._blobs import BlobStore
+from nif.registry._message_types import MessageTypeRef, select_message_types
+from nif.registry._namespaces import DCAT, NIF
+from nif.registry._profiles import artefacts_of, profile_from
+from nif.registry._versions import version_key
+from nif.store import Store
+from nif.validate import JSON_SCHEMA, XSD, CompiledCache, StepSpec
+
+POLICY = Namespace("https://w3id.org/nif/concept/compatibility-policy/")
+VERDICT = Namespace("https://w3id.org/nif/concept/compatibility/")
+POLICIES = (
+    "by-direction",
+    "by-direction-transitive",
+    "backward",
+    "backward-transitive",
+    "forward",
+    "forward-transitive",
+    "full",
+    "full-transitive",
+    "none",
+)
+_DIRECTION = "https://w3id.org/nif/concept/direction/"
+_CORE = re.compile(r"[-+]")
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """An interface's compatibility policy; `open_content_counts=False` accepts a verdict
+    that turns only on content a wildcard or an open object lets through."""
+
+    name: str = "by-direction"
+    open_content_counts: bool = True
+
+    @property
+    def iri(self) -> str:
+        return str(POLICY[self.name])
+
+    @property
+    def transitive(self) -> bool:
+        return self.name.endswith("-transitive")
+
+    def required(self, direction: str | None) -> tuple[Direction, ...]:
+        """The directions a message type of `direction` (request, response, notification)
+        must keep; by direction, an unknown direction must keep both (fail closed)."""
+        base = self.name.removesuffix("-transitive")
+        if base != "by-direction":
+            return REQUIREMENTS[base]
+        if direction == "request":
+            return ("backward",)
+        if direction in ("response", "notification"):
+            return ("forward",)
+        return ("backward", "forward")
+
+
+def read_policy(graph: Graph, interface_iri: str) -> Policy:
+    """The policy the interface record states (the default when it states none)."""
+    node = URIRef(interface_iri)
+    stated = graph.value(node, NIF.compatibilityPolicy)
+    name = "by-direction"
+    if stated is not None:
+        name = str(stated).removeprefix(str(POLICY))
+        if name not in POLICIES or not str(stated).startswith(str(POLICY)):
+            raise InputError(
+                f"<{interface_iri}>: nif:compatibilityPolicy <{stated}> is not one of "
+                + ", ".join(f"<{POLICY[p]}>" for p in POLICIES)
+            )
+    counts = graph.value(node, NIF.openContentCounts)
+    open_counts = True
+    if isinstance(counts, Literal):
+        open_counts = counts.toPython() is not False and str(counts).lower() not in ("false", "0")
+    return Policy(name, open_counts)
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeSide:
+    """One message type of one version, as compared: its schema step (None, with `problem`
+    saying why, when it has none nif can compare) and the checksums of its rules."""
+
+    ref: MessageTypeRef
+    direction: str | None
+    schema: StepSpec | None
+    problem: str | None
+    rules: tuple[str, ...]
+    fingerprint: tuple[object, ...]
+
+    @property
+    def name(self) -> str:
+        return self.ref.message_type
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionSide:
+    """A version and its message types, read from one store and blob store."""
+
+    iri: str
+    version: str
+    types: tuple[TypeSide, ...]
+
+    @property
+    def fingerprint(self) -> tuple[object, ...]:
+        return tuple(t.fingerprint for t in self.types)
+
+
+def order_key(version: str) -> tuple[object, ...]:
+    """Semantic version order with a pre-release before its release (3.0.0-beta.1 < 3.0.0)."""
+    core = _CORE.split(version, maxsplit=1)[0]
+    return (version_key(core), 1 if core == version else 0, version_key(version))
+
+
+def major(version: str) -> str:
+    """The major part of a version (a pre-release counts as its major.minor.patch)."""
+    return _CORE.split(version, maxsplit=1)[0].split(".", 1)[0]
+
+
+def version_numbers(graph: Graph, interface_iri: str) -> dict[str, str]:
+    """version -> version IRI, as the interface record lists them (`dcat:hasVersion`)."""
+    found = {}
+    for node in graph.objects(URIRef(interface_iri), DCAT.hasVersion):
+        number = graph.value(node, DCAT.version)
+        if number is not None:
+            found[str(number)] = str(node)
+    return found
+
+
+def read_versions(
+    store: Store, graph: Graph, interface_iri: str, blobs: BlobStore
+) -> dict[str, VersionSide]:
+    """Every version of the interface whose record `store` holds as graph `interface_iri`
+    (its content is `graph`), with its message types' pinned schemas."""
+    numbers = version_numbers(graph, interface_iri)
+    if not numbers:
+        return {}
+    refs = select_message_types(
+        store,
+        f"{URIRef(interface_iri).n3()} dcat:hasVersion ?version . ?version nif:messageType ?mt .",
+    )
+    by_version: dict[str, list[TypeSide]] = {}
+    for ref in refs:
+        by_version.setdefault(ref.version_iri, []).append(_type_side(store, graph, ref, blobs))
+    return {
+        number: VersionSide(iri, number, tuple(by_version.get(iri, ())))
+        for number, iri in numbers.items()
+    }
+
+
+def _type_side(store: Store, graph: Graph, ref: MessageTypeRef, blobs: BlobStore) -> TypeSide:
+    stated = graph.value(URIRef(ref.iri), NIF.direction)
+    direction = str(stated).removeprefix(_DIRECTION) if stated is not None else None
+    records = artefacts_of(store, ref)
+    rules = tuple(
+        sorted(
+            pin.sha256 or pin.uri
+            for a in records
+            if a.role == "rules"
+            for pin in ((a.main,) if a.main else ()) + a.parts
+        )
+    )
+    schema: StepSpec | None = None
+    problem: str | None = None
+    try:
+        steps = profile_from(ref, records, blobs).steps
+        schema = next((s for s in steps if s.kind in (XSD, JSON_SCHEMA)), None)
+        if schema is None:
+            problem = f"{ref.name} has no XML Schema or JSON Schema to compare"
+    except NifError as exc:
+        problem = f"{ref.name}: its schema cannot be read: {exc}"
+    disc = ref.discriminator
+    fingerprint = (
+        ref.message_type,
+        direction,
+        ref.media,
+        ref.root,
+        (disc.path, disc.value) if disc else None,
+        schema.artefacts.key if schema else problem,
+        schema.json_draft if schema else None,
+        rules,
+    )
+    return TypeSide(ref, direction, schema, problem, rules, fingerprint)
+
+
+# pairing and comparing
+
+
+def pair_types(
+    old: VersionSide, new: VersionSide
+) -> tuple[list[tuple[TypeSide, TypeSide]], list[TypeSide], list[TypeSide]]:
+    """(pairs, only in OLD, only in NEW): by identifier, else by direction, media and root
+    element or discriminator when exactly one unpaired OLD type matches."""
+    olds = {t.name: t for t in old.types}
+    pairs: list[tuple[TypeSide, TypeSide]] = []
+    unpaired: list[TypeSide] = []
+    for new_type in new.types:
+        match = olds.pop(new_type.name, None)
+        if match is None:
+            unpaired.append(new_type)
+        else:
+            pairs.append((match, new_type))
+    only_new = []
+    for new_type in unpaired:
+        candidates = [t for t in olds.values() if _alike(t, new_type)]
+        if len(candidates) == 1:
+            pairs.append((candidates[0], new_type))
+            del olds[candidates[0].name]
+        else:
+            only_new.append(new_type)
+    return pairs, sorted(olds.values(), key=lambda t: t.name), only_new
+
+
+def _alike(old: TypeSide, new: TypeSide) -> bool:
+    if (old.direction, old.ref.media) != (new.direction, new.ref.media):
+        return False
+    if old.ref.root is not None or new.ref.root is not None:
+        return old.ref.root == new.ref.root
+    old_d, new_d = old.ref.discriminator, new.ref.discriminator
+    return (
+        old_d is not None
+        and new_d is not None
+        and (old_d.path, old_d.value)
+        == (
+            new_d.path,
+            new_d.value,
+        )
+    )
+
+
+_cache = CompiledCache(size=512)
+"""Message comparisons by the two schema sets' content keys, roots, drafts and rules."""
+
+
+def compare_types(old: TypeSide, new: TypeSide) -> MessageComparison:
+    """Both directions for one pair of message types, named after the NEW type."""
+    key = hashlib.sha256(repr((old.fingerprint[2:], new.fingerprint[2:])).encode()).hexdigest()
+    found = _cache.get(key, lambda: _compare(old, new))
+    return dataclasses.replace(found, name=new.name)
+
+
+def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
+    root = new.ref.root or old.ref.root or "$"
+    if old.schema is None or new.schema is None:
+        return _unknown(root, old.problem or new.problem or "no schema to compare")
+    if old.schema.kind != new.schema.kind:
+        return _unknown(root, f"OLD is {old.schema.kind}, NEW {new.schema.kind}: not compared")
+    try:
+        if new.schema.kind == XSD:
+            compared = _compare_roots(old, new, root)
+        else:
+            if old.schema.json_draft != new.schema.json_draft:
+                return _unknown(
+                    root,
+                    f"OLD follows JSON Schema draft {old.schema.json_draft or '(none)'}, NEW "
+                    f"{new.schema.json_draft or '(none)'} (dct:conformsTo): not compared",
+                )
+            comparison = _compare_json(
+                old.schema.artefacts, new.schema.artefacts, draft=new.schema.json_draft
+            )
+            compared = comparison.messages[0]
+    except NifError as exc:
+        return _unknown(root, f"the schemas could not be compared: {exc}")
+    return _with_rules(compared, old, new)
+
+
+def _compare_roots(old: TypeSide, new: TypeSide, root: str) -> MessageComparison:
+    assert old.schema is not None and new.schema is not None
+    old_root, new_root = old.ref.root, new.ref.root
+    if old_root is None or new_root is None:
+        return _unknown(root, "the message type names no root element (nif:rootName)")
+    roots: list[object] = [new_root] if old_root == new_root else [(old_root, new_root)]
+    comparison = _compare_xsd(old.schema.artefacts, new.schema.artefacts, roots)  # type: ignore[arg-type]
+    if not comparison.messages:
+        return _unknown(root, f"the schemas do not both declare {root}")
+    return comparison.messages[0]
+
+
+def _with_rules(compared: MessageComparison, old: TypeSide, new: TypeSide) -> MessageComparison:
+    """The verdicts are the schemas' (issue 14 compares schemas); rules (Schematron) are not
+    compared, so when they differ the change list says so, for the people reading it."""
+    if old.rules == new.rules:
+        return compared
+    change = Change(
+        "rules-changed",
+        "the Schematron rules differ between the versions; the verdicts compare the schemas "
+        "only, not the rules",
+        "both" if old.rules and new.rules else "backward" if new.rules else "forward",
+    )
+    return dataclasses.replace(compared, changes=(*compared.changes, change))
+
+
+def _unknown(root: str, reason: str) -> MessageComparison:
+    answer = Answer("unknown", reason=reason)
+    return MessageComparison(root, answer, answer)
+
+
+def compare_sides(interface: str, old: VersionSide, new: VersionSide) -> Comparison:
+    """Every message type of NEW against its counterpart in OLD; the others listed apart."""
+    pairs, only_old, only_new = pair_types(old, new)
+    return Comparison(
+        tuple(compare_types(o, n) for o, n in pairs),
+        f"{interface}@{old.version}",
+        f"{interface}@{new.version}",
+        tuple(t.name for t in only_old),
+        tuple(t.name for t in only_new),
+    )
+
+
+# judging against the policy
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageVerdict:
+    """One message type of the assessed version against one earlier version."""
+
+    old: TypeSide | None
+    new: TypeSide | None
+    compared_with: VersionSide
+    required: tuple[Direction, ...]
+    comparison: MessageComparison
+    met: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionAssessment:
+    """A version against the earlier versions its policy compares it with."""
+
+    interface: str
+    interface_iri: str
+    version: VersionSide
+    policy: Policy
+    compared: tuple[VersionSide, ...]
+    comparisons: tuple[Comparison, ...]
+    messages: tuple[MessageVerdict, ...]
+    major: bool
+
+    @property
+    def breaking(self) -> bool:
+        return not all(m.met for m in self.messages)
+
+    def failing(self) -> list[MessageVerdict]:
+        return [m for m in self.messages if not m.met]
+
+
+def _requirement(directions: Sequence[Direction]) -> Requirement:
+    if len(set(directions)) == 2:
+        return "full"
+    if not directions:
+        return "none"
+    return "backward" if directions[0] == "backward" else "forward"
+
+
+def compared_versions(policy: Policy, versions: dict[str, VersionSide], version: str) -> list[str]:
+    """The versions `version` is compared with: every earlier one (transitive) or the
+    highest earlier one, oldest first."""
+    earlier = sorted((v for v in versions if order_key(v) < order_key(version)), key=order_key)
+    return earlier if policy.transitive else earlier[-1:]
+
+
+def assess(
+    interface: str,
+    interface_iri: str,
+    policy: Policy,
+    versions: dict[str, VersionSide],
+    version: str,
+) -> VersionAssessment | None:
+    """`version` against the versions the policy names; None when it has no predecessor."""
+    earlier = compared_versions(policy, versions, version)
+    if not earlier:
+        return None
+    new = versions[version]
+    messages: list[MessageVerdict] = []
+    comparisons = []
+    for number in earlier:
+        old = versions[number]
+        pairs, only_old, only_new = pair_types(old, new)
+        comparison = compare_sides(interface, old, new)
+        comparisons.append(comparison)
+        for (old_type, new_type), compared in zip(pairs, comparison.messages, strict=True):
+            required = policy.required(new_type.direction)
+            met = compared.meets(_requirement(required), open_content=policy.open_content_counts)
+            messages.append(MessageVerdict(old_type, new_type, old, required, compared, met))
+        for gone in only_old:
+            messages.append(_one_side(gone, None, old, policy))
+        for added in only_new:
+            messages.append(_one_side(None, added, old, policy))
+    previous = earlier[-1]
+    return VersionAssessment(
+        interface,
+        interface_iri,
+        new,
+        policy,
+        tuple(versions[v] for v in earlier),
+        tuple(comparisons),
+        tuple(messages),
+        major(version) != major(previous),
+    )
+
+
+def _one_side(
+    old: TypeSide | None, new: TypeSide | None, against: VersionSide, policy: Policy
+) -> MessageVerdict:
+    """A message type on one side only: a removed type breaks (its messages have nowhere to
+    go) unless the policy is `none`; an added one breaks a policy that asks for forward
+    compatibility (old receivers do not know it)."""
+    side = new or old
+    assert side is not None
+    required = policy.required(side.direction)
+    root = side.ref.root or "$"
+    if new is None:
+        gone = Answer("incompatible", reason=f"message type {side.name} is removed")
+        keeps = Answer("compatible", reason=f"NEW sends no {side.name} message any more")
+        compared = MessageComparison(root, gone, keeps, name=side.name)
+        return MessageVerdict(old, None, against, required, compared, not required)
+    keeps = Answer("compatible", reason=f"OLD had no {side.name} message to send")
+    added = Answer("incompatible", reason=f"message type {side.name} is new: OLD lacks it")
+    compared = MessageComparison(root, keeps, added, name=side.name)
+    return MessageVerdict(None, new, against, required, compared, "forward" not in required)
+
+
+def refusal(assessment: VersionAssessment) -> str:
+    """Why a breaking minor or patch version is refused: versions, message types,
+    directions, verdicts, reasons, changes and counterexamples."""
+    previous = assessment.compared[-1].version
+    lines = [
+        f"{assessment.interface}@{assessment.version.version} is refused: as a minor or patch "
+        f"version after {previous} it must meet the interface's compatibility policy "
+        f"{assessment.policy.name!r}"
+        + ("" if assessment.policy.open_content_counts else " (open content not counted)")
+        + ", and it does not:"
+    ]
+    for verdict in assessment.failing():
+        lines.extend(_failure(verdict))
+    lines.append(
+        "An 'unknown' verdict counts as a break (nif could not establish compatibility). "
+        "Publish these changes as a new major version, or change the interface's "
+        "nif:compatibilityPolicy."
+    )
+    return "\n".join(lines)
+
+
+def _failure(verdict: MessageVerdict) -> Iterable[str]:
+    side = verdict.new or verdict.old
+    assert side is not None
+    against = verdict.compared_with.version
+    yield (
+        f"- message type {side.name} ({side.direction or 'no direction'}) against {against}: "
+        f"must stay {' and '.join(verdict.required)} compatible"
+    )
+    for direction in verdict.required:
+        answer = verdict.comparison.answer(direction)
+        if answer.verdict == "compatible":
+            continue
+        yield f"  {direction}: {answer.verdict}" + (f": {answer.reason}" if answer.reason else "")
+        if answer.counterexample:
+            yield "  counterexample:"
+            yield from ("    " + line for line in answer.counterexample.splitlines())
+    for change in verdict.comparison.changes:
+        if change.breaks != "none":
+            where = f" (old: {change.old}; new: {change.new})" if change.old or change.new else ""
+            yield f"  change {change.kind}: {change.detail}, breaks {change.breaks}{where}"
+
+
+def find_version(versions: dict[str, VersionSide], interface: str, version: str) -> VersionSide:
+    if version not in versions:
+        known = ", ".join(sorted(versions, key=order_key)) or "none"
+        raise NotFoundError(f"interface {interface} has no version {version} (versions: {known})")
+    return versions[version]

@@ -16,8 +16,9 @@ from typing import Any
 
 from nif.compat._json_schema import JsonInclusion, json_included
 from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
-from nif.compat._xsd_changes import Location, XsdChange
+from nif.compat._xsd_change_list import ChangeList
 from nif.compat._xsd_compare import compare_element
+from nif.compat._xsd_lines import Locator
 from nif.compat._xsd_verify import DirectionResult, artefacts_of, load
 from nif.errors import UsageError
 from nif.validate import JSON_SCHEMA, ArtefactSet, Profile, json_draft_of
@@ -51,15 +52,18 @@ def compare_xsd(
             f"(Clark notation, e.g. {{urn:example}}Invoice)"
         )
     messages = []
+    change_list = ChangeList(old_schema, new_schema, Locator(old_set, new_set))
     for root in wanted:
         backward = compare_element(old_schema, new_schema, root)
         forward = compare_element(new_schema, old_schema, root)
+        answers = {"backward": _xsd_answer(backward), "forward": _xsd_answer(forward)}
+        results = {"backward": backward, "forward": forward}
         messages.append(
             MessageComparison(
                 root,
-                _xsd_answer(backward),
-                _xsd_answer(forward),
-                _xsd_changes(backward.changes, forward.changes),
+                answers["backward"],
+                answers["forward"],
+                change_list.build(root, results, answers),
                 name,
             )
         )
@@ -195,49 +199,3 @@ def _json_answer(result: JsonInclusion) -> Answer:
         text = json.dumps(result.witness, ensure_ascii=False, indent=2)
         return Answer("incompatible", text, result.reason, result.open_content, "json")
     return Answer("unknown", reason=result.reason, media="json")
-
-
-def _xsd_changes(backward: list[XsdChange], forward: list[XsdChange]) -> tuple[Change, ...]:
-    """One list from both walks: the backward walk's changes as OLD -> NEW; the forward
-    walk's (which ran NEW -> OLD) swapped back, merged with their backward twin."""
-    merged: dict[tuple[str, ...], dict[str, Any]] = {}
-    order: list[tuple[str, ...]] = []
-    for direction, changes in (("backward", backward), ("forward", forward)):
-        for change in changes:
-            old_at, new_at = change.old_location, change.new_location
-            if direction == "forward":
-                old_at, new_at = new_at, old_at
-            key = (*change.path, change.kind, _describe(old_at), _describe(new_at))
-            entry = merged.get(key)
-            if entry is None:
-                entry = merged[key] = {"change": change, "old": old_at, "new": new_at}
-                entry["breaks"] = set()
-                order.append(key)
-            if change.safe is not True:
-                entry["breaks"].add(direction)
-    return tuple(
-        Change(
-            merged[key]["change"].kind,
-            merged[key]["change"].detail,
-            _breaks(merged[key]["breaks"]),
-            _where(merged[key]["old"]),
-            _where(merged[key]["new"]),
-        )
-        for key in order
-    )
-
-
-def _describe(location: Location | None) -> str:
-    return location.description if location else ""
-
-
-def _where(location: Location | None) -> Where | None:
-    if location is None:
-        return None
-    return Where(location.description, location.url, location.line)
-
-
-def _breaks(directions: set[str]) -> Any:
-    if directions == {"backward", "forward"}:
-        return "both"
-    return next(iter(directions)) if directions else "none"

@@ -68,6 +68,9 @@ class Change:
     old: Where | None = None
     new: Where | None = None
     open_content: bool = False
+    message_path: str | None = None
+    """Where in a message the change shows: child names from the root (XSD), e.g.
+    `/Invoice/AccountingSupplierParty/@schemeID`; None when it is the declaration's path."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,7 @@ class Change:
             "old": self.old.to_json() if self.old else None,
             "new": self.new.to_json() if self.new else None,
             "open_content": self.open_content,
+            "message_path": self.message_path,
         }
 
 

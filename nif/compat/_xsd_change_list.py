@@ -1,0 +1,207 @@
+"""One change list for an XSD message from both walks.
+
+The backward walk runs OLD -> NEW and names its changes as OLD -> NEW; the forward walk runs
+NEW -> OLD, so each of its changes is inverted first. The same difference met by both walks
+then has the same kind and declarations, and becomes one `Change` whose `breaks` says which
+directions it can break: none for a direction whose verdict is `compatible`, else each
+direction the change is not proven safe for. A verdict that none of the listed changes
+explains (a walk ends at its first counterexample, and a content model rearranged without a
+child added or removed records nothing) gets a change of its own at the verdict's path, so a
+direction that fails is never left without a change that says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nif.compat._model import DIRECTIONS, Answer, Change, Where
+from nif.compat._xsd_changes import Location, Settled, Settler, XsdChange
+from nif.compat._xsd_lines import Locator
+
+if TYPE_CHECKING:
+    from nif.compat._xsd_verify import DirectionResult
+
+__all__ = ["ChangeList"]
+
+
+@dataclass
+class _Entry:
+    path: list[str]
+    settled: Settled
+    old: Where | None
+    new: Where | None
+    message_path: str
+    safe: set[str] = field(default_factory=set)
+    unsafe: set[str] = field(default_factory=set)
+    breaks: set[str] = field(default_factory=set)
+
+
+class ChangeList:
+    """Builds the change list of each message of one comparison (locations cached across
+    messages: each schema document is parsed for its lines once)."""
+
+    def __init__(self, old_schema: Any, new_schema: Any, locator: Locator) -> None:
+        self.old_schema, self.new_schema = old_schema, new_schema
+        self.locator = locator
+        self.settle = Settler()
+
+    def build(
+        self,
+        root: str,
+        results: dict[str, DirectionResult],
+        answers: dict[str, Answer],
+    ) -> tuple[Change, ...]:
+        """`results` and `answers` by direction ("backward", "forward")."""
+        entries: dict[tuple[Any, ...], _Entry] = {}
+        for direction in DIRECTIONS:
+            for change in results[direction].changes:
+                named = change if direction == "backward" else change.inverted()
+                entry = self._entry(root, named, entries)
+                if change.safe is True:
+                    entry.safe.add(direction)
+                elif change.safe is False:
+                    entry.unsafe.add(direction)
+        failing = [d for d in DIRECTIONS if results[d].verdict != "compatible"]
+        for entry in entries.values():
+            entry.breaks = {
+                d
+                for d in failing
+                if d in entry.unsafe or (d in entry.settled.risks and d not in entry.safe)
+            }
+        for direction in failing:
+            self._explain(root, direction, results[direction], entries)
+        return tuple(_change(entry, answers) for entry in entries.values())
+
+    def _entry(
+        self, root: str, change: XsdChange, entries: dict[tuple[Any, ...], _Entry]
+    ) -> _Entry:
+        settled = self.settle(change)
+        old_at, new_at = change.old_location, change.new_location
+        both_missing = old_at is None and new_at is None
+        old = self._where(old_at, self.old_schema, root, change.path, settled, both_missing)
+        new = self._where(new_at, self.new_schema, root, change.path, settled, both_missing)
+        message_path = _message_path(root, change.path, settled.attribute)
+        if old is not None or new is not None:
+            key: tuple[Any, ...] = (settled.kind, settled.attribute, _key(old), _key(new))
+        else:
+            key = (settled.kind, message_path, settled.detail)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = _Entry(list(change.path), settled, old, new, message_path)
+        return entry
+
+    def _where(
+        self,
+        location: Location | None,
+        schema: Any,
+        root: str,
+        path: list[str],
+        settled: Settled,
+        anywhere: bool,
+    ) -> Where | None:
+        """The declaration's XPath and line in its document. A component written nowhere (a
+        built-in type) stands at the declaration of the element or attribute on the message
+        path; so does a change the walk recorded without components (`anywhere`)."""
+        if location is None and not anywhere:
+            return None
+        component = location.component if location is not None else None
+        xpath = self.locator.xpath(component) if component is not None else None
+        if xpath is None:
+            component = _declaration_at(schema, root, path, settled.attribute)
+            xpath = self.locator.xpath(component) if component is not None else None
+        if xpath is None:
+            if location is None:
+                return None
+            return Where(location.description, location.url, location.line)
+        url = self.locator.url(component)
+        return Where(xpath, url, self.locator.line(url, xpath) if url else None)
+
+    def _explain(
+        self,
+        root: str,
+        direction: str,
+        result: DirectionResult,
+        entries: dict[tuple[Any, ...], _Entry],
+    ) -> None:
+        """Make sure a change at (or just below) the verdict's path breaks `direction`."""
+        at = list(result.path)
+        for entry in entries.values():
+            if direction in entry.breaks and (entry.path == at or entry.path[:-1] == at):
+                return
+        reason = result.reason or f"{direction} verdict {result.verdict}"
+        kind = "content-model" if "children" in reason else "difference"
+        key = (kind, _message_path(root, at, None), "verdict")
+        found = entries.get(key)
+        if found is None:
+            old_decl = _declaration_at(self.old_schema, root, at, None)
+            new_decl = _declaration_at(self.new_schema, root, at, None)
+            settled = Settled(kind, reason, frozenset(DIRECTIONS))
+            found = entries[key] = _Entry(
+                at,
+                settled,
+                self._located(old_decl),
+                self._located(new_decl),
+                _message_path(root, at, None),
+            )
+        found.breaks.add(direction)
+
+    def _located(self, component: Any) -> Where | None:
+        xpath = self.locator.xpath(component) if component is not None else None
+        url = self.locator.url(component) if component is not None else None
+        if xpath is None or url is None:
+            return None
+        return Where(xpath, url, self.locator.line(url, xpath))
+
+
+def _change(entry: _Entry, answers: dict[str, Answer]) -> Change:
+    breaks = entry.breaks
+    label = "both" if len(breaks) == 2 else next(iter(breaks)) if breaks else "none"
+    open_content = bool(breaks) and all(answers[d].open_content for d in breaks)
+    return Change(
+        entry.settled.kind,
+        entry.settled.detail,
+        label,  # type: ignore[arg-type]
+        entry.old,
+        entry.new,
+        open_content,
+        entry.message_path,
+    )
+
+
+def _key(where: Where | None) -> tuple[str | None, str] | None:
+    return (where.file, where.path) if where is not None else None
+
+
+def _message_path(root: str, path: list[str], attribute: str | None) -> str:
+    """Child names from the root, e.g. `/Invoice/AccountingSupplierParty/@schemeID`."""
+    steps = [_local(name) for name in (root, *path)]
+    if attribute:
+        steps.append(f"@{attribute}")
+    return "/" + "/".join(steps)
+
+
+def _declaration_at(schema: Any, root: str, path: list[str], attribute: str | None) -> Any:
+    """The element declaration reached from global `root` by child names (a name no content
+    model declares is looked up among the globals, as a wildcard would), or its attribute."""
+    decl = schema.maps.elements.get(root)
+    for name in path:
+        if decl is None:
+            return None
+        found = None
+        content = getattr(getattr(decl, "type", None), "content", None)
+        iterate = getattr(content, "iter_elements", None)
+        if iterate is not None:
+            found = next((p for p in iterate() if getattr(p, "name", None) == name), None)
+        decl = found if found is not None else schema.maps.elements.get(name)
+    if decl is None or not attribute:
+        return decl
+    attributes = getattr(getattr(decl, "type", None), "attributes", None) or {}
+    for name, declared in attributes.items():
+        if isinstance(name, str) and _local(name) == attribute:
+            return declared
+    return None
+
+
+def _local(clark: str) -> str:
+    return clark.rsplit("}", 1)[-1]

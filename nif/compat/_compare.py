@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nif.compat._json_lines import pointer_line
 from nif.compat._json_schema import JsonInclusion, json_included
 from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
 from nif.compat._xsd_change_list import ChangeList
@@ -115,10 +116,11 @@ def compare_json(
     changes = tuple(
         Change(
             change.kind,
-            change.kind.replace("-", " "),
+            change.detail,
             change.breaks,
-            Where(change.pointer_old or "/", old.main),
-            Where(change.pointer_new or "/", new.main),
+            _json_where(change.pointer_old, change.file_old, old),
+            _json_where(change.pointer_new, change.file_new, new),
+            change.open_content,
         )
         for change in backward.changes
     )
@@ -198,4 +200,13 @@ def _json_answer(result: JsonInclusion) -> Answer:
     if result.included is False:
         text = json.dumps(result.witness, ensure_ascii=False, indent=2)
         return Answer("incompatible", text, result.reason, result.open_content, "json")
-    return Answer("unknown", reason=result.reason, media="json")
+    return Answer("unknown", reason=result.reason, open_content=result.open_content, media="json")
+
+
+def _json_where(pointer: str, file: str | None, artefacts: ArtefactSet) -> Where:
+    """A JSON Pointer in the set's main document (FILE None) or another of its parts, with
+    the line its value starts on."""
+    uri = file or artefacts.main
+    part = artefacts.parts.get(uri)
+    line = pointer_line(part.content, pointer) if part is not None else None
+    return Where(pointer or "/", uri, line)

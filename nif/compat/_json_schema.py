@@ -111,7 +111,7 @@ def json_included(
             ctx.sets[id(root)] = set_documents(artefacts)
             if ctx.sets[id(root)][1].get(artefacts.main) != root:
                 raise ValueError(f"{name}_set's main document is not the {name} schema")
-    changes = diff(old, new, draft=draft, format_assertions=format_assertions)
+    changes = diff(old, new, draft=draft, format_assertions=format_assertions, sets=ctx.sets)
     try:
         if _nested_ids(old) or _nested_ids(new):
             raise _Unknown("nested $id: references are not resolved against inner resources")

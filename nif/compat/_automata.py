@@ -86,6 +86,8 @@ class Inclusion:
     witness: list[Symbol] | None = None
     reason: str | None = None
     bindings: frozenset[tuple[Leaf, Leaf | None]] = frozenset()
+    tightened: bool = False
+    """Unknown only because a wildcard pair in `bindings` tightens processContents."""
 
 
 class Automaton:
@@ -292,7 +294,7 @@ def language_included(old: Term | Automaton, new: Term | Automaton) -> Inclusion
                 queue.append(following)
     tightened = _tightened(bindings)
     if tightened:
-        return Inclusion(None, reason=tightened, bindings=frozenset(bindings))
+        return Inclusion(None, reason=tightened, bindings=frozenset(bindings), tightened=True)
     return Inclusion(True, bindings=frozenset(bindings))
 
 

@@ -32,21 +32,22 @@ _DEFAULT_DRAFT = "2020-12"
 def compare_xsd(
     old: ArtefactSet | str | Path,
     new: ArtefactSet | str | Path,
-    roots: Sequence[str] | None = None,
+    roots: Sequence[str | tuple[str, str]] | None = None,
     *,
     name: str | None = None,
 ) -> Comparison:
     """Both directions for every global element in both sets, or for `roots` (Clark names).
 
     A root that one side does not declare is compared all the same (every message of the
-    side that has it breaks the other), so asking for it is never silently ignored."""
+    side that has it breaks the other), so asking for it is never silently ignored. A root
+    given as a pair (OLD's, NEW's) compares a renamed or moved message; its `root` is OLD's."""
     old_set, new_set = artefacts_of(old), artefacts_of(new)
     old_schema, new_schema = load(old_set), load(new_set)
     old_roots, new_roots = set(old_schema.maps.elements), set(new_schema.maps.elements)
     old_roots = {r for r in old_roots if not _builtin(r)}
     new_roots = {r for r in new_roots if not _builtin(r)}
-    wanted = list(roots) if roots else sorted(old_roots & new_roots)
-    unknown = [r for r in wanted if r not in old_roots | new_roots]
+    pairs = [(r, r) if isinstance(r, str) else r for r in roots or sorted(old_roots & new_roots)]
+    unknown = [o for o, n in pairs if o not in old_roots | new_roots and n not in new_roots]
     if unknown:
         raise UsageError(
             f"neither schema declares a global element {unknown[0]} "
@@ -54,9 +55,9 @@ def compare_xsd(
         )
     messages = []
     change_list = ChangeList(old_schema, new_schema, Locator(old_set, new_set))
-    for root in wanted:
-        backward = compare_element(old_schema, new_schema, root)
-        forward = compare_element(new_schema, old_schema, root)
+    for root, new_root in pairs:
+        backward = compare_element(old_schema, new_schema, root, new_root)
+        forward = compare_element(new_schema, old_schema, new_root, root)
         answers = {"backward": _xsd_answer(backward), "forward": _xsd_answer(forward)}
         results = {"backward": backward, "forward": forward}
         messages.append(
@@ -135,7 +136,7 @@ def compare_files(
     old: str | Path,
     new: str | Path,
     *,
-    roots: Sequence[str] | None = None,
+    roots: Sequence[str | tuple[str, str]] | None = None,
     catalogs: Iterable[str | Path] = (),
     json_draft: str | None = None,
 ) -> Comparison:

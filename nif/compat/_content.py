@@ -30,6 +30,12 @@ class Namespaces:
     def allows(self, namespace: str) -> bool:
         return (namespace in self.names) != self.negated
 
+    def within(self, other: Namespaces) -> bool:
+        """Whether every namespace this allows, `other` allows too."""
+        if self.negated:
+            return other.negated and other.names <= self.names
+        return all(other.allows(name) for name in self.names)
+
 
 ANY_NAMESPACE = Namespaces(frozenset(), negated=True)
 
@@ -154,6 +160,22 @@ def _element(decl: Any, low: int, high: int | None) -> Term:
         return Element(members[0].name, members[0], low, high)
     alternatives = tuple(Element(m.name, m) for m in members)
     return Choice(alternatives, low, high)
+
+
+def closed(term: Term) -> Term:
+    """`term` with every lax or skip wildcard matching nothing: the messages that do not
+    depend on open content (a break that survives closing does not turn on it)."""
+    if isinstance(term, Wildcard):
+        return term if term.process_contents == "strict" else Choice((), term.min, term.max)
+    if isinstance(term, Element):
+        return term
+    children = tuple(closed(child) for child in term.children)
+    return type(term)(children, term.min, term.max)
+
+
+def wildcard_namespaces(wildcard: Any) -> Namespaces:
+    """The namespace constraint of an xmlschema element or attribute wildcard."""
+    return _namespaces(wildcard)
 
 
 def _namespaces(wildcard: Any) -> Namespaces:

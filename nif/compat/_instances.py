@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +50,24 @@ def instance_with(
     value: str | None = None,
     *,
     attribute: str | None = None,
+    nil: bool = False,
+    types: Mapping[tuple[str, ...], str] | None = None,
 ) -> etree._Element:
     """The minimal instance where the element at `path` has `children` (each filled minimally)
-    or the text `value` (with `attribute`, a Clark name: that attribute's value instead).
+    or the text `value` (with `attribute`, a Clark name: that attribute's value instead), or
+    with `nil`, is `xsi:nil="true"`.
 
     `path` lists the Clark names of the steps below the root (`[]`: the root itself). Ancestors
-    on the path get the shortest content that contains the next step. The result is not
-    guaranteed valid (that is the point of a witness): verify it with `check`.
+    on the path get the shortest content that contains the next step. `types` announces, by
+    `xsi:type`, a global type (Clark name) for the element at each path it maps (an OLD
+    message may use any derived type). The result is not guaranteed valid (that is the point
+    of a witness): verify it with `check`.
     """
     if children is not None and value is not None:
         raise ValueError("give children or a value, not both")
     if attribute is not None and value is None:
         raise ValueError("an attribute witness needs a value")
-    generator = _Generator(schema, attribute)
+    generator = _Generator(schema, attribute, nil=nil, types=types)
     return _guarded(lambda: generator.document(root, list(path), children, value))
 
 
@@ -81,9 +86,18 @@ def _guarded(build: Callable[[], etree._Element]) -> etree._Element:
 class _Generator:
     """One generation run: the schema, cost memo and a counter keeping ID values unique."""
 
-    def __init__(self, schema: Any, attribute: str | None = None) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        attribute: str | None = None,
+        *,
+        nil: bool = False,
+        types: Mapping[tuple[str, ...], str] | None = None,
+    ) -> None:
         self.schema = schema
         self.attribute = attribute
+        self.nil = nil
+        self.types = dict(types or {})
         self.maps = schema.maps
         self.ids = itertools.count(1)
         self.costs: dict[int, float] = {}
@@ -138,9 +152,16 @@ class _Generator:
         where = "/".join(stack)
         if len(stack) > MAX_DEPTH:
             raise GenerationError(f"required content recurses beyond depth {MAX_DEPTH} at {where}")
-        xsd_type = self.concrete_type(elem, decl.type, where, path[0] if path else None)
+        announced = self.types.get(tuple(stack[1:]))
+        if announced is not None:
+            xsd_type = self.announce(elem, announced, where)
+        else:
+            xsd_type = self.concrete_type(elem, decl.type, where, path[0] if path else None)
         self.attributes(elem, xsd_type, where)
         here = not path
+        if here and self.nil and value is None and children is None:
+            elem.set(f"{{{XSI}}}nil", "true")
+            return
         if here and value is None and children is None and _nil_ends(decl, stack):
             elem.set(f"{{{XSI}}}nil", "true")
             return
@@ -177,10 +198,12 @@ class _Generator:
             if on_path:
                 target = None  # only the first occurrence follows the path
             if child_decl.type is None:  # a wildcard's undeclared element: empty is fine
-                if rest or kids or (text is not None and self.attribute is None):
+                if rest or kids:
                     raise GenerationError(f"{child_decl.name} in {where} is undeclared")
                 if text is not None and self.attribute is not None:
                     child.set(self.attribute, text)
+                elif text is not None:
+                    child.text = text
                 continue
             self.fill(child, child_decl, [*stack, child_decl.name], rest, kids, text)
 
@@ -203,10 +226,17 @@ class _Generator:
         if not derived:
             raise GenerationError(f"abstract type {xsd_type.name} at {where} has no derived type")
         chosen = min(derived, key=lambda t: self.type_cost(t, frozenset()))
-        namespace, local = _split(chosen.name)
+        return self.announce(elem, chosen.name, where)
+
+    def announce(self, elem: etree._Element, name: str, where: str) -> Any:
+        """Set `xsi:type` to global type `name` on `elem`; the type it names."""
+        chosen = self.maps.types.get(name)
+        if chosen is None:
+            raise GenerationError(f"xsi:type {name} at {where}: no such global type")
+        namespace, local = _split(name)
         prefix = next((p for p, ns in self.nsmap.items() if ns == namespace), None)
         if namespace and prefix is None:
-            raise GenerationError(f"xsi:type {chosen.name} at {where}: namespace has no prefix")
+            raise GenerationError(f"xsi:type {name} at {where}: namespace has no prefix")
         if prefix is not None:
             self.qname_prefixes.add(prefix)
         elem.set(f"{{{XSI}}}type", f"{prefix}:{local}" if namespace else local)

@@ -7,14 +7,21 @@ A mixin of the walk in `_xsd_compare`: it reports through the walk's `unknown`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["AttributeWalk"]
+from nif.compat._content import wildcard_namespaces
+
+__all__ = ["AttributeWalk", "sample_value"]
 
 # Generic attribute values to try when OLD's attribute has no fixed, default or enumeration.
 _GENERIC_VALUES = ("1", "a", "true", "0", "2000-01-01", "2000-01-01T00:00:00", "P1D", "")
 
 _WildcardKey = tuple[tuple[tuple[str, ...], tuple[str, ...]], str]
+_RANK = {"skip": 0, "lax": 1, "strict": 2}
+_OTHER = "urn:nif:compat:other"
+# Values an undeclared attribute may carry, to meet a NEW declaration that refuses them.
+_ODD_VALUES = ("nif x", "", "-1", "x")
 
 
 class AttributeWalk:
@@ -25,7 +32,26 @@ class AttributeWalk:
     root: str
     attribute_wildcards: set[_WildcardKey]
 
-    def unknown(self, path: list[str], reason: str) -> None:
+    def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
+        raise NotImplementedError
+
+    def attempt(
+        self,
+        path: list[str],
+        reason: str,
+        children: list[str] | None = None,
+        value: str | None = None,
+        attribute: str | None = None,
+        minimal: bool = False,
+        nil: bool = False,
+        types: dict[tuple[str, ...], str] | None = None,
+        open_content: bool = False,
+    ) -> str | None:
+        raise NotImplementedError
+
+    def fixed(
+        self, old: Any, simple: Any, new: str, path: list[str], attribute: str | None
+    ) -> None:
         raise NotImplementedError
 
     def candidate(
@@ -37,6 +63,9 @@ class AttributeWalk:
         value: str | None = None,
         attribute: str | None = None,
         minimal: bool = False,
+        nil: bool = False,
+        types: dict[tuple[str, ...], str] | None = None,
+        open_content: bool = False,
     ) -> None:
         raise NotImplementedError
 
@@ -71,12 +100,12 @@ class AttributeWalk:
             self.record(path, "wildcard", "attribute wildcard changed", old_any, new_any)
         if old_any is not None:
             if new_any is None or not _same_wildcard(old_any, new_any):
-                self.unknown(path, f"{where}: attribute wildcard changed (not compared)")
+                self.attribute_wildcard_pair(old_any, new_any, old_attrs, new_attrs, path)
             elif old_any.process_contents != "skip":
                 self.attribute_globals(old_any, path)
-        for name in new_attrs.keys() - old_attrs.keys():
+        for name in sorted(new_attrs.keys() - old_attrs.keys()):
             if old_any is not None and old_any.is_matching(name):
-                self.unknown(path, f"{where}/@{_local(name)}: declared on NEW, wildcard on OLD")
+                self.declared_attribute(old_any, name, new_attrs[name], path)
         for name, attr in old_attrs.items():
             if attr.use == "prohibited":
                 continue
@@ -89,8 +118,86 @@ class AttributeWalk:
                 self.record(
                     path, "fixed", f"@{_local(name)} fixed to {target.fixed!r}", attr, target
                 )
-                self.unknown(path, f"{where}/@{_local(name)}: NEW fixes it to {target.fixed!r}")
+                self.fixed(attr.fixed, attr.type, target.fixed, path, name)
+            if (
+                attr.fixed is not None
+                and target.fixed in (None, attr.fixed)
+                and (_accepts(target.type, attr.fixed))
+            ):
+                continue  # OLD allows only its fixed value, and NEW accepts it
             self.simple(attr.type, target.type, path, name)
+
+    def attribute_wildcard_pair(
+        self,
+        old: Any,
+        new: Any,
+        old_attrs: dict[str, Any],
+        new_attrs: dict[str, Any],
+        path: list[str],
+    ) -> None:
+        """OLD's anyAttribute changed or gone: an attribute OLD's admits, NEW refuses."""
+        where = "/".join(path) or self.root
+        open_content = old.process_contents != "strict"
+        reason = f"{where}: attribute wildcard {_show(old)} -> {_show(new) if new else 'none'}"
+        declared = old_attrs.keys() | new_attrs.keys()
+        names = [n for n in self.attribute_names(old) if n not in declared]
+        gone = [n for n in names if new is None or not new.is_matching(n)]
+        for name in gone:
+            if self.try_attribute(path, reason, name, open_content):
+                return
+        if new is None:
+            if names:
+                self.unknown(path, reason, open_content=open_content)
+            return
+        if not wildcard_namespaces(old).within(wildcard_namespaces(new)):
+            self.unknown(path, reason, open_content=open_content)
+            return
+        if _RANK[new.process_contents] > _RANK[old.process_contents]:
+            for name in names:
+                if name not in self.new.maps.attributes and self.try_attribute(
+                    path, reason, name, open_content
+                ):
+                    return
+            self.unknown(path, reason, open_content=open_content)
+        elif old.process_contents != "skip" and new.process_contents != "skip":
+            self.attribute_globals(old, path)
+
+    def attribute_names(self, wildcard: Any) -> list[str]:
+        """Attribute names `wildcard` matches: OLD's global ones for a strict wildcard, else
+        undeclared ones in each namespace it names."""
+        if wildcard.process_contents == "strict":
+            return sorted(n for n in self.old.maps.attributes if wildcard.is_matching(n))
+        target = wildcard.target_namespace or ""
+        spaces = [_OTHER, target, *sorted(n for n in wildcard.namespace if not n.startswith("#"))]
+        found = [f"{{{ns}}}nifOther" if ns else "nifOther" for ns in dict.fromkeys(spaces)]
+        return [n for n in [*found, "nifOther"] if wildcard.is_matching(n)]
+
+    def try_attribute(self, path: list[str], reason: str, name: str, open_content: bool) -> bool:
+        """One attribute witness; True when the engines confirmed it."""
+        declared = self.old.maps.attributes.get(name)
+        value = _sample(declared) if declared is not None else "x"
+        if value is None:
+            return False
+        return (
+            self.attempt(path, reason, value=value, attribute=name, open_content=open_content)
+            is None
+        )
+
+    def declared_attribute(self, old_any: Any, name: str, attr: Any, path: list[str]) -> None:
+        """NEW declares an attribute OLD's wildcard admitted: a value NEW's type refuses."""
+        where = f"{'/'.join(path) or self.root}/@{_local(name)}"
+        open_content = old_any.process_contents != "strict"
+        reason = f"{where}: declared on NEW, matched by OLD's attribute wildcard"
+        if old_any.process_contents != "strict" and name not in self.old.maps.attributes:
+            for value in _ODD_VALUES:
+                if not _accepts(attr.type, value) and (
+                    self.attempt(
+                        path, reason, value=value, attribute=name, open_content=open_content
+                    )
+                    is None
+                ):
+                    return
+        self.unknown(path, reason, open_content=open_content)
 
     def attribute_globals(self, wildcard: Any, path: list[str]) -> None:
         """An identical lax/strict anyAttribute: compare the global attributes it selects."""
@@ -113,7 +220,11 @@ class AttributeWalk:
         for name in added:
             self.record(path, "attribute-added", f"global @{_local(name)}", None, new_globals[name])
         if contents == "lax" and added:
-            self.unknown(path, f"{where}: lax anyAttribute; NEW declares more global attributes")
+            self.unknown(
+                path,
+                f"{where}: lax anyAttribute; NEW declares more global attributes",
+                open_content=True,
+            )
         for name, attr in sorted(old_globals.items()):
             target = new_globals.get(name)
             if target is not None:
@@ -150,14 +261,32 @@ def _same_wildcard(old: Any, new: Any) -> bool:
 
 def _sample(attr: Any) -> str | None:
     """A lexical value OLD's attribute accepts (only a candidate: the engines decide)."""
-    simple = attr.type
-    tried: list[str] = [v for v in (attr.fixed, attr.default) if v is not None]
+    preferred = [v for v in (attr.fixed, attr.default) if v is not None]
+    return sample_value(attr.type, preferred=preferred)
+
+
+def sample_value(
+    simple: Any, *, preferred: Sequence[str] = (), avoid: str | None = None
+) -> str | None:
+    """A lexical value `simple` accepts, not `avoid` (a candidate: the engines decide)."""
+    if simple is None:
+        return None
+    tried: list[str] = list(preferred)
     tried += [str(v) for v in (getattr(simple, "enumeration", None) or [])]
     tried += _GENERIC_VALUES
     for text in tried:
-        try:
-            if simple.is_valid(text):
-                return text
-        except Exception:  # a candidate the type cannot even decode
-            continue
+        if text != avoid and _accepts(simple, text):
+            return text
     return None
+
+
+def _accepts(simple: Any, text: str) -> bool:
+    try:
+        return bool(simple.is_valid(text))
+    except Exception:  # a candidate the type cannot even decode
+        return False
+
+
+def _show(wildcard: Any) -> str:
+    spaces = " ".join(sorted(wildcard.namespace)) or "##any"
+    return f"{spaces} ({wildcard.process_contents})"

@@ -5,7 +5,8 @@ with the building blocks (content models by `language_included`, simple types by
 `simple_included`). Type pairs are memoised and assumed included on revisit (coinduction:
 recursive types are compared once). A difference becomes `incompatible` only once a generated
 document is valid under OLD and invalid under NEW by nif's real validator; every doubt is
-`unknown` with its reason, never a guess.
+`unknown` with its reason, never a guess. The walk goes on past the first counterexample so
+the change list is complete; the answer keeps the first one (a closed-content one first).
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ from lxml import etree
 
 from nif.compat._automata import OtherName, Symbol, language_included
 from nif.compat._content import (
-    ANY_NAMESPACE,
     Element,
     Namespaces,
+    Term,
     UnsupportedModel,
     Wildcard,
+    closed,
     from_xmlschema,
-    namespace_of,
 )
 from nif.compat._instances import GenerationError, instance_with, minimal_instance
 from nif.compat._simple_types import simple_included
-from nif.compat._xsd_attributes import AttributeWalk
+from nif.compat._xsd_attributes import AttributeWalk, sample_value
 from nif.compat._xsd_changes import XsdChange, child_changes, location
-from nif.compat._xsd_verify import DirectionResult, Found, Validator, artefacts_of, load
+from nif.compat._xsd_verify import DirectionResult, Validator, artefacts_of, load
+from nif.compat._xsd_wildcards import WildcardWalk
 from nif.validate import ArtefactSet
 
 __all__ = ["DirectionResult", "XsdChange", "compare_element"]
@@ -39,15 +41,17 @@ def compare_element(
     old_schema: str | Path | ArtefactSet | Any,
     new_schema: str | Path | ArtefactSet | Any,
     root: str,
+    new_root: str | None = None,
 ) -> DirectionResult:
     """Whether NEW accepts every instance of global element `root` (Clark name) OLD accepts.
 
     Schemas are schema sets, paths to local XSD files, or what `load` made of a set (to
     compare many roots without loading twice); a counterexample is verified against the set.
-    Forward compatibility is the same call with the arguments swapped. The result's
-    `changes` lists the differences met.
+    `new_root` compares OLD's `root` with NEW's `new_root` (a renamed message): a different
+    name rejects every OLD message. Forward compatibility is the same call with the
+    arguments swapped. The result's `changes` lists the differences met.
     """
-    return _Walk(_loaded(old_schema), _loaded(new_schema), root).run()
+    return _Walk(_loaded(old_schema), _loaded(new_schema), root, new_root or root).run()
 
 
 def _loaded(schema: str | Path | ArtefactSet | Any) -> Any:
@@ -56,45 +60,61 @@ def _loaded(schema: str | Path | ArtefactSet | Any) -> Any:
     return load(artefacts_of(schema))
 
 
-class _Walk(AttributeWalk):
-    """One comparison: the memo of type pairs, the first doubt, the changes met, and the
-    validator cache."""
+class _Walk(AttributeWalk, WildcardWalk):
+    """One comparison: the memo of type pairs, the findings (verified counterexamples and
+    doubts, each open or not), the changes met, and the validator cache."""
 
-    def __init__(self, old: Any, new: Any, root: str) -> None:
-        self.old, self.new, self.root = old, new, root
+    def __init__(self, old: Any, new: Any, root: str, new_root: str) -> None:
+        self.old, self.new, self.root, self.new_root = old, new, root, new_root
         self.seen: set[tuple[int, int]] = set()
-        self.doubt: DirectionResult | None = None
-        self.wildcards: set[tuple[Namespaces, str]] = set()
+        self.findings: list[DirectionResult] = []
+        self.wildcards: set[tuple[Namespaces, str, Namespaces, str]] = set()
         self.attribute_wildcards: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], str]] = set()
         self.validator = Validator()
         self.changes: list[XsdChange] = []
         self.derivations: dict[int, list[Any]] | None = None
-        self.deferred: list[tuple[Any, Any, list[str]]] = []
+        # (OLD type, NEW type, path, the xsi:type announcements that reach it)
+        self.deferred: list[tuple[Any, Any, list[str], dict[tuple[str, ...], str]]] = []
+        self.announced: dict[tuple[str, ...], str] = {}
 
     def run(self) -> DirectionResult:
         old_decl = self.old.maps.elements.get(self.root)
-        new_decl = self.new.maps.elements.get(self.root)
+        new_decl = self.new.maps.elements.get(self.new_root)
         if old_decl is None:
             return DirectionResult("compatible", reason=f"OLD declares no global {self.root}")
         try:
             if new_decl is None:
                 self.record([], "element-removed", f"global {_local(self.root)}", old_decl, None)
-                self.candidate([], f"NEW declares no global {self.root}", minimal=True)
+                self.candidate([], f"NEW declares no global {self.new_root}", minimal=True)
+            elif self.new_root != self.root:
+                self.record(
+                    [], "element-renamed", f"{self.root} -> {self.new_root}", old_decl, None
+                )
+                self.candidate([], f"root {self.root} renamed {self.new_root}", minimal=True)
             else:
                 self.element(old_decl, new_decl, [])
                 while self.deferred:
-                    self.types(*self.deferred.pop(0))
-        except Found as found:
-            return self.with_changes(found.result)
+                    old_type, new_type, path, announced = self.deferred.pop(0)
+                    self.announced = announced
+                    self.types(old_type, new_type, path)
         except RecursionError:
-            return self.with_changes(
-                DirectionResult("unknown", reason="schema nesting too deep to walk")
-            )
-        return self.with_changes(self.doubt or DirectionResult("compatible"))
+            self.findings.append(DirectionResult("unknown", reason="schema nesting too deep"))
+        return self.result()
 
-    def with_changes(self, result: DirectionResult) -> DirectionResult:
-        result.changes = list(self.changes)
-        return result
+    def result(self) -> DirectionResult:
+        """The first verified counterexample (a closed-content one if there is one), else the
+        first doubt, else compatible; open only when every finding is."""
+        found = [f for f in self.findings if f.verdict == "incompatible"]
+        doubts = [f for f in self.findings if f.verdict == "unknown"]
+        if found:
+            chosen = next((f for f in found if not f.open_content), found[0])
+        elif doubts:
+            chosen = doubts[0]
+        else:
+            chosen = DirectionResult("compatible")
+        chosen.open_content = bool(self.findings) and all(f.open_content for f in self.findings)
+        chosen.changes = list(self.changes)
+        return chosen
 
     # -- outcomes ---------------------------------------------------------------------------
 
@@ -104,10 +124,11 @@ class _Walk(AttributeWalk):
             XsdChange(list(path), kind, detail, location(old, path), location(new, path))
         )
 
-    def unknown(self, path: list[str], reason: str) -> None:
-        """Keep the first doubt, but go on looking for a verifiable counterexample."""
-        if self.doubt is None:
-            self.doubt = DirectionResult("unknown", reason=reason, path=list(path))
+    def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
+        """Keep the doubt, and go on looking for a verifiable counterexample."""
+        self.findings.append(
+            DirectionResult("unknown", reason=reason, path=list(path), open_content=open_content)
+        )
 
     def candidate(
         self,
@@ -118,24 +139,57 @@ class _Walk(AttributeWalk):
         value: str | None = None,
         attribute: str | None = None,
         minimal: bool = False,
+        nil: bool = False,
+        types: dict[tuple[str, ...], str] | None = None,
+        open_content: bool = False,
     ) -> None:
-        """Build the witness document from OLD; raise `Found` only if the engines agree."""
+        """Build the witness document from OLD; `incompatible` only if the engines agree,
+        else the difference stays a doubt."""
+        why = self.attempt(
+            path, reason, children, value, attribute, minimal, nil, types, open_content
+        )
+        if why is not None:
+            self.unknown(path, f"{reason}; {why}", open_content=open_content)
+
+    def attempt(
+        self,
+        path: list[str],
+        reason: str,
+        children: list[str] | None = None,
+        value: str | None = None,
+        attribute: str | None = None,
+        minimal: bool = False,
+        nil: bool = False,
+        types: dict[tuple[str, ...], str] | None = None,
+        open_content: bool = False,
+    ) -> str | None:
+        """Try one witness; None when the engines confirmed it, else why not."""
+        announced = {**self.announced, **(types or {})}
         try:
             if minimal:
                 instance = minimal_instance(self.old, self.root)
             else:
                 instance = instance_with(
-                    self.old, self.root, path, children, value, attribute=attribute
+                    self.old,
+                    self.root,
+                    path,
+                    children,
+                    value,
+                    attribute=attribute,
+                    nil=nil,
+                    types=announced,
                 )
             content = etree.tostring(instance, xml_declaration=True, encoding="UTF-8")
             old_ok = self.validator.valid(content, self.old)
-            new_ok = self.validator.valid(content, self.new)
+            new_ok = old_ok and self.validator.valid(content, self.new)
         except GenerationError as exc:
-            self.unknown(path, f"{reason}; no counterexample could be built: {exc}")
-            return
+            return f"no counterexample could be built: {exc}"
         if old_ok and not new_ok:
-            raise Found(DirectionResult("incompatible", content, reason, list(path)))
-        self.unknown(path, f"{reason}; the generated witness was not confirmed by the engines")
+            self.findings.append(
+                DirectionResult("incompatible", content, reason, list(path), [], open_content)
+            )
+            return None
+        return "the generated witness was not confirmed by the engines"
 
     # -- declarations -----------------------------------------------------------------------
 
@@ -144,26 +198,52 @@ class _Walk(AttributeWalk):
         if old.nillable != new.nillable:
             self.record(path, "nillable", f"nillable {old.nillable} -> {new.nillable}", old, new)
         if old.nillable and not new.nillable:
-            self.unknown(path, f"{where}: nillable on OLD only (xsi:nil witness not generated)")
+            self.candidate(path, f"{where}: xsi:nil allowed on OLD only", nil=True)
         if new.fixed != old.fixed:
             self.record(path, "fixed", f"fixed {old.fixed!r} -> {new.fixed!r}", old, new)
+        if new.default != old.default:
+            self.record(path, "default", f"default {old.default!r} -> {new.default!r}", old, new)
         if new.fixed is not None and new.fixed != old.fixed:
-            self.unknown(path, f"{where}: NEW fixes the value to {new.fixed!r}")
+            self.fixed(old.fixed, old.type, new.fixed, path, None)
         if _identities(new) != _identities(old):
             self.record(path, "identity", "identity constraints differ", old, new)
         if _identities(new) - _identities(old):
             self.unknown(path, f"{where}: NEW adds or changes identity constraints (not compared)")
         if _blocks(new) != _blocks(old):
             self.record(path, "block", f"blocks {_blocks(old)} -> {_blocks(new)}", old, new)
-        if _blocks(new) - _blocks(old):
-            self.unknown(path, f"{where}: NEW blocks derivations OLD allowed (xsi:type)")
+        blocked = _blocks(new) - _blocks(old) - {"substitution"}
+        if blocked:
+            self.blocked(old.type, blocked, path)
         if _substitution(new) != _substitution(old):
             self.record(path, "substitution-group", "substitution group head changed", old, new)
         if new.abstract != old.abstract:
             self.record(path, "abstract", f"abstract {old.abstract} -> {new.abstract}", old, new)
         if new.abstract and not old.abstract:
-            self.unknown(path, f"{where}: NEW makes the declaration abstract")
+            self.candidate(path, f"{where}: NEW makes the declaration abstract")
         self.types(old.type, new.type, path)
+
+    def fixed(
+        self, old: Any, simple: Any, new: str, path: list[str], attribute: str | None
+    ) -> None:
+        """NEW fixes a value: OLD's own fixed value, or any other value OLD accepts, breaks."""
+        where = ("/".join(path) or self.root) + (f"/@{_local(attribute)}" if attribute else "")
+        if simple is not None and not simple.is_simple():
+            simple = simple.content if simple.has_simple_content() else None
+        value = old if old is not None else sample_value(simple, avoid=new)
+        if value is None:
+            self.unknown(path, f"{where}: NEW fixes the value to {new!r}; no other value found")
+            return
+        reason = f"{where}: NEW fixes the value to {new!r}, OLD accepts {value!r}"
+        self.candidate(path, reason, value=value, attribute=attribute)
+
+    def blocked(self, old_type: Any, methods: set[str], path: list[str]) -> None:
+        """NEW blocks derivations: an OLD message naming a type derived that way breaks."""
+        where = "/".join(path) or self.root
+        for subtype in self.subtypes(old_type):
+            if _methods(subtype, old_type) & methods:
+                announce = {tuple(path): subtype.name}
+                reason = f"{where}: NEW blocks xsi:type={_local(subtype.name)}"
+                self.candidate(path, reason, types=announce)
 
     def types(self, old: Any, new: Any, path: list[str]) -> None:
         key = (id(old), id(new))
@@ -211,22 +291,25 @@ class _Walk(AttributeWalk):
     def derived(self, old: Any, new: Any, path: list[str]) -> None:
         """An OLD instance may name, by xsi:type, any global type derived from the declared
         one: NEW must accept it too, under the same name and still derived from NEW's type.
-        (Blocked derivations are not subtracted: at worst a needless `unknown`.)"""
+        The witness announces that type; blocked derivations make it fail under OLD, so at
+        worst a needless `unknown`."""
         for subtype in self.subtypes(old):
             target = self.new.maps.types.get(subtype.name)
+            announced = {**self.announced, tuple(path): subtype.name}
             if target is None or not (target is new or target.is_derived(new)):
                 self.record(
                     path, "derived-type", f"xsi:type {_local(subtype.name)}", subtype, target
                 )
-                self.unknown(
+                self.candidate(
                     path,
                     f"{'/'.join(path) or self.root}: OLD allows xsi:type={_local(subtype.name)}, "
-                    "NEW has no such derived type (xsi:type witnesses are not generated)",
+                    "NEW has no such type derived from the declared one",
+                    types=announced,
                 )
             else:
                 # Deferred: compared after the main walk, so a type first meets the memo at
                 # the path where a plain (xsi:type-free) witness can reach it.
-                self.deferred.append((subtype, target, path))
+                self.deferred.append((subtype, target, path, announced))
 
     def subtypes(self, base: Any) -> list[Any]:
         """OLD's non-abstract named global types derived from `base` (computed once)."""
@@ -284,9 +367,10 @@ class _Walk(AttributeWalk):
                 path,
                 f"{where}: children {[_local(n) for n in names]} accepted by OLD, not by NEW",
                 children=names,
+                open_content=_open_only(old_term, new_term),
             )
             return
-        if inclusion.included is None:
+        if inclusion.included is None and not inclusion.tightened:
             self.unknown(path, f"{where}: {inclusion.reason}")
         for old_leaf, new_leaf in sorted(inclusion.bindings, key=_binding_order):
             self.binding(old_leaf, new_leaf, path)
@@ -296,77 +380,12 @@ class _Walk(AttributeWalk):
             return  # a step past NEW's model: the name inclusion already answered for it
         if isinstance(old, Element) and isinstance(new, Element):
             self.element(old.key, new.key, [*path, old.name])
-            return
-        where = "/".join(path) or self.root
-        if isinstance(old, Element) and isinstance(new, Wildcard):
-            if new.process_contents == "skip":
-                return
-            self.record(
-                path, "wildcard", f"{_local(old.name)} now matched by a wildcard", None, None
-            )
-            declared = self.new.maps.elements.get(old.name)
-            if declared is not None:
-                self.element(old.key, declared, [*path, old.name])
-            else:
-                self.unknown(
-                    path,
-                    f"{where}: {_local(old.name)} now matched by a {new.process_contents} "
-                    "wildcard with no global declaration in NEW",
-                )
-            return
-        if isinstance(old, Wildcard) and isinstance(new, Wildcard):
-            same = (old.namespaces, old.process_contents) == (new.namespaces, new.process_contents)
-            if not same:
-                self.record(path, "wildcard", "element wildcard changed", None, None)
-                self.unknown(path, f"{where}: wildcard changed (only identical ones are compared)")
-            elif old.process_contents != "skip":
-                self.wildcard_globals(old, path)
-            return
-        self.record(path, "wildcard", "wildcard on OLD, declaration on NEW", None, new.key)
-        self.unknown(path, f"{where}: wildcard content on OLD meets a declaration on NEW")
-
-    def wildcard_globals(self, wildcard: Wildcard, path: list[str]) -> None:
-        """An identical lax/strict wildcard validates children by each side's global
-        declarations: compare those pairwise (once per wildcard, memoised like types)."""
-        key = (wildcard.namespaces, wildcard.process_contents)
-        if key in self.wildcards:
-            return
-        self.wildcards.add(key)
-        where = "/".join(path) or self.root
-        # Lax assessment recurses: below an undeclared child, libxml2 still validates every
-        # descendant that has a global declaration, whatever its namespace.
-        scope = ANY_NAMESPACE if wildcard.process_contents == "lax" else wildcard.namespaces
-        old_globals = _globals(self.old, scope)
-        new_globals = _globals(self.new, scope)
-        for name in sorted(new_globals.keys() - old_globals.keys()):
-            self.record(
-                [*path, name], "element-added", "global declaration", None, new_globals[name]
-            )
-        if wildcard.process_contents == "lax":
-            added = sorted(new_globals.keys() - old_globals.keys())
-            if added:
-                self.unknown(
-                    path,
-                    f"{where}: open content (lax wildcard): NEW declares {_local(added[0])}, "
-                    "which OLD accepted unvalidated below an undeclared child",
-                )
-        for name, decl in sorted(old_globals.items()):
-            target = new_globals.get(name)
-            if target is not None:
-                self.element(decl, target, [*path, name])
-                continue
-            self.record([*path, name], "element-removed", "global declaration", decl, None)
-            if wildcard.process_contents == "strict":
-                self.candidate(
-                    path,
-                    f"{where}: {_local(name)} no longer declared for a strict wildcard",
-                    children=[name],
-                )
-            elif not decl.type.is_simple():
-                # Lax assessment of an undeclared element still validates its descendants
-                # and attributes against NEW's globals: not decided here.
-                self.unknown(path, f"{where}: {_local(name)} no longer declared (lax wildcard)")
-            # else: text only, which lax assessment of an undeclared element never rejects
+        elif isinstance(old, Element):
+            self.element_to_wildcard(old, new, path)
+        elif isinstance(new, Wildcard):
+            self.wildcard_pair(old, new, path)
+        else:
+            self.wildcard_to_element(old, new, path)
 
 
 def _blocks(decl: Any) -> set[str]:
@@ -393,13 +412,22 @@ def _substitution(decl: Any) -> str | None:
     return str(head) if head else None
 
 
-def _globals(schema: Any, namespaces: Namespaces) -> dict[str, Any]:
-    """The global element declarations a wildcard with `namespaces` can select."""
-    return {
-        name: decl
-        for name, decl in schema.maps.elements.items()
-        if isinstance(name, str) and namespaces.allows(namespace_of(name))
-    }
+def _methods(subtype: Any, base: Any) -> set[str]:
+    """The derivation methods on the way from `subtype` up to `base`."""
+    found: set[str] = set()
+    current, steps = subtype, 0
+    while current is not None and current is not base and steps < 64:
+        method = getattr(current, "derivation", None)
+        if method:
+            found.add(str(method))
+        current, steps = getattr(current, "base_type", None), steps + 1
+    return found
+
+
+def _open_only(old: Term, new: Term) -> bool:
+    """Whether every child sequence OLD accepts and NEW refuses uses open content: with
+    OLD's lax and skip wildcards closed, NEW includes what is left."""
+    return language_included(closed(old), new).included is True
 
 
 def _name(symbol: Symbol) -> str:

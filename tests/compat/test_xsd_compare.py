@@ -215,7 +215,8 @@ def test_strict_wildcard_compares_global_declarations(tmp_path: Path) -> None:
     assert compare_element(new, old, ROOT).verdict == "compatible"
 
 
-def test_lax_wildcard_meeting_a_new_declaration_is_unknown(tmp_path: Path) -> None:
+def test_lax_wildcard_meeting_a_new_declaration_breaks_open_content(tmp_path: Path) -> None:
+    """OLD's lax wildcard let an undeclared y through unchecked; NEW declares y as xs:int."""
     old = _two_namespaces(tmp_path, "old", '<xs:element name="x" type="xs:string"/>', "lax")
     new = _two_namespaces(
         tmp_path,
@@ -224,8 +225,10 @@ def test_lax_wildcard_meeting_a_new_declaration_is_unknown(tmp_path: Path) -> No
         "lax",
     )
     result = compare_element(old, new, ROOT)
-    assert result.verdict == "unknown" and "lax" in (result.reason or "")
-    assert compare_element(new, old, ROOT).verdict == "compatible"
+    _verified(result, old, new)
+    assert result.open_content and b"y" in (result.counterexample or b"")
+    forward = compare_element(new, old, ROOT)
+    assert forward.verdict == "compatible" and not forward.open_content
 
 
 def test_derived_type_removed_is_not_compatible(tmp_path: Path) -> None:
@@ -239,7 +242,9 @@ def test_derived_type_removed_is_not_compatible(tmp_path: Path) -> None:
     old.write_text(old.read_text().replace("</xs:schema>", derived + "</xs:schema>"))
     new = _xsd(tmp_path, "new")
     result = compare_element(old, new, ROOT)
-    assert result.verdict == "unknown" and "xsi:type=Item2" in (result.reason or "")
+    _verified(result, old, new)
+    assert "xsi:type=Item2" in (result.reason or "")
+    assert b'xsi:type="t:Item2"' in (result.counterexample or b"")
     assert compare_element(new, old, ROOT).verdict == "compatible"
 
 
@@ -275,6 +280,7 @@ def test_lax_wildcard_sees_globals_of_every_namespace(tmp_path: Path) -> None:
     assert check(message, old) and not check(message, new)  # the engines agree it breaks
     result = compare_element(old, new, ROOT)
     assert result.verdict == "unknown" and "open content" in (result.reason or "")
+    assert result.open_content
 
 
 def test_identity_constraint_added_is_unknown(tmp_path: Path) -> None:
@@ -298,12 +304,22 @@ def test_type_made_abstract_breaks_backward(tmp_path: Path) -> None:
     assert backward.path == ["{urn:t}item"]
 
 
-def test_derivation_blocked_in_new_is_unknown(tmp_path: Path) -> None:
+def test_derivation_blocked_in_new(tmp_path: Path) -> None:
+    """A block matters only to OLD messages naming a derived type by xsi:type."""
     old = _xsd(tmp_path, "old")
     new = _xsd(tmp_path, "new")
     new.write_text(new.read_text().replace('name="Item">', 'name="Item" block="#all">'))
+    assert compare_element(old, new, ROOT).verdict == "compatible"  # no derived type in OLD
+    derived = (
+        '<xs:complexType name="Item2"><xs:complexContent><xs:extension base="t:Item">'
+        '<xs:sequence><xs:element name="more" type="xs:string"/></xs:sequence>'
+        "</xs:extension></xs:complexContent></xs:complexType></xs:schema>"
+    )
+    for path in (old, new):
+        path.write_text(path.read_text().replace("</xs:schema>", derived))
     result = compare_element(old, new, ROOT)
-    assert result.verdict == "unknown" and "blocks" in (result.reason or "")
+    _verified(result, old, new)
+    assert b'xsi:type="t:Item2"' in (result.counterexample or b"")
     assert compare_element(new, old, ROOT).verdict == "compatible"
 
 

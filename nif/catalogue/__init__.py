@@ -9,6 +9,7 @@ language, else any. The result dataclasses are also the web API's response model
 from nif.catalogue._agencies import agencies, agency
 from nif.catalogue._details import Link
 from nif.catalogue._downloads import artefact
+from nif.catalogue._feeds import MAX_ENTRIES, Feed, FeedEntry, agency_feed, interface_feed
 from nif.catalogue._interfaces import MAX_LIMIT, interface, interfaces
 from nif.catalogue._model import (
     STATUSES,
@@ -29,6 +30,7 @@ from nif.catalogue._model import (
 from nif.catalogue._reading import agency_iri
 
 __all__ = [
+    "MAX_ENTRIES",
     "MAX_LIMIT",
     "STATUSES",
     "Agency",
@@ -37,6 +39,8 @@ __all__ = [
     "Contact",
     "Download",
     "Example",
+    "Feed",
+    "FeedEntry",
     "Interface",
     "InterfacePage",
     "InterfaceSummary",
@@ -47,8 +51,10 @@ __all__ = [
     "Status",
     "agencies",
     "agency",
+    "agency_feed",
     "agency_iri",
     "artefact",
     "interface",
+    "interface_feed",
     "interfaces",
 ]

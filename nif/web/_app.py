@@ -19,6 +19,7 @@ from nif.web._services import Services
 from nif.web.api import catalogue, certificates, certification, health, keys, records, validate
 from nif.web.pages import certificates as certificate_pages
 from nif.web.pages import certification as certification_pages
+from nif.web.pages import feeds
 from nif.web.pages import routes as pages
 
 DESCRIPTION = """\
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         sparql,
         certificate_pages,
         certification_pages,
+        feeds,
         pages,
     ):
         app.include_router(module.router)

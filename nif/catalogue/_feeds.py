@@ -1,0 +1,470 @@
+"""Feeds: what happened to an interface, or to what an agency publishes and consumes, newest
+first, for the Atom feeds agencies subscribe to.
+
+A read model of the registry like the catalogue's pages, read from three sources: the history
+(every content a record ever had, and when) says when a version appeared, changed status or end
+date, or left; the assessments nif wrote at submission (`nif:CompatibilityAssessment` in nif's
+own graphs) say which versions break their predecessors; the agencies' `nif:consumes` say whom
+a change affects. Each entry's id is derived from what it reports, so it is the same in every
+request and in both feeds that carry it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+
+from cachetools import LRUCache
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from nif.catalogue import _reading as read
+from nif.catalogue._agencies import agencies
+from nif.catalogue._model import STATUSES
+from nif.errors import NotFoundError
+from nif.registry import (
+    ADMS,
+    DCAT,
+    DCTERMS,
+    NIF,
+    RecordVersion,
+    Registry,
+    sparql_prefixes,
+    version_key,
+)
+
+MAX_ENTRIES = 100
+"""The most entries a feed carries (the newest)."""
+
+EPOCH = "1970-01-01T00:00:00.000Z"
+"""When a record without history is taken to date from: stable, so readers see no news."""
+
+_KEPT: tuple[URIRef, ...] = (DCAT.hasVersion, DCAT.version, ADMS.status, DCTERMS.issued)
+_KEPT += (DCTERMS.title, DCTERMS.publisher, DCTERMS.temporal, DCAT.endDate, ADMS.versionNotes)
+_LINES = tuple(f" <{p}> ".encode() for p in _KEPT)
+_COMPATIBLE = "https://w3id.org/nif/concept/compatibility/compatible"
+_PROV_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedEntry:
+    """One thing that happened: `kind` is published, status, end-date, removed, withdrawn or
+    breaking; `concerns` are the version IRIs whose consumers it affects, `affected` those
+    consumers (agency identifiers); `anchor` is the fragment of the interface page."""
+
+    id: str
+    kind: str
+    title: str
+    summary: str
+    updated: str
+    interface: str
+    version: str | None
+    anchor: str
+    concerns: tuple[str, ...] = ()
+    affected: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Feed:
+    """An interface's or an agency's feed (`kind`), its entries newest first."""
+
+    id: str
+    kind: str
+    identifier: str
+    title: str
+    author: str
+    updated: str
+    entries: list[FeedEntry]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Version:
+    version: str
+    status: str | None
+    issued: str | None
+    end: str | None
+    notes: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Snapshot:
+    """What one stored content of an interface record says about its versions."""
+
+    title: str | None
+    publisher: str | None
+    versions: dict[str, _Version]
+
+
+_snapshots: LRUCache[str, _Snapshot] = LRUCache(4096)
+_lock = threading.Lock()
+"""Snapshots by content sha256: content-addressed, so never stale and shared safely."""
+
+
+def interface_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES) -> Feed:
+    """The feed of the interface `identifier` (current or withdrawn, known from its history);
+    `NotFoundError` when no interface record of that identifier was ever stored."""
+    iri, history = _interface_history(registry, identifier)
+    names = _agency_names(registry)
+    entries = _interface_entries(registry, identifier, iri, history, names)
+    last = next((s for _, s in reversed(history) if s is not None), None)
+    publisher = names.get(last.publisher or "", (None, None)) if last else (None, None)
+    return Feed(
+        iri,
+        "interface",
+        identifier,
+        (last.title if last else None) or identifier,
+        publisher[1] or publisher[0] or identifier,
+        _updated(entries, history[-1][0] if history else EPOCH),
+        entries[:limit],
+    )
+
+
+def agency_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES) -> Feed:
+    """The feed of the agency `identifier`: every entry of the interfaces it publishes, and the
+    status changes and breaking changes that affect the interface versions it consumes."""
+    store = registry.store
+    iri = read.agency_iri(store, identifier)
+    names = _agency_names(registry)
+    consumed = {
+        str(o)
+        for o in read.read_graph(store, iri).objects(URIRef(iri), NIF.consumes)
+        if isinstance(o, URIRef)
+    }
+    own, others = _interfaces_of(registry, iri, consumed)
+    found: dict[str, FeedEntry] = {}
+    for interface in sorted(own | others):
+        ref, history = _interface_history(registry, interface)
+        for entry in _interface_entries(registry, interface, ref, history, names):
+            if interface in own or set(entry.concerns) & consumed:
+                found.setdefault(entry.id, entry)
+    entries = _newest_first(found.values())
+    own_history = registry.history.versions(iri)
+    name = names.get(iri, (identifier, identifier))[1] or identifier
+    return Feed(
+        iri,
+        "agency",
+        identifier,
+        name,
+        name,
+        _updated(entries, (_instant(own_history[-1].at) if own_history else None) or EPOCH),
+        entries[:limit],
+    )
+
+
+# the history of one interface
+
+
+def _interface_history(
+    registry: Registry, identifier: str
+) -> tuple[str, list[tuple[str, _Snapshot | None]]]:
+    """The interface record's IRI and each content it had (None: withdrawn), oldest first."""
+    rows = [v for v in registry.history.versions(identifier) if v.kind == "interface"]
+    rows = [v for v in rows if v.identifier == identifier or v.record == identifier]
+    if rows:
+        iri = rows[-1].record
+        return iri, [
+            (_instant(v.at) or EPOCH, _snapshot(registry, v)) for v in rows if v.record == iri
+        ]
+    found = [r for r in registry.records() if r.kind == "interface" and r.identifier == identifier]
+    if not found:
+        raise NotFoundError(f"no interface with identifier {identifier!r} in the registry")
+    # a record stored without nif's history (another writer's store): its current content
+    content = registry.store.read_graph(found[0].iri)
+    return found[0].iri, [(EPOCH, _parse(found[0].iri, content))]
+
+
+def _snapshot(registry: Registry, version: RecordVersion) -> _Snapshot | None:
+    if version.sha256 is None:
+        return None
+    with _lock:
+        cached = _snapshots.get(version.sha256)
+    if cached is None:
+        cached = _parse(version.record, registry.content(version))
+        with _lock:
+            _snapshots[version.sha256] = cached
+    return cached
+
+
+def _parse(iri: str, content: bytes) -> _Snapshot:
+    """The facts a feed needs from a record's N-Triples: only the lines of their predicates
+    are parsed (a record's artefacts and examples are most of its triples)."""
+    kept = b"\n".join(line for line in content.splitlines() if any(p in line for p in _LINES))
+    graph = Graph()
+    graph.parse(data=kept.decode("utf-8"), format="nt")
+    node = URIRef(iri)
+    versions = {}
+    for v in graph.objects(node, DCAT.hasVersion):
+        status = read.local(read.first(list(graph.objects(v, ADMS.status))))
+        ends = [
+            e for t in graph.objects(v, DCTERMS.temporal) for e in graph.objects(t, DCAT.endDate)
+        ]
+        versions[str(v)] = _Version(
+            _text(graph, v, DCAT.version) or read.local(v) or str(v),
+            status,
+            _instant(read.first(list(graph.objects(v, DCTERMS.issued)))),
+            _day(read.first(ends)),
+            _text(graph, v, ADMS.versionNotes),
+        )
+    return _Snapshot(
+        _text(graph, node, DCTERMS.title),
+        read.iri(list(graph.objects(node, DCTERMS.publisher))),
+        versions,
+    )
+
+
+def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    return read.text(list(graph.objects(node, prop)), "en")
+
+
+# entries
+
+
+def _interface_entries(
+    registry: Registry,
+    identifier: str,
+    iri: str,
+    history: Sequence[tuple[str, _Snapshot | None]],
+    names: dict[str, tuple[str, str]],
+) -> list[FeedEntry]:
+    """Every entry of one interface, newest first, each naming the consumers it affects."""
+    entries = _history_entries(identifier, iri, history)
+    labels = {v: s.versions[v].version for _, s in history if s for v in s.versions}
+    entries += _breaking_entries(registry, identifier, labels)
+    consumers = _consumers(registry, {c for e in entries for c in e.concerns})
+    named = []
+    for entry in entries:
+        agencies_ = {a for c in entry.concerns for a in consumers.get(c, ())}
+        affected = tuple(sorted(names.get(a, (a, a))[0] for a in agencies_))
+        summary = entry.summary
+        if affected:
+            shown = ", ".join(_agency_label(names, a) for a in sorted(agencies_))
+            summary = f"{summary} Consumers affected: {shown}.".strip()
+        named.append(dataclasses.replace(entry, affected=affected, summary=summary))
+    return _newest_first(named)
+
+
+class _Entries:
+    """Collects one interface's entries; an entry's id is a UUID of what it reports."""
+
+    def __init__(self, identifier: str) -> None:
+        self.identifier = identifier
+        self.found: list[FeedEntry] = []
+
+    def add(
+        self,
+        kind: str,
+        title: str,
+        updated: str,
+        key: Iterable[str],
+        summary: str,
+        version: str | None = None,
+        concerns: tuple[str, ...] = (),
+    ) -> None:
+        name = uuid.uuid5(uuid.NAMESPACE_URL, "\n".join((kind, *key)))
+        anchor = f"v-{version}" if version else ""
+        self.found.append(
+            FeedEntry(
+                f"urn:uuid:{name}",
+                kind,
+                title,
+                summary,
+                updated,
+                self.identifier,
+                version,
+                anchor,
+                concerns,
+            )
+        )
+
+
+def _history_entries(
+    identifier: str, iri: str, history: Sequence[tuple[str, _Snapshot | None]]
+) -> list[FeedEntry]:
+    """Entries from each stored content of the record against the one before it: a version
+    that appears, changes status or end date, or leaves; the record withdrawn."""
+    out = _Entries(identifier)
+    before: dict[str, _Version] = {}
+    times: dict[str, int] = {}
+    for at, snapshot in history:
+        if snapshot is None:
+            if before:
+                text = "The interface was withdrawn from the registry."
+                out.add(
+                    "withdrawn", f"{identifier} withdrawn", at, (iri, at), text, None, tuple(before)
+                )
+            before = {}
+            continue
+        for v, now in sorted(snapshot.versions.items(), key=lambda i: version_key(i[1].version)):
+            _version_entries(out, v, before.get(v), now, at, times)
+        for v, was in before.items():
+            if v not in snapshot.versions:
+                text = "The version is no longer listed by the interface."
+                title = f"{identifier} {was.version} removed"
+                out.add("removed", title, at, (v, at), text, was.version, (v,))
+        before = dict(snapshot.versions)
+    return out.found
+
+
+def _version_entries(
+    out: _Entries, v: str, was: _Version | None, now: _Version, at: str, times: dict[str, int]
+) -> None:
+    name = f"{out.identifier} {now.version}"
+    if was is None:
+        times[v] = times.get(v, 0) + 1
+        key: tuple[str, ...] = (v, str(times[v]))
+        out.add(
+            "published", f"{name} published", now.issued or at, key, now.notes or "", now.version
+        )
+    old = was.status if was else None
+    if now.status != old and (was is not None or now.status in _NEWS):
+        label = _status(now.status)
+        text = f"Status: {label}" + (f" (was {_status(old)})." if old else ".")
+        key = (v, now.status or "", at)
+        out.add("status", f"{name} {label.lower()}", at, key, text, now.version, (v,))
+    if now.end and now.end != (was.end if was else None):
+        key = (v, now.end, at)
+        text = f"End date: {now.end}."
+        out.add("end-date", f"{name} ends on {now.end}", at, key, text, now.version, (v,))
+
+
+_NEWS = ("Deprecated", "Withdrawn")
+"""Statuses worth an entry of their own when a version first appears with them."""
+
+
+def _status(name: str | None) -> str:
+    return STATUSES.get(name or "", name or "no status")
+
+
+def _breaking_entries(
+    registry: Registry, identifier: str, labels: dict[str, str]
+) -> list[FeedEntry]:
+    """An entry per assessment nif stored that says a version of this interface breaks the
+    versions it was compared with, naming the message types and directions that break."""
+    if not labels:
+        return []
+    base = registry.settings.registry.base_iri + "compatibility/"
+    values = " ".join(read.ref(v) for v in sorted(labels))
+    rows = registry.store.select(
+        sparql_prefixes() + "SELECT ?a ?v ?prev ?at ?mt ?req ?bv ?fv WHERE {"
+        f" VALUES ?v {{ {values} }}"
+        " GRAPH ?g { ?a a nif:CompatibilityAssessment ; nif:assessedVersion ?v ;"
+        "   nif:breaking ?b ; nif:comparedWith ?prev ."
+        f"   OPTIONAL {{ ?a {_PROV_AT} ?at }}"
+        "   OPTIONAL { ?a nif:messageAssessment ?m . ?m nif:messageType ?mt ; nif:required ?req"
+        "     OPTIONAL { ?m nif:backwardVerdict ?bv } OPTIONAL { ?m nif:forwardVerdict ?fv } } }"
+        f" FILTER(?a = ?g && ?b = true && STRSTARTS(STR(?a), {Literal(base).n3()})) }}"
+    )
+    found: dict[str, dict[str, set[str]]] = {}
+    for row in rows:
+        parts = found.setdefault(
+            str(row["a"]), {"v": set(), "prev": set(), "at": set(), "broken": set()}
+        )
+        parts["v"].add(str(row["v"]))
+        parts["prev"].add(str(row["prev"]))
+        if "at" in row and (at := _instant(row["at"])):
+            parts["at"].add(at)
+        req = str(row.get("req", ""))
+        verdict = row.get("bv" if req == "backward" else "fv")
+        if "mt" in row and req in ("backward", "forward") and str(verdict) != _COMPATIBLE:
+            parts["broken"].add(f"{read.local(row['mt'])} ({req})")
+    out = _Entries(identifier)
+    for a, parts in sorted(found.items()):
+        v = min(parts["v"])
+        at = max(parts["at"], default=EPOCH)
+        previous = tuple(sorted(parts["prev"]))
+        shown = ", ".join(sorted(labels.get(p, p) for p in previous))
+        title = f"{identifier} {labels[v]} breaks {shown}"
+        text = f"Version {labels[v]} is not compatible with {shown} under the interface's policy."
+        if parts["broken"]:
+            text += " Breaking: " + ", ".join(sorted(parts["broken"])) + "."
+        out.add("breaking", title, at, (a, at), text, labels[v], previous)
+    return out.found
+
+
+def _consumers(registry: Registry, versions: set[str]) -> dict[str, set[str]]:
+    """The agencies (IRIs) whose own record says they consume each of `versions`."""
+    if not versions:
+        return {}
+    values = " ".join(read.ref(v) for v in sorted(versions))
+    rows = registry.store.select(
+        sparql_prefixes() + f"SELECT ?v ?a WHERE {{ VALUES ?v {{ {values} }}"
+        " GRAPH ?g { ?a a org:Organization ; nif:consumes ?v } FILTER(?a = ?g) }"
+    )
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(str(row["v"]), set()).add(str(row["a"]))
+    return found
+
+
+# agencies
+
+
+def _agency_names(registry: Registry) -> dict[str, tuple[str, str]]:
+    """Every agency IRI -> (identifier, name)."""
+    return {a.iri: (a.identifier, a.name) for a in agencies(registry.store)}
+
+
+def _agency_label(names: dict[str, tuple[str, str]], iri: str) -> str:
+    identifier, name = names.get(iri, (iri, iri))
+    return f"{name} ({identifier})" if name != identifier else identifier
+
+
+def _interfaces_of(
+    registry: Registry, agency: str, consumed: set[str]
+) -> tuple[set[str], set[str]]:
+    """The identifiers of the current interfaces `agency` publishes, and of the interfaces
+    whose versions it consumes."""
+    rows = registry.store.select(
+        sparql_prefixes() + "SELECT ?id WHERE { GRAPH ?g { ?r a dcat:DataService ;"
+        f" dct:publisher {read.ref(agency)} ; dct:identifier ?id }} FILTER(?r = ?g) }}"
+    )
+    own = {str(r["id"]) for r in rows if "id" in r}
+    if not consumed:
+        return own, set()
+    values = " ".join(read.ref(v) for v in sorted(consumed))
+    rows = registry.store.select(
+        sparql_prefixes() + f"SELECT ?id WHERE {{ VALUES ?v {{ {values} }}"
+        " GRAPH ?g { ?r a dcat:DataService ; dcat:hasVersion ?v ; dct:identifier ?id }"
+        " FILTER(?r = ?g) }"
+    )
+    return own, {str(r["id"]) for r in rows if "id" in r} - own
+
+
+# time
+
+
+def _newest_first(entries: Iterable[FeedEntry]) -> list[FeedEntry]:
+    """Newest first; at the same instant, the later event first (the order they were found)."""
+    listed = list(entries)
+    order = {id(e): n for n, e in enumerate(listed)}
+    return sorted(listed, key=lambda e: (e.updated, order[id(e)]), reverse=True)
+
+
+def _updated(entries: Sequence[FeedEntry], otherwise: str) -> str:
+    return max((e.updated for e in entries), default=otherwise)
+
+
+def _instant(value: Node | str | None) -> str | None:
+    """An `xsd:dateTime` or `xsd:date` literal (or a history time) as an RFC 3339 UTC instant
+    in one spelling, so instants compare as text; None if it is neither."""
+    if value is None or isinstance(value, URIRef):
+        return None
+    text = str(value).strip()
+    try:
+        if "T" not in text:
+            when = dt.datetime.combine(dt.date.fromisoformat(text[:10]), dt.time())
+        else:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _day(node: Node | None) -> str | None:
+    """An end date as `YYYY-MM-DD`, or None when it is not a date."""
+    instant = _instant(node)
+    return instant[:10] if instant else None

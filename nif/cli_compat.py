@@ -201,18 +201,15 @@ def _compare_registered(
             "--store, --home or NIF_STORE at one"
         )
     with Registry.open(settings) as registry:
-        compare = getattr(registry, "compare_versions", None)
-        if compare is None:
-            raise UsageError("comparing registered versions needs a newer nif registry")
-        comparison: Comparison = compare(old[0], old[1], new[1])
+        comparison = registry.compare_versions(old[0], old[1], new[1])
     if not roots:
         return comparison
     known = {message.root for message in comparison.messages}
     missing = [root for root in roots if root not in known]
     if missing:
         raise UsageError(
-            f"--root {missing[0]}: no message type of {old[0]} {old[1]} and {new[1]} has this "
-            f"root; compared: {', '.join(sorted(known)) or 'none'}"
+            f"--root {missing[0]}: no message type compared between {old[0]}@{old[1]} and "
+            f"{new[0]}@{new[1]} has this root (their roots: {', '.join(sorted(known)) or 'none'})"
         )
     kept = tuple(message for message in comparison.messages if message.root in roots)
     return Comparison(kept, comparison.old, comparison.new)

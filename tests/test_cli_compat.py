@@ -13,7 +13,10 @@ from click.testing import CliRunner, Result
 
 from nif.cli import cli
 from nif.compat import compare_files, render_text
+from nif.registry import Registry
 from nif.report import Verdict
+from nif.settings import Settings
+from nif.store import EmbeddedStore
 from nif.validate import Profile, validate
 from tests.conftest import ROOT
 
@@ -135,11 +138,23 @@ def test_demo_xsd_pair_as_text_is_the_json_in_words() -> None:
     for line in extract["backward"]["counterexample"].splitlines():
         assert f"\n      {line}\n" in block
     assert f"  changes ({len(extract['changes'])}):\n" in block
+    lines = block.splitlines()
     for change in extract["changes"]:
-        assert f"    {change['kind']}\n" in block
-        assert change["detail"] in block
-    assert "      breaks backward  required child IncorporatedOn added\n" in block
-    assert "        new: company.xsd /element[@name='IncorporatedOn']" in block
+        assert f"    {change['kind'].split(':')[0]}" in lines
+        label = "safe both ways" if change["breaks"] == "none" else f"breaks {change['breaks']}"
+        at = lines.index(f"      {label}  {change['detail']}")
+        for n, side in enumerate(("old", "new"), start=1):
+            where = change[side]
+            shown = lines[at + n]
+            assert shown.startswith(f"        {side}: ")
+            if where is None:
+                assert shown.endswith(": -")
+            else:  # the file as the path from the main schema's folder, then line and XPath
+                line = f":{where['line']}" if where["line"] else ""
+                name = where["file"].rsplit("/", 1)[1]
+                assert shown.endswith(f"{name}{line} {where['path']}"), shown
+    incorporated = [c for c in extract["changes"] if "IncorporatedOn" in c["detail"]]
+    assert incorporated and all(c["breaks"] in ("backward", "both") for c in incorporated)
     assert text.rstrip().splitlines()[-1].startswith("2 messages compared; backward ")
 
 
@@ -355,6 +370,66 @@ def test_usage_and_input_errors_are_one_line_and_exit_2(
     ]
     for args, expected in cases:
         result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in one_line(result), args
+
+
+# -- registered versions ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def busreg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A NIF_HOME holding the demo's business registry and its company interface (1.0.0,
+    2.0.0 and later versions), submitted through the registry as a publisher would."""
+    home = tmp_path_factory.mktemp("busreg") / "home"
+    settings = Settings(home=home, actor="tester")
+    with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
+        registry.submit(ROOT / "registry" / "agencies" / "busreg.ttl")
+        registry.submit(DEMO / "busreg-company")
+    return home
+
+
+@pytest.mark.slow
+def test_registered_versions_compare_every_message_type(busreg: Path) -> None:
+    """The registry's pinned schemas give the verdicts the files give."""
+    old, new = "busreg-company@1.0.0", "busreg-company@2.0.0"
+    payload = as_json(run(old, new, "--home", busreg, "--format", "json"))
+    assert (payload["old"], payload["new"]) == (old, new)
+    files = compare_files(COMPANY_1, COMPANY_2)
+    assert {m["root"] for m in payload["messages"]} == {m.root for m in files.messages}
+    for expected in files.messages:
+        entry = message(payload, expected.root)
+        assert entry["name"] == expected.root.split("}")[1]
+        for direction in ("backward", "forward"):
+            assert entry[direction]["verdict"] == expected.answer(direction).verdict
+            if entry[direction]["verdict"] == "incompatible":
+                accepting, rejecting = (
+                    (COMPANY_1, COMPANY_2) if direction == "backward" else (COMPANY_2, COMPANY_1)
+                )
+                check_counterexample(
+                    entry[direction]["counterexample"], accepting, rejecting, "xsd"
+                )
+    text = run(old, new, "--home", busreg).stdout
+    assert text.startswith(f"OLD  {old}\nNEW  {new}\n")
+    assert f"\n{COMPANY}  message type CompanyExtract\n" in text
+    required = run(old, new, "--home", busreg, "--require", "backward")
+    assert required.exit_code == 1
+    assert required.stdout.rstrip().splitlines()[-1].startswith("require backward: NOT met for ")
+
+
+@pytest.mark.slow
+def test_registered_versions_root_and_errors(busreg: Path) -> None:
+    old, new = "busreg-company@1.0.0", "busreg-company@2.0.0"
+    payload = as_json(run(old, new, "--home", busreg, "--root", REQUEST, "--format", "json"))
+    assert [m["root"] for m in payload["messages"]] == [REQUEST]
+    cases = [
+        ((old, new, "--root", "{urn:x}Nothing"), "no message type compared between"),
+        ((old, "busreg-company@9.9.9"), "has no version 9.9.9"),
+        (("nothing@1.0.0", "nothing@2.0.0"), "'nothing'"),
+        ((old, new, "--catalog", CATALOG_DATA / "catalog.xml"), "--catalog applies to schema"),
+    ]
+    for args, expected in cases:
+        result = run(*args, "--home", busreg)
         assert result.exit_code == 2, (args, result.output)
         assert expected in one_line(result), args
 

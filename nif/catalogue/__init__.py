@@ -7,6 +7,7 @@ language, else any. The result dataclasses are also the web API's response model
 """
 
 from nif.catalogue._agencies import agencies, agency
+from nif.catalogue._consumers import Consumed, Consumer, consumed, consumers
 from nif.catalogue._details import Link
 from nif.catalogue._downloads import artefact
 from nif.catalogue._feeds import MAX_ENTRIES, Feed, FeedEntry, agency_feed, interface_feed
@@ -36,6 +37,8 @@ __all__ = [
     "Agency",
     "AgencySummary",
     "Artefact",
+    "Consumed",
+    "Consumer",
     "Contact",
     "Download",
     "Example",
@@ -54,6 +57,8 @@ __all__ = [
     "agency_feed",
     "agency_iri",
     "artefact",
+    "consumed",
+    "consumers",
     "interface",
     "interface_feed",
     "interfaces",

@@ -19,7 +19,7 @@ from nif import catalogue, errors
 from nif.web._errors import status_of
 from nif.web._services import ServicesDep
 from nif.web.api.validate import run_validation
-from nif.web.pages import _examples, _query, _selftest
+from nif.web.pages import _evolution, _examples, _query, _selftest
 from nif.web.pages._render import page, translator
 
 router = APIRouter(include_in_schema=False)
@@ -109,21 +109,32 @@ def agencies_page(request: Request, svc: ServicesDep) -> HTMLResponse:
 def agency_page(
     request: Request, svc: ServicesDep, identifier: str, offset: int = 0
 ) -> HTMLResponse:
-    found = catalogue.agency(
-        svc.registry.store,
-        identifier,
-        lang=_language(request),
-        offset=max(offset, 0),
-        limit=PAGE_SIZE,
+    lang = _language(request)
+    store = svc.registry.store
+    found = catalogue.agency(store, identifier, lang=lang, offset=max(offset, 0), limit=PAGE_SIZE)
+    return page(
+        request,
+        "agency.html",
+        title=found.name,
+        agency=found,
+        page_size=PAGE_SIZE,
+        consumed=catalogue.consumed(store, found.iri, lang=lang),
     )
-    return page(request, "agency.html", title=found.name, agency=found, page_size=PAGE_SIZE)
 
 
 @router.get("/interfaces/{identifier}", response_class=HTMLResponse)
 def interface_page(request: Request, svc: ServicesDep, identifier: str) -> HTMLResponse:
-    found = catalogue.interface(svc.registry.store, identifier, lang=_language(request))
+    """An interface with its versions: message types, files, certificates, what changed in
+    each and who consumes it."""
+    lang = _language(request)
+    found = catalogue.interface(svc.registry.store, identifier, lang=lang)
     return page(
-        request, "interface.html", title=found.title, interface=found, artefact_url=ARTEFACT_URL
+        request,
+        "interface.html",
+        title=found.title,
+        interface=found,
+        artefact_url=ARTEFACT_URL,
+        evolution=_evolution.interface_evolution(svc.registry, found, lang=lang),
     )
 
 

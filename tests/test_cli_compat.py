@@ -143,6 +143,9 @@ def test_demo_xsd_pair_as_text_is_the_json_in_words() -> None:
         assert f"    {change['kind'].split(':')[0]}" in lines
         label = "safe both ways" if change["breaks"] == "none" else f"breaks {change['breaks']}"
         at = lines.index(f"      {label}  {change['detail']}")
+        if change["message_path"]:
+            at += 1
+            assert lines[at] == f"        in the message: {change['message_path']}"
         for n, side in enumerate(("old", "new"), start=1):
             where = change[side]
             shown = lines[at + n]
@@ -155,6 +158,7 @@ def test_demo_xsd_pair_as_text_is_the_json_in_words() -> None:
                 assert shown.endswith(f"{name}{line} {where['path']}"), shown
     incorporated = [c for c in extract["changes"] if "IncorporatedOn" in c["detail"]]
     assert incorporated and all(c["breaks"] in ("backward", "both") for c in incorporated)
+    assert "        in the message: /CompanyExtract/IncorporatedOn" in lines
     assert text.rstrip().splitlines()[-1].startswith("2 messages compared; backward ")
 
 

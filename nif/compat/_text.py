@@ -1,6 +1,7 @@
 """A `Comparison` for people: per message, both verdicts with what they mean, the reason, the
-verified counterexample, then the changes grouped by kind. The one text rendering: the CLI
-prints it and a page may show it as preformatted text.
+verified counterexample, then the changes grouped by kind (each with the directions it breaks,
+where it shows in a message, and where it is declared in OLD and NEW). The one text
+rendering: the CLI prints it and a page may show it as preformatted text.
 
 Laid out by rich (imported only when text is rendered), as the validation reports are. Without
 a width nothing is wrapped, so that a file or a pipe gets each line whole; a counterexample is
@@ -145,6 +146,8 @@ def _change(console: Console, comparison: Comparison, change: Change) -> None:
     if change.open_content:
         line.append("  (open content)", style="yellow")
     _line(console, line, 6)
+    if change.message_path:
+        _line(console, Text(f"in the message: {change.message_path}"), 8)
     _line(console, Text(f"old: {_where(change.old, comparison.old)}", style="cyan"), 8)
     _line(console, Text(f"new: {_where(change.new, comparison.new)}", style="cyan"), 8)
 

@@ -12,11 +12,12 @@ direction that fails is never left without a change that says so.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nif.compat._model import DIRECTIONS, Answer, Change, Where
-from nif.compat._xsd_changes import Location, Settled, Settler, XsdChange
+from nif.compat._xsd_changes import Location, Settled, Settler, XsdChange, from_other_side
 from nif.compat._xsd_lines import Locator
 
 if TYPE_CHECKING:
@@ -109,6 +110,9 @@ class ChangeList:
         xpath = self.locator.xpath(component) if component is not None else None
         if xpath is None:
             component = _declaration_at(schema, root, path, settled.attribute)
+            if component is not None and settled.kind == "wildcard" and anywhere:
+                wildcard = _only_wildcard(component)
+                component = component if wildcard is None else wildcard
             xpath = self.locator.xpath(component) if component is not None else None
         if xpath is None:
             if location is None:
@@ -124,18 +128,25 @@ class ChangeList:
         result: DirectionResult,
         entries: dict[tuple[Any, ...], _Entry],
     ) -> None:
-        """Make sure a change at (or just below) the verdict's path breaks `direction`."""
+        """Make sure a change at the verdict's path, one step below it or one above (the
+        verdict may name the child a witness adds) breaks `direction`."""
         at = list(result.path)
         for entry in entries.values():
-            if direction in entry.breaks and (entry.path == at or entry.path[:-1] == at):
+            near = entry.path in (at, at[:-1]) or entry.path[:-1] == at
+            if direction in entry.breaks and near:
                 return
         reason = result.reason or f"{direction} verdict {result.verdict}"
+        if direction == "forward":
+            reason = from_other_side(reason)
         kind = "content-model" if "children" in reason else "difference"
         key = (kind, _message_path(root, at, None), "verdict")
         found = entries.get(key)
         if found is None:
             old_decl = _declaration_at(self.old_schema, root, at, None)
             new_decl = _declaration_at(self.new_schema, root, at, None)
+            if kind == "content-model":  # the model itself, where the declaration has one
+                old_decl = _content_of(old_decl) or old_decl
+                new_decl = _content_of(new_decl) or new_decl
             settled = Settled(kind, reason, frozenset(DIRECTIONS))
             found = entries[key] = _Entry(
                 at,
@@ -144,6 +155,9 @@ class ChangeList:
                 self._located(new_decl),
                 _message_path(root, at, None),
             )
+        elif reason not in found.settled.detail:
+            detail = f"{found.settled.detail}; {reason}"
+            found.settled = dataclasses.replace(found.settled, detail=detail)
         found.breaks.add(direction)
 
     def _located(self, component: Any) -> Where | None:
@@ -201,6 +215,28 @@ def _declaration_at(schema: Any, root: str, path: list[str], attribute: str | No
         if isinstance(name, str) and _local(name) == attribute:
             return declared
     return None
+
+
+def _content_of(decl: Any) -> Any:
+    """The content model group of an element declaration's complex type, if written."""
+    content = getattr(getattr(decl, "type", None), "content", None)
+    return content if getattr(content, "elem", None) is not None else None
+
+
+def _only_wildcard(decl: Any) -> Any:
+    """The one element wildcard (xs:any) of a declaration's content model, if it has one."""
+    found: list[Any] = []
+    pending = [getattr(getattr(decl, "type", None), "content", None)]
+    while pending:
+        group = pending.pop()
+        if group is None or not hasattr(group, "model"):
+            continue
+        for particle in group:
+            if hasattr(particle, "model"):
+                pending.append(particle)
+            elif hasattr(particle, "process_contents"):
+                found.append(particle)
+    return found[0] if len(found) == 1 else None
 
 
 def _local(clark: str) -> str:

@@ -12,7 +12,15 @@ from typing import Any
 
 from nif.compat._simple_types import describe_changes, simple_included
 
-__all__ = ["Location", "Settled", "Settler", "XsdChange", "child_changes", "location"]
+__all__ = [
+    "Location",
+    "Settled",
+    "Settler",
+    "XsdChange",
+    "child_changes",
+    "from_other_side",
+    "location",
+]
 
 # A walk run NEW -> OLD (the forward question) names each difference from NEW's side: these
 # kinds read the other way round once OLD and NEW are swapped back.
@@ -27,6 +35,8 @@ _INVERSE = {
     "required->optional": "optional->required",
     "type-widened": "type-narrowed",
     "type-narrowed": "type-widened",
+    "substitute-added": "substitute-removed",
+    "substitute-removed": "substitute-added",
 }
 _WORDS = {
     "OLD": "NEW",
@@ -61,6 +71,8 @@ class XsdChange:
     safe: bool | None = None
     """True when the walk proved this change safe for its direction, False when it breaks it,
     None when undecided."""
+    inverted_from_forward: bool = False
+    """Named back from the forward walk (which runs NEW -> OLD) by `inverted`."""
 
     def inverted(self) -> XsdChange:
         """The same difference named from the other side: the forward walk compares NEW as
@@ -73,6 +85,7 @@ class XsdChange:
             self.new_location,
             self.old_location,
             self.safe,
+            not self.inverted_from_forward,
         )
 
 
@@ -127,6 +140,7 @@ def child_changes(old: Any, new: Any, path: list[str]) -> list[XsdChange]:
         )
     for name in sorted(old_children.keys() & new_children.keys()):
         before, after = old_children[name], new_children[name]
+        found += _substitute_changes(before, after, [*path, name])
         if getattr(before, "default", None) != getattr(after, "default", None):
             found.append(
                 XsdChange(
@@ -151,6 +165,48 @@ def child_changes(old: Any, new: Any, path: list[str]) -> list[XsdChange]:
             )
         )
     return found
+
+
+def _substitute_changes(before: Any, after: Any, path: list[str]) -> list[XsdChange]:
+    """Members of a child's substitution group that may stand for it on one side only."""
+    old_members, new_members = _substitutes(before), _substitutes(after)
+    head = _local(path[-1])
+    found = [
+        XsdChange(
+            [*path[:-1], name],
+            "substitute-added",
+            f"{_local(name)} may now stand for {head}",
+            None,
+            location(new_members[name], path[:-1]),
+        )
+        for name in sorted(new_members.keys() - old_members.keys())
+    ]
+    found += [
+        XsdChange(
+            [*path[:-1], name],
+            "substitute-removed",
+            f"{_local(name)} may no longer stand for {head}",
+            location(old_members[name], path[:-1]),
+            None,
+        )
+        for name in sorted(old_members.keys() - new_members.keys())
+    ]
+    return found
+
+
+def _substitutes(particle: Any) -> dict[str, Any]:
+    """The non-abstract members that may replace a head in an instance (none when the head
+    blocks substitution); the content model (`_content`) decides what they admit."""
+    target = getattr(particle, "ref", None) or particle
+    is_global = callable(getattr(particle, "is_global", None)) and particle.is_global()
+    if getattr(particle, "ref", None) is None and not is_global:
+        return {}
+    if {"substitution", "#all"} & set(str(getattr(target, "block", "") or "").split()):
+        return {}
+    iterate = getattr(target, "iter_substitutes", None)
+    if iterate is None:
+        return {}
+    return {m.name: m for m in iterate() if not m.abstract and isinstance(m.name, str)}
 
 
 def _children(content: Any) -> dict[str, Any]:
@@ -188,6 +244,11 @@ def _inverted_detail(detail: str) -> str:
             part = f"{after} to {before}"
         parts.append(re.sub(r"\b(OLD|NEW|added|removed)\b", _word, part))
     return "; ".join(parts)
+
+
+def from_other_side(text: str) -> str:
+    """The forward walk's words (its OLD is NEW) as OLD and NEW name the schemas."""
+    return re.sub(r"\b(OLD|NEW)\b", _word, text)
 
 
 def _word(match: re.Match[str]) -> str:
@@ -230,6 +291,12 @@ class Settler:
         kind = change.kind
         if kind in ("element-added", "element-removed"):
             return _presence(kind, old, new, label)
+        if kind in ("substitute-added", "substitute-removed"):
+            # One more (one fewer) alternative in a choice: widens (narrows) NEW.
+            head = change.detail.rsplit(" ", 1)[-1]
+            if kind == "substitute-added":
+                return Settled(kind, f"{label} may now stand for {head}", FORWARD)
+            return Settled(kind, f"{label} may no longer stand for {head}", BACKWARD)
         if kind in _OCCURS_KINDS and old is not None and new is not None:
             return _occurrence(old, new, label)
         if kind.startswith("attribute-"):
@@ -241,10 +308,16 @@ class Settler:
         if kind == "fixed" and old is not None and new is not None:
             return _fixed(old, new, label, attribute)
         if kind == "derived-type":
-            risks = BACKWARD if new is None else FORWARD if old is None else BOTH
-            name = _local(str(getattr(old or new, "name", "") or "?"))
-            side = "OLD" if new is None else "NEW" if old is None else "each side, differently"
-            return Settled(kind, f"xsi:type {name} derived from the declared type on {side}", risks)
+            # The walk records it when its OLD allows an xsi:type its NEW does not derive.
+            forward = change.inverted_from_forward
+            name = _local(str(getattr(old if not forward else new, "name", "") or "?"))
+            side = "NEW" if forward else "OLD"
+            detail = f"xsi:type {name}: derived from the declared type on {side} only"
+            return Settled(kind, detail, FORWARD if forward else BACKWARD)
+        if kind == "wildcard" and (_wildcard(old) or _wildcard(new)):
+            which = "attribute" if _wildcard(old or new) == "attribute" else "element"
+            detail = f"{which} wildcard {_show_wildcard(old)} -> {_show_wildcard(new)}"
+            return Settled(kind, detail, BOTH)
         return Settled(kind, change.detail, BOTH, attribute)
 
     def _simple_type(self, change: XsdChange, old: Any, new: Any, attribute: str | None) -> Settled:
@@ -349,8 +422,10 @@ def _flag(kind: str, old: Any, new: Any, label: str, attribute: str | None) -> S
     before, after = bool(getattr(old, kind, False)), bool(getattr(new, kind, False))
     if before == after:
         return Settled(kind, f"{label}: {kind} changed", BOTH, attribute)
-    word = {"nillable": "nillable", "abstract": "abstract", "mixed": "mixed content"}[kind]
-    detail = f"{label} made {word}" if after else f"{label} no longer {word}"
+    if kind == "mixed":
+        detail = f"{label}: mixed content {'allowed' if after else 'no longer allowed'}"
+    else:
+        detail = f"{label} made {kind}" if after else f"{label} no longer {kind}"
     widens = after != (kind == "abstract")
     return Settled(kind, detail, FORWARD if widens else BACKWARD, attribute)
 
@@ -373,6 +448,23 @@ def _fixed(old: Any, new: Any, label: str, attribute: str | None) -> Settled:
     return Settled("fixed", detail, risks, attribute)
 
 
+def _wildcard(component: Any) -> str | None:
+    """ "attribute" or "element" for an xs:anyAttribute or xs:any component, else None."""
+    if component is None or not hasattr(component, "process_contents"):
+        return None
+    return "attribute" if "Attribute" in type(component).__name__ else "element"
+
+
+def _show_wildcard(component: Any) -> str:
+    if component is None:
+        return "none"
+    spaces = " ".join(str(n) for n in getattr(component, "namespace", ()) or ()) or "##any"
+    excluded = " ".join(str(n) for n in getattr(component, "not_namespace", ()) or ())
+    if excluded:
+        spaces = f"not {excluded}"
+    return f"{spaces} ({component.process_contents})"
+
+
 def _component(where: Location | None) -> Any:
     return where.component if where is not None else None
 
@@ -380,8 +472,9 @@ def _component(where: Location | None) -> Any:
 def _attribute_of(change: XsdChange, old: Any, new: Any) -> str | None:
     """The attribute a change concerns: its declaration, or the `@name:` the walk wrote."""
     for component in (old, new):
-        if component is not None and hasattr(component, "use") and hasattr(component, "name"):
-            return _local(str(component.name))
+        name = getattr(component, "name", None)
+        if component is not None and hasattr(component, "use") and isinstance(name, str):
+            return _local(name)
     named = re.match(r"(?:global )?@([^\s:()]+)", change.detail)
     return named[1] if named else None
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nif.compat._model import DIRECTIONS, Answer, Change, Where
-from nif.compat._xsd_changes import Location, Settled, Settler, XsdChange, from_other_side
+from nif.compat._xsd_change_kinds import Settled, Settler
+from nif.compat._xsd_changes import Location, XsdChange, from_other_side
 from nif.compat._xsd_lines import Locator
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from cachetools import LRUCache
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from nif.catalogue import _reading as read
@@ -45,8 +45,6 @@ EPOCH = "1970-01-01T00:00:00.000Z"
 _KEPT: tuple[URIRef, ...] = (DCAT.hasVersion, DCAT.version, ADMS.status, DCTERMS.issued)
 _KEPT += (DCTERMS.title, DCTERMS.publisher, DCTERMS.temporal, DCAT.endDate, ADMS.versionNotes)
 _LINES = tuple(f" <{p}> ".encode() for p in _KEPT)
-_COMPATIBLE = "https://w3id.org/nif/concept/compatibility/compatible"
-_PROV_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,8 +229,11 @@ def _interface_entries(
 ) -> list[FeedEntry]:
     """Every entry of one interface, newest first, each naming the consumers it affects."""
     entries = _history_entries(identifier, iri, history)
-    labels = {v: s.versions[v].version for _, s in history if s for v in s.versions}
-    entries += _breaking_entries(registry, identifier, labels)
+    seen: dict[str, str] = {}
+    for at, snapshot in history:
+        for v in snapshot.versions.values() if snapshot else ():
+            seen.setdefault(v.version, at)
+    entries += _breaking_entries(registry, identifier, seen)
     consumers = _consumers(registry, {c for e in entries for c in e.concerns})
     named = []
     for entry in entries:
@@ -338,49 +339,32 @@ def _status(name: str | None) -> str:
     return STATUSES.get(name or "", name or "no status")
 
 
-def _breaking_entries(
-    registry: Registry, identifier: str, labels: dict[str, str]
-) -> list[FeedEntry]:
-    """An entry per assessment nif stored that says a version of this interface breaks the
-    versions it was compared with, naming the message types and directions that break."""
-    if not labels:
-        return []
-    base = registry.settings.registry.base_iri + "compatibility/"
-    values = " ".join(read.ref(v) for v in sorted(labels))
-    rows = registry.store.select(
-        sparql_prefixes() + "SELECT ?a ?v ?prev ?at ?mt ?req ?bv ?fv WHERE {"
-        f" VALUES ?v {{ {values} }}"
-        " GRAPH ?g { ?a a nif:CompatibilityAssessment ; nif:assessedVersion ?v ;"
-        "   nif:breaking ?b ; nif:comparedWith ?prev ."
-        f"   OPTIONAL {{ ?a {_PROV_AT} ?at }}"
-        "   OPTIONAL { ?a nif:messageAssessment ?m . ?m nif:messageType ?mt ; nif:required ?req"
-        "     OPTIONAL { ?m nif:backwardVerdict ?bv } OPTIONAL { ?m nif:forwardVerdict ?fv } } }"
-        f" FILTER(?a = ?g && ?b = true && STRSTARTS(STR(?a), {Literal(base).n3()})) }}"
-    )
-    found: dict[str, dict[str, set[str]]] = {}
-    for row in rows:
-        parts = found.setdefault(
-            str(row["a"]), {"v": set(), "prev": set(), "at": set(), "broken": set()}
-        )
-        parts["v"].add(str(row["v"]))
-        parts["prev"].add(str(row["prev"]))
-        if "at" in row and (at := _instant(row["at"])):
-            parts["at"].add(at)
-        req = str(row.get("req", ""))
-        verdict = row.get("bv" if req == "backward" else "fv")
-        if "mt" in row and req in ("backward", "forward") and str(verdict) != _COMPATIBLE:
-            parts["broken"].add(f"{read.local(row['mt'])} ({req})")
+def _breaking_entries(registry: Registry, identifier: str, seen: dict[str, str]) -> list[FeedEntry]:
+    """An entry per version whose stored assessment says it breaks the versions it was
+    compared with (`Registry.assessment`), naming the message types and directions that do.
+    `seen` is when each version was first stored: nif assesses a version just before it
+    stores it, and the entry is news no earlier than the version."""
     out = _Entries(identifier)
-    for a, parts in sorted(found.items()):
-        v = min(parts["v"])
-        at = max(parts["at"], default=EPOCH)
-        previous = tuple(sorted(parts["prev"]))
-        shown = ", ".join(sorted(labels.get(p, p) for p in previous))
-        title = f"{identifier} {labels[v]} breaks {shown}"
-        text = f"Version {labels[v]} is not compatible with {shown} under the interface's policy."
-        if parts["broken"]:
-            text += " Breaking: " + ", ".join(sorted(parts["broken"])) + "."
-        out.add("breaking", title, at, (a, at), text, labels[v], previous)
+    for version, stored in sorted(seen.items(), key=lambda i: version_key(i[0])):
+        found = registry.assessment(identifier, version)
+        if not found or not found["breaking"]:
+            continue
+        at = max(_instant(found["generated"]) or EPOCH, stored)
+        previous = tuple(c["iri"] for c in found["compared_with"])
+        shown = ", ".join(c["version"] for c in found["compared_with"])
+        broken = sorted(
+            {
+                f"{m['name'] or read.local(URIRef(m['message_type'] or ''))} ({way})"
+                for m in found["messages"]
+                for way in m["required"]
+                if m[way]["verdict"] != "compatible"
+            }
+        )
+        text = f"Version {version} is not compatible with {shown} under the interface's policy."
+        if broken:
+            text += " Breaking: " + ", ".join(broken) + "."
+        title = f"{identifier} {version} breaks {shown}"
+        out.add("breaking", title, at, (found["iri"], at), text, version, previous)
     return out.found
 
 

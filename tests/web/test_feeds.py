@@ -235,6 +235,22 @@ def test_a_deprecation_after_publication_is_a_later_entry(make_server: MakeServe
     assert "Tax Administration (tax)" in new[0]["summary"]
     assert tax_after[0] == new[0], "the consumer's feed carries the deprecation"
     assert "civreg-address 1.0.0 published" not in [e["title"] for e in tax_after]
+    # a third submission gives the deprecated version an end date (DCAT's period of time)
+    ends = (
+        f'"1.0.0" ;\n  {status}Deprecated> ;\n  dct:temporal [ a dct:PeriodOfTime ;'
+        ' dcat:endDate "2031-12-31"^^<http://www.w3.org/2001/XMLSchema#date> ]'
+    )
+    ending = bundle("civreg-address", [(f'"1.0.0" ;\n  {status}Completed>', ends)])
+    with live.client(live.token("publisher", "civreg")) as client:
+        answer = put(client, "civreg-address", ending, "application/zip")
+        assert answer.status_code == 200, answer.text
+    with live.client() as reader:
+        last = entries(feed_of(reader.get("/interfaces/civreg-address/feed.atom")))
+        tax_last = entries(feed_of(reader.get("/agencies/tax/feed.atom")))
+    assert last[0]["title"] == "civreg-address 1.0.0 ends on 2031-12-31"
+    assert last[0]["kind"] == "end-date" and last[1] == new[0]
+    assert "Tax Administration (tax)" in last[0]["summary"]
+    assert tax_last[:2] == last[:2]
 
 
 def _once(text: str, old: str, new: str) -> str:

@@ -414,8 +414,13 @@ def test_registered_versions_compare_every_message_type(busreg: Path) -> None:
                     entry[direction]["counterexample"], accepting, rejecting, "xsd"
                 )
     text = run(old, new, "--home", busreg).stdout
-    assert text.startswith(f"OLD  {old}\nNEW  {new}\n")
+    head = text.splitlines()[:2]
+    assert head[0].startswith(f"OLD  {old}  (schemas in https://")
+    assert head[0].endswith("/busreg-company/schemas/1.0.0/)")
+    assert head[1].startswith(f"NEW  {new}  (schemas in https://")
     assert f"\n{COMPANY}  message type CompanyExtract\n" in text
+    # locations from the version's schema folder, as for files
+    assert "        new: common/types.xsd:" in text
     required = run(old, new, "--home", busreg, "--require", "backward")
     assert required.exit_code == 1
     assert required.stdout.rstrip().splitlines()[-1].startswith("require backward: NOT met for ")
@@ -473,8 +478,10 @@ def test_width_wraps_prose_never_without_one() -> None:
         for a in (m.backward, m.forward)
         for line in (a.counterexample or "").splitlines()
     }
-    long = [line for line in wrapped.splitlines() if len(line) > 60]
+    # the OLD and NEW paths are not wrapped either
+    long = [line for line in wrapped.splitlines()[2:] if len(line) > 60]
     assert long and all(line.strip() in witnesses for line in long)
+    assert wrapped.splitlines()[:2] == [f"OLD  {COMPANY_1}", f"NEW  {COMPANY_2}"]
 
 
 def test_color_only_when_asked() -> None:

@@ -12,6 +12,7 @@ or `max_chars` characters, with a note saying how much is left out.
 from __future__ import annotations
 
 import io
+import os
 from collections import defaultdict
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -69,11 +70,16 @@ def render_text(
         markup=False,
         emoji=False,
     )
-    console.print(Text.assemble(("OLD  ", "bold"), _shown(comparison.old)))
-    console.print(Text.assemble(("NEW  ", "bold"), _shown(comparison.new)))
+    folders = {side: _folder(comparison, side) for side in ("old", "new")}
+    for side in ("old", "new"):
+        main = getattr(comparison, side)
+        head = Text.assemble((f"{side.upper()}  ", "bold"), _shown(main))
+        if folders[side] and not main.startswith(folders[side]):
+            head.append(f"  (schemas in {_shown(folders[side])})", style="dim")
+        console.print(head, soft_wrap=True)
     for message in comparison.messages:
         console.print()
-        _message(console, comparison, message, max_lines, max_chars)
+        _message(console, folders, message, max_lines, max_chars)
     if comparison.only_old or comparison.only_new:
         console.print()
     for root in comparison.only_old:
@@ -87,7 +93,7 @@ def render_text(
 
 def _message(
     console: Console,
-    comparison: Comparison,
+    folders: dict[str, str],
     message: MessageComparison,
     max_lines: int,
     max_chars: int,
@@ -110,7 +116,7 @@ def _message(
     for kind, changes in groups.items():
         _line(console, Text(kind, style="bold"), 4)
         for change in changes:
-            _change(console, comparison, change)
+            _change(console, folders, change)
 
 
 def _answer(
@@ -138,7 +144,7 @@ def _answer(
             _line(console, Text(note, style="dim"), 6)
 
 
-def _change(console: Console, comparison: Comparison, change: Change) -> None:
+def _change(console: Console, folders: dict[str, str], change: Change) -> None:
     from rich.text import Text
 
     breaks = "safe both ways" if change.breaks == "none" else f"breaks {change.breaks}"
@@ -148,8 +154,8 @@ def _change(console: Console, comparison: Comparison, change: Change) -> None:
     _line(console, line, 6)
     if change.message_path:
         _line(console, Text(f"in the message: {change.message_path}"), 8)
-    _line(console, Text(f"old: {_where(change.old, comparison.old)}", style="cyan"), 8)
-    _line(console, Text(f"new: {_where(change.new, comparison.new)}", style="cyan"), 8)
+    _line(console, Text(f"old: {_where(change.old, folders['old'])}", style="cyan"), 8)
+    _line(console, Text(f"new: {_where(change.new, folders['new'])}", style="cyan"), 8)
 
 
 def _tally(comparison: Comparison) -> Text:
@@ -198,12 +204,29 @@ def _cut(text: str, max_lines: int, max_chars: int) -> tuple[list[str], str | No
     )
 
 
-def _where(where: Where | None, main: str) -> str:
-    """A location, its file shortened to the path from the main schema's folder."""
+def _folder(comparison: Comparison, side: str) -> str:
+    """The folder a side's locations are shown from: the main schema's, or, when the side is
+    not a file (a registered version, `ID@VERSION`), the folder all its located files share."""
+    main: str = getattr(comparison, side)
+    if "/" in main:
+        return main.rsplit("/", 1)[0] + "/"
+    files = {
+        where.file
+        for message in comparison.messages
+        for change in message.changes
+        if (where := getattr(change, side)) is not None and where.file
+    }
+    if not files:
+        return ""
+    common = os.path.commonprefix(sorted(files))  # noqa: RUF071 (URIs: cut at "/" below)
+    return common.rsplit("/", 1)[0] + "/" if "/" in common else ""
+
+
+def _where(where: Where | None, folder: str) -> str:
+    """A location, its file shortened to the path from `folder`."""
     if where is None:
         return "-"
     file = where.file or ""
-    folder = main.rsplit("/", 1)[0] + "/" if "/" in main else ""
     file = file[len(folder) :] if folder and file.startswith(folder) else _shown(file)
     if file and where.line is not None:
         file += f":{where.line}"

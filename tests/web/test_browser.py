@@ -118,3 +118,15 @@ def test_self_test_by_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#verdict")).to_have_text("Verdict: valid")
     expect(page.locator(".report")).to_contain_text("civreg-birth@2.0.0/BirthRegistration")
+
+
+def test_what_changed_opens_a_counterexample(page: Page) -> None:
+    """civreg-birth 2.0.0 breaks 1.0.0 (a major version): its counterexample is collapsed."""
+    page.goto("/interfaces/civreg-birth")
+    changes = page.locator("#v-2\\.0\\.0-changes")
+    expect(changes).to_contain_text("What changed in 2.0.0")
+    example = page.locator("section.version details").first
+    expect(example.locator("pre")).to_be_hidden()
+    example.locator("summary").click()
+    expect(example.locator("pre")).to_be_visible()
+    expect(example.locator("pre")).to_contain_text("<")

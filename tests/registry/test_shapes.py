@@ -994,8 +994,8 @@ def test_vocabularies_parse_and_nif_terms_are_labelled(vocabulary: Graph) -> Non
     nif = "https://w3id.org/nif/ns#"
     terms = {s for s in vocabulary.subjects() if isinstance(s, URIRef) and str(s).startswith(nif)}
     # + nif:signature, nif:signingKey; the 13 terms of suites; the 13 of runs and certificates;
-    # nif:kositScenario; nif:consumes
-    assert len(terms) == 18 + 2 + 13 + 13 + 1 + 1
+    # nif:kositScenario; nif:consumes; the class and 21 properties of compatibility
+    assert len(terms) == 18 + 2 + 13 + 13 + 1 + 1 + 22
     for term in terms:
         assert vocabulary.value(term, RDFS.isDefinedBy) == URIRef("https://w3id.org/nif/ns")
         for predicate in (RDFS.label, RDFS.comment):
@@ -1006,7 +1006,7 @@ def test_vocabularies_parse_and_nif_terms_are_labelled(vocabulary: Graph) -> Non
 
 def test_every_concept_is_complete(vocabulary: Graph) -> None:
     concepts = set(vocabulary.subjects(RDF.type, SKOS.Concept))
-    assert len(concepts) == 3 + 5 + 2 + 4 + 2 + 5
+    assert len(concepts) == 3 + 5 + 2 + 4 + 2 + 5 + 9 + 3
     for concept in concepts:
         scheme = vocabulary.value(concept, SKOS.inScheme)
         assert (scheme, RDF.type, SKOS.ConceptScheme) in vocabulary, concept
@@ -1074,12 +1074,13 @@ def test_shapes_lists_match_the_vocabularies(nif_shapes: Graph, vocabulary: Grap
     lists = [set(Collection(nif_shapes, node)) for node in nif_shapes.objects(None, SH["in"])]
     assert verdicts in lists
     lists = [allowed for allowed in lists if allowed not in (sha256, verdicts)]
-    assert len(lists) == 8
+    assert len(lists) == 9
     whole = {
         URIRef("http://purl.org/adms/status/1.0"),
         URIRef("http://purl.org/adms/interoperabilitylevel/1.0"),
         URIRef("https://w3id.org/nif/concept/direction"),
         URIRef("https://w3id.org/nif/concept/transport"),
+        URIRef("https://w3id.org/nif/concept/compatibility-policy"),
     }
     covered = set()
     for allowed in lists:

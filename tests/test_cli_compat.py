@@ -19,6 +19,7 @@ from nif.settings import Settings
 from nif.store import EmbeddedStore
 from nif.validate import Profile, validate
 from tests.conftest import ROOT
+from tests.test_cli import one_line
 
 DEMO = ROOT / "registry" / "interfaces"
 COMPANY_1 = DEMO / "busreg-company" / "schemas" / "1.0.0" / "company.xsd"
@@ -44,15 +45,6 @@ ORDER_ROOT = "{urn:example:order}order"
 
 def run(*args: object) -> Result:
     return CliRunner().invoke(cli, ["compat", *(str(a) for a in args)])
-
-
-def one_line(result: Result) -> str:
-    """The single `nif: error:` line a usage error gets, and no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("nif: error: ")
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nif.compat._model import DIRECTIONS, Answer, Change, Where
-from nif.compat._xsd_change_kinds import Settled, Settler
+from nif.compat._xsd_change_kinds import BOTH, Settled, Settler
 from nif.compat._xsd_changes import Location, XsdChange, from_other_side
 from nif.compat._xsd_lines import Locator
 
@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from nif.compat._xsd_verify import DirectionResult
 
 __all__ = ["ChangeList"]
+
+
+_PRESENCE = {
+    "element-added",
+    "element-removed",
+    "attribute-added",
+    "attribute-removed",
+    "substitute-added",
+    "substitute-removed",
+}
 
 
 @dataclass
@@ -79,6 +89,12 @@ class ChangeList:
         self, root: str, change: XsdChange, entries: dict[tuple[Any, ...], _Entry]
     ) -> _Entry:
         settled = self.settle(change)
+        if (
+            settled.kind in _PRESENCE
+            and settled.risks != BOTH
+            and self._open(root, change, settled)
+        ):
+            settled = dataclasses.replace(settled, risks=BOTH)
         old_at, new_at = change.old_location, change.new_location
         both_missing = old_at is None and new_at is None
         old = self._where(old_at, self.old_schema, root, change.path, settled, both_missing)
@@ -92,6 +108,21 @@ class ChangeList:
         if entry is None:
             entry = entries[key] = _Entry(list(change.path), settled, old, new, message_path)
         return entry
+
+    def _open(self, root: str, change: XsdChange, settled: Settled) -> bool:
+        """Whether a wildcard on either side could take what was added or removed: the
+        declaration then replaces (or is replaced by) open content, which the table cannot
+        rank, so the change is a risk both ways."""
+        attribute = settled.attribute is not None
+        parent = change.path if attribute else change.path[:-1]
+        for schema in (self.old_schema, self.new_schema):
+            decl = _declaration_at(schema, root, parent, None)
+            kind = getattr(decl, "type", None)
+            if attribute and None in (getattr(kind, "attributes", None) or {}):
+                return True
+            if not attribute and _wildcards(decl):
+                return True
+        return False
 
     def _where(
         self,
@@ -226,6 +257,12 @@ def _content_of(decl: Any) -> Any:
 
 def _only_wildcard(decl: Any) -> Any:
     """The one element wildcard (xs:any) of a declaration's content model, if it has one."""
+    found = _wildcards(decl)
+    return found[0] if len(found) == 1 else None
+
+
+def _wildcards(decl: Any) -> list[Any]:
+    """The element wildcards (xs:any) of a declaration's content model."""
     found: list[Any] = []
     pending = [getattr(getattr(decl, "type", None), "content", None)]
     while pending:
@@ -237,7 +274,7 @@ def _only_wildcard(decl: Any) -> Any:
                 pending.append(particle)
             elif hasattr(particle, "process_contents"):
                 found.append(particle)
-    return found[0] if len(found) == 1 else None
+    return found
 
 
 def _local(clark: str) -> str:

@@ -345,6 +345,16 @@ CASES = {
         NOTE_AT,
         "note default 'x' -> 'y'",
     ),
+    "optional attribute added beside an attribute wildcard": Case(
+        _r("", ANY_ATTRIBUTE.format(pc="lax").replace("##other", "##any")),
+        _r("", _attribute() + "\n" + ANY_ATTRIBUTE.format(pc="lax").replace("##other", "##any")),
+        "attribute-added",
+        "both",
+        None,
+        'name="id"',
+        ID_AT,
+        "optional attribute @id added",
+    ),
     "substitute removed": Case(
         WITH_M2,
         WITHOUT_M2,

@@ -458,6 +458,8 @@ def _incl_numbers(o: dict[str, Any], n: dict[str, Any], *, integral: bool) -> No
             return
         if isinstance(m_n, int) and isinstance(m_o, int) and m_o % m_n == 0:
             return
+        if m_o == m_n:
+            return  # the same constraint on both sides
         raise _Unknown("multipleOf not implied (floating point multiples are not decided)")
 
 

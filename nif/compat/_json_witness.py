@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
@@ -32,6 +33,11 @@ _STRINGS = [
     "", "a", "A", "0", "aaaa", "2020-01-01", "2020-01-01T00:00:00Z", "x@example.org",
     "https://example.org/", "123e4567-e89b-12d3-a456-426614174000", "192.0.2.1",
 ]  # fmt: skip
+
+
+_RULES: ContextVar[tuple[str, bool | None]] = ContextVar("_RULES", default=("2020-12", None))
+"""The draft and format setting the current witness search judges by, so that the candidates
+are chosen as the engine will judge them (a `format` asserted in draft 4 but not in 2020-12)."""
 
 
 def asserts_formats(draft: str, formats: bool | None) -> bool:
@@ -109,15 +115,19 @@ def find_witness(
     if new_set is not None:
         new = _inlined(new, new_set)
     seen: set[str] = set()
-    for count, value in enumerate(_candidates(old, new, old, new)):
-        if count >= _MAX_CANDIDATES:
-            break
-        key = json.dumps(value, sort_keys=True)
-        if key in seen:
-            continue
-        seen.add(key)
-        if v_old.is_valid(value) is True and v_new.is_valid(value) is False:
-            return (value,)
+    token = _RULES.set((draft, formats))
+    try:
+        for count, value in enumerate(_candidates(old, new, old, new)):
+            if count >= _MAX_CANDIDATES:
+                break
+            key = json.dumps(value, sort_keys=True)
+            if key in seen:
+                continue
+            seen.add(key)
+            if v_old.is_valid(value) is True and v_new.is_valid(value) is False:
+                return (value,)
+    finally:
+        _RULES.reset(token)
     return None
 
 
@@ -276,14 +286,33 @@ def _candidates(o: Any, n: Any, root_o: Any, root_n: Any, depth: int = 0) -> Ite
         yield from _candidates(branch, n, root_o, root_n, depth + 1)
     for branch in _branches(n):
         yield from _candidates(o, branch, root_o, root_n, depth + 1)
-    yield from [None, True, False]
-    yield from _numbers(o, n)
-    yield from _strings(o, n)
+    kinds = _kinds(o)  # a witness is one O accepts: no other kind of value is worth trying
+    yield from [v for v, k in ((None, "null"), (True, "boolean"), (False, "boolean")) if k in kinds]
+    if kinds & {"number", "integer"}:
+        yield from _numbers(o, n)
+    if "string" in kinds:
+        yield from _strings(o, n)
     if depth > 4:
-        yield from [{}, []]
+        yield from [v for v, k in (({}, "object"), ([], "array")) if k in kinds]
         return
-    yield from _objects(o, n, root_o, root_n, depth)
-    yield from _arrays(o, n, root_o, root_n, depth)
+    if "object" in kinds:
+        yield from _objects(o, n, root_o, root_n, depth)
+    if "array" in kinds:
+        yield from _arrays(o, n, root_o, root_n, depth)
+
+
+def _kinds(s: Any) -> set[str]:
+    """The JSON types S's own `type` allows (every one when it names none)."""
+    every = {"null", "boolean", "integer", "number", "string", "object", "array"}
+    if s is False:
+        return set()
+    named = s.get("type") if isinstance(s, dict) else None
+    if isinstance(named, str):
+        named = [named]
+    if not isinstance(named, list):
+        return every
+    kinds = {k for k in named if isinstance(k, str)}
+    return kinds | ({"number"} if "integer" in kinds else set())
 
 
 def _props(s: Any) -> dict[str, Any]:
@@ -360,9 +389,11 @@ def refs(schema: Any) -> Iterator[str]:
             yield from refs(value)
 
 
-def engine_ok(root: Any, sub: Any, value: Any, draft: str = "2020-12") -> bool:
-    """Heuristic acceptance, for choosing candidates only (an unknown counts as accepted)."""
-    return accepts(root, sub, value, draft) is not False
+def engine_ok(root: Any, sub: Any, value: Any) -> bool:
+    """Heuristic acceptance, for choosing candidates only (an unknown counts as accepted),
+    under the rules of the witness search under way."""
+    draft, formats = _RULES.get()
+    return accepts(root, sub, value, draft, formats) is not False
 
 
 def _positions(s: Any) -> tuple[list[Any], Any]:

@@ -226,6 +226,36 @@ CASES = [
         NO,
     ),
     Case(
+        "minimum raised beside a fractional multipleOf",
+        ALL,
+        {"type": "number", "minimum": 0, "multipleOf": 0.01},
+        {"type": "number", "minimum": 1, "multipleOf": 0.01},
+        NO,
+        OK,
+    ),
+    Case(
+        "number narrowed to integer beside a fractional multipleOf",
+        ALL,
+        {"type": "number", "multipleOf": 0.01},
+        {"type": "integer", "multipleOf": 0.01},
+        NO,
+        OK,
+    ),
+    Case(
+        "enum narrowed beside a required formatted field",
+        ALL,
+        _obj(
+            {"at": {"type": "string", "format": "date-time"}, "kind": {"enum": ["a", "b"]}},
+            ["at", "kind"],
+        ),
+        _obj(
+            {"at": {"type": "string", "format": "date-time"}, "kind": {"enum": ["a"]}},
+            ["at", "kind"],
+        ),
+        NO,
+        OK,
+    ),
+    Case(
         "maxLength lowered",
         ALL,
         {"type": "string", "maxLength": 9},

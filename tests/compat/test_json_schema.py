@@ -410,6 +410,7 @@ def _mutations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 def test_proofs_survive_the_engine_on_mutated_pairs() -> None:
     """Soundness: whatever is proven, no candidate the witness search knows refutes it."""
     from nif.compat._json_witness import _candidates

@@ -5,9 +5,11 @@ shape the CLI and the registry publish."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 from lxml import etree
 
 from nif.compat import Change, MessageComparison, Where, compare_files
@@ -137,3 +139,35 @@ def test_inverted_names_the_change_from_the_other_side() -> None:
         twice = inverted.inverted()
         assert (twice.kind, twice.detail, twice.old_location) == (kind, detail, old_at)
         assert not twice.inverted_from_forward
+
+
+UBL = REPO.parent / "shared" / "external" / "ubl-2.1" / "xsd"
+CAC = "common/UBL-CommonAggregateComponents-2.1.xsd"
+INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
+OPTIONAL_CITY = '<xsd:element ref="cbc:CityName" minOccurs="0" maxOccurs="1">'
+
+
+@pytest.mark.slow
+def test_ubl_change_located_in_the_imported_aggregates(tmp_path: Path) -> None:
+    """UBL Invoice with cac:AddressType's CityName made required in a copy: the change is
+    listed once, in the aggregate components document of each copy, on CityName's line."""
+    old, new = shutil.copytree(UBL, tmp_path / "old"), shutil.copytree(UBL, tmp_path / "new")
+    text = (new / CAC).read_text("utf-8")
+    at = text.index(OPTIONAL_CITY, text.index('<xsd:complexType name="AddressType">'))
+    edited = text[:at] + OPTIONAL_CITY.replace('minOccurs="0"', 'minOccurs="1"')
+    (new / CAC).write_text(edited + text[at + len(OPTIONAL_CITY) :], "utf-8")
+    line = text.count("\n", 0, at) + 1
+    invoice = "maindoc/UBL-Invoice-2.1.xsd"
+    (message,) = compare_files(old / invoice, new / invoice, roots=[INVOICE]).messages
+    assert (message.backward.verdict, message.forward.verdict) == ("incompatible", "compatible")
+    (change,) = [c for c in message.changes if c.breaks != "none"]
+    assert (change.kind, change.breaks) == ("optional->required", "backward")
+    assert change.detail == "CityName made required (minOccurs 0 -> 1)"
+    assert change.message_path is not None and change.message_path.endswith("/CityName")
+    xpath = (
+        "/xsd:schema/xsd:complexType[@name='AddressType']/xsd:sequence"
+        "/xsd:element[@ref='cbc:CityName']"
+    ).replace("xsd:", "xs:")
+    for where, root in ((change.old, old), (change.new, new)):
+        assert where is not None and where.file == (root / CAC).resolve().as_uri()
+        assert (where.path, where.line) == (xpath, line)

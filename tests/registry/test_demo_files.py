@@ -306,7 +306,7 @@ def test_every_example_file_is_registered_and_every_registered_example_exists(
 
 def test_all_demo_examples_are_registered() -> None:
     registered = [e for p in _interface_files() for e in _graph(p).objects(None, NIF.example)]
-    assert len(registered) == len(EXAMPLES) == 85
+    assert len(registered) == len(EXAMPLES) == 89
 
 
 def test_techniques_match_the_artefacts() -> None:

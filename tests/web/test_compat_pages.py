@@ -172,9 +172,13 @@ def test_hostile_text_in_an_assessment_is_escaped(live: LiveServer) -> None:
 
 
 def test_a_version_without_assessment_shows_no_diff(live: LiveServer) -> None:
-    v1 = section(get(live, "/interfaces/civreg-birth"), "1.0.0")
+    page = get(live, "/interfaces/civreg-birth")
+    v1 = section(page, "1.0.0")
     assert t("en", "compat.heading", version="1.0.0") not in v1
     assert "<details>" not in v1
+    # the versions table marks the breaking version only, linked to its diff
+    table = page[: page.index('<section class="version"')]
+    assert re.findall(r'href="#v-([0-9.]+)-changes"', table) == ["2.0.0"]
 
 
 # consumers
@@ -207,7 +211,12 @@ def test_agency_page_lists_what_it_consumes(live: LiveServer) -> None:
     consumes = page[page.index('id="consumes"') : page.index('id="certificates"')]
     links = re.findall(r'<a href="(/interfaces/[^"]+)">', consumes)
     assert links == ["/interfaces/civreg-birth#v-2.0.0", "/interfaces/civreg-birth#v-1.0.0"]
-    assert t("en", "status.Deprecated") in consumes
+    v2, v1 = consumes.split("</li>")[:2]
+    assert t("en", "status.Deprecated") in v1
+    # 2.0.0 breaks 1.0.0, which tax still consumes: the page says so, linked to the diff
+    broken = t("en", "agency.consumes.broken_by", version="2.0.0")
+    assert f'href="/interfaces/civreg-birth#v-2.0.0-changes">{broken}</a>' in v1
+    assert broken not in v2
     civreg = get(live, "/agencies/civreg")
     assert t("en", "agency.consumes.none") in civreg
 

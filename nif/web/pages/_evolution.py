@@ -42,16 +42,9 @@ def interface_evolution(
     registry: Registry, interface: catalogue.Interface, *, lang: str = "en"
 ) -> dict[str, VersionEvolution]:
     """Version number -> its evolution, for every version of `interface`."""
-    by_iri = {v.iri: v.version for v in interface.versions}
-    consumers = catalogue.consumers(registry.store, by_iri, lang=lang)
-    assessments = {
-        v.version: registry.assessment(interface.identifier, v.version) for v in interface.versions
-    }
-    broken_by: dict[str, list[str]] = {}
-    for version, assessment in assessments.items():
-        for old in _broken(assessment):
-            if old in by_iri and version not in broken_by.get(by_iri[old], []):
-                broken_by.setdefault(by_iri[old], []).append(version)
+    consumers = catalogue.consumers(registry.store, [v.iri for v in interface.versions], lang=lang)
+    assessments = _assessments(registry, interface)
+    broken_by = _broken_by(interface, assessments)
     found: dict[str, VersionEvolution] = {}
     for v in interface.versions:
         users = consumers.get(v.iri, [])
@@ -60,18 +53,49 @@ def interface_evolution(
             affected.append(Affected(str(v.status), None, users))
         if users:
             affected.extend(
-                Affected("breaking", later, users) for later in broken_by.get(v.version, [])
+                Affected("breaking", later, users) for later in broken_by.get(v.iri, [])
             )
         found[v.version] = VersionEvolution(users, affected, assessments[v.version])
     return found
 
 
-def _broken(assessment: dict[str, Any] | None) -> list[str]:
-    """The IRIs of the versions a breaking assessment breaks: those of its breaking message
-    types, or every compared version when it names none."""
-    if not assessment or not assessment.get("breaking"):
-        return []
-    broken = [
-        m["compared_with"]["iri"] for m in assessment.get("messages", []) if m.get("breaking")
-    ]
-    return list(dict.fromkeys(broken)) or [c["iri"] for c in assessment.get("compared_with", [])]
+def broken_by(
+    registry: Registry, consumed: list[catalogue.Consumed], *, lang: str = "en"
+) -> dict[str, list[str]]:
+    """Version IRI -> the later versions that break it, for the interfaces of `consumed` (what
+    the agency page warns of)."""
+    found: dict[str, list[str]] = {}
+    for identifier in sorted({c.interface for c in consumed if c.interface}):
+        interface = catalogue.interface(registry.store, identifier, lang=lang)
+        found.update(_broken_by(interface, _assessments(registry, interface)))
+    return found
+
+
+def _assessments(
+    registry: Registry, interface: catalogue.Interface
+) -> dict[str, dict[str, Any] | None]:
+    return {
+        v.version: registry.assessment(interface.identifier, v.version) for v in interface.versions
+    }
+
+
+def _broken_by(
+    interface: catalogue.Interface, assessments: dict[str, dict[str, Any] | None]
+) -> dict[str, list[str]]:
+    """Version IRI -> the numbers of the later versions whose assessment breaks it, newest
+    first: those with a breaking message type compared with it (or, when the assessment names
+    none, every version it was compared with)."""
+    known = {v.iri for v in interface.versions}
+    found: dict[str, list[str]] = {}
+    for v in interface.versions:
+        assessment = assessments.get(v.version)
+        if not assessment or not assessment.get("breaking"):
+            continue
+        messages = assessment.get("messages", [])
+        broken = [m["compared_with"]["iri"] for m in messages if m.get("breaking")] or [
+            c["iri"] for c in assessment.get("compared_with", [])
+        ]
+        for old in dict.fromkeys(broken):
+            if old in known:
+                found.setdefault(old, []).append(v.version)
+    return found

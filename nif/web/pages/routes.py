@@ -112,13 +112,15 @@ def agency_page(
     lang = _language(request)
     store = svc.registry.store
     found = catalogue.agency(store, identifier, lang=lang, offset=max(offset, 0), limit=PAGE_SIZE)
+    consumed = catalogue.consumed(store, found.iri, lang=lang)
     return page(
         request,
         "agency.html",
         title=found.name,
         agency=found,
         page_size=PAGE_SIZE,
-        consumed=catalogue.consumed(store, found.iri, lang=lang),
+        consumed=consumed,
+        broken_by=_evolution.broken_by(svc.registry, consumed, lang=lang),
     )
 
 

@@ -76,6 +76,11 @@ class Settler:
             side = "NEW" if forward else "OLD"
             detail = f"xsi:type {name}: derived from the declared type on {side} only"
             return Settled(kind, detail, FORWARD if forward else BACKWARD)
+        if kind == "wildcard" and change.detail.endswith(" now matched by a wildcard"):
+            name = change.detail.split(" ", 1)[0]
+            if change.inverted_from_forward:  # the forward walk met NEW's element first
+                return Settled(kind, f"{name}: matched by a wildcard on OLD, declared on NEW", BOTH)
+            return Settled(kind, f"{name}: declared on OLD, matched by a wildcard on NEW", BOTH)
         if kind == "wildcard" and (_wildcard(old) or _wildcard(new)):
             which = "attribute" if _wildcard(old or new) == "attribute" else "element"
             detail = f"{which} wildcard {_show_wildcard(old)} -> {_show_wildcard(new)}"

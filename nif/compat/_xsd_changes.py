@@ -232,9 +232,13 @@ def _inverted_detail(detail: str) -> str:
     exchanged."""
     parts = []
     for part in detail.split("; "):
-        swapped = re.fullmatch(r"(.*?)(\S+) -> (\S+)", part)
-        if swapped:
-            part = f"{swapped[1]}{swapped[3]} -> {swapped[2]}"
+        if part.count(" -> ") == 1:
+            # `label before -> after`: the value after the arrow has as many words as before.
+            left, after = part.split(" -> ")
+            words, size = left.split(" "), len(after.split(" "))
+            if len(words) > size:
+                label, before = words[:-size], words[-size:]
+                part = " ".join([*label, after, "->", *before])
         elif " to " in part and part.count(" to ") == 1 and not part.startswith("@"):
             before, after = part.split(" to ")
             part = f"{after} to {before}"

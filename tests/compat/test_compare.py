@@ -129,6 +129,8 @@ def test_inverted_names_the_change_from_the_other_side() -> None:
         ("nillable", "nillable True -> False", "nillable", "nillable False -> True"),
         ("type-changed", "simple type to complex content", "type-changed",
          "complex content to simple type"),
+        ("wildcard", "element wildcard ##other (lax) -> ##any (strict)", "wildcard",
+         "element wildcard ##any (strict) -> ##other (lax)"),
     ]  # fmt: skip
     for kind, detail, inverse, inverse_detail in cases:
         change = XsdChange(["a"], kind, detail, old_at, new_at)

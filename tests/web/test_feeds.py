@@ -28,6 +28,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DEMO = "https://registry.nif.example/"
 ADDRESS_1 = f"{DEMO}interface/civreg-address/1.0.0"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ADDRESS = "civreg-address"
+ZIP = "application/zip"
 
 
 def feed_of(answer: httpx.Response) -> etree._Element:
@@ -68,8 +70,8 @@ def entries(root: etree._Element) -> list[dict[str, str]]:
             "id": e.findtext(f"{A}id") or "",
             "title": e.findtext(f"{A}title") or "",
             "updated": e.findtext(f"{A}updated") or "",
-            "kind": e.find(f"{A}category").get("term", ""),  # type: ignore[union-attr]
-            "link": e.find(f"{A}link").get("href", ""),  # type: ignore[union-attr]
+            "kind": e.find(f"{A}category").get("term", ""),
+            "link": e.find(f"{A}link").get("href", ""),
             "summary": e.findtext(f"{A}summary") or "",
         }
         for e in root.findall(f"{A}entry")
@@ -197,32 +199,38 @@ def test_pages_link_to_their_feeds(client: httpx.Client) -> None:
 # a registry that changes
 
 
-def test_a_deprecation_after_publication_is_a_later_entry(make_server: MakeServer) -> None:
-    """civreg-address 1.0.0 is published (the demo), then deprecated; tax declares it consumes
-    it: the deprecation is one new entry, the newest of both feeds, naming tax as affected."""
-    live = fresh(make_server)
-    with live.client(live.token("publisher", "tax")) as client:
-        consumes = f"nif:consumes <{ADDRESS_1}> ;\n  dct:identifier"
-        text = _prefixed(_once(agency("tax").decode(), "dct:identifier", consumes))
-        answer = put(client, "tax", text, "text/turtle")
+def _store(live: LiveServer, agency_id: str, record: str, body: bytes, media: str) -> None:
+    """Submit `record` over HTTP as a publisher of `agency_id`."""
+    with live.client(live.token("publisher", agency_id)) as client:
+        answer = put(client, record, body, media)
         assert answer.status_code == 200, answer.text
+
+
+def _address_and_tax(live: LiveServer) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The entries of civreg-address's feed and of tax's."""
     with live.client() as reader:
-        before = entries(feed_of(reader.get("/interfaces/civreg-address/feed.atom")))
-        tax_before = entries(feed_of(reader.get("/agencies/tax/feed.atom")))
+        address = entries(feed_of(reader.get("/interfaces/civreg-address/feed.atom")))
+        tax = entries(feed_of(reader.get("/agencies/tax/feed.atom")))
+    newest_first(address)
+    newest_first(tax)
+    return address, tax
+
+
+def test_a_deprecation_after_publication_is_a_later_entry(make_server: MakeServer) -> None:
+    """civreg-address 1.0.0 is published (the demo), then deprecated, then given an end date;
+    tax declares it consumes it: each change is one new entry, the newest of both feeds,
+    naming tax as affected."""
+    live = fresh(make_server)
+    consumes = f"nif:consumes <{ADDRESS_1}> ;\n  dct:identifier"
+    tax_record = _prefixed(_once(agency("tax").decode(), "dct:identifier", consumes))
+    _store(live, "tax", "tax", tax_record, "text/turtle")
+    before, tax_before = _address_and_tax(live)
     assert "civreg-address 1.0.0 published" in [e["title"] for e in before]
     assert not [e for e in tax_before if "civreg-address 1.0.0" in e["title"]]
-    status = "adms:status <http://purl.org/adms/status/"
-    deprecated = bundle(
-        "civreg-address",
-        [(f'"1.0.0" ;\n  {status}Completed>', f'"1.0.0" ;\n  {status}Deprecated>')],
-    )
-    with live.client(live.token("publisher", "civreg")) as client:
-        answer = put(client, "civreg-address", deprecated, "application/zip")
-        assert answer.status_code == 200, answer.text
-    with live.client() as reader:
-        after = entries(feed_of(reader.get("/interfaces/civreg-address/feed.atom")))
-        tax_after = entries(feed_of(reader.get("/agencies/tax/feed.atom")))
-    newest_first(after)
+    completed = '"1.0.0" ;\n  adms:status <http://purl.org/adms/status/Completed>'
+    deprecated = completed.replace("Completed", "Deprecated")
+    _store(live, "civreg", ADDRESS, bundle(ADDRESS, [(completed, deprecated)]), ZIP)
+    after, tax_after = _address_and_tax(live)
     new = [e for e in after if e not in before and e["kind"] != "breaking"]
     assert [e["title"] for e in new] == ["civreg-address 1.0.0 deprecated"]
     assert after[0] == new[0]
@@ -237,16 +245,11 @@ def test_a_deprecation_after_publication_is_a_later_entry(make_server: MakeServe
     assert "civreg-address 1.0.0 published" not in [e["title"] for e in tax_after]
     # a third submission gives the deprecated version an end date (DCAT's period of time)
     ends = (
-        f'"1.0.0" ;\n  {status}Deprecated> ;\n  dct:temporal [ a dct:PeriodOfTime ;'
+        f"{deprecated} ;\n  dct:temporal [ a dct:PeriodOfTime ;"
         ' dcat:endDate "2031-12-31"^^<http://www.w3.org/2001/XMLSchema#date> ]'
     )
-    ending = bundle("civreg-address", [(f'"1.0.0" ;\n  {status}Completed>', ends)])
-    with live.client(live.token("publisher", "civreg")) as client:
-        answer = put(client, "civreg-address", ending, "application/zip")
-        assert answer.status_code == 200, answer.text
-    with live.client() as reader:
-        last = entries(feed_of(reader.get("/interfaces/civreg-address/feed.atom")))
-        tax_last = entries(feed_of(reader.get("/agencies/tax/feed.atom")))
+    _store(live, "civreg", ADDRESS, bundle(ADDRESS, [(completed, ends)]), ZIP)
+    last, tax_last = _address_and_tax(live)
     assert last[0]["title"] == "civreg-address 1.0.0 ends on 2031-12-31"
     assert last[0]["kind"] == "end-date" and last[1] == new[0]
     assert "Tax Administration (tax)" in last[0]["summary"]
@@ -262,16 +265,8 @@ def test_titles_from_records_are_escaped(make_server: MakeServer) -> None:
     """A title and notes with markup, `]]>` and a control character stay text in the feed."""
     live = fresh(make_server)
     hostile = '<script>alert(\\"x\\")</script> ]]> &amp; \\u0001'
-    edited = bundle(
-        "civreg-address",
-        [
-            ('dct:title "Address lookup"@en', f'dct:title "{hostile}"@en'),
-            ('"First version."@en', f'"{hostile}"@en'),
-        ],
-    )
-    with live.client(live.token("publisher", "civreg")) as client:
-        answer = put(client, "civreg-address", edited, "application/zip")
-        assert answer.status_code == 200, answer.text
+    title = 'dct:title "Address lookup"@en'
+    _store(live, "civreg", ADDRESS, bundle(ADDRESS, [(title, f'dct:title "{hostile}"@en')]), ZIP)
     with live.client() as reader:
         answer = reader.get("/interfaces/civreg-address/feed.atom")
     root = feed_of(answer)
@@ -305,7 +300,7 @@ def test_atom_escapes_whatever_a_record_says() -> None:
     assert root.findtext(f"{A}entry/{A}title") == shown
     assert root.findtext(f"{A}entry/{A}summary") == shown
     assert root.findtext(f"{A}author/{A}name") == shown
-    href = root.find(f"{A}entry/{A}link").get("href")  # type: ignore[union-attr]
+    href = root.find(f"{A}entry/{A}link").get("href")
     assert (
         href
         == "http://nif.test/interfaces/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%20%5D%5D%3E%20%26amp%3B%20%01%0B%EF%BF%BE#v-1.0.0"

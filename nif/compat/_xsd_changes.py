@@ -237,8 +237,8 @@ def _inverted_detail(detail: str) -> str:
             left, after = part.split(" -> ")
             words, size = left.split(" "), len(after.split(" "))
             if len(words) > size:
-                label, before = words[:-size], words[-size:]
-                part = " ".join([*label, after, "->", *before])
+                label, previous = words[:-size], words[-size:]
+                part = " ".join([*label, after, "->", *previous])
         elif " to " in part and part.count(" to ") == 1 and not part.startswith("@"):
             before, after = part.split(" to ")
             part = f"{after} to {before}"

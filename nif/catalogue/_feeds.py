@@ -166,12 +166,15 @@ def _interface_history(
         return iri, [
             (_instant(v.at) or EPOCH, _snapshot(registry, v)) for v in rows if v.record == iri
         ]
-    found = [r for r in registry.records() if r.kind == "interface" and r.identifier == identifier]
-    if not found:
-        raise NotFoundError(f"no interface with identifier {identifier!r} in the registry")
     # a record stored without nif's history (another writer's store): its current content
-    content = registry.store.read_graph(found[0].iri)
-    return found[0].iri, [(EPOCH, _parse(found[0].iri, content))]
+    unknown = NotFoundError(f"no interface with identifier {identifier!r} in the registry")
+    try:
+        found = registry.find(identifier)
+    except NotFoundError:
+        raise unknown from None
+    if found.kind != "interface":
+        raise unknown
+    return found.iri, [(EPOCH, _parse(found.iri, registry.store.read_graph(found.iri)))]
 
 
 def _snapshot(registry: Registry, version: RecordVersion) -> _Snapshot | None:

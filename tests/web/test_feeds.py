@@ -15,7 +15,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from nif import catalogue
+from nif import catalogue, errors
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.web.pages.feeds import atom
@@ -404,3 +404,26 @@ def test_the_feed_is_capped_and_a_withdrawn_interface_keeps_its_feed(assessed: R
     assert feed.entries[0].kind == "withdrawn"
     assert feed.entries[0].title == "civreg-address withdrawn"
     assert feed.title == "Address lookup"
+
+
+def test_a_record_without_history_dates_from_the_epoch(tmp_path: Path) -> None:
+    """A record another writer put in the store, with no history here: its current content,
+    dated at a fixed instant so readers see no news at every request."""
+    iri = "https://other.example/interface/x"
+    record = f"""\
+<{iri}> a <http://www.w3.org/ns/dcat#DataService> .
+<{iri}> <http://purl.org/dc/terms/identifier> "x" .
+<{iri}> <http://www.w3.org/ns/dcat#hasVersion> <{iri}/1.0.0> .
+<{iri}/1.0.0> <http://www.w3.org/ns/dcat#version> "1.0.0" .
+<{iri}/1.0.0> <http://www.w3.org/ns/adms#status> <http://purl.org/adms/status/Withdrawn> .
+"""
+    with Registry.open(Settings(home=tmp_path)) as registry:
+        registry.store.replace_graphs({iri: record.encode()})
+        feed = catalogue.interface_feed(registry, "x")
+        with pytest.raises(errors.NotFoundError, match="no interface with identifier 'y'"):
+            catalogue.interface_feed(registry, "y")
+    assert [(e.title, e.updated) for e in feed.entries] == [
+        ("x 1.0.0 withdrawn", "1970-01-01T00:00:00.000Z"),
+        ("x 1.0.0 published", "1970-01-01T00:00:00.000Z"),
+    ]
+    assert feed.updated == "1970-01-01T00:00:00.000Z" and feed.title == "x"

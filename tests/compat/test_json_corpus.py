@@ -159,12 +159,16 @@ CASES = [
         UNK,
         why_unknown="forward needs regex containment (^[0-9]{1,3}$ in ^[0-9]+$), not decided",
     ),
-    Case("format added, asserted", ASSERTING, STR, {"type": "string", "format": "date"}, NO, OK),
-    Case("format added, annotation", MODERN, STR, {"type": "string", "format": "date"}, OK, OK),
+    Case(
+        "format added, asserted", ASSERTING, STR, {"type": "string", "format": "date-time"}, NO, OK
+    ),
+    Case(
+        "format added, annotation", MODERN, STR, {"type": "string", "format": "date-time"}, OK, OK
+    ),
     Case(
         "format changed, asserted",
         ASSERTING,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
         {"type": "string", "format": "email"},
         NO,
         NO,
@@ -172,7 +176,7 @@ CASES = [
     Case(
         "format changed, annotation",
         MODERN,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
         {"type": "string", "format": "email"},
         OK,
         OK,

@@ -19,17 +19,17 @@ from collections.abc import Iterable, Sequence
 
 from cachetools import LRUCache
 from rdflib import Graph, URIRef
+from rdflib.namespace import FOAF, SKOS
 from rdflib.term import Node
 
 from nif.catalogue import _reading as read
-from nif.catalogue._agencies import agencies
+from nif.catalogue._consumers import Consumer, consumed, consumers
 from nif.catalogue._model import STATUSES
 from nif.errors import NotFoundError
 from nif.registry import (
     ADMS,
     DCAT,
     DCTERMS,
-    NIF,
     RecordVersion,
     Registry,
     sparql_prefixes,
@@ -105,16 +105,15 @@ def interface_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTR
     """The feed of the interface `identifier` (current or withdrawn, known from its history);
     `NotFoundError` when no interface record of that identifier was ever stored."""
     iri, history = _interface_history(registry, identifier)
-    names = _agency_names(registry)
-    entries = _interface_entries(registry, identifier, iri, history, names)
+    entries = _interface_entries(registry, identifier, iri, history)
     last = next((s for _, s in reversed(history) if s is not None), None)
-    publisher = names.get(last.publisher or "", (None, None)) if last else (None, None)
+    publisher = _agency_name(registry, last.publisher) if last and last.publisher else None
     return Feed(
         iri,
         "interface",
         identifier,
         (last.title if last else None) or identifier,
-        publisher[1] or publisher[0] or identifier,
+        publisher or identifier,
         _updated(entries, history[-1][0] if history else EPOCH),
         entries[:limit],
     )
@@ -125,22 +124,19 @@ def agency_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES
     status changes and breaking changes that affect the interface versions it consumes."""
     store = registry.store
     iri = read.agency_iri(store, identifier)
-    names = _agency_names(registry)
-    consumed = {
-        str(o)
-        for o in read.read_graph(store, iri).objects(URIRef(iri), NIF.consumes)
-        if isinstance(o, URIRef)
-    }
-    own, others = _interfaces_of(registry, iri, consumed)
+    listed = consumed(store, iri)
+    versions = {c.iri for c in listed}
+    own = _published_by(registry, iri)
+    others = {c.interface for c in listed if c.interface} - own
     found: dict[str, FeedEntry] = {}
     for interface in sorted(own | others):
         ref, history = _interface_history(registry, interface)
-        for entry in _interface_entries(registry, interface, ref, history, names):
-            if interface in own or set(entry.concerns) & consumed:
+        for entry in _interface_entries(registry, interface, ref, history):
+            if interface in own or set(entry.concerns) & versions:
                 found.setdefault(entry.id, entry)
     entries = _newest_first(found.values())
     own_history = registry.history.versions(iri)
-    name = names.get(iri, (identifier, identifier))[1] or identifier
+    name = _agency_name(registry, iri) or identifier
     return Feed(
         iri,
         "agency",
@@ -228,7 +224,6 @@ def _interface_entries(
     identifier: str,
     iri: str,
     history: Sequence[tuple[str, _Snapshot | None]],
-    names: dict[str, tuple[str, str]],
 ) -> list[FeedEntry]:
     """Every entry of one interface, newest first, each naming the consumers it affects."""
     entries = _history_entries(identifier, iri, history)
@@ -237,16 +232,16 @@ def _interface_entries(
         for v in snapshot.versions.values() if snapshot else ():
             seen.setdefault(v.version, at)
     entries += _breaking_entries(registry, identifier, seen)
-    consumers = _consumers(registry, {c for e in entries for c in e.concerns})
+    found = consumers(registry.store, {c for e in entries for c in e.concerns})
     named = []
     for entry in entries:
-        agencies_ = {a for c in entry.concerns for a in consumers.get(c, ())}
-        affected = tuple(sorted(names.get(a, (a, a))[0] for a in agencies_))
+        affected = {a.identifier: a for c in entry.concerns for a in found.get(c, ())}
         summary = entry.summary
         if affected:
-            shown = ", ".join(_agency_label(names, a) for a in sorted(agencies_))
+            listed = sorted(affected.values(), key=lambda a: (a.name.casefold(), a.identifier))
+            shown = ", ".join(_label(a) for a in listed)
             summary = f"{summary} Consumers affected: {shown}.".strip()
-        named.append(dataclasses.replace(entry, affected=affected, summary=summary))
+        named.append(dataclasses.replace(entry, affected=tuple(sorted(affected)), summary=summary))
     return _newest_first(named)
 
 
@@ -371,53 +366,31 @@ def _breaking_entries(registry: Registry, identifier: str, seen: dict[str, str])
     return out.found
 
 
-def _consumers(registry: Registry, versions: set[str]) -> dict[str, set[str]]:
-    """The agencies (IRIs) whose own record says they consume each of `versions`."""
-    if not versions:
-        return {}
-    values = " ".join(read.ref(v) for v in sorted(versions))
-    rows = registry.store.select(
-        sparql_prefixes() + f"SELECT ?v ?a WHERE {{ VALUES ?v {{ {values} }}"
-        " GRAPH ?g { ?a a org:Organization ; nif:consumes ?v } FILTER(?a = ?g) }"
-    )
-    found: dict[str, set[str]] = {}
-    for row in rows:
-        found.setdefault(str(row["v"]), set()).add(str(row["a"]))
-    return found
-
-
 # agencies
 
 
-def _agency_names(registry: Registry) -> dict[str, tuple[str, str]]:
-    """Every agency IRI -> (identifier, name)."""
-    return {a.iri: (a.identifier, a.name) for a in agencies(registry.store)}
+def _agency_name(registry: Registry, iri: str) -> str | None:
+    """An agency's name from its own record, None when it has no record."""
+    graph = read.read_graph(registry.store, iri)
+    node = URIRef(iri)
+    props: dict[Node, list[Node]] = {
+        p: list(graph.objects(node, p)) for p in (SKOS.prefLabel, FOAF.name)
+    }
+    return read.agency_name(props, "en") or None
 
 
-def _agency_label(names: dict[str, tuple[str, str]], iri: str) -> str:
-    identifier, name = names.get(iri, (iri, iri))
-    return f"{name} ({identifier})" if name != identifier else identifier
+def _label(agency: Consumer) -> str:
+    name, identifier = agency.name, agency.identifier
+    return f"{name} ({identifier})" if name and name != identifier else identifier
 
 
-def _interfaces_of(
-    registry: Registry, agency: str, consumed: set[str]
-) -> tuple[set[str], set[str]]:
-    """The identifiers of the current interfaces `agency` publishes, and of the interfaces
-    whose versions it consumes."""
+def _published_by(registry: Registry, agency: str) -> set[str]:
+    """The identifiers of the current interfaces `agency` (an IRI) publishes."""
     rows = registry.store.select(
         sparql_prefixes() + "SELECT ?id WHERE { GRAPH ?g { ?r a dcat:DataService ;"
         f" dct:publisher {read.ref(agency)} ; dct:identifier ?id }} FILTER(?r = ?g) }}"
     )
-    own = {str(r["id"]) for r in rows if "id" in r}
-    if not consumed:
-        return own, set()
-    values = " ".join(read.ref(v) for v in sorted(consumed))
-    rows = registry.store.select(
-        sparql_prefixes() + f"SELECT ?id WHERE {{ VALUES ?v {{ {values} }}"
-        " GRAPH ?g { ?r a dcat:DataService ; dcat:hasVersion ?v ; dct:identifier ?id }"
-        " FILTER(?r = ?g) }"
-    )
-    return own, {str(r["id"]) for r in rows if "id" in r} - own
+    return {str(r["id"]) for r in rows if "id" in r}
 
 
 # time

@@ -71,7 +71,8 @@ Symbol = str | OtherName
 
 @dataclass(frozen=True)
 class Inclusion:
-    """`included` None means unknown (see `reason`); `witness` is set only when it is False.
+    """`included` None means unknown (see `reason`); `witness` is set only when it is False
+    (then `bindings` still covers the whole product, for the caller to walk on).
 
     The answer is about child *names* only. `bindings` holds every (old particle, new particle)
     pair the product walk matched one child against (new None: no particle, the witness step);
@@ -273,12 +274,14 @@ def language_included(old: Term | Automaton, new: Term | Automaton) -> Inclusion
         start: None
     }
     bindings: set[tuple[Leaf, Leaf | None]] = set()
+    witness: list[Symbol] | None = None
     queue = deque([start])
     while queue:
         pair = queue.popleft()
         old_states, new_states = pair
-        if old_nfa.final in old_states and new_nfa.final not in new_states:
-            return Inclusion(False, _path(parents, pair), None, frozenset(bindings))
+        if witness is None and old_nfa.final in old_states and new_nfa.final not in new_states:
+            # The shortest witness (BFS); the walk goes on so `bindings` is complete.
+            witness = _path(parents, pair)
         for symbol in symbols:
             old_next, old_used = old_nfa.step(old_states, symbol)
             if not old_next:
@@ -289,9 +292,13 @@ def language_included(old: Term | Automaton, new: Term | Automaton) -> Inclusion
             following = (old_next, new_next)
             if following not in parents:
                 if len(parents) >= MAX_PAIRS:
+                    if witness is not None:
+                        return Inclusion(False, witness, None, frozenset(bindings))
                     return Inclusion(None, reason=f"product exceeds {MAX_PAIRS} states")
                 parents[following] = (pair, symbol)
                 queue.append(following)
+    if witness is not None:
+        return Inclusion(False, witness, None, frozenset(bindings))
     tightened = _tightened(bindings)
     if tightened:
         return Inclusion(None, reason=tightened, bindings=frozenset(bindings), tightened=True)

@@ -260,7 +260,7 @@ class _Generator:
         """The cheapest accepted declaration sequence for a group or element particle."""
         if particle.min_occurs == 0:
             return []
-        return self.one(particle) * particle.min_occurs
+        return self.one(particle) * int(particle.min_occurs)
 
     def one(self, particle: Any) -> list[Any]:
         if _is_element(particle):
@@ -337,18 +337,18 @@ class _Generator:
         if particle.min_occurs == 0:
             return 0
         if _is_wildcard(particle):
-            return particle.min_occurs
+            return float(particle.min_occurs)
         if _is_element(particle):
             decls = [particle, *self.substitutes(particle)]
             best = min(
                 (self.type_cost(d.type, visiting) for d in decls if not d.abstract), default=INF
             )
-            return particle.min_occurs * (1 + best)
+            return float(particle.min_occurs * (1 + best))
         if particle.model == "choice":
             inner = min((self.cost(p, visiting) for p in particle), default=INF)
         else:
             inner = sum((self.cost(p, visiting) for p in particle), 0.0)
-        return particle.min_occurs * inner
+        return float(particle.min_occurs * inner)
 
     def type_cost(self, xsd_type: Any, visiting: frozenset[int]) -> float:
         key = id(xsd_type)

@@ -149,7 +149,7 @@ def _node(op: Any, arg: Any, extra: int, variant: int) -> str:
         return _pick(_category_chars(arg), variant)
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, high, body = arg
-        count = low + extra if high is _SRE.MAXREPEAT else min(low + extra, high)
+        count = int(low + extra if high is _SRE.MAXREPEAT else min(low + extra, high))
         return _render(body, extra, variant) * count
     if name == "SUBPATTERN":
         return _render(arg[-1], extra, variant)

@@ -172,6 +172,19 @@ def _is_integer(t: Any) -> bool:
     return builtin is not None and builtin.is_derived(builtin.maps.types[XS + "integer"])
 
 
+def _derives(old: Any, new: Any) -> bool:
+    """Built-in `old` is `new` or derived from it; by name too, so a type of an XSD 1.0 set
+    and one of a 1.1 set (each with its own built-ins) still compare."""
+    if old.is_derived(new):
+        return True
+    current, steps = old, 0
+    while current is not None and steps < 32:
+        if current.name == new.name:
+            return True
+        current, steps = getattr(current, "base_type", None), steps + 1
+    return False
+
+
 # --- proof ---------------------------------------------------------------------------------
 
 
@@ -225,7 +238,7 @@ def _prove_atomic(old: Any, new: Any) -> str | None:
     bo, bn = _builtin(old), _builtin(new)
     if _exact_enumeration(old, new):
         return None
-    if bo is None or bn is None or not bo.is_derived(bn):
+    if bo is None or bn is None or not _derives(bo, bn):
         return f"type {_name(bo)} -> {_name(bn)}"
     ws_sensitive = any(_facet(new, f) is not None for f in (*_LENGTHS, "enumeration", "pattern"))
     if _ws(old) != _ws(new) and ws_sensitive:
@@ -253,7 +266,7 @@ def _exact_enumeration(old: Any, new: Any) -> bool:
     elif not (
         bo is not None
         and bn is not None
-        and (bo.is_derived(bn) or (_is_integer(old) and _is_integer(new)))
+        and (_derives(bo, bn) or (_is_integer(old) and _is_integer(new)))
         and _ws(old) == _ws(new)
         and _pattern_groups(new) <= _pattern_groups(old)
         and not _unknown_facets(new)
@@ -342,7 +355,7 @@ def find_witness(old: XsdSimpleType, new: XsdSimpleType) -> str | None:
             continue
         seen.add(text)
         if is_witness(old, new, text):
-            return text
+            return str(text)
         if len(seen) >= _MAX_CANDIDATES:
             break
     return None

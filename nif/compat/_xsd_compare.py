@@ -6,7 +6,8 @@ with the building blocks (content models by `language_included`, simple types by
 recursive types are compared once). A difference becomes `incompatible` only once a generated
 document is valid under OLD and invalid under NEW by nif's real validator; every doubt is
 `unknown` with its reason, never a guess. The walk goes on past the first counterexample so
-the change list is complete; the answer keeps the first one (a closed-content one first).
+the change list is complete; the answer keeps the first one (plainest first: closed content,
+then no xsi:type).
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ class _Walk(AttributeWalk, WildcardWalk):
         found = [f for f in self.findings if f.verdict == "incompatible"]
         doubts = [f for f in self.findings if f.verdict == "unknown"]
         if found:
-            chosen = next((f for f in found if not f.open_content), found[0])
+            # Plainest first: closed content, then no xsi:type (found in walk order otherwise).
+            chosen = min(found, key=lambda f: (f.open_content, b"xsi:type=" in _text(f)))
         elif doubts:
             chosen = doubts[0]
         else:
@@ -189,6 +191,8 @@ class _Walk(AttributeWalk, WildcardWalk):
                 DirectionResult("incompatible", content, reason, list(path), [], open_content)
             )
             return None
+        if not old_ok and getattr(self.old, "nif_xsd_version", "1.0") == "1.1":
+            return "OLD refuses the generated witness (XSD 1.1: generation ignores assertions)"
         return "the generated witness was not confirmed by the engines"
 
     # -- declarations -----------------------------------------------------------------------
@@ -220,7 +224,22 @@ class _Walk(AttributeWalk, WildcardWalk):
             self.record(path, "abstract", f"abstract {old.abstract} -> {new.abstract}", old, new)
         if new.abstract and not old.abstract:
             self.candidate(path, f"{where}: NEW makes the declaration abstract")
+        self.alternatives(old, new, path)
         self.types(old.type, new.type, path)
+
+    def alternatives(self, old: Any, new: Any, path: list[str]) -> None:
+        """XSD 1.1 type alternatives: the same tests in the same order compare type by type;
+        any other difference is not decided."""
+        old_tests, new_tests = _alternatives(old), _alternatives(new)
+        if not old_tests and not new_tests:
+            return
+        where = "/".join(path) or self.root
+        if old_tests != new_tests:
+            self.record(path, "type-alternatives", "XSD 1.1 type alternatives differ", old, new)
+            self.unknown(path, f"{where}: XSD 1.1 type alternatives differ (not compared)")
+            return
+        for old_alt, new_alt in zip(old.alternatives, new.alternatives, strict=True):
+            self.types(old_alt.type, new_alt.type, path)
 
     def fixed(
         self, old: Any, simple: Any, new: str, path: list[str], attribute: str | None
@@ -250,6 +269,17 @@ class _Walk(AttributeWalk, WildcardWalk):
         if key in self.seen:
             return  # coinductive: assumed included while the first visit decides it
         self.seen.add(key)
+        where = "/".join(path) or self.root
+        before = len(self.changes)
+        self.type_body(old, new, path)
+        added = _assertions(new) - _assertions(old)
+        if added:
+            self.record(path, "assertion", f"XSD 1.1 assertion {sorted(added)[0]!r}", old, new)
+            self.unknown(path, f"{where}: NEW adds the XSD 1.1 assertion {sorted(added)[0]!r}")
+        elif _assertions(new) and len(self.changes) > before:
+            self.unknown(path, f"{where}: an XSD 1.1 assertion reads content that changed")
+
+    def type_body(self, old: Any, new: Any, path: list[str]) -> None:
         where = "/".join(path) or self.root
         self.derived(old, new, path)
         if getattr(new, "abstract", False) and not getattr(old, "abstract", False):
@@ -369,7 +399,6 @@ class _Walk(AttributeWalk, WildcardWalk):
                 children=names,
                 open_content=_open_only(old_term, new_term),
             )
-            return
         if inclusion.included is None and not inclusion.tightened:
             self.unknown(path, f"{where}: {inclusion.reason}")
         for old_leaf, new_leaf in sorted(inclusion.bindings, key=_binding_order):
@@ -410,6 +439,18 @@ def _identities(decl: Any) -> set[tuple[str, ...]]:
 def _substitution(decl: Any) -> str | None:
     head = getattr(decl, "substitution_group", None)
     return str(head) if head else None
+
+
+def _alternatives(decl: Any) -> list[str]:
+    return [str(getattr(alt, "path", "")) for alt in getattr(decl, "alternatives", None) or ()]
+
+
+def _assertions(xsd_type: Any) -> set[str]:
+    return {str(getattr(a, "path", "")) for a in getattr(xsd_type, "assertions", None) or ()}
+
+
+def _text(result: DirectionResult) -> bytes:
+    return result.counterexample or b""
 
 
 def _methods(subtype: Any, base: Any) -> set[str]:

@@ -398,3 +398,38 @@ def test_type_narrowed_and_nillable_are_recorded(tmp_path: Path) -> None:
     backward = compare_element(old, new, ROOT)
     _verified(backward, old, new)
     assert ("type-narrowed", ["{urn:t}item", "{urn:t}qty"]) in _kinds(backward)
+
+
+def test_fixed_value_changed_witness_carries_the_old_value(tmp_path: Path) -> None:
+    """busreg-company's case: @version fixed '1.0' -> '2.0' breaks both ways, and each
+    counterexample is a message of the side that must accept it."""
+    fixed = '<xs:attribute name="version" type="xs:string" use="required" fixed="{v}"/>'
+    old = _xsd(tmp_path, "old", attrs=fixed.format(v="1.0"))
+    new = _xsd(tmp_path, "new", attrs=fixed.format(v="2.0"))
+    backward = compare_element(old, new, ROOT)
+    _verified(backward, old, new)
+    assert b'version="1.0"' in (backward.counterexample or b"")
+    forward = compare_element(new, old, ROOT)
+    _verified(forward, new, old)
+    assert b'version="2.0"' in (forward.counterexample or b"")
+    assert [c.kind for c in backward.changes] == ["fixed"]
+
+
+def test_renamed_root_breaks_every_message(tmp_path: Path) -> None:
+    old = _xsd(tmp_path, "old")
+    new = tmp_path / "new.xsd"
+    new.write_text(old.read_text().replace('name="r"', 'name="message"'))
+    result = compare_element(old, new, ROOT, "{urn:t}message")
+    _verified(result, old, new)
+    assert result.counterexample is not None and b"<t:r" in result.counterexample
+    assert [c.kind for c in result.changes] == ["element-renamed"]
+    assert compare_element(old, old, ROOT, ROOT).verdict == "compatible"
+
+
+def test_walk_goes_on_past_the_first_counterexample(tmp_path: Path) -> None:
+    """Two breaks: the answer is the first, the change list has both."""
+    old, new = _both(tmp_path, max="1", codes='<xs:enumeration value="A"/>')
+    result = compare_element(old, new, ROOT)
+    _verified(result, old, new)
+    kinds = {change.kind for change in result.changes}
+    assert {"occurs", "enumeration"} <= kinds, result.changes

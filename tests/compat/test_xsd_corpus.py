@@ -96,6 +96,12 @@ def _any_attr(namespace: str, process: str) -> str:
 
 
 ANY_O = IMPORT.format(name="{name}")
+V11 = ' xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1"'
+ASSERT = '<xs:assert test="not(t:b) or t:a lt t:b"/>'
+ALTERNATIVE = (
+    '<xs:element name="r" type="xs:anyType"><xs:alternative test="{test}" type="xs:int"/>'
+    '<xs:alternative type="xs:string"/></xs:element>'
+)
 
 CASES = [
     # -- sequences ----------------------------------------------------------------------------
@@ -282,6 +288,23 @@ CASES = [
          _simple('<xs:minInclusive value="0"/><xs:maxInclusive value="100"/>', "xs:int"),
          _simple('<xs:minInclusive value="1"/><xs:maxExclusive value="100"/>', "xs:int"),
          "incompatible", "compatible"),
+    # -- XSD 1.1: what is 1.0 is compared, assertions and alternatives are unknown -----------
+    Case("xsd11-unchanged", _root(_seq(_el("a", "xs:int"), _el("b", "xs:int")), ASSERT),
+         _root(_seq(_el("a", "xs:int"), _el("b", "xs:int")), ASSERT), "compatible", "compatible",
+         old_attrs=V11, new_attrs=V11),
+    Case("xsd11-element-added", _root(_seq(_el("a", "xs:int"))),
+         _root(_seq(_el("a", "xs:int"), _el("b", "xs:int", ' minOccurs="0"'))),
+         "compatible", "incompatible", old_attrs=V11, new_attrs=V11),
+    Case("xsd11-assertion-added", _root(_seq(_el("a", "xs:int"), _el("b", "xs:int"))),
+         _root(_seq(_el("a", "xs:int"), _el("b", "xs:int")), ASSERT), "unknown", "compatible",
+         old_attrs=V11, new_attrs=V11, unknown_because="XSD 1.1 assertion"),
+    Case("xsd11-assertion-over-changed-content",
+         _root(_seq(_el("a", "xs:int"), _el("b", "xs:int", ' minOccurs="0"')), ASSERT),
+         _root(_seq(_el("a", "xs:int"), _el("b", "xs:int")), ASSERT), "incompatible", "unknown",
+         old_attrs=V11, new_attrs=V11, unknown_because="XSD 1.1 assertion"),
+    Case("xsd11-alternatives-differ", ALTERNATIVE.format(test="@kind = 'n'"),
+         ALTERNATIVE.format(test="@kind = 'i'"), "unknown", "unknown",
+         old_attrs=V11, new_attrs=V11, unknown_because="alternatives"),
     Case("total-digits-narrowed", _simple('<xs:totalDigits value="5"/>', "xs:decimal"),
          _simple('<xs:totalDigits value="3"/>', "xs:decimal"), "incompatible", "compatible"),
 ]  # fmt: skip

@@ -37,6 +37,10 @@ _PRESENCE = {
 }
 
 
+# Kinds that can be about open content: wildcards, and the verdict's own change.
+_OPEN_KINDS = {"wildcard", "content-model", "difference"}
+
+
 @dataclass
 class _Entry:
     path: list[str]
@@ -203,7 +207,11 @@ class ChangeList:
 def _change(entry: _Entry, answers: dict[str, Answer]) -> Change:
     breaks = entry.breaks
     label = "both" if len(breaks) == 2 else next(iter(breaks)) if breaks else "none"
-    open_content = bool(breaks) and all(answers[d].open_content for d in breaks)
+    # Open content: what a wildcard takes, or a global declaration a wildcard selects; and
+    # only where every verdict it breaks turns on open content alone.
+    settled = entry.settled
+    about_open = settled.kind in _OPEN_KINDS or settled.detail.startswith("global ")
+    open_content = about_open and bool(breaks) and all(answers[d].open_content for d in breaks)
     return Change(
         entry.settled.kind,
         entry.settled.detail,

@@ -59,6 +59,7 @@ class Case:
     detail: str = ""
     new_xpath: str | None = None
     """When the declaration's XPath in NEW differs from OLD's."""
+    open_content: bool = False
 
 
 NOTE = '      <xs:element name="note" type="xs:string"{occurs}/>'
@@ -304,6 +305,7 @@ CASES = {
         "<xs:any",
         f"{SEQ}/xs:any",
         "element wildcard not ##local urn:t (lax) -> not ##local urn:t (strict)",
+        open_content=True,
     ),
     "made nillable": Case(
         _r(REQUIRED_NOTE),
@@ -384,6 +386,7 @@ CASES = {
         "<xs:anyAttribute",
         f"{R}/xs:anyAttribute",
         "attribute wildcard ##other (lax) -> ##other (strict)",
+        open_content=True,
     ),
     "made mixed": Case(
         _r(""),
@@ -478,6 +481,7 @@ def test_change_kind(tmp_path: Path, name: str) -> None:
     assert len(found) == 1, [c.to_json() for c in message.changes]
     change = found[0]
     assert change.breaks == case.breaks, (change.to_json(), message.to_json())
+    assert change.open_content == case.open_content, message.to_json()
     if case.detail:
         assert change.detail == case.detail
     _located(change.old, old, case.old_mark, case.xpath)

@@ -193,7 +193,7 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
 
 
 def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
-    o, n = _unevaluated(o, ctx.draft), _unevaluated(n, ctx.draft)
+    n = _unevaluated(n, ctx.draft)  # OLD's are ignored: sound, as OLD only grows
     unknown_new = {k for k in set(n) - _HANDLED - _ANNOTATIONS if not k.startswith("x-")}
     if unknown_new:
         raise _Unknown(f"NEW uses {sorted(unknown_new)} (not decided)")
@@ -237,6 +237,9 @@ _IN_PLACE = {
 def _unevaluated(s: dict[str, Any], draft: str) -> dict[str, Any]:
     """S with `unevaluatedProperties`/`unevaluatedItems` rewritten as the `additional*`/`items`
     keyword it equals, when no in-place applicator can evaluate anything (else S as it is).
+    For NEW only: where the prover split NEW's applicators off, S alone evaluates less, so
+    the rewrite is stricter than NEW there, never looser. (OLD's merged branches would make
+    it looser: two anyOf branches may both evaluate one instance.)
 
     Without applicators, the unevaluated properties are those `properties`, `patternProperties`
     and `additionalProperties` left; the unevaluated items those `prefixItems`/`items` (and, in

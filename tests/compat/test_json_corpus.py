@@ -550,3 +550,22 @@ def test_drafts_differ_is_unknown_with_the_reason(tmp_path: Path) -> None:
     message = compare_files(old_path, new_path).messages[0]
     assert message.backward.verdict == message.forward.verdict == UNK
     assert "draft 7" in (message.backward.reason or "")
+
+
+def test_unevaluated_properties_of_old_branches_are_not_merged_away(tmp_path: Path) -> None:
+    """{"a": 1, "b": 1} matches both of OLD's anyOf branches, so both evaluate it and OLD
+    accepts it; NEW's closed branches each reject it. Never proven compatible."""
+    old = {
+        "anyOf": [{"properties": {"a": INT}}, {"properties": {"b": INT}}],
+        "unevaluatedProperties": False,
+    }
+    new = {
+        "anyOf": [
+            {"properties": {"a": INT}, "additionalProperties": False},
+            {"properties": {"b": INT}, "additionalProperties": False},
+        ]
+    }
+    message, old_path, new_path = _compare(tmp_path, {"type": "object", **old}, new, "2020-12")
+    assert message.backward.verdict in (NO, UNK)
+    if message.backward.verdict == NO:
+        _check(message.backward, old_path, new_path)

@@ -478,6 +478,10 @@ def _failure(verdict: MessageVerdict) -> Iterable[str]:
         f"- message type {side.name} ({side.direction or 'no direction'}) against {against}: "
         f"must stay {' and '.join(verdict.required)} compatible"
     )
+    if verdict.new is None:
+        yield f"  removed: message type {side.name} is not in the new version"
+    elif verdict.old is None:
+        yield f"  added: message type {side.name} is new, old receivers do not know it"
     for direction in verdict.required:
         answer = verdict.comparison.answer(direction)
         if answer.verdict == "compatible":
@@ -488,7 +492,7 @@ def _failure(verdict: MessageVerdict) -> Iterable[str]:
             yield from ("    " + line for line in answer.counterexample.splitlines())
     for change in verdict.comparison.changes:
         if change.breaks != "none":
-            where = f" (old: {change.old}; new: {change.new})" if change.old or change.new else ""
+            where = f" (old: {change.old or '-'}; new: {change.new or '-'})"
             yield f"  change {change.kind}: {change.detail}, breaks {change.breaks}{where}"
 
 

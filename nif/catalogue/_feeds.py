@@ -105,7 +105,7 @@ def interface_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTR
     """The feed of the interface `identifier` (current or withdrawn, known from its history);
     `NotFoundError` when no interface record of that identifier was ever stored."""
     iri, history = _interface_history(registry, identifier)
-    entries = _interface_entries(registry, identifier, iri, history)
+    entries = _newest_first(_interface_entries(registry, identifier, iri, history))
     last = next((s for _, s in reversed(history) if s is not None), None)
     publisher = _agency_name(registry, last.publisher) if last and last.publisher else None
     return Feed(
@@ -225,7 +225,8 @@ def _interface_entries(
     iri: str,
     history: Sequence[tuple[str, _Snapshot | None]],
 ) -> list[FeedEntry]:
-    """Every entry of one interface, newest first, each naming the consumers it affects."""
+    """Every entry of one interface, each naming the consumers it affects, in the order they
+    happened (entries of one instant too: a version's publication before its deprecation)."""
     entries = _history_entries(identifier, iri, history)
     seen: dict[str, str] = {}
     for at, snapshot in history:
@@ -242,7 +243,7 @@ def _interface_entries(
             shown = ", ".join(_label(a) for a in listed)
             summary = f"{summary} Consumers affected: {shown}.".strip()
         named.append(dataclasses.replace(entry, affected=tuple(sorted(affected)), summary=summary))
-    return _newest_first(named)
+    return named
 
 
 class _Entries:

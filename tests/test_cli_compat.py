@@ -375,13 +375,15 @@ def test_usage_and_input_errors_are_one_line_and_exit_2(
 
 @pytest.fixture(scope="module")
 def busreg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A NIF_HOME holding the demo's business registry and its company interface (1.0.0,
-    2.0.0 and later versions), submitted through the registry as a publisher would."""
+    """A NIF_HOME holding two demo interfaces, each with its agency, submitted through the
+    registry as a publisher would: the company extract (XSD: 1.0.0, 2.0.0 and later) and the
+    income statement (JSON Schema: 1.0.0, 2.0.0 and later)."""
     home = tmp_path_factory.mktemp("busreg") / "home"
     settings = Settings(home=home, actor="tester")
     with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
-        registry.submit(ROOT / "registry" / "agencies" / "busreg.ttl")
-        registry.submit(DEMO / "busreg-company")
+        for agency, interface in (("busreg", "busreg-company"), ("tax", "tax-income-statement")):
+            registry.submit(ROOT / "registry" / "agencies" / f"{agency}.ttl")
+            registry.submit(DEMO / interface)
     return home
 
 
@@ -416,6 +418,20 @@ def test_registered_versions_compare_every_message_type(busreg: Path) -> None:
     required = run(old, new, "--home", busreg, "--require", "backward")
     assert required.exit_code == 1
     assert required.stdout.rstrip().splitlines()[-1].startswith("require backward: NOT met for ")
+
+
+@pytest.mark.slow
+def test_registered_json_versions(busreg: Path) -> None:
+    old, new = "tax-income-statement@1.0.0", "tax-income-statement@2.0.0"
+    payload = as_json(run(old, new, "--home", busreg, "--format", "json"))
+    (entry,) = payload["messages"]
+    (expected,) = compare_files(INCOME_1, INCOME_2).messages
+    assert entry["root"] == "$" and entry["name"]
+    for direction in ("backward", "forward"):
+        assert entry[direction]["verdict"] == expected.answer(direction).verdict
+    assert run(old, new, "--home", busreg, "--require", "full").exit_code == 1
+    refused = run(old, new, "--home", busreg, "--root", "$")
+    assert refused.exit_code == 2 and "expected Clark notation" in one_line(refused)
 
 
 @pytest.mark.slow

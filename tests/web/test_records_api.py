@@ -619,3 +619,31 @@ def test_audit_log_shows_refused_writes_without_secrets(make_server: MakeServer)
     for path in live.home.glob("*.sqlite*"):
         assert tax.split("_", 2)[2].encode() not in path.read_bytes(), path
     assert MALFORMED_TOKEN not in json.dumps(entries)
+
+
+def test_a_breaking_minor_version_is_refused_with_its_comparisons(
+    make_server: MakeServer,
+) -> None:
+    """civreg-birth 2.0.0 breaks 1.0.0; published as 1.1.0 it is a minor: 422, nothing stored."""
+    live = fresh(make_server)
+    as_minor = bundle(BIRTH, [('dcat:version "2.0.0"', 'dcat:version "1.1.0"')])
+    with live.client() as reader, live.client(live.token("publisher", "civreg")) as civreg:
+        before = current(reader, BIRTH)
+        answer = put(civreg, BIRTH, as_minor, "application/zip")
+        assert answer.status_code == 422, answer.text
+        body = answer.json()
+        assert body["error"] == "incompatible"
+        assert "civreg-birth@1.1.0 is refused" in body["message"]
+        assert "major version" in body["message"]
+        [comparison] = body["details"]["comparisons"]
+        assert (comparison["old"], comparison["new"]) == (
+            "civreg-birth@1.0.0",
+            "civreg-birth@1.1.0",
+        )
+        [notification] = comparison["messages"]
+        assert notification["name"] == "BirthNotification"
+        assert notification["backward"]["verdict"] in ("incompatible", "unknown")
+        assert notification["backward"]["reason"]
+        assert comparison["only_new"] == ["BirthRegistration"]
+        assert current(reader, BIRTH) == before
+    assert audit(live)[0]["outcome"] == "refused"

@@ -17,7 +17,7 @@ from typing import Any
 from nif.compat._simple_types import describe_changes, simple_included
 from nif.compat._xsd_changes import Location, XsdChange
 
-__all__ = ["BACKWARD", "BOTH", "FORWARD", "SAFE", "Settled", "Settler"]
+__all__ = ["BACKWARD", "BOTH", "FORWARD", "SAFE", "Settled", "Settler", "takeover"]
 
 BOTH = frozenset(("backward", "forward"))
 BACKWARD = frozenset(("backward",))
@@ -76,13 +76,15 @@ class Settler:
             side = "NEW" if forward else "OLD"
             detail = f"xsi:type {name}: derived from the declared type on {side} only"
             return Settled(kind, detail, FORWARD if forward else BACKWARD)
-        if kind == "wildcard" and change.detail.endswith(" now matched by a wildcard"):
-            name = change.detail.split(" ", 1)[0]
-            if change.inverted_from_forward:  # the forward walk met NEW's element first
-                return Settled(kind, f"{name}: matched by a wildcard on OLD, declared on NEW", BOTH)
-            return Settled(kind, f"{name}: declared on OLD, matched by a wildcard on NEW", BOTH)
+        taken = takeover(change)
+        if taken is not None:
+            side, name = taken
+            other = "NEW" if side == "OLD" else "OLD"
+            return Settled(
+                kind, f"{name}: declared on {side}, matched by a wildcard on {other}", BOTH
+            )
         if kind == "wildcard" and (_wildcard(old) or _wildcard(new)):
-            which = "attribute" if _wildcard(old or new) == "attribute" else "element"
+            which = _wildcard(old if old is not None else new)
             detail = f"{which} wildcard {_show_wildcard(old)} -> {_show_wildcard(new)}"
             return Settled(kind, detail, BOTH)
         return Settled(kind, change.detail, BOTH, attribute)
@@ -119,6 +121,23 @@ class Settler:
 
 
 _TYPE_WORDS = ("type ", "variety", "member types", "list item")
+
+
+def takeover(change: XsdChange) -> tuple[str, str] | None:
+    """For a child one side declares and the other takes by a wildcard: the side that
+    declares it ("OLD" or "NEW") and its local name. The walk says it two ways, by the
+    direction it met it in; both name the same difference."""
+    if change.kind != "wildcard":
+        return None
+    suffix = " now matched by a wildcard"
+    if change.detail.endswith(suffix):  # the walk's OLD declares it
+        return ("NEW" if change.inverted_from_forward else "OLD", change.detail[: -len(suffix)])
+    declared = re.fullmatch(r"wildcard on (?:OLD|NEW), declaration on (OLD|NEW)", change.detail)
+    if declared is None:
+        return None
+    component = _component(change.old_location if declared[1] == "OLD" else change.new_location)
+    name = getattr(component, "name", None)
+    return (declared[1], _local(name)) if isinstance(name, str) else None
 
 
 def _presence(kind: str, old: Any, new: Any, label: str) -> Settled:

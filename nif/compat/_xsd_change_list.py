@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nif.compat._model import DIRECTIONS, Answer, Change, Where
-from nif.compat._xsd_change_kinds import BOTH, Settled, Settler
+from nif.compat._xsd_change_kinds import BOTH, Settled, Settler, takeover
 from nif.compat._xsd_changes import Location, XsdChange, from_other_side
 from nif.compat._xsd_lines import Locator
 
@@ -101,9 +101,16 @@ class ChangeList:
             settled = dataclasses.replace(settled, risks=BOTH)
         old_at, new_at = change.old_location, change.new_location
         both_missing = old_at is None and new_at is None
-        old = self._where(old_at, self.old_schema, root, change.path, settled, both_missing)
-        new = self._where(new_at, self.new_schema, root, change.path, settled, both_missing)
+        taken = takeover(change)
+        if taken is not None:  # each side: the declaration, or the wildcard that takes it
+            old = self._taken(self.old_schema, root, change.path, taken, "OLD")
+            new = self._taken(self.new_schema, root, change.path, taken, "NEW")
+        else:
+            old = self._where(old_at, self.old_schema, root, change.path, settled, both_missing)
+            new = self._where(new_at, self.new_schema, root, change.path, settled, both_missing)
         message_path = _message_path(root, change.path, settled.attribute)
+        if taken is not None:
+            message_path += f"/{taken[1]}"
         if old is not None or new is not None:
             key: tuple[Any, ...] = (settled.kind, settled.attribute, _key(old), _key(new))
         else:
@@ -157,6 +164,14 @@ class ChangeList:
         url = self.locator.url(component)
         return Where(xpath, url, self.locator.line(url, xpath) if url else None)
 
+    def _taken(
+        self, schema: Any, root: str, path: list[str], taken: tuple[str, str], side: str
+    ) -> Where | None:
+        decl = _declaration_at(schema, root, path, None)
+        declares, name = taken
+        found = _child_named(decl, name) if side == declares else _only_wildcard(decl)
+        return self._located(found if found is not None else decl)
+
     def _explain(
         self,
         root: str,
@@ -181,8 +196,9 @@ class ChangeList:
             old_decl = _declaration_at(self.old_schema, root, at, None)
             new_decl = _declaration_at(self.new_schema, root, at, None)
             if kind == "content-model":  # the model itself, where the declaration has one
-                old_decl = _content_of(old_decl) or old_decl
-                new_decl = _content_of(new_decl) or new_decl
+                old_model, new_model = _content_of(old_decl), _content_of(new_decl)
+                old_decl = old_decl if old_model is None else old_model
+                new_decl = new_decl if new_model is None else new_model
             settled = Settled(kind, reason, frozenset(DIRECTIONS))
             found = entries[key] = _Entry(
                 at,
@@ -254,6 +270,18 @@ def _declaration_at(schema: Any, root: str, path: list[str], attribute: str | No
     for name, declared in attributes.items():
         if isinstance(name, str) and _local(name) == attribute:
             return declared
+    return None
+
+
+def _child_named(decl: Any, local: str) -> Any:
+    content = getattr(getattr(decl, "type", None), "content", None)
+    iterate = getattr(content, "iter_elements", None)
+    if iterate is None:
+        return None
+    for particle in iterate():
+        name = getattr(particle, "name", None)
+        if isinstance(name, str) and _local(name) == local:
+            return particle
     return None
 
 

@@ -357,6 +357,17 @@ CASES = {
         ID_AT,
         "optional attribute @id added",
     ),
+    "child taken by a wildcard": Case(
+        _r(OPTIONAL_NOTE),
+        _r(ANY.format(pc="lax").replace("##other", "##targetNamespace")),
+        "wildcard",
+        "both",
+        'name="note"',
+        "<xs:any",
+        NOTE_AT,
+        "note: declared on OLD, matched by a wildcard on NEW",
+        f"{SEQ}/xs:any",
+    ),
     "substitute removed": Case(
         WITH_M2,
         WITHOUT_M2,

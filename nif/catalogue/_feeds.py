@@ -15,7 +15,8 @@ import dataclasses
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 
 from cachetools import LRUCache
 from rdflib import Graph, URIRef
@@ -30,6 +31,7 @@ from nif.registry import (
     ADMS,
     DCAT,
     DCTERMS,
+    ReadCache,
     RecordVersion,
     Registry,
     sparql_prefixes,
@@ -39,6 +41,10 @@ from nif.registry import (
 MAX_ENTRIES = 100
 """The most entries a feed carries (the newest)."""
 
+FEEDS_KEPT = 256
+"""Feeds each registry keeps (least recently read go)."""
+TTL = 30.0
+"""Seconds a feed is kept at most: what another writer to a remote store may wait."""
 EPOCH = "1970-01-01T00:00:00.000Z"
 """When a record without history is taken to date from: stable, so readers see no news."""
 
@@ -97,13 +103,37 @@ class _Snapshot:
 
 
 _snapshots: LRUCache[str, _Snapshot] = LRUCache(4096)
-_lock = threading.Lock()
 """Snapshots by content sha256: content-addressed, so never stale and shared safely."""
+_feeds: weakref.WeakKeyDictionary[Registry, ReadCache[tuple[str, str, int], Feed]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
 
 
 def interface_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES) -> Feed:
     """The feed of the interface `identifier` (current or withdrawn, known from its history);
     `NotFoundError` when no interface record of that identifier was ever stored."""
+    key = ("interface", identifier, limit)
+    return _cached(registry, key, lambda: _interface_feed(registry, identifier, limit))
+
+
+def agency_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES) -> Feed:
+    """The feed of the agency `identifier`: every entry of the interfaces it publishes, and the
+    status changes and breaking changes that affect the interface versions it consumes."""
+    key = ("agency", identifier, limit)
+    return _cached(registry, key, lambda: _agency_feed(registry, identifier, limit))
+
+
+def _cached(registry: Registry, key: tuple[str, str, int], build: Callable[[], Feed]) -> Feed:
+    """A feed kept until the registry changes (`Registry.read_cache`), `TTL` seconds at most."""
+    with _lock:
+        feeds = _feeds.get(registry)
+        if feeds is None:
+            feeds = _feeds[registry] = registry.read_cache(FEEDS_KEPT, TTL)
+    return feeds.get(key, build)
+
+
+def _interface_feed(registry: Registry, identifier: str, limit: int) -> Feed:
     iri, history = _interface_history(registry, identifier)
     entries = _newest_first(_interface_entries(registry, identifier, iri, history))
     last = next((s for _, s in reversed(history) if s is not None), None)
@@ -119,9 +149,7 @@ def interface_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTR
     )
 
 
-def agency_feed(registry: Registry, identifier: str, *, limit: int = MAX_ENTRIES) -> Feed:
-    """The feed of the agency `identifier`: every entry of the interfaces it publishes, and the
-    status changes and breaking changes that affect the interface versions it consumes."""
+def _agency_feed(registry: Registry, identifier: str, limit: int) -> Feed:
     store = registry.store
     iri = read.agency_iri(store, identifier)
     listed = consumed(store, iri)

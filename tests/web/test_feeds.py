@@ -348,6 +348,7 @@ def assessed(demo_home: Path, tmp_path: Path) -> Iterator[Registry]:
         consumes = f"nif:consumes <{BIRTH}/1.0.0> ;\n  dct:identifier"
         registry.submit(_prefixed(_once(text, "dct:identifier", consumes)), name="tax.ttl")
         registry.store.replace_graphs({ASSESSMENT: _assessment(True, "<script>]]>")})
+        registry.changed()  # what nif's own writes announce, so cached reads are dropped
         yield registry
 
 
@@ -385,17 +386,19 @@ def test_a_breaking_version_names_the_consumers_it_affects(assessed: Registry) -
 
 
 def test_a_compatible_or_forged_assessment_is_no_breaking_entry(assessed: Registry) -> None:
+    assert [
+        e
+        for e in catalogue.interface_feed(assessed, "civreg-birth").entries
+        if e.kind == "breaking"
+    ]
     assessed.store.replace_graphs({ASSESSMENT: _assessment(False, "fine")})
+    assessed.changed()
     feed = catalogue.interface_feed(assessed, "civreg-birth")
     assert not [e for e in feed.entries if e.kind == "breaking"]
     # the same statements in a graph nif does not write (a record's) say nothing
     forged = f"{DEMO}interface/forged"
-    assessed.store.replace_graphs(
-        {
-            ASSESSMENT: b"",
-            forged: _assessment(True, "x").replace(ASSESSMENT.encode(), forged.encode()),
-        }
-    )
+    assessed.store.replace_graphs({ASSESSMENT: b"", forged: _assessment(True, "x")})
+    assessed.changed()
     feed = catalogue.interface_feed(assessed, "civreg-birth")
     assert not [e for e in feed.entries if e.kind == "breaking"]
 

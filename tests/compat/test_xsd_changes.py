@@ -91,6 +91,19 @@ COMPLEX_NOTE = """      <xs:element name="note">
       </xs:element>"""
 
 
+TWO_SEQUENCES = """  <xs:complexType name="R">
+    <xs:choice>
+      <xs:sequence>
+        <xs:element name="x" type="xs:string"/>
+      </xs:sequence>
+      <xs:sequence>
+        <xs:element name="y" type="xs:string"/>
+        <xs:element name="z" type="xs:string" maxOccurs="{max}"/>
+      </xs:sequence>
+    </xs:choice>
+  </xs:complexType>"""
+
+
 def _attribute(use: str = "", extra: str = "") -> str:
     return f'    <xs:attribute name="id" type="xs:string"{use}{extra}/>'
 
@@ -367,6 +380,16 @@ CASES = {
         NOTE_AT,
         "note: declared on OLD, matched by a wildcard on NEW",
         f"{SEQ}/xs:any",
+    ),
+    "second of two unnamed siblings": Case(
+        TWO_SEQUENCES.format(max=3),
+        TWO_SEQUENCES.format(max=2),
+        "occurs",
+        "backward",
+        'name="z"',
+        'name="z"',
+        f"{R}/xs:choice/xs:sequence[2]/xs:element[@name='z']",
+        "z: maxOccurs 3 -> 2",
     ),
     "substitute removed": Case(
         WITH_M2,

@@ -59,8 +59,9 @@ class Where:
 @dataclass(frozen=True)
 class Change:
     """One difference between OLD and NEW: what it is, where in each, and the directions it
-    is not proven safe for (`none`: proven safe both ways). The verdicts are the authority;
-    the change list is for people reading what moved."""
+    may break: those whose verdict is not `compatible` and for which the change is not proven
+    safe by itself (it only widens the side that must accept). `none`: proven safe both ways.
+    The verdicts are the authority; the change list is for people reading what moved."""
 
     kind: str
     detail: str

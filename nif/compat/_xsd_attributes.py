@@ -50,7 +50,13 @@ class AttributeWalk:
         raise NotImplementedError
 
     def fixed(
-        self, old: Any, simple: Any, new: str, path: list[str], attribute: str | None
+        self,
+        old: Any,
+        simple: Any,
+        new: str,
+        path: list[str],
+        attribute: str | None,
+        change: int | None = None,
     ) -> None:
         raise NotImplementedError
 
@@ -66,13 +72,16 @@ class AttributeWalk:
         nil: bool = False,
         types: dict[tuple[str, ...], str] | None = None,
         open_content: bool = False,
+        change: int | None = None,
     ) -> None:
         raise NotImplementedError
 
     def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
         raise NotImplementedError
 
-    def record(self, path: list[str], kind: str, detail: str, old: Any, new: Any) -> None:
+    def record(
+        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
+    ) -> int:
         raise NotImplementedError
 
     def attributes(self, old: Any, new: Any, path: list[str]) -> None:
@@ -89,11 +98,13 @@ class AttributeWalk:
             if attr.use == "required" and (
                 name not in old_attrs or old_attrs[name].use != "required"
             ):
+                change = None
                 if name in old_attrs:
-                    self.record(
+                    change = self.record(
                         path, "attribute-required", f"@{_local(name)}", old_attrs[name], attr
                     )
-                self.candidate(path, f"{where}: attribute {_local(name)} required on NEW")
+                reason = f"{where}: attribute {_local(name)} required on NEW"
+                self.candidate(path, reason, change=change)
         if (old_any is None) != (new_any is None) or (
             old_any is not None and not _same_wildcard(old_any, new_any)
         ):
@@ -111,20 +122,20 @@ class AttributeWalk:
                 continue
             target = new_attrs.get(name)
             if target is None or target.use == "prohibited":
-                self.record(path, "attribute-removed", f"@{_local(name)}", attr, target)
-                self.dropped(name, attr, new_any, path)
+                change = self.record(path, "attribute-removed", f"@{_local(name)}", attr, target)
+                self.dropped(name, attr, new_any, path, change)
                 continue
             if target.fixed is not None and target.fixed != attr.fixed:
-                self.record(
+                change = self.record(
                     path, "fixed", f"@{_local(name)} fixed to {target.fixed!r}", attr, target
                 )
-                self.fixed(attr.fixed, attr.type, target.fixed, path, name)
+                self.fixed(attr.fixed, attr.type, target.fixed, path, name, change)
             if (
-                attr.fixed is not None
+                _only_fixed(attr)
                 and target.fixed in (None, attr.fixed)
-                and (_accepts(target.type, attr.fixed))
+                and _accepts(target.type, attr.fixed)
             ):
-                continue  # OLD allows only its fixed value, and NEW accepts it
+                continue  # OLD allows its fixed value alone, and NEW accepts it
             self.simple(attr.type, target.type, path, name)
 
     def attribute_wildcard_pair(
@@ -233,7 +244,9 @@ class AttributeWalk:
                 self.record(path, "attribute-removed", f"global @{_local(name)}", attr, None)
                 self.unknown(path, f"{where}/@{_local(name)}: global attribute gone from NEW")
 
-    def dropped(self, name: str, attr: Any, new_any: Any, path: list[str]) -> None:
+    def dropped(
+        self, name: str, attr: Any, new_any: Any, path: list[str], change: int | None = None
+    ) -> None:
         where = f"{'/'.join(path) or self.root}/@{_local(name)}"
         if new_any is not None and new_any.is_matching(name):
             if new_any.process_contents != "skip":
@@ -243,7 +256,8 @@ class AttributeWalk:
         if value is None:
             self.unknown(path, f"{where}: allowed on OLD only; no value found for a witness")
             return
-        self.candidate(path, f"{where}: allowed on OLD, not on NEW", value=value, attribute=name)
+        reason = f"{where}: allowed on OLD, not on NEW"
+        self.candidate(path, reason, value=value, attribute=name, change=change)
 
 
 def _local(clark: str) -> str:
@@ -278,6 +292,12 @@ def sample_value(
         if text != avoid and _accepts(simple, text):
             return text
     return None
+
+
+def _only_fixed(attr: Any) -> bool:
+    """Whether OLD's attribute accepts one lexical form only: its fixed value, on a type
+    that keeps whitespace (a collapsing type also takes " 1.0 ", a number "1.00")."""
+    return attr.fixed is not None and getattr(attr.type, "white_space", None) == "preserve"
 
 
 def _accepts(simple: Any, text: str) -> bool:

@@ -12,6 +12,7 @@ then no xsi:type).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +86,15 @@ class _Walk(AttributeWalk, WildcardWalk):
             return DirectionResult("compatible", reason=f"OLD declares no global {self.root}")
         try:
             if new_decl is None:
-                self.record([], "element-removed", f"global {_local(self.root)}", old_decl, None)
-                self.candidate([], f"NEW declares no global {self.new_root}", minimal=True)
+                detail = f"global {_local(self.root)}"
+                change = self.record([], "element-removed", detail, old_decl, None)
+                reason = f"NEW declares no global {self.new_root}"
+                self.candidate([], reason, minimal=True, change=change)
             elif self.new_root != self.root:
-                self.record(
-                    [], "element-renamed", f"{self.root} -> {self.new_root}", old_decl, None
-                )
-                self.candidate([], f"root {self.root} renamed {self.new_root}", minimal=True)
+                detail = f"{self.root} -> {self.new_root}"
+                change = self.record([], "element-renamed", detail, old_decl, new_decl)
+                reason = f"root {self.root} renamed {self.new_root}"
+                self.candidate([], reason, minimal=True, change=change)
             else:
                 self.element(old_decl, new_decl, [])
                 while self.deferred:
@@ -115,16 +118,22 @@ class _Walk(AttributeWalk, WildcardWalk):
         else:
             chosen = DirectionResult("compatible")
         chosen.open_content = bool(self.findings) and all(f.open_content for f in self.findings)
+        if chosen.verdict == "compatible":  # then no change breaks this direction
+            self.changes = [replace(c, safe=True) for c in self.changes]
         chosen.changes = list(self.changes)
         return chosen
 
     # -- outcomes ---------------------------------------------------------------------------
 
-    def record(self, path: list[str], kind: str, detail: str, old: Any, new: Any) -> None:
-        """Note a difference between the OLD and NEW components (either may be None)."""
+    def record(
+        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
+    ) -> int:
+        """Note a difference between the OLD and NEW components (either may be None); its
+        index, for `candidate` to mark it breaking once a witness is confirmed."""
         self.changes.append(
-            XsdChange(list(path), kind, detail, location(old, path), location(new, path))
+            XsdChange(list(path), kind, detail, location(old, path), location(new, path), safe)
         )
+        return len(self.changes) - 1
 
     def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
         """Keep the doubt, and go on looking for a verifiable counterexample."""
@@ -144,14 +153,17 @@ class _Walk(AttributeWalk, WildcardWalk):
         nil: bool = False,
         types: dict[tuple[str, ...], str] | None = None,
         open_content: bool = False,
+        change: int | None = None,
     ) -> None:
-        """Build the witness document from OLD; `incompatible` only if the engines agree,
-        else the difference stays a doubt."""
+        """Build the witness document from OLD; `incompatible` only if the engines agree
+        (then the recorded `change` is marked breaking), else the difference stays a doubt."""
         why = self.attempt(
             path, reason, children, value, attribute, minimal, nil, types, open_content
         )
         if why is not None:
             self.unknown(path, f"{reason}; {why}", open_content=open_content)
+        elif change is not None:
+            self.changes[change] = replace(self.changes[change], safe=False)
 
     def attempt(
         self,
@@ -200,15 +212,19 @@ class _Walk(AttributeWalk, WildcardWalk):
     def element(self, old: Any, new: Any, path: list[str]) -> None:
         where = "/".join(path) or self.root
         if old.nillable != new.nillable:
-            self.record(path, "nillable", f"nillable {old.nillable} -> {new.nillable}", old, new)
-        if old.nillable and not new.nillable:
-            self.candidate(path, f"{where}: xsi:nil allowed on OLD only", nil=True)
+            detail = f"nillable {old.nillable} -> {new.nillable}"
+            change = self.record(path, "nillable", detail, old, new, safe=new.nillable)
+            if old.nillable:
+                self.candidate(
+                    path, f"{where}: xsi:nil allowed on OLD only", nil=True, change=change
+                )
         if new.fixed != old.fixed:
-            self.record(path, "fixed", f"fixed {old.fixed!r} -> {new.fixed!r}", old, new)
+            change = self.record(path, "fixed", f"fixed {old.fixed!r} -> {new.fixed!r}", old, new)
+            if new.fixed is not None:
+                self.fixed(old.fixed, old.type, new.fixed, path, None, change)
         if new.default != old.default:
-            self.record(path, "default", f"default {old.default!r} -> {new.default!r}", old, new)
-        if new.fixed is not None and new.fixed != old.fixed:
-            self.fixed(old.fixed, old.type, new.fixed, path, None)
+            detail = f"default {old.default!r} -> {new.default!r}"
+            self.record(path, "default", detail, old, new, safe=True)
         if _identities(new) != _identities(old):
             self.record(path, "identity", "identity constraints differ", old, new)
         if _identities(new) - _identities(old):
@@ -221,9 +237,11 @@ class _Walk(AttributeWalk, WildcardWalk):
         if _substitution(new) != _substitution(old):
             self.record(path, "substitution-group", "substitution group head changed", old, new)
         if new.abstract != old.abstract:
-            self.record(path, "abstract", f"abstract {old.abstract} -> {new.abstract}", old, new)
-        if new.abstract and not old.abstract:
-            self.candidate(path, f"{where}: NEW makes the declaration abstract")
+            detail = f"abstract {old.abstract} -> {new.abstract}"
+            change = self.record(path, "abstract", detail, old, new, safe=old.abstract or None)
+            if new.abstract:
+                reason = f"{where}: NEW makes the declaration abstract"
+                self.candidate(path, reason, change=change)
         self.alternatives(old, new, path)
         self.types(old.type, new.type, path)
 
@@ -242,7 +260,13 @@ class _Walk(AttributeWalk, WildcardWalk):
             self.types(old_alt.type, new_alt.type, path)
 
     def fixed(
-        self, old: Any, simple: Any, new: str, path: list[str], attribute: str | None
+        self,
+        old: Any,
+        simple: Any,
+        new: str,
+        path: list[str],
+        attribute: str | None,
+        change: int | None = None,
     ) -> None:
         """NEW fixes a value: OLD's own fixed value, or any other value OLD accepts, breaks."""
         where = ("/".join(path) or self.root) + (f"/@{_local(attribute)}" if attribute else "")
@@ -253,7 +277,7 @@ class _Walk(AttributeWalk, WildcardWalk):
             self.unknown(path, f"{where}: NEW fixes the value to {new!r}; no other value found")
             return
         reason = f"{where}: NEW fixes the value to {new!r}, OLD accepts {value!r}"
-        self.candidate(path, reason, value=value, attribute=attribute)
+        self.candidate(path, reason, value=value, attribute=attribute, change=change)
 
     def blocked(self, old_type: Any, methods: set[str], path: list[str]) -> None:
         """NEW blocks derivations: an OLD message naming a type derived that way breaks."""
@@ -283,8 +307,9 @@ class _Walk(AttributeWalk, WildcardWalk):
         where = "/".join(path) or self.root
         self.derived(old, new, path)
         if getattr(new, "abstract", False) and not getattr(old, "abstract", False):
-            self.record(path, "abstract", "type made abstract", old, new)
-            self.candidate(path, f"{where}: NEW makes the type abstract (xsi:type required)")
+            change = self.record(path, "abstract", "type made abstract", old, new)
+            reason = f"{where}: NEW makes the type abstract (xsi:type required)"
+            self.candidate(path, reason, change=change)
         if old.is_simple():
             if new.is_simple():
                 self.simple(old, new, path, None)
@@ -327,7 +352,7 @@ class _Walk(AttributeWalk, WildcardWalk):
             target = self.new.maps.types.get(subtype.name)
             announced = {**self.announced, tuple(path): subtype.name}
             if target is None or not (target is new or target.is_derived(new)):
-                self.record(
+                change = self.record(
                     path, "derived-type", f"xsi:type {_local(subtype.name)}", subtype, target
                 )
                 self.candidate(
@@ -335,6 +360,7 @@ class _Walk(AttributeWalk, WildcardWalk):
                     f"{'/'.join(path) or self.root}: OLD allows xsi:type={_local(subtype.name)}, "
                     "NEW has no such type derived from the declared one",
                     types=announced,
+                    change=change,
                 )
             else:
                 # Deferred: compared after the main walk, so a type first meets the memo at
@@ -357,18 +383,21 @@ class _Walk(AttributeWalk, WildcardWalk):
     def simple_empty(self, new: Any, path: list[str]) -> None:
         """OLD allows only empty content: NEW must accept the empty string."""
         if not new.is_valid(""):
-            self.record(path, "type-narrowed", "empty content refused", None, new)
-            self.candidate(path, f"{'/'.join(path) or self.root}: empty content refused by NEW")
+            change = self.record(path, "type-narrowed", "empty content refused", None, new)
+            reason = f"{'/'.join(path) or self.root}: empty content refused by NEW"
+            self.candidate(path, reason, change=change)
 
     def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
         result = simple_included(old, new)
         where = ("/".join(path) or self.root) + (f"/@{attribute}" if attribute else "")
         text = "; ".join(result.changes) or result.reason or "simple type inclusion not shown"
+        change = None
         if result.included is not True or result.changes:
             kind = "type-widened" if result.included is True else "type-narrowed"
             kind = "enumeration" if "enumeration" in text else kind
             prefix = f"@{_local(attribute)}: " if attribute else ""
-            self.record(path, kind, prefix + text, old, new)
+            safe = True if result.included is True else None
+            change = self.record(path, kind, prefix + text, old, new, safe)
         if result.included is True:
             return
         if result.included is None or result.witness is None:
@@ -380,6 +409,7 @@ class _Walk(AttributeWalk, WildcardWalk):
             f"{where}: value {result.witness!r} refused by NEW ({changes})",
             value=result.witness,
             attribute=attribute,
+            change=change,
         )
 
     def content(self, old: Any, new: Any, path: list[str]) -> None:
@@ -459,8 +489,7 @@ def _methods(subtype: Any, base: Any) -> set[str]:
     current, steps = subtype, 0
     while current is not None and current is not base and steps < 64:
         method = getattr(current, "derivation", None)
-        if method:
-            found.add(str(method))
+        found.add(str(method) if method else "restriction")  # list/union: a restriction
         current, steps = getattr(current, "base_type", None), steps + 1
     return found
 

@@ -58,10 +58,13 @@ class WildcardWalk:
         nil: bool = False,
         types: dict[tuple[str, ...], str] | None = None,
         open_content: bool = False,
+        change: int | None = None,
     ) -> None:
         raise NotImplementedError
 
-    def record(self, path: list[str], kind: str, detail: str, old: Any, new: Any) -> None:
+    def record(
+        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
+    ) -> int:
         raise NotImplementedError
 
     def element(self, old: Any, new: Any, path: list[str]) -> None:

@@ -99,6 +99,7 @@ PAGES = (
     "/static/nif.css",
 )
 API = ("/api/agencies", "/health", "/sparql?query=ASK%7B%7D", "/openapi.json", "/api/nothing")
+FEEDS = ("/interfaces/civreg-birth/feed.atom", "/agencies/busreg/feed.atom")
 
 
 def _policy(answer: httpx.Response) -> dict[str, str]:
@@ -110,7 +111,7 @@ def _policy(answer: httpx.Response) -> dict[str, str]:
 def test_every_answer_carries_the_browser_security_headers(live: LiveServer) -> None:
     with live.client() as client:
         answers = {p: client.get(p, headers=HTML) for p in PAGES}
-        answers |= {p: client.get(p) for p in API}
+        answers |= {p: client.get(p) for p in (*API, *FEEDS)}
         answers["/docs"] = client.get("/docs")
         answers["/redoc"] = client.get("/redoc")
         answers["POST /query"] = client.post("/query", data={"query": "ASK {}"}, headers=HTML)
@@ -122,7 +123,7 @@ def test_every_answer_carries_the_browser_security_headers(live: LiveServer) -> 
         assert policy.get("frame-ancestors") == "'none'", (what, policy)
         script = policy.get("script-src", policy.get("default-src"))
         assert script is not None and "'unsafe-inline'" not in script, (what, policy)
-    for path in PAGES[:-1]:  # nif's own pages run no script at all
+    for path in (*PAGES[:-1], *FEEDS):  # nif's own pages run no script at all
         assert _policy(answers[path])["script-src"] == "'none'", path
         assert "<script" not in answers[path].text and " style=" not in answers[path].text
     assert answers["/docs"].status_code == 200 and "swagger-ui" in answers["/docs"].text

@@ -22,11 +22,10 @@ from nif.compat._xsd_compare import compare_element
 from nif.compat._xsd_lines import Locator
 from nif.compat._xsd_verify import DirectionResult, artefacts_of, load
 from nif.errors import UsageError
-from nif.validate import JSON_SCHEMA, ArtefactSet, Profile, json_draft_of
+from nif.settings import Settings
+from nif.validate import JSON_SCHEMA, ArtefactSet, Profile, StepSpec, compile_step
 
 __all__ = ["compare_files", "compare_json", "compare_xsd"]
-
-_DEFAULT_DRAFT = "2020-12"
 
 
 def compare_xsd(
@@ -88,16 +87,23 @@ def compare_json(
 ) -> Comparison:
     """Both directions for two JSON Schema sets' root schemas.
 
-    Each schema's draft is its `$schema`, else `draft`, else 2020-12. Two different drafts
-    cannot be compared by one rule set: both directions are then `unknown`, unless a
-    counterexample checked under each side's own draft shows otherwise."""
+    Each schema's draft and whether its `format` asserts are what nif's validator makes of
+    them (its `$schema`, a custom meta-schema's vocabularies, else `draft`, else 2020-12;
+    `format_assertions` overrides). Two schemas that differ in either cannot be compared by
+    one rule set: both directions are then `unknown`."""
     old_doc, new_doc = _json_document(old), _json_document(new)
-    old_draft, new_draft = _draft(old_doc, draft), _draft(new_doc, draft)
-    if old_draft != new_draft:
-        reason = f"OLD is JSON Schema draft {old_draft}, NEW draft {new_draft}: not compared"
+    old_draft, old_formats = _json_rules(old, draft, format_assertions)
+    new_draft, new_formats = _json_rules(new, draft, format_assertions)
+    if (old_draft, old_formats) != (new_draft, new_formats):
+        reason = (
+            f"OLD is JSON Schema draft {old_draft} with format "
+            f"{'asserted' if old_formats else 'an annotation'}, NEW draft {new_draft} with "
+            f"format {'asserted' if new_formats else 'an annotation'}: not compared"
+        )
         answer = Answer("unknown", reason=reason, media="json")
         message = MessageComparison("$", answer, answer, (), name)
         return Comparison((message,), old.main, new.main)
+    format_assertions = old_formats
     backward = json_included(
         old_doc,
         new_doc,
@@ -180,10 +186,21 @@ def _json_document(artefacts: ArtefactSet) -> Any:
         raise UsageError(f"{artefacts.main}: not JSON: {exc}") from None
 
 
-def _draft(document: Any, fallback: str | None) -> str:
-    declared = document.get("$schema") if isinstance(document, dict) else None
-    named = json_draft_of(declared) if isinstance(declared, str) else None
-    return named or fallback or _DEFAULT_DRAFT
+def _json_rules(
+    artefacts: ArtefactSet, draft: str | None, format_assertions: bool | None
+) -> tuple[str, bool]:
+    """(draft, whether `format` asserts) as nif's validator compiles the set: a custom
+    meta-schema's draft and vocabularies included."""
+    settings = (
+        Settings()
+        if format_assertions is None
+        else Settings(json_format_assertions=format_assertions)
+    )
+    step = compile_step(StepSpec(JSON_SCHEMA, artefacts, json_draft=draft), settings)
+    named, formats = getattr(step, "draft", None), getattr(step, "format_assertions", None)
+    if not isinstance(named, str) or not isinstance(formats, bool):
+        raise UsageError(f"{artefacts.main}: not compiled as a JSON Schema")
+    return named, formats
 
 
 def _builtin(clark: str) -> bool:

@@ -569,3 +569,42 @@ def test_unevaluated_properties_of_old_branches_are_not_merged_away(tmp_path: Pa
     assert message.backward.verdict in (NO, UNK)
     if message.backward.verdict == NO:
         _check(message.backward, old_path, new_path)
+
+
+STRICT_META = {
+    "$schema": URIS["2020-12"],
+    "$id": "https://schemas.example.gov/meta/strict-formats.json",
+    "$vocabulary": {
+        "https://json-schema.org/draft/2020-12/vocab/core": True,
+        "https://json-schema.org/draft/2020-12/vocab/applicator": True,
+        "https://json-schema.org/draft/2020-12/vocab/validation": True,
+        "https://json-schema.org/draft/2020-12/vocab/format-assertion": True,
+    },
+    "$dynamicAnchor": "meta",
+    "allOf": [{"$ref": URIS["2020-12"]}],
+}
+
+
+def test_custom_meta_schema_that_asserts_format_is_followed(tmp_path: Path) -> None:
+    """A 2020-12 meta-schema with the format-assertion vocabulary makes `format` assert, as
+    nif validates: adding one is then a break, never `compatible`."""
+    (tmp_path / "meta-strict.json").write_text(json.dumps(STRICT_META))
+    paths = []
+    for name, schema in (("old", STR), ("new", {"type": "string", "format": "email"})):
+        document = {"$schema": STRICT_META["$id"], **schema}
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({**document, "$id": f"https://schemas.example.gov/{name}.json"}))
+        paths.append(path)
+    catalog = tmp_path / "catalog.xml"
+    catalog.write_text(
+        '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">'
+        f'<uri name="{STRICT_META["$id"]}" uri="meta-strict.json"/></catalog>'
+    )
+    message = compare_files(*paths, catalogs=[catalog]).messages[0]
+    assert (message.backward.verdict, message.forward.verdict) == (NO, OK)
+    assert message.backward.counterexample is not None
+    witness = message.backward.counterexample.encode()
+    old_profile = Profile.from_files(json_schema=paths[0], catalogs=[catalog])
+    new_profile = Profile.from_files(json_schema=paths[1], catalogs=[catalog])
+    assert validate(witness, old_profile).verdict is Verdict.VALID
+    assert validate(witness, new_profile).verdict is Verdict.INVALID

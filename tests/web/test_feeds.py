@@ -135,16 +135,11 @@ def test_conditional_requests_get_304(client: httpx.Client) -> None:
     since = client.get(
         "/interfaces/civreg-address/feed.atom", headers={"If-Modified-Since": modified}
     )
-    assert since.status_code == 304
+    assert since.status_code == 200, "a body may change without a newer entry: ETag decides"
     stale = client.get("/interfaces/civreg-address/feed.atom", headers={"If-None-Match": '"other"'})
     assert stale.status_code == 200 and stale.headers["etag"] == etag
-    earlier = email.utils.format_datetime(updated - dt.timedelta(days=1), usegmt=True)
-    older = client.get(
-        "/interfaces/civreg-address/feed.atom", headers={"If-Modified-Since": earlier}
-    )
-    assert older.status_code == 200
-    junk = client.get("/interfaces/civreg-address/feed.atom", headers={"If-Modified-Since": "x"})
-    assert junk.status_code == 200
+    both = {"If-None-Match": etag, "If-Modified-Since": modified}
+    assert client.get("/interfaces/civreg-address/feed.atom", headers=both).status_code == 304
 
 
 @pytest.mark.parametrize("kind", ["interfaces", "agencies"])

@@ -8,6 +8,7 @@ Oxigraph store, real comparisons by nif.compat.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from nif.errors import IncompatibleVersionError, NotFoundError, RejectedError
 from nif.registry import Registry, assessment_iri
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_runner
 
 IFACE = "https://registry.nif.example/interface/orders"
 AGENCY = ROOT / "registry" / "agencies" / "busreg.ttl"
@@ -392,3 +393,31 @@ def test_a_record_cannot_forge_an_assessment(reg: Registry, tmp_path: Path, forg
     )
     with pytest.raises(RejectedError, match="only nif writes"):
         reg.submit(bundle)
+
+
+@pytest.mark.slow
+def test_the_cli_refuses_a_breaking_minor_with_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "NIF_HOME": str(tmp_path / "home"), "NIF_ACTOR": "cli-tester"}
+    env.pop("NIF_STORE", None)
+    nif = cli_runner(tmp_path, env, 600)
+    nif("registry", "submit", str(AGENCY))
+    nif("registry", "submit", str(write_interface(tmp_path / "a", {"1.0.0": V1})))
+    versions = {"1.0.0": V1, "1.1.0": (xsd(REQUIRED_NOTE), event())}
+    refused = nif("registry", "submit", str(write_interface(tmp_path / "b", versions)), ok=2)
+    assert "orders@1.1.0 is refused" in refused.stderr
+    assert "OrderRequest (request) against 1.0.0" in refused.stderr
+    assert "backward: incompatible" in refused.stderr
+    history = json.loads(nif("registry", "history", "orders", "--format", "json").stdout)
+    assert [v["action"] for v in history] == ["submit"]
+
+
+@pytest.mark.slow
+def test_the_demo_registry_loads_with_its_breaking_majors_marked(settings: Settings) -> None:
+    with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
+        result = registry.load_folder(ROOT / "registry", check=False, workers=1)
+        assert result.rejected == []
+        for interface in ("civreg-birth", "tax-income-statement"):
+            found = registry.assessment(interface, "2.0.0")
+            assert found is not None and found["breaking"] is True, interface
+            assert [c["version"] for c in found["compared_with"]] == ["1.0.0"]
+        assert registry.assessment("civreg-birth", "1.0.0") is None

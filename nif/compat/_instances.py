@@ -159,11 +159,8 @@ class _Generator:
             xsd_type = self.concrete_type(elem, decl.type, where, path[0] if path else None)
         self.attributes(elem, xsd_type, where)
         here = not path
-        if here and self.nil and value is None and children is None:
-            elem.set(f"{{{XSI}}}nil", "true")
-            return
-        if here and value is None and children is None and _nil_ends(decl, stack):
-            elem.set(f"{{{XSI}}}nil", "true")
+        if here and value is None and children is None and (self.nil or _nil_ends(decl, stack)):
+            elem.set(f"{{{XSI}}}nil", "true")  # asked for, or ends a recursion
             return
         if here and value is not None:
             if self.attribute is None:

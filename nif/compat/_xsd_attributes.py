@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nif.compat._content import wildcard_namespaces
+from nif.compat._xsd_verify import Outcomes
 
 __all__ = ["AttributeWalk", "sample_value"]
 
@@ -24,30 +25,10 @@ _OTHER = "urn:nif:compat:other"
 _ODD_VALUES = ("nif x", "", "-1", "x")
 
 
-class AttributeWalk:
-    """Attribute comparison; the concrete walk supplies the outcome methods below."""
+class AttributeWalk(Outcomes):
+    """Attribute comparison; the concrete walk supplies the declaration methods below."""
 
-    old: Any
-    new: Any
-    root: str
     attribute_wildcards: set[_WildcardKey]
-
-    def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
-        raise NotImplementedError
-
-    def attempt(
-        self,
-        path: list[str],
-        reason: str,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-    ) -> str | None:
-        raise NotImplementedError
 
     def fixed(
         self,
@@ -60,28 +41,7 @@ class AttributeWalk:
     ) -> None:
         raise NotImplementedError
 
-    def candidate(
-        self,
-        path: list[str],
-        reason: str,
-        *,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-        change: int | None = None,
-    ) -> None:
-        raise NotImplementedError
-
     def simple(self, old: Any, new: Any, path: list[str], attribute: str | None) -> None:
-        raise NotImplementedError
-
-    def record(
-        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
-    ) -> int:
         raise NotImplementedError
 
     def attributes(self, old: Any, new: Any, path: list[str]) -> None:
@@ -198,6 +158,8 @@ class AttributeWalk:
         """NEW declares an attribute OLD's wildcard admitted: a value NEW's type refuses."""
         where = f"{'/'.join(path) or self.root}/@{_local(name)}"
         open_content = old_any.process_contents != "strict"
+        if not open_content and name not in self.old.maps.attributes:
+            return  # OLD's strict wildcard admits no attribute it does not declare
         reason = f"{where}: declared on NEW, matched by OLD's attribute wildcard"
         if old_any.process_contents != "strict" and name not in self.old.maps.attributes:
             for value in _ODD_VALUES:

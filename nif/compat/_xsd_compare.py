@@ -12,11 +12,8 @@ then no xsi:type).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from lxml import etree
 
 from nif.compat._automata import OtherName, Symbol, language_included
 from nif.compat._content import (
@@ -27,12 +24,12 @@ from nif.compat._content import (
     Wildcard,
     closed,
     from_xmlschema,
+    namespace_of,
 )
-from nif.compat._instances import GenerationError, instance_with, minimal_instance
 from nif.compat._simple_types import simple_included
 from nif.compat._xsd_attributes import AttributeWalk, sample_value
-from nif.compat._xsd_changes import XsdChange, child_changes, location
-from nif.compat._xsd_verify import DirectionResult, Validator, artefacts_of, load
+from nif.compat._xsd_changes import XsdChange, child_changes
+from nif.compat._xsd_verify import DirectionResult, artefacts_of, load
 from nif.compat._xsd_wildcards import WildcardWalk
 from nif.validate import ArtefactSet
 
@@ -63,21 +60,18 @@ def _loaded(schema: str | Path | ArtefactSet | Any) -> Any:
 
 
 class _Walk(AttributeWalk, WildcardWalk):
-    """One comparison: the memo of type pairs, the findings (verified counterexamples and
-    doubts, each open or not), the changes met, and the validator cache."""
+    """One comparison: the memo of type pairs, the wildcards and derived types met (its
+    findings, changes and witnesses are `Outcomes`')."""
 
     def __init__(self, old: Any, new: Any, root: str, new_root: str) -> None:
-        self.old, self.new, self.root, self.new_root = old, new, root, new_root
+        super().__init__(old, new, root)
+        self.new_root = new_root
         self.seen: set[tuple[int, int]] = set()
-        self.findings: list[DirectionResult] = []
         self.wildcards: set[tuple[Namespaces, str, Namespaces, str]] = set()
         self.attribute_wildcards: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], str]] = set()
-        self.validator = Validator()
-        self.changes: list[XsdChange] = []
         self.derivations: dict[int, list[Any]] | None = None
         # (OLD type, NEW type, path, the xsi:type announcements that reach it)
         self.deferred: list[tuple[Any, Any, list[str], dict[tuple[str, ...], str]]] = []
-        self.announced: dict[tuple[str, ...], str] = {}
 
     def run(self) -> DirectionResult:
         old_decl = self.old.maps.elements.get(self.root)
@@ -104,108 +98,6 @@ class _Walk(AttributeWalk, WildcardWalk):
         except RecursionError:
             self.findings.append(DirectionResult("unknown", reason="schema nesting too deep"))
         return self.result()
-
-    def result(self) -> DirectionResult:
-        """The first verified counterexample (a closed-content one if there is one), else the
-        first doubt, else compatible; open only when every finding is."""
-        found = [f for f in self.findings if f.verdict == "incompatible"]
-        doubts = [f for f in self.findings if f.verdict == "unknown"]
-        if found:
-            # Plainest first: closed content, then no xsi:type (found in walk order otherwise).
-            chosen = min(found, key=lambda f: (f.open_content, b"xsi:type=" in _text(f)))
-        elif doubts:
-            chosen = doubts[0]
-        else:
-            chosen = DirectionResult("compatible")
-        chosen.open_content = bool(self.findings) and all(f.open_content for f in self.findings)
-        if chosen.verdict == "compatible":  # then no change breaks this direction
-            self.changes = [replace(c, safe=True) for c in self.changes]
-        chosen.changes = list(self.changes)
-        return chosen
-
-    # -- outcomes ---------------------------------------------------------------------------
-
-    def record(
-        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
-    ) -> int:
-        """Note a difference between the OLD and NEW components (either may be None); its
-        index, for `candidate` to mark it breaking once a witness is confirmed."""
-        self.changes.append(
-            XsdChange(list(path), kind, detail, location(old, path), location(new, path), safe)
-        )
-        return len(self.changes) - 1
-
-    def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
-        """Keep the doubt, and go on looking for a verifiable counterexample."""
-        self.findings.append(
-            DirectionResult("unknown", reason=reason, path=list(path), open_content=open_content)
-        )
-
-    def candidate(
-        self,
-        path: list[str],
-        reason: str,
-        *,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-        change: int | None = None,
-    ) -> None:
-        """Build the witness document from OLD; `incompatible` only if the engines agree
-        (then the recorded `change` is marked breaking), else the difference stays a doubt."""
-        why = self.attempt(
-            path, reason, children, value, attribute, minimal, nil, types, open_content
-        )
-        if why is not None:
-            self.unknown(path, f"{reason}; {why}", open_content=open_content)
-        elif change is not None:
-            self.changes[change] = replace(self.changes[change], safe=False)
-
-    def attempt(
-        self,
-        path: list[str],
-        reason: str,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-    ) -> str | None:
-        """Try one witness; None when the engines confirmed it, else why not."""
-        announced = {**self.announced, **(types or {})}
-        try:
-            if minimal:
-                instance = minimal_instance(self.old, self.root)
-            else:
-                instance = instance_with(
-                    self.old,
-                    self.root,
-                    path,
-                    children,
-                    value,
-                    attribute=attribute,
-                    nil=nil,
-                    types=announced,
-                )
-            content = etree.tostring(instance, xml_declaration=True, encoding="UTF-8")
-            old_ok = self.validator.valid(content, self.old)
-            new_ok = old_ok and self.validator.valid(content, self.new)
-        except GenerationError as exc:
-            return f"no counterexample could be built: {exc}"
-        if old_ok and not new_ok:
-            self.findings.append(
-                DirectionResult("incompatible", content, reason, list(path), [], open_content)
-            )
-            return None
-        if not old_ok and getattr(self.old, "nif_xsd_version", "1.0") == "1.1":
-            return "OLD refuses the generated witness (XSD 1.1: generation ignores assertions)"
-        return "the generated witness was not confirmed by the engines"
 
     # -- declarations -----------------------------------------------------------------------
 
@@ -422,17 +314,37 @@ class _Walk(AttributeWalk, WildcardWalk):
             return
         inclusion = language_included(old_term, new_term)
         if inclusion.included is False and inclusion.witness is not None:
-            names = [_name(symbol) for symbol in inclusion.witness]
-            self.candidate(
-                path,
-                f"{where}: children {[_local(n) for n in names]} accepted by OLD, not by NEW",
-                children=names,
-                open_content=_open_only(old_term, new_term),
-            )
+            self.children_witness(path, inclusion.witness, _open_only(old_term, new_term))
         if inclusion.included is None and not inclusion.tightened:
             self.unknown(path, f"{where}: {inclusion.reason}")
         for old_leaf, new_leaf in sorted(inclusion.bindings, key=_binding_order):
             self.binding(old_leaf, new_leaf, path)
+
+    def children_witness(self, path: list[str], witness: list[Symbol], open_content: bool) -> None:
+        """A child sequence OLD's model accepts and NEW's refuses, as a document: "another
+        name in namespace X" is first a made-up name (an undeclared child, empty), then one
+        of OLD's globals there (a strict wildcard admits only those). Every name of a class
+        is accepted or refused alike by both models."""
+        made_up = [self.symbol_name(symbol, False) for symbol in witness]
+        reason = f"{'/'.join(path) or self.root}: children {[_local(n) for n in made_up]} "
+        reason += "accepted by OLD, not by NEW"
+        declared = [self.symbol_name(symbol, True) for symbol in witness]
+        why = self.attempt(path, reason, children=made_up, open_content=open_content)
+        if why is not None and declared != made_up:
+            why = self.attempt(path, reason, children=declared, open_content=open_content)
+        if why is not None:
+            self.unknown(path, f"{reason}; {why}", open_content=open_content)
+
+    def symbol_name(self, symbol: Symbol, declared: bool) -> str:
+        """A name of `symbol`'s class: with `declared`, one of OLD's globals if it has one."""
+        if not isinstance(symbol, OtherName):
+            return symbol
+        if declared and symbol.namespace is not None:
+            for name, decl in sorted(self.old.maps.elements.items()):
+                in_class = namespace_of(name) == symbol.namespace and name not in symbol.excluded
+                if in_class and not decl.abstract:
+                    return str(name)
+        return symbol.example()
 
     def binding(self, old: Any, new: Any, path: list[str]) -> None:
         if new is None:
@@ -479,10 +391,6 @@ def _assertions(xsd_type: Any) -> set[str]:
     return {str(getattr(a, "path", "")) for a in getattr(xsd_type, "assertions", None) or ()}
 
 
-def _text(result: DirectionResult) -> bytes:
-    return result.counterexample or b""
-
-
 def _methods(subtype: Any, base: Any) -> set[str]:
     """The derivation methods on the way from `subtype` up to `base`."""
     found: set[str] = set()
@@ -498,10 +406,6 @@ def _open_only(old: Term, new: Term) -> bool:
     """Whether every child sequence OLD accepts and NEW refuses uses open content: with
     OLD's lax and skip wildcards closed, NEW includes what is left."""
     return language_included(closed(old), new).included is True
-
-
-def _name(symbol: Symbol) -> str:
-    return symbol.example() if isinstance(symbol, OtherName) else symbol
 
 
 def _local(clark: str) -> str:

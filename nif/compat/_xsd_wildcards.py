@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from nif.compat._content import ANY_NAMESPACE, Element, Namespaces, Wildcard, namespace_of
+from nif.compat._xsd_verify import Outcomes
 
 __all__ = ["WildcardWalk"]
 
@@ -21,51 +22,10 @@ _OTHER = "urn:nif:compat:other"
 _TEXT = "nif x"  # text for an undeclared child, for a NEW declaration that refuses it
 
 
-class WildcardWalk:
-    """Element wildcards; the concrete walk supplies the outcome methods below."""
+class WildcardWalk(Outcomes):
+    """Element wildcards; the concrete walk supplies `element`."""
 
-    old: Any
-    new: Any
-    root: str
     wildcards: set[tuple[Namespaces, str, Namespaces, str]]
-
-    def unknown(self, path: list[str], reason: str, *, open_content: bool = False) -> None:
-        raise NotImplementedError
-
-    def attempt(
-        self,
-        path: list[str],
-        reason: str,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-    ) -> str | None:
-        raise NotImplementedError
-
-    def candidate(
-        self,
-        path: list[str],
-        reason: str,
-        *,
-        children: list[str] | None = None,
-        value: str | None = None,
-        attribute: str | None = None,
-        minimal: bool = False,
-        nil: bool = False,
-        types: dict[tuple[str, ...], str] | None = None,
-        open_content: bool = False,
-        change: int | None = None,
-    ) -> None:
-        raise NotImplementedError
-
-    def record(
-        self, path: list[str], kind: str, detail: str, old: Any, new: Any, safe: bool | None = None
-    ) -> int:
-        raise NotImplementedError
 
     def element(self, old: Any, new: Any, path: list[str]) -> None:
         raise NotImplementedError
@@ -98,6 +58,8 @@ class WildcardWalk:
         if declared is not None and old.process_contents != "skip":
             self.element(declared, new.key, [*path, new.name])
             return
+        if declared is None and old.process_contents == "strict":
+            return  # OLD's strict wildcard admits no element it does not declare
         reason = f"{where}: {_local(new.name)}, open content on OLD, declared on NEW"
         for value in (None, _TEXT):
             if (

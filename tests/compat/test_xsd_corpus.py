@@ -217,6 +217,10 @@ CASES = [
          other_new='<xs:element name="y" type="xs:int"/>'),
     Case("any-removed", _any("##other", "skip", ' minOccurs="0"'), _root(_seq()),
          "incompatible", "compatible", open_content=(True, False)),
+    Case("any-replaces-element", _any("##any", "skip"), _root(_seq(_el("x", "xs:int"))),
+         "incompatible", "compatible", open_content=(True, False)),
+    Case("element-replaced-by-strict-any", _root(_seq('<xs:element ref="t:a"/>')) + _el("a", "xs:int"),
+         _any("##targetNamespace", "strict") + _el("a", "xs:int"), "compatible", "incompatible"),
     # -- attribute wildcards ----------------------------------------------------------------------
     Case("any-attribute-identical", _any_attr("##other", "skip"), _any_attr("##other", "skip"),
          "compatible", "compatible"),

@@ -64,7 +64,7 @@ def compare_xsd(
                 root,
                 answers["backward"],
                 answers["forward"],
-                change_list.build(root, results, answers),
+                change_list.build(root, results, answers, new_root),
                 name,
             )
         )

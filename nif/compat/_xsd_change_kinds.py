@@ -76,6 +76,9 @@ class Settler:
             side = "NEW" if forward else "OLD"
             detail = f"xsi:type {name}: derived from the declared type on {side} only"
             return Settled(kind, detail, FORWARD if forward else BACKWARD)
+        if kind == "element-renamed" and old is not None and new is not None:
+            was, now = _local(str(old.name)), _local(str(new.name))
+            return Settled(kind, f"{was} renamed {now}", BOTH)
         taken = takeover(change)
         if taken is not None:
             side, name = taken

@@ -61,14 +61,18 @@ class ChangeList:
         self.old_schema, self.new_schema = old_schema, new_schema
         self.locator = locator
         self.settle = Settler()
+        self.new_root = ""
 
     def build(
         self,
         root: str,
         results: dict[str, DirectionResult],
         answers: dict[str, Answer],
+        new_root: str | None = None,
     ) -> tuple[Change, ...]:
-        """`results` and `answers` by direction ("backward", "forward")."""
+        """`results` and `answers` by direction ("backward", "forward"); `new_root` when
+        NEW's message has another name (a renamed root): the list names OLD's."""
+        self.new_root = new_root or root
         entries: dict[tuple[Any, ...], _Entry] = {}
         for direction in DIRECTIONS:
             for change in results[direction].changes:
@@ -120,6 +124,11 @@ class ChangeList:
             entry = entries[key] = _Entry(list(change.path), settled, old, new, message_path)
         return entry
 
+    def _at(self, schema: Any, root: str, path: list[str], attribute: str | None) -> Any:
+        """The declaration at `path` below the message's root in `schema` (OLD's or NEW's)."""
+        named = self.new_root if schema is self.new_schema else root
+        return _declaration_at(schema, named, path, attribute)
+
     def _open(self, root: str, change: XsdChange, settled: Settled) -> bool:
         """Whether a wildcard on either side could take what was added or removed: the
         declaration then replaces (or is replaced by) open content, which the table cannot
@@ -127,7 +136,7 @@ class ChangeList:
         attribute = settled.attribute is not None
         parent = change.path if attribute else change.path[:-1]
         for schema in (self.old_schema, self.new_schema):
-            decl = _declaration_at(schema, root, parent, None)
+            decl = self._at(schema, root, parent, None)
             kind = getattr(decl, "type", None)
             if attribute and None in (getattr(kind, "attributes", None) or {}):
                 return True
@@ -152,7 +161,7 @@ class ChangeList:
         component = location.component if location is not None else None
         xpath = self.locator.xpath(component) if component is not None else None
         if xpath is None:
-            component = _declaration_at(schema, root, path, settled.attribute)
+            component = self._at(schema, root, path, settled.attribute)
             if component is not None and settled.kind == "wildcard" and anywhere:
                 wildcard = _only_wildcard(component)
                 component = component if wildcard is None else wildcard
@@ -167,7 +176,7 @@ class ChangeList:
     def _taken(
         self, schema: Any, root: str, path: list[str], taken: tuple[str, str], side: str
     ) -> Where | None:
-        decl = _declaration_at(schema, root, path, None)
+        decl = self._at(schema, root, path, None)
         declares, name = taken
         found = _child_named(decl, name) if side == declares else _only_wildcard(decl)
         return self._located(found if found is not None else decl)
@@ -193,8 +202,8 @@ class ChangeList:
         key = (kind, _message_path(root, at, None), "verdict")
         found = entries.get(key)
         if found is None:
-            old_decl = _declaration_at(self.old_schema, root, at, None)
-            new_decl = _declaration_at(self.new_schema, root, at, None)
+            old_decl = self._at(self.old_schema, root, at, None)
+            new_decl = self._at(self.new_schema, root, at, None)
             if kind == "content-model":  # the model itself, where the declaration has one
                 old_model, new_model = _content_of(old_decl), _content_of(new_decl)
                 old_decl = old_decl if old_model is None else old_model

@@ -602,3 +602,17 @@ def test_declaration_in_an_imported_document(tmp_path: Path) -> None:
     assert change.message_path == "/r/code"
     for where, side in ((change.old, sides[0]), (change.new, sides[1])):
         _located(where, side / "types.xsd", 'name="Code"', "/xs:schema/xs:simpleType[@name='Code']")
+
+
+def test_renamed_root_is_one_change_located_under_both_names(tmp_path: Path) -> None:
+    """A message compared under another root name in NEW: the rename is one change, at
+    OLD's declaration and NEW's, named by OLD's root in the message."""
+    case = CASES["optional element added"]
+    old, new = _write(tmp_path, case)
+    new.write_text(new.read_text().replace('<xs:element name="r" ', '<xs:element name="r2" '))
+    comparison = compare_xsd(old, new, [("{urn:t}r", "{urn:t}r2")])
+    (message,) = comparison.messages
+    (change,) = [c for c in message.changes if c.kind == "element-renamed"]
+    assert (change.breaks, change.detail, change.message_path) == ("both", "r renamed r2", "/r")
+    _located(change.old, old, 'name="r"', "/xs:schema/xs:element[@name='r']")
+    _located(change.new, new, 'name="r2"', "/xs:schema/xs:element[@name='r2']")

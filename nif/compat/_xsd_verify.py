@@ -43,6 +43,7 @@ __all__ = [
 
 Verdict = Literal["compatible", "incompatible", "unknown"]
 _VC = "http://www.w3.org/2007/XMLSchema-versioning"
+MAX_OPEN_GUESSES = 32
 
 
 @dataclass
@@ -124,6 +125,7 @@ class Outcomes:
         self.validator = Validator()
         self.announced: dict[tuple[str, ...], str] = {}
         """xsi:type announcements every witness carries (path below the root -> type)."""
+        self.guesses = 0
 
     def result(self) -> DirectionResult:
         """The first verified counterexample (a closed-content one if there is one), else the
@@ -195,7 +197,13 @@ class Outcomes:
         types: dict[tuple[str, ...], str] | None = None,
         open_content: bool = False,
     ) -> str | None:
-        """Try one witness; None when the engines confirmed it, else why not."""
+        """Try one witness; None when the engines confirmed it, else why not. Open-content
+        guesses (names a wildcard admits) are capped per walk: a schema with thousands of
+        globals must not cost thousands of validations."""
+        if open_content:
+            if self.guesses >= MAX_OPEN_GUESSES:
+                return f"more than {MAX_OPEN_GUESSES} open-content witnesses tried"
+            self.guesses += 1
         announced = {**self.announced, **(types or {})}
         try:
             if minimal:

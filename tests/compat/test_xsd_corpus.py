@@ -259,6 +259,11 @@ CASES = [
          '<xs:element name="r"><xs:simpleType><xs:restriction base="t:L"><xs:maxLength value="2"/>'
          '</xs:restriction></xs:simpleType></xs:element><xs:simpleType name="L">'
          '<xs:list itemType="xs:int"/></xs:simpleType>', "incompatible", "compatible"),
+    Case("union-member-added",
+         '<xs:element name="r"><xs:simpleType><xs:union memberTypes="xs:int"/>'
+         "</xs:simpleType></xs:element>",
+         '<xs:element name="r"><xs:simpleType><xs:union memberTypes="xs:int xs:date"/>'
+         "</xs:simpleType></xs:element>", "compatible", "incompatible"),
     Case("union-member-removed",
          '<xs:element name="r"><xs:simpleType><xs:union memberTypes="xs:int xs:date"/>'
          "</xs:simpleType></xs:element>",

@@ -29,10 +29,8 @@ _OCCURS_KINDS = {"optional->required", "required->optional", "occurs"}
 
 @dataclass(frozen=True)
 class Settled:
-    """A change as the list shows it: its kind and detail from the components, the attribute
-    it concerns, and `risks`: the directions it can break by itself. A direction is left out
-    only when the change can only widen the side that must accept (a regular language with
-    one part widened is wider, so such a change is never why that direction fails)."""
+    """A change as the list shows it: kind and detail from the components, the attribute it
+    concerns, and `risks`, the directions it can break by itself (see the module's note)."""
 
     kind: str
     detail: str

@@ -5,9 +5,9 @@ NEW -> OLD, so each of its changes is inverted first. The same difference met by
 then has the same kind and declarations, and becomes one `Change` whose `breaks` says which
 directions it can break: none for a direction whose verdict is `compatible`, else each
 direction the change is not proven safe for. A verdict that none of the listed changes
-explains (a walk ends at its first counterexample, and a content model rearranged without a
-child added or removed records nothing) gets a change of its own at the verdict's path, so a
-direction that fails is never left without a change that says so.
+explains (a content model rearranged with no child added or removed records nothing) gets a
+change of its own at the verdict's path, so a direction that fails is never left without a
+change that says so.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ChangeList"]
 
-
+# A declaration that appears or disappears: a wildcard beside it makes it a risk both ways.
 _PRESENCE = {
     "element-added",
     "element-removed",
@@ -35,7 +35,6 @@ _PRESENCE = {
     "substitute-added",
     "substitute-removed",
 }
-
 
 # Kinds that can be about open content: wildcards, and the verdict's own change.
 _OPEN_KINDS = {"wildcard", "content-model", "difference"}

@@ -421,3 +421,23 @@ def test_the_demo_registry_loads_with_its_breaking_majors_marked(settings: Setti
             assert found is not None and found["breaking"] is True, interface
             assert [c["version"] for c in found["compared_with"]] == ["1.0.0"]
         assert registry.assessment("civreg-birth", "1.0.0") is None
+
+
+def test_each_store_serves_the_assessment_and_drops_it_on_withdrawal(
+    make_registry, tmp_path: Path
+) -> None:
+    """Embedded Oxigraph and Virtuoso: the assessment graph is in the default graph."""
+    registry = make_registry()
+    registry.submit(AGENCY)
+    versions = {"1.0.0": V1, "1.1.0": (xsd(OPTIONAL_NOTE), event())}
+    registry.submit(write_interface(tmp_path, versions))
+    ask = (
+        "PREFIX nif: <https://w3id.org/nif/ns#> ASK { ?a a nif:CompatibilityAssessment ; "
+        f"nif:assessedVersion <{IFACE}/1.1.0> ; nif:breaking false }}"
+    )
+    assert registry.store.ask(ask)
+    found = registry.assessment("orders", "1.1.0")
+    assert found is not None and len(found["messages"]) == 3
+    registry.withdraw("orders")
+    assert not registry.store.ask(ask)
+    assert registry.assessment("orders", "1.1.0") is None

@@ -138,6 +138,9 @@ def test_conditional_requests_get_304(client: httpx.Client) -> None:
     assert since.status_code == 200, "a body may change without a newer entry: ETag decides"
     stale = client.get("/interfaces/civreg-address/feed.atom", headers={"If-None-Match": '"other"'})
     assert stale.status_code == 200 and stale.headers["etag"] == etag
+    head = client.head("/interfaces/civreg-address/feed.atom")
+    assert head.status_code == 200 and not head.content
+    assert head.headers["etag"] == etag and head.headers["content-type"] == ATOM_TYPE
     both = {"If-None-Match": etag, "If-Modified-Since": modified}
     assert client.get("/interfaces/civreg-address/feed.atom", headers=both).status_code == 304
 

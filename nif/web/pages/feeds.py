@@ -1,11 +1,11 @@
 """Atom 1.0 feeds (RFC 4287) of an interface and of an agency, beside their pages.
 
-`/interfaces/{id}/feed.atom` and `/agencies/{id}/feed.atom` are public like the pages, so any
-feed reader subscribes without a token. What a feed says is the catalogue's read model
-(`catalogue.interface_feed`, `agency_feed`); this module only writes it as Atom, in English
-(`xml:lang="en"`, like nif's own messages), with an ETag and Last-Modified so readers that poll
-get a 304 until something happens. Text from records is written by lxml, which escapes it; the
-characters XML cannot carry at all are dropped.
+`/interfaces/{id}/feed.atom` and `/agencies/{id}/feed.atom` are public like the pages (GET and
+HEAD), so any feed reader subscribes without a token. What a feed says is the catalogue's read
+model (`catalogue.interface_feed`, `agency_feed`); this module only writes it as Atom, in
+English (`xml:lang="en"`, like nif's own messages), with an ETag so readers that poll get a 304
+until the feed changes. Text from records is written by lxml, which escapes it; the characters
+XML cannot carry at all are dropped.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-@router.get("/interfaces/{identifier}/feed.atom")
+@router.api_route("/interfaces/{identifier}/feed.atom", methods=["GET", "HEAD"])
 def interface_feed(request: Request, svc: ServicesDep, identifier: str) -> Response:
     """New versions, status changes, end dates and breaking changes of one interface."""
     feed = catalogue.interface_feed(svc.registry, identifier)
     return _answer(request, feed, f"/interfaces/{quote(identifier, safe='')}")
 
 
-@router.get("/agencies/{identifier}/feed.atom")
+@router.api_route("/agencies/{identifier}/feed.atom", methods=["GET", "HEAD"])
 def agency_feed(request: Request, svc: ServicesDep, identifier: str) -> Response:
     """The agency's interfaces' entries, and the changes that affect the versions it consumes."""
     feed = catalogue.agency_feed(svc.registry, identifier)

@@ -128,6 +128,17 @@ CASES = [
         NO,
     ),
     Case("type narrowed number to integer", ALL, NUM, INT, NO, OK),
+    Case("type widened integer to number", ALL, INT, NUM, OK, NO),
+    Case(
+        "not added, excluding a value no candidate reaches",
+        ALL,
+        STR,
+        {"type": "string", "not": {"enum": ["zz-nif-rare"]}},
+        UNK,
+        OK,
+        why_unknown="`not` in NEW is not decided, and the witness search proposes no value "
+        "`not` excludes ('zz-nif-rare' is one, but only the engine knows)",
+    ),
     Case("type widened to a null union", ALL, STR, {"type": ["string", "null"]}, OK, NO),
     Case("type changed string to integer", ALL, STR, INT, NO, NO),
     Case("enum value added", ALL, {"enum": ["a", "b"]}, {"enum": ["a", "b", "c"]}, OK, NO),

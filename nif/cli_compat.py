@@ -94,7 +94,7 @@ def compat(
     old_side, new_side = _side(old, "OLD"), _side(new, "NEW")
     with progress_bar("comparing"):
         if isinstance(old_side, Path) and isinstance(new_side, Path):
-            comparison = _compare_files(old_side, new_side, wanted, catalogs, json_draft, settings)
+            comparison = _compare_files(old_side, new_side, wanted, catalogs, json_draft)
         elif isinstance(old_side, tuple) and isinstance(new_side, tuple):
             if catalogs or json_draft:
                 given = "--catalog" if catalogs else "--json-draft"
@@ -151,37 +151,17 @@ def _side(argument: str, label: str) -> Side:
 
 
 def _compare_files(
-    old: Path,
-    new: Path,
-    roots: list[str],
-    catalogs: tuple[Path, ...],
-    json_draft: str | None,
-    settings: Settings,
+    old: Path, new: Path, roots: list[str], catalogs: tuple[Path, ...], json_draft: str | None
 ) -> Comparison:
+    """Two schema files; one that does not compile (XSD, or JSON Schema against its draft's
+    meta-schema) is an input error from `compare_files`, naming the file."""
     comparison = compare_files(
         old, new, roots=roots or None, catalogs=catalogs, json_draft=json_draft
     )
     media = {answer.media for m in comparison.messages for answer in (m.backward, m.forward)}
-    if "json" in media:
-        _check_json_compiles((old, new), catalogs, json_draft, settings)
-    elif json_draft is not None and media:
+    if json_draft is not None and "xml" in media:
         raise UsageError("--json-draft applies to JSON Schema files; OLD and NEW are XSD")
     return comparison
-
-
-def _check_json_compiles(
-    paths: tuple[Path, ...],
-    catalogs: tuple[Path, ...],
-    json_draft: str | None,
-    settings: Settings,
-) -> None:
-    """A JSON Schema its validator refuses is an input error (file and engine's message), as
-    an XSD that does not compile already is: a verdict about it would mean nothing."""
-    from nif.validate import Profile, compile_step
-
-    for path in paths:
-        profile = Profile.from_files(json_schema=path, json_draft=json_draft, catalogs=catalogs)
-        compile_step(profile.steps[0], settings)
 
 
 def _compare_registered(

@@ -32,14 +32,22 @@ from nif.compat import (
 )
 from nif.compat import compare_json as _compare_json
 from nif.compat import compare_xsd as _compare_xsd
-from nif.errors import InputError, NifError, NotFoundError
+from nif.errors import ArtefactError, InputError, NifError, NotFoundError
 from nif.registry._blobs import BlobStore
 from nif.registry._message_types import MessageTypeRef, select_message_types
 from nif.registry._namespaces import DCAT, NIF
 from nif.registry._profiles import artefacts_of, profile_from
 from nif.registry._versions import version_key
 from nif.store import Store
-from nif.validate import JSON_SCHEMA, XSD, CompiledCache, StepSpec
+from nif.validate import (
+    JSON_SCHEMA,
+    KOSIT,
+    XSD,
+    ArtefactSet,
+    CompiledCache,
+    StepSpec,
+    read_scenarios,
+)
 
 POLICY = Namespace("https://w3id.org/nif/concept/compatibility-policy/")
 VERDICT = Namespace("https://w3id.org/nif/concept/compatibility/")
@@ -194,7 +202,10 @@ def _type_side(store: Store, graph: Graph, ref: MessageTypeRef, blobs: BlobStore
     problem: str | None = None
     try:
         steps = profile_from(ref, records, blobs).steps
-        schema = next((s for s in steps if s.kind in (XSD, JSON_SCHEMA)), None)
+        schema = next((s for s in steps if s.kind in (XSD, JSON_SCHEMA, KOSIT)), None)
+        if schema is not None and schema.kind == KOSIT:
+            schema, scenario_rules = _kosit_schema(schema)
+            rules = tuple(sorted((*rules, *scenario_rules)))
         if schema is None:
             problem = f"{ref.name} has no XML Schema or JSON Schema to compare"
     except NifError as exc:
@@ -211,6 +222,22 @@ def _type_side(store: Store, graph: Graph, ref: MessageTypeRef, blobs: BlobStore
         rules,
     )
     return TypeSide(ref, direction, schema, problem, rules, fingerprint)
+
+
+def _kosit_schema(step: StepSpec) -> tuple[StepSpec, tuple[str, ...]]:
+    """The XSD a KoSIT scenario validates with, as a step of its own, and the checksums of the
+    scenario's Schematron rules (its stylesheets are rules: not compared)."""
+    configuration = read_scenarios(step.artefacts)
+    scenario = configuration.scenario(step.scenario or "")
+    if not scenario.schemas:
+        raise ArtefactError(f"KoSIT scenario {scenario.name!r} names no XML Schema")
+    parts = step.artefacts.parts
+    rules = tuple(
+        parts[r.location].sha256 if r.location in parts else r.location
+        for r in scenario.schematrons
+    )
+    schema = ArtefactSet(scenario.schemas[0].location, parts)
+    return StepSpec(XSD, schema), rules
 
 
 # pairing and comparing

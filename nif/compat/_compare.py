@@ -18,6 +18,7 @@ from nif.compat._json_lines import pointer_line
 from nif.compat._json_schema import JsonInclusion, json_included
 from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
 from nif.compat._xsd_change_list import ChangeList
+from nif.compat._xsd_changes import from_other_side
 from nif.compat._xsd_compare import compare_element
 from nif.compat._xsd_lines import Locator
 from nif.compat._xsd_verify import DirectionResult, artefacts_of, load
@@ -57,7 +58,7 @@ def compare_xsd(
     for root, new_root in pairs:
         backward = compare_element(old_schema, new_schema, root, new_root)
         forward = compare_element(new_schema, old_schema, new_root, root)
-        answers = {"backward": _xsd_answer(backward), "forward": _xsd_answer(forward)}
+        answers = {"backward": _xsd_answer(backward), "forward": _xsd_answer(forward, True)}
         results = {"backward": backward, "forward": forward}
         messages.append(
             MessageComparison(
@@ -132,7 +133,11 @@ def compare_json(
         for change in backward.changes
     )
     return Comparison(
-        (MessageComparison("$", _json_answer(backward), _json_answer(forward), changes, name),),
+        (
+            MessageComparison(
+                "$", _json_answer(backward), _json_answer(forward, True), changes, name
+            ),
+        ),
         old.main,
         new.main,
     )
@@ -207,18 +212,25 @@ def _builtin(clark: str) -> bool:
     return clark.startswith(("{http://www.w3.org/2001/XMLSchema", "{http://www.w3.org/XML/"))
 
 
-def _xsd_answer(result: DirectionResult) -> Answer:
+def _reason(reason: str | None, forward: bool) -> str | None:
+    """The forward walk runs NEW -> OLD: its reason, in the user's OLD and NEW."""
+    return from_other_side(reason) if forward and reason else reason
+
+
+def _xsd_answer(result: DirectionResult, forward: bool = False) -> Answer:
     text = result.counterexample.decode("utf-8") if result.counterexample is not None else None
-    return Answer(result.verdict, text, result.reason, result.open_content, "xml")
+    reason = _reason(result.reason, forward)
+    return Answer(result.verdict, text, reason, result.open_content, "xml")
 
 
-def _json_answer(result: JsonInclusion) -> Answer:
+def _json_answer(result: JsonInclusion, forward: bool = False) -> Answer:
+    reason = _reason(result.reason, forward)
     if result.included is True:
         return Answer("compatible", media="json", open_content=result.open_content)
     if result.included is False:
         text = json.dumps(result.witness, ensure_ascii=False, indent=2)
-        return Answer("incompatible", text, result.reason, result.open_content, "json")
-    return Answer("unknown", reason=result.reason, open_content=result.open_content, media="json")
+        return Answer("incompatible", text, reason, result.open_content, "json")
+    return Answer("unknown", reason=reason, open_content=result.open_content, media="json")
 
 
 def _json_where(pointer: str, file: str | None, artefacts: ArtefactSet) -> Where:

@@ -3,7 +3,6 @@
 from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
 from nif.registry._changes import ReadCache
-from nif.registry._compatibility import POLICIES, Policy
 from nif.registry._error_report import error_report
 from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
@@ -42,6 +41,7 @@ from nif.registry._namespaces import (
     VCARD,
     sparql_prefixes,
 )
+from nif.registry._policy import POLICIES, Policy
 from nif.registry._profiles import version_checksums
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
 from nif.registry._registry import RecordInfo, Registry, SubmitResult

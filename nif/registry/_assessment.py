@@ -20,24 +20,27 @@ from nif.compat import DIRECTIONS, Answer, Comparison
 from nif.errors import InputError, NifError, NotFoundError
 from nif.registry._blobs import BlobStore
 from nif.registry._compatibility import (
-    POLICY,
     VERDICT,
-    MessageVerdict,
-    Policy,
-    VersionAssessment,
     VersionSide,
-    assess,
     compare_sides,
-    compared_versions,
     find_version,
     order_key,
-    read_policy,
     read_versions,
     version_numbers,
 )
 from nif.registry._history import utc_now
 from nif.registry._iris import assessment_iri
 from nif.registry._namespaces import NIF, PROV, sparql_prefixes
+from nif.registry._policy import (
+    POLICY,
+    MessageVerdict,
+    Policy,
+    VersionAssessment,
+    assess,
+    compared_versions,
+    read_policy,
+    refusal,
+)
 from nif.registry._records import Record, RecordKind, from_ntriples, sorted_ntriples
 from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.settings import Settings
@@ -74,8 +77,6 @@ class Assessed:
     refused: dict[str, list[VersionAssessment]]
 
     def message(self) -> str:
-        from nif.registry._compatibility import refusal
-
         return "\n".join(refusal(a) for found in self.refused.values() for a in found)
 
     def comparisons(self) -> list[Comparison]:
@@ -84,7 +85,6 @@ class Assessed:
 
 def refusals_report(assessed: Assessed) -> ShaclReport:
     """The refusals of a folder load as violations, one per refused version."""
-    from nif.registry._compatibility import refusal
     from nif.registry._ownership import report_of
 
     results = [

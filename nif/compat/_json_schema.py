@@ -193,7 +193,7 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
 
 
 def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
-    n = _unevaluated(n, ctx.draft)  # OLD's are ignored: sound, as OLD only grows
+    n = _unevaluated(_implied(o, n, ctx), ctx.draft)  # OLD's are ignored: OLD only grows
     unknown_new = {k for k in set(n) - _HANDLED - _ANNOTATIONS if not k.startswith("x-")}
     if unknown_new:
         raise _Unknown(f"NEW uses {sorted(unknown_new)} (not decided)")
@@ -226,6 +226,25 @@ def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
         return _incl_new_branches(o, n, ctx)
     _incl_flat(o, n, ctx)
     return None
+
+
+def _implied(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """N without what O states identically: the `allOf` parts O has too, and an
+    `if`/`then`/`else` O has as it is (O's instances satisfy them, so NEW's are no
+    narrower). This is how a conditional both versions keep is decided."""
+    out = n
+    if isinstance(n.get("allOf"), list) and isinstance(o.get("allOf"), list):
+        kept = [p for p in n["allOf"] if not any(_same(q, p, ctx) for q in o["allOf"])]
+        if len(kept) < len(n["allOf"]):
+            out = {k: v for k, v in n.items() if k != "allOf"}
+            if kept:
+                out["allOf"] = kept
+    conditional = ("if", "then", "else")
+    if any(k in out for k in conditional) and all(
+        (k in o) == (k in out) and (k not in o or _same(o[k], out[k], ctx)) for k in conditional
+    ):
+        out = {k: v for k, v in out.items() if k not in conditional}
+    return out
 
 
 _IN_PLACE = {
@@ -299,6 +318,8 @@ def _merge(parts: list[Any]) -> dict[str, Any] | None:
         if not isinstance(part, dict) or "$ref" in part:
             return None
         for k, v in part.items():
+            if k not in _HANDLED and k not in _ANNOTATIONS:
+                continue  # what the prover does not decide is ignored in OLD anyway
             if k in out and out[k] != v:
                 combined = _combine(k, out[k], v)
                 if combined is None:

@@ -268,11 +268,11 @@ def _enums(*schemas: Any) -> list[Any]:
     return out
 
 
-def _branches(s: Any) -> list[Any]:
+def _branches(s: Any, keys: tuple[str, ...] = ("anyOf", "oneOf")) -> list[Any]:
     if not isinstance(s, dict):
         return []
     out: list[Any] = []
-    for key in ("anyOf", "oneOf", "allOf"):
+    for key in keys:
         if isinstance(s.get(key), list):
             out += s[key]
     return out
@@ -299,6 +299,11 @@ def _candidates(o: Any, n: Any, root_o: Any, root_n: Any, depth: int = 0) -> Ite
         yield from _objects(o, n, root_o, root_n, depth)
     if "array" in kinds:
         yield from _arrays(o, n, root_o, root_n, depth)
+    # conjuncts last: a value for one part alone rarely satisfies the whole
+    for branch in _branches(o, ("allOf",)):
+        yield from _candidates(branch, n, root_o, root_n, depth + 1)
+    for branch in _branches(n, ("allOf",)):
+        yield from _candidates(o, branch, root_o, root_n, depth + 1)
 
 
 def _kinds(s: Any) -> set[str]:
@@ -343,11 +348,20 @@ def _objects(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[A
     for name in names:
         yield {k: v for k, v in full.items() if k != name}
         yield {**base, name: first(name)}
-        sub_o, sub_n = po.get(name, True), pn.get(name, True)
-        for count, value in enumerate(_candidates(sub_o, sub_n, root_o, root_n, depth + 1)):
-            if count > 60:
-                break
-            yield {**full, name: value}
+    # one property changed at a time, taking turns, so that a later property's first (most
+    # telling) values come before an earlier one's long tail
+    streams = [
+        (name, itertools.islice(_candidates(po.get(name, True), pn.get(name, True), root_o,
+                                            root_n, depth + 1), 61))
+        for name in names
+    ]  # fmt: skip
+    while streams:
+        alive = []
+        for name, stream in streams:
+            for value in itertools.islice(stream, 1):
+                yield {**full, name: value}
+                alive.append((name, stream))
+        streams = alive
 
 
 def _extras(o: Any, n: Any, root_o: Any, root_n: Any, depth: int) -> Iterator[Any]:

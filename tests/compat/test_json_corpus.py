@@ -62,6 +62,9 @@ CLOSED = _obj({"name": NAME, "age": AGE}, ["name"], additionalProperties=False)
 STR, INT, NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
 
 
+_COND = {"if": _obj({"kind": {"const": "a"}}, ["kind"]), "then": {"required": ["n"]}}
+
+
 def _defs(draft: str) -> str:
     return "$defs" if draft in MODERN else "definitions"
 
@@ -454,6 +457,25 @@ CASES = [
         _obj({"kind": {"enum": ["a", "b"]}, "n": INT}),
         OK,
         NO,
+    ),
+    Case(
+        "enum widened beside an if/then both keep",
+        FROM_7,
+        _obj({"kind": {"enum": ["a", "b"]}, "n": INT}, **_COND),
+        _obj({"kind": {"enum": ["a", "b", "c"]}, "n": INT}, **_COND),
+        OK,
+        NO,
+    ),
+    Case(
+        "maximum lowered beside allOf conditionals both keep",
+        FROM_7,
+        _obj({"kind": {"enum": ["a", "b"]}, "n": AGE}, allOf=[_COND, {"required": ["kind"]}]),
+        _obj(
+            {"kind": {"enum": ["a", "b"]}, "n": {**AGE, "maximum": 9}},
+            allOf=[_COND, {"required": ["kind"]}],
+        ),
+        NO,
+        OK,
     ),
     Case(
         "dependentRequired added",

@@ -256,9 +256,14 @@ def _diff_objects(
     req_o, req_n = set(o.get("required", [])), set(n.get("required", []))
     for name in dict.fromkeys([*props_o, *props_n]):
         if name not in props_n:
-            add("property-removed", "properties", f"property '{name}' removed",
-                props_o[name], add_n)  # fmt: skip
-            out[-1] = _placed(out[-1], _at(ao, "properties", name), an)
+            was_required = name in req_o and name not in req_n
+            breaks, open_content = _breaks(props_o[name], add_n, ctx)
+            if was_required:  # NEW's messages may lack it now: OLD requires it
+                breaks = "both" if breaks in ("backward", "both") else "forward"
+                open_content = False
+            detail = f"{'required' if was_required else 'optional'} property '{name}' removed"
+            add("property-removed", "properties", detail, None, None, breaks)
+            out[-1] = _placed(out[-1], _at(ao, "properties", name), an, open_content)
         elif name not in props_o:
             required = name in req_n and name not in req_o
             detail = f"{'required' if required else 'optional'} property '{name}' added"
@@ -277,8 +282,9 @@ def _diff_objects(
             add("required-added", "required", f"property '{name}' made required",
                 None, None, "backward")  # fmt: skip
     for name in sorted(req_o - req_n):
-        add("required-removed", "required", f"property '{name}' made optional",
-            None, None, "forward")  # fmt: skip
+        if name in props_n or name not in props_o:  # else: its removal says it
+            add("required-removed", "required", f"property '{name}' made optional",
+                None, None, "forward")  # fmt: skip
     if add_o != add_n:
         add("additionalProperties-changed", "additionalProperties",
             _moved("additionalProperties", {"additionalProperties": add_o},

@@ -198,3 +198,27 @@ def test_open_content_is_kept_on_an_unknown() -> None:
     closed = {**old, "additionalProperties": False}
     result = json_included(closed, {**closed, "not": {"required": ["zz-nif-rare"]}})
     assert result.included is None and not result.open_content
+
+
+def test_a_removed_property_is_one_change_with_both_directions(tmp_path: Path) -> None:
+    """Removing a required property from a closed object breaks both ways (OLD's messages
+    carry it, NEW's lack it), said once rather than as a removal and a "made optional"."""
+    old = {**OLD, "additionalProperties": False}
+    new = {**old, "properties": {k: v for k, v in OLD["properties"].items() if k != "id"}}
+    new["required"] = ["kind"]
+    changes = compare_files(*_pair(tmp_path, old, new)).messages[0].changes
+    removed = _by_kind(changes, "property-removed")
+    assert [(c.detail, c.breaks) for c in removed] == [("required property 'id' removed", "both")]
+    assert removed[0].old is not None and removed[0].old.path == "/properties/id"
+    assert not _by_kind(changes, "required-removed")
+    assert [c.detail for c in _by_kind(changes, "required-added")] == [
+        "property 'kind' made required"
+    ]
+    open_new = {k: v for k, v in new.items() if k != "additionalProperties"}
+    open_new["required"] = ["id"]
+    dropped = {**open_new, "properties": {**open_new["properties"]}}
+    dropped["properties"].pop("kind")
+    changes = compare_files(*_pair(tmp_path, open_new, dropped)).messages[0].changes
+    assert [(c.detail, c.breaks) for c in _by_kind(changes, "property-removed")] == [
+        ("optional property 'kind' removed", "forward")
+    ]

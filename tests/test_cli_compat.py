@@ -111,6 +111,11 @@ def test_demo_xsd_pair_as_json_every_counterexample_verified() -> None:
             if answer["verdict"] == "incompatible":
                 check_counterexample(answer["counterexample"], accepting, rejecting, "xsd")
                 counterexamples += 1
+                # the reason names the schema that refuses the message as the user does
+                refusing = "NEW" if direction == "backward" else "OLD"
+                other = "OLD" if refusing == "NEW" else "NEW"
+                assert f"refused by {other}" not in answer["reason"]
+                assert f"not by {other}" not in answer["reason"]
             else:
                 assert answer["counterexample"] is None
     # IncorporatedOn became required in 2.0.0: an old extract is refused by NEW

@@ -120,6 +120,7 @@ def compare_json(
         format_assertions=format_assertions,
         old_set=new,
         new_set=old,
+        changes=False,  # the backward run lists them
     )
     changes = tuple(
         Change(

@@ -92,6 +92,7 @@ def json_included(
     format_assertions: bool | None = None,
     old_set: ArtefactSet | None = None,
     new_set: ArtefactSet | None = None,
+    changes: bool = True,
 ) -> JsonInclusion:
     """Whether every instance valid under OLD is valid under NEW (both root schemas).
 
@@ -101,7 +102,8 @@ def json_included(
     checked by nif's own step with `$ref`s to other documents resolved, and the prover
     follows a `$ref` into another document when its target is self-contained (no references,
     no `$id`, same `$schema`). Raises ValueError when a set's main document is not OLD/NEW
-    (as `json.loads` reads it): the verdict would be about other schemas.
+    (as `json.loads` reads it): the verdict would be about other schemas. `changes=False`
+    skips the change list (the other direction's run has it).
     """
     from nif.compat._json_changes import diff  # the change list builds on this prover
 
@@ -111,12 +113,16 @@ def json_included(
             ctx.sets[id(root)] = set_documents(artefacts)
             if ctx.sets[id(root)][1].get(artefacts.main) != root:
                 raise ValueError(f"{name}_set's main document is not the {name} schema")
-    changes = diff(old, new, draft=draft, format_assertions=format_assertions, sets=ctx.sets)
+    listed = (
+        diff(old, new, draft=draft, format_assertions=format_assertions, sets=ctx.sets)
+        if changes
+        else []
+    )
     try:
         if _nested_ids(old) or _nested_ids(new):
             raise _Unknown("nested $id: references are not resolved against inner resources")
         _incl(old, new, ctx)
-        return JsonInclusion(True, changes=changes)
+        return JsonInclusion(True, changes=listed)
     except _Unknown as exc:
         reason = str(exc)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -126,10 +132,10 @@ def json_included(
     open_content = _proven(old, new, ctx)
     if witness is not None:
         found = f"counterexample found ({reason})"
-        return JsonInclusion(False, witness[0], found, changes, open_content)
+        return JsonInclusion(False, witness[0], found, listed, open_content)
     if open_content:
         reason = f"{reason}; only content OLD leaves open is in question"
-    return JsonInclusion(None, None, reason, changes, open_content)
+    return JsonInclusion(None, None, reason, listed, open_content)
 
 
 def _proven(old: Any, new: Any, ctx: _Ctx) -> bool:

@@ -114,9 +114,13 @@ class _Walk(AttributeWalk, WildcardWalk):
             change = self.record(path, "fixed", f"fixed {old.fixed!r} -> {new.fixed!r}", old, new)
             if new.fixed is not None:
                 self.fixed(old.fixed, old.type, new.fixed, path, None, change)
+            elif new.default == old.default:  # else the default change below looks
+                self.value_dropped(old, new, path, change)
         if new.default != old.default:
             detail = f"default {old.default!r} -> {new.default!r}"
-            self.record(path, "default", detail, old, new, safe=True)
+            kept = new.default is not None or new.fixed is not None
+            change = self.record(path, "default", detail, old, new, safe=True if kept else None)
+            self.value_dropped(old, new, path, change)
         if _identities(new) != _identities(old):
             self.record(path, "identity", "identity constraints differ", old, new)
         if _identities(new) - _identities(old):
@@ -136,6 +140,21 @@ class _Walk(AttributeWalk, WildcardWalk):
                 self.candidate(path, reason, change=change)
         self.alternatives(old, new, path)
         self.types(old.type, new.type, path)
+
+    def value_dropped(self, old: Any, new: Any, path: list[str], change: int) -> None:
+        """OLD fills empty content with its default or fixed value; NEW, without one, must
+        accept empty content itself."""
+        if old.fixed is None and old.default is None:
+            return
+        if new.fixed is not None or new.default is not None:
+            return
+        simple = new.type if new.type.is_simple() else None
+        if simple is None and new.type.has_simple_content():
+            simple = new.type.content
+        if simple is not None and not simple.is_valid(""):
+            where = "/".join(path) or self.root
+            reason = f"{where}: OLD gives empty content its default value, NEW has none"
+            self.candidate(path, reason, value="", change=change)
 
     def alternatives(self, old: Any, new: Any, path: list[str]) -> None:
         """XSD 1.1 type alternatives: the same tests in the same order compare type by type;

@@ -247,6 +247,12 @@ CASES = [
          _root(_seq(_el("v", extra=' fixed="2.0"'))), "incompatible", "incompatible"),
     Case("element-default-changed", _root(_seq(_el("v", extra=' default="1.0"'))),
          _root(_seq(_el("v", extra=' default="2.0"'))), "compatible", "compatible"),
+    Case("element-default-dropped", _root(_seq(_el("v", "xs:decimal", ' default="1.0"'))),
+         _root(_seq(_el("v", "xs:decimal"))), "incompatible", "compatible"),
+    Case("element-fixed-dropped", _root(_seq(_el("v", "xs:decimal", ' fixed="1.0"'))),
+         _root(_seq(_el("v", "xs:decimal"))), "incompatible", "incompatible"),
+    Case("element-default-to-fixed", _root(_seq(_el("v", "xs:decimal", ' default="1.0"'))),
+         _root(_seq(_el("v", "xs:decimal", ' fixed="1.0"'))), "incompatible", "compatible"),
     # -- list and union simple types ------------------------------------------------------------------
     Case("list-item-narrowed",
          '<xs:element name="r"><xs:simpleType><xs:list itemType="xs:decimal"/></xs:simpleType>'

@@ -283,6 +283,10 @@ CASES = [
          "incompatible", "incompatible", new_attrs=' elementFormDefault="unqualified"'),
     Case("element-form-local-form", _root(_seq(_el("a"))),
          _root(_seq(_el("a", extra=' form="unqualified"'))), "incompatible", "incompatible"),
+    Case("attribute-form-qualified",
+         _root(_seq(), '<xs:attribute name="id" type="xs:string"/>'),
+         _root(_seq(), '<xs:attribute name="id" type="xs:string"/>'),
+         "incompatible", "incompatible", new_attrs=' attributeFormDefault="qualified"'),
     # -- simple type facets --------------------------------------------------------------------------
     Case("enumeration-narrowed",
          _simple('<xs:enumeration value="A"/><xs:enumeration value="B"/>'),

@@ -235,8 +235,8 @@ def _incl_dicts(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> None:
 
 
 def _implied(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
-    """N without what O states identically: the `allOf` parts O has too, and an
-    `if`/`then`/`else` O has as it is (O's instances satisfy them, so NEW's are no
+    """N without what O states identically: the `allOf` parts O has too, and the keywords
+    of `_KEPT_GROUPS` O has as they are (O's instances satisfy them, so NEW's are no
     narrower). This is how a conditional both versions keep is decided."""
     out = n
     if isinstance(n.get("allOf"), list) and isinstance(o.get("allOf"), list):
@@ -245,12 +245,20 @@ def _implied(o: dict[str, Any], n: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             out = {k: v for k, v in n.items() if k != "allOf"}
             if kept:
                 out["allOf"] = kept
-    conditional = ("if", "then", "else")
-    if any(k in out for k in conditional) and all(
-        (k in o) == (k in out) and (k not in o or _same(o[k], out[k], ctx)) for k in conditional
-    ):
-        out = {k: v for k, v in out.items() if k not in conditional}
+    for group in _KEPT_GROUPS:
+        if any(k in out for k in group) and all(
+            (k in o) == (k in out) and (k not in o or _same(o[k], out[k], ctx)) for k in group
+        ):
+            out = {k: v for k, v in out.items() if k not in group}
     return out
+
+
+# Keywords the prover does not decide whose meaning depends on no keyword outside their group,
+# so that the same group in OLD and NEW is the same constraint.
+_KEPT_GROUPS = (
+    ("if", "then", "else"), ("contains", "minContains", "maxContains"), ("not",),
+    ("propertyNames",), ("dependentRequired",), ("dependencies",), ("dependentSchemas",),
+)  # fmt: skip
 
 
 _IN_PLACE = {

@@ -478,6 +478,38 @@ CASES = [
         OK,
     ),
     Case(
+        "maxLength raised beside dependentRequired and propertyNames both keep",
+        MODERN,
+        _obj(
+            {"card": {"type": "string", "maxLength": 4}, "billing": STR},
+            dependentRequired={"card": ["billing"]},
+            propertyNames={"maxLength": 8},
+        ),
+        _obj(
+            {"card": {"type": "string", "maxLength": 6}, "billing": STR},
+            dependentRequired={"card": ["billing"]},
+            propertyNames={"maxLength": 8},
+        ),
+        OK,
+        NO,
+    ),
+    Case(
+        "minimum lowered beside dependencies and not both keep",
+        ALL[:3],
+        _obj(
+            {"card": {"type": "integer", "minimum": 5}, "billing": STR},
+            dependencies={"card": ["billing"]},
+            **{"not": {"required": ["x"]}},
+        ),
+        _obj(
+            {"card": {"type": "integer", "minimum": 1}, "billing": STR},
+            dependencies={"card": ["billing"]},
+            **{"not": {"required": ["x"]}},
+        ),
+        OK,
+        NO,
+    ),
+    Case(
         "dependentRequired added",
         MODERN,
         _obj({"card": STR, "billing": STR}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nif.compat._content import wildcard_namespaces
+from nif.compat._content import UnsupportedModel, wildcard_namespaces
 from nif.compat._xsd_verify import Outcomes
 
 __all__ = ["AttributeWalk", "sample_value"]
@@ -111,7 +111,9 @@ class AttributeWalk(Outcomes):
         open_content = old.process_contents != "strict"
         reason = f"{where}: attribute wildcard {_show(old)} -> {_show(new) if new else 'none'}"
         declared = old_attrs.keys() | new_attrs.keys()
-        names = [n for n in self.attribute_names(old) if n not in declared]
+        excluded = sorted(n for n in getattr(new, "not_qname", None) or () if n[:1] == "{")
+        names = [n for n in [*self.attribute_names(old), *excluded] if n not in declared]
+        names = [n for n in dict.fromkeys(names) if old.is_matching(n)]
         gone = [n for n in names if new is None or not new.is_matching(n)]
         for name in gone:
             if self.try_attribute(path, reason, name, open_content):
@@ -120,7 +122,12 @@ class AttributeWalk(Outcomes):
             if names:
                 self.unknown(path, reason, open_content=open_content)
             return
-        if not wildcard_namespaces(old).within(wildcard_namespaces(new)):
+        try:
+            within = wildcard_namespaces(old).within(wildcard_namespaces(new))
+        except UnsupportedModel as exc:  # XSD 1.1 notQName and the like
+            self.unknown(path, f"{reason}: {exc}", open_content=open_content)
+            return
+        if not within:
             self.unknown(path, reason, open_content=open_content)
             return
         if _RANK[new.process_contents] > _RANK[old.process_contents]:
@@ -228,9 +235,11 @@ def _local(clark: str) -> str:
 
 def _same_wildcard(old: Any, new: Any) -> bool:
     return bool(
-        list(old.namespace) == list(new.namespace)
-        and list(getattr(old, "not_namespace", ()) or ())
-        == list(getattr(new, "not_namespace", ()) or ())
+        sorted(old.namespace) == sorted(new.namespace)
+        and sorted(getattr(old, "not_namespace", ()) or ())
+        == sorted(getattr(new, "not_namespace", ()) or ())
+        and sorted(getattr(old, "not_qname", ()) or ())
+        == sorted(getattr(new, "not_qname", ()) or ())
         and old.process_contents == new.process_contents
     )
 

@@ -324,6 +324,11 @@ CASES = [
     Case("xsd11-alternatives-differ", ALTERNATIVE.format(test="@kind = 'n'"),
          ALTERNATIVE.format(test="@kind = 'i'"), "unknown", "unknown",
          old_attrs=V11, new_attrs=V11, unknown_because="alternatives"),
+    Case("xsd11-not-qname-attribute-wildcard",
+         _root(_seq(), '<xs:anyAttribute namespace="##any" processContents="lax"/>'),
+         _root(_seq(), '<xs:anyAttribute notQName="t:x" processContents="lax"/>'),
+         "incompatible", "unknown", old_attrs=V11, new_attrs=V11, open_content=(True, True),
+         unknown_because="notQName"),
     Case("total-digits-narrowed", _simple('<xs:totalDigits value="5"/>', "xs:decimal"),
          _simple('<xs:totalDigits value="3"/>', "xs:decimal"), "incompatible", "compatible"),
 ]  # fmt: skip

@@ -227,6 +227,10 @@ class _Walk(AttributeWalk, WildcardWalk):
             elif new.has_simple_content():
                 self.attributes(None, new, path)
                 self.simple(old, new.content, path, None)
+            elif new.name == _ANY_TYPE:
+                # Text only, no attribute: anyType's lax wildcards accept it (xsi:type, the
+                # one thing they would check, was compared above).
+                self.record(path, "type-widened", "simple type to xs:anyType", old, new, True)
             else:
                 self.record(path, "type-changed", "simple type to complex content", old, new)
                 self.unknown(path, f"{where}: simple type on OLD, complex content on NEW")
@@ -400,6 +404,9 @@ def _identities(decl: Any) -> set[tuple[str, ...]]:
 def _substitution(decl: Any) -> str | None:
     head = getattr(decl, "substitution_group", None)
     return str(head) if head else None
+
+
+_ANY_TYPE = "{http://www.w3.org/2001/XMLSchema}anyType"
 
 
 def _alternatives(decl: Any) -> list[str]:

@@ -221,6 +221,8 @@ CASES = [
          "incompatible", "compatible", open_content=(True, False)),
     Case("element-replaced-by-strict-any", _root(_seq('<xs:element ref="t:a"/>')) + _el("a", "xs:int"),
          _any("##targetNamespace", "strict") + _el("a", "xs:int"), "compatible", "incompatible"),
+    Case("any-type-to-typed", _root(_seq('<xs:element name="x"/>')),
+         _root(_seq(_el("x", "xs:int"))), "incompatible", "compatible"),
     # -- attribute wildcards ----------------------------------------------------------------------
     Case("any-attribute-identical", _any_attr("##other", "skip"), _any_attr("##other", "skip"),
          "compatible", "compatible"),

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urldefrag, urljoin
 
+from nif.compat._json_keywords import _ANNOTATIONS, _MODERN
 from nif.compat._json_schema import (
-    _ANNOTATIONS,
-    _MODERN,
     _Ctx,
     _incl,
     _resolve,

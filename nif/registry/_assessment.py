@@ -277,7 +277,16 @@ def read_assessment(
     store: Store, settings: Settings, interface: str, version: str
 ) -> dict[str, Any] | None:
     """The stored assessment of `interface`@`version` as plain data, None when there is none
-    (a first version, or an interface nif has not assessed)."""
+    (a first version, or an interface nif has not assessed).
+
+    Keys: `iri`, `interface`, `version`, `version_iri`, `policy` (e.g. "by-direction"),
+    `breaking` (bool), `generated` (ISO timestamp), `compared_with` ([{`iri`, `version`}],
+    oldest first) and `messages`, each {`iri`, `name` (the message type), `message_type` and
+    `previous_message_type` (IRIs, None for one added or removed), `compared_with` {`iri`,
+    `version`}, `required` (["backward"] ...), `breaking`, `open_content`, `backward` and
+    `forward` ({`verdict`, `counterexample`, `reason`}) and `changes` ([{`kind`, `detail`,
+    `breaks`, `old`, `new`}], locations as "file:line path")}.
+    """
     iri = assessment_iri(settings, interface, version)
     content = store.read_graph(iri)
     if not content.strip():

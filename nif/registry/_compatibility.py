@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 
 from rdflib import Graph, Namespace, URIRef
@@ -41,6 +42,8 @@ from nif.validate import (
     StepSpec,
     read_scenarios,
 )
+
+log = logging.getLogger("nif.registry")
 
 VERDICT = Namespace("https://w3id.org/nif/concept/compatibility/")
 _DIRECTION = "https://w3id.org/nif/concept/direction/"
@@ -246,6 +249,10 @@ def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
             compared = comparison.messages[0]
     except NifError as exc:
         return _unknown(root, f"the schemas could not be compared: {exc}")
+    except Exception:  # a failure of the comparison is no answer: unknown, never a wrong one
+        log.exception("comparing %s with %s failed", old.ref.name, new.ref.name)
+        reason = "the comparison failed unexpectedly (the service log has the details)"
+        return _unknown(root, reason)
     return _with_rules(compared, old, new)
 
 

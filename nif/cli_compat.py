@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from nif.cli_options import CATALOG, OUTPUT, registry_options, write_output
-from nif.compat import REQUIREMENTS, Comparison, Requirement, compare_files, render_text
+from nif.compat import Comparison, Requirement, compare_files, render_text
 from nif.errors import InputError, StoreError, UsageError
 from nif.progress import progress_bar
 from nif.settings import Settings
@@ -107,7 +107,7 @@ def compat(
                 "OLD and NEW must both be schema files or both ID@VERSION of registered "
                 f"versions, got {old!r} and {new!r}"
             )
-    unmet = _unmet(comparison, requirement) if requirement else []
+    unmet = comparison.unmet(requirement) if requirement else []
     if fmt == "json":
         text = json.dumps(comparison.to_json(), indent=2, ensure_ascii=False) + "\n"
         color = False
@@ -193,18 +193,6 @@ def _compare_registered(
         )
     kept = tuple(message for message in comparison.messages if message.root in roots)
     return Comparison(kept, comparison.old, comparison.new)
-
-
-def _unmet(comparison: Comparison, requirement: Requirement) -> list[str]:
-    """The messages that keep `requirement` from holding. A message only OLD has is rejected
-    by NEW (backward not met), one only NEW has by OLD (forward not met)."""
-    directions = REQUIREMENTS[requirement]
-    unmet = [message.root for message in comparison.failing(requirement)]
-    if "backward" in directions:
-        unmet += [f"{root} (only in OLD)" for root in comparison.only_old]
-    if "forward" in directions:
-        unmet += [f"{root} (only in NEW)" for root in comparison.only_new]
-    return unmet
 
 
 def _requirement_line(requirement: str, unmet: list[str]) -> str:

@@ -154,12 +154,23 @@ class Comparison:
     only_new: tuple[str, ...] = field(default=())
 
     def meets(self, requirement: Requirement, *, open_content: bool = True) -> bool:
-        return all(m.meets(requirement, open_content=open_content) for m in self.messages)
+        return not self.unmet(requirement, open_content=open_content)
 
     def failing(
         self, requirement: Requirement, *, open_content: bool = True
     ) -> list[MessageComparison]:
         return [m for m in self.messages if not m.meets(requirement, open_content=open_content)]
+
+    def unmet(self, requirement: Requirement, *, open_content: bool = True) -> list[str]:
+        """The messages that keep `requirement` from holding. A message only OLD has is
+        rejected by NEW (backward not met), one only NEW has by OLD (forward not met)."""
+        directions = REQUIREMENTS[requirement]
+        unmet = [m.root for m in self.failing(requirement, open_content=open_content)]
+        if "backward" in directions:
+            unmet += [f"{root} (only in OLD)" for root in self.only_old]
+        if "forward" in directions:
+            unmet += [f"{root} (only in NEW)" for root in self.only_new]
+        return unmet
 
     def to_json(self) -> dict[str, Any]:
         return {

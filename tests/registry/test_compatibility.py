@@ -441,3 +441,14 @@ def test_each_store_serves_the_assessment_and_drops_it_on_withdrawal(
     registry.withdraw("orders")
     assert not registry.store.ask(ask)
     assert registry.assessment("orders", "1.1.0") is None
+
+
+def test_a_pre_release_counts_as_its_major_minor_patch(reg: Registry, tmp_path: Path) -> None:
+    """2.0.0-beta.1 is a new major after 1.0.0; 2.0.0 comes after it, in the same major."""
+    broken = (xsd(REQUIRED_NOTE), event())
+    reg.submit(write_interface(tmp_path / "a", {"1.0.0": V1, "2.0.0-beta.1": broken}))
+    found = reg.assessment("orders", "2.0.0-beta.1")
+    assert found is not None and found["breaking"] is True
+    versions = {"1.0.0": V1, "2.0.0-beta.1": broken, "2.0.0": V1}
+    with pytest.raises(IncompatibleVersionError, match=r"orders@2\.0\.0 is refused"):
+        reg.submit(write_interface(tmp_path / "b", versions))

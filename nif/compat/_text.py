@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from nif.compat._model import Answer, Change, Comparison, Direction, MessageComparison, Where
+from nif.report import text_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,21 +56,10 @@ def render_text(
     `width` wraps the prose to a terminal's width (None: no wrapping at all); `color` adds
     ANSI styles. A longer counterexample is cut after `max_lines` lines or `max_chars`
     characters, whichever comes first (the JSON output always holds it whole)."""
-    from rich.console import Console
     from rich.text import Text
 
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width or 200,
-        soft_wrap=width is None,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
+    console = text_console(buffer, width or 200, color=color, soft_wrap=width is None)
     folders = {side: _folder(comparison, side) for side in ("old", "new")}
     for side in ("old", "new"):
         main = getattr(comparison, side)

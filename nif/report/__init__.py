@@ -19,7 +19,7 @@ from nif.report._model import (
     render_json,
 )
 from nif.report._svrl import SVRL_NS, render_svrl
-from nif.report._text import render_text
+from nif.report._text import render_text, text_console
 
 __all__ = [
     "REPORT_FORMAT_VERSION",
@@ -38,4 +38,5 @@ __all__ = [
     "render_kosit",
     "render_svrl",
     "render_text",
+    "text_console",
 ]

@@ -31,6 +31,26 @@ _STATUS_STYLE = {
 }
 
 
+def text_console(
+    buffer: io.StringIO, width: int, *, color: bool, soft_wrap: bool = False
+) -> Console:
+    """A rich console writing plain text (or ANSI styles with `color`) into `buffer`: no
+    markup, highlighting or emoji read into what nif prints, so names print as they are."""
+    from rich.console import Console
+
+    return Console(
+        file=buffer,
+        width=width,
+        soft_wrap=soft_wrap,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+
+
 def render_text(
     reports: Report | Iterable[Report], console_width: int | None = None, *, color: bool = False
 ) -> str:
@@ -39,21 +59,11 @@ def render_text(
     `color` adds ANSI styles (the CLI sets it when writing to a terminal); the width defaults
     to 100 columns so that output written to files does not depend on the terminal.
     """
-    from rich.console import Console
     from rich.text import Text
 
     reports = as_list(reports)
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=console_width or 100,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
+    console = text_console(buffer, console_width or 100, color=color)
     for number, report in enumerate(reports):
         if number:
             console.print()

@@ -9,7 +9,8 @@ here, so a wildcard, a q-value or a `?format=` means the same everywhere: `?form
 acceptable is a 406 that says what the route offers.
 
 A request body's `Content-Type` is read here too (`media_type`, `body_type`), so that every
-route that takes a body of several types refuses another with the same 415.
+route that takes a body of several types refuses another with the same 415; and
+`If-None-Match` (`not_modified`), so that every route with an ETag answers 304 alike.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from starlette.exceptions import HTTPException
 from nif.errors import UsageError
 
 T = TypeVar("T")
+
+
+def not_modified(header: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header holds `etag` (a quoted strong tag): any of its
+    comma-separated tags, weak (`W/`) or strong, or `*` (RFC 9110: weak comparison)."""
+    tags = {t.strip().removeprefix("W/") for t in (header or "").split(",") if t.strip()}
+    return etag in tags or "*" in tags
 
 
 def ranges(header: str) -> list[tuple[str, float]]:

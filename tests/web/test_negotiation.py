@@ -13,6 +13,7 @@ from nif.web._negotiation import (
     media_type,
     named,
     negotiate,
+    not_modified,
     preferred,
     prefers_html,
 )
@@ -103,3 +104,20 @@ def test_a_body_of_another_type_is_a_415_naming_the_accepted_ones(
     assert refused.value.status_code == 415
     assert said in refused.value.detail
     assert "send one of text/turtle, application/zip" in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ('"abc"', True),
+        ('W/"abc"', True),
+        ('"x", "abc"', True),
+        ('"abcd"', False),
+        ('"ab"', False),
+        ("*", True),
+    ],
+)
+def test_if_none_match_is_read_alike_everywhere(header: str | None, expected: bool) -> None:
+    assert not_modified(header, '"abc"') is expected

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from nif import catalogue
 from nif.catalogue import Agency, AgencySummary, Interface, InterfacePage, Status
+from nif.web import _negotiation
 from nif.web._services import ServicesDep
 from nif.web.api._validation_openapi import ErrorBody
 
@@ -162,14 +163,10 @@ def download(
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }
-    if etag in _etags(request.headers.get("if-none-match", "")):
+    if _negotiation.not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     content = svc.registry.blobs.get(found.sha256)
     return Response(content, media_type=found.media_type, headers=headers)
-
-
-def _etags(header: str) -> set[str]:
-    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
 
 
 def _disposition(name: str) -> str:

@@ -63,7 +63,7 @@ async def certificate_key(
     public = svc.key.public
     etag = f'"{public.key_id}"'
     headers = {"Cache-Control": CACHE, "ETag": etag, "Vary": "Accept"}
-    if etag in (request.headers.get("if-none-match") or ""):
+    if _negotiation.not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if name == "pem":
         content = public.pem()

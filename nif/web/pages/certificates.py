@@ -35,6 +35,7 @@ from nif.certify import (
 )
 from nif.registry import EARL, sparql_prefixes
 from nif.store import Store
+from nif.web import _negotiation
 from nif.web._services import ServicesDep
 from nif.web.api import stored_certificate
 from nif.web.pages import _pdf
@@ -255,7 +256,7 @@ def badge(
     svg = badge_svg(state, version)
     etag = '"' + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {**BADGE_HEADERS, "ETag": etag}
-    if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+    if _negotiation.not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(svg, media_type="image/svg+xml", headers=headers)
 

@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from lxml import etree
 
 from nif import __version__, catalogue
+from nif.web import _negotiation
 from nif.web._services import ServicesDep
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +64,7 @@ def _answer(request: Request, feed: catalogue.Feed, page: str) -> Response:
         "Last-Modified": email.utils.format_datetime(modified, usegmt=True),
         "Cache-Control": "no-cache",
     }
-    matches = request.headers.get("if-none-match", "")
-    if etag in {t.strip().removeprefix("W/") for t in matches.split(",")}:
+    if _negotiation.not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=MEDIA_TYPE, headers=headers)
 

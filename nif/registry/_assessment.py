@@ -241,7 +241,7 @@ def _message(graph: Graph, node: URIRef, verdict: MessageVerdict) -> None:
     assert side is not None
     graph.add((node, RDFS.label, Literal(side.name)))
     if verdict.new is not None:
-        graph.add((node, NIF.messageType, URIRef(verdict.new.ref.iri)))
+        graph.add((node, NIF.assessedMessageType, URIRef(verdict.new.ref.iri)))
     if verdict.old is not None:
         graph.add((node, NIF.previousMessageType, URIRef(verdict.old.ref.iri)))
     graph.add((node, NIF.comparedWith, URIRef(verdict.compared_with.iri)))
@@ -337,7 +337,7 @@ def _read_message(graph: Graph, node: URIRef, numbers: dict[str, str]) -> dict[s
     return {
         "iri": str(node),
         "name": text(RDFS.label),
-        "message_type": text(NIF.messageType),
+        "message_type": text(NIF.assessedMessageType),
         "previous_message_type": text(NIF.previousMessageType),
         "compared_with": {
             "iri": compared,

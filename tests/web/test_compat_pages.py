@@ -59,7 +59,7 @@ def assessment(settings: Settings) -> bytes:
     g.add((node, PROV_TIME, Literal("2026-12-01T10:00:00Z", datatype=XSD.dateTime)))
     g.add((node, NIF.messageAssessment, message))
     g.add((message, RDFS.label, Literal("BirthNotification")))
-    g.add((message, NIF.messageType, URIRef(f"{V2}/BirthNotification")))
+    g.add((message, NIF.assessedMessageType, URIRef(f"{V2}/BirthNotification")))
     g.add((message, NIF.previousMessageType, URIRef(f"{V1}/BirthNotification")))
     g.add((message, NIF.comparedWith, URIRef(V1)))
     g.add((message, NIF.required, Literal("backward")))

@@ -326,7 +326,7 @@ def _assessment(breaking: bool, reason: str) -> bytes:
 <{ASSESSMENT}> <https://w3id.org/nif/ns#breaking> "{flag}"^^<http://www.w3.org/2001/XMLSchema#boolean> .
 <{ASSESSMENT}> <http://www.w3.org/ns/prov#generatedAtTime> "2030-01-02T03:04:05Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> .
 <{ASSESSMENT}> <https://w3id.org/nif/ns#messageAssessment> <{message}> .
-<{message}> <https://w3id.org/nif/ns#messageType> <{BIRTH}/2.0.0/BirthNotification> .
+<{message}> <https://w3id.org/nif/ns#assessedMessageType> <{BIRTH}/2.0.0/BirthNotification> .
 <{message}> <https://w3id.org/nif/ns#previousMessageType> <{BIRTH}/1.0.0/BirthNotification> .
 <{message}> <https://w3id.org/nif/ns#required> "backward" .
 <{message}> <https://w3id.org/nif/ns#backwardVerdict> <{VERDICT}incompatible> .

@@ -5,7 +5,8 @@ XSD: every global element of the main schemas' target namespace declared in both
 the roots asked for) is compared;
 JSON Schema: the root schema. Each direction is one inclusion question (NEW includes OLD is
 backward, OLD includes NEW is forward); the answers and the change lists of both walks are
-merged into one `MessageComparison`.
+merged into one `MessageComparison`. `time_limit` (seconds) bounds a whole comparison: a
+direction still open when it runs out is `unknown`, naming the limit.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nif.compat._deadline import time_limit as limited
 from nif.compat._json_lines import pointer_line
 from nif.compat._json_schema import JsonInclusion, json_included
 from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
@@ -36,6 +38,7 @@ def compare_xsd(
     roots: Sequence[str | tuple[str, str]] | None = None,
     *,
     name: str | None = None,
+    time_limit: float | None = None,
 ) -> Comparison:
     """Both directions for every message both sets define, or for `roots` (Clark names).
 
@@ -46,6 +49,16 @@ def compare_xsd(
     A root that one side does not declare is compared all the same (every message of the
     side that has it breaks the other), so asking for it is never silently ignored. A root
     given as a pair (OLD's, NEW's) compares a renamed or moved message; its `root` is OLD's."""
+    with limited(time_limit):
+        return _compare_xsd(old, new, roots, name)
+
+
+def _compare_xsd(
+    old: ArtefactSet | str | Path,
+    new: ArtefactSet | str | Path,
+    roots: Sequence[str | tuple[str, str]] | None,
+    name: str | None,
+) -> Comparison:
     old_set, new_set = artefacts_of(old), artefacts_of(new)
     old_schema, new_schema = load(old_set), load(new_set)
     old_roots, new_roots = _documents(old_schema), _documents(new_schema)
@@ -90,6 +103,7 @@ def compare_json(
     draft: str | None = None,
     format_assertions: bool | None = None,
     name: str | None = None,
+    time_limit: float | None = None,
 ) -> Comparison:
     """Both directions for two JSON Schema sets' root schemas.
 
@@ -97,6 +111,17 @@ def compare_json(
     them (its `$schema`, a custom meta-schema's vocabularies, else `draft`, else 2020-12;
     `format_assertions` overrides). Two schemas that differ in either cannot be compared by
     one rule set: both directions are then `unknown`."""
+    with limited(time_limit):
+        return _compare_json(old, new, draft, format_assertions, name)
+
+
+def _compare_json(
+    old: ArtefactSet,
+    new: ArtefactSet,
+    draft: str | None,
+    format_assertions: bool | None,
+    name: str | None,
+) -> Comparison:
     old_doc, new_doc = _json_document(old), _json_document(new)
     old_draft, old_formats = _json_rules(old, draft, format_assertions)
     new_draft, new_formats = _json_rules(new, draft, format_assertions)
@@ -156,6 +181,7 @@ def compare_files(
     roots: Sequence[str | tuple[str, str]] | None = None,
     catalogs: Iterable[str | Path] = (),
     json_draft: str | None = None,
+    time_limit: float | None = None,
 ) -> Comparison:
     """Compare two local schema files (XSD or JSON Schema, told apart by content), with
     their imports, includes and `$ref`s collected as the validator collects them."""
@@ -168,10 +194,10 @@ def compare_files(
             raise UsageError("--root names an XML element; a JSON Schema has one root")
         old_set = _json_set(old, json_draft, catalogs)
         new_set = _json_set(new, json_draft, catalogs)
-        return compare_json(old_set, new_set, draft=json_draft)
+        return compare_json(old_set, new_set, draft=json_draft, time_limit=time_limit)
     old_xsd = Profile.from_files(xsd=old, catalogs=catalogs).steps[0].artefacts
     new_xsd = Profile.from_files(xsd=new, catalogs=catalogs).steps[0].artefacts
-    return compare_xsd(old_xsd, new_xsd, roots)
+    return compare_xsd(old_xsd, new_xsd, roots, time_limit=time_limit)
 
 
 def _kind(path: str | Path) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nif.compat._deadline import TimeLimitExceeded
+from nif.compat._deadline import check as check_deadline
 from nif.compat._json_keywords import (
     _ANNOTATIONS,
     _EXACT_UNIT_FRACTIONS,
@@ -182,6 +184,10 @@ def _incl(o: Any, n: Any, ctx: _Ctx) -> None:
     ctx.steps += 1
     if ctx.steps > _MAX_STEPS:
         raise _Unknown("comparison too large")
+    try:
+        check_deadline()
+    except TimeLimitExceeded as exc:
+        raise _Unknown(str(exc)) from None
     ctx.stack.append(key)
     try:
         _incl_dicts(o, n, ctx)

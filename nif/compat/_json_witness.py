@@ -16,6 +16,7 @@ from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
 
+from nif.compat._deadline import expired
 from nif.compat._samples import pattern_strings
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def find_witness(
     token = _RULES.set((draft, formats))
     try:
         for count, value in enumerate(_candidates(old, new, old, new)):
-            if count >= _MAX_CANDIDATES:
+            if count >= _MAX_CANDIDATES or (count % 64 == 0 and expired()):
                 break
             key = json.dumps(value, sort_keys=True)
             if key in seen:

@@ -26,6 +26,8 @@ from nif.compat._content import (
     from_xmlschema,
     namespace_of,
 )
+from nif.compat._deadline import TimeLimitExceeded
+from nif.compat._deadline import check as check_deadline
 from nif.compat._simple_types import simple_included
 from nif.compat._xsd_attributes import AttributeWalk, sample_value
 from nif.compat._xsd_changes import XsdChange, child_changes
@@ -97,6 +99,8 @@ class _Walk(AttributeWalk, WildcardWalk):
                     self.types(old_type, new_type, path)
         except RecursionError:
             self.findings.append(DirectionResult("unknown", reason="schema nesting too deep"))
+        except TimeLimitExceeded as exc:
+            self.findings.append(DirectionResult("unknown", reason=str(exc)))
         return self.result()
 
     # -- declarations -----------------------------------------------------------------------
@@ -200,6 +204,7 @@ class _Walk(AttributeWalk, WildcardWalk):
                 self.candidate(path, reason, types=announce)
 
     def types(self, old: Any, new: Any, path: list[str]) -> None:
+        check_deadline()
         key = (id(old), id(new))
         if key in self.seen:
             return  # coinductive: assumed included while the first visit decides it

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from nif.compat._deadline import check as check_deadline
 from nif.compat._instances import GenerationError, instance_with, minimal_instance
 from nif.compat._xsd_changes import XsdChange, location
 from nif.report import Verdict as ReportVerdict
@@ -200,6 +201,7 @@ class Outcomes:
         """Try one witness; None when the engines confirmed it, else why not. Open-content
         guesses (names a wildcard admits) are capped per walk: a schema with thousands of
         globals must not cost thousands of validations."""
+        check_deadline()
         if open_content:
             if self.guesses >= MAX_OPEN_GUESSES:
                 return f"more than {MAX_OPEN_GUESSES} open-content witnesses tried"

@@ -138,7 +138,14 @@ def _assess_record(
             registry.store.read_graph(iri).strip()
         ):
             continue
-        assessment = assess(record.identifier, record.iri, policy, versions, number)
+        assessment = assess(
+            record.identifier,
+            record.iri,
+            policy,
+            versions,
+            number,
+            settings.registry.compatibility_time_limit,
+        )
         if assessment is None:
             continue
         known = stored.get(number)
@@ -211,7 +218,12 @@ def compare_stored(registry: Registry, interface: str, old: str | None, new: str
         if not earlier:
             raise NotFoundError(f"{interface}@{new} is its first version: nothing to compare")
         old = max(earlier, key=order_key)
-    return compare_sides(record.identifier, find_version(versions, interface, old), new_side)
+    return compare_sides(
+        record.identifier,
+        find_version(versions, interface, old),
+        new_side,
+        registry.settings.registry.compatibility_time_limit,
+    )
 
 
 # writing

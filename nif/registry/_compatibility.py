@@ -220,14 +220,23 @@ _cache = CompiledCache(size=512)
 """Message comparisons by the two schema sets' content keys, roots, drafts and rules."""
 
 
-def compare_types(old: TypeSide, new: TypeSide) -> MessageComparison:
-    """Both directions for one pair of message types, named after the NEW type."""
+def compare_types(
+    old: TypeSide, new: TypeSide, time_limit: float | None = None
+) -> MessageComparison:
+    """Both directions for one pair of message types, named after the NEW type; a comparison
+    that ran out of `time_limit` is not kept (the machine may only have been busy)."""
     key = hashlib.sha256(repr((old.fingerprint[2:], new.fingerprint[2:])).encode()).hexdigest()
-    found = _cache.get(key, lambda: _compare(old, new))
+    found = _cache.get(key, lambda: _compare(old, new, time_limit))
+    if _timed_out(found):
+        _cache.discard(key)
     return dataclasses.replace(found, name=new.name)
 
 
-def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
+def _timed_out(compared: MessageComparison) -> bool:
+    return any("time limit" in (a.reason or "") for a in (compared.backward, compared.forward))
+
+
+def _compare(old: TypeSide, new: TypeSide, time_limit: float | None) -> MessageComparison:
     root = new.ref.root or old.ref.root or "$"
     if old.schema is None or new.schema is None:
         return _unknown(root, old.problem or new.problem or "no schema to compare")
@@ -235,7 +244,7 @@ def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
         return _unknown(root, f"OLD is {old.schema.kind}, NEW {new.schema.kind}: not compared")
     try:
         if new.schema.kind == XSD:
-            compared = _compare_roots(old, new, root)
+            compared = _compare_roots(old, new, root, time_limit)
         else:
             if old.schema.json_draft != new.schema.json_draft:
                 return _unknown(
@@ -244,7 +253,10 @@ def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
                     f"{new.schema.json_draft or '(none)'} (dct:conformsTo): not compared",
                 )
             comparison = _compare_json(
-                old.schema.artefacts, new.schema.artefacts, draft=new.schema.json_draft
+                old.schema.artefacts,
+                new.schema.artefacts,
+                draft=new.schema.json_draft,
+                time_limit=time_limit,
             )
             compared = comparison.messages[0]
     except NifError as exc:
@@ -256,13 +268,20 @@ def _compare(old: TypeSide, new: TypeSide) -> MessageComparison:
     return _with_rules(compared, old, new)
 
 
-def _compare_roots(old: TypeSide, new: TypeSide, root: str) -> MessageComparison:
+def _compare_roots(
+    old: TypeSide, new: TypeSide, root: str, time_limit: float | None
+) -> MessageComparison:
     assert old.schema is not None and new.schema is not None
     old_root, new_root = old.ref.root, new.ref.root
     if old_root is None or new_root is None:
         return _unknown(root, "the message type names no root element (nif:rootName)")
     roots: list[object] = [new_root] if old_root == new_root else [(old_root, new_root)]
-    comparison = _compare_xsd(old.schema.artefacts, new.schema.artefacts, roots)  # type: ignore[arg-type]
+    comparison = _compare_xsd(
+        old.schema.artefacts,
+        new.schema.artefacts,
+        roots,  # type: ignore[arg-type]
+        time_limit=time_limit,
+    )
     if not comparison.messages:
         return _unknown(root, f"the schemas do not both declare {root}")
     return comparison.messages[0]
@@ -287,11 +306,14 @@ def _unknown(root: str, reason: str) -> MessageComparison:
     return MessageComparison(root, answer, answer)
 
 
-def compare_sides(interface: str, old: VersionSide, new: VersionSide) -> Comparison:
-    """Every message type of NEW against its counterpart in OLD; the others listed apart."""
+def compare_sides(
+    interface: str, old: VersionSide, new: VersionSide, time_limit: float | None = None
+) -> Comparison:
+    """Every message type of NEW against its counterpart in OLD; the others listed apart.
+    `time_limit` bounds each pair's comparison (`registry.compatibility_time_limit`)."""
     pairs, only_old, only_new = pair_types(old, new)
     return Comparison(
-        tuple(compare_types(o, n) for o, n in pairs),
+        tuple(compare_types(o, n, time_limit) for o, n in pairs),
         f"{interface}@{old.version}",
         f"{interface}@{new.version}",
         tuple(t.name for t in only_old),

@@ -151,6 +151,7 @@ def assess(
     policy: Policy,
     versions: dict[str, VersionSide],
     version: str,
+    time_limit: float | None = None,
 ) -> VersionAssessment | None:
     """`version` against the versions the policy names; None when it has no predecessor."""
     earlier = compared_versions(policy, versions, version)
@@ -162,7 +163,7 @@ def assess(
     for number in earlier:
         old = versions[number]
         pairs, only_old, only_new = pair_types(old, new)
-        comparison = compare_sides(interface, old, new)
+        comparison = compare_sides(interface, old, new, time_limit)
         comparisons.append(comparison)
         for (old_type, new_type), compared in zip(pairs, comparison.messages, strict=True):
             required = policy.required(new_type.direction)

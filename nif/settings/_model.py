@@ -143,7 +143,8 @@ class RegistrySettings(Group):
         default="https://registry.nif.example/",
         description="Base of the IRIs nif mints: a bundle file becomes "
         "`{base_iri}files/{record id}/{path}`. Records may not use `{base_iri}certificate/`, "
-        "`certification/`, `conformance/`, `files/` or `catalogue/` (nif's own).",
+        "`certification/`, `compatibility/`, `conformance/`, `files/` or `catalogue/` (nif's "
+        "own).",
     )
     max_record_bytes: NonNegativeInt = Field(
         default=50 * MiB,
@@ -156,6 +157,12 @@ class RegistrySettings(Group):
         default="",
         description="Further SHACL files (separated by `:`) every record must also conform to, "
         "e.g. the DCAT-AP 3.0.1 shapes.",
+    )
+    compatibility_time_limit: NonNegativeFloat = Field(
+        default=60.0,
+        description="Seconds the comparison of one message type with its counterpart in an "
+        "earlier version may take at submission; a direction still open then is `unknown`, "
+        "which refuses a minor or patch version (`0`: no limit).",
     )
     actor: str = Field(
         default="",

@@ -37,6 +37,11 @@ class CompiledCache:
                 self._key_locks.pop(key, None)
             return value
 
+    def discard(self, key: str) -> None:
+        """Forget one entry (e.g. a result that a time limit cut short)."""
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -452,3 +452,31 @@ def test_a_pre_release_counts_as_its_major_minor_patch(reg: Registry, tmp_path: 
     versions = {"1.0.0": V1, "2.0.0-beta.1": broken, "2.0.0": V1}
     with pytest.raises(IncompatibleVersionError, match=r"orders@2\.0\.0 is refused"):
         reg.submit(write_interface(tmp_path / "b", versions))
+
+
+def test_a_comparison_out_of_time_refuses_a_minor(tmp_path: Path) -> None:
+    """Fail closed: a comparison cut short by `registry.compatibility_time_limit` is
+    `unknown`, which a minor version may not be; the cut-short answer is not cached. (A
+    schema pair of its own: a finished comparison of the same pair would come from the
+    process-wide cache.)"""
+    settings = Settings(home=tmp_path / "home", actor="tester", compatibility_time_limit=1e-9)
+    registry = Registry(EmbeddedStore(settings.folder.store), settings)
+    try:
+        registry.submit(AGENCY)
+        registry.submit(write_interface(tmp_path / "a", {"1.0.0": V1}))
+        remark = '<xs:element name="TimedRemark" type="xs:string" minOccurs="0"/>'
+        bundle = write_interface(tmp_path / "b", {"1.0.0": V1, "1.1.0": (xsd(remark), event())})
+        with pytest.raises(IncompatibleVersionError, match="time limit"):
+            registry.submit(bundle)
+        assert registry.assessment("orders", "1.1.0") is None
+    finally:
+        registry.close()
+    patient = Settings(home=tmp_path / "home2", actor="tester")
+    registry = Registry(EmbeddedStore(patient.folder.store), patient)
+    try:
+        registry.submit(AGENCY)
+        registry.submit(write_interface(tmp_path / "c", {"1.0.0": V1}))
+        registry.submit(bundle)  # the same pair again: compared afresh, not from the cache
+        assert registry.assessment("orders", "1.1.0") is not None
+    finally:
+        registry.close()

@@ -19,7 +19,7 @@ from typing import Any
 from nif.compat._deadline import time_limit as limited
 from nif.compat._json_lines import pointer_line
 from nif.compat._json_schema import JsonInclusion, json_included
-from nif.compat._model import Answer, Change, Comparison, MessageComparison, Where
+from nif.compat._model import Answer, Breaks, Change, Comparison, MessageComparison, Where
 from nif.compat._xsd_change_list import ChangeList
 from nif.compat._xsd_changes import from_other_side
 from nif.compat._xsd_compare import compare_element
@@ -156,7 +156,7 @@ def _compare_json(
         Change(
             change.kind,
             change.detail,
-            change.breaks,
+            _proven_safe(change.breaks, backward.included is True, forward.included is True),
             _json_where(change.pointer_old, change.file_old, old),
             _json_where(change.pointer_new, change.file_new, new),
             change.open_content,
@@ -172,6 +172,16 @@ def _compare_json(
         old.main,
         new.main,
     )
+
+
+def _proven_safe(breaks: Breaks, backward_ok: bool, forward_ok: bool) -> Breaks:
+    """A keyword judged alone may look like a break its neighbours undo (`const` dropped as
+    an `enum` holding it comes): a direction proven compatible is broken by no change."""
+    left = {"both": {"backward", "forward"}, "none": set()}.get(breaks, {breaks})
+    left -= {d for d, ok in (("backward", backward_ok), ("forward", forward_ok)) if ok}
+    if left == {"backward", "forward"}:
+        return "both"
+    return "backward" if "backward" in left else "forward" if left else "none"
 
 
 def compare_files(

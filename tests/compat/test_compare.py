@@ -173,3 +173,15 @@ def test_ubl_change_located_in_the_imported_aggregates(tmp_path: Path) -> None:
     for where, root in ((change.old, old), (change.new, new)):
         assert where is not None and where.file == (root / CAC).resolve().as_uri()
         assert (where.path, where.line) == (xpath, line)
+
+
+def test_a_json_change_breaks_no_direction_proven_compatible(tmp_path: Path) -> None:
+    """`const` replaced by an `enum` holding it widens: judged alone, the added `enum` looks
+    like a narrowing, but backward is proven, so no change may claim to break it."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text('{"type": "object", "properties": {"s": {"const": "a"}}}')
+    new.write_text('{"type": "object", "properties": {"s": {"enum": ["a", "b"]}}}')
+    message = compare_files(old, new).messages[0]
+    assert (message.backward.verdict, message.forward.verdict) == ("compatible", "incompatible")
+    breaks = {change.kind: change.breaks for change in message.changes}
+    assert breaks == {"enum-changed": "none", "const-changed": "forward"}

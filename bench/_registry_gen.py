@@ -434,7 +434,10 @@ def _interface(
         if number:
             b.add(version, DCAT + "previousVersion", iri(version_iris[number - 1]))
         pool = by_domain.get(domain) or [s for group in by_domain.values() for s in group]
-        for standard in rng.sample(pool, min(len(pool), rng.choices((1, 2), weights=(3, 2))[0])):
+        drawn = rng.sample(pool, min(len(pool), rng.choices((1, 2), weights=(3, 2))[0]))
+        if not number or semver.split(".")[0] != versions[number - 1].split(".")[0]:
+            chosen = drawn  # a minor keeps its major's message types: it must stay compatible
+        for standard in chosen:
             _message_type(b, version_iris[number], semver, standard, folder_id, files, pinned, rng)
     b.add(node, DCAT + "hasCurrentVersion", iri(version_iris[current]))
     return Record(

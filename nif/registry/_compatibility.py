@@ -19,7 +19,6 @@ import re
 from rdflib import Graph, Namespace, URIRef
 
 from nif.compat import (
-    Answer,
     Change,
     Comparison,
     MessageComparison,
@@ -28,6 +27,7 @@ from nif.compat import compare_json as _compare_json
 from nif.compat import compare_xsd as _compare_xsd
 from nif.errors import ArtefactError, NifError, NotFoundError
 from nif.registry._blobs import BlobStore
+from nif.registry._compare_worker import unknown, worker
 from nif.registry._message_types import MessageTypeRef, select_message_types
 from nif.registry._namespaces import DCAT, NIF
 from nif.registry._profiles import artefacts_of, profile_from
@@ -226,7 +226,8 @@ def compare_types(
     """Both directions for one pair of message types, named after the NEW type; a comparison
     that ran out of `time_limit` is not kept (the machine may only have been busy)."""
     key = hashlib.sha256(repr((old.fingerprint[2:], new.fingerprint[2:])).encode()).hexdigest()
-    found = _cache.get(key, lambda: _compare(old, new, time_limit))
+    root = new.ref.root or old.ref.root or "$"
+    found = _cache.get(key, lambda: worker.run(_compare, (old, new, time_limit), root, time_limit))
     if _timed_out(found):
         _cache.discard(key)
     return dataclasses.replace(found, name=new.name)
@@ -239,15 +240,15 @@ def _timed_out(compared: MessageComparison) -> bool:
 def _compare(old: TypeSide, new: TypeSide, time_limit: float | None) -> MessageComparison:
     root = new.ref.root or old.ref.root or "$"
     if old.schema is None or new.schema is None:
-        return _unknown(root, old.problem or new.problem or "no schema to compare")
+        return unknown(root, old.problem or new.problem or "no schema to compare")
     if old.schema.kind != new.schema.kind:
-        return _unknown(root, f"OLD is {old.schema.kind}, NEW {new.schema.kind}: not compared")
+        return unknown(root, f"OLD is {old.schema.kind}, NEW {new.schema.kind}: not compared")
     try:
         if new.schema.kind == XSD:
             compared = _compare_roots(old, new, root, time_limit)
         else:
             if old.schema.json_draft != new.schema.json_draft:
-                return _unknown(
+                return unknown(
                     root,
                     f"OLD follows JSON Schema draft {old.schema.json_draft or '(none)'}, NEW "
                     f"{new.schema.json_draft or '(none)'} (dct:conformsTo): not compared",
@@ -260,11 +261,11 @@ def _compare(old: TypeSide, new: TypeSide, time_limit: float | None) -> MessageC
             )
             compared = comparison.messages[0]
     except NifError as exc:
-        return _unknown(root, f"the schemas could not be compared: {exc}")
+        return unknown(root, f"the schemas could not be compared: {exc}")
     except Exception:  # a failure of the comparison is no answer: unknown, never a wrong one
         log.exception("comparing %s with %s failed", old.ref.name, new.ref.name)
         reason = "the comparison failed unexpectedly (the service log has the details)"
-        return _unknown(root, reason)
+        return unknown(root, reason)
     return _with_rules(compared, old, new)
 
 
@@ -274,7 +275,7 @@ def _compare_roots(
     assert old.schema is not None and new.schema is not None
     old_root, new_root = old.ref.root, new.ref.root
     if old_root is None or new_root is None:
-        return _unknown(root, "the message type names no root element (nif:rootName)")
+        return unknown(root, "the message type names no root element (nif:rootName)")
     roots: list[object] = [new_root] if old_root == new_root else [(old_root, new_root)]
     comparison = _compare_xsd(
         old.schema.artefacts,
@@ -283,7 +284,7 @@ def _compare_roots(
         time_limit=time_limit,
     )
     if not comparison.messages:
-        return _unknown(root, f"the schemas do not both declare {root}")
+        return unknown(root, f"the schemas do not both declare {root}")
     return comparison.messages[0]
 
 
@@ -299,11 +300,6 @@ def _with_rules(compared: MessageComparison, old: TypeSide, new: TypeSide) -> Me
         "both" if old.rules and new.rules else "backward" if new.rules else "forward",
     )
     return dataclasses.replace(compared, changes=(*compared.changes, change))
-
-
-def _unknown(root: str, reason: str) -> MessageComparison:
-    answer = Answer("unknown", reason=reason)
-    return MessageComparison(root, answer, answer)
 
 
 def compare_sides(

@@ -480,3 +480,20 @@ def test_a_comparison_out_of_time_refuses_a_minor(tmp_path: Path) -> None:
         assert registry.assessment("orders", "1.1.0") is not None
     finally:
         registry.close()
+
+
+def test_the_shapes_refuse_an_unknown_policy_and_a_non_boolean_flag(
+    reg: Registry, tmp_path: Path
+) -> None:
+    """The policy fields are record input: a policy outside the scheme and a flag that is no
+    boolean are violations naming the property; nothing is stored."""
+    bad_policy = write_interface(tmp_path / "a", {"1.0.0": V1}, policy="sometimes")
+    with pytest.raises(RejectedError, match="compatibilityPolicy"):
+        reg.submit(bad_policy)
+    bad_flag = write_interface(tmp_path / "b", {"1.0.0": V1}, open_content_counts=True)
+    record = bad_flag / "interface.ttl"
+    record.write_text(record.read_text("utf-8").replace('"true"^^xsd:boolean', '"maybe"'), "utf-8")
+    with pytest.raises(RejectedError, match="openContentCounts"):
+        reg.submit(bad_flag)
+    with pytest.raises(NotFoundError):
+        reg.read("orders")

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nif import __version__
 from nif.web._negotiation import prefers_html
 from nif.web.pages import _i18n
+from nif.web.pages._dates import date_text, datetime_text
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -34,6 +35,8 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["link"] = link_target
+env.filters["date"] = date_text
+env.filters["datetime"] = datetime_text
 
 
 def switch_links(request: Request) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import Record, from_ntriples
 from nif.registry._shacl import ShaclReport
 from nif.registry._staging import staging_area
-from nif.registry._submission import distinct, folder_sources
+from nif.registry._submission import distinct, folder_sources, parse_source
 from nif.store import DumpFormat, Store
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def load_folder(
             for bundle in sources:
                 with open_sources(bundle, registry.settings) as found:
                     for source in found:
-                        for record in registry._parse_source(source, None):
+                        for record in parse_source(registry.settings, source, None):
                             pin_record(
                                 record.graph,
                                 record.identifier,

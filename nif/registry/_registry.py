@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import fcntl
 import getpass
-import tempfile
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -24,7 +23,6 @@ from rdflib import Literal, URIRef
 from nif.compat import Comparison
 from nif.errors import (
     IncompatibleVersionError,
-    InputError,
     NotFoundError,
     RegistryError,
     RejectedError,
@@ -37,7 +35,6 @@ from nif.registry._assessment import (
     withdrawn_graphs,
 )
 from nif.registry._blobs import BlobStore
-from nif.registry._bundle import Source, open_sources
 from nif.registry._changes import Changes, ReadCache
 from nif.registry._check import Progress
 from nif.registry._context import context_graph
@@ -47,18 +44,15 @@ from nif.registry._records import (
     Record,
     RecordKind,
     from_ntriples,
-    guess_format,
-    parse_records,
-    split,
 )
 from nif.registry._shacl import ShaclReport, check
-from nif.registry._staging import clear_staging, staging_area, staging_dir
+from nif.registry._staging import clear_staging
 from nif.registry._submission import (
     authorise,
     distinct,
     expect_record,
     own_nodes_only,
-    spooled_zip,
+    prepared,
 )
 from nif.settings import Settings
 from nif.store import DumpFormat, Row, Store, open_store
@@ -248,7 +242,11 @@ class Registry:
         with self._writing():
             with (
                 self.history.audited(who, action, shown),
-                self._prepared(target, name or "<record>", fmt) as (records, staging, artefacts),
+                prepared(self.settings, target, name or "<record>", fmt) as (
+                    records,
+                    staging,
+                    artefacts,
+                ),
             ):
                 if identifier is not None:
                     expect_record(records, identifier, shown)
@@ -272,57 +270,11 @@ class Registry:
         replaced = [r.iri for r in records if r.iri in owners]
         return SubmitResult(stored, report, artefacts, replaced)
 
-    @contextlib.contextmanager
-    def _prepared(
-        self, target: Path | bytes, name: str, fmt: str | None
-    ) -> Iterator[tuple[list[Record], BlobStore, int]]:
-        """Parse, split and pin into a staging blob store that is discarded unless committed."""
-        from nif.registry._pinning import pin_record
-
-        with staging_area(self.settings) as staging, contextlib.ExitStack() as stack:
-            shown = None
-            if isinstance(target, bytes) and name.lower().endswith(".zip"):
-                spool = stack.enter_context(
-                    tempfile.TemporaryDirectory(prefix="upload-", dir=staging_dir(self.settings))
-                )
-                target, shown = spooled_zip(target, name, Path(spool)), name
-            if isinstance(target, bytes):
-                graph = parse_records(
-                    target,
-                    source=name,
-                    fmt=guess_format(name, fmt),
-                    base_iri=None,
-                    settings=self.settings,
-                )
-                pairs: list[tuple[Record, Path | None]] = [(r, None) for r in split(graph, name)]
-            else:
-                sources = stack.enter_context(open_sources(target, self.settings, shown))
-                pairs = [(r, s.bundle) for s in sources for r in self._parse_source(s, fmt)]
-            artefacts = sum(
-                len(pin_record(r.graph, r.identifier, bundle, staging, self.settings))
-                for r, bundle in pairs
-            )
-            yield [r for r, _ in pairs], staging, artefacts
-
     def remove_leftovers(self) -> int:
         """Remove what killed processes left in the staging folder (how many entries): every
         write stages only while it holds the write lock, so under it none is in use."""
         with self._writing():
             return clear_staging(self.settings)
-
-    def _parse_source(self, source: Source, fmt: str | None) -> list[Record]:
-        try:
-            content = source.path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
-        graph = parse_records(
-            content,
-            source=str(source.path),
-            fmt=guess_format(source.path.name, fmt),
-            base_iri=source.base_iri,
-            settings=self.settings,
-        )
-        return split(graph, str(source.path))
 
     def _owners(self, records: Sequence[Record]) -> dict[str, str]:
         """The records that are stored now (graph IRI -> the agency IRI that owns the stored

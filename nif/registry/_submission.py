@@ -8,20 +8,70 @@ Kept apart from `Registry` so the rules a submission is refused by read in one p
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rdflib import URIRef
 
 from nif.errors import ForbiddenError, InputError, RejectedError, UsageError
+from nif.registry._blobs import BlobStore
+from nif.registry._bundle import Source, open_sources
 from nif.registry._namespaces import DCTERMS
 from nif.registry._ownership import ownership
-from nif.registry._records import Record, RecordKind
+from nif.registry._records import Record, RecordKind, guess_format, parse_records, split
+from nif.registry._staging import staging_area, staging_dir
 from nif.settings import Settings
 from nif.store import Store
+
+
+@contextlib.contextmanager
+def prepared(
+    settings: Settings, target: Path | bytes, name: str, fmt: str | None
+) -> Iterator[tuple[list[Record], BlobStore, int]]:
+    """Parse, split and pin a submission into a staging blob store that is discarded unless
+    committed: its records, that store, and how many artefacts were pinned."""
+    from nif.registry._pinning import pin_record
+
+    with staging_area(settings) as staging, contextlib.ExitStack() as stack:
+        shown = None
+        if isinstance(target, bytes) and name.lower().endswith(".zip"):
+            spool = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="upload-", dir=staging_dir(settings))
+            )
+            target, shown = spooled_zip(target, name, Path(spool)), name
+        if isinstance(target, bytes):
+            graph = parse_records(
+                target, source=name, fmt=guess_format(name, fmt), base_iri=None, settings=settings
+            )
+            pairs: list[tuple[Record, Path | None]] = [(r, None) for r in split(graph, name)]
+        else:
+            sources = stack.enter_context(open_sources(target, settings, shown))
+            pairs = [(r, s.bundle) for s in sources for r in parse_source(settings, s, fmt)]
+        artefacts = sum(
+            len(pin_record(r.graph, r.identifier, bundle, staging, settings)) for r, bundle in pairs
+        )
+        yield [r for r, _ in pairs], staging, artefacts
+
+
+def parse_source(settings: Settings, source: Source, fmt: str | None) -> list[Record]:
+    """The records of one file of a bundle or registry folder."""
+    try:
+        content = source.path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
+    graph = parse_records(
+        content,
+        source=str(source.path),
+        fmt=guess_format(source.path.name, fmt),
+        base_iri=source.base_iri,
+        settings=settings,
+    )
+    return split(graph, str(source.path))
 
 
 def spooled_zip(content: bytes, name: str, folder: Path) -> Path:

@@ -1,16 +1,21 @@
-"""A certificate as a PDF, drawn with fpdf2's core fonts (pure Python, no font files).
+"""A certificate as a PDF, set in Noto Sans embedded from `fontpkg-noto-sans` (OFL-1.1).
 
-Core fonts cover Latin-1 only: other characters are folded to their Latin-1 base letters
-(NFKD, "Ł" stays "?"), so any agency name or reason renders instead of failing.
+The font covers Latin, Greek and Cyrillic, so agency names and reasons in any European
+language (œ, « », ß, Ł, typographic quotes...) are drawn as written. It is a variable font:
+its default instance (regular) is cheap to embed, while instancing a bold one takes seconds,
+so headings and labels are drawn bold by stroking the regular outlines.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import fontpkg
 from fpdf import FPDF
 
+from nif.web.pages._dates import date_text, datetime_text
 from nif.web.pages._i18n import Translator
 
 if TYPE_CHECKING:
@@ -18,58 +23,54 @@ if TYPE_CHECKING:
 
 MARGIN = 18
 WIDTH = 210 - 2 * MARGIN
+FAMILY = "noto-sans"
+BOLD_STROKE = 0.03
+"""Width (mm) of the outline stroked over bold text."""
 
 
-def fold(text: str) -> str:
-    """`text` in Latin-1: kept where it can be, else its NFKD base letters, else "?"."""
-    out = []
-    for char in text:
-        if _latin1(char):
-            out.append(char)
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        out.append(base if base and all(_latin1(c) for c in base) else "?")
-    return "".join(out)
-
-
-def _latin1(char: str) -> bool:
-    return char.isprintable() and ord(char) < 256
-
-
-def day(value: str) -> str:
-    """An ISO date-time as "YYYY-MM-DD HH:MM UTC"."""
-    return value[:16].replace("T", " ") + " UTC" if "T" in value else value
+@functools.cache
+def font_file() -> Path:
+    """The Noto Sans TTF the package ships (found once)."""
+    return Path(fontpkg.path("Noto Sans"))
 
 
 class _Document(FPDF):
     def __init__(self, footer: str) -> None:
         super().__init__(format="A4")
         self._footer = footer
+        self.add_font(FAMILY, "", font_file())
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN)
 
     def footer(self) -> None:
         self.set_y(-MARGIN + 4)
-        self.set_font("helvetica", size=8)
-        self.cell(0, 5, fold(self._footer), align="C")
+        self.set_font(FAMILY, size=8)
+        self.cell(0, 5, self._footer, align="C")
+
+    def paragraph(self, width: float, height: float, text: str, bold: bool = False) -> None:
+        """`text` wrapped in `width`, bold by stroking its outlines when asked."""
+        if not bold:
+            self.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+            return
+        with self.local_context(text_mode="FILL_STROKE", line_width=BOLD_STROKE):
+            self.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
 
     def heading(self, text: str, size: int = 13) -> None:
         self.ln(3)
-        self.set_font("helvetica", "B", size)
-        self.multi_cell(WIDTH, size * 0.5, fold(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, size=size)
+        self.paragraph(WIDTH, size * 0.5, text, bold=True)
         self.ln(1)
 
     def fact(self, label: str, value: str, mono: bool = False) -> None:
-        self.set_font("helvetica", "B", 10)
-        self.cell(48, 6, fold(label))
-        self.set_font("courier" if mono else "helvetica", size=8 if mono else 10)
-        self.multi_cell(WIDTH - 48, 6, fold(value), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, size=10)
+        with self.local_context(text_mode="FILL_STROKE", line_width=BOLD_STROKE):
+            self.cell(48, 6, label)
+        self.set_font(FAMILY, size=8 if mono else 10)
+        self.multi_cell(WIDTH - 48, 6, value, new_x="LMARGIN", new_y="NEXT")
 
     def text(self, value: str, size: int = 10, mono: bool = False) -> None:  # type: ignore[override]
-        self.set_font("courier" if mono else "helvetica", size=size)
-        self.multi_cell(WIDTH, size * 0.5, fold(value), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, size=size - 1 if mono else size)
+        self.paragraph(WIDTH, size * 0.5, value)
 
 
 def render(v: View, t: Translator) -> bytes:
@@ -77,8 +78,8 @@ def render(v: View, t: Translator) -> bytes:
     cert = v.certificate
     pdf = _Document(t("certificate.pdf_footer", url=v.page_url))
     title = t("certificate.title", agency=v.agency_name, interface=cert.interface)
-    pdf.set_title(fold(title))
-    pdf.set_author(fold(cert.issuer))
+    pdf.set_title(title)
+    pdf.set_author(cert.issuer)
     pdf.add_page()
     pdf.heading(title, 16)
     pdf.text(
@@ -93,7 +94,7 @@ def render(v: View, t: Translator) -> bytes:
     for reason in v.reasons:
         pdf.text(f"- {reason}")
     if v.revocation is not None:
-        pdf.fact(t("certificate.revoked_at"), day(v.revocation.at))
+        pdf.fact(t("certificate.revoked_at"), datetime_text(v.revocation.at, t.lang))
         pdf.fact(t("certificate.revoked_by"), v.revocation.actor)
         pdf.fact(t("certificate.revoked_why"), v.revocation.reason)
     pdf.heading(t("certificate.facts"))
@@ -102,8 +103,8 @@ def render(v: View, t: Translator) -> bytes:
     pdf.fact(t("certificate.version"), cert.version)
     pdf.fact(t("certificate.issuer"), cert.issuer)
     pdf.fact(t("certificate.certifier"), cert.issued_by)
-    pdf.fact(t("certificate.issued"), day(cert.issued))
-    pdf.fact(t("certificate.valid_until"), day(cert.valid_until))
+    pdf.fact(t("certificate.issued"), datetime_text(cert.issued, t.lang))
+    pdf.fact(t("certificate.valid_until"), date_text(cert.valid_until, t.lang))
     pdf.fact(t("certificate.id"), cert.id, mono=True)
     pdf.fact(t("certificate.run"), cert.run, mono=True)
     pdf.heading(t("certificate.signature_heading"))
@@ -120,11 +121,9 @@ def render(v: View, t: Translator) -> bytes:
     pdf.heading(t("certificate.cases"))
     for case in v.cases:
         required = t("certificate.mandatory" if case.mandatory else "certificate.optional")
-        pdf.set_font("helvetica", "B", 10)
-        line = (
-            f"{case.title} ({case.case}, {required}): {t('certificate.outcomes.' + case.outcome)}"
-        )
-        pdf.multi_cell(WIDTH, 5, fold(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, size=10)
+        outcome = t("certificate.outcomes." + case.outcome)
+        pdf.paragraph(WIDTH, 5, f"{case.title} ({case.case}, {required}): {outcome}", bold=True)
         if case.summary:
             pdf.text(case.summary, size=9)
     return bytes(pdf.output())

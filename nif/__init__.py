@@ -11,8 +11,7 @@ from nif.errors import (
 from nif.report import Finding, Location, Report, Severity, StepResult, Verdict
 from nif.settings import Settings
 from nif.validate import Profile, validate
-
-__version__ = "0.1.0"
+from nif.version import __version__
 
 __all__ = [
     "ArtefactError",

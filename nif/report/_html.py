@@ -87,6 +87,8 @@ def _shown(report: Report) -> _ShownReport:
         ("Size", f"{report.size:,} bytes"),
         ("SHA-256", report.sha256),
         ("Findings", ", ".join(f"{n} {name}" for name, n in report.counts.items())),
+        ("Created", report.created),
+        ("nif version", report.nif_version),
     ]
     steps = [
         _ShownStep(

@@ -52,6 +52,8 @@ def render_junit(reports: Report | Iterable[Report]) -> str:
 def _suite(root: etree._Element, report: Report) -> tuple[dict[str, int], float]:
     """The report's testsuite, with its counts and its time in seconds."""
     suite = etree.SubElement(root, "testsuite", name=xml_text(report.source))
+    if report.created:  # JUnit's timestamp is local ISO 8601 without a zone: here, UTC
+        suite.set("timestamp", report.created.removesuffix("Z"))
     properties = etree.SubElement(suite, "properties")
     for name, value in (
         ("verdict", str(report.verdict)),
@@ -59,6 +61,10 @@ def _suite(root: etree._Element, report: Report) -> tuple[dict[str, int], float]
         ("size", str(report.size)),
         ("media_type", report.media_type),
         ("profile", report.profile),
+        *report.context.items(),
+        ("created", report.created),
+        ("nif_version", report.nif_version),
+        *((f"engine.{s.name}", f"{s.engine} {s.engine_version}".strip()) for s in report.steps),
     ):
         if value:
             etree.SubElement(properties, "property", name=name, value=xml_text(value))

@@ -8,6 +8,7 @@ The JSON form is stable: see "Report format" in the documentation.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+
+from nif.version import __version__
 
 REPORT_FORMAT_VERSION = "1"
 
@@ -118,6 +121,11 @@ _OMIT_NONE = Field(exclude_if=_unset)
 """A field the JSON form leaves out when it is None."""
 
 _Millis = Annotated[float, PlainSerializer(lambda millis: round(millis, 3))]
+
+
+def utc_timestamp() -> str:
+    """Now, in ISO 8601 UTC to the second (`2026-03-01T09:30:00Z`): when a report was made."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _JsonOrder:
@@ -233,9 +241,16 @@ class Report(_JsonOrder):
     )
     """Findings left out of `findings` by the per-step cap, by severity name; `counts` holds
     them, so the counts stay exact however many findings were kept."""
+    created: Annotated[str | None, _OMIT_NONE] = dataclasses.field(default_factory=utc_timestamp)
+    """When the report was made (ISO 8601 UTC, seconds); None for a report read back from JSON
+    written before reports carried it."""
+    nif_version: Annotated[str | None, _OMIT_NONE] = __version__
+    """The nif that made the report; None for one read back from JSON that does not say."""
 
     _json_order = (
         "report_format",
+        "created",
+        "nif_version",
         "source",
         "sha256",
         "size",
@@ -275,8 +290,13 @@ class Report(_JsonOrder):
     @model_validator(mode="wrap")
     @classmethod
     def _omitted_from_counts(cls, data: Any, handler: ModelWrapValidatorHandler[Report]) -> Report:
-        """A truncated report's JSON has the exact counts: what its findings lack was omitted."""
+        """A truncated report's JSON has the exact counts: what its findings lack was omitted.
+        An older report's JSON lacks `created` and `nif_version`: they stay unknown (None),
+        not today's."""
         report = handler(data)
+        if isinstance(data, Mapping):
+            report.created = data.get("created")
+            report.nif_version = data.get("nif_version")
         if isinstance(data, Mapping) and data.get("truncated"):
             kept = report.counts
             report.omitted = {

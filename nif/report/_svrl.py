@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from nif.report._display import xml_text
+from nif.report._display import with_provenance, xml_comment
 from nif.report._model import Report, StepResult
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
@@ -14,9 +14,10 @@ _SVRL_HEAD = {f"{{{SVRL_NS}}}text", f"{{{SVRL_NS}}}ns-prefix-in-attribute-values
 def render_svrl(report: Report) -> str:
     """The SVRL of the report's Schematron steps, as one document.
 
-    With one Schematron step this is its SVRL unchanged. With several, their outputs are merged
-    into one `svrl:schematron-output`: its attributes come from the first step, the
-    `svrl:text` and `svrl:ns-prefix-in-attribute-values` children of all steps come first
+    Before the root, a comment says what made the report, when, and against which version.
+    With one Schematron step this is its SVRL otherwise unchanged. With several, their outputs
+    are merged into one `svrl:schematron-output`: its attributes come from the first step,
+    the `svrl:text` and `svrl:ns-prefix-in-attribute-values` children of all steps come first
     (namespace declarations once each), then each step's patterns and results in step order,
     each run introduced by a comment naming the step. Steps that did not run are named in a
     comment too. Raises ValueError when no Schematron step produced SVRL.
@@ -30,7 +31,7 @@ def render_svrl(report: Report) -> str:
             + (f" ({reasons})" if reasons else " (the profile has no Schematron step)")
         )
     if len(steps) == 1:
-        return produced[0].svrl or ""
+        return with_provenance(produced[0].svrl or "", report)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     outputs = [(s, etree.fromstring(s.svrl.encode("utf-8"), parser)) for s in produced if s.svrl]
     first = outputs[0][1]
@@ -42,7 +43,7 @@ def render_svrl(report: Report) -> str:
     seen: set[tuple[str | None, str | None]] = set()
     bodies: list[etree._Element] = []
     for step, output in outputs:
-        bodies.append(etree.Comment(_comment(f"nif step {step.name}" + _phase(step))))
+        bodies.append(etree.Comment(xml_comment(f"nif step {step.name}" + _phase(step))))
         for child in output:
             if child.tag == f"{{{SVRL_NS}}}ns-prefix-in-attribute-values":
                 key = (child.get("prefix"), child.get("uri"))
@@ -56,16 +57,13 @@ def render_svrl(report: Report) -> str:
     for step in steps:
         if not step.svrl:
             reason = step.error or str(step.status)
-            bodies.append(etree.Comment(_comment(f"nif step {step.name} gave no SVRL: {reason}")))
+            bodies.append(
+                etree.Comment(xml_comment(f"nif step {step.name} gave no SVRL: {reason}"))
+            )
     merged.extend(bodies)
     text: str = etree.tostring(merged, encoding="unicode", pretty_print=False)
-    return text
+    return with_provenance(text, report)
 
 
 def _phase(step: StepResult) -> str:
     return f" (phase {step.phase})" if step.phase else ""
-
-
-def _comment(text: str) -> str:
-    """XML comments may not hold '--' nor end with '-'."""
-    return " " + xml_text(text).replace("--", "- -").rstrip("-") + " "

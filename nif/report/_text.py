@@ -6,7 +6,15 @@ import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from nif.report._display import as_list, omitted_line, scenario_label, shown_status, where
+from nif.report._display import (
+    as_list,
+    made_by,
+    omitted_line,
+    scenario_label,
+    shown_status,
+    validated_against,
+    where,
+)
 from nif.report._model import Report, Severity, StepStatus, Verdict
 
 if TYPE_CHECKING:
@@ -93,6 +101,10 @@ def _print_report(console: Console, report: Report) -> None:
     if report.profile:
         details.insert(0, f"profile {report.profile}")
     indent(Text(", ".join(details), style="dim"), 2)
+    if (against := validated_against(report)) is not None:
+        indent(Text(against), 2)
+    if made := made_by(report):
+        indent(Text(made, style="dim"), 2)
     counts = Text("findings: ")
     for i, (name, count) in enumerate(report.counts.items()):
         style = _SEVERITY_STYLE[Severity.parse(name)] if count else "dim"

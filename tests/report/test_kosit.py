@@ -11,9 +11,15 @@ def report(*steps: StepResult) -> Report:
     return Report("m.xml", "0" * 64, 1, "application/xml", Verdict.VALID, [], list(steps))
 
 
-def test_the_kept_report_unchanged() -> None:
-    step = StepResult("kosit:c", "kosit", "e", "1", kosit_report="<rep:report/>", scenario="s")
-    assert render_kosit(report(StepResult("parse", "parse", "lxml", "6"), step)) == "<rep:report/>"
+def test_the_kept_report_unchanged_but_for_a_comment_naming_nif() -> None:
+    step = StepResult(
+        "kosit:c", "kosit", "e", "1", kosit_report='<?xml version="1.0"?><rep:report/>'
+    )
+    made = report(StepResult("parse", "parse", "lxml", "6"), step)
+    made.created = "2026-03-01T09:30:00Z"
+    assert render_kosit(made) == (
+        '<?xml version="1.0"?>\n<!-- nif 0.1.0, 2026-03-01T09:30:00Z -->\n<rep:report/>'
+    )
 
 
 def test_the_report_is_left_out_of_json() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+import nif
 from nif.report import Finding, Location, Report, Severity, Verdict, render_json
 from tests.report.conftest import handmade
 
@@ -57,7 +59,10 @@ def test_findings_by_step_matches_names_then_kinds() -> None:
 def test_json_keys_come_in_a_stable_order(report: Report) -> None:
     """Diffs of reports stay small: keys keep their order, optional ones are left out."""
     data = json.loads(render_json(report))
-    report_keys = "report_format source sha256 size media_type profile context verdict counts"
+    report_keys = (
+        "report_format created nif_version source sha256 size media_type profile context verdict"
+        " counts"
+    )
     assert list(data) == [*report_keys.split(), "truncated", "steps", "findings"]
     assert list(data["counts"]) == ["fatal", "error", "warning", "info"]
     step_keys = ["name", "kind", "engine", "engine_version", "status", "artefacts", "millis"]
@@ -66,6 +71,21 @@ def test_json_keys_come_in_a_stable_order(report: Report) -> None:
     kept = handmade().to_dict()
     assert kept["findings"][2]["location"] == {"pointer": "/x"}
     assert list(kept["steps"][2]) == [*step_keys, "error"]
+
+
+def test_a_report_says_when_and_by_which_nif_it_was_made(report: Report) -> None:
+    data = report.to_dict()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["created"])
+    assert data["nif_version"] == nif.__version__
+    assert Report.from_dict(data).created == data["created"]
+
+
+def test_an_older_report_comes_back_without_inventing_its_date(report: Report) -> None:
+    data = report.to_dict()
+    del data["created"], data["nif_version"]
+    back = Report.from_dict(data)
+    assert (back.created, back.nif_version) == (None, None)
+    assert "created" not in back.to_dict() and "nif_version" not in back.to_dict()
 
 
 def test_a_truncated_report_comes_back_with_its_exact_counts() -> None:

@@ -15,7 +15,7 @@ import click
 from nif.cli_options import OUTPUT, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
-from nif.registry import KositImport, Registry, ShaclReport, import_kosit
+from nif.registry import KositImport, Registry, ShaclReport, import_kosit, scaffold_version
 from nif.settings import Settings
 from nif.store import DumpFormat, QueryLimits, ResultFormat, open_store, query_limits
 
@@ -118,6 +118,42 @@ def submit_command(
         )
     if result.report.warnings:
         _print_report(result.report, report_format)
+    return EXIT_OK
+
+
+@registry.command("new-version")
+@click.argument("identifier", metavar="ID")
+@click.option("--from", "from_version", required=True, metavar="VERSION", help="Copy this version.")
+@click.option("--version", "new_version", required=True, metavar="NEW", help="The new version.")
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("registry"),
+    show_default=True,
+    help="The registry folder (holding interfaces/ID/) or the interface's bundle folder.",
+)
+@click.option("--notes", help="The new version's notes, in English (default: 'Based on FROM.').")
+@registry_options
+def new_version_command(
+    identifier: str,
+    from_version: str,
+    new_version: str,
+    folder: Path,
+    notes: str | None,
+    settings: Settings,
+) -> int:
+    """Scaffold version NEW of interface ID from version FROM in a registry folder.
+
+    Appends the version (a copy of FROM, UnderDevelopment) to the bundle's interface.ttl and
+    copies schemas/FROM and examples/FROM to schemas/NEW and examples/NEW. Edit them, then
+    submit the bundle with `nif registry submit`.
+    """
+    done = scaffold_version(
+        folder, identifier, from_version, new_version, settings, {"en": notes} if notes else None
+    )
+    click.echo(f"added <{done.version}> to {done.record}")
+    for copied in done.copied:
+        click.echo(f"copied {copied}")
     return EXIT_OK
 
 

@@ -1,5 +1,16 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
+from nif.registry._authoring import (
+    Discriminator,
+    Example,
+    Metadata,
+    NewInterface,
+    NewMessageType,
+    add_message_type,
+    deprecate,
+    edit_metadata,
+    new_interface,
+)
 from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
 from nif.registry._changes import ReadCache
@@ -8,8 +19,10 @@ from nif.registry._history import AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
     RESERVED,
     assessment_iri,
+    catalogue_iri,
     certificate_iri,
     files_base,
+    interface_iri,
     reserved,
     revocation_iri,
     run_iri,
@@ -17,6 +30,7 @@ from nif.registry._iris import (
     tool_iri,
 )
 from nif.registry._kosit import KositImport, KositResult, import_kosit
+from nif.registry._lifecycle import judge_lifecycle, utc_today
 from nif.registry._message_types import (
     MessageTypeRef,
     pick_version,
@@ -41,11 +55,13 @@ from nif.registry._namespaces import (
     VCARD,
     sparql_prefixes,
 )
+from nif.registry._next_version import next_version, version_node, versions
 from nif.registry._policy import POLICIES, Policy
 from nif.registry._profiles import version_checksums
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
 from nif.registry._registry import RecordInfo, Registry, SubmitResult
-from nif.registry._shacl import ShaclReport, ShaclResult
+from nif.registry._scaffold import Scaffold, bundle_folder, scaffold_version
+from nif.registry._shacl import ShaclReport, ShaclResult, profile_graphs
 from nif.registry._validation import (
     Chooser,
     Target,
@@ -53,7 +69,7 @@ from nif.registry._validation import (
     pinned_target,
     validate_registered,
 )
-from nif.registry._versions import version_key
+from nif.registry._versions import is_semver, version_key
 from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
@@ -77,10 +93,15 @@ __all__ = [
     "AuditEntry",
     "BlobStore",
     "Chooser",
+    "Discriminator",
+    "Example",
     "KositImport",
     "KositResult",
     "LoadResult",
     "MessageTypeRef",
+    "Metadata",
+    "NewInterface",
+    "NewMessageType",
     "Policy",
     "ReadCache",
     "Record",
@@ -88,6 +109,7 @@ __all__ = [
     "RecordKind",
     "RecordVersion",
     "Registry",
+    "Scaffold",
     "ShaclReport",
     "ShaclResult",
     "SubmitResult",
@@ -95,27 +117,41 @@ __all__ = [
     "Task",
     "ValidationWorker",
     "WorkerStats",
+    "add_message_type",
     "assessment_iri",
+    "bundle_folder",
     "certificate_iri",
+    "deprecate",
+    "edit_metadata",
     "error_report",
     "files_base",
     "guess_format",
     "import_kosit",
+    "interface_iri",
+    "is_semver",
+    "judge_lifecycle",
     "named_types",
+    "new_interface",
+    "next_version",
     "parse_records",
     "pick_version",
     "pinned_target",
+    "profile_graphs",
     "reserved",
     "resolve_message_types",
     "revocation_iri",
     "run_iri",
+    "scaffold_version",
     "sorted_ntriples",
     "sparql_prefixes",
     "split_interface",
     "suite_base",
     "tool_iri",
     "utc_now",
+    "utc_today",
     "validate_registered",
     "version_checksums",
     "version_key",
+    "version_node",
+    "versions",
 ]

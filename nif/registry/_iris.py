@@ -61,6 +61,17 @@ def files_base(settings: Settings, record_id: str) -> str:
     return f"{settings.registry.base_iri}files/{record_id}/"
 
 
+def interface_iri(settings: Settings, identifier: str) -> str:
+    """An interface record authored by nif (forms, scaffolds): `{base}interface/{id}`; its
+    versions, message types and artefacts hang below it (`_authoring`)."""
+    return f"{settings.registry.base_iri}interface/{identifier}"
+
+
+def catalogue_iri(settings: Settings) -> str:
+    """The registry as a `dcat:Catalog`, and the named graph nif keeps it in: `{base}catalogue`."""
+    return f"{settings.registry.base_iri}catalogue"
+
+
 def assessment_iri(settings: Settings, interface: str, version: str) -> str:
     """A version's compatibility assessment and its named graph:
     `{base}compatibility/{interface id}/{version}` (each part percent-encoded)."""

@@ -16,3 +16,16 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
         (0, int(token)) if _NUMBER.fullmatch(token) else (1, token)
         for token in re.split(r"[.+-]", version)
     )
+
+
+SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
+    r"(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?"
+)
+"""A semantic version (semver.org 2.0.0), as the shapes' `dcat:version` pattern has it."""
+
+
+def is_semver(version: str) -> bool:
+    """Whether `version` is a semantic version such as 1.4.0 or 2.0.0-rc.1."""
+    return SEMVER.fullmatch(version) is not None

@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 
 from nif import __version__
 from nif.home import private_files
 from nif.settings import Settings
-from nif.web import _errors, sparql
-from nif.web._browser import BrowserMiddleware, third_party_page
+from nif.web import _apidocs, _errors, linked_data, sparql
+from nif.web._browser import BrowserMiddleware
 from nif.web._limits import LimitsMiddleware
 from nif.web._services import Services
 from nif.web.api import catalogue, certificates, certification, health, keys, records, validate
@@ -21,6 +19,7 @@ from nif.web.pages import certificates as certificate_pages
 from nif.web.pages import certification as certification_pages
 from nif.web.pages import feeds
 from nif.web.pages import routes as pages
+from nif.web.pages import runs as run_pages
 
 DESCRIPTION = """\
 Validate exchange messages against the schemas and rules of registered interfaces, read and
@@ -66,23 +65,13 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         certificates,
         keys,
         sparql,
+        linked_data,  # before the pages: /certification/run/{id} is an IRI
         certificate_pages,
+        run_pages,  # before certification_pages: /certification/runs/{id} is not a version
         certification_pages,
         feeds,
         pages,
+        _apidocs,
     ):
         app.include_router(module.router)
-    _documentation(app)
     return app
-
-
-def _documentation(app: FastAPI) -> None:
-    """The API's Swagger UI and ReDoc pages, each with the policy its viewer needs."""
-
-    @app.get("/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return third_party_page(get_swagger_ui_html(openapi_url="/openapi.json", title="nif - API"))
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return third_party_page(get_redoc_html(openapi_url="/openapi.json", title="nif - API"))

@@ -3,7 +3,7 @@
 Every response carries a Content-Security-Policy (nif's pages run no script at all, and load
 styles and images only from the service), `nosniff` (a registered artefact or a report is never
 taken for HTML), a ban on framing and a same-origin Referrer-Policy. The API documentation pages
-(`/docs`, `/redoc`) load their viewers from a CDN and set their own policy (`third_party_page`).
+(`/docs`, `/redoc`) run their viewers, served by nif too, and set their own policy (`_apidocs`).
 
 A form post to a page from another site is refused with 403 before any handler runs: the
 browser says where a request comes from (`Sec-Fetch-Site`, else `Origin`), so no token has to
@@ -14,12 +14,9 @@ browser never adds on its own, and is left to that.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from urllib.parse import urlsplit
 
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,27 +40,6 @@ HEADERS = {
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SAME_SITE = frozenset({"same-origin", "none"})
 """`Sec-Fetch-Site` values of a request from the service's own pages (or typed by the user)."""
-
-CDN = "https://cdn.jsdelivr.net"
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
-
-
-def third_party_page(response: HTMLResponse) -> HTMLResponse:
-    """FastAPI's Swagger UI or ReDoc page with a policy for it: its viewer from the CDN, its
-    own inline start-up script by hash (no other inline script), the OpenAPI document from
-    here."""
-    body = bytes(response.body).decode()
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(body)
-    )
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {CDN} {hashes}; "
-        f"style-src 'self' 'unsafe-inline' {CDN} https://fonts.googleapis.com; "
-        "font-src https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'; "
-        "worker-src blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    )
-    return response
 
 
 def cross_site(headers: Headers) -> str | None:

@@ -24,21 +24,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
-import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from nif.errors import ArtefactError, CompileError, FetchError
+from nif.errors import ArtefactError, CompileError
 from nif.outbound import OutboundPolicy
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import bundle_catalog
-from nif.registry._fetch import fetch
 from nif.registry._iris import files_base
 from nif.registry._namespaces import (
     ADMS,
@@ -52,7 +48,9 @@ from nif.registry._namespaces import (
     TECHNIQUE,
     XSD,
 )
+from nif.registry._sources import IDENTIFIER, Sources, StoredFiles, scheme
 from nif.settings import Settings
+from nif.store import Store
 from nif.validate import (
     Artefact,
     ArtefactSet,
@@ -111,13 +109,9 @@ _TECHNIQUES: dict[Node, _Kind] = {
     NIF_TECHNIQUE.JSONSchema: _Kind("JSON Schema", "json", json_references),
     NIF_TECHNIQUE.KoSITConfiguration: _Kind("KoSIT configuration", "xml", kosit_references),
 }
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _ALGORITHM = str(SPDX) + "checksumAlgorithm_"
 _VERIFIABLE = {"md5", "sha1", *(f"sha{n}" for n in (224, 256, 384, 512, "3_256", "3_384", "3_512"))}
 """SPDX checksum algorithms a record may state and nif can check (it pins with sha256 only)."""
-MAX_DOCUMENTS = 1000
-"""Documents one record may pin, so a schema cannot make a submission fetch without end."""
-FILE_REFUSED = "file:// URLs are refused; ship the file in the bundle"
 _XSLT = "http://www.w3.org/1999/XSL/Transform"
 
 
@@ -155,15 +149,17 @@ def pin_record(
     blobs: BlobStore,
     settings: Settings,
     policy: OutboundPolicy | None = None,
+    stored: StoredFiles | None = None,
 ) -> list[PinnedArtefact]:
     """Pin every artefact and example of the record in `graph` (parsed with the record file as
-    base IRI).
+    base IRI). A file of the record that the bundle lacks (or with no bundle) is read from
+    `stored`, the files the record's stored version pinned (`stored_files`).
 
     Raises `ArtefactError` (`FetchError`, `ResolutionError`, `CompileError`) naming the artefact
     and saying why; on any error neither `graph` nor `blobs` is touched.
     """
-    sources = _Sources(
-        record_id, bundle_root, settings, policy or OutboundPolicy.from_settings(settings)
+    sources = Sources(
+        record_id, bundle_root, settings, policy or OutboundPolicy.from_settings(settings), stored
     )
     catalog = bundle_catalog(bundle_root)
     fetch: Fetcher = sources
@@ -183,6 +179,39 @@ def pin_record(
     for plan in plans:
         plan.apply(graph)
     return [plan.result() for plan in plans]
+
+
+def stored_files(
+    store: Store, blobs: BlobStore, settings: Settings, iri: str, record_id: str | None
+) -> StoredFiles | None:
+    """The files the stored version of record `iri` pinned under its own `files/{record_id}/`
+    (None when it is not stored): the URL and sha256 of every artefact, part and example, as
+    pinning wrote them. Nodes pinning did not write (any other checksum the record states) do
+    not count, so no record can name a blob it did not pin."""
+    if not record_id or not IDENTIFIER.fullmatch(record_id):
+        return None
+    content = store.read_graph(iri)
+    if not content.strip():
+        return None
+    graph = Graph().parse(data=content, format="nt")
+    prefix = files_base(settings, record_id)
+    pinned: dict[str, str] = {}
+    artefacts = artefact_nodes(graph)
+    parts = [p for node in artefacts for p in graph.objects(node, NIF.part)]
+    for holder in [*artefacts, *parts, *example_nodes(graph)]:
+        url, digest = graph.value(holder, DCAT.downloadURL), _sha256(graph, holder)
+        if isinstance(url, URIRef) and str(url).startswith(prefix) and digest:
+            pinned[str(url)] = digest
+    return StoredFiles(pinned, blobs)
+
+
+def _sha256(graph: Graph, node: Node) -> str | None:
+    """The sha256 pinning gave `node`, if it has exactly one checksum and that is one."""
+    checksums = list(graph.objects(node, SPDX.checksum))
+    if len(checksums) != 1 or graph.value(checksums[0], SPDX.algorithm) != SHA256:
+        return None
+    value = str(graph.value(checksums[0], SPDX.checksumValue) or "").lower()
+    return value if len(value) == 64 else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,13 +248,13 @@ class _Plan:
         return PinnedArtefact(str(self.node), root.uri, root.sha256, len(self.artefacts.parts) - 1)
 
 
-def _plan(graph: Graph, node: Node, sources: _Sources, fetch: Fetcher, settings: Settings) -> _Plan:
+def _plan(graph: Graph, node: Node, sources: Sources, fetch: Fetcher, settings: Settings) -> _Plan:
     given = _download_url(graph, node)
     url = sources.location(given)
     access = {
         old: URIRef(url if old == URIRef(given) else sources.location(str(old)))
         for old in graph.objects(node, DCAT.accessURL)
-        if isinstance(old, URIRef) and (old == URIRef(given) or _scheme(str(old)) == "file")
+        if isinstance(old, URIRef) and (old == URIRef(given) or scheme(str(old)) == "file")
     }
     kind = _kind(graph, node)
     if kind is _TECHNIQUES[NIF_TECHNIQUE.JSONSchema]:
@@ -332,113 +361,3 @@ def _drop(graph: Graph, node: Node) -> None:
     for prop, value in list(graph.predicate_objects(node)):
         graph.remove((node, prop, value))
         _drop(graph, value)
-
-
-def _scheme(url: str) -> str:
-    return url.split(":", 1)[0].lower() if ":" in url else ""
-
-
-class _Sources:
-    """Where a record's documents come from: its bundle, by their registry URL, or the network.
-
-    Called as the `Fetcher` of `collect`, so references from a bundle file to a relative file
-    land in the bundle and absolute http(s) references, from anywhere, go through `fetch`.
-    """
-
-    def __init__(
-        self,
-        record_id: str | None,
-        bundle_root: Path | None,
-        settings: Settings,
-        policy: OutboundPolicy,
-    ) -> None:
-        self.record_id = record_id
-        self.files = (
-            files_base(settings, record_id)
-            if record_id and _IDENTIFIER.fullmatch(record_id)
-            else None
-        )
-        self.registry = settings.registry.base_iri
-        self.roots = (
-            (bundle_root.resolve(), Path(os.path.normpath(bundle_root.absolute())))
-            if bundle_root
-            else ()
-        )
-        self.policy = policy
-        self.cache: dict[str, bytes] = {}
-
-    def location(self, url: str) -> str:
-        """Where the document at `url` (as written in the record) is pinned: bundle files move
-        to their registry URL, anything else stays where it is."""
-        if _scheme(url) != "file":
-            return url
-        parts = urlsplit(url)
-        path = Path(os.path.normpath(unquote(parts.path)))
-        if not self.roots:
-            raise FetchError(f"{url}: refused, no bundle was submitted ({FILE_REFUSED})")
-        folder = "/" if parts.path.endswith("/") else ""
-        for root in self.roots:
-            if parts.netloc in ("", "localhost") and path.is_relative_to(root):
-                relative = path.relative_to(root).as_posix() + folder
-                return self._files_prefix() + quote(relative, safe="/")
-        raise FetchError(f"{url}: refused, it is outside the bundle ({FILE_REFUSED})")
-
-    def _files_prefix(self) -> str:
-        if self.files is None:
-            raise ArtefactError(
-                f"the record's identifier {self.record_id!r} cannot name its bundle files "
-                "(it needs a dct:identifier such as 'civreg-birth')"
-            )
-        return self.files
-
-    def __call__(self, uri: str) -> bytes:
-        if uri not in self.cache:
-            if len(self.cache) >= MAX_DOCUMENTS:
-                raise FetchError(
-                    f"{uri}: refused, the record pins more than {MAX_DOCUMENTS} documents"
-                )
-            self.cache[uri] = self._read(uri)
-        return self.cache[uri]
-
-    def _read(self, uri: str) -> bytes:
-        if self.files and uri.startswith(self.files):
-            relative = unquote(urlsplit(uri).path[len(urlsplit(self.files).path) :])
-            return self._bundle_file(relative, uri)
-        if uri.startswith(self.registry):
-            raise FetchError(
-                f"{uri}: refused, it points into the registry outside this record's files "
-                f"({self.files}): ship the file in the bundle"
-            )
-        if _scheme(uri) == "file":
-            raise FetchError(f"{uri}: refused ({FILE_REFUSED})")
-        return fetch(uri, self.policy)
-
-    def _bundle_file(self, relative: str, uri: str) -> bytes:
-        if not self.roots:
-            raise FetchError(
-                f"{uri}: refused, it is a file of this record's bundle and no bundle was "
-                "submitted: submit the folder or zip with the record"
-            )
-        root = self.roots[0]
-        lexical = Path(os.path.normpath(root / relative))
-        if not lexical.is_relative_to(root):
-            raise FetchError(f"{uri}: refused, {relative!r} is outside the bundle")
-        try:
-            real = lexical.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise FetchError(f"{uri}: the bundle has no file {relative!r}") from None
-        if not real.is_relative_to(root):
-            raise FetchError(
-                f"{uri}: refused, {relative!r} is a link that leads outside the bundle"
-            )
-        if not real.is_file():
-            raise FetchError(f"{uri}: {relative!r} in the bundle is not a file")
-        size = real.stat().st_size
-        if size > self.policy.max_bytes:
-            raise FetchError(
-                f"{uri}: {relative!r} is {size} bytes, over the limit of {self.policy.max_bytes}"
-            )
-        try:
-            return real.read_bytes()
-        except OSError as exc:
-            raise FetchError(f"{uri}: cannot read {relative!r}: {exc.strerror or exc}") from None

@@ -242,7 +242,9 @@ class Registry:
         with self._writing():
             with (
                 self.history.audited(who, action, shown),
-                prepared(self.settings, target, name or "<record>", fmt) as (
+                prepared(
+                    self.settings, target, name or "<record>", fmt, (self.store, self.blobs)
+                ) as (
                     records,
                     staging,
                     artefacts,

@@ -31,11 +31,17 @@ from nif.store import Store
 
 @contextlib.contextmanager
 def prepared(
-    settings: Settings, target: Path | bytes, name: str, fmt: str | None
+    settings: Settings,
+    target: Path | bytes,
+    name: str,
+    fmt: str | None,
+    stored: tuple[Store, BlobStore] | None = None,
 ) -> Iterator[tuple[list[Record], BlobStore, int]]:
     """Parse, split and pin a submission into a staging blob store that is discarded unless
-    committed: its records, that store, and how many artefacts were pinned."""
-    from nif.registry._pinning import pin_record
+    committed: its records, that store, and how many artefacts were pinned. With `stored` (the
+    registry's store and blobs), a record's files missing from the submission are read as its
+    stored version pinned them (`_pinning.stored_files`)."""
+    from nif.registry._pinning import pin_record, stored_files
 
     with staging_area(settings) as staging, contextlib.ExitStack() as stack:
         shown = None
@@ -53,7 +59,17 @@ def prepared(
             sources = stack.enter_context(open_sources(target, settings, shown))
             pairs = [(r, s.bundle) for s in sources for r in parse_source(settings, s, fmt)]
         artefacts = sum(
-            len(pin_record(r.graph, r.identifier, bundle, staging, settings)) for r, bundle in pairs
+            len(
+                pin_record(
+                    r.graph,
+                    r.identifier,
+                    bundle,
+                    staging,
+                    settings,
+                    stored=stored and stored_files(*stored, settings, r.iri, r.identifier),
+                )
+            )
+            for r, bundle in pairs
         )
         yield [r for r, _ in pairs], staging, artefacts
 

@@ -8,10 +8,12 @@ language, else any. The result dataclasses are also the web API's response model
 
 from nif.catalogue._agencies import agencies, agency
 from nif.catalogue._consumers import Consumed, Consumer, consumed, consumers
+from nif.catalogue._dcat import CataloguePage, catalogue_graph, catalogue_page, write_catalogue
 from nif.catalogue._details import Link
 from nif.catalogue._downloads import artefact
 from nif.catalogue._feeds import MAX_ENTRIES, Feed, FeedEntry, agency_feed, interface_feed
 from nif.catalogue._interfaces import MAX_LIMIT, interface, interfaces
+from nif.catalogue._linked_data import Description, describe, file_checksum
 from nif.catalogue._model import (
     STATUSES,
     Agency,
@@ -37,9 +39,11 @@ __all__ = [
     "Agency",
     "AgencySummary",
     "Artefact",
+    "CataloguePage",
     "Consumed",
     "Consumer",
     "Contact",
+    "Description",
     "Download",
     "Example",
     "Feed",
@@ -57,9 +61,14 @@ __all__ = [
     "agency_feed",
     "agency_iri",
     "artefact",
+    "catalogue_graph",
+    "catalogue_page",
     "consumed",
     "consumers",
+    "describe",
+    "file_checksum",
     "interface",
     "interface_feed",
     "interfaces",
+    "write_catalogue",
 ]

@@ -6,6 +6,7 @@ from nif.registry._authoring import (
     Metadata,
     NewInterface,
     NewMessageType,
+    add_example,
     add_message_type,
     deprecate,
     edit_metadata,
@@ -55,11 +56,20 @@ from nif.registry._namespaces import (
     VCARD,
     sparql_prefixes,
 )
-from nif.registry._next_version import next_version, version_node, versions
+from nif.registry._next_version import (
+    moved_url,
+    next_version,
+    version_files,
+    version_node,
+    versions,
+)
 from nif.registry._policy import POLICIES, Policy
 from nif.registry._profiles import version_checksums
+from nif.registry._proposals import Proposal, ProposalState
+from nif.registry._record_diff import RecordDiff
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
 from nif.registry._registry import RecordInfo, Registry, SubmitResult
+from nif.registry._review import ProposalDetails, proposal_details
 from nif.registry._scaffold import Scaffold, bundle_folder, scaffold_version
 from nif.registry._shacl import ShaclReport, ShaclResult, profile_graphs
 from nif.registry._validation import (
@@ -103,8 +113,12 @@ __all__ = [
     "NewInterface",
     "NewMessageType",
     "Policy",
+    "Proposal",
+    "ProposalDetails",
+    "ProposalState",
     "ReadCache",
     "Record",
+    "RecordDiff",
     "RecordInfo",
     "RecordKind",
     "RecordVersion",
@@ -117,6 +131,7 @@ __all__ = [
     "Task",
     "ValidationWorker",
     "WorkerStats",
+    "add_example",
     "add_message_type",
     "assessment_iri",
     "bundle_folder",
@@ -130,6 +145,7 @@ __all__ = [
     "interface_iri",
     "is_semver",
     "judge_lifecycle",
+    "moved_url",
     "named_types",
     "new_interface",
     "next_version",
@@ -137,6 +153,7 @@ __all__ = [
     "pick_version",
     "pinned_target",
     "profile_graphs",
+    "proposal_details",
     "reserved",
     "resolve_message_types",
     "revocation_iri",
@@ -151,6 +168,7 @@ __all__ = [
     "utc_today",
     "validate_registered",
     "version_checksums",
+    "version_files",
     "version_key",
     "version_node",
     "versions",

@@ -100,6 +100,12 @@ class History:
                 [dataclasses.astuple(v) for v in versions],
             )
 
+    def latest(self) -> str | None:
+        """When the last version of any record was stored (the catalogue's `dct:modified`)."""
+        with self._lock:
+            row = self._db.execute("SELECT max(at) FROM versions").fetchone()
+        return row[0] if row else None
+
     def versions(self, key: str) -> list[RecordVersion]:
         """A record's versions, oldest first, by record IRI or identifier."""
         with self._lock:

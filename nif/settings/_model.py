@@ -72,6 +72,8 @@ class Group(BaseModel):
 class ValidationSettings(Group):
     """Limits of message validation (the CLI, the service and certification runs)."""
 
+    flat_names = {"retired_version": "validation_retired_version"}
+
     max_message_bytes: NonNegativeInt = Field(
         default=200 * MiB, description="Largest message accepted (`--max-bytes`)."
     )
@@ -95,6 +97,12 @@ class ValidationSettings(Group):
         "2020-12 unless its meta-schema turns the format(-assertion) vocabulary on. `true`/"
         "`false` (`1`/`0`, `yes`/`no`, `on`/`off`): always/never, whatever the draft.",
         json_schema_extra=_shown("by the draft"),
+    )
+    retired_version: Literal["error", "warning"] = Field(
+        default="error",
+        description="What a message to a retired interface version (past its end date, or "
+        "Withdrawn) gets: `error`, verdict `error` with a fatal `NIF-RETIRED` finding; "
+        "`warning`, a warning finding only (a Deprecated version always gets a warning).",
     )
 
 
@@ -164,6 +172,12 @@ class RegistrySettings(Group):
         "earlier version may take at submission; a direction still open then is `unknown`, "
         "which refuses a minor or patch version (`0`: no limit).",
     )
+    review: Flag = Field(
+        default=True,
+        description="Keep a publisher token's new version, or its move of a version to "
+        "Completed, as a proposal until a certifier or admin accepts it (`false`: store it at "
+        "once). Admin writes and `nif registry submit`/`load` are never proposed.",
+    )
     actor: str = Field(
         default="",
         description="Who the history and audit log name for command-line writes (`--as`).",
@@ -198,7 +212,9 @@ class FetchSettings(Group):
 
 
 class ServiceSettings(Group):
-    """Limits of the HTTP service (`nif serve`)."""
+    """Limits of the HTTP service (`nif serve`), and the catalogue it serves at `/catalog`."""
+
+    flat_names = {"catalog_page_size": "service_catalog_page_size"}
 
     max_upload_bytes: NonNegativeInt = Field(
         default=50 * MiB,
@@ -219,6 +235,39 @@ class ServiceSettings(Group):
         default=600,
         description="Service: requests per minute from one client address; more get 429 "
         "(`0`: no limit).",
+    )
+    catalog_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Service: interfaces per page of the DCAT-AP catalogue at `/catalog` "
+        "(Hydra paging, `?page=`).",
+    )
+    catalog_title: str = Field(
+        default="",
+        description="The catalogue's `dct:title`.",
+        json_schema_extra=_shown("a title in English, German and French"),
+    )
+    catalog_description: str = Field(
+        default="",
+        description="The catalogue's `dct:description`.",
+        json_schema_extra=_shown("a description in English, German and French"),
+    )
+    catalog_publisher: str = Field(
+        default="",
+        description="Who publishes the catalogue (`dct:publisher`, a `foaf:Agent`): the "
+        "operator of the registry.",
+        json_schema_extra=_shown("`certificate_issuer`"),
+    )
+    catalog_license: str = Field(
+        default="",
+        description="IRI of the licence of the catalogue's metadata (`dct:license`), e.g. "
+        "`http://publications.europa.eu/resource/authority/licence/CC0`; none when empty.",
+    )
+    catalog_spatial: str = Field(
+        default="",
+        description="IRI of the area the registry covers (`dct:spatial`), e.g. "
+        "`http://publications.europa.eu/resource/authority/country/DEU`; none when empty.",
     )
 
 

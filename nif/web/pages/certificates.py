@@ -29,6 +29,7 @@ from nif.certify import (
     available,
     badge_for,
     badge_svg,
+    find_certificates,
     listed_certificates,
     standing,
     verify_stored_certificate,
@@ -204,6 +205,42 @@ def snippets(v: View, alt: str) -> dict[str, str]:
         "markdown": f"[![{alt}]({v.badge_url})]({v.page_url})",
         "html": f'<a href="{v.page_url}"><img src="{v.badge_url}" alt="{quoted}"></a>',
     }
+
+
+@router.get("/certificates", response_class=HTMLResponse)
+def certificates_page(
+    request: Request,
+    svc: ServicesDep,
+    agency: str = "",
+    interface: str = "",
+    state: str = "",
+) -> HTMLResponse:
+    """Every certificate issued, newest first, with its state today (revoked, expired and
+    signature-invalid ones too, as their badges say), filtered by holder, interface or state."""
+    t = translator(request)
+    store = svc.registry.store
+    states = [s for s in CertificateState if s is not CertificateState.NONE]
+    chosen = next((s for s in states if s.name.lower() == state), None)
+    if state and chosen is None:
+        known = ", ".join(s.name.lower() for s in states)
+        raise errors.InputError(f"no certificate state {state[:40]!r} (states: {known})")
+    found = listed_certificates(
+        store, svc.settings, agency=agency or None, interface=interface or None
+    )
+    held = [h for h in _held(svc, found, t.lang) if chosen is None or h.state is chosen]
+    every = find_certificates(store, svc.settings) if agency or interface else [c for c, _ in found]
+    return page(
+        request,
+        "certificates.html",
+        title=t("certificates.title"),
+        held=held,
+        agencies=catalogue.agencies(store, lang=t.lang),
+        interfaces=sorted({c.interface for c in every}),
+        states=states,
+        agency=agency,
+        interface=interface,
+        state=state,
+    )
 
 
 @router.get("/certificates/{cert_id}.pdf")

@@ -201,10 +201,10 @@ async def run_page(
                 agency=agency,
             )
         )
-    return await run_in_threadpool(lambda: _run_page(request, svc, run, subject.suite))
+    return await run_in_threadpool(lambda: show_run(request, svc, run, subject.suite))
 
 
-def _run_page(
+def show_run(
     request: Request,
     svc: Services,
     run: Run | None,
@@ -213,9 +213,10 @@ def _run_page(
     run_id: str = "",
     status: int = 200,
     error: str | None = None,
+    may_issue: bool = True,
 ) -> HTMLResponse:
     """A run's outcome; without `run` (the caller may not see it) only the error and the
-    issue form."""
+    issue form; the issue form only when the run is issuable and the viewer `may_issue`."""
     t = translator(request)
     files: dict[str, bytes] = {}
     if run is not None and run.mode is Mode.EVIDENCE:
@@ -231,7 +232,10 @@ def _run_page(
         run=run,
         run_id=run.id if run else run_id,
         results=_runview.shown_results(run, suite, files) if run else [],
-        issuable=run is not None and run.passed and run.purpose is Purpose.CERTIFICATION,
+        issuable=may_issue
+        and run is not None
+        and run.passed
+        and run.purpose is Purpose.CERTIFICATION,
         valid_days=svc.settings.certificates.validity_days,
         error=error,
     )
@@ -295,7 +299,7 @@ def _issue_refused(
             suite = find_suite(run.interface, run.version, settings=svc.settings)
         except errors.NotFoundError:
             suite = None
-    return _run_page(
+    return show_run(
         request, svc, run, suite, run_id=run_id, status=status_of(exc)[0], error=str(exc)
     )
 

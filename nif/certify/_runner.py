@@ -27,6 +27,7 @@ from nif.registry import (
     ReadCache,
     Registry,
     Target,
+    judge_lifecycle,
     pinned_target,
     resolve_message_types,
     utc_now,
@@ -89,9 +90,10 @@ class _Judge:
             return self.validator(kind.target, content, source)
         if kind.profile is None:
             return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
-        return validate(
+        report = validate(
             content, kind.profile, source=source, settings=self.settings, context=kind.ref.context
         )
+        return judge_lifecycle(report, kind.ref, self.settings)
 
     def name(self, iri: str) -> str:
         return self.types[iri].ref.name

@@ -19,6 +19,8 @@ from nif.registry._versions import version_key
 from nif.store import Row, Store
 
 WITHDRAWN = str(STATUS.Withdrawn)
+_ENDING = {str(STATUS.Deprecated), WITHDRAWN}
+"""Statuses whose versions have a successor: the interface's current version, unless named."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +52,12 @@ class MessageTypeRef:
     version_iri: str
     iri: str
     status: str | None = None
+    """The version's `adms:status` IRI."""
+    end_date: str | None = None
+    """The version's end of life (`dct:temporal`/`dcat:endDate`, `YYYY-MM-DD`), if it has one."""
+    successor: str | None = None
+    """The version that replaces it (`dct:isReplacedBy`, else the interface's current version
+    when this one is deprecated, withdrawn or ends), as a version string."""
     media: str | None = None
     root_namespace: str | None = None
     root_name: str | None = None
@@ -64,13 +72,23 @@ class MessageTypeRef:
         return f"{self.interface}@{self.version}/{self.message_type}"
 
     @property
+    def status_name(self) -> str | None:
+        """The status's local name (`Completed`, `Deprecated`...)."""
+        return self.status.rsplit("/", 1)[-1] if self.status else None
+
+    @property
     def context(self) -> dict[str, str]:
-        """What a report says it was validated against."""
-        return {
+        """What a report says it was validated against: the version, its status and, where
+        known, its end of life and successor."""
+        facts = {
             "interface": self.interface,
             "version": self.version,
             "message_type": self.message_type,
+            "status": self.status_name,
+            "end_date": self.end_date,
+            "successor": self.successor,
         }
+        return {key: value for key, value in facts.items() if value}
 
     @property
     def root(self) -> str | None:
@@ -101,7 +119,7 @@ def message_types_query(pattern: str, *, before: str = "") -> str:
     engines evaluate a nested optional group, an OPTIONAL in a graph pattern or a VALUES block
     for the whole store before joining (Oxigraph does), which costs 0.1-1 s on 10,000
     interfaces where these branches cost a millisecond. Facts a message type may lack are
-    branches of their own ("status", "fact").
+    branches of their own ("status", "end", "successor", "current", "fact").
     """
     core = f"""{pattern}
     ?version nif:messageType ?mt .
@@ -123,6 +141,13 @@ def message_types_query(pattern: str, *, before: str = "") -> str:
     ?mt dct:identifier ?mtid .""",
     )
     status = branch("status", "?version adms:status ?status .")
+    end = branch("end", "?version dct:temporal ?period . ?period dcat:endDate ?end .")
+    successor = branch(
+        "successor", "?version dct:isReplacedBy ?next . ?next dcat:version ?nextver ."
+    )
+    current = branch(
+        "current", "?interface dcat:hasCurrentVersion ?next . ?next dcat:version ?nextver ."
+    )
     fact = branch(
         "fact",
         "?mt ?fp ?fv . FILTER(?fp IN"
@@ -143,10 +168,11 @@ def message_types_query(pattern: str, *, before: str = "") -> str:
     ?decl sh:prefix ?prefix ; sh:namespace ?nsUri .""",
     )
     return f"""{sparql_prefixes()}
-SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?fp ?fv
+SELECT ?mt ?row ?iid ?interface ?version ?ver ?mtid ?status ?end ?nextver ?fp ?fv
        ?d ?dpath ?dvalue ?decl ?prefix ?nsUri
 WHERE {{
-  {head} UNION {status} UNION {fact} UNION {discriminator} UNION {declare}
+  {head} UNION {status} UNION {end} UNION {successor} UNION {current} UNION {fact}
+  UNION {discriminator} UNION {declare}
 }}"""
 
 
@@ -200,15 +226,20 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
 
         root_name = fact(NIF.rootName)
         scenario = fact(NIF.kositScenario)
+        version = first(heads, "ver") or ""
+        status = first(kinds.get("status", []), "status")
+        end_date = first(kinds.get("end", []), "end")
         refs.append(
             MessageTypeRef(
                 interface=first(heads, "iid") or "",
-                version=first(heads, "ver") or "",
+                version=version,
                 message_type=first(heads, "mtid") or "",
                 interface_iri=first(heads, "interface") or "",
                 version_iri=first(heads, "version") or "",
                 iri=iri,
-                status=first(kinds.get("status", []), "status"),
+                status=status,
+                end_date=end_date[:10] if end_date else None,
+                successor=_successor(kinds, version, status, end_date),
                 media=_media(fact(DCAT.mediaType), root_name),
                 root_namespace=fact(NIF.rootNamespace) or None,
                 root_name=root_name,
@@ -220,6 +251,20 @@ def _refs(rows: list[Row]) -> list[MessageTypeRef]:
             )
         )
     return sorted(refs, key=lambda r: (r.interface, version_key(r.version), r.message_type))
+
+
+def _successor(
+    kinds: dict[str, list[Row]], version: str, status: str | None, end_date: str | None
+) -> str | None:
+    """The version `dct:isReplacedBy` names; else, for a version that is deprecated, withdrawn
+    or ends, the interface's current version when that is another one."""
+    named = first(kinds.get("successor", []), "nextver")
+    if named is not None:
+        return named
+    if status not in _ENDING and end_date is None:
+        return None
+    current = first(kinds.get("current", []), "nextver")
+    return current if current != version else None
 
 
 def select_message_types(store: Store, pattern: str, *, before: str = "") -> list[MessageTypeRef]:

@@ -14,6 +14,7 @@ messages whose type a discriminator below the root decides go to the workers wit
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -22,6 +23,7 @@ from nif.errors import ArtefactError, DetectionError, UsageError
 from nif.registry._blobs import BlobStore
 from nif.registry._detect import Detector, Undecided
 from nif.registry._error_report import error_report
+from nif.registry._lifecycle import judge_lifecycle
 from nif.registry._message_types import MessageTypeRef, resolve_message_types, split_interface
 from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, profile_key
 from nif.report import Report, Severity
@@ -204,6 +206,7 @@ def validate_registered(
     jobs: int,
     keep_svrl: bool,
     progress: Callable[[], None] | None = None,
+    today: datetime.date | None = None,
 ) -> list[Report]:
     """Reports for message files, in order, each against its registered profile.
 
@@ -214,7 +217,8 @@ def validate_registered(
     messages are checked. Each file is read once: the bytes detection read go to validation
     (up to `_KEPT_BYTES` in all; the workers read the files past that). Each message is parsed
     once: JSON here, for detection and validation; XML in the worker, which decides the type
-    there when a discriminator below the root decides it (`Candidates`).
+    there when a discriminator below the root decides it (`Candidates`). Each report against
+    a type gets its version's lifecycle as of `today` (default: today in UTC).
     """
     from nif.validate import Message, detect_media, parse_json, read_message, validate_files
 
@@ -294,6 +298,6 @@ def validate_registered(
         for index, report in zip(indexes, done, strict=True):
             # the type the report names (none when detection failed in the worker)
             if report.profile in named:
-                report.context = named[report.profile].context
+                judge_lifecycle(report, named[report.profile], settings, today)
             reports[index] = report
     return [reports[i] for i in range(len(paths))]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import datetime
 import functools
 import logging
 import multiprocessing
@@ -35,6 +36,7 @@ from typing import Any
 from nif.errors import ArtefactError
 from nif.registry._blobs import BlobStore
 from nif.registry._error_report import error_report
+from nif.registry._lifecycle import judge_lifecycle
 from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
@@ -76,6 +78,8 @@ class Task:
     keep_svrl: bool = False
     keep_kosit_report: bool = False
     """Keep the KoSIT report (not the SVRL) for the answer: only when the client asked for it."""
+    today: datetime.date | None = None
+    """The day the version's lifecycle is judged on; None: today (UTC) when it is checked."""
 
 
 def serve(conn: Connection, settings: Settings) -> None:
@@ -121,6 +125,7 @@ def serve(conn: Connection, settings: Settings) -> None:
                 settings=settings,
                 context=task.target.ref.context,
             )
+        judge_lifecycle(report, task.target.ref, settings, task.today)
         if not task.keep_svrl:
             report.drop_raw_outputs(keep_kosit_report=task.keep_kosit_report)
         tasks += 1

@@ -213,16 +213,31 @@ def add_message_type(graph: Graph, version: URIRef, spec: NewMessageType) -> URI
         rules = _artefact(graph, version, spec.rules, TECHNIQUE.Schematron, "application/xml")
         graph.add((node, NIF.rules, rules))
     for example in spec.examples:
-        name = _file_name(example.url)
-        item = URIRef(f"{node}/example/{quote(name)}")
-        graph.add((node, NIF.example, item))
-        graph.add((item, RDF.type, DCAT.Distribution))
-        graph.add((item, DCTERMS.title, Literal(name)))
-        graph.add((item, DCAT.downloadURL, URIRef(example.url)))
-        graph.add((item, DCAT.accessURL, URIRef(example.url)))
-        graph.add((item, DCAT.mediaType, MEDIA[spec.media_type]))
-        graph.add((item, NIF.expectedVerdict, Literal(example.verdict)))
+        add_example(graph, node, example)
     return node
+
+
+def add_example(graph: Graph, message_type: URIRef, example: Example) -> URIRef:
+    """Add an example message to a message type, with the verdict it must get; an example
+    of the same file name replaces the one there."""
+    if (message_type, RDF.type, NIF.MessageType) not in graph:
+        raise InputError(f"<{message_type}> is not a message type of the record")
+    _choice("expected verdict", example.verdict, VERDICTS)
+    name = _file_name(example.url)
+    item = URIRef(f"{message_type}/example/{quote(name)}")
+    for prop, value in list(graph.predicate_objects(item)):
+        graph.remove((item, prop, value))
+        if isinstance(value, BNode):
+            graph.remove((value, None, None))
+    graph.add((message_type, NIF.example, item))
+    graph.add((item, RDF.type, DCAT.Distribution))
+    graph.add((item, DCTERMS.title, Literal(name)))
+    graph.add((item, DCAT.downloadURL, URIRef(example.url)))
+    graph.add((item, DCAT.accessURL, URIRef(example.url)))
+    media = graph.value(message_type, DCAT.mediaType) or MEDIA["application/xml"]
+    graph.add((item, DCAT.mediaType, media))
+    graph.add((item, NIF.expectedVerdict, Literal(example.verdict)))
+    return item
 
 
 def edit_metadata(graph: Graph, node: URIRef, edits: Metadata) -> None:

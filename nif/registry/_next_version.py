@@ -65,7 +65,6 @@ def next_version(
     for node in _reachable(graph, old):
         if isinstance(node, URIRef) and str(node).startswith(prefix):
             names[node] = URIRef(str(new) + "/" + str(node)[len(prefix) :])
-    moved = _url_mover(from_version, new_version)
     numbers = (from_version, new_version)
     for node, copy in names.items():
         for prop, value in graph.predicate_objects(node):
@@ -74,7 +73,7 @@ def next_version(
                 and prop in (ADMS.status, ADMS.versionNotes, DCAT.previousVersion, DCAT.version)
             ):
                 continue
-            graph.add((copy, prop, _copied(graph, prop, value, names, moved, numbers)))
+            graph.add((copy, prop, _copied(graph, prop, value, names, numbers)))
     graph.add((interface, DCAT.hasVersion, new))
     graph.add((new, DCAT.version, Literal(new_version)))
     graph.add((new, ADMS.status, STATUS.UnderDevelopment))
@@ -102,12 +101,29 @@ def _url_mover(old: str, new: str) -> re.Pattern[str]:
     return re.compile(rf"(^|/)(schemas|examples)/{re.escape(old)}/")
 
 
+def moved_url(url: str, from_version: str, new_version: str) -> str:
+    """Where `next_version` moves a file URL: `schemas/FROM/` -> `schemas/NEW/`, the same for
+    `examples/`; other URLs stay."""
+    return _url_mover(from_version, new_version).sub(rf"\1\2/{new_version}/", url)
+
+
+def version_files(graph: Graph, version: URIRef) -> dict[str, str]:
+    """The files a stored version pins (URL -> sha256): its artefacts, their parts, and its
+    examples, as pinning recorded them."""
+    files: dict[str, str] = {}
+    for node in [version, *_reachable(graph, version)]:
+        url = graph.value(node, DCAT.downloadURL)
+        digest = graph.value(graph.value(node, SPDX.checksum), SPDX.checksumValue)
+        if url is not None and digest is not None:  # parts are blank nodes reached too
+            files[str(url)] = str(digest).lower()
+    return files
+
+
 def _copied(
     graph: Graph,
     prop: Node,
     value: Node,
     names: dict[Node, Node],
-    moved: re.Pattern[str],
     numbers: tuple[str, str],
 ) -> Node:
     """The value a copied triple gets: nodes of the old version by their new names, blank
@@ -118,10 +134,10 @@ def _copied(
     if isinstance(value, BNode):
         copy = BNode()
         for p, o in graph.predicate_objects(value):
-            graph.add((copy, p, _copied(graph, p, o, names, moved, numbers)))
+            graph.add((copy, p, _copied(graph, p, o, names, numbers)))
         return copy
     if prop in (DCAT.downloadURL, DCAT.accessURL) and isinstance(value, URIRef):
-        return URIRef(moved.sub(rf"\1\2/{new_version}/", str(value)))
+        return URIRef(moved_url(str(value), from_version, new_version))
     if prop == DCTERMS.title and isinstance(value, Literal) and from_version in str(value):
         return Literal(str(value).replace(from_version, new_version), lang=value.language)
     return value

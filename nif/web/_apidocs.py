@@ -39,12 +39,15 @@ def policy(body: str) -> str:
     """The Content-Security-Policy of a viewer page `body`: everything from this service only;
     inline script only the page's own start-up script (by hash); inline styles, which both
     viewers inject at run time; ReDoc's search worker from a blob."""
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(body)
+    scripts = " ".join(
+        ["'self'"]
+        + [
+            "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+            for s in _INLINE_SCRIPT.findall(body)
+        ]
     )
     return (
-        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        f"default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src blob:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )

@@ -8,7 +8,13 @@ language, else any. The result dataclasses are also the web API's response model
 
 from nif.catalogue._agencies import agencies, agency
 from nif.catalogue._consumers import Consumed, Consumer, consumed, consumers
-from nif.catalogue._dcat import CataloguePage, catalogue_graph, catalogue_page, write_catalogue
+from nif.catalogue._dcat import (
+    CataloguePage,
+    catalogue_graph,
+    catalogue_page,
+    keep_catalogue,
+    write_catalogue,
+)
 from nif.catalogue._details import Link
 from nif.catalogue._downloads import artefact
 from nif.catalogue._feeds import MAX_ENTRIES, Feed, FeedEntry, agency_feed, interface_feed
@@ -70,5 +76,6 @@ __all__ = [
     "interface",
     "interface_feed",
     "interfaces",
+    "keep_catalogue",
     "write_catalogue",
 ]

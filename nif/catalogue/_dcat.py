@@ -8,20 +8,23 @@ vocabularies define them (so range checks find their classes), and a Hydra
 `PartialCollectionView` with first, previous, next and last pages, as harvesters page.
 
 `catalogue_graph` is the node with every service and no records: nif keeps it as the named
-graph `{base_iri}catalogue`, so SPARQL sees the catalogue too (`write_catalogue`).
+graph `{base_iri}catalogue`, so SPARQL sees the catalogue too: the service writes it at start
+and after each write it makes (`keep_catalogue`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
+import threading
 from collections.abc import Callable, Sequence
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
 from nif.catalogue import _reading as read
-from nif.errors import NotFoundError, UsageError
+from nif.errors import NifError, NotFoundError, UsageError
 from nif.registry import (
     DCAT,
     DCTERMS,
@@ -52,6 +55,8 @@ DESCRIPTIONS = {
 """The catalogue's title and description when the settings give none."""
 _LANGUAGES = ("ENG", "DEU", "FRA")
 
+log = logging.getLogger("nif.catalogue")
+
 
 @dataclasses.dataclass(frozen=True)
 class CataloguePage:
@@ -77,6 +82,23 @@ def write_catalogue(registry: Registry) -> None:
     registry.store.replace_graph(
         catalogue_iri(registry.settings), graph.serialize(format="nt", encoding="utf-8")
     )
+
+
+def keep_catalogue(registry: Registry) -> None:
+    """Write the catalogue's graph now and after every write through `registry`, one rewrite
+    at a time (so an older one never lands last). A rewrite that fails is logged: the write
+    that caused it stands, and the next one rewrites the graph again."""
+    lock = threading.Lock()
+
+    def rewrite() -> None:
+        with lock:
+            try:
+                write_catalogue(registry)
+            except NifError as exc:
+                log.warning("the catalogue graph was not rewritten: %s", exc)
+
+    rewrite()
+    registry.on_change(rewrite)
 
 
 def catalogue_page(

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import fcntl
 import getpass
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -24,15 +24,14 @@ from nif.compat import Comparison
 from nif.errors import (
     IncompatibleVersionError,
     NotFoundError,
-    RegistryError,
     RejectedError,
 )
-from nif.registry import _backup, _bulk
+from nif.registry import _backup, _bulk, _review, _withdrawal
+from nif.registry._acceptance import check_submission
 from nif.registry._assessment import (
     assess_records,
     compare_stored,
     read_assessment,
-    withdrawn_graphs,
 )
 from nif.registry._blobs import BlobStore
 from nif.registry._changes import Changes, ReadCache
@@ -40,6 +39,7 @@ from nif.registry._check import Progress
 from nif.registry._context import context_graph
 from nif.registry._history import AuditEntry, History, RecordVersion, utc_now
 from nif.registry._namespaces import sparql_prefixes
+from nif.registry._proposals import Proposal, Proposals
 from nif.registry._records import (
     Record,
     RecordKind,
@@ -79,9 +79,13 @@ class SubmitResult:
     report: ShaclReport
     artefacts: int = 0
     replaced: list[str] = dataclasses.field(default_factory=list)
+    proposal: Proposal | None = None
+    """Set when the submission was kept for review instead of stored (`_review`)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "status": "proposed" if self.proposal and self.proposal.is_open else "stored",
+            **({"proposal": self.proposal.to_dict()} if self.proposal else {}),
             "records": [v.to_dict() for v in self.records],
             "replaced": self.replaced,
             "artefacts": self.artefacts,
@@ -98,6 +102,7 @@ class Registry:
         self.settings = settings
         self.blobs = BlobStore(settings.folder.blobs)
         self.history = History(settings.folder.history)
+        self.proposals = Proposals(settings.folder.history)
         self._changes = Changes()
 
     @classmethod
@@ -108,6 +113,7 @@ class Registry:
     def close(self) -> None:
         self.store.close()
         self.history.close()
+        self.proposals.close()
 
     def __enter__(self) -> Registry:
         return self
@@ -131,6 +137,10 @@ class Registry:
     def read_cache(self, maxsize: int, ttl: float | None = None) -> ReadCache[K, V]:
         """A cache of answers read from this registry, dropped at every change (`ReadCache`)."""
         return ReadCache(self._changes, maxsize, ttl)
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every write through this object (the catalogue's graph)."""
+        self._changes.subscribe(listener)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -188,6 +198,12 @@ class Registry:
         info = self.find(key)
         return from_ntriples(info.iri, self.store.read_graph(info.iri))
 
+    def bundle(self, key: str) -> bytes:
+        """A current record and its files as the zip it can be submitted as (`_bundle_export`)."""
+        from nif.registry._bundle_export import export_bundle
+
+        return export_bundle(self.read(key), self.blobs, self.settings)
+
     def versions(self, key: str) -> list[RecordVersion]:
         """A record's history, oldest first, including withdrawn records."""
         versions = self.history.versions(key)
@@ -227,6 +243,7 @@ class Registry:
         publisher: str | None = None,
         identifier: str | None = None,
         action: str = "submit",
+        review: bool = False,
     ) -> SubmitResult:
         """Submit the records of a file, bundle folder, zip, or bytes; all are stored or none.
 
@@ -235,7 +252,7 @@ class Registry:
         for it (`import-kosit` for a bundle nif wrote). `publisher`, when given, is the IRI of
         the only agency whose records this submission may touch (as submitted and as stored);
         `identifier`, when given, is the one record the submission must hold (the record a URL
-        names).
+        names). `review` keeps what the review rule names as a proposal instead (`_review`).
         """
         who = self.actor(actor)
         shown = name or (str(target) if isinstance(target, Path) else "<record>")
@@ -262,11 +279,14 @@ class Registry:
                         f"shapes:\n{report.text()}",
                         report,
                     )
+                check_submission(self, records, staging, shown)
                 assessed = assess_records(self, records, staging)
                 if assessed.refused:
                     raise IncompatibleVersionError(
                         f"{shown}: {assessed.message()}", assessed.comparisons()
                     )
+                if review and (p := _review.propose(self, records, staging, who, assessed.graphs)):
+                    return SubmitResult([], report, artefacts, proposal=p)
                 stored = self._commit(records, staging, who, action, beside=assessed.graphs)
             self.history.audit(who, action, shown, "stored", _names(records))
         replaced = [r.iri for r in records if r.iri in owners]
@@ -347,40 +367,23 @@ class Registry:
     def withdraw(
         self, key: str, *, actor: str | None = None, publisher: str | None = None
     ) -> RecordVersion:
-        """Remove a record from the current registry; its history stays."""
-        who = self.actor(actor)
-        with self._writing():
-            with self.history.audited(who, "withdraw", key):
-                record = self.read(key)
-                authorise([record], publisher, self._owners([record]))
-                if record.kind is RecordKind.AGENCY:
-                    users = self.store.select(
-                        sparql_prefixes()
-                        + "SELECT DISTINCT ?id WHERE { GRAPH ?g { ?r dct:publisher "
-                        + f"<{record.iri}> OPTIONAL {{ ?r dct:identifier ?id }} }}"
-                        + " FILTER(?r = ?g) }"
-                    )
-                    if users:
-                        names = ", ".join(sorted(str(r.get("id", "?")) for r in users))
-                        raise RegistryError(
-                            f"agency {record.identifier} still publishes {names}; "
-                            "withdraw those interfaces first"
-                        )
-                self.store.replace_graphs({record.iri: b"", **withdrawn_graphs(self, record)})
-                self.changed()
-                version = RecordVersion(
-                    record.iri,
-                    record.identifier,
-                    str(record.kind),
-                    "withdraw",
-                    who,
-                    utc_now(),
-                    None,
-                    0,
-                )
-                self.history.add([version])
-            self.history.audit(who, "withdraw", key, "withdrawn", record.iri)
-        return version
+        """Remove a record from the current registry; its history stays (`_withdrawal`)."""
+        return _withdrawal.withdraw(self, key, self.actor(actor), publisher)
+
+    # review (`_review`)
+
+    def accept(
+        self, proposal_id: str, *, actor: str | None = None, comment: str = ""
+    ) -> SubmitResult:
+        """Store an open proposal's record, as its submission would have been stored."""
+        decided, stored, report = _review.accept(self, proposal_id, self.actor(actor), comment)
+        return SubmitResult(
+            stored, report, proposal=decided, replaced=[decided.record] if decided.base else []
+        )
+
+    def reject(self, proposal_id: str, comment: str, *, actor: str | None = None) -> Proposal:
+        """Close an open proposal without storing it; `comment` says why."""
+        return _review.reject(self, proposal_id, self.actor(actor), comment)
 
     # bulk, backup
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from nif.auth import TokenStore
+from nif.catalogue import keep_catalogue
 from nif.certify import (
     RunStore,
     SigningKey,
@@ -69,6 +70,7 @@ class Services:
             if demo:
                 issued = finish_demo(registry, key)
                 log.info("demo registry: %d certificates issued", len(issued))
+            keep_catalogue(registry)  # the catalogue's graph, for SPARQL
             tokens = TokenStore(settings.folder.secrets)
             undo.callback(tokens.close)
             runs = RunStore(settings.home)

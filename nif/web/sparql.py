@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -35,6 +36,8 @@ from nif.errors import (
 from nif.store import EmbeddedStore, QueryLimits, ResultFormat, Store, query_form, query_limits
 from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
+from nif.web._sparql_description import service_description
+from nif.web.linked_data import FORMAT_NAMES, RDF_TYPES, rdf_response
 
 router = APIRouter(tags=["sparql"])
 
@@ -278,7 +281,9 @@ _FORMAT_DOC = (
     summary="Query the registry with SPARQL 1.1 (GET)",
     description="The SPARQL 1.1 Protocol's query operation by GET. The default graph is the "
     "union of every record's graph (one named graph per record). Read-only; time limit "
-    "`sparql_timeout`, row limit `sparql_max_rows`.",
+    "`sparql_timeout`, row limit `sparql_max_rows`. Without a query: the SPARQL 1.1 service "
+    "description (Turtle, or another RDF format by `Accept` or `?format=`), or a 303 to the "
+    "query page (`/query`) for a browser.",
     responses=_RESPONSES,
     response_class=Response,
 )
@@ -297,6 +302,8 @@ async def sparql_get(
 ) -> Response:
     if len(request.query_params.getlist("query")) > 1:
         raise UsageError(_SEVERAL_QUERIES)
+    if query is None and not request.query_params.keys() - {"format"}:
+        return _describe(request, svc, result_format)
     return await _answer(
         svc,
         query,
@@ -305,6 +312,18 @@ async def sparql_get(
         update=update is not None,
         dataset=bool(default_graph_uri or named_graph_uri),
     )
+
+
+def _describe(request: Request, svc: Services, fmt: str | None) -> Response:
+    """No query: the page to write one for a browser (303), else the service description."""
+    accept = request.headers.get("Accept") or ""
+    if fmt is None and _negotiation.prefers_html(accept):
+        return RedirectResponse("/query", 303, headers={"Vary": "Accept"})
+    media = _negotiation.negotiate(
+        accept, fmt, [(m, m) for m in RDF_TYPES], FORMAT_NAMES, "the service description"
+    )
+    endpoint = str(request.url.replace(query=""))
+    return rdf_response(service_description(endpoint, svc.settings), media)
 
 
 _POST_BODY = {

@@ -24,6 +24,7 @@ from nif.progress import progress_bar
 from nif.report import (
     Report,
     Severity,
+    render_html,
     render_json,
     render_junit,
     render_kosit,
@@ -40,7 +41,7 @@ EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
-FORMATS = ("text", "json", "junit", "svrl", "kosit")
+FORMATS = ("text", "json", "junit", "html", "svrl", "kosit")
 SEVERITIES = ("fatal", "error", "warning", "info")
 
 
@@ -149,6 +150,8 @@ def _render(reports: list[Report], fmt: str, as_array: bool, terminal: bool, col
         return render_json(reports if as_array else reports[0]) + "\n"
     if fmt == "junit":
         return render_junit(reports)
+    if fmt == "html":
+        return render_html(reports)  # one page for every message, as junit and text
     if fmt in ("svrl", "kosit"):
         try:
             xml = (render_svrl if fmt == "svrl" else render_kosit)(reports[0])

@@ -64,14 +64,17 @@ def render_text(
 ) -> str:
     """Reports for people at a terminal: verdict, counts, then each step with its findings.
 
-    `color` adds ANSI styles (the CLI sets it when writing to a terminal); the width defaults
-    to 100 columns so that output written to files does not depend on the terminal.
+    `color` adds ANSI styles (the CLI sets it when writing to a terminal). `console_width`
+    wraps lines to a terminal's width; None wraps nothing, so that output written to files,
+    pipes and CI logs keeps every path and message on one line (for grep).
     """
     from rich.text import Text
 
     reports = as_list(reports)
     buffer = io.StringIO()
-    console = text_console(buffer, console_width or 100, color=color)
+    console = text_console(
+        buffer, console_width or 200, color=color, soft_wrap=console_width is None
+    )
     for number, report in enumerate(reports):
         if number:
             console.print()
@@ -91,7 +94,11 @@ def _print_report(console: Console, report: Report) -> None:
     from rich.text import Text
 
     def indent(text: Text, level: int) -> None:
-        console.print(Padding(text, (0, 0, 0, level)))
+        """`text` indented; wrapped under the indent only when the console wraps at all."""
+        if console.soft_wrap:
+            console.print(Text.assemble(" " * level, text))
+        else:
+            console.print(Padding(text, (0, 0, 0, level)))
 
     verdict = Verdict(report.verdict)
     console.print(

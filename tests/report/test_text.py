@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from nif.report import Report, render_text
@@ -53,3 +54,18 @@ def test_text_of_a_malformed_message_says_where(tmp_path: Path) -> None:
     report = validate(message.read_bytes(), Profile(()), source=str(message))
     text = render_text(report, console_width=200)
     assert "INVALID" in text and "xml.malformed" in text and "2:" in text
+
+
+def test_text_without_a_width_wraps_nothing() -> None:
+    """Written to a file, a pipe or a CI log, a long path and message stay on one line each."""
+    source = "/builds/agency/ci/" + "/".join(f"folder-{n:02d}" for n in range(20)) + "/m.xml"
+    long = "an element that is far too long to fit " * 8
+    made = handmade(source)
+    first = dataclasses.replace(made.findings[0], message=long)
+    report = dataclasses.replace(made, findings=[first, *made.findings[1:]])
+    lines = render_text(report).splitlines()
+    assert lines[0].split() == ["ERROR", source]
+    assert any(line.strip() == long.strip() for line in lines)
+    assert any(line.startswith("    error") and "3:7 /a" in line for line in lines)
+    wrapped = render_text(report, console_width=80).splitlines()
+    assert max(len(line) for line in wrapped) <= 80

@@ -1,4 +1,5 @@
-"""Zip archives from anyone (batch uploads, certification evidence), read safely in memory.
+"""Zip archives from anyone (batch uploads, certification evidence), read safely in memory;
+and zips nif writes (`write_zip`), the same bytes for the same files.
 
 Nothing is extracted to disk, yet an entry whose name would leave the archive (zip-slip) refuses
 the whole zip: the sender made a mistake or is probing. Directories, hidden files and macOS
@@ -13,12 +14,14 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 from nif.errors import InputError, UploadTooLargeError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""The time of every entry nif writes: the earliest a zip can hold, so no clock shows."""
 
 
 def inside(name: str, what: str, within: str = "the archive") -> str:
@@ -138,3 +141,16 @@ def _too_large(name: str, limit: int) -> UploadTooLargeError:
         f"the zip's contents are over the limit of {limit} bytes uncompressed "
         f"(max_upload_bytes), at zip entry {name!r}"
     )
+
+
+def write_zip(files: Mapping[str, bytes]) -> bytes:
+    """`files` (POSIX path -> content) as a zip, sorted by path, every entry with the same time
+    and mode: the same files always give the same bytes (a download can be compared by hash)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            entry = zipfile.ZipInfo(inside(path, f"file {path!r}"), ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, files[path])
+    return out.getvalue()

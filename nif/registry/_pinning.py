@@ -194,7 +194,12 @@ def stored_files(
     if not content.strip():
         return None
     graph = Graph().parse(data=content, format="nt")
-    prefix = files_base(settings, record_id)
+    return StoredFiles(pinned_files(graph, files_base(settings, record_id)), blobs)
+
+
+def pinned_files(graph: Graph, prefix: str) -> dict[str, str]:
+    """URL -> sha256 of every artefact, part and example of a pinned record whose URL starts
+    with `prefix` (its `files/{id}/`), read from what pinning wrote and nothing else."""
     pinned: dict[str, str] = {}
     artefacts = artefact_nodes(graph)
     parts = [p for node in artefacts for p in graph.objects(node, NIF.part)]
@@ -202,7 +207,17 @@ def stored_files(
         url, digest = graph.value(holder, DCAT.downloadURL), _sha256(graph, holder)
         if isinstance(url, URIRef) and str(url).startswith(prefix) and digest:
             pinned[str(url)] = digest
-    return StoredFiles(pinned, blobs)
+    return pinned
+
+
+def unpin(graph: Graph) -> None:
+    """Remove what pinning added to every artefact and example (its checksum, the parts of its
+    closure), so the record reads as it was submitted; pinning it again adds them back."""
+    for node in [*artefact_nodes(graph), *example_nodes(graph)]:
+        for prop in (SPDX.checksum, NIF.part):
+            for old in list(graph.objects(node, prop)):
+                graph.remove((node, prop, old))
+                _drop(graph, old)
 
 
 def _sha256(graph: Graph, node: Node) -> str | None:

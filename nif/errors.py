@@ -22,8 +22,12 @@ NifError                    anything nif refuses or cannot do, with a message fi
     ├── RejectedError       a record does not conform to the shapes (carries the SHACL report)
     ├── IncompatibleVersionError  a new minor or patch version breaks its interface's
     │                       compatibility policy (carries the comparisons)
+    ├── SubmissionCheckError  an artefact a record pins does not compile, or an example
+    │                       does not get its declared verdict (carries each failure)
     ├── NotFoundError       no such record, interface, version, message type, run or certificate
     ├── DetectionError      no registered message type matches a message, or several tie
+    ├── ReviewError         a proposal cannot be decided (closed already, or the record
+    │                       changed since it was made)
     └── CertificationError  a certificate cannot be issued or revoked (failed or self-test run,
                             hashes changed since the run, already revoked)
 ```
@@ -133,12 +137,27 @@ class IncompatibleVersionError(RegistryError):
         self.comparisons = list(comparisons)
 
 
+class SubmissionCheckError(RegistryError):
+    """What a submission pins does not work: an artefact does not compile, or an example
+    message does not get its declared verdict or rule ids. Nothing is stored. `failures` are
+    the `nif.registry.CheckFailure`s, each naming its file (`to_dict()`)."""
+
+    def __init__(self, message: str, failures: Sequence[Any]) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
+
+
 class NotFoundError(RegistryError):
     """No such record, interface, version or message type."""
 
 
 class DetectionError(RegistryError):
     """No message type matches, or several match equally; the message lists the candidates."""
+
+
+class ReviewError(RegistryError):
+    """A proposal cannot be accepted or rejected: it is closed already, or its record changed
+    since it was made (the agency must propose again)."""
 
 
 class CertificationError(RegistryError):

@@ -11,6 +11,7 @@ from nif.registry._authoring import (
     deprecate,
     edit_metadata,
     new_interface,
+    set_status,
 )
 from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
@@ -159,6 +160,7 @@ __all__ = [
     "revocation_iri",
     "run_iri",
     "scaffold_version",
+    "set_status",
     "sorted_ntriples",
     "sparql_prefixes",
     "split_interface",

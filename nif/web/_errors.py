@@ -1,8 +1,12 @@
-"""Every refusal as one JSON body: `{"status", "error", "message"[, "details"]}`.
+"""Every refusal as one JSON body: `{"status", "error", "message"[, "details"][,
+"localized_message"]}`.
 
 `error` is a stable machine-readable code; `message` says what is wrong and where, fit for a
-person. Unexpected failures are logged with their traceback and answered with a generic 500 that
-carries no internal detail.
+person, in English. When the request's `Accept-Language` prefers German or French,
+`localized_message` says what the code means in that language (the specifics stay in
+`message`); a browser on a page gets the error page in its language instead. Unexpected
+failures are logged with their traceback and answered with a generic 500 that carries no
+internal detail.
 """
 
 from __future__ import annotations
@@ -32,9 +36,11 @@ _STATUS: list[tuple[type[errors.NifError], int, str]] = [
     (errors.RecordSyntaxError, 400, "record_syntax"),
     (errors.RejectedError, 422, "rejected"),
     (errors.IncompatibleVersionError, 422, "incompatible"),
+    (errors.SubmissionCheckError, 422, "artefacts_refused"),
     (errors.NotFoundError, 404, "not_found"),
     (errors.DetectionError, 422, "not_detected"),
     (errors.CertificationError, 409, "not_certifiable"),
+    (errors.ReviewError, 409, "review_conflict"),
     (errors.RegistryError, 409, "conflict"),
     (errors.ArtefactError, 422, "artefact"),
     (errors.InputError, 400, "bad_input"),
@@ -56,17 +62,28 @@ _HTTP_CODES = {
 }
 
 
-def error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
+def error_body(
+    status: int, code: str, message: str, details: Any = None, localized: str | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"status": status, "error": code, "message": message}
     if details is not None:
         body["details"] = details
+    if localized is not None:
+        body["localized_message"] = localized
     return body
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    localized: str | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(status, code, message, details), status, headers=headers)
+    return JSONResponse(
+        error_body(status, code, message, details, localized), status, headers=headers
+    )
 
 
 def status_of(exc: errors.NifError) -> tuple[int, str]:
@@ -90,13 +107,15 @@ def _headers(exc: errors.NifError) -> dict[str, str]:
 def _details(exc: errors.NifError) -> Any:
     if isinstance(exc, errors.IncompatibleVersionError):
         return {"comparisons": [c.to_json() for c in exc.comparisons]}
+    if isinstance(exc, errors.SubmissionCheckError):
+        return {"failures": [f.to_dict() for f in exc.failures]}
     report = getattr(exc, "report", None)
     if report is not None and hasattr(report, "results"):
         return [r.to_dict() for r in report.results]
     return None
 
 
-def _reply(
+def reply(
     request: Request,
     status: int,
     code: str,
@@ -104,16 +123,18 @@ def _reply(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The JSON error body, or the HTML error page for a browser on a page path."""
+    """The JSON error body (with `localized_message` when asked for), or the HTML error page
+    for a browser on a page path."""
     if pages.wants_html(request):
-        return pages.error_page(request, status, message, headers)
-    return error_response(status, code, message, details, headers)
+        return pages.error_page(request, status, message, headers, code)
+    localized = pages.localized_message(request, code)
+    return error_response(status, code, message, details, headers, localized)
 
 
 async def _nif_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.NifError)
     status, code = status_of(exc)
-    return _reply(request, status, code, str(exc), _details(exc), _headers(exc))
+    return reply(request, status, code, str(exc), _details(exc), _headers(exc))
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
@@ -123,19 +144,19 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         where = ".".join(str(part) for part in error.get("loc", ()))
         problems.append({"where": where, "problem": error.get("msg", "invalid")})
     summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
-    return _reply(request, 400, "bad_request", f"invalid request: {summary}", problems)
+    return reply(request, 400, "bad_request", f"invalid request: {summary}", problems)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     headers = dict(exc.headers) if exc.headers else None
-    return _reply(request, exc.status_code, code, str(exc.detail), headers=headers)
+    return reply(request, exc.status_code, code, str(exc.detail), headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _reply(request, 500, "internal", "internal error; the service log has the details")
+    return reply(request, 500, "internal", "internal error; the service log has the details")
 
 
 def install(app: FastAPI) -> None:

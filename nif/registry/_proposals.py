@@ -1,0 +1,198 @@
+"""Proposals: submissions kept for review instead of stored (the review step, `_review`).
+
+A proposal is a row of the `proposals` table in the history database (never in the
+SPARQL-visible store); the record it proposes is a blob (its sorted N-Triples), like a stored
+version's, and so are the artefacts it pins and the compatibility assessment it was given, so
+that accepting it needs no upload again. `base` is the sha256 of the record's version it was
+made against (None for a record new to the registry): a proposal is accepted only while that is
+still the current version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import secrets
+import threading
+from pathlib import Path
+
+from nif.errors import NotFoundError
+from nif.home import open_database
+from nif.registry._history import utc_now
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS proposals (
+  id TEXT PRIMARY KEY,
+  record TEXT NOT NULL,
+  identifier TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  proposer TEXT NOT NULL,
+  created TEXT NOT NULL,
+  base TEXT,
+  sha256 TEXT NOT NULL,
+  assessment TEXT,
+  reasons TEXT NOT NULL DEFAULT '[]',
+  state TEXT NOT NULL,
+  decided_by TEXT,
+  decided_at TEXT,
+  comment TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS proposals_record ON proposals(record);
+CREATE INDEX IF NOT EXISTS proposals_agency ON proposals(agency);
+"""
+
+_COLUMNS = (
+    "id, record, identifier, agency, proposer, created, base, sha256, assessment, reasons,"
+    " state, decided_by, decided_at, comment"
+)
+
+
+class ProposalState(enum.StrEnum):
+    """Where a proposal stands; only an open one can be decided."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    """A newer proposal for the same record took its place."""
+    WITHDRAWN = "withdrawn"
+    """The record was withdrawn from the registry while the proposal was open."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Proposal:
+    """One proposal. `sha256` names the proposed record's N-Triples, `assessment` the N-Quads
+    of the compatibility assessment graphs it was given (None: nothing to assess), `reasons`
+    why it needs review: (`version-added` or `version-completed`, the version number)."""
+
+    id: str
+    record: str
+    identifier: str
+    agency: str
+    proposer: str
+    created: str
+    base: str | None
+    sha256: str
+    assessment: str | None
+    reasons: tuple[tuple[str, str], ...]
+    state: ProposalState
+    decided_by: str | None = None
+    decided_at: str | None = None
+    comment: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is ProposalState.OPEN
+
+    def to_dict(self) -> dict[str, object]:
+        fields = dataclasses.asdict(self)
+        fields["reasons"] = [{"change": c, "version": v} for c, v in self.reasons]
+        fields["state"] = str(self.state)
+        return fields
+
+
+def _proposal(row: tuple[object, ...]) -> Proposal:
+    values = list(row)
+    values[9] = tuple((str(c), str(v)) for c, v in json.loads(str(values[9])))
+    values[10] = ProposalState(str(values[10]))
+    values[13] = str(values[13] or "")
+    return Proposal(*values)  # type: ignore[arg-type]
+
+
+class Proposals:
+    """The proposals table, in the history database (its own connection, shareable between
+    threads under the lock like `History`'s)."""
+
+    def __init__(self, path: Path) -> None:
+        self._lock = threading.RLock()
+        self._db = open_database(path, _SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add(self, proposal: Proposal) -> list[str]:
+        """Keep `proposal` (its id is replaced by a fresh one: returned first) and mark the
+        record's open proposals superseded; the ids superseded follow."""
+        fresh = dataclasses.replace(proposal, id=secrets.token_hex(8))
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            superseded = [
+                str(row[0])
+                for row in self._db.execute(
+                    "SELECT id FROM proposals WHERE record = ? AND state = ?",
+                    (fresh.record, str(ProposalState.OPEN)),
+                )
+            ]
+            self._db.executemany(
+                "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                [
+                    (str(ProposalState.SUPERSEDED), fresh.proposer, fresh.created, old)
+                    for old in superseded
+                ],
+            )
+            row = fresh.to_dict()
+            row["reasons"] = json.dumps([list(r) for r in fresh.reasons])
+            self._db.execute(
+                f"INSERT INTO proposals ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                tuple(row.values()),
+            )
+        return [fresh.id, *superseded]
+
+    def get(self, proposal_id: str) -> Proposal:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM proposals WHERE id = ?", (proposal_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no proposal {proposal_id!r}")
+        return _proposal(row)
+
+    def list(
+        self, *, agency: str | None = None, state: ProposalState | None = None, limit: int = 500
+    ) -> list[Proposal]:
+        """Proposals newest first, of one agency (IRI) and in one state when given."""
+        query = f"SELECT {_COLUMNS} FROM proposals WHERE 1 = 1"
+        params: list[object] = []
+        if agency is not None:
+            query += " AND agency = ?"
+            params.append(agency)
+        if state is not None:
+            query += " AND state = ?"
+            params.append(str(state))
+        query += " ORDER BY created DESC, rowid DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        return [_proposal(row) for row in rows]
+
+    def decide(self, proposal_id: str, state: ProposalState, actor: str, comment: str) -> Proposal:
+        """Close an open proposal (the caller checked it is open, under the registry's write
+        lock, so no other decision comes between)."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?, comment = ?"
+                " WHERE id = ? AND state = ?",
+                (str(state), actor, utc_now(), comment, proposal_id, str(ProposalState.OPEN)),
+            )
+        return self.get(proposal_id)
+
+    def close_open(self, record: str, state: ProposalState, actor: str) -> list[str]:
+        """Close every open proposal of a record (withdrawn with it): the ids closed."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            ids = [
+                str(row[0])
+                for row in self._db.execute(
+                    "SELECT id FROM proposals WHERE record = ? AND state = ?",
+                    (record, str(ProposalState.OPEN)),
+                )
+            ]
+            self._db.execute(
+                "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?"
+                " WHERE record = ? AND state = ?",
+                (str(state), actor, utc_now(), record, str(ProposalState.OPEN)),
+            )
+        return ids

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
+from nif.registry._acceptance import failures_of, failures_report
+from nif.registry._acceptance import worker as acceptance
 from nif.registry._assessment import assess_records, refusals_report
 from nif.registry._bundle import open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
@@ -57,6 +59,7 @@ def load_folder(
 
     who = registry.actor(actor)
     sources = folder_sources(root)
+    acceptance.warm()
     with registry._writing():
         with (
             registry.history.audited(who, "load", str(root)),
@@ -93,6 +96,10 @@ def load_folder(
                 for r in records
                 if r.iri not in offenders and not failing & {str(s) for s in r.subjects}
             ]
+            failed = failures_of(registry, accepted, staging)
+            if failed:
+                report = ShaclReport.merge([report, failures_report(failed)])
+                accepted = [r for r in accepted if r.iri not in failed]
             assessed = assess_records(registry, accepted, staging)
             if assessed.refused:
                 report = ShaclReport.merge([report, refusals_report(assessed)])

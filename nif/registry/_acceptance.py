@@ -1,0 +1,230 @@
+"""Submission checks: what a record pins must work before it is stored.
+
+After pinning and the shapes, every message type of a submitted interface record is checked
+(`_acceptance_checks`): each schema and rule artefact compiles with the engine validation will
+use (XSD 1.0 or 1.1, Schematron, JSON Schema, a KoSIT configuration), and every example message
+(`nif:example`) gets its `nif:expectedVerdict` and raises each of its `nif:expectedRule`s. A
+message type whose artefacts and examples are as the stored record has them is not checked
+again. `Registry.submit` refuses the whole submission (`SubmissionCheckError`, 422) naming each
+failure; a folder load refuses the failing records and reports them.
+
+The checks run agencies' schemas and rules, so they run in a worker process that can be killed
+(`nif.workers`), one message type at a time, each with a time limit (`step_timeout` per step
+and example); a check that overruns or cannot run is a failure (fail closed).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from nif.errors import SubmissionCheckError
+from nif.registry._acceptance_checks import Check, CheckFailure, Example, serve
+from nif.registry._blobs import BlobStore
+from nif.registry._message_types import select_message_types
+from nif.registry._namespaces import DCAT, DCTERMS, NIF, SPDX
+from nif.registry._profiles import artefacts_of
+from nif.registry._records import Record, RecordKind, from_ntriples
+from nif.registry._shacl import ShaclReport, ShaclResult
+from nif.settings import Settings
+from nif.store import DumpFormat, EmbeddedStore
+from nif.validate import STARTUP_LIMIT, private_tmpdir, remove_tmpdir, run_isolated, step_limit
+from nif.validate import worker_settings as isolated_settings
+from nif.workers import WorkerProcess
+
+if TYPE_CHECKING:
+    from nif.registry._registry import Registry
+
+log = logging.getLogger("nif.registry")
+
+UNLIMITED = 3600.0
+"""Seconds a step may take when `step_timeout` is `0` (no limit): an hour, then it is killed."""
+
+
+def check_submission(
+    registry: Registry, records: Sequence[Record], staging: BlobStore, shown: str
+) -> None:
+    """Raise `SubmissionCheckError` naming every failed check of `records` (see the module)."""
+    failures = [f for found in failures_of(registry, records, staging).values() for f in found]
+    if failures:
+        listed = "\n".join(f"- {f.text()}" for f in failures)
+        raise SubmissionCheckError(
+            f"{shown}: refused, {len(failures)} submission check(s) failed; nothing was "
+            f"stored:\n{listed}",
+            failures,
+        )
+
+
+def failures_of(
+    registry: Registry, records: Sequence[Record], staging: BlobStore
+) -> dict[str, list[CheckFailure]]:
+    """The failed checks of each interface record (by graph IRI) that has any."""
+    interfaces = [r for r in records if r.kind is RecordKind.INTERFACE]
+    stored = set(_checks([s for r in interfaces if (s := _stored(registry, r)) is not None]))
+    found: dict[str, list[CheckFailure]] = {}
+    for item in _checks(interfaces):
+        if item in stored:
+            continue
+        failures = worker.run(item, staging.root, registry.blobs.root, registry.settings)
+        if failures:
+            found.setdefault(item.ref.interface_iri, []).extend(failures)
+    return found
+
+
+def failures_report(failures: dict[str, list[CheckFailure]]) -> ShaclReport:
+    """The failed checks of a folder load as violations, one per failure, on its record."""
+    from nif.registry._ownership import report_of
+
+    return report_of(
+        [
+            ShaclResult("violation", iri, "", f.text(), constraint=str(NIF.expectedVerdict))
+            for iri, found in failures.items()
+            for f in found
+        ]
+    )
+
+
+def _stored(registry: Registry, record: Record) -> Record | None:
+    """The stored version of `record`, if there is one."""
+    content = registry.store.read_graph(record.iri)
+    return from_ntriples(record.iri, content) if content.strip() else None
+
+
+def _checks(records: Sequence[Record]) -> list[Check]:
+    """The checks of every message type of `records`, read as the registry will read them."""
+    if not records:
+        return []
+    from nif.registry._bulk import nquads
+
+    with EmbeddedStore(None) as pending:
+        pending.load(nquads({r.iri: r.ntriples() for r in records}), DumpFormat.NQUADS)
+        graphs = {r.iri: r.graph for r in records}
+        return [
+            Check(ref, artefacts_of(pending, ref), _examples(graphs[ref.interface_iri], ref.iri))
+            for ref in select_message_types(pending, "")
+            if ref.interface_iri in graphs
+        ]
+
+
+def _examples(graph: Graph, message_type: str) -> tuple[Example, ...]:
+    """The examples of a message type as its record declares them."""
+    found = []
+    for node in graph.objects(URIRef(message_type), NIF.example):
+        sums = [
+            str(value)
+            for checksum in graph.objects(node, SPDX.checksum)
+            for value in graph.objects(checksum, SPDX.checksumValue)
+        ]
+        found.append(
+            Example(
+                iri=str(node),
+                title=_text(graph, node, DCTERMS.title) or str(node),
+                url=_text(graph, node, DCAT.downloadURL) or str(node),
+                sha256=min(sums).lower() if sums else None,
+                expected=_text(graph, node, NIF.expectedVerdict),
+                rules=tuple(sorted({str(r) for r in graph.objects(node, NIF.expectedRule)})),
+            )
+        )
+    return tuple(sorted(found, key=lambda e: e.iri))
+
+
+def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    values = sorted(str(v) for v in graph.objects(node, prop))
+    return values[0] if values else None
+
+
+class AcceptanceWorker:
+    """One lazily started worker process, kept for the next checks, used by one check at a
+    time (submissions hold the registry's write lock anyway); killed when a check overruns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: WorkerProcess | None = None
+        self._ready = False
+
+    def run(
+        self, item: Check, staging: Path, stored: Path, settings: Settings
+    ) -> list[CheckFailure]:
+        """The failures of `item`; one failure saying why when the check overran or failed."""
+        limit = limit_of(item, settings)
+        with self._lock:
+            try:
+                process = self._started()
+                process.conn.send((item, staging, stored, isolated_settings(settings)))
+                if not process.conn.poll(limit):
+                    self._kill()
+                    return [
+                        _unchecked(
+                            item,
+                            f"the checks ran past their time limit of {limit:g} s and were "
+                            "stopped (a schema or rule set too costly to compile or run?)",
+                        )
+                    ]
+                kind, value = process.conn.recv()
+            except (OSError, EOFError, RuntimeError) as exc:
+                self._kill()
+                log.warning("a submission check worker failed: %s", exc)
+                return [_unchecked(item, f"the checks could not run: {exc}")]
+        if kind == "done" and isinstance(value, list):
+            return value
+        log.warning("a submission check failed in its worker: %s", value)
+        return [_unchecked(item, f"the checks failed unexpectedly: {value}")]
+
+    def warm(self) -> None:
+        """Start the worker now, without waiting for it: it imports nif while the caller
+        pins and checks shapes (a folder load), so the first check does not wait."""
+        with self._lock:
+            if self._process is None or not self._process.alive:
+                self._spawn()
+
+    def _spawn(self) -> WorkerProcess:
+        self._kill()
+        tmpdir = private_tmpdir()
+        self._process = WorkerProcess(
+            functools.partial(run_isolated, tmpdir, serve),
+            name="nif-acceptance",
+            cleanup=functools.partial(remove_tmpdir, tmpdir),
+        )
+        self._ready = False
+        return self._process
+
+    def _started(self) -> WorkerProcess:
+        process = self._process
+        if process is None or not process.alive:
+            process = self._spawn()
+        if self._ready:
+            return process
+        if not process.conn.poll(STARTUP_LIMIT):
+            raise RuntimeError(f"the check worker did not start within {STARTUP_LIMIT:g} s")
+        kind, _ = process.conn.recv()
+        if kind != "ready":
+            raise RuntimeError(f"the check worker started with {kind!r}")
+        self._ready = True
+        return process
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process = None
+
+
+def limit_of(item: Check, settings: Settings) -> float:
+    """Seconds the checks of `item` may take: each artefact compiled and each example checked
+    at `step_timeout` per step, plus `step_limit`'s margin."""
+    step = settings.validation.step_timeout or UNLIMITED
+    return step * max(1, len(item.artefacts)) * (1 + len(item.examples)) + step_limit(settings)
+
+
+def _unchecked(item: Check, reason: str) -> CheckFailure:
+    return CheckFailure("check", item.ref.name, item.ref.iri, None, None, reason)
+
+
+worker = AcceptanceWorker()
+"""The process's submission check worker."""

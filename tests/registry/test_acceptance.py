@@ -1,0 +1,214 @@
+"""Submission checks: a record whose artefacts do not compile, or whose examples do not get
+their declared verdict and rule ids, is refused naming each failure, and nothing is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from nif.errors import NotFoundError, SubmissionCheckError
+from nif.registry import Registry
+from nif.settings import Settings
+from nif.store import EmbeddedStore
+from tests.conftest import ROOT
+
+DEMO = ROOT / "registry"
+BIRTH = "https://registry.nif.example/interface/civreg-birth"
+ADDRESS = "https://registry.nif.example/interface/civreg-address"
+Bundle = Callable[..., Path]
+
+
+@pytest.fixture
+def reg(settings: Settings) -> Iterator[Registry]:
+    registry = Registry(EmbeddedStore(settings.folder.store), settings)
+    registry.submit(DEMO / "agencies" / "civreg.ttl")
+    yield registry
+    registry.close()
+
+
+def refused(reg: Registry, bundle: Path) -> SubmissionCheckError:
+    with pytest.raises(SubmissionCheckError) as caught:
+        reg.submit(bundle)
+    return caught.value
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace `old` in the file; the line it was on."""
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_an_xsd_naming_a_missing_type_is_refused_with_its_file_and_line(
+    reg: Registry, bundle: Bundle
+) -> None:
+    folder = bundle("civreg-birth")
+    schema = folder / "schemas" / "2.0.0" / "birth.xsd"
+    line = edit(schema, 'name="Sex" type="SexType"', 'name="Sex" type="GenderType"')
+    error = refused(reg, folder)
+    failures = error.failures
+    assert {f.kind for f in failures} == {"artefact"}
+    failure = failures[0]
+    assert failure.subject == f"{BIRTH}/2.0.0/artefact/birth.xsd"
+    assert failure.file == "https://registry.nif.example/files/civreg-birth/schemas/2.0.0/birth.xsd"
+    assert failure.line == line
+    assert "GenderType" in failure.message
+    assert "civreg-birth@2.0.0/BirthNotification" in str(error)
+    assert f"line {line}" in str(error)
+    assert failure.to_dict()["line"] == line
+    with pytest.raises(NotFoundError):
+        reg.read("civreg-birth")
+    assert not list(reg.blobs.digests()) or all(
+        b"GenderType" not in reg.blobs.get(d) for d in reg.blobs.digests()
+    )
+
+
+def test_a_schematron_that_does_not_compile_is_refused(reg: Registry, bundle: Bundle) -> None:
+    folder = bundle("civreg-birth")
+    rules = folder / "schemas" / "2.0.0" / "birth.sch"
+    edit(
+        rules, 'test="xs:date(b:Mother/b:BirthDate) lt', 'test="((xs:date(b:Mother/b:BirthDate) lt'
+    )
+    failures = refused(reg, folder).failures
+    assert failures and all(f.kind == "artefact" for f in failures)
+    assert {f.subject for f in failures} == {f"{BIRTH}/2.0.0/artefact/birth.sch"}
+    assert all(f.file and f.file.endswith("/schemas/2.0.0/birth.sch") for f in failures)
+    assert "does not compile" in failures[0].message
+
+
+def test_a_json_schema_with_a_bad_ref_is_refused(reg: Registry, bundle: Bundle) -> None:
+    folder = bundle("civreg-address")
+    schema = folder / "schemas" / "2.0.0" / "address-lookup-response.schema.json"
+    edit(schema, '"#/$defs/registeredAddress"', '"#/$defs/nowhere"')
+    failures = refused(reg, folder).failures
+    assert [f.subject for f in failures] == [
+        f"{ADDRESS}/2.0.0/artefact/address-lookup-response.schema.json"
+    ]
+    assert "/$defs/nowhere" in failures[0].message
+    with pytest.raises(NotFoundError):
+        reg.read("civreg-address")
+
+
+def describe(folder: Path, example: str, old: str, new: str) -> None:
+    """Replace `old` in the description of the example `example` (a path ending) in the
+    bundle's record."""
+    record = folder / "interface.ttl"
+    text = record.read_text("utf-8")
+    start = text.index(f"/example/{example}> a dcat:Distribution")
+    at = text.index(old, start)
+    record.write_text(text[:at] + new + text[at + len(old) :], "utf-8")
+
+
+VERDICT = 'nif:expectedVerdict "invalid" .'
+
+
+def test_an_example_declared_valid_that_is_invalid_is_refused(
+    reg: Registry, bundle: Bundle
+) -> None:
+    example = f"{BIRTH}/2.0.0/BirthNotification/example/invalid-missing-mother-id.xml"
+    folder = bundle("civreg-birth")
+    describe(folder, "invalid-missing-mother-id.xml", VERDICT, 'nif:expectedVerdict "valid" .')
+    error = refused(reg, folder)
+    (failure,) = error.failures
+    assert (failure.kind, failure.subject, failure.expected, failure.got) == (
+        "example",
+        example,
+        "valid",
+        "invalid",
+    )
+    assert failure.file is not None and failure.file.endswith("invalid-missing-mother-id.xml")
+    assert "line 15: Element 'GivenName'" in failure.message  # what made it invalid
+    assert "declared valid" in str(error)
+    with pytest.raises(NotFoundError):
+        reg.read("civreg-birth")
+
+
+def test_an_expected_rule_that_is_not_raised_is_refused(reg: Registry, bundle: Bundle) -> None:
+    folder = bundle("civreg-birth")
+    rules = 'nif:expectedRule "BIRTH-01", "BIRTH-02" ;\n  '
+    describe(folder, "invalid-mother-born-after-child.xml", VERDICT, rules + VERDICT)
+    (failure,) = refused(reg, folder).failures
+    assert failure.missing_rules == ("BIRTH-01",)
+    assert "BIRTH-02" in failure.message  # what it raised instead
+    assert failure.to_dict()["missing_rules"] == ["BIRTH-01"]
+
+
+def test_expected_rules_that_are_raised_pass(reg: Registry, bundle: Bundle) -> None:
+    folder = bundle("civreg-birth")
+    rules = 'nif:expectedRule "BIRTH-02" ;\n  '
+    describe(folder, "invalid-mother-born-after-child.xml", VERDICT, rules + VERDICT)
+    reg.submit(folder)
+    assert "BIRTH-02" in reg.read("civreg-birth").ntriples().decode()
+
+
+def test_an_unchanged_resubmission_is_not_checked_again(
+    reg: Registry, bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nif.registry import _acceptance
+
+    reg.submit(bundle("civreg-birth"))
+    checked: list[str] = []
+    run = _acceptance.worker.run
+    monkeypatch.setattr(
+        _acceptance.worker,
+        "run",
+        lambda item, *args: checked.append(item.ref.name) or run(item, *args),
+    )
+    reg.submit(bundle("civreg-birth", ('"Birth registration"@en ;', '"Births"@en ;')))
+    assert checked == []
+    reg.submit(
+        bundle(
+            "civreg-birth",
+            ('nif:schematronPhase "#ALL" ;', ""),
+        )
+    )
+    assert checked == ["civreg-birth@2.0.0/BirthNotification"]
+
+
+def test_a_check_that_overruns_its_time_limit_fails_closed(
+    settings: Settings, bundle: Bundle
+) -> None:
+    """An XSD 1.1 pattern that backtracks without end (xmlschema runs Python's regular
+    expressions) holds the worker: it is killed at the limit and the record refused."""
+    folder = bundle("civreg-birth")
+    schema = folder / "schemas" / "2.0.0" / "birth.xsd"
+    edit(
+        schema,
+        'elementFormDefault="qualified">',
+        'elementFormDefault="qualified" '
+        'xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">',
+    )
+    edit(schema, '<xs:minLength value="1"/>', '<xs:pattern value="([A-Za-z]+)+!"/>')
+    example = folder / "examples" / "2.0.0" / "BirthNotification" / "valid-newborn.xml"
+    edit(example, "<FamilyName>Lind</FamilyName>", f"<FamilyName>{'L' * 40}</FamilyName>")
+    quick = settings.replace(step_timeout=0.2)
+    with Registry(EmbeddedStore(quick.folder.store), quick) as reg:
+        reg.submit(DEMO / "agencies" / "civreg.ttl")
+        failures = refused(reg, folder).failures
+    overran = [f for f in failures if f.kind == "check"]
+    assert [f.message_type for f in overran] == ["civreg-birth@2.0.0/BirthNotification"]
+    assert "time limit" in overran[0].message
+
+
+def test_a_folder_load_refuses_the_failing_record_only(settings: Settings, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "registry"
+    shutil.copytree(DEMO / "agencies", root / "agencies")
+    for name in ("civreg-birth", "civreg-address"):
+        shutil.copytree(DEMO / "interfaces" / name, root / "interfaces" / name)
+    edit(
+        root / "interfaces" / "civreg-birth" / "schemas" / "1.0.0" / "birth.xsd",
+        'type="SexType"',
+        'type="GenderType"',
+    )
+    with Registry(EmbeddedStore(settings.folder.store), settings) as reg:
+        result = reg.load_folder(root, workers=1)
+        assert result.rejected == ["civreg-birth"]
+        assert "GenderType" in result.report.text()
+        assert reg.read("civreg-address")
+        with pytest.raises(NotFoundError):
+            reg.read("civreg-birth")

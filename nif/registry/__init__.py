@@ -1,5 +1,6 @@
 """The registry of interfaces: records, submission, SHACL checks, pinning, registry validation."""
 
+from nif.registry._acceptance_checks import CheckFailure
 from nif.registry._authoring import (
     Discriminator,
     Example,
@@ -103,6 +104,7 @@ __all__ = [
     "VCARD",
     "AuditEntry",
     "BlobStore",
+    "CheckFailure",
     "Chooser",
     "Discriminator",
     "Example",

@@ -1,7 +1,7 @@
 """Certification: conformance suites, runs, EARL results and certificates."""
 
 from nif.certify._assertions import check_assertion
-from nif.certify._badge import BADGE_TEXTS, badge_svg
+from nif.certify._badge import BADGE_TEXTS, badge_svg, badge_text
 from nif.certify._certificates import (
     certificate_graph,
     find_certificates,
@@ -72,6 +72,7 @@ __all__ = [
     "available",
     "badge_for",
     "badge_svg",
+    "badge_text",
     "certificate_graph",
     "check_assertion",
     "evidence_from_zip",

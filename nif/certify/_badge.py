@@ -12,6 +12,7 @@ import enum
 from lxml import etree
 
 SVG = "http://www.w3.org/2000/svg"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 HEIGHT = 20
 PADDING = 6
 FONT_SIZE = 11
@@ -37,6 +38,26 @@ BADGE_TEXTS = {
     BadgeState.SIGNATURE_INVALID: "signature invalid",
     BadgeState.NONE: "not certified",
 }
+"""The English text of each state (the default: a badge embedded elsewhere is in English)."""
+TRANSLATED_TEXTS = {
+    "de": {
+        BadgeState.CERTIFIED: "zertifiziert",
+        BadgeState.EXPIRED: "abgelaufen",
+        BadgeState.REVOKED: "widerrufen",
+        BadgeState.NEEDS_RECERTIFICATION: "neu zu zertifizieren",
+        BadgeState.SIGNATURE_INVALID: "Signatur ungültig",
+        BadgeState.NONE: "nicht zertifiziert",
+    },
+    "fr": {
+        BadgeState.CERTIFIED: "certifié",
+        BadgeState.EXPIRED: "expiré",
+        BadgeState.REVOKED: "révoqué",
+        BadgeState.NEEDS_RECERTIFICATION: "à recertifier",
+        BadgeState.SIGNATURE_INVALID: "signature invalide",
+        BadgeState.NONE: "non certifié",
+    },
+}
+"""The German and French texts, for badges on the pages in those languages."""
 COLOURS = {
     BadgeState.CERTIFIED: "#17713a",
     BadgeState.EXPIRED: "#6941c6",
@@ -57,10 +78,17 @@ def text_width(text: str) -> float:
     )
 
 
-def badge_svg(state: BadgeState, version: str | None = None) -> str:
-    """The badge as an SVG document (UTF-8 text, no XML declaration, fit to inline in HTML)."""
+def badge_text(state: BadgeState, lang: str = "en") -> str:
+    """The text of `state` in `lang` (English for a language without a translation)."""
+    return TRANSLATED_TEXTS.get(lang, BADGE_TEXTS)[state]
+
+
+def badge_svg(state: BadgeState, version: str | None = None, lang: str = "en") -> str:
+    """The badge as an SVG document (UTF-8 text, no XML declaration, fit to inline in HTML),
+    its text in `lang` (marked with `xml:lang`, for screen readers)."""
     version = "".join(c for c in version or "" if c.isprintable())  # XML takes no controls
-    value = f"{BADGE_TEXTS[state]} {version}" if version else BADGE_TEXTS[state]
+    text = badge_text(state, lang)
+    value = f"{text} {version}" if version else text
     label = "NIF"
     left = round(text_width(label)) + 2 * PADDING
     right = round(text_width(value)) + 2 * PADDING
@@ -72,6 +100,9 @@ def badge_svg(state: BadgeState, version: str | None = None) -> str:
         height=str(HEIGHT),
         viewBox=f"0 0 {width} {HEIGHT}",
         role="img",
+    )
+    svg.set(
+        "{http://www.w3.org/XML/1998/namespace}lang", lang if lang in TRANSLATED_TEXTS else "en"
     )
     svg.set("aria-label", f"{label}: {value}")
     etree.SubElement(svg, f"{{{SVG}}}title").text = f"{label}: {value}"

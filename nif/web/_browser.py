@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nif.web import pages
-from nif.web._errors import error_response
+from nif.web._errors import reply
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -86,7 +86,4 @@ def _refusal(scope: Scope, reason: str) -> Response:
     message = (
         f"a form sent from another site is refused ({reason}): send it from this service's own page"
     )
-    request = Request(scope)
-    if pages.wants_html(request):
-        return pages.error_page(request, 403, message)
-    return error_response(403, "forbidden", message)
+    return reply(Request(scope), 403, "forbidden", message)

@@ -17,8 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nif.errors import UploadTooLargeError
 from nif.settings import Settings
-from nif.web import pages
-from nif.web._errors import error_response
+from nif.web._errors import reply
 
 EXEMPT = frozenset({"/health"})
 """Paths the rate limit never applies to (monitoring must see a busy service as alive)."""
@@ -76,7 +75,8 @@ class LimitsMiddleware:
             client = scope.get("client")
             wait = self.limiter.wait(client[0] if client else "unknown")
             if wait:
-                response = error_response(
+                response = reply(
+                    Request(scope),
                     429,
                     "too_many_requests",
                     f"too many requests from this client: the limit is {self.limiter.capacity:g} "
@@ -146,7 +146,4 @@ def _message(size: int | None, limit: int) -> str:
 def _too_large(scope: Scope, declared: int | None, limit: int) -> Response:
     """The 413: the JSON error, or the HTML error page for a browser on a page path."""
     size = declared if declared is not None and declared > limit else None
-    request = Request(scope)
-    if pages.wants_html(request):
-        return pages.error_page(request, 413, _message(size, limit))
-    return error_response(413, "too_large", _message(size, limit))
+    return reply(Request(scope), 413, "too_large", _message(size, limit))

@@ -51,6 +51,10 @@ class Translator:
         self.lang = lang
         self._messages = catalogue(lang)
 
+    def has(self, key: str) -> bool:
+        """Whether `key` is a message (for labels of values that may have none)."""
+        return key in catalogue(DEFAULT)
+
     def __call__(self, key: str, **values: object) -> str:
         text = self._messages.get(key) or catalogue(DEFAULT).get(key, key)
         return text.format(**values) if values else text

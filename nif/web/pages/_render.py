@@ -13,6 +13,7 @@ from nif import __version__
 from nif.web._negotiation import prefers_html
 from nif.web.pages import _i18n
 from nif.web.pages._dates import date_text, datetime_text
+from nif.web.pages._vocabulary import concept_label
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -37,6 +38,7 @@ env = Environment(
 env.filters["link"] = link_target
 env.filters["date"] = date_text
 env.filters["datetime"] = datetime_text
+env.filters["concept"] = concept_label
 
 
 def switch_links(request: Request) -> list[tuple[str, str]]:
@@ -92,14 +94,40 @@ def wants_html(request: Request) -> bool:
     return prefers_html(request.headers.get("accept", ""))
 
 
+def explanation(code: str, lang: str) -> str | None:
+    """What error `code` means, in `lang` (None for a code the catalogue does not know)."""
+    return _i18n.catalogue(lang).get(f"error.code.{code}")
+
+
+def localized_message(request: Request, code: str) -> str | None:
+    """For the API's JSON errors: what `code` means in the German or French the request's
+    `Accept-Language` asks for; None for English (the `message` is English) or no match."""
+    lang = _i18n.negotiate(request.headers.get("accept-language"))
+    if lang is None or lang == _i18n.DEFAULT:
+        return None
+    return explanation(code, lang)
+
+
 def error_page(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> HTMLResponse:
-    """The HTML error page: a localised title for the status and nif's own message."""
+    """The HTML error page: a localised title for the status, what `code` means in the page's
+    language, and nif's own (English) message with the details."""
     t = translator(request)
     key = f"error.{status}"
     title = t(key) if key in _i18n.catalogue(_i18n.DEFAULT) else t("error.title")
-    response = page(request, "error.html", status=status, title=title, message=message)
+    response = page(
+        request,
+        "error.html",
+        status=status,
+        title=title,
+        message=message,
+        explanation=explanation(code, t.lang) if code else None,
+    )
     if headers:
         response.headers.update(headers)
     return response

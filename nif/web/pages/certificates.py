@@ -20,7 +20,6 @@ from rdflib import Literal, URIRef
 
 from nif import catalogue, errors
 from nif.certify import (
-    BADGE_TEXTS,
     Certificate,
     CertificateCheck,
     CertificateState,
@@ -29,6 +28,7 @@ from nif.certify import (
     available,
     badge_for,
     badge_svg,
+    badge_text,
     find_certificates,
     listed_certificates,
     standing,
@@ -192,7 +192,7 @@ def view(request: Request, svc: ServicesDep, cert_id: str) -> View:
         notes=now.notes,
         check=check,
         cases=run_cases(store, cert.run_iri, lang),
-        badge=badge_svg(now.state, cert.version),
+        badge=badge_svg(now.state, cert.version, lang),
         badge_url=base + badge_path(cert.agency, cert.interface, cert.version),
         page_url=f"{base}/certificates/{cert.id}",
     )
@@ -260,7 +260,7 @@ def certificate_page(request: Request, svc: ServicesDep, cert_id: str) -> HTMLRe
     found = view(request, svc, cert_id)
     t = translator(request)
     cert = found.certificate
-    alt = f"NIF: {BADGE_TEXTS[found.state]} {cert.version}"
+    alt = f"NIF: {badge_text(found.state, t.lang)} {cert.version}"
     return page(
         request,
         "certificate.html",
@@ -305,7 +305,7 @@ def _held(svc: Any, listed: list[tuple[Certificate, Standing]], lang: str) -> li
     names = {a.identifier: a.name for a in catalogue.agencies(svc.registry.store, lang=lang)}
     held = []
     for cert, now in listed:
-        badge = badge_svg(now.state, cert.version)
+        badge = badge_svg(now.state, cert.version, lang)
         name = names.get(cert.agency, cert.agency)
         held.append(Held(cert, name, now.state, tuple(now.reasons), badge))
     return held

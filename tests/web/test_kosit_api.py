@@ -313,15 +313,15 @@ def test_the_self_test_page_offers_the_kosit_report(client: httpx.Client) -> Non
         r'href="data:application/xml;charset=utf-8;base64,([^"]+)" download="([^"]+)"', page.text
     )
     found = {name: base64.b64decode(data) for data, name in links}
-    assert set(found) == {"nif-junit.xml", "kosit-report.xml"}
-    assert etree.fromstring(found["kosit-report.xml"]).tag == f"{REP}report"
+    assert set(found) == {"invoice.junit.xml", "invoice.kosit.xml"}
+    assert etree.fromstring(found["invoice.kosit.xml"]).tag == f"{REP}report"
     other = client.post(
         "/self-test",
         data={"target": "civreg-birth@2.0.0/BirthNotification"},
         files={"file": ("newborn.xml", NEWBORN.read_bytes(), "application/xml")},
     )
     assert other.status_code == 200, other.text
-    assert "kosit-report.xml" not in other.text and "nif-junit.xml" in other.text
+    assert "newborn.kosit.xml" not in other.text and "newborn.junit.xml" in other.text
 
 
 def test_the_worker_hands_back_the_kosit_report_only_when_asked(

@@ -340,11 +340,11 @@ def test_self_test_report_downloads_are_the_report(client: httpx.Client) -> None
             r'href="data:[^;]+;charset=utf-8;base64,([A-Za-z0-9+/=]+)" download="([^"]+)"', body
         )
     )
-    report = json.loads(base64.b64decode(found["nif-report.json"]))
+    report = json.loads(base64.b64decode(found["pasted_message.json"]))
     assert report["verdict"] == "invalid"
     assert report["profile"] == TARGET
     assert any(f["rule_id"] == "BIRTH-02" for f in report["findings"])
-    junit = base64.b64decode(found["nif-junit.xml"]).decode()
+    junit = base64.b64decode(found["pasted_message.junit.xml"]).decode()
     assert junit.startswith("<?xml") and "<testsuites" in junit and "BIRTH-02" in junit
 
 

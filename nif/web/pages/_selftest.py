@@ -7,10 +7,23 @@ from __future__ import annotations
 import base64
 import dataclasses
 import itertools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from nif.errors import UsageError
 from nif.registry import sparql_prefixes
-from nif.report import Finding, Report, StepResult, render_json, render_junit, render_kosit
+from nif.report import (
+    Finding,
+    Report,
+    StepResult,
+    Verdict,
+    render_html,
+    render_json,
+    render_junit,
+    render_kosit,
+    render_text,
+)
 from nif.store import Store
 
 MAX_TARGETS = 500
@@ -145,13 +158,88 @@ def data_url(text: str, media_type: str) -> str:
     return f"data:{media_type};charset=utf-8;base64,{encoded}"
 
 
-def downloads(report: Report) -> dict[str, str]:
-    """The report as JSON and as JUnit XML, and the KoSIT report when a KoSIT configuration
-    wrote one (the worker kept it), each a data URL."""
-    found = {
-        "json": data_url(render_json(report), "application/json"),
-        "junit": data_url(render_junit(report), "application/xml"),
-    }
-    if any(step.kosit_report for step in report.steps):
-        found["kosit"] = data_url(render_kosit(report), "application/xml")
-    return found
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_FORMATS: dict[str, tuple[str, str, Callable[[Any], str]]] = {
+    "json": (".json", "application/json", render_json),
+    "junit": (".junit.xml", "application/xml", render_junit),
+    "html": (".html", "text/html", render_html),
+    "text": (".txt", "text/plain", render_text),
+    "kosit": (".kosit.xml", "application/xml", render_kosit),
+}
+FORMATS = ("json", "junit", "html", "text")
+"""The formats a tested message's report downloads in (and kosit when one was written)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """A report offered for download: its format (the page names it), a data URL, the file
+    name and the media type."""
+
+    format: str
+    href: str
+    filename: str
+    media_type: str
+
+
+def stem(source: str) -> str:
+    """The name a report file takes after its message: `birth-2` for `dir/birth-2.xml`, only
+    letters, digits, `.`, `_` and `-` (anything else becomes `_`), at most 100 characters;
+    `message` for a pasted one or a name with nothing left."""
+    base = source.replace("\\", "/").rsplit("/", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    cleaned = _UNSAFE.sub("_", base).strip("._")[:100]
+    return cleaned or "message"
+
+
+def _offer(reports: Report | list[Report], fmt: str, source: str) -> Download:
+    """`reports` in `fmt`, named after `source`: `stem` + the format's suffix, with `.report`
+    before it when that would be the message's own name (a JSON message's JSON report)."""
+    suffix, media, render = _FORMATS[fmt]
+    name = stem(source) + suffix
+    if name == source.replace("\\", "/").rsplit("/", 1)[-1]:
+        name = f"{stem(source)}.report{suffix}"
+    return Download(fmt, data_url(render(reports), media), name, media)
+
+
+def downloads(report: Report, formats: Iterable[str] = FORMATS) -> list[Download]:
+    """The report in `formats`, and the KoSIT report when a KoSIT configuration wrote one
+    (the worker kept it): data URLs named after the message."""
+    kosit = ("kosit",) if any(step.kosit_report for step in report.steps) else ()
+    return [_offer(report, fmt, report.source) for fmt in (*formats, *kosit)]
+
+
+BATCH_ITEM_FORMATS = ("json", "html")
+"""The formats of each message's report in a zip's results (the page stays a sane size; the
+whole batch downloads in every format)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchItem:
+    """One message of a zip with its report, as the page shows it."""
+
+    number: int
+    report: Report
+    steps: list[ShownStep]
+    downloads: list[Download]
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """A zip's results: each message's, the tally of verdicts and the whole batch's reports
+    (JSON array, JUnit XML, text) named after the zip."""
+
+    source: str
+    items: list[BatchItem]
+    tally: dict[str, int]
+    downloads: list[Download]
+
+
+def batch(source: str, messages: list[tuple[str, bytes]], reports: list[Report]) -> Batch:
+    """The results of the messages of zip `source`, in archive order."""
+    items = [
+        BatchItem(n, report, shown_steps(report, content), downloads(report, BATCH_ITEM_FORMATS))
+        for n, ((_, content), report) in enumerate(zip(messages, reports, strict=True), 1)
+    ]
+    tally = {str(v): sum(1 for r in reports if r.verdict == v) for v in Verdict}
+    whole = [_offer(reports, fmt, source) for fmt in ("json", "junit", "text")]
+    return Batch(source, items, tally, whole)

@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from nif import catalogue, errors
 from nif.web._errors import status_of
 from nif.web._services import ServicesDep
-from nif.web.api.validate import run_validation
+from nif.web._zip import looks_zip, unzip
+from nif.web.api.validate import run_batch, run_validation
 from nif.web.pages import _evolution, _examples, _query, _selftest
 from nif.web.pages._render import page, translator
 
@@ -153,6 +154,7 @@ def _self_test_page(
     **context: object,
 ) -> HTMLResponse:
     context.setdefault("report", None)
+    context.setdefault("batch", None)
     context.setdefault("error", None)
     context.setdefault("error_lang", "en")  # nif's own messages are English
     return page(
@@ -191,11 +193,14 @@ async def self_test(
     message: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
-    """Validate an uploaded file (or else the pasted message) and show the report."""
+    """Validate an uploaded file (or else the pasted message) and show the report; a zip's
+    messages each get theirs."""
     content, source = b"", "pasted message"
     if file is not None and file.filename:
         content = await file.read()
         source = file.filename
+        if looks_zip(content, file.content_type):
+            return await _self_test_zip(request, svc, target, source, content)
     elif message.strip():
         content = message.encode("utf-8")
     if not content:
@@ -239,6 +244,33 @@ async def self_test(
         report=report,
         steps=_selftest.shown_steps(report, content),
         downloads=_selftest.downloads(report),
+    )
+
+
+async def _self_test_zip(
+    request: Request, svc: ServicesDep, target: str, source: str, content: bytes
+) -> HTMLResponse:
+    """Every message of the zip (read as the batch API reads one) against the chosen type or
+    its own detected one, each with its report."""
+    try:
+        chosen = _selftest.Target.parse(target)
+        limit = svc.settings.service.max_upload_bytes
+        messages = await run_in_threadpool(unzip, content, limit)
+        reports = await run_batch(
+            svc,
+            messages,
+            interface=chosen.interface if chosen else None,
+            version=chosen.version if chosen else None,
+            message_type=chosen.message_type if chosen else None,
+        )
+    except errors.NifError as exc:
+        status, message = status_of(exc)[0], f"{source}: {exc}"
+        return await run_in_threadpool(
+            lambda: _self_test_page(request, svc, target=target, status=status, error=message)
+        )
+    shown = await run_in_threadpool(_selftest.batch, source, messages, reports)
+    return await run_in_threadpool(
+        lambda: _self_test_page(request, svc, target=target, batch=shown)
     )
 
 

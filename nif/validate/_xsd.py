@@ -27,6 +27,7 @@ from xmlschema.exceptions import XMLSchemaWarning
 from nif.errors import CompileError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
+from nif.validate._paths import Paths
 from nif.validate._step import Document, Step, StepOutcome
 from nif.validate._xml import Resolver, expand_internal_subset, parse_artefact, safe_parser
 
@@ -246,16 +247,22 @@ class Xsd10Step(Step):
         finally:
             with self._lock:
                 self._pool.append(schema)
-        prefixes = _prefixes(document.xml_tree())
-        return StepOutcome([self._finding(entry, prefixes) for entry in log])
+        prefixes, paths = _prefixes(document.xml_tree()), Paths(document.xml_tree())
+        return StepOutcome([self._finding(entry, prefixes, paths) for entry in log])
 
-    def _finding(self, entry: etree._LogEntry, prefixes: dict[str, str | None]) -> Finding:
+    def _finding(
+        self, entry: etree._LogEntry, prefixes: dict[str, str | None], paths: Paths
+    ) -> Finding:
         return Finding(
             _SEVERITIES.get(entry.level, Severity.ERROR),
             self.name,
             _clark_to_prefixed(entry.message, prefixes),
             entry.type_name,
-            Location(line=entry.line or None, column=entry.column or None, xpath=entry.path),
+            Location(
+                line=entry.line or None,
+                column=entry.column or None,
+                xpath=paths.rewrite(entry.path),
+            ),
         )
 
 
@@ -352,13 +359,13 @@ class Xsd11Step(Step):
             errors = list(self._schema.iter_errors(tree))
         if not errors:
             return StepOutcome([])
-        prefixes = _prefixes(tree)
-        return StepOutcome([self._finding(error, tree, prefixes) for error in errors])
+        prefixes, paths = _prefixes(tree), Paths(tree)
+        return StepOutcome([self._finding(error, paths, prefixes) for error in errors])
 
     def _finding(
         self,
         error: xmlschema.XMLSchemaValidationError,
-        tree: etree._ElementTree,
+        paths: Paths,
         prefixes: dict[str, str | None],
     ) -> Finding:
         rule_id = _rule_id(error)
@@ -369,9 +376,9 @@ class Xsd11Step(Step):
             message = f"assertion {test!r} " + ("is false" if failed else f"failed: {message}")
         elif isinstance(error.obj, str) and repr(error.obj) not in message:
             message = f"{message} (value {error.obj!r})"
-        element, xpath = error.elem, error.path
+        element, xpath, line = error.elem, error.path, error.sourceline
         if isinstance(element, etree._Element):
-            xpath = tree.getpath(element)
+            xpath, line = paths.of(element), line or element.sourceline
             name = _clark_to_prefixed(element.tag, prefixes)
             if f"'{name}'" not in message:
                 message = f"Element '{name}': {message}"
@@ -380,7 +387,7 @@ class Xsd11Step(Step):
             self.name,
             message,
             rule_id,
-            Location(line=error.sourceline, xpath=xpath),
+            Location(line=line, xpath=xpath),
             schema_location=error.schema_url,
             test=test,
         )

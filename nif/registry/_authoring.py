@@ -268,6 +268,23 @@ def edit_metadata(graph: Graph, node: URIRef, edits: Metadata) -> None:
         set_texts(graph, node, prop, texts)
 
 
+STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
+
+
+def set_status(graph: Graph, version: URIRef, status: str, *, current: bool = False) -> None:
+    """Give `version` an ADMS status (Deprecated: see `deprecate`, which also says until when);
+    `current` makes it its interface's current version."""
+    _choice("status", status, STATUSES)
+    interfaces = list(graph.subjects(DCAT.hasVersion, version))
+    if not interfaces:
+        raise InputError(f"<{version}> is not a version of the record")
+    graph.remove((version, ADMS.status, None))
+    graph.add((version, ADMS.status, STATUS[status]))
+    if current:
+        graph.remove((interfaces[0], DCAT.hasCurrentVersion, None))
+        graph.add((interfaces[0], DCAT.hasCurrentVersion, version))
+
+
 def deprecate(
     graph: Graph, version: URIRef, end_date: str | None, successor: URIRef | None = None
 ) -> None:

@@ -17,7 +17,7 @@ from nif.web._services import Services
 from nif.web.api import catalogue, certificates, certification, health, keys, records, validate
 from nif.web.pages import certificates as certificate_pages
 from nif.web.pages import certification as certification_pages
-from nif.web.pages import feeds
+from nif.web.pages import feeds, publish
 from nif.web.pages import routes as pages
 from nif.web.pages import runs as run_pages
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         run_pages,  # before certification_pages: /certification/runs/{id} is not a version
         certification_pages,
         feeds,
+        publish,
         pages,
         _apidocs,
     ):

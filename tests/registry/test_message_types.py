@@ -37,6 +37,7 @@ def test_without_version_the_current_one(pinned: PinnedRegistry) -> None:
         "interface": "civreg-birth",
         "version": "2.0.0",
         "message_type": "BirthNotification",
+        "status": "Completed",
     }
     schema, rules = artefacts_of(pinned.store, notification)
     assert (schema.role, rules.role) == ("schema", "rules")

@@ -129,6 +129,7 @@ def test_cli_interface_with_and_without_version(pinned: PinnedRegistry) -> None:
         "interface": "civreg-birth",
         "version": "2.0.0",
         "message_type": "BirthNotification",
+        "status": "Completed",
     }
     old = run_cli(
         pinned, "validate", MESSAGES / "birth-1.xml", "--interface", "civreg-birth@1.0.0", *args

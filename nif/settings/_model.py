@@ -147,6 +147,8 @@ class StoreSettings(Group):
 class RegistrySettings(Group):
     """What the registry accepts and mints."""
 
+    flat_names = {"review": "registry_review"}
+
     base_iri: str = Field(
         default="https://registry.nif.example/",
         description="Base of the IRIs nif mints: a bundle file becomes "

@@ -14,7 +14,16 @@ from nif.web import _apidocs, _errors, linked_data, sparql
 from nif.web._browser import BrowserMiddleware
 from nif.web._limits import LimitsMiddleware
 from nif.web._services import Services
-from nif.web.api import catalogue, certificates, certification, health, keys, records, validate
+from nif.web.api import (
+    catalogue,
+    certificates,
+    certification,
+    health,
+    keys,
+    proposals,
+    records,
+    validate,
+)
 from nif.web.pages import certificates as certificate_pages
 from nif.web.pages import certification as certification_pages
 from nif.web.pages import feeds, publish
@@ -61,6 +70,7 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         validate,
         catalogue,
         records,
+        proposals,
         certification,
         certificates,
         keys,

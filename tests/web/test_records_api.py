@@ -29,6 +29,7 @@ REGISTRY = ROOT / "registry"
 ADDRESS = "civreg-address"
 BIRTH = "civreg-birth"
 NEW = "civreg-marriage"
+BUSREG = "busreg-company"
 CIVREG_AGENCY = "https://registry.nif.example/agency/civreg"
 ADDRESS_TITLE = ('dct:title "Address lookup"@en', 'dct:title "Address lookup (revised)"@en')
 DESK = ("Civil Registry interoperability desk", "Civil Registry interoperability desk (24/7)")
@@ -84,7 +85,7 @@ def current(client: httpx.Client, record: str) -> str | int:
 
 
 def snapshot(client: httpx.Client) -> dict[str, str | int]:
-    records = (ADDRESS, BIRTH, NEW, "civreg", "tax", "tax-vat-return")
+    records = (ADDRESS, BIRTH, NEW, BUSREG, "civreg", "tax", "tax-vat-return")
     return {r: current(client, r) for r in records}
 
 
@@ -118,25 +119,48 @@ OPS = [
     "put-new",
     "put-agency",
     "delete",
+    "get-bundle",
+    "get-catalog",
+    "get-iri",
+    "get-sparql-description",
     "audit",
+    "proposals",
+    "proposal",
+    "accept-proposal",
+    "reject-proposal",
 ]
 """`put-cross-graph`: a civreg interface whose IRI is a certificate's graph (only nif writes
-there); `put-foreign-node`: civreg-birth also stating a node of tax's record. Refused for all."""
-UNAUTHENTICATED = dict.fromkeys(OPS, 401)
-REFUSED = dict.fromkeys(OPS, 403)
+there); `put-foreign-node`: civreg-birth also stating a node of tax's record. Refused for all.
+The proposal ops read and decide busreg's proposal (`busreg_proposal`), which only reviewers see;
+a publisher's new interface (`put-new`) is itself proposed (202)."""
+PUBLIC_READS = {
+    "get-bundle": 200,
+    "get-catalog": 200,
+    "get-iri": 200,
+    "get-sparql-description": 200,
+}
+"""Reads anyone may make, whatever token (if any) comes with them; nothing audits them."""
+UNAUTHENTICATED = {**dict.fromkeys(OPS, 401), **PUBLIC_READS}
+REFUSED = {**dict.fromkeys(OPS, 403), **PUBLIC_READS}
 FOREIGN = {"put-cross-graph": 422, "put-foreign-node": 422}
+OTHER_AGENCY_PROPOSAL = {"proposals": 200, "proposal": 404}
+REVIEWER = {"proposals": 200, "proposal": 200, "accept-proposal": 200, "reject-proposal": 409}
 EXPECTED: dict[str, dict[str, int]] = {
     "anonymous": UNAUTHENTICATED,
     "publisher-A": {
         **FOREIGN,
         "put-existing": 200,
-        "put-new": 201,
+        "put-new": 202,
         "put-agency": 200,
         "delete": 200,
         "audit": 403,
+        **PUBLIC_READS,
+        **OTHER_AGENCY_PROPOSAL,
+        "accept-proposal": 403,
+        "reject-proposal": 403,
     },
-    "publisher-B": REFUSED,
-    "certifier": REFUSED,
+    "publisher-B": {**REFUSED, **OTHER_AGENCY_PROPOSAL},
+    "certifier": {**REFUSED, **REVIEWER},
     "admin": {
         **FOREIGN,
         "put-existing": 200,
@@ -144,6 +168,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "put-agency": 200,
         "delete": 200,
         "audit": 200,
+        **PUBLIC_READS,
+        **REVIEWER,
     },
     "revoked": UNAUTHENTICATED,
     "unknown": UNAUTHENTICATED,
@@ -199,7 +225,16 @@ def cross_graph() -> bytes:
     return bundle(ADDRESS, [*edits, main])
 
 
-def operate(client: httpx.Client, op: str) -> httpx.Response:
+def busreg_proposal(live: LiveServer) -> str:
+    """busreg's move of busreg-company 3.0.0-beta.1 to Completed, kept for review: its id."""
+    body = bundle(BUSREG, [("status/UnderDevelopment>", "status/Completed>")])
+    with live.client(live.token("publisher", "busreg", name="busreg CI")) as busreg:
+        answer = put(busreg, BUSREG, body, "application/zip")
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["proposal"]["id"])
+
+
+def operate(client: httpx.Client, op: str, proposal: str = "") -> httpx.Response:
     match op:
         case "put-cross-graph":
             return put(client, NEW, cross_graph(), "application/zip")
@@ -213,6 +248,22 @@ def operate(client: httpx.Client, op: str) -> httpx.Response:
             return put(client, "civreg", agency("civreg", [DESK]), "text/turtle")
         case "delete":
             return client.delete(f"/api/records/{BIRTH}")
+        case "get-bundle":
+            return client.get(f"/api/records/{ADDRESS}/bundle")
+        case "get-catalog":
+            return client.get("/catalog", params={"page": 1}, headers={"Accept": "text/turtle"})
+        case "get-iri":
+            return client.get(f"/interface/{ADDRESS}", headers={"Accept": "text/turtle"})
+        case "get-sparql-description":
+            return client.get("/sparql", headers={"Accept": "text/turtle"})
+        case "proposals":
+            return client.get("/api/proposals")
+        case "proposal":
+            return client.get(f"/api/proposals/{proposal}")
+        case "accept-proposal":
+            return client.post(f"/api/proposals/{proposal}/accept", json={"comment": "ok"})
+        case "reject-proposal":
+            return client.post(f"/api/proposals/{proposal}/reject", json={"comment": "no"})
         case _:
             return client.get("/api/audit")
 
@@ -234,6 +285,9 @@ def expected_change(op: str, before: dict[str, str | int], after: dict[str, str 
         case "delete":
             assert changed == {BIRTH}
             assert after[BIRTH] == 404
+        case "accept-proposal":
+            assert changed == {BUSREG}
+            assert "status/Completed" in str(after[BUSREG])
         case _:
             assert changed == set()
 
@@ -268,11 +322,12 @@ def test_authorisation_matrix(make_server: MakeServer, who: str) -> None:
     records): the status, what changed, the audit entry, and no secret anywhere."""
     live = fresh(make_server)
     token = credentials(live, who)
+    proposal = busreg_proposal(live)
     for op in OPS:
         with live.client() as reader, captured_logs() as logs:
             before = snapshot(reader)
             with live.client(token) as client:
-                answer = operate(client, op)
+                answer = operate(client, op, proposal)
             after = snapshot(reader)
         expected = EXPECTED[who][op]
         assert answer.status_code == expected, (op, answer.text)
@@ -281,18 +336,26 @@ def test_authorisation_matrix(make_server: MakeServer, who: str) -> None:
             assert body["status"] == expected
             assert (
                 body["error"]
-                == {401: "unauthenticated", 403: "forbidden", 422: "rejected"}[expected]
+                == {
+                    401: "unauthenticated",
+                    403: "forbidden",
+                    404: "not_found",
+                    409: "review_conflict",
+                    422: "rejected",
+                }[expected]
             )
             if expected == 422:
                 shown = {"put-cross-graph": CERTIFICATE_GRAPH, "put-foreign-node": VAT_MESSAGE}
                 assert shown[op] in body["message"], op
             assert after == before, f"{op}: a refused request changed the registry"
+        elif expected == 202 or op in ("proposals", "proposal"):
+            assert after == before, f"{op}: a proposal or a read changed the registry"
         else:
             expected_change(op, before, after)
         if expected == 401:
             assert answer.headers["WWW-Authenticate"].startswith("Bearer")
         entries = audit(live)
-        if op != "audit":
+        if op not in ("audit", "proposals", "proposal", *PUBLIC_READS):
             _audited_as(entries[0], op, token, expected)
         assert any("/api/" in line for line in logs), "the service's log was not captured"
         if token:
@@ -309,8 +372,10 @@ def _audited_as(entry: dict[str, Any], op: str, token: str | None, status: int) 
     else:
         actor = f"token:{token_id(token)} ("
     assert entry["actor"].startswith(actor), (op, entry)
-    assert entry["action"] == ("withdraw" if op == "delete" else "submit"), (op, entry)
-    outcomes = {"refused"} if status >= 400 else {"stored", "withdrawn"}
+    actions = {"delete": "withdraw", "accept-proposal": "accept", "reject-proposal": "reject"}
+    action = "propose" if status == 202 else actions.get(op, "submit")
+    assert entry["action"] == action, (op, entry)
+    outcomes = {"refused"} if status >= 400 else {"stored", "withdrawn", "proposed"}
     assert entry["outcome"] in outcomes, (op, entry)
 
 
@@ -398,7 +463,7 @@ def test_put_each_rdf_syntax(make_server: MakeServer) -> None:
 
 
 def test_put_new_interface_pins_its_bundle_and_is_public(make_server: MakeServer) -> None:
-    live = fresh(make_server)
+    live = fresh(make_server, registry_review=False)  # else proposed (tests/web/test_proposals_api)
     with live.client(live.token("publisher", "civreg", name="civreg CI")) as client:
         answer = put(client, NEW, new_interface(), "application/zip")
         assert answer.status_code == 201, answer.text

@@ -9,18 +9,20 @@ in the audit log.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from nif.auth import Principal
+from nif.auth import Principal, Role
 from nif.errors import ForbiddenError, NotFoundError
 from nif.registry import PREFIXES, RecordKind, RecordVersion, SubmitResult
 from nif.web import _negotiation
 from nif.web._auth import UNAUTHENTICATED, audited, require, writer
 from nif.web._services import Services, ServicesDep
+from nif.web.api.proposals import proposal_json
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -103,6 +105,10 @@ def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> s
     responses={
         200: {"description": "The record replaced its current version."},
         201: {"description": "The record is new."},
+        202: {
+            "description": "Kept as a proposal for review (a publisher's new version or move "
+            "to Completed): `proposal.url` shows it."
+        },
         400: {"description": "Not well-formed, or not the record the URL names."},
         **_WRITE_ERRORS,
         413: {"description": "The body is over max_upload_bytes."},
@@ -130,8 +136,12 @@ async def put_record(
             actor=who.actor,
             publisher=scope,
             identifier=record_id,
+            review=svc.settings.registry.review and who.role is Role.PUBLISHER,
         )
     )
+    if result.proposal is not None:
+        response.status_code = 202
+        return {**result.to_dict(), "proposal": proposal_json(result.proposal)}
     response.status_code = 200 if result.replaced else 201
     return result.to_dict()
 
@@ -195,6 +205,33 @@ async def get_record(
 
     content = await run_in_threadpool(serialize)
     return Response(content, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/records/{record_id}/bundle",
+    summary="A current record and its files as a bundle zip",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}},
+        404: {"description": "No current record with this identifier."},
+    },
+)
+async def get_bundle(record_id: str, svc: ServicesDep) -> Response:
+    """The record file at the top (`interface.ttl` or `agency.ttl`) and every file it pinned at
+    its path, named by relative URLs: the folder it was submitted as. `PUT` of this zip
+    unchanged stores the same record; edit it and send it back to change the record."""
+
+    def bundle() -> tuple[str, bytes]:
+        info = svc.registry.find(record_id)
+        return info.identifier, svc.registry.bundle(info.iri)
+
+    identifier, content = await run_in_threadpool(bundle)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", identifier) or "record"
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
+    )
 
 
 @router.get(

@@ -7,15 +7,26 @@ Exit codes as for `nif validate`: 0 done, 1 refused by the shapes (the report sa
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
+from nif.archives import read_zip
 from nif.cli_options import OUTPUT, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.progress import progress_bar
-from nif.registry import KositImport, Registry, ShaclReport, import_kosit, scaffold_version
+from nif.registry import (
+    KositImport,
+    ProposalState,
+    Registry,
+    ShaclReport,
+    import_kosit,
+    proposal_details,
+    scaffold_version,
+)
 from nif.settings import Settings
 from nif.store import DumpFormat, QueryLimits, ResultFormat, open_store, query_limits
 
@@ -48,12 +59,17 @@ ACTOR = click.option(
 
 @click.group()
 def registry() -> None:
-    """Keep the registry: load, submit, withdraw, history, check, export and import records."""
+    """Keep the registry: load, submit, review proposals, withdraw, history, check, export and
+    import records."""
 
 
 @registry.command("load")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--no-check", is_flag=True, help="Store without the SHACL check (a trusted folder).")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Store without the SHACL and submission checks (a trusted folder).",
+)
 @click.option("--workers", type=click.IntRange(1), help="Processes for the check (default: cores).")
 @REPORT_FORMAT
 @ACTOR
@@ -249,6 +265,52 @@ def import_kosit_command(
     return EXIT_OK
 
 
+@registry.command("pull")
+@click.argument("identifier", metavar="ID")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder to write the bundle folder ID/ into.",
+)
+@click.option("--force", is_flag=True, help="Replace OUT/ID when it is not empty.")
+@registry_options
+def pull_command(identifier: str, out: Path, force: bool, settings: Settings) -> int:
+    """Write a current record and its files as a bundle folder, OUT/ID/.
+
+    The record file (interface.ttl or agency.ttl) names its files by relative URLs, as in a
+    registry folder: edit it and send it back with `nif registry submit OUT/ID`.
+    """
+    with Registry.open(settings) as reg:
+        info = reg.find(identifier)
+        content = reg.bundle(info.iri)
+    unbounded = sys.maxsize // 2  # nif's own zip, of files the registry already holds
+    files = read_zip(content, max_bytes=unbounded, max_files=unbounded, what="the bundle")
+    target = out / info.identifier
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise UsageError(f"{target}: the folder is not empty; pass --force to replace it")
+    _write_folder(target, files)
+    click.echo(f"wrote {info.kind} {info.identifier} to {target} ({len(files)} file(s))")
+    return EXIT_OK
+
+
+def _write_folder(target: Path, files: list[tuple[str, bytes]]) -> None:
+    """Write `files` into a new folder beside `target`, then put it in `target`'s place: an
+    interrupted pull leaves the old folder whole, and a replaced one keeps no stale file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as temp:
+        fresh = Path(temp) / target.name
+        for path, data in files:
+            (fresh / path).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / path).write_bytes(data)
+        if target.exists():
+            shutil.rmtree(target)
+        fresh.rename(target)
+
+
 @registry.command("withdraw")
 @click.argument("identifier")
 @ACTOR
@@ -258,6 +320,71 @@ def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> 
     with Registry.open(settings) as reg:
         version = reg.withdraw(identifier, actor=actor)
     click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
+    return EXIT_OK
+
+
+@registry.command("proposals")
+@click.option(
+    "--state",
+    type=click.Choice([str(s) for s in ProposalState]),
+    help="Only proposals in this state (default: all).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@registry_options
+def proposals_command(state: str | None, fmt: str, settings: Settings) -> int:
+    """Proposals kept for review (a publisher's new version or move to Completed), newest
+    first: id, when, state, record, why and who proposed it."""
+    with Registry.open(settings) as reg:
+        found = reg.proposals.list(state=ProposalState(state) if state else None)
+    if fmt == "json":
+        click.echo(json.dumps([p.to_dict() for p in found], indent=2))
+    for p in found if fmt == "text" else []:
+        why = ", ".join(f"{c.replace('-', ' ')} {v}" for c, v in p.reasons)
+        click.echo(f"{p.id}  {p.created}  {p.state:<10}  {p.identifier:<24}  {why}  {p.proposer}")
+    return EXIT_OK
+
+
+@registry.command("proposal")
+@click.argument("proposal_id", metavar="ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@registry_options
+def proposal_command(proposal_id: str, fmt: str, settings: Settings) -> int:
+    """A proposal: the triples it adds and removes against the current version, and the
+    compatibility assessment of each version it adds or completes."""
+    with Registry.open(settings) as reg:
+        shown = proposal_details(reg, reg.proposals.get(proposal_id))
+    click.echo(json.dumps(shown.to_dict(), indent=2) if fmt == "json" else shown.text())
+    return EXIT_OK
+
+
+@registry.command("accept")
+@click.argument("proposal_id", metavar="ID")
+@click.option("--comment", default="", help="A word for the agency.")
+@ACTOR
+@registry_options
+def accept_command(proposal_id: str, comment: str, actor: str | None, settings: Settings) -> int:
+    """Accept a proposal: store its record as its submission would have been."""
+    with Registry.open(settings) as reg:
+        result = reg.accept(proposal_id, actor=actor, comment=comment)
+    for v in result.records:
+        click.echo(f"accepted {proposal_id}: stored {v.kind} {v.identifier} ({v.sha256})")
+    return EXIT_OK
+
+
+@registry.command("reject")
+@click.argument("proposal_id", metavar="ID")
+@click.option("--comment", required=True, help="Why (the agency sees it).")
+@ACTOR
+@registry_options
+def reject_command(proposal_id: str, comment: str, actor: str | None, settings: Settings) -> int:
+    """Reject a proposal with a comment; nothing is stored."""
+    with Registry.open(settings) as reg:
+        reg.reject(proposal_id, comment, actor=actor)
+    click.echo(f"rejected {proposal_id}")
     return EXIT_OK
 
 

@@ -189,6 +189,35 @@ class ProposalDetails:
     assessments: list[dict[str, Any]]
     stale: bool
 
+    def text(self) -> str:
+        """The proposal for a terminal: who proposed what, why review, the diff, and each
+        version's assessment message type by message type."""
+        p = self.proposal
+        lines = [
+            f"proposal {p.id}: {p.identifier} <{p.record}>",
+            f"  proposed by {p.proposer} at {p.created}; {p.state}"
+            + (f" by {p.decided_by} at {p.decided_at}" if p.decided_by else ""),
+            *([f"  comment: {p.comment}"] if p.comment else []),
+            *(f"  {change.replace('-', ' ')}: {number}" for change, number in p.reasons),
+            *(["  the record changed since: accepting it is refused"] if self.stale else []),
+            "",
+            self.diff.text(),
+        ]
+        for item in self.assessments:
+            found = item["assessment"]
+            if found is None:
+                lines.append(f"\n{item['version']}: not assessed (no earlier version)")
+                continue
+            verdict = "breaking" if found["breaking"] else "compatible"
+            lines.append(f"\n{item['version']}: {verdict} ({found['policy']})")
+            for m in found["messages"]:
+                lines.append(
+                    f"  {m['name']} vs {m['compared_with']['version']}: backward "
+                    f"{m['backward']['verdict']}, forward {m['forward']['verdict']}"
+                )
+                lines.extend(f"    {c['kind']}: {c['detail']}" for c in m["changes"])
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.proposal.to_dict(),

@@ -8,6 +8,7 @@ Skipped only when Chromium is missing outside CI; in CI (`CI` set) a missing bro
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from nif.certify import find_suite
-from tests.web.certification import BROKEN_REGISTRATION, evidence_zip
+from tests.web.certification import BROKEN_REGISTRATION, evidence_zip, passed_run
 from tests.web.conftest import LiveServer, needs_chromium
 
 BIRTH = ("civreg", "civreg-birth", "2.0.0")
@@ -29,7 +30,7 @@ pytestmark = needs_chromium
 
 @pytest.fixture
 def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.url, locale="en-GB")
+    context = browser.new_context(base_url=server.url, locale="en-GB", accept_downloads=True)
     context.set_default_timeout(60_000)
     yield context.new_page()
     context.close()
@@ -114,3 +115,53 @@ def test_a_publisher_sees_the_failed_cases_and_no_issue_form(
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("its own agency")
     assert token not in page.content()
+
+
+def test_a_certifier_comes_back_to_a_run_and_issues_from_it(page: Page, server: LiveServer) -> None:
+    """A run started earlier (through the API): the certifier finds it on the certification
+    index with the token, opens its permalink, sees the results and issues; afterwards the
+    permalink shows anyone the certificate and the published outcomes."""
+    token = server.token("certifier", name="competence centre")
+    with server.client(token) as api:
+        run = passed_run(api)["id"]
+
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Certification").click()
+    expect(page.locator("h1")).to_have_text("Certification")
+    expect(page.get_by_role("link", name=run)).to_have_count(0)  # private until a token asks
+    mine = page.locator("form").filter(has=page.get_by_role("button", name="Show my runs"))
+    mine.get_by_label("Access token").fill(token)
+    mine.get_by_role("button", name="Show my runs").click()
+    page.get_by_role("link", name=run).click()
+    expect(page).to_have_url(re.compile(rf"/certification/runs/{run}$"))
+
+    opened = page.locator("form").filter(has=page.get_by_role("button", name="Show the run"))
+    opened.get_by_label("Access token").fill(token)
+    opened.get_by_role("button", name="Show the run").click()
+    expect(page.locator("#verdict")).to_have_text("Result: passed, every mandatory case passed")
+    expect(page.locator("section.case")).to_have_count(len(SUITE.cases))
+    assert token not in page.content()
+
+    issue = page.locator("form").filter(has=page.get_by_role("button", name="Issue certificate"))
+    issue.get_by_label("Access token").fill(token)
+    issue.get_by_role("button", name="Issue certificate").click()
+    expect(page).to_have_url(re.compile(r"/certificates/cert-[0-9]{8}-[0-9a-f]{8}$"))
+    certificate = page.url.rsplit("/", 1)[1]
+
+    page.goto(f"/certification/runs/{run}")
+    expect(page.get_by_role("link", name=certificate)).to_be_visible()
+    expect(page.locator("table.cases tbody tr")).to_have_count(len(SUITE.cases))
+
+    page.goto("/certificates?interface=civreg-birth")
+    row = page.locator("table.certificates tr").filter(has_text=certificate)
+    expect(row).to_contain_text("Certified")
+
+
+def test_the_suite_zip_downloads_from_the_index(page: Page) -> None:
+    page.goto("/certification")
+    row = page.locator("table.suites tr").filter(has_text="civreg-birth")
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Suite as zip (manifest and messages)").click()
+    assert download.value.suggested_filename == "civreg-birth-2.0.0-suite.zip"
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert sorted(archive.namelist()) == sorted(f.path for f in SUITE.files)

@@ -229,3 +229,62 @@ def test_import_kosit_then_validate_with_it(nif, tmp_path: Path) -> None:
     empty.mkdir()
     missing = nif("registry", "import-kosit", str(empty), *args[3:], ok=2)
     assert f"{empty}: no scenarios.xml there" in missing.stderr
+
+
+def test_new_version_scaffolds_a_version_the_registry_accepts(nif, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "registry"
+    shutil.copytree(DEMO / "interfaces" / "busreg-company", folder / "interfaces/busreg-company")
+    record = folder / "interfaces/busreg-company/interface.ttl"
+    before = record.read_text("utf-8")
+    args = ("registry", "new-version", "busreg-company", "--folder", str(folder))
+    done = nif(*args, "--from", "2.1.0", "--version", "2.2.0", "--notes", "Adds nothing yet.")
+    iri = "https://registry.nif.example/interface/busreg-company/2.2.0"
+    assert done.stdout.splitlines()[0] == f"added <{iri}> to {record}"
+    after = record.read_text("utf-8")
+    assert after.startswith(before)  # appended: the publisher's comments and layout stay
+    assert '"Adds nothing yet."@en' in after
+    schemas = folder / "interfaces/busreg-company/schemas"
+    assert (schemas / "2.2.0/common/types.xsd").read_bytes() == (
+        schemas / "2.1.0/common/types.xsd"
+    ).read_bytes()
+    nif("registry", "submit", str(DEMO / "agencies" / "busreg.ttl"))
+    stored = nif("registry", "submit", str(record.parent))
+    assert stored.stdout.startswith("stored interface busreg-company <")
+    listed = nif("sparql", "--format", "csv", f"SELECT ?s WHERE {{ <{iri}> ?p ?s }} LIMIT 1")
+    assert len(listed.stdout.splitlines()) == 2
+
+    again = nif(*args, "--from", "2.1.0", "--version", "2.2.0", ok=2)
+    assert "nif: error: interface busreg-company already has a version 2.2.0" in again.stderr
+    assert record.read_text("utf-8") == after  # a refusal writes nothing
+    bad = nif(*args, "--from", "2.1.0", "--version", "2.3", ok=2)
+    assert "expected a semantic version" in bad.stderr
+
+
+def test_pull_writes_a_bundle_folder_that_submits_back(demo, tmp_path: Path) -> None:
+    out = tmp_path / "pulled"
+    done = demo("registry", "pull", "civreg-birth", "--out", str(out))
+    folder = out / "civreg-birth"
+    assert done.stdout == f"wrote interface civreg-birth to {folder} (15 file(s))\n"
+    source = DEMO / "interfaces" / "civreg-birth"
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
+    assert (folder / "schemas/2.0.0/birth.xsd").read_bytes() == (
+        source / "schemas/2.0.0/birth.xsd"
+    ).read_bytes()
+    before = demo("registry", "history", "civreg-birth", "--format", "json").stdout
+    stored = demo("registry", "submit", str(folder))
+    assert stored.stdout.split()[-1] == json.loads(before)[-1]["sha256"], "the same record"
+
+    refused = demo("registry", "pull", "civreg-birth", "--out", str(out), ok=2)
+    assert refused.stderr == (
+        f"nif: error: {folder}: the folder is not empty; pass --force to replace it\n"
+    )
+    (folder / "stale.txt").write_text("left over", "utf-8")
+    demo("registry", "pull", "civreg-birth", "--out", str(out), "--force")
+    assert not (folder / "stale.txt").exists()
+    agency = demo("registry", "pull", "civreg", "--out", str(out))
+    assert agency.stdout.startswith("wrote agency civreg") and (out / "civreg/agency.ttl").is_file()
+    unknown = demo("registry", "pull", "nope", "--out", str(out), ok=2)
+    assert unknown.stderr.count("\n") == 1 and "'nope'" in unknown.stderr

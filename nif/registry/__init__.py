@@ -80,6 +80,7 @@ from nif.registry._validation import (
     named_types,
     pinned_target,
     validate_registered,
+    with_finding,
 )
 from nif.registry._versions import is_semver, version_key
 from nif.registry._worker import Task, ValidationWorker, WorkerStats
@@ -176,4 +177,5 @@ __all__ = [
     "version_key",
     "version_node",
     "versions",
+    "with_finding",
 ]

@@ -272,6 +272,27 @@ class Detector:
             raise DetectionError(_no_match(sought, scope, examples, message, label))
         return _winner(candidates, message, sought, scope)
 
+    def other_versions(
+        self, content: bytes, among: Sequence[MessageTypeRef]
+    ) -> tuple[etree._Element, list[MessageTypeRef]] | None:
+        """When an XML message's root is the root of none of `among` (the types of the version
+        the caller named) but of other registered versions' types: its root start tag and
+        those types, the versions the message was written for. None otherwise."""
+        if not among or detect_media(content) != "xml":
+            return None
+        if any(r.root is None and r.media != "json" for r in among):
+            return None  # a type without a root element takes any
+        try:
+            head = root_start(content, self._settings)
+        except DetectionError:
+            return None
+        root = str(head.tag)
+        if any(r.root == root for r in among):
+            return None
+        named = {r.version_iri for r in among}
+        found = [r for r in self._xml_candidates(root) if r.version_iri not in named]
+        return (head, found) if found else None
+
     def _xml_candidates(self, root: str) -> list[MessageTypeRef]:
         if root not in self._by_root:
             namespace, _, name = root[1:].partition("}") if root.startswith("{") else ("", "", root)

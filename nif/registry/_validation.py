@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from lxml import etree
+
 from nif.errors import ArtefactError, DetectionError, UsageError
 from nif.registry._blobs import BlobStore
 from nif.registry._detect import Detector, Undecided
@@ -26,10 +28,15 @@ from nif.registry._error_report import error_report
 from nif.registry._lifecycle import judge_lifecycle
 from nif.registry._message_types import MessageTypeRef, resolve_message_types, split_interface
 from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, profile_key
-from nif.report import Report, Severity
+from nif.registry._versions import version_key
+from nif.report import Finding, Location, Report, Severity, StepResult, StepStatus, Verdict
 from nif.settings import Settings
 from nif.store import Store
 from nif.validate import ParsedJson, ParsedXml, Profile, parse_xml, validate
+from nif.version import __version__
+
+OTHER_VERSION = "NIF-OTHER-VERSION"
+"""The rule id of the finding that a message is another registered version's."""
 
 _KEPT_BYTES = 512 * 1024 * 1024
 """Bytes of messages kept from detection for validation: past this, a batch of any size does
@@ -104,7 +111,10 @@ class Chooser:
         message as `parse_json` read it, if it did."""
         if (only := self._only()) is not None:
             return only
-        return self._detector.detect(content, self.among, parsed)
+        try:
+            return self._detector.detect(content, self.among, parsed)
+        except DetectionError as exc:
+            raise self._explained(exc, content) from None
 
     def examine(
         self, content: bytes, parsed: ParsedJson | None = None
@@ -113,7 +123,38 @@ class Chooser:
         its root decides, for the process that parses it to decide."""
         if (only := self._only()) is not None:
             return only
-        return self._detector.examine(content, self.among, parsed)
+        try:
+            return self._detector.examine(content, self.among, parsed)
+        except DetectionError as exc:
+            raise self._explained(exc, content) from None
+
+    def other_version(self, content: bytes) -> Finding | None:
+        """When the caller named a version and the message's root element is another
+        registered version's: an error finding (`NIF-OTHER-VERSION`) saying which version the
+        message is and which it was validated against, before the engines' own findings."""
+        if self.among is None:
+            return None
+        found = self._detector.other_versions(content, self.among)
+        if found is None:
+            return None
+        head, refs = found
+        local = etree.QName(head).localname
+        return Finding(
+            Severity.ERROR,
+            "detect",
+            f"this message is {_versions(refs)}; you validated against {_versions(self.among)}"
+            f": validate it against {refs[0].interface}@{refs[0].version}, or leave the "
+            "interface out to have it detected",
+            OTHER_VERSION,
+            Location(
+                line=head.sourceline, xpath="/" + (f"{head.prefix}:" if head.prefix else "") + local
+            ),
+        )
+
+    def _explained(self, exc: DetectionError, content: bytes) -> DetectionError:
+        """A detection failure that says so when the message is another version's."""
+        note = self.other_version(content)
+        return DetectionError(f"{note.message} ({exc})") if note is not None else exc
 
     def _only(self) -> MessageTypeRef | None:
         """The one type named, which needs no detection; but a KoSIT scenario's match is
@@ -240,6 +281,7 @@ def validate_registered(
             progress()
 
     reports: dict[int, Report] = {}
+    notes: dict[int, Finding] = {}
     groups: dict[MessageTypeRef | Undecided, list[int]] = {}
     profiles: dict[MessageTypeRef, Profile | ArtefactError] = {}
     messages: list[Message | Path] = []
@@ -259,6 +301,8 @@ def validate_registered(
                 failed(index, "detect", str(exc))
             else:
                 groups.setdefault(found, []).append(index)
+                if (note := chooser.other_version(content)) is not None:
+                    notes[index] = note
         blobs = BlobStore(settings.folder.blobs)
         for found in groups:
             for ref in found.candidates if isinstance(found, Undecided) else (found,):
@@ -300,4 +344,29 @@ def validate_registered(
             if report.profile in named:
                 judge_lifecycle(report, named[report.profile], settings, today)
             reports[index] = report
+    for index, note in notes.items():
+        with_finding(reports[index], note, fail_on)
     return [reports[i] for i in range(len(paths))]
+
+
+def with_finding(report: Report, finding: Finding, fail_on: Severity = Severity.ERROR) -> Report:
+    """`report` (changed in place) with `finding` first, under a step of its own (the
+    finding's `step`, run by nif); a valid verdict becomes invalid when the finding is as bad
+    as `fail_on`."""
+    report.findings.insert(0, finding)
+    failed = finding.severity >= fail_on
+    status = StepStatus.FAILED if failed else StepStatus.PASSED
+    report.steps.insert(0, StepResult(finding.step, finding.step, "nif", __version__, status))
+    if report.verdict is Verdict.VALID and failed:
+        report.verdict = Verdict.INVALID
+    return report
+
+
+def _versions(refs: Sequence[MessageTypeRef]) -> str:
+    """`civreg-birth 2.0.0 (urn:...:2)`: the versions of `refs` and their root namespaces."""
+    versions = sorted(
+        {(r.interface, r.version) for r in refs}, key=lambda p: (p[0], version_key(p[1]))
+    )
+    named = " or ".join(f"{interface} {version}" for interface, version in versions)
+    spaces = sorted({r.root_namespace for r in refs if r.root_namespace})
+    return f"{named} ({', '.join(spaces)})" if spaces else named

@@ -11,6 +11,7 @@ Reading the request is `_validation_request`; negotiating and rendering the answ
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,8 +20,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
-from nif.registry import NIF_TECHNIQUE, Chooser, Target, error_report, named_types
-from nif.report import Report, Verdict
+from nif.registry import (
+    NIF_TECHNIQUE,
+    Chooser,
+    Target,
+    error_report,
+    named_types,
+    with_finding,
+)
+from nif.report import Finding, Report, Verdict
 from nif.web._pool import Task
 from nif.web._services import Services, ServicesDep
 from nif.web._zip import MAX_BATCH_FILES
@@ -40,6 +48,8 @@ KositReport = Literal["drop", "keep", "require"]
 """What becomes of the KoSIT report: dropped in the worker (the default); kept when the message
 type is a KoSIT configuration's (the self-test page); kept, and any other type refused (406)."""
 _KOSIT = str(NIF_TECHNIQUE.KoSITConfiguration)
+Picked = tuple[Target, Finding | None]
+"""A message's target, and the finding that the message is another version's (if it is)."""
 
 
 async def run_validation(
@@ -62,6 +72,7 @@ async def run_validation(
         )
         if isinstance(chosen, Report):
             return chosen
+        chosen, note = chosen
         keep = kosit_report != "drop" and is_kosit(chosen)
         if kosit_report == "require" and not keep:
             raise HTTPException(
@@ -69,7 +80,8 @@ async def run_validation(
                 f"{source}: {chosen.ref.name} is not validated by a KoSIT configuration, so "
                 "there is no KoSIT report (format kosit); ask for json, junit, text or html",
             )
-        return await svc.pool.validate(Task(content, source, chosen, keep_kosit_report=keep))
+        report = await svc.pool.validate(Task(content, source, chosen, keep_kosit_report=keep))
+        return with_finding(report, note) if note is not None else report
 
 
 def is_kosit(target: Target) -> bool:
@@ -97,8 +109,8 @@ async def run_batch(
         return list(
             await asyncio.gather(
                 *(
-                    svc.pool.validate(Task(content, source, pick))
-                    if isinstance(pick, Target)
+                    _noted(svc.pool.validate(Task(content, source, pick[0])), pick[1])
+                    if isinstance(pick, tuple)
                     else _done(pick)
                     for (source, content), pick in zip(messages, chosen, strict=True)
                 )
@@ -108,6 +120,12 @@ async def run_batch(
 
 async def _done(report: Report) -> Report:
     return report
+
+
+async def _noted(validating: Awaitable[Report], note: Finding | None) -> Report:
+    """The report, with the finding that the message is another version's (`other_version`)."""
+    report = await validating
+    return with_finding(report, note) if note is not None else report
 
 
 def _check_message(content: bytes, svc: Services, source: str) -> None:
@@ -146,17 +164,19 @@ def _choose(
     interface: str | None,
     version: str | None,
     message_type: str | None,
-) -> Target | Report:
-    """The message's target; a report when the message is not even well-formed (so has no
-    type); `DetectionError` (422) when it is well-formed but no registered type matches."""
+) -> Picked | Report:
+    """The message's target (and the finding that the message is another version's, if it
+    is); a report when the message is not even well-formed (so has no type);
+    `DetectionError` (422) when it is well-formed but no registered type matches."""
     chooser = _chooser(svc, interface, version, message_type)
     try:
-        return svc.targets.target(chooser.choose(content))
+        target = svc.targets.target(chooser.choose(content))
     except DetectionError as exc:
         report = _undetected(svc, content, source, exc)
         if report.verdict is Verdict.INVALID:
             return report
         raise
+    return target, chooser.other_version(content)
 
 
 def _choose_each(
@@ -165,16 +185,16 @@ def _choose_each(
     interface: str | None,
     version: str | None,
     message_type: str | None,
-) -> list[Target | Report]:
+) -> list[Picked | Report]:
     chooser = _chooser(svc, interface, version, message_type)
-    picks: list[Target | Report] = []
+    picks: list[Picked | Report] = []
     for source, content in messages:
         try:
             ref = chooser.choose(content)
         except DetectionError as exc:
             picks.append(_undetected(svc, content, source, exc))
             continue
-        picks.append(svc.targets.target(ref))
+        picks.append((svc.targets.target(ref), chooser.other_version(content)))
     return picks
 
 

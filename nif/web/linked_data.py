@@ -68,6 +68,14 @@ def _media(request: Request, fmt: str | None, what: str) -> str:
     return _negotiation.negotiate(accept, fmt, _OFFERS, FORMAT_NAMES, what)
 
 
+def wants_page(request: Request, fmt: str | None) -> bool:
+    """Whether the client is a browser: `Accept` rates HTML over every RDF type (a tie, and
+    `*/*`, go to RDF) and no `?format=` names one."""
+    offers = [*_OFFERS, ("text/html", "text/html"), ("application/xhtml+xml", "text/html")]
+    accept = request.headers.get("accept")
+    return fmt is None and _negotiation.best(accept, offers) == "text/html"
+
+
 def rdf_response(graph: Graph, media: str, headers: dict[str, str] | None = None) -> Response:
     """`graph` serialized as `media` (one of RDF_TYPES); varies by Accept."""
     content = graph.serialize(format=RDF_TYPES[media], encoding="utf-8")
@@ -109,8 +117,8 @@ async def catalog(
     response_class=RedirectResponse,
 )
 async def catalogue_iri(request: Request) -> RedirectResponse:
-    html = _negotiation.prefers_html(request.headers.get("accept") or "")
-    return RedirectResponse("/" if html else "/catalog", 303, headers={"Vary": "Accept"})
+    target = "/" if wants_page(request, None) else "/catalog"
+    return RedirectResponse(target, 303, headers={"Vary": "Accept"})
 
 
 @router.get(
@@ -130,7 +138,7 @@ async def file_iri(request: Request, svc: ServicesDep, path: str) -> RedirectRes
 async def _dereference(request: Request, svc: ServicesDep, fmt: str | None) -> Response:
     """The description of the IRI `base_iri` + this request's path, or 303 to its page."""
     path = _raw_path(request)
-    html = fmt is None and _negotiation.prefers_html(request.headers.get("accept") or "")
+    html = wants_page(request, fmt)
     media = None if html else _media(request, fmt, "a description of an IRI")
     described = await run_in_threadpool(catalogue.describe, svc.registry, path)
     page = _page(described) if html else None

@@ -37,7 +37,7 @@ from nif.store import EmbeddedStore, QueryLimits, ResultFormat, Store, query_for
 from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
 from nif.web._sparql_description import service_description
-from nif.web.linked_data import FORMAT_NAMES, RDF_TYPES, rdf_response
+from nif.web.linked_data import FORMAT_NAMES, RDF_TYPES, rdf_response, wants_page
 
 router = APIRouter(tags=["sparql"])
 
@@ -316,8 +316,8 @@ async def sparql_get(
 
 def _describe(request: Request, svc: Services, fmt: str | None) -> Response:
     """No query: the page to write one for a browser (303), else the service description."""
-    accept = request.headers.get("Accept") or ""
-    if fmt is None and _negotiation.prefers_html(accept):
+    accept = request.headers.get("Accept")
+    if wants_page(request, fmt):
         return RedirectResponse("/query", 303, headers={"Vary": "Accept"})
     media = _negotiation.negotiate(
         accept, fmt, [(m, m) for m in RDF_TYPES], FORMAT_NAMES, "the service description"

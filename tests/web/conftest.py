@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -73,8 +74,16 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, int]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def free_port() -> int:
+    """A loopback port free now, for a service that must know its URL before it starts (a
+    `base_iri` that is its own address)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(app: object, port: int = 0) -> tuple[uvicorn.Server, threading.Thread, int]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -94,15 +103,18 @@ def make_server(
     demo_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., LiveServer]]:
     """Start services over fresh copies of the demo home; `make_server(**settings)`;
-    `make_server(demo=False, load_demo=True)` starts as `nif serve --load-demo` on an empty home."""
+    `make_server(demo=False, load_demo=True)` starts as `nif serve --load-demo` on an empty home;
+    `port=free_port()` on a port chosen before (so settings can name the service's URL)."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def make(demo: bool = True, load_demo: bool = False, **changes: object) -> LiveServer:
+    def make(
+        demo: bool = True, load_demo: bool = False, port: int = 0, **changes: object
+    ) -> LiveServer:
         home = tmp_path_factory.mktemp("home")
         if demo:
             shutil.copytree(demo_home, home, dirs_exist_ok=True)
         settings = Settings(home=home).replace(**changes)
-        server, thread, port = _serve(create_app(settings, load_demo=load_demo))
+        server, thread, port = _serve(create_app(settings, load_demo=load_demo), port)
         running.append((server, thread))
         return LiveServer(f"http://127.0.0.1:{port}", settings, home)
 

@@ -10,9 +10,11 @@ from rdflib.term import Node
 
 from nif.catalogue import _reading as read
 from nif.catalogue._model import STATUSES, Artefact, Example, InterfaceVersion, MessageType, Part
-from nif.registry import ADMS, DCAT, DCTERMS, DIRECTION, NIF, NIF_TECHNIQUE, TECHNIQUE
+from nif.registry import ADMS, DCAT, DCTERMS, DIRECTION, NIF, NIF_TECHNIQUE, TECHNIQUE, utc_today
 
 _TECHNIQUE_PREFIXES = (str(TECHNIQUE), str(NIF_TECHNIQUE))
+_ENDING = {"Deprecated", "Withdrawn"}
+"""Statuses whose versions have a successor: the interface's current version, unless named."""
 
 Link = Callable[[str], str]
 """Where a file is served, from its sha256 (the web API's download URL)."""
@@ -43,9 +45,13 @@ class Details:
             (self.message_type(m) for m in graph.objects(node, NIF.messageType)),
             key=lambda m: (m.identifier, m.iri),
         )
+        version = self.text(node, DCAT.version) or read.local(node) or str(node)
+        period = graph.value(node, DCTERMS.temporal)
+        end = graph.value(period, DCAT.endDate) if period is not None else None
+        end_date = str(end)[:10] if end is not None else None
         return InterfaceVersion(
             str(node),
-            self.text(node, DCAT.version) or read.local(node) or str(node),
+            version,
             self.text(node, DCTERMS.title),
             status,
             STATUSES.get(status or ""),
@@ -53,7 +59,24 @@ class Details:
             read.iri(list(graph.objects(node, DCAT.endpointURL))),
             current,
             types,
+            end_date,
+            self.successor(node, version, status, end_date),
+            status == "Withdrawn" or (end_date is not None and end_date < utc_today().isoformat()),
         )
+
+    def successor(
+        self, node: Node, version: str, status: str | None, end_date: str | None
+    ) -> str | None:
+        """The version `dct:isReplacedBy` names; else, for a version that is deprecated,
+        withdrawn or ends, the interface's current version when that is another one (as the
+        registry's reports name it)."""
+        graph = self.graph
+        named = graph.value(node, DCTERMS.isReplacedBy)
+        if named is None and (status in _ENDING or end_date is not None):
+            interface = graph.value(None, DCAT.hasVersion, node)
+            named = graph.value(interface, DCAT.hasCurrentVersion) if interface else None
+        found = self.text(named, DCAT.version) if named is not None else None
+        return found if found != version else None
 
     def message_type(self, node: Node) -> MessageType:
         graph = self.graph

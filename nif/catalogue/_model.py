@@ -171,7 +171,8 @@ class MessageType:
 
 @dataclasses.dataclass(frozen=True)
 class InterfaceVersion:
-    """One version of an interface; `current` marks the interface's current version."""
+    """One version of an interface; `current` marks the interface's current version, and
+    `end_date`, `successor` and `retired` its lifecycle."""
 
     iri: str
     version: str
@@ -182,6 +183,24 @@ class InterfaceVersion:
     endpoint: str | None
     current: Annotated[bool, Field(description="Whether this is the interface's current version.")]
     message_types: list[MessageType]
+    end_date: Annotated[
+        str | None,
+        Field(description="The last day the version accepts messages (`YYYY-MM-DD`), if set."),
+    ] = None
+    successor: Annotated[
+        str | None,
+        Field(
+            description="The version that replaces it (`dct:isReplacedBy`; for a deprecated, "
+            "withdrawn or ending version, else the current version)."
+        ),
+    ] = None
+    retired: Annotated[
+        bool,
+        Field(
+            description="Whether messages to it get verdict `error` today: Withdrawn, or past "
+            "its end date."
+        ),
+    ] = False
 
 
 @dataclasses.dataclass(frozen=True)

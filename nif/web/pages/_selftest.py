@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nif.errors import UsageError
-from nif.registry import sparql_prefixes
+from nif.registry import sparql_prefixes, utc_today
 from nif.report import (
     Finding,
     Report,
@@ -36,6 +36,7 @@ MAX_LINE_CHARS = 240
 """Longest excerpt of a message line shown (a long line is cut around the finding's column)."""
 
 _WITHDRAWN = "http://purl.org/adms/status/Withdrawn"
+_DEPRECATED = "http://purl.org/adms/status/Deprecated"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +46,24 @@ class Target:
     interface: str
     version: str
     message_type: str
+    status: str | None = None
+    """The version's ADMS status IRI, as the list reads it."""
+    current: bool = False
+    end_date: str | None = None
 
     @property
     def key(self) -> str:
         return f"{self.interface}@{self.version}/{self.message_type}"
+
+    @property
+    def lifecycle(self) -> str | None:
+        """How the list marks the version (a `lifecycle.option_*` key): `retired` past its
+        end date (today, UTC), `deprecated`, `current`, or None."""
+        if self.end_date is not None and self.end_date[:10] < utc_today().isoformat():
+            return "retired"
+        if self.status == _DEPRECATED:
+            return "deprecated"
+        return "current" if self.current else None
 
     @classmethod
     def parse(cls, key: str) -> Target | None:
@@ -69,23 +84,36 @@ class Target:
 def targets(store: Store) -> list[tuple[str, list[Target]]]:
     """The message types of every version that is not withdrawn, grouped by interface, as each
     interface's own graph states them (what validation will resolve, whatever else the store
-    holds)."""
+    holds), with each version's status, end date and whether it is the current one."""
     rows = store.select(
         sparql_prefixes()
         + f"""
-        SELECT ?interface ?version ?type WHERE {{
+        SELECT ?interface ?version ?type ?status ?current ?end WHERE {{
           GRAPH ?g {{
             ?service dct:identifier ?interface ; dcat:hasVersion ?v .
             ?v dcat:version ?version ; nif:messageType ?m .
             ?m dct:identifier ?type .
             FILTER NOT EXISTS {{ ?v adms:status <{_WITHDRAWN}> }}
+            OPTIONAL {{ ?v adms:status ?status }}
+            OPTIONAL {{ ?v dct:temporal/dcat:endDate ?end }}
+            BIND(EXISTS {{ ?service dcat:hasCurrentVersion ?v }} AS ?current)
           }}
           FILTER(?service = ?g)
         }}
         ORDER BY ?interface ?version ?type
         LIMIT {MAX_TARGETS}"""
     )
-    found = [Target(str(r["interface"]), str(r["version"]), str(r["type"])) for r in rows]
+    found = [
+        Target(
+            str(r["interface"]),
+            str(r["version"]),
+            str(r["type"]),
+            str(r["status"]) if "status" in r else None,
+            str(r.get("current")) == "true",
+            str(r["end"]) if "end" in r else None,
+        )
+        for r in rows
+    ]
     return [(name, list(group)) for name, group in itertools.groupby(found, lambda t: t.interface)]
 
 

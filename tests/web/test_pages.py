@@ -36,6 +36,10 @@ PAGES = [
     "/query",
     *(f"/query?example={e.id}" for e in EXAMPLES),
     "/certification/civreg-birth/2.0.0",
+    "/certification",
+    "/certification/runs/run-20260101-0a1b2c3d",
+    "/certificates",
+    "/certificates?agency=civreg&interface=civreg-birth&state=certified",
 ]
 
 
@@ -166,6 +170,9 @@ def test_every_page_in_every_language(client: httpx.Client, lang: str) -> None:
         ("/self-test", "self_test.detect"),
         ("/query", "query.examples"),
         ("/certification/civreg-birth/2.0.0", "certification.run_evidence"),
+        ("/certification", "certification.index.show_runs"),
+        ("/certification/runs/run-20260101-0a1b2c3d", "certification.public.open_submit"),
+        ("/certificates", "certificates.any_state"),
     ],
 )
 def test_pages_speak_the_language_asked(client: httpx.Client, path: str, key: str) -> None:

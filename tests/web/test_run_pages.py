@@ -77,18 +77,33 @@ def test_anonymous_sees_no_private_run_on_the_index(
     assert run_id not in browser.get("/certification").text
 
 
-@pytest.mark.parametrize(
-    ("who", "sees_birth", "sees_vat"),
-    [("publisher-A", True, False), ("publisher-B", False, True), ("certifier", True, True)],
-)
-def test_a_token_lists_the_runs_it_may_see(
-    live: LiveServer, browser: httpx.Client, who: str, sees_birth: bool, sees_vat: bool
-) -> None:
+INDEX_SEEN = {
+    "anonymous": (401, False, False),
+    "publisher-A": (200, True, False),
+    "publisher-B": (200, False, True),
+    "certifier": (200, True, True),
+    "admin": (200, True, True),
+    "revoked": (401, False, False),
+    "unknown": (401, False, False),
+    "malformed": (401, False, False),
+}
+"""`POST /certification` by who asks: the status, and whether a civreg (A) and a tax (B) run
+are listed (the API's rule for `GET /api/certification/runs`)."""
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_index_authorisation_matrix(live: LiveServer, browser: httpx.Client, who: str) -> None:
     birth, vat = new_run(live, BIRTH), new_run(live, VAT)
-    answer = browser.post("/certification", data={"token": credentials(live, who) or ""})
-    assert answer.status_code == 200, answer.text
+    token = credentials(live, who)
+    answer = browser.post("/certification", data={"token": token or ""})
+    status, sees_birth, sees_vat = INDEX_SEEN[who]
+    assert answer.status_code == status, answer.text
     assert (f'href="/certification/runs/{birth}"' in answer.text) is sees_birth
     assert (f'href="/certification/runs/{vat}"' in answer.text) is sees_vat
+    if status == 401:
+        assert 'role="alert"' in answer.text
+    if token:
+        assert token.split("_", 2)[-1] not in answer.text
 
 
 def test_a_bad_token_on_the_index_is_refused_beside_the_form(

@@ -69,12 +69,14 @@ def failures_of(
     interfaces = [r for r in records if r.kind is RecordKind.INTERFACE]
     stored = set(_checks([s for r in interfaces if (s := _stored(registry, r)) is not None]))
     found: dict[str, list[CheckFailure]] = {}
+    seen: set[tuple[str, str, str]] = set()  # an artefact two message types share fails once
     for item in _checks(interfaces):
         if item in stored:
             continue
-        failures = worker.run(item, staging.root, registry.blobs.root, registry.settings)
-        if failures:
-            found.setdefault(item.ref.interface_iri, []).extend(failures)
+        for failure in worker.run(item, staging.root, registry.blobs.root, registry.settings):
+            if (key := (failure.kind, failure.subject, failure.message)) not in seen:
+                seen.add(key)
+                found.setdefault(item.ref.interface_iri, []).append(failure)
     return found
 
 

@@ -350,13 +350,16 @@ def validate_registered(
 
 
 def with_finding(report: Report, finding: Finding, fail_on: Severity = Severity.ERROR) -> Report:
-    """`report` (changed in place) with `finding` first, under a step of its own (the
-    finding's `step`, run by nif); a valid verdict becomes invalid when the finding is as bad
-    as `fail_on`."""
-    report.findings.insert(0, finding)
+    """`report` (changed in place) with `finding` under a step of its own (the finding's
+    `step`, run by nif), right after the parse and before the engines' steps; a valid verdict
+    becomes invalid when the finding is as bad as `fail_on`."""
     failed = finding.severity >= fail_on
     status = StepStatus.FAILED if failed else StepStatus.PASSED
-    report.steps.insert(0, StepResult(finding.step, finding.step, "nif", __version__, status))
+    step = StepResult(finding.step, finding.step, "nif", __version__, status)
+    at = 1 if report.steps and report.steps[0].kind == "parse" else 0
+    report.steps.insert(at, step)
+    parsed = sum(1 for f in report.findings if f.step == "parse")
+    report.findings.insert(parsed, finding)
     if report.verdict is Verdict.VALID and failed:
         report.verdict = Verdict.INVALID
     return report

@@ -157,7 +157,8 @@ def test_an_unchanged_resubmission_is_not_checked_again(
         "run",
         lambda item, *args: checked.append(item.ref.name) or run(item, *args),
     )
-    reg.submit(bundle("civreg-birth", ('"Birth registration"@en ;', '"Births"@en ;')))
+    endpoint = "<https://api.civreg.example.gov/birth> ;"
+    reg.submit(bundle("civreg-birth", (endpoint, "<https://api.civreg.example.gov/births> ;")))
     assert checked == []
     reg.submit(
         bundle(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rdflib import Graph, Literal, Namespace
+from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from nif.certify import badge_svg
 from nif.certify._badge import TRANSLATED_TEXTS, BadgeState
@@ -18,10 +20,12 @@ from nif.web import _errors
 from nif.web.pages import _i18n
 from nif.web.pages._dates import date_text, datetime_text
 from nif.web.pages._vocabulary import concept_label
+from tests.conftest import ROOT
 from tests.web.conftest import LiveServer
 from tests.web.test_pages import HTML, INVALID, TARGET, check_accessible, t
 
 PAGES = Path(_i18n.__file__).parent
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 NNBSP = "\u202f"
 CODE_EXAMPLES = {"certification.headers_help"}
 """French messages quoting code (an HTTP header `Name: value`), which keeps its own colon."""
@@ -234,3 +238,48 @@ def test_badges_speak_the_page_language(lang: str) -> None:
     assert ">certified 2.0.0</text>" in badge_svg(BadgeState.CERTIFIED, "2.0.0")
     assert ">certified 2.0.0</text>" in badge_svg(BadgeState.CERTIFIED, "2.0.0", "it")
     assert set(TRANSLATED_TEXTS[lang]) == set(BadgeState)
+
+
+# record data in the reader's language
+
+
+@pytest.mark.parametrize(
+    ("lang", "agency", "title", "notes"),
+    [
+        ("en", "Civil Registry Office", "Birth registration", "Adds the mother's"),
+        ("de", "Standesamt", "Geburtsbeurkundung", "Ergänzt die persönliche Kennung der Mutter"),
+        (
+            "fr",
+            "Office de l\u2019état civil",
+            "Enregistrement des naissances",
+            "Ajoute l\u2019identifiant",
+        ),
+    ],
+)
+def test_demo_records_are_shown_in_the_page_language(
+    client: httpx.Client, lang: str, agency: str, title: str, notes: str
+) -> None:
+    headers = {"Accept-Language": lang}
+    catalogue = client.get("/", params={"q": "birth"}, headers=headers).text
+    assert f">{title}</a>" in catalogue
+    interface = client.get("/interfaces/civreg-birth", headers=headers).text
+    assert f"<h1>{title}</h1>" in interface
+    assert notes.replace("'", "&#39;") in interface
+    assert agency in client.get("/agencies", headers=headers).text
+
+
+def test_every_demo_text_has_german_and_french() -> None:
+    """Titles, descriptions, agency names and version notes of the demo records: each English
+    text has a German and a French one beside it."""
+    texts = {DCTERMS.title, DCTERMS.description, SKOS.prefLabel, FOAF.name, ADMS.versionNotes}
+    paths = [*ROOT.glob("registry/agencies/*.ttl"), *ROOT.glob("registry/interfaces/*/*.ttl")]
+    lacking = []
+    for path in paths:
+        graph = Graph().parse(path)
+        for subject, prop, value in graph:
+            if prop not in texts or not (isinstance(value, Literal) and value.language == "en"):
+                continue
+            langs = {v.language for v in graph.objects(subject, prop) if isinstance(v, Literal)}
+            if not {"de", "fr"} <= langs:
+                lacking.append(f"{path.parent.name}/{path.name}: {value}")
+    assert len(paths) >= 13 and not lacking, lacking

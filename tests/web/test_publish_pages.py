@@ -11,7 +11,7 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 
-from nif.registry import ADMS, DCAT, DCTERMS, NIF, STATUS
+from nif.registry import ADMS, DCAT, DCTERMS, NIF, STATUS, sorted_ntriples
 from tests.conftest import ROOT
 from tests.web.conftest import LiveServer
 from tests.web.test_records_api import WHO, credentials
@@ -53,7 +53,7 @@ def new_version_form(token: str | None, version: str = "2.2.0") -> dict[str, Any
 
 @pytest.fixture
 def live(make_server: MakeServer) -> LiveServer:
-    return make_server()
+    return make_server(validation_workers=1)
 
 
 def test_the_forms_are_linked_and_shown(live: LiveServer) -> None:
@@ -198,7 +198,6 @@ FORM_EXPECTED: dict[str, dict[str, int]] = {
 
 def form_operation(live: LiveServer, op: str, token: str | None) -> httpx.Response:
     base = "/interfaces/civreg-address/publish/"
-    schema = DEMO / "interfaces/civreg-address/schemas/2.0.0"
     match op:
         case "form-version":
             return post(
@@ -224,7 +223,7 @@ def form_operation(live: LiveServer, op: str, token: str | None) -> httpx.Respon
                 {"version": "1.0.0", "successor": "2.0.0", "token": token or ""},
             )
         case _:
-            xsd = next(schema.glob("*.xsd"))
+            xsd = DEMO / "interfaces/civreg-birth/schemas/1.0.0/birth.xsd"
             data = {
                 "identifier": "civreg-marriage",
                 "title_en": "Marriage",
@@ -243,21 +242,21 @@ def form_operation(live: LiveServer, op: str, token: str | None) -> httpx.Respon
 def test_authorisation_matrix_of_the_forms(make_server: MakeServer, who: str) -> None:
     """Each form as `who`: the status, the translated refusal, nothing stored when refused,
     the audit entry, and the token never shown back."""
-    live = make_server()
+    live = make_server(validation_workers=1)
     token = credentials(live, who)
     for op in FORM_OPS:
-        before = record(live, "civreg-address").serialize(format="nt")
+        before = sorted_ntriples(record(live, "civreg-address"))
         answer = form_operation(live, op, token)
         expected = FORM_EXPECTED[who][op]
         assert answer.status_code == expected, (op, answer.text[:2000])
         assert answer.headers["content-type"].startswith("text/html")
         if expected >= 400:
             assert 'role="alert"' in answer.text
-            assert record(live, "civreg-address").serialize(format="nt") == before, op
+            assert sorted_ntriples(record(live, "civreg-address")) == before, op
         if token:
             assert token not in answer.text and token.split("_")[-1] not in answer.text
         with live.client(live.token("admin", name="auditor")) as client:
             entry = client.get("/api/audit").json()["entries"][0]
-        assert entry["action"] == "submit", (op, entry)
+        assert entry["action"] == ("propose" if expected == 202 else "submit"), (op, entry)
         if expected >= 400:
             assert entry["outcome"] == "refused", (op, entry)

@@ -27,6 +27,7 @@ from nif.web.api import (
 from nif.web.pages import certificates as certificate_pages
 from nif.web.pages import certification as certification_pages
 from nif.web.pages import feeds, publish
+from nif.web.pages import proposals as proposal_pages
 from nif.web.pages import routes as pages
 from nif.web.pages import runs as run_pages
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         certification_pages,
         feeds,
         publish,
+        proposal_pages,
         pages,
         _apidocs,
     ):

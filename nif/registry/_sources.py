@@ -78,7 +78,7 @@ class Sources:
             else None
         )
         self.registry = settings.registry.base_iri
-        self.roots = (
+        self.roots: tuple[Path, ...] = (
             (bundle_root.resolve(), Path(os.path.normpath(bundle_root.absolute())))
             if bundle_root
             else ()

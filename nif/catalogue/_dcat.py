@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from nif.catalogue import _reading as read
 from nif.errors import NifError, NotFoundError, UsageError
@@ -221,8 +222,9 @@ def _add_records(registry: Registry, graph: Graph, iris: Sequence[str]) -> None:
     graph.parse(data=data, format="nt")
     for agency in agencies:
         node = URIRef(agency)
-        props = {p: list(graph.objects(node, p)) for p in (SKOS.prefLabel, FOAF.name)}
-        props[DCTERMS.identifier] = list(graph.objects(node, DCTERMS.identifier))
+        props: dict[Node, list[Node]] = {
+            p: list(graph.objects(node, p)) for p in (SKOS.prefLabel, FOAF.name, DCTERMS.identifier)
+        }
         graph.add((node, RDF.type, FOAF.Agent))
         if not props[FOAF.name]:
             graph.add((node, FOAF.name, Literal(read.agency_name(props, "en"))))

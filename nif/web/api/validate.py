@@ -72,15 +72,15 @@ async def run_validation(
         )
         if isinstance(chosen, Report):
             return chosen
-        chosen, note = chosen
-        keep = kosit_report != "drop" and is_kosit(chosen)
+        target, note = chosen
+        keep = kosit_report != "drop" and is_kosit(target)
         if kosit_report == "require" and not keep:
             raise HTTPException(
                 406,
-                f"{source}: {chosen.ref.name} is not validated by a KoSIT configuration, so "
+                f"{source}: {target.ref.name} is not validated by a KoSIT configuration, so "
                 "there is no KoSIT report (format kosit); ask for json, junit, text or html",
             )
-        report = await svc.pool.validate(Task(content, source, chosen, keep_kosit_report=keep))
+        report = await svc.pool.validate(Task(content, source, target, keep_kosit_report=keep))
         return with_finding(report, note) if note is not None else report
 
 

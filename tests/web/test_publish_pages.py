@@ -4,14 +4,27 @@ version with uploads, metadata, status and deprecation, a new interface; who may
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from rdflib import Graph, URIRef
 
-from nif.registry import ADMS, DCAT, DCTERMS, NIF, STATUS, sorted_ntriples
+from nif.registry import (
+    ADMS,
+    DCAT,
+    DCTERMS,
+    NIF,
+    STATUS,
+    Registry,
+    scaffold_version,
+    sorted_ntriples,
+)
+from nif.settings import Settings
+from nif.store import EmbeddedStore
 from tests.conftest import ROOT
 from tests.web.conftest import LiveServer
 from tests.web.test_records_api import WHO, credentials
@@ -260,3 +273,22 @@ def test_authorisation_matrix_of_the_forms(make_server: MakeServer, who: str) ->
         assert entry["action"] == ("propose" if expected == 202 else "submit"), (op, entry)
         if expected >= 400:
             assert entry["outcome"] == "refused", (op, entry)
+
+
+def test_the_form_stores_the_record_the_cli_scaffold_gives(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """A new version from the form and from `new-version` + submit: the same record."""
+    data = {"from": "2.1.0", "version": "2.2.0", "token": live.token("admin")}
+    assert post(live, "/interfaces/busreg-company/publish/version", data).status_code == 200
+    from_form = record(live, "busreg-company")
+
+    folder = tmp_path / "registry"
+    shutil.copytree(DEMO / "interfaces/busreg-company", folder / "interfaces/busreg-company")
+    settings = Settings(home=tmp_path / "home")
+    scaffold_version(folder, "busreg-company", "2.1.0", "2.2.0", settings)
+    with Registry(EmbeddedStore(settings.folder.store), settings) as registry:
+        registry.submit(DEMO / "agencies/busreg.ttl")
+        registry.submit(folder / "interfaces/busreg-company")
+        from_cli = registry.read("busreg-company").graph
+    assert sorted_ntriples(from_form) == sorted_ntriples(from_cli)

@@ -120,6 +120,7 @@ SLOW_FIXTURES = {
     "tests.certify.test_demo_suites": {"demo"},
     "tests.registry.test_demo_registry": {"demo"},
     "tests.registry.test_validation": {"demo"},
+    "tests.registry.test_lifecycle": {"demo"},
     "tests.security.test_graph_ownership": {"demo"},
     # the `nif` command in a process of its own, and the registry it loads first
     "tests.test_cli_certify": {"nif", "loaded"},

@@ -6,11 +6,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from nif.cli import cli
 from nif.registry import MessageTypeRef, Registry, Task, ValidationWorker, judge_lifecycle
 from nif.registry._message_types import WITHDRAWN
 from nif.registry._validation import named_types, pinned_target, validate_registered
@@ -156,3 +159,22 @@ def test_the_service_worker_judges_on_the_day_of_the_task(demo: Registry) -> Non
     assert [r for _, r, _ in _lifecycle(before)] == ["NIF-DEPRECATED"]
     assert after.verdict == Verdict.ERROR and today.verdict == Verdict.ERROR
     assert after.context["successor"] == "2.0.0"
+
+
+@pytest.mark.slow
+def test_the_cli_says_a_retired_version_no_longer_accepts_messages(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Registry(EmbeddedStore(home / "store"), Settings(home=home)) as registry:
+        registry.load_folder(DEMO, workers=1, check=False)
+    env = {"NIF_HOME": str(home), "NIF_CONFIG": "", "NIF_STORE": ""}
+    args = ["validate", str(OLD_VALID), "--interface", "civreg-birth@1.0.0"]
+    text = CliRunner().invoke(cli, args, env=env)
+    assert text.exit_code == 1, text.output
+    assert "(Deprecated, end of life 2025-12-31, successor 2.0.0)" in text.stdout
+    assert "NIF-RETIRED" in text.stdout and "no longer accepts messages" in text.stdout
+    lenient = {**env, "NIF_VALIDATION_RETIRED_VERSION": "warning"}
+    answer = CliRunner().invoke(cli, [*args, "--format", "json"], env=lenient)
+    assert answer.exit_code == 0, answer.output
+    report = json.loads(answer.stdout)
+    assert report["verdict"] == "valid" and report["counts"]["warning"] == 1
+    assert report["context"]["status"] == "Deprecated"

@@ -145,7 +145,7 @@ def test_a_phase_picks_the_patterns(files: dict[str, Path]) -> None:
     ("args", "says"),
     [
         (["validate", "{dir}/missing.xml"], "missing.xml: no such file or directory"),
-        (["validate", "{even.xml}", "--format", "html"], "'html' is not one of"),
+        (["validate", "{even.xml}", "--format", "pdf"], "'pdf' is not one of"),
         (["validate", "{even.xml}", "--schematron", "{dir}/nope.sch#p"], "no such file"),
         (["validate", "{even.xml}", "--schematron", "{rules.sch}#fast"], "no phase 'fast'"),
         (["validate", "{even.xml}", "--xsd", "{dir}/missing.xsd"], "missing.xsd"),

@@ -302,7 +302,8 @@ async def sparql_get(
 ) -> Response:
     if len(request.query_params.getlist("query")) > 1:
         raise UsageError(_SEVERAL_QUERIES)
-    if query is None and not request.query_params.keys() - {"format"}:
+    rdf_format = result_format is None or result_format.strip().lower() in FORMAT_NAMES
+    if query is None and rdf_format and not request.query_params.keys() - {"format"}:
         return _describe(request, svc, result_format)
     return await _answer(
         svc,

@@ -317,7 +317,8 @@ def test_a_syntax_error_says_where(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("request_args", "status", "code", "words"),
     [
-        ({"method": "GET", "url": "/sparql"}, 400, "bad_request", "no query"),
+        # without any parameter, GET /sparql describes the service (tests/web/test_linked_data.py)
+        ({"method": "GET", "url": "/sparql?format=json"}, 400, "bad_request", "no query"),
         ({"method": "GET", "url": "/sparql?query=%20"}, 400, "bad_request", "empty"),
         (
             {"method": "POST", "url": "/sparql", "data": {"format": "json"}},

@@ -263,11 +263,11 @@ def test_interface_page_lists_versions_types_downloads_and_examples(
     client: httpx.Client,
 ) -> None:
     body = client.get("/interfaces/civreg-birth", headers={"Accept-Language": "fr"}).text
-    assert "<h1>Birth registration</h1>" in body
+    assert "<h1>Enregistrement des naissances</h1>" in body  # the record's @fr title
     for version, status in (("2.0.0", "Completed"), ("1.0.0", "Deprecated")):
         assert f'id="v-{version}"' in body
         assert t("fr", f"status.{status}") in body
-    assert "First version. Deprecated since 2.0.0" in body
+    assert "Première version. Dépréciée depuis la 2.0.0" in body
     assert "{urn:nif:demo:civreg:birth:2}BirthRegistration" in body
     assert t("fr", "direction.response") in body
     downloads = re.findall(r'href="(/api/artefacts/[0-9a-f]{64})" download="([^"]+)"', body)

@@ -58,13 +58,15 @@ EXAMPLES: tuple[Example, ...] = (
     _example(
         "agency-interfaces",
         """\
-# The interfaces the Civil Registry Office (identifier "civreg") offers
+# The interfaces the Civil Registry Office (identifier "civreg") offers, titles in English
+# (records carry "de" and "fr" titles too)
 SELECT ?interface ?title ?endpoint WHERE {
   ?agency dct:identifier "civreg" .
   ?service a dcat:DataService ;
            dct:publisher ?agency ;
            dct:identifier ?interface ;
            dct:title ?title .
+  FILTER(LANGMATCHES(LANG(?title), "en"))
   OPTIONAL { ?service dcat:endpointURL ?endpoint }
 }
 ORDER BY ?interface
@@ -107,6 +109,7 @@ ORDER BY ?interface ?version
 SELECT ?agency ?name ?technique (COUNT(DISTINCT ?schema) AS ?schemas) WHERE {
   ?a dct:identifier ?agency ;
      skos:prefLabel ?name .
+  FILTER(LANGMATCHES(LANG(?name), "en"))
   ?service dct:publisher ?a ;
            dcat:hasVersion/nif:messageType/nif:schema ?schema .
   ?schema adms:representationTechnique ?t .
@@ -124,7 +127,7 @@ SELECT ?interface ?title WHERE {
   ?service a dcat:DataService ;
            dct:identifier ?interface ;
            dct:title ?title .
-  FILTER(CONTAINS(LCASE(STR(?title)), "registration"))
+  FILTER(LANGMATCHES(LANG(?title), "en") && CONTAINS(LCASE(STR(?title)), "registration"))
 }
 ORDER BY ?interface
 """,

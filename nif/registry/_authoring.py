@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import re
 from collections.abc import Mapping
+from typing import ClassVar
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -68,6 +69,8 @@ class NewInterface:
     transport: str = "rest"
     version: str = "1.0.0"
     notes: Texts = dataclasses.field(default_factory=lambda: {"en": "First version."})
+
+    transports: ClassVar[tuple[str, ...]] = TRANSPORTS
 
 
 @dataclasses.dataclass(frozen=True)

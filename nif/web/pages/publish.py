@@ -51,7 +51,6 @@ router = APIRouter(include_in_schema=False)
 
 ACTION = "submit"
 """The audit's word for a form's write: the same as the API's `PUT /api/records/{id}`."""
-TRANSPORTS = ("rest", "soap", "as4", "sftp", "mq")
 EDITABLE_STATUSES = ("UnderDevelopment", "Completed", "Withdrawn")
 
 
@@ -61,7 +60,7 @@ def _texts(graph: Graph, node: URIRef, prop: URIRef) -> dict[str, str]:
     }
 
 
-def _interface_context(svc: Services, identifier: str) -> dict[str, Any]:
+def _interface_context(svc: Services, identifier: str, lang: str) -> dict[str, Any]:
     """What the interface's publishing page shows: its versions and current metadata."""
     info = svc.registry.find(identifier)
     if info.kind != RecordKind.INTERFACE:
@@ -75,11 +74,16 @@ def _interface_context(svc: Services, identifier: str) -> dict[str, Any]:
     current = graph.value(iri, DCAT.hasCurrentVersion)
     return {
         "identifier": identifier,
-        "name": next(iter(_texts(graph, iri, DCTERMS.title).values()), identifier),
+        "name": _in(lang, _texts(graph, iri, DCTERMS.title)) or identifier,
         "versions": numbers,
         "current": str(graph.value(current, DCAT.version) or "") if current else "",
         "defaults": form,
     }
+
+
+def _in(lang: str, texts: dict[str, str]) -> str | None:
+    """The text in `lang`, else English, else any."""
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), None)
 
 
 def _form_page(
@@ -103,7 +107,7 @@ def _form_page(
         error=error,
         which=which,
         form_languages=_publishing.LANGUAGES,
-        transports=TRANSPORTS,
+        transports=NewInterface.transports,
         statuses=EDITABLE_STATUSES,
         **{k: v for k, v in context.items() if k != "defaults"},
     )
@@ -157,8 +161,8 @@ async def _handle(
         result = await run_in_threadpool(_submit, svc, who, scope, bundle)
     except errors.NifError as exc:
         form.texts.pop("token", None)
-        return refused(form, status_of(exc)[0], str(exc))
-    return _done(request, result, bundle.identifier)
+        return await run_in_threadpool(refused, form, status_of(exc)[0], str(exc))
+    return await run_in_threadpool(_done, request, result, bundle.identifier)
 
 
 # a new interface, under its agency
@@ -235,7 +239,7 @@ def _exists(svc: Services, identifier: str) -> bool:
 def publish_form(request: Request, svc: ServicesDep, identifier: str) -> HTMLResponse:
     """The interface's publishing forms: a new version, metadata, a version's status, and
     deprecation."""
-    context = _interface_context(svc, identifier)
+    context = _interface_context(svc, identifier, translator(request).lang)
     return _form_page(request, "publish.html", "publish.title", context)
 
 
@@ -305,7 +309,8 @@ async def publish_post(
     """Submit one of the interface's forms (`version`, `metadata`, `status`, `deprecate`)."""
     if which not in _FORMS:
         raise errors.NotFoundError(f"no publishing form {which!r}")
-    context = await run_in_threadpool(_interface_context, svc, identifier)
+    lang = translator(request).lang
+    context = await run_in_threadpool(_interface_context, svc, identifier, lang)
 
     def refused(form: Form, status: int, message: str) -> HTMLResponse:
         return _form_page(

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from nif.errors import NotFoundError, RegistryError
-from nif.registry import NIF, SPDX, Registry
+from nif.outbound import OutboundPolicy
+from nif.registry import NIF, SPDX, BlobStore, Record, RecordKind, Registry
+from nif.registry._bundle_export import export_bundle
+from nif.registry._pinning import pin_record
 from nif.settings import Settings
 from nif.store import EmbeddedStore
 from tests.registry.conftest import DEMO
@@ -26,6 +31,27 @@ pytestmark = pytest.mark.slow  # the demo registry, loaded and checked
 INTERFACES = sorted(p.name for p in (DEMO / "interfaces").iterdir() if p.is_dir())
 AGENCIES = sorted((DEMO / "agencies").glob("*.ttl"))
 SCHEMA = "schemas/1.0.0/inspection-result.schema.json"
+BASE = "https://registry.nif.example/"
+CATALOG_DATA = Path(__file__).parents[1] / "validate" / "data" / "catalog"
+
+
+def catalog_record(bundle: Path) -> Graph:
+    """An interface's artefacts whose imports and includes name https URLs, which the bundle's
+    catalog maps to its `mirror/` folder."""
+    lines = [
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        "@prefix adms: <http://www.w3.org/ns/adms#> .",
+    ]
+    for name, technique in (("order.xsd", "XMLSchema"), ("order.sch", "Schematron")):
+        lines.append(
+            f"<{BASE}interface/test-cat/1.0.0/artefact/{name}> a dct:Standard ;"
+            f" dcat:downloadURL <{name}> ; adms:representationTechnique"
+            f" <http://purl.org/adms/representationtechnique/{technique}> ."
+        )
+    path = bundle / "interface.ttl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return Graph().parse(path, format="turtle", publicID=path.resolve().as_uri())
 
 
 def open_registry(home: Path) -> Registry:
@@ -109,3 +135,34 @@ def test_a_missing_blob_is_named(demo: Registry, tmp_path: Path) -> None:
             registry.bundle("vehreg-inspection")
     finally:
         registry.close()
+
+
+def test_documents_pinned_from_elsewhere_come_with_a_catalog(tmp_path: Path) -> None:
+    """A schema and a rule set that import by https URL (pinned through the submitted bundle's
+    catalog): the bundle carries the copies that were pinned and a catalog naming them, so it
+    pins again offline to the same record."""
+    settings = Settings(home=tmp_path / "home")
+    blobs = BlobStore(settings.folder.blobs)
+    submitted = Path(shutil.copytree(CATALOG_DATA, tmp_path / "submitted"))
+    graph = catalog_record(submitted)
+    pin_record(graph, "test-cat", submitted, blobs, settings)
+    record = Record(f"{BASE}interface/test-cat", RecordKind.INTERFACE, "test-cat", graph)
+    files = entries(export_bundle(record, blobs, settings))
+    assert {"order.xsd", "order.sch", "catalog.xml"} <= set(files)
+    copies = {
+        "external/schemas.example.org/order/common/common.xsd": "mirror/order/common/common.xsd",
+        "external/schemas.example.org/order/common/types.xsd": "mirror/order/common/types.xsd",
+        "external/rules.example.org/common.sch": "mirror/rules/common.sch",
+    }
+    for path, source in copies.items():
+        assert files[path] == (CATALOG_DATA / source).read_bytes(), path
+    folder = tmp_path / "pulled"
+    for path, data in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+    again = Graph().parse(
+        folder / "interface.ttl", format="turtle", publicID=(folder / "interface.ttl").as_uri()
+    )
+    offline = OutboundPolicy(timeout=0.001)  # no fetch could finish
+    pin_record(again, "test-cat", folder, BlobStore(tmp_path / "blobs"), settings, offline)
+    assert isomorphic(again, graph)

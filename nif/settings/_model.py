@@ -263,11 +263,13 @@ class ServiceSettings(Group):
     )
     catalog_license: str = Field(
         default="",
+        pattern=r"^(https?://[^\s<>\"{}|\\^`]+)?$",
         description="IRI of the licence of the catalogue's metadata (`dct:license`), e.g. "
         "`http://publications.europa.eu/resource/authority/licence/CC0`; none when empty.",
     )
     catalog_spatial: str = Field(
         default="",
+        pattern=r"^(https?://[^\s<>\"{}|\\^`]+)?$",
         description="IRI of the area the registry covers (`dct:spatial`), e.g. "
         "`http://publications.europa.eu/resource/authority/country/DEU`; none when empty.",
     )

@@ -31,6 +31,7 @@ from nif.registry import (
     next_version,
     parse_records,
     scaffold_version,
+    set_status,
     version_node,
 )
 from nif.settings import Settings
@@ -209,11 +210,13 @@ def test_message_type_inputs_are_checked(settings: Settings) -> None:
 
 def test_edit_metadata_and_deprecate(folder: Path, settings: Settings) -> None:
     graph = _parse(folder / "interfaces/busreg-company/interface.ttl", settings)
+    before = {t.language: str(t) for t in graph.objects(BUSREG, DCTERMS.title)}
     edit_metadata(
         graph, BUSREG, Metadata(titles={"de": "Handelsregisterauszug"}, endpoint="https://x.ex/c")
     )
     titles = {t.language: str(t) for t in graph.objects(BUSREG, DCTERMS.title)}
-    assert titles == {"en": "Company extract", "de": "Handelsregisterauszug"}
+    assert titles == {**before, "de": "Handelsregisterauszug"}  # the other languages stay
+    assert titles["en"] == "Company extract"
     assert graph.value(BUSREG, DCAT.endpointURL) == URIRef("https://x.ex/c")
     with pytest.raises(InputError, match="https://"):
         edit_metadata(graph, BUSREG, Metadata(endpoint="http://x.ex/c"))
@@ -235,3 +238,16 @@ def test_edit_metadata_and_deprecate(folder: Path, settings: Settings) -> None:
         deprecate(graph, old, None, old)
     with pytest.raises(InputError, match="not a version of this interface"):
         deprecate(graph, old, None, URIRef(BASE + "interface/civreg-birth/2.0.0"))
+
+
+def test_set_status_and_the_current_version(folder: Path, settings: Settings) -> None:
+    graph = _parse(folder / "interfaces/busreg-company/interface.ttl", settings)
+    beta = version_node(graph, BUSREG, "3.0.0-beta.1")
+    set_status(graph, beta, "Completed", current=True)
+    assert graph.value(beta, ADMS.status) == STATUS.Completed
+    assert graph.value(BUSREG, DCAT.hasCurrentVersion) == beta
+    assert len(list(graph.objects(BUSREG, DCAT.hasCurrentVersion))) == 1
+    with pytest.raises(InputError, match="status 'Done'"):
+        set_status(graph, beta, "Done")
+    with pytest.raises(InputError, match="not a version of the record"):
+        set_status(graph, BUSREG, "Completed")

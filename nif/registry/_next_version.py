@@ -15,6 +15,18 @@ from nif.registry._versions import version_key
 
 _PINNED = (SPDX.checksum, NIF.part)
 """What pinning writes on an artefact: a copy drops it, and pinning the copy writes it anew."""
+_OWN = (
+    ADMS.status,
+    ADMS.versionNotes,
+    DCAT.previousVersion,
+    DCAT.version,
+    DCTERMS.temporal,
+    DCTERMS.isReplacedBy,
+    DCTERMS.issued,
+    DCTERMS.modified,
+)
+"""What belongs to the version copied from alone: its status, notes, place in the line of
+versions, end of life and dates. The new version gets its own."""
 
 
 def version_node(graph: Graph, interface: URIRef, version: str) -> URIRef:
@@ -68,10 +80,7 @@ def next_version(
     numbers = (from_version, new_version)
     for node, copy in names.items():
         for prop, value in graph.predicate_objects(node):
-            if prop in _PINNED or (
-                node == old
-                and prop in (ADMS.status, ADMS.versionNotes, DCAT.previousVersion, DCAT.version)
-            ):
+            if prop in _PINNED or (node == old and prop in _OWN):
                 continue
             graph.add((copy, prop, _copied(graph, prop, value, names, numbers)))
     graph.add((interface, DCAT.hasVersion, new))

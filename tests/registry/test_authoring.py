@@ -251,3 +251,16 @@ def test_set_status_and_the_current_version(folder: Path, settings: Settings) ->
         set_status(graph, beta, "Done")
     with pytest.raises(InputError, match="not a version of the record"):
         set_status(graph, BUSREG, "Completed")
+
+
+def test_a_version_copied_from_a_deprecated_one_is_not_deprecated(
+    folder: Path, settings: Settings
+) -> None:
+    graph = _parse(folder / "interfaces/busreg-company/interface.ttl", settings)
+    old = version_node(graph, BUSREG, "1.0.0")
+    deprecate(graph, old, "2025-12-31", version_node(graph, BUSREG, "2.0.0"))
+    new = next_version(graph, BUSREG, "1.0.0", "1.1.0", {"en": "A late fix."})
+    assert graph.value(new, ADMS.status) == STATUS.UnderDevelopment
+    assert (new, DCTERMS.temporal, None) not in graph
+    assert (new, DCTERMS.isReplacedBy, None) not in graph
+    assert [str(n) for n in graph.objects(new, ADMS.versionNotes)] == ["A late fix."]

@@ -1,5 +1,6 @@
-"""Hostile zips on the self-test page and hostile ids on the run pages: each refused with the
-translated page and a 4xx naming what is wrong, never a 500, nothing echoed unescaped.
+"""Hostile zips on the self-test page, hostile ids on the run pages and hostile certificate
+filters: each refused with the translated page and a 4xx naming what is wrong (or simply
+finding nothing), never a 500, nothing echoed unescaped.
 
 The zip is read by `nif.archives.read_zip` (as the batch API and certification evidence are),
 so zip-slip, bombs, encrypted and bad-UTF-8 entries meet the same guards here."""
@@ -106,3 +107,24 @@ def test_hostile_run_ids_and_suite_names_are_404_pages(small: LiveServer, path: 
         assert "<script>" not in answer.text
         posted = client.post(path, data={"token": "x"}, headers=HTML)
         assert posted.status_code in (404, 405), posted.text
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"agency": "<script>alert(1)</script>"}, 200),
+        ({"interface": '" } } DELETE WHERE { ?s ?p ?o } #'}, 200),
+        ({"agency": "x" * 5000}, 200),
+        ({"state": "<b>revoked</b>"}, 400),
+    ],
+)
+def test_hostile_certificate_filters_find_nothing_and_echo_nothing(
+    small: LiveServer, params: dict[str, str], status: int
+) -> None:
+    with small.client() as client:
+        answer = client.get("/certificates", params=params, headers=HTML)
+        assert answer.status_code == status, answer.text
+        assert "<script>alert" not in answer.text and "<b>revoked" not in answer.text
+        if status == 200:
+            assert "/certificates/cert-" not in answer.text
+        assert client.get("/api/agencies").status_code == 200  # the store is intact

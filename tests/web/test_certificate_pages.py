@@ -309,7 +309,7 @@ def test_agency_page_lists_its_certificates(client: httpx.Client, issued: Issued
     check_accessible(body, "fr")
     assert f'href="/certificates/{issued.revoked.id}"' in body
     assert t("fr", "certificate.state.revoked") in text_of(body)
-    assert "NIF: revoked 2.0.0" in body
+    assert "NIF: révoqué 2.0.0" in body  # the badge in the page's language
     none = client.get("/agencies/vehreg").text
     assert t("en", "agency.certificates.none") in none
 

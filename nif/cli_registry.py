@@ -337,7 +337,7 @@ def proposals_command(state: str | None, fmt: str, settings: Settings) -> int:
     """Proposals kept for review (a publisher's new version or move to Completed), newest
     first: id, when, state, record, why and who proposed it."""
     with Registry.open(settings) as reg:
-        found = reg.proposals.list(state=ProposalState(state) if state else None)
+        found = reg.proposals.find(state=ProposalState(state) if state else None)
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in found], indent=2))
     for p in found if fmt == "text" else []:

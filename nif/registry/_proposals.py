@@ -149,7 +149,7 @@ class Proposals:
             raise NotFoundError(f"no proposal {proposal_id!r}")
         return _proposal(row)
 
-    def list(
+    def find(
         self, *, agency: str | None = None, state: ProposalState | None = None, limit: int = 500
     ) -> list[Proposal]:
         """Proposals newest first, of one agency (IRI) and in one state when given."""

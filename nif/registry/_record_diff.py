@@ -166,10 +166,7 @@ class _Namer:
 
     def label(self, node: Node) -> str | None:
         found: list[Literal] = [
-            o
-            for p in _LABELS
-            for o in self.graph.objects(node, p)  # type: ignore[arg-type]
-            if isinstance(o, Literal)
+            o for p in _LABELS for o in self.graph.objects(node, p) if isinstance(o, Literal)
         ]
         for wanted in (self.lang, None, "en"):
             for literal in found:

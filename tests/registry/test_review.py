@@ -78,8 +78,8 @@ def test_a_new_version_is_proposed_not_stored(
     )
     assert f"{BUSREG}/2.2.0" not in _versions(registry)
     assert registry.versions("busreg-company") == before
-    assert [p.id for p in registry.proposals.list(agency=AGENCY)] == [proposal.id]
-    assert registry.proposals.list(agency=BASE + "agency/civreg") == []
+    assert [p.id for p in registry.proposals.find(agency=AGENCY)] == [proposal.id]
+    assert registry.proposals.find(agency=BASE + "agency/civreg") == []
     assert registry.audit_log(1)[0].action == "propose"
 
 
@@ -134,7 +134,7 @@ def test_a_new_proposal_supersedes_the_open_one(
     second = _propose(registry, folder, settings, "2.3.0").proposal
     assert first is not None and second is not None
     assert registry.proposals.get(first.id).state is ProposalState.SUPERSEDED
-    assert [p.id for p in registry.proposals.list(state=ProposalState.OPEN)] == [second.id]
+    assert [p.id for p in registry.proposals.find(state=ProposalState.OPEN)] == [second.id]
     assert second.reasons == (("version-added", "2.2.0"), ("version-added", "2.3.0"))
 
 

@@ -100,7 +100,7 @@ async def list_proposals(
         agency = visible_agency(svc, who)
         if agency == "":
             return []
-        return svc.registry.proposals.list(agency=agency, state=state)
+        return svc.registry.proposals.find(agency=agency, state=state)
 
     return {"proposals": [proposal_json(p) for p in await run_in_threadpool(found)]}
 

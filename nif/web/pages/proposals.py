@@ -109,7 +109,7 @@ async def proposals_page(
         except errors.NifError as exc:
             return _list_page(request, svc, status=status_of(exc)[0], error=str(exc))
         agency = visible_agency(svc, who)
-        found = [] if agency == "" else svc.registry.proposals.list(agency=agency, state=wanted)
+        found = [] if agency == "" else svc.registry.proposals.find(agency=agency, state=wanted)
         return _list_page(request, svc, proposals=found, state=state)
 
     return await run_in_threadpool(listed)

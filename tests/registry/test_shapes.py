@@ -188,6 +188,19 @@ def test_prerelease_and_build_versions_are_semantic_versions(
     assert validate(interface, nif_shapes, vocabulary, context=agency).results == []
 
 
+def test_an_end_of_life_and_a_successor_conform(
+    interface: Graph, agency: Graph, nif_shapes: Graph, vocabulary: Graph
+) -> None:
+    update(
+        interface,
+        """
+        INSERT DATA { <civreg-birth/1.0.0> dct:isReplacedBy <civreg-birth/2.0.0> ;
+            dct:temporal [ a dct:PeriodOfTime ; dcat:endDate "2025-12-31"^^xsd:date ] }
+        """,
+    )
+    assert validate(interface, nif_shapes, vocabulary, context=agency).results == []
+
+
 def test_uppercase_hex_digest_is_normalised_by_rdflib(
     interface: Graph, agency: Graph, nif_shapes: Graph, vocabulary: Graph
 ) -> None:
@@ -603,6 +616,42 @@ BROKEN_INTERFACES = [
         "part without download URL",
         "DELETE { ?p dcat:downloadURL ?u } WHERE { <civreg-birth/2.0.0/artefact/birth.xsd> nif:part ?p . ?p dcat:downloadURL ?u }",
         "Each nif:part needs exactly one dcat:downloadURL",
+    ),
+    (
+        "end date that is not a date",
+        'INSERT DATA { <civreg-birth/1.0.0> dct:temporal [ a dct:PeriodOfTime ; dcat:endDate "end of 2025" ] }',
+        "The end of life must give dcat:endDate once, as a date",
+    ),
+    (
+        "end date that is no day",
+        'INSERT DATA { <civreg-birth/1.0.0> dct:temporal [ dcat:endDate "2025-13-45"^^xsd:date ] }',
+        "The end of life must give dcat:endDate once, as a date",
+    ),
+    (
+        "two ends of life",
+        'INSERT DATA { <civreg-birth/1.0.0> dct:temporal [ dcat:endDate "2025-12-31"^^xsd:date ],'
+        ' [ dcat:endDate "2026-06-30"^^xsd:date ] }',
+        "dct:temporal of a version is its end of life, given at most once",
+    ),
+    (
+        "end of life without an end date",
+        "INSERT DATA { <civreg-birth/1.0.0> dct:temporal [ a dct:PeriodOfTime ] }",
+        "The end of life (dct:temporal) gives no dcat:endDate",
+    ),
+    (
+        "successor of another interface",
+        "INSERT DATA { <civreg-birth/1.0.0> dct:isReplacedBy <civreg-address/1.0.0> }",
+        "is not another version of the same interface",
+    ),
+    (
+        "replaced by itself",
+        "INSERT DATA { <civreg-birth/1.0.0> dct:isReplacedBy <civreg-birth/1.0.0> }",
+        "is not another version of the same interface",
+    ),
+    (
+        "successor as text",
+        'INSERT DATA { <civreg-birth/1.0.0> dct:isReplacedBy "2.0.0" }',
+        "dct:isReplacedBy must be at most one IRI",
     ),
 ]
 

@@ -57,6 +57,11 @@ def test_a_zip_of_messages_gets_a_report_each(page: Page, tmp_path: Path) -> Non
     report = json.loads(Path(download.value.path()).read_text())
     assert report["source"] == "bad/birth-2.xml" and report["verdict"] == "invalid"
 
+    with page.expect_download() as download:
+        second.get_by_role("link", name="HTML", exact=True).click()
+    assert download.value.suggested_filename == "birth-2.html"
+    assert "BIRTH-02" in Path(download.value.path()).read_text()
+
     whole = page.locator("p.downloads").first
     with page.expect_download() as download:
         whole.get_by_role("link", name="JUnit XML").click()

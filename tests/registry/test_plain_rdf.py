@@ -23,13 +23,13 @@ FILES = "https://registry.nif.example/files/"
 XSD = FILES + "civreg-birth/schemas/2.0.0/birth.xsd"
 
 
-def turtle(registry: Registry, key: str) -> str:
-    """The stored record as Turtle, as the API serves it."""
+def turtle(registry: Registry, key: str, fmt: str = "turtle") -> str:
+    """The stored record as Turtle (or `fmt`, an rdflib serializer), as the API serves it."""
     graph = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     graph += registry.read(key).graph
-    return graph.serialize(format="turtle")
+    return graph.serialize(format=fmt)
 
 
 def resubmit(registry: Registry, text: str) -> None:
@@ -51,6 +51,17 @@ def test_plain_rdf_sent_back_unchanged_stores_the_same_record(civreg: Registry) 
     assert civreg.read(BIRTH).ntriples() == before
     first, second = civreg.versions(BIRTH)
     assert first.sha256 == second.sha256
+
+
+@pytest.mark.parametrize(
+    ("serializer", "fmt"), [("json-ld", "json-ld"), ("xml", "rdf-xml"), ("nt", "ntriples")]
+)
+def test_every_record_format_comes_back_as_the_same_record(
+    civreg: Registry, serializer: str, fmt: str
+) -> None:
+    before = civreg.read(BIRTH).ntriples()
+    civreg.submit(turtle(civreg, BIRTH, serializer).encode(), name=BIRTH, fmt=fmt)
+    assert civreg.read(BIRTH).ntriples() == before
 
 
 def test_a_metadata_edit_needs_no_bundle(civreg: Registry) -> None:

@@ -115,8 +115,11 @@ def certification_runs(
         who = form_principal(svc, token, READ, "runs")
     except errors.NifError as exc:
         return _index(request, svc, status=status_of(exc)[0], error=str(exc))
-    agency = None if sees_every_agency(who) else who.agency
-    return _index(request, svc, runs=svc.runs.list(agency=agency, limit=MAX_RUNS))
+    if sees_every_agency(who):
+        runs = svc.runs.list(limit=MAX_RUNS)
+    else:  # a publisher: its own agency's (none without one, never everyone's)
+        runs = svc.runs.list(agency=who.agency, limit=MAX_RUNS) if who.agency else []
+    return _index(request, svc, runs=runs)
 
 
 def _public_run(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nif.errors import NotFoundError, SubmissionCheckError
+from nif.errors import NotFoundError, RejectedError, SubmissionCheckError
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.store import EmbeddedStore
@@ -188,3 +188,19 @@ def test_a_folder_load_refuses_the_failing_record_only(settings: Settings, tmp_p
         assert reg.read("civreg-address")
         with pytest.raises(NotFoundError):
             reg.read("civreg-birth")
+
+
+def test_an_expected_rule_must_be_a_string(reg: Registry, bundle: Bundle) -> None:
+    folder = bundle("civreg-birth")
+    describe(
+        folder, "invalid-mother-born-after-child.xml", VERDICT, "nif:expectedRule 2 ;\n  " + VERDICT
+    )
+    with pytest.raises(RejectedError) as caught:
+        reg.submit(folder)
+    assert "nif:expectedRule must be a rule id as a plain string" in str(caught.value)
+
+
+def test_the_demo_declares_expected_rules_and_passes(reg: Registry) -> None:
+    reg.submit(DEMO / "interfaces" / "civreg-birth")
+    stored = reg.read("civreg-birth").ntriples().decode()
+    assert '<https://w3id.org/nif/ns#expectedRule> "BIRTH-02"' in stored

@@ -39,6 +39,23 @@ from nif.store import ResultFormat
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+DATA_THEMES = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+DATA_THEME_LABELS = {
+    "AGRI": "Agriculture, fisheries, forestry and food",
+    "ECON": "Economy and finance",
+    "EDUC": "Education, culture and sport",
+    "ENER": "Energy",
+    "ENVI": "Environment",
+    "GOVE": "Government and public sector",
+    "HEAL": "Health",
+    "INTR": "International issues",
+    "JUST": "Justice, legal system and public safety",
+    "REGI": "Regions and cities",
+    "SOCI": "Population and society",
+    "TECH": "Science and technology",
+    "TRAN": "Transport",
+}
+"""The EU data themes (DCAT-AP's recommended `dcat:theme` values), for their labels."""
 
 TITLES = {
     "en": "NIF registry of interfaces",
@@ -123,6 +140,7 @@ def catalogue_page(
         graph.add((node, DCAT.service, URIRef(iri)))
     _add_records(registry, graph, iris)
     _add_concepts(registry, graph)
+    _add_themes(graph, node)
     view = URIRef(page_url(page))
     graph.add((node, HYDRA.view, view))
     graph.add((view, RDF.type, HYDRA.PartialCollectionView))
@@ -247,3 +265,26 @@ def _add_concepts(registry: Registry, graph: Graph) -> None:
         for prop, value in vocabularies.predicate_objects(scheme):
             if not isinstance(value, BNode):
                 graph.add((scheme, prop, value))
+
+
+def _add_themes(graph: Graph, node: URIRef) -> None:
+    """The themes the page's services state (`dcat:theme`) as labelled concepts, and their
+    schemes as the catalogue's `dcat:themeTaxonomy`: the scheme nif's vocabularies name, else
+    the EU data themes' for theirs. A theme nothing names is labelled by its code."""
+    for theme in {t for t in graph.objects(None, DCAT.theme) if isinstance(t, URIRef)}:
+        graph.add((theme, RDF.type, SKOS.Concept))
+        code = read.local(theme) or str(theme)
+        scheme = graph.value(theme, SKOS.inScheme)
+        if scheme is None and str(theme).startswith(f"{DATA_THEMES}/"):
+            scheme = DATA_THEMES
+            graph.add((theme, SKOS.inScheme, scheme))
+        if graph.value(theme, SKOS.prefLabel) is None:
+            label = DATA_THEME_LABELS.get(code) if scheme == DATA_THEMES else None
+            graph.add((theme, SKOS.prefLabel, Literal(label or code, lang="en" if label else None)))
+        if isinstance(scheme, URIRef):
+            graph.add((node, DCAT.themeTaxonomy, scheme))
+            graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+            if graph.value(scheme, DCTERMS.title) is None:
+                title = "Data theme" if scheme == DATA_THEMES else read.local(scheme) or str(scheme)
+                graph.add((scheme, DCTERMS.title, Literal(title, lang="en")))
+                graph.add((scheme, SKOS.prefLabel, Literal(title, lang="en")))

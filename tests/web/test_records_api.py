@@ -123,6 +123,7 @@ OPS = [
     "get-catalog",
     "get-iri",
     "get-sparql-description",
+    "get-docs-asset",
     "audit",
     "proposals",
     "proposal",
@@ -138,6 +139,7 @@ PUBLIC_READS = {
     "get-catalog": 200,
     "get-iri": 200,
     "get-sparql-description": 200,
+    "get-docs-asset": 200,
 }
 """Reads anyone may make, whatever token (if any) comes with them; nothing audits them."""
 UNAUTHENTICATED = {**dict.fromkeys(OPS, 401), **PUBLIC_READS}
@@ -256,6 +258,8 @@ def operate(client: httpx.Client, op: str, proposal: str = "") -> httpx.Response
             return client.get(f"/interface/{ADDRESS}", headers={"Accept": "text/turtle"})
         case "get-sparql-description":
             return client.get("/sparql", headers={"Accept": "text/turtle"})
+        case "get-docs-asset":
+            return client.get("/docs/assets/swagger-ui.css")
         case "proposals":
             return client.get("/api/proposals")
         case "proposal":

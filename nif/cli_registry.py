@@ -16,7 +16,7 @@ import click
 
 from nif.archives import read_zip
 from nif.cli_options import OUTPUT, registry_options
-from nif.errors import RejectedError, UsageError
+from nif.errors import RejectedError, SubmissionCheckError, UsageError
 from nif.progress import progress_bar
 from nif.registry import (
     KositImport,
@@ -118,7 +118,9 @@ def submit_command(
     """Submit a record file, or a bundle (folder or zip) with its schema files.
 
     The records replace their earlier versions, which stay in the history. A record that does not
-    conform is refused with the SHACL report (exit 1) and nothing is stored.
+    conform is refused with the SHACL report (exit 1), one that fails the submission checks (an
+    artefact that does not compile, an example without its declared verdict) with each failure
+    (exit 1); nothing is stored.
     """
     with Registry.open(settings) as reg:
         try:
@@ -127,6 +129,9 @@ def submit_command(
             click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
             if isinstance(exc.report, ShaclReport):
                 _print_report(exc.report, report_format)
+            return EXIT_REFUSED
+        except SubmissionCheckError as exc:
+            click.echo(f"nif: {exc}", err=True)
             return EXIT_REFUSED
     for version in result.records:
         click.echo(

@@ -3,6 +3,7 @@ their declared verdict and rule ids, is refused naming each failure, and nothing
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from nif.errors import NotFoundError, RejectedError, SubmissionCheckError
 from nif.registry import Registry
 from nif.settings import Settings
 from nif.store import EmbeddedStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_runner
 
 DEMO = ROOT / "registry"
 BIRTH = "https://registry.nif.example/interface/civreg-birth"
@@ -204,3 +205,18 @@ def test_the_demo_declares_expected_rules_and_passes(reg: Registry) -> None:
     reg.submit(DEMO / "interfaces" / "civreg-birth")
     stored = reg.read("civreg-birth").ntriples().decode()
     assert '<https://w3id.org/nif/ns#expectedRule> "BIRTH-02"' in stored
+
+
+def test_the_nif_command_prints_each_failure_and_exits_1(
+    settings: Settings, bundle: Bundle, tmp_path: Path
+) -> None:
+    folder = bundle("civreg-birth")
+    describe(folder, "invalid-missing-mother-id.xml", VERDICT, 'nif:expectedVerdict "valid" .')
+    env = {**os.environ, "NIF_HOME": str(settings.home), "NIF_ACTOR": "cli-tester"}
+    env.pop("NIF_STORE", None)
+    nif = cli_runner(tmp_path, env, 300)
+    nif("registry", "submit", str(DEMO / "agencies" / "civreg.ttl"))
+    done = nif("registry", "submit", str(folder), ok=1)
+    assert "refused, 1 submission check(s) failed" in done.stderr
+    assert "invalid-missing-mother-id.xml" in done.stderr and "declared valid" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -15,6 +15,7 @@ and example); a check that overruns or cannot run is a failure (fail closed).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import threading
@@ -211,6 +212,11 @@ class AcceptanceWorker:
         self._ready = True
         return process
 
+    def close(self) -> None:
+        """Kill the worker and remove its temporary directory (at exit, too)."""
+        with self._lock:
+            self._kill()
+
     def _kill(self) -> None:
         if self._process is not None:
             self._process.kill()
@@ -230,3 +236,4 @@ def _unchecked(item: Check, reason: str) -> CheckFailure:
 
 worker = AcceptanceWorker()
 """The process's submission check worker."""
+atexit.register(worker.close)

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nif.registry")
 
+_CONSTRAINTS = {"example": NIF.expectedVerdict, "artefact": NIF.schema, "check": NIF.messageType}
+"""What a folder load's report names as the constraint a failed check of each kind broke."""
 UNLIMITED = 3600.0
 """Seconds a step may take when `step_timeout` is `0` (no limit): an hour, then it is killed."""
 
@@ -87,7 +89,7 @@ def failures_report(failures: dict[str, list[CheckFailure]]) -> ShaclReport:
 
     return report_of(
         [
-            ShaclResult("violation", iri, "", f.text(), constraint=str(NIF.expectedVerdict))
+            ShaclResult("violation", iri, "", f.text(), constraint=str(_CONSTRAINTS[f.kind]))
             for iri, found in failures.items()
             for f in found
         ]

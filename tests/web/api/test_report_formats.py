@@ -18,11 +18,13 @@ def _report(verdict: Verdict, *steps: StepResult) -> Report:
 
 def test_the_kept_report_is_the_answer() -> None:
     step = StepResult("kosit:c", "kosit", "e", "1", kosit_report="<rep:report/>", scenario="s")
-    answer = asyncio.run(render(_report(Verdict.VALID, step), "kosit"))
+    report = _report(Verdict.VALID, step)
+    report.created = "2026-03-01T09:30:00Z"
+    answer = asyncio.run(render(report, "kosit"))
     assert (answer.status_code, answer.media_type, answer.body) == (
         200,
         "application/xml",
-        b"<rep:report/>",
+        b"<!-- nif 0.1.0, 2026-03-01T09:30:00Z -->\n<rep:report/>",
     )
 
 

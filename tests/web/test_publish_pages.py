@@ -292,3 +292,15 @@ def test_the_form_stores_the_record_the_cli_scaffold_gives(
         registry.submit(folder / "interfaces/busreg-company")
         from_cli = registry.read("busreg-company").graph
     assert sorted_ntriples(from_form) == sorted_ntriples(from_cli)
+
+
+def test_a_publishers_move_to_completed_is_proposed(live: LiveServer) -> None:
+    token = live.token("publisher", "busreg")
+    data = {"version": "3.0.0-beta.1", "status": "Completed", "current": "1", "token": token}
+    answer = post(live, "/interfaces/busreg-company/publish/status", data)
+    assert answer.status_code == 202, answer.text[:2000]
+    assert 'href="/proposals/' in answer.text
+    graph = record(live, "busreg-company")
+    beta = URIRef(f"{BUSREG}/3.0.0-beta.1")
+    assert graph.value(beta, ADMS.status) == STATUS.UnderDevelopment  # until accepted
+    assert graph.value(URIRef(BUSREG), DCAT.hasCurrentVersion) == URIRef(f"{BUSREG}/2.1.0")

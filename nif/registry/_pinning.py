@@ -48,6 +48,7 @@ from nif.registry._namespaces import (
     TECHNIQUE,
     XSD,
 )
+from nif.registry._records import stored_record
 from nif.registry._sources import IDENTIFIER, Sources, StoredFiles, scheme
 from nif.settings import Settings
 from nif.store import Store
@@ -185,16 +186,16 @@ def stored_files(
     store: Store, blobs: BlobStore, settings: Settings, iri: str, record_id: str | None
 ) -> StoredFiles | None:
     """The files the stored version of record `iri` pinned under its own `files/{record_id}/`
-    (None when it is not stored): the URL and sha256 of every artefact, part and example, as
-    pinning wrote them. Nodes pinning did not write (any other checksum the record states) do
-    not count, so no record can name a blob it did not pin."""
+    (None when no record is stored there; a graph that is no record, a run's, say, is none):
+    the URL and sha256 of every artefact, part and example, as pinning wrote them. Nodes
+    pinning did not write (any other checksum the record states) do not count, so no record
+    can name a blob it did not pin."""
     if not record_id or not IDENTIFIER.fullmatch(record_id):
         return None
-    content = store.read_graph(iri)
-    if not content.strip():
+    stored = stored_record(iri, store.read_graph(iri))
+    if stored is None:
         return None
-    graph = Graph().parse(data=content, format="nt")
-    return StoredFiles(pinned_files(graph, files_base(settings, record_id)), blobs)
+    return StoredFiles(pinned_files(stored.graph, files_base(settings, record_id)), blobs)
 
 
 def pinned_files(graph: Graph, prefix: str) -> dict[str, str]:

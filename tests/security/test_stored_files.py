@@ -112,6 +112,32 @@ def test_a_checksum_planted_beside_what_pinning_wrote_unlocks_nothing(civreg: Re
         refused(civreg, text, FetchError, "the record's stored version does not pin it")
 
 
+def test_a_graph_that_is_no_record_pins_nothing(civreg: Registry) -> None:
+    """A graph nif wrote that is no record (a run's, say) at the IRI a new record takes, with
+    an artefact-like node naming the private blob: the new record is refused, unread."""
+    iri = URIRef("https://registry.nif.example/interface/civreg-notes")
+    artefact, checksum = URIRef(f"{iri}/1.0.0/artefact/notes.xsd"), BNode()
+    planted = Graph()
+    planted.add((URIRef(f"{iri}/1.0.0/Notes"), NIF.schema, artefact))
+    planted.add((artefact, DCAT.downloadURL, URIRef(FILES + "civreg-notes/notes.xsd")))
+    planted.add((artefact, SPDX.checksum, checksum))
+    planted.add((checksum, SPDX.algorithm, SHA256))
+    planted.add((checksum, SPDX.checksumValue, Literal(SECRET)))
+    civreg.store.replace_graphs({str(iri): sorted_ntriples(planted)})
+    text = (
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        f'<{iri}> a dcat:DataService ; dct:identifier "civreg-notes" ;\n'
+        f"  <{NIF.messageType}> <{iri}/1.0.0/Notes> .\n"
+        f"<{iri}/1.0.0/Notes> <{NIF.schema}> <{artefact}> .\n"
+        f"<{artefact}> dcat:downloadURL <{FILES}civreg-notes/notes.xsd> ;\n"
+        "  <http://www.w3.org/ns/adms#representationTechnique>"
+        " <http://purl.org/adms/representationtechnique/XMLSchema> .\n"
+    )
+    with pytest.raises(FetchError, match="no bundle was submitted: submit") as caught:
+        civreg.submit(text.encode(), name="civreg-notes.ttl")
+    assert EVIDENCE.decode() not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "url",
     [

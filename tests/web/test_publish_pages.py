@@ -304,3 +304,51 @@ def test_a_publishers_move_to_completed_is_proposed(live: LiveServer) -> None:
     beta = URIRef(f"{BUSREG}/3.0.0-beta.1")
     assert graph.value(beta, ADMS.status) == STATUS.UnderDevelopment  # until accepted
     assert graph.value(URIRef(BUSREG), DCAT.hasCurrentVersion) == URIRef(f"{BUSREG}/2.1.0")
+
+
+def test_a_json_interface_with_a_discriminator_and_both_kinds_of_example(
+    live: LiveServer,
+) -> None:
+    """A JSON message type told apart by a JSON Pointer; its schema's `$ref` to a second
+    uploaded file is pinned too; an example uploaded as valid that is invalid is refused."""
+    schemas = DEMO / "interfaces/civreg-address/schemas/1.0.0"
+    examples = DEMO / "interfaces/civreg-address/examples/1.0.0/AddressLookupResponse"
+    data = {
+        "identifier": "civreg-address-lite",
+        "title_en": "Address lookup (lite)",
+        "endpoint": "https://api.civreg.example.gov/address-lite",
+        "mt_identifier": "AddressLookupResponse",
+        "mt_direction": "response",
+        "mt_media": "application/json",
+        "mt_schema": "address-lookup-response.schema.json",
+        "mt_disc_path": "/messageType",
+        "mt_disc_value": "AddressLookupResponse",
+        "token": live.token("admin"),
+    }
+
+    def upload(field: str, path: Path) -> tuple[str, tuple[str, bytes, str]]:
+        return (field, (path.name, path.read_bytes(), "application/json"))
+
+    files = [upload("files", schemas / n) for n in sorted(p.name for p in schemas.iterdir())]
+    wrong = [*files, upload("valid_examples", examples / "invalid-bad-postcode.json")]
+    refused = post(live, "/agencies/civreg/publish", data, wrong)
+    assert refused.status_code == 422, refused.text[:2000]
+    assert "invalid-bad-postcode.json" in refused.text
+    with live.client() as client:
+        assert client.get("/api/records/civreg-address-lite").status_code == 404
+
+    files += [
+        upload("valid_examples", examples / "valid-no-address.json"),
+        upload("invalid_examples", examples / "invalid-bad-postcode.json"),
+    ]
+    stored = post(live, "/agencies/civreg/publish", data, files)
+    assert stored.status_code == 200, stored.text[:2000]
+    graph = record(live, "civreg-address-lite")
+    message = URIRef(
+        "https://registry.nif.example/interface/civreg-address-lite/1.0.0/AddressLookupResponse"
+    )
+    verdicts = {
+        str(graph.value(e, DCTERMS.title)): str(graph.value(e, NIF.expectedVerdict))
+        for e in graph.objects(message, NIF.example)
+    }
+    assert verdicts == {"valid-no-address.json": "valid", "invalid-bad-postcode.json": "invalid"}

@@ -92,7 +92,9 @@ def _scope(svc: Services, who: Principal) -> str | None:
     return info.iri
 
 
-def _checked_scope(svc: Services, who: Principal, action: str, target: str) -> str | None:
+def checked_scope(svc: Services, who: Principal, action: str, target: str) -> str | None:
+    """`_scope`, a refusal audited as `action` on `target`: the API's writes and the
+    publisher forms (`nif.web.pages.publish`) decide alike."""
     with audited(svc, who.actor, action, target):
         return _scope(svc, who)
 
@@ -124,7 +126,7 @@ async def put_record(
     with audited(svc, who.actor, "submit", record_id):
         content_type = request.headers.get("content-type")
         fmt, suffix = _negotiation.body_type(content_type, BODY_TYPES, "submit")
-    scope = await run_in_threadpool(_checked_scope, svc, who, "submit", record_id)
+    scope = await run_in_threadpool(checked_scope, svc, who, "submit", record_id)
     with audited(svc, who.actor, "submit", record_id):
         content = await request.body()  # LimitsMiddleware stops it past max_upload_bytes
     # the registry audits what it stores or refuses
@@ -159,7 +161,7 @@ async def delete_record(record_id: str, who: Withdrawer, svc: ServicesDep) -> di
     """Withdraw a record from the current registry; its history stays."""
 
     def withdraw() -> RecordVersion:
-        scope = _checked_scope(svc, who, "withdraw", record_id)
+        scope = checked_scope(svc, who, "withdraw", record_id)
         return svc.registry.withdraw(record_id, actor=who.actor, publisher=scope)
 
     version = await run_in_threadpool(withdraw)

@@ -155,7 +155,7 @@ async def _handle(
             who = form_principal(svc, token, ACTION, target)
             with audited(svc, who.actor, ACTION, target):
                 form = await _publishing.read_form(data)
-        scope = await run_in_threadpool(records_api._checked_scope, svc, who, ACTION, target)
+        scope = await run_in_threadpool(records_api.checked_scope, svc, who, ACTION, target)
         with audited(svc, who.actor, ACTION, target):
             bundle = await run_in_threadpool(build, form, who, scope)
         result = await run_in_threadpool(_submit, svc, who, scope, bundle)

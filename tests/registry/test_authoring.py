@@ -74,7 +74,6 @@ def _parse(record: Path, settings: Settings) -> Graph:
     )
 
 
-
 def test_next_version_equals_the_scaffold_and_is_stored(
     folder: Path, settings: Settings, registry: Registry
 ) -> None:

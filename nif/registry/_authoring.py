@@ -48,6 +48,8 @@ Texts = Mapping[str, str]
 
 TRANSPORTS = ("rest", "soap", "as4", "sftp", "mq")
 DIRECTIONS = ("request", "response", "notification")
+STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
+"""The choices records take (the shapes' `sh:in` lists): authoring and KoSIT imports check them."""
 VERDICTS = ("valid", "invalid")
 MEDIA_TYPES = ("application/xml", "application/json")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
@@ -269,9 +271,6 @@ def edit_metadata(graph: Graph, node: URIRef, edits: Metadata) -> None:
                 if isinstance(old, Literal) and old.language in (lang, None):
                     graph.remove((node, prop, old))
         set_texts(graph, node, prop, texts)
-
-
-STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
 
 
 def set_status(graph: Graph, version: URIRef, status: str, *, current: bool = False) -> None:

@@ -32,6 +32,7 @@ from rdflib.compare import isomorphic
 from rdflib.term import Node
 
 from nif.errors import NotFoundError, RegistryError, UsageError
+from nif.registry._authoring import DIRECTIONS, STATUSES, TRANSPORTS
 from nif.registry._bundle import _named
 from nif.registry._iris import files_base
 from nif.registry._namespaces import (
@@ -57,9 +58,6 @@ from nif.validate import ArtefactSet, KositConfiguration, Scenario, load_kosit, 
 
 KOSIT = NIF_TECHNIQUE.KoSITConfiguration
 XML = MEDIA["application/xml"]
-STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
-DIRECTIONS = ("request", "response", "notification")
-TRANSPORTS = ("rest", "soap", "as4", "sftp", "mq")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
 _ROOT_STEP = re.compile(r"\s*/\s*(?:([^\W\d][\w.-]*):)?([^\W\d][\w.-]*)")

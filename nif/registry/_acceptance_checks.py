@@ -21,7 +21,7 @@ from nif.registry._message_types import MessageTypeRef
 from nif.registry._profiles import ArtefactRecord, profile_from
 from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
-from nif.validate import Profile, StepSpec, compile_step, validate
+from nif.validate import JSON_SCHEMA, Profile, StepSpec, compile_step, validate
 
 _QUOTED = 3
 """How many of an example's findings a failure quotes."""
@@ -101,14 +101,16 @@ def _compile_failure(item: Check, spec: StepSpec, exc: Exception) -> CheckFailur
     main = spec.artefacts.main
     node = next((a.iri for a in item.artefacts if a.main is not None and a.main.uri == main), main)
     text = str(exc) if isinstance(exc, NifError) else f"{type(exc).__name__}: {exc}"
-    found = _LINE.search(text)
+    # a JSON Schema's problem is at a JSON Pointer its message names, not at a line
+    found = _LINE.search(text) if spec.kind != JSON_SCHEMA else None
+    said = "not compile" in text or "not a valid" in text
     return CheckFailure(
         "artefact",
         item.ref.name,
         node,
         (found["file"] if found and found["file"] else main),
         int(found["line"]) if found else None,
-        text if text.startswith(main) else f"{spec.kind} does not compile: {text}",
+        text if said else f"{spec.kind} does not compile: {text}",
     )
 
 

@@ -77,7 +77,9 @@ def test_a_schematron_that_does_not_compile_is_refused(reg: Registry, bundle: Bu
     assert failures and all(f.kind == "artefact" for f in failures)
     assert {f.subject for f in failures} == {f"{BIRTH}/2.0.0/artefact/birth.sch"}
     assert all(f.file and f.file.endswith("/schemas/2.0.0/birth.sch") for f in failures)
-    assert "does not compile" in failures[0].message
+    assert "do not compile" in failures[0].message
+    assert "XPST0003" in failures[0].message  # the engine's own word for it
+    assert failures[0].line is not None
 
 
 def test_a_json_schema_with_a_bad_ref_is_refused(reg: Registry, bundle: Bundle) -> None:

@@ -425,12 +425,15 @@ def _register_commands() -> None:
     from nif.cli_certify import certify
     from nif.cli_compat import compat
     from nif.cli_registry import registry, sparql
+    from nif.cli_review import COMMANDS as REVIEW_COMMANDS
     from nif.cli_schematron import schematron
     from nif.cli_service import serve, token
 
     cli.add_command(schematron)
     cli.add_command(certify)
     cli.add_command(compat)
+    for command in REVIEW_COMMANDS:
+        registry.add_command(command)
     cli.add_command(registry)
     cli.add_command(sparql)
     cli.add_command(serve)

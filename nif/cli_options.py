@@ -37,6 +37,9 @@ OUTPUT = click.option(
     help="File (default: stdout).",
 )
 
+ACTOR = click.option(
+    "--as", "actor", metavar="NAME", help="Who is writing (default: NIF_ACTOR or the OS user)."
+)
 CATALOG = click.option(
     "--catalog",
     "catalogs",

@@ -15,16 +15,14 @@ from pathlib import Path
 import click
 
 from nif.archives import read_zip
-from nif.cli_options import OUTPUT, registry_options
+from nif.cli_options import ACTOR, OUTPUT, registry_options
 from nif.errors import RejectedError, SubmissionCheckError, UsageError
 from nif.progress import progress_bar
 from nif.registry import (
     KositImport,
-    ProposalState,
     Registry,
     ShaclReport,
     import_kosit,
-    proposal_details,
     scaffold_version,
 )
 from nif.settings import Settings
@@ -51,9 +49,6 @@ REPORT_FORMAT = click.option(
     default="text",
     show_default=True,
     help="How to print SHACL results: readable text, the sh:ValidationReport in Turtle, or JSON.",
-)
-ACTOR = click.option(
-    "--as", "actor", metavar="NAME", help="Who is writing (default: NIF_ACTOR or the OS user)."
 )
 
 
@@ -325,71 +320,6 @@ def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> 
     with Registry.open(settings) as reg:
         version = reg.withdraw(identifier, actor=actor)
     click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
-    return EXIT_OK
-
-
-@registry.command("proposals")
-@click.option(
-    "--state",
-    type=click.Choice([str(s) for s in ProposalState]),
-    help="Only proposals in this state (default: all).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@registry_options
-def proposals_command(state: str | None, fmt: str, settings: Settings) -> int:
-    """Proposals kept for review (a publisher's new version or move to Completed), newest
-    first: id, when, state, record, why and who proposed it."""
-    with Registry.open(settings) as reg:
-        found = reg.proposals.find(state=ProposalState(state) if state else None)
-    if fmt == "json":
-        click.echo(json.dumps([p.to_dict() for p in found], indent=2))
-    for p in found if fmt == "text" else []:
-        why = ", ".join(f"{c.replace('-', ' ')} {v}" for c, v in p.reasons)
-        click.echo(f"{p.id}  {p.created}  {p.state:<10}  {p.identifier:<24}  {why}  {p.proposer}")
-    return EXIT_OK
-
-
-@registry.command("proposal")
-@click.argument("proposal_id", metavar="ID")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@registry_options
-def proposal_command(proposal_id: str, fmt: str, settings: Settings) -> int:
-    """A proposal: the triples it adds and removes against the current version, and the
-    compatibility assessment of each version it adds or completes."""
-    with Registry.open(settings) as reg:
-        shown = proposal_details(reg, reg.proposals.get(proposal_id))
-    click.echo(json.dumps(shown.to_dict(), indent=2) if fmt == "json" else shown.text())
-    return EXIT_OK
-
-
-@registry.command("accept")
-@click.argument("proposal_id", metavar="ID")
-@click.option("--comment", default="", help="A word for the agency.")
-@ACTOR
-@registry_options
-def accept_command(proposal_id: str, comment: str, actor: str | None, settings: Settings) -> int:
-    """Accept a proposal: store its record as its submission would have been."""
-    with Registry.open(settings) as reg:
-        result = reg.accept(proposal_id, actor=actor, comment=comment)
-    for v in result.records:
-        click.echo(f"accepted {proposal_id}: stored {v.kind} {v.identifier} ({v.sha256})")
-    return EXIT_OK
-
-
-@registry.command("reject")
-@click.argument("proposal_id", metavar="ID")
-@click.option("--comment", required=True, help="Why (the agency sees it).")
-@ACTOR
-@registry_options
-def reject_command(proposal_id: str, comment: str, actor: str | None, settings: Settings) -> int:
-    """Reject a proposal with a comment; nothing is stored."""
-    with Registry.open(settings) as reg:
-        reg.reject(proposal_id, comment, actor=actor)
-    click.echo(f"rejected {proposal_id}")
     return EXIT_OK
 
 

@@ -121,6 +121,7 @@ SLOW_FIXTURES = {
     "tests.registry.test_demo_registry": {"demo"},
     "tests.registry.test_validation": {"demo"},
     "tests.registry.test_lifecycle": {"demo"},
+    "tests.certify.test_lifecycle_runs": {"ended"},
     "tests.security.test_graph_ownership": {"demo"},
     # the `nif` command in a process of its own, and the registry it loads first
     "tests.test_cli_certify": {"nif", "loaded"},

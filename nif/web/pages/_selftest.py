@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rdflib import URIRef
+
 from nif.errors import UsageError
 from nif.registry import sparql_prefixes, utc_today
 from nif.report import (
@@ -88,33 +90,61 @@ def targets(store: Store) -> list[tuple[str, list[Target]]]:
     rows = store.select(
         sparql_prefixes()
         + f"""
-        SELECT ?interface ?version ?type ?status ?current ?end WHERE {{
+        SELECT ?interface ?version ?type ?v WHERE {{
           GRAPH ?g {{
             ?service dct:identifier ?interface ; dcat:hasVersion ?v .
             ?v dcat:version ?version ; nif:messageType ?m .
             ?m dct:identifier ?type .
             FILTER NOT EXISTS {{ ?v adms:status <{_WITHDRAWN}> }}
-            OPTIONAL {{ ?v adms:status ?status }}
-            OPTIONAL {{ ?v dct:temporal/dcat:endDate ?end }}
-            BIND(EXISTS {{ ?service dcat:hasCurrentVersion ?v }} AS ?current)
           }}
           FILTER(?service = ?g)
         }}
         ORDER BY ?interface ?version ?type
         LIMIT {MAX_TARGETS}"""
     )
+    facts = _lifecycles(store, sorted({str(r["v"]) for r in rows}))
     found = [
-        Target(
-            str(r["interface"]),
-            str(r["version"]),
-            str(r["type"]),
-            str(r["status"]) if "status" in r else None,
-            str(r.get("current")) == "true",
-            str(r["end"]) if "end" in r else None,
-        )
+        Target(str(r["interface"]), str(r["version"]), str(r["type"]), *facts[str(r["v"])])
         for r in rows
     ]
     return [(name, list(group)) for name, group in itertools.groupby(found, lambda t: t.interface)]
+
+
+def _lifecycles(
+    store: Store, versions: list[str]
+) -> dict[str, tuple[str | None, bool, str | None]]:
+    """(status, current, end date) of each version, from its interface's own graph: one query
+    of plain branches, each limited to these versions (no OPTIONAL, which some stores evaluate
+    over the whole registry first)."""
+    facts: dict[str, tuple[str | None, bool, str | None]] = dict.fromkeys(
+        versions, (None, False, None)
+    )
+    if not versions:
+        return facts
+    listed = " ".join(URIRef(v).n3() for v in versions)
+    rows = store.select(
+        sparql_prefixes()
+        + f"""
+        SELECT ?v ?status ?end ?current WHERE {{
+          {{ VALUES ?v {{ {listed} }} GRAPH ?g {{ ?s dcat:hasVersion ?v . ?v adms:status ?status }}
+             FILTER(?s = ?g) }}
+          UNION
+          {{ VALUES ?v {{ {listed} }} GRAPH ?g {{ ?s dcat:hasVersion ?v .
+               ?v dct:temporal ?period . ?period dcat:endDate ?end }} FILTER(?s = ?g) }}
+          UNION
+          {{ VALUES ?v {{ {listed} }}
+             GRAPH ?g {{ ?s dcat:hasCurrentVersion ?v ; dct:identifier ?current }}
+             FILTER(?s = ?g) }}
+        }}"""
+    )
+    for row in rows:
+        status, current, end = facts[str(row["v"])]
+        facts[str(row["v"])] = (
+            str(row["status"]) if "status" in row else status,
+            current or "current" in row,
+            str(row["end"]) if "end" in row else end,
+        )
+    return facts
 
 
 @dataclasses.dataclass(frozen=True)

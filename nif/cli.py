@@ -422,6 +422,7 @@ def _open_registry_store(settings: Settings, location: str | None) -> Store:
 
 def _register_commands() -> None:
     """The other command groups live in their own modules; they join the `nif` group here."""
+    from nif.cli_authoring import COMMANDS as AUTHORING_COMMANDS
     from nif.cli_certify import certify
     from nif.cli_compat import compat
     from nif.cli_registry import registry, sparql
@@ -432,7 +433,7 @@ def _register_commands() -> None:
     cli.add_command(schematron)
     cli.add_command(certify)
     cli.add_command(compat)
-    for command in REVIEW_COMMANDS:
+    for command in (*AUTHORING_COMMANDS, *REVIEW_COMMANDS):
         registry.add_command(command)
     cli.add_command(registry)
     cli.add_command(sparql)

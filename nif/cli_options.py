@@ -4,14 +4,18 @@ store and the catalogs, and writing a command's text output."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from nif.errors import InputError
 from nif.settings import Settings
+
+if TYPE_CHECKING:
+    from nif.registry import ShaclReport
 
 CONFIG = click.option(
     "--config",
@@ -82,3 +86,24 @@ def write_output(text: str, output: Path | None, *, color: bool = False) -> None
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+REPORT_FORMAT = click.option(
+    "--report",
+    "report_format",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print SHACL results: readable text, the sh:ValidationReport in Turtle, or JSON.",
+)
+
+
+def print_shacl_report(report: ShaclReport, fmt: str) -> None:
+    """A SHACL report as `--report` asks: text, the sh:ValidationReport in Turtle, or JSON."""
+    if fmt == "turtle":
+        click.echo(report.turtle())
+    elif fmt == "json":
+        payload = {"conforms": report.conforms, "results": [r.to_dict() for r in report.results]}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        click.echo(report.text())

@@ -29,6 +29,8 @@ def _error(status: int, code: str, message: str, description: str) -> dict[str, 
 
 REPORT_EXAMPLE = {
     "report_format": "1",
+    "created": "2026-03-01T09:30:00Z",
+    "nif_version": "0.1.0",
     "source": "valid-newborn.xml",
     "sha256": "3f0c…",
     "size": 812,
@@ -38,6 +40,7 @@ REPORT_EXAMPLE = {
         "interface": "civreg-birth",
         "version": "2.0.0",
         "message_type": "BirthNotification",
+        "status": "Completed",
     },
     "verdict": "invalid",
     "counts": {"fatal": 0, "error": 1, "warning": 0, "info": 0},

@@ -105,10 +105,12 @@ def test_literals_follow_the_requested_language(demo: Registry) -> None:
     )
     [german] = catalogue.interfaces(demo.store, text="civreg-birth", lang="de").items
     [english] = catalogue.interfaces(demo.store, text="civreg-birth", lang="en").items
-    [fallback] = catalogue.interfaces(demo.store, text="civreg-birth", lang="fr").items
-    assert (german.title, english.title, fallback.title) == (
-        "Geburtsanzeige",
+    [french] = catalogue.interfaces(demo.store, text="civreg-birth", lang="fr").items
+    [fallback] = catalogue.interfaces(demo.store, text="civreg-birth", lang="it").items
+    assert (german.title, english.title, french.title, fallback.title) == (
+        "Geburtsanzeige",  # of two German titles, the first by text
         "Birth registration",
+        "Enregistrement des naissances",
         "Birth registration",
     )
     assert catalogue.interface(demo.store, "civreg-birth", lang="de-CH").title == "Geburtsanzeige"

@@ -283,3 +283,14 @@ def test_every_demo_text_has_german_and_french() -> None:
             if not {"de", "fr"} <= langs:
                 lacking.append(f"{path.parent.name}/{path.name}: {value}")
     assert len(paths) >= 13 and not lacking, lacking
+
+
+def test_the_badge_route_speaks_the_language_named_in_the_url(client: httpx.Client) -> None:
+    path = "/badge/vehreg/civreg-birth/2.0.0"
+    answers = {lang: client.get(path, params={"lang": lang}) for lang in ("de", "fr", "xx")}
+    assert ">nicht zertifiziert 2.0.0</text>" in answers["de"].text
+    assert ">non certifié 2.0.0</text>" in answers["fr"].text
+    assert ">not certified 2.0.0</text>" in answers["xx"].text  # unknown: English
+    plain = client.get(path, headers={"Accept-Language": "de"})
+    assert ">not certified 2.0.0</text>" in plain.text  # the same for every visitor
+    assert len({a.headers["etag"] for a in (*answers.values(), plain)}) == 3

@@ -39,7 +39,7 @@ from nif.store import Store
 from nif.web import _negotiation
 from nif.web._services import ServicesDep
 from nif.web.api import stored_certificate
-from nif.web.pages import _pdf
+from nif.web.pages import _i18n, _pdf
 from nif.web.pages._render import env, page, translator
 
 router = APIRouter(include_in_schema=False)
@@ -286,11 +286,13 @@ def badge(
     request: Request, svc: ServicesDep, agency: str, interface: str, version: str
 ) -> Response:
     """The SVG badge of `agency`'s certification for `interface`@`version` (`none` without a
-    certificate); 404 when the agency or the interface version does not exist."""
+    certificate); 404 when the agency or the interface version does not exist. In English, or
+    in the language `?lang=de|fr` names (not by `Accept-Language`: an embedded badge reads the
+    same for every visitor of the page that embeds it)."""
     store = svc.registry.store
     _check_exists(store, agency, interface, version)
     state, _ = badge_for(store, svc.settings, agency, interface, version)
-    svg = badge_svg(state, version)
+    svg = badge_svg(state, version, _i18n.requested(request) or _i18n.DEFAULT)
     etag = '"' + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {**BADGE_HEADERS, "ETag": etag}
     if _negotiation.not_modified(request.headers.get("if-none-match"), etag):

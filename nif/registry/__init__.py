@@ -139,6 +139,7 @@ __all__ = [
     "add_message_type",
     "assessment_iri",
     "bundle_folder",
+    "catalogue_iri",
     "certificate_iri",
     "deprecate",
     "edit_metadata",

@@ -9,16 +9,14 @@ again. `Registry.submit` refuses the whole submission (`SubmissionCheckError`, 4
 failure; a folder load refuses the failing records and reports them.
 
 The checks run agencies' schemas and rules, so they run in a worker process that can be killed
-(`nif.workers`), one message type at a time, each with a time limit (`step_timeout` per step
+(`_kept_worker`), one message type at a time, each with a time limit (`step_timeout` per step
 and example); a check that overruns or cannot run is a failure (fail closed).
 """
 
 from __future__ import annotations
 
 import atexit
-import functools
 import logging
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +25,9 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from nif.errors import SubmissionCheckError
-from nif.registry._acceptance_checks import Check, CheckFailure, Example, serve
+from nif.registry._acceptance_checks import Check, CheckFailure, Example, check_in_worker
 from nif.registry._blobs import BlobStore
+from nif.registry._kept_worker import KeptWorker
 from nif.registry._message_types import select_message_types
 from nif.registry._namespaces import DCAT, DCTERMS, NIF, SPDX
 from nif.registry._profiles import artefacts_of
@@ -36,9 +35,8 @@ from nif.registry._records import Record, RecordKind, from_ntriples
 from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.settings import Settings
 from nif.store import DumpFormat, EmbeddedStore
-from nif.validate import STARTUP_LIMIT, private_tmpdir, remove_tmpdir, run_isolated, step_limit
+from nif.validate import step_limit
 from nif.validate import worker_settings as isolated_settings
-from nif.workers import WorkerProcess
 
 if TYPE_CHECKING:
     from nif.registry._registry import Registry
@@ -76,7 +74,7 @@ def failures_of(
     for item in _checks(interfaces):
         if item in stored:
             continue
-        for failure in worker.run(item, staging.root, registry.blobs.root, registry.settings):
+        for failure in run_check(item, staging.root, registry.blobs.root, registry.settings):
             if (key := (failure.kind, failure.subject, failure.message)) not in seen:
                 seen.add(key)
                 found.setdefault(item.ref.interface_iri, []).append(failure)
@@ -145,86 +143,6 @@ def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
     return values[0] if values else None
 
 
-class AcceptanceWorker:
-    """One lazily started worker process, kept for the next checks, used by one check at a
-    time (submissions hold the registry's write lock anyway); killed when a check overruns."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._process: WorkerProcess | None = None
-        self._ready = False
-
-    def run(
-        self, item: Check, staging: Path, stored: Path, settings: Settings
-    ) -> list[CheckFailure]:
-        """The failures of `item`; one failure saying why when the check overran or failed."""
-        limit = limit_of(item, settings)
-        with self._lock:
-            try:
-                process = self._started()
-                process.conn.send((item, staging, stored, isolated_settings(settings)))
-                if not process.conn.poll(limit):
-                    self._kill()
-                    return [
-                        _unchecked(
-                            item,
-                            f"the checks ran past their time limit of {limit:g} s and were "
-                            "stopped (a schema or rule set too costly to compile or run?)",
-                        )
-                    ]
-                kind, value = process.conn.recv()
-            except (OSError, EOFError, RuntimeError) as exc:
-                self._kill()
-                log.warning("a submission check worker failed: %s", exc)
-                return [_unchecked(item, f"the checks could not run: {exc}")]
-        if kind == "done" and isinstance(value, list):
-            return value
-        log.warning("a submission check failed in its worker: %s", value)
-        return [_unchecked(item, f"the checks failed unexpectedly: {value}")]
-
-    def warm(self) -> None:
-        """Start the worker now, without waiting for it: it imports nif while the caller
-        pins and checks shapes (a folder load), so the first check does not wait."""
-        with self._lock:
-            if self._process is None or not self._process.alive:
-                self._spawn()
-
-    def _spawn(self) -> WorkerProcess:
-        self._kill()
-        tmpdir = private_tmpdir()
-        self._process = WorkerProcess(
-            functools.partial(run_isolated, tmpdir, serve),
-            name="nif-acceptance",
-            cleanup=functools.partial(remove_tmpdir, tmpdir),
-        )
-        self._ready = False
-        return self._process
-
-    def _started(self) -> WorkerProcess:
-        process = self._process
-        if process is None or not process.alive:
-            process = self._spawn()
-        if self._ready:
-            return process
-        if not process.conn.poll(STARTUP_LIMIT):
-            raise RuntimeError(f"the check worker did not start within {STARTUP_LIMIT:g} s")
-        kind, _ = process.conn.recv()
-        if kind != "ready":
-            raise RuntimeError(f"the check worker started with {kind!r}")
-        self._ready = True
-        return process
-
-    def close(self) -> None:
-        """Kill the worker and remove its temporary directory (at exit, too)."""
-        with self._lock:
-            self._kill()
-
-    def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process = None
-
-
 def limit_of(item: Check, settings: Settings) -> float:
     """Seconds the checks of `item` may take: each artefact compiled and each example checked
     at `step_timeout` per step, plus `step_limit`'s margin."""
@@ -236,6 +154,26 @@ def _unchecked(item: Check, reason: str) -> CheckFailure:
     return CheckFailure("check", item.ref.name, item.ref.iri, None, None, reason)
 
 
-worker = AcceptanceWorker()
+worker = KeptWorker("acceptance")
 """The process's submission check worker."""
 atexit.register(worker.close)
+
+
+def run_check(item: Check, staging: Path, stored: Path, settings: Settings) -> list[CheckFailure]:
+    """The failures of `item`, checked in the worker; one failure saying why when the check
+    overran or could not run (fail closed)."""
+    limit = limit_of(item, settings)
+    outcome = worker.call(
+        check_in_worker, (item, staging, stored, isolated_settings(settings)), limit
+    )
+    if outcome.done and isinstance(outcome.value, list):
+        return outcome.value
+    if outcome.overran:
+        return [
+            _unchecked(
+                item,
+                f"the checks ran past their time limit of {limit:g} s and were stopped "
+                "(a schema or rule set too costly to compile or run?)",
+            )
+        ]
+    return [_unchecked(item, f"the checks could not run: {outcome.reason}")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from nif.errors import ArtefactError, NifError
@@ -169,16 +169,8 @@ def _why(report: Report) -> str:
     return ": " + "; ".join(quoted) + more if quoted else ""
 
 
-def serve(conn: Connection) -> None:
-    """The worker's loop: (check, staging root, blobs root, settings) in, its failures out."""
-    conn.send(("ready", None))
-    while True:
-        try:
-            item, staging, stored, settings = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            blobs = _Overlay(BlobStore(staging), BlobStore(stored))
-            conn.send(("done", check(item, blobs, settings)))
-        except Exception as exc:  # the caller turns it into a failure (fail closed)
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+def check_in_worker(
+    item: Check, staging: Path, stored: Path, settings: Settings
+) -> list[CheckFailure]:
+    """What the kept worker runs: `check` over the staging blobs, then the registry's."""
+    return check(item, _Overlay(BlobStore(staging), BlobStore(stored)), settings)

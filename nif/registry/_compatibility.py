@@ -27,7 +27,7 @@ from nif.compat import compare_json as _compare_json
 from nif.compat import compare_xsd as _compare_xsd
 from nif.errors import ArtefactError, NifError, NotFoundError
 from nif.registry._blobs import BlobStore
-from nif.registry._compare_worker import unknown, worker
+from nif.registry._compare_worker import compare_isolated, unknown
 from nif.registry._message_types import MessageTypeRef, select_message_types
 from nif.registry._namespaces import DCAT, NIF
 from nif.registry._profiles import artefacts_of, profile_from
@@ -227,7 +227,9 @@ def compare_types(
     that ran out of `time_limit` is not kept (the machine may only have been busy)."""
     key = hashlib.sha256(repr((old.fingerprint[2:], new.fingerprint[2:])).encode()).hexdigest()
     root = new.ref.root or old.ref.root or "$"
-    found = _cache.get(key, lambda: worker.run(_compare, (old, new, time_limit), root, time_limit))
+    found = _cache.get(
+        key, lambda: compare_isolated(_compare, (old, new, time_limit), root, time_limit)
+    )
     if _timed_out(found):
         _cache.discard(key)
     return dataclasses.replace(found, name=new.name)

@@ -154,10 +154,10 @@ def test_an_unchanged_resubmission_is_not_checked_again(
 
     reg.submit(bundle("civreg-birth"))
     checked: list[str] = []
-    run = _acceptance.worker.run
+    run = _acceptance.run_check
     monkeypatch.setattr(
-        _acceptance.worker,
-        "run",
+        _acceptance,
+        "run_check",
         lambda item, *args: checked.append(item.ref.name) or run(item, *args),
     )
     endpoint = "<https://api.civreg.example.gov/birth> ;"

@@ -9,14 +9,13 @@ name that is not a plain file name (a path, `..`, a hidden file) is refused, nev
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
-import zipfile
 from collections.abc import Mapping
 
 from rdflib import Graph, URIRef
 from starlette.datastructures import FormData, UploadFile
 
+from nif.archives import write_zip
 from nif.errors import InputError
 from nif.registry import (
     PREFIXES,
@@ -94,12 +93,8 @@ class Bundle:
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
         graph += self.graph
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(RECORD, graph.serialize(format="turtle", encoding="utf-8"))
-            for path, content in sorted(self.files.items()):
-                archive.writestr(path, content)
-        return out.getvalue()
+        record = graph.serialize(format="turtle", encoding="utf-8")
+        return write_zip({**self.files, RECORD: record})
 
 
 def message_type(form: Form, bundle: Bundle, registry: Registry, version: str) -> NewMessageType:

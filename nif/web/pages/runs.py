@@ -11,8 +11,6 @@ run that does not exist and for one that is private, so run ids do not leak.
 from __future__ import annotations
 
 import dataclasses
-import io
-import zipfile
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nif import catalogue, errors
+from nif.archives import write_zip
 from nif.auth import Principal
 from nif.certify import Run, Suite, available, find_certificates, find_suite
 from nif.web._auth import form_principal, sees_every_agency
@@ -36,8 +35,6 @@ READ = "certification.read"
 """The audit log's name of a refused token on a page that reads runs."""
 MAX_RUNS = 100
 """Runs a list shows (newest first)."""
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-"""Every suite zip entry's time: the same suite gives the same bytes."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,16 +192,9 @@ async def run_for_token(
 
 
 def suite_zip(suite: Suite) -> bytes:
-    """The suite's manifest and message files as a zip, at their paths in the suite folder,
-    every entry with the same time (so the same suite always gives the same bytes)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(suite.files, key=lambda f: f.path):
-            entry = zipfile.ZipInfo(file.path, ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, file.content)
-    return out.getvalue()
+    """The suite's manifest and message files as a zip, at their paths in the suite folder
+    (the same suite always gives the same bytes)."""
+    return write_zip({file.path: file.content for file in suite.files})
 
 
 @router.get("/certification/{interface}/{version}/suite.zip")

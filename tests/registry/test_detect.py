@@ -307,12 +307,16 @@ def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
     result = run_cli(pinned, "validate", *[MESSAGES / n for n in names], "--format", "json")
     assert result.exit_code == 0, result.output
     reports = report_of(result)
-    assert [r["context"] for r in reports] == [
+    chosen = ("interface", "version", "message_type")
+    assert [{k: r["context"][k] for k in chosen} for r in reports] == [
         {"interface": "civreg-birth", "version": "1.0.0", "message_type": "BirthNotification"},
         {"interface": "tax-return", "version": "1.0.0", "message_type": "TaxReturn"},
         {"interface": "civreg-birth", "version": "2.0.0", "message_type": "BirthNotification"},
         {"interface": "tax-return", "version": "1.0.0", "message_type": "TaxAssessment"},
     ]
+    # the lifecycle is named too: 1.0.0 is deprecated, 2.0.0 replaces it
+    assert [r["context"]["status"] for r in reports] == ["Deprecated", "Completed", "Completed", "Completed"]
+    assert reports[0]["context"]["successor"] == "2.0.0"
     assert [Path(r["source"]).name for r in reports] == names
     assert reports[2]["profile"] == "civreg-birth@2.0.0/BirthNotification"
 

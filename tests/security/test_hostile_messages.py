@@ -248,6 +248,6 @@ def test_the_self_test_page_says_findings_were_cut(make_server: Callable[..., Li
             files={"file": ("flood.json", flood, "application/json")},
         )
     assert answer.status_code == 200, answer.text
-    parse = answer.text.split("<h3>parse ")[1].split("<h3>")[0]
+    parse = answer.text.split("<h3>Reading the message ")[1].split("<h3>")[0]
     assert parse.count('class="finding ') == 2, "four duplicate keys, two shown"
     assert "2 more findings not shown" in parse

@@ -486,10 +486,12 @@ def test_rules_registered_before_the_check_cannot_write_or_leak(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A rule set pinned without the check (as before it existed): the workers refuse it."""
+    """A rule set pinned without the checks (as before they existed: the sandbox's check at
+    pinning, the submission checks compiling it): the workers refuse it."""
     monkeypatch.setenv("NIF_STORE_PASSWORD", SECRET)
     live = make_server(validation_workers=1, store_password=SECRET)
     monkeypatch.setattr("nif.registry._pinning.check_rule_set", lambda artefacts: None)
+    monkeypatch.setattr("nif.registry._registry.check_submission", lambda *args: None)
     target = tmp_path / "written.txt"
     cases = ((writing(target), "xsl:result-document"), (reading_env(), "environment-variable"))
     for sch, words in cases:

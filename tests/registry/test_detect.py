@@ -315,7 +315,12 @@ def test_cli_detects_each_message(pinned: PinnedRegistry) -> None:
         {"interface": "tax-return", "version": "1.0.0", "message_type": "TaxAssessment"},
     ]
     # the lifecycle is named too: 1.0.0 is deprecated, 2.0.0 replaces it
-    assert [r["context"]["status"] for r in reports] == ["Deprecated", "Completed", "Completed", "Completed"]
+    assert [r["context"]["status"] for r in reports] == [
+        "Deprecated",
+        "Completed",
+        "Completed",
+        "Completed",
+    ]
     assert reports[0]["context"]["successor"] == "2.0.0"
     assert [Path(r["source"]).name for r in reports] == names
     assert reports[2]["profile"] == "civreg-birth@2.0.0/BirthNotification"

@@ -23,7 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from nif.errors import InputError
-from nif.registry._iris import interface_iri
+from nif.registry._iris import IDENTIFIER, interface_iri
 from nif.registry._namespaces import (
     ADMS,
     DCAT,
@@ -52,7 +52,6 @@ STATUSES = ("UnderDevelopment", "Completed", "Deprecated", "Withdrawn")
 """The choices records take (the shapes' `sh:in` lists): authoring and KoSIT imports check them."""
 VERDICTS = ("valid", "invalid")
 MEDIA_TYPES = ("application/xml", "application/json")
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -126,7 +125,7 @@ class Metadata:
 def new_interface(spec: NewInterface, settings: Settings) -> tuple[Graph, URIRef]:
     """A new interface record with its first version (status UnderDevelopment, current):
     the graph and the version's IRI, to which `add_message_type` adds message types."""
-    if not _IDENTIFIER.fullmatch(spec.identifier):
+    if not IDENTIFIER.fullmatch(spec.identifier):
         raise InputError(
             f"interface identifier {spec.identifier!r}: use lower-case letters, digits, dots "
             "and hyphens, starting with a letter or digit (e.g. civreg-birth)"

@@ -30,6 +30,9 @@ NIF_ONLY_TYPES = ("https://w3id.org/nif/ns#CompatibilityAssessment",)
 
 _SEGMENT_END = re.compile(r"[/?#;]")
 
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
+"""A record identifier nif can mint IRIs and bundle file URLs from (`civreg-birth`)."""
+
 
 def certificate_iri(settings: Settings, cert_id: str) -> str:
     """A certificate and its signed named graph: `{base}certificate/{id}`."""

@@ -34,7 +34,7 @@ from rdflib.term import Node
 from nif.errors import NotFoundError, RegistryError, UsageError
 from nif.registry._authoring import DIRECTIONS, STATUSES, TRANSPORTS
 from nif.registry._bundle import _named
-from nif.registry._iris import files_base
+from nif.registry._iris import IDENTIFIER, files_base
 from nif.registry._namespaces import (
     ADMS,
     DCAT,
@@ -58,7 +58,6 @@ from nif.validate import ArtefactSet, KositConfiguration, Scenario, load_kosit, 
 
 KOSIT = NIF_TECHNIQUE.KoSITConfiguration
 XML = MEDIA["application/xml"]
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
 _ROOT_STEP = re.compile(r"\s*/\s*(?:([^\W\d][\w.-]*):)?([^\W\d][\w.-]*)")
 """The first step of a match that names the root element (`/ubl:Invoice[...]`)."""
@@ -129,7 +128,7 @@ def import_kosit(
 def _check_choices(spec: KositImport) -> None:
     """Refuse what cannot name a record, a version or its files folder before reading anything
     (the shapes check the rest: a semantic version, an https endpoint)."""
-    if not _IDENTIFIER.fullmatch(spec.interface):
+    if not IDENTIFIER.fullmatch(spec.interface):
         raise UsageError(
             f"interface {spec.interface!r}: an identifier is lower-case letters, digits, dots "
             "and hyphens, starting with a letter or digit (e.g. einvoice)"

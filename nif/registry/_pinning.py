@@ -35,7 +35,7 @@ from nif.errors import ArtefactError, CompileError
 from nif.outbound import OutboundPolicy
 from nif.registry._blobs import BlobStore
 from nif.registry._bundle import bundle_catalog
-from nif.registry._iris import files_base
+from nif.registry._iris import IDENTIFIER, files_base
 from nif.registry._namespaces import (
     ADMS,
     DCAT,
@@ -49,7 +49,7 @@ from nif.registry._namespaces import (
     XSD,
 )
 from nif.registry._records import stored_record
-from nif.registry._sources import IDENTIFIER, Sources, StoredFiles, scheme
+from nif.registry._sources import Sources, StoredFiles, scheme
 from nif.settings import Settings
 from nif.store import Store
 from nif.validate import (

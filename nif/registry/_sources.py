@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -21,10 +20,9 @@ from nif.errors import ArtefactError, FetchError, NotFoundError
 from nif.outbound import OutboundPolicy
 from nif.registry._blobs import BlobStore
 from nif.registry._fetch import fetch
-from nif.registry._iris import files_base
+from nif.registry._iris import IDENTIFIER, files_base
 from nif.settings import Settings
 
-IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9.-]*")
 MAX_DOCUMENTS = 1000
 """Documents one record may pin, so a schema cannot make a submission fetch without end."""
 FILE_REFUSED = "file:// URLs are refused; ship the file in the bundle"

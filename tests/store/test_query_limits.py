@@ -64,7 +64,12 @@ def test_ask_has_no_rows_to_limit(store: Store, ns: str) -> None:
 
 def test_a_query_streaming_rows_past_its_time_limit_is_stopped(store: Store, ns: str) -> None:
     graph = fill(store, ns, 300)  # 27 million rows
-    with pytest.raises(QueryTimeoutError, match=r"time limit of 0.5 s.*sparql_timeout.*narrow"):
+    stopped = r"time limit of 0.5 s.*sparql_timeout.*narrow"
+    if isinstance(store, RemoteStore):
+        # Virtuoso may refuse the query up front, when its statistics estimate it past its own
+        # limit: also a stop for the time limit, with the endpoint's reason
+        stopped = rf"{stopped}|refused or stopped the query for its time limit; narrow"
+    with pytest.raises(QueryTimeoutError, match=stopped):
         store.query_raw(cross_join(graph), ResultFormat.JSON, QueryLimits(timeout=0.5))
 
 

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
+    PositiveInt,
     SecretStr,
 )
 from pydantic_core import PydanticCustomError
@@ -141,6 +142,32 @@ class StoreSettings(Group):
     )
     timeout: NonNegativeFloat = Field(
         default=60.0, description="Seconds a remote store request may take."
+    )
+
+
+class StateSettings(Group):
+    """Where everything that is not RDF lives: tokens, history, audit, runs, blobs."""
+
+    prefix = "state_"
+    flat_names = {"url": "state"}
+
+    url: str = Field(
+        default="",
+        description="nif's state: empty for SQLite files and folders under NIF_HOME (one "
+        "machine), or a PostgreSQL URL (`postgresql://user@host:5432/nif`) that every replica "
+        "shares. A password in the URL is used and never shown; prefer `state_password`.",
+        json_schema_extra=_shown("files under `NIF_HOME`"),
+    )
+    password: SecretStr = Field(
+        default=SecretStr(""),
+        description="Password for the PostgreSQL state; it never appears in output, logs or "
+        "errors.",
+    )
+    pool_size: PositiveInt = Field(
+        default=8, description="Connections each process keeps open to the PostgreSQL state."
+    )
+    connect_timeout: NonNegativeFloat = Field(
+        default=10.0, description="Seconds to wait for a PostgreSQL connection."
     )
 
 
@@ -333,6 +360,7 @@ class EndpointSettings(Group):
 GROUPS: dict[str, type[Group]] = {
     "validation": ValidationSettings,
     "store": StoreSettings,
+    "state": StateSettings,
     "registry": RegistrySettings,
     "fetch": FetchSettings,
     "service": ServiceSettings,

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path("var"), description=HOME_MEANING)
     validation: _model.ValidationSettings = _model.ValidationSettings()
     store: _model.StoreSettings = _model.StoreSettings()
+    state: _model.StateSettings = _model.StateSettings()
     registry: _model.RegistrySettings = _model.RegistrySettings()
     fetch: _model.FetchSettings = _model.FetchSettings()
     service: _model.ServiceSettings = _model.ServiceSettings()

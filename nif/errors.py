@@ -12,6 +12,7 @@ NifError                    anything nif refuses or cannot do, with a message fi
 ├── StoreError              the RDF store cannot be opened, or refused or failed a request
 │   ├── QueryTimeoutError   a query ran past its time limit
 │   └── ResultTooLargeError a query's result is over the size limit
+├── StateError              the state back end cannot be reached or refused
 ├── AccessError             a request is not allowed
 │   ├── AuthenticationError no token, or a token that is unknown, malformed or revoked
 │   └── ForbiddenError      the token's role or agency does not allow the operation
@@ -83,6 +84,11 @@ class QueryTimeoutError(StoreError):
 
 class ResultTooLargeError(StoreError):
     """A query's result has more rows or triples than allowed."""
+
+
+class StateError(NifError):
+    """The state back end (PostgreSQL) cannot be reached or refused a request: says which
+    server and what to check, never a password."""
 
 
 class AccessError(NifError):

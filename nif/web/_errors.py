@@ -33,6 +33,7 @@ _STATUS: list[tuple[type[errors.NifError], int, str]] = [
     (errors.QueryTimeoutError, 503, "query_timeout"),
     (errors.ResultTooLargeError, 422, "result_too_large"),
     (errors.StoreError, 503, "store_unavailable"),
+    (errors.StateError, 503, "state_unavailable"),
     (errors.RecordSyntaxError, 400, "record_syntax"),
     (errors.RejectedError, 422, "rejected"),
     (errors.IncompatibleVersionError, 422, "incompatible"),

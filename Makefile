@@ -8,7 +8,7 @@ SERVE_STAMP := $(VENV)/.serve-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PIP_INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
 
-.PHONY: serve test test-fast lint docs lock bench format clean virtuoso chromium python
+.PHONY: serve test test-fast lint docs lock bench format clean virtuoso postgresql chromium python
 
 python:
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
@@ -56,10 +56,14 @@ virtuoso:
 	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || { \
 	  $(APT_INSTALL) virtuoso-opensource; }
 
+# PostgreSQL for the state back end's tests: they start their own server (tests/postgres.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT_INSTALL) postgresql; }
+
 chromium:
 	@[ -x /usr/bin/chromium ] || { $(APT_INSTALL) chromium; }
 
-test: lint docs virtuoso chromium
+test: lint docs virtuoso postgresql chromium
 	$(BIN)/pytest -n auto --cov=nif --cov-report=term:skip-covered
 
 # The inner loop: the unit tests, without the `slow` ones (Virtuoso, Chromium, live servers, the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nif.errors import UsageError
+from nif.settings import Settings
 from nif.state._base import (
     Blobs,
     ChangeFeed,
@@ -13,15 +15,72 @@ from nif.state._base import (
     Session,
     State,
 )
+from nif.state._embedded import BLOB_NAMESPACES, EmbeddedState, embedded_blobs
+from nif.state._files import FileBlobs
+from nif.state._migrations import applied_version, migrate
+
+_POSTGRES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url: str) -> bool:
+    """Whether the `state` setting names a PostgreSQL database."""
+    return url.strip().lower().startswith(_POSTGRES)
+
+
+def _check(url: str) -> None:
+    if url.strip() and not is_postgres(url):
+        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        raise UsageError(
+            f"the state setting must be empty (files under NIF_HOME) or a postgresql:// URL, "
+            f"not one with {scheme}"
+        )
+
+
+def open_state(settings: Settings) -> State:
+    """The state the settings name: files under NIF_HOME (`state` empty) or PostgreSQL."""
+    url = settings.state.url
+    _check(url)
+    if is_postgres(url):
+        from nif.state._postgres import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            PostgresState,
+        )
+
+        state: State = PostgresState(settings)
+        return state
+    return EmbeddedState(settings.home)
+
+
+def open_blobs(settings: Settings, name: str) -> Blobs:
+    """One blob namespace without the rest of the state: what a validation worker process
+    opens to read artefacts (for PostgreSQL, a cache whose connection opens on a first miss)."""
+    url = settings.state.url
+    _check(url)
+    if is_postgres(url):
+        from nif.state._postgres import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            open_postgres_blobs,
+        )
+
+        blobs: Blobs = open_postgres_blobs(settings, name)
+        return blobs
+    return embedded_blobs(settings.home, name)
+
 
 __all__ = [
+    "BLOB_NAMESPACES",
     "Blobs",
     "ChangeFeed",
     "Database",
     "Dialect",
+    "EmbeddedState",
+    "FileBlobs",
     "Health",
     "Migration",
     "Schema",
     "Session",
     "State",
+    "applied_version",
+    "is_postgres",
+    "migrate",
+    "open_blobs",
+    "open_state",
 ]

@@ -38,6 +38,11 @@ class Home:
         return self.root / "blobs"
 
     @property
+    def blob_cache(self) -> Path:
+        """Copies of blobs kept in PostgreSQL, for the validation workers to read by path."""
+        return self.root / "blob-cache"
+
+    @property
     def history(self) -> Path:
         """Every record version and the audit log (SQLite)."""
         return self.root / "registry.sqlite"

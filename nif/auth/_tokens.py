@@ -1,4 +1,4 @@
-"""Bearer tokens kept as salted hashes in SQLite under NIF_HOME (never in the SPARQL store).
+"""Bearer tokens kept as salted hashes in the state (never in the SPARQL store).
 
 A token reads `nif_<id>_<secret>`: the id finds the row, the secret is checked against its
 salted SHA-256 in constant time. A fast hash is enough here, unlike for passwords: the secret is
@@ -14,12 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 from pathlib import Path
 
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
-from nif.home import private_file
+from nif.state import EmbeddedState, Migration, Schema, State
 
 
 class Role(enum.StrEnum):
@@ -83,18 +81,50 @@ class TokenInfo:
 
 _TOKEN = re.compile(r"nif_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 
-_SCHEMA = """
+_COLUMNS = "id, name, role, agency, salt, hash, created, revoked"
+
+TOKENS_SCHEMA = Schema(
+    "tokens",
+    ("tokens",),
+    (
+        Migration(
+            1,
+            """
 CREATE TABLE IF NOT EXISTS tokens (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     role TEXT NOT NULL,
     agency TEXT,
-    salt BLOB NOT NULL,
-    hash BLOB NOT NULL,
+    salt {bytes} NOT NULL,
+    hash {bytes} NOT NULL,
     created TEXT NOT NULL,
     revoked TEXT
 )
-"""
+""",
+        ),
+        Migration(
+            2,
+            f"""
+CREATE TABLE tokens_v2 (
+    seq {{serial}},
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    agency TEXT,
+    salt {{bytes}} NOT NULL,
+    hash {{bytes}} NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+INSERT INTO tokens_v2 (seq, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM tokens ORDER BY rowid;
+DROP TABLE tokens;
+ALTER TABLE tokens_v2 RENAME TO tokens
+""",
+            postgres="ALTER TABLE tokens ADD COLUMN seq BIGSERIAL",
+        ),
+    ),
+)
+"""The tokens table; version 2 numbers the rows (`seq`, the order they were made in)."""
 
 
 def _digest(salt: bytes, secret: str) -> bytes:
@@ -106,20 +136,21 @@ def _now() -> str:
 
 
 class TokenStore:
-    """The tokens of one NIF_HOME (`secrets.sqlite`); safe to share between threads."""
+    """The tokens of one state (`secrets.sqlite` in NIF_HOME); safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            private_file(path), check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+    def __init__(self, state: State | Path) -> None:
+        self._own: State | None = None
+        if isinstance(state, Path):  # the embedded state of a `secrets.sqlite` file's folder
+            if state.name != "secrets.sqlite":
+                raise UsageError(f"{state}: the token database is a folder's secrets.sqlite")
+            state = self._own = EmbeddedState(state.parent)
+        self.state = state
+        self._db = state.database(TOKENS_SCHEMA)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Close the state if this store opened it (a path was given), else nothing."""
+        if self._own is not None:
+            self._own.close()
 
     def create(
         self, name: str, role: Role | str, agency: str | None = None
@@ -141,35 +172,34 @@ class TokenStore:
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
         created = _now()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO tokens (id, name, role, agency, salt, hash, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (token_id, name, str(role), agency, salt, _digest(salt, secret), created),
-            )
+        self._db.query(
+            "INSERT INTO tokens (id, name, role, agency, salt, hash, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token_id, name, str(role), agency, salt, _digest(salt, secret), created),
+        )
         return f"nif_{token_id}_{secret}", TokenInfo(token_id, name, role, agency, created, None)
 
     def list(self, include_revoked: bool = False) -> list[TokenInfo]:
         query = "SELECT id, name, role, agency, created, revoked FROM tokens"
         if not include_revoked:
             query += " WHERE revoked IS NULL"
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY rowid").fetchall()
+        rows = self._db.query(query + " ORDER BY seq")
         return [TokenInfo(r[0], r[1], Role(r[2]), r[3], r[4], r[5]) for r in rows]
 
     def revoke(self, token_id: str) -> TokenInfo:
         """Revoke by id (the part after `nif_`); revoking twice is harmless."""
-        with self._lock:
-            self._db.execute(
+        with self._db.session() as session:
+            session.execute(
                 "UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
                 (_now(), token_id),
             )
-            row = self._db.execute(
+            rows = session.execute(
                 "SELECT id, name, role, agency, created, revoked FROM tokens WHERE id = ?",
                 (token_id,),
-            ).fetchone()
-        if row is None:
+            )
+        if not rows:
             raise NotFoundError(f"no token with id {token_id!r} (see `nif token list`)")
+        row = rows[0]
         return TokenInfo(row[0], row[1], Role(row[2]), row[3], row[4], row[5])
 
     def authenticate(self, token: str) -> Principal:
@@ -178,12 +208,11 @@ class TokenStore:
         if match is None:
             raise AuthenticationError("the bearer token is malformed (expected nif_<id>_<secret>)")
         token_id, secret = match.groups()
-        with self._lock:
-            row = self._db.execute(
-                "SELECT name, role, agency, salt, hash, revoked FROM tokens WHERE id = ?",
-                (token_id,),
-            ).fetchone()
-        if row is None or not hmac.compare_digest(_digest(row[3], secret), row[4]):
+        rows = self._db.query(
+            "SELECT name, role, agency, salt, hash, revoked FROM tokens WHERE id = ?", (token_id,)
+        )
+        row = rows[0] if rows else None
+        if row is None or not hmac.compare_digest(_digest(bytes(row[3]), secret), bytes(row[4])):
             raise AuthenticationError("the bearer token is not valid")
         if row[5] is not None:
             raise AuthenticationError(f"the bearer token {token_id} was revoked on {row[5]}")

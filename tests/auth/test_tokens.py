@@ -10,18 +10,19 @@ import pytest
 
 from nif.auth import Principal, Role, TokenStore
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
+from nif.state import EmbeddedState
 
 
 @pytest.fixture
 def tokens(tmp_path: Path) -> Iterator[TokenStore]:
-    store = TokenStore(tmp_path / "home" / "secrets.sqlite")
-    yield store
-    store.close()
+    with EmbeddedState(tmp_path / "home") as state:
+        yield TokenStore(state)
 
 
 def _files(tokens: TokenStore) -> list[Path]:
     """The database and its write-ahead log, where a secret would land if it were stored."""
-    return sorted(tokens.path.parent.glob(tokens.path.name + "*"))
+    assert isinstance(tokens.state, EmbeddedState)
+    return sorted(tokens.state.home.glob("secrets.sqlite*"))
 
 
 def test_a_token_authenticates_as_its_principal(tokens: TokenStore) -> None:
@@ -47,12 +48,12 @@ def test_the_secret_is_stored_only_as_a_salted_hash(tokens: TokenStore) -> None:
         secret = token.split("_", 2)[2].encode()
         for path in _files(tokens):
             assert secret not in path.read_bytes(), path
-    assert stat.S_IMODE(tokens.path.stat().st_mode) == 0o600
+    assert [stat.S_IMODE(path.stat().st_mode) for path in _files(tokens)] == [0o600] * 3
 
 
 def test_a_token_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "secrets.sqlite"
-    store = TokenStore(path)
+    store = TokenStore(path)  # a path: the embedded state of its folder, closed with the store
     token, info = store.create("operator", "admin")
     store.close()
     again = TokenStore(path)
@@ -150,3 +151,13 @@ def test_list_shows_no_secret(tokens: TokenStore) -> None:
         }
     ]
     assert token.split("_", 2)[2] not in repr(listed)
+
+
+def test_a_path_must_name_a_secrets_database(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"secrets\.sqlite"):
+        TokenStore(tmp_path / "tokens.db")
+
+
+def test_tokens_are_listed_in_the_order_they_were_made(tokens: TokenStore) -> None:
+    made = [tokens.create(f"ci {n}", "admin")[1].token_id for n in range(5)]
+    assert [t.token_id for t in tokens.list()] == made

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import abc
 import enum
+import functools
 import json
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
@@ -216,11 +218,63 @@ def _json_term(term: Any) -> dict[str, Any]:
     return value
 
 
+StoreObserver = Callable[[str, float], None]
+"""Told the operation (`select`, `update` or `graph`) and the seconds of each store call."""
+
+TIMED = {
+    "select": "select",
+    "ask": "select",
+    "query_raw": "select",
+    "graphs": "select",
+    "update": "update",
+    "replace_graph": "graph",
+    "replace_graphs": "graph",
+    "read_graph": "graph",
+    "drop_graph": "graph",
+    "load": "graph",
+    "dump": "graph",
+}
+"""The calls `Store.observe` times, by the operation they count as."""
+
+
+def _timed(method: Callable[..., Any], operation: str) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def timed(self: Store, *args: Any, **kwargs: Any) -> Any:
+        observer = self._observer
+        if observer is None or getattr(calls := self._timing, "busy", False):
+            return method(self, *args, **kwargs)  # not observed, or inside an outer timed call
+        calls.busy = True
+        started = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            calls.busy = False
+            observer(operation, time.perf_counter() - started)
+
+    return timed
+
+
 class Store(abc.ABC):
     """An RDF dataset of named graphs. Every method raises `StoreError` when the store fails."""
 
     location: str
     """Where the store is, fit for messages and logs (never carries credentials)."""
+    _observer: StoreObserver | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Time every back end's calls in one place, so none can forget to (`/metrics`)."""
+        super().__init_subclass__(**kwargs)
+        for name, operation in TIMED.items():
+            if name in vars(cls):
+                setattr(cls, name, _timed(vars(cls)[name], operation))
+
+    _timing: threading.local
+    """Whether this thread is inside a timed call (a call made by another counts once)."""
+
+    def observe(self, observer: StoreObserver | None) -> None:
+        """Tell `observer` how long each call takes (None: stop); one observer at a time."""
+        self._timing = threading.local()
+        self._observer = observer
 
     @abc.abstractmethod
     def select(self, query: str) -> list[Row]:

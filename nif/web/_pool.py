@@ -16,15 +16,22 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from nif.errors import TooManyRequestsError
 from nif.registry import Task, ValidationWorker, WorkerStats
-from nif.report import Report
+from nif.report import Report, Verdict
 from nif.settings import Settings
 
 __all__ = ["Task", "ValidationPool", "ValidationWorker", "WorkerStats"]
+
+KINDS = ("single", "batch", "certification")
+"""What a validation was for: `POST /api/validate`, one message of a batch, a conformance
+case of a certification run (`/metrics` counts them apart)."""
+
+Observer = Callable[[str, Verdict], None]
+"""Told the kind and the verdict of each validation the pool finishes."""
 
 log = logging.getLogger("nif.web")
 
@@ -44,6 +51,8 @@ class ValidationPool:
         self._idle: asyncio.Queue[ValidationWorker] = asyncio.Queue()
         self._in_flight = 0
         self._closed = False
+        self.observer: Observer | None = None
+        """Told of every finished validation (the app's metrics)."""
 
     @classmethod
     def start(cls, settings: Settings) -> ValidationPool:
@@ -76,6 +85,11 @@ class ValidationPool:
     def stats(self) -> list[WorkerStats]:
         return [dataclasses.replace(w.stats) for w in self._workers]
 
+    @property
+    def waiting(self) -> int:
+        """Validations admitted that wait for a free worker."""
+        return max(0, self._in_flight - sum(w.stats.busy for w in self._workers))
+
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
         """One validation's place in the pool; refused at once when all are taken."""
@@ -93,12 +107,15 @@ class ValidationPool:
         finally:
             self._in_flight -= 1
 
-    async def validate(self, task: Task) -> Report:
-        """The task's report from the next free worker (admit it first with `admitted`).
+    async def validate(self, task: Task, kind: str = "single") -> Report:
+        """The task's report from the next free worker (admit it first with `admitted`);
+        `kind` (one of `KINDS`) says what it is for.
 
         If the caller goes away, the task still finishes on its worker before the worker takes
         the next one.
         """
+        if kind not in KINDS:
+            raise ValueError(f"unknown validation kind {kind!r}: one of {', '.join(KINDS)}")
         loop = asyncio.get_running_loop()
         worker = await self._idle.get()
         try:
@@ -106,8 +123,14 @@ class ValidationPool:
         except BaseException:
             self._give_back(worker)
             raise
+        future.add_done_callback(lambda done: self._finished(kind, done))
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._give_back, worker))
         return await asyncio.shield(asyncio.wrap_future(future))
+
+    def _finished(self, kind: str, done: concurrent.futures.Future[Report]) -> None:
+        """Count a finished validation, also one whose caller went away."""
+        if self.observer is not None and not done.cancelled() and done.exception() is None:
+            self.observer(kind, done.result().verdict)
 
     def _give_back(self, worker: ValidationWorker) -> None:
         self._idle.put_nowait(worker)

@@ -228,7 +228,7 @@ async def _run(svc: Services, who: Principal, purpose: Purpose, asked: RunReques
 
     def on_pool(target: Target, content: bytes, source: str) -> Report:
         """A message of the run, checked by the validation workers (from the run's thread)."""
-        return from_thread.run(svc.pool.validate, Task(content, source, target))
+        return from_thread.run(svc.pool.validate, Task(content, source, target), "certification")
 
     run: Run = await run_in_threadpool(
         lambda: run_suite(

@@ -109,7 +109,7 @@ async def run_batch(
         return list(
             await asyncio.gather(
                 *(
-                    _noted(svc.pool.validate(Task(content, source, pick[0])), pick[1])
+                    _noted(svc.pool.validate(Task(content, source, pick[0]), "batch"), pick[1])
                     if isinstance(pick, tuple)
                     else _done(pick)
                     for (source, content), pick in zip(messages, chosen, strict=True)

@@ -16,8 +16,17 @@ from nif.state._base import (
     State,
 )
 from nif.state._embedded import BLOB_NAMESPACES, EmbeddedState, embedded_blobs
+from nif.state._export_folder import ExportReader, ExportWriter
 from nif.state._files import FileBlobs
 from nif.state._migrations import applied_version, migrate
+from nif.state._transfer import Progress as TransferProgress
+from nif.state._transfer import (
+    StateParts,
+    check_versions,
+    export_state,
+    import_state,
+    state_content,
+)
 
 _POSTGRES = ("postgresql://", "postgres://")
 
@@ -72,15 +81,23 @@ __all__ = [
     "Database",
     "Dialect",
     "EmbeddedState",
+    "ExportReader",
+    "ExportWriter",
     "FileBlobs",
     "Health",
     "Migration",
     "Schema",
     "Session",
     "State",
+    "StateParts",
+    "TransferProgress",
     "applied_version",
+    "check_versions",
+    "export_state",
+    "import_state",
     "is_postgres",
     "migrate",
     "open_blobs",
     "open_state",
+    "state_content",
 ]

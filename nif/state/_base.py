@@ -180,6 +180,11 @@ class State(abc.ABC):
         """The secret kept under `name` (the certificate signing key); made by `make` and kept
         by whichever process asks first: every process gets the same value."""
 
+    def replace_secret(self, name: str, value: bytes) -> None:
+        """Keep `value` under `name` in place of the one kept: only `registry import --full
+        --replace` does, moving a registry (and the key its certificates verify with) here."""
+        raise NotImplementedError(f"the {self.kind} state cannot replace a secret")
+
     @abc.abstractmethod
     def health(self) -> Health: ...
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -106,6 +108,18 @@ class EmbeddedState(State):
         if not name.replace("-", "").isalnum():
             raise UsageError(f"{name!r} is not a secret's name (letters, digits and -)")
         return create_once(self.home / f"secret-{name}", make, f"secret {name}")
+
+    def replace_secret(self, name: str, value: bytes) -> None:
+        self.secret(name, lambda: value)  # checks the name, makes the folder
+        path = self.home / f"secret-{name}"
+        if name == "certificate-key":
+            path = self._folder.signing_key
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
 
     def health(self) -> Health:
         started = time.perf_counter()

@@ -158,6 +158,12 @@ class PostgresBlobs(Blobs):
             ).fetchall()
         return iter([str(row[0]) for row in rows])
 
+    def close(self) -> None:
+        """Close the connection of a worker's blobs (the state's pool closes with the state)."""
+        close = getattr(self._connections, "close", None)
+        if close is not None:
+            close()
+
     def _size(self, sha256: str) -> int | None:
         with self._connections() as conn:
             row = conn.execute(

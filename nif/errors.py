@@ -13,6 +13,10 @@ NifError                    anything nif refuses or cannot do, with a message fi
 │   ├── QueryTimeoutError   a query ran past its time limit
 │   └── ResultTooLargeError a query's result is over the size limit
 ├── StateError              the state back end cannot be reached or refused
+├── ServiceError            a nif service (`--server`, `nif.client`) cannot be reached or
+│                           answers what is not nif's (garbage, too large, a redirect)
+├── PreconditionFailedError a write's If-Match / If-None-Match does not hold for the record
+│                           as it is now (carries its current ETag)
 ├── AccessError             a request is not allowed
 │   ├── AuthenticationError no token, or a token that is unknown, malformed or revoked
 │   └── ForbiddenError      the token's role or agency does not allow the operation
@@ -89,6 +93,21 @@ class ResultTooLargeError(StoreError):
 class StateError(NifError):
     """The state back end (PostgreSQL) cannot be reached or refused a request: says which
     server and what to check, never a password."""
+
+
+class PreconditionFailedError(NifError):
+    """A conditional write (If-Match, If-None-Match) was based on another version of the record
+    than the current one: nothing is stored. `etag` is the record's current entity tag (None
+    when there is no current record), so the client can read it again and retry."""
+
+    def __init__(self, message: str, etag: str | None) -> None:
+        super().__init__(message)
+        self.etag = etag
+
+
+class ServiceError(NifError):
+    """The nif service a client talks to cannot be reached, does not answer in time, or answers
+    what nif cannot read: names the server without its credentials, never the token."""
 
 
 class AccessError(NifError):

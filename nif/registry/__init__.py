@@ -18,7 +18,8 @@ from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
 from nif.registry._changes import ReadCache
 from nif.registry._error_report import error_report
-from nif.registry._history import AuditEntry, RecordVersion, utc_now
+from nif.registry._full_backup import export_full, import_full
+from nif.registry._history import HISTORY_SCHEMA, AuditEntry, RecordVersion, utc_now
 from nif.registry._iris import (
     RESERVED,
     assessment_iri,
@@ -66,8 +67,9 @@ from nif.registry._next_version import (
     versions,
 )
 from nif.registry._policy import POLICIES, Policy
+from nif.registry._preconditions import Precondition, etag
 from nif.registry._profiles import version_checksums
-from nif.registry._proposals import Proposal, ProposalState
+from nif.registry._proposals import PROPOSALS_SCHEMA, Proposal, ProposalState
 from nif.registry._record_diff import RecordDiff
 from nif.registry._records import Record, RecordKind, guess_format, parse_records, sorted_ntriples
 from nif.registry._registry import RecordInfo, Registry, SubmitResult
@@ -92,11 +94,13 @@ __all__ = [
     "DIRECTION",
     "DQV",
     "EARL",
+    "HISTORY_SCHEMA",
     "MEDIA",
     "NIF",
     "NIF_TECHNIQUE",
     "POLICIES",
     "PREFIXES",
+    "PROPOSALS_SCHEMA",
     "PROV",
     "RESERVED",
     "SPDX",
@@ -117,6 +121,7 @@ __all__ = [
     "NewInterface",
     "NewMessageType",
     "Policy",
+    "Precondition",
     "Proposal",
     "ProposalDetails",
     "ProposalState",
@@ -144,8 +149,11 @@ __all__ = [
     "deprecate",
     "edit_metadata",
     "error_report",
+    "etag",
+    "export_full",
     "files_base",
     "guess_format",
+    "import_full",
     "import_kosit",
     "interface_iri",
     "is_semver",

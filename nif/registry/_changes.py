@@ -5,6 +5,12 @@ certificate and revocation graphs) ends with `Registry.changed()`: the generatio
 each `ReadCache` the registry handed out clears itself. Caches keyed by content (compiled
 validators, built profiles, a worker's profiles) need no signal: a new submission brings new
 checksums, so new keys, and a worker gets them with the task's `Target`.
+
+Other processes on the same state (replicas) write too: `follow` hears of their writes through
+the state's change feed. A cache asks the feed (`sync`, one indexed read) before each lookup, so
+a record another replica stored is seen by the very next request here; their writes clear the
+caches like this process's own, but do not call the listeners that act on a write of this
+process (`subscribe(..., remote=False)`: the catalogue's graph is rewritten by the writer).
 """
 
 from __future__ import annotations
@@ -16,32 +22,53 @@ from typing import Generic, TypeVar
 
 from cachetools import Cache, LRUCache, TTLCache
 
+from nif.state import ChangeFeed
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
 class Changes:
-    """A generation that only `announce` moves, and the listeners it calls then."""
+    """A generation that only `announce` (a write here) and another process's write move, and
+    the listeners they call then."""
 
     def __init__(self) -> None:
         self._generation = 0
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[tuple[Callable[[], None], bool]] = []
         self._lock = threading.Lock()
+        self._feed: ChangeFeed | None = None
 
     @property
     def generation(self) -> int:
         return self._generation
 
+    def follow(self, feed: ChangeFeed) -> None:
+        """Hear of other processes' writes through `feed` (the state's change feed)."""
+        self._feed = feed
+        feed.subscribe(self._remote)
+
+    def sync(self) -> None:
+        """Catch up with other processes' writes now (before a cache lookup)."""
+        if self._feed is not None:
+            self._feed.sync()
+
     def announce(self) -> None:
+        self._move(remote=False)
+
+    def _remote(self) -> None:
+        self._move(remote=True)
+
+    def _move(self, remote: bool) -> None:
         with self._lock:
             self._generation += 1
-            listeners = list(self._listeners)
+            listeners = [f for f, also_remote in self._listeners if also_remote or not remote]
         for listener in listeners:
             listener()
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
+    def subscribe(self, listener: Callable[[], None], remote: bool = True) -> None:
+        """Call `listener` after every write here, and (`remote`) another process's."""
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners.append((listener, remote))
 
 
 class ReadCache(Generic[K, V]):
@@ -59,7 +86,9 @@ class ReadCache(Generic[K, V]):
         changes.subscribe(self.clear)
 
     def get(self, key: K, build: Callable[[], V]) -> V:
-        """The answer kept for `key`, else `build()`'s (built outside the lock)."""
+        """The answer kept for `key`, else `build()`'s (built outside the lock), once any
+        write another process made is heard of."""
+        self._changes.sync()
         with self._lock:
             generation = self._changes.generation
             with contextlib.suppress(KeyError):

@@ -34,6 +34,7 @@ _STATUS: list[tuple[type[errors.NifError], int, str]] = [
     (errors.ResultTooLargeError, 422, "result_too_large"),
     (errors.StoreError, 503, "store_unavailable"),
     (errors.StateError, 503, "state_unavailable"),
+    (errors.PreconditionFailedError, 412, "precondition_failed"),
     (errors.RecordSyntaxError, 400, "record_syntax"),
     (errors.RejectedError, 422, "rejected"),
     (errors.IncompatibleVersionError, 422, "incompatible"),
@@ -56,6 +57,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    412: "precondition_failed",
     413: "too_large",
     415: "unsupported_media_type",
     422: "bad_request",
@@ -102,6 +104,8 @@ def _headers(exc: errors.NifError) -> dict[str, str]:
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, errors.QueryTimeoutError):
         return {"Retry-After": "10"}
+    if isinstance(exc, errors.PreconditionFailedError) and exc.etag:
+        return {"ETag": exc.etag}
     return {}
 
 
@@ -110,6 +114,8 @@ def _details(exc: errors.NifError) -> Any:
         return {"comparisons": [c.to_json() for c in exc.comparisons]}
     if isinstance(exc, errors.SubmissionCheckError):
         return {"failures": [f.to_dict() for f in exc.failures]}
+    if isinstance(exc, errors.PreconditionFailedError):
+        return {"etag": exc.etag}
     report = getattr(exc, "report", None)
     if report is not None and hasattr(report, "results"):
         return [r.to_dict() for r in report.results]

@@ -3,7 +3,9 @@
 Naming an interface, version and message type, or detecting one, costs a few store queries (a
 few milliseconds, more than checking a small message). The answers change only when the
 registry does: they are kept in a `ReadCache` the registry drops at every write through it
-(`Registry.changed`) and, for a remote store that others may write to, for `TTL` seconds at most.
+(`Registry.changed`) or through another process on the same state (each lookup first asks the
+state's change feed, so a replica sees another's write at its very next request) and, for a
+remote store that others may write to outside nif, for `TTL` seconds at most.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from nif.registry import Chooser, MessageTypeRef, ReadCache, Registry, Target, pinned_target
 
 TTL = 5.0
-"""Seconds an answer is kept at most (what another writer to a remote store may wait)."""
+"""Seconds an answer is kept at most (what a writer to a remote store outside nif may wait)."""
 
 MAX_ENTRIES = 1024
 

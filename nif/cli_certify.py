@@ -38,7 +38,7 @@ def _run_store(settings: Settings) -> RunStore:
     """The kept runs (imported here: `nif.certify` is not loaded for other commands)."""
     from nif.certify import RunStore
 
-    return RunStore(settings.home)
+    return RunStore.open(settings)
 
 
 def _dump(data: object) -> None:
@@ -238,8 +238,8 @@ def issue_command(
 
     with _run_store(settings) as runs:
         run = runs.get(run_id)
-    key = load_or_create(settings.home)
     with Registry.open(settings) as registry:
+        key = load_or_create(registry.state)
         cert = issue(registry, run, key, actor=registry.actor(actor), valid_days=valid_days)
     if as_json:
         _dump(cert.to_dict())
@@ -264,8 +264,8 @@ def revoke_command(
     """Revoke a certificate."""
     from nif.certify import load_or_create, revoke
 
-    key = load_or_create(settings.home)
     with Registry.open(settings) as registry:
+        key = load_or_create(registry.state)
         cert = revoke(registry, cert_id, actor=registry.actor(actor), reason=reason, key=key)
     revocation = cert.revocation
     assert revocation is not None
@@ -338,7 +338,7 @@ def verify_command(
     if named and not path.is_file():
         raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
     if key_file is None:
-        key = load_or_create(settings.home).public
+        key = load_or_create(settings).public
     else:
         key = PublicKey.from_pem(key_file.read_bytes())
         if path.is_file():
@@ -403,7 +403,7 @@ def key_command(jwk: bool, settings: Settings) -> int:
     """The public key that verifies this registry's certificates (made on first use)."""
     from nif.certify import load_or_create
 
-    public = load_or_create(settings.home).public
+    public = load_or_create(settings).public
     if jwk:
         _dump(public.jwk())
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from nif.auth import Role, TokenStore
+from nif.cli_client import announced
 from nif.cli_options import CONFIG, HOME, STORE, settings_from
 
 
@@ -42,17 +43,18 @@ def serve(
     app = create_app(settings, load_demo=load_demo)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"nif: serving on http://{shown}:{port}/ (store {settings.store_location})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    with announced(settings.home, host, port):
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @click.group()
 def token() -> None:
-    """Create, list and revoke API tokens (kept as salted hashes in NIF_HOME/secrets.sqlite)."""
+    """Create, list and revoke API tokens (kept as salted hashes in the state: NIF_HOME's
+    secrets.sqlite, or the PostgreSQL database the `state` setting names)."""
 
 
 def _tokens(config: Path | None, home: Path | None) -> TokenStore:
-    settings = settings_from(config, home)
-    return TokenStore(settings.folder.secrets)
+    return TokenStore.open(settings_from(config, home))
 
 
 @token.command("create")

@@ -4,14 +4,14 @@ It holds the store, token hashes, the audit log, certification runs and evidence
 certificate key. Rather than a chmod beside every file that some library creates (RocksDB's
 files, SQLite's `-wal` and `-shm`, temporary files), nif's processes create files private to
 their user from the start (`private_files`: umask 077), and SQLite databases are made 0600
-before SQLite opens them, since SQLite gives its `-wal`/`-shm` files the database's own mode.
+before SQLite opens them (`private_file`, which the embedded state calls), since SQLite gives
+its `-wal`/`-shm` files the database's own mode.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -23,7 +23,9 @@ PRIVATE_UMASK = 0o077
 class Home:
     """Where each thing lives in NIF_HOME: the one place the folder's layout is spelled.
 
-    Only paths: opening, creating and locking stay with the code that owns each file."""
+    Only paths: opening, creating and locking stay with the code that owns each file (the
+    embedded state, `nif.state`, for the databases, blobs, key and lock). With a PostgreSQL
+    state, only the store, the staging folder and the blob cache are used."""
 
     root: Path
 
@@ -106,17 +108,6 @@ def private_file(path: Path) -> Path:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     _tighten(path)
     return path
-
-
-def open_database(path: Path, schema: str) -> sqlite3.Connection:
-    """The private SQLite database at `path`, `schema` applied: WAL (readers do not wait for
-    the writer), a wait of up to 10 s for a lock instead of an error, and no implicit
-    transactions (callers write their BEGIN). Shareable between threads: callers hold a lock."""
-    db = sqlite3.connect(private_file(path), isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=10000")
-    db.executescript(schema)
-    return db
 
 
 def _tighten(path: Path) -> None:

@@ -17,7 +17,8 @@ import secrets
 from pathlib import Path
 
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
-from nif.state import EmbeddedState, Migration, Schema, State
+from nif.settings import Settings
+from nif.state import EmbeddedState, Migration, Schema, State, open_state
 
 
 class Role(enum.StrEnum):
@@ -146,6 +147,24 @@ class TokenStore:
             state = self._own = EmbeddedState(state.parent)
         self.state = state
         self._db = state.database(TOKENS_SCHEMA)
+
+    @classmethod
+    def open(cls, settings: Settings) -> TokenStore:
+        """The tokens of the state the settings name, which it opens and closes with itself."""
+        state = open_state(settings)
+        try:
+            store = cls(state)
+        except BaseException:
+            state.close()
+            raise
+        store._own = state
+        return store
+
+    def __enter__(self) -> TokenStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Close the state if this store opened it (a path was given), else nothing."""

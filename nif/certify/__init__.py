@@ -29,7 +29,7 @@ from nif.certify._model import (
 )
 from nif.certify._publish import publish_suite
 from nif.certify._runner import run_suite
-from nif.certify._runs import RunStore
+from nif.certify._runs import RUNS_SCHEMA, RunStore
 from nif.certify._signature import SignatureStatus, Verification
 from nif.certify._standing import Standing, badge_for, listed_certificates, standing
 from nif.certify._suite import Assertion, CaseKind, Suite, SuiteFile, TestCase
@@ -45,6 +45,7 @@ from nif.registry import run_iri
 
 __all__ = [
     "BADGE_TEXTS",
+    "RUNS_SCHEMA",
     "SYNTAXES",
     "Assertion",
     "CaseKind",

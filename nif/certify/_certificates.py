@@ -223,11 +223,11 @@ def revoke(
     reason: str,
     key: SigningKey | None = None,
 ) -> Certificate:
-    """Revoke a certificate, saying why, signed with `key` (default: this NIF_HOME's);
+    """Revoke a certificate, saying why, signed with `key` (default: the registry's);
     `CertificationError` if it is already revoked (a revocation whose signature does not
     verify does not count: revoking again replaces it)."""
     settings = registry.settings
-    key = key or load_or_create(settings.home)
+    key = key or load_or_create(registry.state)
     reason = " ".join(reason.split())
     if not reason:
         raise UsageError("a revocation needs a reason")
@@ -337,7 +337,7 @@ def certificate_from(
     certificate's title when those records are gone or there is no `store` (a file checked
     offline: no revocation either).
     """
-    trusted = tuple(registry_keys(settings.home) if keys is None else keys)
+    trusted = tuple(registry_keys(settings) if keys is None else keys)
 
     def one(prop: URIRef) -> Node:
         values = list(graph.objects(iri, prop))

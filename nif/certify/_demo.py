@@ -81,7 +81,7 @@ def issue_demo_certificates(
     skipped: the demo still starts, without that certificate.
     """
     settings = registry.settings
-    runs = RunStore(settings.home)
+    runs = RunStore(registry.state)
     certificates: list[Certificate] = []
     try:
         for agency, interface, version, folder in demo_evidence(root):

@@ -1,18 +1,16 @@
 """The competence centre's Ed25519 key pair, which signs certificates.
 
-The private key lives in `NIF_HOME/certificate-key.pem` (PKCS#8 PEM, mode 0600), created on first
-use. It is never logged or shown: only the public key (PEM, or a JWK for
-`/.well-known/nif-certificate-key`) and its key id leave this module.
+The private key is the state's secret `certificate-key` (embedded: `NIF_HOME/certificate-key.pem`,
+PKCS#8 PEM, mode 0600), created on first use. It is never logged or shown: only the public key
+(PEM, or a JWK for `/.well-known/nif-certificate-key`) and its key id leave this module.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import hashlib
-import os
-import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from nif.errors import InputError
 from nif.home import Home
+from nif.settings import Settings
+from nif.state import EmbeddedState, State, is_postgres, open_state
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,16 +100,29 @@ class SigningKey:
         return cls(Ed25519PrivateKey.generate())
 
 
-def load_or_create(home: Path) -> SigningKey:
-    """The key pair of this NIF_HOME, created on first use.
+CERTIFICATE_KEY = "certificate-key"
+"""The name the state keeps the signing key under (`NIF_HOME/certificate-key.pem` embedded)."""
 
-    Creation writes a temporary file and hard-links it into place, which fails if the key file
-    already exists: two processes starting at once both end up with the one key that won.
-    """
-    path = Home(home).signing_key
-    if not path.exists():
-        _create(path)
-    return load(path)
+_KEPT_SECONDS = 300.0
+"""How long a process trusts the PostgreSQL state's public key it read (a key is replaced only
+by `registry import --full --replace`)."""
+
+
+def load_or_create(source: State | Settings | Path) -> SigningKey:
+    """The key pair of a state (made on first use, kept by whichever process asks first: every
+    process and replica gets the one key). Settings or a NIF_HOME path open their state for
+    the call (the CLI's one-off commands)."""
+    if isinstance(source, State):
+        data = source.secret(CERTIFICATE_KEY, new_pem)
+        return parse(data, _where(source))
+    with open_state(source) if isinstance(source, Settings) else EmbeddedState(source) as state:
+        return load_or_create(state)
+
+
+def _where(state: State) -> str:
+    if isinstance(state, EmbeddedState):
+        return str(Home(state.home).signing_key)
+    return f"the certificate key in {state.describe()}"
 
 
 def load(path: Path) -> SigningKey:
@@ -118,44 +131,41 @@ def load(path: Path) -> SigningKey:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the certificate key ({exc.strerror})") from None
+    return parse(data, str(path))
+
+
+def parse(data: bytes, where: str) -> SigningKey:
+    """The private key PEM `data` (from `where`); an `InputError` never showing it."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError(
-            f"{path}: not an unencrypted PEM (PKCS#8) private key; restore it from a backup, "
+            f"{where}: not an unencrypted PEM (PKCS#8) private key; restore it from a backup, "
             "or move it away to create a new key (certificates signed with the old key will "
             "then no longer verify)"
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{path}: the certificate key is not an Ed25519 key")
+        raise InputError(f"{where}: the certificate key is not an Ed25519 key")
     return SigningKey(key)
 
 
-def _create(path: Path) -> None:
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def new_pem() -> bytes:
+    """A new Ed25519 private key, PKCS#8 PEM."""
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileExistsError):  # another process made the key first
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
-def registry_keys(home: Path) -> tuple[PublicKey, ...]:
-    """The public keys this NIF_HOME trusts for its certificates and revocations: its own key's
-    (none before a key was made; reading never makes one). Remembered while the key file is
-    unchanged: every certificate listed is checked with them."""
-    path = Home(home).signing_key
+def registry_keys(settings: Settings) -> tuple[PublicKey, ...]:
+    """The public keys this registry trusts for its certificates and revocations: its own
+    key's. On the embedded state, none before a key was made (reading never makes one), and
+    remembered while the key file is unchanged; on PostgreSQL, read once a while (every
+    replica made or read the key at start). Every certificate listed is checked with them."""
+    if is_postgres(settings.state.url):
+        return _postgres_keys(settings)
+    path = settings.folder.signing_key
     try:
         stat = path.stat()
     except FileNotFoundError:
@@ -173,4 +183,17 @@ def registry_keys(home: Path) -> tuple[PublicKey, ...]:
     return keys
 
 
+def _postgres_keys(settings: Settings) -> tuple[PublicKey, ...]:
+    url = settings.state.url
+    known = _REMOTE.get(url)
+    if known is not None and time.monotonic() - known[0] < _KEPT_SECONDS:
+        return known[1]
+    keys = (load_or_create(settings).public,)
+    if len(_REMOTE) > 64:
+        _REMOTE.clear()
+    _REMOTE[url] = (time.monotonic(), keys)
+    return keys
+
+
 _PUBLIC: dict[str, tuple[tuple[str, int, int, int], tuple[PublicKey, ...]]] = {}
+_REMOTE: dict[str, tuple[float, tuple[PublicKey, ...]]] = {}

@@ -1,26 +1,27 @@
 """The private store of runs: every run kept, its evidence as blobs, none of it SPARQL-visible.
 
 Self-test runs and the evidence of any run are the agency's business until a certificate is
-issued (and even then only the evidence hashes are published), so runs live in a SQLite file
-and evidence files under `evidence/` in NIF_HOME, stored once by content (sha256).
+issued (and even then only the evidence hashes are published), so runs live in the state (a
+SQLite file in NIF_HOME, or PostgreSQL) and evidence in its `evidence` blobs, stored once by
+content (sha256) and re-hashed when read.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import threading
 from pathlib import Path
 
 from nif.certify._evidence import Evidence
 from nif.certify._model import Run
-from nif.errors import NifError, NotFoundError
-from nif.home import Home, open_database
+from nif.errors import NotFoundError
+from nif.settings import Settings
+from nif.state import EmbeddedState, Migration, Schema, State, open_state
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY,
+_COLUMNS = "id, agency, interface, version, purpose, mode, started, passed, data"
+
+_RUNS = """
+CREATE TABLE IF NOT EXISTS {name} (
+  {seq}id TEXT {key},
   agency TEXT NOT NULL,
   interface TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -29,40 +30,82 @@ CREATE TABLE IF NOT EXISTS runs (
   started TEXT NOT NULL,
   passed INTEGER NOT NULL,
   data TEXT NOT NULL
-);
+)"""
+
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS runs_by_version ON runs (interface, version, started);
-CREATE INDEX IF NOT EXISTS runs_by_agency ON runs (agency, started);
+CREATE INDEX IF NOT EXISTS runs_by_agency ON runs (agency, started)
+"""
+
+RUNS_SCHEMA = Schema(
+    "runs",
+    ("runs", "evidence"),
+    (
+        Migration(
+            1,
+            _RUNS.format(name="runs", seq="", key="PRIMARY KEY")
+            + ";"
+            + _INDEXES
+            + """;
 CREATE TABLE IF NOT EXISTS evidence (
   run TEXT NOT NULL REFERENCES runs (id),
   path TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   PRIMARY KEY (run, path)
-);
-"""
+)""",
+        ),
+        Migration(
+            2,
+            # SQLite: the table rebuilt with its rows numbered as they were made (`evidence`'s
+            # reference names the table, so it holds again once the new one takes the name)
+            _RUNS.format(name="runs_v2", seq="seq {serial},\n  ", key="NOT NULL UNIQUE")
+            + f";\nINSERT INTO runs_v2 (seq, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM runs"
+            " ORDER BY rowid;\nDROP TABLE runs;\nALTER TABLE runs_v2 RENAME TO runs;" + _INDEXES,
+            postgres="ALTER TABLE runs ADD COLUMN seq BIGSERIAL",
+        ),
+    ),
+)
+"""The runs and the evidence files each names (`certification.sqlite` on the embedded
+state); version 2 numbers the runs (`seq`), the order runs started at once are listed in."""
 
 
 class RunStore:
-    """Runs in `home/certification.sqlite`, evidence blobs in `home/evidence/`.
+    """Runs in the state's `runs` tables, evidence in its `evidence` blobs; safe to share
+    between threads. Given a path (a NIF_HOME), it opens that folder's embedded state and
+    closes it with itself."""
 
-    One connection shared between threads (the service's), serialised by a lock.
-    """
+    def __init__(self, state: State | Path) -> None:
+        self._own: State | None = None
+        if isinstance(state, Path):
+            state = self._own = EmbeddedState(state)
+        self.state = state
+        self._blobs = state.blobs("evidence")
+        self._db = state.database(RUNS_SCHEMA)
 
-    def __init__(self, home: Path) -> None:
-        self._blobs = Home(home).evidence
-        self._lock = threading.RLock()
-        self._db = open_database(Home(home).certification, _SCHEMA)
+    @classmethod
+    def open(cls, settings: Settings) -> RunStore:
+        """The runs of the state the settings name, which it opens and closes with itself."""
+        state = open_state(settings)
+        try:
+            store = cls(state)
+        except BaseException:
+            state.close()
+            raise
+        store._own = state
+        return store
 
     def save(self, run: Run, evidence: Evidence | None = None) -> None:
         """Keep `run` and its evidence files (blobs first, so a saved run never lacks one)."""
         if evidence is not None:
             for content in evidence.files.values():
-                self._put(content)
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._db.execute(
-                "INSERT OR REPLACE INTO runs"
-                " (id, agency, interface, version, purpose, mode, started, passed, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._blobs.put(content)
+        with self._db.session() as session:
+            session.execute(
+                f"INSERT INTO runs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET agency = excluded.agency,"
+                " interface = excluded.interface, version = excluded.version,"
+                " purpose = excluded.purpose, mode = excluded.mode, started = excluded.started,"
+                " passed = excluded.passed, data = excluded.data",
                 (
                     run.id,
                     run.agency,
@@ -75,20 +118,19 @@ class RunStore:
                     json.dumps(run.to_dict(), ensure_ascii=False),
                 ),
             )
-            self._db.execute("DELETE FROM evidence WHERE run = ?", (run.id,))
+            session.execute("DELETE FROM evidence WHERE run = ?", (run.id,))
             if evidence is not None:
-                self._db.executemany(
+                session.executemany(
                     "INSERT INTO evidence (run, path, sha256) VALUES (?, ?, ?)",
                     [(run.id, path, sha256) for path, sha256 in evidence.sha256s()],
                 )
 
     def get(self, run_id: str) -> Run:
         """The run `run_id`; `NotFoundError`."""
-        with self._lock:
-            row = self._db.execute("SELECT data FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        rows = self._db.query("SELECT data FROM runs WHERE id = ?", (run_id,))
+        if not rows:
             raise NotFoundError(f"no certification run {run_id!r}")
-        return Run.from_dict(json.loads(row[0]))
+        return Run.from_dict(json.loads(rows[0][0]))
 
     def list(
         self,
@@ -104,46 +146,27 @@ class RunStore:
                 where.append(f"{column} = ?")
                 values.append(value)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT data FROM runs{clause} ORDER BY started DESC, rowid DESC LIMIT ?",
-                (*values, max(0, limit)),
-            ).fetchall()
+        rows = self._db.query(
+            f"SELECT data FROM runs{clause} ORDER BY started DESC, seq DESC LIMIT ?",
+            (*values, max(0, limit)),
+        )
         return [Run.from_dict(json.loads(row[0])) for row in rows]
 
     def evidence(self, run_id: str) -> Evidence:
         """The evidence files of run `run_id` as judged (empty for an endpoint run)."""
         self.get(run_id)
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT path, sha256 FROM evidence WHERE run = ? ORDER BY path", (run_id,)
-            ).fetchall()
-        return Evidence({path: self._read(sha256) for path, sha256 in rows})
+        rows = self._db.query(
+            "SELECT path, sha256 FROM evidence WHERE run = ? ORDER BY path", (run_id,)
+        )
+        return Evidence({path: self._blobs.get(sha256) for path, sha256 in rows})
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Close the state if this store opened it (a path was given), else nothing."""
+        if self._own is not None:
+            self._own.close()
 
     def __enter__(self) -> RunStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _blob(self, sha256: str) -> Path:
-        return self._blobs / sha256[:2] / sha256
-
-    def _put(self, content: bytes) -> None:
-        path = self._blob(hashlib.sha256(content).hexdigest())
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
-
-    def _read(self, sha256: str) -> bytes:
-        content = self._blob(sha256).read_bytes()
-        if hashlib.sha256(content).hexdigest() != sha256:
-            raise NifError(f"the evidence blob {sha256} is damaged (its content no longer matches)")
-        return content

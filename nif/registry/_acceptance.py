@@ -74,7 +74,7 @@ def failures_of(
     for item in _checks(interfaces):
         if item in stored:
             continue
-        for failure in run_check(item, staging.root, registry.blobs.root, registry.settings):
+        for failure in run_check(item, staging.root, registry.settings):
             if (key := (failure.kind, failure.subject, failure.message)) not in seen:
                 seen.add(key)
                 found.setdefault(item.ref.interface_iri, []).append(failure)
@@ -159,13 +159,11 @@ worker = KeptWorker("acceptance")
 atexit.register(worker.close)
 
 
-def run_check(item: Check, staging: Path, stored: Path, settings: Settings) -> list[CheckFailure]:
+def run_check(item: Check, staging: Path, settings: Settings) -> list[CheckFailure]:
     """The failures of `item`, checked in the worker; one failure saying why when the check
     overran or could not run (fail closed)."""
     limit = limit_of(item, settings)
-    outcome = worker.call(
-        check_in_worker, (item, staging, stored, isolated_settings(settings)), limit
-    )
+    outcome = worker.call(check_in_worker, (item, staging, isolated_settings(settings)), limit)
     if outcome.done and isinstance(outcome.value, list):
         return outcome.value
     if outcome.overran:

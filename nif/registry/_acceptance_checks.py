@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from nif.errors import ArtefactError, NifError
-from nif.registry._assessment import _Overlay
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs, BlobStore, Overlay
 from nif.registry._message_types import MessageTypeRef
 from nif.registry._profiles import ArtefactRecord, profile_from
 from nif.report import Report, Severity, Verdict
 from nif.settings import Settings
+from nif.state import open_blobs
 from nif.validate import JSON_SCHEMA, Profile, StepSpec, compile_step, validate
 
 _QUOTED = 3
@@ -77,7 +77,7 @@ class CheckFailure:
         return f"{self.message_type}: {self.kind} {where}{at}: {said}"
 
 
-def check(item: Check, blobs: BlobStore, settings: Settings) -> list[CheckFailure]:
+def check(item: Check, blobs: Blobs, settings: Settings) -> list[CheckFailure]:
     """Every failure of `item`; examples are not judged when an artefact does not compile."""
     ref = item.ref
     try:
@@ -115,7 +115,7 @@ def _compile_failure(item: Check, spec: StepSpec, exc: Exception) -> CheckFailur
 
 
 def _judge(
-    ref: MessageTypeRef, profile: Profile, example: Example, blobs: BlobStore, settings: Settings
+    ref: MessageTypeRef, profile: Profile, example: Example, blobs: Blobs, settings: Settings
 ) -> list[CheckFailure]:
     def failed(message: str, **more: Any) -> CheckFailure:
         return CheckFailure("example", ref.name, example.iri, example.url, None, message, **more)
@@ -169,8 +169,7 @@ def _why(report: Report) -> str:
     return ": " + "; ".join(quoted) + more if quoted else ""
 
 
-def check_in_worker(
-    item: Check, staging: Path, stored: Path, settings: Settings
-) -> list[CheckFailure]:
-    """What the kept worker runs: `check` over the staging blobs, then the registry's."""
-    return check(item, _Overlay(BlobStore(staging), BlobStore(stored)), settings)
+def check_in_worker(item: Check, staging: Path, settings: Settings) -> list[CheckFailure]:
+    """What the kept worker runs: `check` over the staging blobs (a folder), then the
+    registry's (the state's, opened here: `open_blobs`)."""
+    return check(item, Overlay(BlobStore(staging), open_blobs(settings, "artefacts")), settings)

@@ -18,7 +18,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from nif.compat import DIRECTIONS, Answer, Comparison
 from nif.errors import InputError, NifError, NotFoundError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs, Overlay
 from nif.registry._compatibility import (
     VERDICT,
     VersionSide,
@@ -52,22 +52,6 @@ if TYPE_CHECKING:
 ASSESSMENT = NIF.CompatibilityAssessment
 
 
-class _Overlay(BlobStore):
-    """The staging blobs of a submission over the registry's: what a pending record pins."""
-
-    def __init__(self, staging: BlobStore, stored: BlobStore) -> None:
-        super().__init__(staging.root)
-        self.stored = stored
-
-    def get(self, sha256: str) -> bytes:
-        if super().has(sha256):
-            return super().get(sha256)
-        return self.stored.get(sha256)
-
-    def has(self, sha256: str) -> bool:
-        return super().has(sha256) or self.stored.has(sha256)
-
-
 @dataclasses.dataclass
 class Assessed:
     """What assessing a submission gives: graphs to write beside the records (empty bytes:
@@ -99,7 +83,7 @@ def refusals_report(assessed: Assessed) -> ShaclReport:
     return report
 
 
-def assess_records(registry: Registry, records: Sequence[Record], staging: BlobStore) -> Assessed:
+def assess_records(registry: Registry, records: Sequence[Record], staging: Blobs) -> Assessed:
     """Assess every interface record of a submission against the store (see the module)."""
     interfaces = [
         r for r in records if r.kind is RecordKind.INTERFACE and version_numbers(r.graph, r.iri)
@@ -109,7 +93,7 @@ def assess_records(registry: Registry, records: Sequence[Record], staging: BlobS
         return assessed
     from nif.registry._bulk import nquads
 
-    blobs = _Overlay(staging, registry.blobs)
+    blobs = Overlay(staging, registry.blobs)
     with EmbeddedStore(None) as pending:
         pending.load(nquads({r.iri: r.ntriples() for r in interfaces}), DumpFormat.NQUADS)
         for record in interfaces:
@@ -121,7 +105,7 @@ def assess_records(registry: Registry, records: Sequence[Record], staging: BlobS
 
 
 def _assess_record(
-    registry: Registry, pending: Store, record: Record, blobs: BlobStore
+    registry: Registry, pending: Store, record: Record, blobs: Blobs
 ) -> tuple[dict[str, bytes], list[VersionAssessment]]:
     settings = registry.settings
     policy = read_policy(record.graph, record.iri)

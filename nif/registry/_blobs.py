@@ -1,66 +1,58 @@
-"""Artefact and record contents, stored once each under their sha256 (`NIF_HOME/blobs`)."""
+"""Artefact and record contents, stored once each under their sha256.
+
+The registry's are the state's `artefacts` blobs (`Blobs`: files under NIF_HOME/blobs, or
+PostgreSQL); a folder of blobs of its own (a staging area, a backup's blob folder) is a
+`BlobStore`, files at `sha[:2]/sha[2:]` on every back end.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import tempfile
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from nif.errors import NotFoundError
+from nif.state import Blobs, FileBlobs
 
-_HEX = re.compile(r"[0-9a-f]{64}")
+BlobStore = FileBlobs
+"""A folder of blobs (staging areas, backups): the name callers have always used."""
+
+__all__ = ["BlobStore", "Blobs", "Overlay"]
 
 
-class BlobStore:
-    """Content-addressed files; a write is a rename, so a crash never leaves half a blob."""
+class Overlay(Blobs):
+    """A submission's staging blobs over the registry's: what a pending record pins is found
+    in either; what is kept goes to the staging ones."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, staging: Blobs, stored: Blobs) -> None:
+        self.staging = staging
+        self.stored = stored
 
-    def path(self, sha256: str) -> Path:
-        if not _HEX.fullmatch(sha256):
-            raise NotFoundError(f"{sha256!r} is not a sha256 checksum")
-        return self.root / sha256[:2] / sha256[2:]
+    def __repr__(self) -> str:
+        return f"{self.staging!r} over {self.stored!r}"
+
+    def _holder(self, sha256: str) -> Blobs:
+        return self.staging if self.staging.has(sha256) else self.stored
 
     def put(self, content: bytes) -> str:
-        digest = hashlib.sha256(content).hexdigest()
-        target = self.path(digest)
-        if target.exists():
-            return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        return digest
+        return self.staging.put(content)
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        return self.staging.put_stream(stream)
 
     def has(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        return self.staging.has(sha256) or self.stored.has(sha256)
 
     def get(self, sha256: str) -> bytes:
-        try:
-            return self.path(sha256).read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"no stored blob with sha256 {sha256}") from None
+        return self._holder(sha256).get(sha256)
+
+    def open(self, sha256: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        return self._holder(sha256).open(sha256)
+
+    def local_path(self, sha256: str) -> Path:
+        return self._holder(sha256).local_path(sha256)
 
     def digests(self) -> Iterator[str]:
-        """Every blob stored (not the temporary files of writes in progress)."""
-        for path in self.root.glob("??/*"):
-            if not path.name.startswith(".tmp-"):
-                yield path.parent.name + path.name
-
-    def copy_into(self, other: BlobStore, digests: Iterable[str] | None = None) -> None:
-        """Copy the blobs `other` lacks (those named that are here, else all): staging into the
-        registry's on commit, the registry's into a backup folder and back."""
-        for digest in self.digests() if digests is None else digests:
-            if self.has(digest) and not other.has(digest):
-                other.put(self.get(digest))
+        seen = set(self.staging.digests())
+        yield from seen
+        yield from (d for d in self.stored.digests() if d not in seen)

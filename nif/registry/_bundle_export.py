@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from nif.archives import write_zip
 from nif.errors import NotFoundError, RegistryError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._bundle import CATALOG
 from nif.registry._iris import files_base
 from nif.registry._namespaces import PREFIXES
@@ -39,7 +39,7 @@ RECORD_FILES = {RecordKind.INTERFACE: "interface.ttl", RecordKind.AGENCY: "agenc
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 
 
-def export_bundle(record: Record, blobs: BlobStore, settings: Settings) -> bytes:
+def export_bundle(record: Record, blobs: Blobs, settings: Settings) -> bytes:
     """The zip of `record` (a stored record) and its files: see the module docstring."""
     graph = Graph()
     graph += record.graph
@@ -87,7 +87,7 @@ def _catalog(external: Mapping[str, str]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _blob(blobs: BlobStore, digest: str, url: str, record: Record) -> bytes:
+def _blob(blobs: Blobs, digest: str, url: str, record: Record) -> bytes:
     try:
         return blobs.get(digest)
     except NotFoundError:

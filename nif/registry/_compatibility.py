@@ -26,7 +26,7 @@ from nif.compat import (
 from nif.compat import compare_json as _compare_json
 from nif.compat import compare_xsd as _compare_xsd
 from nif.errors import ArtefactError, NifError, NotFoundError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._compare_worker import compare_isolated, unknown
 from nif.registry._message_types import MessageTypeRef, select_message_types
 from nif.registry._namespaces import DCAT, NIF
@@ -97,7 +97,7 @@ def version_numbers(graph: Graph, interface_iri: str) -> dict[str, str]:
 
 
 def read_versions(
-    store: Store, graph: Graph, interface_iri: str, blobs: BlobStore
+    store: Store, graph: Graph, interface_iri: str, blobs: Blobs
 ) -> dict[str, VersionSide]:
     """Every version of the interface whose record `store` holds as graph `interface_iri`
     (its content is `graph`), with its message types' pinned schemas."""
@@ -117,7 +117,7 @@ def read_versions(
     }
 
 
-def _type_side(store: Store, graph: Graph, ref: MessageTypeRef, blobs: BlobStore) -> TypeSide:
+def _type_side(store: Store, graph: Graph, ref: MessageTypeRef, blobs: Blobs) -> TypeSide:
     stated = graph.value(URIRef(ref.iri), NIF.direction)
     direction = str(stated).removeprefix(_DIRECTION) if stated is not None else None
     records = artefacts_of(store, ref)

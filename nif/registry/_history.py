@@ -1,4 +1,4 @@
-"""History and audit, in SQLite under NIF_HOME: never in the SPARQL-visible store.
+"""History and audit, in the state: never in the SPARQL-visible store.
 
 Every version a record ever had is a row here (who, when, content hash); the content itself is a
 blob, the record's sorted N-Triples. The audit log keeps every write attempt, accepted or not.
@@ -10,18 +10,22 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 from nif.errors import NifError
-from nif.home import open_database
+from nif.state import Database, Migration, Schema
 
 log = logging.getLogger("nif.registry")
 
-_SCHEMA = """
+HISTORY_SCHEMA = Schema(
+    "history",
+    ("versions", "audit"),
+    (
+        Migration(
+            1,
+            """
 CREATE TABLE IF NOT EXISTS versions (
-  id INTEGER PRIMARY KEY,
+  id {serial},
   record TEXT NOT NULL,
   identifier TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -34,15 +38,19 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE INDEX IF NOT EXISTS versions_record ON versions(record);
 CREATE INDEX IF NOT EXISTS versions_identifier ON versions(identifier);
 CREATE TABLE IF NOT EXISTS audit (
-  id INTEGER PRIMARY KEY,
+  id {serial},
   at TEXT NOT NULL,
   actor TEXT NOT NULL,
   action TEXT NOT NULL,
   target TEXT NOT NULL,
   outcome TEXT NOT NULL,
   detail TEXT NOT NULL DEFAULT ''
-);
-"""
+)
+""",
+        ),
+    ),
+)
+"""Every record version and the audit log (`registry.sqlite` on the embedded state)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,20 +88,15 @@ def utc_now() -> str:
 
 
 class History:
-    """The versions table and the audit log of one registry.
+    """The versions table and the audit log of one registry, in a state `Database` (each call
+    one transaction of its own, so one thread's audit entry never rides on another's)."""
 
-    The service shares one connection between threads; the lock keeps one thread's transaction
-    from taking in (and rolling back with it) another thread's audit entry.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._lock = threading.RLock()
-        self._db = open_database(path, _SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def add(self, versions: list[RecordVersion]) -> None:
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany(
+        with self._db.session() as session:
+            session.executemany(
                 "INSERT INTO versions"
                 " (record, identifier, kind, action, actor, at, sha256, triples)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -102,27 +105,24 @@ class History:
 
     def latest(self) -> str | None:
         """When the last version of any record was stored (the catalogue's `dct:modified`)."""
-        with self._lock:
-            row = self._db.execute("SELECT max(at) FROM versions").fetchone()
-        return row[0] if row else None
+        rows = self._db.query("SELECT max(at) FROM versions")
+        return rows[0][0] if rows else None
 
     def versions(self, key: str) -> list[RecordVersion]:
         """A record's versions, oldest first, by record IRI or identifier."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT record, identifier, kind, action, actor, at, sha256, triples FROM versions"
-                " WHERE record = ? OR identifier = ? ORDER BY id",
-                (key, key),
-            ).fetchall()
+        rows = self._db.query(
+            "SELECT record, identifier, kind, action, actor, at, sha256, triples FROM versions"
+            " WHERE record = ? OR identifier = ? ORDER BY id",
+            (key, key),
+        )
         return [RecordVersion(*row) for row in rows]
 
     def audit(self, actor: str, action: str, target: str, outcome: str, detail: str = "") -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO audit (at, actor, action, target, outcome, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (utc_now(), actor, action, target, outcome, detail[:2000]),
-            )
+        self._db.query(
+            "INSERT INTO audit (at, actor, action, target, outcome, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (utc_now(), actor, action, target, outcome, detail[:2000]),
+        )
 
     def audit_error(self, actor: str, action: str, target: str, exc: BaseException) -> None:
         """Audit a write attempt that failed with an unexpected error (outcome `error`), naming
@@ -146,15 +146,40 @@ class History:
             self.audit_error(actor, action, target, exc)
             raise
 
+    def pending(self, actor: str, action: str, target: str, detail: str) -> int:
+        """Audit a write about to touch the store (outcome `pending`, `_recovery`): its id."""
+        rows = self._db.query(
+            "INSERT INTO audit (at, actor, action, target, outcome, detail)"
+            " VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id",
+            (utc_now(), actor, action, target, detail),
+        )
+        return int(rows[0][0])
+
+    def settle(self, entry: int, outcome: str | None = None, detail: str = "") -> None:
+        """End a pending entry: removed (None: its write's own entry says how it went) or
+        given the `outcome` a later writer found."""
+        if outcome is None:
+            self._db.query("DELETE FROM audit WHERE id = ? AND outcome = 'pending'", (entry,))
+        else:
+            self._db.query(
+                "UPDATE audit SET outcome = ?, detail = detail || '; ' || ? WHERE id = ?",
+                (outcome, detail[:2000], entry),
+            )
+
+    def unsettled(self) -> list[tuple[int, AuditEntry]]:
+        """The pending entries, oldest first (under the write lock: their writers died)."""
+        rows = self._db.query(
+            "SELECT id, at, actor, action, target, outcome, detail FROM audit"
+            " WHERE outcome = 'pending' ORDER BY id"
+        )
+        return [(row[0], AuditEntry(*row[1:])) for row in rows]
+
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT at, actor, action, target, outcome, detail FROM audit"
-                " ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self._db.query(
+            "SELECT at, actor, action, target, outcome, detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
         return [AuditEntry(*row) for row in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Nothing of its own: the database closes with its state."""

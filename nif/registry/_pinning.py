@@ -33,7 +33,7 @@ from rdflib.term import Node
 
 from nif.errors import ArtefactError, CompileError
 from nif.outbound import OutboundPolicy
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._bundle import bundle_catalog
 from nif.registry._iris import IDENTIFIER, files_base
 from nif.registry._namespaces import (
@@ -147,7 +147,7 @@ def pin_record(
     graph: Graph,
     record_id: str | None,
     bundle_root: Path | None,
-    blobs: BlobStore,
+    blobs: Blobs,
     settings: Settings,
     policy: OutboundPolicy | None = None,
     stored: StoredFiles | None = None,
@@ -183,7 +183,7 @@ def pin_record(
 
 
 def stored_files(
-    store: Store, blobs: BlobStore, settings: Settings, iri: str, record_id: str | None
+    store: Store, blobs: Blobs, settings: Settings, iri: str, record_id: str | None
 ) -> StoredFiles | None:
     """The files the stored version of record `iri` pinned under its own `files/{record_id}/`
     (None when no record is stored there; a graph that is no record, a run's, say, is none):

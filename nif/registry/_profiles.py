@@ -16,7 +16,7 @@ import re
 from rdflib import URIRef
 
 from nif.errors import ArtefactError, NifError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._message_types import MessageTypeRef, first
 from nif.registry._namespaces import NIF_TECHNIQUE, TECHNIQUE, sparql_prefixes
 from nif.store import Row, Store
@@ -153,7 +153,7 @@ _built = CompiledCache(size=64)
 """Profiles built from verified blobs, keyed by the message type and its artefacts' pins."""
 
 
-def build_profile(store: Store, ref: MessageTypeRef, blobs: BlobStore) -> Profile:
+def build_profile(store: Store, ref: MessageTypeRef, blobs: Blobs) -> Profile:
     """The profile of `ref` from pinned blobs; `ArtefactError` when anything is not usable.
 
     One query for the artefacts and their checksums; the blobs are read and verified once per
@@ -168,14 +168,12 @@ def profile_key(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...]) -> str
     return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
-def profile_from(
-    ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: BlobStore
-) -> Profile:
+def profile_from(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: Blobs) -> Profile:
     """`build_profile` without the store: for a worker process handed `artefacts_of`'s records."""
     return _built.get(profile_key(ref, records), lambda: _build(ref, records, blobs))
 
 
-def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: BlobStore) -> Profile:
+def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: Blobs) -> Profile:
     steps: list[StepSpec] = []
     schemas = [a for a in records if a.role == "schema"]
     rules = [a for a in records if a.role == "rules"]
@@ -214,7 +212,7 @@ def _build(ref: MessageTypeRef, records: tuple[ArtefactRecord, ...], blobs: Blob
     return Profile(tuple(steps), name=ref.name)
 
 
-def _artefact_set(ref: MessageTypeRef, artefact: ArtefactRecord, blobs: BlobStore) -> ArtefactSet:
+def _artefact_set(ref: MessageTypeRef, artefact: ArtefactRecord, blobs: Blobs) -> ArtefactSet:
     if artefact.main is None:
         raise ArtefactError(f"{ref.name}: artefact {artefact.iri} has no dcat:downloadURL")
     parts = {artefact.main.uri: _pinned(ref, artefact, artefact.main, blobs)}
@@ -225,7 +223,7 @@ def _artefact_set(ref: MessageTypeRef, artefact: ArtefactRecord, blobs: BlobStor
     return ArtefactSet(artefact.main.uri, parts)
 
 
-def _pinned(ref: MessageTypeRef, artefact: ArtefactRecord, pin: Pin, blobs: BlobStore) -> Artefact:
+def _pinned(ref: MessageTypeRef, artefact: ArtefactRecord, pin: Pin, blobs: Blobs) -> Artefact:
     """The blob behind `pin`, re-hashed: what the record pinned or nothing (fail closed)."""
     main = artefact.main.uri if artefact.main else artefact.iri
     where = f"{ref.name}: {pin.uri}" + ("" if pin.uri == main else f" (part of {main})")
@@ -237,7 +235,7 @@ def _pinned(ref: MessageTypeRef, artefact: ArtefactRecord, pin: Pin, blobs: Blob
         content = blobs.get(pin.sha256.lower())
     except NifError:
         raise ArtefactError(
-            f"{where}: the pinned content (sha256 {pin.sha256}) is missing from {blobs.root}"
+            f"{where}: the pinned content (sha256 {pin.sha256}) is missing from {blobs!r}"
         ) from None
     except OSError as exc:
         raise ArtefactError(f"{where}: cannot read the pinned content: {exc}") from None

@@ -14,16 +14,19 @@ import dataclasses
 import enum
 import json
 import secrets
-import threading
-from pathlib import Path
 
 from nif.errors import NotFoundError
-from nif.home import open_database
 from nif.registry._history import utc_now
+from nif.state import Database, Migration, Schema
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS proposals (
-  id TEXT PRIMARY KEY,
+_COLUMNS = (
+    "id, record, identifier, agency, proposer, created, base, sha256, assessment, reasons,"
+    " state, decided_by, decided_at, comment"
+)
+
+_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
+  {seq}id TEXT {key},
   record TEXT NOT NULL,
   identifier TEXT NOT NULL,
   agency TEXT NOT NULL,
@@ -37,15 +40,30 @@ CREATE TABLE IF NOT EXISTS proposals (
   decided_by TEXT,
   decided_at TEXT,
   comment TEXT NOT NULL DEFAULT ''
-);
+)"""
+
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS proposals_record ON proposals(record);
-CREATE INDEX IF NOT EXISTS proposals_agency ON proposals(agency);
+CREATE INDEX IF NOT EXISTS proposals_agency ON proposals(agency)
 """
 
-_COLUMNS = (
-    "id, record, identifier, agency, proposer, created, base, sha256, assessment, reasons,"
-    " state, decided_by, decided_at, comment"
+PROPOSALS_SCHEMA = Schema(
+    "proposals",
+    ("proposals",),
+    (
+        Migration(1, _TABLE.format(name="proposals", seq="", key="PRIMARY KEY") + ";" + _INDEXES),
+        Migration(
+            2,
+            _TABLE.format(name="proposals_v2", seq="seq {serial},\n  ", key="NOT NULL UNIQUE")
+            + f";\nINSERT INTO proposals_v2 (seq, {_COLUMNS})"
+            f" SELECT rowid, {_COLUMNS} FROM proposals ORDER BY rowid;"
+            "\nDROP TABLE proposals;\nALTER TABLE proposals_v2 RENAME TO proposals;" + _INDEXES,
+            postgres="ALTER TABLE proposals ADD COLUMN seq BIGSERIAL",
+        ),
+    ),
 )
+"""The proposals table (in `registry.sqlite` on the embedded state); version 2 numbers the
+rows (`seq`), the order proposals made in the same millisecond are listed in."""
 
 
 class ProposalState(enum.StrEnum):
@@ -101,31 +119,27 @@ def _proposal(row: tuple[object, ...]) -> Proposal:
 
 
 class Proposals:
-    """The proposals table, in the history database (its own connection, shareable between
-    threads under the lock like `History`'s)."""
+    """The proposals table, in a state `Database` (shareable between threads)."""
 
-    def __init__(self, path: Path) -> None:
-        self._lock = threading.RLock()
-        self._db = open_database(path, _SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Nothing of its own: the database closes with its state."""
 
     def add(self, proposal: Proposal) -> list[str]:
         """Keep `proposal` (its id is replaced by a fresh one: returned first) and mark the
         record's open proposals superseded; the ids superseded follow."""
         fresh = dataclasses.replace(proposal, id=secrets.token_hex(8))
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
+        with self._db.session() as session:
             superseded = [
                 str(row[0])
-                for row in self._db.execute(
+                for row in session.execute(
                     "SELECT id FROM proposals WHERE record = ? AND state = ?",
                     (fresh.record, str(ProposalState.OPEN)),
                 )
             ]
-            self._db.executemany(
+            session.executemany(
                 "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?",
                 [
                     (str(ProposalState.SUPERSEDED), fresh.proposer, fresh.created, old)
@@ -134,20 +148,17 @@ class Proposals:
             )
             row = fresh.to_dict()
             row["reasons"] = json.dumps([list(r) for r in fresh.reasons])
-            self._db.execute(
+            session.execute(
                 f"INSERT INTO proposals ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
                 tuple(row.values()),
             )
         return [fresh.id, *superseded]
 
     def get(self, proposal_id: str) -> Proposal:
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM proposals WHERE id = ?", (proposal_id,)
-            ).fetchone()
-        if row is None:
+        rows = self._db.query(f"SELECT {_COLUMNS} FROM proposals WHERE id = ?", (proposal_id,))
+        if not rows:
             raise NotFoundError(f"no proposal {proposal_id!r}")
-        return _proposal(row)
+        return _proposal(rows[0])
 
     def find(
         self, *, agency: str | None = None, state: ProposalState | None = None, limit: int = 500
@@ -161,18 +172,16 @@ class Proposals:
         if state is not None:
             query += " AND state = ?"
             params.append(str(state))
-        query += " ORDER BY created DESC, rowid DESC LIMIT ?"
+        query += " ORDER BY created DESC, seq DESC LIMIT ?"
         params.append(limit)
-        with self._lock:
-            rows = self._db.execute(query, params).fetchall()
+        rows = self._db.query(query, params)
         return [_proposal(row) for row in rows]
 
     def decide(self, proposal_id: str, state: ProposalState, actor: str, comment: str) -> Proposal:
         """Close an open proposal (the caller checked it is open, under the registry's write
         lock, so no other decision comes between)."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
-            self._db.execute(
+        with self._db.session() as session:
+            session.execute(
                 "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?, comment = ?"
                 " WHERE id = ? AND state = ?",
                 (str(state), actor, utc_now(), comment, proposal_id, str(ProposalState.OPEN)),
@@ -181,16 +190,15 @@ class Proposals:
 
     def close_open(self, record: str, state: ProposalState, actor: str) -> list[str]:
         """Close every open proposal of a record (withdrawn with it): the ids closed."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN")
+        with self._db.session() as session:
             ids = [
                 str(row[0])
-                for row in self._db.execute(
+                for row in session.execute(
                     "SELECT id FROM proposals WHERE record = ? AND state = ?",
                     (record, str(ProposalState.OPEN)),
                 )
             ]
-            self._db.execute(
+            session.execute(
                 "UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?"
                 " WHERE record = ? AND state = ?",
                 (str(state), actor, utc_now(), record, str(ProposalState.OPEN)),

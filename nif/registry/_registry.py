@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import getpass
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
@@ -33,18 +32,20 @@ from nif.registry._assessment import (
     compare_stored,
     read_assessment,
 )
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._changes import Changes, ReadCache
 from nif.registry._check import Progress
 from nif.registry._context import context_graph
-from nif.registry._history import AuditEntry, History, RecordVersion, utc_now
+from nif.registry._history import HISTORY_SCHEMA, AuditEntry, History, RecordVersion, utc_now
 from nif.registry._namespaces import sparql_prefixes
-from nif.registry._proposals import Proposal, Proposals
+from nif.registry._preconditions import Precondition, check_records
+from nif.registry._proposals import PROPOSALS_SCHEMA, Proposal, Proposals
 from nif.registry._records import (
     Record,
     RecordKind,
     from_ntriples,
 )
+from nif.registry._recovery import intent, settle_interrupted
 from nif.registry._shacl import ShaclReport, check
 from nif.registry._staging import clear_staging
 from nif.registry._submission import (
@@ -55,6 +56,7 @@ from nif.registry._submission import (
     prepared,
 )
 from nif.settings import Settings
+from nif.state import State, open_state
 from nif.store import DumpFormat, Row, Store, open_store
 
 K = TypeVar("K", bound=Hashable)
@@ -95,25 +97,44 @@ class SubmitResult:
 
 
 class Registry:
-    """One registry: a store for the records, and NIF_HOME for blobs, history and audit."""
+    """One registry: a store for the records, and a state for blobs, history and audit.
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    Given no `state`, it opens the one the settings name (`open_state`) and closes it with
+    itself; a state handed in (the service's, shared with tokens and runs) stays open."""
+
+    def __init__(self, store: Store, settings: Settings, state: State | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.blobs = BlobStore(settings.folder.blobs)
-        self.history = History(settings.folder.history)
-        self.proposals = Proposals(settings.folder.history)
+        self._owns_state = state is None
+        self.state = open_state(settings) if state is None else state
+        try:
+            self.blobs = self.state.blobs("artefacts")
+            self.history = History(self.state.database(HISTORY_SCHEMA))
+            self.proposals = Proposals(self.state.database(PROPOSALS_SCHEMA))
+        except BaseException:
+            if self._owns_state:
+                self.state.close()
+            raise
         self._changes = Changes()
+        self._changes.follow(self.state.changes)
 
     @classmethod
-    def open(cls, settings: Settings, store: str | None = None) -> Registry:
-        """The registry whose store is `store` (a path or SPARQL endpoint URL; default setting)."""
-        return cls(open_store(settings, store), settings)
+    def open(
+        cls, settings: Settings, store: str | None = None, state: State | None = None
+    ) -> Registry:
+        """The registry whose store is `store` (a path or SPARQL endpoint URL; default setting)
+        and whose state is `state` (default: the one the settings name, owned)."""
+        opened = open_store(settings, store)
+        try:
+            return cls(opened, settings, state)
+        except BaseException:
+            opened.close()
+            raise
 
     def close(self) -> None:
         self.store.close()
-        self.history.close()
-        self.proposals.close()
+        if self._owns_state:
+            self.state.close()
 
     def __enter__(self) -> Registry:
         return self
@@ -131,27 +152,27 @@ class Registry:
 
     def changed(self) -> None:
         """Announce a write: every cache of what was read from this registry is dropped. Each
-        write path calls it once its graphs are written (certification's too)."""
+        write path calls it once its graphs are written (certification's too). Other processes
+        on the same state hear of it through the state's change feed."""
         self._changes.announce()
+        self.state.changes.publish()
 
     def read_cache(self, maxsize: int, ttl: float | None = None) -> ReadCache[K, V]:
         """A cache of answers read from this registry, dropped at every change (`ReadCache`)."""
         return ReadCache(self._changes, maxsize, ttl)
 
     def on_change(self, listener: Callable[[], None]) -> None:
-        """Call `listener` after every write through this object (the catalogue's graph)."""
-        self._changes.subscribe(listener)
+        """Call `listener` after every write through this object (the catalogue's graph), not
+        after another process's (its writer does what the write needs)."""
+        self._changes.subscribe(listener, remote=False)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
-        """One writer at a time per NIF_HOME, so identifier checks see every earlier write."""
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        with self.settings.folder.lock.open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        """One writer at a time per state (every process, every replica), so identifier checks
+        see every earlier write."""
+        with self.state.write_lock():
+            settle_interrupted(self)  # under the lock: any pending write's writer died
+            yield
 
     # reading
 
@@ -244,6 +265,7 @@ class Registry:
         identifier: str | None = None,
         action: str = "submit",
         review: bool = False,
+        expected: Precondition | None = None,
     ) -> SubmitResult:
         """Submit the records of a file, bundle folder, zip, or bytes; all are stored or none.
 
@@ -253,6 +275,8 @@ class Registry:
         the only agency whose records this submission may touch (as submitted and as stored);
         `identifier`, when given, is the one record the submission must hold (the record a URL
         names). `review` keeps what the review rule names as a proposal instead (`_review`).
+        `expected` is what the submission's one record must be now (`If-Match`), checked
+        under the write lock (`_preconditions`).
         """
         who = self.actor(actor)
         shown = name or (str(target) if isinstance(target, Path) else "<record>")
@@ -271,6 +295,8 @@ class Registry:
                     expect_record(records, identifier, shown)
                 owners = self._owners(records)
                 authorise(records, publisher, owners)
+                if expected is not None:
+                    check_records(self.store, records, expected, shown)
                 own_nodes_only(self.store, records, self.settings, owners, shown)
                 report = self._check(records)
                 if not report.conforms:
@@ -324,7 +350,7 @@ class Registry:
     def _commit(
         self,
         records: Sequence[Record],
-        staging: BlobStore,
+        staging: Blobs,
         actor: str,
         action: str,
         bulk: bool = False,
@@ -349,6 +375,9 @@ class Registry:
             )
             for r in records
         ]
+        entry = self.history.pending(
+            actor, action, _names(records)[:2000], intent({v.record: v.sha256 for v in versions})
+        )
         try:
             if bulk:
                 existing = set(self.store.graphs())
@@ -362,13 +391,20 @@ class Registry:
         finally:
             self.changed()
         self.history.add(versions)
+        self.history.settle(entry)
         return versions
 
     def withdraw(
-        self, key: str, *, actor: str | None = None, publisher: str | None = None
+        self,
+        key: str,
+        *,
+        actor: str | None = None,
+        publisher: str | None = None,
+        expected: Precondition | None = None,
     ) -> RecordVersion:
-        """Remove a record from the current registry; its history stays (`_withdrawal`)."""
-        return _withdrawal.withdraw(self, key, self.actor(actor), publisher)
+        """Remove a record from the current registry; its history stays (`_withdrawal`).
+        `expected` is what the record must be now (`If-Match`), checked under the write lock."""
+        return _withdrawal.withdraw(self, key, self.actor(actor), publisher, expected)
 
     # review (`_review`)
 

@@ -21,7 +21,7 @@ from rdflib import Graph, URIRef
 
 from nif.errors import RejectedError, ReviewError, UsageError
 from nif.registry._assessment import read_assessment
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._history import RecordVersion, utc_now
 from nif.registry._namespaces import ADMS, DCAT, DCTERMS, STATUS
 from nif.registry._proposals import Proposal, ProposalState
@@ -66,7 +66,7 @@ def current_sha256(registry: Registry, iri: str) -> str | None:
 def propose(
     registry: Registry,
     records: Sequence[Record],
-    staging: BlobStore,
+    staging: Blobs,
     actor: str,
     assessed: dict[str, bytes],
 ) -> Proposal | None:

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from nif.errors import ArtefactError, FetchError, NotFoundError
 from nif.outbound import OutboundPolicy
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._fetch import fetch
 from nif.registry._iris import IDENTIFIER, files_base
 from nif.settings import Settings
@@ -34,7 +34,7 @@ class StoredFiles:
     (registry URL -> sha256, as pinning wrote them) and the blob store holding them."""
 
     sha256: Mapping[str, str]
-    blobs: BlobStore
+    blobs: Blobs
 
     def read(self, uri: str) -> bytes | None:
         """The stored bytes of `uri`, None when the stored record does not pin it."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import URIRef
 
 from nif.errors import ForbiddenError, InputError, RejectedError, UsageError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs, BlobStore
 from nif.registry._bundle import Source, open_sources
 from nif.registry._namespaces import DCTERMS
 from nif.registry._ownership import ownership
@@ -35,7 +35,7 @@ def prepared(
     target: Path | bytes,
     name: str,
     fmt: str | None,
-    stored: tuple[Store, BlobStore] | None = None,
+    stored: tuple[Store, Blobs] | None = None,
 ) -> Iterator[tuple[list[Record], BlobStore, int]]:
     """Parse, split and pin a submission into a staging blob store that is discarded unless
     committed: its records, that store, and how many artefacts were pinned. With `stored` (the

@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from nif.errors import ArtefactError, DetectionError, UsageError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._detect import Detector, Undecided
 from nif.registry._error_report import error_report
 from nif.registry._lifecycle import judge_lifecycle
@@ -31,6 +31,7 @@ from nif.registry._profiles import ArtefactRecord, artefacts_of, profile_from, p
 from nif.registry._versions import version_key
 from nif.report import Finding, Location, Report, Severity, StepResult, StepStatus, Verdict
 from nif.settings import Settings
+from nif.state import open_blobs
 from nif.store import Store
 from nif.validate import ParsedJson, ParsedXml, Profile, parse_xml, validate
 from nif.version import __version__
@@ -57,7 +58,7 @@ class Target:
 
     def profile(
         self,
-        blobs: BlobStore,
+        blobs: Blobs,
         severity_overrides: Mapping[str, Severity | None] | None = None,
         fail_on: Severity = Severity.ERROR,
     ) -> Profile:
@@ -303,7 +304,7 @@ def validate_registered(
                 groups.setdefault(found, []).append(index)
                 if (note := chooser.other_version(content)) is not None:
                     notes[index] = note
-        blobs = BlobStore(settings.folder.blobs)
+        blobs = open_blobs(settings, "artefacts")
         for found in groups:
             for ref in found.candidates if isinstance(found, Undecided) else (found,):
                 if ref in profiles:

@@ -34,12 +34,13 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from nif.errors import ArtefactError
-from nif.registry._blobs import BlobStore
+from nif.registry._blobs import Blobs
 from nif.registry._error_report import error_report
 from nif.registry._lifecycle import judge_lifecycle
 from nif.registry._validation import Target
 from nif.report import Report, StepResult, StepStatus, Verdict
 from nif.settings import Settings
+from nif.state import open_blobs
 from nif.validate import (
     COMPILE_LIMIT,
     MEDIA_TYPES,
@@ -88,7 +89,7 @@ def serve(conn: Connection, settings: Settings) -> None:
     from nif.validate import saxon_processor
 
     saxon_processor()
-    blobs = BlobStore(settings.folder.blobs)
+    blobs = open_blobs(settings, "artefacts")
     profiles = CompiledCache(size=PROFILES_KEPT)
     tasks = built = 0
 
@@ -145,7 +146,7 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _prepare(target: Target, blobs: BlobStore, settings: Settings) -> Profile:
+def _prepare(target: Target, blobs: Blobs, settings: Settings) -> Profile:
     """The target's profile with every step compiled (a step that fails to compile reports
     itself when the message is checked); `ArtefactError` when it cannot be built."""
     profile = target.profile(blobs)

@@ -30,6 +30,7 @@ from nif.errors import NifError
 from nif.home import ensure_home
 from nif.registry import Registry
 from nif.settings import Settings
+from nif.state import State, open_state
 from nif.web._pool import ValidationPool
 from nif.web._targets import Targets
 
@@ -53,28 +54,28 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings, *, load_demo: bool = False) -> Services:
-        """Make NIF_HOME private; open the store, the token and run databases and the signing
-        key; remove what a killed process left in the staging folder; load the demo registry
-        (and certify its demo evidence) into an empty store, or finish a demo a killed start
-        left half-loaded; publish the conformance suites; start the validation workers (so the
-        first request does not wait for them)."""
+        """Make NIF_HOME private; open the state (one, shared by the registry, the tokens and
+        the runs), the store and the signing key; remove what a killed process left in the
+        staging folder; load the demo registry (and certify its demo evidence) into an empty
+        store, or finish a demo a killed start left half-loaded; publish the conformance
+        suites; start the validation workers (so the first request does not wait for them)."""
         ensure_home(settings.home)
         with contextlib.ExitStack() as undo:  # closes what was opened if a later step fails
-            registry = Registry.open(settings)
+            state = open_state(settings)
+            undo.callback(state.close)
+            registry = Registry.open(settings, state=state)
             undo.callback(registry.close)
             if removed := registry.remove_leftovers():
                 log.info("removed %d staging leftovers of a stopped process", removed)
-            key = load_or_create(settings.home)
+            key = load_or_create(state)
             demo = load_demo and start_demo(registry)
             _publish_suites(registry)
             if demo:
                 issued = finish_demo(registry, key)
                 log.info("demo registry: %d certificates issued", len(issued))
             keep_catalogue(registry)  # the catalogue's graph, for SPARQL
-            tokens = TokenStore(settings.folder.secrets)
-            undo.callback(tokens.close)
-            runs = RunStore(settings.home)
-            undo.callback(runs.close)
+            tokens = TokenStore(state)
+            runs = RunStore(state)
             pool = ValidationPool.start(settings)
             undo.pop_all()
         return cls(settings, registry, tokens, pool, key, runs)
@@ -84,6 +85,12 @@ class Services:
         self.runs.close()
         self.tokens.close()
         self.registry.close()
+        self.state.close()
+
+    @property
+    def state(self) -> State:
+        """The one state the registry, the tokens and the runs share (closed last)."""
+        return self.registry.state
 
 
 def _publish_suites(registry: Registry) -> None:

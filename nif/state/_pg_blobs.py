@@ -44,12 +44,15 @@ Connections = Callable[[], contextlib.AbstractContextManager[psycopg.Connection[
 class PostgresBlobs(Blobs):
     """The blobs of `namespace`, reached through `connections`, cached under `cache`."""
 
-    def __init__(self, namespace: str, connections: Connections, cache: Path) -> None:
+    def __init__(
+        self, namespace: str, connections: Connections, cache: Path, *, fill_cache: bool = False
+    ) -> None:
         if namespace not in BLOB_NAMESPACES:
             raise UsageError(f"no blob namespace {namespace!r}: use {', '.join(BLOB_NAMESPACES)}")
         self.namespace = namespace
         self._connections = connections
         self._cache = cache / namespace
+        self._fill = fill_cache
 
     def __repr__(self) -> str:
         return f"PostgresBlobs({self.namespace!r})"
@@ -107,6 +110,16 @@ class PostgresBlobs(Blobs):
         return int(row[0]) if row else 0
 
     def get(self, sha256: str) -> bytes:
+        """The cached copy when there is one (evidence re-hashed), else from the database;
+        a worker's blobs (`fill_cache`) keep a copy of what they read."""
+        cached = self._cache / _check(sha256)[:2] / sha256
+        if not cached.is_file() and self._fill:
+            cached = self.local_path(sha256)
+        if cached.is_file():
+            content = cached.read_bytes()
+            if self.namespace == "evidence" and hashlib.sha256(content).hexdigest() != sha256:
+                raise _damaged(self.namespace, sha256)
+            return content
         with self.open(sha256) as stream:
             return stream.read()
 
@@ -141,10 +154,7 @@ class PostgresBlobs(Blobs):
                     hasher.update(chunk)
                     handle.write(chunk)
             if hasher.hexdigest() != sha256:
-                raise StateError(
-                    f"the {self.namespace} blob {sha256} is damaged (its content no longer "
-                    "matches its checksum)"
-                )
+                raise _damaged(self.namespace, sha256)
             os.replace(temp, target)
         finally:
             Path(temp).unlink(missing_ok=True)
@@ -240,7 +250,8 @@ class LazyConnection:
 
 def open_postgres_blobs(settings: Settings, name: str) -> PostgresBlobs:
     """The blobs `name` for a worker process: no pool, a connection only on a cache miss."""
-    return PostgresBlobs(name, LazyConnection(Target.from_settings(settings)), cache_of(settings))
+    connection = LazyConnection(Target.from_settings(settings))
+    return PostgresBlobs(name, connection, cache_of(settings), fill_cache=True)
 
 
 def cache_of(settings: Settings) -> Path:
@@ -264,6 +275,12 @@ def _check(sha256: str) -> str:
     if not isinstance(sha256, str) or not _HEX.fullmatch(sha256):
         raise NotFoundError(f"{sha256!r} is not a sha256 checksum")
     return sha256
+
+
+def _damaged(namespace: str, sha256: str) -> StateError:
+    return StateError(
+        f"the {namespace} blob {sha256} is damaged (its content no longer matches its checksum)"
+    )
 
 
 def _missing(sha256: str) -> NotFoundError:

@@ -129,6 +129,25 @@ def test_a_worker_reads_the_cached_copy_without_a_connection(
     assert path.read_bytes() == content
     assert path == settings.folder.blob_cache / "artefacts" / digest[:2] / digest
     assert worker.local_path(digest) == path  # now cached: no connection needed
+    assert worker.get(digest) == content
+
+
+def test_a_worker_keeps_a_copy_of_what_it_reads(state: State, settings: Settings) -> None:
+    digest = state.blobs("artefacts").put(b"read by a worker")
+    worker = open_blobs(settings, "artefacts")
+    try:
+        assert worker.get(digest) == b"read by a worker"
+    finally:
+        worker.close()  # type: ignore[attr-defined]
+    assert (settings.folder.blob_cache / "artefacts" / digest[:2] / digest).is_file()
+
+
+def test_a_damaged_cached_copy_of_evidence_is_refused(state: State) -> None:
+    evidence = state.blobs("evidence")
+    digest = evidence.put(b"the evidence")
+    evidence.local_path(digest).write_bytes(b"changed on disk")
+    with pytest.raises(StateError, match="damaged"):
+        evidence.get(digest)
 
 
 def test_a_damaged_blob_is_never_cached(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from nif import cli_transfer
 from nif.cli_options import ACTOR, OUTPUT, REPORT_FORMAT, print_shacl_report, registry_options
 from nif.errors import RejectedError, SubmissionCheckError, UsageError
 from nif.progress import progress_bar
@@ -219,14 +220,21 @@ BLOBS = click.option(
 @OUTPUT
 @DUMP_FORMAT
 @BLOBS
+@cli_transfer.FULL_EXPORT
 @registry_options
 def export_command(
     output: Path | None,
     fmt: str | None,
     blobs: Path | None,
+    full: Path | None,
     settings: Settings,
 ) -> int:
-    """Write every current record and certificate, one named graph each, as TriG or N-Quads."""
+    """Write every current record and certificate, one named graph each, as TriG or N-Quads;
+    with --full, the whole registry (state, blobs, signing key) into a private folder."""
+    if full is not None:
+        if output or fmt or blobs:
+            raise UsageError("--full writes a folder of its own: leave out -o, --format, --blobs")
+        return cli_transfer.export_command(settings, full)
     dump = _dump_format(fmt, output)
     with Registry.open(settings) as reg:
         if output is None:
@@ -244,19 +252,34 @@ def export_command(
 
 
 @registry.command("import")
-@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "backup", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @DUMP_FORMAT
 @BLOBS
+@cli_transfer.FULL_IMPORT
+@cli_transfer.REPLACE
 @ACTOR
 @registry_options
 def import_command(
-    backup: Path,
+    backup: Path | None,
     fmt: str | None,
     blobs: Path | None,
+    full: Path | None,
+    replace: bool,
     actor: str | None,
     settings: Settings,
 ) -> int:
-    """Restore records from a TriG or N-Quads backup (each record replaced, in one write)."""
+    """Restore records from a TriG or N-Quads backup (each record replaced, in one write);
+    with --full, load a whole registry `export --full` wrote into an empty one."""
+    if full is not None:
+        if backup or fmt or blobs:
+            raise UsageError(
+                "--full reads a folder of its own: leave out BACKUP, --format and --blobs"
+            )
+        return cli_transfer.import_command(settings, full, replace=replace, actor=actor)
+    if backup is None or replace:
+        raise UsageError("give a BACKUP file, or --full FOLDER (--replace goes with --full)")
     with Registry.open(settings) as reg:
         stored, missing = reg.import_(
             backup.read_bytes(), _dump_format(fmt, backup), blobs=blobs, actor=actor

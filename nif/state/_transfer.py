@@ -2,9 +2,10 @@
 namespaces as files, the secrets as files, into an export folder and back.
 
 Generic over `Schema.tables` and `Blobs`, so SQLite files and PostgreSQL dump and load the same
-way. A table file starts with a header line naming its columns; each further line is one row
-as a JSON array (bytes as `{"b64": ...}`). Rows load with their ids as they were (history and
-audit ids are what users cite), and PostgreSQL's sequences are moved past them after.
+way. A table file starts with a header line naming its columns (sorted by name: the back ends
+may order them differently, the export does not); each further line is one row as a JSON array
+(bytes as `{"b64": ...}`), in the order of the table's `id`. Rows load with their ids as they
+were (history and audit ids are what users cite), and PostgreSQL's sequences are moved past them.
 Identifiers in the files are never put into SQL: the columns must be ones the target table has.
 """
 
@@ -87,7 +88,7 @@ def dump_tables(
         counts = {}
         with db.session() as session:
             for table in schema.tables:
-                columns = table_columns(session, db.dialect, table)
+                columns = sorted(table_columns(session, db.dialect, table))
                 with out.create(f"tables/{schema.component}/{table}.jsonl") as stream:
                     stream.write(_line({"columns": columns}))
                     counts[table] = 0

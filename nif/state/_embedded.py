@@ -70,6 +70,7 @@ class EmbeddedState(State):
         self._files: dict[str, SqliteFile] = {}
         self._databases: dict[str, SqliteDatabase] = {}
         self._lock = threading.RLock()
+        self._held = threading.local()
         self.changes = _FileChanges(self)
 
     def __repr__(self) -> str:
@@ -93,13 +94,24 @@ class EmbeddedState(State):
     @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:
         """An exclusive `flock` of `registry.lock`: per open file, so it also keeps out the
-        other threads of this process; the kernel releases it when a holder dies."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        with self._folder.lock.open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        other threads of this process; the kernel releases it when a holder dies. A thread
+        that holds it already takes it again at once (as on PostgreSQL)."""
+        depth = getattr(self._held, "depth", 0)
+        if depth:
+            self._held.depth = depth + 1
             try:
                 yield
             finally:
+                self._held.depth = depth
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        with self._folder.lock.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def secret(self, name: str, make: Callable[[], bytes]) -> bytes:

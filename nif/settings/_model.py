@@ -265,6 +265,11 @@ class ServiceSettings(Group):
         description="Service: requests per minute from one client address; more get 429 "
         "(`0`: no limit).",
     )
+    metrics_public: Flag = Field(
+        default=False,
+        description="Service: serve `/metrics` to anyone, not only to admin tokens (for a "
+        "Prometheus that reaches the service on a private network only).",
+    )
     catalog_page_size: int = Field(
         default=100,
         ge=1,

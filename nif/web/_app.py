@@ -13,6 +13,7 @@ from nif.settings import Settings
 from nif.web import _apidocs, _errors, linked_data, sparql
 from nif.web._browser import BrowserMiddleware
 from nif.web._limits import LimitsMiddleware
+from nif.web._metrics import Metrics, MetricsMiddleware
 from nif.web._services import Services
 from nif.web.api import (
     catalogue,
@@ -46,13 +47,16 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
     the demo registry at startup."""
     settings = settings or Settings.load()
     private_files()
+    metrics = Metrics()  # this app's own: several apps may run in one process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.open(settings, load_demo=load_demo)
+        metrics.attach(app.state.services)
         try:
             yield
         finally:
+            metrics.detach()
             app.state.services.close()
 
     app = FastAPI(
@@ -63,9 +67,11 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         docs_url=None,
         redoc_url=None,
     )
+    app.state.metrics = metrics
     _errors.install(app)
     app.add_middleware(LimitsMiddleware, settings=settings)
-    app.add_middleware(BrowserMiddleware)  # outermost: its headers reach every answer
+    app.add_middleware(BrowserMiddleware)  # its headers reach every answer
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer
     for module in (
         health,
         validate,

@@ -129,11 +129,13 @@ OPS = [
     "proposal",
     "accept-proposal",
     "reject-proposal",
+    "metrics",
 ]
 """`put-cross-graph`: a civreg interface whose IRI is a certificate's graph (only nif writes
 there); `put-foreign-node`: civreg-birth also stating a node of tax's record. Refused for all.
 The proposal ops read and decide busreg's proposal (`busreg_proposal`), which only reviewers see;
-a publisher's new interface (`put-new`) is itself proposed (202)."""
+a publisher's new interface (`put-new`) is itself proposed (202). `metrics` reads `/metrics`:
+admins only (`metrics_public` off), and not audited (it writes nothing)."""
 PUBLIC_READS = {
     "get-bundle": 200,
     "get-catalog": 200,
@@ -160,6 +162,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         **OTHER_AGENCY_PROPOSAL,
         "accept-proposal": 403,
         "reject-proposal": 403,
+        "metrics": 403,
     },
     "publisher-B": {**REFUSED, **OTHER_AGENCY_PROPOSAL},
     "certifier": {**REFUSED, **REVIEWER},
@@ -172,6 +175,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "audit": 200,
         **PUBLIC_READS,
         **REVIEWER,
+        "metrics": 200,
     },
     "revoked": UNAUTHENTICATED,
     "unknown": UNAUTHENTICATED,
@@ -268,6 +272,8 @@ def operate(client: httpx.Client, op: str, proposal: str = "") -> httpx.Response
             return client.post(f"/api/proposals/{proposal}/accept", json={"comment": "ok"})
         case "reject-proposal":
             return client.post(f"/api/proposals/{proposal}/reject", json={"comment": "no"})
+        case "metrics":
+            return client.get("/metrics")
         case _:
             return client.get("/api/audit")
 
@@ -359,7 +365,7 @@ def test_authorisation_matrix(make_server: MakeServer, who: str) -> None:
         if expected == 401:
             assert answer.headers["WWW-Authenticate"].startswith("Bearer")
         entries = audit(live)
-        if op not in ("audit", "proposals", "proposal", *PUBLIC_READS):
+        if op not in ("audit", "proposals", "proposal", "metrics", *PUBLIC_READS):
             _audited_as(entries[0], op, token, expected)
         assert any("/api/" in line for line in logs), "the service's log was not captured"
         if token:

@@ -247,6 +247,14 @@ class LazyConnection:
                 self._conn.close()
                 self._conn = None
 
+    def __del__(self) -> None:
+        """A worker's blobs live as long as their caller keeps them: the connection goes
+        with them, closed rather than left for the collector to warn about."""
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
 
 def open_postgres_blobs(settings: Settings, name: str) -> PostgresBlobs:
     """The blobs `name` for a worker process: no pool, a connection only on a cache miss."""

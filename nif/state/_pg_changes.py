@@ -142,7 +142,9 @@ class PostgresChanges(ChangeFeed):
             return
         with self._lock:
             if generation.isdigit():
-                self._seen = max(self._seen, int(generation))
+                if int(generation) <= self._seen:
+                    return  # `sync` or `publish` saw this move already and told the listeners
+                self._seen = int(generation)
         self._call()
 
     def _catch_up(self) -> None:

@@ -15,7 +15,7 @@ import pytest
 from nif.settings import Settings
 from nif.state import State, open_state
 
-BACK_ENDS = ["embedded"]
+BACK_ENDS = ["embedded", "postgresql"]
 
 
 @pytest.fixture(params=BACK_ENDS)

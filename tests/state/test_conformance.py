@@ -18,6 +18,7 @@ import pytest
 from nif.errors import NotFoundError, StateError, UsageError
 from nif.settings import Settings
 from nif.state import FileBlobs, Migration, Schema, State, open_state
+from tests.state.pg_helpers import wait_for
 
 V1 = Migration(1, "CREATE TABLE items (id {serial}, name TEXT NOT NULL UNIQUE, data {bytes})")
 V2 = Migration(2, "ALTER TABLE items ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
@@ -154,14 +155,18 @@ def test_the_change_feed_tells_other_states_only(make_state: Callable[[], State]
     here.changes.subscribe(lambda: heard.__setitem__("here", heard["here"] + 1))
     there.changes.subscribe(lambda: heard.__setitem__("there", heard["there"] + 1))
     here.changes.publish()
-    assert heard == {"here": 0, "there": 0}  # not this process's own write
-    assert there.changes.sync() is True
-    assert heard == {"here": 0, "there": 1}
+    assert heard["here"] == 0  # not this process's own write
+    # embedded: `sync` reads the counter; PostgreSQL: the notice may have been heard first
+    there.changes.sync()
+    wait_for(lambda: heard["there"] == 1, "the other state hearing the write")
     assert there.changes.sync() is False  # nothing new
     assert here.changes.sync() is False
+    assert heard == {"here": 0, "there": 1}
     there.changes.publish()
     there.changes.publish()
-    assert here.changes.sync() is True and heard == {"here": 1, "there": 1}
+    here.changes.sync()
+    wait_for(lambda: heard["here"] >= 1, "this state hearing the other's writes")
+    assert heard["there"] == 1
 
 
 def test_the_write_lock_is_reentrant_in_one_thread(state: State) -> None:

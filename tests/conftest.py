@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import postgres as postgres_server
 from tests import virtuoso as virtuoso_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,27 @@ def require_virtuoso() -> None:
         pytest.skip("Virtuoso is not installed (make test, or apt-get install virtuoso-opensource)")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.Postgres]:
+    """A private PostgreSQL for this session (one per xdist worker); each test takes a fresh
+    database from it (`postgres.new_database()`). In CI it must run, as Virtuoso must."""
+    require_postgres()
+    with postgres_server.running() as server:
+        yield server
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL, except in CI (CI=true), where its tests must run."""
+    if not postgres_server.installed():
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"PostgreSQL is missing ({postgres_server.BIN_GLOB}/postgres): `make test` "
+                "installs Debian's postgresql; CI must run the PostgreSQL tests",
+                pytrace=False,
+            )
+        pytest.skip("PostgreSQL is not installed (make test, or apt-get install postgresql)")
+
+
 Run = Callable[..., subprocess.CompletedProcess[str]]
 """`run(*args, ok=0)`: the `nif` command in a process of its own; `ok=None` skips the exit check."""
 
@@ -112,7 +134,7 @@ def cli_runner(cwd: Path, env: dict[str, str], timeout: float) -> Run:
 
 SLOW_FIXTURES = {
     # Servers and engines that take seconds to start or fill, so their tests are `slow`:
-    "tests.conftest": {"virtuoso"},
+    "tests.conftest": {"virtuoso", "postgres"},
     "tests.web.conftest": {"browser", "demo_home", "make_server", "server"},
     "tests.certify.conftest": {"demo_registry", "demo_home", "endpoint_profiles"},
     "tests.store.test_remote": {"capped"},
@@ -145,8 +167,10 @@ def is_slow(item: pytest.Item) -> bool:
     if not isinstance(item, pytest.Function):
         return False
     callspec = getattr(item, "callspec", None)
-    if callspec and any(str(v).startswith("virtuoso") for v in callspec.params.values()):
-        return True  # a store_kind / store parameter that starts Virtuoso on demand
+    if callspec and any(
+        str(v).startswith(("virtuoso", "postgresql")) for v in callspec.params.values()
+    ):
+        return True  # a store_kind / store / state parameter that starts a server on demand
     for definitions in item._fixtureinfo.name2fixturedefs.values():
         func = definitions[-1].func
         if func.__name__ in SLOW_FIXTURES.get(func.__module__, ()):

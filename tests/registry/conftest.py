@@ -1,4 +1,5 @@
-"""Registries for the tests: a fresh NIF_HOME per test, on the embedded store or on Virtuoso."""
+"""Registries for the tests: a fresh NIF_HOME per test, on the embedded store or on Virtuoso,
+or on the embedded store with its state in PostgreSQL (a fresh database per test)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.registry.pinned import PinnedRegistry, standard_registry
 DEMO = ROOT / "registry"
 
 
-@pytest.fixture(params=["embedded", "virtuoso"])
+@pytest.fixture(params=["embedded", "virtuoso", "postgresql"])
 def store_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -39,6 +40,8 @@ def make_registry(
         server = request.getfixturevalue("virtuoso")
         server.clear()
     location = server.settings_for(settings) if store_kind == "virtuoso" else None
+    if store_kind == "postgresql":
+        settings = request.getfixturevalue("postgres").settings_for(settings)
 
     def make() -> Registry:
         if store_kind == "virtuoso":

@@ -11,11 +11,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import psycopg
 from click.testing import CliRunner, Result
 from rdflib import Graph, Literal
 
 from nif.cli import cli
 from nif.registry import Registry
+from nif.state import FileBlobs
 
 BASE = "https://registry.nif.example/"
 DATA = Path(__file__).parent / "data" / "detect"
@@ -93,8 +95,24 @@ class PinnedRegistry:
         return self.blobs.put((DATA / path).read_bytes())
 
     def blob(self, path: str) -> Path:
-        """Where the pinned content of data/detect/`path` lives."""
-        return self.blobs.path(self.pin(path))
+        """The file validation reads the pinned content of data/detect/`path` from: the blob
+        itself under NIF_HOME, or a PostgreSQL state's cached copy of it (to tamper with)."""
+        digest = self.pin(path)
+        if isinstance(self.blobs, FileBlobs):
+            return self.blobs.path(digest)
+        return self.blobs.local_path(digest)
+
+    def remove(self, path: str) -> None:
+        """Lose the pinned content of data/detect/`path`, wherever the state keeps it."""
+        digest = self.pin(path)
+        if isinstance(self.blobs, FileBlobs):
+            self.blobs.path(digest).unlink()
+            return
+        state = self.registry.settings.state
+        with psycopg.connect(state.url, password=state.password.get_secret_value()) as conn:
+            for table in ("nif_blob_chunks", "nif_blobs"):
+                conn.execute(f"DELETE FROM {table} WHERE sha256 = %s", (digest,))
+        self.home.joinpath("blob-cache", "artefacts", digest[:2], digest).unlink(missing_ok=True)
 
     def interface(self, identifier: str, *versions: Ver, current: str | None = None) -> str:
         iri = f"{BASE}interface/{identifier}"
@@ -237,7 +255,7 @@ def standard_registry(pinned: PinnedRegistry) -> None:
 
 
 def run_cli(pinned: PinnedRegistry, *args: object) -> Result:
-    """`nif` in this process, on the registry's store and NIF_HOME (its blobs).
+    """`nif` in this process, on the registry's store, state and NIF_HOME.
 
     Close the registry first: an embedded store is open in one place at a time.
     """
@@ -248,6 +266,8 @@ def run_cli(pinned: PinnedRegistry, *args: object) -> Result:
     env["NIF_STORE_USER"] = settings.store.user
     env["NIF_STORE_PASSWORD"] = settings.store.password.get_secret_value()
     env["NIF_STORE_AUTH"] = settings.store.auth
+    env["NIF_STATE"] = settings.state.url
+    env["NIF_STATE_PASSWORD"] = settings.state.password.get_secret_value()
     return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 

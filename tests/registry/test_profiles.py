@@ -73,7 +73,7 @@ def test_the_schematron_phase_comes_from_the_record(pinned: PinnedRegistry) -> N
 def test_profiles_are_cached_by_record_content(pinned: PinnedRegistry) -> None:
     ref = resolve_message_types(pinned.store, "vehicle-reg")[0]
     first = build_profile(pinned.store, ref, pinned.blobs)
-    pinned.blob("schemas/vehicle.xsd").unlink()
+    pinned.remove("schemas/vehicle.xsd")
     assert build_profile(pinned.store, ref, pinned.blobs) is first
     changed = dataclasses.replace(ref, phase="other")
     with pytest.raises(ArtefactError, match="missing"):
@@ -90,7 +90,7 @@ def test_a_changed_blob_fails_closed(pinned: PinnedRegistry) -> None:
 
 
 def test_a_missing_blob_fails_closed(pinned: PinnedRegistry) -> None:
-    pinned.blob("schemas/tax.json").unlink()
+    pinned.remove("schemas/tax.json")
     ref = resolve_message_types(pinned.store, "tax-return", message_type="TaxReturn")[0]
     with pytest.raises(
         ArtefactError, match=r"tax.json: the pinned content \(sha256 [0-9a-f]{64}\) is missing"
@@ -228,7 +228,7 @@ def test_cli_tampered_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
 
 @pytest.mark.slow
 def test_cli_missing_blob_is_verdict_error(pinned: PinnedRegistry) -> None:
-    pinned.blob("schemas/assessment.json").unlink()
+    pinned.remove("schemas/assessment.json")
     pinned.close()
     messages = [MESSAGES / "tax-assessment.json", MESSAGES / "tax-return.json"]
     result = run_cli(pinned, "validate", *messages, "--format", "json")

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nif import __version__
-from nif.cli_options import CATALOG, CONFIG, HOME, STORE, settings_from, write_output
+from nif.cli_client import client_options, with_hint
+from nif.cli_options import (
+    CATALOG,
+    CONFIG,
+    HOME,
+    STORE,
+    expand_inputs,
+    settings_from,
+    write_output,
+)
 from nif.errors import InputError, NifError, UsageError
 from nif.home import private_files
 from nif.progress import progress_bar
@@ -65,7 +74,7 @@ class _Command(click.Group):
             _fail(exc.format_message())
             sys.exit(EXIT_USAGE)
         except NifError as exc:
-            _fail(str(exc))
+            _fail(with_hint(exc))
             sys.exit(EXIT_USAGE)
         except click.Abort:
             _fail("interrupted")
@@ -83,29 +92,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     """The console script `nif`."""
     private_files()
     cli.main(args=list(argv) if argv is not None else None, prog_name="nif")
-
-
-def expand_inputs(arguments: Sequence[str]) -> list[Path]:
-    """Files as given; directories become their files (recursive, sorted, hidden ones skipped)."""
-    paths: list[Path] = []
-    for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-            if not found:
-                raise InputError(f"{argument}: the directory holds no message file")
-            paths.extend(found)
-        elif path.is_file():
-            paths.append(path)
-        elif path.exists():
-            raise InputError(f"{argument}: not a regular file")
-        else:
-            raise InputError(f"{argument}: no such file or directory")
-    return paths
-
-
-def _hidden(path: Path, under: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(under).parts)
 
 
 def _existing_file() -> click.Path:
@@ -262,6 +248,7 @@ class _NoSvrl(Exception):
 @STORE  # not registry_options: validate must know whether --store itself was given
 @HOME
 @CONFIG
+@client_options
 def validate(
     messages: tuple[str, ...],
     xsd: Path | None,
@@ -284,6 +271,8 @@ def validate(
     store: str | None,
     home: Path | None,
     config: Path | None,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """Validate MESSAGE files (or every file in MESSAGE directories) against schemas and rules.
 
@@ -303,6 +292,20 @@ def validate(
     if output is not None and not output.parent.is_dir():
         raise InputError(f"--output {output}: no such directory {output.parent}")
     as_array = len(paths) > 1 or any(Path(m).is_dir() for m in messages)
+
+    def emit(reports: list[Report], kosit: str | None = None) -> int:
+        """The reports printed as --format asks (the KoSIT report given, if one); the exit code."""
+        terminal = output is None and sys.stdout.isatty()
+        color = terminal and "NO_COLOR" not in os.environ
+        code = EXIT_VALID if all(r.verdict == "valid" for r in reports) else EXIT_INVALID
+        try:
+            text = kosit if kosit is not None else _render(reports, fmt, as_array, terminal, color)
+        except _NoSvrl as exc:
+            click.echo(f"nif: {exc}", err=True)
+            return EXIT_INVALID
+        write_output(text, output, color=color)
+        return code
+
     files = xsd is not None or bool(schematron) or json_schema is not None
     if kosit_config is not None and (files or well_formed or interface or catalogs):
         raise UsageError(
@@ -336,6 +339,10 @@ def validate(
         raise UsageError("--json-draft needs --json-schema")
     if catalogs and (well_formed or not files):
         raise UsageError("--catalog needs --xsd, --schematron or --json-schema")
+    if server and not files:  # schemas given as files need no registry: checked here
+        from nif.cli_client import validate_remotely
+
+        return validate_remotely(server, token, paths, emit)
     overrides = parse_overrides(severities)
     if not files:
         from nif.registry import validate_registered
@@ -382,16 +389,7 @@ def validate(
                 keep_svrl=fmt in ("svrl", "kosit"),
                 progress=advance,
             )
-    terminal = output is None and sys.stdout.isatty()
-    color = terminal and "NO_COLOR" not in os.environ
-    code = EXIT_VALID if all(r.verdict == "valid" for r in reports) else EXIT_INVALID
-    try:
-        text = _render(reports, fmt, as_array, terminal, color)
-    except _NoSvrl as exc:
-        click.echo(f"nif: {exc}", err=True)
-        return EXIT_INVALID
-    write_output(text, output, color=color)
-    return code
+    return emit(reports)
 
 
 def _kosit_profile(

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
+from nif import cli_client
 from nif.archives import read_zip
+from nif.cli_client import client_options, refuse_local_options
 from nif.cli_options import ACTOR, REPORT_FORMAT, print_shacl_report, registry_options
 from nif.errors import RejectedError, UsageError
 from nif.registry import KositImport, Registry, ShaclReport, import_kosit, scaffold_version
@@ -162,12 +164,25 @@ def import_kosit_command(
 )
 @click.option("--force", is_flag=True, help="Replace OUT/ID when it is not empty.")
 @registry_options
-def pull_command(identifier: str, out: Path, force: bool, settings: Settings) -> int:
+@client_options
+def pull_command(
+    identifier: str,
+    out: Path,
+    force: bool,
+    settings: Settings,
+    server: str | None,
+    token: str | None,
+) -> int:
     """Write a current record and its files as a bundle folder, OUT/ID/.
 
     The record file (interface.ttl or agency.ttl) names its files by relative URLs, as in a
     registry folder: edit it and send it back with `nif registry submit OUT/ID`.
     """
+    if server:
+        refuse_local_options(("identifier", "out", "force"))
+        target, kind, count = cli_client.pull(server, token, identifier, out, force)
+        click.echo(f"wrote {kind} {identifier} to {target} ({count} file(s))")
+        return EXIT_OK
     with Registry.open(settings) as reg:
         info = reg.find(identifier)
         content = reg.bundle(info.iri)

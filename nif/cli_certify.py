@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from nif import cli_client
+from nif.cli_client import client_options, refuse_local_options
 from nif.cli_options import OUTPUT, registry_options
 from nif.errors import UsageError
 from nif.registry import Registry, ValidationWorker, split_interface
@@ -86,6 +88,7 @@ def suites_command(as_json: bool) -> int:
 @ACTOR
 @JSON
 @registry_options
+@client_options
 def run_command(
     agency: str,
     interface: str,
@@ -95,6 +98,8 @@ def run_command(
     actor: str | None,
     as_json: bool,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """Run the interface version's suite for certification; the run is kept (see `runs`).
 
@@ -118,17 +123,23 @@ def run_command(
     if headers and endpoint is None:
         raise UsageError("--header is for --endpoint only")
     name, version = split_interface(interface)
+
+    def progress(result: CaseResult) -> None:
+        flag = "" if result.mandatory else " (optional)"
+        line = f"{result.outcome:<12} {result.case}{flag}: {result.summary}"
+        click.echo(line, err=as_json)
+
+    if server:  # the service runs and keeps it; its cases are printed once it is done
+        refuse_local_options(("agency", "interface", "evidence", "endpoint", "headers", "as_json"))
+        run = cli_client.run(server, token, agency, interface, evidence, endpoint, headers)
+        for result in run.results:
+            progress(result)
+        return _finished(run, as_json)
     with Registry.open(settings) as registry, _run_store(settings) as runs:
         version = version or pick_version(registry.store, name, None)[1]
         suite = find_suite(name, version, settings=settings)
         files = read_evidence(evidence, settings) if evidence is not None else None
         target = Endpoint(endpoint, parse_headers(headers), settings) if endpoint else None
-
-        def progress(result: CaseResult) -> None:
-            flag = "" if result.mandatory else " (optional)"
-            line = f"{result.outcome:<12} {result.case}{flag}: {result.summary}"
-            click.echo(line, err=as_json)
-
         # the messages are checked in a worker process, killed when a step overruns
         # step_timeout (as the service's pool does), so a runaway check cannot hang the run
         with ValidationWorker(settings) as worker:
@@ -144,6 +155,11 @@ def run_command(
                 validator=worker.validate,
             )
         runs.save(run, files)
+    return _finished(run, as_json)
+
+
+def _finished(run: Run, as_json: bool) -> int:
+    """A run printed (its JSON, or the summary); its exit code."""
     if as_json:
         _dump(run.to_dict())
     else:
@@ -313,11 +329,14 @@ def export_command(
 )
 @JSON
 @registry_options
+@client_options
 def verify_command(
     certificate: str,
     key_file: Path | None,
     as_json: bool,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """Verify a certificate (an id, or a Turtle/JSON-LD/RDF-XML/N-Triples file): its signature,
     that this registry issued it, and that it is still certified; exit 1 if not.
@@ -337,6 +356,9 @@ def verify_command(
     named = "://" not in certificate and (path.suffix or "/" in certificate)
     if named and not path.is_file():
         raise UsageError(f"{certificate}: no such file (give a certificate id or a file)")
+    if server and key_file is None:  # with --key, a file is checked here and offline
+        refuse_local_options(("certificate", "as_json"))
+        return _checked(cli_client.check(server, token, certificate), as_json)
     if key_file is None:
         key = load_or_create(settings).public
     else:
@@ -368,20 +390,27 @@ def _checked(check: CertificateCheck, as_json: bool) -> int:
 @click.option("--interface", "interface", metavar="ID[@VERSION]", help="Only this interface's.")
 @JSON
 @registry_options
+@client_options
 def list_command(
     agency: str | None,
     interface: str | None,
     as_json: bool,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """The certificates in the registry, newest first, with their state today."""
     from nif.certify import listed_certificates
 
     name, version = split_interface(interface) if interface else (None, None)
-    with Registry.open(settings) as registry:
-        found = listed_certificates(
-            registry.store, settings, agency=agency, interface=name, version=version
-        )
+    if server:
+        refuse_local_options(("agency", "interface", "as_json"))
+        found = cli_client.certificates(server, token, agency, name, version)
+    else:
+        with Registry.open(settings) as registry:
+            found = listed_certificates(
+                registry.store, settings, agency=agency, interface=name, version=version
+            )
     if as_json:
         _dump([{**c.to_dict(), **s.to_dict()} for c, s in found])
         return EXIT_OK

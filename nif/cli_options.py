@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,6 +75,29 @@ def settings_from(
 ) -> Settings:
     """The settings (file, then NIF_* variables), with the options given on top."""
     return Settings.load(config).replace(home=home, store=store)
+
+
+def expand_inputs(arguments: Sequence[str]) -> list[Path]:
+    """Files as given; directories become their files (recursive, sorted, hidden ones skipped)."""
+    paths: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            if not found:
+                raise InputError(f"{argument}: the directory holds no message file")
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        elif path.exists():
+            raise InputError(f"{argument}: not a regular file")
+        else:
+            raise InputError(f"{argument}: no such file or directory")
+    return paths
+
+
+def _hidden(path: Path, under: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(under).parts)
 
 
 def write_output(text: str, output: Path | None, *, color: bool = False) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from nif import cli_transfer
+from nif import cli_client, cli_transfer
+from nif.cli_client import client_options, refuse_local_options
 from nif.cli_options import ACTOR, OUTPUT, REPORT_FORMAT, print_shacl_report, registry_options
 from nif.errors import RejectedError, SubmissionCheckError, UsageError
 from nif.progress import progress_bar
@@ -78,12 +79,15 @@ def load_command(
 @REPORT_FORMAT
 @ACTOR
 @registry_options
+@client_options
 def submit_command(
     target: Path,
     rdf_format: str | None,
     report_format: str,
     actor: str | None,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """Submit a record file, or a bundle (folder or zip) with its schema files.
 
@@ -92,23 +96,28 @@ def submit_command(
     artefact that does not compile, an example without its declared verdict) with each failure
     (exit 1); nothing is stored.
     """
-    with Registry.open(settings) as reg:
-        try:
-            result = reg.submit(target, fmt=rdf_format, actor=actor)
-        except RejectedError as exc:
-            click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
-            if isinstance(exc.report, ShaclReport):
-                print_shacl_report(exc.report, report_format)
-            return EXIT_REFUSED
-        except SubmissionCheckError as exc:
-            click.echo(f"nif: {exc}", err=True)
-            return EXIT_REFUSED
-    for version in result.records:
+    try:
+        if server:
+            refuse_local_options(("target", "rdf_format", "report_format"))
+            stored, report = cli_client.submit(server, token, target, rdf_format)
+        else:
+            with Registry.open(settings) as reg:
+                result = reg.submit(target, fmt=rdf_format, actor=actor)
+            stored, report = result.records, result.report
+    except RejectedError as exc:
+        click.echo(f"nif: {str(exc).splitlines()[0]}", err=True)
+        if isinstance(exc.report, ShaclReport):
+            print_shacl_report(exc.report, report_format)
+        return EXIT_REFUSED
+    except SubmissionCheckError as exc:
+        click.echo(f"nif: {exc}", err=True)
+        return EXIT_REFUSED
+    for version in stored:
         click.echo(
             f"stored {version.kind} {version.identifier} <{version.record}> {version.sha256}"
         )
-    if result.report.warnings:
-        print_shacl_report(result.report, report_format)
+    if report.warnings:
+        print_shacl_report(report, report_format)
     return EXIT_OK
 
 
@@ -116,10 +125,17 @@ def submit_command(
 @click.argument("identifier")
 @ACTOR
 @registry_options
-def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> int:
+@client_options
+def withdraw_command(
+    identifier: str, actor: str | None, settings: Settings, server: str | None, token: str | None
+) -> int:
     """Withdraw a record from the current registry (its history stays)."""
-    with Registry.open(settings) as reg:
-        version = reg.withdraw(identifier, actor=actor)
+    if server:
+        refuse_local_options(("identifier",))
+        version = cli_client.withdraw(server, token, identifier)
+    else:
+        with Registry.open(settings) as reg:
+            version = reg.withdraw(identifier, actor=actor)
     click.echo(f"withdrew {version.kind} {version.identifier} <{version.record}>")
     return EXIT_OK
 
@@ -136,20 +152,31 @@ def withdraw_command(identifier: str, actor: str | None, settings: Settings) -> 
     help="Print the content of version N (N-Triples).",
 )
 @registry_options
+@client_options
 def history_command(
     identifier: str,
     fmt: str,
     show: int | None,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """A record's versions, oldest first: action, who, when and the content hash."""
-    with Registry.open(settings) as reg:
-        versions = reg.versions(identifier)
-        if show is not None:
-            if show > len(versions):
-                raise UsageError(f"{identifier} has {len(versions)} version(s), not {show}")
-            sys.stdout.buffer.write(reg.content(versions[show - 1]))
-            return EXIT_OK
+    if server:
+        refuse_local_options(("identifier", "fmt", "show"))
+        versions = cli_client.versions(server, token, identifier)
+    else:
+        with Registry.open(settings) as reg:
+            versions = reg.versions(identifier)
+            wanted = versions[show - 1] if show is not None and show <= len(versions) else None
+            shown = reg.content(wanted) if wanted is not None else b""
+    if show is not None:
+        if show > len(versions):
+            raise UsageError(f"{identifier} has {len(versions)} version(s), not {show}")
+        if server:
+            shown = cli_client.version_content(server, token, identifier, show)
+        sys.stdout.buffer.write(shown)
+        return EXIT_OK
     if fmt == "json":
         click.echo(json.dumps([v.to_dict() for v in versions], indent=2))
         return EXIT_OK
@@ -166,10 +193,15 @@ def history_command(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @registry_options
-def list_command(fmt: str, settings: Settings) -> int:
+@client_options
+def list_command(fmt: str, settings: Settings, server: str | None, token: str | None) -> int:
     """The current records: kind, identifier and IRI."""
-    with Registry.open(settings) as reg:
-        records = reg.records()
+    if server:
+        refuse_local_options(("fmt",))
+        records = cli_client.records(server, token)
+    else:
+        with Registry.open(settings) as reg:
+            records = reg.records()
     if fmt == "json":
         click.echo(json.dumps([r.__dict__ for r in records], indent=2))
     for r in records if fmt == "text" else []:
@@ -322,6 +354,7 @@ def import_command(
     help="Rows (or triples) the query may give, 0 for no limit [default: sparql_max_rows].",
 )
 @registry_options
+@client_options
 def sparql(
     query: str | None,
     query_file: Path | None,
@@ -329,6 +362,8 @@ def sparql(
     timeout: float | None,
     max_rows: int | None,
     settings: Settings,
+    server: str | None,
+    token: str | None,
 ) -> int:
     """Run a read-only SPARQL 1.1 query over the registry (the union of its records), within
     the same time and row limits as the service's /sparql."""
@@ -338,6 +373,10 @@ def sparql(
         text = query_file.read_text("utf-8")
     else:
         raise UsageError("give a QUERY or --file, not both and not neither")
+    if server:
+        refuse_local_options(("query", "query_file", "fmt"))
+        sys.stdout.buffer.write(cli_client.query(server, token, text, fmt))
+        return EXIT_OK
     settings = settings.replace(sparql_timeout=timeout, sparql_max_rows=max_rows)
     with open_store(settings) as target:
         limits = QueryLimits(*query_limits(settings))

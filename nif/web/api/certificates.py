@@ -89,7 +89,18 @@ CertificateModel = create_model(
     "CertificateModel",
     __base__=CertificateFields,
     state=(CertificateState, ...),
+    ignored_revocation=(
+        str | None,
+        Field(None, description="Why a revocation found for it did not count (unsigned, forged)."),
+    ),
     reasons=(list[str], Field(description="Why the state is what it is.")),
+    changes=(
+        list[str],
+        Field(
+            default_factory=list,
+            description="The reasons that say how the suite or artefacts changed since issue.",
+        ),
+    ),
     notes=(
         list[str],
         Field(
@@ -116,6 +127,11 @@ CheckModel = create_model(
     signature=(Verification, ...),
     issued_here=(bool, Field(description="This registry issued a certificate with this IRI.")),
     problems=(list[str], Field(description="Every check that failed, one sentence each.")),
+    hashes_current=(
+        bool | None,
+        Field(description="The suite and artefact hashes it pins are still the registry's."),
+    ),
+    unchecked=(list[str], Field(description="Checks that could not be made (none here).")),
     details=(
         CertificateFields | None,
         Field(description="What the certificate states."),
@@ -131,6 +147,7 @@ async def _described(svc: Services, certificate: Certificate) -> dict[str, Any]:
         **certificate.to_dict(),
         "state": str(now.state),
         "reasons": list(now.reasons),
+        "changes": list(now.changes),
         "notes": list(now.notes),
     }
 

@@ -147,8 +147,9 @@ class EmbeddedStore(Store):
             if "lock" in str(exc).lower():
                 raise StoreError(
                     f"the store at {self.location} is in use by another process; the embedded "
-                    "store serves one process at a time (share a registry through the service "
-                    "or a SPARQL endpoint)"
+                    "store serves one process at a time: while `nif serve` runs on it, give "
+                    "--server URL (or NIF_SERVER) to work through the service, or share the "
+                    "registry through a SPARQL endpoint"
                 ) from None
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from None
 

@@ -140,6 +140,13 @@ class PostgresState(State):
             rows = self._internal.query(select, (name,))
         return bytes(rows[0][0])
 
+    def replace_secret(self, name: str, value: bytes) -> None:
+        self._internal.query(
+            "INSERT INTO nif_secrets (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
     def health(self) -> Health:
         """A new connection and `SELECT 1` (its latency, both together): a pool waiting to
         reconnect would answer only after `state_connect_timeout`, and less precisely."""

@@ -149,8 +149,10 @@ def test_a_non_empty_folder_is_not_written_into(tmp_path: Path) -> None:
         ExportWriter(tmp_path / "out")
 
 
-def test_a_target_with_content_is_described(tmp_path: Path) -> None:
-    source, target = EmbeddedState(tmp_path / "a"), EmbeddedState(tmp_path / "b")
+def test_a_target_with_content_is_described(
+    make_state: Callable[[str], State], tmp_path: Path
+) -> None:
+    source, target = make_state("a"), make_state("b")
     fill(source)
     export(source, tmp_path / "out")
     fill(target)

@@ -85,10 +85,11 @@ class ReadCache(Generic[K, V]):
         self._lock = threading.Lock()
         changes.subscribe(self.clear)
 
-    def get(self, key: K, build: Callable[[], V]) -> V:
+    def get(self, key: K, build: Callable[[], V], *, sync: bool = True) -> V:
         """The answer kept for `key`, else `build()`'s (built outside the lock), once any
-        write another process made is heard of."""
-        self._changes.sync()
+        write another process made is heard of (`sync=False`: the caller has just asked)."""
+        if sync:
+            self._changes.sync()
         with self._lock:
             generation = self._changes.generation
             with contextlib.suppress(KeyError):

@@ -34,4 +34,6 @@ class Targets:
         return self._choosers.get(key, build)
 
     def target(self, ref: MessageTypeRef) -> Target:
-        return self._targets.get(ref, lambda: pinned_target(self._registry.store, ref))
+        """The pins of `ref`, which the request's `chooser` gave: that lookup caught up with
+        other processes' writes already (one read of the change feed per request)."""
+        return self._targets.get(ref, lambda: pinned_target(self._registry.store, ref), sync=False)

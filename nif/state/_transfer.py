@@ -139,7 +139,8 @@ def _constant(value: bytes) -> Callable[[], bytes]:
 
 
 def check_versions(reader: ExportReader, schemas: Sequence[Schema]) -> None:
-    """Refuse an export whose tables a newer nif wrote, or that lacks a component."""
+    """Refuse an export whose tables a newer nif wrote, or that lacks a component or one of
+    its tables (an older nif's export may lack a table a later migration added)."""
     components = reader.manifest.get("components")
     if not isinstance(components, dict):
         raise InputError(f"{reader.root}/manifest.json names no components")
@@ -155,6 +156,10 @@ def check_versions(reader: ExportReader, schemas: Sequence[Schema]) -> None:
                 f"the export's {schema.component} tables are at version {version}, newer than "
                 f"this nif knows ({schema.version}): import with the nif that exported them"
             )
+        for table in schema.tables:
+            relative = f"tables/{schema.component}/{table}.jsonl"
+            if relative not in reader.files and version == schema.version:
+                raise InputError(f"{reader.root}/manifest.json does not list {relative}")
 
 
 def describe_content(state: State, schemas: Sequence[Schema], blobs: Sequence[str]) -> list[str]:
@@ -219,7 +224,8 @@ def load_tables(
                 session.execute(f"DELETE FROM {_quoted(table)}")
             for table in schema.tables:
                 relative = f"tables/{schema.component}/{table}.jsonl"
-                counts[table] = _load_table(session, db, table, reader, relative)
+                if relative in reader.files:  # else an older nif's export, without the table
+                    counts[table] = _load_table(session, db, table, reader, relative)
             if db.dialect is Dialect.POSTGRES:
                 for table in schema.tables:
                     _continue_sequences(session, table)

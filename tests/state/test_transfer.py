@@ -210,6 +210,12 @@ def test_a_newer_schema_is_refused(exported: Path) -> None:
         check_versions(ExportReader(exported), PARTS.schemas)
 
 
+def test_a_missing_table_is_refused_before_anything_is_written(exported: Path) -> None:
+    edit_manifest(exported, lambda m: m["files"].pop("tables/notes/tags.jsonl"))
+    with pytest.raises(InputError, match=r"does not list tables/notes/tags\.jsonl"):
+        check_versions(ExportReader(exported), PARTS.schemas)
+
+
 @pytest.mark.parametrize("name", ["../outside", "/etc/passwd", "tables/../../x", "a//b", ""])
 def test_paths_leaving_the_folder_are_refused(exported: Path, name: str) -> None:
     edit_manifest(exported, lambda m: m["files"].update({name: {"sha256": "0" * 64, "size": 1}}))

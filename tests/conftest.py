@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import oxigraph_server as oxigraph
 from tests import postgres as postgres_server
 from tests import virtuoso as virtuoso_server
 
@@ -89,6 +90,27 @@ def require_virtuoso() -> None:
 
 
 @pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[oxigraph.OxigraphServer]:
+    """A private Oxigraph server for this session (one per xdist worker), started without
+    `--union-default-graph`. In CI it must run: a missing binary fails the tests."""
+    require_oxigraph_server()
+    with oxigraph.running(tmp_path_factory.mktemp("oxigraph-server")) as server:
+        yield server
+
+
+def require_oxigraph_server() -> None:
+    """Skip without the `oxigraph` server binary, except in CI (CI=true), where it must run."""
+    if not oxigraph.installed():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "the oxigraph server is missing: requirements-dev.txt installs the `oxigraph` "
+                "wheel; CI must run the Oxigraph server tests",
+                pytrace=False,
+            )
+        pytest.skip("the Oxigraph server is not installed (pip install -r requirements-dev.txt)")
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[postgres_server.Postgres]:
     """A private PostgreSQL for this session (one per xdist worker); each test takes a fresh
     database from it (`postgres.new_database()`). In CI it must run, as Virtuoso must."""
@@ -134,7 +156,7 @@ def cli_runner(cwd: Path, env: dict[str, str], timeout: float) -> Run:
 
 SLOW_FIXTURES = {
     # Servers and engines that take seconds to start or fill, so their tests are `slow`:
-    "tests.conftest": {"virtuoso", "postgres"},
+    "tests.conftest": {"virtuoso", "oxigraph_server", "postgres"},
     "tests.web.conftest": {"browser", "demo_home", "make_server", "server"},
     "tests.certify.conftest": {"demo_registry", "demo_home", "endpoint_profiles"},
     "tests.store.test_remote": {"capped"},
@@ -154,6 +176,10 @@ SLOW_FIXTURES = {
 fixture of the same name elsewhere, such as a test's own loopback `server`, does not count)."""
 
 
+_SLOW_PARAMS = ("virtuoso", "oxigraph-server", "postgresql")
+"""Prefixes of the store parameters whose tests start a server on demand."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark `slow` every test that needs an expensive fixture or runs against Virtuoso, so
     `make test-fast` (`-m "not slow"`) leaves them out without a marker on each test."""
@@ -167,9 +193,7 @@ def is_slow(item: pytest.Item) -> bool:
     if not isinstance(item, pytest.Function):
         return False
     callspec = getattr(item, "callspec", None)
-    if callspec and any(
-        str(v).startswith(("virtuoso", "postgresql")) for v in callspec.params.values()
-    ):
+    if callspec and any(str(v).startswith(_SLOW_PARAMS) for v in callspec.params.values()):
         return True  # a store_kind / store / state parameter that starts a server on demand
     for definitions in item._fixtureinfo.name2fixturedefs.values():
         func = definitions[-1].func

@@ -70,6 +70,12 @@ def refuse_service(query: str) -> None:
         raise UsageError("federated queries (SERVICE) are not allowed")
 
 
+def names_dataset(query: str) -> bool:
+    """Whether `query` chooses its graphs with FROM or FROM NAMED: then its default graph is
+    what it names, not the union of the named graphs (Oxigraph ignores FROM under the union)."""
+    return "dataset" in _keywords(query)
+
+
 def _keywords(query: str) -> set[str]:
     """Which of `_KEYWORDS`' named groups occur in `query` (codepoint escapes decoded)."""
     text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
@@ -192,8 +198,7 @@ class EmbeddedStore(Store):
     def _query(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         refuse_service(query)
         try:
-            # Oxigraph ignores FROM and FROM NAMED when the default graph is the union.
-            union = "dataset" not in _keywords(query)
+            union = not names_dataset(query)
             return self._store.query(query, use_default_graph_as_union=union)
         except SyntaxError as exc:
             raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None

@@ -16,6 +16,12 @@ Written against the standards and tested against Virtuoso 7, whose quirks it wor
 - It never answers a query POSTed as `application/sparql-query` (queries go form-encoded), its
   CSV and TSV are not the standard's, and its JSON results use `typed-literal`, `nodeID://`
   blank nodes and booleans written 0/1: results are read as JSON and written out here.
+
+and against the Oxigraph server, whose default graph is empty unless it was started with
+`--union-default-graph`: nif asks for the union on each query that names no graphs of its own
+(its `union-default-graph` parameter), so it works either way. It has no per-query time limit:
+a query's answer is read as it streams and the connection dropped at the deadline. Any other
+endpoint's default graph must be the union of its named graphs.
 """
 
 from __future__ import annotations
@@ -42,19 +48,22 @@ from nif.store._base import (
     check_format,
     write_results,
 )
-from nif.store._embedded import graph_node, parse_triples, query_form, to_rdflib
+from nif.store._embedded import graph_node, names_dataset, parse_triples, query_form, to_rdflib
+from nif.store._sparql_http import read_within, split_credentials, standardize
 from nif.store._update_text import update_text
 
 _EXCERPT = 300
 _TIMED_OUT = re.compile(r"estimated execution time .* exceeds the limit|SR171|timed out", re.I)
 """Virtuoso's errors for a query over its time limits (estimated beforehand, or reached)."""
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _GRACE = 2.0
 """Seconds past a query's deadline to wait for the endpoint: Virtuoso stops a query at its
 `timeout` parameter in steps of about a second."""
 _VIRTUOSO_PRAGMA = "define sql:big-data-const 1\n"
 """Virtuoso compiles constants of an update into its SQL unless told to pass them as data,
 which makes a 1,000-triple operation take seconds instead of tens of milliseconds."""
+_CANCELLED = b"The SPARQL operation has been cancelled"
+"""How the Oxigraph server ends an answer it stopped at its `--timeout-s`: a 200 response
+with this text in place of the rest of the results."""
 
 
 class RemoteStore(Store):
@@ -77,9 +86,9 @@ class RemoteStore(Store):
         auth: str = "basic",
         timeout: float = 60.0,
     ) -> None:
-        query, url_user, url_password = _split_credentials(query_url)
-        update = _split_credentials(update_url)[0] if update_url else query
-        graph = _split_credentials(graph_url)[0] if graph_url else None
+        query, url_user, url_password = split_credentials(query_url)
+        update = split_credentials(update_url)[0] if update_url else query
+        graph = split_credentials(graph_url)[0] if graph_url else None
         user, password = user or url_user, password or url_password
         if auth not in ("basic", "digest"):
             raise UsageError(f"store_auth must be basic or digest, not {auth!r}")
@@ -93,7 +102,7 @@ class RemoteStore(Store):
             credentials = scheme(user, password)
         self._timeout = timeout
         self._client = httpx.Client(auth=credentials, timeout=timeout, follow_redirects=False)
-        self._virtuoso: bool | None = None
+        self._server: str | None = None
 
     @classmethod
     def from_settings(cls, url: str, settings: Settings) -> RemoteStore:
@@ -156,7 +165,7 @@ class RemoteStore(Store):
             results = response.json()
             for binding in results.get("results", {}).get("bindings", []):
                 for value in binding.values():
-                    _standardize(value)
+                    standardize(value)
             text = json.dumps(results).encode()
             return ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
         except (ValueError, SyntaxError, AttributeError, TypeError, KeyError):
@@ -167,6 +176,9 @@ class RemoteStore(Store):
     ) -> httpx.Response:
         # Form-encoded, as the protocol allows: Virtuoso never answers `application/sparql-query`.
         data = {"query": query}
+        union = not names_dataset(query)
+        if union and (self._server or "").startswith("Oxigraph"):
+            data["union-default-graph"] = ""
         extra: dict[str, Any] = {}
         remaining = limits.remaining() if limits is not None else None
         if remaining is not None:
@@ -182,13 +194,16 @@ class RemoteStore(Store):
             limits=limits,
             **extra,
         )
-        if response.headers.get("X-SQL-State") == "S1TAT":
+        if union and "union-default-graph" not in data and self._is_oxigraph():
+            return self._post_query(query, accept, limits)  # the first query, on Oxigraph
+        cancelled = response.content.endswith(_CANCELLED)
+        if cancelled or response.headers.get("X-SQL-State") == "S1TAT":
             if limits is not None and limits.timeout is not None:
                 raise limits.timed_out()
             raise QueryTimeoutError(
                 f"{self.location}: the endpoint stopped the query at its own time limit and "
                 "sent only part of the results (Virtuoso: MaxQueryExecutionTime in [SPARQL] of "
-                "virtuoso.ini); narrow the query"
+                "virtuoso.ini; Oxigraph server: --timeout-s); narrow the query"
             )
         cut = response.headers.get("X-SPARQL-MaxRows")
         if cut:
@@ -342,11 +357,17 @@ class RemoteStore(Store):
 
     # HTTP
 
-    def _is_virtuoso(self) -> bool:
-        """Whether the endpoint is Virtuoso (its `Server` header), asked once."""
-        if self._virtuoso is None:
+    def _engine(self) -> str:
+        """The endpoint's `Server` header, asked once."""
+        if self._server is None:
             self._request("POST", self._query_url, "query", data={"query": "ASK {}"})
-        return bool(self._virtuoso)
+        return self._server or ""
+
+    def _is_virtuoso(self) -> bool:
+        return self._engine().startswith("Virtuoso")
+
+    def _is_oxigraph(self) -> bool:
+        return self._engine().startswith("Oxigraph")
 
     def _request(
         self,
@@ -362,7 +383,12 @@ class RemoteStore(Store):
         URL without credentials. `gone`: a 404 is an answer (the graph does not exist).
         `limits`: no answer in time is the query's `QueryTimeoutError`."""
         try:
-            response = self._client.request(method, url, **kwargs)
+            request = self._client.build_request(method, url, **kwargs)
+            streamed = self._client.send(request, stream=True)
+            try:
+                response = read_within(streamed, limits)
+            finally:
+                streamed.close()
         except httpx.TimeoutException:
             if limits is not None and limits.timeout is not None:
                 raise limits.timed_out() from None
@@ -370,7 +396,7 @@ class RemoteStore(Store):
         except httpx.HTTPError as exc:
             detail = self._scrub(f"{type(exc).__name__}: {exc}")
             raise StoreError(f"{url}: {what}: cannot reach the endpoint ({detail})") from None
-        self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso")
+        self._server = response.headers.get("Server", "")
         if response.is_success or (gone and response.status_code == 404):
             return response
         status = f"HTTP {response.status_code} {response.reason_phrase}"
@@ -398,25 +424,3 @@ class RemoteStore(Store):
 
 class _Refused(StoreError):
     """The endpoint answered 400: it refused the request itself (syntax, or its own limits)."""
-
-
-def _split_credentials(url: str) -> tuple[httpx.URL, str, str]:
-    """The URL without its userinfo, and the user and password that were in it."""
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"not a valid store URL: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError("a remote store URL must be http(s)://host/...")
-    return parsed.copy_with(userinfo=b""), parsed.username, parsed.password
-
-
-def _standardize(value: dict[str, str]) -> None:
-    """A term of Virtuoso's SPARQL JSON made standard: its older `typed-literal`, its
-    `nodeID://` blank node labels and its booleans written 0 and 1."""
-    if value["type"] == "typed-literal":
-        value["type"] = "literal"
-    if value["type"] == "bnode":
-        value["value"] = value["value"].removeprefix("nodeID://")
-    if value.get("datatype") == _XSD + "boolean" and value["value"] in ("0", "1"):
-        value["value"] = "true" if value["value"] == "1" else "false"

@@ -1,6 +1,6 @@
-"""The stores under test: embedded Oxigraph, and a real Virtuoso over SPARQL (with and without
-its Graph Store endpoint). Each test gets its own IRI namespace, so tests sharing the session's
-Virtuoso never see each other's graphs."""
+"""The stores under test: embedded Oxigraph, a real Virtuoso over SPARQL (with and without
+its Graph Store endpoint) and the Oxigraph server. Each test gets its own IRI namespace, so
+tests sharing the session's server never see each other's graphs."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ def ns() -> str:
     return f"https://test.nif.example/{uuid.uuid4().hex}/"
 
 
-@pytest.fixture(params=["embedded", "virtuoso", "virtuoso-sparql-only"])
+@pytest.fixture(params=["embedded", "virtuoso", "virtuoso-sparql-only", "oxigraph-server"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, ns: str) -> Iterator[Store]:
     """Each store; `virtuoso-sparql-only` has no Graph Store URL, so graph reads, drops and
     loads go through queries and updates."""
     if request.param == "embedded":
         opened: Store = EmbeddedStore(tmp_path / "store")
+    elif request.param == "oxigraph-server":
+        settings = request.getfixturevalue("oxigraph_server").settings_for(Settings())
+        opened = RemoteStore.from_settings(settings.store.url, settings)
     else:
         server = request.getfixturevalue("virtuoso")
         settings = server.settings_for(Settings())

@@ -166,6 +166,24 @@ def test_a_registry_moves_to_postgresql_and_back(
         assert back.versions("tax-income-statement")[-1].action == "withdraw"
 
 
+def test_a_registry_moves_to_a_remote_store_and_postgresql(
+    source: tuple[Path, dict[str, str]], tmp_path: Path, postgres, oxigraph_server
+) -> None:
+    """The replicas' back ends: an Oxigraph server and PostgreSQL."""
+    exported, made = source
+    oxigraph_server.clear()
+    settings = Settings(home=tmp_path / "b", actor="mover")
+    settings = postgres.settings_for(oxigraph_server.settings_for(settings))
+    with Registry.open(settings) as remote:
+        import_full(remote, exported, state_parts(), actor="mover", progress=print)
+        assert remote.state.kind == "postgresql"
+        export_full(remote, tmp_path / "export-b", state_parts(), lambda line: None)
+        graph = certificate_graph(remote.store, remote.settings, made["certificate"])
+        key = load_or_create(remote.state)
+        assert verify_certificate(remote.store, remote.settings, graph, [key.public]).ok
+    same_export(exported, tmp_path / "export-b")
+
+
 def test_a_non_empty_target_is_refused_then_replaced(
     source: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:

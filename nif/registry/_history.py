@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS audit (
 )
 """,
         ),
+        # every write looks for pending entries a dead writer left (`_recovery`): an index of
+        # those few rows, so the look costs the same however long the audit log grows
+        Migration(
+            2, "CREATE INDEX IF NOT EXISTS audit_pending ON audit(id) WHERE outcome = 'pending'"
+        ),
     ),
 )
 """Every record version and the audit log (`registry.sqlite` on the embedded state)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nif.errors import NifError, RegistryError, UsageError
-from nif.registry._backup import graphs_beside_records
+from nif.registry._backup import artefact_checksums, graphs_beside_records
 from nif.registry._history import utc_now
 from nif.state import (
     ExportReader,
@@ -109,6 +109,12 @@ def import_full(
         ) from exc
     finally:
         registry.changed()
+    missing = [d for d in artefact_checksums(registry.store) if not registry.blobs.has(d)]
+    if missing:
+        progress(
+            f"warning: {len(missing)} artefact blob(s) the records pin were not in the export "
+            "(validation against them will fail)"
+        )
     source = reader.manifest.get("source", {})
     registry.history.audit(
         who,

@@ -196,6 +196,26 @@ def test_a_non_empty_target_is_refused_then_replaced(
         assert len(target.records()) == 12
 
 
+def test_blobs_missing_from_the_export_are_warned_of(
+    source: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    exported, _ = source
+    copy = tmp_path / "copy"
+    shutil.copytree(exported, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    pinned = (copy / "records.nq").read_text()  # checksums of the files records pin
+    blobs = [f for f in manifest["files"] if f.startswith("blobs/artefacts/")]
+    dropped = [f for f in blobs if f.rsplit("/", 1)[1] in pinned][:2]
+    for name in dropped:
+        del manifest["files"][name]
+        (copy / name).unlink()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    lines: list[str] = []
+    with open_registry(tmp_path / "b") as target:
+        import_full(target, copy, state_parts(), progress=lines.append)
+    assert "warning: 2 artefact blob(s) the records pin were not in the export" in lines[-1]
+
+
 def test_a_failure_part_way_says_so(
     source: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

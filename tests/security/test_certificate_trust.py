@@ -345,13 +345,13 @@ def _minimal(iri: URIRef, how: str, key: SigningKey) -> bytes:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("store_kind", ["embedded", "virtuoso"])
+@pytest.mark.parametrize("store_kind", ["embedded", "virtuoso", "oxigraph-server"])
 def test_stored_graphs_count_only_on_their_signature(
     store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     settings = Settings(home=tmp_path / "home")
-    if store_kind == "virtuoso":
-        server = request.getfixturevalue("virtuoso")
+    if store_kind != "embedded":
+        server = request.getfixturevalue(store_kind.replace("-", "_"))
         server.clear()
         settings = server.settings_for(settings)
     own = load_or_create(settings.home)

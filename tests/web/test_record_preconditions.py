@@ -13,6 +13,7 @@ from tests.web.test_records_api import (
     ADDRESS,
     ADDRESS_TITLE,
     BIRTH,
+    BUSREG,
     DESK,
     NEW,
     WHO,
@@ -128,6 +129,18 @@ def test_if_match_on_a_record_that_does_not_exist_is_412(make_server: MakeServer
         assert answer.json()["details"] == {"etag": None}
         assert "etag" not in answer.headers
         assert admin.get(f"/api/records/{NEW}").status_code == 404
+
+
+def test_a_proposal_keeps_the_etag_of_the_current_record(make_server: MakeServer) -> None:
+    live = fresh(make_server)
+    completed = bundle(BUSREG, [("status/UnderDevelopment>", "status/Completed>")])
+    with live.client() as reader, live.client(live.token("publisher", "busreg")) as busreg:
+        tag = etag_of(reader, BUSREG)
+        stale = put_if(busreg, BUSREG, completed, "application/zip", If_Match=STALE)
+        assert stale.status_code == 412  # checked before the review rule keeps it
+        answer = put_if(busreg, BUSREG, completed, "application/zip", If_Match=tag)
+        assert answer.status_code == 202, answer.text
+        assert answer.headers["etag"] == tag == etag_of(reader, BUSREG)
 
 
 def test_withdraw_with_if_match(make_server: MakeServer) -> None:

@@ -38,10 +38,10 @@ def is_postgres(url: str) -> bool:
 
 def _check(url: str) -> None:
     if url.strip() and not is_postgres(url):
-        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        scheme = f"one with {url.split('://', 1)[0]}" if "://" in url else "one without a scheme"
         raise UsageError(
-            f"the state setting must be empty (files under NIF_HOME) or a postgresql:// URL, "
-            f"not one with {scheme}"
+            "the state setting must be empty (files under NIF_HOME) or a postgresql:// URL, "
+            f"not {scheme}"
         )
 
 
@@ -50,12 +50,9 @@ def open_state(settings: Settings) -> State:
     url = settings.state.url
     _check(url)
     if is_postgres(url):
-        from nif.state._postgres import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            PostgresState,
-        )
+        from nif.state._postgres import PostgresState
 
-        state: State = PostgresState(settings)
-        return state
+        return PostgresState(settings)
     return EmbeddedState(settings.home)
 
 
@@ -65,12 +62,9 @@ def open_blobs(settings: Settings, name: str) -> Blobs:
     url = settings.state.url
     _check(url)
     if is_postgres(url):
-        from nif.state._postgres import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            open_postgres_blobs,
-        )
+        from nif.state._postgres import open_postgres_blobs
 
-        blobs: Blobs = open_postgres_blobs(settings, name)
-        return blobs
+        return open_postgres_blobs(settings, name)
     return embedded_blobs(settings.home, name)
 
 

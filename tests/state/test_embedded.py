@@ -198,6 +198,9 @@ def test_open_state_picks_the_back_end_by_the_setting(tmp_path: Path) -> None:
         assert state.describe() == f"files under {tmp_path}"
     with pytest.raises(NifError, match=r"empty .* or a postgresql:// URL, not one with mysql"):
         open_state(Settings(home=tmp_path, state="mysql://db/nif"))
+    with pytest.raises(NifError, match="not one without a scheme") as refused:
+        open_state(Settings(home=tmp_path, state="nif:s3cret@db/nif"))
+    assert "s3cret" not in str(refused.value)
 
 
 def test_a_secret_name_must_be_a_plain_word(tmp_path: Path) -> None:

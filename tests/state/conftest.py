@@ -15,7 +15,8 @@ import pytest
 from nif.settings import Settings
 from nif.state import State, open_state
 
-BACK_ENDS = ["embedded", "postgresql"]
+BACK_ENDS = ["embedded", pytest.param("postgresql", marks=pytest.mark.slow)]
+"""PostgreSQL's tests are slow: they start the session's server (the `postgres` fixture)."""
 
 
 @pytest.fixture(params=BACK_ENDS)

@@ -36,7 +36,7 @@ from nif.registry._blobs import Blobs
 from nif.registry._changes import Changes, ReadCache
 from nif.registry._check import Progress
 from nif.registry._context import context_graph
-from nif.registry._history import HISTORY_SCHEMA, AuditEntry, History, RecordVersion, utc_now
+from nif.registry._history import HISTORY_SCHEMA, AuditEntry, History, RecordVersion
 from nif.registry._namespaces import sparql_prefixes
 from nif.registry._preconditions import Precondition, check_records
 from nif.registry._proposals import PROPOSALS_SCHEMA, Proposal, Proposals
@@ -45,9 +45,10 @@ from nif.registry._records import (
     RecordKind,
     from_ntriples,
 )
-from nif.registry._recovery import intent, settle_interrupted
+from nif.registry._recovery import settle_interrupted
 from nif.registry._shacl import ShaclReport, check
 from nif.registry._staging import clear_staging
+from nif.registry._storing import store_records
 from nif.registry._submission import (
     authorise,
     distinct,
@@ -360,39 +361,7 @@ class Registry:
         with the store's bulk load (many times faster for a whole registry, but not one
         transaction) and replaces the others in one transaction as usual. `beside` are graphs
         that are not records (certificates...), written in the same transaction as they are."""
-        staging.copy_into(self.blobs)
-        contents = {r.iri: r.ntriples() for r in records}
-        versions = [
-            RecordVersion(
-                r.iri,
-                r.identifier,
-                str(r.kind),
-                action,
-                actor,
-                utc_now(),
-                self.blobs.put(contents[r.iri]),
-                len(r.graph),
-            )
-            for r in records
-        ]
-        entry = self.history.pending(
-            actor, action, _names(records)[:2000], intent({v.record: v.sha256 for v in versions})
-        )
-        try:
-            if bulk:
-                existing = set(self.store.graphs())
-                fresh = {g: nt for g, nt in contents.items() if g not in existing}
-                if fresh:
-                    self.store.load(_bulk.nquads(fresh), DumpFormat.NQUADS)
-                contents = {g: nt for g, nt in contents.items() if g in existing}
-            contents.update(beside or {})
-            if contents:
-                self.store.replace_graphs(contents)
-        finally:
-            self.changed()
-        self.history.add(versions)
-        self.history.settle(entry)
-        return versions
+        return store_records(self, records, staging, actor, action, bulk, beside)
 
     def withdraw(
         self,

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from nif.auth import Principal, Role, TokenStore
+from nif.auth import TOKENS_SCHEMA, Principal, Role, TokenStore
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
-from nif.state import EmbeddedState
+from nif.state import EmbeddedState, State
 
 
 @pytest.fixture
-def tokens(tmp_path: Path) -> Iterator[TokenStore]:
-    with EmbeddedState(tmp_path / "home") as state:
-        yield TokenStore(state)
+def tokens(state: State) -> TokenStore:
+    return TokenStore(state)
 
 
-def _files(tokens: TokenStore) -> list[Path]:
-    """The database and its write-ahead log, where a secret would land if it were stored."""
-    assert isinstance(tokens.state, EmbeddedState)
-    return sorted(tokens.state.home.glob("secrets.sqlite*"))
+def _kept(tokens: TokenStore) -> list[bytes]:
+    """Where a secret would land if it were stored: the database and its write-ahead log
+    (embedded), the table's rows (PostgreSQL)."""
+    if isinstance(tokens.state, EmbeddedState):
+        return [p.read_bytes() for p in sorted(tokens.state.home.glob("secrets.sqlite*"))]
+    rows = tokens.state.database(TOKENS_SCHEMA).query("SELECT * FROM tokens")
+    return [repr(rows).encode(), b"".join(bytes(v) for r in rows for v in r[4:6])]
 
 
 def test_a_token_authenticates_as_its_principal(tokens: TokenStore) -> None:
@@ -46,9 +47,11 @@ def test_the_secret_is_stored_only_as_a_salted_hash(tokens: TokenStore) -> None:
     assert first != second
     for token in (first, second):
         secret = token.split("_", 2)[2].encode()
-        for path in _files(tokens):
-            assert secret not in path.read_bytes(), path
-    assert [stat.S_IMODE(path.stat().st_mode) for path in _files(tokens)] == [0o600] * 3
+        for kept in _kept(tokens):
+            assert secret not in kept
+    if isinstance(tokens.state, EmbeddedState):
+        files = sorted(tokens.state.home.glob("secrets.sqlite*"))
+        assert [stat.S_IMODE(path.stat().st_mode) for path in files] == [0o600] * 3
 
 
 def test_a_token_survives_a_restart(tmp_path: Path) -> None:

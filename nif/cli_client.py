@@ -13,6 +13,7 @@ import contextlib
 import functools
 import json
 import re
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -311,10 +312,26 @@ def announced(home: Path, host: str, port: int) -> Iterator[None]:
     except OSError:
         yield  # a read-only home: the service runs all the same, unannounced
         return
+    previous = _exit_on_sigterm()
     try:
         yield
     finally:
         path.unlink(missing_ok=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> Any:
+    """SIGTERM raises SystemExit(143) instead of ending the process at once, so the file is
+    removed: uvicorn stops gracefully on it, then raises it again with the handler before."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: nothing to restore
+        return None
 
 
 _IN_USE = re.compile(r"the store at (.+?) is in use by another process")

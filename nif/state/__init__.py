@@ -15,7 +15,8 @@ from nif.state._base import (
     Session,
     State,
 )
-from nif.state._embedded import BLOB_NAMESPACES, EmbeddedState, embedded_blobs
+from nif.state._embedded import BLOB_NAMESPACES, EmbeddedState
+from nif.state._embedded import embedded_blobs as _embedded_blobs
 from nif.state._export_folder import ExportReader, ExportWriter
 from nif.state._files import FileBlobs
 from nif.state._migrations import applied_version, migrate
@@ -65,7 +66,7 @@ def open_blobs(settings: Settings, name: str) -> Blobs:
         from nif.state._postgres import open_postgres_blobs
 
         return open_postgres_blobs(settings, name)
-    return embedded_blobs(settings.home, name)
+    return _embedded_blobs(settings.home, name)
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from tests.registry.conftest import (  # noqa: F401
     DEMO,
     bundle,
     make_registry,
+    pytest_generate_tests,
     registry,
     settings,
     store_kind,

@@ -217,8 +217,12 @@ def run_side(settings: Settings, root: Path, count: int, sizes: Sizes) -> Side:
 
 @contextlib.contextmanager
 def shared_backends(root: Path) -> Iterator[Settings]:
-    """An Oxigraph server and a PostgreSQL database: the settings of both."""
-    with oxigraph_server.running(root / "oxigraph") as store, postgres.running() as pg:
+    """An Oxigraph server keeping its data on disk (as a deployment would: writes cost what
+    they cost there) and a PostgreSQL database: the settings of both."""
+    with (
+        oxigraph_server.running(root / "oxigraph", on_disk=True) as store,
+        postgres.running() as pg,
+    ):
         settings = store.settings_for(Settings(home=root / "loader", actor="bench"))
         yield pg.settings_for(settings)
 

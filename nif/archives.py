@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from nif.errors import InputError, UploadTooLargeError
+from nif.errors import InputError, UploadTooLargeError, UsageError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -154,3 +156,24 @@ def write_zip(files: Mapping[str, bytes]) -> bytes:
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, files[path])
     return out.getvalue()
+
+
+def replace_folder(target: Path, files: Iterable[tuple[str, bytes]], force: bool) -> None:
+    """Write `files` (checked paths, as `read_zip` gives them) as the folder `target`: a
+    non-empty folder only with `force`. The files go into a new folder beside `target` that
+    then takes its place, so an interrupted write leaves the old folder whole, and a replaced one
+    keeps no stale file."""
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise UsageError(f"{target}: the folder is not empty; pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as temp:
+        fresh = Path(temp) / target.name
+        fresh.mkdir()
+        for path, data in files:
+            (fresh / path).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / path).write_bytes(data)
+        if target.exists():
+            shutil.rmtree(target)
+        fresh.rename(target)

@@ -6,18 +6,16 @@ group in `nif.cli`.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from nif import cli_client
-from nif.archives import read_zip
+from nif.archives import read_zip, replace_folder
 from nif.cli_client import client_options, refuse_local_options
 from nif.cli_options import ACTOR, REPORT_FORMAT, print_shacl_report, registry_options
-from nif.errors import RejectedError, UsageError
+from nif.errors import RejectedError
 from nif.registry import KositImport, Registry, ShaclReport, import_kosit, scaffold_version
 from nif.settings import Settings
 
@@ -189,27 +187,9 @@ def pull_command(
     unbounded = sys.maxsize // 2  # nif's own zip, of files the registry already holds
     files = read_zip(content, max_bytes=unbounded, max_files=unbounded, what="the bundle")
     target = out / info.identifier
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target}: exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise UsageError(f"{target}: the folder is not empty; pass --force to replace it")
-    _write_folder(target, files)
+    replace_folder(target, files, force)
     click.echo(f"wrote {info.kind} {info.identifier} to {target} ({len(files)} file(s))")
     return EXIT_OK
-
-
-def _write_folder(target: Path, files: list[tuple[str, bytes]]) -> None:
-    """Write `files` into a new folder beside `target`, then put it in `target`'s place: an
-    interrupted pull leaves the old folder whole, and a replaced one keeps no stale file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as temp:
-        fresh = Path(temp) / target.name
-        for path, data in files:
-            (fresh / path).parent.mkdir(parents=True, exist_ok=True)
-            (fresh / path).write_bytes(data)
-        if target.exists():
-            shutil.rmtree(target)
-        fresh.rename(target)
 
 
 COMMANDS = (new_version_command, pull_command, import_kosit_command)

@@ -10,11 +10,8 @@ operator behind a private network would.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +22,7 @@ from typing import Any
 import httpx
 
 from nif.settings import Settings
+from tests.processes import die_with_parent, free_port, stop
 
 STARTUP_TIMEOUT = 60.0
 """Seconds to wait for the server; well under one on an idle machine."""
@@ -90,13 +88,7 @@ class OxigraphServer:
 
     def stop(self) -> None:
         """Shut the server down: SIGTERM lets it close its files, SIGKILL if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        stop(self.process)
 
 
 def start(
@@ -117,7 +109,7 @@ def start(
         raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
     directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, attempts + 1):
-        port = _free_port()
+        port = free_port()
         arguments = [command, "serve", "--bind", f"127.0.0.1:{port}"]
         if on_disk:
             arguments += ["--location", str(directory / "data")]
@@ -132,7 +124,7 @@ def start(
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         server = OxigraphServer(directory, port, process)
         try:
@@ -177,16 +169,3 @@ def _wait_until_ready(server: OxigraphServer) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"oxigraph did not answer within {STARTUP_TIMEOUT} s:\n{server.log_tail()}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel kills the server if pytest dies first."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

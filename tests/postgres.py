@@ -16,7 +16,6 @@ the server stays our direct child, so it dies with pytest and is stopped by its 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import glob
 import os
@@ -24,7 +23,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -35,6 +33,7 @@ from urllib.parse import quote
 import psycopg
 
 from nif.settings import Settings
+from tests.processes import die_with_parent, free_port, stop
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 STARTUP_TIMEOUT = 120.0
@@ -100,13 +99,7 @@ class Postgres:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT: sessions are ended), SIGKILL if it hangs; the folder goes."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        stop(self.process, signal.SIGINT)
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -152,7 +145,7 @@ def _start(bin_dir: Path, directory: Path, attempts: int) -> Postgres:
         os.chown(directory, owner.pw_uid, owner.pw_gid)
     _run(owner, [str(bin_dir / "initdb"), *INITDB_OPTIONS, "-D", str(directory / "data")])
     for attempt in range(1, attempts + 1):
-        port = _free_port()
+        port = free_port()
         log = directory / "postgres.log"
         with log.open("wb") as out:
             if owner is not None:
@@ -172,7 +165,7 @@ def _start(bin_dir: Path, directory: Path, attempts: int) -> Postgres:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 **_as(owner),
             )
         server = Postgres(directory, port, "", process)
@@ -247,16 +240,3 @@ def _run(owner: pwd.struct_passwd | None, command: list[str]) -> None:
 
 def _version(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in name.split(".") if part.isdigit())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel kills the server if pytest dies first."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

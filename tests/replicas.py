@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import httpx
 from nif.auth import Role, TokenStore
 from nif.settings import Settings
 from nif.state import open_state
+from tests.processes import free_port
 
 NIF = [sys.executable, "-m", "nif"]
 READY_SECONDS = 300.0
@@ -45,12 +45,6 @@ def environment(settings: Settings) -> dict[str, str]:
         "NIF_STATE_PASSWORD": state.password.get_secret_value() if state.password else "",
     }
     return {name: str(value) for name, value in values.items() if value}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclasses.dataclass

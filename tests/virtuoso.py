@@ -10,7 +10,6 @@ endpoints `/sparql-auth` and `/sparql-graph-crud-auth` as dba, so authentication
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import secrets
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from nif.settings import Settings
+from tests.processes import die_with_parent
 
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
@@ -204,7 +204,7 @@ def start(directory: Path, *, max_rows: int = 1_000_000, attempts: int = 3) -> V
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         server = Virtuoso(directory, http_port, sql_port, "dba", process)
         try:
@@ -272,10 +272,3 @@ def _free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel kills Virtuoso if pytest dies first."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

@@ -8,16 +8,14 @@ more than the local `nif registry submit` does.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from nif.archives import read_zip, write_zip
+from nif.archives import read_zip, replace_folder, write_zip
 from nif.errors import InputError, UsageError
 
 MEDIA_TYPES = {
@@ -123,19 +121,6 @@ def write_bundle(content: bytes, target: Path, force: bool) -> tuple[str, int]:
     """A bundle zip written as the folder `target` (replaced whole with `force`): the record's
     kind (its top file `interface.ttl` or `agency.ttl`) and how many files were written."""
     files = read_zip(content, max_bytes=PULL_BYTES, max_files=PULL_FILES, what="the bundle")
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target}: exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise UsageError(f"{target}: the folder is not empty; pass --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as temp:
-        fresh = Path(temp) / target.name
-        fresh.mkdir()
-        for path, data in files:
-            (fresh / path).parent.mkdir(parents=True, exist_ok=True)
-            (fresh / path).write_bytes(data)
-        if target.exists():
-            shutil.rmtree(target)
-        fresh.rename(target)
+    replace_folder(target, files, force)
     kind = "agency" if any(path == "agency.ttl" for path, _ in files) else "interface"
     return kind, len(files)

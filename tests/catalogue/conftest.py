@@ -9,9 +9,9 @@ from pydantic import TypeAdapter
 
 from nif.registry import Registry
 from tests.conftest import ROOT
-from tests.registry.conftest import make_registry, settings, store_kind
+from tests.registry.conftest import make_registry, pytest_generate_tests, settings, store_kind
 
-__all__ = ["as_json", "demo", "make_registry", "settings", "store_kind"]
+__all__ = ["as_json", "demo", "make_registry", "pytest_generate_tests", "settings", "store_kind"]
 
 DEMO = ROOT / "registry"
 INTERFACES = sorted(p.name for p in (DEMO / "interfaces").iterdir())

@@ -8,7 +8,6 @@ import http.server
 import ipaddress
 import json
 import logging
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from nif.errors import UsageError
 from nif.registry import Registry
 from nif.settings import Settings
 from tests.certify.endpoints import BIRTH, VAT, EndpointServer
+from tests.processes import free_port
 
 SECRET = "Bearer tok-7f3a9c1e55d04b2b"
 OPEN = {"endpoint_allow_http": True, "endpoint_allow_private": True, "endpoint_timeout": 10.0}
@@ -36,13 +36,6 @@ OPEN = {"endpoint_allow_http": True, "endpoint_allow_private": True, "endpoint_t
 
 def settings(tmp_path: Path, **changes: object) -> Settings:
     return Settings(home=tmp_path).replace(**changes)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(

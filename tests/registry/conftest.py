@@ -33,7 +33,8 @@ of the 285 s all would take."""
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`store_kind` for each test: STORE_KINDS, and the Oxigraph server in the chosen modules."""
+    """`store_kind` for each test: STORE_KINDS, and the Oxigraph server in the chosen modules.
+    Test modules elsewhere that take `store_kind` import this hook with it."""
     if "store_kind" in metafunc.fixturenames:
         kinds = list(STORE_KINDS)
         module = metafunc.module.__name__.rpartition(".")[2]

@@ -29,7 +29,13 @@ from nif.registry._profiles import artefacts_of, version_checksums
 from nif.settings import Settings
 from nif.web.pages._selftest import targets as selftest_targets
 from tests.conftest import ROOT, cli_runner
-from tests.registry.conftest import make_registry, registry, settings, store_kind  # noqa: F401
+from tests.registry.conftest import (  # noqa: F401
+    make_registry,
+    pytest_generate_tests,
+    registry,
+    settings,
+    store_kind,
+)
 from tests.web.certification import VAT, issued
 from tests.web.conftest import LiveServer, demo_home, make_server  # noqa: F401
 from tests.web.test_records_api import BIRTH, NEW, bundle, put

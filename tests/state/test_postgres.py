@@ -162,9 +162,9 @@ def test_a_password_in_the_url_is_used_and_never_shown(postgres: Postgres, tmp_p
 
 
 def test_a_closed_port_is_a_state_error(postgres: Postgres, tmp_path: Path) -> None:
-    from tests.postgres import _free_port
+    from tests.processes import free_port
 
-    port = _free_port()
+    port = free_port()
     url = postgres.url("nowhere").replace(f":{postgres.port}/", f":{port}/")
     with pytest.raises(StateError) as caught:
         open_state(Settings(home=tmp_path, state=url, state_connect_timeout=2))

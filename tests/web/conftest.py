@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -72,14 +71,6 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Registry.open(Settings(home=home)) as registry:
         registry.load_folder(ROOT / "registry", check=False, actor="tests")
     return home
-
-
-def free_port() -> int:
-    """A loopback port free now, for a service that must know its URL before it starts (a
-    `base_iri` that is its own address)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _serve(app: object, port: int = 0) -> tuple[uvicorn.Server, threading.Thread, int]:

@@ -17,7 +17,8 @@ from rdflib.namespace import RDF
 from nif.registry import DCAT, PROV
 from nif.settings import Settings
 from nif.web import create_app
-from tests.web.conftest import LiveServer, _serve, free_port
+from tests.processes import free_port
+from tests.web.conftest import LiveServer, _serve
 from tests.web.test_records_api import agency, bundle, put
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")

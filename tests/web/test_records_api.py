@@ -120,6 +120,8 @@ OPS = [
     "put-agency",
     "delete",
     "get-bundle",
+    "get-records",
+    "get-record-version",
     "get-catalog",
     "get-iri",
     "get-sparql-description",
@@ -138,6 +140,8 @@ a publisher's new interface (`put-new`) is itself proposed (202). `metrics` read
 admins only (`metrics_public` off), and not audited (it writes nothing)."""
 PUBLIC_READS = {
     "get-bundle": 200,
+    "get-records": 200,
+    "get-record-version": 200,
     "get-catalog": 200,
     "get-iri": 200,
     "get-sparql-description": 200,
@@ -256,6 +260,10 @@ def operate(client: httpx.Client, op: str, proposal: str = "") -> httpx.Response
             return client.delete(f"/api/records/{BIRTH}")
         case "get-bundle":
             return client.get(f"/api/records/{ADDRESS}/bundle")
+        case "get-records":
+            return client.get("/api/records")
+        case "get-record-version":
+            return client.get(f"/api/records/{ADDRESS}/history/1")
         case "get-catalog":
             return client.get("/catalog", params={"page": 1}, headers={"Accept": "text/turtle"})
         case "get-iri":

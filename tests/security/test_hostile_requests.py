@@ -3,7 +3,8 @@
 Through a real service: deeply nested blank nodes in a certificate to verify, zip entries whose
 names are not UTF-8 (batch validation, bundle submission, evidence), a bundle holding a file
 and a folder of the same path, an evidence status of 5,000 digits; SPARQL queries past their
-time limit are stopped and free their slot, two `query` parameters are a 400; a write that
+time limit are stopped and free their slot, two `query` parameters are a 400; version numbers
+and forged identifiers in a record version's URL are plain refusals (issue 16); a write that
 fails with an internal error is still audited; and a bundle's catalog cannot reach outside the
 bundle, nor a bundled schema's external entity any file (issue 13).
 """
@@ -201,6 +202,38 @@ def test_an_evidence_status_of_5000_digits_is_refused(make_server: MakeServer) -
     text = message(run(live, evidence), 400, 422)
     assert "reject-missing-mother-id.status" in text and "HTTP status" in text
     assert len(text) < 1000
+
+
+# record versions (client mode's reads)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/records/civreg-birth/history/0", 400),
+        ("/api/records/civreg-birth/history/-1", 400),
+        ("/api/records/civreg-birth/history/" + "9" * 40, 404),
+        ("/api/records/civreg-birth/history/one", 400),
+        ("/api/records/no-such-record/history/1", 404),
+        ("/api/records/%2e%2e%2fsecrets.sqlite/history/1", 404),
+        ("/api/records/x'%20OR%20'1'%3D'1/history/1", 404),
+    ],
+)
+def test_a_record_version_out_of_range_or_forged_is_a_clear_refusal(
+    make_server: MakeServer, path: str, status: int
+) -> None:
+    """A version number that is not one of the record's, and identifiers made to reach a file
+    or to change the lookup's SQL, are answered as such: nothing else is read or shown."""
+    live = make_server()
+    with live.client() as client:
+        answer = client.get(path)
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert body["error"] == {400: "bad_request", 404: "not_found"}[status]
+    if status == 400:
+        assert body["details"][0]["where"] == "path.number"
+    assert "traceback" not in answer.text.lower()
+    assert str(live.home) not in answer.text, "a server path was shown"
 
 
 # SPARQL

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nif.errors import AuthenticationError, ForbiddenError, NotFoundError, UsageError
 from nif.settings import Settings
-from nif.state import EmbeddedState, Migration, Schema, State, open_state
+from nif.state import EmbeddedState, Migration, Schema, State, open_with_state
 
 
 class Role(enum.StrEnum):
@@ -151,12 +151,7 @@ class TokenStore:
     @classmethod
     def open(cls, settings: Settings) -> TokenStore:
         """The tokens of the state the settings name, which it opens and closes with itself."""
-        state = open_state(settings)
-        try:
-            store = cls(state)
-        except BaseException:
-            state.close()
-            raise
+        store, state = open_with_state(settings, cls)
         store._own = state
         return store
 

@@ -15,7 +15,7 @@ from nif.certify._evidence import Evidence
 from nif.certify._model import Run
 from nif.errors import NotFoundError
 from nif.settings import Settings
-from nif.state import EmbeddedState, Migration, Schema, State, open_state
+from nif.state import EmbeddedState, Migration, Schema, State, open_with_state
 
 _COLUMNS = "id, agency, interface, version, purpose, mode, started, passed, data"
 
@@ -85,12 +85,7 @@ class RunStore:
     @classmethod
     def open(cls, settings: Settings) -> RunStore:
         """The runs of the state the settings name, which it opens and closes with itself."""
-        state = open_state(settings)
-        try:
-            store = cls(state)
-        except BaseException:
-            state.close()
-            raise
+        store, state = open_with_state(settings, cls)
         store._own = state
         return store
 

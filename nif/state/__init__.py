@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from nif.errors import UsageError
 from nif.settings import Settings
 from nif.state._base import (
@@ -30,6 +33,7 @@ from nif.state._transfer import (
 )
 
 _POSTGRES = ("postgresql://", "postgres://")
+_T = TypeVar("_T")
 
 
 def is_postgres(url: str) -> bool:
@@ -55,6 +59,18 @@ def open_state(settings: Settings) -> State:
 
         return PostgresState(settings)
     return EmbeddedState(settings.home)
+
+
+def open_with_state(settings: Settings, make: Callable[[State], _T]) -> tuple[_T, State]:
+    """`make(state)` on the state the settings name, opened here, and that state: the caller
+    closes it with what was made (a token or run store of the CLI). Closed again if `make`
+    fails, so nothing is left open."""
+    state = open_state(settings)
+    try:
+        return make(state), state
+    except BaseException:
+        state.close()
+        raise
 
 
 def open_blobs(settings: Settings, name: str) -> Blobs:
@@ -94,5 +110,6 @@ __all__ = [
     "migrate",
     "open_blobs",
     "open_state",
+    "open_with_state",
     "state_content",
 ]

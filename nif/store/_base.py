@@ -120,6 +120,11 @@ class QueryLimits:
         self.timeout, self.max_rows = timeout, max_rows
         self._deadline = None if timeout is None else time.monotonic() + timeout
 
+    def restarted(self) -> QueryLimits:
+        """The same limits with the clock started now: for a query that waited on nif's own
+        work (a worker starting), which is not the query's time."""
+        return QueryLimits(self.timeout, self.max_rows)
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: no time limit)."""
         return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())

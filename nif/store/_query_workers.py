@@ -114,6 +114,7 @@ class _Worker:
                 if not conn.poll(STARTUP_LIMIT) or conn.recv() != ("ready",):
                     raise OSError(f"no answer within {STARTUP_LIMIT:g} s")
                 self._ready = True
+                limits = limits.restarted()  # a worker's start is not the query's time
             left = limits.remaining()
             left = None if left is None else max(left, 0.001)
             conn.send((snapshot, query, str(fmt), left, limits.max_rows))

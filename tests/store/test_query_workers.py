@@ -51,6 +51,22 @@ def test_a_count_past_the_limit_is_killed_and_frees_its_slot(store: EmbeddedStor
 
 
 @pytest.mark.slow
+def test_a_worker_starting_does_not_count_against_the_query_time(store: EmbeddedStore) -> None:
+    """A worker takes a good part of a second to start (spawn, import Oxigraph); a query sent
+    to a new one has its whole time limit once the worker is ready."""
+    graph = fill(store, NS, 200)
+    workers = store.query_workers(1)
+    started = time.monotonic()
+    answer = workers.run(
+        f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+        ResultFormat.JSON,
+        QueryLimits(timeout=0.2),
+    )
+    assert time.monotonic() - started > 0.2  # the start alone took longer than the limit
+    assert len(rows(answer)) == 200
+
+
+@pytest.mark.slow
 def test_the_limits_and_errors_are_those_of_the_store(store: EmbeddedStore) -> None:
     graph = fill(store, NS, 20)
     workers = store.query_workers(2)

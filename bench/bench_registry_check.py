@@ -28,7 +28,7 @@ from rdflib import Dataset, Graph
 
 from bench._registry_gen import Spec, pinned_registry
 from nif.registry import Registry, ShaclResult
-from nif.registry._shacl import _results, profile_graphs
+from nif.registry._shacl import profile_graphs, report_results
 from nif.settings import Settings
 from nif.store import DumpFormat
 
@@ -74,7 +74,7 @@ def pyshacl_check(home: Path, nquads: Path) -> tuple[float, set[Finding]]:
     )
     elapsed = time.perf_counter() - started
     assert isinstance(report, Graph)
-    return elapsed, {finding(r) for r in _results(report)}
+    return elapsed, {finding(r) for r in report_results(report)}
 
 
 def predict(measured: dict[int, float], size: int) -> float:

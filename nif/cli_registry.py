@@ -212,17 +212,26 @@ def list_command(fmt: str, settings: Settings, server: str | None, token: str | 
 @registry.command("check")
 @click.argument("identifiers", nargs=-1)
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: the cores).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Check every record again, not only those whose content or context changed.",
+)
 @REPORT_FORMAT
 @registry_options
 def check_command(
     identifiers: tuple[str, ...],
     workers: int | None,
+    full: bool,
     report_format: str,
     settings: Settings,
 ) -> int:
-    """Check the whole registry (or the records named) against the shapes; exit 1 on violations."""
+    """Check the whole registry (or the records named) against the shapes; exit 1 on violations.
+
+    Records unchanged since their last check, in content and context, keep its results."""
     with Registry.open(settings) as reg, progress_bar("checking") as progress:
-        report = reg.check(workers=workers, progress=progress, keys=identifiers)
+        report = reg.check(workers=workers, progress=progress, keys=identifiers, full=full)
+    click.echo(f"{report.checked} record(s) checked, {report.reused} unchanged", err=True)
     print_shacl_report(report, report_format)
     return EXIT_OK if report.conforms else EXIT_REFUSED
 

@@ -20,11 +20,18 @@ from nif.registry._acceptance import worker as acceptance
 from nif.registry._assessment import assess_records, refusals_report
 from nif.registry._bundle import open_sources
 from nif.registry._check import CHUNK, Chunk, Progress, check_chunks
-from nif.registry._context import context_graph
+from nif.registry._check_cache import (
+    CHECKS_SCHEMA,
+    CheckCache,
+    fingerprint,
+    profile_key,
+    split_results,
+)
+from nif.registry._context import Row, context_graph, record_contexts
 from nif.registry._history import RecordVersion
 from nif.registry._ownership import foreign_statements, ownership, report_of
 from nif.registry._records import Record, from_ntriples
-from nif.registry._shacl import ShaclReport
+from nif.registry._shacl import ShaclReport, ShaclResult
 from nif.registry._staging import staging_area
 from nif.registry._submission import distinct, folder_sources, parse_source
 from nif.store import DumpFormat, Store
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
     from nif.registry._registry import Registry
 
 T = TypeVar("T")
+Pending = tuple[str, set[str], list[Row]]
+"""A record to check: its fingerprint, its subjects (its focus nodes) and its context rows."""
 
 
 @dataclasses.dataclass
@@ -154,24 +163,85 @@ def check_registry(
     workers: int | None = None,
     progress: Progress | None = None,
     keys: Sequence[str] = (),
+    full: bool = False,
 ) -> ShaclReport:
-    """Check every current record (or those named) against the shapes, in a process pool."""
+    """Check every current record (or those named) against the shapes, in a process pool.
+
+    Incremental: a record whose fingerprint (content, context, shapes, code) is the one of its
+    last check keeps that check's results (`_check_cache`); `full` checks every record again."""
     infos = [registry.find(k) for k in keys] if keys else registry.records()
-    foreign = []
+    cache = CheckCache(registry.state.database(CHECKS_SCHEMA))
+    profile = profile_key(registry.settings)
+    foreign: list[ShaclResult] = []
+    reused: list[ShaclReport] = []
+    pending: dict[str, Pending] = {}
 
     def chunks() -> Iterator[Chunk]:
+        waiting: list[tuple[Record, bytes]] = []
         for batch in _batches(infos, CHUNK):
             records = [from_ntriples(i.iri, registry.store.read_graph(i.iri)) for i in batch]
             foreign.extend(foreign_statements(registry.store, records, registry.settings))
-            yield Chunk(
-                [(r.iri, r.ntriples()) for r in records],
-                _context_bytes([registry.store], records),
-            )
+            contexts = record_contexts(registry.store, records)
+            contents = {r.iri: r.ntriples() for r in records}
+            prints = {
+                r.iri: fingerprint(profile, contents[r.iri], contexts[r.iri]) for r in records
+            }
+            kept = {} if full else cache.fresh(prints)
+            reused.extend(kept.values())
+            for record in records:
+                if record.iri not in kept:
+                    subjects = {str(s) for s in record.subjects}
+                    pending[record.iri] = (prints[record.iri], subjects, contexts[record.iri])
+                    waiting.append((record, contents[record.iri]))
+            if progress and kept:
+                progress(len(reused) + done, len(infos))
+            while len(waiting) >= CHUNK:
+                yield _chunk(waiting[:CHUNK], pending)
+                del waiting[:CHUNK]
+        if waiting:
+            yield _chunk(waiting, pending)
 
-    report = check_chunks(
-        chunks(), len(infos), registry.settings, workers=workers, progress=progress
+    done = 0
+
+    def checking(count: int, _: int) -> None:
+        nonlocal done
+        done = count
+        if progress:
+            progress(len(reused) + done, len(infos))
+
+    def keep(chunk: Chunk, report: ShaclReport) -> None:
+        owners = {s: iri for iri, _ in chunk.records for s in pending[iri][1]}
+        parts = split_results(report, owners)
+        if parts is not None:
+            cache.keep((iri, pending[iri][0], parts.get(iri, b"")) for iri, _ in chunk.records)
+
+    checked = check_chunks(
+        chunks(),
+        len(infos),
+        registry.settings,
+        workers=workers,
+        progress=checking,
+        checked=keep,
     )
+    if not keys:
+        cache.forget_others(i.iri for i in infos)
+    report = ShaclReport.merge([checked, *reused])
+    report.reused = len(reused)
     return ShaclReport.merge([report, report_of(foreign)]) if foreign else report
+
+
+def _chunk(records: list[tuple[Record, bytes]], pending: dict[str, Pending]) -> Chunk:
+    """The records with the context they are judged with: their context rows from other graphs."""
+    own = {r.iri for r, _ in records}
+    graph = Graph()
+    for record, _ in records:
+        for s, p, o, g in pending[record.iri][2]:
+            if g not in own:
+                graph.add((s, p, o))
+    return Chunk(
+        [(r.iri, content) for r, content in records],
+        graph.serialize(format="nt", encoding="utf-8"),
+    )
 
 
 def nquads(graphs: dict[str, bytes]) -> bytes:

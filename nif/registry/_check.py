@@ -20,6 +20,9 @@ from nif.settings import Settings
 Progress = Callable[[int, int], None]
 """Called with (records done, records in all) as chunks finish."""
 
+Checked = Callable[["Chunk", ShaclReport], None]
+"""Called with each chunk and its report as it finishes (the incremental check keeps them)."""
+
 CHUNK = 40
 
 
@@ -43,10 +46,6 @@ def check_chunk(chunk: Chunk, settings: Settings) -> ShaclReport:
     return check(data, focus, settings)
 
 
-def _worker(chunk: Chunk, settings: Settings) -> tuple[int, ShaclReport]:
-    return len(chunk.records), check_chunk(chunk, settings)
-
-
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
@@ -58,38 +57,44 @@ def check_chunks(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
+    checked: Checked | None = None,
 ) -> ShaclReport:
     """Check every chunk; with more than one worker, in spawned processes (the store stays here)."""
     workers = workers or default_workers()
     done = 0
     reports: list[ShaclReport] = []
+
+    def finished(chunk: Chunk, report: ShaclReport) -> None:
+        nonlocal done
+        report.checked = len(chunk.records)
+        reports.append(report)
+        if checked:
+            checked(chunk, report)
+        done += len(chunk.records)
+        if progress:
+            progress(done, total)
+
     if workers == 1:
         for chunk in chunks:
-            reports.append(check_chunk(chunk, settings))
-            done += len(chunk.records)
-            if progress:
-                progress(done, total)
+            finished(chunk, check_chunk(chunk, settings))
         return ShaclReport.merge(reports)
     context = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for count, report in _bounded(pool, chunks, settings, 2 * workers):
-            reports.append(report)
-            done += count
-            if progress:
-                progress(done, total)
+        for chunk, report in _bounded(pool, chunks, settings, 2 * workers):
+            finished(chunk, report)
     return ShaclReport.merge(reports)
 
 
 def _bounded(
     pool: cf.ProcessPoolExecutor, chunks: Iterable[Chunk], settings: Settings, limit: int
-) -> Iterator[tuple[int, ShaclReport]]:
+) -> Iterator[tuple[Chunk, ShaclReport]]:
     """Keep at most `limit` chunks in flight, so a large registry is never all in memory."""
-    pending: set[cf.Future[tuple[int, ShaclReport]]] = set()
+    pending: dict[cf.Future[ShaclReport], Chunk] = {}
     for chunk in chunks:
-        pending.add(pool.submit(_worker, chunk, settings))
+        pending[pool.submit(check_chunk, chunk, settings)] = chunk
         if len(pending) >= limit:
-            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for future in finished:
-                yield future.result()
+                yield pending.pop(future), future.result()
     for future in cf.as_completed(pending):
-        yield future.result()
+        yield pending[future], future.result()

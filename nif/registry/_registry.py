@@ -412,9 +412,11 @@ class Registry:
         workers: int | None = None,
         progress: Progress | None = None,
         keys: Sequence[str] = (),
+        full: bool = False,
     ) -> ShaclReport:
-        """Check every current record (or those named) against the shapes, in a process pool."""
-        return _bulk.check_registry(self, workers=workers, progress=progress, keys=keys)
+        """Check every current record (or those named) against the shapes, in a process pool:
+        only records whose content or context changed since their last check (`full`: all)."""
+        return _bulk.check_registry(self, workers=workers, progress=progress, keys=keys, full=full)
 
     def export(self, out: BinaryIO, fmt: DumpFormat, blobs: Path | None = None) -> tuple[int, int]:
         """Back up the registry (`_backup.export`): how many records and other graphs."""

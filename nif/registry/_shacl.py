@@ -60,6 +60,10 @@ class ShaclReport:
     conforms: bool
     results: list[ShaclResult]
     graph: Graph
+    checked: int = 0
+    """Records checked by the shapes in this run (a registry check counts them)."""
+    reused: int = 0
+    """Records whose results the incremental check took from the last check."""
 
     @property
     def violations(self) -> list[ShaclResult]:
@@ -87,11 +91,14 @@ class ShaclReport:
         graph = Graph()
         results: list[ShaclResult] = []
         conforms = True
+        checked = reused = 0
         for report in reports:
             conforms = conforms and report.conforms
             results.extend(report.results)
             graph += report.graph
-        return cls(conforms, sorted(set(results)), graph)
+            checked += report.checked
+            reused += report.reused
+        return cls(conforms, sorted(set(results)), graph, checked, reused)
 
 
 def _read_turtle_files(files: Iterable[Path]) -> Graph:
@@ -147,7 +154,7 @@ def check(
     )
     if not isinstance(report, Graph):
         raise InputError(f"the shapes could not be applied: {str(text).strip()[:500]}")
-    return ShaclReport(bool(conforms), _results(report), report)
+    return ShaclReport(bool(conforms), report_results(report), report)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -175,7 +182,8 @@ def _reuse_parsed_sparql() -> None:
     SPARQLBasedConstraint._validate_sparql_query = validate_prepared  # type: ignore[method-assign]
 
 
-def _results(report: Graph) -> list[ShaclResult]:
+def report_results(report: Graph) -> list[ShaclResult]:
+    """The results of a `sh:ValidationReport` graph (a fresh one, or a record's cached part)."""
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         severity = report.value(node, SH.resultSeverity)

@@ -26,14 +26,17 @@ from pathlib import Path
 
 from lxml import etree
 
-from nif.certify._assertions import check_assertion
-from nif.certify._evidence import Evidence, read_evidence
-from nif.certify._model import CaseOutcome, Purpose
-from nif.certify._runner import run_suite
-from nif.certify._suite import Suite, load_suite
-from nif.registry import Registry
-from nif.registry._message_types import MessageTypeRef, resolve_message_types
-from nif.registry._profiles import build_profile
+from nif.certify import (
+    CaseOutcome,
+    Evidence,
+    Purpose,
+    Suite,
+    check_assertion,
+    load_suite,
+    read_evidence,
+    run_suite,
+)
+from nif.registry import MessageTypeRef, Registry, pinned_target, resolve_message_types
 from nif.report import Verdict
 from nif.settings import Settings
 from nif.validate import validate
@@ -166,7 +169,7 @@ def bench_version(
         for r in resolve_message_types(registry.store, suite.interface, suite.version, None)
     }
     profiles = {
-        iri: build_profile(registry.store, ref, registry.blobs) for iri, ref in refs.items()
+        iri: pinned_target(registry.store, ref).profile(registry.blobs) for iri, ref in refs.items()
     }
     work = []
     for case in suite.cases:

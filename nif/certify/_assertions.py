@@ -3,7 +3,8 @@
 An XPath 1.0 assertion compares the XPath string value of what its expression selects; a JSON
 Pointer (RFC 6901) assertion compares the string it selects, or the JSON text of any other value.
 Without an expected value the selection must exist and not be empty. Messages are parsed with
-nif's safe parsers (no DTD, no entity, no network), once for all the assertions of a case.
+nif's safe parsers (no DTD, no entity, no network), once for all the assertions of a case
+(a run hands over the parse a JSON message's validation made).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import dataclasses
 import functools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lxml import etree
 
 from nif.certify._suite import Assertion
 from nif.settings import Settings
-from nif.validate import parse_json, parse_xml, unescape
+from nif.validate import ParsedJson, parse_json, parse_xml, unescape
 
 _MISSING = object()
 _STRING = etree.XPath("string()")
@@ -45,7 +46,11 @@ def parse(content: bytes, language: str, settings: Settings) -> Parsed:
         if xml.tree is None:
             return Parsed(problem=f"the message is not well-formed XML: {_first(xml.findings)}")
         return Parsed(tree=xml.tree)
-    parsed = parse_json(content, max_bytes=settings.validation.max_message_bytes)
+    return from_json(parse_json(content, max_bytes=settings.validation.max_message_bytes))
+
+
+def from_json(parsed: ParsedJson) -> Parsed:
+    """A message `parse_json` read (for its validation, too) as JSON Pointers need it."""
     if parsed.document is None:
         return Parsed(problem=f"the message is not well-formed JSON: {_first(parsed.findings)}")
     return Parsed(json=parsed.document.json)
@@ -57,10 +62,14 @@ def check_assertion(assertion: Assertion, content: bytes, settings: Settings) ->
 
 
 def check_all(
-    assertions: Sequence[Assertion], content: bytes, settings: Settings
+    assertions: Sequence[Assertion],
+    content: bytes,
+    settings: Settings,
+    ready: Mapping[str, Parsed] | None = None,
 ) -> list[tuple[Assertion, str]]:
-    """The assertions that do not hold, with why; the message is parsed once per language."""
-    parsed: dict[str, Parsed] = {}
+    """The assertions that do not hold, with why; the message is parsed once per language,
+    unless `ready` has it parsed already for that language (as its validation read it)."""
+    parsed: dict[str, Parsed] = dict(ready or {})
     failed = []
     for assertion in assertions:
         if assertion.language not in parsed:

@@ -1,8 +1,10 @@
 """Running a suite: each case judged on evidence files or a live endpoint's answers.
 
-Every message type the suite names gets its profile built once per run; each message judged is
-validated once, and its assertions are checked on one more (safe) parse. The run records what a
-certificate pins: the suite's sha256, the version's artefact checksums and the evidence hashes.
+Every message type the suite names gets its profile built once, and kept with the version's
+other shared state until the registry changes; each message judged is validated once, and its
+assertions are checked on the validation's parse (JSON) or on one more safe parse (XML, whose
+tree the Schematron step may release). The run records what a certificate pins: the suite's
+sha256, the version's artefact checksums and the evidence hashes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import nif
 from nif import catalogue
-from nif.certify._assertions import check_all
+from nif.certify._assertions import Parsed, check_all, from_json
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, Item
 from nif.certify._model import CaseOutcome, CaseResult, Exchange, Mode, Purpose, Run
@@ -36,7 +38,7 @@ from nif.registry import (
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import Store
-from nif.validate import MEDIA_TYPES, Profile, validate
+from nif.validate import MEDIA_TYPES, Profile, parse_json, validate
 
 MAX_DETAILS = 20
 """Findings listed in a case's details; the reports hold them all."""
@@ -82,6 +84,11 @@ class _Judge:
     validator: Validator | None = None
     answers: dict[str, tuple[str, bytes, Report]] = dataclasses.field(default_factory=dict)
     """First valid-or-not answer per expected type from a consume case (endpoint mode)."""
+    started: float = 0.0
+    """When the case being judged started (`time.perf_counter`)."""
+    read: tuple[bytes, Parsed] | None = None
+    """The last JSON message validated here, as its JSON Pointer assertions need it: its
+    validation's parse, so they do not parse it again."""
 
     def validate(self, iri: str, content: bytes, source: str) -> Report | str:
         """The report of `content` against type `iri`, or why it cannot be judged."""
@@ -90,10 +97,40 @@ class _Judge:
             return self.validator(kind.target, content, source)
         if kind.profile is None:
             return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
+        parsed = None
+        if kind.profile.media == "json":
+            parsed = parse_json(content, max_bytes=self.settings.validation.max_message_bytes)
+            self.read = (content, from_json(parsed))
         report = validate(
-            content, kind.profile, source=source, settings=self.settings, context=kind.ref.context
+            content,
+            kind.profile,
+            source=source,
+            settings=self.settings,
+            context=kind.ref.context,
+            parsed=parsed,
         )
         return judge_lifecycle(report, kind.ref, self.settings)
+
+    def result(
+        self, case: TestCase, outcome: CaseOutcome, summary: str, **more: object
+    ) -> CaseResult:
+        """The case's result, timed from `started` (built once: no copy to add the time)."""
+        return CaseResult(
+            case=case.identifier,
+            kind=case.kind,
+            mandatory=case.mandatory,
+            outcome=outcome,
+            summary=summary,
+            millis=(time.perf_counter() - self.started) * 1000,
+            **more,  # type: ignore[arg-type]
+        )
+
+    def check(self, assertions: Sequence[Assertion], content: bytes) -> list[tuple[Assertion, str]]:
+        """The assertions `content` fails, on its validation's parse when there is one."""
+        ready = None
+        if self.read is not None and self.read[0] is content:
+            ready = {"json-pointer": self.read[1]}
+        return check_all(assertions, content, self.settings, ready)
 
     def name(self, iri: str) -> str:
         return self.types[iri].ref.name
@@ -108,6 +145,14 @@ class _Version:
     refs: dict[str, MessageTypeRef]
     artefacts: tuple[str, ...]
     types: dict[str, _Type] = dataclasses.field(default_factory=dict)
+    agencies: set[str] = dataclasses.field(default_factory=set)
+    """Agencies found in the registry by an earlier run (dropped with the rest at a change)."""
+
+    def agency(self, registry: Registry, agency: str) -> None:
+        """`NotFoundError` unless `agency` is in the registry."""
+        if agency not in self.agencies:
+            agency_iri(registry.store, agency)
+            self.agencies.add(agency)
 
     def type(self, iri: str, registry: Registry, local: bool) -> _Type:
         """The type `iri`, with its profile built when the run validates here (`local`)."""
@@ -162,8 +207,12 @@ def run_suite(
     messages are validated here, or by `validator`."""
     if (evidence is None) == (endpoint is None):
         raise UsageError("a run needs either evidence or an endpoint, not both or neither")
-    agency_iri(registry.store, agency)
-    version = _prepared(registry, suite.interface, suite.version)
+    try:
+        version = _prepared(registry, suite.interface, suite.version)
+    except NotFoundError:
+        agency_iri(registry.store, agency)  # an unknown agency is named first
+        raise
+    version.agency(registry, agency)
     types: dict[str, _Type] = {}
     for case in suite.cases:
         for iri in case.message_types:
@@ -182,12 +231,11 @@ def run_suite(
     if endpoint is not None:  # produce cases are judged on the answers consume cases got
         order = tuple(sorted(suite.cases, key=lambda c: c.kind is CaseKind.PRODUCE))
     for case in order:
-        clock = time.perf_counter()
+        judge.started = time.perf_counter()
         if endpoint is not None:
             result = _on_endpoint(judge, suite, case, endpoint)
         else:
             result = _on_evidence(judge, case, items.get(case.identifier))
-        result = dataclasses.replace(result, millis=(time.perf_counter() - clock) * 1000)
         results[case.identifier] = result
         if progress is not None:
             progress(result)
@@ -211,20 +259,9 @@ def run_suite(
     )
 
 
-def _result(case: TestCase, outcome: CaseOutcome, summary: str, **more: object) -> CaseResult:
-    return CaseResult(
-        case=case.identifier,
-        kind=case.kind,
-        mandatory=case.mandatory,
-        outcome=outcome,
-        summary=summary,
-        **more,  # type: ignore[arg-type]
-    )
-
-
 def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult:
     if item is None:
-        return _result(case, CaseOutcome.CANT_TELL, "no evidence for this case")
+        return judge.result(case, CaseOutcome.CANT_TELL, "no evidence for this case")
     found: dict[str, object] = {
         "evidence": item.path,
         "evidence_sha256": item.sha256,
@@ -235,9 +272,9 @@ def _on_evidence(judge: _Judge, case: TestCase, item: Item | None) -> CaseResult
     what = "message" if case.kind is CaseKind.PRODUCE else "answer"
     if item.status is not None and not 200 <= item.status < 300:
         summary = f"the {what} came with HTTP status {item.status}, not a success (2xx)"
-        return _result(case, CaseOutcome.FAILED, summary, **found)
+        return judge.result(case, CaseOutcome.FAILED, summary, **found)
     if item.content is None or item.path is None:
-        return _result(case, CaseOutcome.CANT_TELL, f"no {what} file for this case", **found)
+        return judge.result(case, CaseOutcome.CANT_TELL, f"no {what} file for this case", **found)
     assert case.expected_type is not None
     return _judged(judge, case, what, item.content, item.path, found)
 
@@ -250,7 +287,7 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
             summary = (
                 f"no consume case got an answer of type {judge.name(case.expected_type)} to judge"
             )
-            return _result(case, CaseOutcome.CANT_TELL, summary)
+            return judge.result(case, CaseOutcome.CANT_TELL, summary)
         source, content, answered = answer
         return _judged(judge, case, source, content, source, {}, answered)
     assert case.sent_type is not None
@@ -259,15 +296,15 @@ def _on_endpoint(judge: _Judge, suite: Suite, case: TestCase, endpoint: Endpoint
     found: dict[str, object] = {"status": exchange.status}
     source = f"answer to {case.identifier}"
     if exchange.status is None:
-        return _result(case, CaseOutcome.FAILED, f"no answer: {exchange.error}", **found)
+        return judge.result(case, CaseOutcome.FAILED, f"no answer: {exchange.error}", **found)
     if exchange.error is not None:
         summary = f"the answer (HTTP {exchange.status}) cannot be judged: {exchange.error}"
-        return _result(case, CaseOutcome.FAILED, summary, **found)
+        return judge.result(case, CaseOutcome.FAILED, summary, **found)
     if case.kind is CaseKind.REJECT:
         return _refusal(judge, case, exchange.status, exchange.content or None, source, found)
     if not 200 <= exchange.status < 300:
         summary = f"the endpoint answered HTTP {exchange.status}, not a success (2xx)"
-        return _result(case, CaseOutcome.FAILED, summary, **found, details=_body(exchange))
+        return judge.result(case, CaseOutcome.FAILED, summary, **found, details=_body(exchange))
     assert case.expected_type is not None
     report = judge.validate(case.expected_type, exchange.content, source)
     if isinstance(report, Report):
@@ -290,27 +327,31 @@ def _judged(
         report = judge.validate(case.expected_type, content, source)
     name = judge.name(case.expected_type)
     if isinstance(report, str):
-        return _result(case, CaseOutcome.CANT_TELL, report, **found)
+        return judge.result(case, CaseOutcome.CANT_TELL, report, **found)
     reports = (report.to_dict(),)
     if report.verdict is Verdict.ERROR:
         problems = [s.error for s in report.steps if s.error]
         summary = f"the {what} could not be validated against {name}: {problems[0]}"
-        return _result(case, CaseOutcome.CANT_TELL, summary, reports=reports, **found)
+        return judge.result(case, CaseOutcome.CANT_TELL, summary, reports=reports, **found)
     if report.verdict is Verdict.INVALID:
         errors = [f for f in report.findings if f.severity >= Severity.ERROR]
         summary = f"the {what} is invalid against {name}: {_count(len(errors), 'error')}"
         details = _findings(errors)
-        return _result(case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found)
-    failed = check_all(case.assertions, content, judge.settings)
+        return judge.result(
+            case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found
+        )
+    failed = judge.check(case.assertions, content)
     if failed:
         summary = _assertion_summary(*failed[0])
         if len(failed) > 1:
             summary += f" (and {_count(len(failed) - 1, 'more assertion')})"
         details = tuple(_assertion_summary(a, why) for a, why in failed)
-        return _result(case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found)
+        return judge.result(
+            case, CaseOutcome.FAILED, summary, details=details, reports=reports, **found
+        )
     met = f" and meets its {_count(len(case.assertions), 'assertion')}" if case.assertions else ""
     summary = f"the {what} is valid against {name}{met}"
-    return _result(case, CaseOutcome.PASSED, summary, reports=reports, **found)
+    return judge.result(case, CaseOutcome.PASSED, summary, reports=reports, **found)
 
 
 def _refusal(
@@ -324,7 +365,7 @@ def _refusal(
     """A reject case: refused with an expected status, or with an answer of a refusal type."""
     expected = " or ".join(str(s) for s in case.refusal_statuses)
     if status is not None and status in case.refusal_statuses:
-        return _result(case, CaseOutcome.PASSED, f"refused with HTTP {status}", **found)
+        return judge.result(case, CaseOutcome.PASSED, f"refused with HTTP {status}", **found)
     reports: list[dict[str, object]] = []
     if content is not None:
         for iri in case.refusal_types:
@@ -333,14 +374,14 @@ def _refusal(
                 reports.append(report.to_dict())
                 if report.verdict is not Verdict.VALID:
                     continue
-                failed = check_all(case.assertions, content, judge.settings)
+                failed = judge.check(case.assertions, content)
                 if failed:
                     summary = (
                         f"the answer of type {judge.name(iri)} is no refusal: "
                         + _assertion_summary(*failed[0])
                     )
                     details = tuple(_assertion_summary(a, why) for a, why in failed)
-                    return _result(
+                    return judge.result(
                         case,
                         CaseOutcome.FAILED,
                         summary,
@@ -349,9 +390,11 @@ def _refusal(
                         **found,
                     )
                 summary = f"refused with an answer of type {judge.name(iri)}"
-                return _result(case, CaseOutcome.PASSED, summary, reports=(reports[-1],), **found)
+                return judge.result(
+                    case, CaseOutcome.PASSED, summary, reports=(reports[-1],), **found
+                )
     if status is None and content is None:
-        return _result(case, CaseOutcome.CANT_TELL, "no recorded status or answer", **found)
+        return judge.result(case, CaseOutcome.CANT_TELL, "no recorded status or answer", **found)
     refusal_types = ", ".join(judge.name(t) for t in case.refusal_types)
     wanted = " or ".join(
         w
@@ -367,7 +410,7 @@ def _refusal(
         summary = f"answered HTTP {status}, not the refusal expected ({wanted})"
     else:
         summary = f"the answer is not the refusal expected ({wanted})"
-    return _result(case, CaseOutcome.FAILED, summary, reports=tuple(reports), **found)
+    return judge.result(case, CaseOutcome.FAILED, summary, reports=tuple(reports), **found)
 
 
 def _assertion_summary(assertion: Assertion, why: str) -> str:

@@ -17,6 +17,7 @@ from nif.registry._authoring import (
 from nif.registry._blobs import BlobStore
 from nif.registry._bulk import LoadResult
 from nif.registry._changes import ReadCache
+from nif.registry._check_cache import CHECKS_SCHEMA
 from nif.registry._error_report import error_report
 from nif.registry._full_backup import export_full, import_full
 from nif.registry._history import HISTORY_SCHEMA, AuditEntry, RecordVersion, utc_now
@@ -89,6 +90,7 @@ from nif.registry._worker import Task, ValidationWorker, WorkerStats
 
 __all__ = [
     "ADMS",
+    "CHECKS_SCHEMA",
     "DCAT",
     "DCTERMS",
     "DIRECTION",

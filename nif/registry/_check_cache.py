@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS check_results (
   record TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,
   results {bytes} NOT NULL,
+  checksum TEXT NOT NULL,
   at TEXT NOT NULL
 )
 """,
@@ -100,14 +101,17 @@ class CheckCache:
             return {}
         marks = ", ".join("?" for _ in fingerprints)
         rows = self._db.query(
-            f"SELECT record, fingerprint, results FROM check_results WHERE record IN ({marks})",
+            "SELECT record, fingerprint, results, checksum FROM check_results"
+            f" WHERE record IN ({marks})",
             list(fingerprints),
         )
         found: dict[str, ShaclReport] = {}
-        for record, kept, results in rows:
+        for record, kept, results, checksum in rows:
             if kept != fingerprints.get(record):
                 continue
             try:
+                if checksum != _checksum(record, kept, bytes(results)):
+                    raise ValueError("its checksum does not match")
                 found[record] = _report(bytes(results))
             except Exception as exc:  # any unreadable row: check the record again
                 log.warning(
@@ -118,14 +122,18 @@ class CheckCache:
     def keep(self, entries: Iterable[tuple[str, str, bytes]]) -> None:
         """Keep (record, fingerprint, results N-Triples) rows, replacing older ones."""
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        rows = [(record, print_, results, at) for record, print_, results in entries]
+        rows = [
+            (record, print_, results, _checksum(record, print_, results), at)
+            for record, print_, results in entries
+        ]
         if not rows:
             return
         with self._db.session() as session:
             session.executemany(
-                "INSERT INTO check_results (record, fingerprint, results, at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (record) DO UPDATE SET fingerprint = excluded.fingerprint,"
-                " results = excluded.results, at = excluded.at",
+                "INSERT INTO check_results (record, fingerprint, results, checksum, at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record) DO UPDATE SET"
+                " fingerprint = excluded.fingerprint, results = excluded.results,"
+                " checksum = excluded.checksum, at = excluded.at",
                 rows,
             )
 
@@ -141,6 +149,11 @@ class CheckCache:
 
     def clear(self) -> None:
         self._db.query("DELETE FROM check_results")
+
+
+def _checksum(record: str, fingerprint: str, results: bytes) -> str:
+    """Tells a damaged row (cut short, emptied) from a record checked without results."""
+    return hashlib.sha256(f"{record}\0{fingerprint}\0".encode() + results).hexdigest()
 
 
 def split_results(report: ShaclReport, owners: dict[str, str]) -> dict[str, bytes] | None:

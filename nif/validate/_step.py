@@ -16,6 +16,10 @@ from lxml import etree
 from nif.report import ArtefactRef, Finding
 from nif.validate._artefacts import ArtefactSet
 
+RELEASE_TREE_BYTES = 4 * 1024 * 1024
+"""From this size on, a message's lxml tree is dropped before Saxon parses it (it takes about
+seven times the message) and parsed again only if a later step needs it."""
+
 
 @dataclasses.dataclass
 class Document:
@@ -26,21 +30,38 @@ class Document:
     json: Any = None
     json_text: str | None = None
     _saxon: Any = dataclasses.field(default=None, repr=False, compare=False)
+    _released: bool = dataclasses.field(default=False, repr=False, compare=False)
 
     def xml_tree(self) -> etree._ElementTree:
-        """The tree, for the steps that check XML; a JSON message cannot run them."""
+        """The tree, for the steps that check XML; a JSON message cannot run them. A tree
+        released for Saxon (`saxon_node`) is parsed again from the accepted bytes."""
+        if self.tree is None and self._released:
+            from nif.validate._xml import safe_parser
+
+            self.tree = etree.fromstring(self.content, safe_parser()).getroottree()
+            self._released = False
         if self.tree is None:
             raise TypeError("the message is not XML: an XML step cannot check it")
         return self.tree
 
-    def saxon_node(self) -> Any:
+    def saxon_node(self, release_tree: bool = False) -> Any:
         """The message parsed by Saxon, once: the XSLT steps of a message share it (parsing
-        costs about as much as running the EN 16931 rules)."""
+        costs about as much as running the EN 16931 rules). `release_tree`: a large message's
+        lxml tree is dropped first, so that the two trees never both live."""
         if self._saxon is None:
-            from nif.validate.schematron import saxon_processor
+            from nif.validate.schematron import release_freed_memory, saxon_processor
 
-            self._saxon = saxon_processor().parse_xml(xml_text=self._text())
+            text = self._text()
+            if release_tree and len(self.content) >= RELEASE_TREE_BYTES:
+                self.tree, self._released = None, True
+                release_freed_memory()
+            self._saxon = saxon_processor().parse_xml(xml_text=text)
         return self._saxon
+
+    @property
+    def tree_released(self) -> bool:
+        """Whether the lxml tree was dropped for Saxon and not parsed again since."""
+        return self._released
 
     def _text(self) -> str:
         """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""

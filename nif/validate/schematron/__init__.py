@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nif.validate._artefacts import Artefact, ArtefactSet, Fetcher, collect, local_fetcher
+from nif.validate.schematron._memory import release_freed_memory
 from nif.validate.schematron._phase import check_phase, split_phase
 from nif.validate.schematron._sandbox import check_stylesheet
 from nif.validate.schematron._saxon import SaxonStylesheet, saxon_processor
@@ -45,6 +46,7 @@ __all__ = [
     "findings_from_svrl",
     "generate_xslt",
     "load_schematron",
+    "release_freed_memory",
     "saxon_processor",
     "schematron_references",
     "severity_of",

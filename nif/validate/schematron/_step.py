@@ -110,7 +110,7 @@ class SchematronStep(Step):
             compiled.executable.set_parameter(_documents.PARAMETER, self._documents.value)
 
         def run(document: Document) -> str:
-            return compiled.transform(document.saxon_node())
+            return compiled.transform(document.saxon_node(release_tree=True))
 
         return run
 
@@ -143,7 +143,10 @@ class SchematronStep(Step):
         except Exception as exc:
             raise RuntimeError(f"the rules failed on this message: {exc}") from None
         svrl_root = etree.fromstring(svrl_text.encode("utf-8"), etree.XMLParser(huge_tree=True))
-        findings = findings_from_svrl(svrl_root, document.xml_tree(), self.name)
+        if document.tree_released:
+            findings = findings_from_svrl(svrl_root, None, self.name, document.content)
+        else:
+            findings = findings_from_svrl(svrl_root, document.xml_tree(), self.name)
         return StepOutcome(findings, svrl=svrl_text)
 
 

@@ -14,7 +14,9 @@ import re
 from lxml import etree
 
 from nif.report import Finding, Location, Severity
+from nif.validate._xml import safe_parser
 from nif.validate.schematron._names import SVRL, svrl
+from nif.validate.schematron._stream import Chain, element_lines
 
 _STEP = re.compile(
     r"/(?:@(?:Q\{(?P<attribute_uri>[^}]*)\})?(?P<attribute>[^/\[{]+)"
@@ -40,12 +42,34 @@ def severity_of(flag: str | None, role: str | None) -> Severity:
     return Severity.ERROR
 
 
-class _Locator:
-    """Resolves canonical paths in one document, caching children lists of busy parents."""
+def _chain(path: str) -> Chain | None:
+    """The elements a canonical path walks, or None when it also walks a text node, comment or
+    processing instruction (whose line only a tree can tell)."""
+    chain = []
+    for step in _STEP.finditer(path):
+        if step["local"] is not None:
+            uri, local = step["uri"] or "", step["local"]
+            chain.append((f"{{{uri}}}{local}" if uri else local, int(step["position"] or 1)))
+        elif step["attribute"] is None:
+            return None
+    return tuple(chain)
 
-    def __init__(self, tree: etree._ElementTree | None, prefixes: dict[str, str]) -> None:
+
+class _Locator:
+    """Resolves canonical paths in one document, caching children lists of busy parents.
+
+    `lines` stands in for the tree of a message whose tree was released: the line of each
+    element path, found by streaming (`_stream`)."""
+
+    def __init__(
+        self,
+        tree: etree._ElementTree | None,
+        prefixes: dict[str, str],
+        lines: dict[Chain, int] | None = None,
+    ) -> None:
         self.tree = tree
         self.prefixes = prefixes
+        self.lines = lines
         self._children: dict[tuple[int, str], list[etree._Element]] = {}
         self._keep: list[etree._Element] = []
 
@@ -60,14 +84,16 @@ class _Locator:
 
     def locate(self, path: str) -> Location:
         if path == "/":
-            return Location(line=1 if self.tree is not None else None, xpath="/")
+            known = self.tree is not None or self.lines is not None
+            return Location(line=1 if known else None, xpath="/")
         steps = list(_STEP.finditer(path))
         if not steps or "".join(m.group() for m in steps) != path:
             return Location(xpath=path or None)
         shown = []
         node: etree._Element | None = None
         line = None
-        found = self.tree is not None
+        found = self.tree is not None or self.lines is not None
+        chain: list[tuple[str, int]] = []
         for step in steps:
             if step["attribute"] is not None:
                 shown.append(f"@{self._label(step['attribute_uri'] or '', step['attribute'])}")
@@ -80,9 +106,14 @@ class _Locator:
                 continue
             uri, local, position = step["uri"] or "", step["local"], int(step["position"] or 1)
             shown.append(f"{self._label(uri, local)}[{position}]")
+            name = f"{{{uri}}}{local}" if uri else local
+            if found and self.lines is not None:
+                chain.append((name, position))
+                line = self.lines.get(tuple(chain))
+                found = line is not None
+                continue
             if not found or self.tree is None:
                 continue
-            name = f"{{{uri}}}{local}" if uri else local
             if node is None:
                 root = self.tree.getroot()
                 node = root if root.tag == name and position == 1 else None
@@ -128,9 +159,14 @@ def findings_from_svrl(
     svrl_root: etree._Element,
     tree: etree._ElementTree | None,
     step: str,
+    content: bytes | None = None,
 ) -> list[Finding]:
     """The findings of an SVRL report; a result that is not SVRL (a precompiled stylesheet that
-    writes something else) raises, so the step is `error`, never a pass with no findings."""
+    writes something else) raises, so the step is `error`, never a pass with no findings.
+
+    Without a `tree`, lines are found in the message's `content` when given: by one streaming
+    pass, or by parsing it again when a finding is on a text node, comment or processing
+    instruction."""
     if svrl_root.tag != _OUTPUT:
         got = etree.QName(svrl_root)
         raise RuntimeError(
@@ -142,6 +178,8 @@ def findings_from_svrl(
     for ns in svrl_root.iterchildren(svrl("ns-prefix-in-attribute-values")):
         prefixes.setdefault(ns.get("uri"), ns.get("prefix"))
     locator = _Locator(tree, prefixes)
+    if tree is None and content is not None:
+        locator = _message_locator(svrl_root, content, prefixes)
     elsewhere = _Locator(None, prefixes)
     findings = []
     document = None
@@ -174,6 +212,24 @@ def findings_from_svrl(
             )
         )
     return findings
+
+
+def _message_locator(
+    svrl_root: etree._Element, content: bytes, prefixes: dict[str, str]
+) -> _Locator:
+    """A locator for the findings on the message (not on other `documents`) in `content`."""
+    chains: set[Chain] = set()
+    document = None
+    for node in svrl_root.iter(_ACTIVE, _FAILED, _REPORT):
+        if node.tag == _ACTIVE:
+            document = node.get("documents")
+        elif not document:
+            chain = _chain(node.get("location") or "")
+            if chain is None:
+                tree = etree.fromstring(content, safe_parser()).getroottree()
+                return _Locator(tree, prefixes)
+            chains.update(chain[:depth] for depth in range(1, len(chain) + 1))
+    return _Locator(None, prefixes, element_lines(content, chains))
 
 
 __all__ = ["SVRL", "findings_from_svrl", "severity_of"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,9 +22,9 @@ from nif.store._base import (
     Row,
     Store,
     check_format,
-    write_results,
 )
 from nif.store._query_workers import QueryWorkers
+from nif.store._result_stream import serialize_results, stream_results
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -227,14 +227,26 @@ class EmbeddedStore(Store):
         return bool(result)
 
     def query_raw(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
-        """Evaluated lazily, row by row, so the limits stop a query as soon as it yields;
-        Oxigraph has no time limit of its own."""
+        """Evaluated lazily and written by Oxigraph as it yields, so the limits stop a query
+        as soon as it writes; Oxigraph has no time limit of its own."""
         check_format(query_form(query), fmt)
         limits = limits or QueryLimits()
         results = self._query(query)
         limits.check_time()
         try:
-            return write_results(results, fmt, limits)
+            return serialize_results(results, fmt, limits)
+        except OSError as exc:
+            raise StoreError(f"{self.location}: query failed: {exc}") from None
+
+    def query_stream(
+        self, query: str, fmt: ResultFormat, limits: QueryLimits, send: Callable[[bytes], None]
+    ) -> bytes:
+        """As `query_raw` for a query already checked (`query_form`, `check_format`): every
+        full chunk to `send` as Oxigraph writes it, the rest returned (a query worker's)."""
+        results = self._query(query)
+        limits.check_time()
+        try:
+            return stream_results(results, fmt, limits, send)
         except OSError as exc:
             raise StoreError(f"{self.location}: query failed: {exc}") from None
 

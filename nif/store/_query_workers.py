@@ -19,6 +19,7 @@ import logging
 import secrets
 import shutil
 import threading
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -48,12 +49,17 @@ _ERRORS = {
 
 
 def serve(conn: Connection) -> None:
-    """A worker's loop: (snapshot, query, format, timeout, max_rows) in, ("ok", bytes) or
-    ("error", class name, message) out, until the pipe closes."""
+    """A worker's loop: (snapshot, query, format, timeout, max_rows) in, then ("chunk", bytes)
+    for each full chunk of the answer and ("ok", bytes) for its rest, or ("error", class name,
+    message), until the pipe closes. The query was checked by the parent (`query_form`)."""
     from nif.store._embedded import EmbeddedStore
 
     opened: tuple[str, EmbeddedStore] | None = None
     conn.send(("ready",))
+
+    def send(chunk: bytes) -> None:
+        conn.send(("chunk", chunk))
+
     while True:
         try:
             snapshot, query, fmt, timeout, max_rows = conn.recv()
@@ -63,8 +69,13 @@ def serve(conn: Connection) -> None:
             if opened is None or opened[0] != snapshot:
                 opened = None  # the previous snapshot is closed before the next is opened
                 opened = (snapshot, EmbeddedStore.read_only(snapshot))
-            result = opened[1].query_raw(query, ResultFormat(fmt), QueryLimits(timeout, max_rows))
-            answer: tuple[Any, ...] = ("ok", result)
+            limits = QueryLimits(timeout, max_rows)
+            answer: tuple[Any, ...] = (
+                "ok",
+                opened[1].query_stream(query, ResultFormat(fmt), limits, send),
+            )
+        except (EOFError, OSError):  # the parent stopped reading: it kills this worker
+            return
         except NifError as exc:
             answer = ("error", type(exc).__name__, str(exc))
         except Exception as exc:  # reported, not raised: the worker serves the next query
@@ -89,6 +100,8 @@ class _Worker:
         self._ready = False
         self.snapshot: str | None = None
         """The snapshot the worker has open (None: none, or not known)."""
+        self._answering = False
+        """Whether the worker is in the middle of a query's answer."""
 
     def start(self) -> None:
         self._process = WorkerProcess(serve, name="nif-sparql")
@@ -98,11 +111,14 @@ class _Worker:
         if self._process is not None:
             self._process.kill()
             self._process = None
-        self.snapshot = None
+        self.snapshot, self._answering = None, False
 
-    def query(self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits) -> bytes:
-        """The query's result, or its error; past the time limit (and `GRACE`) the worker is
-        killed and a fresh one started, and the query fails with `QueryTimeoutError`."""
+    def stream(
+        self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits
+    ) -> Iterator[bytes]:
+        """The query's answer in chunks, or its error; past the time limit (and `GRACE`) the
+        worker is killed and a fresh one started, and the query fails with
+        `QueryTimeoutError`. Closed before its end, the worker is killed (it is mid-query)."""
         if self._process is None or not self._process.alive:
             self.kill()
             self.start()
@@ -118,13 +134,13 @@ class _Worker:
             left = limits.remaining()
             left = None if left is None else max(left, 0.001)
             conn.send((snapshot, query, str(fmt), left, limits.max_rows))
-            wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
-            if not conn.poll(wait):
-                self.kill()
-                with contextlib.suppress(OSError):  # else the next query starts one
-                    self.start()  # ready for the next query while this one is answered
-                raise limits.timed_out()
-            answer = conn.recv()
+            self._answering = True
+            while True:
+                answer = self._receive(conn, limits)
+                if answer[0] != "chunk":
+                    break
+                yield answer[1]
+            self._answering = False
         except (EOFError, OSError) as exc:
             code = self._process.exit_code() if self._process is not None else None
             self.kill()
@@ -133,13 +149,29 @@ class _Worker:
                 + (f", exit code {code}" if code is not None else "")
                 + "); try again"
             ) from None
+        finally:
+            if self._answering:  # its reader stopped mid-answer: the query is still running
+                self.kill()
         if answer[0] == "ok":
-            result: bytes = answer[1]
-            return result
+            if answer[1]:
+                yield answer[1]
+            return
         _, name, message = answer
         if name == "QueryTimeoutError":  # it said what was left of the limit, not the limit
             raise limits.timed_out()
         raise _ERRORS.get(name, StoreError)(message)
+
+    def _receive(self, conn: Connection, limits: QueryLimits) -> tuple[Any, ...]:
+        """The worker's next message, or `QueryTimeoutError` once its time is up (the worker
+        killed, a fresh one started for the next query)."""
+        wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
+        if not conn.poll(wait):
+            self.kill()
+            with contextlib.suppress(OSError):  # else the next query starts one
+                self.start()  # ready for the next query while this one is answered
+            raise limits.timed_out()
+        answer: tuple[Any, ...] = conn.recv()
+        return answer
 
 
 class QueryWorkers:
@@ -166,10 +198,19 @@ class QueryWorkers:
 
     def run(self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None) -> bytes:
         """As `Store.query_raw`, in a worker: the query stops at its deadline even inside a step."""
+        return b"".join(self.stream(query, fmt, limits))
+
+    def stream(
+        self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None
+    ) -> Iterator[bytes]:
+        """As `run`, the answer in chunks as the worker writes them (the first chunk holds a
+        small answer whole). A limit passed after the first chunk raises between chunks: what
+        came before is not the whole answer. The worker's slot is held until the iterator ends
+        or is closed."""
         limits = limits or QueryLimits()
         worker = self._take()
         try:
-            return worker.query(self._snapshot(worker), query, fmt, limits)
+            yield from worker.stream(self._snapshot(worker), query, fmt, limits)
         finally:
             with self._lock:
                 self._busy.remove(worker)

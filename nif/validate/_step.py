@@ -51,10 +51,12 @@ class Document:
         if self._saxon is None:
             from nif.validate.schematron import release_freed_memory, saxon_processor
 
-            text = self._text()
+            text = self._reencoded()
             if release_tree and len(self.content) >= RELEASE_TREE_BYTES:
                 self.tree, self._released = None, True
                 release_freed_memory()
+            if text is None:
+                text = self.content.decode("utf-8").removeprefix("\ufeff")
             self._saxon = saxon_processor().parse_xml(xml_text=text)
         return self._saxon
 
@@ -63,12 +65,13 @@ class Document:
         """Whether the lxml tree was dropped for Saxon and not parsed again since."""
         return self._released
 
-    def _text(self) -> str:
-        """The message as text for Saxon: the bytes themselves when UTF-8, else re-serialised."""
+    def _reencoded(self) -> str | None:
+        """The message re-serialised as text for Saxon, or None when its bytes are UTF-8 and
+        can be decoded as they are (after the tree is released: the two never both live)."""
         tree = self.xml_tree()
         encoding = (tree.docinfo.encoding or "UTF-8").upper()
         if encoding in ("UTF-8", "US-ASCII", "ASCII"):
-            return self.content.decode("utf-8").removeprefix("\ufeff")
+            return None
         return str(etree.tostring(tree, encoding="unicode"))
 
 

@@ -157,3 +157,19 @@ def test_streaming_reads_no_external_entity(tmp_path: Path):
     except etree.XMLSyntaxError:
         return
     assert leak not in lines
+
+
+def test_a_latin_1_message_is_read_the_same_with_the_tree_released(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Saxon gets a re-serialised copy of a message not in UTF-8, made before the release."""
+    rules = tmp_path / "r.sch"
+    rules.write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">'
+        '<pattern><rule context="b"><report test="true()">b <value-of select="."/></report>'
+        "</rule></pattern></schema>"
+    )
+    message = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>\n<b>Zoë</b>\n</a>'.encode("latin-1")
+    kept, released = both_ways(monkeypatch, lambda: run(rules, message))
+    assert found(released) == found(kept)
+    assert [(line, text) for _, _, line, _, text in found(released)] == [(3, "b Zoë")]

@@ -4,7 +4,7 @@ An XPath 1.0 assertion compares the XPath string value of what its expression se
 Pointer (RFC 6901) assertion compares the string it selects, or the JSON text of any other value.
 Without an expected value the selection must exist and not be empty. Messages are parsed with
 nif's safe parsers (no DTD, no entity, no network), once for all the assertions of a case
-(a run hands over the parse a JSON message's validation made).
+(a run hands over the parse the message's validation made).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lxml import etree
 
 from nif.certify._suite import Assertion
 from nif.settings import Settings
-from nif.validate import ParsedJson, parse_json, parse_xml, unescape
+from nif.validate import ParsedJson, ParsedXml, parse_json, parse_xml, unescape
 
 _MISSING = object()
 _STRING = etree.XPath("string()")
@@ -38,15 +38,21 @@ class Parsed:
 def parse(content: bytes, language: str, settings: Settings) -> Parsed:
     """Parse `content` as the assertion language needs it (XML for XPath, JSON for pointers)."""
     if language == "xpath":
-        xml = parse_xml(
-            content,
-            max_bytes=settings.validation.max_message_bytes,
-            max_depth=settings.validation.max_xml_depth,
+        return from_xml(
+            parse_xml(
+                content,
+                max_bytes=settings.validation.max_message_bytes,
+                max_depth=settings.validation.max_xml_depth,
+            )
         )
-        if xml.tree is None:
-            return Parsed(problem=f"the message is not well-formed XML: {_first(xml.findings)}")
-        return Parsed(tree=xml.tree)
     return from_json(parse_json(content, max_bytes=settings.validation.max_message_bytes))
+
+
+def from_xml(parsed: ParsedXml) -> Parsed:
+    """A message `parse_xml` read (for its validation, too) as XPath needs it."""
+    if parsed.tree is None:
+        return Parsed(problem=f"the message is not well-formed XML: {_first(parsed.findings)}")
+    return Parsed(tree=parsed.tree)
 
 
 def from_json(parsed: ParsedJson) -> Parsed:

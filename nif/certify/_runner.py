@@ -2,9 +2,9 @@
 
 Every message type the suite names gets its profile built once, and kept with the version's
 other shared state until the registry changes; each message judged is validated once, and its
-assertions are checked on the validation's parse (JSON) or on one more safe parse (XML, whose
-tree the Schematron step may release). The run records what a certificate pins: the suite's
-sha256, the version's artefact checksums and the evidence hashes.
+assertions are checked on the validation's parse (but for an XML message so large that the
+Schematron step releases its tree: one more safe parse). The run records what a certificate
+pins: the suite's sha256, the version's artefact checksums and the evidence hashes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import nif
 from nif import catalogue
-from nif.certify._assertions import Parsed, check_all, from_json
+from nif.certify._assertions import Parsed, check_all, from_json, from_xml
 from nif.certify._endpoint import Endpoint
 from nif.certify._evidence import Evidence, Item
 from nif.certify._model import CaseOutcome, CaseResult, Exchange, Mode, Purpose, Run
@@ -38,7 +38,16 @@ from nif.registry import (
 from nif.report import Finding, Report, Severity, Verdict
 from nif.settings import Settings
 from nif.store import Store
-from nif.validate import MEDIA_TYPES, Profile, parse_json, validate
+from nif.validate import (
+    MEDIA_TYPES,
+    RELEASE_TREE_BYTES,
+    ParsedJson,
+    ParsedXml,
+    Profile,
+    parse_json,
+    parse_xml,
+    validate,
+)
 
 MAX_DETAILS = 20
 """Findings listed in a case's details; the reports hold them all."""
@@ -86,9 +95,9 @@ class _Judge:
     """First valid-or-not answer per expected type from a consume case (endpoint mode)."""
     started: float = 0.0
     """When the case being judged started (`time.perf_counter`)."""
-    read: tuple[bytes, Parsed] | None = None
-    """The last JSON message validated here, as its JSON Pointer assertions need it: its
-    validation's parse, so they do not parse it again."""
+    read: tuple[bytes, dict[str, Parsed]] | None = None
+    """The last message validated here, with its validation's parse by assertion language,
+    so that its assertions do not parse it again."""
 
     def validate(self, iri: str, content: bytes, source: str) -> Report | str:
         """The report of `content` against type `iri`, or why it cannot be judged."""
@@ -97,10 +106,7 @@ class _Judge:
             return self.validator(kind.target, content, source)
         if kind.profile is None:
             return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
-        parsed = None
-        if kind.profile.media == "json":
-            parsed = parse_json(content, max_bytes=self.settings.validation.max_message_bytes)
-            self.read = (content, from_json(parsed))
+        parsed = self._parse(kind.profile.media, content)
         report = validate(
             content,
             kind.profile,
@@ -110,6 +116,23 @@ class _Judge:
             parsed=parsed,
         )
         return judge_lifecycle(report, kind.ref, self.settings)
+
+    def _parse(self, media: str | None, content: bytes) -> ParsedJson | ParsedXml | None:
+        """The message parsed for its validation and its assertions alike; None leaves the
+        parse to `validate`: a message of unknown media, or an XML one so large that the
+        Schematron step drops its tree (which assertions must not keep alive)."""
+        limits = self.settings.validation
+        if media == "json":
+            parsed_json = parse_json(content, max_bytes=limits.max_message_bytes)
+            self.read = (content, {"json-pointer": from_json(parsed_json)})
+            return parsed_json
+        if media == "xml" and len(content) < RELEASE_TREE_BYTES:
+            parsed_xml = parse_xml(
+                content, max_bytes=limits.max_message_bytes, max_depth=limits.max_xml_depth
+            )
+            self.read = (content, {"xpath": from_xml(parsed_xml)})
+            return parsed_xml
+        return None
 
     def result(
         self, case: TestCase, outcome: CaseOutcome, summary: str, **more: object
@@ -127,9 +150,7 @@ class _Judge:
 
     def check(self, assertions: Sequence[Assertion], content: bytes) -> list[tuple[Assertion, str]]:
         """The assertions `content` fails, on its validation's parse when there is one."""
-        ready = None
-        if self.read is not None and self.read[0] is content:
-            ready = {"json-pointer": self.read[1]}
+        ready = self.read[1] if self.read is not None and self.read[0] is content else None
         return check_all(assertions, content, self.settings, ready)
 
     def name(self, iri: str) -> str:

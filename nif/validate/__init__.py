@@ -27,6 +27,7 @@ from nif.validate._profile import (
     StepSpec,
     parse_overrides,
 )
+from nif.validate._step import RELEASE_TREE_BYTES
 from nif.validate._xml import ParsedXml, has_doctype, parse_xml, safe_parser
 from nif.validate._xsd import load_xmlschema, xsd_references
 from nif.validate.kosit import (
@@ -43,6 +44,7 @@ __all__ = [
     "JSON_SCHEMA",
     "KOSIT",
     "MEDIA_TYPES",
+    "RELEASE_TREE_BYTES",
     "SCHEMATRON",
     "STARTUP_LIMIT",
     "XSD",

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import nif
-from nif import catalogue
 from nif.certify import (
     CaseKind,
     CaseOutcome,
@@ -46,7 +45,8 @@ SUITES = {
 
 
 def suite_of(name: str) -> Suite:
-    return find_suite(*name.split("/"))
+    interface, version = name.split("/")
+    return find_suite(interface, version)
 
 
 def run(registry: Registry, name: str, files: dict[str, bytes], **more: object) -> Run:
@@ -371,67 +371,3 @@ def test_endpoint_mode_judges_produce_cases_on_a_consume_answer(
         "and meets its 1 assertion"
     )
     assert result.evidence == () and result.mode is Mode.ENDPOINT
-
-
-def test_json_assertions_are_checked_on_the_validations_parse(
-    demo_registry: Registry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_second_parse(*args: object, **kwargs: object) -> object:
-        raise AssertionError("the message was parsed again for its assertions")
-
-    files = passing_evidence("civreg-address/1.0.0")
-    before = run(demo_registry, "civreg-address/1.0.0", files)
-    monkeypatch.setattr("nif.certify._assertions.parse_json", no_second_parse)
-    after = run(demo_registry, "civreg-address/1.0.0", files)
-    assert after.passed
-    assert any("meets its" in r.summary for r in after.results)
-
-    def judged(run: Run) -> list[tuple[object, ...]]:
-        return [
-            (
-                r.case,
-                r.outcome,
-                r.summary,
-                r.details,
-                [(x["verdict"], x["findings"]) for x in r.reports],
-            )
-            for r in run.results
-        ]
-
-    assert judged(after) == judged(before)
-
-
-def test_the_agency_is_looked_up_once_until_the_registry_changes(
-    demo_registry: Registry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    asked: list[str] = []
-    real = catalogue.agency_iri
-
-    def counting(store: object, agency: str) -> str:
-        asked.append(agency)
-        return real(store, agency)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(catalogue, "agency_iri", counting)
-    files = passing_evidence("civreg-address/1.0.0")
-    demo_registry.changed()
-    run(demo_registry, "civreg-address/1.0.0", files)
-    run(demo_registry, "civreg-address/1.0.0", files)
-    assert asked == ["civreg"]
-    suite = suite_of("civreg-address/1.0.0")
-    with pytest.raises(NotFoundError, match=r"no agency with identifier 'nobody'"):
-        run_suite(
-            demo_registry,
-            suite,
-            agency="nobody",
-            evidence=Evidence(files),
-            actor="t",
-            purpose=Purpose.SELF_TEST,
-        )
-    demo_registry.changed()
-    run(demo_registry, "civreg-address/1.0.0", files)
-    assert asked == ["civreg", "nobody", "civreg"]
-
-
-def test_each_case_is_timed(demo_registry: Registry) -> None:
-    result = run(demo_registry, "civreg-address/1.0.0", passing_evidence("civreg-address/1.0.0"))
-    assert all(r.millis > 0 for r in result.results)

@@ -46,8 +46,11 @@ from nif.validate import (
     parse_xml,
 )
 
-_CHUNK = 16384
-"""How much of an XML message detection feeds at a time: it stops at the root's start tag."""
+_FIRST_CHUNK = 1024
+"""What detection feeds first: the root's start tag is nearly always in it, and libxml2 parses
+all it is fed (16 KB of a 21 KB invoice cost 10x the 1 KB it needs)."""
+_CHUNK = 65536
+"""The most detection feeds at a time: each feed doubles until then."""
 
 _LISTED = 10
 """How many candidates an error names before saying how many more there are."""
@@ -86,11 +89,13 @@ def root_start(content: bytes, settings: Settings) -> etree._Element:
         huge_tree=False,
     )
     view = memoryview(content)
+    start, size = 0, _FIRST_CHUNK
     try:
-        for start in range(0, len(content), _CHUNK):
-            parser.feed(bytes(view[start : start + _CHUNK]))
+        while start < len(content):
+            parser.feed(bytes(view[start : start + size]))
             for _, element in parser.read_events():
                 return element
+            start, size = start + size, min(2 * size, _CHUNK)
         parser.close()
     except etree.XMLSyntaxError as exc:
         for _, element in parser.read_events():

@@ -16,6 +16,7 @@ from nif.report._model import (
     StepResult,
     StepStatus,
     Verdict,
+    dump_json,
     render_json,
 )
 from nif.report._svrl import SVRL_NS, render_svrl
@@ -32,6 +33,7 @@ __all__ = [
     "StepResult",
     "StepStatus",
     "Verdict",
+    "dump_json",
     "render_html",
     "render_json",
     "render_junit",

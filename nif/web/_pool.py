@@ -8,14 +8,20 @@ type costs only its check.
 
 Admission is immediate: with `max_concurrent_validations` validations already running or queued
 the next one is refused (`TooManyRequestsError`) rather than left waiting.
+
+Each worker has a thread of its own that takes the next task from one queue as soon as its
+worker is done: a busy service's workers never wait for the event loop to hand them work (on a
+loaded machine, every hop through the loop is a wait for a core).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
 import dataclasses
 import logging
+import queue
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -45,10 +51,7 @@ class ValidationPool:
         self.settings = settings
         self.limit = limit
         self._workers = [ValidationWorker(settings) for _ in range(workers)]
-        self._threads = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="nif-validation"
-        )
-        self._idle: asyncio.Queue[ValidationWorker] = asyncio.Queue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._in_flight = 0
         self._closed = False
         self.observer: Observer | None = None
@@ -73,7 +76,9 @@ class ValidationPool:
             pool.close()
             raise
         for worker in pool._workers:
-            pool._idle.put_nowait(worker)
+            threading.Thread(
+                target=pool._serve, args=(worker,), name="nif-validation", daemon=True
+            ).start()
         log.info("validation pool: %d workers started", len(pool._workers))
         return pool
 
@@ -111,29 +116,36 @@ class ValidationPool:
         """The task's report from the next free worker (admit it first with `admitted`);
         `kind` (one of `KINDS`) says what it is for.
 
-        If the caller goes away, the task still finishes on its worker before the worker takes
-        the next one.
+        If the caller goes away, a task a worker has taken still finishes before the worker
+        takes the next one; one still queued is dropped.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown validation kind {kind!r}: one of {', '.join(KINDS)}")
         loop = asyncio.get_running_loop()
-        worker = await self._idle.get()
+        job = _Job(task, kind, loop, loop.create_future())
+        self._jobs.put(job)
         try:
-            future = self._threads.submit(worker.run, task)
-        except BaseException:
-            self._give_back(worker)
+            return await asyncio.shield(job.future)
+        except asyncio.CancelledError:
+            job.abandoned = True
             raise
-        future.add_done_callback(lambda done: self._finished(kind, done))
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._give_back, worker))
-        return await asyncio.shield(asyncio.wrap_future(future))
 
-    def _finished(self, kind: str, done: concurrent.futures.Future[Report]) -> None:
-        """Count a finished validation, also one whose caller went away."""
-        if self.observer is not None and not done.cancelled() and done.exception() is None:
-            self.observer(kind, done.result().verdict)
-
-    def _give_back(self, worker: ValidationWorker) -> None:
-        self._idle.put_nowait(worker)
+    def _serve(self, worker: ValidationWorker) -> None:
+        """A worker's thread: run the queued tasks on it, one after another, until `close`."""
+        while (job := self._jobs.get()) is not None:
+            if job.abandoned:
+                continue
+            try:
+                report = worker.run(job.task)
+            except BaseException as exc:  # handed to the caller, which raises it
+                job.answer(exc)
+                continue
+            if self.observer is not None:
+                try:
+                    self.observer(job.kind, report.verdict)
+                except Exception:  # a metric must not cost the answer, nor the thread
+                    log.exception("the pool's observer failed")
+            job.answer(report)
 
     def close(self) -> None:
         """Stop every worker (all at once: a busy one is killed after a few seconds); running
@@ -143,4 +155,36 @@ class ValidationPool:
             worker.stop()
         for worker in self._workers:
             worker.finish(5)
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(queue.Empty):
+            while (job := self._jobs.get_nowait()) is not None:
+                job.answer(asyncio.CancelledError())
+        for _ in self._workers:
+            self._jobs.put(None)
+
+
+@dataclasses.dataclass
+class _Job:
+    """A queued task and the future its caller awaits on `loop`."""
+
+    task: Task
+    kind: str
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Report]
+    abandoned: bool = False
+    """The caller went away before a worker took the task: it is not run."""
+
+    def answer(self, outcome: Report | BaseException) -> None:
+        """Settle the future from a worker's thread (not when the caller's loop has closed)."""
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(_settle, self.future, outcome)
+
+
+def _settle(future: asyncio.Future[Report], outcome: Report | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, asyncio.CancelledError):
+        future.cancel()
+    elif isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

@@ -191,3 +191,48 @@ def test_a_worker_that_died_idle_is_replaced_before_the_next_task(make_pool, tar
     report = asyncio.run(_run(pool, Task(NEWBORN, "a.xml", targets.birth)))
     assert report.verdict == Verdict.VALID
     assert pool.stats()[0].pid != before.pid
+
+
+def test_a_queued_task_whose_caller_went_away_is_not_run(make_pool, targets) -> None:
+    pool = make_pool()
+    seen: list[tuple[str, Verdict]] = []
+    pool.observer = lambda kind, verdict: seen.append((kind, verdict))
+
+    async def scenario() -> Report:
+        async with pool.admitted():
+            running = asyncio.ensure_future(
+                pool.validate(Task(HEAVY, "heavy.xml", targets.company))
+            )
+            queued = asyncio.ensure_future(pool.validate(Task(NEWBORN, "gone.xml", targets.birth)))
+            while not pool.stats()[0].busy:
+                await asyncio.sleep(0.01)
+            queued.cancel()
+            heavy = await running
+            last = await pool.validate(Task(MOTHER, "last.xml", targets.birth), "batch")
+            assert queued.cancelled()
+            return heavy if last.verdict == Verdict.INVALID else last
+
+    heavy = asyncio.run(scenario())
+    assert heavy.source == "heavy.xml"
+    assert pool.stats()[0].tasks == 2, "the task of the caller that went away ran"
+    assert [kind for kind, _ in seen] == ["single", "batch"]
+    assert seen[1][1] == Verdict.INVALID
+
+
+def test_closing_the_pool_ends_the_queued_tasks(make_pool, targets) -> None:
+    pool = make_pool()
+
+    async def scenario() -> tuple[Report | BaseException, ...]:
+        async with pool.admitted():
+            running = asyncio.ensure_future(
+                pool.validate(Task(HEAVY, "heavy.xml", targets.company))
+            )
+            queued = asyncio.ensure_future(pool.validate(Task(NEWBORN, "late.xml", targets.birth)))
+            while not pool.stats()[0].busy:
+                await asyncio.sleep(0.01)
+            await asyncio.to_thread(pool.close)
+            return tuple(await asyncio.gather(running, queued, return_exceptions=True))
+
+    heavy, late = asyncio.run(scenario())
+    assert isinstance(heavy, Report) and heavy.verdict == Verdict.ERROR
+    assert isinstance(late, asyncio.CancelledError)

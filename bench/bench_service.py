@@ -13,7 +13,8 @@ Baseline, in the same run: `validate_files(jobs=2)` over copies of the same mess
 same profile (`build_profile` from the same registry). Its steady rate comes from two batch
 sizes, so the pool start and the compilation it pays once cancel out, as they do for a warmed-up
 service; it runs before and after the service, and the better rate counts (on a shared machine
-the load varies over minutes). Target: throughput at concurrency 8 >= 0.8x the batch's.
+the load varies over minutes). Targets: throughput at concurrency 8 >= 0.8x the batch's with
+the Schematron rules, >= 0.3x with the XSD alone.
 
 The service runs with the settings `make serve` uses except the rate limit (600 requests a
 minute per client would refuse most of the load); `NIF_BENCH_DEFAULTS=1` keeps the rate limit
@@ -24,6 +25,7 @@ run (defaults 2000 and 20 s).
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -34,6 +36,7 @@ import httpx
 from lxml import etree
 
 from bench._service import ROOT, LoadResult, Send, Service, load, ms, serve
+from bench._summary import target
 from nif.registry import Registry
 from nif.registry._message_types import resolve_message_types
 from nif.registry._profiles import build_profile
@@ -48,7 +51,8 @@ MESSAGE = EXTERNAL / "en16931" / "ubl" / "examples" / "ubl-tc434-example1.xml"
 CONCURRENCY = (1, 8, 32)
 BATCH = {False: 10_000, True: 1000}
 """Messages in the large baseline batch, without and with the Schematron rules."""
-TARGET = 0.8
+TARGETS = {False: 0.3, True: 0.8}
+"""Throughput at concurrency 8 / the batch's steady rate: the issue's target per case."""
 BASE = "https://registry.nif.example/"
 
 AGENCY = f"""\
@@ -284,15 +288,28 @@ def main() -> None:
         with serve(home, env) as service:
             for case in CASES:
                 figures[case] = run_case(service, case, content, requests, seconds)
-        missed = []
         for case in CASES:
             batches[case].append(batch_rate(home, case, BATCH[case.rules]))
             best = max(batches[case], key=lambda figures: figures[1])
             report(case, figures[case], *best, BATCH[case.rules])
-            if figures[case][8].throughput < TARGET * best[1]:
-                missed.append(case.label)
-    verdict = "met for both" if not missed else "missed for " + ", ".join(missed)
-    print(f"target (concurrency 8 >= {TARGET}x the batch's steady rate): {verdict}")
+    print(f"\nHTTP stack: {http_stack()}")
+    for case in CASES:
+        steady = max(batches[case], key=lambda figures: figures[1])[1]
+        ratio = figures[case][8].throughput / steady
+        target(
+            f"service, c=8, {'XSD + EN 16931' if case.rules else 'XSD only'}",
+            f"{ratio:.2f}x ({figures[case][8].throughput:.0f} req/s)",
+            f"in-process batch, 2 workers, steady rate ({steady:.0f}/s)",
+            f">= {TARGETS[case.rules]}x",
+            ratio >= TARGETS[case.rules],
+        )
+
+
+def http_stack() -> str:
+    """What `nif serve`'s uvicorn runs on here: it takes httptools and uvloop when installed
+    (about half the CPU per request of h11 and asyncio's loop, `python -m bench service_stack`)."""
+    found = [name for name in ("httptools", "uvloop") if importlib.util.find_spec(name)]
+    return "uvicorn with " + (" + ".join(found) if found else "h11 + asyncio (pure Python)")
 
 
 def report(
@@ -320,7 +337,8 @@ def report(
         f"after the service ({plain:.1f}/s over {messages} messages, {fixed:.1f} s fixed cost)"
     )
     ratio = results[8].throughput / steady
-    print(f"  service at concurrency 8 / batch: {ratio:.2f}x (target >= {TARGET}x)")
+    goal = TARGETS[case.rules]
+    print(f"  service at concurrency 8 / batch: {ratio:.2f}x (target >= {goal}x)")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ way. A batch may also be one zip archive, raw or as its only file.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import Request
@@ -17,17 +18,19 @@ from nif.errors import InputError, UploadTooLargeError, UsageError
 from nif.web._zip import MAX_BATCH_FILES, looks_zip, unzip
 
 
-async def closing_form(request: Request) -> AsyncIterator[None]:
-    """A route dependency: the multipart form `read_form` read (its spooled files) is closed
-    when the route is done with it, answered or refused."""
+@contextlib.asynccontextmanager
+async def request_form(request: Request) -> AsyncIterator[FormData | None]:
+    """The multipart form (None for a raw body), its spooled files closed when the route is
+    done with it, answered or refused. A context manager rather than a route dependency:
+    FastAPI's generator dependencies cost a raw-body validation 10% of the service's CPU."""
     try:
-        yield
+        yield await read_form(request)
     finally:
         await request.close()
 
 
 async def read_form(request: Request) -> FormData | None:
-    """The multipart form, or None for a raw body (closed by `closing_form`)."""
+    """The multipart form, or None for a raw body (closed by `request_form`)."""
     content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith("multipart/form-data"):
         return None

@@ -36,13 +36,12 @@ from nif.web.api._report_formats import BATCH_FORMATS, FORMATS, negotiate, rende
 from nif.web.api._validation_openapi import BINARY, ERRORS, REPORT_EXAMPLE, TEXT, request_body
 from nif.web.api._validation_request import (
     batch_messages,
-    closing_form,
     merged,
     one_message,
-    read_form,
+    request_form,
 )
 
-router = APIRouter(prefix="/api", tags=["validation"], dependencies=[Depends(closing_form)])
+router = APIRouter(prefix="/api", tags=["validation"])
 
 KositReport = Literal["drop", "keep", "require"]
 """What becomes of the KoSIT report: dropped in the worker (the default); kept when the message
@@ -286,19 +285,19 @@ async def validate_message(
         ),
     ] = None,
 ) -> Response:
-    form = await read_form(request)
-    interface, version, message_type, fmt = merged(form, **target, format=format)
-    chosen = negotiate(request, fmt)
-    source, content = await one_message(request, form)
-    report = await run_validation(
-        svc,
-        content,
-        source=source,
-        interface=interface,
-        version=version,
-        message_type=message_type,
-        kosit_report="require" if chosen == "kosit" else "drop",
-    )
+    async with request_form(request) as form:
+        interface, version, message_type, fmt = merged(form, **target, format=format)
+        chosen = negotiate(request, fmt)
+        source, content = await one_message(request, form)
+        report = await run_validation(
+            svc,
+            content,
+            source=source,
+            interface=interface,
+            version=version,
+            message_type=message_type,
+            kosit_report="require" if chosen == "kosit" else "drop",
+        )
     return await render(report, chosen)
 
 
@@ -351,11 +350,11 @@ async def validate_batch(
         ),
     ] = None,
 ) -> Response:
-    form = await read_form(request)
-    interface, version, message_type, fmt = merged(form, **target, format=format)
-    chosen = negotiate(request, fmt, batch=True)
-    messages = await batch_messages(request, form, svc.settings.service.max_upload_bytes)
-    reports = await run_batch(
-        svc, messages, interface=interface, version=version, message_type=message_type
-    )
+    async with request_form(request) as form:
+        interface, version, message_type, fmt = merged(form, **target, format=format)
+        chosen = negotiate(request, fmt, batch=True)
+        messages = await batch_messages(request, form, svc.settings.service.max_upload_bytes)
+        reports = await run_batch(
+            svc, messages, interface=interface, version=version, message_type=message_type
+        )
     return await render(reports, chosen, batch=True)

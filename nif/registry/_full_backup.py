@@ -9,7 +9,8 @@ loaded last and replace what the restore wrote, so history and audit are the sou
 and all; one audit entry then says the registry was imported.
 
 The components' schemas come from the caller: the registry does not know auth's and
-certification's tables (`StateParts`).
+certification's tables (`StateParts`). The registry check's cache (`CHECKS_SCHEMA`) is left
+out on purpose: the first check after an import rebuilds it.
 """
 
 from __future__ import annotations

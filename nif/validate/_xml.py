@@ -7,6 +7,7 @@ step; nothing is read from disk or the network while parsing.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,14 @@ def safe_parser(resolver: Resolver | None = None, **overrides: object) -> etree.
     parser = etree.XMLParser(**{**_PARSER_OPTIONS, **overrides})
     parser.resolvers.add(resolver or _RefuseAll())
     return parser
+
+
+def safe_events(content: bytes, events: tuple[str, ...]) -> etree.iterparse:
+    """`etree.iterparse` over bytes, as safe as `safe_parser` (iterparse takes no parser): for
+    a pass that must not keep the whole tree."""
+    parsing = etree.iterparse(io.BytesIO(content), events=events, **_PARSER_OPTIONS)
+    parsing.resolvers.add(_RefuseAll())
+    return parsing
 
 
 def parse_artefact(artefact: Artefact) -> etree._Element:

@@ -3,15 +3,14 @@
 Used when a large message's lxml tree was released before Saxon parsed it (`Document.
 saxon_node`): locating a few findings must not build the whole tree again next to Saxon's. The
 pass keeps only the open elements and their earlier siblings' counts, and parses as safely as
-`nif.validate._xml.safe_parser` (no DTD, no entity, no network).
+the message's first parse (`safe_events`: no DTD, no entity, no network).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
-from lxml import etree
+from nif.validate._xml import safe_events
 
 Chain = tuple[tuple[str, int], ...]
 """An element's path: (Clark name, position among its parent's children of that name) from
@@ -26,17 +25,7 @@ def element_lines(content: bytes, wanted: Iterable[Chain]) -> dict[Chain, int]:
         return lines
     chain: list[tuple[str, int]] = []
     counts: list[dict[str, int]] = [{}]
-    events = etree.iterparse(
-        io.BytesIO(content),
-        events=("start", "end"),
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-    )
+    events = safe_events(content, ("start", "end"))
     for event, element in events:
         if event == "start":
             tag = element.tag

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+
+import pytest
 
 from nif.report import Finding, Location, Report, Severity, Verdict, render_json
 from nif.web.api import _report_formats
@@ -26,12 +29,14 @@ def _report(findings: int) -> Report:
     )
 
 
-def test_small_and_large_json_reports_render_as_render_json(monkeypatch) -> None:
+def test_small_and_large_json_reports_render_as_render_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     threaded: list[str] = []
     real = _report_formats.run_in_threadpool
 
-    async def spy(function, *args):  # type: ignore[no-untyped-def]
-        threaded.append(args[1])
+    async def spy(function: Callable[..., str], *args: object) -> str:
+        threaded.append(str(args[1]))
         return await real(function, *args)
 
     monkeypatch.setattr(_report_formats, "run_in_threadpool", spy)
@@ -46,7 +51,7 @@ def test_small_and_large_json_reports_render_as_render_json(monkeypatch) -> None
 def test_a_batch_renders_its_reports_and_tally() -> None:
     reports = [_report(0), _report(2)]
     answer = asyncio.run(render(reports, "json", batch=True))
-    body = json.loads(answer.body)
+    body = json.loads(bytes(answer.body))
     assert body["summary"] == {"valid": 1, "invalid": 1, "error": 0}
     assert [r["verdict"] for r in body["reports"]] == ["valid", "invalid"]
     assert answer.body == json.dumps(body, indent=2, ensure_ascii=False).encode()

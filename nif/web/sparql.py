@@ -13,22 +13,25 @@ nif sends it (Virtuoso's `timeout`), and the thread keeps its slot until the end
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import Future
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nif.errors import (
     ForbiddenError,
+    NifError,
     TooManyRequestsError,
     UploadTooLargeError,
     UsageError,
@@ -40,6 +43,7 @@ from nif.web._sparql_description import service_description
 from nif.web.linked_data import FORMAT_NAMES, RDF_TYPES, rdf_response, wants_page
 
 router = APIRouter(tags=["sparql"])
+log = logging.getLogger("nif.web")
 
 MAX_QUERY_BYTES = 1024 * 1024
 """A POSTed query or form larger than this is refused (413)."""
@@ -118,14 +122,21 @@ def run_query(svc: Services, query: str, fmt: ResultFormat) -> bytes:
     `sparql_max_concurrent` queries are running already. Blocks: call it in a thread.
     """
     check_query(query)
+    return b"".join(stream_query(svc, query, fmt))
+
+
+def stream_query(svc: Services, query: str, fmt: ResultFormat) -> Generator[bytes, None, None]:
+    """As `run_query` for a query `check_query` passed, the answer in chunks as the store
+    writes it (a remote store's in one). Iterating blocks: do it in a thread. The query's
+    slot is held until the iterator ends or is closed."""
     timeout, max_rows = query_limits(svc.settings)
     store = svc.registry.store
     size = svc.settings.sparql.max_concurrent
     if isinstance(store, EmbeddedStore) and store.on_disk:
-        return store.query_workers(size).run(query, fmt, QueryLimits(timeout, max_rows))
-    return _gate(store, size).run(
-        lambda: store.query_raw(query, fmt, QueryLimits(timeout, max_rows)), timeout
-    )
+        yield from store.query_workers(size).stream(query, fmt, QueryLimits(timeout, max_rows))
+        return
+    gate = _gate(store, size)
+    yield gate.run(lambda: store.query_raw(query, fmt, QueryLimits(timeout, max_rows)), timeout)
 
 
 def check_query(query: str) -> bool:
@@ -250,8 +261,51 @@ async def _answer(
     if query is None:
         raise UsageError("no query: give a SPARQL 1.1 query in the `query` parameter")
     result_format = negotiate(check_query(query), fmt, accept)
-    content = await run_in_threadpool(run_query, svc, query, result_format)
-    return Response(content, media_type=result_format.media_type, headers={"Vary": "Accept"})
+    chunks = stream_query(svc, query, result_format)
+    try:
+        first, more = await run_in_threadpool(_start, chunks)
+    except BaseException:
+        _close(chunks)
+        raise
+    headers = {"Vary": "Accept"}
+    if more is None:
+        return Response(first, media_type=result_format.media_type, headers=headers)
+    return StreamingResponse(
+        _rest([first, more], chunks), media_type=result_format.media_type, headers=headers
+    )
+
+
+def _start(chunks: Generator[bytes, None, None]) -> tuple[bytes, bytes | None]:
+    """The answer's first chunk and its second (None: the first is the whole answer), so that
+    an answer of one chunk, and every error before its second chunk, gets its own status."""
+    return next(chunks, b""), next(chunks, None)
+
+
+def _next(chunks: Generator[bytes, None, None]) -> bytes | None:
+    return next(chunks, None)
+
+
+async def _rest(read: list[bytes], chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    """The chunks read, then the rest as the store writes them. A limit passed mid-answer
+    raises: the connection is closed without the chunked body's end, which clients report
+    as an incomplete answer (httpx: RemoteProtocolError, curl: exit code 18)."""
+    try:
+        for chunk in read:
+            yield chunk
+        while (later := await run_in_threadpool(_next, chunks)) is not None:
+            yield later
+    except NifError as exc:
+        log.warning("a SPARQL answer was cut off after its status was sent: %s", exc)
+        raise
+    finally:
+        await run_in_threadpool(_close, chunks)
+
+
+def _close(chunks: Generator[bytes, None, None]) -> None:
+    """Stop the query (its worker is killed mid-answer) and free its slot; one still being
+    read in another thread is closed when that read ends and it is dropped."""
+    with contextlib.suppress(ValueError):  # "generator already executing"
+        chunks.close()
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -52,6 +52,14 @@ def cross_join(select: str = "*") -> str:
     return f"SELECT {select} WHERE {{ ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }}"
 
 
+def fruitless_join() -> str:
+    """A join that finds nothing for long: no row to write before the time limit."""
+    return (
+        "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f "
+        "FILTER (STRLEN(CONCAT(STR(?b), STR(?d), STR(?f))) < 0) }"
+    )
+
+
 def slow_count() -> str:
     """A count that Oxigraph evaluates in one step it cannot interrupt, for a few seconds."""
     values = " ".join(str(i) for i in range(10))
@@ -389,11 +397,42 @@ def test_bad_requests_say_what_is_wrong(
 def test_a_query_past_the_time_limit_is_503(make_server: Callable[..., LiveServer]) -> None:
     live = make_server(sparql_timeout=0.3, sparql_max_rows=0)
     with live.client() as client:
-        response = client.get("/sparql", params={"query": cross_join()})
+        response = client.get("/sparql", params={"query": fruitless_join()})
         message = error(response, 503, "query_timeout")
         assert "0.3 s" in message and "sparql_timeout" in message
         assert response.headers["retry-after"]
         assert client.get("/sparql", params={"query": ASK_BIRTH}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("limits", "fmt"),
+    [
+        ({"sparql_timeout": 0.5, "sparql_max_rows": 0}, "json"),
+        ({"sparql_max_rows": 3000}, "json"),
+        ({"sparql_max_rows": 3000}, "xml"),
+        ({"sparql_max_rows": 3000}, "csv"),
+        ({"sparql_max_rows": 3000}, "tsv"),
+    ],
+)
+def test_a_limit_passed_mid_answer_cuts_it_off(
+    make_server: Callable[..., LiveServer], limits: dict[str, float], fmt: str
+) -> None:
+    """Past its first chunks the answer is streamed with status 200: a limit passed after
+    that closes the connection without the chunked body's end, never a complete answer."""
+    live = make_server(**limits)
+    with live.client() as client:
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            client.get("/sparql", params={"query": cross_join(), "format": fmt})
+        assert client.get("/sparql", params={"query": ASK_BIRTH}).status_code == 200
+
+
+def test_a_large_answer_is_streamed_whole(make_server: Callable[..., LiveServer]) -> None:
+    live = make_server(sparql_max_rows=0)
+    query = cross_join() + " LIMIT 20000"
+    with live.client() as client:
+        response = client.get("/sparql", params={"query": query, "format": "tsv"})
+        assert response.headers.get("transfer-encoding") == "chunked"
+        assert response.text.count("\n") == 20001
 
 
 def test_a_result_over_the_row_limit_is_422(make_server: Callable[..., LiveServer]) -> None:

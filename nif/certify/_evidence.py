@@ -68,7 +68,7 @@ class Evidence:
 
     def match(self, suite: Suite) -> dict[str, Item]:
         """Each case's evidence by case id; `InputError` naming the files that do not fit."""
-        manifests = [p for p in self.files if PurePosixPath(p).name == MANIFEST]
+        manifests = [p for p in self.files if p.rpartition("/")[2] == MANIFEST]
         if len(manifests) > 1:
             raise InputError(f"the evidence has several {MANIFEST}: {', '.join(sorted(manifests))}")
         if manifests:

@@ -108,14 +108,9 @@ class _Judge:
             return f"the profile of {kind.ref.name} cannot be built: {kind.problem}"
         parsed = self._parse(kind.profile.media, content)
         report = validate(
-            content,
-            kind.profile,
-            source=source,
-            settings=self.settings,
-            context=kind.ref.context,
-            parsed=parsed,
+            content, kind.profile, source=source, settings=self.settings, parsed=parsed
         )
-        return judge_lifecycle(report, kind.ref, self.settings)
+        return judge_lifecycle(report, kind.ref, self.settings)  # it sets the report's context
 
     def _parse(self, media: str | None, content: bytes) -> ParsedJson | ParsedXml | None:
         """The message parsed for its validation and its assertions alike; None leaves the

@@ -119,7 +119,12 @@ def test_submit_reject_history_withdraw(demo, tmp_path: Path) -> None:
 
 
 def test_check_export_import(demo, tmp_path: Path) -> None:
-    assert "conforms" in demo("registry", "check", "--workers", "2").stdout
+    first = demo("registry", "check", "--workers", "2")
+    assert "conforms" in first.stdout and " unchanged" in first.stderr
+    again = demo("registry", "check", "--workers", "1")
+    assert again.stdout == first.stdout and "0 record(s) checked" in again.stderr
+    full = demo("registry", "check", "--workers", "1", "--full")
+    assert full.stdout == first.stdout and full.stderr.endswith(", 0 unchanged\n")
     backup = tmp_path / "backup.nq"
     demo("registry", "export", "-o", str(backup), "--blobs", str(tmp_path / "blobs"))
     assert backup.read_text("utf-8").count("\n") > 500

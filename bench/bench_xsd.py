@@ -1,9 +1,9 @@
 """XSD: nif validation with its report vs a bare lxml parse + `XMLSchema.validate` loop.
 
 Both run over the same EN16931 example invoices (UBL and CII, 60+ files, held in memory),
-each paired with its schema beforehand. Each round times one pass of each, in alternating
-order, and the figure is the median of the per-round ratios, so that load from other processes
-hits both sides alike. Target: nif/bare throughput >= 0.9.
+each paired with its schema beforehand. Each round times one pass of each in CPU time, in
+alternating order, and the figure is the median of the per-round ratios, so that load from
+other processes hits both sides alike. Target: nif/bare throughput >= 0.95.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from hashlib import sha256
 from pathlib import Path
 
 from lxml import etree
+
+from bench._summary import target
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL = ROOT.parent / "shared" / "external"
@@ -73,9 +75,9 @@ def nif_loop(messages: list[tuple[str, bytes]]) -> Callable[[], int]:
 
 
 def throughput(run: Callable[[], int], count: int) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     assert run() == count, "every invoice must be valid"
-    return count / (time.perf_counter() - started)
+    return count / (time.process_time() - started)
 
 
 def main() -> None:
@@ -91,7 +93,14 @@ def main() -> None:
     print(f"XSD: {len(messages)} invoices ({size / 1e6:.1f} MB), {ROUNDS} rounds")
     print(f"  bare lxml parse + XMLSchema.validate : {statistics.median(rates['bare']):8.1f} msg/s")
     print(f"  nif validate() with report           : {statistics.median(rates['nif']):8.1f} msg/s")
-    print(f"  ratio nif/bare: {ratio:.3f} (target >= 0.9) {'OK' if ratio >= 0.9 else 'MISSED'}")
+    print(f"  ratio nif/bare: {ratio:.3f} (target >= 0.95) {'OK' if ratio >= 0.95 else 'MISSED'}")
+    target(
+        f"XSD, {len(messages)} invoices",
+        f"{ratio:.2f}x",
+        "bare lxml parse + `XMLSchema.validate`",
+        ">= 0.95x",
+        ratio >= 0.95,
+    )
     hashing = min(timeit.repeat(lambda: [sha256(c).digest() for _, c in messages], number=1))
     share = hashing * statistics.median(rates["nif"]) / len(messages)
     print(f"  of nif's time, the sha256 of each message (in the report): {share:.1%}")

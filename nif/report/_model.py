@@ -12,7 +12,8 @@ import dataclasses
 import datetime
 import enum
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, ClassVar
 
 import orjson
@@ -125,9 +126,20 @@ _OMIT_NONE = Field(exclude_if=_unset)
 _Millis = Annotated[float, PlainSerializer(lambda millis: round(millis, 3))]
 
 
+_last_stamp: tuple[int, str] = (0, "")
+
+
 def utc_timestamp() -> str:
-    """Now, in ISO 8601 UTC to the second (`2026-03-01T09:30:00Z`): when a report was made."""
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now, in ISO 8601 UTC to the second (`2026-03-01T09:30:00Z`): when a report was made.
+    Formatted once a second: every report asks, and formatting costs more than a small
+    message's schema check."""
+    global _last_stamp
+    second = int(time.time())
+    stamped, text = _last_stamp
+    if stamped != second:
+        text = datetime.datetime.fromtimestamp(second, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _last_stamp = (second, text)
+    return text
 
 
 class _JsonOrder:
@@ -142,14 +154,71 @@ class _JsonOrder:
         return {key: data[key] for key in self._json_order if key in data}
 
 
+class _FoundOnRead:
+    """A `Location`'s line or column: kept in the instance as any field, or, for a pending
+    location, found when first read. A data descriptor, so that a dataclass default cannot answer
+    for it; the class itself reads None, the field's default."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, location: Location | None, owner: type | None = None) -> int | None:
+        if location is None:
+            return None
+        values = location.__dict__
+        if self._name not in values:
+            location._settle()
+        value: int | None = values[self._name]
+        return value
+
+    def __set__(self, location: Location, value: int | None) -> None:
+        location.__dict__[self._name] = value
+
+
 @dataclasses.dataclass(frozen=True)
 class Location:
-    """Where a finding points: line/column in the message, and an XPath or a JSON Pointer."""
+    """Where a finding points: line/column in the message, and an XPath or a JSON Pointer.
 
-    line: Annotated[int | None, _OMIT_NONE] = None
-    column: Annotated[int | None, _OMIT_NONE] = None
+    A `pending` location finds its line and column only when they are first read (as an
+    attribute, in the JSON form, compared, pickled): finding them walks the message again, and
+    many reports are only counted.
+    """
+
+    line: Annotated[int | None, _OMIT_NONE] = _FoundOnRead()  # type: ignore[assignment]
+    column: Annotated[int | None, _OMIT_NONE] = _FoundOnRead()  # type: ignore[assignment]
     xpath: Annotated[str | None, _OMIT_NONE] = None
     pointer: Annotated[str | None, _OMIT_NONE] = None
+
+    @classmethod
+    def pending(
+        cls, pointer: str, find: Callable[[str], tuple[int | None, int | None]]
+    ) -> Location:
+        """The location of `pointer`, whose (line, column) `find(pointer)` gives when needed."""
+        location = cls.__new__(cls)
+        object.__setattr__(location, "xpath", None)
+        object.__setattr__(location, "pointer", pointer)
+        object.__setattr__(location, "_find", find)
+        return location
+
+    def _settle(self) -> None:
+        """Find a pending line and column. Set before `_find` goes, so that a thread reading
+        meanwhile finds either them or `_find` (finding twice gives the same)."""
+        find = self.__dict__.get("_find")
+        if find is not None:
+            line, column = find(self.__dict__["pointer"])
+            object.__setattr__(self, "line", line)
+            object.__setattr__(self, "column", column)
+            self.__dict__.pop("_find", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled settled: `find` holds the whole message and need not cross processes."""
+        self._settle()
+        return dict(self.__dict__)
+
+    @model_serializer(mode="wrap")
+    def _settled(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._settle()
+        return handler(self)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +56,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Only the arguments: the environment and nif.toml are read by `load`, explicitly."""
         return (init_settings,)
+
+    @classmethod
+    @functools.cache
+    def defaults(cls) -> Settings:
+        """`Settings()`, built once: it is immutable and reads nothing, but building one costs
+        more than validating a small message, so per-message code without settings uses this."""
+        return cls()
 
     @classmethod
     def load(cls, config: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:

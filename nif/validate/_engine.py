@@ -13,12 +13,14 @@ from nif.report import Finding, Report, Severity, StepResult, StepStatus, Verdic
 from nif.settings import Settings
 from nif.validate._artefacts import sha256
 from nif.validate._cache import compiled
-from nif.validate._json import ParsedJson
+from nif.validate._json import ParsedJson, parse_json
 from nif.validate._profile import JSON_SCHEMA, KOSIT, SCHEMATRON, XSD, Profile, StepSpec
 from nif.validate._step import Document, Step, StepOutcome
-from nif.validate._xml import ParsedXml
+from nif.validate._xml import ParsedXml, parse_xml
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
+_LXML = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
+_STDLIB_JSON = ("json", "stdlib")
 
 
 def detect_media(content: bytes) -> str | None:
@@ -77,8 +79,6 @@ def _parse(
 ) -> tuple[Document | None, StepResult, list[Finding]]:
     started = time.perf_counter()
     if media == "xml":
-        from nif.validate._xml import parse_xml
-
         parsed = (
             read
             if isinstance(read, ParsedXml)
@@ -89,28 +89,20 @@ def _parse(
             )
         )
         document = Document(content, tree=parsed.tree) if parsed.tree is not None else None
-        engine = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
+        engine = _LXML
         findings = parsed.findings
     else:
-        from nif.validate._json import parse_json
-
         parsed_json = (
             read
             if isinstance(read, ParsedJson)
             else parse_json(content, max_bytes=settings.validation.max_message_bytes)
         )
         document = parsed_json.document
-        engine = ("json", "stdlib")
+        engine = _STDLIB_JSON
         findings = parsed_json.findings
-    failed = document is None
-    result = StepResult(
-        name="parse",
-        kind="parse",
-        engine=engine[0],
-        engine_version=engine[1],
-        status=StepStatus.FAILED if failed else StepStatus.PASSED,
-        millis=(time.perf_counter() - started) * 1000,
-    )
+    status = StepStatus.FAILED if document is None else StepStatus.PASSED
+    result = StepResult("parse", "parse", *engine, status)
+    result.millis = (time.perf_counter() - started) * 1000
     return document, result, findings
 
 
@@ -211,7 +203,7 @@ def validate(
     time limit and to say which one it was (before the first call, the message is being read
     and parsed).
     """
-    settings = settings or Settings()
+    settings = settings or Settings.defaults()
     watch = watch or _unwatched
     digest = _Digest(content)
     media = profile.media or detect_media(content)

@@ -30,7 +30,7 @@ import jsonschema_rs
 from nif.errors import CompileError, LimitError, ResolutionError
 from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import ArtefactSet
-from nif.validate._json import locate, locate_all, pointer
+from nif.validate._json import Positions, locate, pointer
 from nif.validate._json_drafts import Dialect, dialect, draft_uri, schema_of
 from nif.validate._json_references import canonical, explain, load_schema, shown
 from nif.validate._step import Document, Step, StepOutcome
@@ -167,9 +167,9 @@ class JsonSchemaStep(Step):
 
     def check(self, document: Document) -> StepOutcome:
         instance = document.json
-        if self._validator.is_valid(instance):
-            return StepOutcome([])
         errors = _errors(self._validator, instance)
+        if not errors:
+            return StepOutcome([])
         for error in errors:
             if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded):
                 where = pointer(error.instance_path) or "/"
@@ -179,17 +179,16 @@ class JsonSchemaStep(Step):
                     "whether the value matches, so it decides nothing (simplify the pattern)"
                 )
         pointers = [pointer(error.instance_path) for error in errors]
-        positions = locate_all(document.json_text or "", pointers)
+        find = Positions(document.json_text or "", pointers)
         findings, name = [], self._name
         for error, where in zip(errors, pointers, strict=True):
-            line, column = positions.get(where, (None, None))
             findings.append(
                 Finding(
                     Severity.ERROR,
                     name,
                     _message(error, instance),
                     _keyword(error),
-                    Location(line=line, column=column, pointer=where),
+                    Location.pending(where, find),
                     schema_location=pointer(error.evaluation_path),
                 )
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -103,8 +104,9 @@ class Step(abc.ABC):
     def __init__(self, artefacts: ArtefactSet) -> None:
         self.artefacts = artefacts
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
+        """Read for every message a cached step checks: worked out once."""
         return f"{self.kind}:{self.artefacts.root.name}"
 
     @property

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from decimal import Decimal
 
 import pytest
 
 from nif.report import Severity, Verdict
 from nif.validate import Profile, validate
-from nif.validate._json import locate, locate_all, parse_json, pointer
+from nif.validate._json import _careful, locate, locate_all, parse_json, pointer
 
 LIMIT = 1024 * 1024
 
@@ -205,3 +207,56 @@ def test_validate_makes_duplicate_keys_invalid():
     report = validate(b'{"a": 1, "a": 2}', Profile(steps=()))
     assert report.verdict is Verdict.INVALID
     assert [f.rule_id for f in report.findings] == ["json.duplicate-key"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"a": 1.5, "b": [1, -0, 2e10, 0.0, -0.0], "c": "t\\u00e9xt", "d": null}',
+        b'{"big": 1e400, "small": 1e-400, "fine": 1e300}',
+        b'{"zero": 0.0000000000000000000000000000000000000000000000000001e-300}',
+        b"[" + b"9" * 5000 + b"]",
+        b'{"a": 1, "a": 2, "b": {"c": 1, "c": 2}}',
+        b'{"n": NaN, "x": }',
+        b'{"s": "\\ud800"}',
+        b'{"s": "\\ud83d\\ude00"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'  {"a": 1}  ',
+        b'{"a": 1} x',
+        b'\xef\xbb\xbf{"bom": true}',
+        '{"utf16": "Li\u00e8ge"}'.encode("utf-16"),
+        b"",
+        b"\n",
+    ],
+)
+def test_the_fast_parse_agrees_with_the_careful_one(content):
+    """The fast parse returns what the careful one would have, or leaves the message to it:
+    same value (types included: Decimal for a number a float cannot hold), same findings."""
+    fast = parse_json(content, max_bytes=LIMIT)
+    text = content.decode(json.detect_encoding(content)) if content.strip() else content.decode()
+    careful = _careful(content, text)
+    assert fast.findings == careful.findings
+    assert (fast.document is None) == (careful.document is None)
+    if fast.document is not None and careful.document is not None:
+        assert repr(fast.document.json) == repr(careful.document.json)
+        assert fast.document.json_text == careful.document.json_text
+
+
+def test_a_float_beyond_double_stays_exact_without_a_big_exponent():
+    digits = "1" + "0" * 400
+    parsed = parse_json(f"[{digits}.0, 0.{'0' * 400}1]".encode(), max_bytes=LIMIT)
+    assert parsed.document is not None
+    assert parsed.document.json == [Decimal(f"{digits}.0"), Decimal(f"0.{'0' * 400}1")]
+    assert all(isinstance(value, Decimal) for value in parsed.document.json)
+
+
+def test_an_ordinary_message_is_parsed_once(monkeypatch):
+    """Only what the fast parse gives up on is parsed again (the careful parse is not run)."""
+
+    def never(content: bytes, text: str) -> None:
+        raise AssertionError("parsed twice")
+
+    monkeypatch.setattr(importlib.import_module("nif.validate._json"), "_careful", never)
+    parsed = parse_json('{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y"}'.encode(), max_bytes=LIMIT)
+    assert parsed.document is not None
+    assert parsed.document.json == {"a": [1, 2.5, "é", {"b": None}], "c": 'x"y'}

@@ -363,3 +363,24 @@ def test_a_step_is_shared_between_threads():
     for thread in threads:
         thread.join()
     assert counts == [3] * 200
+
+
+def test_positions_are_found_only_when_read_and_match_the_message():
+    text = '{\n  "registrationId": "x",\n  "person": {}\n}'
+    step = compile_json_schema(
+        schema_set(
+            {
+                "properties": {
+                    "registrationId": {"pattern": "^[0-9]+$"},
+                    "person": {"required": ["name"]},
+                }
+            }
+        )
+    )
+    document = parse_json(text.encode(), max_bytes=1 << 20).document
+    assert document is not None
+    findings = step.check(document).findings
+    assert all("_find" in vars(f.location) for f in findings)
+    found = {(f.location.pointer, f.location.line, f.location.column) for f in findings}
+    assert found == {("/registrationId", 2, 21), ("/person", 3, 13)}
+    assert not any("_find" in vars(f.location) for f in findings)

@@ -3,10 +3,10 @@
 The engine is jsonschema-rs, chosen by bench/bench_json.py: on 4,000 generated civil-registry
 messages (1.3 KiB, 40 % invalid, formats asserted, parsing included, 2 cores) raw jsonschema-rs
 0.60 validates ~90,000 messages/s and raw jsonschema 4.26 ~3,200: 28x. With jsonschema the
-engine alone would cost several times nif's parsing, positions and report together; with
-jsonschema-rs nif's strict parse runs at 0.95 of the raw rate, parse + step with positioned
-findings at 0.33 and `validate()` end to end at 0.24. It also gives the instance path, the
-keyword path through `$ref`s and the failing keyword that findings carry.
+engine alone would cost several times nif's parsing and report together. It also gives the
+instance path, the keyword path through `$ref`s and the failing keyword that findings carry.
+A finding's line and column are found only when read (`Location.pending`), by one walk of the
+message for all of the step's findings.
 
 A schema's `$ref`s resolve only to parts of its `ArtefactSet`, by their URI or their `$id`:
 the engine gets a registry of those parts and a retriever that refuses everything else, so an

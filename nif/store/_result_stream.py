@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -27,10 +27,10 @@ from nif.store._base import RDF_FORMATS, RESULT_FORMATS, QueryLimits, ResultForm
 CHUNK = 256 * 1024
 """Bytes handed on at a time: the first chunk holds every small answer whole."""
 
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[,]\{|"')
-"""A whole string, a binding's opening brace, or a string's opening quote whose end is in a
-later chunk."""
-_JSON_STRING_REST = re.compile(rb'(?:[^"\\]|\\.)*')
+_JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+"""A whole JSON string (escapes included)."""
+_JSON_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*')
+"""The rest of a JSON string, up to its closing quote (or a lone backslash at a chunk's end)."""
 
 
 class _Rows:
@@ -95,20 +95,20 @@ class _JsonRows(_Rows):
 
     def feed(self, data: bytes) -> int:
         text, self._carry = self._carry + data, b""
-        start = 0
         if self._in_string:
-            start = self._string_rest(text, 0)
+            text = text[self._string_rest(text, 0) :]
             if self._in_string:
                 return self.count
-        for match in _JSON_TOKENS.finditer(text, start):
-            token = match.group()
-            if token == b'"':  # a string that goes on in the next chunk
-                self._string_rest(text, match.end())
-                return self.count
-            if token[0] != 0x22:
-                self.count += 1
-        if text.endswith((b"[", b",")):
-            self._carry = text[-1:]
+        # Without its strings, a chunk's only quote opens a string that ends in a later one.
+        # Oxigraph writes a `:` after every key, so no `[` or `,` meets a `{` by the removal.
+        bare = _JSON_STRINGS.sub(b"", text)
+        quote = bare.find(b'"')
+        if quote >= 0:
+            self._string_rest(bare, quote + 1)
+            bare = bare[:quote]
+        elif bare.endswith((b"[", b",")):
+            self._carry = bare[-1:]
+        self.count += bare.count(b"[{") + bare.count(b",{")
         return self.count
 
     def _string_rest(self, text: bytes, start: int) -> int:
@@ -187,10 +187,11 @@ def stream_results(
     if isinstance(results, ox.QueryBoolean):
         return results.serialize(format=RESULT_FORMATS[fmt]) or b""
     output = _Output(fmt, limits, send, rows=isinstance(results, ox.QuerySolutions))
+    file = cast(IO[bytes], output)  # Oxigraph needs only `write`
     if isinstance(results, ox.QuerySolutions):
-        results.serialize(output, format=RESULT_FORMATS[fmt])
+        results.serialize(file, format=RESULT_FORMATS[fmt])
     else:
-        ox.serialize(_counted(results, limits), output, format=RDF_FORMATS[fmt])
+        ox.serialize(_counted(results, limits), file, format=RDF_FORMATS[fmt])
     limits.check_time()
     return output.rest()
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyshacl
+from pyshacl import shape as pyshacl_shape
+from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
 from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from pyshacl.pytypes import SHACLExecutor
@@ -172,8 +174,8 @@ def _tune_pyshacl() -> None:
 
     Measured on 1,000 generated interfaces, most of a record's check was pyshacl redoing per
     focus node what depends only on the shape: parsing each SPARQL constraint's text (rdflib
-    accepts the prepared query instead), the regular expressions that vet and pre-bind it, and
-    looking the node up in the list of focus nodes (a list: one comparison per focus node).
+    accepts the prepared query instead), the regular expressions that vet and pre-bind it,
+    and looking nodes up in lists (of focus nodes, of constraint parameters) one by one.
     """
     original_query = SPARQLBasedConstraint._validate_sparql_query
 
@@ -210,21 +212,34 @@ def _tune_pyshacl() -> None:
     def executor_with_focus_set(self: Validator) -> SHACLExecutor:
         executor = original_executor(self)
         if executor.focus_nodes:
-            executor.focus_nodes = _FocusNodes(executor.focus_nodes)
+            executor.focus_nodes = _Indexed(executor.focus_nodes)
         return executor
 
     Validator.make_executor = executor_with_focus_set  # type: ignore[method-assign]
+    # every shape looks each of its predicates up in this list (read from here once set)
+    pyshacl_shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        _Indexed(ALL_CONSTRAINT_PARAMETERS),
+        CONSTRAINT_PARAMETERS_MAP,
+    )
 
 
-class _FocusNodes(list[URIRef]):
-    """pyshacl's focus node list, with `in` answered by a set."""
+class _Indexed(list[URIRef]):
+    """A list pyshacl searches with `in` (its focus nodes, its constraint parameters), with
+    `in` answered by a set; its copies keep the set."""
 
-    def __init__(self, nodes: Iterable[URIRef]) -> None:
+    def __init__(self, nodes: Iterable[URIRef] = ()) -> None:
         super().__init__(nodes)
-        self._set = frozenset(self)
+        self._set = set(self)
 
     def __contains__(self, node: object) -> bool:
         return node in self._set
+
+    def copy(self) -> _Indexed:
+        return _Indexed(self)
+
+    def append(self, node: URIRef) -> None:
+        super().append(node)
+        self._set.add(node)
 
 
 def report_results(report: Graph) -> list[ShaclResult]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from decimal import Decimal
 
 import pytest
@@ -260,3 +261,29 @@ def test_an_ordinary_message_is_parsed_once(monkeypatch):
     parsed = parse_json('{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y"}'.encode(), max_bytes=LIMIT)
     assert parsed.document is not None
     assert parsed.document.json == {"a": [1, 2.5, "é", {"b": None}], "c": 'x"y'}
+
+
+def test_threads_parsing_at_once_get_their_own_documents():
+    """Each thread has its own scanner; a duplicate key in one thread's message sends only that
+    message to the careful parse."""
+    messages = [
+        json.dumps({"n": n, "items": [{"k": n, "v": str(n)}] * 3}).encode()
+        if n % 3
+        else b'{"n": 0, "n": %d}' % n
+        for n in range(300)
+    ]
+    expected = [parse_json(m, max_bytes=LIMIT) for m in messages]
+    results: dict[int, list] = {}
+
+    def run(worker: int) -> None:
+        results[worker] = [parse_json(m, max_bytes=LIMIT) for m in messages]
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for parsed in results.values():
+        assert [p.document.json for p in parsed] == [p.document.json for p in expected]
+        assert [p.findings for p in parsed] == [p.findings for p in expected]
+    assert sum(bool(p.findings) for p in expected) == 100

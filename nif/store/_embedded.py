@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import threading
@@ -90,14 +91,28 @@ def graph_node(graph: str) -> ox.NamedNode:
         raise UsageError(f"not an absolute IRI for a graph name: {graph!r} ({exc})") from None
 
 
+_REMEMBERED_QUERY = 16 * 1024
+"""Queries up to this length have their form remembered (`_form`): clients repeat theirs."""
+
+
 def query_form(query: str) -> type:
     """The kind of result `query` gives (`ox.QuerySolutions`, `ox.QueryBoolean` or
     `ox.QueryTriples`), found without a store: anything but a read-only query is refused."""
+    return _form(query) if len(query) <= _REMEMBERED_QUERY else _form.__wrapped__(query)
+
+
+@functools.lru_cache(maxsize=512)
+def _form(query: str) -> type:
+    """`query_form`, remembered for the last queries seen (a refusal is not remembered)."""
     refuse_service(query)
     try:
-        return type(ox.Store().query(query))
+        return type(_EMPTY.query(query))
     except SyntaxError as exc:
         raise UsageError(f"not a SPARQL 1.1 query: {exc}") from None
+
+
+_EMPTY = ox.Store()
+"""A store with nothing in it, to parse queries against (evaluated, a query finds nothing)."""
 
 
 def ensure_query(query: str) -> None:

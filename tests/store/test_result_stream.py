@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from nif.errors import QueryTimeoutError, ResultTooLargeError
+from nif.errors import QueryTimeoutError, ResultTooLargeError, UsageError
+from nif.store import query_form
 from nif.store._base import QueryLimits, ResultFormat, write_results
 from nif.store._result_stream import _COUNTERS, CHUNK, serialize_results, stream_results
 
@@ -113,3 +114,20 @@ def test_the_time_limit_is_checked_as_oxigraph_writes() -> None:
     limits._deadline = 0.0  # passed already
     with pytest.raises(QueryTimeoutError):
         serialize_results(big.query("SELECT * WHERE { ?s ?p ?o }"), ResultFormat.CSV, limits)
+
+
+@pytest.mark.parametrize("length", [100, 20_000])
+def test_a_query_form_is_remembered_but_never_a_refusal(length: int) -> None:
+    """Forms are remembered for repeated queries (short ones); refused queries stay refused."""
+    padding = "#" + "x" * length + "\n"
+    select = padding + "SELECT * WHERE { ?s ?p ?o }"
+    assert query_form(select) is ox.QuerySolutions
+    assert query_form(select) is ox.QuerySolutions
+    assert query_form(padding + "ASK { }") is ox.QueryBoolean
+    federated = padding + "SELECT * WHERE { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }"
+    for _ in range(2):
+        with pytest.raises(UsageError, match="SERVICE"):
+            query_form(federated)
+    for _ in range(2):
+        with pytest.raises(UsageError, match="not a SPARQL 1\\.1 query"):
+            query_form(padding + "SELECT WHERE")

@@ -48,3 +48,19 @@ def test_clear_forgets_every_entry() -> None:
     first = cache.get("key", object)
     cache.clear()
     assert cache.get("key", object) is not first
+
+
+def test_a_none_result_is_kept_like_any_other() -> None:
+    cache = CompiledCache()
+    builds: list[None] = []
+    for _ in range(3):
+        assert cache.get("key", lambda: builds.append(None)) is None
+    assert builds == [None]
+
+
+def test_discard_forgets_one_entry() -> None:
+    cache = CompiledCache()
+    kept, dropped = cache.get("kept", object), cache.get("dropped", object)
+    cache.discard("dropped")
+    assert cache.get("kept", object) is kept
+    assert cache.get("dropped", object) is not dropped

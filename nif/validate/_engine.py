@@ -284,10 +284,13 @@ def _verdict(steps: list[StepResult], findings: list[Finding], fail_on: Severity
 
     A step that decides acceptance (KoSIT) has already said so by its status: its findings do
     not make the message invalid on their own."""
-    if any(s.status is StepStatus.ERROR for s in steps):
+    statuses = {s.status for s in steps}
+    if StepStatus.ERROR in statuses:
         return Verdict.ERROR
-    if any(s.status is StepStatus.FAILED for s in steps):
+    if StepStatus.FAILED in statuses:
         return Verdict.INVALID
+    if not findings:
+        return Verdict.VALID
     deciding = {s.name for s in steps if s.accepted is not None}
     if any(f.severity >= fail_on for f in findings if f.step not in deciding):
         return Verdict.INVALID

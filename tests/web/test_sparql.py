@@ -435,6 +435,23 @@ def test_a_large_answer_is_streamed_whole(make_server: Callable[..., LiveServer]
         assert response.text.count("\n") == 20001
 
 
+def test_a_client_leaving_mid_answer_frees_its_slot(
+    make_server: Callable[..., LiveServer],
+) -> None:
+    """The only slot's worker is stopped when its reader goes: the next query is answered."""
+    live = make_server(sparql_max_rows=0, sparql_max_concurrent=1)
+    with live.client() as client:
+        with client.stream("GET", "/sparql", params={"query": cross_join()}) as response:
+            assert response.headers.get("transfer-encoding") == "chunked"
+            assert next(response.iter_bytes())
+        for _ in range(100):  # the service notices the closed connection at its next write
+            status = client.get("/sparql", params={"query": ASK_BIRTH}).status_code
+            if status != 429:
+                break
+            threading.Event().wait(0.1)
+        assert status == 200
+
+
 def test_a_result_over_the_row_limit_is_422(make_server: Callable[..., LiveServer]) -> None:
     live = make_server(sparql_max_rows=5)
     with live.client() as client:

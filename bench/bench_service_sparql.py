@@ -8,8 +8,15 @@ JSON results) by 8 clients back to back, one query at a time, each run bounded b
 count and a time limit; every answer must hold the rows the store gives in-process.
 
 Baseline, in the same run: the same queries through `Store.select` in this process, one at a
-time, before the service opens the store. The service's p99 over the in-process p99 is the cost
-of the protocol, JSON results and sharing 2 cores among 8 clients.
+time, before the service opens the store (latency and CPU per query), and in 2 processes at
+once over read-only snapshots of the store, back to back for `IN_PROCESS_SECONDS` (the rate 2
+cores give in process). The service's p99 over the in-process p99 is the cost of the protocol,
+JSON results and sharing 2 cores among 8 clients; its CPU per request (its own process and its
+query workers, from /proc) over the query's CPU in process is what the protocol costs.
+
+Targets (issue 17), with the 8-slot service: "interfaces of an agency" at >= 0.5x the 2-core
+in-process rate and <= the query's CPU + 1 ms per request; "versions by status" at <= 1.3x the
+query's CPU, its answers streamed (chunked).
 
 The service runs twice: with the settings `make serve` uses, and with
 `sparql_max_concurrent` and `sparql_max_rows` raised; both without the rate limit (600 requests
@@ -19,23 +26,29 @@ a minute per client), which `NIF_BENCH_DEFAULTS=1` keeps. `NIF_BENCH_REQUESTS` a
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bench._registry_gen import Spec, pinned_registry
 from bench._service import LoadResult, Send, load, ms, percentile, serve
+from bench._summary import target
 from bench.bench_registry_queries import QUERIES, fill, parameters
 from nif.registry import Registry
 from nif.settings import Settings
-from nif.store import DumpFormat
+from nif.store import DumpFormat, EmbeddedStore
 
 CLIENTS = 8
 IN_PROCESS_ROUNDS = 5
+IN_PROCESS_SECONDS = 3.0
+CORES = 2
+SMALL, LARGE = "interfaces of an agency", "versions by status"
 JSON_RESULTS = "application/sparql-results+json"
 CONFIGURATIONS = {
     "make serve's defaults": {},
@@ -68,24 +81,65 @@ def prepare(home: Path) -> dict[str, list[tuple[str, int]]]:
         }
 
 
-def in_process(home: Path, queries: dict[str, list[tuple[str, int]]]) -> dict[str, list[float]]:
-    """Sequential `Store.select` times per query, after one warm-up run of each text."""
-    times: dict[str, list[float]] = {}
+@dataclass
+class Baseline:
+    """One query's in-process figures: sequential latencies and CPU, and the 2-core rate."""
+
+    times: list[float]
+    cpu: float
+    """CPU seconds per query, sequential."""
+    rate: float = 0.0
+    """Queries per second in `CORES` processes at once."""
+
+
+def in_process(home: Path, queries: dict[str, list[tuple[str, int]]]) -> dict[str, Baseline]:
+    """Sequential `Store.select` times and CPU per query, after one warm-up run of each text;
+    then the rate of `CORES` processes running the same texts at once."""
+    found: dict[str, Baseline] = {}
     with Registry.open(Settings(home=home)) as registry:
         for name, texts in queries.items():
-            times[name] = []
+            times: list[float] = []
+            cpu = 0.0
             for query, _ in texts:
                 registry.store.select(query)
                 for _ in range(IN_PROCESS_ROUNDS):
-                    started = time.perf_counter()
+                    started, used = time.perf_counter(), time.process_time()
                     registry.store.select(query)
-                    times[name].append(time.perf_counter() - started)
-    return times
+                    cpu += time.process_time() - used
+                    times.append(time.perf_counter() - started)
+            found[name] = Baseline(times, cpu / len(times))
+        snapshot = home / "bench-snapshot"
+        assert isinstance(registry.store, EmbeddedStore)
+        registry.store.checkpoint(snapshot)
+    spawn = multiprocessing.get_context("spawn")
+    for name, texts in queries.items():
+        with spawn.Pool(CORES) as pool:
+            args = [(str(snapshot), [q for q, _ in texts], IN_PROCESS_SECONDS)] * CORES
+            found[name].rate = sum(pool.starmap(_run_for, args))
+    return found
 
 
-def sender(base: str, texts: list[tuple[str, int]], wrong: list[str]) -> Send:
+def _run_for(snapshot: str, texts: list[str], seconds: float) -> float:
+    """Queries per second run back to back over a read-only snapshot for `seconds` (one round
+    at least), after a warm-up round: the process's start is not counted."""
+    store = EmbeddedStore.read_only(snapshot)
+    for query in texts:
+        store.select(query)
+    done, started = 0, time.perf_counter()
+    while done < len(texts) or time.perf_counter() < started + seconds:
+        store.select(texts[done % len(texts)])
+        done += 1
+    rate = done / (time.perf_counter() - started)
+    store.close()
+    return rate
+
+
+def sender(
+    base: str, texts: list[tuple[str, int]], wrong: list[str], streamed: list[bool] | None = None
+) -> Send:
     """Cycle through the texts of one query; an answer with other than the expected number of
-    rows is noted in `wrong` (rows are compared by count: the in-process run checked them)."""
+    rows is noted in `wrong` (rows are compared by count: the in-process run checked them), and
+    whether each answer came chunked in `streamed`."""
     url = base + "/sparql"
     turn = 0
 
@@ -95,6 +149,8 @@ def sender(base: str, texts: list[tuple[str, int]], wrong: list[str]) -> Send:
         turn += 1
         answer = await client.post(url, data={"query": query}, headers={"Accept": JSON_RESULTS})
         if answer.status_code == 200:
+            if streamed is not None:
+                streamed.append(answer.headers.get("transfer-encoding") == "chunked")
             got = len(answer.json()["results"]["bindings"])
             if got != rows:
                 wrong.append(f"{got} rows instead of {rows} for\n{query}")
@@ -117,45 +173,91 @@ def main() -> None:
         queries = prepare(home)
         print(f"  set-up (generate, bulk load): {time.perf_counter() - started:.1f} s")
         baseline = in_process(home, queries)
+        print(f"  load average after the in-process baseline: {os.getloadavg()[0]:.2f}")
         wrong: list[str] = []
         for label, env in CONFIGURATIONS.items():
             results: dict[str, LoadResult] = {}
+            streamed: list[bool] = []
             with serve(home, {**base, **env}) as service:
                 for name, texts in queries.items():
-                    send = sender(service.url, texts, wrong)
+                    send = sender(service.url, texts, wrong, streamed if name == LARGE else None)
                     load(send, CLIENTS, requests=len(texts) * 2, seconds=seconds)  # warm-up
                     results[name] = load(
                         send, CLIENTS, requests=requests, seconds=seconds, service=service
                     )
-            print(f"\nnif serve with {label}{shown}")
+            print(f"\nnif serve with {label}{shown}, load average {os.getloadavg()[0]:.2f}")
             report(queries, baseline, results)
+        targets(baseline, results, streamed)
     if wrong:
         raise SystemExit(f"{len(wrong)} answers differ from the store's; first: {wrong[0]}")
 
 
 def report(
     queries: dict[str, list[tuple[str, int]]],
-    baseline: dict[str, list[float]],
+    baseline: dict[str, Baseline],
     results: dict[str, LoadResult],
 ) -> None:
     print(
-        f"  {'query':<30}{'rows':>6}{'in-process p50':>15}{'p99':>9}"
-        f"{'service req/s':>14}{'p50':>9}{'p99':>9}{'p99 ratio':>10}{'CPU/request':>13}"
-        "  other answers"
+        f"  {'query':<30}{'rows':>6}{'in-process p50':>15}{'p99':>9}{'CPU':>8}"
+        f"{f'{CORES} cores/s':>11}{'service req/s':>14}{'ratio':>7}{'p50':>9}{'p99':>9}"
+        f"{'p99 ratio':>10}{'CPU/request':>13}{'CPU ratio':>10}  other answers"
     )
     for name, result in results.items():
         rows = statistics.mean(n for _, n in queries[name])
         local = baseline[name]
-        ratio = result.p(0.99) / percentile(local, 0.99)
+        ratio = result.p(0.99) / percentile(local.times, 0.99)
         print(
-            f"  {name:<30}{rows:>6.0f}{ms(statistics.median(local)):>15}"
-            f"{ms(percentile(local, 0.99)):>9}{result.throughput:>14.1f}{ms(result.p(0.5)):>9}"
-            f"{ms(result.p(0.99)):>9}{ratio:>9.1f}x{result.cpu_per_request():>13}"
+            f"  {name:<30}{rows:>6.0f}{ms(statistics.median(local.times)):>15}"
+            f"{ms(percentile(local.times, 0.99)):>9}{ms(local.cpu):>8}{local.rate:>11.1f}"
+            f"{result.throughput:>14.1f}{result.throughput / local.rate:>6.2f}x"
+            f"{ms(result.p(0.5)):>9}{ms(result.p(0.99)):>9}{ratio:>9.1f}x"
+            f"{result.cpu_per_request():>13}{cpu_per_request(result) / local.cpu:>9.2f}x"
             f"  {result.failures() or '-'}"
         )
     every = [t for r in results.values() for t in r.latencies]
     if every:
         print(f"  all queries, {CLIENTS} clients: p99 {ms(percentile(every, 0.99))}")
+
+
+def cpu_per_request(result: LoadResult) -> float:
+    """The service's CPU seconds per request: its own process and its query workers."""
+    return sum(result.cpu) / result.requests if result.requests else float("nan")
+
+
+def targets(
+    baseline: dict[str, Baseline], results: dict[str, LoadResult], streamed: list[bool]
+) -> None:
+    """Issue 17's two SPARQL targets, from the run with `CLIENTS` slots."""
+    if SMALL in results:
+        small, local = results[SMALL], baseline[SMALL]
+        rate = small.throughput / local.rate
+        extra = cpu_per_request(small) - local.cpu
+        target(
+            f"SPARQL at /sparql, {CLIENTS} clients, {SMALL!r}: rate",
+            f"{small.throughput:.0f} req/s, {rate:.2f}x",
+            f"the same queries in process on {CORES} cores ({local.rate:.0f}/s)",
+            ">= 0.5x",
+            rate >= 0.5,
+        )
+        target(
+            f"SPARQL at /sparql, {SMALL!r}: CPU per request",
+            f"{ms(cpu_per_request(small))} ({extra * 1000:+.1f} ms)",
+            f"the query in process ({ms(local.cpu)})",
+            "<= the query's + 1 ms",
+            extra <= 0.001,
+        )
+    if LARGE in results:
+        large, local = results[LARGE], baseline[LARGE]
+        ratio = cpu_per_request(large) / local.cpu
+        chunked = bool(streamed) and all(streamed)
+        target(
+            f"SPARQL, {LARGE!r}: CPU per request",
+            f"{ms(cpu_per_request(large))}, {ratio:.2f}x, p99 {ms(large.p(0.99))}, "
+            + ("streamed" if chunked else "not streamed"),
+            f"the same query in process ({ms(local.cpu)})",
+            "<= 1.3x, results streamed",
+            ratio <= 1.3 and chunked,
+        )
 
 
 if __name__ == "__main__":

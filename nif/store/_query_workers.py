@@ -19,7 +19,7 @@ import logging
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,7 @@ class QueryWorkers:
 
     def stream(
         self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, None]:
         """As `run`, the answer in chunks as the worker writes them (the first chunk holds a
         small answer whole). A limit passed after the first chunk raises between chunks: what
         came before is not the whole answer. The worker's slot is held until the iterator ends

@@ -26,7 +26,7 @@ from typing import Any
 
 from nif import errors
 from nif.errors import NifError, StoreError, TooManyRequestsError
-from nif.store._base import QueryLimits, ResultFormat
+from nif.store._base import QueryLimits, ResultFormat, check_format
 from nif.workers import WorkerProcess
 
 log = logging.getLogger("nif.store")
@@ -207,6 +207,9 @@ class QueryWorkers:
         small answer whole). A limit passed after the first chunk raises between chunks: what
         came before is not the whole answer. The worker's slot is held until the iterator ends
         or is closed."""
+        from nif.store._embedded import query_form  # it imports this module
+
+        check_format(query_form(query), fmt)  # remembered: the service asked it already
         limits = limits or QueryLimits()
         worker = self._take()
         try:

@@ -76,6 +76,8 @@ def test_the_limits_and_errors_are_those_of_the_store(store: EmbeddedStore) -> N
     with pytest.raises(UsageError, match="SERVICE"):
         workers.run("SELECT * { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }", ResultFormat.JSON)
     assert store.query_raw(query, ResultFormat.CSV) == workers.run(query, ResultFormat.CSV)
+    with pytest.raises(UsageError, match="use json, xml, csv or tsv"):
+        workers.run(query, ResultFormat.TURTLE, QueryLimits(max_rows=5))
 
 
 def test_queries_see_every_write_before_them_and_old_snapshots_go(

@@ -100,11 +100,15 @@ class CheckCache:
         if not fingerprints:
             return {}
         marks = ", ".join("?" for _ in fingerprints)
-        rows = self._db.query(
-            "SELECT record, fingerprint, results, checksum FROM check_results"
-            f" WHERE record IN ({marks})",
-            list(fingerprints),
-        )
+        try:
+            rows = self._db.query(
+                "SELECT record, fingerprint, results, checksum FROM check_results"
+                f" WHERE record IN ({marks})",
+                list(fingerprints),
+            )
+        except Exception as exc:  # an unreadable cache: check every record again
+            log.warning("the check cache cannot be read (%s): checking every record", exc)
+            return {}
         found: dict[str, ShaclReport] = {}
         for record, kept, results, checksum in rows:
             if kept != fingerprints.get(record):
@@ -128,27 +132,29 @@ class CheckCache:
         ]
         if not rows:
             return
-        with self._db.session() as session:
-            session.executemany(
-                "INSERT INTO check_results (record, fingerprint, results, checksum, at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record) DO UPDATE SET"
-                " fingerprint = excluded.fingerprint, results = excluded.results,"
-                " checksum = excluded.checksum, at = excluded.at",
-                rows,
-            )
+        try:
+            with self._db.session() as session:
+                session.executemany(
+                    "INSERT INTO check_results (record, fingerprint, results, checksum, at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record) DO UPDATE SET"
+                    " fingerprint = excluded.fingerprint, results = excluded.results,"
+                    " checksum = excluded.checksum, at = excluded.at",
+                    rows,
+                )
+        except Exception as exc:  # not kept: the next check checks these records again
+            log.warning("the check cache cannot be written (%s)", exc)
 
     def forget_others(self, records: Iterable[str]) -> None:
         """Drop the rows of records that are no longer in the registry."""
         keep = set(records)
-        gone = [r for (r,) in self._db.query("SELECT record FROM check_results") if r not in keep]
-        if gone:
-            with self._db.session() as session:
-                session.executemany(
-                    "DELETE FROM check_results WHERE record = ?", [(r,) for r in gone]
-                )
-
-    def clear(self) -> None:
-        self._db.query("DELETE FROM check_results")
+        try:
+            rows = self._db.query("SELECT record FROM check_results")
+            gone = [(r,) for (r,) in rows if r not in keep]
+            if gone:
+                with self._db.session() as session:
+                    session.executemany("DELETE FROM check_results WHERE record = ?", gone)
+        except Exception as exc:  # a row left behind is never read: its record is gone
+            log.warning("the check cache cannot be pruned (%s)", exc)
 
 
 def _checksum(record: str, fingerprint: str, results: bytes) -> str:

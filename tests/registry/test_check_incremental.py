@@ -122,3 +122,13 @@ def test_a_withdrawn_record_leaves_the_cache(generated: Registry) -> None:
     rows = generated.state.database(CHECKS_SCHEMA).query("SELECT record FROM check_results")
     assert gone not in {r for (r,) in rows}
     assert len(rows) == RECORDS - 1
+
+
+def test_an_unreadable_cache_means_every_record_is_checked(generated: Registry) -> None:
+    _edit(generated, "interface", _bad_version)
+    first = generated.check(workers=1)
+    generated.state.database(CHECKS_SCHEMA).query("DROP TABLE check_results")
+    again = generated.check(workers=1)
+    assert (again.checked, again.reused) == (RECORDS, 0)
+    assert not again.conforms
+    _same(again, first)

@@ -72,7 +72,7 @@ def find_suite(
 
 def load_suite(folder: Path, settings: Settings | None = None) -> Suite:
     """Parse `folder/manifest.ttl` and read its files; `InputError` saying what is wrong."""
-    settings = settings or Settings()
+    settings = settings or Settings.defaults()
     folder = folder.resolve()
     interface, version = folder.parent.name, folder.name
     manifest = folder / MANIFEST

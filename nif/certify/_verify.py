@@ -103,7 +103,7 @@ class CertificateCheck:
 
 def parse_certificate(content: bytes, filename: str, settings: Settings | None = None) -> Graph:
     """A certificate file as a graph, its syntax from the suffix (.ttl, .jsonld, .rdf, .nt...)."""
-    settings = settings or Settings()
+    settings = settings or Settings.defaults()
     return parse_records(
         content,
         source=Path(filename).name,

@@ -294,6 +294,28 @@ class StepResult(_JsonOrder):
         return _STEP.validate_python(data)
 
 
+class _HashedOnRead:
+    """`Report.sha256`: kept in the instance as any field or, once `hash_on_read` was called,
+    computed when first read (hashing a small message costs a tenth of its XSD check, and many
+    reports are only counted). No value on the class, so that the field keeps no default."""
+
+    def __get__(self, report: Report | None, owner: type | None = None) -> str:
+        if report is None:
+            raise AttributeError("sha256")
+        values = report.__dict__
+        if "sha256" not in values:
+            digest = values.get("_digest")
+            if digest is not None:  # else another thread has just set it
+                values["sha256"] = digest()
+                values.pop("_digest", None)
+        value: str = values["sha256"]
+        return value
+
+    def __set__(self, report: Report, value: str) -> None:
+        report.__dict__["sha256"] = value
+        report.__dict__.pop("_digest", None)
+
+
 @dataclasses.dataclass
 class Report(_JsonOrder):
     """The outcome of validating one message against one profile."""
@@ -377,6 +399,20 @@ class Report(_JsonOrder):
             }
         return report
 
+    def hash_on_read(self, digest: Callable[[], str]) -> Report:
+        """This report, its `sha256` to be `digest()` when first read (as an attribute, in
+        the JSON form, compared, pickled)."""
+        self.__dict__.pop("sha256", None)
+        self.__dict__["_digest"] = digest
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled hashed: `digest` holds the whole message and need not cross processes."""
+        state = dict(self.__dict__)
+        state["sha256"] = self.sha256
+        state.pop("_digest", None)
+        return state
+
     def drop_raw_outputs(self, keep_kosit_report: bool = False) -> None:
         """Forget each step's raw SVRL and KoSIT report (not part of the JSON form), so a report
         crossing a process boundary or kept for later carries only what it says;
@@ -426,6 +462,8 @@ class Report(_JsonOrder):
 
 _FINDING = TypeAdapter(Finding)
 _STEP = TypeAdapter(StepResult)
+Report.sha256 = _HashedOnRead()  # type: ignore[assignment]  # after @dataclass: no default
+
 _REPORT = TypeAdapter(Report)
 
 

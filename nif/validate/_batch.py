@@ -395,7 +395,7 @@ def validate_files(
     """
     if not paths:
         return []
-    settings = settings or Settings()
+    settings = settings or Settings.defaults()
     items = [p if isinstance(p, Message) else str(p) for p in paths]
     jobs = min(jobs or _auto_jobs(items), len(items))
     batch = _Batch(items, profile, settings, jobs, keep_svrl, progress)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections.abc import Callable, Mapping
 
@@ -154,35 +154,6 @@ def _apply_overrides(
     return out
 
 
-_HASH_IN_BACKGROUND = 1024 * 1024
-
-
-class _Digest:
-    """The message's sha256, computed on another thread for large messages.
-
-    hashlib releases the GIL, as do lxml's parser and libxml2's validation, so hashing a large
-    message overlaps with the steps instead of adding to them.
-    """
-
-    def __init__(self, content: bytes) -> None:
-        self._value: str | None = None
-        self._thread: threading.Thread | None = None
-        if len(content) < _HASH_IN_BACKGROUND:
-            self._value = sha256(content)
-        else:
-            self._thread = threading.Thread(target=self._compute, args=(content,), daemon=True)
-            self._thread.start()
-
-    def _compute(self, content: bytes) -> None:
-        self._value = sha256(content)
-
-    def result(self) -> str:
-        if self._thread is not None:
-            self._thread.join()
-        assert self._value is not None
-        return self._value
-
-
 def validate(
     content: bytes,
     profile: Profile,
@@ -205,7 +176,6 @@ def validate(
     """
     settings = settings or Settings.defaults()
     watch = watch or _unwatched
-    digest = _Digest(content)
     media = profile.media or detect_media(content)
     steps: list[StepResult] = []
     findings: list[Finding] = []
@@ -263,7 +233,7 @@ def validate(
             result.millis = (time.perf_counter() - started) * 1000
     return Report(
         source=source,
-        sha256=digest.result(),
+        sha256="",
         size=len(content),
         media_type=MEDIA_TYPES.get(media or "", "application/octet-stream"),
         verdict=_verdict(steps, findings, profile.fail_on),
@@ -272,7 +242,7 @@ def validate(
         profile=profile.name,
         context=dict(context or {}),
         omitted=omitted,
-    )
+    ).hash_on_read(functools.partial(sha256, content))
 
 
 def _unwatched(stage: str, name: str) -> None:

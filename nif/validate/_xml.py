@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import threading
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -223,6 +224,28 @@ class _Recorder(Resolver):
         return self.resolve_string(b"", context)
 
 
+_held = threading.local()
+
+
+def _recorded_parse(content: bytes, base_url: str | None) -> tuple[etree._Element, list[str]]:
+    """Parse with this thread's `safe_parser(_Recorder())`, built once: building a parser costs
+    a tenth of a small invoice's parse. lxml empties a parser's error log as each parse starts;
+    the recorder is emptied here. The parser is taken out while it parses, so a parse within
+    a parse gets a new one instead of the busy one."""
+    held: tuple[etree.XMLParser, _Recorder] | None = getattr(_held, "parser", None)
+    _held.parser = None
+    if held is None:
+        recorder = _Recorder()
+        held = (safe_parser(recorder), recorder)
+    parser, recorder = held
+    recorder.refused.clear()
+    try:
+        root = etree.fromstring(content, parser, base_url=base_url)
+    finally:
+        _held.parser = held
+    return root, list(recorder.refused)
+
+
 def _external_declaration(
     content: bytes, tree: etree._ElementTree, refused: list[str]
 ) -> Finding | None:
@@ -273,16 +296,15 @@ def parse_xml(
     doctype = _DOCTYPE.search(content, 0, _prolog_end(content))
     if doctype and not internal_subset:
         return ParsedXml(None, [_doctype_finding(content, doctype.start())])
-    recorder = _Recorder()
     try:
-        root = etree.fromstring(content, safe_parser(recorder), base_url=base_url)
+        root, refused = _recorded_parse(content, base_url)
     except etree.XMLSyntaxError as exc:
         return ParsedXml(None, [_syntax_finding(exc)])
     tree = root.getroottree()
-    if _has_dtd(tree) or recorder.refused:
+    if _has_dtd(tree) or refused:
         if not internal_subset:
             return ParsedXml(None, [_doctype_finding(content, content.find(b"<!DOCTYPE"))])
-        external = _external_declaration(content, tree, recorder.refused)
+        external = _external_declaration(content, tree, refused)
         if external:
             return ParsedXml(None, [external])
         expanding = safe_parser(resolve_entities="internal", attribute_defaults=True)

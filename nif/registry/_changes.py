@@ -8,7 +8,8 @@ checksums, so new keys, and a worker gets them with the task's `Target`.
 
 Other processes on the same state (replicas) write too: `follow` hears of their writes through
 the state's change feed. A cache asks the feed (`sync`, one indexed read) before each lookup, so
-a record another replica stored is seen by the very next request here; their writes clear the
+a record another replica stored is seen by the very next request here (`peek`, for an event
+loop, answers only when that read needs no wait); their writes clear the
 caches like this process's own, but do not call the listeners that act on a write of this
 process (`subscribe(..., remote=False)`: the catalogue's graph is rewritten by the writer).
 """
@@ -51,6 +52,10 @@ class Changes:
         """Catch up with other processes' writes now (before a cache lookup)."""
         if self._feed is not None:
             self._feed.sync()
+
+    def sync_at_once(self) -> bool:
+        """`sync` when it needs no wait (`ChangeFeed.sync_at_once`); False when it would."""
+        return self._feed is None or self._feed.sync_at_once()
 
     def announce(self) -> None:
         self._move(remote=False)
@@ -99,6 +104,16 @@ class ReadCache(Generic[K, V]):
             if self._changes.generation == generation:
                 self._entries[key] = value
         return value
+
+    def peek(self, key: K, *, sync: bool = True) -> V | None:
+        """The answer kept for `key` when it can be given without waiting, for an event loop:
+        other processes' writes heard of at once (`Changes.sync_at_once`; `sync=False`: the
+        caller has just asked) and the answer kept. None otherwise: then `get` it where
+        waiting is allowed."""
+        if sync and not self._changes.sync_at_once():
+            return None
+        with self._lock:
+            return self._entries.get(key)
 
     def clear(self) -> None:
         with self._lock:

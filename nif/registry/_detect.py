@@ -214,7 +214,7 @@ class Detector:
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self._store = store
-        self._settings = settings or Settings()
+        self._settings = settings or Settings.defaults()
         self._by_root: dict[str, list[MessageTypeRef]] = {}
         self._by_values: dict[tuple[tuple[str, str], ...], list[MessageTypeRef]] = {}
         self._json_paths: list[str] | None = None
@@ -283,6 +283,23 @@ class Detector:
         """When an XML message's root is the root of none of `among` (the types of the version
         the caller named) but of other registered versions' types: its root start tag and
         those types, the versions the message was written for. None otherwise."""
+        head = self._foreign_root(content, among)
+        if head is None:
+            return None
+        root = str(head.tag)
+        named = {r.version_iri for r in among}
+        found = [r for r in self._xml_candidates(root) if r.version_iri not in named]
+        return (head, found) if found else None
+
+    def foreign_root(self, content: bytes, among: Sequence[MessageTypeRef]) -> bool:
+        """Whether `other_versions` must look the message's root up in the store (it is an XML
+        root none of `among` has); when not, it answers None without a store query."""
+        return self._foreign_root(content, among) is not None
+
+    def _foreign_root(
+        self, content: bytes, among: Sequence[MessageTypeRef]
+    ) -> etree._Element | None:
+        """The root start tag of an XML message whose root none of `among` has, else None."""
         if not among or detect_media(content) != "xml":
             return None
         if any(r.root is None and r.media != "json" for r in among):
@@ -291,12 +308,7 @@ class Detector:
             head = root_start(content, self._settings)
         except DetectionError:
             return None
-        root = str(head.tag)
-        if any(r.root == root for r in among):
-            return None
-        named = {r.version_iri for r in among}
-        found = [r for r in self._xml_candidates(root) if r.version_iri not in named]
-        return (head, found) if found else None
+        return None if any(r.root == str(head.tag) for r in among) else head
 
     def _xml_candidates(self, root: str) -> list[MessageTypeRef]:
         if root not in self._by_root:

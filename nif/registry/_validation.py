@@ -152,6 +152,15 @@ class Chooser:
             ),
         )
 
+    def named(self, content: bytes) -> MessageTypeRef | None:
+        """`choose` when it needs no store query and no parse (one type named, the message's
+        root its own), then with no `other_version` note: for an event loop. None otherwise:
+        then `choose` where waiting is allowed."""
+        only = self._only()
+        if only is None or self._detector.foreign_root(content, [only]):
+            return None
+        return only
+
     def _explained(self, exc: DetectionError, content: bytes) -> DetectionError:
         """A detection failure that says so when the message is another version's."""
         note = self.other_version(content)

@@ -140,6 +140,12 @@ class ChangeFeed(abc.ABC):
         """Read the shared generation now; call the listeners (and answer True) if another
         process moved it since this one last looked. Cheap: one indexed read."""
 
+    def sync_at_once(self) -> bool:
+        """`sync` when it needs no wait (so an event loop may call it): True when done; False
+        when it would wait (a network round trip, a lock another thread holds), and the caller
+        must `sync` where waiting is allowed."""
+        return False
+
 
 @dataclasses.dataclass(frozen=True)
 class Health:

@@ -192,6 +192,18 @@ class _FileChanges(ChangeFeed):
             self._tell()
         return moved
 
+    def sync_at_once(self) -> bool:
+        """A local read in WAL mode waits for no other process; only for another thread of
+        this one holding the file (e.g. in a write): then not at once."""
+        database = self._database()
+        if not isinstance(database, SqliteDatabase) or not database.file.lock.acquire(False):
+            return False
+        try:
+            self.sync()
+        finally:
+            database.file.lock.release()
+        return True
+
     def _read(self) -> int:
         return int(self._database().query("SELECT generation FROM nif_changes WHERE id = 1")[0][0])
 

@@ -33,6 +33,15 @@ class Targets:
     def chooser(self, key: tuple[str | None, ...], build: Callable[[], Chooser]) -> Chooser:
         return self._choosers.get(key, build)
 
+    def at_once(self, key: tuple[str | None, ...], content: bytes) -> Target | None:
+        """The message's target when all of it is remembered and nothing needs a wait (no
+        store query, no network round trip to the change feed), for the event loop: the
+        type named by `key`, the message's root its own. None otherwise: then `chooser` and
+        `target` in a thread."""
+        chooser = self._choosers.peek(key)
+        ref = chooser.named(content) if chooser is not None else None
+        return self._targets.peek(ref, sync=False) if ref is not None else None
+
     def target(self, ref: MessageTypeRef) -> Target:
         """The pins of `ref`, which the request's `chooser` gave: that lookup caught up with
         other processes' writes already (one read of the change feed per request)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 
 from nif.registry import ReadCache, Registry
 from nif.registry._changes import Changes
+from nif.state import ChangeFeed
 from nif.store import DumpFormat
 from tests.registry.conftest import DEMO
 
@@ -72,3 +74,48 @@ def test_every_write_through_the_registry_announces_a_change(registry: Registry,
         moved = registry.generation != generation
         assert moved == (name != "export (not a write)"), name
         assert cache.get(name, lambda: -1) == (-1 if moved else generation), name
+
+
+class _Feed(ChangeFeed):
+    """A change feed whose `sync` can be done at once, or not."""
+
+    def __init__(self, at_once: bool) -> None:
+        self.at_once = at_once
+        self.listeners: list[Callable[[], None]] = []
+
+    def publish(self) -> None:
+        pass
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self.listeners.append(listener)
+
+    def sync(self) -> bool:
+        return False
+
+    def sync_at_once(self) -> bool:
+        return self.at_once
+
+
+def test_peek_gives_only_what_is_kept() -> None:
+    changes = Changes()
+    cache: ReadCache[str, list[int]] = ReadCache(changes, maxsize=8)
+    assert cache.peek("k") is None
+    kept = cache.get("k", lambda: [1])
+    assert cache.peek("k") is kept
+    changes.announce()
+    assert cache.peek("k") is None
+
+
+def test_peek_waits_for_no_feed() -> None:
+    feed = _Feed(at_once=False)
+    changes = Changes()
+    changes.follow(feed)
+    cache: ReadCache[str, int] = ReadCache(changes, maxsize=8)
+    cache.get("k", lambda: 1)
+    assert cache.peek("k") is None  # the feed would wait: the caller must `get`
+    assert cache.peek("k", sync=False) == 1  # the caller has just asked the feed
+    feed.at_once = True
+    assert cache.peek("k") == 1
+    for listener in feed.listeners:  # another process's write, heard at the next peek
+        listener()
+    assert cache.peek("k") is None

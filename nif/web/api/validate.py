@@ -49,6 +49,9 @@ type is a KoSIT configuration's (the self-test page); kept, and any other type r
 _KOSIT = str(NIF_TECHNIQUE.KoSITConfiguration)
 Picked = tuple[Target, Finding | None]
 """A message's target, and the finding that the message is another version's (if it is)."""
+AT_ONCE_BYTES = 256 * 1024
+"""Messages up to this size may have their type chosen on the event loop (reading a root
+start tag as long as the message holds it back for at most a millisecond or two)."""
 
 
 async def run_validation(
@@ -66,9 +69,13 @@ async def run_validation(
     many validations at once); a message with problems is a report with verdict invalid."""
     _check_message(content, svc, source)
     async with svc.pool.admitted():
-        chosen = await run_in_threadpool(
-            _choose, svc, content, source, interface, version, message_type
+        chosen: Picked | Report | None = _chosen_at_once(
+            svc, content, interface, version, message_type
         )
+        if chosen is None:
+            chosen = await run_in_threadpool(
+                _choose, svc, content, source, interface, version, message_type
+            )
         if isinstance(chosen, Report):
             return chosen
         target, note = chosen
@@ -154,6 +161,21 @@ def _chooser(
             named_types(svc.registry.store, interface, version, message_type),
         ),
     )
+
+
+def _chosen_at_once(
+    svc: Services,
+    content: bytes,
+    interface: str | None,
+    version: str | None,
+    message_type: str | None,
+) -> Picked | None:
+    """`_choose`'s answer on the event loop, when it is remembered and needs no wait (a
+    thread hop costs more CPU than a check of a small message); None: ask `_choose`."""
+    if len(content) > AT_ONCE_BYTES:
+        return None
+    target = svc.targets.at_once((interface, version, message_type), content)
+    return (target, None) if target is not None else None
 
 
 def _choose(

@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
+from nif.report._on_read import FoundOnRead, HashedOnRead
 from nif.version import __version__
 
 REPORT_FORMAT_VERSION = "1"
@@ -154,27 +155,6 @@ class _JsonOrder:
         return {key: data[key] for key in self._json_order if key in data}
 
 
-class _FoundOnRead:
-    """A `Location`'s line or column: kept in the instance as any field, or, for a pending
-    location, found when first read. A data descriptor, so that a dataclass default cannot answer
-    for it; the class itself reads None, the field's default."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._name = name
-
-    def __get__(self, location: Location | None, owner: type | None = None) -> int | None:
-        if location is None:
-            return None
-        values = location.__dict__
-        if self._name not in values:
-            location._settle()
-        value: int | None = values[self._name]
-        return value
-
-    def __set__(self, location: Location, value: int | None) -> None:
-        location.__dict__[self._name] = value
-
-
 @dataclasses.dataclass(frozen=True)
 class Location:
     """Where a finding points: line/column in the message, and an XPath or a JSON Pointer.
@@ -184,8 +164,8 @@ class Location:
     many reports are only counted.
     """
 
-    line: Annotated[int | None, _OMIT_NONE] = _FoundOnRead()  # type: ignore[assignment]
-    column: Annotated[int | None, _OMIT_NONE] = _FoundOnRead()  # type: ignore[assignment]
+    line: Annotated[int | None, _OMIT_NONE] = FoundOnRead()  # type: ignore[assignment]
+    column: Annotated[int | None, _OMIT_NONE] = FoundOnRead()  # type: ignore[assignment]
     xpath: Annotated[str | None, _OMIT_NONE] = None
     pointer: Annotated[str | None, _OMIT_NONE] = None
 
@@ -292,28 +272,6 @@ class StepResult(_JsonOrder):
     def from_dict(cls, data: Mapping[str, Any]) -> StepResult:
         """A step back from its JSON form (without its SVRL, which that leaves out)."""
         return _STEP.validate_python(data)
-
-
-class _HashedOnRead:
-    """`Report.sha256`: kept in the instance as any field or, once `hash_on_read` was called,
-    computed when first read (hashing a small message costs a tenth of its XSD check, and many
-    reports are only counted). No value on the class, so that the field keeps no default."""
-
-    def __get__(self, report: Report | None, owner: type | None = None) -> str:
-        if report is None:
-            raise AttributeError("sha256")
-        values = report.__dict__
-        if "sha256" not in values:
-            digest = values.get("_digest")
-            if digest is not None:  # else another thread has just set it
-                values["sha256"] = digest()
-                values.pop("_digest", None)
-        value: str = values["sha256"]
-        return value
-
-    def __set__(self, report: Report, value: str) -> None:
-        report.__dict__["sha256"] = value
-        report.__dict__.pop("_digest", None)
 
 
 @dataclasses.dataclass
@@ -462,7 +420,7 @@ class Report(_JsonOrder):
 
 _FINDING = TypeAdapter(Finding)
 _STEP = TypeAdapter(StepResult)
-Report.sha256 = _HashedOnRead()  # type: ignore[assignment]  # after @dataclass: no default
+Report.sha256 = HashedOnRead()  # type: ignore[assignment]  # after @dataclass: no default
 
 _REPORT = TypeAdapter(Report)
 

@@ -13,25 +13,22 @@ nif sends it (Virtuoso's `timeout`), and the thread keeps its slot until the end
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
 from nif.errors import (
     ForbiddenError,
-    NifError,
     TooManyRequestsError,
     UploadTooLargeError,
     UsageError,
@@ -40,6 +37,7 @@ from nif.store import EmbeddedStore, QueryLimits, ResultFormat, Store, query_for
 from nif.web import _negotiation
 from nif.web._services import Services, ServicesDep
 from nif.web._sparql_description import service_description
+from nif.web._streaming import chunked_response
 from nif.web.linked_data import FORMAT_NAMES, RDF_TYPES, rdf_response, wants_page
 
 router = APIRouter(tags=["sparql"])
@@ -261,51 +259,11 @@ async def _answer(
     if query is None:
         raise UsageError("no query: give a SPARQL 1.1 query in the `query` parameter")
     result_format = negotiate(check_query(query), fmt, accept)
-    chunks = stream_query(svc, query, result_format)
-    try:
-        first, more = await run_in_threadpool(_start, chunks)
-    except BaseException:
-        _close(chunks)
-        raise
-    headers = {"Vary": "Accept"}
-    if more is None:
-        return Response(first, media_type=result_format.media_type, headers=headers)
-    return StreamingResponse(
-        _rest([first, more], chunks), media_type=result_format.media_type, headers=headers
+    return await chunked_response(
+        stream_query(svc, query, result_format),
+        media_type=result_format.media_type,
+        headers={"Vary": "Accept"},
     )
-
-
-def _start(chunks: Generator[bytes, None, None]) -> tuple[bytes, bytes | None]:
-    """The answer's first chunk and its second (None: the first is the whole answer), so that
-    an answer of one chunk, and every error before its second chunk, gets its own status."""
-    return next(chunks, b""), next(chunks, None)
-
-
-def _next(chunks: Generator[bytes, None, None]) -> bytes | None:
-    return next(chunks, None)
-
-
-async def _rest(read: list[bytes], chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
-    """The chunks read, then the rest as the store writes them. A limit passed mid-answer
-    raises: the connection is closed without the chunked body's end, which clients report
-    as an incomplete answer (httpx: RemoteProtocolError, curl: exit code 18)."""
-    try:
-        for chunk in read:
-            yield chunk
-        while (later := await run_in_threadpool(_next, chunks)) is not None:
-            yield later
-    except NifError as exc:
-        log.warning("a SPARQL answer was cut off after its status was sent: %s", exc)
-        raise
-    finally:
-        await run_in_threadpool(_close, chunks)
-
-
-def _close(chunks: Generator[bytes, None, None]) -> None:
-    """Stop the query (its worker is killed mid-answer) and free its slot; one still being
-    read in another thread is closed when that read ends and it is dropped."""
-    with contextlib.suppress(ValueError):  # "generator already executing"
-        chunks.close()
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

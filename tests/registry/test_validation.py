@@ -281,7 +281,12 @@ def _xml_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
             parses.append(content)
         return real(content, **options)
 
-    for module in ("nif.validate._xml", "nif.registry._detect", "nif.registry._validation"):
+    for module in (
+        "nif.validate._xml",
+        "nif.validate._engine",
+        "nif.registry._detect",
+        "nif.registry._validation",
+    ):
         monkeypatch.setattr(importlib.import_module(module), "parse_xml", counted)
     return parses
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from cachetools import LRUCache
 from lxml import etree
 from rdflib import Literal
 
@@ -204,6 +205,11 @@ def specificity(ref: MessageTypeRef, message: _Message) -> int | None:
     return score
 
 
+REMEMBERED = 1024
+"""Roots and discriminator values a detector remembers the candidates of: the service keeps
+its detectors, and the messages, not the registry, choose the keys."""
+
+
 class Detector:
     """Detects message types against one store.
 
@@ -215,8 +221,10 @@ class Detector:
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self._store = store
         self._settings = settings or Settings.defaults()
-        self._by_root: dict[str, list[MessageTypeRef]] = {}
-        self._by_values: dict[tuple[tuple[str, str], ...], list[MessageTypeRef]] = {}
+        self._by_root: LRUCache[str, list[MessageTypeRef]] = LRUCache(maxsize=REMEMBERED)
+        self._by_values: LRUCache[tuple[tuple[str, str], ...], list[MessageTypeRef]] = LRUCache(
+            maxsize=REMEMBERED
+        )
         self._json_paths: list[str] | None = None
 
     def detect(

@@ -149,6 +149,22 @@ def test_an_unknown_root_says_what_was_looked_for(detector: Detector) -> None:
         detect(detector, "unknown.xml")
 
 
+def test_a_kept_detector_remembers_a_bounded_number_of_roots_and_values(
+    pinned: PinnedRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service keeps its detectors, and messages choose the roots and values it looks up:
+    a client sending ever new ones cannot make it grow without end."""
+    monkeypatch.setattr(_detect, "REMEMBERED", 8)
+    detector = Detector(pinned.store, Settings())
+    for number in range(40):
+        with pytest.raises(DetectionError):
+            detector.detect(f'<Unknown{number} xmlns="urn:test:nothing"/>'.encode())
+        with pytest.raises(DetectionError):
+            detector.detect(json.dumps({"messageType": f"Refund{number}"}).encode())
+    assert len(detector._by_root) == 8
+    assert len(detector._by_values) == 8
+
+
 def test_a_tie_lists_the_candidates(detector: Detector) -> None:
     with pytest.raises(DetectionError) as caught:
         detect(detector, "vehicle.xml")

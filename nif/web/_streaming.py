@@ -1,10 +1,11 @@
-"""An answer sent as a store writes it: whole when it is one chunk, else streamed.
+"""An answer sent as a store writes it: whole up to `HOLD_BYTES`, streamed beyond.
 
-The first two chunks are read before the status goes out, so that a short answer and every
-error before its second chunk get their own status (422, 429, 503...). Once streaming has begun
-a limit passed mid-answer can no longer change the status: the connection is closed without
-the chunked body's end, which clients report as an incomplete answer (httpx:
-RemoteProtocolError, curl: exit code 18), never as a short answer that looks whole.
+Up to `HOLD_BYTES` of an answer are read before its status goes out, so that an answer of that
+size, and every error before it (422 for a result over the row limit, 429, 503...), gets its own
+status and message. Once streaming has begun a limit passed mid-answer can no longer change the
+status: the connection is closed without the chunked body's end, which clients report as an
+incomplete answer (httpx: RemoteProtocolError, curl: exit code 18), never as a short answer that
+looks whole.
 """
 
 from __future__ import annotations
@@ -21,24 +22,37 @@ from nif.errors import NifError
 
 log = logging.getLogger("nif.web")
 
+HOLD_BYTES = 4 * 1024 * 1024
+"""Bytes of an answer held before it is streamed: with the default `sparql_max_rows`, most
+answers over the row limit pass it before this and get their 422; at most this much is held
+per running query."""
+
 
 async def chunked_response(
     chunks: Generator[bytes, None, None], *, media_type: str, headers: dict[str, str]
 ) -> Response:
     """The answer `chunks` writes; each chunk is read in a thread (a store's write blocks)."""
     try:
-        first, more = await run_in_threadpool(_start, chunks)
+        held, whole = await run_in_threadpool(_start, chunks, HOLD_BYTES)
     except BaseException:
         _close(chunks)
         raise
-    if more is None:
-        return Response(first, media_type=media_type, headers=headers)
-    return StreamingResponse(_rest([first, more], chunks), media_type=media_type, headers=headers)
+    if whole:
+        return Response(b"".join(held), media_type=media_type, headers=headers)
+    return StreamingResponse(_rest(held, chunks), media_type=media_type, headers=headers)
 
 
-def _start(chunks: Generator[bytes, None, None]) -> tuple[bytes, bytes | None]:
-    """The answer's first chunk and its second (None: the first is the whole answer)."""
-    return next(chunks, b""), next(chunks, None)
+def _start(chunks: Generator[bytes, None, None], hold: int) -> tuple[list[bytes], bool]:
+    """The chunks read before the status goes out (more than `hold` bytes, or all), and
+    whether they are the whole answer."""
+    held: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        held.append(chunk)
+        size += len(chunk)
+        if size > hold:
+            return held, False
+    return held, True
 
 
 def _next(chunks: Generator[bytes, None, None]) -> bytes | None:

@@ -29,6 +29,7 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
+from nif.web import _streaming
 from tests.conftest import recording_server
 from tests.web.conftest import LiveServer
 
@@ -415,10 +416,14 @@ def test_a_query_past_the_time_limit_is_503(make_server: Callable[..., LiveServe
     ],
 )
 def test_a_limit_passed_mid_answer_cuts_it_off(
-    make_server: Callable[..., LiveServer], limits: dict[str, float], fmt: str
+    make_server: Callable[..., LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
+    limits: dict[str, float],
+    fmt: str,
 ) -> None:
-    """Past its first chunks the answer is streamed with status 200: a limit passed after
-    that closes the connection without the chunked body's end, never a complete answer."""
+    """Past what is held the answer is streamed with status 200: a limit passed after that
+    closes the connection without the chunked body's end, never a complete answer."""
+    monkeypatch.setattr(_streaming, "HOLD_BYTES", 256 * 1024)
     live = make_server(**limits)
     with live.client() as client:
         with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
@@ -426,7 +431,21 @@ def test_a_limit_passed_mid_answer_cuts_it_off(
         assert client.get("/sparql", params={"query": ASK_BIRTH}).status_code == 200
 
 
-def test_a_large_answer_is_streamed_whole(make_server: Callable[..., LiveServer]) -> None:
+def test_a_result_over_the_row_limit_is_refused_before_it_would_stream(
+    make_server: Callable[..., LiveServer],
+) -> None:
+    """An answer is held up to a few MiB before it streams, so that one over the row limit
+    still gets its 422 and the message saying what to do."""
+    live = make_server(sparql_max_rows=3000)
+    with live.client() as client:
+        response = client.get("/sparql", params={"query": cross_join(), "format": "json"})
+        assert "more than 3,000 rows" in error(response, 422, "result_too_large")
+
+
+def test_a_large_answer_is_streamed_whole(
+    make_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_streaming, "HOLD_BYTES", 256 * 1024)
     live = make_server(sparql_max_rows=0)
     query = cross_join() + " LIMIT 20000"
     with live.client() as client:
@@ -436,9 +455,10 @@ def test_a_large_answer_is_streamed_whole(make_server: Callable[..., LiveServer]
 
 
 def test_a_client_leaving_mid_answer_frees_its_slot(
-    make_server: Callable[..., LiveServer],
+    make_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The only slot's worker is stopped when its reader goes: the next query is answered."""
+    monkeypatch.setattr(_streaming, "HOLD_BYTES", 256 * 1024)
     live = make_server(sparql_max_rows=0, sparql_max_concurrent=1)
     with live.client() as client:
         with client.stream("GET", "/sparql", params={"query": cross_join()}) as response:

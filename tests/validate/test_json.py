@@ -228,6 +228,17 @@ def test_validate_makes_duplicate_keys_invalid():
         '{"utf16": "Li\u00e8ge"}'.encode("utf-16"),
         b"",
         b"\n",
+        b"[18446744073709551615, 18446744073709551616, -9223372036854775809, 1234567890123456789]",
+        b'{"id": "12345678901234567890", "n": 12345678901234567.5, "e": 2.5E-0400}',
+        b'{"a": "x:y", "a": 1}',
+        b'{"a:b": 1, "a:b": {"c": "d:e"}}',
+        b'{"a": {"b": 1, "c": 2}, "a": 3}',
+        b'{"t": "a\\"b\\\\", "n": -0, "f": 1E2, "g": 1.7976931348623157e308, "h": 2.4e-320}',
+        b'{"s": "caf\xc3\xa9: \xe2\x82\xac"}',
+        b"[" * 300 + b"]" * 300,
+        b"[" * 2000 + b"]" * 2000,
+        b'{"a": 1}{"b": 2}',
+        b'{"a": "\x01"}',
     ],
 )
 def test_the_fast_parse_agrees_with_the_careful_one(content):
@@ -261,6 +272,26 @@ def test_an_ordinary_message_is_parsed_once(monkeypatch):
     parsed = parse_json('{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y"}'.encode(), max_bytes=LIMIT)
     assert parsed.document is not None
     assert parsed.document.json == {"a": [1, 2.5, "é", {"b": None}], "c": 'x"y'}
+
+
+def test_an_ordinary_message_skips_the_stdlib_decoder(monkeypatch):
+    """orjson reads a plain UTF-8 message: neither of the stdlib's parses runs."""
+
+    def never(*args: object) -> None:
+        raise AssertionError("parsed by the stdlib")
+
+    module = importlib.import_module("nif.validate._json")
+    monkeypatch.setattr(module, "_quick", never)
+    monkeypatch.setattr(module, "_careful", never)
+    content = '{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y: z", "n": 123456789012}'.encode()
+    parsed = parse_json(content, max_bytes=LIMIT)
+    assert parsed.document is not None and not parsed.findings
+    assert parsed.document.json == {
+        "a": [1, 2.5, "é", {"b": None}],
+        "c": 'x"y: z',
+        "n": 123456789012,
+    }
+    assert parsed.document.json_text == content.decode()
 
 
 def test_threads_parsing_at_once_get_their_own_documents():

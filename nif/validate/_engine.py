@@ -16,7 +16,7 @@ from nif.validate._cache import compiled
 from nif.validate._json import ParsedJson, parse_json
 from nif.validate._profile import JSON_SCHEMA, KOSIT, SCHEMATRON, XSD, Profile, StepSpec
 from nif.validate._step import Document, Step, StepOutcome
-from nif.validate._xml import ParsedXml, parse_xml
+from nif.validate._xml import ParsedXml, check_xml
 
 MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
 _LXML = ("lxml", ".".join(map(str, etree.LXML_VERSION)))
@@ -82,13 +82,15 @@ def _parse(
         parsed = (
             read
             if isinstance(read, ParsedXml)
-            else parse_xml(
+            else check_xml(
                 content,
                 max_bytes=settings.validation.max_message_bytes,
                 max_depth=settings.validation.max_xml_depth,
             )
         )
         document = Document(content, tree=parsed.tree) if parsed.tree is not None else None
+        if parsed.streamed:
+            document = Document.streamed(content)
         engine = _LXML
         findings = parsed.findings
     else:

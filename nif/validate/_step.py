@@ -18,8 +18,9 @@ from nif.report import ArtefactRef, Finding
 from nif.validate._artefacts import ArtefactSet
 
 RELEASE_TREE_BYTES = 4 * 1024 * 1024
-"""From this size on, a message's lxml tree is dropped before Saxon parses it (it takes about
-seven times the message) and parsed again only if a later step needs it."""
+"""From this size on, a message's lxml tree (about seven times the message) is not built by
+the parse step when a streaming pass can check it, else dropped before Saxon parses it; it
+is parsed again only if a step needs it."""
 
 
 @dataclasses.dataclass
@@ -32,6 +33,11 @@ class Document:
     json_text: str | None = None
     _saxon: Any = dataclasses.field(default=None, repr=False, compare=False)
     _released: bool = dataclasses.field(default=False, repr=False, compare=False)
+
+    @classmethod
+    def streamed(cls, content: bytes) -> Document:
+        """A large UTF-8 message checked by a streaming pass (`check_xml`), its tree not built."""
+        return cls(content, _released=True)
 
     def xml_tree(self) -> etree._ElementTree:
         """The tree, for the steps that check XML; a JSON message cannot run them. A tree
@@ -63,12 +69,16 @@ class Document:
 
     @property
     def tree_released(self) -> bool:
-        """Whether the lxml tree was dropped for Saxon and not parsed again since."""
+        """Whether the lxml tree is not held (dropped for Saxon, or never built for a streamed
+        message) and not parsed again since."""
         return self._released
 
     def _reencoded(self) -> str | None:
         """The message re-serialised as text for Saxon, or None when its bytes are UTF-8 and
-        can be decoded as they are (after the tree is released: the two never both live)."""
+        can be decoded as they are (after the tree is released: the two never both live).
+        A message without a tree here was streamed, which `check_xml` does only for UTF-8."""
+        if self._released:
+            return None
         tree = self.xml_tree()
         encoding = (tree.docinfo.encoding or "UTF-8").upper()
         if encoding in ("UTF-8", "US-ASCII", "ASCII"):

@@ -16,6 +16,7 @@ from lxml import etree
 
 from nif.errors import CompileError
 from nif.report import Finding, Location, Severity
+from nif.validate import _step
 from nif.validate._artefacts import Artefact
 
 STEP = "parse"
@@ -169,6 +170,9 @@ class _RefuseAll(Resolver):
 class ParsedXml:
     tree: etree._ElementTree | None
     findings: list[Finding]
+    streamed: bool = False
+    """Well-formed by one streaming pass that kept no tree (`check_xml`): the steps parse it
+    again only if they need a tree."""
 
 
 def _finding(
@@ -329,3 +333,74 @@ def parse_xml(
                     ],
                 )
     return ParsedXml(tree, [])
+
+
+_UTF8_DECLARATION = re.compile(
+    rb"<\?xml[^>]*?encoding\s*=\s*(['\"])(?:utf-8|us-ascii|ascii)\1", re.IGNORECASE
+)
+
+
+def _utf8(content: bytes) -> bool:
+    """Whether the message declares UTF-8 (or ASCII), or declares nothing and has no BOM but
+    UTF-8's: the text Saxon reads is then the bytes decoded, with no tree to ask."""
+    start = content.removeprefix(b"\xef\xbb\xbf")
+    if not start.startswith(b"<?xml"):
+        return start.startswith(b"<")
+    declaration = start[: start.find(b"?>") + 2]
+    return b"encoding" not in declaration or bool(_UTF8_DECLARATION.match(declaration))
+
+
+class _Discard:
+    """A parser target with no callbacks: libxml2 checks the document in C and builds
+    nothing (and an XSD given to the parser validates it as it streams)."""
+
+    def close(self) -> None:
+        return None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Depth(_Discard):
+    """Counts nesting for a depth limit below libxml2's own, giving up at the first element
+    deeper than `limit` (the full parse then says where)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.depth = limit, 0
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.depth += 1
+        if self.depth > self.limit:
+            raise _TooDeep
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+
+
+def discarding_parser(**overrides: object) -> etree.XMLParser:
+    """A `safe_parser` that keeps no tree: for a pass over a large message that only decides
+    (well-formed, valid) and must not hold the ~7x its size an lxml tree takes."""
+    return safe_parser(None, **{"target": _Discard(), **overrides})
+
+
+def check_xml(content: bytes, *, max_bytes: int, max_depth: int) -> ParsedXml:
+    """`parse_xml` for a message, without keeping the tree of a large one.
+
+    A message of `RELEASE_TREE_BYTES` or more in UTF-8 with no DOCTYPE is checked by one
+    streaming pass and kept as bytes (`ParsedXml.streamed`), so that no step's engine has to
+    live next to lxml's tree; on any problem, or for any other message, `parse_xml` parses it
+    and its findings are the ones reported."""
+    if (
+        len(content) < _step.RELEASE_TREE_BYTES
+        or len(content) > max_bytes
+        or not _surely_without_doctype(content)
+        or not _utf8(content)
+    ):
+        return parse_xml(content, max_bytes=max_bytes, max_depth=max_depth)
+    target = _Depth(max_depth) if max_depth < _LIBXML2_MAX_DEPTH else _Discard()
+    try:
+        etree.fromstring(content, discarding_parser(target=target))
+    except (etree.XMLSyntaxError, _TooDeep):
+        return parse_xml(content, max_bytes=max_bytes, max_depth=max_depth)
+    return ParsedXml(None, [], streamed=True)

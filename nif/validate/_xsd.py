@@ -8,6 +8,7 @@ file or the network. The version comes from the caller or from the schema's `vc:
 from __future__ import annotations
 
 import email.message
+import functools
 import io
 import re
 import threading
@@ -29,7 +30,13 @@ from nif.report import Finding, Location, Severity
 from nif.validate._artefacts import Artefact, ArtefactSet, collect, local_fetcher
 from nif.validate._paths import Paths
 from nif.validate._step import Document, Step, StepOutcome
-from nif.validate._xml import Resolver, expand_internal_subset, parse_artefact, safe_parser
+from nif.validate._xml import (
+    Resolver,
+    discarding_parser,
+    expand_internal_subset,
+    parse_artefact,
+    safe_parser,
+)
 
 XS = "http://www.w3.org/2001/XMLSchema"
 VC = "http://www.w3.org/2007/XMLSchema-versioning"
@@ -241,6 +248,8 @@ class Xsd10Step(Step):
         if schema is None:
             schema = self._compile()
         try:
+            if document.tree_released and self._streams_valid(schema, document.content):
+                return StepOutcome([])
             if schema.validate(document.xml_tree()):
                 return StepOutcome([])
             log = schema.error_log
@@ -249,6 +258,32 @@ class Xsd10Step(Step):
                 self._pool.append(schema)
         prefixes, paths = _prefixes(document.xml_tree()), Paths(document.xml_tree())
         return StepOutcome([self._finding(entry, prefixes, paths) for entry in log])
+
+    def _streams_valid(self, schema: etree.XMLSchema, content: bytes) -> bool:
+        """Whether libxml2 finds a large message valid as it streams it, keeping no tree.
+
+        Streamed errors have no line and no path, so on any error the caller validates the
+        tree instead and the findings are those of every other message. Streaming does not
+        check that ID attributes are unique, so a message where two may repeat a value is
+        validated on its tree too."""
+        if not _ids_unique(content, self._id_attributes):
+            return False
+        parser = discarding_parser(schema=schema)
+        try:
+            etree.fromstring(content, parser)
+        except etree.XMLSyntaxError:
+            return False
+        return len(parser.error_log) == 0
+
+    @functools.cached_property
+    def _id_attributes(self) -> re.Pattern[bytes] | None:
+        """Finds the attributes whose type may derive from xs:ID, by local name (None when the
+        schema declares none): worked out when the first large message comes."""
+        names = _id_attribute_names([parse_artefact(p) for p in self.artefacts.parts.values()])
+        if not names:
+            return None
+        alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
+        return re.compile(rb"\s(?:[\w.-]+:)?(?:" + alternatives + rb""")\s*=\s*("[^"]*"|'[^']*')""")
 
     def _finding(
         self, entry: etree._LogEntry, prefixes: dict[str, str | None], paths: Paths
@@ -264,6 +299,53 @@ class Xsd10Step(Step):
                 xpath=paths.rewrite(entry.path),
             ),
         )
+
+
+def _id_attribute_names(schemas: list[etree._Element]) -> set[str]:
+    """The local names of the attributes declared with xs:ID or a type derived from it, by
+    local names throughout (more names than needed only costs a tree)."""
+    derived, grown = {"ID"}, True
+    while grown:
+        grown = False
+        for schema in schemas:
+            for simple in schema.iter(f"{{{XS}}}simpleType"):
+                name = simple.get("name")
+                if name and name not in derived and _mentions(simple, derived):
+                    derived.add(name)
+                    grown = True
+    return {
+        attribute.get("name", "")
+        for schema in schemas
+        for attribute in schema.iter(f"{{{XS}}}attribute")
+        if attribute.get("name") and _mentions(attribute, derived)
+    }
+
+
+def _mentions(declaration: etree._Element, types: set[str]) -> bool:
+    """Whether the declaration or a simple type within it names one of `types`."""
+    for element in declaration.iter():
+        for attribute in ("type", "base", "memberTypes", "itemType"):
+            for qname in (element.get(attribute) or "").split():
+                if qname.rpartition(":")[2] in types:
+                    return True
+    return False
+
+
+def _ids_unique(content: bytes, attributes: re.Pattern[bytes] | None) -> bool:
+    """Whether no two ID attributes can have the same value: False for a repeated value, or
+    a value with a reference in it, among the attributes that may be IDs."""
+    if attributes is None:
+        return True
+    seen: set[bytes] = set()
+    for match in attributes.finditer(content):
+        value = match.group(1)[1:-1]
+        if b"&" in value:
+            return False
+        value = b" ".join(value.split())
+        if value in seen:
+            return False
+        seen.add(value)
+    return True
 
 
 def _log_summary(log: Iterable[etree._LogEntry], main: str) -> str:

@@ -17,6 +17,15 @@ from typing import Any
 
 from lxml import etree
 
+from nif.compat._instance_parts import (
+    _inherited,
+    _is_element,
+    _is_qname,
+    _is_wildcard,
+    _nil_ends,
+    _split,
+    _Stub,
+)
 from nif.compat._samples import around, primitive_samples, regex_strings, sized
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -405,48 +414,6 @@ class _Generator:
         yield from primitive_samples(primitive)
         low = simple.min_length or 0
         yield from sized((low, low + 1, simple.max_length))
-
-
-class _Stub:
-    """An undeclared element a lax or skip wildcard admits: generated empty."""
-
-    abstract = False
-    type = None
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-def _is_element(particle: Any) -> bool:
-    return hasattr(particle, "substitution_group") or isinstance(particle, _Stub)
-
-
-def _is_wildcard(particle: Any) -> bool:
-    return hasattr(particle, "process_contents") and not hasattr(particle, "model")
-
-
-def _is_qname(simple: Any) -> bool:
-    primitive = getattr(simple, "primitive_type", None)
-    return primitive is not None and primitive.local_name in ("QName", "NOTATION")
-
-
-def _nil_ends(decl: Any, stack: list[str]) -> bool:
-    """Whether `xsi:nil` ends a recursion: the element recurs, is nillable and not fixed."""
-    return bool(decl.nillable) and decl.fixed is None and decl.name in stack[:-1]
-
-
-def _inherited(simple: Any, attribute: str) -> Any:
-    """`attribute` of a list or union type, looked up through its restrictions."""
-    while not hasattr(simple, attribute):
-        simple = simple.base_type
-    return getattr(simple, attribute)
-
-
-def _split(name: str) -> tuple[str, str]:
-    if name.startswith("{"):
-        namespace, local = name[1:].split("}", 1)
-        return namespace, local
-    return "", name
 
 
 def _lexical(value: Any) -> str:

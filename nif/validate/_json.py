@@ -3,7 +3,7 @@
 A UTF-8 message first goes to orjson, which parses it at about a third of the stdlib's cost
 (`_plain`); a duplicate key, which it lets the last one win silently, shows as a colon fewer
 when the value is written back. What orjson refuses or may read differently (a `\\u` escape,
-a long run of digits, a three-digit exponent) goes to the stdlib's C decoder. That accepts
+a long run of digits, a negative three-digit exponent) goes to the stdlib's C decoder. That accepts
 things RFC 8259 does not (NaN, Infinity, duplicate keys where the last one silently wins), so
 those are caught on the side and turned into findings. Its fast parse gives up at the first of
 those (or at a number that may not fit); only then is the message parsed again the careful way
@@ -221,29 +221,32 @@ def _quick(content: bytes, text: str, encoding: str) -> Any:
 
 
 _SHAPES = bytes(
-    0x30 if 0x30 <= b <= 0x39 else 0x65 if b in b"eE" else 0x2B if b in b"+-" else 0x20
+    0x30 if 0x30 <= b <= 0x39 else 0x65 if b in b"eE" else 0x2D if b == 0x2D else 0x20
     for b in range(256)
 )
-"""Digits to 0, exponent marks to e, signs to +, the rest to spaces: a message's numbers at a
-glance, for the C speed of `bytes.translate` and `in` (a regular expression costs several
+"""Digits to 0, exponent marks to e, minus signs kept, the rest to spaces: a message's numbers
+at a glance, for the C speed of `bytes.translate` and `in` (a regular expression costs several
 parses of a small message)."""
 _LONG_DIGITS = b"0" * 17
 """orjson reads an integer beyond 64 bits as a float; a run of 17 digits may be one (or a
 float's long mantissa), so the stdlib reads such a message, exactly."""
+_TINY = b"e-000"
+"""A negative exponent of three digits or more may underflow to 0, which orjson reads as 0 and
+the stdlib path keeps as the exact Decimal (a large one makes orjson refuse the message)."""
 
 
 def _plain(content: bytes) -> Any:
     """The document as orjson reads it, or `_UNSURE` when it may differ from the stdlib's
     reading or carry what the stdlib's parses report: a `\\u` escape (an unpaired surrogate),
-    a long run of digits or a three-digit exponent (a number beyond 64 bits or one that
-    underflows to 0, which the stdlib path keeps exactly), anything orjson refuses, or a
+    a long run of digits or a negative three-digit exponent (a number beyond 64 bits or one
+    that underflows to 0, which the stdlib path keeps exactly), anything orjson refuses, or a
     duplicate key. orjson keeps the last value of a duplicate key silently; the value written
     back then has fewer colons than the message (every key has one colon after it, and without
     `\\u` escapes every other colon is in a string, and so written back as it was)."""
     if content.find(0x5C) != -1 and b"\\u" in content:
         return _UNSURE
     shapes = content.translate(_SHAPES)
-    if _LONG_DIGITS in shapes or b"e000" in shapes or b"e+000" in shapes:
+    if _LONG_DIGITS in shapes or _TINY in shapes:
         return _UNSURE
     try:
         value = orjson.loads(content)

@@ -230,6 +230,8 @@ def test_validate_makes_duplicate_keys_invalid():
         b"\n",
         b"[18446744073709551615, 18446744073709551616, -9223372036854775809, 1234567890123456789]",
         b'{"id": "12345678901234567890", "n": 12345678901234567.5, "e": 2.5E-0400}',
+        b"[1E-0400, 5e-324, 2.5e-320, 1e+300, -1e-400]",
+        b'[1e+400, "a1e945"]',
         b'{"a": "x:y", "a": 1}',
         b'{"a:b": 1, "a:b": {"c": "d:e"}}',
         b'{"a": {"b": 1, "c": 2}, "a": 3}',
@@ -283,13 +285,16 @@ def test_an_ordinary_message_skips_the_stdlib_decoder(monkeypatch):
     module = importlib.import_module("nif.validate._json")
     monkeypatch.setattr(module, "_quick", never)
     monkeypatch.setattr(module, "_careful", never)
-    content = '{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y: z", "n": 123456789012}'.encode()
+    content = (
+        '{"a": [1, 2.5, "é", {"b": null}], "c": "x\\"y: z", "n": 123456789012, "id": "a1e945"}'
+    ).encode()
     parsed = parse_json(content, max_bytes=LIMIT)
     assert parsed.document is not None and not parsed.findings
     assert parsed.document.json == {
         "a": [1, 2.5, "é", {"b": None}],
         "c": 'x"y: z',
         "n": 123456789012,
+        "id": "a1e945",
     }
     assert parsed.document.json_text == content.decode()
 

@@ -12,27 +12,22 @@ request and in both feeds that carry it.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import threading
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 
-from cachetools import LRUCache
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import FOAF, SKOS
 from rdflib.term import Node
 
 from nif.catalogue import _reading as read
+from nif.catalogue import _snapshots as snap
 from nif.catalogue._consumers import Consumer, consumed, consumers
 from nif.catalogue._model import STATUSES
 from nif.errors import NotFoundError
 from nif.registry import (
-    ADMS,
-    DCAT,
-    DCTERMS,
     ReadCache,
-    RecordVersion,
     Registry,
     sparql_prefixes,
     version_key,
@@ -47,10 +42,6 @@ TTL = 30.0
 """Seconds a feed is kept at most: what another writer to a remote store may wait."""
 EPOCH = "1970-01-01T00:00:00.000Z"
 """When a record without history is taken to date from: stable, so readers see no news."""
-
-_KEPT: tuple[URIRef, ...] = (DCAT.hasVersion, DCAT.version, ADMS.status, DCTERMS.issued)
-_KEPT += (DCTERMS.title, DCTERMS.publisher, DCTERMS.temporal, DCAT.endDate, ADMS.versionNotes)
-_LINES = tuple(f" <{p}> ".encode() for p in _KEPT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,26 +75,6 @@ class Feed:
     entries: list[FeedEntry]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Version:
-    version: str
-    status: str | None
-    issued: str | None
-    end: str | None
-    notes: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class _Snapshot:
-    """What one stored content of an interface record says about its versions."""
-
-    title: str | None
-    publisher: str | None
-    versions: dict[str, _Version]
-
-
-_snapshots: LRUCache[str, _Snapshot] = LRUCache(4096)
-"""Snapshots by content sha256: content-addressed, so never stale and shared safely."""
 _feeds: weakref.WeakKeyDictionary[Registry, ReadCache[tuple[str, str, int], Feed]] = (
     weakref.WeakKeyDictionary()
 )
@@ -171,7 +142,7 @@ def _agency_feed(registry: Registry, identifier: str, limit: int) -> Feed:
         identifier,
         name,
         name,
-        _updated(entries, (_instant(own_history[-1].at) if own_history else None) or EPOCH),
+        _updated(entries, (snap.instant(own_history[-1].at) if own_history else None) or EPOCH),
         entries[:limit],
     )
 
@@ -181,14 +152,14 @@ def _agency_feed(registry: Registry, identifier: str, limit: int) -> Feed:
 
 def _interface_history(
     registry: Registry, identifier: str
-) -> tuple[str, list[tuple[str, _Snapshot | None]]]:
+) -> tuple[str, list[tuple[str, snap.Snapshot | None]]]:
     """The interface record's IRI and each content it had (None: withdrawn), oldest first."""
     rows = [v for v in registry.history.versions(identifier) if v.kind == "interface"]
     rows = [v for v in rows if v.identifier == identifier or v.record == identifier]
     if rows:
         iri = rows[-1].record
         return iri, [
-            (_instant(v.at) or EPOCH, _snapshot(registry, v)) for v in rows if v.record == iri
+            (snap.instant(v.at) or EPOCH, snap.of(registry, v)) for v in rows if v.record == iri
         ]
     # a record stored without nif's history (another writer's store): its current content
     unknown = NotFoundError(f"no interface with identifier {identifier!r} in the registry")
@@ -198,50 +169,7 @@ def _interface_history(
         raise unknown from None
     if found.kind != "interface":
         raise unknown
-    return found.iri, [(EPOCH, _parse(found.iri, registry.store.read_graph(found.iri)))]
-
-
-def _snapshot(registry: Registry, version: RecordVersion) -> _Snapshot | None:
-    if version.sha256 is None:
-        return None
-    with _lock:
-        cached = _snapshots.get(version.sha256)
-    if cached is None:
-        cached = _parse(version.record, registry.content(version))
-        with _lock:
-            _snapshots[version.sha256] = cached
-    return cached
-
-
-def _parse(iri: str, content: bytes) -> _Snapshot:
-    """The facts a feed needs from a record's N-Triples: only the lines of their predicates
-    are parsed (a record's artefacts and examples are most of its triples)."""
-    kept = b"\n".join(line for line in content.splitlines() if any(p in line for p in _LINES))
-    graph = Graph()
-    graph.parse(data=kept.decode("utf-8"), format="nt")
-    node = URIRef(iri)
-    versions = {}
-    for v in graph.objects(node, DCAT.hasVersion):
-        status = read.local(read.first(list(graph.objects(v, ADMS.status))))
-        ends = [
-            e for t in graph.objects(v, DCTERMS.temporal) for e in graph.objects(t, DCAT.endDate)
-        ]
-        versions[str(v)] = _Version(
-            _text(graph, v, DCAT.version) or read.local(v) or str(v),
-            status,
-            _instant(read.first(list(graph.objects(v, DCTERMS.issued)))),
-            _day(read.first(ends)),
-            _text(graph, v, ADMS.versionNotes),
-        )
-    return _Snapshot(
-        _text(graph, node, DCTERMS.title),
-        read.iri(list(graph.objects(node, DCTERMS.publisher))),
-        versions,
-    )
-
-
-def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
-    return read.text(list(graph.objects(node, prop)), "en")
+    return found.iri, [(EPOCH, snap.parse(found.iri, registry.store.read_graph(found.iri)))]
 
 
 # entries
@@ -251,7 +179,7 @@ def _interface_entries(
     registry: Registry,
     identifier: str,
     iri: str,
-    history: Sequence[tuple[str, _Snapshot | None]],
+    history: Sequence[tuple[str, snap.Snapshot | None]],
 ) -> list[FeedEntry]:
     """Every entry of one interface, each naming the consumers it affects, in the order they
     happened (entries of one instant too: a version's publication before its deprecation)."""
@@ -309,12 +237,12 @@ class _Entries:
 
 
 def _history_entries(
-    identifier: str, iri: str, history: Sequence[tuple[str, _Snapshot | None]]
+    identifier: str, iri: str, history: Sequence[tuple[str, snap.Snapshot | None]]
 ) -> list[FeedEntry]:
     """Entries from each stored content of the record against the one before it: a version
     that appears, changes status or end date, or leaves; the record withdrawn."""
     out = _Entries(identifier)
-    before: dict[str, _Version] = {}
+    before: dict[str, snap.Version] = {}
     times: dict[str, int] = {}
     for at, snapshot in history:
         if snapshot is None:
@@ -337,7 +265,12 @@ def _history_entries(
 
 
 def _version_entries(
-    out: _Entries, v: str, was: _Version | None, now: _Version, at: str, times: dict[str, int]
+    out: _Entries,
+    v: str,
+    was: snap.Version | None,
+    now: snap.Version,
+    at: str,
+    times: dict[str, int],
 ) -> None:
     name = f"{out.identifier} {now.version}"
     if was is None:
@@ -376,7 +309,7 @@ def _breaking_entries(registry: Registry, identifier: str, seen: dict[str, str])
         found = registry.assessment(identifier, version)
         if not found or not found["breaking"]:
             continue
-        at = max(_instant(found["generated"]) or EPOCH, stored)
+        at = max(snap.instant(found["generated"]) or EPOCH, stored)
         previous = tuple(c["iri"] for c in found["compared_with"])
         shown = ", ".join(c["version"] for c in found["compared_with"])
         broken = sorted(
@@ -434,26 +367,3 @@ def _newest_first(entries: Iterable[FeedEntry]) -> list[FeedEntry]:
 
 def _updated(entries: Sequence[FeedEntry], otherwise: str) -> str:
     return max((e.updated for e in entries), default=otherwise)
-
-
-def _instant(value: Node | str | None) -> str | None:
-    """An `xsd:dateTime` or `xsd:date` literal (or a history time) as an RFC 3339 UTC instant
-    in one spelling, so instants compare as text; None if it is neither."""
-    if value is None or isinstance(value, URIRef):
-        return None
-    text = str(value).strip()
-    try:
-        if "T" not in text:
-            when = dt.datetime.combine(dt.date.fromisoformat(text[:10]), dt.time())
-        else:
-            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _day(node: Node | None) -> str | None:
-    """An end date as `YYYY-MM-DD`, or None when it is not a date."""
-    instant = _instant(node)
-    return instant[:10] if instant else None

@@ -22,7 +22,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -288,13 +288,14 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def pointer(path: Iterable[str | int]) -> str:
+def pointer(path: Sequence[str | int]) -> str:
     """The JSON Pointer of a path of keys and indexes, "" for the whole document."""
-    parts = list(map(str, path))
-    joined = "/".join(parts)
-    if "~" not in joined and joined.count("/") == len(parts) - 1:
-        return f"/{joined}" if parts else ""
-    return "".join(f"/{escape(part)}" for part in parts)
+    if not path:
+        return ""
+    joined = "/" + "/".join(map(str, path))
+    if "~" not in joined and joined.count("/") == len(path):
+        return joined
+    return "".join(f"/{escape(str(part))}" for part in path)
 
 
 def locate(text: str, pointer: str) -> tuple[int, int] | None:

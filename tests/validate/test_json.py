@@ -193,6 +193,8 @@ def test_locate_stops_at_the_last_item_it_needs():
 def test_pointer_escapes_tokens():
     assert pointer([]) == ""
     assert pointer(["a/b", "~", 0]) == "/a~1b/~0/0"
+    assert pointer(["", 0, "x"]) == "//0/x"
+    assert pointer(("a", "b/c", 7)) == "/a/b~1c/7"
 
 
 def test_validate_reports_malformed_json_as_invalid():

@@ -14,7 +14,7 @@ import enum
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 import orjson
 from pydantic import (
@@ -23,10 +23,8 @@ from pydantic import (
     GetJsonSchemaHandler,
     ModelWrapValidatorHandler,
     PlainSerializer,
-    SerializerFunctionWrapHandler,
     TypeAdapter,
     computed_field,
-    model_serializer,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -145,14 +143,52 @@ def utc_timestamp() -> str:
 
 class _JsonOrder:
     """The JSON form writes its keys in `_json_order`, the published order, which is not that
-    of the fields: those keep the order of the positional constructors."""
+    of the fields (those keep the order of the positional constructors) and puts computed
+    fields among them. Declared in the schema, so that pydantic's own serializer writes that
+    order: a serializer wrapped around it to reorder the keys cost more than all the rest."""
 
     _json_order: ClassVar[tuple[str, ...]]
 
-    @model_serializer(mode="wrap")
-    def _ordered(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        return {key: data[key] for key in self._json_order if key in data}
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """The fields in `_json_order`; computed ones become fields read but never given."""
+        schema = handler(source)
+        dataclass = _dataclass(schema)
+        arguments = cast(core_schema.DataclassArgsSchema, dataclass["schema"])
+        fields = {field["name"]: field for field in arguments["fields"]}
+        for computed in arguments.pop("computed_fields", []):  # read, never given
+            name = computed["property_name"]
+            fields[name] = core_schema.dataclass_field(
+                name, computed["return_schema"], init=False, metadata=computed.get("metadata")
+            )
+        order = [*cls._json_order, *(name for name in fields if name not in cls._json_order)]
+        arguments["fields"] = [fields[name] for name in order]
+        dataclass["fields"] = order
+        return schema
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Input to validate has no computed fields: they are never given, only read."""
+        found = handler(schema)
+        if handler.mode == "validation":
+            described = handler.resolve_ref_schema(found)
+            for field in _dataclass(schema)["schema"]["fields"]:
+                if not field.get("init", True):
+                    described["properties"].pop(field["name"])
+                    described["required"].remove(field["name"])
+        return found
+
+
+def _dataclass(schema: Any) -> core_schema.DataclassSchema:
+    """A dataclass's own schema, under its model validator if it has one."""
+    while schema["type"] != "dataclass":
+        schema = schema["schema"]
+    found: core_schema.DataclassSchema = schema
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,11 +230,6 @@ class Location:
         """Pickled settled: `find` holds the whole message and need not cross processes."""
         self._settle()
         return dict(self.__dict__)
-
-    @model_serializer(mode="wrap")
-    def _settled(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._settle()
-        return handler(self)
 
 
 @dataclasses.dataclass(frozen=True)

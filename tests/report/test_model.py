@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from pydantic import TypeAdapter
 
 import nif
 from nif.report import Finding, Location, Report, Severity, Verdict, render_json
@@ -130,3 +131,13 @@ def test_dropping_raw_outputs_can_keep_the_kosit_report_alone(report: Report) ->
     copy.drop_raw_outputs(keep_kosit_report=True)
     assert [s.svrl for s in copy.steps] == [None] * len(copy.steps)
     assert copy.steps[-1].kosit_report == "<rep:report/>"
+
+
+def test_the_json_schema_describes_the_keys_in_their_published_order() -> None:
+    written = TypeAdapter(Report).json_schema(mode="serialization")
+    keys = list(json.loads(render_json(handmade())))
+    assert list(written["properties"]) == keys
+    assert written["properties"]["counts"]["readOnly"] is True
+    read = TypeAdapter(Report).json_schema(mode="validation")
+    for computed in ("report_format", "counts", "truncated"):
+        assert computed not in read["properties"] and computed not in read["required"]

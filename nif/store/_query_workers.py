@@ -14,12 +14,14 @@ that follow; a snapshot no worker uses any more is deleted.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import shutil
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -116,9 +118,53 @@ class _Worker:
     def stream(
         self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits
     ) -> Iterator[bytes]:
+        """The query's answer in chunks, waiting on the pipe in this thread (see `_exchange`)."""
+        steps = self._exchange(snapshot, query, fmt, limits)
+        try:
+            step = next(steps)
+            while True:
+                if isinstance(step, _Wait):
+                    step = steps.send(self._conn().poll(step.seconds))
+                else:
+                    yield step
+                    step = next(steps)
+        except StopIteration:
+            return
+        finally:
+            steps.close()
+
+    async def astream(
+        self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits
+    ) -> AsyncGenerator[bytes, None]:
+        """As `stream`, waiting on the pipe in the event loop (no thread per wait)."""
+        steps = self._exchange(snapshot, query, fmt, limits)
+        try:
+            step = next(steps)
+            while True:
+                if isinstance(step, _Wait):
+                    step = steps.send(await _readable(self._conn(), step.seconds))
+                else:
+                    yield step
+                    step = next(steps)
+        except StopIteration:
+            return
+        finally:
+            steps.close()
+
+    def _conn(self) -> Connection:
+        assert self._process is not None
+        return self._process.conn
+
+    def _exchange(
+        self, snapshot: str, query: str, fmt: ResultFormat, limits: QueryLimits
+    ) -> Generator[bytes | _Wait, bool, None]:
         """The query's answer in chunks, or its error; past the time limit (and `GRACE`) the
         worker is killed and a fresh one started, and the query fails with
-        `QueryTimeoutError`. Closed before its end, the worker is killed (it is mid-query)."""
+        `QueryTimeoutError`. Closed before its end, the worker is killed (it is mid-query).
+
+        Yields a `_Wait` where it needs the pipe readable, and is sent back whether it became
+        so in time: the one mechanism, waited on in a thread (`stream`) or in the event loop
+        (`astream`)."""
         if self._process is None or not self._process.alive:
             self.kill()
             self.start()
@@ -127,7 +173,7 @@ class _Worker:
         conn = self._process.conn
         try:
             if not self._ready:
-                if not conn.poll(STARTUP_LIMIT) or conn.recv() != ("ready",):
+                if not (yield _Wait(STARTUP_LIMIT)) or conn.recv() != ("ready",):
                     raise OSError(f"no answer within {STARTUP_LIMIT:g} s")
                 self._ready = True
                 limits = limits.restarted()  # a worker's start is not the query's time
@@ -136,7 +182,11 @@ class _Worker:
             conn.send((snapshot, query, str(fmt), left, limits.max_rows))
             self._answering = True
             while True:
-                answer = self._receive(conn, limits)
+                wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
+                if not (yield _Wait(wait)):
+                    self._overran()
+                    raise limits.timed_out()
+                answer: tuple[Any, ...] = conn.recv()
                 if answer[0] != "chunk":
                     break
                 yield answer[1]
@@ -161,17 +211,44 @@ class _Worker:
             raise limits.timed_out()
         raise _ERRORS.get(name, StoreError)(message)
 
-    def _receive(self, conn: Connection, limits: QueryLimits) -> tuple[Any, ...]:
-        """The worker's next message, or `QueryTimeoutError` once its time is up (the worker
-        killed, a fresh one started for the next query)."""
-        wait = None if limits.timeout is None else (limits.remaining() or 0.0) + GRACE
-        if not conn.poll(wait):
-            self.kill()
-            with contextlib.suppress(OSError):  # else the next query starts one
-                self.start()  # ready for the next query while this one is answered
-            raise limits.timed_out()
-        answer: tuple[Any, ...] = conn.recv()
-        return answer
+    def _overran(self) -> None:
+        """The query's time is up: the worker is killed, a fresh one started for the next."""
+        self.kill()
+        with contextlib.suppress(OSError):  # else the next query starts one
+            self.start()  # ready for the next query while this one is answered
+
+
+class _Wait:
+    """What `_Worker._exchange` needs: the pipe readable within `seconds` (None: no limit)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+
+
+async def _readable(conn: Connection, seconds: float | None) -> bool:
+    """Whether `conn` has something to read (or has closed) within `seconds`, waited for in the
+    event loop."""
+    if conn.poll():
+        return True
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await asyncio.wait_for(ready, seconds)
+    except TimeoutError:
+        return conn.poll()
+    finally:
+        loop.remove_reader(fd)
+        os.set_blocking(fd, True)  # uvloop made it non-blocking; the pipe is read whole
+    return True
 
 
 class QueryWorkers:
@@ -189,6 +266,8 @@ class QueryWorkers:
         self._snapshot_lock = threading.Lock()
         self._snapshots = _folder(store.location)
         self._current: tuple[int, str] | None = None
+        self._taken: set[str] = set()
+        """The snapshots taken and not deleted yet."""
         self._closed = False
 
     @property
@@ -207,18 +286,41 @@ class QueryWorkers:
         small answer whole). A limit passed after the first chunk raises between chunks: what
         came before is not the whole answer. The worker's slot is held until the iterator ends
         or is closed."""
-        from nif.store._embedded import query_form  # it imports this module
-
-        check_format(query_form(query), fmt)  # remembered: the service asked it already
-        limits = limits or QueryLimits()
+        limits = self._check(query, fmt, limits)
         worker = self._take()
         try:
             yield from worker.stream(self._snapshot(worker), query, fmt, limits)
         finally:
-            with self._lock:
-                self._busy.remove(worker)
-                self._idle.append(worker)
-            self._collect()
+            self._give_back(worker)
+
+    async def astream(
+        self, query: str, fmt: ResultFormat, limits: QueryLimits | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """As `stream`, waited for in the event loop: no thread per request (a snapshot after
+        a write is still taken in one)."""
+        limits = self._check(query, fmt, limits)
+        worker = self._take()
+        try:
+            snapshot = self._current_snapshot(worker)
+            if snapshot is None:
+                snapshot = await asyncio.to_thread(self._snapshot, worker)
+            async for chunk in worker.astream(snapshot, query, fmt, limits):
+                yield chunk
+        finally:
+            self._give_back(worker)
+
+    @staticmethod
+    def _check(query: str, fmt: ResultFormat, limits: QueryLimits | None) -> QueryLimits:
+        from nif.store._embedded import query_form  # it imports this module
+
+        check_format(query_form(query), fmt)  # remembered: the service asked it already
+        return limits or QueryLimits()
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy.remove(worker)
+            self._idle.append(worker)
+        self._collect()
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -244,15 +346,28 @@ class QueryWorkers:
                 target = self._snapshots / f"{generation}-{secrets.token_hex(4)}"
                 self._store.checkpoint(target)
                 self._current = (generation, str(target))
+                self._taken.add(str(target))
+            worker.snapshot = self._current[1]
+            return self._current[1]
+
+    def _current_snapshot(self, worker: _Worker) -> str | None:
+        """As `_snapshot` when the last one is as of now, else None: taking one blocks."""
+        with self._snapshot_lock:
+            if self._current is None or self._current[0] != self._store.generation:
+                return None
             worker.snapshot = self._current[1]
             return self._current[1]
 
     def _collect(self) -> None:
-        """Delete the snapshots no worker has open and no query will open."""
+        """Delete the snapshots no worker has open and no query will open (the folder is
+        looked at only when one of the snapshots taken may have become unused)."""
         with self._snapshot_lock, self._lock:
             keep = {w.snapshot for w in self._idle + self._busy}
             if self._current is not None:
                 keep.add(self._current[1])
+            if self._taken <= keep:
+                return
+            self._taken &= keep
             if not self._snapshots.is_dir():
                 return
             for path in self._snapshots.iterdir():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
 
 from fastapi import Response
 from fastapi.responses import StreamingResponse
@@ -29,49 +29,55 @@ per running query."""
 
 
 async def chunked_response(
-    chunks: Generator[bytes, None, None], *, media_type: str, headers: dict[str, str]
+    chunks: AsyncGenerator[bytes, None] | Generator[bytes, None, None],
+    *,
+    media_type: str,
+    headers: dict[str, str],
 ) -> Response:
-    """The answer `chunks` writes; each chunk is read in a thread (a store's write blocks)."""
-    try:
-        held, whole = await run_in_threadpool(_start, chunks, HOLD_BYTES)
-    except BaseException:
-        _close(chunks)
-        raise
-    if whole:
-        return Response(b"".join(held), media_type=media_type, headers=headers)
-    return StreamingResponse(_rest(held, chunks), media_type=media_type, headers=headers)
-
-
-def _start(chunks: Generator[bytes, None, None], hold: int) -> tuple[list[bytes], bool]:
-    """The chunks read before the status goes out (more than `hold` bytes, or all), and
-    whether they are the whole answer."""
+    """The answer `chunks` writes: waited for in the event loop, or each chunk of a blocking
+    generator (a remote store's) read in a thread."""
+    answer = chunks if isinstance(chunks, AsyncGenerator) else _in_threads(chunks)
     held: list[bytes] = []
     size = 0
-    for chunk in chunks:
-        held.append(chunk)
-        size += len(chunk)
-        if size > hold:
-            return held, False
-    return held, True
+    try:
+        while size <= HOLD_BYTES:
+            chunk = await anext(answer, None)
+            if chunk is None:
+                return Response(b"".join(held), media_type=media_type, headers=headers)
+            held.append(chunk)
+            size += len(chunk)
+    except BaseException:
+        await answer.aclose()
+        raise
+    return StreamingResponse(_rest(held, answer), media_type=media_type, headers=headers)
 
 
-def _next(chunks: Generator[bytes, None, None]) -> bytes | None:
-    return next(chunks, None)
-
-
-async def _rest(read: list[bytes], chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+async def _rest(read: list[bytes], answer: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
     """The chunks read, then the rest as the store writes them; a limit passed mid-answer
     raises, which cuts the connection."""
     try:
         for chunk in read:
             yield chunk
-        while (later := await run_in_threadpool(_next, chunks)) is not None:
+        async for later in answer:
             yield later
     except NifError as exc:
         log.warning("a SPARQL answer was cut off after its status was sent: %s", exc)
         raise
     finally:
+        await answer.aclose()
+
+
+async def _in_threads(chunks: Generator[bytes, None, None]) -> AsyncGenerator[bytes, None]:
+    """The chunks of a blocking generator, each read in a thread; closed in one too."""
+    try:
+        while (chunk := await run_in_threadpool(_next, chunks)) is not None:
+            yield chunk
+    finally:
         await run_in_threadpool(_close, chunks)
+
+
+def _next(chunks: Generator[bytes, None, None]) -> bytes | None:
+    return next(chunks, None)
 
 
 def _close(chunks: Generator[bytes, None, None]) -> None:

@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from concurrent.futures import Future
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -135,6 +135,19 @@ def stream_query(svc: Services, query: str, fmt: ResultFormat) -> Generator[byte
         return
     gate = _gate(store, size)
     yield gate.run(lambda: store.query_raw(query, fmt, QueryLimits(timeout, max_rows)), timeout)
+
+
+def _chunks(
+    svc: Services, query: str, fmt: ResultFormat
+) -> AsyncGenerator[bytes, None] | Generator[bytes, None, None]:
+    """As `stream_query`; the embedded store's answer waited for in the event loop, without a
+    thread hop per chunk."""
+    store = svc.registry.store
+    if isinstance(store, EmbeddedStore) and store.on_disk:
+        timeout, max_rows = query_limits(svc.settings)
+        workers = store.query_workers(svc.settings.sparql.max_concurrent)
+        return workers.astream(query, fmt, QueryLimits(timeout, max_rows))
+    return stream_query(svc, query, fmt)
 
 
 def check_query(query: str) -> bool:
@@ -260,7 +273,7 @@ async def _answer(
         raise UsageError("no query: give a SPARQL 1.1 query in the `query` parameter")
     result_format = negotiate(check_query(query), fmt, accept)
     return await chunked_response(
-        stream_query(svc, query, result_format),
+        _chunks(svc, query, result_format),
         media_type=result_format.media_type,
         headers={"Vary": "Accept"},
     )

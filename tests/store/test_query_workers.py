@@ -3,12 +3,15 @@ limit, over snapshots that follow the writes."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvloop
 
 from nif.errors import (
     NifError,
@@ -127,3 +130,45 @@ def test_an_in_memory_store_has_no_workers() -> None:
         EmbeddedStore().query_workers(1)
     with pytest.raises(UsageError, match="at least 1"):
         QueryWorkers(EmbeddedStore(), 0)
+
+
+def _run(answer: Coroutine[Any, Any, bytes]) -> bytes:
+    """In uvloop, as the service runs."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(answer)
+
+
+async def _answer(workers: QueryWorkers, query: str, limits: QueryLimits | None = None) -> bytes:
+    return b"".join([chunk async for chunk in workers.astream(query, ResultFormat.TSV, limits)])
+
+
+@pytest.mark.slow
+def test_queries_waited_for_in_the_event_loop_answer_as_in_a_thread(
+    store: EmbeddedStore,
+) -> None:
+    """`astream` waits on the worker's pipe in the event loop (uvloop's reader leaves the pipe
+    non-blocking: an answer larger than the pipe's buffer must still come whole)."""
+    graph = fill(store, NS, 200)
+    workers = store.query_workers(1)
+    query = cross_join(graph) + " LIMIT 30000"
+    assert _run(_answer(workers, query)) == workers.run(query, ResultFormat.TSV)
+    with pytest.raises(QueryTimeoutError, match=r"time limit of 0\.3 s"):
+        _run(_answer(workers, cross_join(graph, "(COUNT(*) AS ?n)"), QueryLimits(0.3)))
+    assert workers.busy == 0
+    assert _run(_answer(workers, "ASK {}")) == workers.run("ASK {}", ResultFormat.TSV)
+
+
+@pytest.mark.slow
+def test_an_answer_left_mid_way_in_the_event_loop_frees_its_slot(store: EmbeddedStore) -> None:
+    graph = fill(store, NS, 200)
+    workers = store.query_workers(1)
+
+    async def leave() -> bytes:
+        answer = workers.astream(cross_join(graph), ResultFormat.TSV)
+        first = await anext(answer)
+        await answer.aclose()
+        return first
+
+    assert _run(leave())
+    assert workers.busy == 0
+    assert workers.run("ASK {}", ResultFormat.JSON)

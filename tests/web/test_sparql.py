@@ -395,6 +395,21 @@ def test_bad_requests_say_what_is_wrong(
 # Limits
 
 
+def test_the_embedded_store_is_answered_without_a_thread_per_chunk(
+    make_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query worker's pipe is waited on in the event loop: a thread hop per request cost
+    the service more CPU than a small query does."""
+
+    async def no_thread(*args: object) -> None:
+        raise AssertionError("a thread hop")
+
+    monkeypatch.setattr(_streaming, "run_in_threadpool", no_thread)
+    live = make_server()
+    with live.client() as client:
+        assert client.get("/sparql", params={"query": ASK_BIRTH}).json()["boolean"] is True
+
+
 def test_a_query_past_the_time_limit_is_503(make_server: Callable[..., LiveServer]) -> None:
     live = make_server(sparql_timeout=0.3, sparql_max_rows=0)
     with live.client() as client:

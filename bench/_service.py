@@ -43,22 +43,26 @@ class Service:
 
     def cpu(self) -> tuple[float, float]:
         """CPU seconds used so far by the service process and by its children (the validation
-        workers), from /proc (Linux): where a request's time goes."""
+        and query workers, those it killed and waited for included), from /proc (Linux):
+        where a request's time goes."""
         own = _cpu_seconds(self.process.pid)
-        return own, sum(_cpu_seconds(child) for child in _children(self.process.pid))
+        live = sum(_cpu_seconds(child, waited=True) for child in _children(self.process.pid))
+        return own, _cpu_seconds(self.process.pid, own=False, waited=True) + live
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system time of a live process (0 when it has gone)."""
+def _cpu_seconds(pid: int, *, own: bool = True, waited: bool = False) -> float:
+    """User + system time of a live process (`own`) and of its children that ended and were
+    waited for (`waited`: a killed worker's time is not lost); 0 when it has gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    ticks = int(fields[11]) + int(fields[12]) if own else 0
+    return (ticks + (int(fields[13]) + int(fields[14]) if waited else 0)) / _TICKS
 
 
 def _children(pid: int) -> list[int]:

@@ -12,9 +12,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
-from nif.registry._shacl import ShaclReport, check
+from nif.registry._records import add_ntriples
+from nif.registry._shacl import ShaclReport, check_in_place, with_vocabularies
 from nif.settings import Settings
 
 Progress = Callable[[int, int], None]
@@ -35,15 +36,13 @@ class Chunk:
 
 
 def check_chunk(chunk: Chunk, settings: Settings) -> ShaclReport:
-    data = Graph()
+    data = with_vocabularies(settings)
     focus: list[URIRef] = []
     for _, content in chunk.records:
-        part = Graph().parse(data=content.decode("utf-8"), format="nt")
-        focus.extend(s for s in part.subjects() if isinstance(s, URIRef))
-        data += part
+        focus.extend(s for s in add_ntriples(data, content) if isinstance(s, URIRef))
     if chunk.context.strip():
-        data.parse(data=chunk.context.decode("utf-8"), format="nt")
-    return check(data, focus, settings)
+        add_ntriples(data, chunk.context)
+    return check_in_place(data, focus, settings)
 
 
 def default_workers() -> int:

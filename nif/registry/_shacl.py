@@ -139,12 +139,23 @@ def check(
     settings: Settings,
 ) -> ShaclReport:
     """Check the `focus` nodes of `data` (records plus their context) against the shapes."""
-    shapes, vocabularies = profile_graphs(settings)
+    graph = with_vocabularies(settings)
+    graph += data
+    return check_in_place(graph, focus, settings)
+
+
+def with_vocabularies(settings: Settings) -> Graph:
+    """A new data graph holding the vocabularies, for `check_in_place`."""
     graph = Graph()
-    for triple in vocabularies:
-        graph.add(triple)
-    for triple in data:
-        graph.add(triple)
+    graph += profile_graphs(settings)[1]
+    return graph
+
+
+def check_in_place(graph: Graph, focus: Sequence[Node], settings: Settings) -> ShaclReport:
+    """`check`, on a graph of the caller's (from `with_vocabularies`, with the records and their
+    context added) that pyshacl may change: no copy of the data, which a registry check of
+    thousands of records paid for each chunk."""
+    shapes = profile_graphs(settings)[0]
     nodes: list[str | URIRef] = [n for n in dict.fromkeys(focus) if isinstance(n, URIRef)]
     if not nodes:
         return ShaclReport(True, [], Graph())
@@ -156,7 +167,7 @@ def check(
         advanced=True,
         allow_warnings=True,
         focus_nodes=nodes,
-        inplace=True,  # `graph` is this call's own: no copy of it
+        inplace=True,
     )
     if not isinstance(report, Graph):
         raise InputError(f"the shapes could not be applied: {str(text).strip()[:500]}")

@@ -6,9 +6,18 @@ import json
 
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 
 from nif.errors import InputError, RecordSyntaxError
-from nif.registry._records import RecordKind, guess_format, parse_records, sorted_ntriples, split
+from nif.registry._records import (
+    RecordKind,
+    add_ntriples,
+    from_ntriples,
+    guess_format,
+    parse_records,
+    sorted_ntriples,
+    split,
+)
 from nif.settings import Settings
 
 AGENCY = b"""@prefix cv: <http://data.europa.eu/m8g/> .
@@ -138,3 +147,46 @@ ex:two ex:check [ ex:path "/y" ; ex:declare [ ex:prefix "v" ] ] .
         graph = Graph().parse(data=template.format(a=first, b=second), format="turtle")
         forms.add(sorted_ntriples(graph))
     assert len(forms) == 1
+
+
+NTRIPLES = (
+    b'<https://r.example/a> <http://purl.org/dc/terms/title> "T\\u00e9"@en-gb .\n'
+    b'<https://r.example/a> <http://www.w3.org/ns/dcat#version> "1"^^<http://example.org/t> .\n'
+    b"<https://r.example/a> <http://www.w3.org/ns/dcat#contactPoint> _:c .\n"
+    b'_:c <http://www.w3.org/2006/vcard/ns#fn> "Desk" .\n'
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        NTRIPLES,
+        NTRIPLES + b'<https://r.example/a> <http://e.org/p> "s"^^'
+        b"<http://www.w3.org/2001/XMLSchema#string> .\n",
+    ],
+    ids=["plain", "explicit-xsd-string"],
+)
+def test_fast_ntriples_give_the_graph_rdflib_parses(content: bytes) -> None:
+    expected = Graph().parse(data=content.decode(), format="nt")
+    graph = Graph()
+    subjects = add_ntriples(graph, content)
+    assert isomorphic(graph, expected)
+    assert set(subjects) == set(graph.subjects())
+
+
+def test_fast_ntriples_keep_each_documents_blank_nodes_apart() -> None:
+    graph = Graph()
+    add_ntriples(graph, NTRIPLES)
+    add_ntriples(graph, NTRIPLES)
+    assert len(set(graph.objects(None, URIRef("http://www.w3.org/ns/dcat#contactPoint")))) == 2
+
+
+def test_a_lean_stored_record_reads_as_the_full_one() -> None:
+    content = sorted_ntriples(Graph().parse(data=AGENCY.decode(), format="turtle"))
+    lean = from_ntriples("https://r.example/agency/a", content, lean=True)
+    full = from_ntriples("https://r.example/agency/a", content)
+    assert (lean.kind, lean.identifier, lean.ntriples()) == (
+        full.kind,
+        full.identifier,
+        full.ntriples(),
+    )

@@ -179,10 +179,11 @@ def check_registry(
     def chunks() -> Iterator[Chunk]:
         waiting: list[tuple[Record, bytes]] = []
         for batch in _batches(infos, CHUNK):
-            records = [from_ntriples(i.iri, registry.store.read_graph(i.iri)) for i in batch]
+            # the stored bytes, not the canonical form: same content, same bytes, in one store
+            contents = {i.iri: registry.store.read_graph(i.iri) for i in batch}
+            records = [from_ntriples(iri, nt, lean=True) for iri, nt in contents.items()]
             foreign.extend(foreign_statements(registry.store, records, registry.settings))
             contexts = record_contexts(registry.store, records)
-            contents = {r.iri: r.ntriples() for r in records}
             prints = {
                 r.iri: fingerprint(profile, contents[r.iri], contexts[r.iri]) for r in records
             }

@@ -276,14 +276,14 @@ class Xsd10Step(Step):
         return len(parser.error_log) == 0
 
     @functools.cached_property
-    def _id_attributes(self) -> re.Pattern[bytes] | None:
-        """Finds the attributes whose type may derive from xs:ID, by local name (None when the
-        schema declares none): worked out when the first large message comes."""
+    def _id_attributes(self) -> tuple[re.Pattern[bytes], ...]:
+        """Find the attributes whose type may derive from xs:ID, one pattern per local name (a
+        literal first is what makes the scan fast): worked out for the first large message."""
         names = _id_attribute_names([parse_artefact(p) for p in self.artefacts.parts.values()])
-        if not names:
-            return None
-        alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
-        return re.compile(rb"\s(?:[\w.-]+:)?(?:" + alternatives + rb""")\s*=\s*("[^"]*"|'[^']*')""")
+        return tuple(
+            re.compile(re.escape(name.encode()) + rb"""\s*=\s*("[^"]*"|'[^']*')""")
+            for name in sorted(names)
+        )
 
     def _finding(
         self, entry: etree._LogEntry, prefixes: dict[str, str | None], paths: Paths
@@ -331,21 +331,26 @@ def _mentions(declaration: etree._Element, types: set[str]) -> bool:
     return False
 
 
-def _ids_unique(content: bytes, attributes: re.Pattern[bytes] | None) -> bool:
+def _ids_unique(content: bytes, attributes: tuple[re.Pattern[bytes], ...]) -> bool:
     """Whether no two ID attributes can have the same value: False for a repeated value, or
     a value with a reference in it, among the attributes that may be IDs."""
-    if attributes is None:
-        return True
     seen: set[bytes] = set()
-    for match in attributes.finditer(content):
-        value = match.group(1)[1:-1]
-        if b"&" in value:
-            return False
-        value = b" ".join(value.split())
-        if value in seen:
-            return False
-        seen.add(value)
+    for pattern in attributes:
+        for match in pattern.finditer(content):
+            if content[match.start() - 1 : match.start()] not in _BEFORE_NAME:
+                continue  # the end of a longer name
+            value = match.group(1)[1:-1]
+            if b"&" in value:
+                return False
+            value = b" ".join(value.split())
+            if value in seen:
+                return False
+            seen.add(value)
     return True
+
+
+_BEFORE_NAME = frozenset({b" ", b"\t", b"\n", b"\r", b":"})
+"""What comes before an attribute's name: the space before it, or its prefix's colon."""
 
 
 def _log_summary(log: Iterable[etree._LogEntry], main: str) -> str:

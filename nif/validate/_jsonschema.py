@@ -166,25 +166,23 @@ class JsonSchemaStep(Step):
         return ENGINE
 
     def check(self, document: Document) -> StepOutcome:
-        """One engine call; a finding's line and column are left to be found when read."""
         instance = document.json
         errors = _errors(self._validator, instance)
         if not errors:
             return StepOutcome([])
-        pointers = []
         for error in errors:
-            if isinstance(error.kind, _BACKTRACKED):
+            if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded):
                 where = pointer(error.instance_path) or "/"
                 raise LimitError(
                     f"the pattern at {pointer(error.evaluation_path)} hit the regular expression "
                     f"engine's backtracking limit on the value at {where}: the step cannot tell "
                     "whether the value matches, so it decides nothing (simplify the pattern)"
                 )
-            pointers.append(pointer(error.instance_path))
+        pointers = [pointer(error.instance_path) for error in errors]
         find = Positions(document.json_text or "", pointers)
-        name = self._name
-        return StepOutcome(
-            [
+        findings, name = [], self._name
+        for error, where in zip(errors, pointers, strict=True):
+            findings.append(
                 Finding(
                     Severity.ERROR,
                     name,
@@ -193,12 +191,10 @@ class JsonSchemaStep(Step):
                     Location.pending(where, find),
                     schema_location=pointer(error.evaluation_path),
                 )
-                for error, where in zip(errors, pointers, strict=True)
-            ]
-        )
+            )
+        return StepOutcome(findings)
 
 
-_BACKTRACKED = jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded
 _DIGITS_LOCK = threading.Lock()
 
 

@@ -29,10 +29,14 @@ async def request_form(request: Request) -> AsyncIterator[FormData | None]:
         await request.close()
 
 
+def is_multipart(request: Request) -> bool:
+    """Whether the body is a multipart form (else the message itself)."""
+    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
 async def read_form(request: Request) -> FormData | None:
     """The multipart form, or None for a raw body (closed by `request_form`)."""
-    content_type = request.headers.get("content-type", "").lower()
-    if not content_type.startswith("multipart/form-data"):
+    if not is_multipart(request):
         return None
     try:
         return await request.form(max_files=MAX_BATCH_FILES, max_fields=100)

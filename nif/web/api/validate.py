@@ -11,12 +11,14 @@ Reading the request is `_validation_request`; negotiating and rendering the answ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import Annotated, Literal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from nif.errors import DetectionError, InputError, UploadTooLargeError, UsageError
@@ -30,12 +32,13 @@ from nif.registry import (
 )
 from nif.report import Finding, Report, Verdict
 from nif.web._pool import Task
-from nif.web._services import Services, ServicesDep
+from nif.web._services import Services, ServicesDep, services
 from nif.web._zip import MAX_BATCH_FILES
 from nif.web.api._report_formats import BATCH_FORMATS, FORMATS, negotiate, render
 from nif.web.api._validation_openapi import BINARY, ERRORS, REPORT_EXAMPLE, TEXT, request_body
 from nif.web.api._validation_request import (
     batch_messages,
+    is_multipart,
     merged,
     one_message,
     request_form,
@@ -248,20 +251,104 @@ MessageTypeQuery = Annotated[
 ]
 
 
-def _target_query(
+async def _target_query(
     interface: InterfaceQuery = None,
     version: VersionQuery = None,
     message_type: MessageTypeQuery = None,
 ) -> dict[str, str | None]:
-    """The target's query parameters, declared once for both validation routes."""
+    """The target's query parameters, declared once for both validation routes (async: FastAPI
+    runs a plain function in a thread, a hop per request)."""
     return {"interface": interface, "version": version, "message_type": message_type}
 
 
 TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
+ReportFormat = Literal["json", "junit", "text", "html", "kosit"]
+_PLAIN_QUERY = frozenset({"interface", "version", "message_type", "format"})
 
 
-@router.post(
+class RawBodyRoute(APIRoute):
+    """`POST /api/validate` as FastAPI declares it (its OpenAPI document, its handler for any
+    unusual request), with a fast path in front for the common one: a raw body and a query of
+    only the route's own parameters, each at most once, `format` one of its names. That request
+    skips FastAPI's dependency solving and parameter models, most of the service's own CPU per
+    small message (`bench service`); it still passes the same middleware (limits, metrics),
+    negotiation, validation, rendering and error handlers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        declared = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            query = _plain_query(request)
+            if query is None:
+                return await declared(request)
+            svc = await services(request)
+            format = query.pop("format")
+            report, chosen = await _validated(request, svc, None, query, format)
+            return await render(report, chosen)
+
+        return handler
+
+
+def _plain_query(request: Request) -> dict[str, str | None] | None:
+    """The query of a raw-body request the fast path takes, else None (FastAPI's handler then
+    validates it and answers any problem as it always has)."""
+    if is_multipart(request):
+        return None
+    items = request.query_params.multi_items()
+    given = dict(items)
+    if len(given) != len(items) or not given.keys() <= _PLAIN_QUERY:
+        return None
+    if given.get("format", "json") not in get_args(ReportFormat):
+        return None
+    return {name: given.get(name) for name in _PLAIN_QUERY}
+
+
+async def _validated(
+    request: Request,
+    svc: Services,
+    form: FormData | None,
+    target: dict[str, str | None],
+    format: str | None,
+) -> tuple[Report, str]:
+    """One message's report and the format it is answered in: the route's work, whichever
+    path the request took."""
+    interface, version, message_type, fmt = merged(form, **target, format=format)
+    chosen = negotiate(request, fmt)
+    source, content = await one_message(request, form)
+    report = await run_validation(
+        svc,
+        content,
+        source=source,
+        interface=interface,
+        version=version,
+        message_type=message_type,
+        kosit_report="require" if chosen == "kosit" else "drop",
+    )
+    return report, chosen
+
+
+async def validate_message(
+    request: Request,
+    svc: ServicesDep,
+    target: TargetQueryDep,
+    format: Annotated[
+        ReportFormat | None,
+        Query(
+            description="The report format (json, junit, text, html, or kosit: the KoSIT report "
+            "of a KoSIT configuration's message type); overrides `Accept`."
+        ),
+    ] = None,
+) -> Response:
+    async with request_form(request) as form:
+        report, chosen = await _validated(request, svc, form, target, format)
+    return await render(report, chosen)
+
+
+router.add_api_route(
     "/validate",
+    validate_message,
+    methods=["POST"],
+    route_class_override=RawBodyRoute,
     summary="Validate one message",
     description=(
         "Validate one XML or JSON message against a registered interface, named by "
@@ -295,32 +382,6 @@ TargetQueryDep = Annotated[dict[str, str | None], Depends(_target_query)]
         list(FORMATS),
     ),
 )
-async def validate_message(
-    request: Request,
-    svc: ServicesDep,
-    target: TargetQueryDep,
-    format: Annotated[
-        Literal["json", "junit", "text", "html", "kosit"] | None,
-        Query(
-            description="The report format (json, junit, text, html, or kosit: the KoSIT report "
-            "of a KoSIT configuration's message type); overrides `Accept`."
-        ),
-    ] = None,
-) -> Response:
-    async with request_form(request) as form:
-        interface, version, message_type, fmt = merged(form, **target, format=format)
-        chosen = negotiate(request, fmt)
-        source, content = await one_message(request, form)
-        report = await run_validation(
-            svc,
-            content,
-            source=source,
-            interface=interface,
-            version=version,
-            message_type=message_type,
-            kosit_report="require" if chosen == "kosit" else "drop",
-        )
-    return await render(report, chosen)
 
 
 @router.post(
